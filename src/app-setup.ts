@@ -1,0 +1,65 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import type { Server } from 'node:http';
+import { AppModule, type AppOptions } from './app.module.js';
+import { requestContext, trustProxyValue } from './http/request-context.js';
+import { NestPinoLogger } from './logging/logger.js';
+import { PUBLIC_DIR } from './web/web-views.js';
+
+const PAGE_CSP = {
+  directives: {
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    mediaSrc: ["'self'"],
+    connectSrc: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+  },
+};
+
+/**
+ * Builds the HTTP application exactly as production runs it; the e2e tests use this too, so
+ * they test what ships.
+ */
+export async function createApp(options: AppOptions): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
+    logger: new NestPinoLogger(options.logger),
+    bodyParser: false,
+  });
+  const { config } = options;
+  app.set('trust proxy', trustProxyValue(config.TRUST_PROXY));
+  app.disable('x-powered-by');
+  app.use(requestContext(options.logger));
+  const pageHeaders = helmet({ contentSecurityPolicy: PAGE_CSP, crossOriginEmbedderPolicy: false });
+  // Swagger UI needs inline styles; every other response gets the strict policy.
+  const docsHeaders = helmet({ contentSecurityPolicy: false });
+  app.use((req: Request, res: Response, next: NextFunction) => (req.path.startsWith('/api/docs') ? docsHeaders : pageHeaders)(req, res, next));
+  app.useBodyParser('json', { limit: '256kb' });
+  app.useBodyParser('urlencoded', { limit: '256kb', extended: false, parameterLimit: 50 });
+  app.useStaticAssets(PUBLIC_DIR, { prefix: '/assets/', maxAge: '1h', index: false });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('tipdesk')
+      .setDescription('The tips inbox: public intake, the editors\' desk and payouts. Errors are `{statusCode, error, code, message, fields?}`.')
+      .setVersion('0.1.0')
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
+
+  await app.init();
+  const server = app.getHttpServer() as Server;
+  // Big videos on mobile data outlast Node's 300 s default; slowloris still dies at the headers.
+  server.requestTimeout = config.UPLOAD_TIMEOUT_SECONDS * 1000;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 65_000;
+  server.timeout = 120_000; // a socket silent for two minutes is gone
+  return app;
+}

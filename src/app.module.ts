@@ -1,0 +1,44 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from './audit/audit.module.js';
+import { CoreModule, type CoreOptions } from './core.module.js';
+import { dataSourceOptions } from './database/data-source-options.js';
+import { HealthModule } from './health/health.module.js';
+import { AllExceptionsFilter } from './http/exception.filter.js';
+import { createValidationPipe } from './http/validation.js';
+import { JobsModule } from './jobs/jobs.module.js';
+import { MediaModule } from './media/media.module.js';
+import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
+import { StorageModule } from './storage/storage.module.js';
+import { TipsModule } from './tips/tips.module.js';
+import { WebModule } from './web/web.module.js';
+
+export interface AppOptions extends CoreOptions {
+  databaseUrl: string;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(options),
+        TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl)),
+        StorageModule,
+        AuditModule,
+        RateLimitsModule,
+        MediaModule,
+        TipsModule,
+        JobsModule,
+        HealthModule,
+        WebModule,
+      ],
+      providers: [
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+      ],
+    };
+  }
+}

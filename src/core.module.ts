@@ -1,0 +1,29 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { AppConfig } from './config/app-config.js';
+import type { EncryptionKey } from './crypto/encryption-key.js';
+import { FieldCipher } from './crypto/field-cipher.js';
+import { LOGGER } from './logging/logger.js';
+
+export interface CoreOptions {
+  config: AppConfig;
+  logger: Logger;
+  encryptionKey: EncryptionKey;
+}
+
+/** What every module may ask for: the validated config, the one logger, the field cipher. */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot({ config, logger, encryptionKey }: CoreOptions): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: AppConfig, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        { provide: FieldCipher, useValue: new FieldCipher(encryptionKey) },
+      ],
+      exports: [AppConfig, LOGGER, FieldCipher],
+    };
+  }
+}

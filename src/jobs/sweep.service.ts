@@ -1,0 +1,72 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { LOGGER } from '../logging/logger.js';
+import { MediaService } from '../media/media.service.js';
+import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
+import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
+import { IdempotencyService } from '../tips/idempotency.service.js';
+
+// An upload still streaming touches its temporary blob all the time; an hour of silence means
+// the request died. Committed blobs older than that with no row were left between commit and COMMIT.
+const ABANDONED_AFTER_MS = 60 * 60 * 1000;
+// One sweeper at a time across every app process.
+const SWEEP_LOCK = 0x7469_7064; // "tipd"
+
+export interface SweepReport {
+  temporaryBlobs: number;
+  orphanedBlobs: number;
+  idempotencyKeys: number;
+  rateLimitWindows: number;
+}
+
+/** Removes what a crash or an abandoned request left behind: at start-up and on a timer. */
+@Injectable()
+export class SweepService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    @Inject(BLOB_STORE) private readonly store: BlobStore,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly media: MediaService,
+    private readonly idempotency: IdempotencyService,
+    private readonly rateLimits: RateLimitsService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const run = () => this.sweep().catch((error) => this.logger.error({ err: error }, 'sweep failed'));
+    void run();
+    this.timer = setInterval(run, this.config.SWEEP_INTERVAL_MINUTES * 60_000).unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  async sweep(now = new Date()): Promise<SweepReport | undefined> {
+    const olderThan = new Date(now.getTime() - ABANDONED_AFTER_MS);
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [SWEEP_LOCK]);
+      if (!locked) return undefined;
+      try {
+        const report: SweepReport = {
+          temporaryBlobs: await this.store.sweepTemporary(olderThan),
+          orphanedBlobs: await this.media.removeOrphanedBlobs(runner.manager, olderThan),
+          idempotencyKeys: await this.idempotency.sweep(),
+          rateLimitWindows: await this.rateLimits.sweep(),
+        };
+        this.logger.info(report, 'sweep done');
+        return report;
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [SWEEP_LOCK]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import { HttpStatus } from '@nestjs/common';
+import type { Request } from 'express';
+import { fileTypeStream } from 'file-type';
+import type { StorageEngine } from 'multer';
+import type { Readable } from 'node:stream';
+import { DomainError } from '../http/errors.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { mediaKindOf, sanitiseDisplayFilename } from './media-files.js';
+import type { MediaKind } from './media.entities.js';
+
+/** A file from a form post, stored under a temporary key and not yet attached to a tip. */
+export interface UploadedMedia {
+  tempKey: string;
+  size: number;
+  sha256: string;
+  sniffedType: string;
+  kind: MediaKind;
+  displayFilename: string;
+  declaredType: string | null;
+}
+
+export class UnsupportedMediaTypeError extends DomainError {
+  constructor(filename: string) {
+    super(
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `"${filename}" is not a video, photo or audio file we can accept`,
+      { files: [`"${filename}" is not a video, photo or audio file`] },
+    );
+  }
+}
+
+// Enough for file-type to recognise every container it knows (its own default sample size).
+const SNIFF_BYTES = 4100;
+
+/**
+ * A multer storage engine that streams each part straight into the BlobStore: the type is
+ * judged from the first bytes (never the name or the declared type), the SHA-256 and size are
+ * computed on the way, and nothing is held whole in memory.
+ */
+export class BlobStorageEngine implements StorageEngine {
+  constructor(
+    private readonly store: BlobStore,
+    private readonly maxBytes: number,
+  ) {}
+
+  _handleFile(_req: Request, file: Express.Multer.File, callback: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
+    this.store_(file).then(
+      (stored) => callback(null, stored as unknown as Partial<Express.Multer.File>),
+      (error) => callback(error),
+    );
+  }
+
+  _removeFile(_req: Request, file: Express.Multer.File, callback: (error: Error | null) => void): void {
+    const { tempKey } = file as unknown as UploadedMedia;
+    this.store.delete(tempKey).then(() => callback(null), callback);
+  }
+
+  private async store_(file: Express.Multer.File): Promise<UploadedMedia> {
+    const sniffing = await fileTypeStream(file.stream as Readable, { sampleSize: SNIFF_BYTES });
+    const detected = sniffing.fileType;
+    const kind = mediaKindOf(detected?.mime);
+    const displayFilename = sanitiseDisplayFilename(file.originalname, detected?.ext);
+    if (!detected || !kind) {
+      sniffing.resume(); // let the rest of the part drain so multer can finish the abort
+      throw new UnsupportedMediaTypeError(displayFilename);
+    }
+    const blob = await this.store.writeTemporary(sniffing, { maxBytes: this.maxBytes });
+    return {
+      ...blob,
+      sniffedType: detected.mime,
+      kind,
+      displayFilename,
+      declaredType: file.mimetype ? file.mimetype.slice(0, 255) : null,
+    };
+  }
+}

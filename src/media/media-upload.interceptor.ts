@@ -1,0 +1,46 @@
+import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import type { Request, RequestHandler, Response } from 'express';
+import multer from 'multer';
+import { catchError, type Observable } from 'rxjs';
+import { AppConfig } from '../config/app-config.js';
+import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
+import { BlobStorageEngine, type UploadedMedia } from './blob-storage-engine.js';
+
+// A tip form has about a dozen fields; anything far beyond that is a flood, not a tip.
+const FORM_LIMITS = { fields: 40, fieldNameSize: 100, fieldSize: 100_000, headerPairs: 20 };
+
+/**
+ * Reads a multipart tip post: text fields into `req.body`, files (field `files`) streamed into
+ * the BlobStore under temporary keys. If anything later fails (validation, the database),
+ * the temporary blobs are removed, so a failed request leaves nothing behind.
+ */
+@Injectable()
+export class MediaUploadInterceptor implements NestInterceptor {
+  private readonly readMultipart: RequestHandler;
+
+  constructor(
+    @Inject(BLOB_STORE) private readonly store: BlobStore,
+    config: AppConfig,
+  ) {
+    const maxFiles = config.MAX_FILES_PER_TIP;
+    this.readMultipart = multer({
+      storage: new BlobStorageEngine(store, config.MAX_FILE_BYTES),
+      limits: { ...FORM_LIMITS, fileSize: config.MAX_FILE_BYTES, files: maxFiles, parts: FORM_LIMITS.fields + maxFiles },
+      defParamCharset: 'utf8', // browsers send non-ASCII filenames as raw UTF-8
+    }).array('files', maxFiles);
+  }
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const req = context.switchToHttp().getRequest<Request>();
+    const res = context.switchToHttp().getResponse<Response>();
+    if (!req.is('multipart/form-data')) return next.handle();
+    await new Promise<void>((resolve, reject) => this.readMultipart(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
+    const files = (req.files ?? []) as unknown as UploadedMedia[];
+    return next.handle().pipe(
+      catchError(async (error: unknown) => {
+        await Promise.allSettled(files.map((file) => this.store.delete(file.tempKey)));
+        throw error;
+      }),
+    );
+  }
+}

@@ -1,0 +1,73 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
+import type { UploadedMedia } from './blob-storage-engine.js';
+import { Media } from './media.entities.js';
+
+export interface StagedMedia {
+  id: string;
+  tempKey: string;
+  storageKey: string;
+}
+
+@Injectable()
+export class MediaService {
+  constructor(@Inject(BLOB_STORE) private readonly store: BlobStore) {}
+
+  /**
+   * Inserts media rows for stored files inside the caller's transaction and moves each blob to
+   * its final key (durably) before the caller commits: the bytes are visible only once the row
+   * is, and a crash in between leaves a blob without a row, which the orphan sweep removes.
+   */
+  async attachToTip(manager: EntityManager, tipId: string, files: UploadedMedia[]): Promise<StagedMedia[]> {
+    const staged = files.map((file) => ({ id: randomUUID(), tempKey: file.tempKey, storageKey: '' }));
+    staged.forEach((s) => (s.storageKey = `media/${s.id}`));
+    if (files.length > 0) {
+      await manager.insert(
+        Media,
+        files.map((file, i) => ({
+          id: staged[i].id,
+          tipId,
+          storageKey: staged[i].storageKey,
+          displayFilename: file.displayFilename,
+          declaredType: file.declaredType,
+          sniffedType: file.sniffedType,
+          kind: file.kind,
+          sizeBytes: file.size,
+          sha256: file.sha256,
+          state: 'stored' as const,
+        })),
+      );
+    }
+    for (const s of staged) await this.store.commit(s.tempKey, s.storageKey);
+    return staged;
+  }
+
+  /** Removes every blob of a failed intake, whether it got as far as its final key or not. */
+  async discard(staged: { tempKey: string; storageKey?: string }[]): Promise<void> {
+    await Promise.allSettled(staged.flatMap((s) => [s.tempKey, s.storageKey].filter((k): k is string => !!k).map((k) => this.store.delete(k))));
+  }
+
+  /** Committed media keys with no row, older than `olderThan`: left by a crash between commit and COMMIT. */
+  async removeOrphanedBlobs(manager: EntityManager, olderThan: Date): Promise<number> {
+    let removed = 0;
+    let batch: string[] = [];
+    const flush = async () => {
+      const rows: { storage_key: string }[] = await manager.query('SELECT storage_key FROM media WHERE storage_key = ANY($1)', [batch]);
+      const known = new Set(rows.map((r) => r.storage_key));
+      for (const key of batch.filter((k) => !known.has(k))) {
+        await this.store.delete(key);
+        removed++;
+      }
+      batch = [];
+    };
+    for await (const { key, modifiedAt } of this.store.list('media/')) {
+      if (modifiedAt >= olderThan) continue;
+      batch.push(key);
+      if (batch.length >= 500) await flush();
+    }
+    if (batch.length) await flush();
+    return removed;
+  }
+}

@@ -1,0 +1,42 @@
+import { Body, Controller, Headers, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import type { UploadedMedia } from '../media/blob-storage-engine.js';
+import { MediaUploadInterceptor } from '../media/media-upload.interceptor.js';
+import { CreateTipDto, TipReceiptDto } from './dto/create-tip.dto.js';
+import { IdempotentReplayInterceptor, TipRateLimitGuard } from './tip-post.guards.js';
+import { TipIntakeService } from './tip-intake.service.js';
+
+@ApiTags('public')
+@Controller('api/tips')
+export class TipsController {
+  constructor(private readonly intake: TipIntakeService) {}
+
+  @Post()
+  @HttpCode(201)
+  @UseGuards(TipRateLimitGuard)
+  @UseInterceptors(IdempotentReplayInterceptor, MediaUploadInterceptor)
+  @ApiOperation({ summary: 'Send a tip, as JSON or as multipart/form-data with files in `files`' })
+  @ApiConsumes('application/json', 'multipart/form-data')
+  @ApiBody({ type: CreateTipDto })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key returns the first answer' })
+  @ApiCreatedResponse({ type: TipReceiptDto })
+  async create(
+    @Body() tip: CreateTipDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<TipReceiptDto> {
+    const { receipt, replayed } = await this.intake.submit({
+      tip,
+      files: (req.files ?? []) as unknown as UploadedMedia[],
+      channel: 'api',
+      clientAddress: req.ip ?? 'unknown',
+      userAgent: req.header('user-agent'),
+      idempotencyKey,
+    });
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    res.setHeader('Cache-Control', 'no-store');
+    return receipt;
+  }
+}

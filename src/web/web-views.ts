@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import Handlebars from 'handlebars';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { AppConfig } from '../config/app-config.js';
+import type { ErrorBody, HtmlErrorRenderer } from '../http/exception.filter.js';
+import type { FieldErrors } from '../http/errors.js';
+import { STORY_MAX_LENGTH } from '../tips/dto/create-tip.dto.js';
+import type { TipReceipt } from '../tips/idempotency.service.js';
+import { TERMS_TEXT, TERMS_VERSION } from '../tips/terms.js';
+
+const VIEWS_DIR = fileURLToPath(new URL('./views/', import.meta.url));
+export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
+
+// A private Handlebars instance: {{x}} always escapes; no template uses {{{ }}} on user text.
+const handlebars = Handlebars.create();
+const compile = (name: string) => handlebars.compile(readFileSync(`${VIEWS_DIR}${name}.hbs`, 'utf8'), { strict: false });
+const layout = compile('layout');
+const templates = {
+  tipForm: compile('tip-form'),
+  tipReceived: compile('tip-received'),
+  status: compile('status'),
+  error: compile('error'),
+};
+
+const FIELD_ORDER = ['story', 'files', 'location', 'occurredAt', 'name', 'email', 'phone', 'licence', 'creditName', 'consentTerms', 'consentOwnWork', 'consentOver18'];
+
+export interface TipFormState {
+  values?: Record<string, unknown>;
+  errors?: FieldErrors;
+  formError?: string;
+}
+
+function formatBytes(bytes: number): string {
+  const gib = bytes / 1024 ** 3;
+  return gib >= 1 ? `${Number.isInteger(gib) ? gib : gib.toFixed(1)} GB` : `${Math.round(bytes / 1024 ** 2)} MB`;
+}
+
+/** Server-rendered pages for the public: no front-end build, works with JavaScript off. */
+@Injectable()
+export class WebViews implements HtmlErrorRenderer {
+  constructor(private readonly config: AppConfig) {}
+
+  private page(title: string, body: string, scripts: string[] = []): string {
+    return layout({ title, body, scripts, siteName: 'Send us a tip' });
+  }
+
+  tipForm(state: TipFormState = {}): string {
+    const values = Object.fromEntries(Object.entries(state.values ?? {}).filter(([, v]) => typeof v === 'string' || typeof v === 'boolean'));
+    const errors = Object.fromEntries(Object.entries(state.errors ?? {}).map(([field, messages]) => [field, messages.join('. ')]));
+    const errorList = Object.entries(errors)
+      .sort(([a], [b]) => FIELD_ORDER.indexOf(a) - FIELD_ORDER.indexOf(b))
+      .map(([field, message]) => ({ field: FIELD_ORDER.includes(field) ? field : 'story', message }));
+    const checked = (v: unknown) => v === true || v === 'true' || v === 'on';
+    const body = templates.tipForm({
+      values: { ...values, consentTerms: checked(values.consentTerms), consentOwnWork: checked(values.consentOwnWork), consentOver18: checked(values.consentOver18), anonymous: checked(values.anonymous) },
+      errors,
+      errorList,
+      hasFieldErrors: errorList.length > 0,
+      hadValues: Object.keys(values).length > 0,
+      formError: state.formError,
+      exclusiveChosen: values.licence === 'exclusive',
+      maxFiles: this.config.MAX_FILES_PER_TIP,
+      maxFileSize: formatBytes(this.config.MAX_FILE_BYTES),
+      storyMax: STORY_MAX_LENGTH,
+      termsVersion: TERMS_VERSION,
+      termsText: TERMS_TEXT,
+      nowLocal: new Date().toISOString().slice(0, 16),
+    });
+    return this.page(errorList.length || state.formError ? 'Please check your tip' : 'Send us your story', body, ['/assets/tip-form.js']);
+  }
+
+  tipReceived(receipt: TipReceipt): string {
+    return this.page('Tip received', templates.tipReceived(receipt));
+  }
+
+  status(reference?: string): string {
+    return this.page('Check your tip', templates.status({ reference }));
+  }
+
+  /** Browser requests for pages get a page, not JSON; the form gets itself back with the error. */
+  render(req: Request, body: ErrorBody): string | undefined {
+    if (req.path.startsWith('/api/') || req.path === '/health' || req.path === '/metrics') return undefined;
+    if (req.accepts(['json', 'html']) !== 'html') return undefined;
+    if (req.method === 'POST' && req.path === '/') {
+      return this.tipForm({ values: { ...(req.body ?? {}) }, errors: body.fields, formError: body.fields ? undefined : body.message });
+    }
+    const heading = body.statusCode === 404 ? 'Page not found' : body.statusCode >= 500 ? 'Something went wrong' : 'We could not do that';
+    return this.page(heading, templates.error({ heading, message: body.message }));
+  }
+}

@@ -1,0 +1,62 @@
+import { Body, Controller, Get, Header, HttpStatus, Post, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { DomainError } from '../http/errors.js';
+import { validateInput } from '../http/validation.js';
+import type { UploadedMedia } from '../media/blob-storage-engine.js';
+import { MediaUploadInterceptor } from '../media/media-upload.interceptor.js';
+import { MediaService } from '../media/media.service.js';
+import { CreateTipDto } from '../tips/dto/create-tip.dto.js';
+import { TipRateLimitGuard } from '../tips/tip-post.guards.js';
+import { TipIntakeService } from '../tips/tip-intake.service.js';
+import { WebViews } from './web-views.js';
+
+@ApiExcludeController()
+@Controller()
+export class WebController {
+  constructor(
+    private readonly views: WebViews,
+    private readonly intake: TipIntakeService,
+    private readonly media: MediaService,
+  ) {}
+
+  @Get('/')
+  @Header('Cache-Control', 'no-store')
+  form(): string {
+    return this.views.tipForm();
+  }
+
+  /** The form without JavaScript: the same intake as the API, answered with pages. */
+  @Post('/')
+  @UseGuards(TipRateLimitGuard)
+  @UseInterceptors(MediaUploadInterceptor)
+  async submit(@Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
+    res.setHeader('Cache-Control', 'no-store');
+    const files = (req.files ?? []) as unknown as UploadedMedia[];
+    const { value: tip, errors } = await validateInput(CreateTipDto, body);
+    if (errors) {
+      await this.media.discard(files);
+      res.status(HttpStatus.BAD_REQUEST).type('html').send(this.views.tipForm({ values: body, errors }));
+      return;
+    }
+    try {
+      const { receipt } = await this.intake.submit({
+        tip,
+        files,
+        channel: 'web',
+        clientAddress: req.ip ?? 'unknown',
+        userAgent: req.header('user-agent'),
+      });
+      res.status(HttpStatus.CREATED).type('html').send(this.views.tipReceived(receipt));
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      res.status(error.status).type('html').send(this.views.tipForm({ values: body, errors: error.fields, formError: error.fields ? undefined : error.message }));
+    }
+  }
+
+  @Get('/status')
+  @Header('Cache-Control', 'no-store')
+  status(@Query('reference') reference?: string): string {
+    return this.views.status(typeof reference === 'string' ? reference.slice(0, 20) : undefined);
+  }
+}
