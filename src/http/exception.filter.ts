@@ -48,6 +48,10 @@ function describe(exception: unknown): Omit<ErrorBody, 'error'> & { headers?: Re
   if (exception instanceof StorageFullError) {
     return { statusCode: HttpStatus.INSUFFICIENT_STORAGE, code: 'STORAGE_FULL', message: 'We cannot store files right now. Please try again later.' };
   }
+  // Nest wraps body-parser's errors in an HttpException; their `type` says what went wrong.
+  const bodyError = String(((exception as { cause?: { type?: unknown } })?.cause ?? exception as { type?: unknown })?.type ?? '');
+  if (bodyError === 'entity.too.large') return { statusCode: 413, code: 'BODY_TOO_LARGE', message: 'The request body is too large' };
+  if (bodyError === 'entity.parse.failed') return { statusCode: 400, code: 'MALFORMED_JSON', message: 'The request body is not valid JSON' };
   if (exception instanceof HttpException) {
     const response = exception.getResponse();
     const message = typeof response === 'string' ? response : String((response as { message?: unknown }).message ?? exception.message);
@@ -56,9 +60,6 @@ function describe(exception: unknown): Omit<ErrorBody, 'error'> & { headers?: Re
   // body-parser and busboy errors carry an HTTP status and a type of their own.
   const status = (exception as { status?: unknown; statusCode?: unknown })?.status ?? (exception as { statusCode?: unknown })?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    const type = String((exception as { type?: unknown }).type ?? '');
-    if (type === 'entity.too.large') return { statusCode: 413, code: 'BODY_TOO_LARGE', message: 'The request body is too large' };
-    if (type === 'entity.parse.failed') return { statusCode: 400, code: 'MALFORMED_JSON', message: 'The request body is not valid JSON' };
     return { statusCode: status, code: 'BAD_REQUEST', message: 'The request could not be read' };
   }
   const message = (exception as Error)?.message ?? '';

@@ -1,24 +1,24 @@
+// Jest loads globalSetup outside its ESM transform, so this file is plain JS and uses the
+// compiled launcher from dist/ (`npm test` builds first): the tests start PostgreSQL exactly
+// the way `npm start` does.
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../../src/logging/logger.js';
-import { startEmbeddedPostgres, type RunningDatabase } from '../../src/database/embedded-postgres.js';
-
-declare global {
-  // eslint-disable-next-line no-var
-  var __TIPDESK_TEST_DB__: RunningDatabase | undefined;
-}
 
 /**
  * One real PostgreSQL for the whole run: an embedded one in a temporary directory, or the
  * server named by TEST_DATABASE_URL. Each test file then makes its own database on it. Never
  * falls back to the host's PostgreSQL by accident.
  */
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup() {
   if (process.env.TEST_DATABASE_URL) {
     process.env.TIPDESK_TEST_ADMIN_URL = process.env.TEST_DATABASE_URL;
     return;
   }
+  const { startEmbeddedPostgres } = await import('../../dist/database/embedded-postgres.js').catch(() => {
+    throw new Error('dist/ is missing: run the tests with `npm test` (it builds first), or `npm run build` once');
+  });
+  const { createLogger } = await import('../../dist/logging/logger.js');
   const dir = await mkdtemp(join(tmpdir(), 'tipdesk-test-pg-'));
   const database = await startEmbeddedPostgres(dir, createLogger('warn'), { persistent: false });
   globalThis.__TIPDESK_TEST_DB__ = database;

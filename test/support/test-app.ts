@@ -1,0 +1,91 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { createApp } from '../../src/app-setup.js';
+import { AppConfig, loadConfig } from '../../src/config/app-config.js';
+import { keyFrom, type EncryptionKey } from '../../src/crypto/encryption-key.js';
+import { runMigrations } from '../../src/database/migrate.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { createTestDatabase } from './database.js';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  url: string;
+  config: AppConfig;
+  encryptionKey: EncryptionKey;
+  dataDir: string;
+  db: pg.Pool;
+  /** Every JSON log line the app wrote. */
+  logs: string[];
+  /** Files under the local blob store, relative to its root. */
+  blobFiles(): Promise<string[]>;
+  count(table: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function walk(dir: string, root = dir): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const files: string[] = [];
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await walk(path, root)));
+    else files.push(relative(root, path));
+  }
+  return files;
+}
+
+/** The real app (same setup as production) on its own database, data directory and port. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const dataDir = await mkdtemp(join(tmpdir(), 'tipdesk-test-data-'));
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    DATABASE_URL: database.url,
+    LOG_LEVEL: 'info',
+    RATE_LIMIT_TIPS_PER_HOUR: '100000',
+    ...env,
+  });
+  const logs: string[] = [];
+  const logger = createLogger(config.LOG_LEVEL, new Writable({ write: (chunk, _enc, done) => (logs.push(String(chunk)), done()) }));
+  await runMigrations(database.url);
+  const encryptionKey = keyFrom(randomBytes(32));
+  const app = await createApp({ config, logger, encryptionKey, databaseUrl: database.url });
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const db = new pg.Pool({ connectionString: database.url, max: 2 });
+  return {
+    app,
+    url,
+    config,
+    encryptionKey,
+    dataDir,
+    db,
+    logs,
+    blobFiles: () => walk(join(dataDir, 'blobs')).then((files) => files.filter((f) => !f.startsWith('tmp/.health'))),
+    count: async (table) => Number((await db.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n),
+    close: async () => {
+      await app.close();
+      await db.end();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `check` passes (for effects that follow a dropped connection). */
+export async function eventually(check: () => Promise<void> | void, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
