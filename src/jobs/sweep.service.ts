@@ -8,9 +8,11 @@ import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import { IdempotencyService } from '../tips/idempotency.service.js';
 
-// An upload still streaming touches its temporary blob all the time; an hour of silence means
-// the request died. Committed blobs older than that with no row were left between commit and COMMIT.
-const ABANDONED_AFTER_MS = 60 * 60 * 1000;
+// A committed blob with no row an hour after its commit was left by a crash between the move
+// and COMMIT. A temporary blob may belong to an upload still streaming for as long as a request
+// may last (S3 dates a multipart upload by its start), so those wait out UPLOAD_TIMEOUT_SECONDS.
+const ORPHAN_AFTER_MS = 60 * 60 * 1000;
+const TEMPORARY_GRACE_MS = 15 * 60 * 1000;
 // One sweeper at a time across every app process.
 const SWEEP_LOCK = 0x7469_7064; // "tipd"
 
@@ -47,7 +49,8 @@ export class SweepService implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async sweep(now = new Date()): Promise<SweepReport | undefined> {
-    const olderThan = new Date(now.getTime() - ABANDONED_AFTER_MS);
+    const orphanedBefore = new Date(now.getTime() - ORPHAN_AFTER_MS);
+    const abandonedBefore = new Date(now.getTime() - this.config.UPLOAD_TIMEOUT_SECONDS * 1000 - TEMPORARY_GRACE_MS);
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
@@ -55,8 +58,8 @@ export class SweepService implements OnApplicationBootstrap, OnApplicationShutdo
       if (!locked) return undefined;
       try {
         const report: SweepReport = {
-          temporaryBlobs: await this.store.sweepTemporary(olderThan),
-          orphanedBlobs: await this.media.removeOrphanedBlobs(runner.manager, olderThan),
+          temporaryBlobs: await this.store.sweepTemporary(abandonedBefore),
+          orphanedBlobs: await this.media.removeOrphanedBlobs(runner.manager, orphanedBefore),
           idempotencyKeys: await this.idempotency.sweep(),
           rateLimitWindows: await this.rateLimits.sweep(),
         };

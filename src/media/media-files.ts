@@ -21,7 +21,7 @@ export const DISPLAY_FILENAME_MAX = 120;
  */
 export function sanitiseDisplayFilename(original: string | undefined, fallbackExtension?: string): string {
   const lastSegment = (original ?? '').split(/[/\\]/).pop() ?? '';
-  let name = lastSegment.normalize('NFC').replace(INVISIBLE, '').replace(RESERVED, '_').replace(/\s+/g, ' ');
+  let name = lastSegment.normalize('NFC').replace(/\s+/g, ' ').replace(INVISIBLE, '').replace(RESERVED, '_');
   name = name.replace(/^[\s.]+|[\s.]+$/g, '');
   if (!name) name = fallbackExtension ? `upload.${fallbackExtension}` : 'upload';
   const chars = Array.from(name);

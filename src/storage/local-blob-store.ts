@@ -1,4 +1,4 @@
-import { mkdir, open, opendir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, opendir, rename, rm, stat, type FileHandle, utimes } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -49,20 +49,16 @@ export class LocalBlobStore implements BlobStore {
     const tempKey = newTemporaryKey();
     const path = this.pathOf(tempKey);
     const meter = new BlobMeter(options.maxBytes);
-    let file: FileHandle | undefined;
     try {
       await this.ensureDirectory(dirname(path));
-      file = await open(path, 'wx');
-      // autoClose off: the handle must stay open for the fsync after the last write.
-      await pipeline(source, meter, file.createWriteStream({ autoClose: false }));
-      await file.sync();
-      await file.close();
-      file = undefined;
+      const file = await open(path, 'wx');
+      // The stream owns the handle from here; `flush` fsyncs it before closing, and the
+      // pipeline resolves only after that, so the bytes are on disk when we return.
+      await pipeline(source, meter, file.createWriteStream({ flush: true }));
       await syncDirectory(dirname(path));
       return { tempKey, ...meter.result() };
     } catch (error) {
       source.destroy();
-      await file?.close().catch(() => undefined);
       await rm(path, { force: true });
       throw toStorageError(error);
     }
@@ -74,6 +70,10 @@ export class LocalBlobStore implements BlobStore {
     const to = this.pathOf(finalKey);
     try {
       await this.ensureDirectory(dirname(to));
+      // A committed blob's age counts from its commit (as on S3, where the copy is new), so the
+      // orphan sweep never mistakes a long upload committed a moment ago for an old orphan.
+      const now = new Date();
+      await utimes(from, now, now);
       await rename(from, to);
       // The rename is durable only once the directory that now holds the name is on disk.
       await syncDirectory(dirname(to));
@@ -192,7 +192,7 @@ export class LocalBlobStore implements BlobStore {
         if (!isTemporaryKey(folder) && (folder.startsWith(prefix) || prefix.startsWith(folder))) {
           yield* this.walk(key, prefix);
         }
-      } else if (entry.isFile() && key.startsWith(prefix)) {
+      } else if (entry.isFile() && key.startsWith(prefix) && !isTemporaryKey(key)) {
         const info = await stat(resolveInsideRoot(this.root, key)).catch((error: unknown) => {
           if (isMissing(error)) return null; // deleted while we walked
           throw error;

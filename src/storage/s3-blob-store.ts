@@ -91,15 +91,14 @@ export class S3BlobStore implements BlobStore {
     // That is the same abort upload.abort() triggers, but upload.abort() makes done() reject
     // at once, before AbortMultipartUpload has run; this way nothing is still running when we
     // reject, and nothing is left in the bucket.
-    const [piped, uploaded] = await Promise.allSettled([pipeline(source, meter), stored]);
-    if (piped.status === 'fulfilled' && uploaded.status === 'fulfilled') {
-      return { tempKey, ...meter.result() };
-    }
+    const outcomes = await Promise.allSettled([pipeline(source, meter), stored]);
+    // The pipeline's reason comes first, as it is the cause (too large, source failed); the
+    // upload's abort failing after it is a consequence, and sweepTemporary catches its leftovers.
+    const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (!failure) return { tempKey, ...meter.result() };
     source.destroy();
     await this.deleteQuietly(tempKey);
-    // The pipeline's reason is the cause (too large, source failed); an abort that followed it
-    // failing too is a consequence, and sweepTemporary catches any multipart upload it left.
-    throw toStorageError(piped.status === 'rejected' ? piped.reason : (uploaded as PromiseRejectedResult).reason);
+    throw toStorageError(failure.reason);
   }
 
   async commit(tempKey: string, finalKey: string): Promise<void> {

@@ -3,11 +3,11 @@ import { CreateBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-s
 import { mkdtemp, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import S3rver from 's3rver';
 import { BlobTooLargeError } from '../../src/storage/blob-store.js';
 import { S3BlobStore, createS3Client } from '../../src/storage/s3-blob-store.js';
 import { describeBlobStoreContract } from './blob-store-contract.js';
-import { Readable } from 'node:stream';
 
 // s3rver, a real S3 HTTP API on a free port, is the test peer. Where it falls short of S3:
 // - no ListMultipartUploads (501 NotImplemented): sweepTemporary skips that half;
