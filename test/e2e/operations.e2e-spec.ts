@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import request from 'supertest';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+describe('health, API docs, headers and errors', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('GET /health checks the database and storage', async () => {
+    const res = await request(t.url).get('/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok', database: 'up', storage: { driver: 'local', status: 'up' } });
+  });
+
+  it('GET /api/docs serves the OpenAPI document built from the DTOs', async () => {
+    const html = await request(t.url).get('/api/docs');
+    expect(html.status).toBe(200);
+    expect(html.text).toContain('swagger-ui');
+    const spec = await request(t.url).get('/api/docs/openapi.json');
+    expect(spec.status).toBe(200);
+    expect(spec.body.paths['/api/tips'].post).toBeDefined();
+    expect(Object.keys(spec.body.components.schemas.CreateTipDto.properties)).toEqual(
+      expect.arrayContaining(['story', 'email', 'consentTerms', 'consentOwnWork', 'consentOver18', 'uploads', 'website', 'licence', 'occurredAt']),
+    );
+  });
+
+  it('pages carry a strict CSP and nosniff; every answer has a request id', async () => {
+    const res = await request(t.url).get('/');
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('an unknown API path is a JSON 404; an unknown page is an HTML page', async () => {
+    const api = await request(t.url).get('/api/nothing-here');
+    expect(api.status).toBe(404);
+    expect(api.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+    const page = await request(t.url).get('/nothing-here').set('Accept', 'text/html');
+    expect(page.status).toBe(404);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.text).toContain('Page not found');
+  });
+
+  it('GET /health answers 503 when storage cannot be written', async () => {
+    const blobs = join(t.dataDir, 'blobs');
+    await rm(blobs, { recursive: true, force: true });
+    await writeFile(blobs, 'not a directory');
+    try {
+      const res = await request(t.url).get('/health');
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ status: 'degraded', database: 'up', storage: { status: 'down' } });
+    } finally {
+      await rm(blobs, { force: true });
+    }
+  });
+});
