@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { access, chmod, constants, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, chmod, constants, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, parse } from 'node:path';
 import { userInfo } from 'node:os';
@@ -53,16 +53,32 @@ async function checkReachableByOthers(dir: string): Promise<void> {
   }
 }
 
+/** The command line of a live process, or undefined when there is none. */
+async function commandOf(pid: number): Promise<string | undefined> {
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  return readFile(`/proc/${pid}/cmdline`, 'utf8').then((text) => text.replace(/\0/g, ' '), () => undefined);
+}
+
+/**
+ * One tipdesk per DATA_DIR: a second one would stop the first one's database. The owner's pid is
+ * kept in `tipdesk.pid`; a pid file whose process is gone (a crash, SIGKILL) is taken over.
+ */
+async function claimDataDir(baseDir: string): Promise<() => Promise<void>> {
+  const pidFile = join(baseDir, 'tipdesk.pid');
+  const owner = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+  if (owner !== process.pid && (await commandOf(owner))?.includes('node')) {
+    throw new EmbeddedPostgresError(`Another tipdesk (process ${owner}) is already running with DATA_DIR ${baseDir}`);
+  }
+  await writeFile(pidFile, `${process.pid}\n`);
+  return () => rm(pidFile, { force: true });
+}
+
 /** A cluster left running by a killed tipdesk process still holds the data directory: stop it. */
 async function stopOrphanedServer(dataDir: string, logger: Logger): Promise<void> {
   const pidText = await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
   const pid = Number(pidText?.split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return; // stale pid file: PostgreSQL cleans it up itself
-  }
+  // A stale pid file (or one whose number now belongs to another program) is PostgreSQL's to clean up.
+  if (!(await commandOf(pid))?.includes('postgres')) return;
   logger.warn({ pid }, 'An embedded PostgreSQL from an earlier run is still running; stopping it');
   process.kill(pid, 'SIGINT');
   for (let i = 0; i < 100; i++) {
@@ -88,6 +104,7 @@ export async function startEmbeddedPostgres(
   await mkdir(baseDir, { recursive: true });
   if (userInfo().uid === 0) await chmod(baseDir, 0o755);
   await checkReachableByOthers(baseDir);
+  const releaseDataDir = await claimDataDir(baseDir);
 
   const dataDir = join(baseDir, 'postgres');
   const credentialsFile = join(baseDir, 'postgres.json');
@@ -132,6 +149,7 @@ export async function startEmbeddedPostgres(
     }
     await server.start();
   } catch (error) {
+    await releaseDataDir();
     // start() rejects with undefined when the server dies: the reason is in its own log lines.
     const reason = error instanceof Error ? error.message : serverLog.slice(-5).join(' ').trim();
     throw new EmbeddedPostgresError(`The embedded PostgreSQL in ${dataDir} did not start: ${reason || 'no reason given'}`);
@@ -144,5 +162,11 @@ export async function startEmbeddedPostgres(
   logger.info({ port, dataDir, ms: Date.now() - started }, 'embedded PostgreSQL is running');
 
   const url = `postgres://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/tipdesk`;
-  return { url, stop: () => server.stop() };
+  return {
+    url,
+    stop: async () => {
+      await server.stop();
+      await releaseDataDir();
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -26,6 +26,22 @@ describe('embedded PostgreSQL', () => {
       expect((await again.query('SELECT note FROM kept')).rows).toEqual([{ note: 'still here' }]);
       await again.end();
       await second.stop();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a DATA_DIR that another running tipdesk holds, and takes over a dead one\'s', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tipdesk-pg-owned-'));
+    try {
+      // Jest's parent process is a live node process: it stands in for another tipdesk.
+      await writeFile(join(dir, 'tipdesk.pid'), `${process.ppid}\n`);
+      await expect(startEmbeddedPostgres(dir, logger)).rejects.toThrow(`Another tipdesk (process ${process.ppid}) is already running`);
+      await writeFile(join(dir, 'tipdesk.pid'), '999999999\n');
+      const database = await startEmbeddedPostgres(dir, logger);
+      expect(await readFile(join(dir, 'tipdesk.pid'), 'utf8')).toBe(`${process.pid}\n`);
+      await database.stop();
+      await expect(readFile(join(dir, 'tipdesk.pid'))).rejects.toThrow(/ENOENT/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
