@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import Handlebars from 'handlebars';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AppConfig } from '../config/app-config.js';
@@ -67,6 +68,7 @@ export class WebViews implements HtmlErrorRenderer {
       termsVersion: TERMS_VERSION,
       termsText: TERMS_TEXT,
       nowLocal: new Date().toISOString().slice(0, 16),
+      idempotencyKey: typeof state.values?.idempotencyKey === 'string' ? state.values.idempotencyKey : randomUUID(),
     });
     return this.page(errorList.length || state.formError ? 'Please check your tip' : 'Send us your story', body, ['/assets/tip-form.js']);
   }

@@ -33,7 +33,9 @@ export class WebController {
   async submit(@Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
     res.setHeader('Cache-Control', 'no-store');
     const files = (req.files ?? []) as unknown as UploadedMedia[];
-    const { value: tip, errors } = await validateInput(CreateTipDto, body);
+    // The form's own retry key travels as a hidden field (a browser cannot set headers).
+    const { idempotencyKey, ...fields } = body;
+    const { value: tip, errors } = await validateInput(CreateTipDto, fields);
     if (errors) {
       await this.media.discard(files);
       res.status(HttpStatus.BAD_REQUEST).type('html').send(this.views.tipForm({ values: body, errors }));
@@ -46,6 +48,7 @@ export class WebController {
         channel: 'web',
         clientAddress: req.ip ?? 'unknown',
         userAgent: req.header('user-agent'),
+        idempotencyKey: typeof idempotencyKey === 'string' && idempotencyKey ? idempotencyKey : undefined,
       });
       res.status(HttpStatus.CREATED).type('html').send(this.views.tipReceived(receipt));
     } catch (error) {
