@@ -38,6 +38,9 @@ describe('health, API docs, headers and errors', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.headers['x-powered-by']).toBeUndefined();
+    const api = await request(t.url).post('/api/tips').send({});
+    expect(api.headers['x-content-type-options']).toBe('nosniff');
+    expect(api.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
   });
 
   it('an unknown API path is a JSON 404; an unknown page is an HTML page', async () => {
