@@ -4,8 +4,8 @@
 // SHA-256 secret hash), on a pg.Pool of POOL_MAX connections. No framework, no validation library.
 //
 // As in tipdesk: the rate-limit upsert is its own statement (autocommit, before the body is used),
-// then one transaction: contributors, tips, consents, audit_events.
-import { createCipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+// then one transaction: contributor+tip+consent in one statement, audit_events.
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,43 +18,20 @@ if (!port || !poolMax || !databaseUrl || !process.env.DIST_DIR) throw new Error(
 // The same terms version and hash the app stores (a constant, read from the compiled app).
 const { TERMS_SHA256, TERMS_VERSION } = await import(pathToFileURL(join(process.env.DIST_DIR, 'tips', 'terms.js')).href);
 
-const key = process.env.ENCRYPTION_KEY ? Buffer.from(process.env.ENCRYPTION_KEY, 'hex') : randomBytes(32);
-const keyId = createHash('sha256').update(key).digest('hex').slice(0, 8);
-const hashKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'tipdesk keyed hash', 32));
+// The same pure helpers the app uses (codes, hashes, the field cipher), straight from the
+// compiled app: the baseline leaves out the framework, not the work.
+const distModule = (...path) => import(pathToFileURL(join(process.env.DIST_DIR, ...path)).href);
+const { generateReference: newReference, generateSecret: newSecret, hashSecret } = await distModule('tips', 'reference-codes.js');
+const { FieldCipher } = await distModule('crypto', 'field-cipher.js');
+const { keyFrom } = await distModule('crypto', 'encryption-key.js');
+
+const cipher = new FieldCipher(keyFrom(process.env.ENCRYPTION_KEY ? Buffer.from(process.env.ENCRYPTION_KEY, 'hex') : randomBytes(32)));
 const publicBaseUrl = `http://localhost:${port}`;
 
 const pool = new pg.Pool({ connectionString: databaseUrl, max: poolMax, application_name: 'bench-baseline' });
 
-const encrypt = (plain) => {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-  return ['v1', keyId, ...[iv, cipher.getAuthTag(), data].map((b) => b.toString('base64url'))].join(':');
-};
-const keyedHash = (purpose, value) => createHmac('sha256', hashKey).update(purpose).update('\0').update(value).digest('hex');
-const clientKey = (address) => keyedHash(`client-address:${new Date().toISOString().slice(0, 10)}`, address);
-
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-function base32(bytes, length) {
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5 && out.length < length) {
-      out += CROCKFORD[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return out;
-}
-const newReference = () => {
-  const code = base32(randomBytes(5), 8);
-  return `TD-${code.slice(0, 4)}-${code.slice(4)}`;
-};
-const newSecret = () => base32(randomBytes(20), 32).match(/.{4}/g).join('-');
-const hashSecret = (secret) => createHash('sha256').update(secret.replace(/-/g, '')).digest('hex');
+const encrypt = (plain) => cipher.encrypt(plain);
+const clientKey = (address) => cipher.keyedHash(`client-address:${new Date().toISOString().slice(0, 10)}`, address);
 
 const send = (res, status, body) => {
   const text = JSON.stringify(body);
