@@ -312,6 +312,22 @@ describe('POST /api/tips', () => {
   });
 });
 
+describe('with TRUST_PROXY=false nobody can name another client', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ RATE_LIMIT_TIPS_PER_HOUR: '1', TRUST_PROXY: 'false' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('X-Forwarded-For is ignored: the second post is 429 whatever it claims', async () => {
+    await request(t.url).post('/api/tips').set('X-Forwarded-For', '203.0.113.7').send(validTip).expect(201);
+    const res = await request(t.url).post('/api/tips').set('X-Forwarded-For', '198.51.100.23').send(validTip);
+    expect(res.status).toBe(429);
+  });
+});
+
 describe('rate limit per client address', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -334,6 +350,14 @@ describe('rate limit per client address', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0].bucket).toMatch(/^tips:[0-9a-f]{64}$/);
     expect(rows[0].hits).toBe(4);
+  });
+
+  it('a reverse proxy on this host names the client in X-Forwarded-For (TRUST_PROXY=loopback): each client has its own count', async () => {
+    const viaProxy = (client: string) => request(t.url).post('/api/tips').set('X-Forwarded-For', client).send(validTip);
+    expect((await viaProxy('203.0.113.7')).status).toBe(201);
+    expect((await viaProxy('198.51.100.23')).status).toBe(201);
+    const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM rate_limit_windows`);
+    expect(rows[0].n).toBe(3);
   });
 
   it('a second app process on the same database sees the same count', async () => {
