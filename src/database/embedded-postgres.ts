@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { access, chmod, constants, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, constants, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, parse } from 'node:path';
 import { userInfo } from 'node:os';
@@ -38,7 +38,6 @@ export async function freePort(): Promise<number> {
  */
 async function checkReachableByOthers(dir: string): Promise<void> {
   if (userInfo().uid !== 0) return;
-  const { stat } = await import('node:fs/promises');
   let current = dir;
   const root = parse(dir).root;
   while (current !== root) {

@@ -21,8 +21,10 @@ export class MediaService {
    * is, and a crash in between leaves a blob without a row, which the orphan sweep removes.
    */
   async attachToTip(manager: EntityManager, tipId: string, files: UploadedMedia[]): Promise<StagedMedia[]> {
-    const staged = files.map((file) => ({ id: randomUUID(), tempKey: file.tempKey, storageKey: '' }));
-    staged.forEach((s) => (s.storageKey = `media/${s.id}`));
+    const staged: StagedMedia[] = files.map((file) => {
+      const id = randomUUID();
+      return { id, tempKey: file.tempKey, storageKey: `media/${id}` };
+    });
     if (files.length > 0) {
       await manager.insert(
         Media,

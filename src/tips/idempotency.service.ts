@@ -41,8 +41,8 @@ export class IdempotencyService {
   }
 
   /** The earlier answer for this key, if any; refuses a different request under the same key. */
-  async findReplay(keyHash: string, requestSha256?: string, manager: EntityManager = this.dataSource.manager): Promise<TipReceipt | undefined> {
-    const [row] = await manager.query<{ request_sha256: string; response_encrypted: string }[]>(
+  async findReplay(keyHash: string, requestSha256?: string): Promise<TipReceipt | undefined> {
+    const [row] = await this.dataSource.query<{ request_sha256: string; response_encrypted: string }[]>(
       `SELECT request_sha256, response_encrypted FROM tip_idempotency_keys
        WHERE key_hash = $1 AND created_at > now() - interval '${REPLAY_WINDOW}'`,
       [keyHash],
