@@ -5,6 +5,9 @@ export type AuditActorType = 'contributor' | 'staff' | 'system';
 /** Append-only: the app inserts, never updates or deletes (a trigger enforces it). */
 @Entity('audit_events')
 @Index('ix_audit_events_entity', ['entityType', 'entityId', 'at'])
+// The admins' log: newest first, optionally one person's actions.
+@Index('ix_audit_events_at', ['at'])
+@Index('ix_audit_events_actor_id_at', ['actorId', 'at'])
 export class AuditEvent {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_audit_events' })
   id: string;

@@ -106,6 +106,22 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(24 * 60)
   SWEEP_INTERVAL_MINUTES = 15;
 
+  // Staff sign-in: everyone must enrol a TOTP second factor before they can use the desk.
+  @Transform(toBool) @IsBoolean()
+  REQUIRE_2FA = false;
+
+  // A staff session ends after this long without a request...
+  @Transform(toInt) @IsInt() @Min(1) @Max(24 * 60)
+  SESSION_IDLE_MINUTES = 60;
+
+  // ...and after this long in any case, however busy.
+  @Transform(toInt) @IsInt() @Min(1) @Max(30 * 24)
+  SESSION_ABSOLUTE_HOURS = 12;
+
+  // Sign-in attempts from one client address in 15 minutes, across all accounts.
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  RATE_LIMIT_SIGN_INS_PER_15_MINUTES = 30;
+
   /** Absolute data directory (DATA_DIR resolved against the working directory). */
   get dataDir(): string {
     return isAbsolute(this.DATA_DIR) ? this.DATA_DIR : resolve(this.DATA_DIR);

@@ -1,7 +1,12 @@
 import { AuditEvent } from '../audit/audit.entities.js';
+import { Message, Note } from '../desk/desk.entities.js';
 import { Media } from '../media/media.entities.js';
 import { RateLimitWindow } from '../rate-limits/rate-limits.entities.js';
+import { Session, SignInThrottle, StaffSetupToken, StaffUser } from '../staff/staff.entities.js';
 import { Consent, Contributor, Tip, TipIdempotencyKey } from '../tips/tips.entities.js';
 
 /** Every entity, listed explicitly (globs break when TypeORM loads .ts files under Jest). */
-export const ENTITIES = [Contributor, Tip, Consent, TipIdempotencyKey, Media, AuditEvent, RateLimitWindow];
+export const ENTITIES = [
+  Contributor, Tip, Consent, TipIdempotencyKey, Media, AuditEvent, RateLimitWindow,
+  StaffUser, Session, SignInThrottle, StaffSetupToken, Note, Message,
+];

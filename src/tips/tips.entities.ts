@@ -9,7 +9,9 @@ import {
   PrimaryColumn,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
+  type Relation,
 } from 'typeorm';
+import { StaffUser } from '../staff/staff.entities.js';
 
 export const TIP_CHANNELS = ['web', 'email', 'whatsapp', 'phone', 'api'] as const;
 export type TipChannel = (typeof TIP_CHANNELS)[number];
@@ -26,6 +28,7 @@ export class Contributor {
   id: string;
 
   // Kept readable for the desk's search; never logged.
+  @Index('ix_contributors_name_trgm', { synchronize: false })
   @Column({ type: 'varchar', length: 200, nullable: true })
   name: string | null;
 
@@ -44,7 +47,12 @@ export class Contributor {
 @Entity('tips')
 @Check('ck_tips_channel', inList('channel', TIP_CHANNELS))
 @Check('ck_tips_status', inList('status', TIP_STATUSES))
-@Index('ix_tips_status_created_at', ['status', 'createdAt'])
+// The desk's keyset pages: (created_at, id) in either direction, optionally within one status or
+// assignee; the claim takes the oldest unclaimed new tip from its own small partial index.
+@Index('ix_tips_created_at_id', ['createdAt', 'id'])
+@Index('ix_tips_status_created_at_id', ['status', 'createdAt', 'id'])
+@Index('ix_tips_assignee_id_created_at_id', ['assigneeId', 'createdAt', 'id'])
+@Index('ix_tips_unclaimed', ['createdAt', 'id'], { where: "status = 'new' AND assignee_id IS NULL" })
 export class Tip {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_tips' })
   id: string;
@@ -63,9 +71,12 @@ export class Tip {
   @Column({ type: 'varchar', length: 16, default: 'new' })
   status: TipStatus;
 
+  // GIN pg_trgm index (hand-written migration): partial words in the desk's search.
+  @Index('ix_tips_story_trgm', { synchronize: false })
   @Column({ type: 'text' })
   story: string;
 
+  @Index('ix_tips_location_trgm', { synchronize: false })
   @Column({ type: 'varchar', length: 500, nullable: true })
   location: string | null;
 
@@ -83,9 +94,15 @@ export class Tip {
   @Column({ type: 'uuid', nullable: true })
   assigneeId: string | null;
 
+  @ManyToOne(() => StaffUser, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'assignee_id', foreignKeyConstraintName: 'fk_tips_assignee_id' })
+  assignee?: Relation<StaffUser>;
+
   @Column({ type: 'smallint', default: 0 })
   priority: number;
 
+  // GIN index (hand-written migration) for the desk's tag filter.
+  @Index('ix_tips_tags', { synchronize: false })
   @Column({ type: 'text', array: true, default: () => "'{}'" })
   tags: string[];
 
@@ -95,6 +112,18 @@ export class Tip {
   @ManyToOne(() => Tip, { onDelete: 'SET NULL' })
   @JoinColumn({ name: 'duplicate_of_id', foreignKeyConstraintName: 'fk_tips_duplicate_of_id' })
   duplicateOf?: Tip;
+
+  /** The desk's full-text search document; GIN index in a hand-written migration. */
+  @Index('ix_tips_search_vector', { synchronize: false })
+  @Column({
+    type: 'tsvector',
+    generatedType: 'STORED',
+    asExpression: `to_tsvector('english', story || ' ' || coalesce(location, ''))`,
+    select: false,
+    insert: false,
+    update: false,
+  })
+  searchVector?: string;
 
   /** Optimistic lock: changed only by compare-and-set updates. */
   @Column({ type: 'integer', default: 1 })

@@ -1,0 +1,76 @@
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
+import { StaffUser } from '../staff/staff.entities.js';
+import { Tip, TIP_CHANNELS, type TipChannel } from '../tips/tips.entities.js';
+
+export const NOTE_MAX_LENGTH = 10_000;
+export const MESSAGE_MAX_LENGTH = 5_000;
+
+/** Internal: what editors write to each other about a tip. The contributor never sees these. */
+@Entity('notes')
+@Index('ix_notes_tip_id_created_at', ['tipId', 'createdAt'])
+export class Note {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_notes' })
+  id: string;
+
+  @Column({ type: 'uuid' })
+  tipId: string;
+
+  @ManyToOne(() => Tip, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'tip_id', foreignKeyConstraintName: 'fk_notes_tip_id' })
+  tip?: Relation<Tip>;
+
+  @Column({ type: 'uuid' })
+  authorId: string;
+
+  @ManyToOne(() => StaffUser, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'author_id', foreignKeyConstraintName: 'fk_notes_author_id' })
+  author?: Relation<StaffUser>;
+
+  @Column({ type: 'text' })
+  body: string;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+}
+
+export const MESSAGE_DIRECTIONS = ['to_contributor', 'from_contributor'] as const;
+export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
+
+/** The conversation with the contributor, both ways. */
+@Entity('messages')
+@Check('ck_messages_direction', `direction IN ('to_contributor', 'from_contributor')`)
+@Check('ck_messages_channel', `channel IN (${TIP_CHANNELS.map((c) => `'${c}'`).join(', ')})`)
+@Check('ck_messages_author', `(direction = 'to_contributor') = (author_id IS NOT NULL)`)
+@Index('ix_messages_tip_id_created_at', ['tipId', 'createdAt'])
+export class Message {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_messages' })
+  id: string;
+
+  @Column({ type: 'uuid' })
+  tipId: string;
+
+  @ManyToOne(() => Tip, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'tip_id', foreignKeyConstraintName: 'fk_messages_tip_id' })
+  tip?: Relation<Tip>;
+
+  @Column({ type: 'varchar', length: 20 })
+  direction: MessageDirection;
+
+  /** The editor who wrote it (messages to the contributor only). */
+  @Column({ type: 'uuid', nullable: true })
+  authorId: string | null;
+
+  @ManyToOne(() => StaffUser, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'author_id', foreignKeyConstraintName: 'fk_messages_author_id' })
+  author?: Relation<StaffUser>;
+
+  /** Where it was sent or came from; the status page reads every channel's messages. */
+  @Column({ type: 'varchar', length: 16 })
+  channel: TipChannel;
+
+  @Column({ type: 'text' })
+  body: string;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+}
