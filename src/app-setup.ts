@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
+import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import type { Server } from 'node:http';
 import { AppModule, type AppOptions } from './app.module.js';
@@ -48,6 +49,7 @@ export async function createApp(options: AppOptions): Promise<NestExpressApplica
     res.setHeader('Referrer-Policy', 'no-referrer');
     next();
   });
+  app.use(cookieParser());
   app.useBodyParser('json', { limit: '256kb' });
   app.useBodyParser('urlencoded', { limit: '256kb', extended: false, parameterLimit: 50 });
   app.useStaticAssets(PUBLIC_DIR, { prefix: '/assets/', maxAge: '1h', index: false });

@@ -10,6 +10,7 @@ import { createValidationPipe } from './http/validation.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { MediaModule } from './media/media.module.js';
 import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
+import { StaffModule } from './staff/staff.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { TipsModule } from './tips/tips.module.js';
 import { WebModule } from './web/web.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         StorageModule,
         AuditModule,
         RateLimitsModule,
+        StaffModule,
         MediaModule,
         TipsModule,
         JobsModule,

@@ -4,12 +4,14 @@ import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { LOGGER } from '../logging/logger.js';
+import { Access } from '../staff/access.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 
 type Check = 'up' | 'down';
 
 @ApiTags('operations')
 @Controller('health')
+@Access('public')
 export class HealthController {
   constructor(
     private readonly dataSource: DataSource,

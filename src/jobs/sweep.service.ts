@@ -5,6 +5,8 @@ import { AppConfig } from '../config/app-config.js';
 import { LOGGER } from '../logging/logger.js';
 import { MediaService } from '../media/media.service.js';
 import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
+import { SessionsService } from '../staff/sessions.service.js';
+import { SignInThrottleService } from '../staff/sign-in-throttle.service.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import { IdempotencyService } from '../tips/idempotency.service.js';
 
@@ -21,6 +23,8 @@ export interface SweepReport {
   orphanedBlobs: number;
   idempotencyKeys: number;
   rateLimitWindows: number;
+  sessions: number;
+  signInThrottles: number;
 }
 
 /** Removes what a crash or an abandoned request left behind: at start-up and on a timer. */
@@ -36,6 +40,8 @@ export class SweepService implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly media: MediaService,
     private readonly idempotency: IdempotencyService,
     private readonly rateLimits: RateLimitsService,
+    private readonly sessions: SessionsService,
+    private readonly signInThrottles: SignInThrottleService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -62,6 +68,8 @@ export class SweepService implements OnApplicationBootstrap, OnApplicationShutdo
           orphanedBlobs: await this.media.removeOrphanedBlobs(runner.manager, orphanedBefore),
           idempotencyKeys: await this.idempotency.sweep(),
           rateLimitWindows: await this.rateLimits.sweep(),
+          sessions: await this.sessions.sweep(),
+          signInThrottles: await this.signInThrottles.sweep(),
         };
         this.logger.info(report, 'sweep done');
         return report;

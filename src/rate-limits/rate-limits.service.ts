@@ -8,6 +8,8 @@ export interface RateLimitRule {
   purpose: string;
   limit: number;
   windowSeconds: number;
+  /** What the client is told when over the limit (default: about submissions). */
+  tooMany?: string;
 }
 
 /**
@@ -40,7 +42,7 @@ export class RateLimitsService {
       throw new DomainError(
         HttpStatus.TOO_MANY_REQUESTS,
         'RATE_LIMITED',
-        `Too many submissions from your connection. Please try again in ${Math.ceil(row.retry_after / 60)} minutes.`,
+        `${rule.tooMany ?? 'Too many submissions from your connection.'} Please try again in ${Math.ceil(row.retry_after / 60)} minutes.`,
         undefined,
         { 'Retry-After': String(Math.max(1, row.retry_after)) },
       );

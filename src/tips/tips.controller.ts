@@ -3,12 +3,14 @@ import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOperation, ApiT
 import type { Request, Response } from 'express';
 import type { UploadedMedia } from '../media/blob-storage-engine.js';
 import { MediaUploadInterceptor } from '../media/media-upload.interceptor.js';
+import { Access } from '../staff/access.js';
 import { CreateTipDto, TipReceiptDto } from './dto/create-tip.dto.js';
 import { IdempotentReplayInterceptor, TipRateLimitGuard } from './tip-post.guards.js';
 import { TipIntakeService } from './tip-intake.service.js';
 
 @ApiTags('public')
 @Controller('api/tips')
+@Access('public')
 export class TipsController {
   constructor(private readonly intake: TipIntakeService) {}
 

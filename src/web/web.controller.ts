@@ -6,6 +6,7 @@ import { validateInput } from '../http/validation.js';
 import type { UploadedMedia } from '../media/blob-storage-engine.js';
 import { MediaUploadInterceptor } from '../media/media-upload.interceptor.js';
 import { MediaService } from '../media/media.service.js';
+import { Access } from '../staff/access.js';
 import { CreateTipDto } from '../tips/dto/create-tip.dto.js';
 import { TipRateLimitGuard } from '../tips/tip-post.guards.js';
 import { TipIntakeService } from '../tips/tip-intake.service.js';
@@ -13,6 +14,7 @@ import { WebViews } from './web-views.js';
 
 @ApiExcludeController()
 @Controller()
+@Access('public')
 export class WebController {
   constructor(
     private readonly views: WebViews,

@@ -51,10 +51,27 @@ describe('the sweep of what crashes leave behind', () => {
     await t.db.query(`UPDATE tip_idempotency_keys SET created_at = now() - interval '2 days'`);
     await request(t.url).post('/api/tips').set('Idempotency-Key', 'new-key').send({ story: 'x', consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201);
     await t.db.query(`INSERT INTO rate_limit_windows (bucket, window_start, hits) VALUES ('tips:old', now() - interval '3 days', 5)`);
+    const { rows: [tip] } = await t.db.query(`SELECT id FROM tips LIMIT 1`);
+    await t.db.query(
+      `INSERT INTO sessions (token_hash, kind, tip_id, csrf_token, last_seen_at, expires_at) VALUES
+         (repeat('a', 64), 'contributor', $1, 'x', now(), now() - interval '1 minute'),
+         (repeat('b', 64), 'contributor', $1, 'x', now() - interval '1 day', now() + interval '1 hour'),
+         (repeat('c', 64), 'contributor', $1, 'x', now(), now() + interval '1 hour')`,
+      [tip.id],
+    );
+    await t.db.query(
+      `INSERT INTO sign_in_throttles (subject, failures, locked_until, last_failure_at) VALUES
+         (repeat('a', 64), 3, NULL, now() - interval '2 days'),
+         (repeat('b', 64), 12, now() + interval '1 hour', now() - interval '2 days'),
+         (repeat('c', 64), 3, NULL, now())`,
+    );
 
     const report = await t.app.get(SweepService).sweep();
 
-    expect(report).toEqual({ temporaryBlobs: 1, orphanedBlobs: 1, idempotencyKeys: 1, rateLimitWindows: 1 });
+    // Sessions past their absolute or idle limit go; throttles go after a quiet day unless still locked.
+    expect(report).toEqual({ temporaryBlobs: 1, orphanedBlobs: 1, idempotencyKeys: 1, rateLimitWindows: 1, sessions: 2, signInThrottles: 1 });
+    expect((await t.db.query(`SELECT left(token_hash, 1) AS t FROM sessions`)).rows).toEqual([{ t: 'c' }]);
+    expect((await t.db.query(`SELECT left(subject, 1) AS s FROM sign_in_throttles ORDER BY 1`)).rows).toEqual([{ s: 'b' }, { s: 'c' }]);
     const files = await t.blobFiles();
     expect(files.sort()).toEqual([media.storage_key, justCommitted, uploading].sort());
     expect(await t.count('tip_idempotency_keys')).toBe(1);

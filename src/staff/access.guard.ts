@@ -1,0 +1,109 @@
+import { HttpStatus, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { timingSafeEqual } from 'node:crypto';
+import { DomainError } from '../http/errors.js';
+import { ACCESS_METADATA, ALLOW_PENDING_TOTP_METADATA, SKIP_CSRF_METADATA, type Audience, type Caller } from './access.js';
+import { SESSION_COOKIES, SessionsService } from './sessions.service.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const CSRF_HEADER = 'x-csrf-token';
+export const CSRF_FIELD = '_csrf';
+
+export class AuthRequiredError extends DomainError {
+  constructor(expired: boolean) {
+    super(
+      HttpStatus.UNAUTHORIZED,
+      expired ? 'SESSION_EXPIRED' : 'AUTH_REQUIRED',
+      expired ? 'Your session has ended. Please sign in again.' : 'Please sign in first.',
+    );
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(code = 'FORBIDDEN', message = 'You are not allowed to do that.') {
+    super(HttpStatus.FORBIDDEN, code, message);
+  }
+}
+
+function sameToken(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The one gate every request passes (registered as APP_GUARD): works out who is calling from
+ * the session cookie, checks the route's @Access declaration, and checks the CSRF token of
+ * every state-changing request made with a session.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    const audience = this.reflector.getAllAndOverride<Audience[] | undefined>(ACCESS_METADATA, targets);
+    // Fail closed: a route nobody thought about is a route nobody may call.
+    if (!audience?.length) throw new Error(`${context.getClass().name}.${context.getHandler().name} declares no @Access`);
+
+    const req = context.switchToHttp().getRequest<Request>();
+    const { caller, expired } = await this.callerOf(req, audience);
+    req.caller = caller;
+    const skipCsrf = this.reflector.getAllAndOverride<boolean>(SKIP_CSRF_METADATA, targets) ?? false;
+    if (skipCsrf) this.checkOrigin(req);
+    if (audience.includes('public')) return true;
+
+    if (caller.kind === 'anonymous') throw new AuthRequiredError(expired);
+    const allowed = caller.kind === 'contributor' ? audience.includes('contributor') : audience.includes(caller.user.role);
+    if (!allowed) throw new ForbiddenError();
+    if (caller.kind === 'staff' && caller.pendingTotp && !this.reflector.getAllAndOverride<boolean>(ALLOW_PENDING_TOTP_METADATA, targets)) {
+      throw new ForbiddenError('TOTP_ENROLMENT_REQUIRED', 'Set up two-factor sign-in before you use the desk.');
+    }
+    if (!SAFE_METHODS.has(req.method) && !skipCsrf) this.checkCsrf(req, caller.session.csrfToken);
+    return true;
+  }
+
+  private async callerOf(req: Request, audience: Audience[]): Promise<{ caller: Caller; expired: boolean }> {
+    const cookies = (req.cookies ?? {}) as Record<string, string | undefined>;
+    const staffToken = cookies[SESSION_COOKIES.staff];
+    const contributorToken = cookies[SESSION_COOKIES.contributor];
+    // A browser may hold both (an editor testing the status page): the route decides which counts first.
+    const order = audience.includes('contributor') ? (['contributor', 'staff'] as const) : (['staff', 'contributor'] as const);
+    for (const kind of order) {
+      const token = kind === 'staff' ? staffToken : contributorToken;
+      if (!token) continue;
+      const caller = await this.sessions.resolve(kind, token);
+      if (caller) return { caller, expired: false };
+    }
+    return { caller: { kind: 'anonymous' }, expired: Boolean(staffToken || contributorToken) };
+  }
+
+  private checkCsrf(req: Request, expected: string): void {
+    const body = req.body as Record<string, unknown> | undefined;
+    const given = req.header(CSRF_HEADER) ?? body?.[CSRF_FIELD];
+    if (!sameToken(given, expected)) {
+      throw new ForbiddenError('CSRF_TOKEN_INVALID', 'This request did not carry a valid CSRF token. Reload the page and try again.');
+    }
+    // The token has done its job; DTO validation (forbidNonWhitelisted) must not see it.
+    if (body && CSRF_FIELD in body) delete body[CSRF_FIELD];
+  }
+
+  /** Routes that start a session have no token to check: refuse a cross-site form post instead. */
+  private checkOrigin(req: Request): void {
+    const origin = req.header('origin');
+    if (!origin) return; // not a browser, or a same-origin GET-like navigation
+    let host: string;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      host = '';
+    }
+    if (host !== req.header('host')) throw new ForbiddenError('CROSS_SITE_REQUEST', 'This request came from another site.');
+  }
+}

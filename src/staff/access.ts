@@ -1,0 +1,79 @@
+import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+import type { StaffRole } from './staff.entities.js';
+
+/**
+ * Who may call a route, declared on every controller or handler. The global AccessGuard refuses
+ * a route that declares nothing, and the access-matrix test walks every route with every caller.
+ *
+ * - `public`: anyone, signed in or not.
+ * - `contributor`: a contributor signed in with their tip's reference and secret.
+ * - a staff role: a staff member with that role (list every role that may call it; no role
+ *   implies another).
+ */
+export type Audience = 'public' | 'contributor' | StaffRole;
+export const ACCESS_METADATA = 'tipdesk:access';
+export const Access = (...audience: [Audience, ...Audience[]]) => SetMetadata(ACCESS_METADATA, audience);
+
+/** Reachable by a staff member who must still enrol a second factor (REQUIRE_2FA). */
+export const ALLOW_PENDING_TOTP_METADATA = 'tipdesk:allow-pending-totp';
+export const AllowPendingTotp = () => SetMetadata(ALLOW_PENDING_TOTP_METADATA, true);
+
+/** Skips the CSRF check: only for routes that create a session (there is no token yet) and check the Origin instead. */
+export const SKIP_CSRF_METADATA = 'tipdesk:skip-csrf';
+export const SkipCsrf = () => SetMetadata(SKIP_CSRF_METADATA, true);
+
+export interface StaffPrincipal {
+  id: string;
+  email: string;
+  name: string;
+  role: StaffRole;
+  totpEnabled: boolean;
+}
+
+export interface SessionInfo {
+  tokenHash: string;
+  csrfToken: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export type Caller =
+  | { kind: 'anonymous' }
+  | { kind: 'staff'; user: StaffPrincipal; session: SessionInfo; pendingTotp: boolean }
+  | { kind: 'contributor'; tipId: string; session: SessionInfo };
+
+export type StaffCaller = Extract<Caller, { kind: 'staff' }>;
+export type ContributorCaller = Extract<Caller, { kind: 'contributor' }>;
+
+declare module 'express' {
+  interface Request {
+    caller?: Caller;
+  }
+}
+
+/** The signed-in staff member (the route's @Access must name staff roles only). */
+export const CurrentStaff = createParamDecorator((_data: unknown, context: ExecutionContext): StaffPrincipal => {
+  const caller = context.switchToHttp().getRequest<Request>().caller;
+  if (caller?.kind !== 'staff') throw new Error('CurrentStaff used on a route that does not require a staff session');
+  return caller.user;
+});
+
+/** The signed-in staff member with their session (for sign-out, CSRF token, password change). */
+export const CurrentStaffSession = createParamDecorator((_data: unknown, context: ExecutionContext): StaffCaller => {
+  const caller = context.switchToHttp().getRequest<Request>().caller;
+  if (caller?.kind !== 'staff') throw new Error('CurrentStaffSession used on a route that does not require a staff session');
+  return caller;
+});
+
+/** The signed-in contributor's session (the route's @Access must be `contributor`). */
+export const CurrentContributor = createParamDecorator((_data: unknown, context: ExecutionContext): ContributorCaller => {
+  const caller = context.switchToHttp().getRequest<Request>().caller;
+  if (caller?.kind !== 'contributor') throw new Error('CurrentContributor used on a route that does not require a contributor session');
+  return caller;
+});
+
+/** Whoever is calling, signed in or not (resolved by the AccessGuard, also on public routes). */
+export const CurrentCaller = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): Caller => context.switchToHttp().getRequest<Request>().caller ?? { kind: 'anonymous' },
+);

@@ -1,0 +1,211 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { AppConfig } from '../config/app-config.js';
+import { FieldCipher } from '../crypto/field-cipher.js';
+import { ConflictError, DomainError, ValidationFailedError } from '../http/errors.js';
+import { LOGGER } from '../logging/logger.js';
+import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
+import type { StaffCaller, StaffPrincipal } from './access.js';
+import type { LoginDto, RecoveryCodesDto, SessionDto, SetupFirstAdminDto, StaffUserDto, TotpEnrolmentDto } from './dto/staff.dto.js';
+import { hashPassword, passwordMatches, passwordProblem } from './passwords.js';
+import { SessionsService, type NewSession } from './sessions.service.js';
+import { SignInThrottleService } from './sign-in-throttle.service.js';
+import { StaffUser } from './staff.entities.js';
+import { StaffService } from './staff.service.js';
+import { hashRecoveryCode, looksLikeRecoveryCode, newRecoveryCodes, newTotpSecret, totpEnrolment, totpStep } from './totp.js';
+
+const SETUP_LINK_HOURS = 24;
+const NO_ACCOUNT = '00000000-0000-0000-0000-000000000000';
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export class InvalidCredentialsError extends DomainError {
+  constructor() {
+    super(HttpStatus.UNAUTHORIZED, 'INVALID_CREDENTIALS', 'That email address and password do not match an account.');
+  }
+}
+
+export interface SignedIn extends NewSession {
+  user: StaffUserDto;
+}
+
+/** Signing staff in and out, their second factor, their password, and the first admin. */
+@Injectable()
+export class AuthService {
+  // Verified when the email is unknown, so that answer takes as long as a wrong password.
+  private readonly decoyHash = hashPassword(randomBytes(16).toString('hex'));
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly cipher: FieldCipher,
+    private readonly audit: AuditService,
+    private readonly rateLimits: RateLimitsService,
+    private readonly sessions: SessionsService,
+    private readonly throttle: SignInThrottleService,
+    private readonly staff: StaffService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Password, then (when enrolled) a TOTP or recovery code. Unknown addresses, disabled accounts
+   * and wrong passwords get the same answer in the same time, and all count towards the lock.
+   */
+  async signIn(input: LoginDto, clientAddress: string): Promise<SignedIn> {
+    await this.rateLimits.hit(
+      { purpose: 'staff-sign-in', limit: this.config.RATE_LIMIT_SIGN_INS_PER_15_MINUTES, windowSeconds: 900, tooMany: 'Too many sign-in attempts from your connection.' },
+      clientAddress,
+    );
+    const subject = this.throttle.subject('staff', input.email);
+    await this.throttle.assertNotLocked(subject);
+
+    const user = await this.staff.findByEmail(input.email);
+    const usable = user !== null && user.disabledAt === null;
+    const passwordOk = await passwordMatches(usable ? user.passwordHash : await this.decoyHash, input.password);
+    if (!usable || !passwordOk) {
+      await this.failed(subject, user?.id ?? NO_ACCOUNT, !user ? 'unknown_email' : !usable ? 'disabled' : 'password');
+      throw new InvalidCredentialsError();
+    }
+
+    if (user.totpEnabledAt) {
+      if (!input.totp) {
+        throw new DomainError(HttpStatus.UNAUTHORIZED, 'TOTP_REQUIRED', 'Enter the 6-digit code from your authenticator app.', { totp: ['Enter the 6-digit code from your authenticator app'] });
+      }
+      if (!(await this.acceptSecondFactor(user, input.totp))) {
+        await this.failed(subject, user.id, 'totp');
+        throw new DomainError(HttpStatus.UNAUTHORIZED, 'TOTP_INVALID', 'That code is not right, or has already been used. Wait for a new one.', { totp: ['That code is not right'] });
+      }
+    }
+
+    await this.throttle.recordSuccess(subject);
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`UPDATE staff_users SET last_sign_in_at = now() WHERE id = $1`, [user.id]);
+      const session = await this.sessions.create({ staffUserId: user.id }, manager);
+      await this.audit.record(manager, { actorType: 'staff', actorId: user.id, action: 'staff.signed_in', entityType: 'staff_user', entityId: user.id });
+      return { ...session, user: await this.staff.toDto(user) };
+    });
+  }
+
+  private async failed(subject: string, userId: string, reason: string): Promise<void> {
+    const lockedFor = await this.throttle.recordFailure(subject);
+    await this.audit.record(this.dataSource.manager, {
+      actorType: 'system',
+      action: 'staff.sign_in_failed',
+      entityType: 'staff_user',
+      entityId: userId,
+      after: { reason, ...(lockedFor ? { lockedForSeconds: lockedFor } : {}) },
+    });
+  }
+
+  /** A TOTP code for a step after the last one used, or an unused recovery code (spent here). */
+  private async acceptSecondFactor(user: StaffUser, code: string): Promise<boolean> {
+    if (looksLikeRecoveryCode(code)) {
+      const result = await this.dataSource.query(
+        `UPDATE staff_users SET recovery_code_hashes = array_remove(recovery_code_hashes, $2)
+          WHERE id = $1 AND $2 = ANY(recovery_code_hashes) RETURNING id`,
+        [user.id, hashRecoveryCode(code)],
+      );
+      const used = result[1] === 1;
+      if (used) await this.audit.record(this.dataSource.manager, { actorType: 'staff', actorId: user.id, action: 'staff.recovery_code_used', entityType: 'staff_user', entityId: user.id });
+      return used;
+    }
+    const step = totpStep(this.cipher.decrypt(user.totpSecretEncrypted!), code);
+    if (step === undefined) return false;
+    // Compare-and-set on the last step: a code (or an older one) is accepted once, even by two processes at once.
+    const result = await this.dataSource.query(
+      `UPDATE staff_users SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2) RETURNING id`,
+      [user.id, step],
+    );
+    return result[1] === 1;
+  }
+
+  async signOut(caller: StaffCaller): Promise<void> {
+    await this.sessions.revoke(caller.session.tokenHash);
+    await this.audit.record(this.dataSource.manager, { actorType: 'staff', actorId: caller.user.id, action: 'staff.signed_out', entityType: 'staff_user', entityId: caller.user.id });
+  }
+
+  enrolmentRequired(user: StaffUserDto): boolean {
+    return this.config.REQUIRE_2FA && !user.totpEnabled;
+  }
+
+  async me(caller: StaffCaller): Promise<SessionDto> {
+    return { user: await this.staff.toDto(await this.staff.findById(caller.user.id)), csrfToken: caller.session.csrfToken, totpEnrolmentRequired: caller.pendingTotp };
+  }
+
+  /** Starts enrolment: a new secret, kept until confirmed by a code (a second start replaces it). */
+  async startTotpEnrolment(principal: StaffPrincipal): Promise<TotpEnrolmentDto> {
+    if (principal.totpEnabled) throw new ConflictError('TOTP_ALREADY_ENABLED', 'Two-factor sign-in is already set up. An admin can reset it.');
+    const secret = newTotpSecret();
+    await this.dataSource.query(`UPDATE staff_users SET totp_secret_encrypted = $2 WHERE id = $1 AND totp_enabled_at IS NULL`, [principal.id, this.cipher.encrypt(secret)]);
+    return totpEnrolment(secret, principal.email);
+  }
+
+  async confirmTotpEnrolment(principal: StaffPrincipal, code: string): Promise<RecoveryCodesDto> {
+    const user = await this.staff.findById(principal.id);
+    if (user.totpEnabledAt) throw new ConflictError('TOTP_ALREADY_ENABLED', 'Two-factor sign-in is already set up.');
+    if (!user.totpSecretEncrypted) throw new ConflictError('TOTP_NOT_STARTED', 'Start setting up two-factor sign-in first.');
+    const step = totpStep(this.cipher.decrypt(user.totpSecretEncrypted), code);
+    if (step === undefined) throw new ValidationFailedError({ code: ['That code is not right. Check the time on your phone and try the next code.'] });
+    const recoveryCodes = newRecoveryCodes();
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE staff_users SET totp_enabled_at = now(), totp_last_step = $2, recovery_code_hashes = $3 WHERE id = $1`,
+        [user.id, step, recoveryCodes.map(hashRecoveryCode)],
+      );
+      await this.audit.record(manager, { actorType: 'staff', actorId: user.id, action: 'staff.totp_enabled', entityType: 'staff_user', entityId: user.id });
+    });
+    return { recoveryCodes };
+  }
+
+  async changePassword(caller: StaffCaller, currentPassword: string, newPassword: string): Promise<void> {
+    const user = await this.staff.findById(caller.user.id);
+    if (!(await passwordMatches(user.passwordHash, currentPassword))) {
+      throw new ValidationFailedError({ currentPassword: ['Your current password is not right'] });
+    }
+    const problem = passwordProblem(newPassword, user.email);
+    if (problem) throw new ValidationFailedError({ newPassword: [problem] });
+    const passwordHash = await hashPassword(newPassword);
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(`UPDATE staff_users SET password_hash = $2 WHERE id = $1`, [user.id, passwordHash]);
+      // Anyone else signed in with the old password is signed out; this browser stays in.
+      await this.sessions.revokeAllForStaff(user.id, manager, caller.session.tokenHash);
+      await this.audit.record(manager, { actorType: 'staff', actorId: user.id, action: 'staff.password_changed', entityType: 'staff_user', entityId: user.id });
+    });
+  }
+
+  /**
+   * With no staff yet, prints a one-time link that creates the first admin. Each process that
+   * starts prints its own link; all stop working once the first admin exists.
+   */
+  async offerFirstAdminSetup(): Promise<string | undefined> {
+    if ((await this.staff.count()) > 0) return undefined;
+    const token = randomBytes(32).toString('base64url');
+    await this.dataSource.query(`INSERT INTO staff_setup_tokens (token_hash, expires_at) VALUES ($1, now() + make_interval(hours => $2))`, [hashToken(token), SETUP_LINK_HOURS]);
+    const link = `${this.config.publicBaseUrl}/desk/setup?token=${token}`;
+    this.logger.warn(`No staff accounts yet. Create the first admin within ${SETUP_LINK_HOURS} hours at: ${link}`);
+    return link;
+  }
+
+  async setupTokenValid(token: string): Promise<boolean> {
+    if (typeof token !== 'string' || token.length > 100) return false;
+    const [row] = await this.dataSource.query(`SELECT 1 FROM staff_setup_tokens WHERE token_hash = $1 AND expires_at > now()`, [hashToken(token)]);
+    return Boolean(row) && (await this.staff.count()) === 0;
+  }
+
+  async setupFirstAdmin(input: SetupFirstAdminDto): Promise<SignedIn> {
+    return this.dataSource.transaction(async (manager) => {
+      // One transaction at a time past this point: two people opening the link make one admin.
+      await manager.query(`LOCK TABLE staff_setup_tokens IN EXCLUSIVE MODE`);
+      const [valid] = await manager.query(`SELECT 1 FROM staff_setup_tokens WHERE token_hash = $1 AND expires_at > now()`, [hashToken(input.token)]);
+      const [{ n }] = await manager.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM staff_users`);
+      if (!valid || n > 0) throw new DomainError(HttpStatus.GONE, 'SETUP_LINK_INVALID', 'This setup link has expired or has already been used. Ask an admin for an account.');
+      const user = await this.staff.create('system', { ...input, role: 'admin' }, manager);
+      await manager.query(`DELETE FROM staff_setup_tokens`);
+      const session = await this.sessions.create({ staffUserId: user.id }, manager);
+      await this.audit.record(manager, { actorType: 'staff', actorId: user.id, action: 'staff.signed_in', entityType: 'staff_user', entityId: user.id });
+      return { ...session, user };
+    });
+  }
+}
