@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from './audit/audit.module.js';
+import { ContributorsModule } from './contributors/contributors.module.js';
 import { CoreModule, type CoreOptions } from './core.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { HealthModule } from './health/health.module.js';
@@ -31,6 +32,7 @@ export class AppModule {
         AuditModule,
         RateLimitsModule,
         StaffModule,
+        ContributorsModule,
         MediaModule,
         TipsModule,
         JobsModule,

@@ -1,0 +1,45 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Access, CurrentContributor, SkipCsrf, type ContributorCaller } from '../staff/access.js';
+import { SESSION_COOKIES, SessionsService } from '../staff/sessions.service.js';
+import { ContributorsService } from './contributors.service.js';
+import { ContributorSignInDto, ContributorTipDto } from './dto/contributor.dto.js';
+
+@ApiTags('contributor')
+@Controller('api/contributor')
+export class ContributorsController {
+  constructor(
+    private readonly contributors: ContributorsService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  @Post('session')
+  @HttpCode(200)
+  @Access('public')
+  @SkipCsrf()
+  @ApiOperation({ summary: 'Sign in with the reference and secret from the receipt; the cookie sees that one tip' })
+  async signIn(@Body() body: ContributorSignInDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const signedIn = await this.contributors.signIn(body.reference, body.secret, req.ip ?? 'unknown');
+    await this.sessions.revokeToken(req.cookies?.[SESSION_COOKIES.contributor]);
+    this.sessions.setCookie(req, res, 'contributor', signedIn.token);
+    res.setHeader('Cache-Control', 'no-store');
+    return { reference: signedIn.reference, csrfToken: signedIn.csrfToken };
+  }
+
+  @Delete('session')
+  @HttpCode(204)
+  @Access('contributor')
+  async signOut(@CurrentContributor() caller: ContributorCaller, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    await this.sessions.revoke(caller.session.tokenHash);
+    this.sessions.clearCookie(req, res, 'contributor');
+  }
+
+  @Get('tip')
+  @Access('contributor')
+  @ApiOkResponse({ type: ContributorTipDto })
+  tip(@CurrentContributor() caller: ContributorCaller, @Res({ passthrough: true }) res: Response): Promise<ContributorTipDto> {
+    res.setHeader('Cache-Control', 'no-store');
+    return this.contributors.tip(caller.tipId);
+  }
+}

@@ -1,0 +1,28 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, MaxLength, MinLength } from 'class-validator';
+import { TIP_STATUSES, type TipStatus } from '../../tips/tips.entities.js';
+
+export class ContributorSignInDto {
+  @ApiProperty({ example: 'TD-7K3Q-9XRM', description: 'The reference on the receipt' })
+  @IsString() @MinLength(1, { message: 'Enter the reference from your receipt' }) @MaxLength(40)
+  reference: string;
+
+  @ApiProperty({ description: 'The secret on the receipt' })
+  @IsString() @MinLength(1, { message: 'Enter the secret from your receipt' }) @MaxLength(100)
+  secret: string;
+}
+
+export class ContributorMessageDto {
+  @ApiProperty({ enum: ['to_contributor', 'from_contributor'] }) direction: 'to_contributor' | 'from_contributor';
+  @ApiProperty() body: string;
+  @ApiProperty() createdAt: string;
+}
+
+export class ContributorTipDto {
+  @ApiProperty() reference: string;
+  @ApiProperty({ enum: TIP_STATUSES }) status: TipStatus;
+  @ApiProperty({ description: 'Where the tip stands, in plain words' }) statusText: string;
+  @ApiProperty() receivedAt: string;
+  @ApiProperty({ type: [ContributorMessageDto] }) messages: ContributorMessageDto[];
+  @ApiProperty({ type: [Object], description: 'Payment offers (issue 4)' }) payouts: unknown[];
+}
