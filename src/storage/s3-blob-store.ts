@@ -10,7 +10,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   BlobMeter,
@@ -126,7 +126,7 @@ export class S3BlobStore implements BlobStore {
     assertSafeKey(key);
     if (range) assertValidRange(range);
     try {
-      const { Body } = await this.client.send(
+      const { Body, ContentRange } = await this.client.send(
         new GetObjectCommand({
           Bucket: this.bucket,
           Key: key,
@@ -134,7 +134,15 @@ export class S3BlobStore implements BlobStore {
         }),
       );
       if (!(Body instanceof Readable)) throw new Error(`S3 answered GetObject for ${key} without a body stream`);
-      return Body;
+      if (!range) return Body;
+      // A server may ignore Range (no Content-Range: the body is the whole object) or widen it
+      // (s3rver answers 0-0 with all of it): cut exactly the asked-for bytes out of what came.
+      const served = servedRangeOf(ContentRange);
+      if (served.start > range.start) {
+        Body.destroy();
+        throw new Error(`S3 answered a range of ${key} from byte ${served.start}, not ${range.start}`);
+      }
+      return served.start === range.start && served.end <= range.end ? Body : windowOf(Body, range, served.start);
     } catch (error) {
       if (errorName(error) === 'NoSuchKey') throw new BlobNotFoundError(key);
       if (errorName(error) === 'InvalidRange' && range) {
@@ -237,6 +245,30 @@ export class S3BlobStore implements BlobStore {
   private async deleteQuietly(key: string): Promise<void> {
     await this.delete(key).catch(() => undefined);
   }
+}
+
+/** What a GetObject body holds: `bytes a-b/size` when ranged, else the whole object from 0. */
+function servedRangeOf(contentRange: string | undefined): { start: number; end: number } {
+  const match = /^bytes (\d+)-(\d+)\//.exec(contentRange ?? '');
+  return match ? { start: Number(match[1]), end: Number(match[2]) } : { start: 0, end: Number.POSITIVE_INFINITY };
+}
+
+/** Bytes `range.start`…`range.end` of a stream whose first byte is byte `firstByte` of the blob. */
+function windowOf(body: Readable, range: ByteRange, firstByte: number): Readable {
+  let offset = firstByte;
+  const window = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      const from = Math.max(range.start - offset, 0);
+      const to = Math.min(range.end + 1 - offset, chunk.length);
+      offset += chunk.length;
+      callback(null, from < to ? chunk.subarray(from, to) : undefined);
+    },
+  });
+  // (Bytes past the window are still read and dropped: only a server that ignored Range costs that.)
+  // Failures reach the reader: the pipeline destroys `window` with them, and destroying
+  // `window` (a reader who stops) destroys the S3 body and its socket.
+  pipeline(body, window).catch(() => undefined);
+  return window;
 }
 
 function copySourceOf(bucket: string, key: string): string {

@@ -156,6 +156,52 @@ export function describeBlobStoreContract(name: string, setup: () => Promise<Blo
       it('refuses a range that starts past the end with a RangeError', async () => {
         await expect(store.read(finalKey, { start: totalBytes, end: totalBytes + 10 })).rejects.toThrow(RangeError);
       });
+
+      it('reads the one-byte range 0-0 (a player’s first probe) as exactly one byte', async () => {
+        const bytes = await bytesOf(await store.read(finalKey, { start: 0, end: 0 }));
+        expect(bytes.equals(patternBytes(0, 1))).toBe(true);
+      });
+
+      it('reads the last byte alone', async () => {
+        const bytes = await bytesOf(await store.read(finalKey, { start: totalBytes - 1, end: totalBytes - 1 }));
+        expect(bytes.equals(patternBytes(totalBytes - 1, 1))).toBe(true);
+      });
+
+      it('reads a seek-style run of ranges, each exactly its bytes', async () => {
+        for (const [start, end] of [[0, 1], [0, MIB - 1], [15 * MIB, 15 * MIB + 65535], [3 * MIB + 7, 3 * MIB + 7], [totalBytes - 4096, totalBytes - 1]]) {
+          const bytes = await bytesOf(await store.read(finalKey, { start, end }));
+          expect(bytes.length).toBe(end - start + 1);
+          expect(bytes.equals(patternBytes(start, end - start + 1))).toBe(true);
+        }
+      });
+
+      it('releases a range stream destroyed part-way (a viewer who stops watching)', async () => {
+        const stream = await store.read(finalKey, { start: 0, end: totalBytes - 1 });
+        const first: Buffer = await new Promise((resolve, reject) => {
+          stream.once('data', resolve);
+          stream.once('error', reject);
+        });
+        expect(first.length).toBeGreaterThan(0);
+        const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+        stream.destroy();
+        await closed;
+        expect(stream.destroyed).toBe(true);
+        // The store still serves the blob afterwards.
+        expect((await bytesOf(await store.read(finalKey, { start: 5, end: 9 }))).equals(patternBytes(5, 5))).toBe(true);
+      });
+
+      it.each([
+        ['end before start', { start: 10, end: 9 }],
+        ['a negative start', { start: -1, end: 9 }],
+        ['a fractional offset', { start: 0.5, end: 9 }],
+      ])('refuses %s with a RangeError', async (_what, range) => {
+        await expect(store.read(finalKey, range)).rejects.toThrow(RangeError);
+      });
+    });
+
+    it('answers a range read of a missing blob with BlobNotFoundError', async () => {
+      const key = `media/${uuid()}`;
+      await expect(store.read(key, { start: 0, end: 9 })).rejects.toEqual(new BlobNotFoundError(key));
     });
 
     it('accepts an empty blob', async () => {

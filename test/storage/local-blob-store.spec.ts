@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
@@ -55,6 +55,28 @@ describe('LocalBlobStore on disk', () => {
     const keys: string[] = [];
     for await (const entry of store.list('')) keys.push(entry.key);
     expect(keys).toEqual(['media/clip']);
+  });
+
+  it('closes the file when a range stream is destroyed part-way, and when one is read to the end', async () => {
+    const key = `media/${randomUUID()}`;
+    const written = await store.writeTemporary(Readable.from([Buffer.alloc(4 * 1024 * 1024, 7)]));
+    await store.commit(written.tempKey, key);
+    const path = join(root, key);
+    const openHandlesTo = async () => {
+      const links = await Promise.all((await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+      return links.filter((link) => link === path).length;
+    };
+
+    const stream = await store.read(key, { start: 10, end: 4 * 1024 * 1024 - 1 });
+    await new Promise((resolve) => stream.once('data', resolve));
+    expect(await openHandlesTo()).toBe(1);
+    stream.destroy();
+    await new Promise((resolve) => stream.once('close', resolve));
+    expect(await openHandlesTo()).toBe(0);
+
+    const whole = await store.read(key);
+    for await (const _chunk of whole) void _chunk;
+    expect(await openHandlesTo()).toBe(0);
   });
 
   it('works from a relative root', async () => {

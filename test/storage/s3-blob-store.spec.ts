@@ -14,7 +14,8 @@ import { describeBlobStoreContract } from './blob-store-contract.js';
 // - no AbortMultipartUpload (405 MethodNotAllowed): a failed upload's parts stay in s3rver's own
 //   directory, invisible to every API call, so "leaves nothing" is checked through ListObjects
 //   and the abort itself is checked by watching the commands sent;
-// - a Range of `bytes=0-0` returns the whole object (it reads end 0 as "no end"); not relied on.
+// - a Range of `bytes=0-0` returns the whole object (it reads end 0 as "no end") without a
+//   Content-Range; the driver cuts the window out itself, and the contract's 0-0 case checks it.
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 let server: S3rver;
