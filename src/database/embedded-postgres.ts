@@ -92,6 +92,21 @@ async function stopOrphanedServer(dataDir: string, logger: Logger): Promise<void
 }
 
 /**
+ * The URL of the embedded PostgreSQL a running tipdesk holds for `baseDir`, or undefined when
+ * no tipdesk is running there (then the caller may start the server itself).
+ */
+export async function runningEmbeddedPostgresUrl(baseDir: string): Promise<string | undefined> {
+  const owner = Number((await readFile(join(baseDir, 'tipdesk.pid'), 'utf8').catch(() => '')).trim());
+  if (!(await commandOf(owner))?.includes('node')) return undefined;
+  const port = Number((await readFile(join(baseDir, 'postgres.port'), 'utf8').catch(() => '')).trim());
+  const credentials = await readFile(join(baseDir, 'postgres.json'), 'utf8')
+    .then((text) => JSON.parse(text) as { user: string; password: string })
+    .catch(() => undefined);
+  if (!port || !credentials) return undefined;
+  return `postgres://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/tipdesk`;
+}
+
+/**
  * Starts (initialising on first use) a real PostgreSQL under `baseDir/postgres`, kept across
  * restarts, on a free loopback port. Used when DATABASE_URL is not set, and by the test suite.
  */
@@ -159,11 +174,15 @@ export async function startEmbeddedPostgres(
   if (!rowCount) await client.query('CREATE DATABASE tipdesk');
   await client.end();
   logger.info({ port, dataDir, ms: Date.now() - started }, 'embedded PostgreSQL is running');
+  // Lets the CLI reach this server while the app runs (the credentials are in postgres.json).
+  const portFile = join(baseDir, 'postgres.port');
+  await writeFile(portFile, `${port}\n`);
 
   const url = `postgres://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/tipdesk`;
   return {
     url,
     stop: async () => {
+      await rm(portFile, { force: true });
       await server.stop();
       await releaseDataDir();
     },

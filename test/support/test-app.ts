@@ -18,6 +18,7 @@ export interface TestApp {
   config: AppConfig;
   encryptionKey: EncryptionKey;
   dataDir: string;
+  databaseUrl: string;
   db: pg.Pool;
   /** Every JSON log line the app wrote. */
   logs: string[];
@@ -47,6 +48,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     DATABASE_URL: database.url,
     LOG_LEVEL: 'info',
     RATE_LIMIT_TIPS_PER_HOUR: '100000',
+    RATE_LIMIT_SIGN_INS_PER_15_MINUTES: '100000',
     ...env,
   });
   const logs: string[] = [];
@@ -65,6 +67,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     config,
     encryptionKey,
     dataDir,
+    databaseUrl: database.url,
     db,
     logs,
     blobFiles: () => walk(join(dataDir, 'blobs')).then((files) => files.filter((f) => !f.startsWith('tmp/.health'))),
