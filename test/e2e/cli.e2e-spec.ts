@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { signIn } from '../support/staff.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+// The compiled CLI, exactly as `npm run cli` runs it (`npm test` builds dist/ first).
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+function cli(args: string[], stdin: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+describe('npm run cli -- staff:add', () => {
+  let t: TestApp;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    env = { DATABASE_URL: t.databaseUrl, DATA_DIR: t.dataDir, ENCRYPTION_KEY: t.encryptionKey.key.toString('base64'), LOG_LEVEL: 'warn' };
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('creates an account whose password (read from stdin) signs in, and audits it', async () => {
+    const result = await cli(['staff:add', '--email', 'Desk.Chief@Paper.test', '--role', 'admin', '--name', 'Desk Chief'], 'correct horse battery staple\n', env);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Created admin desk\.chief@paper\.test \(/);
+    const session = await signIn(t, 'desk.chief@paper.test', 'correct horse battery staple');
+    expect(session.user).toMatchObject({ role: 'admin', name: 'Desk Chief' });
+    const { rows } = await t.db.query(`SELECT actor_type FROM audit_events WHERE action = 'staff.created' AND entity_id = $1`, [session.user.id]);
+    expect(rows).toEqual([{ actor_type: 'system' }]);
+  });
+
+  it('a weak password: exit 64 with the reason, nobody created', async () => {
+    const before = await t.count('staff_users');
+    const result = await cli(['staff:add', '--email', 'weak@paper.test', '--role', 'editor'], 'short\n', env);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toMatch(/password: Use at least 12 characters/);
+    expect(await t.count('staff_users')).toBe(before);
+  });
+
+  it('an unknown role or a missing option: exit 64 with usage', async () => {
+    const badRole = await cli(['staff:add', '--email', 'x@paper.test', '--role', 'boss'], 'a long enough passphrase', env);
+    expect(badRole.code).toBe(64);
+    expect(badRole.stderr).toMatch(/role must be one of admin, editor, accounting/);
+    const missing = await cli(['staff:add', '--role', 'editor'], '', env);
+    expect(missing.code).toBe(64);
+    expect(missing.stderr).toMatch(/Usage:/);
+  });
+
+  it('an email that is taken: exit 64, no second account', async () => {
+    const result = await cli(['staff:add', '--email', 'desk.chief@paper.test', '--role', 'editor'], 'another long passphrase', env);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toMatch(/already a staff account/);
+  });
+});
