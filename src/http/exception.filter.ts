@@ -20,6 +20,8 @@ export interface ErrorBody {
 /** Lets the web module answer a browser's page request with a page instead of JSON. */
 export interface HtmlErrorRenderer {
   render(req: Request, body: ErrorBody): string | undefined;
+  /** Where to send a page request instead (303), e.g. to sign in first; undefined to render or answer JSON. */
+  redirect?(req: Request, body: ErrorBody): string | undefined;
 }
 export const HTML_ERROR_RENDERER = Symbol('HtmlErrorRenderer');
 
@@ -93,6 +95,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
+    const location = this.html?.redirect?.(req, body);
+    if (location !== undefined) {
+      res.redirect(HttpStatus.SEE_OTHER, location);
+      return;
+    }
     const page = this.html?.render(req, body);
     if (page !== undefined) {
       res.status(body.statusCode).type('html').send(page);

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import Handlebars from 'handlebars';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AppConfig } from '../config/app-config.js';
 import type { ErrorBody, HtmlErrorRenderer } from '../http/exception.filter.js';
@@ -10,19 +8,17 @@ import type { FieldErrors } from '../http/errors.js';
 import { STORY_MAX_LENGTH } from '../tips/dto/create-tip.dto.js';
 import type { TipReceipt } from '../tips/idempotency.service.js';
 import { TERMS_TEXT, TERMS_VERSION } from '../tips/terms.js';
+import { DeskViews, isDeskPath } from './desk-views.js';
+import { compileView } from './handlebars.js';
 
-const VIEWS_DIR = fileURLToPath(new URL('./views/', import.meta.url));
 export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 
-// A private Handlebars instance: {{x}} always escapes; no template uses {{{ }}} on user text.
-const handlebars = Handlebars.create();
-const compile = (name: string) => handlebars.compile(readFileSync(`${VIEWS_DIR}${name}.hbs`, 'utf8'), { strict: false });
-const layout = compile('layout');
+const layout = compileView('layout');
 const templates = {
-  tipForm: compile('tip-form'),
-  tipReceived: compile('tip-received'),
-  status: compile('status'),
-  error: compile('error'),
+  tipForm: compileView('tip-form'),
+  tipReceived: compileView('tip-received'),
+  status: compileView('status'),
+  error: compileView('error'),
 };
 
 const FIELD_ORDER = ['story', 'files', 'location', 'occurredAt', 'name', 'email', 'phone', 'licence', 'creditName', 'consentTerms', 'consentOwnWork', 'consentOver18'];
@@ -41,7 +37,10 @@ function formatBytes(bytes: number): string {
 /** Server-rendered pages for the public: no front-end build, works with JavaScript off. */
 @Injectable()
 export class WebViews implements HtmlErrorRenderer {
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly desk: DeskViews,
+  ) {}
 
   private page(title: string, body: string, scripts: string[] = []): string {
     return layout({ title, body, scripts, siteName: 'Send us a tip' });
@@ -83,6 +82,8 @@ export class WebViews implements HtmlErrorRenderer {
 
   /** Browser requests for pages get a page, not JSON; the form gets itself back with the error. */
   render(req: Request, body: ErrorBody): string | undefined {
+    // /desk serves nothing but pages, so its errors are pages whatever the client accepts.
+    if (isDeskPath(req.path)) return this.desk.error(req, body);
     if (req.path.startsWith('/api/') || req.path === '/health' || req.path === '/metrics') return undefined;
     if (req.accepts(['json', 'html']) !== 'html') return undefined;
     if (req.method === 'POST' && req.path === '/') {
@@ -90,5 +91,9 @@ export class WebViews implements HtmlErrorRenderer {
     }
     const heading = body.statusCode === 404 ? 'Page not found' : body.statusCode >= 500 ? 'Something went wrong' : 'We could not do that';
     return this.page(heading, templates.error({ heading, message: body.message }));
+  }
+
+  redirect(req: Request, body: ErrorBody): string | undefined {
+    return isDeskPath(req.path) ? this.desk.redirect(req, body) : undefined;
   }
 }

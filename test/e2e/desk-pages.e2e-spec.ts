@@ -1,0 +1,205 @@
+// The /desk pages over plain HTTP: what a browser without JavaScript (or an attacker's form)
+// sends, and what comes back — pages, 303 redirects and the right status codes.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { AuthService } from '../../src/staff/auth.service.js';
+import { createStaff, sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+let t: TestApp;
+let editor: SignedInStaff;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  editor = await signedInStaff(t, 'editor');
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+/** Signs in through the page form, as a browser without JavaScript does. */
+async function pageSignIn(email: string, password: string): Promise<{ cookie: string; csrf: string }> {
+  const res = await request(t.url).post('/desk/login').type('form').send({ email, password });
+  expect(res.status).toBe(303);
+  const cookie = sessionCookie(res);
+  const page = await request(t.url).get('/desk/account').set('Cookie', cookie);
+  const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(page.text)?.[1];
+  expect(csrf).toBeDefined();
+  return { cookie, csrf: csrf! };
+}
+
+describe('first-admin setup page', () => {
+  it('GET /desk/setup with an unknown token answers 410 with a page that says the link does not work', async () => {
+    const res = await request(t.url).get('/desk/setup?token=not-a-real-token');
+    expect(res.status).toBe(410);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.text).toContain('This setup link does not work any more');
+  });
+
+  it('GET /desk/setup with no token at all answers 410', async () => {
+    expect((await request(t.url).get('/desk/setup')).status).toBe(410);
+  });
+
+  it('POST /desk/setup from another site (Origin) is refused with a 403 page', async () => {
+    const res = await request(t.url).post('/desk/setup').set('Origin', 'https://evil.example').type('form').send({ token: 'x' });
+    expect(res.status).toBe(403);
+    expect(res.text).toContain('This request came from another site.');
+  });
+
+  it('POST /desk/setup with a stale token answers 410 once staff exist', async () => {
+    const link = await t.app.get(AuthService).offerFirstAdminSetup(); // staff exist: no link
+    expect(link).toBeUndefined();
+    const res = await request(t.url)
+      .post('/desk/setup')
+      .type('form')
+      .send({ token: 'stale-token', name: 'Ada', email: 'ada@newsroom.test', password: 'a long enough password', passwordAgain: 'a long enough password' });
+    expect(res.status).toBe(410);
+  });
+});
+
+describe('sign-in page', () => {
+  it('GET /desk/login is a no-store page with the form', async () => {
+    const res = await request(t.url).get('/desk/login');
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.text).toContain('<form method="post" action="/desk/login"');
+  });
+
+  it('a desk page asked for while signed out answers 303 to /desk/login with next=', async () => {
+    const res = await request(t.url).get('/desk/account?x=1');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/desk/login?next=%2Fdesk%2Faccount%3Fx%3D1');
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('a desk page with an ended session answers 303 to /desk/login with a notice', async () => {
+    const res = await request(t.url).get('/desk/account').set('Cookie', 'tipdesk_staff=ended-session-token');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/desk/login?next=%2Fdesk%2Faccount&notice=session-ended');
+  });
+
+  it('a wrong password answers 401 and the same words as an unknown email', async () => {
+    const wrong = await request(t.url).post('/desk/login').type('form').send({ email: editor.user.email, password: 'not the password' });
+    const unknown = await request(t.url).post('/desk/login').type('form').send({ email: 'nobody@newsroom.test', password: 'not the password' });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    const message = (html: string) => /<div class="alert" role="alert" id="form-error"><p>([^<]*)<\/p>/.exec(html)?.[1];
+    expect(message(wrong.text)).toBe('That email address and password do not match an account.');
+    expect(message(unknown.text)).toBe(message(wrong.text));
+    expect(wrong.text).toContain(`value="${editor.user.email}"`);
+    expect(wrong.text).not.toContain('not the password');
+  });
+
+  it('an empty form answers 400 with a message for each field', async () => {
+    const res = await request(t.url).post('/desk/login').type('form').send({});
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('Enter your email address');
+    expect(res.text).toContain('Enter your password');
+  });
+
+  it('a good sign-in answers 303 to next= when it is a desk path', async () => {
+    const { user, password } = await createStaff(t, 'editor');
+    const res = await request(t.url).post('/desk/login').type('form').send({ email: user.email, password, next: '/desk/account?tab=2' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/desk/account?tab=2');
+    expect(res.headers['set-cookie']?.[0]).toMatch(/^tipdesk_staff=.+; Path=\/; HttpOnly; SameSite=Lax/);
+  });
+
+  it.each([
+    ['an absolute URL', 'https://evil.example/desk'],
+    ['a protocol-relative URL', '//evil.example/desk'],
+    ['a backslash trick', '/\\evil.example'],
+    ['a path outside the desk', '/api/tips'],
+    ['a dot-dot escape from the desk', '/desk/../api/staff'],
+    ['the sign-in page itself', '/desk/login'],
+    ['a javascript: URL', 'javascript:alert(1)'],
+  ])('a bad next= (%s) is ignored: sign-in goes to the desk', async (_name, next) => {
+    const { user, password } = await createStaff(t, 'editor');
+    const res = await request(t.url).post('/desk/login').type('form').send({ email: user.email, password, next });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/desk');
+    const form = await request(t.url).get(`/desk/login?next=${encodeURIComponent(next)}`);
+    expect(form.text).not.toContain('name="next"');
+  });
+
+  it('GET /desk/login while signed in goes straight on', async () => {
+    const res = await request(t.url).get('/desk/login?next=%2Fdesk%2Faccount').set('Cookie', editor.cookie);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/desk/account');
+  });
+});
+
+describe('forms without the CSRF token', () => {
+  it('POST /desk/logout without _csrf answers a 403 page and keeps the session', async () => {
+    const res = await request(t.url).post('/desk/logout').set('Cookie', editor.cookie).type('form').send({});
+    expect(res.status).toBe(403);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.text).toContain('did not carry a valid CSRF token');
+    expect((await request(t.url).get('/desk/account').set('Cookie', editor.cookie)).status).toBe(200);
+  });
+
+  it('POST /desk/account/password with a wrong _csrf answers a 403 page', async () => {
+    const res = await request(t.url).post('/desk/account/password').set('Cookie', editor.cookie).type('form').send({ _csrf: 'wrong', currentPassword: editor.password, newPassword: 'x' });
+    expect(res.status).toBe(403);
+    expect(res.text).toContain('did not carry a valid CSRF token');
+  });
+
+  it('POST /desk/logout with the page token signs out and lands on the sign-in page', async () => {
+    const { user, password } = await createStaff(t, 'editor');
+    const { cookie, csrf } = await pageSignIn(user.email, password);
+    const res = await request(t.url).post('/desk/logout').set('Cookie', cookie).type('form').send({ _csrf: csrf });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/desk/login?notice=signed-out');
+    expect((await request(t.url).get('/desk/account').set('Cookie', cookie)).status).toBe(303);
+  });
+});
+
+describe('account page', () => {
+  it('a new password that is too short answers 400 with the message next to the field', async () => {
+    const { user, password } = await createStaff(t, 'editor');
+    const { cookie, csrf } = await pageSignIn(user.email, password);
+    const res = await request(t.url)
+      .post('/desk/account/password')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrf, currentPassword: password, newPassword: 'short', newPasswordAgain: 'short' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('id="newPassword-error"');
+    expect(res.text).toContain('Use at least 12 characters');
+  });
+
+  it('confirming two-factor sign-in with a wrong code answers 400 and shows the same QR code', async () => {
+    const { user, password } = await createStaff(t, 'editor');
+    const { cookie, csrf } = await pageSignIn(user.email, password);
+    const started = await request(t.url).post('/desk/account/2fa').set('Cookie', cookie).type('form').send({ _csrf: csrf });
+    expect(started.status).toBe(200);
+    const secret = /id="totp-secret">([A-Z2-7]+)</.exec(started.text)?.[1];
+    expect(secret).toBeDefined();
+    const res = await request(t.url).post('/desk/account/2fa/confirm').set('Cookie', cookie).type('form').send({ _csrf: csrf, code: '000000', secret });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain(`id="totp-secret">${secret}<`);
+    expect(res.text).toContain('id="code-error"');
+  });
+});
+
+describe('REQUIRE_2FA', () => {
+  let strict: TestApp;
+  beforeAll(async () => {
+    strict = await startTestApp({ REQUIRE_2FA: 'true' });
+  });
+  afterAll(async () => {
+    await strict?.close();
+  });
+
+  it('a staff member without two-factor sign-in is sent to /desk/account by sign-in and by every desk page', async () => {
+    const { user, password } = await createStaff(strict, 'admin');
+    const login = await request(strict.url).post('/desk/login').type('form').send({ email: user.email, password, next: '/desk/staff' });
+    expect(login.status).toBe(303);
+    expect(login.headers.location).toBe('/desk/account');
+    const cookie = sessionCookie(login);
+    const account = await request(strict.url).get('/desk/account').set('Cookie', cookie);
+    expect(account.status).toBe(200);
+    expect(account.text).toContain('Set up two-factor sign-in first');
+  });
+});
