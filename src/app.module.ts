@@ -5,6 +5,7 @@ import { AuditModule } from './audit/audit.module.js';
 import { ContributorsModule } from './contributors/contributors.module.js';
 import { CoreModule, type CoreOptions } from './core.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
+import { DeskModule } from './desk/desk.module.js';
 import { HealthModule } from './health/health.module.js';
 import { AllExceptionsFilter } from './http/exception.filter.js';
 import { createValidationPipe } from './http/validation.js';
@@ -35,6 +36,7 @@ export class AppModule {
         ContributorsModule,
         MediaModule,
         TipsModule,
+        DeskModule,
         JobsModule,
         HealthModule,
         WebModule,

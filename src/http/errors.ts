@@ -7,6 +7,9 @@ export type FieldErrors = Record<string, string[]>;
  * is written for a person. The exception filter turns it into the JSON error body.
  */
 export class DomainError extends Error {
+  /** More top-level fields for the JSON body (e.g. `current`: the row a stale update lost to). */
+  readonly details?: Record<string, unknown>;
+
   constructor(
     readonly status: HttpStatus,
     readonly code: string,

@@ -36,9 +36,10 @@ const MULTER_ERRORS: Record<string, [HttpStatus, string, string]> = {
   LIMIT_HEADER_PAIRS: [HttpStatus.BAD_REQUEST, 'TOO_MANY_HEADERS', 'A form part has too many headers'],
 };
 
-function describe(exception: unknown): Omit<ErrorBody, 'error'> & { headers?: Record<string, string> } {
+function describe(exception: unknown): Omit<ErrorBody, 'error'> & { headers?: Record<string, string>; details?: Record<string, unknown> } {
   if (exception instanceof DomainError) {
-    return { statusCode: exception.status, code: exception.code, message: exception.message, fields: exception.fields, headers: exception.headers };
+    const { status: statusCode, code, message, fields, headers, details } = exception;
+    return { statusCode, code, message, fields, headers, details };
   }
   if (exception instanceof MulterError) {
     const [statusCode, code, message] = MULTER_ERRORS[exception.code] ?? [HttpStatus.BAD_REQUEST, 'BAD_MULTIPART', 'The form data could not be read'];
@@ -82,9 +83,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
-    const { headers, ...described } = describe(exception);
+    const { headers, details, ...described } = describe(exception);
     const { statusCode, code, message, fields } = described;
-    const body: ErrorBody = { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code, message, fields };
+    const body: ErrorBody = { ...details, statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code, message, fields };
     if (!body.fields) delete body.fields;
     if (body.statusCode >= 500) {
       body.errorId = randomUUID();

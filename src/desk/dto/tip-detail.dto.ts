@@ -1,0 +1,88 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { MEDIA_KINDS, MEDIA_STATES, type MediaKind, type MediaState } from '../../media/media.entities.js';
+import { LICENCES, TIP_CHANNELS, TIP_STATUSES, type Licence, type TipChannel, type TipStatus } from '../../tips/tips.entities.js';
+import { MessageDto, NoteDto } from './conversation.dto.js';
+import { StaffRefDto } from './tip-list.dto.js';
+
+/** Contact details, decrypted for staff. */
+export class TipContributorDto {
+  @ApiProperty() id: string;
+  @ApiProperty({ type: String, nullable: true }) name: string | null;
+  @ApiProperty({ type: String, nullable: true }) email: string | null;
+  @ApiProperty({ type: String, nullable: true }) phone: string | null;
+}
+
+export class TipConsentDto {
+  @ApiProperty() id: string;
+  @ApiProperty() termsVersion: string;
+  @ApiProperty({ description: 'SHA-256 of the exact terms text shown' }) termsSha256: string;
+  @ApiProperty({ enum: LICENCES }) licence: Licence;
+  @ApiProperty() ownWork: boolean;
+  @ApiProperty() over18: boolean;
+  @ApiProperty({ type: String, nullable: true }) creditName: string | null;
+  @ApiProperty() anonymous: boolean;
+  @ApiProperty({ enum: TIP_CHANNELS }) channel: TipChannel;
+  @ApiProperty() acceptedAt: string;
+}
+
+export class TipMediaDto {
+  @ApiProperty() id: string;
+  @ApiProperty() displayFilename: string;
+  @ApiProperty({ description: 'MIME type from the first bytes' }) sniffedType: string;
+  @ApiProperty({ enum: MEDIA_KINDS }) kind: MediaKind;
+  @ApiProperty() sizeBytes: number;
+  @ApiProperty() sha256: string;
+  @ApiProperty({ enum: MEDIA_STATES }) state: MediaState;
+  @ApiProperty({ type: Object, nullable: true, description: 'Duration, size, codec, GPS… once probed' }) probe: Record<string, unknown> | null;
+  @ApiProperty() hasThumbnail: boolean;
+  @ApiProperty({ example: '/api/media/4f0c…/content' }) contentUrl: string;
+  @ApiProperty() createdAt: string;
+}
+
+/** Another tip, in brief. */
+export class TipRefDto {
+  @ApiProperty() id: string;
+  @ApiProperty() reference: string;
+  @ApiProperty({ enum: TIP_STATUSES }) status: TipStatus;
+}
+
+export class DuplicateHintDto extends TipRefDto {
+  @ApiProperty({ description: 'How many of this tip’s files have byte-identical copies there' }) sharedFiles: number;
+}
+
+export class TipHistoryEventDto {
+  @ApiProperty() id: string;
+  @ApiProperty({ example: 'tip.status_changed' }) action: string;
+  @ApiProperty({ enum: ['contributor', 'staff', 'system'] }) actorType: string;
+  @ApiProperty({ type: String, nullable: true }) actorId: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The staff member’s name' }) actorName: string | null;
+  @ApiProperty({ type: Object, nullable: true }) before: Record<string, unknown> | null;
+  @ApiProperty({ type: Object, nullable: true }) after: Record<string, unknown> | null;
+  @ApiProperty() at: string;
+}
+
+export class TipDetailDto {
+  @ApiProperty() id: string;
+  @ApiProperty() reference: string;
+  @ApiProperty({ enum: TIP_STATUSES }) status: TipStatus;
+  @ApiProperty({ enum: TIP_STATUSES, isArray: true, description: 'Where the status may go next' }) allowedStatuses: TipStatus[];
+  @ApiProperty({ enum: TIP_CHANNELS }) channel: TipChannel;
+  @ApiProperty() story: string;
+  @ApiProperty({ type: String, nullable: true }) location: string | null;
+  @ApiProperty({ type: String, nullable: true }) occurredAt: string | null;
+  @ApiProperty({ type: TipContributorDto }) contributor: TipContributorDto;
+  @ApiProperty({ type: StaffRefDto, nullable: true }) assignee: StaffRefDto | null;
+  @ApiProperty() priority: number;
+  @ApiProperty({ type: [String] }) tags: string[];
+  @ApiProperty({ type: String, nullable: true }) duplicateOfId: string | null;
+  @ApiProperty({ type: TipRefDto, nullable: true }) duplicateOf: TipRefDto | null;
+  @ApiProperty({ type: [DuplicateHintDto], description: 'Other tips holding byte-identical files' }) duplicateHints: DuplicateHintDto[];
+  @ApiProperty({ type: [TipConsentDto] }) consents: TipConsentDto[];
+  @ApiProperty({ type: [TipMediaDto] }) media: TipMediaDto[];
+  @ApiProperty({ type: [NoteDto] }) notes: NoteDto[];
+  @ApiProperty({ type: [MessageDto] }) messages: MessageDto[];
+  @ApiProperty({ type: [TipHistoryEventDto], description: 'Every audit event of this tip, oldest first' }) history: TipHistoryEventDto[];
+  @ApiProperty({ description: 'Send it back with a PATCH' }) version: number;
+  @ApiProperty() createdAt: string;
+  @ApiProperty() updatedAt: string;
+}
