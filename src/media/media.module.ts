@@ -1,6 +1,12 @@
 import { Module } from '@nestjs/common';
+import { MediaContentController } from './media-content.controller.js';
+import { MediaContentService } from './media-content.service.js';
 import { MediaUploadInterceptor } from './media-upload.interceptor.js';
 import { MediaService } from './media.service.js';
 
-@Module({ providers: [MediaService, MediaUploadInterceptor], exports: [MediaService, MediaUploadInterceptor] })
+@Module({
+  controllers: [MediaContentController],
+  providers: [MediaService, MediaContentService, MediaUploadInterceptor],
+  exports: [MediaService, MediaUploadInterceptor],
+})
 export class MediaModule {}

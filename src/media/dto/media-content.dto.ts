@@ -1,0 +1,13 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
+
+export class MediaIdParams {
+  @IsUUID('all', { message: 'Not a valid media id' })
+  id: string;
+}
+
+export class MediaContentQuery {
+  @ApiPropertyOptional({ enum: ['1', '0'], description: '`1`: Content-Disposition attachment (save), instead of inline (play)' })
+  @IsOptional() @IsIn(['1', '0'], { message: 'download must be 1 or 0' })
+  download?: '1' | '0';
+}
