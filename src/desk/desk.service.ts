@@ -165,9 +165,9 @@ export function tipListQuery(filters: ListTipsQueryDto, staffId: string): TipLis
 function searchCondition(q: string, param: (value: unknown) => string): string {
   const arms = [`t.search_vector @@ websearch_to_tsquery('english', ${param(q)})`];
   const words = partialWords(q);
-  const long = words.filter((w) => w.length >= TRIGRAM_MIN).map((w) => param(`%${escapeLike(w)}%`));
-  const short = words.filter((w) => w.length < TRIGRAM_MIN).map((w) => param(w.toLowerCase()));
-  if (long.length) {
+  if (words.some((w) => w.length >= TRIGRAM_MIN)) {
+    const long = words.filter((w) => w.length >= TRIGRAM_MIN).map((w) => param(`%${escapeLike(w)}%`));
+    const short = words.filter((w) => w.length < TRIGRAM_MIN).map((w) => param(w.toLowerCase()));
     const allIn = (column: string) =>
       [...long.map((p) => `${column} ILIKE ${p}`), ...short.map((p) => `strpos(lower(${column}), ${p}) > 0`)].join(' AND ');
     arms.push(`(${allIn('t.story')})`, `(${allIn('t.location')})`);
