@@ -1,6 +1,7 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export type AuditActorType = 'contributor' | 'staff' | 'system';
+export const AUDIT_ACTOR_TYPES = ['contributor', 'staff', 'system'] as const;
+export type AuditActorType = (typeof AUDIT_ACTOR_TYPES)[number];
 
 /** Append-only: the app inserts, never updates or deletes (a trigger enforces it). */
 @Entity('audit_events')
