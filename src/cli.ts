@@ -71,7 +71,7 @@ async function addStaff(args: string[], config: AppConfig): Promise<void> {
   try {
     await runMigrations(database.url);
     await dataSource.initialize();
-    const staff = new StaffService(dataSource, new AuditService(), new SessionsService(dataSource, config), new SignInThrottleService(dataSource, cipher));
+    const staff = new StaffService(dataSource, new AuditService(dataSource), new SessionsService(dataSource, config), new SignInThrottleService(dataSource, cipher));
     const user = await dataSource.transaction((manager) => staff.create('system', input, manager));
     process.stdout.write(`Created ${user.role} ${user.email} (${user.id})\n`);
   } finally {

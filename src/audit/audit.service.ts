@@ -1,4 +1,4 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { cursorTimestampSql, decodeKeysetCursor, encodeKeysetCursor } from '../http/keyset-cursor.js';
 import type { AuditActorType } from './audit.entities.js';
@@ -66,14 +66,7 @@ function toDto(row: AuditEventRow): AuditEventDto {
 /** The append-only record of who changed what; the database refuses UPDATE and DELETE on it. */
 @Injectable()
 export class AuditService {
-  // Optional only because src/cli.ts builds a record-only AuditService by hand; the app always
-  // injects it. (Once the CLI passes its DataSource, drop @Optional.)
-  constructor(@Optional() private readonly dataSource?: DataSource) {}
-
-  private get reader(): DataSource {
-    if (!this.dataSource) throw new Error('This AuditService was made without a DataSource: it can record, not read');
-    return this.dataSource;
-  }
+  constructor(private readonly dataSource: DataSource) {}
 
   /** Written with the caller's manager, so the event commits (or not) with the change it records. */
   async record(manager: EntityManager, event: AuditRecord): Promise<void> {
@@ -90,7 +83,7 @@ export class AuditService {
   /** The history of one thing (a tip's page), oldest first; served by ix_audit_events_entity. */
   async forEntity(entityType: string, entityId: string): Promise<AuditEventDto[]> {
     if (!UUID.test(entityId)) return [];
-    const rows: AuditEventRow[] = await this.reader.query(
+    const rows: AuditEventRow[] = await this.dataSource.query(
       `SELECT ${EVENT_COLUMNS} FROM ${EVENTS_WITH_ACTORS}
         WHERE e.entity_type = $1 AND e.entity_id = $2
         ORDER BY e.at, e.id`,
@@ -136,7 +129,7 @@ export class AuditService {
       where.push(`(e.at, e.id) < (${param(cursor.at)}::timestamptz, ${param(cursor.id)}::uuid)`);
     }
 
-    const rows: AuditEventRow[] = await this.reader.query(
+    const rows: AuditEventRow[] = await this.dataSource.query(
       `SELECT ${EVENT_COLUMNS} FROM ${EVENTS_WITH_ACTORS}
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY e.at DESC, e.id DESC
