@@ -1,15 +1,58 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
+import { MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH } from '../desk/desk.entities.js';
+import type { TipDetailDto } from '../desk/dto/tip-detail.dto.js';
+import type { TipListItemDto } from '../desk/dto/tip-list.dto.js';
+import { PRIORITY_MAX } from '../desk/dto/update-tip.dto.js';
 import type { ErrorBody } from '../http/exception.filter.js';
 import type { FieldErrors } from '../http/errors.js';
 import type { Caller, StaffCaller } from '../staff/access.js';
 import type { StaffUserDto, TotpEnrolmentDto } from '../staff/dto/staff.dto.js';
 import { PASSWORD_MIN_LENGTH } from '../staff/passwords.js';
-import type { StaffRole } from '../staff/staff.entities.js';
-import { compileView, registerPartial } from './handlebars.js';
+import { STAFF_ROLES, type StaffRole } from '../staff/staff.entities.js';
+import { TIP_CHANNELS, TIP_STATUSES } from '../tips/tips.entities.js';
+import { CHANNEL_LABELS, formatBytes, formatDuration, historyLine, LICENCE_LABELS, PRIORITY_LABELS, STATUS_LABELS, statusAction } from './desk-labels.js';
+import { FILTER_CHOICES, type QueueFilterForm } from './desk-queue-query.js';
+import { compileView, escapeHtml, handlebars, registerPartial, safeHtml } from './handlebars.js';
 
 registerPartial('deskField', 'desk/field');
 registerPartial('deskFormErrors', 'desk/form-errors');
+registerPartial('deskShortcutHelp', 'desk/shortcut-help');
+
+/** "3 h ago": how long since `at`, in the unit an editor thinks in. */
+export function timeAgo(at: Date, now = new Date()): string {
+  const seconds = Math.round((now.getTime() - at.getTime()) / 1000);
+  if (seconds < 0) return 'in the future';
+  if (seconds < 60) return 'just now';
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ago`;
+  const days = Math.floor(hours / 24);
+  if (days < 60) return `${days} d ago`;
+  return at.toISOString().slice(0, 10);
+}
+
+/** The exact moment, unambiguous (desk.js rewrites it in the reader's own time zone). */
+export function exactTime(at: Date): string {
+  return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+// {{time iso}}: <time> with the age as text and the exact moment as its title.
+handlebars.registerHelper('time', (value: unknown) => {
+  const at = new Date(typeof value === 'string' || value instanceof Date ? value : NaN);
+  if (Number.isNaN(at.getTime())) return '';
+  return safeHtml(`<time datetime="${escapeHtml(at.toISOString())}" title="${escapeHtml(exactTime(at))}">${escapeHtml(timeAgo(at))}</time>`);
+});
+// {{exact iso}}: the exact moment as text, in a <time>.
+handlebars.registerHelper('exact', (value: unknown) => {
+  const at = new Date(typeof value === 'string' || value instanceof Date ? value : NaN);
+  if (Number.isNaN(at.getTime())) return '';
+  return safeHtml(`<time datetime="${escapeHtml(at.toISOString())}">${escapeHtml(exactTime(at))}</time>`);
+});
+
+const ROLE_LABELS: Record<StaffRole, string> = { admin: 'Admin', editor: 'Editor', accounting: 'Accounting' };
+const roleOptions = (selected: unknown) => STAFF_ROLES.map((value) => ({ value, label: ROLE_LABELS[value], selected: value === selected }));
 
 const layout = compileView('desk/layout');
 const templates = {
@@ -18,6 +61,9 @@ const templates = {
   setupInvalid: compileView('desk/setup-invalid'),
   login: compileView('desk/login'),
   account: compileView('desk/account'),
+  staff: compileView('desk/staff'),
+  queue: compileView('desk/queue'),
+  tip: compileView('desk/tip'),
 };
 
 /** Fixed sentences a redirect can ask for with `?notice=`: the page never echoes text from the address. */
@@ -26,6 +72,18 @@ export const NOTICES = {
   'session-ended': 'Your session has ended. Please sign in again.',
   welcome: 'Your admin account is ready. Set up two-factor sign-in now, then add your colleagues on the Staff page.',
   'password-changed': 'Your password has been changed. Any other browser signed in as you has been signed out.',
+  'staff-added': 'The account has been made. They can sign in now with the first password.',
+  'role-changed': 'The role has been changed. They have been signed out, and sign in again with the new role.',
+  'staff-disabled': 'The account has been disabled and signed out everywhere.',
+  'staff-enabled': 'The account has been enabled again.',
+  'two-factor-reset': 'Two-factor sign-in has been reset. They sign in with their password and set it up again.',
+  'staff-unlocked': 'The account has been unlocked.',
+  'queue-empty': 'No new tips are waiting to be claimed. Check back soon.',
+  claimed: 'This tip is yours now.',
+  saved: 'Saved.',
+  'status-changed': 'Status changed.',
+  'note-added': 'Note added.',
+  'message-sent': 'Message sent to the contributor.',
 } as const satisfies Record<string, string>;
 export type Notice = keyof typeof NOTICES;
 
@@ -51,6 +109,45 @@ export interface FormState {
 export interface LoginState extends FormState {
   next?: string;
   showTotp?: boolean;
+}
+
+export interface StaffRef {
+  id: string;
+  name: string;
+}
+
+export interface QueuePageState {
+  items: TipListItemDto[];
+  form: QueueFilterForm;
+  assignable: StaffRef[];
+  filterErrors: string[];
+  nextHref?: string;
+  previousHref?: string;
+  notice?: string;
+}
+
+export interface TipPageState {
+  tip: TipDetailDto;
+  assignable: StaffRef[];
+  /** Everyone's names, for the history. */
+  staffNames: Map<string, string>;
+  /** The change was made against an older version: show the tip as it is now. */
+  conflict?: boolean;
+  formError?: string;
+  /** Keyed by form: note, message, assigneeId, priority, tags, duplicateOf. */
+  errors?: FieldErrors;
+  /** What was typed, when a form comes back with an error. */
+  values?: Record<string, unknown>;
+  notice?: string;
+}
+
+export interface StaffPageState {
+  people: StaffUserDto[];
+  /** The "add a person" form, when it came back with errors. */
+  form?: FormState;
+  /** An action on a row that was refused (e.g. removing the last admin). */
+  listError?: string;
+  notice?: string;
 }
 
 export interface AccountState {
@@ -115,9 +212,12 @@ export class DeskViews {
   private page(caller: Caller | undefined, frame: Frame, body: string): string {
     const staff = caller?.kind === 'staff' ? caller : undefined;
     const role = staff?.user.role;
+    // Someone who must first enrol a second factor can reach only their account page.
     const nav = !staff
       ? []
-      : [
+      : staff.pendingTotp
+        ? [{ href: '/desk/account', label: 'Account', section: 'account', current: frame.section === 'account' }]
+        : [
           ...(role === 'editor' || role === 'admin' ? [{ href: '/desk', label: 'Queue', section: 'queue' }] : []),
           ...(role === 'admin' ? [{ href: '/desk/staff', label: 'Staff', section: 'staff' }, { href: '/desk/audit', label: 'Audit log', section: 'audit' }] : []),
           { href: '/desk/account', label: 'Account', section: 'account' },
@@ -187,6 +287,111 @@ export class DeskViews {
       csrfToken: caller.session.csrfToken,
     });
     return this.page(caller, { title: 'Your account', page: 'account', section: 'account', notice: state.notice }, body);
+  }
+
+  staff(caller: StaffCaller, state: StaffPageState): string {
+    const { fields, list } = fieldMessages(state.form?.errors, ['name', 'email', 'role', 'password']);
+    const values = formValues(state.form?.values, ['name', 'email', 'role']);
+    const body = templates.staff({
+      people: state.people.map((person) => ({ ...person, isMe: person.id === caller.user.id, roleOptions: roleOptions(person.role) })),
+      csrfToken: caller.session.csrfToken,
+      listError: state.listError,
+      values,
+      errors: fields,
+      errorList: list.map((item) => ({ ...item, field: `new-${item.field}` })),
+      formError: state.form?.formError,
+      newRoleOptions: roleOptions(values.role ?? 'editor'),
+      passwordHint: PASSWORD_HINT,
+    });
+    return this.page(caller, { title: 'Staff', page: 'staff', section: 'staff', notice: state.notice, wide: true }, body);
+  }
+
+  queue(caller: StaffCaller, state: QueuePageState): string {
+    const { form } = state;
+    const select = (values: readonly string[], current: string, label: (value: string) => string) =>
+      values.map((value) => ({ value, label: label(value), selected: value === current }));
+    const knownAssignee = ['', 'me', 'none', ...state.assignable.map((person) => person.id)].includes(form.assignee);
+    const newestFirst = form.sort !== 'oldest';
+    const body = templates.queue({
+      csrfToken: caller.session.csrfToken,
+      filters: form,
+      options: {
+        status: select(FILTER_CHOICES.status, form.status, (v) => (v === 'open' ? 'Open (new, in review, verified)' : v === 'all' ? 'Any status' : STATUS_LABELS[v as keyof typeof STATUS_LABELS])),
+        channel: select(FILTER_CHOICES.channel, form.channel, (v) => (v ? CHANNEL_LABELS[v as keyof typeof CHANNEL_LABELS] : 'Any channel')),
+        assignee: [
+          { value: '', label: 'Anyone or nobody', selected: !knownAssignee || form.assignee === '' },
+          { value: 'me', label: 'Mine', selected: form.assignee === 'me' },
+          { value: 'none', label: 'Unassigned', selected: form.assignee === 'none' },
+          ...state.assignable.filter((p) => p.id !== caller.user.id).map((p) => ({ value: p.id, label: p.name, selected: p.id === form.assignee })),
+        ],
+        hasMedia: select(FILTER_CHOICES.hasMedia, form.hasMedia, (v) => (v === 'true' ? 'With media' : v === 'false' ? 'Without media' : 'With or without')),
+        sort: select(FILTER_CHOICES.sort, form.sort, (v) => (v === 'newest' ? 'Newest first' : 'Oldest first')),
+      },
+      filterErrors: state.filterErrors,
+      items: state.items.map((item) => ({
+        ...item,
+        href: `/desk/tips/${item.id}`,
+        statusLabel: STATUS_LABELS[item.status],
+        channelLabel: CHANNEL_LABELS[item.channel],
+        priorityLabel: PRIORITY_LABELS[item.priority] ?? String(item.priority),
+        oneFile: item.mediaCount === 1,
+      })),
+      nextHref: state.nextHref,
+      previousHref: state.previousHref,
+      olderHref: newestFirst ? state.nextHref : state.previousHref,
+      newerHref: newestFirst ? state.previousHref : state.nextHref,
+      olderLabel: 'Older',
+      newerLabel: 'Newer',
+    });
+    return this.page(caller, { title: 'Queue', page: 'queue', section: 'queue', notice: state.notice, wide: true }, body);
+  }
+
+  tip(caller: StaffCaller, state: TipPageState): string {
+    const { tip } = state;
+    const errors = fieldMessages(state.errors, ['status', 'assigneeId', 'priority', 'tags', 'duplicateOf', 'message', 'note']);
+    const values = formValues(state.values, ['note', 'message', 'tags', 'duplicateOf', 'assigneeId', 'priority']);
+    const assignee = values.assigneeId ?? tip.assignee?.id ?? '';
+    const priority = values.priority ?? String(tip.priority);
+    const assignable = tip.assignee && !state.assignable.some((p) => p.id === tip.assignee!.id) ? [...state.assignable, tip.assignee] : state.assignable;
+    const body = templates.tip({
+      csrfToken: caller.session.csrfToken,
+      tip: {
+        ...tip,
+        statusLabel: STATUS_LABELS[tip.status],
+        channelLabel: CHANNEL_LABELS[tip.channel],
+        priorityLabel: PRIORITY_LABELS[tip.priority] ?? String(tip.priority),
+        duplicateOf: tip.duplicateOf ? { ...tip.duplicateOf, statusLabel: STATUS_LABELS[tip.duplicateOf.status] } : null,
+      },
+      assignedToMe: tip.assignee?.id === caller.user.id,
+      conflict: state.conflict,
+      formError: state.formError,
+      errors: errors.fields,
+      errorList: state.conflict ? [] : errors.list.filter((e) => e.field !== 'note' && e.field !== 'message'),
+      values,
+      statusActions: tip.allowedStatuses.map((status) => ({ status, ...statusAction(tip.status, status) })),
+      duplicateHints: tip.duplicateHints.map((hint) => ({ ...hint, statusLabel: STATUS_LABELS[hint.status], oneFile: hint.sharedFiles === 1 })),
+      media: tip.media.map((m) => ({
+        ...m,
+        playable: m.state !== 'rejected' && m.state !== 'uploading',
+        isVideo: m.kind === 'video',
+        isImage: m.kind === 'image',
+        isAudio: m.kind === 'audio',
+        size: formatBytes(m.sizeBytes),
+        duration: formatDuration(m.probe?.duration),
+        shaShort: m.sha256.slice(0, 12),
+      })),
+      consents: tip.consents.map((c) => ({ ...c, licenceLabel: LICENCE_LABELS[c.licence] })),
+      notes: tip.notes,
+      messages: tip.messages,
+      history: [...tip.history].reverse().map((event) => historyLine(event, state.staffNames)),
+      assigneeOptions: [{ value: '', label: 'Nobody', selected: assignee === '' }, ...assignable.map((p) => ({ value: p.id, label: p.id === caller.user.id ? `${p.name} (me)` : p.name, selected: p.id === assignee }))],
+      priorityOptions: Array.from({ length: PRIORITY_MAX + 1 }, (_, n) => ({ value: String(n), label: `${n} · ${PRIORITY_LABELS[n] ?? n}`, selected: String(n) === priority })),
+      triage: { tags: values.tags ?? tip.tags.join(', '), duplicateOf: values.duplicateOf ?? tip.duplicateOf?.reference ?? '' },
+      noteMax: NOTE_MAX_LENGTH,
+      messageMax: MESSAGE_MAX_LENGTH,
+    });
+    const title = `${tip.reference} (${STATUS_LABELS[tip.status]})`;
+    return this.page(caller, { title, page: 'tip', section: 'queue', notice: state.notice, wide: true }, body);
   }
 
   /** An error on a desk page, drawn inside the desk's own frame. */

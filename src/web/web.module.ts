@@ -1,29 +1,41 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { HTML_ERROR_RENDERER } from '../http/exception.filter.js';
+import { DeskModule } from '../desk/desk.module.js';
 import { MediaModule } from '../media/media.module.js';
 import { StaffModule } from '../staff/staff.module.js';
 import { TipsModule } from '../tips/tips.module.js';
+import { DeskAdminController } from './desk-admin.controller.js';
 import { DeskAuthController } from './desk-auth.controller.js';
+import { DeskPagesController } from './desk-pages.controller.js';
 import { DeskViews, isDeskPath } from './desk-views.js';
+import { TipReferenceLookup } from './tip-reference-lookup.js';
 import { WebController } from './web.controller.js';
 import { WebViews } from './web-views.js';
 
-/** Desk pages show contributors' details and carry CSRF tokens: no cache keeps any of them, error pages and redirects included. */
-function deskNoStore(req: Request, res: Response, next: NextFunction): void {
+/**
+ * Desk pages show contributors' details and carry CSRF tokens: no cache keeps any of them, error
+ * pages and redirects included. And their forms must send their Origin: under helmet's
+ * `no-referrer` a browser posts `Origin: null`, which the sign-in and setup forms' Origin
+ * check (they have no CSRF token yet) rightly refuses. `same-origin` still tells other sites nothing.
+ */
+function deskHeaders(req: Request, res: Response, next: NextFunction): void {
   // Mounted middleware sees a req.path relative to its mount point; the original URL is the real one.
-  if (isDeskPath(req.originalUrl.split('?')[0])) res.setHeader('Cache-Control', 'no-store');
+  if (isDeskPath(req.originalUrl.split('?')[0])) {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Referrer-Policy', 'same-origin');
+  }
   next();
 }
 
 @Module({
-  imports: [TipsModule, MediaModule, StaffModule],
-  controllers: [WebController, DeskAuthController],
-  providers: [WebViews, DeskViews, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
+  imports: [TipsModule, MediaModule, StaffModule, DeskModule],
+  controllers: [WebController, DeskAuthController, DeskPagesController, DeskAdminController],
+  providers: [WebViews, DeskViews, TipReferenceLookup, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
   exports: [HTML_ERROR_RENDERER],
 })
 export class WebModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(deskNoStore).forRoutes('{*path}');
+    consumer.apply(deskHeaders).forRoutes('{*path}');
   }
 }

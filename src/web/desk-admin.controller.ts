@@ -1,0 +1,92 @@
+import { Body, Controller, Get, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { DomainError } from '../http/errors.js';
+import { validateInput } from '../http/validation.js';
+import { Access, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
+import { CreateStaffDto, StaffIdParams, UpdateStaffDto } from '../staff/dto/staff.dto.js';
+import { StaffService } from '../staff/staff.service.js';
+import { DeskViews, noticeText, type Notice } from './desk-views.js';
+
+const field = (body: Record<string, unknown>, name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
+
+/** The admins' pages: staff accounts and the audit log. */
+@ApiExcludeController()
+@Controller('desk')
+@Access('admin')
+export class DeskAdminController {
+  constructor(
+    private readonly views: DeskViews,
+    private readonly staff: StaffService,
+  ) {}
+
+  @Get('staff')
+  async staffPage(@CurrentStaffSession() caller: StaffCaller, @Query('notice') notice: unknown): Promise<string> {
+    return this.views.staff(caller, { people: await this.staff.list(), notice: noticeText(notice) });
+  }
+
+  @Post('staff')
+  async addPerson(@CurrentStaffSession() caller: StaffCaller, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const { value, errors } = await validateInput(CreateStaffDto, {
+      email: field(body, 'email'),
+      name: field(body, 'name'),
+      role: field(body, 'role'),
+      password: field(body, 'password'),
+    });
+    try {
+      if (errors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Some fields are missing or not valid', errors);
+      await this.staff.create(caller.user, value);
+      res.redirect(HttpStatus.SEE_OTHER, '/desk/staff?notice=staff-added');
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const form = { values: body, errors: error.fields ?? (error.code === 'STAFF_EMAIL_TAKEN' ? { email: [error.message] } : undefined), formError: error.fields ? undefined : error.message };
+      res.status(error.status).type('html').send(this.views.staff(caller, { people: await this.staff.list(), form }));
+    }
+  }
+
+  @Post('staff/:id/role')
+  changeRole(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: StaffIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    return this.update(caller, id, { role: body.role }, 'role-changed', res);
+  }
+
+  @Post('staff/:id/disable')
+  disable(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: StaffIdParams, @Res() res: Response): Promise<void> {
+    return this.update(caller, id, { disabled: true }, 'staff-disabled', res);
+  }
+
+  @Post('staff/:id/enable')
+  enable(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: StaffIdParams, @Res() res: Response): Promise<void> {
+    return this.update(caller, id, { disabled: false }, 'staff-enabled', res);
+  }
+
+  @Post('staff/:id/reset-2fa')
+  resetTwoFactor(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: StaffIdParams, @Res() res: Response): Promise<void> {
+    return this.act(caller, () => this.staff.resetTwoFactor(caller.user, id), 'two-factor-reset', res);
+  }
+
+  @Post('staff/:id/unlock')
+  unlock(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: StaffIdParams, @Res() res: Response): Promise<void> {
+    return this.act(caller, () => this.staff.unlock(caller.user, id), 'staff-unlocked', res);
+  }
+
+  private async update(caller: StaffCaller, id: string, changes: Record<string, unknown>, notice: Notice, res: Response): Promise<void> {
+    const { value, errors } = await validateInput(UpdateStaffDto, changes);
+    return this.act(
+      caller,
+      () => (errors ? Promise.reject(new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', Object.values(errors).flat().join('. '))) : this.staff.update(caller.user, id, value)),
+      notice,
+      res,
+    );
+  }
+
+  /** A row's button: done → back to the list with a notice; refused → the list with the reason. */
+  private async act(caller: StaffCaller, action: () => Promise<unknown>, notice: Notice, res: Response): Promise<void> {
+    try {
+      await action();
+      res.redirect(HttpStatus.SEE_OTHER, `/desk/staff?notice=${notice}`);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      res.status(error.status).type('html').send(this.views.staff(caller, { people: await this.staff.list(), listError: error.message }));
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import type { TipHistoryEventDto } from '../desk/dto/tip-detail.dto.js';
+import type { Licence, TipChannel, TipStatus } from '../tips/tips.entities.js';
+
+/** The newsroom's words for the desk's codes. */
+export const STATUS_LABELS: Record<TipStatus, string> = {
+  new: 'New',
+  in_review: 'In review',
+  verified: 'Verified',
+  used: 'Used',
+  rejected: 'Rejected',
+  spam: 'Spam',
+  archived: 'Archived',
+};
+
+export const CHANNEL_LABELS: Record<TipChannel, string> = { web: 'Web form', email: 'Email', whatsapp: 'WhatsApp', phone: 'Phone', api: 'API' };
+
+export const PRIORITY_LABELS = ['Normal', 'Raised', 'High', 'Drop everything'] as const;
+
+export const LICENCE_LABELS: Record<Licence, string> = { exclusive: 'Exclusive', non_exclusive: 'Non-exclusive' };
+
+/** The button that moves a tip into a status, and its keyboard shortcut on the tip page. */
+export function statusAction(from: TipStatus, to: TipStatus): { label: string; shortcut?: string; style?: string } {
+  switch (to) {
+    case 'in_review':
+      return { label: from === 'new' ? 'Start review' : 'Reopen' };
+    case 'verified':
+      return { label: 'Verify', shortcut: 'v', style: 'good' };
+    case 'used':
+      return { label: 'Mark used', style: 'good' };
+    case 'rejected':
+      return { label: 'Reject', shortcut: 'r', style: 'danger' };
+    case 'spam':
+      return { label: 'Spam', shortcut: 's', style: 'danger' };
+    case 'archived':
+      return { label: 'Archive' };
+    default:
+      return { label: STATUS_LABELS[to] };
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+export function formatDuration(seconds: unknown): string | undefined {
+  const total = typeof seconds === 'number' ? seconds : typeof seconds === 'string' ? Number(seconds) : NaN;
+  if (!Number.isFinite(total) || total < 0) return undefined;
+  const whole = Math.round(total);
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const s = String(whole % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+const HISTORY_SUMMARIES: Record<string, string> = {
+  'tip.created': 'Tip received',
+  'tip.claimed': 'Claimed',
+  'tip.status_changed': 'Status changed',
+  'tip.assigned': 'Assignee changed',
+  'tip.tags_changed': 'Tags changed',
+  'tip.priority_changed': 'Priority changed',
+  'tip.marked_duplicate': 'Duplicate link changed',
+  'tip.note_added': 'Note added',
+  'tip.message_sent': 'Message sent to the contributor',
+  'tip.message_received': 'Message from the contributor',
+};
+
+/** One line of a tip's history: what happened, from what to what, by whom. */
+export function historyLine(event: TipHistoryEventDto, staffNames: Map<string, string>): { summary: string; detail?: string; actor: string; at: string } {
+  const name = (id: unknown) => (typeof id === 'string' ? (staffNames.get(id) ?? 'a former colleague') : 'nobody');
+  const show = (key: string, value: unknown): string => {
+    if (value === null || value === undefined) return key === 'assigneeId' ? 'nobody' : 'none';
+    if (key === 'status' && typeof value === 'string' && value in STATUS_LABELS) return STATUS_LABELS[value as TipStatus];
+    if (key === 'assigneeId') return name(value);
+    if (key === 'priority' && typeof value === 'number') return PRIORITY_LABELS[value] ?? String(value);
+    if (key === 'duplicateOfId') return 'another tip';
+    if (Array.isArray(value)) return value.length ? value.join(', ') : 'none';
+    return String(value);
+  };
+  const shownKeys = ['status', 'assigneeId', 'tags', 'priority', 'duplicateOfId'];
+  const details = shownKeys
+    .filter((key) => event.after && key in event.after)
+    .map((key) => (event.before && key in event.before ? `${show(key, event.before[key])} → ${show(key, event.after![key])}` : show(key, event.after![key])));
+  const actor =
+    event.actorType === 'staff' ? (event.actorName ?? name(event.actorId)) : event.actorType === 'contributor' ? 'The contributor' : 'tipdesk';
+  return { summary: HISTORY_SUMMARIES[event.action] ?? event.action, detail: details.join('; ') || undefined, actor, at: event.at };
+}

@@ -1,0 +1,166 @@
+import { Body, Controller, Get, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { DeskService, StaleTipVersionError } from '../desk/desk.service.js';
+import { CreateMessageDto, CreateNoteDto } from '../desk/dto/conversation.dto.js';
+import { ListTipsQueryDto } from '../desk/dto/tip-query.dto.js';
+import { TipIdParams, UpdateTipDto } from '../desk/dto/update-tip.dto.js';
+import { DomainError, type FieldErrors } from '../http/errors.js';
+import { validateInput } from '../http/validation.js';
+import { Access, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
+import { StaffService } from '../staff/staff.service.js';
+import { parseQueueAddress, pagerLinks, withoutFields } from './desk-queue-query.js';
+import { TipReferenceLookup } from './tip-reference-lookup.js';
+import { DeskViews, noticeText, type Notice, type TipPageState } from './desk-views.js';
+
+const field = (body: Record<string, unknown>, name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
+/** The hidden `version` field: a whole number, or something the DTO refuses. */
+const versionOf = (body: Record<string, unknown>) => (/^\d{1,10}$/.test(field(body, 'version')) ? Number(body.version) : field(body, 'version'));
+// The API's field names, as the page's forms name them.
+const FORM_FIELDS: Record<string, string> = { duplicateOfId: 'duplicateOf' };
+
+function formErrors(fields: FieldErrors | undefined, form: string): FieldErrors | undefined {
+  if (!fields) return undefined;
+  return Object.fromEntries(Object.entries(fields).map(([name, messages]) => [form === 'triage' ? (FORM_FIELDS[name] ?? name) : form, messages]));
+}
+
+/**
+ * The editors' queue and tip pages. Forms post here with the CSRF token and the tip's
+ * `version`; a change answers 303 back to the tip (so a reload never posts twice), a refusal
+ * answers the tip page again with the reason, and a stale version shows the tip as it is now.
+ */
+@ApiExcludeController()
+@Controller('desk')
+@Access('editor', 'admin')
+export class DeskPagesController {
+  constructor(
+    private readonly views: DeskViews,
+    private readonly desk: DeskService,
+    private readonly staff: StaffService,
+    private readonly references: TipReferenceLookup,
+  ) {}
+
+  @Get()
+  async queue(@CurrentStaffSession() caller: StaffCaller, @Query() query: Record<string, unknown>): Promise<string> {
+    const address = parseQueueAddress(query);
+    const assignable = await this.staff.assignable();
+    // A bad filter is dropped (and named) rather than emptying the whole queue.
+    const { errors } = await validateInput(ListTipsQueryDto, address.filters);
+    const filters = errors ? withoutFields(address.filters, Object.keys(errors)) : address.filters;
+    const filterErrors = Object.values(errors ?? {}).flat();
+    let page;
+    try {
+      page = await this.desk.list(caller.user, (await validateInput(ListTipsQueryDto, { ...filters, cursor: address.cursor })).value ?? {});
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== 'INVALID_CURSOR') throw error;
+      filterErrors.push(error.message);
+      address.cursor = undefined;
+      page = await this.desk.list(caller.user, (await validateInput(ListTipsQueryDto, filters)).value ?? {});
+    }
+    const links = pagerLinks(address, page.nextCursor);
+    return this.views.queue(caller, {
+      items: page.items,
+      form: address.form,
+      assignable,
+      filterErrors,
+      ...links,
+      notice: noticeText(query.notice),
+    });
+  }
+
+  /** Claims the oldest unclaimed new tip and opens it; with none waiting, back to the queue. */
+  @Post('next')
+  async next(@CurrentStaffSession() caller: StaffCaller, @Res() res: Response): Promise<void> {
+    try {
+      const tip = await this.desk.claimNext(caller.user);
+      res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${tip.id}?notice=claimed`);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== 'QUEUE_EMPTY') throw error;
+      res.redirect(HttpStatus.SEE_OTHER, '/desk?notice=queue-empty');
+    }
+  }
+
+  @Get('tips/:id')
+  async tip(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Query('notice') notice: unknown): Promise<string> {
+    return this.views.tip(caller, await this.tipState(caller, await this.desk.detail(caller.user, id), { notice: noticeText(notice) }));
+  }
+
+  @Post('tips/:id/status')
+  changeStatus(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    return this.update(caller, id, { status: field(body, 'status'), version: versionOf(body) }, 'status-changed', body, res);
+  }
+
+  /** "Assign to me". */
+  @Post('tips/:id/claim')
+  claim(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    return this.update(caller, id, { assigneeId: caller.user.id, version: versionOf(body) }, 'claimed', body, res);
+  }
+
+  /** The triage form: assignee, priority, tags and the duplicate link, in one compare-and-set. */
+  @Post('tips/:id')
+  async triage(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const reference = field(body, 'duplicateOf').trim();
+    const duplicateOfId = reference ? await this.references.idOf(reference) : null;
+    if (duplicateOfId === undefined) {
+      return this.sendTip(res, HttpStatus.BAD_REQUEST, caller, await this.desk.detail(caller.user, id), {
+        errors: { duplicateOf: [`There is no tip with the reference ${reference.slice(0, 20)}`] },
+        values: body,
+      });
+    }
+    const changes = {
+      assigneeId: field(body, 'assigneeId') || null,
+      priority: /^\d$/.test(field(body, 'priority')) ? Number(body.priority) : field(body, 'priority'),
+      tags: field(body, 'tags').split(',').map((tag) => tag.trim()).filter(Boolean),
+      duplicateOfId,
+      version: versionOf(body),
+    };
+    return this.update(caller, id, changes, 'saved', body, res);
+  }
+
+  @Post('tips/:id/notes')
+  async addNote(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const { value, errors } = await validateInput(CreateNoteDto, { body: field(body, 'body') });
+    if (errors) return this.sendTip(res, HttpStatus.BAD_REQUEST, caller, await this.desk.detail(caller.user, id), { errors: formErrors(errors, 'note'), values: { note: body.body } });
+    await this.desk.addNote(caller.user, id, value);
+    res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=note-added#notes`);
+  }
+
+  @Post('tips/:id/messages')
+  async sendMessage(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const { value, errors } = await validateInput(CreateMessageDto, { body: field(body, 'body') });
+    if (errors) return this.sendTip(res, HttpStatus.BAD_REQUEST, caller, await this.desk.detail(caller.user, id), { errors: formErrors(errors, 'message'), values: { message: body.body } });
+    await this.desk.sendMessage(caller.user, id, value);
+    res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=message-sent#messages`);
+  }
+
+  private async update(caller: StaffCaller, id: string, changes: Record<string, unknown>, notice: Notice, body: Record<string, unknown>, res: Response): Promise<void> {
+    const { value, errors } = await validateInput(UpdateTipDto, changes);
+    try {
+      if (errors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Some fields are missing or not valid', errors);
+      await this.desk.update(caller.user, id, value);
+      res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=${notice}`);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code === 'TIP_NOT_FOUND') throw error;
+      if (error instanceof StaleTipVersionError) {
+        return this.sendTip(res, error.status, caller, error.details.current, { conflict: true });
+      }
+      const current = await this.desk.detail(caller.user, id);
+      const fields = error.fields ?? (error.code === 'TIP_DUPLICATE_CYCLE' ? { duplicateOfId: [error.message] } : undefined);
+      const form = 'status' in changes ? 'status' : 'triage';
+      this.sendTip(res, error.status, caller, current, {
+        errors: form === 'triage' ? formErrors(fields, 'triage') : undefined,
+        formError: form === 'status' || !fields ? error.message : undefined,
+        values: form === 'triage' ? body : undefined,
+      });
+    }
+  }
+
+  private async sendTip(res: Response, status: number, caller: StaffCaller, tip: TipPageState['tip'], extra: Partial<TipPageState>): Promise<void> {
+    res.status(status).type('html').send(this.views.tip(caller, await this.tipState(caller, tip, extra)));
+  }
+
+  private async tipState(_caller: StaffCaller, tip: TipPageState['tip'], extra: Partial<TipPageState>): Promise<TipPageState> {
+    const assignable = await this.staff.assignable();
+    return { tip, assignable, staffNames: new Map(assignable.map((p) => [p.id, p.name])), ...extra };
+  }
+}

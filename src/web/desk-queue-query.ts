@@ -1,0 +1,98 @@
+import { OPEN_STATUSES } from '../desk/tip-states.js';
+import { TIP_CHANNELS, TIP_STATUSES } from '../tips/tips.entities.js';
+
+/** What the queue's filter form shows, exactly as it travels in the address (all strings). */
+export interface QueueFilterForm {
+  q: string;
+  /** `open` (the default), `all`, or one status. */
+  status: string;
+  channel: string;
+  /** '', `me`, `none` or a staff id. */
+  assignee: string;
+  /** '', `true` or `false`. */
+  hasMedia: string;
+  tag: string;
+  from: string;
+  to: string;
+  sort: string;
+}
+
+export interface QueueAddress {
+  form: QueueFilterForm;
+  /** The input for DeskService.list (validated by ListTipsQueryDto). */
+  filters: Record<string, unknown>;
+  cursor?: string;
+  /** The cursors of the pages before this one (newest last), for the "newer" link. */
+  back: string[];
+}
+
+export const QUEUE_PAGE_SIZE = 25;
+// Enough "newer" steps for any real session; older history falls back to the first page.
+const BACK_MAX = 20;
+const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
+const FORM_KEYS = ['q', 'status', 'channel', 'assignee', 'hasMedia', 'tag', 'from', 'to', 'sort'] as const;
+
+const text = (value: unknown, max: number): string => {
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first.trim().slice(0, max) : '';
+};
+
+/**
+ * Reads the queue's address: the filter form's fields, plus `cursor` (this page) and `back`
+ * (the pages before it). Anything unknown is dropped here; the values left are checked by
+ * ListTipsQueryDto, like the JSON API's.
+ */
+export function parseQueueAddress(query: Record<string, unknown>): QueueAddress {
+  const form: QueueFilterForm = {
+    q: text(query.q, 200),
+    status: text(query.status, 20) || 'open',
+    channel: text(query.channel, 20),
+    assignee: text(query.assignee, 40),
+    hasMedia: text(query.hasMedia, 5),
+    tag: text(query.tag, 40),
+    from: text(query.from, 30),
+    to: text(query.to, 30),
+    sort: text(query.sort, 10) || 'newest',
+  };
+  const statuses = form.status === 'open' ? [...OPEN_STATUSES] : form.status === 'all' ? undefined : [form.status];
+  const filters: Record<string, unknown> = { sort: form.sort, limit: QUEUE_PAGE_SIZE };
+  if (statuses) filters.status = statuses;
+  for (const key of ['q', 'channel', 'assignee', 'hasMedia', 'tag', 'from', 'to'] as const) if (form[key]) filters[key] = form[key];
+  const cursor = text(query.cursor, 200);
+  const back = text(query.back, 201 * BACK_MAX).split('.').filter((c) => CURSOR.test(c)).slice(-BACK_MAX);
+  return { form, filters, cursor: CURSOR.test(cursor) ? cursor : undefined, back };
+}
+
+/** The queue's address for this form, at a page (no cursor: the first page). */
+export function queueHref(form: QueueFilterForm, page: { cursor?: string; back?: string[] } = {}): string {
+  const query = new URLSearchParams();
+  for (const key of FORM_KEYS) {
+    const value = form[key];
+    const isDefault = (key === 'status' && value === 'open') || (key === 'sort' && value === 'newest');
+    if (value && !isDefault) query.set(key, value);
+  }
+  if (page.cursor) query.set('cursor', page.cursor);
+  // Cursors are base64url, so a dot can join them.
+  if (page.cursor && page.back?.length) query.set('back', page.back.join('.'));
+  return query.size ? `/desk?${query}` : '/desk';
+}
+
+/** Links to the neighbouring pages: "older"/"newer" follow the sort (newest first: older is next). */
+export function pagerLinks(address: QueueAddress, nextCursor: string | null): { nextHref?: string; previousHref?: string } {
+  const nextHref = nextCursor ? queueHref(address.form, { cursor: nextCursor, back: address.cursor ? [...address.back, address.cursor].slice(-BACK_MAX) : [] }) : undefined;
+  const previousHref = address.cursor ? queueHref(address.form, { cursor: address.back.at(-1), back: address.back.slice(0, -1) }) : undefined;
+  return { nextHref, previousHref };
+}
+
+/** A field the filter form's select accepts (a value outside its options is shown as the default). */
+export const FILTER_CHOICES = {
+  status: ['open', 'all', ...TIP_STATUSES],
+  channel: ['', ...TIP_CHANNELS],
+  hasMedia: ['', 'true', 'false'],
+  sort: ['newest', 'oldest'],
+} as const;
+
+/** The filter that an error from ListTipsQueryDto names, so it can be dropped and the rest still used. */
+export function withoutFields(filters: Record<string, unknown>, fields: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(filters).filter(([key]) => !fields.includes(key.split('.')[0])));
+}

@@ -1,0 +1,76 @@
+// Shared by the desk's browser tests: posting tips the way the public does, signing in through
+// the page, and screenshots. Each spec file still starts its own app and browser.
+import { expect } from '@jest/globals';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import request from 'supertest';
+import { sampleVideo } from '../support/media-samples.js';
+import type { TestApp } from '../support/test-app.js';
+
+export const SCREENSHOTS_DIR = fileURLToPath(new URL('./.screenshots/', import.meta.url));
+export const MOBILE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+export const DESKTOP: BrowserContextOptions = { viewport: { width: 1366, height: 900 } };
+export const XSS_STORY = 'Look at this: <script>window.__xss=1</script><img src=x onerror="window.__xss=2"> & "quotes"\n\nSecond paragraph.';
+
+export function screenshotsDir(): string {
+  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  return SCREENSHOTS_DIR;
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(screenshotsDir(), `${name}.png`), fullPage: true });
+}
+
+export interface PostedTip {
+  id: string;
+  reference: string;
+}
+
+/** A tip sent through the public API (multipart, as the form does), with the sample video when asked. */
+export async function postTip(
+  t: TestApp,
+  fields: { story: string; name?: string; email?: string; phone?: string; location?: string; occurredAt?: string },
+  options: { video?: boolean } = {},
+): Promise<PostedTip> {
+  const req = request(t.url).post('/api/tips');
+  for (const [name, value] of Object.entries({ ...fields, consentTerms: 'true', consentOwnWork: 'true', consentOver18: 'true' })) {
+    if (value !== undefined) req.field(name, value);
+  }
+  if (options.video) req.attach('files', sampleVideo(), { filename: 'IMG_2041.MP4', contentType: 'video/mp4' });
+  const res = await req;
+  expect(res.status).toBe(201);
+  const reference = res.body.reference as string;
+  const { rows } = await t.db.query<{ id: string }>('SELECT id FROM tips WHERE reference = $1', [reference]);
+  return { id: rows[0].id, reference };
+}
+
+/** Signs in through /desk/login like a person; returns once the page after sign-in has loaded. */
+export async function signInThroughPage(page: Page, t: TestApp, email: string, password: string): Promise<void> {
+  await page.goto(`${t.url}/desk/login`);
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await Promise.all([page.waitForURL((url) => url.pathname !== '/desk/login'), page.getByRole('button', { name: 'Sign in' }).click()]);
+}
+
+/** A fresh browser context per test, closed in afterEach. */
+export function contextPool(getBrowser: () => Browser) {
+  const open: BrowserContext[] = [];
+  return {
+    async page(options: BrowserContextOptions = DESKTOP): Promise<Page> {
+      const context = await getBrowser().newContext(options);
+      open.push(context);
+      return context.newPage();
+    },
+    async closeAll(): Promise<void> {
+      await Promise.all(open.splice(0).map((context) => context.close()));
+    },
+  };
+}
+
+/** No sideways scrolling on a phone. */
+export async function expectNoHorizontalScroll(page: Page): Promise<void> {
+  const { scrollWidth, clientWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+  expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+}
