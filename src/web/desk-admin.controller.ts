@@ -1,12 +1,15 @@
 import { Body, Controller, Get, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { AuditEventsQueryDto } from '../audit/dto/audit-events.dto.js';
+import { AuditService } from '../audit/audit.service.js';
 import { DomainError } from '../http/errors.js';
 import { validateInput } from '../http/validation.js';
 import { Access, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
 import { CreateStaffDto, StaffIdParams, UpdateStaffDto } from '../staff/dto/staff.dto.js';
 import { StaffService } from '../staff/staff.service.js';
-import { DeskViews, noticeText, type Notice } from './desk-views.js';
+import { keysetPager, pagePosition, setPosition, text, withoutFields } from './desk-addresses.js';
+import { DeskViews, noticeText, type AuditPageState, type Notice } from './desk-views.js';
 
 const field = (body: Record<string, unknown>, name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
 
@@ -18,7 +21,49 @@ export class DeskAdminController {
   constructor(
     private readonly views: DeskViews,
     private readonly staff: StaffService,
+    private readonly audit: AuditService,
   ) {}
+
+  /** The searchable audit log, newest first, a keyset page at a time. */
+  @Get('audit')
+  async auditPage(@CurrentStaffSession() caller: StaffCaller, @Query() query: Record<string, unknown>): Promise<string> {
+    const form: AuditPageState['form'] = {
+      q: text(query.q, 200),
+      action: text(query.action, 64),
+      actorType: text(query.actorType, 20),
+      actorId: text(query.actorId, 40),
+      entityType: text(query.entityType, 32),
+      entityId: text(query.entityId, 40),
+      from: text(query.from, 40),
+      to: text(query.to, 40),
+    };
+    const position = pagePosition(query);
+    const filters = Object.fromEntries(Object.entries(form).filter(([, value]) => value));
+    // A bad filter is dropped (and named), like the queue's.
+    const { errors } = await validateInput(AuditEventsQueryDto, filters);
+    const usable = errors ? withoutFields(filters, Object.keys(errors)) : filters;
+    const filterErrors = Object.values(errors ?? {}).flat();
+    const href = (page: { cursor?: string; back?: string[] }, fields: Record<string, string> = form) => {
+      const search = setPosition(new URLSearchParams(Object.entries(fields).filter(([, value]) => value)), page);
+      return search.size ? `/desk/audit?${search}` : '/desk/audit';
+    };
+    let page;
+    try {
+      page = await this.audit.search((await validateInput(AuditEventsQueryDto, { ...usable, cursor: position.cursor })).value ?? {});
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== 'INVALID_CURSOR') throw error;
+      filterErrors.push(error.message);
+      position.cursor = undefined;
+      page = await this.audit.search((await validateInput(AuditEventsQueryDto, usable)).value ?? {});
+    }
+    return this.views.audit(caller, {
+      events: page.items,
+      form,
+      filterErrors,
+      ...keysetPager(position, page.nextCursor, (at) => href(at)),
+      widenHref: href({}, { ...form, actorId: '', entityId: '' }),
+    });
+  }
 
   @Get('staff')
   async staffPage(@CurrentStaffSession() caller: StaffCaller, @Query('notice') notice: unknown): Promise<string> {

@@ -93,3 +93,21 @@ export function historyLine(event: TipHistoryEventDto, staffNames: Map<string, s
     event.actorType === 'staff' ? (event.actorName ?? name(event.actorId)) : event.actorType === 'contributor' ? 'The contributor' : 'tipdesk';
   return { summary: HISTORY_SUMMARIES[event.action] ?? event.action, detail: details.join('; ') || undefined, actor, at: event.at };
 }
+
+/** The actions the audit log knows today, offered as suggestions in its filter. */
+export const AUDIT_ACTIONS = [
+  ...Object.keys(HISTORY_SUMMARIES),
+  'contributor.signed_in',
+  'staff.created', 'staff.updated', 'staff.disabled', 'staff.enabled', 'staff.signed_in', 'staff.signed_out', 'staff.sign_in_failed',
+  'staff.password_changed', 'staff.totp_enabled', 'staff.totp_reset', 'staff.recovery_code_used', 'staff.unlocked',
+].sort();
+
+const AUDIT_CHANGE_MAX = 400;
+
+/** An event's before → after, compact and cut short (shown as text, so it needs no escaping here). */
+export function auditChange(before: Record<string, unknown> | null, after: Record<string, unknown> | null): string | undefined {
+  const compact = (value: Record<string, unknown> | null) => (value ? JSON.stringify(value) : '');
+  const text = before && after ? `${compact(before)} → ${compact(after)}` : compact(after ?? before);
+  if (!text) return undefined;
+  return text.length > AUDIT_CHANGE_MAX ? `${text.slice(0, AUDIT_CHANGE_MAX - 1)}…` : text;
+}

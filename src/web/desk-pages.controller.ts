@@ -9,7 +9,7 @@ import { DomainError, type FieldErrors } from '../http/errors.js';
 import { validateInput } from '../http/validation.js';
 import { Access, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
 import { StaffService } from '../staff/staff.service.js';
-import { parseQueueAddress, pagerLinks, withoutFields } from './desk-queue-query.js';
+import { parseQueueAddress, pagerLinks, withoutFields } from './desk-addresses.js';
 import { TipReferenceLookup } from './tip-reference-lookup.js';
 import { DeskViews, noticeText, type Notice, type TipPageState } from './desk-views.js';
 

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH } from '../desk/desk.entities.js';
+import { AUDIT_ACTOR_TYPES } from '../audit/audit.entities.js';
+import type { AuditEventDto } from '../audit/dto/audit-events.dto.js';
 import type { TipDetailDto } from '../desk/dto/tip-detail.dto.js';
 import type { TipListItemDto } from '../desk/dto/tip-list.dto.js';
 import { PRIORITY_MAX } from '../desk/dto/update-tip.dto.js';
@@ -11,8 +13,8 @@ import type { StaffUserDto, TotpEnrolmentDto } from '../staff/dto/staff.dto.js';
 import { PASSWORD_MIN_LENGTH } from '../staff/passwords.js';
 import { STAFF_ROLES, type StaffRole } from '../staff/staff.entities.js';
 import { TIP_CHANNELS, TIP_STATUSES } from '../tips/tips.entities.js';
-import { CHANNEL_LABELS, formatBytes, formatDuration, historyLine, LICENCE_LABELS, PRIORITY_LABELS, STATUS_LABELS, statusAction } from './desk-labels.js';
-import { FILTER_CHOICES, type QueueFilterForm } from './desk-queue-query.js';
+import { AUDIT_ACTIONS, auditChange, CHANNEL_LABELS, formatBytes, formatDuration, historyLine, LICENCE_LABELS, PRIORITY_LABELS, STATUS_LABELS, statusAction } from './desk-labels.js';
+import { FILTER_CHOICES, type QueueFilterForm } from './desk-addresses.js';
 import { compileView, escapeHtml, handlebars, registerPartial, safeHtml } from './handlebars.js';
 
 registerPartial('deskField', 'desk/field');
@@ -63,6 +65,7 @@ const templates = {
   account: compileView('desk/account'),
   staff: compileView('desk/staff'),
   queue: compileView('desk/queue'),
+  audit: compileView('desk/audit'),
   tip: compileView('desk/tip'),
 };
 
@@ -139,6 +142,17 @@ export interface TipPageState {
   /** What was typed, when a form comes back with an error. */
   values?: Record<string, unknown>;
   notice?: string;
+}
+
+export interface AuditPageState {
+  events: AuditEventDto[];
+  /** The filter form's fields as they travel in the address. */
+  form: Record<'q' | 'action' | 'actorType' | 'actorId' | 'entityType' | 'entityId' | 'from' | 'to', string>;
+  filterErrors: string[];
+  nextHref?: string;
+  previousHref?: string;
+  /** The address without the actor/entity narrowing. */
+  widenHref: string;
 }
 
 export interface StaffPageState {
@@ -316,10 +330,10 @@ export class DeskViews {
       csrfToken: caller.session.csrfToken,
       filters: form,
       options: {
-        status: select(FILTER_CHOICES.status, form.status, (v) => (v === 'open' ? 'Open (new, in review, verified)' : v === 'all' ? 'Any status' : STATUS_LABELS[v as keyof typeof STATUS_LABELS])),
+        status: select(FILTER_CHOICES.status, form.status, (v) => (v === 'open' ? 'Open tips' : v === 'all' ? 'Any status' : STATUS_LABELS[v as keyof typeof STATUS_LABELS])),
         channel: select(FILTER_CHOICES.channel, form.channel, (v) => (v ? CHANNEL_LABELS[v as keyof typeof CHANNEL_LABELS] : 'Any channel')),
         assignee: [
-          { value: '', label: 'Anyone or nobody', selected: !knownAssignee || form.assignee === '' },
+          { value: '', label: 'Anyone', selected: !knownAssignee || form.assignee === '' },
           { value: 'me', label: 'Mine', selected: form.assignee === 'me' },
           { value: 'none', label: 'Unassigned', selected: form.assignee === 'none' },
           ...state.assignable.filter((p) => p.id !== caller.user.id).map((p) => ({ value: p.id, label: p.name, selected: p.id === form.assignee })),
@@ -328,6 +342,7 @@ export class DeskViews {
         sort: select(FILTER_CHOICES.sort, form.sort, (v) => (v === 'newest' ? 'Newest first' : 'Oldest first')),
       },
       filterErrors: state.filterErrors,
+      filtersActive: Boolean(form.q || form.channel || form.assignee || form.hasMedia || form.tag || form.from || form.to || form.status !== 'open' || form.sort !== 'newest'),
       items: state.items.map((item) => ({
         ...item,
         href: `/desk/tips/${item.id}`,
@@ -394,13 +409,42 @@ export class DeskViews {
     return this.page(caller, { title, page: 'tip', section: 'queue', notice: state.notice, wide: true }, body);
   }
 
+  audit(caller: StaffCaller, state: AuditPageState): string {
+    const { form } = state;
+    const filterHref = (key: 'actorId' | 'entityId', id: string) => `/desk/audit?${new URLSearchParams({ [key]: id })}`;
+    const entityTypes = ['tip', 'staff_user', ...(form.entityType && !['tip', 'staff_user'].includes(form.entityType) ? [form.entityType] : [])];
+    const narrowed = [form.actorId && 'one person', form.entityId && 'one thing'].filter(Boolean);
+    const body = templates.audit({
+      form,
+      actions: AUDIT_ACTIONS,
+      actorTypes: [{ value: '', label: 'Anyone', selected: !form.actorType }, ...AUDIT_ACTOR_TYPES.map((t) => ({ value: t, label: t === 'system' ? 'tipdesk itself' : t === 'staff' ? 'Staff' : 'Contributors', selected: t === form.actorType }))],
+      entityTypes: [{ value: '', label: 'Anything', selected: !form.entityType }, ...entityTypes.map((t) => ({ value: t, label: t === 'staff_user' ? 'Staff accounts' : t === 'tip' ? 'Tips' : t, selected: t === form.entityType }))],
+      filterErrors: state.filterErrors,
+      narrowedTo: narrowed.length ? `Showing the events of ${narrowed.join(' and ')}.` : undefined,
+      widenHref: state.widenHref,
+      events: state.events.map((event) => ({
+        ...event,
+        actor: event.actorType === 'staff' ? (event.actorName ?? 'a former colleague') : event.actorType === 'system' ? 'tipdesk' : 'a contributor',
+        actorHref: event.actorId && event.actorType === 'staff' ? filterHref('actorId', event.actorId) : undefined,
+        entityHref: filterHref('entityId', event.entityId),
+        entityPage: event.entityType === 'tip' ? `/desk/tips/${event.entityId}` : undefined,
+        change: auditChange(event.before, event.after),
+      })),
+      olderHref: state.nextHref,
+      newerHref: state.previousHref,
+    });
+    return this.page(caller, { title: 'Audit log', page: 'audit', section: 'audit', wide: true }, body);
+  }
+
   /** An error on a desk page, drawn inside the desk's own frame. */
   error(req: Request, body: ErrorBody): string {
     const heading =
       body.statusCode === 404 ? 'Not found' : body.statusCode === 403 ? 'Not allowed' : body.statusCode >= 500 ? 'Something went wrong' : 'We could not do that';
     const staff = req.caller?.kind === 'staff' ? req.caller : undefined;
     const back = staff ? { href: landingPage(staff.user.role), label: 'Back to the desk' } : { href: '/desk/login', label: 'Sign in' };
-    return this.page(req.caller, { title: heading, page: 'error' }, templates.error({ heading, message: body.message, errorId: body.errorId, backHref: back.href, backLabel: back.label }));
+    // A bad id in the address says which, not just that something was invalid.
+    const message = body.fields ? Object.values(body.fields).flat().join('. ') : body.message;
+    return this.page(req.caller, { title: heading, page: 'error' }, templates.error({ heading, message, errorId: body.errorId, backHref: back.href, backLabel: back.label }));
   }
 
   /**

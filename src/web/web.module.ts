@@ -1,6 +1,7 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { HTML_ERROR_RENDERER } from '../http/exception.filter.js';
+import { AuditModule } from '../audit/audit.module.js';
 import { DeskModule } from '../desk/desk.module.js';
 import { MediaModule } from '../media/media.module.js';
 import { StaffModule } from '../staff/staff.module.js';
@@ -29,7 +30,7 @@ function deskHeaders(req: Request, res: Response, next: NextFunction): void {
 }
 
 @Module({
-  imports: [TipsModule, MediaModule, StaffModule, DeskModule],
+  imports: [TipsModule, MediaModule, StaffModule, DeskModule, AuditModule],
   controllers: [WebController, DeskAuthController, DeskPagesController, DeskAdminController],
   providers: [WebViews, DeskViews, TipReferenceLookup, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
   exports: [HTML_ERROR_RENDERER],

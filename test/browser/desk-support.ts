@@ -19,8 +19,8 @@ export function screenshotsDir(): string {
   return SCREENSHOTS_DIR;
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(screenshotsDir(), `${name}.png`), fullPage: true });
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  await page.screenshot({ path: join(screenshotsDir(), `${name}.png`), fullPage: options.fullPage ?? true });
 }
 
 export interface PostedTip {

@@ -15,6 +15,11 @@
     else el.textContent = local;
   });
 
+  // On a phone the queue's filters start folded away (unless some are in use); without JavaScript they stay open.
+  Array.prototype.forEach.call(document.querySelectorAll('details[data-collapse-on-phone]'), function (box) {
+    if (window.matchMedia('(max-width: 40rem)').matches && !box.hasAttribute('data-active')) box.open = false;
+  });
+
   var toastBox;
   function toast(message) {
     if (!toastBox) {

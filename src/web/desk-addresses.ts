@@ -32,7 +32,7 @@ const BACK_MAX = 20;
 const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
 const FORM_KEYS = ['q', 'status', 'channel', 'assignee', 'hasMedia', 'tag', 'from', 'to', 'sort'] as const;
 
-const text = (value: unknown, max: number): string => {
+export const text = (value: unknown, max: number): string => {
   const first = Array.isArray(value) ? value[0] : value;
   return typeof first === 'string' ? first.trim().slice(0, max) : '';
 };
@@ -58,9 +58,7 @@ export function parseQueueAddress(query: Record<string, unknown>): QueueAddress 
   const filters: Record<string, unknown> = { sort: form.sort, limit: QUEUE_PAGE_SIZE };
   if (statuses) filters.status = statuses;
   for (const key of ['q', 'channel', 'assignee', 'hasMedia', 'tag', 'from', 'to'] as const) if (form[key]) filters[key] = form[key];
-  const cursor = text(query.cursor, 200);
-  const back = text(query.back, 201 * BACK_MAX).split('.').filter((c) => CURSOR.test(c)).slice(-BACK_MAX);
-  return { form, filters, cursor: CURSOR.test(cursor) ? cursor : undefined, back };
+  return { form, filters, ...pagePosition(query) };
 }
 
 /** The queue's address for this form, at a page (no cursor: the first page). */
@@ -71,17 +69,43 @@ export function queueHref(form: QueueFilterForm, page: { cursor?: string; back?:
     const isDefault = (key === 'status' && value === 'open') || (key === 'sort' && value === 'newest');
     if (value && !isDefault) query.set(key, value);
   }
-  if (page.cursor) query.set('cursor', page.cursor);
-  // Cursors are base64url, so a dot can join them.
-  if (page.cursor && page.back?.length) query.set('back', page.back.join('.'));
+  setPosition(query, page);
   return query.size ? `/desk?${query}` : '/desk';
 }
 
 /** Links to the neighbouring pages: "older"/"newer" follow the sort (newest first: older is next). */
 export function pagerLinks(address: QueueAddress, nextCursor: string | null): { nextHref?: string; previousHref?: string } {
-  const nextHref = nextCursor ? queueHref(address.form, { cursor: nextCursor, back: address.cursor ? [...address.back, address.cursor].slice(-BACK_MAX) : [] }) : undefined;
-  const previousHref = address.cursor ? queueHref(address.form, { cursor: address.back.at(-1), back: address.back.slice(0, -1) }) : undefined;
+  return keysetPager(address, nextCursor, (page) => queueHref(address.form, page));
+}
+
+/**
+ * Next/previous links for a keyset-paged list whose address carries `cursor` (this page) and
+ * `back` (the cursors of the pages before it): the server only hands out "next" cursors, so the
+ * way back travels in the link.
+ */
+export function keysetPager(
+  at: { cursor?: string; back: string[] },
+  nextCursor: string | null,
+  href: (page: { cursor?: string; back: string[] }) => string,
+): { nextHref?: string; previousHref?: string } {
+  const nextHref = nextCursor ? href({ cursor: nextCursor, back: at.cursor ? [...at.back, at.cursor].slice(-BACK_MAX) : [] }) : undefined;
+  const previousHref = at.cursor ? href({ cursor: at.back.at(-1), back: at.back.slice(0, -1) }) : undefined;
   return { nextHref, previousHref };
+}
+
+/** `cursor` and `back` from an address, kept only when they look like cursors. */
+export function pagePosition(query: Record<string, unknown>): { cursor?: string; back: string[] } {
+  const cursor = text(query.cursor, 200);
+  const back = text(query.back, 201 * BACK_MAX).split('.').filter((c) => CURSOR.test(c)).slice(-BACK_MAX);
+  return { cursor: CURSOR.test(cursor) ? cursor : undefined, back };
+}
+
+/** Adds `cursor` and `back` to an address's query. */
+export function setPosition(query: URLSearchParams, page: { cursor?: string; back?: string[] }): URLSearchParams {
+  if (page.cursor) query.set('cursor', page.cursor);
+  // Cursors are base64url, so a dot can join them.
+  if (page.cursor && page.back?.length) query.set('back', page.back.join('.'));
+  return query;
 }
 
 /** A field the filter form's select accepts (a value outside its options is shown as the default). */
