@@ -149,7 +149,8 @@ export class DeskPagesController {
       const form = 'status' in changes ? 'status' : 'triage';
       this.sendTip(res, error.status, caller, current, {
         errors: form === 'triage' ? formErrors(fields, 'triage') : undefined,
-        formError: form === 'status' || !fields ? error.message : undefined,
+        // The status buttons have no fields of their own: their problem goes at the top of the page.
+        formError: form === 'triage' && fields ? undefined : fields ? Object.values(fields).flat().join('. ') : error.message,
         values: form === 'triage' ? body : undefined,
       });
     }

@@ -3,16 +3,24 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { AuthService } from '../../src/staff/auth.service.js';
+import { SIGN_IN_FAILURES_BEFORE_LOCK } from '../../src/staff/sign-in-throttle.service.js';
 import { createStaff, sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;
 let editor: SignedInStaff;
+let admin: SignedInStaff;
+let tipId: string;
 
 beforeAll(async () => {
   t = await startTestApp();
   editor = await signedInStaff(t, 'editor');
+  admin = await signedInStaff(t, 'admin');
+  const receipt = await request(t.url).post('/api/tips').send({ story: 'A tip for the page tests', consentTerms: true, consentOwnWork: true, consentOver18: true });
+  tipId = (await t.db.query('SELECT id FROM tips WHERE reference = $1', [receipt.body.reference])).rows[0].id;
 });
+
+const tipVersion = async () => Number((await t.db.query('SELECT version FROM tips WHERE id = $1', [tipId])).rows[0].version);
 
 afterAll(async () => {
   await t?.close();
@@ -91,6 +99,18 @@ describe('sign-in page', () => {
     expect(wrong.text).not.toContain('not the password');
   });
 
+  it(`the ${SIGN_IN_FAILURES_BEFORE_LOCK + 1}th try after ${SIGN_IN_FAILURES_BEFORE_LOCK} wrong passwords answers 429 with the wait, even with the right password`, async () => {
+    const { user, password } = await createStaff(t, 'editor');
+    for (let i = 0; i < SIGN_IN_FAILURES_BEFORE_LOCK; i++) {
+      expect((await request(t.url).post('/desk/login').type('form').send({ email: user.email, password: 'wrong password' })).status).toBe(401);
+    }
+    const res = await request(t.url).post('/desk/login').type('form').send({ email: user.email, password });
+    expect(res.status).toBe(429);
+    expect(res.headers['retry-after']).toMatch(/^\d+$/);
+    expect(res.text).toContain('Too many failed sign-ins. Please wait 1 minute and try again.');
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
   it('an empty form answers 400 with a message for each field', async () => {
     const res = await request(t.url).post('/desk/login').type('form').send({});
     expect(res.status).toBe(400);
@@ -152,6 +172,114 @@ describe('forms without the CSRF token', () => {
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/desk/login?notice=signed-out');
     expect((await request(t.url).get('/desk/account').set('Cookie', cookie)).status).toBe(303);
+  });
+});
+
+describe('desk forms with bad input', () => {
+  const form = (path: string, fields: Record<string, string>, who: SignedInStaff = editor) =>
+    request(t.url).post(path).set('Cookie', who.cookie).type('form').send({ _csrf: who.csrfToken, ...fields });
+
+  it.each([
+    ['POST /desk/next', '/desk/next'],
+    ['POST /desk/tips/:id/status', '/desk/tips/{tip}/status'],
+    ['POST /desk/tips/:id/notes', '/desk/tips/{tip}/notes'],
+    ['POST /desk/staff', '/desk/staff'],
+  ])('%s without _csrf answers a 403 page and changes nothing', async (_name, path) => {
+    const before = { version: await tipVersion(), notes: await t.count('notes'), staff: await t.count('staff_users') };
+    const res = await request(t.url)
+      .post(path.replace('{tip}', tipId))
+      .set('Cookie', path.includes('staff') ? admin.cookie : editor.cookie)
+      .type('form')
+      .send({ status: 'spam', body: 'x', version: String(before.version), email: 'x@newsroom.test', name: 'X', role: 'admin', password: 'long enough password 1' });
+    expect(res.status).toBe(403);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.text).toContain('did not carry a valid CSRF token');
+    expect({ version: await tipVersion(), notes: await t.count('notes'), staff: await t.count('staff_users') }).toEqual(before);
+  });
+
+  it('GET /desk/tips/not-a-uuid answers a 400 page naming the id', async () => {
+    const res = await request(t.url).get('/desk/tips/not-a-uuid').set('Cookie', editor.cookie);
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('Not a valid tip id');
+  });
+
+  it('GET /desk/tips/<unknown uuid> answers a 404 page', async () => {
+    const res = await request(t.url).get('/desk/tips/00000000-0000-4000-8000-000000000000').set('Cookie', editor.cookie);
+    expect(res.status).toBe(404);
+    expect(res.text).toContain('There is no tip with that id.');
+  });
+
+  it('a status change with a stale version answers 409 with the tip as it is now', async () => {
+    const version = await tipVersion();
+    expect((await form(`/desk/tips/${tipId}/status`, { status: 'in_review', version: String(version) })).status).toBe(303);
+    const res = await form(`/desk/tips/${tipId}/status`, { status: 'spam', version: String(version) });
+    expect(res.status).toBe(409);
+    expect(res.text).toContain('Someone else changed this tip');
+    expect(res.text).toContain(`name="version" value="${version + 1}"`);
+    expect((await t.db.query('SELECT status FROM tips WHERE id = $1', [tipId])).rows[0].status).toBe('in_review');
+  });
+
+  it.each([
+    ['a status that is not one', { status: 'published' }, 'status must be one of'],
+    ['a move the state machine forbids', { status: 'new' }, 'cannot go from'],
+  ])('a status change with %s answers a page with the reason and changes nothing', async (_name, fields, message) => {
+    const version = await tipVersion();
+    const res = await form(`/desk/tips/${tipId}/status`, { ...fields, version: String(version) });
+    expect([400, 409]).toContain(res.status);
+    expect(res.text).toContain(message);
+    expect(await tipVersion()).toBe(version);
+  });
+
+  it('a status change without a version answers 400', async () => {
+    const res = await form(`/desk/tips/${tipId}/status`, { status: 'spam' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('version must be the whole number');
+  });
+
+  it.each([
+    ['a priority out of range', { priority: '9' }, 'priority-error'],
+    ['a tag with odd characters', { tags: 'ok, <b>bold</b>' }, 'tags-error'],
+    ['an assignee who is not staff', { assigneeId: '00000000-0000-4000-8000-000000000000' }, undefined],
+  ])('the triage form with %s answers a page with the reason and changes nothing', async (_name, fields, errorId) => {
+    const version = await tipVersion();
+    const res = await form(`/desk/tips/${tipId}`, { priority: '0', tags: '', assigneeId: '', duplicateOf: '', version: String(version), ...fields });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    if (errorId) expect(res.text).toContain(`id="${errorId}"`);
+    expect(res.text).not.toContain('<b>bold</b>');
+    expect(await tipVersion()).toBe(version);
+  });
+
+  it('a note longer than the limit answers 400 and keeps the text', async () => {
+    const res = await form(`/desk/tips/${tipId}/notes`, { body: 'n'.repeat(10_001) });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('id="note-error"');
+  });
+
+  it('a non-uuid staff id answers a 400 page', async () => {
+    const res = await form('/desk/staff/not-a-uuid/disable', {}, admin);
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('Not a valid staff id');
+  });
+
+  it('an editor posting to the staff pages gets a 403 page', async () => {
+    const res = await form('/desk/staff', { email: 'sneaky@newsroom.test', name: 'Sneaky', role: 'admin', password: 'long enough password 1' });
+    expect(res.status).toBe(403);
+    expect(await t.count("staff_users WHERE email = 'sneaky@newsroom.test'")).toBe(0);
+  });
+
+  it('queue filters that are not valid are named and dropped; a forged cursor falls back to the first page', async () => {
+    const res = await request(t.url).get('/desk?status=published&channel=pigeon&from=soon&cursor=forged').set('Cookie', editor.cookie);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('id="filter-errors"');
+    expect(res.text).toContain('This page link is not valid any more');
+    expect(res.text).toContain('A tip for the page tests');
+  });
+
+  it('?notice= only shows the fixed sentences, never text from the address', async () => {
+    const res = await request(t.url).get('/desk?notice=%3Cscript%3Ealert(1)%3C%2Fscript%3E').set('Cookie', editor.cookie);
+    expect(res.status).toBe(200);
+    expect(res.text).not.toContain('id="notice"');
+    expect(res.text).not.toContain('alert(1)');
   });
 });
 
