@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Express } from 'express';
+import request from 'supertest';
+import type { Audience } from '../../src/staff/access.js';
+import { CSRF_HEADER } from '../../src/staff/access.guard.js';
+import { SESSION_COOKIES, SessionsService } from '../../src/staff/sessions.service.js';
+import type { StaffRole } from '../../src/staff/staff.entities.js';
+import { createStaff } from '../support/staff.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+/**
+ * Who may call what, as data: every route the app serves, and the callers allowed through.
+ * A new route fails the first test until it is added here, so nobody ships a route whose
+ * access nobody decided. (`public` routes may still answer 4xx for other reasons.)
+ */
+const ACCESS: Record<string, Audience[]> = {
+  'GET /health': ['public'],
+  'GET /': ['public'],
+  'POST /': ['public'],
+  'GET /status': ['public'],
+  'POST /api/tips': ['public'],
+
+  'POST /api/auth/login': ['public'],
+  'POST /api/auth/setup': ['public'],
+  'POST /api/auth/logout': ['admin', 'editor', 'accounting'],
+  'GET /api/auth/me': ['admin', 'editor', 'accounting'],
+  'POST /api/auth/totp/setup': ['admin', 'editor', 'accounting'],
+  'POST /api/auth/totp/confirm': ['admin', 'editor', 'accounting'],
+  'POST /api/auth/password': ['admin', 'editor', 'accounting'],
+
+  'GET /api/staff': ['admin'],
+  'POST /api/staff': ['admin'],
+  'PATCH /api/staff/:id': ['admin'],
+  'POST /api/staff/:id/reset-2fa': ['admin'],
+  'POST /api/staff/:id/unlock': ['admin'],
+
+  'POST /api/contributor/session': ['public'],
+  'DELETE /api/contributor/session': ['contributor'],
+  'GET /api/contributor/tip': ['contributor'],
+
+  'GET /api/tips': ['editor', 'admin'],
+  'GET /api/tips/:id': ['editor', 'admin'],
+  'POST /api/tips/next': ['editor', 'admin'],
+  'PATCH /api/tips/:id': ['editor', 'admin'],
+  'POST /api/tips/:id/notes': ['editor', 'admin'],
+  'POST /api/tips/:id/messages': ['editor', 'admin'],
+  'GET /api/media/:id/content': ['editor', 'admin'],
+  'GET /api/media/:id/thumbnail': ['editor', 'admin'],
+  'GET /api/audit-events': ['admin'],
+
+  'GET /desk/setup': ['public'],
+  'POST /desk/setup': ['public'],
+  'GET /desk/login': ['public'],
+  'POST /desk/login': ['public'],
+  'POST /desk/logout': ['admin', 'editor', 'accounting'],
+  'GET /desk/account': ['admin', 'editor', 'accounting'],
+  'POST /desk/account/password': ['admin', 'editor', 'accounting'],
+  'POST /desk/account/2fa': ['admin', 'editor', 'accounting'],
+  'POST /desk/account/2fa/confirm': ['admin', 'editor', 'accounting'],
+  'GET /desk': ['editor', 'admin'],
+  'POST /desk/next': ['editor', 'admin'],
+  'GET /desk/tips/:id': ['editor', 'admin'],
+  'POST /desk/tips/:id': ['editor', 'admin'],
+  'POST /desk/tips/:id/status': ['editor', 'admin'],
+  'POST /desk/tips/:id/claim': ['editor', 'admin'],
+  'POST /desk/tips/:id/notes': ['editor', 'admin'],
+  'POST /desk/tips/:id/messages': ['editor', 'admin'],
+  'GET /desk/staff': ['admin'],
+  'POST /desk/staff': ['admin'],
+  'POST /desk/staff/:id/role': ['admin'],
+  'POST /desk/staff/:id/disable': ['admin'],
+  'POST /desk/staff/:id/enable': ['admin'],
+  'POST /desk/staff/:id/reset-2fa': ['admin'],
+  'POST /desk/staff/:id/unlock': ['admin'],
+  'GET /desk/audit': ['admin'],
+};
+
+type CallerName = 'anonymous' | 'contributor' | StaffRole;
+const CALLERS: CallerName[] = ['anonymous', 'contributor', 'editor', 'accounting', 'admin'];
+
+/** Every method + path the Express app routes, as Nest registered it. */
+function routesOf(t: TestApp): string[] {
+  const express = t.app.getHttpAdapter().getInstance() as Express & { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } };
+  const routes = new Set<string>();
+  for (const layer of express.router.stack) {
+    if (!layer.route) continue;
+    for (const method of Object.keys(layer.route.methods)) {
+      if (method === '_all') continue;
+      routes.add(`${method.toUpperCase()} ${layer.route.path}`);
+    }
+  }
+  return [...routes].filter((route) => !route.includes('/api/docs')).sort();
+}
+
+describe('access control matrix: every route × {anonymous, contributor, editor, accounting, admin}', () => {
+  let t: TestApp;
+  let tipId: string;
+  const staffIds: Partial<Record<StaffRole, string>> = {};
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const receipt = (await request(t.url).post('/api/tips').send({ story: 'Matrix tip', consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201)).body;
+    tipId = (await t.db.query(`SELECT id FROM tips WHERE reference = $1`, [receipt.reference])).rows[0].id;
+    for (const role of ['editor', 'accounting', 'admin'] as const) staffIds[role] = (await createStaff(t, role)).user.id;
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('declares the access of every route the app serves, and of no route it does not', () => {
+    expect(routesOf(t)).toEqual(Object.keys(ACCESS).sort());
+  });
+
+  /** A fresh session per request, so a route that signs out or claims cannot disturb the next. */
+  async function as(caller: CallerName): Promise<{ cookie?: string; csrf?: string }> {
+    if (caller === 'anonymous') return {};
+    const sessions = t.app.get(SessionsService);
+    const created = caller === 'contributor' ? await sessions.create({ tipId }) : await sessions.create({ staffUserId: staffIds[caller]! });
+    return { cookie: `${SESSION_COOKIES[caller === 'contributor' ? 'contributor' : 'staff']}=${created.token}`, csrf: created.csrfToken };
+  }
+
+  for (const [route, audience] of Object.entries(ACCESS)) {
+    const [method, path] = route.split(' ');
+    for (const caller of CALLERS) {
+      const allowed = audience.includes('public') || audience.includes(caller as Audience);
+      // Pages answer a signed-out browser with the sign-in page, not a JSON 401.
+      const page = !path.startsWith('/api/');
+      const expected = allowed ? 'through the gate' : caller === 'anonymous' ? (page ? '303 to sign-in' : '401') : '403';
+      it(`${route} as ${caller}: ${expected}`, async () => {
+        const { cookie, csrf } = await as(caller);
+        const url = path.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000');
+        let req = request(t.url)[method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](url);
+        if (cookie) req = req.set('Cookie', cookie);
+        if (csrf) req = req.set(CSRF_HEADER, csrf);
+        req = req.set('Accept', 'application/json');
+        const res = method === 'GET' || method === 'DELETE' ? await req : await req.send({});
+        if (allowed) {
+          expect([401, 403]).not.toContain(res.status);
+          if (page && method === 'GET') expect(res.headers.location ?? '').not.toMatch(/^\/desk\/login/);
+        } else if (page) {
+          expect(res.status).toBe(caller === 'anonymous' ? 303 : 403);
+          if (caller === 'anonymous') expect(res.headers.location).toMatch(/^\/desk\/login/);
+        } else {
+          expect(res.status).toBe(caller === 'anonymous' ? 401 : 403);
+          expect(res.body.code).toBe(caller === 'anonymous' ? 'AUTH_REQUIRED' : 'FORBIDDEN');
+        }
+      });
+    }
+  }
+});
