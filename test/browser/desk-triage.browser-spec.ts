@@ -267,6 +267,17 @@ describe('claiming and triaging', () => {
     expect(await page.locator('#tip-assignee').textContent()).toBe('Bea Baker');
   });
 
+  it('warns on both tips when the same file (by SHA-256) came with another tip', async () => {
+    const copy = await postTip(t, { story: 'The oranges clip again, sent by a friend of Sam.' }, { video: true });
+    const page = await signedIn('eddie');
+    await page.goto(`${t.url}/desk/tips/${videoTip.id}`);
+    const hints = page.locator('#duplicate-hints');
+    expect(await hints.textContent()).toContain(copy.reference);
+    expect(await hints.textContent()).toContain('1 file in common');
+    await Promise.all([page.waitForURL(`**/desk/tips/${copy.id}`), hints.getByRole('link', { name: copy.reference }).click()]);
+    expect(await page.locator('#duplicate-hints').textContent()).toContain(videoTip.reference);
+  });
+
   it('the triage form assigns, sets priority and tags, and links a duplicate by its reference', async () => {
     const page = await signedIn('eddie');
     await page.goto(`${t.url}/desk/tips/${plainTips[9].id}`);

@@ -82,7 +82,11 @@
   function storedQueue() {
     try {
       var saved = JSON.parse(sessionStorage.getItem(QUEUE_KEY) || 'null');
-      return saved && Array.isArray(saved.hrefs) ? saved : null;
+      if (!saved || !Array.isArray(saved.hrefs)) return null;
+      // Only our own addresses are ever followed from storage.
+      saved.hrefs = saved.hrefs.filter(function (href) { return /^\/desk\/tips\/[0-9a-f-]{36}$/.test(href); });
+      if (typeof saved.url !== 'string' || !/^\/desk(\?|$)/.test(saved.url)) saved.url = '/desk';
+      return saved;
     } catch (e) {
       return null;
     }
