@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { PASSWORD_MAX_LENGTH } from '../passwords.js';
@@ -75,22 +75,10 @@ export class UpdateStaffDto {
 }
 
 /** The first account, made from the one-time link in the log; it is always an admin. */
-export class SetupFirstAdminDto {
+export class SetupFirstAdminDto extends OmitType(CreateStaffDto, ['role'] as const) {
   @ApiProperty({ description: 'The token from the one-time setup link printed in the log' })
   @IsString() @MaxLength(100)
   token: string;
-
-  @ApiProperty()
-  @Transform(emailAddress) @IsEmail({}, { message: 'Enter a valid email address' }) @MaxLength(254)
-  email: string;
-
-  @ApiProperty()
-  @Transform(trimmed) @IsString() @MinLength(1, { message: 'Enter a name' }) @MaxLength(200)
-  name: string;
-
-  @ApiProperty({ description: 'At least 12 characters' })
-  @IsString() @MaxLength(PASSWORD_MAX_LENGTH)
-  password: string;
 }
 
 export class ChangePasswordDto {
