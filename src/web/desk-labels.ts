@@ -1,4 +1,3 @@
-import type { TipHistoryEventDto } from '../desk/dto/tip-detail.dto.js';
 import type { Licence, TipChannel, TipStatus } from '../tips/tips.entities.js';
 
 /** The newsroom's words for the desk's codes. */
@@ -73,8 +72,19 @@ const HISTORY_SUMMARIES: Record<string, string> = {
   'tip.message_received': 'Message from the contributor',
 };
 
+/** An audit event as a tip's history lists it (the fields every event DTO has). */
+export interface HistoryEvent {
+  action: string;
+  actorType: string;
+  actorId: string | null;
+  actorName: string | null;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  at: string;
+}
+
 /** One line of a tip's history: what happened, from what to what, by whom. */
-export function historyLine(event: TipHistoryEventDto, staffNames: Map<string, string>): { summary: string; detail?: string; actor: string; at: string } {
+export function historyLine(event: HistoryEvent, staffNames: Map<string, string>): { summary: string; detail?: string; actor: string; at: string } {
   const name = (id: unknown) => (typeof id === 'string' ? (staffNames.get(id) ?? 'a former colleague') : 'nobody');
   const show = (key: string, value: unknown): string => {
     if (value === null || value === undefined) return key === 'assigneeId' ? 'nobody' : 'none';

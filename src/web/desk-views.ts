@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH } from '../desk/desk.entities.js';
 import { AUDIT_ACTOR_TYPES } from '../audit/audit.entities.js';
 import type { AuditEventDto } from '../audit/dto/audit-events.dto.js';
+import { MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH } from '../desk/desk.entities.js';
 import type { TipDetailDto } from '../desk/dto/tip-detail.dto.js';
 import type { TipListItemDto } from '../desk/dto/tip-list.dto.js';
 import { PRIORITY_MAX } from '../desk/dto/update-tip.dto.js';
@@ -12,7 +12,6 @@ import type { Caller, StaffCaller } from '../staff/access.js';
 import type { StaffUserDto, TotpEnrolmentDto } from '../staff/dto/staff.dto.js';
 import { PASSWORD_MIN_LENGTH } from '../staff/passwords.js';
 import { STAFF_ROLES, type StaffRole } from '../staff/staff.entities.js';
-import { TIP_CHANNELS, TIP_STATUSES } from '../tips/tips.entities.js';
 import { AUDIT_ACTIONS, auditChange, CHANNEL_LABELS, formatBytes, formatDuration, historyLine, LICENCE_LABELS, PRIORITY_LABELS, STATUS_LABELS, statusAction } from './desk-labels.js';
 import { FILTER_CHOICES, type QueueFilterForm } from './desk-addresses.js';
 import { compileView, escapeHtml, handlebars, registerPartial, safeHtml } from './handlebars.js';

@@ -97,11 +97,11 @@ describe('labels', () => {
   it('describes a history event with names, labels and what changed', () => {
     const names = new Map([['u1', 'Bea Baker']]);
     const line = historyLine(
-      { id: 'e', action: 'tip.claimed', actorType: 'staff', actorId: 'u2', actorName: 'Eddie', before: { status: 'new', assigneeId: null }, after: { status: 'in_review', assigneeId: 'u1' }, at: '2026-05-10T12:00:00Z' },
+      { action: 'tip.claimed', actorType: 'staff', actorId: 'u2', actorName: 'Eddie', before: { status: 'new', assigneeId: null }, after: { status: 'in_review', assigneeId: 'u1' }, at: '2026-05-10T12:00:00Z' },
       names,
     );
     expect(line).toMatchObject({ summary: 'Claimed', detail: 'New → In review; nobody → Bea Baker', actor: 'Eddie' });
-    expect(historyLine({ id: 'e', action: 'tip.created', actorType: 'contributor', actorId: null, actorName: null, before: null, after: { reference: 'TD-1' }, at: '' }, names)).toMatchObject({ summary: 'Tip received', detail: undefined, actor: 'The contributor' });
+    expect(historyLine({ action: 'tip.created', actorType: 'contributor', actorId: null, actorName: null, before: null, after: { reference: 'TD-1' }, at: '' }, names)).toMatchObject({ summary: 'Tip received', detail: undefined, actor: 'The contributor' });
   });
 
   it('cuts a long audit change short', () => {
