@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { tipListQuery } from '../../src/desk/desk.service.js';
+import type { ListTipsQueryDto } from '../../src/desk/dto/tip-query.dto.js';
 import { StaffService } from '../../src/staff/staff.service.js';
 import { sampleVideo } from '../support/media-samples.js';
 import { signedInStaff, type SignedInStaff } from '../support/staff.js';
@@ -214,6 +216,21 @@ describe('desk API', () => {
 
     it('keyset pages with a filter stay within the filter', async () => {
       expect(await walk('hasMedia=false', 3)).toEqual(order('k', 'j', 'i', 'g', 'f', 'e', 'd', 'b'));
+    });
+
+    it('both ways of finding a page (walk the index, sort the matches) give the same rows', async () => {
+      const cases: ListTipsQueryDto[] = [
+        {}, { sort: 'oldest' }, { q: 'flood' }, { q: 'the' }, { q: 'ambul' }, { q: 'okonkwo' }, { q: 'the', status: ['new', 'spam'] },
+        { tag: ['flood'] }, { hasMedia: true, sort: 'oldest' }, { assignee: 'me' }, { q: 'the', limit: 2 },
+      ];
+      for (const filters of cases) {
+        const rowsOf = async (strategy: 'walk' | 'sort-matches') => {
+          const { sql, params } = tipListQuery(filters, editor.user.id, strategy);
+          return (await t.db.query(sql, params)).rows.map((r) => r.id);
+        };
+        const walked = await rowsOf('walk');
+        expect([filters, await rowsOf('sort-matches')]).toEqual([filters, walked]);
+      }
     });
 
     it('the last full page says there is no next page', async () => {

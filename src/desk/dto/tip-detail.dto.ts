@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { AuditEventDto } from '../../audit/dto/audit-events.dto.js';
 import { MEDIA_KINDS, MEDIA_STATES, type MediaKind, type MediaState } from '../../media/media.entities.js';
 import { LICENCES, TIP_CHANNELS, TIP_STATUSES, type Licence, type TipChannel, type TipStatus } from '../../tips/tips.entities.js';
 import { MessageDto, NoteDto } from './conversation.dto.js';
@@ -50,16 +51,8 @@ export class DuplicateHintDto extends TipRefDto {
   @ApiProperty({ description: 'How many of this tip’s files have byte-identical copies there' }) sharedFiles: number;
 }
 
-export class TipHistoryEventDto {
-  @ApiProperty() id: string;
-  @ApiProperty({ example: 'tip.status_changed' }) action: string;
-  @ApiProperty({ enum: ['contributor', 'staff', 'system'] }) actorType: string;
-  @ApiProperty({ type: String, nullable: true }) actorId: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'The staff member’s name' }) actorName: string | null;
-  @ApiProperty({ type: Object, nullable: true }) before: Record<string, unknown> | null;
-  @ApiProperty({ type: Object, nullable: true }) after: Record<string, unknown> | null;
-  @ApiProperty() at: string;
-}
+/** One entry of a tip's history: the audit module's event. */
+export type TipHistoryEventDto = AuditEventDto;
 
 export class TipDetailDto {
   @ApiProperty() id: string;
@@ -81,7 +74,7 @@ export class TipDetailDto {
   @ApiProperty({ type: [TipMediaDto] }) media: TipMediaDto[];
   @ApiProperty({ type: [NoteDto] }) notes: NoteDto[];
   @ApiProperty({ type: [MessageDto] }) messages: MessageDto[];
-  @ApiProperty({ type: [TipHistoryEventDto], description: 'Every audit event of this tip, oldest first' }) history: TipHistoryEventDto[];
+  @ApiProperty({ type: [AuditEventDto], description: 'Every audit event of this tip, oldest first' }) history: AuditEventDto[];
   @ApiProperty({ description: 'Send it back with a PATCH' }) version: number;
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;
