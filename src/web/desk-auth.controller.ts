@@ -92,7 +92,8 @@ export class DeskAuthController {
       const showTotp = hadTotp || error.code === 'TOTP_REQUIRED' || error.code === 'TOTP_INVALID';
       // TOTP_REQUIRED is the next step, not a mistake: the message asks for the code, no field is marked wrong.
       const errorsShown = error.code === 'TOTP_REQUIRED' ? undefined : error.code === 'TOTP_INVALID' ? { totp: [error.message] } : error.fields;
-      send(res, error.status, this.views.login({ next, values: body, showTotp, errors: errorsShown, formError: error.code === 'TOTP_INVALID' ? undefined : error.message }));
+      const nextStep = error.code === 'TOTP_REQUIRED';
+      send(res, error.status, this.views.login({ next, values: body, showTotp, errors: errorsShown, formError: nextStep || error.code === 'TOTP_INVALID' ? undefined : error.message, formNote: nextStep ? error.message : undefined }));
     }
   }
 

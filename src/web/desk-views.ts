@@ -111,6 +111,8 @@ export interface FormState {
 export interface LoginState extends FormState {
   next?: string;
   showTotp?: boolean;
+  /** The next step (not a mistake), such as "enter the code". */
+  formNote?: string;
 }
 
 export interface StaffRef {
@@ -273,6 +275,7 @@ export class DeskViews {
       errors: fields,
       errorList: list.length > 1 || (list.length === 1 && !state.formError) ? list : [],
       formError: state.formError,
+      formNote: state.formNote,
       showTotp: state.showTotp,
       focusEmail: !values.email,
       focusPassword: Boolean(values.email),

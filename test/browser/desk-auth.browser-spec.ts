@@ -172,7 +172,8 @@ describe('two-factor sign-in', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     const totp = page.getByLabel('Code from your authenticator app');
     await totp.waitFor();
-    expect(await page.locator('#form-error').textContent()).toContain('6-digit code');
+    expect(await page.locator('#form-note').textContent()).toContain('6-digit code');
+    expect(await page.locator('#form-error').count()).toBe(0); // the next step, not a mistake
     await screenshot(page, 'desk-login-totp');
 
     // The code used to enrol cannot be used again: take the next 30-second step's code (the window allows one step ahead).
