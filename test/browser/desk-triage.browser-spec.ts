@@ -395,6 +395,27 @@ describe('the tip page on a phone', () => {
   });
 });
 
+describe('without JavaScript', () => {
+  it('the queue filters, "Next tip", the status buttons and the note form all work as plain forms', async () => {
+    const page = await signedIn('bea', { ...DESKTOP, javaScriptEnabled: false });
+    await filter(page, async (p) => p.getByLabel('Search').fill('council notice number 12'));
+    expect(await rowRefs(page)).toContain(plainTips[11].reference);
+    // No JavaScript, no shortcut help button.
+    expect(await page.locator('[data-help]').isVisible()).toBe(false);
+
+    await Promise.all([page.waitForURL(/\/desk\/tips\//), page.getByRole('button', { name: /Next tip/ }).click()]);
+    const claimed = ((await page.locator('#tip-reference').textContent()) ?? '').trim();
+    expect(await page.locator('#tip-assignee').textContent()).toBe('Bea Baker');
+    await Promise.all([page.waitForURL(/notice=status-changed/), page.getByRole('button', { name: /Reject/ }).click()]);
+    expect(await statusOf(page)).toBe('Rejected');
+    await page.getByLabel('Add a note for colleagues').fill('Rejected without JavaScript.');
+    await Promise.all([page.waitForURL(/notice=note-added/), page.getByRole('button', { name: 'Add note' }).click()]);
+    expect(await page.locator('#notes .thread .body').allTextContents()).toEqual(['Rejected without JavaScript.']);
+    const { rows } = await t.db.query('SELECT status FROM tips WHERE reference = $1', [claimed]);
+    expect(rows[0].status).toBe('rejected');
+  });
+});
+
 describe('an empty queue', () => {
   it('"Next tip" with nothing new to claim goes back to the queue with a notice', async () => {
     await t.db.query(`UPDATE tips SET status = 'archived' WHERE status = 'new'`);
