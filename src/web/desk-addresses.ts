@@ -1,5 +1,6 @@
 import { OPEN_STATUSES } from '../desk/tip-states.js';
 import { TIP_CHANNELS, TIP_STATUSES } from '../tips/tips.entities.js';
+import { queryText } from './form-input.js';
 
 /** What the queue's filter form shows, exactly as it travels in the address (all strings). */
 export interface QueueFilterForm {
@@ -32,10 +33,6 @@ const BACK_MAX = 20;
 const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
 const FORM_KEYS = ['q', 'status', 'channel', 'assignee', 'hasMedia', 'tag', 'from', 'to', 'sort'] as const;
 
-export const text = (value: unknown, max: number): string => {
-  const first = Array.isArray(value) ? value[0] : value;
-  return typeof first === 'string' ? first.trim().slice(0, max) : '';
-};
 
 /**
  * Reads the queue's address: the filter form's fields, plus `cursor` (this page) and `back`
@@ -44,15 +41,15 @@ export const text = (value: unknown, max: number): string => {
  */
 export function parseQueueAddress(query: Record<string, unknown>): QueueAddress {
   const form: QueueFilterForm = {
-    q: text(query.q, 200),
-    status: text(query.status, 20) || 'open',
-    channel: text(query.channel, 20),
-    assignee: text(query.assignee, 40),
-    hasMedia: text(query.hasMedia, 5),
-    tag: text(query.tag, 40),
-    from: text(query.from, 30),
-    to: text(query.to, 30),
-    sort: text(query.sort, 10) || 'newest',
+    q: queryText(query.q, 200),
+    status: queryText(query.status, 20) || 'open',
+    channel: queryText(query.channel, 20),
+    assignee: queryText(query.assignee, 40),
+    hasMedia: queryText(query.hasMedia, 5),
+    tag: queryText(query.tag, 40),
+    from: queryText(query.from, 30),
+    to: queryText(query.to, 30),
+    sort: queryText(query.sort, 10) || 'newest',
   };
   const statuses = form.status === 'open' ? [...OPEN_STATUSES] : form.status === 'all' ? undefined : [form.status];
   const filters: Record<string, unknown> = { sort: form.sort, limit: QUEUE_PAGE_SIZE };
@@ -95,8 +92,8 @@ export function keysetPager(
 
 /** `cursor` and `back` from an address, kept only when they look like cursors. */
 export function pagePosition(query: Record<string, unknown>): { cursor?: string; back: string[] } {
-  const cursor = text(query.cursor, 200);
-  const back = text(query.back, 201 * BACK_MAX).split('.').filter((c) => CURSOR.test(c)).slice(-BACK_MAX);
+  const cursor = queryText(query.cursor, 200);
+  const back = queryText(query.back, 201 * BACK_MAX).split('.').filter((c) => CURSOR.test(c)).slice(-BACK_MAX);
   return { cursor: CURSOR.test(cursor) ? cursor : undefined, back };
 }
 

@@ -8,10 +8,9 @@ import { validateInput } from '../http/validation.js';
 import { Access, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
 import { CreateStaffDto, StaffIdParams, UpdateStaffDto } from '../staff/dto/staff.dto.js';
 import { StaffService } from '../staff/staff.service.js';
-import { keysetPager, pagePosition, setPosition, text, withoutFields } from './desk-addresses.js';
+import { keysetPager, pagePosition, setPosition, withoutFields } from './desk-addresses.js';
 import { DeskViews, noticeText, type AuditPageState, type Notice } from './desk-views.js';
-
-const field = (body: Record<string, unknown>, name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
+import { formText, queryText } from './form-input.js';
 
 /** The admins' pages: staff accounts and the audit log. */
 @ApiExcludeController()
@@ -28,14 +27,14 @@ export class DeskAdminController {
   @Get('audit')
   async auditPage(@CurrentStaffSession() caller: StaffCaller, @Query() query: Record<string, unknown>): Promise<string> {
     const form: AuditPageState['form'] = {
-      q: text(query.q, 200),
-      action: text(query.action, 64),
-      actorType: text(query.actorType, 20),
-      actorId: text(query.actorId, 40),
-      entityType: text(query.entityType, 32),
-      entityId: text(query.entityId, 40),
-      from: text(query.from, 40),
-      to: text(query.to, 40),
+      q: queryText(query.q, 200),
+      action: queryText(query.action, 64),
+      actorType: queryText(query.actorType, 20),
+      actorId: queryText(query.actorId, 40),
+      entityType: queryText(query.entityType, 32),
+      entityId: queryText(query.entityId, 40),
+      from: queryText(query.from, 40),
+      to: queryText(query.to, 40),
     };
     const position = pagePosition(query);
     const filters = Object.fromEntries(Object.entries(form).filter(([, value]) => value));
@@ -44,18 +43,16 @@ export class DeskAdminController {
     const usable = errors ? withoutFields(filters, Object.keys(errors)) : filters;
     const filterErrors = Object.values(errors ?? {}).flat();
     const href = (page: { cursor?: string; back?: string[] }, fields: Record<string, string> = form) => {
-      const search = setPosition(new URLSearchParams(Object.entries(fields).filter(([, value]) => value)), page);
-      return search.size ? `/desk/audit?${search}` : '/desk/audit';
+      const params = setPosition(new URLSearchParams(Object.entries(fields).filter(([, value]) => value)), page);
+      return params.size ? `/desk/audit?${params}` : '/desk/audit';
     };
-    let page;
-    try {
-      page = await this.audit.search((await validateInput(AuditEventsQueryDto, { ...usable, cursor: position.cursor })).value ?? {});
-    } catch (error) {
+    const search = async (cursor?: string) => this.audit.search((await validateInput(AuditEventsQueryDto, { ...usable, cursor })).value ?? {});
+    const page = await search(position.cursor).catch((error: unknown) => {
       if (!(error instanceof DomainError) || error.code !== 'INVALID_CURSOR') throw error;
       filterErrors.push(error.message);
       position.cursor = undefined;
-      page = await this.audit.search((await validateInput(AuditEventsQueryDto, usable)).value ?? {});
-    }
+      return search();
+    });
     return this.views.audit(caller, {
       events: page.items,
       form,
@@ -73,10 +70,10 @@ export class DeskAdminController {
   @Post('staff')
   async addPerson(@CurrentStaffSession() caller: StaffCaller, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const { value, errors } = await validateInput(CreateStaffDto, {
-      email: field(body, 'email'),
-      name: field(body, 'name'),
-      role: field(body, 'role'),
-      password: field(body, 'password'),
+      email: formText(body, 'email'),
+      name: formText(body, 'name'),
+      role: formText(body, 'role'),
+      password: formText(body, 'password'),
     });
     try {
       if (errors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Some fields are missing or not valid', errors);

@@ -9,9 +9,9 @@ import { ChangePasswordDto, LoginDto, SetupFirstAdminDto, TotpCodeDto } from '..
 import { SESSION_COOKIES, SessionsService } from '../staff/sessions.service.js';
 import { totpEnrolment } from '../staff/totp.js';
 import { DeskViews, landingPage, localDeskPath, noticeText, type AccountState } from './desk-views.js';
+import { formText } from './form-input.js';
 
 const STAFF = ['admin', 'editor', 'accounting'] as const;
-const field = (body: Record<string, unknown>, name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
 /** A base32 TOTP secret as the enrolment page showed it (only redrawn, never trusted). */
 const TOTP_SECRET = /^[A-Z2-7]{16,64}$/;
 
@@ -45,10 +45,10 @@ export class DeskAuthController {
   @Access('public')
   @SkipCsrf()
   async setup(@Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const token = field(body, 'token');
-    const input = { token, email: field(body, 'email'), name: field(body, 'name'), password: field(body, 'password') };
+    const token = formText(body, 'token');
+    const input = { token, email: formText(body, 'email'), name: formText(body, 'name'), password: formText(body, 'password') };
     const { value, errors } = await validateInput(SetupFirstAdminDto, input);
-    const mismatch: FieldErrors = input.password !== field(body, 'passwordAgain') ? { passwordAgain: ['The two passwords are not the same'] } : {};
+    const mismatch: FieldErrors = input.password !== formText(body, 'passwordAgain') ? { passwordAgain: ['The two passwords are not the same'] } : {};
     if (errors || Object.keys(mismatch).length) {
       return send(res, HttpStatus.BAD_REQUEST, this.views.setup(token, { values: body, errors: { ...errors, ...mismatch } }));
     }
@@ -77,7 +77,7 @@ export class DeskAuthController {
   async login(@Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
     const next = localDeskPath(body.next);
     const hadTotp = typeof body.totp === 'string';
-    const { value, errors } = await validateInput(LoginDto, { email: field(body, 'email'), password: field(body, 'password'), totp: body.totp === undefined ? undefined : field(body, 'totp') });
+    const { value, errors } = await validateInput(LoginDto, { email: formText(body, 'email'), password: formText(body, 'password'), totp: body.totp === undefined ? undefined : formText(body, 'totp') });
     if (errors) return send(res, HttpStatus.BAD_REQUEST, this.views.login({ next, values: body, errors, showTotp: hadTotp }));
     try {
       const signedIn = await this.auth.signIn(value, req.ip ?? 'unknown');
@@ -117,9 +117,9 @@ export class DeskAuthController {
   @Access(...STAFF)
   @AllowPendingTotp()
   async changePassword(@CurrentStaffSession() caller: StaffCaller, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    const input = { currentPassword: field(body, 'currentPassword'), newPassword: field(body, 'newPassword') };
+    const input = { currentPassword: formText(body, 'currentPassword'), newPassword: formText(body, 'newPassword') };
     const { value, errors } = await validateInput(ChangePasswordDto, input);
-    const mismatch: FieldErrors = input.newPassword !== field(body, 'newPasswordAgain') ? { newPasswordAgain: ['The two new passwords are not the same'] } : {};
+    const mismatch: FieldErrors = input.newPassword !== formText(body, 'newPasswordAgain') ? { newPasswordAgain: ['The two new passwords are not the same'] } : {};
     let problem: FieldErrors | undefined = errors || Object.keys(mismatch).length ? { ...errors, ...mismatch } : undefined;
     if (!problem) {
       try {
@@ -151,8 +151,8 @@ export class DeskAuthController {
   @Access(...STAFF)
   @AllowPendingTotp()
   async confirmTwoFactor(@CurrentStaffSession() caller: StaffCaller, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    const secret = field(body, 'secret');
-    const { value, errors } = await validateInput(TotpCodeDto, { code: field(body, 'code') });
+    const secret = formText(body, 'secret');
+    const { value, errors } = await validateInput(TotpCodeDto, { code: formText(body, 'code') });
     let codeErrors = errors;
     if (!codeErrors) {
       try {

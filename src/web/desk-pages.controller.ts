@@ -12,10 +12,10 @@ import { StaffService } from '../staff/staff.service.js';
 import { parseQueueAddress, pagerLinks, withoutFields } from './desk-addresses.js';
 import { TipReferenceLookup } from './tip-reference-lookup.js';
 import { DeskViews, noticeText, type Notice, type TipPageState } from './desk-views.js';
+import { formText } from './form-input.js';
 
-const field = (body: Record<string, unknown>, name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
 /** The hidden `version` field: a whole number, or something the DTO refuses. */
-const versionOf = (body: Record<string, unknown>) => (/^\d{1,10}$/.test(field(body, 'version')) ? Number(body.version) : field(body, 'version'));
+const versionOf = (body: Record<string, unknown>) => (/^\d{1,10}$/.test(formText(body, 'version')) ? Number(body.version) : formText(body, 'version'));
 // The API's field names, as the page's forms name them.
 const FORM_FIELDS: Record<string, string> = { duplicateOfId: 'duplicateOf' };
 
@@ -43,27 +43,23 @@ export class DeskPagesController {
   @Get()
   async queue(@CurrentStaffSession() caller: StaffCaller, @Query() query: Record<string, unknown>): Promise<string> {
     const address = parseQueueAddress(query);
-    const assignable = await this.staff.assignable();
-    // A bad filter is dropped (and named) rather than emptying the whole queue.
+    // A bad filter is dropped (and named) rather than emptying the whole queue; so is a forged cursor.
     const { errors } = await validateInput(ListTipsQueryDto, address.filters);
     const filters = errors ? withoutFields(address.filters, Object.keys(errors)) : address.filters;
     const filterErrors = Object.values(errors ?? {}).flat();
-    let page;
-    try {
-      page = await this.desk.list(caller.user, (await validateInput(ListTipsQueryDto, { ...filters, cursor: address.cursor })).value ?? {});
-    } catch (error) {
+    const list = async (cursor?: string) => this.desk.list(caller.user, (await validateInput(ListTipsQueryDto, { ...filters, cursor })).value ?? {});
+    const page = await list(address.cursor).catch((error: unknown) => {
       if (!(error instanceof DomainError) || error.code !== 'INVALID_CURSOR') throw error;
       filterErrors.push(error.message);
       address.cursor = undefined;
-      page = await this.desk.list(caller.user, (await validateInput(ListTipsQueryDto, filters)).value ?? {});
-    }
-    const links = pagerLinks(address, page.nextCursor);
+      return list();
+    });
     return this.views.queue(caller, {
       items: page.items,
       form: address.form,
-      assignable,
+      assignable: await this.staff.assignable(),
       filterErrors,
-      ...links,
+      ...pagerLinks(address, page.nextCursor),
       notice: noticeText(query.notice),
     });
   }
@@ -82,12 +78,12 @@ export class DeskPagesController {
 
   @Get('tips/:id')
   async tip(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Query('notice') notice: unknown): Promise<string> {
-    return this.views.tip(caller, await this.tipState(caller, await this.desk.detail(caller.user, id), { notice: noticeText(notice) }));
+    return this.views.tip(caller, await this.tipState(await this.desk.detail(caller.user, id), { notice: noticeText(notice) }));
   }
 
   @Post('tips/:id/status')
   changeStatus(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    return this.update(caller, id, { status: field(body, 'status'), version: versionOf(body) }, 'status-changed', body, res);
+    return this.update(caller, id, { status: formText(body, 'status'), version: versionOf(body) }, 'status-changed', body, res);
   }
 
   /** "Assign to me". */
@@ -99,7 +95,7 @@ export class DeskPagesController {
   /** The triage form: assignee, priority, tags and the duplicate link, in one compare-and-set. */
   @Post('tips/:id')
   async triage(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    const reference = field(body, 'duplicateOf').trim();
+    const reference = formText(body, 'duplicateOf').trim();
     const duplicateOfId = reference ? await this.references.idOf(reference) : null;
     if (duplicateOfId === undefined) {
       return this.sendTip(res, HttpStatus.BAD_REQUEST, caller, await this.desk.detail(caller.user, id), {
@@ -108,9 +104,9 @@ export class DeskPagesController {
       });
     }
     const changes = {
-      assigneeId: field(body, 'assigneeId') || null,
-      priority: /^\d$/.test(field(body, 'priority')) ? Number(body.priority) : field(body, 'priority'),
-      tags: field(body, 'tags').split(',').map((tag) => tag.trim()).filter(Boolean),
+      assigneeId: formText(body, 'assigneeId') || null,
+      priority: /^\d$/.test(formText(body, 'priority')) ? Number(body.priority) : formText(body, 'priority'),
+      tags: formText(body, 'tags').split(',').map((tag) => tag.trim()).filter(Boolean),
       duplicateOfId,
       version: versionOf(body),
     };
@@ -119,7 +115,7 @@ export class DeskPagesController {
 
   @Post('tips/:id/notes')
   async addNote(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    const { value, errors } = await validateInput(CreateNoteDto, { body: field(body, 'body') });
+    const { value, errors } = await validateInput(CreateNoteDto, { body: formText(body, 'body') });
     if (errors) return this.sendTip(res, HttpStatus.BAD_REQUEST, caller, await this.desk.detail(caller.user, id), { errors: formErrors(errors, 'note'), values: { note: body.body } });
     await this.desk.addNote(caller.user, id, value);
     res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=note-added#notes`);
@@ -127,7 +123,7 @@ export class DeskPagesController {
 
   @Post('tips/:id/messages')
   async sendMessage(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    const { value, errors } = await validateInput(CreateMessageDto, { body: field(body, 'body') });
+    const { value, errors } = await validateInput(CreateMessageDto, { body: formText(body, 'body') });
     if (errors) return this.sendTip(res, HttpStatus.BAD_REQUEST, caller, await this.desk.detail(caller.user, id), { errors: formErrors(errors, 'message'), values: { message: body.body } });
     await this.desk.sendMessage(caller.user, id, value);
     res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=message-sent#messages`);
@@ -157,10 +153,10 @@ export class DeskPagesController {
   }
 
   private async sendTip(res: Response, status: number, caller: StaffCaller, tip: TipPageState['tip'], extra: Partial<TipPageState>): Promise<void> {
-    res.status(status).type('html').send(this.views.tip(caller, await this.tipState(caller, tip, extra)));
+    res.status(status).type('html').send(this.views.tip(caller, await this.tipState(tip, extra)));
   }
 
-  private async tipState(_caller: StaffCaller, tip: TipPageState['tip'], extra: Partial<TipPageState>): Promise<TipPageState> {
+  private async tipState(tip: TipPageState['tip'], extra: Partial<TipPageState>): Promise<TipPageState> {
     const assignable = await this.staff.assignable();
     return { tip, assignable, staffNames: new Map(assignable.map((p) => [p.id, p.name])), ...extra };
   }

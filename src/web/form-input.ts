@@ -1,0 +1,16 @@
+/**
+ * What a page's form or address sent, as plain strings: urlencoded bodies and query strings can
+ * carry arrays and (with extended parsing) objects, and a page never wants either.
+ */
+
+/** A posted form field, or '' when it is missing or not a string. */
+export function formText(body: Record<string, unknown>, name: string): string {
+  const value = body[name];
+  return typeof value === 'string' ? value : '';
+}
+
+/** A query parameter, trimmed and cut to `max` (the first of repeated values), or ''. */
+export function queryText(value: unknown, max: number): string {
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first.trim().slice(0, max) : '';
+}
