@@ -1,4 +1,5 @@
 import { OPEN_STATUSES } from '../desk/tip-states.js';
+import { DomainError } from '../http/errors.js';
 import { TIP_CHANNELS, TIP_STATUSES } from '../tips/tips.entities.js';
 import { queryText } from './form-input.js';
 
@@ -116,4 +117,19 @@ export const FILTER_CHOICES = {
 /** The filter that an error from ListTipsQueryDto names, so it can be dropped and the rest still used. */
 export function withoutFields(filters: Record<string, unknown>, fields: string[]): Record<string, unknown> {
   return Object.fromEntries(Object.entries(filters).filter(([key]) => !fields.includes(key.split('.')[0])));
+}
+
+/**
+ * One keyset page at `at.cursor`. A cursor the server refuses (a stale or edited link) gives the
+ * first page instead, with the reason added to `problems`, rather than an error page.
+ */
+export async function pageOrFirst<T>(at: { cursor?: string }, problems: string[], list: (cursor?: string) => Promise<T>): Promise<T> {
+  try {
+    return await list(at.cursor);
+  } catch (error) {
+    if (!(error instanceof DomainError) || error.code !== 'INVALID_CURSOR') throw error;
+    problems.push(error.message);
+    at.cursor = undefined;
+    return list();
+  }
 }

@@ -8,7 +8,7 @@ import { validateInput } from '../http/validation.js';
 import { Access, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
 import { CreateStaffDto, StaffIdParams, UpdateStaffDto } from '../staff/dto/staff.dto.js';
 import { StaffService } from '../staff/staff.service.js';
-import { keysetPager, pagePosition, setPosition, withoutFields } from './desk-addresses.js';
+import { keysetPager, pageOrFirst, pagePosition, setPosition, withoutFields } from './desk-addresses.js';
 import { DeskViews, noticeText, type AuditPageState, type Notice } from './desk-views.js';
 import { formText, queryText } from './form-input.js';
 
@@ -47,12 +47,7 @@ export class DeskAdminController {
       return params.size ? `/desk/audit?${params}` : '/desk/audit';
     };
     const search = async (cursor?: string) => this.audit.search((await validateInput(AuditEventsQueryDto, { ...usable, cursor })).value ?? {});
-    const page = await search(position.cursor).catch((error: unknown) => {
-      if (!(error instanceof DomainError) || error.code !== 'INVALID_CURSOR') throw error;
-      filterErrors.push(error.message);
-      position.cursor = undefined;
-      return search();
-    });
+    const page = await pageOrFirst(position, filterErrors, search);
     return this.views.audit(caller, {
       events: page.items,
       form,

@@ -9,7 +9,7 @@ import { DomainError, type FieldErrors } from '../http/errors.js';
 import { validateInput } from '../http/validation.js';
 import { Access, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
 import { StaffService } from '../staff/staff.service.js';
-import { parseQueueAddress, pagerLinks, withoutFields } from './desk-addresses.js';
+import { pageOrFirst, pagerLinks, parseQueueAddress, withoutFields } from './desk-addresses.js';
 import { TipReferenceLookup } from './tip-reference-lookup.js';
 import { DeskViews, noticeText, type Notice, type TipPageState } from './desk-views.js';
 import { formText } from './form-input.js';
@@ -48,12 +48,7 @@ export class DeskPagesController {
     const filters = errors ? withoutFields(address.filters, Object.keys(errors)) : address.filters;
     const filterErrors = Object.values(errors ?? {}).flat();
     const list = async (cursor?: string) => this.desk.list(caller.user, (await validateInput(ListTipsQueryDto, { ...filters, cursor })).value ?? {});
-    const page = await list(address.cursor).catch((error: unknown) => {
-      if (!(error instanceof DomainError) || error.code !== 'INVALID_CURSOR') throw error;
-      filterErrors.push(error.message);
-      address.cursor = undefined;
-      return list();
-    });
+    const page = await pageOrFirst(address, filterErrors, list);
     return this.views.queue(caller, {
       items: page.items,
       form: address.form,

@@ -5,10 +5,9 @@ import type { Browser, Page } from 'playwright-core';
 import { AuthService } from '../../src/staff/auth.service.js';
 import { SignInThrottleService, SIGN_IN_FAILURES_BEFORE_LOCK } from '../../src/staff/sign-in-throttle.service.js';
 import { totpCode } from '../../src/staff/totp.js';
-import { launchBrowser } from '../support/browser.js';
 import { createStaff } from '../support/staff.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { contextPool, DESKTOP, expectNoHorizontalScroll, MOBILE, screenshot, signInThroughPage } from './desk-support.js';
+import type { TestApp } from '../support/test-app.js';
+import { contextPool, DESKTOP, expectNoHorizontalScroll, MOBILE, screenshot, signInThroughPage, startAppAndBrowser } from './desk-support.js';
 
 let t: TestApp;
 let browser: Browser;
@@ -16,10 +15,7 @@ const pool = contextPool(() => browser);
 let admin: { email: string; password: string; id: string };
 
 beforeAll(async () => {
-  const [app, chromium] = await Promise.allSettled([startTestApp(), launchBrowser()]);
-  if (app.status === 'fulfilled') t = app.value;
-  if (chromium.status === 'fulfilled') browser = chromium.value;
-  for (const result of [chromium, app]) if (result.status === 'rejected') throw result.reason;
+  ({ t, browser } = await startAppAndBrowser());
   const { user, password } = await createStaff(t, 'admin', { name: 'Ada Admin' });
   admin = { email: user.email, password, id: user.id };
 });

@@ -4,20 +4,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { totpCode } from '../../src/staff/totp.js';
-import { launchBrowser } from '../support/browser.js';
 import { createStaff } from '../support/staff.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { contextPool, expectNoHorizontalScroll, MOBILE, screenshot, signInThroughPage } from './desk-support.js';
+import { contextPool, expectNoHorizontalScroll, MOBILE, screenshot, signInThroughPage, startAppAndBrowser } from './desk-support.js';
 
 let t: TestApp;
 let browser: Browser;
 const pool = contextPool(() => browser);
 
 beforeAll(async () => {
-  const [app, chromium] = await Promise.allSettled([startTestApp(), launchBrowser()]);
-  if (app.status === 'fulfilled') t = app.value;
-  if (chromium.status === 'fulfilled') browser = chromium.value;
-  for (const result of [chromium, app]) if (result.status === 'rejected') throw result.reason;
+  ({ t, browser } = await startAppAndBrowser());
 });
 
 afterEach(() => pool.closeAll());

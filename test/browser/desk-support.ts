@@ -6,13 +6,23 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import request from 'supertest';
+import { launchBrowser } from '../support/browser.js';
 import { sampleVideo } from '../support/media-samples.js';
-import type { TestApp } from '../support/test-app.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
 
 export const SCREENSHOTS_DIR = fileURLToPath(new URL('./.screenshots/', import.meta.url));
 export const MOBILE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 export const DESKTOP: BrowserContextOptions = { viewport: { width: 1366, height: 900 } };
 export const XSS_STORY = 'Look at this: <script>window.__xss=1</script><img src=x onerror="window.__xss=2"> & "quotes"\n\nSecond paragraph.';
+
+/** The app and chromium, started side by side; if one fails to start, the other is stopped. */
+export async function startAppAndBrowser(env: Record<string, string> = {}): Promise<{ t: TestApp; browser: Browser }> {
+  const [app, chromium] = await Promise.allSettled([startTestApp(env), launchBrowser()]);
+  if (app.status === 'fulfilled' && chromium.status === 'fulfilled') return { t: app.value, browser: chromium.value };
+  if (app.status === 'fulfilled') await app.value.close();
+  if (chromium.status === 'fulfilled') await chromium.value.close();
+  throw app.status === 'rejected' ? app.reason : (chromium as PromiseRejectedResult).reason;
+}
 
 export function screenshotsDir(): string {
   mkdirSync(SCREENSHOTS_DIR, { recursive: true });

@@ -3,10 +3,9 @@
 // two editors on one tip, and a story full of HTML shown as text.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser.js';
 import { createStaff } from '../support/staff.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { contextPool, DESKTOP, expectNoHorizontalScroll, MOBILE, postTip, screenshot, signInThroughPage, XSS_STORY, type PostedTip } from './desk-support.js';
+import type { TestApp } from '../support/test-app.js';
+import { contextPool, DESKTOP, expectNoHorizontalScroll, MOBILE, postTip, type PostedTip, screenshot, signInThroughPage, startAppAndBrowser, XSS_STORY } from './desk-support.js';
 
 let t: TestApp;
 let browser: Browser;
@@ -19,10 +18,7 @@ let whatsappTip: PostedTip;
 const plainTips: PostedTip[] = [];
 
 beforeAll(async () => {
-  const [app, chromium] = await Promise.allSettled([startTestApp(), launchBrowser()]);
-  if (app.status === 'fulfilled') t = app.value;
-  if (chromium.status === 'fulfilled') browser = chromium.value;
-  for (const result of [chromium, app]) if (result.status === 'rejected') throw result.reason;
+  ({ t, browser } = await startAppAndBrowser());
 
   for (const [key, name] of [['eddie', 'Eddie Editor'], ['bea', 'Bea Baker']] as const) {
     const { user, password } = await createStaff(t, 'editor', { name });
