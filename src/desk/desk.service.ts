@@ -17,7 +17,7 @@ import type { UpdateTipDto } from './dto/update-tip.dto.js';
 import { nextStatuses, transitionProblem } from './tip-states.js';
 
 export const SNIPPET_LENGTH = 200;
-// Partial-word search uses at most this many words (each one more trigram lookup); the rest only narrow the full-text match.
+// Partial-word search uses at most this many words (each is one more trigram lookup); later words count in the full-text match only.
 const PARTIAL_WORDS_MAX = 8;
 // pg_trgm can only use its index for a word of three or more characters.
 const TRIGRAM_MIN = 3;
