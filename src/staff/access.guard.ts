@@ -94,10 +94,19 @@ export class AccessGuard implements CanActivate {
     if (body && CSRF_FIELD in body) delete body[CSRF_FIELD];
   }
 
-  /** Routes that start a session have no token to check: refuse a cross-site form post instead. */
+  /**
+   * Routes that start a session have no token to check: refuse a cross-site form post instead.
+   * Browsers say where a request came from in Sec-Fetch-Site; older ones only in Origin, which
+   * is `null` under a no-referrer policy, so `null` alone proves nothing either way.
+   */
   private checkOrigin(req: Request): void {
+    const site = req.header('sec-fetch-site');
+    if (site) {
+      if (site === 'same-origin' || site === 'none') return;
+      throw new ForbiddenError('CROSS_SITE_REQUEST', 'This request came from another site.');
+    }
     const origin = req.header('origin');
-    if (!origin) return; // not a browser, or a same-origin GET-like navigation
+    if (!origin || origin === 'null') return; // not a browser, or one that will not say
     let host: string;
     try {
       host = new URL(origin).host;

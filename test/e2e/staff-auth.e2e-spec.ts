@@ -223,6 +223,10 @@ describe('staff sign-in', () => {
     const res = await request(t.url).post('/api/auth/login').set('Origin', 'https://evil.example').send({ email: user.email, password });
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('CROSS_SITE_REQUEST');
+    const fetchSite = await request(t.url).post('/api/auth/login').set('Sec-Fetch-Site', 'cross-site').set('Origin', 'null').send({ email: user.email, password });
+    expect(fetchSite.body.code).toBe('CROSS_SITE_REQUEST');
+    // A same-origin form under a no-referrer policy sends `Origin: null`: Sec-Fetch-Site vouches for it.
+    await request(t.url).post('/api/auth/login').set('Sec-Fetch-Site', 'same-origin').set('Origin', 'null').send({ email: user.email, password }).expect(200);
   });
 
   it('an editor calling an admin route: 403 FORBIDDEN', async () => {
