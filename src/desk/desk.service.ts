@@ -7,6 +7,7 @@ import { cursorTimestampSql, decodeKeysetCursor, encodeKeysetCursor } from '../h
 import type { MediaKind, MediaState } from '../media/media.entities.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { StaffService } from '../staff/staff.service.js';
+import { normaliseReference, REFERENCE_PATTERN } from '../tips/reference-codes.js';
 import type { Licence, TipChannel, TipStatus } from '../tips/tips.entities.js';
 import type { MessageDirection } from './desk.entities.js';
 import type { CreateMessageDto, CreateNoteDto, MessageDto, NoteDto } from './dto/conversation.dto.js';
@@ -333,6 +334,14 @@ export class DeskService {
   }
 
   /** Gives the caller the oldest unclaimed new tip; concurrent callers each get a different one (SKIP LOCKED). */
+  /** The id of the tip with the reference an editor typed (any case, spaces), or undefined. */
+  async tipIdByReference(typed: string): Promise<string | undefined> {
+    const reference = normaliseReference(typed.slice(0, 30));
+    if (!REFERENCE_PATTERN.test(reference)) return undefined;
+    const [row] = await this.dataSource.query<{ id: string }[]>(`SELECT id FROM tips WHERE reference = $1`, [reference]);
+    return row?.id;
+  }
+
   async claimNext(staff: StaffPrincipal): Promise<TipDetailDto> {
     const tipId = await this.dataSource.transaction(async (manager) => {
       const [claimed] = await updateReturning<{ id: string }>(

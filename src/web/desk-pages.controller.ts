@@ -10,7 +10,6 @@ import { validateInput } from '../http/validation.js';
 import { Access, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
 import { StaffService } from '../staff/staff.service.js';
 import { pageOrFirst, pagerLinks, parseQueueAddress, withoutFields } from './desk-addresses.js';
-import { TipReferenceLookup } from './tip-reference-lookup.js';
 import { DeskViews, noticeText, type Notice, type TipPageState } from './desk-views.js';
 import { formText } from './form-input.js';
 
@@ -37,7 +36,6 @@ export class DeskPagesController {
     private readonly views: DeskViews,
     private readonly desk: DeskService,
     private readonly staff: StaffService,
-    private readonly references: TipReferenceLookup,
   ) {}
 
   @Get()
@@ -91,7 +89,7 @@ export class DeskPagesController {
   @Post('tips/:id')
   async triage(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const reference = formText(body, 'duplicateOf').trim();
-    const duplicateOfId = reference ? await this.references.idOf(reference) : null;
+    const duplicateOfId = reference ? await this.desk.tipIdByReference(reference) : null;
     if (duplicateOfId === undefined) {
       return this.sendTip(res, HttpStatus.BAD_REQUEST, caller, await this.desk.detail(caller.user, id), {
         errors: { duplicateOf: [`There is no tip with the reference ${reference.slice(0, 20)}`] },

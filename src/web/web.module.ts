@@ -10,7 +10,6 @@ import { DeskAdminController } from './desk-admin.controller.js';
 import { DeskAuthController } from './desk-auth.controller.js';
 import { DeskPagesController } from './desk-pages.controller.js';
 import { DeskViews, isDeskPath } from './desk-views.js';
-import { TipReferenceLookup } from './tip-reference-lookup.js';
 import { WebController } from './web.controller.js';
 import { WebViews } from './web-views.js';
 
@@ -32,7 +31,7 @@ function deskHeaders(req: Request, res: Response, next: NextFunction): void {
 @Module({
   imports: [TipsModule, MediaModule, StaffModule, DeskModule, AuditModule],
   controllers: [WebController, DeskAuthController, DeskPagesController, DeskAdminController],
-  providers: [WebViews, DeskViews, TipReferenceLookup, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
+  providers: [WebViews, DeskViews, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
   exports: [HTML_ERROR_RENDERER],
 })
 export class WebModule implements NestModule {
