@@ -1,17 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
+import { readdir, readlink, rm } from 'node:fs/promises';
 import { get, type IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import S3rver from 's3rver';
 import request from 'supertest';
 import { BLOB_STORE, type BlobStore } from '../../src/storage/blob-store.js';
-import { createS3Client } from '../../src/storage/s3-blob-store.js';
 import { sampleVideo } from '../support/media-samples.js';
 import { signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { startS3Peer, type S3Peer } from '../support/s3-peer.js';
 import { eventually, startTestApp, type TestApp } from '../support/test-app.js';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -450,27 +447,16 @@ function rawGet(base: string, path: string): Promise<{ status: number; body: Buf
 }
 
 describe('GET /api/media/:id/content with STORAGE_DRIVER=s3 (against s3rver)', () => {
-  let server: S3rver;
-  let serverDirectory: string;
+  let peer: S3Peer;
   let t: TestApp;
 
   beforeAll(async () => {
-    serverDirectory = await mkdtemp(join(tmpdir(), 'tipdesk-s3rver-'));
-    server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: serverDirectory });
-    const { port } = await server.run();
-    const env = {
-      STORAGE_DRIVER: 's3', S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_BUCKET: 'tipdesk-media', S3_REGION: 'us-east-1',
-      S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER', S3_FORCE_PATH_STYLE: 'true',
-    };
-    const client = createS3Client({ endpoint: env.S3_ENDPOINT, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true });
-    await client.send(new CreateBucketCommand({ Bucket: env.S3_BUCKET }));
-    client.destroy();
-    t = await startTestApp(env);
+    peer = await startS3Peer();
+    t = await startTestApp(peer.env);
   });
   afterAll(async () => {
     await t.close();
-    await server.close();
-    await rm(serverDirectory, { recursive: true, force: true });
+    await peer.close();
   });
 
   it('serves the whole file, ranges (0-0 included) and HEAD from the bucket, byte for byte', async () => {
