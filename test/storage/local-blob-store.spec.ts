@@ -68,10 +68,13 @@ describe('LocalBlobStore on disk', () => {
     };
 
     const stream = await store.read(key, { start: 10, end: 4 * 1024 * 1024 - 1 });
-    await new Promise((resolve) => stream.once('data', resolve));
+    // Paused after the first chunk: a flowing stream could read to the end and close by itself
+    // before destroy(), and then its 'close' would never come.
+    await new Promise<void>((resolve) => stream.once('data', () => (stream.pause(), resolve())));
     expect(await openHandlesTo()).toBe(1);
+    const closed = new Promise((resolve) => stream.once('close', resolve));
     stream.destroy();
-    await new Promise((resolve) => stream.once('close', resolve));
+    await closed;
     expect(await openHandlesTo()).toBe(0);
 
     const whole = await store.read(key);
