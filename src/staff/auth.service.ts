@@ -81,7 +81,12 @@ export class AuthService {
 
     await this.throttle.recordSuccess(subject);
     return this.dataSource.transaction(async (manager) => {
-      await manager.query(`UPDATE staff_users SET last_sign_in_at = now() WHERE id = $1`, [user.id]);
+      // An UPDATE … RETURNING answers [rows, affected count].
+      const [[signedIn]] = await manager.query<[{ last_sign_in_at: Date }[], number]>(
+        `UPDATE staff_users SET last_sign_in_at = now() WHERE id = $1 RETURNING last_sign_in_at`,
+        [user.id],
+      );
+      user.lastSignInAt = signedIn.last_sign_in_at;
       const session = await this.sessions.create({ staffUserId: user.id }, manager);
       await this.audit.record(manager, { actorType: 'staff', actorId: user.id, action: 'staff.signed_in', entityType: 'staff_user', entityId: user.id });
       return { ...session, user: await this.staff.toDto(user) };

@@ -85,6 +85,7 @@ describe('staff sign-in', () => {
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toMatchObject({ user: { email: user.email, role: 'editor' }, totpEnrolmentRequired: false });
     expect(res.body.csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Date.now() - Date.parse(res.body.user.lastSignInAt)).toBeLessThan(60_000);
     const me = await request(t.url).get('/api/auth/me').set('Cookie', sessionCookie(res)).expect(200);
     expect(me.body.csrfToken).toBe(res.body.csrfToken);
   });
