@@ -2,6 +2,7 @@ import { Initial1795597798845 } from './1795597798845-Initial.js';
 import { AuditEventsAppendOnly1795597800000 } from './1795597800000-AuditEventsAppendOnly.js';
 import { StaffAndDesk1795604037973 } from './1795604037973-StaffAndDesk.js';
 import { DeskSearchIndexes1795604037974 } from './1795604037974-DeskSearchIndexes.js';
+import { Payouts1795607572269 } from './1795607572269-Payouts.js';
 
 // Every migration, in order. Add each generated one here (see README "Migrations"): TypeORM's
 // glob loading breaks under Jest's ESM mode.
@@ -10,4 +11,5 @@ export const MIGRATIONS = [
   AuditEventsAppendOnly1795597800000,
   StaffAndDesk1795604037973,
   DeskSearchIndexes1795604037974,
+  Payouts1795607572269,
 ];
