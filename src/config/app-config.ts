@@ -10,9 +10,11 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateBy,
   ValidateIf,
   validateSync,
 } from 'class-validator';
+import { isValidBIC, isValidIBAN } from 'ibantools';
 import { isAbsolute, resolve } from 'node:path';
 
 const GIB = 1024 ** 3;
@@ -122,6 +124,49 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
   RATE_LIMIT_SIGN_INS_PER_15_MINUTES = 30;
 
+  // The paying account, read only when a bank format is exported (see requirePayerFor).
+  // Bacs carries the service user's name in an 18-character field.
+  @Transform(emptyToUndefined) @IsOptional()
+  @Matches(/^[A-Za-z0-9 .&\/-]{1,18}$/, { message: 'PAYER_NAME must be 1-18 characters of A-Z 0-9 space . - / &' })
+  PAYER_NAME?: string;
+
+  @Transform(emptyToUndefined) @IsOptional()
+  @Matches(/^\d{6}$/, { message: 'PAYER_SORT_CODE must be 6 digits (no dashes)' })
+  PAYER_SORT_CODE?: string;
+
+  @Transform(emptyToUndefined) @IsOptional()
+  @Matches(/^\d{8}$/, { message: 'PAYER_ACCOUNT_NUMBER must be 8 digits' })
+  PAYER_ACCOUNT_NUMBER?: string;
+
+  @Transform(emptyToUndefined) @IsOptional()
+  @Matches(/^\d{6}$/, { message: 'BACS_SERVICE_USER_NUMBER must be 6 digits' })
+  BACS_SERVICE_USER_NUMBER?: string;
+
+  @Transform(emptyToUndefined) @IsOptional()
+  @Matches(/^[A-Za-z0-9\/\-?:().,'+ ]{1,70}$/, { message: 'SEPA_DEBTOR_NAME must be 1-70 characters of the SEPA Latin set' })
+  SEPA_DEBTOR_NAME?: string;
+
+  @Transform(emptyToUndefined) @IsOptional()
+  @ValidateBy({ name: 'isIban', validator: { validate: (value) => typeof value === 'string' && isValidIBAN(value), defaultMessage: () => 'SEPA_DEBTOR_IBAN must be a valid IBAN in electronic form (no spaces)' } })
+  SEPA_DEBTOR_IBAN?: string;
+
+  @Transform(emptyToUndefined) @IsOptional()
+  @ValidateBy({ name: 'isBic', validator: { validate: (value) => typeof value === 'string' && isValidBIC(value), defaultMessage: () => 'SEPA_DEBTOR_BIC must be a valid BIC (8 or 11 characters)' } })
+  SEPA_DEBTOR_BIC?: string;
+
+  /** The paying account as configured; fields a format needs are checked by requirePayerFor. */
+  get payer(): Payer {
+    return {
+      name: this.PAYER_NAME,
+      sortCode: this.PAYER_SORT_CODE,
+      accountNumber: this.PAYER_ACCOUNT_NUMBER,
+      serviceUserNumber: this.BACS_SERVICE_USER_NUMBER,
+      sepaDebtorName: this.SEPA_DEBTOR_NAME,
+      sepaDebtorIban: this.SEPA_DEBTOR_IBAN,
+      sepaDebtorBic: this.SEPA_DEBTOR_BIC,
+    };
+  }
+
   /** Absolute data directory (DATA_DIR resolved against the working directory). */
   get dataDir(): string {
     return isAbsolute(this.DATA_DIR) ? this.DATA_DIR : resolve(this.DATA_DIR);
@@ -133,6 +178,37 @@ export class AppConfig {
 }
 
 export class ConfigError extends Error {}
+
+/** The paying account that bank files name as originator/debtor. */
+export interface Payer {
+  name?: string;
+  sortCode?: string;
+  accountNumber?: string;
+  serviceUserNumber?: string;
+  sepaDebtorName?: string;
+  sepaDebtorIban?: string;
+  sepaDebtorBic?: string;
+}
+
+/** Which settings each export format cannot do without. */
+export const PAYER_SETTINGS_BY_FORMAT: Record<string, readonly (keyof AppConfig)[]> = {
+  csv: [],
+  'paypal-csv': [],
+  'bankline-csv': ['PAYER_SORT_CODE', 'PAYER_ACCOUNT_NUMBER'],
+  'bacs-std18': ['PAYER_NAME', 'PAYER_SORT_CODE', 'PAYER_ACCOUNT_NUMBER', 'BACS_SERVICE_USER_NUMBER'],
+  'sepa-pain001': ['SEPA_DEBTOR_NAME', 'SEPA_DEBTOR_IBAN', 'SEPA_DEBTOR_BIC'],
+};
+
+/** The payer for one export format, or a ConfigError naming every setting that format still needs. */
+export function requirePayerFor(format: string, config: AppConfig): Payer {
+  const needed = PAYER_SETTINGS_BY_FORMAT[format];
+  if (!needed) throw new ConfigError(`Unknown export format ${JSON.stringify(format)}`);
+  const missing = needed.filter((key) => config[key] === undefined || config[key] === '');
+  if (missing.length > 0) {
+    throw new ConfigError(`The ${format} export needs ${missing.join(', ')} to be set`);
+  }
+  return config.payer;
+}
 
 /** Validates the environment into AppConfig; throws one message naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, loadConfig } from '../../src/config/app-config.js';
+import { ConfigError, loadConfig, requirePayerFor } from '../../src/config/app-config.js';
 
 describe('loadConfig', () => {
   it('gives working defaults for a fresh clone', () => {
@@ -38,5 +38,50 @@ describe('loadConfig', () => {
   it('never repeats a secret value in its message', () => {
     expect(() => loadConfig({ ENCRYPTION_KEY: 'hunter2hunter2' })).toThrow(/ENCRYPTION_KEY=\(hidden\)/);
     expect(() => loadConfig({ ENCRYPTION_KEY: 'hunter2hunter2' })).not.toThrow(/hunter2/);
+  });
+
+  it.each([
+    [{ PAYER_NAME: 'A NAME LONGER THAN EIGHTEEN' }, 'PAYER_NAME'],
+    [{ PAYER_NAME: 'Daily <News>' }, 'PAYER_NAME'],
+    [{ PAYER_SORT_CODE: '20-00-00' }, 'PAYER_SORT_CODE'],
+    [{ PAYER_SORT_CODE: '20000' }, 'PAYER_SORT_CODE'],
+    [{ PAYER_ACCOUNT_NUMBER: '1234567' }, 'PAYER_ACCOUNT_NUMBER'],
+    [{ PAYER_ACCOUNT_NUMBER: '1234567x' }, 'PAYER_ACCOUNT_NUMBER'],
+    [{ BACS_SERVICE_USER_NUMBER: '12345' }, 'BACS_SERVICE_USER_NUMBER'],
+    [{ SEPA_DEBTOR_NAME: 'Daily News <Ltd>' }, 'SEPA_DEBTOR_NAME'],
+    [{ SEPA_DEBTOR_IBAN: 'GB00BUKB20201555555555' }, 'SEPA_DEBTOR_IBAN'],
+    [{ SEPA_DEBTOR_IBAN: 'not an iban' }, 'SEPA_DEBTOR_IBAN'],
+    [{ SEPA_DEBTOR_BIC: 'BUKB' }, 'SEPA_DEBTOR_BIC'],
+  ])('refuses payer setting %j, naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(name));
+  });
+
+  it('needs no payer settings until a bank format is exported', () => {
+    const config = loadConfig({});
+    expect(requirePayerFor('csv', config)).toEqual(config.payer);
+    expect(requirePayerFor('paypal-csv', config)).toEqual(config.payer);
+  });
+
+  it.each([
+    ['bankline-csv', /PAYER_SORT_CODE, PAYER_ACCOUNT_NUMBER/],
+    ['bacs-std18', /PAYER_NAME, PAYER_SORT_CODE, PAYER_ACCOUNT_NUMBER, BACS_SERVICE_USER_NUMBER/],
+    ['sepa-pain001', /SEPA_DEBTOR_NAME, SEPA_DEBTOR_IBAN, SEPA_DEBTOR_BIC/],
+    ['no-such-format', /Unknown export format/],
+  ])('refuses to export %s without its payer settings, naming them', (format, message) => {
+    expect(() => requirePayerFor(format, loadConfig({}))).toThrow(ConfigError);
+    expect(() => requirePayerFor(format, loadConfig({}))).toThrow(message);
+  });
+
+  it('gives the typed payer once a format has what it needs', () => {
+    const config = loadConfig({
+      PAYER_NAME: 'DAILY NEWS LTD', PAYER_SORT_CODE: '200000', PAYER_ACCOUNT_NUMBER: '55779911', BACS_SERVICE_USER_NUMBER: '123456',
+      SEPA_DEBTOR_NAME: 'Daily News Ltd', SEPA_DEBTOR_IBAN: 'GB33BUKB20201555555555', SEPA_DEBTOR_BIC: 'BUKBGB22',
+    });
+    expect(requirePayerFor('bacs-std18', config)).toEqual({
+      name: 'DAILY NEWS LTD', sortCode: '200000', accountNumber: '55779911', serviceUserNumber: '123456',
+      sepaDebtorName: 'Daily News Ltd', sepaDebtorIban: 'GB33BUKB20201555555555', sepaDebtorBic: 'BUKBGB22',
+    });
+    expect(requirePayerFor('sepa-pain001', config).sepaDebtorIban).toBe('GB33BUKB20201555555555');
   });
 });

@@ -1,0 +1,68 @@
+import { stringify } from 'csv-stringify/sync';
+import type { Payer } from '../../config/app-config.js';
+import { neutraliseCell } from './csv-cell.js';
+import { checkAmount, checkControl, eachItem } from './export-items.js';
+import type { BatchFile, ExportItem, Exporter } from './export-types.js';
+import { formatMinor } from './money.js';
+
+export const LEDGER_COLUMNS = [
+  'batch', 'created', 'processing date', 'payout reference', 'contributor', 'payee name', 'method', 'currency',
+  'amount', 'licence', 'tip reference', 'offered by', 'approved by', 'approved at', 'status', 'account',
+] as const;
+
+/** Last four characters of the account only: "****5678"; a PayPal address keeps its first letter and domain. */
+export function maskAccount(payee: ExportItem['payee']): string {
+  if (payee.method === 'paypal') {
+    const email = payee.paypalEmail ?? '';
+    const at = email.lastIndexOf('@');
+    return at > 0 ? `${email[0]}***${email.slice(at)}` : '****';
+  }
+  const account = (payee.method === 'iban' ? payee.iban : payee.accountNumber) ?? '';
+  return `****${account.replace(/\s+/g, '').slice(-4)}`;
+}
+
+function ledgerRow(file: BatchFile, item: ExportItem): string[] {
+  const text = (value: string) => neutraliseCell(value);
+  return [
+    text(file.batchReference),
+    file.createdAt.toISOString(),
+    file.processingDate.toISOString().slice(0, 10),
+    text(item.bankReference),
+    text(item.ledger.contributorName),
+    text(item.payee.accountName),
+    text(item.payee.method),
+    text(item.currency),
+    // A plain number (positive by checkAmount), so it stays a number in a spreadsheet.
+    formatMinor(checkAmount(item), item.currency),
+    text(item.ledger.licence),
+    text(item.ledger.tipReference),
+    text(item.ledger.offeredBy),
+    text(item.ledger.approvedBy),
+    item.ledger.approvedAt.toISOString(),
+    text(item.ledger.status),
+    text(maskAccount(item.payee)),
+  ];
+}
+
+// RFC 4180: CRLF after every record, fields quoted only when they need it.
+const CSV_OPTIONS = { record_delimiter: 'windows', eof: true } as const;
+
+async function* writeLedger(file: BatchFile, _payer: Payer): AsyncGenerator<string> {
+  yield stringify([[...LEDGER_COLUMNS]], CSV_OPTIONS);
+  let count = 0;
+  let total = 0;
+  for await (const item of eachItem(file)) {
+    yield stringify([ledgerRow(file, item)], CSV_OPTIONS);
+    count += 1;
+    total += item.amountMinor;
+  }
+  checkControl(file, count, total);
+}
+
+export const csvLedgerExporter: Exporter = {
+  format: 'csv',
+  contentType: 'text/csv; charset=utf-8',
+  extension: 'csv',
+  fits: () => true,
+  write: writeLedger,
+};

@@ -1,0 +1,32 @@
+import { ExportError, type BatchFile, type ExportItem } from './export-types.js';
+
+/** Yields a batch's items one at a time, whether they came as an array or a stream. */
+export async function* eachItem(file: BatchFile): AsyncGenerator<ExportItem> {
+  yield* file.items;
+}
+
+/** Refuses amounts that are not positive integer minor units. */
+export function checkAmount(item: ExportItem): number {
+  const amount = item.amountMinor;
+  if (!Number.isSafeInteger(amount) || amount <= 0) {
+    throw new ExportError('EXPORT_BAD_AMOUNT', `Payout ${item.payoutId} has amount ${amount}: expected positive integer minor units`);
+  }
+  return amount;
+}
+
+/** Compares what was written against the batch's own count and total, when it gave them. */
+export function checkControl(file: BatchFile, count: number, totalMinor: number): void {
+  if (file.control && (file.control.count !== count || file.control.totalMinor !== totalMinor)) {
+    throw new ExportError(
+      'EXPORT_CONTROL_MISMATCH',
+      `Batch ${file.batchId} declared ${file.control.count} payouts totalling ${file.control.totalMinor} but carried ${count} totalling ${totalMinor}`,
+    );
+  }
+}
+
+export function requireField<T>(value: T | undefined | null, what: string, item: ExportItem): T {
+  if (value === undefined || value === null || value === '') {
+    throw new ExportError('EXPORT_MISSING_FIELD', `Payout ${item.payoutId} has no ${what}`);
+  }
+  return value;
+}
