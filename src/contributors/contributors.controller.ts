@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Access, CurrentContributor, SkipCsrf, type ContributorCaller } from '../staff/access.js';
 import { SESSION_COOKIES, SessionsService } from '../staff/sessions.service.js';
 import { ContributorsService } from './contributors.service.js';
-import { ContributorSignInDto, ContributorTipDto } from './dto/contributor.dto.js';
+import { ContributorMessageDto, ContributorReplyDto, ContributorSignInDto, ContributorTipDto } from './dto/contributor.dto.js';
 
 @ApiTags('contributor')
 @Controller('api/contributor')
@@ -41,5 +41,13 @@ export class ContributorsController {
   tip(@CurrentContributor() caller: ContributorCaller, @Res({ passthrough: true }) res: Response): Promise<ContributorTipDto> {
     res.setHeader('Cache-Control', 'no-store');
     return this.contributors.tip(caller.tipId);
+  }
+
+  @Post('messages')
+  @Access('contributor')
+  @ApiOperation({ summary: 'Reply to the desk; the message goes on the tip\'s channel and the editors read it on the tip page' })
+  @ApiCreatedResponse({ type: ContributorMessageDto })
+  reply(@CurrentContributor() caller: ContributorCaller, @Body() body: ContributorReplyDto): Promise<ContributorMessageDto> {
+    return this.contributors.reply(caller.tipId, body.body);
   }
 }

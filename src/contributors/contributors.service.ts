@@ -3,13 +3,14 @@ import { HttpStatus } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
+import { DeskService } from '../desk/desk.service.js';
 import { DomainError, NotFoundError } from '../http/errors.js';
 import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
 import { SessionsService, type NewSession } from '../staff/sessions.service.js';
 import { SignInThrottleService } from '../staff/sign-in-throttle.service.js';
 import { hashSecret, normaliseReference, secretMatches } from '../tips/reference-codes.js';
 import type { TipStatus } from '../tips/tips.entities.js';
-import type { ContributorTipDto } from './dto/contributor.dto.js';
+import type { ContributorMessageDto, ContributorTipDto } from './dto/contributor.dto.js';
 
 // What a contributor reads: newsroom states in plain words, without the desk's internals.
 const STATUS_TEXT: Record<TipStatus, string> = {
@@ -35,6 +36,7 @@ export class ContributorsService {
     private readonly rateLimits: RateLimitsService,
     private readonly sessions: SessionsService,
     private readonly throttle: SignInThrottleService,
+    private readonly desk: DeskService,
   ) {}
 
   async signIn(reference: string, secret: string, clientAddress: string): Promise<NewSession & { reference: string }> {
@@ -77,5 +79,17 @@ export class ContributorsService {
       messages: messages.map((m) => ({ direction: m.direction, body: m.body, createdAt: m.created_at.toISOString() })),
       payouts: [],
     };
+  }
+
+  /** The contributor answers the desk: a message on the tip's channel, audited with it (never its text). */
+  async reply(tipId: string, body: string): Promise<ContributorMessageDto> {
+    return this.dataSource.transaction(async (manager) => {
+      const message = await this.desk.recordContributorMessage(tipId, body, manager);
+      await this.audit.record(manager, {
+        actorType: 'contributor', actorId: null, action: 'contributor.message_sent', entityType: 'tip', entityId: tipId,
+        after: { messageId: message.id, channel: message.channel },
+      });
+      return { direction: message.direction, body: message.body, createdAt: message.createdAt };
+    });
   }
 }

@@ -457,6 +457,21 @@ export class DeskService {
     });
   }
 
+  /**
+   * A message from the contributor (their status page), on the tip's own channel. The caller
+   * passes its transaction and writes its own audit event in it.
+   */
+  async recordContributorMessage(tipId: string, body: string, manager: EntityManager = this.dataSource.manager): Promise<MessageDto> {
+    const [row] = await manager.query(
+      `INSERT INTO messages (tip_id, direction, author_id, channel, body)
+       SELECT id, 'from_contributor', NULL, channel, $2 FROM tips WHERE id = $1
+       RETURNING id, tip_id, direction, channel, body, author_id, created_at`,
+      [tipId, body],
+    );
+    if (!row) throw new TipNotFoundError();
+    return toMessage({ ...row, author_name: null });
+  }
+
   /** Tips go to active editors and admins only. */
   private async checkAssignable(staffId: string): Promise<void> {
     const person = await this.staff.findById(staffId);

@@ -10,14 +10,14 @@ import type { TipReceipt } from '../tips/idempotency.service.js';
 import { TERMS_TEXT, TERMS_VERSION } from '../tips/terms.js';
 import { DeskViews, isDeskPath } from './desk-views.js';
 import { compileView } from './handlebars.js';
+import { publicPage } from './public-layout.js';
+import { isStatusPath, StatusViews } from './status-views.js';
 
 export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 
-const layout = compileView('layout');
 const templates = {
   tipForm: compileView('tip-form'),
   tipReceived: compileView('tip-received'),
-  status: compileView('status'),
   error: compileView('error'),
 };
 
@@ -40,10 +40,11 @@ export class WebViews implements HtmlErrorRenderer {
   constructor(
     private readonly config: AppConfig,
     private readonly desk: DeskViews,
+    private readonly statusViews: StatusViews,
   ) {}
 
   private page(title: string, body: string, scripts: string[] = []): string {
-    return layout({ title, body, scripts, siteName: 'Send us a tip' });
+    return publicPage(title, body, scripts);
   }
 
   tipForm(state: TipFormState = {}): string {
@@ -76,10 +77,6 @@ export class WebViews implements HtmlErrorRenderer {
     return this.page('Tip received', templates.tipReceived(receipt));
   }
 
-  status(reference?: string): string {
-    return this.page('Check your tip', templates.status({ reference }));
-  }
-
   /** Browser requests for pages get a page, not JSON; the form gets itself back with the error. */
   render(req: Request, body: ErrorBody): string | undefined {
     // /desk serves nothing but pages, so its errors are pages whatever the client accepts.
@@ -94,6 +91,7 @@ export class WebViews implements HtmlErrorRenderer {
   }
 
   redirect(req: Request, body: ErrorBody): string | undefined {
-    return isDeskPath(req.path) ? this.desk.redirect(req, body) : undefined;
+    if (isDeskPath(req.path)) return this.desk.redirect(req, body);
+    return isStatusPath(req.path) ? this.statusViews.redirect(req, body) : undefined;
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, HttpStatus, Post, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpStatus, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { DomainError } from '../http/errors.js';
@@ -57,11 +57,5 @@ export class WebController {
       if (!(error instanceof DomainError)) throw error;
       res.status(error.status).type('html').send(this.views.tipForm({ values: body, errors: error.fields, formError: error.fields ? undefined : error.message }));
     }
-  }
-
-  @Get('/status')
-  @Header('Cache-Control', 'no-store')
-  status(@Query('reference') reference?: string): string {
-    return this.views.status(typeof reference === 'string' ? reference.slice(0, 20) : undefined);
   }
 }

@@ -2,6 +2,7 @@ import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common
 import type { NextFunction, Request, Response } from 'express';
 import { HTML_ERROR_RENDERER } from '../http/exception.filter.js';
 import { AuditModule } from '../audit/audit.module.js';
+import { ContributorsModule } from '../contributors/contributors.module.js';
 import { DeskModule } from '../desk/desk.module.js';
 import { MediaModule } from '../media/media.module.js';
 import { StaffModule } from '../staff/staff.module.js';
@@ -10,18 +11,21 @@ import { DeskAdminController } from './desk-admin.controller.js';
 import { DeskAuthController } from './desk-auth.controller.js';
 import { DeskPagesController } from './desk-pages.controller.js';
 import { DeskViews, isDeskPath } from './desk-views.js';
+import { StatusController } from './status.controller.js';
+import { isStatusPath, StatusViews } from './status-views.js';
 import { WebController } from './web.controller.js';
 import { WebViews } from './web-views.js';
 
 /**
- * Desk pages show contributors' details and carry CSRF tokens: no cache keeps any of them, error
- * pages and redirects included. And their forms must send their Origin: under helmet's
+ * Desk and status pages show a tip's details and carry CSRF tokens: no cache keeps any of them,
+ * error pages and redirects included. And their forms must send their Origin: under helmet's
  * `no-referrer` a browser posts `Origin: null`, which the sign-in and setup forms' Origin
  * check (they have no CSRF token yet) rightly refuses. `same-origin` still tells other sites nothing.
  */
-function deskHeaders(req: Request, res: Response, next: NextFunction): void {
+function privatePageHeaders(req: Request, res: Response, next: NextFunction): void {
   // Mounted middleware sees a req.path relative to its mount point; the original URL is the real one.
-  if (isDeskPath(req.originalUrl.split('?')[0])) {
+  const path = req.originalUrl.split('?')[0];
+  if (isDeskPath(path) || isStatusPath(path)) {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'same-origin');
   }
@@ -29,13 +33,13 @@ function deskHeaders(req: Request, res: Response, next: NextFunction): void {
 }
 
 @Module({
-  imports: [TipsModule, MediaModule, StaffModule, DeskModule, AuditModule],
-  controllers: [WebController, DeskAuthController, DeskPagesController, DeskAdminController],
-  providers: [WebViews, DeskViews, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
+  imports: [TipsModule, MediaModule, StaffModule, DeskModule, AuditModule, ContributorsModule],
+  controllers: [WebController, StatusController, DeskAuthController, DeskPagesController, DeskAdminController],
+  providers: [WebViews, DeskViews, StatusViews, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
   exports: [HTML_ERROR_RENDERER],
 })
 export class WebModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(deskHeaders).forRoutes('{*path}');
+    consumer.apply(privatePageHeaders).forRoutes('{*path}');
   }
 }

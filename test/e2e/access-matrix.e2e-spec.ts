@@ -18,6 +18,10 @@ const ACCESS: Record<string, Audience[]> = {
   'GET /': ['public'],
   'POST /': ['public'],
   'GET /status': ['public'],
+  'POST /status/sign-in': ['public'],
+  'GET /status/tip': ['contributor'],
+  'POST /status/tip/messages': ['contributor'],
+  'POST /status/sign-out': ['contributor'],
   'POST /api/tips': ['public'],
 
   'POST /api/auth/login': ['public'],
@@ -37,6 +41,7 @@ const ACCESS: Record<string, Audience[]> = {
   'POST /api/contributor/session': ['public'],
   'DELETE /api/contributor/session': ['contributor'],
   'GET /api/contributor/tip': ['contributor'],
+  'POST /api/contributor/messages': ['contributor'],
 
   'GET /api/tips': ['editor', 'admin'],
   'GET /api/tips/:id': ['editor', 'admin'],
@@ -76,6 +81,8 @@ const ACCESS: Record<string, Audience[]> = {
 };
 
 type CallerName = 'anonymous' | 'contributor' | StaffRole;
+/** Where a signed-out browser is sent: the contributor's pages to their own sign-in form, the rest to the desk's. */
+const signInPage = (path: string) => (path.startsWith('/status') ? /^\/status(\?|$)/ : /^\/desk\/login/);
 const CALLERS: CallerName[] = ['anonymous', 'contributor', 'editor', 'accounting', 'admin'];
 
 /** Every method + path the Express app routes, as Nest registered it. */
@@ -136,10 +143,10 @@ describe('access control matrix: every route × {anonymous, contributor, editor,
         const res = method === 'GET' || method === 'DELETE' ? await req : await req.send({});
         if (allowed) {
           expect([401, 403]).not.toContain(res.status);
-          if (page && method === 'GET') expect(res.headers.location ?? '').not.toMatch(/^\/desk\/login/);
+          if (page && method === 'GET') expect(res.headers.location ?? '').not.toMatch(signInPage(path));
         } else if (page) {
           expect(res.status).toBe(caller === 'anonymous' ? 303 : 403);
-          if (caller === 'anonymous') expect(res.headers.location).toMatch(/^\/desk\/login/);
+          if (caller === 'anonymous') expect(res.headers.location).toMatch(signInPage(path));
         } else {
           expect(res.status).toBe(caller === 'anonymous' ? 401 : 403);
           expect(res.body.code).toBe(caller === 'anonymous' ? 'AUTH_REQUIRED' : 'FORBIDDEN');

@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsString, MaxLength, MinLength } from 'class-validator';
+import { MESSAGE_MAX_LENGTH } from '../../desk/desk.entities.js';
 import { TIP_STATUSES, type TipStatus } from '../../tips/tips.entities.js';
 
 export class ContributorSignInDto {
@@ -10,6 +12,14 @@ export class ContributorSignInDto {
   @ApiProperty({ description: 'The secret on the receipt' })
   @IsString() @MinLength(1, { message: 'Enter the secret from your receipt' }) @MaxLength(100)
   secret: string;
+}
+
+export class ContributorReplyDto {
+  @ApiProperty({ maxLength: MESSAGE_MAX_LENGTH, description: 'The contributor\'s reply; the desk reads it on the tip page' })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString({ message: 'Write your reply' }) @MinLength(1, { message: 'Write your reply' })
+  @MaxLength(MESSAGE_MAX_LENGTH, { message: `A reply can be at most ${MESSAGE_MAX_LENGTH} characters` })
+  body: string;
 }
 
 export class ContributorMessageDto {

@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import type { ContributorTipDto } from '../contributors/dto/contributor.dto.js';
+import { MESSAGE_MAX_LENGTH } from '../desk/desk.entities.js';
+import type { ErrorBody } from '../http/exception.filter.js';
+import type { FieldErrors } from '../http/errors.js';
+import { compileView } from './handlebars.js';
+import { publicPage } from './public-layout.js';
+import { tipProgress } from './status-progress.js';
+
+const templates = {
+  signIn: compileView('status'),
+  tip: compileView('status-tip'),
+};
+
+/** Fixed sentences a redirect can ask for with `?notice=`: the page never echoes text from the address. */
+const STATUS_NOTICES = {
+  'signed-out': 'You have signed out. Your reference and secret still work whenever you want to check again.',
+  'session-ended': 'Your session has ended. Please sign in again.',
+  'reply-sent': 'Your reply has been sent to the newsroom.',
+} as const satisfies Record<string, string>;
+
+export function statusNotice(code: unknown): string | undefined {
+  return typeof code === 'string' && Object.hasOwn(STATUS_NOTICES, code) ? STATUS_NOTICES[code as keyof typeof STATUS_NOTICES] : undefined;
+}
+
+export function isStatusPath(path: string): boolean {
+  return path === '/status' || path.startsWith('/status/');
+}
+
+const STEP_STATE_TEXT = { done: 'done', current: 'now', upcoming: 'still to come', failed: 'failed' } as const;
+
+const dateTime = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
+/** "25 Nov 2026, 11:52 UTC": unambiguous without JavaScript to translate it. */
+const when = (iso: string) => `${dateTime.format(new Date(iso))} UTC`;
+
+export interface SignInState {
+  reference?: string;
+  errors?: FieldErrors;
+  formError?: string;
+  notice?: string;
+  /** This browser already holds a contributor session. */
+  signedIn?: boolean;
+  /** The receipt's link filled in the reference (say which tip, and ask for the secret). */
+  fromReceipt?: boolean;
+}
+
+export interface StatusTipState {
+  csrfToken: string;
+  notice?: string;
+  /** The reply came back with this problem, and what was typed. */
+  replyError?: string;
+  replyValue?: string;
+}
+
+/** The contributor's pages: sign in with the receipt, then the tip's progress and conversation. */
+@Injectable()
+export class StatusViews {
+  signIn(state: SignInState = {}): string {
+    const errors = Object.fromEntries(Object.entries(state.errors ?? {}).map(([field, messages]) => [field, messages.join('. ')]));
+    const body = templates.signIn({
+      reference: state.reference,
+      errors,
+      formError: state.formError,
+      notice: state.notice,
+      signedIn: state.signedIn,
+      fromReceipt: state.fromReceipt && Boolean(state.reference),
+      focusSecret: Boolean(state.reference) && !errors.reference,
+    });
+    return publicPage(state.formError || Object.keys(errors).length ? 'Please check your reference and secret' : 'Check your tip', body);
+  }
+
+  tip(tip: ContributorTipDto, state: StatusTipState): string {
+    const progress = tipProgress(tip.status, tip.payouts);
+    const body = templates.tip({
+      reference: tip.reference,
+      received: when(tip.receivedAt),
+      statusText: progress.text ?? tip.statusText,
+      failed: progress.failed,
+      steps: progress.steps.map((s) => ({ ...s, stateText: STEP_STATE_TEXT[s.state] })),
+      messages: tip.messages.map((m) => ({
+        ...m,
+        who: m.direction === 'from_contributor' ? 'You' : 'The newsroom',
+        when: when(m.createdAt),
+      })),
+      csrfToken: state.csrfToken,
+      notice: state.notice,
+      replyError: state.replyError,
+      replyValue: state.replyValue,
+      messageMax: MESSAGE_MAX_LENGTH,
+    });
+    return publicPage(`Your tip ${tip.reference}`, body);
+  }
+
+  /** A status page asked for without a session goes to the sign-in form. */
+  redirect(_req: Request, body: ErrorBody): string | undefined {
+    if (body.statusCode !== 401) return undefined;
+    return body.code === 'SESSION_EXPIRED' ? '/status?notice=session-ended' : '/status';
+  }
+}

@@ -1,0 +1,242 @@
+// The contributor's /status pages over HTTP: signing in with the receipt (and every way that
+// fails), the tip page, replying, signing out, and what a contributor session may not reach.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { MESSAGE_MAX_LENGTH } from '../../src/desk/desk.entities.js';
+import { sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+interface Receipt {
+  id: string;
+  reference: string;
+  secret: string;
+}
+
+let t: TestApp;
+let editor: SignedInStaff;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  editor = await signedInStaff(t, 'editor');
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+async function postTip(story = 'Flooding on the high street'): Promise<Receipt> {
+  const res = await request(t.url).post('/api/tips').send({ story, consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201);
+  const { rows } = await t.db.query<{ id: string }>('SELECT id FROM tips WHERE reference = $1', [res.body.reference]);
+  return { id: rows[0].id, reference: res.body.reference, secret: res.body.secret };
+}
+
+/** Posts the /status sign-in form as a browser without JavaScript does. */
+function signInForm(reference: string, secret: string) {
+  return request(t.url).post('/status/sign-in').type('form').set('Accept', 'text/html').send({ reference, secret });
+}
+
+interface ContributorPage {
+  cookie: string;
+  csrfToken: string;
+  html: string;
+}
+
+/** Signs in through the form and loads /status/tip; the CSRF token comes from the page's own forms. */
+async function signedInContributor(receipt: Receipt): Promise<ContributorPage> {
+  const res = await signInForm(receipt.reference, receipt.secret);
+  expect(res.status).toBe(303);
+  expect(res.headers.location).toBe('/status/tip');
+  const cookie = sessionCookie(res, 'tipdesk_contributor');
+  const page = await request(t.url).get('/status/tip').set('Cookie', cookie).expect(200);
+  const csrfToken = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
+  expect(csrfToken).toBeDefined();
+  return { cookie, csrfToken: csrfToken!, html: page.text };
+}
+
+function reply(page: ContributorPage, fields: Record<string, string>) {
+  return request(t.url).post('/status/tip/messages').type('form').set('Accept', 'text/html').set('Cookie', page.cookie).send(fields);
+}
+
+const messagesOf = async (tipId: string) => (await t.db.query('SELECT direction, channel, body FROM messages WHERE tip_id = $1 ORDER BY created_at', [tipId])).rows;
+
+describe('signing in on /status', () => {
+  it('GET /status shows the sign-in form with the reference from the receipt link, not cached', async () => {
+    const res = await request(t.url).get('/status?reference=TD-ABCD-EFGH').expect(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(res.text).toContain('action="/status/sign-in"');
+    expect(res.text).toContain('value="TD-ABCD-EFGH"');
+  });
+
+  it('the right reference and secret: a contributor cookie and 303 to /status/tip, which shows the tip', async () => {
+    const receipt = await postTip();
+    const res = await signInForm(receipt.reference.toLowerCase(), receipt.secret);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/status/tip');
+    expect(res.headers['cache-control']).toBe('no-store');
+    const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('tipdesk_contributor='));
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    const page = await request(t.url).get('/status/tip').set('Cookie', sessionCookie(res, 'tipdesk_contributor')).expect(200);
+    expect(page.headers['cache-control']).toBe('no-store');
+    expect(page.text).toContain(receipt.reference);
+    expect(page.text).toContain('Received: an editor will look at it soon');
+    expect(page.text).toContain('aria-current="step"');
+  });
+
+  it('wrong secret and unknown reference: the same page and the same 401', async () => {
+    const receipt = await postTip();
+    const wrong = await signInForm(receipt.reference, 'AAAA-BBBB-CCCC');
+    const unknown = await signInForm('TD-0000-0000', receipt.secret);
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrong.headers['set-cookie']).toBeUndefined();
+    expect(wrong.text).toContain('That reference and secret do not match a tip.');
+    // The form keeps what was typed as the reference; apart from that the two pages are identical.
+    expect(unknown.text.replace('TD-0000-0000', 'REF')).toBe(wrong.text.replace(receipt.reference, 'REF'));
+  });
+
+  it('brute force: 10 wrong secrets, then the locked page (429 with Retry-After), even for the right secret', async () => {
+    const receipt = await postTip();
+    for (let i = 0; i < 10; i++) expect((await signInForm(receipt.reference, `WRONG-${i}`)).status).toBe(401);
+    const locked = await signInForm(receipt.reference, receipt.secret);
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(locked.text).toContain('Too many failed sign-ins. Please wait');
+    expect(locked.headers['set-cookie']).toBeUndefined();
+    // An unknown reference locks exactly the same way, so the lock says nothing about existence.
+    for (let i = 0; i < 10; i++) expect((await signInForm('TD-ZZZZ-ZZZZ', `WRONG-${i}`)).status).toBe(401);
+    expect((await signInForm('TD-ZZZZ-ZZZZ', 'WRONG')).status).toBe(429);
+  });
+
+  it('an empty form: 400 naming both fields, no session', async () => {
+    const res = await signInForm('', '');
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('Enter the reference from your receipt');
+    expect(res.text).toContain('Enter the secret from your receipt');
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('a sign-in form posted from another site: 403', async () => {
+    const receipt = await postTip();
+    const res = await signInForm(receipt.reference, receipt.secret).set('Sec-Fetch-Site', 'cross-site');
+    expect(res.status).toBe(403);
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+});
+
+describe('the tip page', () => {
+  it('signed out, /status/tip is a 303 to /status; an ended session says so', async () => {
+    const res = await request(t.url).get('/status/tip').set('Accept', 'text/html');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/status');
+    expect(res.headers['cache-control']).toBe('no-store');
+    const ended = await request(t.url).get('/status/tip').set('Cookie', 'tipdesk_contributor=not-a-session');
+    expect(ended.status).toBe(303);
+    expect(ended.headers.location).toBe('/status?notice=session-ended');
+  });
+
+  it('shows only its own tip: the desk’s messages to it, escaped with line breaks kept, and none of another tip', async () => {
+    const mine = await postTip();
+    const other = await postTip('Another story');
+    await editor.post(`/api/tips/${mine.id}/messages`).send({ body: 'Did you film this yourself?\nAnd <b>when</b>?' }).expect(201);
+    await editor.post(`/api/tips/${other.id}/messages`).send({ body: 'A message for somebody else' }).expect(201);
+    const page = await signedInContributor(mine);
+    expect(page.html).toContain('Did you film this yourself?\nAnd &lt;b&gt;when&lt;/b&gt;?');
+    expect(page.html).not.toContain('<b>when</b>');
+    expect(page.html).not.toContain('somebody else');
+    expect(page.html).not.toContain(other.reference);
+  });
+
+  it('a reply through the form: 303 back with a notice; stored on the tip’s channel and audited without its text', async () => {
+    const receipt = await postTip();
+    const page = await signedInContributor(receipt);
+    const res = await reply(page, { _csrf: page.csrfToken, body: '  I filmed it at 7pm.\n\nFrom my balcony.  ' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/status/tip?notice=reply-sent#messages');
+    const [{ channel }] = (await t.db.query('SELECT channel FROM tips WHERE id = $1', [receipt.id])).rows;
+    expect(await messagesOf(receipt.id)).toEqual([{ direction: 'from_contributor', channel, body: 'I filmed it at 7pm.\n\nFrom my balcony.' }]);
+    const events = (await t.db.query(`SELECT actor_type, after FROM audit_events WHERE action = 'contributor.message_sent' AND entity_id = $1`, [receipt.id])).rows;
+    expect(events).toHaveLength(1);
+    expect(events[0].actor_type).toBe('contributor');
+    expect(JSON.stringify(events[0].after)).not.toContain('balcony');
+
+    const after = await request(t.url).get('/status/tip?notice=reply-sent').set('Cookie', page.cookie).expect(200);
+    expect(after.text).toContain('Your reply has been sent to the newsroom.');
+    expect(after.text).toContain('I filmed it at 7pm.\n\nFrom my balcony.');
+    // The desk reads it on the tip.
+    const tip = await editor.get(`/api/tips/${receipt.id}`).expect(200);
+    expect(tip.body.messages).toEqual([expect.objectContaining({ direction: 'from_contributor', author: null, body: 'I filmed it at 7pm.\n\nFrom my balcony.' })]);
+  });
+
+  it('a reply without _csrf: 403 and nothing stored', async () => {
+    const receipt = await postTip();
+    const page = await signedInContributor(receipt);
+    const res = await reply(page, { body: 'No token here' });
+    expect(res.status).toBe(403);
+    const wrongToken = await reply(page, { _csrf: 'x'.repeat(page.csrfToken.length), body: 'A wrong token' });
+    expect(wrongToken.status).toBe(403);
+    expect(await messagesOf(receipt.id)).toEqual([]);
+  });
+
+  it('a reply too long, empty or only spaces: 400 with the page and what was typed, nothing stored', async () => {
+    const receipt = await postTip();
+    const page = await signedInContributor(receipt);
+    const long = 'x'.repeat(MESSAGE_MAX_LENGTH + 1);
+    const tooLong = await reply(page, { _csrf: page.csrfToken, body: long });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.text).toContain(`A reply can be at most ${MESSAGE_MAX_LENGTH} characters`);
+    expect(tooLong.text).toContain(long);
+    for (const body of ['', '   \n  ']) {
+      const res = await reply(page, { _csrf: page.csrfToken, body });
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('Write your reply');
+    }
+    expect((await reply(page, { _csrf: page.csrfToken })).status).toBe(400);
+    expect(await messagesOf(receipt.id)).toEqual([]);
+  });
+
+  it('signing out ends the session: the cookie no longer opens the tip page', async () => {
+    const receipt = await postTip();
+    const page = await signedInContributor(receipt);
+    const res = await request(t.url).post('/status/sign-out').type('form').set('Cookie', page.cookie).send({ _csrf: page.csrfToken });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/status?notice=signed-out');
+    const after = await request(t.url).get('/status/tip').set('Cookie', page.cookie);
+    expect(after.status).toBe(303);
+    expect(after.headers.location).toMatch(/^\/status/);
+  });
+
+  it('signing out without _csrf: 403, still signed in', async () => {
+    const receipt = await postTip();
+    const page = await signedInContributor(receipt);
+    expect((await request(t.url).post('/status/sign-out').type('form').set('Cookie', page.cookie).send({})).status).toBe(403);
+    await request(t.url).get('/status/tip').set('Cookie', page.cookie).expect(200);
+  });
+});
+
+describe('a contributor session elsewhere', () => {
+  it('calling /api/tips or /desk: 403', async () => {
+    const page = await signedInContributor(await postTip());
+    const api = await request(t.url).get('/api/tips').set('Cookie', page.cookie);
+    expect(api.status).toBe(403);
+    expect(api.body.code).toBe('FORBIDDEN');
+    expect((await request(t.url).get('/desk').set('Cookie', page.cookie)).status).toBe(403);
+    expect((await request(t.url).post('/api/tips/next').set('Cookie', page.cookie).set('X-CSRF-Token', page.csrfToken)).status).toBe(403);
+  });
+
+  it('POST /api/contributor/messages: 201 with the message; too long 400; without the CSRF header 403', async () => {
+    const receipt = await postTip();
+    const session = await request(t.url).post('/api/contributor/session').send({ reference: receipt.reference, secret: receipt.secret }).expect(200);
+    const cookie = sessionCookie(session, 'tipdesk_contributor');
+    const csrf = session.body.csrfToken as string;
+    const sent = await request(t.url).post('/api/contributor/messages').set('Cookie', cookie).set('X-CSRF-Token', csrf).send({ body: 'Yes, it is mine.' });
+    expect(sent.status).toBe(201);
+    expect(sent.body).toMatchObject({ direction: 'from_contributor', body: 'Yes, it is mine.' });
+    const tooLong = await request(t.url).post('/api/contributor/messages').set('Cookie', cookie).set('X-CSRF-Token', csrf).send({ body: 'x'.repeat(MESSAGE_MAX_LENGTH + 1) });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.fields.body).toBeDefined();
+    expect((await request(t.url).post('/api/contributor/messages').set('Cookie', cookie).send({ body: 'No token' })).status).toBe(403);
+    const tip = await request(t.url).get('/api/contributor/tip').set('Cookie', cookie).expect(200);
+    expect(tip.body.messages).toEqual([expect.objectContaining({ direction: 'from_contributor', body: 'Yes, it is mine.' })]);
+  });
+});
