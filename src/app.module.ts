@@ -11,6 +11,7 @@ import { AllExceptionsFilter } from './http/exception.filter.js';
 import { createValidationPipe } from './http/validation.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { MediaModule } from './media/media.module.js';
+import { PayoutsModule } from './payouts/payouts.module.js';
 import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
 import { StaffModule } from './staff/staff.module.js';
 import { StorageModule } from './storage/storage.module.js';
@@ -37,6 +38,7 @@ export class AppModule {
         MediaModule,
         TipsModule,
         DeskModule,
+        PayoutsModule,
         JobsModule,
         HealthModule,
         WebModule,

@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { DeskModule } from '../desk/desk.module.js';
+import { PayoutsModule } from '../payouts/payouts.module.js';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
 import { StaffModule } from '../staff/staff.module.js';
+import { ContributorPayoutsController } from './contributor-payouts.controller.js';
 import { ContributorsController } from './contributors.controller.js';
 import { ContributorsService } from './contributors.service.js';
 
 @Module({
-  imports: [AuditModule, DeskModule, RateLimitsModule, StaffModule],
-  controllers: [ContributorsController],
+  imports: [AuditModule, DeskModule, PayoutsModule, RateLimitsModule, StaffModule],
+  controllers: [ContributorsController, ContributorPayoutsController],
   providers: [ContributorsService],
   exports: [ContributorsService],
 })

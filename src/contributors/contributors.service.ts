@@ -5,6 +5,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { DeskService } from '../desk/desk.service.js';
 import { DomainError, NotFoundError } from '../http/errors.js';
+import { PayoutsService } from '../payouts/payouts.service.js';
 import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
 import { SessionsService, type NewSession } from '../staff/sessions.service.js';
 import { SignInThrottleService } from '../staff/sign-in-throttle.service.js';
@@ -36,6 +37,7 @@ export class ContributorsService {
     private readonly rateLimits: RateLimitsService,
     private readonly sessions: SessionsService,
     private readonly throttle: SignInThrottleService,
+    private readonly payouts: PayoutsService,
     private readonly desk: DeskService,
   ) {}
 
@@ -77,7 +79,7 @@ export class ContributorsService {
       statusText: STATUS_TEXT[tip.status],
       receivedAt: tip.created_at.toISOString(),
       messages: messages.map((m) => ({ direction: m.direction, body: m.body, createdAt: m.created_at.toISOString() })),
-      payouts: [],
+      payouts: await this.payouts.forContributor(tipId),
     };
   }
 

@@ -1,0 +1,621 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { FieldCipher } from '../crypto/field-cipher.js';
+import { ConflictError, DomainError, NotFoundError, ValidationFailedError } from '../http/errors.js';
+import { cursorTimestampSql, decodeKeysetCursor, encodeKeysetCursor } from '../http/keyset-cursor.js';
+import type { StaffPrincipal } from '../staff/access.js';
+import type { StaffRole } from '../staff/staff.entities.js';
+import { crockfordBase32 } from '../tips/reference-codes.js';
+import type { Licence } from '../tips/tips.entities.js';
+import {
+  PAYOUT_PAGE_SIZE_DEFAULT,
+  type AcceptPayoutDto,
+  type ContributorPayoutDto,
+  type ListPayoutsQueryDto,
+  type MarkPaidDto,
+  type OfferPayoutDto,
+  type PayoutDetailDto,
+  type PayoutDto,
+  type PayoutEventDto,
+  type PayoutPageDto,
+  type PayoutReasonDto,
+  type PayoutTotalDto,
+  type PayoutVersionDto,
+} from './dto/payouts.dto.js';
+import { maskAccount, maskName, validatePayee, type PayeeAccount } from './payee-details.js';
+import { nextPayoutStates, transitionProblem } from './payout-states.js';
+import type { Currency, PayeeMethod, PayoutActorType, PayoutState } from './payouts.entities.js';
+
+export class PayoutNotFoundError extends NotFoundError {
+  constructor() {
+    super('PAYOUT_NOT_FOUND', 'There is no payout with that id.');
+  }
+}
+
+/** 409 carrying the payout as it is now, so the caller can see what changed and try again. */
+export class StalePayoutVersionError extends ConflictError {
+  override readonly details: { current: PayoutDto };
+
+  constructor(current: PayoutDto) {
+    super('PAYOUT_STALE_VERSION', `Someone changed this payout since you opened it (it is now at version ${current.version}, ${current.state}). Check it and try again.`);
+    this.details = { current };
+  }
+}
+
+export class IllegalPayoutTransitionError extends ConflictError {
+  override readonly details: { from: PayoutState; to: PayoutState; allowed: readonly PayoutState[] };
+
+  constructor(from: PayoutState, to: PayoutState) {
+    super('PAYOUT_ILLEGAL_TRANSITION', transitionProblem(from, to) ?? `This payout is ${from}: it cannot become ${to} this way.`);
+    this.details = { from, to, allowed: nextPayoutStates(from) };
+  }
+}
+
+export class OwnOfferApprovalError extends DomainError {
+  constructor() {
+    super(HttpStatus.FORBIDDEN, 'PAYOUT_OWN_OFFER', 'You made (or reissued) this offer: a different person in accounting must approve it.');
+  }
+}
+
+export class LegalSignOffRequiredError extends ConflictError {
+  constructor() {
+    super('PAYOUT_LEGAL_SIGN_OFF_REQUIRED', 'This payout is flagged under the Editors’ Code (clauses 15/16): an admin must record legal sign-off before it can be approved.');
+  }
+}
+
+class PayoutRoleError extends DomainError {
+  constructor(what: string, roles: readonly StaffRole[]) {
+    super(HttpStatus.FORBIDDEN, 'PAYOUT_ROLE_REFUSED', `Only ${roles.join(' or ')} staff can ${what}.`);
+  }
+}
+
+/** Who moved a payout: a staff member, the contributor of its tip, or the system (a batch). */
+export type PayoutActor =
+  | { type: 'staff'; staff: StaffPrincipal }
+  | { type: 'contributor'; tipId: string }
+  | { type: 'system' };
+
+/** A payout a batch may take: approved, its payee method fits the file format. */
+export interface BatchablePayout {
+  id: string;
+  tipId: string;
+  contributorId: string;
+  amountMinor: number;
+  currency: Currency;
+  licence: Licence;
+  bankReference: string;
+  payeeDetailsId: string;
+  method: PayeeMethod;
+  offeredBy: string;
+  approvedBy: string;
+  approvedAt: string;
+  version: number;
+}
+
+/** The decrypted payee of one payout, for an exporter to write (and a batch to snapshot). */
+export interface PayeeSnapshot {
+  payoutId: string;
+  payeeDetailsId: string;
+  payeeVersion: number;
+  method: PayeeMethod;
+  accountName: string;
+  account: PayeeAccount;
+  masked: string;
+}
+
+const ACCOUNTS: readonly StaffRole[] = ['accounting', 'admin'];
+const OFFERERS: readonly StaffRole[] = ['editor', 'admin'];
+const PAYEE_LOCK = 0x70617965; // 'paye': serialises payee versions per contributor (with the contributor's hash)
+
+interface PayoutRow {
+  id: string; tip_id: string; contributor_id: string; amount_minor: string; currency: Currency; licence: Licence; state: PayoutState;
+  bank_reference: string; offered_by: string; offered_at: Date; approved_by: string | null; approved_at: Date | null;
+  legal_witness: boolean; legal_crime: boolean; legal_signed_off_by: string | null; legal_signed_off_at: Date | null;
+  payee_details_id: string | null; batch_id: string | null; paid_reference: string | null; failure_reason: string | null;
+  replaces_payout_id: string | null; version: number; created_at: Date; updated_at: Date; cursor_at?: string;
+  payee_version: number | null; payee_method: PayeeMethod | null; payee_masked: string | null; payee_name_masked: string | null;
+}
+
+const PAYOUT_SELECT = `
+  SELECT p.*, ${cursorTimestampSql('p.created_at')} AS cursor_at,
+         d.version AS payee_version, d.method AS payee_method, d.masked AS payee_masked, d.account_holder_name_masked AS payee_name_masked
+    FROM payouts p LEFT JOIN payee_details d ON d.id = p.payee_details_id`;
+
+const iso = (value: Date | null) => (value ? value.toISOString() : null);
+
+function toDto(row: PayoutRow): PayoutDto {
+  return {
+    id: row.id,
+    tipId: row.tip_id,
+    contributorId: row.contributor_id,
+    amountMinor: Number(row.amount_minor),
+    currency: row.currency,
+    licence: row.licence,
+    state: row.state,
+    allowedStates: [...nextPayoutStates(row.state)],
+    bankReference: row.bank_reference,
+    offeredBy: row.offered_by,
+    offeredAt: row.offered_at.toISOString(),
+    approvedBy: row.approved_by,
+    approvedAt: iso(row.approved_at),
+    legalFlags: { witness: row.legal_witness, crime: row.legal_crime },
+    legalSignedOffBy: row.legal_signed_off_by,
+    legalSignedOffAt: iso(row.legal_signed_off_at),
+    payee: row.payee_details_id
+      ? { id: row.payee_details_id, version: row.payee_version!, method: row.payee_method!, masked: row.payee_masked!, accountNameMasked: row.payee_name_masked! }
+      : null,
+    batchId: row.batch_id,
+    paidReference: row.paid_reference,
+    failureReason: row.failure_reason,
+    replacesPayoutId: row.replaces_payout_id,
+    version: row.version,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/** `TIPDESK 7K3Q9XRM`: 16 characters of the banks' safe set, 40 random bits. */
+export function generateBankReference(): string {
+  return `TIPDESK ${crockfordBase32(randomBytes(5), 8)}`;
+}
+
+/** `£250`, `£12.50`, `€1,000`. */
+export function formatMoney(amountMinor: number, currency: Currency): string {
+  const whole = amountMinor % 100 === 0;
+  return new Intl.NumberFormat('en-GB', { style: 'currency', currency, minimumFractionDigits: whole ? 0 : 2, maximumFractionDigits: 2 }).format(amountMinor / 100);
+}
+
+const LICENCE_WORDS: Record<Licence, string> = { exclusive: 'exclusive use', non_exclusive: 'non-exclusive use' };
+
+/** Where a payout stands, in the contributor's words. */
+export function contributorStateText(p: { state: PayoutState; amountMinor: number; currency: Currency; licence: Licence }, material = 'video'): string {
+  switch (p.state) {
+    case 'offered': return `We’d like to pay you ${formatMoney(p.amountMinor, p.currency)} for ${LICENCE_WORDS[p.licence]} of your ${material}`;
+    case 'accepted': return 'Offer accepted: the payment is waiting for approval';
+    case 'held': return 'Payment on hold: we will be in touch';
+    case 'approved': return 'Payment approved';
+    case 'batched': return 'Payment scheduled';
+    case 'paid': return 'Paid';
+    case 'failed': return 'Payment failed – please update your details';
+    case 'declined': return 'You declined this offer';
+    case 'cancelled': return 'This offer was withdrawn';
+  }
+}
+
+/**
+ * Payment offers through to paid: the payout state machine (payout-states.ts) in one service.
+ * Every move is a compare-and-set on the payout's version, with a payout_events row and an
+ * audit event in the same transaction. Payee details are validated, stored as a new encrypted
+ * version each time, and shown to staff only masked.
+ */
+@Injectable()
+export class PayoutsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly cipher: FieldCipher,
+  ) {}
+
+  // ---- reads ---------------------------------------------------------------------------------
+
+  async get(id: string, manager: EntityManager = this.dataSource.manager): Promise<PayoutDetailDto> {
+    const [row] = await manager.query<PayoutRow[]>(`${PAYOUT_SELECT} WHERE p.id = $1`, [id]);
+    if (!row) throw new PayoutNotFoundError();
+    const events = await manager.query<{ at: Date; actor_type: string; actor_id: string | null; role: string; from_state: PayoutState | null; to_state: PayoutState; reason: string | null }[]>(
+      `SELECT at, actor_type, actor_id, role, from_state, to_state, reason FROM payout_events WHERE payout_id = $1 ORDER BY at, id`,
+      [id],
+    );
+    return {
+      ...toDto(row),
+      events: events.map((e): PayoutEventDto => ({
+        at: e.at.toISOString(), actorType: e.actor_type, actorId: e.actor_id, role: e.role, fromState: e.from_state, toState: e.to_state, reason: e.reason,
+      })),
+    };
+  }
+
+  /** The payouts of one tip, oldest first (the tip page). */
+  async forTip(tipId: string): Promise<PayoutDto[]> {
+    await this.tipOrThrow(tipId);
+    const rows = await this.dataSource.query<PayoutRow[]>(`${PAYOUT_SELECT} WHERE p.tip_id = $1 ORDER BY p.created_at, p.id`, [tipId]);
+    return rows.map(toDto);
+  }
+
+  /** Accounting's list: newest first, optionally one state, a keyset page at a time. */
+  async list(query: ListPayoutsQueryDto): Promise<PayoutPageDto> {
+    const limit = query.limit ?? PAYOUT_PAGE_SIZE_DEFAULT;
+    const params: unknown[] = [];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const where: string[] = [];
+    if (query.state) where.push(`p.state = ${param(query.state)}`);
+    if (query.cursor) {
+      const cursor = decodeKeysetCursor(query.cursor);
+      where.push(`(p.created_at, p.id) < (${param(cursor.at)}::timestamptz, ${param(cursor.id)}::uuid)`);
+    }
+    const rows = await this.dataSource.query<PayoutRow[]>(
+      `${PAYOUT_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY p.created_at DESC, p.id DESC LIMIT ${param(limit + 1)}`,
+      params,
+    );
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const last = page.at(-1);
+    return { items: page.map(toDto), nextCursor: more && last ? encodeKeysetCursor({ at: last.cursor_at!, id: last.id }) : null };
+  }
+
+  /** Count and sum per currency and state. */
+  async totals(): Promise<PayoutTotalDto[]> {
+    const rows = await this.dataSource.query<{ currency: Currency; state: PayoutState; count: number; total_minor: string }[]>(
+      `SELECT currency, state, count(*)::int AS count, sum(amount_minor)::text AS total_minor FROM payouts GROUP BY currency, state ORDER BY currency, state`,
+    );
+    return rows.map((r) => ({ currency: r.currency, state: r.state, count: r.count, totalMinor: Number(r.total_minor) }));
+  }
+
+  /** What the contributor's status page shows of the tip's payouts. */
+  async forContributor(tipId: string): Promise<ContributorPayoutDto[]> {
+    const rows = await this.dataSource.query<PayoutRow[]>(`${PAYOUT_SELECT} WHERE p.tip_id = $1 ORDER BY p.created_at, p.id`, [tipId]);
+    if (rows.length === 0) return [];
+    const [{ has_video }] = await this.dataSource.query<{ has_video: boolean }[]>(
+      `SELECT EXISTS (SELECT 1 FROM media WHERE tip_id = $1 AND kind = 'video') AS has_video`,
+      [tipId],
+    );
+    return rows.map((row) => {
+      const dto = toDto(row);
+      return {
+        id: dto.id, amountMinor: dto.amountMinor, currency: dto.currency, licence: dto.licence, state: dto.state,
+        stateText: contributorStateText(dto, has_video ? 'video' : 'story'),
+        payeeMasked: row.payee_masked,
+      };
+    });
+  }
+
+  // ---- staff moves ---------------------------------------------------------------------------
+
+  /** An editor offers payment for a tip: a new payout in `offered`. */
+  async offer(staff: StaffPrincipal, tipId: string, input: OfferPayoutDto): Promise<PayoutDetailDto> {
+    requireRole(staff, OFFERERS, 'offer payment');
+    const id = await this.dataSource.transaction(async (manager) => {
+      const tip = await this.tipOrThrow(tipId, manager);
+      const witness = input.legalFlags?.witness ?? false;
+      const crime = input.legalFlags?.crime ?? false;
+      const [row] = await manager.query<{ id: string }[]>(
+        `INSERT INTO payouts (tip_id, contributor_id, amount_minor, currency, licence, state, bank_reference, offered_by, offered_at, legal_witness, legal_crime)
+         VALUES ($1, $2, $3, $4, $5, 'offered', $6, $7, now(), $8, $9) RETURNING id`,
+        [tipId, tip.contributor_id, input.amountMinor, input.currency, input.licence, generateBankReference(), staff.id, witness, crime],
+      );
+      await this.recordMove(manager, { type: 'staff', staff }, row.id, null, 'offered', null, 'payout.offered', {
+        amountMinor: input.amountMinor, currency: input.currency, licence: input.licence, legalFlags: { witness, crime },
+      });
+      return row.id;
+    });
+    return this.get(id);
+  }
+
+  /** Accounting approves an accepted payout: never the person who offered it, never while a legal flag lacks sign-off. */
+  async approve(staff: StaffPrincipal, id: string, input: PayoutVersionDto): Promise<PayoutDetailDto> {
+    requireRole(staff, ACCOUNTS, 'approve payouts');
+    return this.move({ type: 'staff', staff }, id, 'approved', {
+      version: input.version, reason: input.reason, action: 'payout.approved', from: ['accepted'],
+      set: { approved_by: staff.id, approved_at: 'now()' },
+      check: async (row, manager) => {
+        const [creator] = await manager.query<{ actor_id: string | null }[]>(
+          `SELECT actor_id FROM payout_events WHERE payout_id = $1 AND from_state IS NULL`,
+          [id],
+        );
+        if (row.offered_by === staff.id || creator?.actor_id === staff.id) throw new OwnOfferApprovalError();
+        if ((row.legal_witness || row.legal_crime) && !row.legal_signed_off_at) throw new LegalSignOffRequiredError();
+      },
+    });
+  }
+
+  async hold(staff: StaffPrincipal, id: string, input: PayoutReasonDto): Promise<PayoutDetailDto> {
+    requireRole(staff, ACCOUNTS, 'hold payouts');
+    return this.move({ type: 'staff', staff }, id, 'held', { version: input.version, reason: input.reason, action: 'payout.held' });
+  }
+
+  /** A held payout goes back to accepted and needs approving again. */
+  async release(staff: StaffPrincipal, id: string, input: PayoutVersionDto): Promise<PayoutDetailDto> {
+    requireRole(staff, ACCOUNTS, 'release payouts');
+    return this.move({ type: 'staff', staff }, id, 'accepted', {
+      version: input.version, reason: input.reason, action: 'payout.released', from: ['held'], set: { approved_by: null, approved_at: null },
+    });
+  }
+
+  /** The editor who offered it, or accounting, may cancel a payout until it is in a batch. */
+  async cancel(staff: StaffPrincipal, id: string, input: PayoutReasonDto): Promise<PayoutDetailDto> {
+    requireRole(staff, ['editor', ...ACCOUNTS], 'cancel payouts');
+    return this.move({ type: 'staff', staff }, id, 'cancelled', {
+      version: input.version, reason: input.reason, action: 'payout.cancelled',
+      check: async (row) => {
+        if (staff.role === 'editor' && row.offered_by !== staff.id) {
+          throw new DomainError(HttpStatus.FORBIDDEN, 'PAYOUT_NOT_YOUR_OFFER', 'Editors can cancel only the offers they made; ask accounting.');
+        }
+      },
+    });
+  }
+
+  /** An admin records that the legal question (Editors' Code cl. 15/16) has been answered. */
+  async legalSignOff(staff: StaffPrincipal, id: string, input: PayoutVersionDto): Promise<PayoutDetailDto> {
+    requireRole(staff, ['admin'], 'record legal sign-off');
+    await this.dataSource.transaction(async (manager) => {
+      const row = await this.current(manager, id, input.version);
+      if (!row.legal_witness && !row.legal_crime) throw new ConflictError('PAYOUT_NOT_LEGALLY_FLAGGED', 'This payout has no legal flag to sign off.');
+      if (row.legal_signed_off_at) throw new ConflictError('PAYOUT_ALREADY_SIGNED_OFF', 'Legal sign-off for this payout is already recorded.');
+      if (nextPayoutStates(row.state).length === 0) throw new IllegalPayoutTransitionError(row.state, row.state);
+      await this.compareAndSet(manager, row, row.state, { legal_signed_off_by: staff.id, legal_signed_off_at: 'now()' });
+      await this.recordMove(manager, { type: 'staff', staff }, id, row.state, row.state, input.reason ?? 'legal sign-off', 'payout.legal_signed_off');
+    });
+    return this.get(id);
+  }
+
+  async markPaid(staff: StaffPrincipal, id: string, input: MarkPaidDto): Promise<PayoutDetailDto> {
+    requireRole(staff, ACCOUNTS, 'mark payouts paid');
+    return this.move({ type: 'staff', staff }, id, 'paid', {
+      version: input.version, reason: `bank reference ${input.reference}`, action: 'payout.paid', set: { paid_reference: input.reference },
+    });
+  }
+
+  async markFailed(staff: StaffPrincipal, id: string, input: PayoutReasonDto): Promise<PayoutDetailDto> {
+    requireRole(staff, ACCOUNTS, 'mark payouts failed');
+    return this.move({ type: 'staff', staff }, id, 'failed', {
+      version: input.version, reason: input.reason, action: 'payout.failed', set: { failure_reason: input.reason },
+    });
+  }
+
+  /**
+   * A failed payout is never retried in place: it is reissued as a new payout (same tip, amount,
+   * licence and legal flags and sign-off, the contributor's latest payee details) in `accepted`,
+   * pointing to the failed one, so it needs approval again — by neither its offerer nor its reissuer.
+   */
+  async reissue(staff: StaffPrincipal, id: string, input: PayoutVersionDto): Promise<PayoutDetailDto> {
+    requireRole(staff, ACCOUNTS, 'reissue payouts');
+    const newId = await this.dataSource.transaction(async (manager) => {
+      const row = await this.current(manager, id, input.version);
+      if (row.state !== 'failed') {
+        throw new ConflictError('PAYOUT_NOT_FAILED', `Only a failed payout can be reissued; this one is ${row.state}.`);
+      }
+      const [already] = await manager.query<{ id: string }[]>(`SELECT id FROM payouts WHERE replaces_payout_id = $1`, [id]);
+      if (already) throw new ConflictError('PAYOUT_ALREADY_REISSUED', 'This failed payout has already been reissued.');
+      const [payee] = await manager.query<{ id: string }[]>(
+        `SELECT id FROM payee_details WHERE contributor_id = $1 ORDER BY version DESC LIMIT 1`,
+        [row.contributor_id],
+      );
+      const [created] = await manager.query<{ id: string }[]>(
+        `INSERT INTO payouts (tip_id, contributor_id, amount_minor, currency, licence, state, bank_reference, offered_by, offered_at,
+                              legal_witness, legal_crime, legal_signed_off_by, legal_signed_off_at, payee_details_id, replaces_payout_id)
+         SELECT tip_id, contributor_id, amount_minor, currency, licence, 'accepted', $2, offered_by, offered_at,
+                legal_witness, legal_crime, legal_signed_off_by, legal_signed_off_at, $3, id
+           FROM payouts WHERE id = $1
+         RETURNING id`,
+        [id, generateBankReference(), payee?.id ?? row.payee_details_id],
+      );
+      await this.recordMove(manager, { type: 'staff', staff }, created.id, null, 'accepted', input.reason ?? `reissue of ${row.bank_reference}`, 'payout.reissued', {
+        replacesPayoutId: id,
+      });
+      return created.id;
+    });
+    return this.get(newId);
+  }
+
+  // ---- the contributor's moves ---------------------------------------------------------------
+
+  /**
+   * The contributor accepts an offer of their own tip and says where to pay. The payee details
+   * become a new version; approved payouts of the contributor on older details go on hold.
+   */
+  async accept(tipId: string, id: string, input: AcceptPayoutDto): Promise<ContributorPayoutDto> {
+    const checked = validatePayee(input);
+    if (checked.fields) throw new ValidationFailedError(checked.fields, 'Some payment details are not valid');
+    const { payee } = checked;
+    await this.dataSource.transaction(async (manager) => {
+      const row = await this.ofTip(manager, tipId, id);
+      if (row.state !== 'offered') throw new IllegalPayoutTransitionError(row.state, 'accepted');
+      const payeeId = await this.addPayeeVersion(manager, row.contributor_id, payee.accountName, payee.account);
+      await this.compareAndSet(manager, row, 'accepted', { payee_details_id: payeeId });
+      await this.recordMove(manager, { type: 'contributor', tipId }, id, 'offered', 'accepted', 'licence terms confirmed', 'payout.accepted', {
+        payeeDetailsId: payeeId, method: payee.account.method,
+      });
+      await this.holdForPayeeChange(manager, tipId, row.contributor_id, payeeId);
+    });
+    return this.contributorView(tipId, id);
+  }
+
+  async decline(tipId: string, id: string): Promise<ContributorPayoutDto> {
+    await this.dataSource.transaction(async (manager) => {
+      const row = await this.ofTip(manager, tipId, id);
+      if (row.state !== 'offered') throw new IllegalPayoutTransitionError(row.state, 'declined');
+      await this.compareAndSet(manager, row, 'declined', {});
+      await this.recordMove(manager, { type: 'contributor', tipId }, id, 'offered', 'declined', null, 'payout.declined');
+    });
+    return this.contributorView(tipId, id);
+  }
+
+  // ---- for batches (another module's service runs these inside its own transaction) ----------
+
+  /**
+   * Locks up to `limit` approved payouts in `currency` whose payee method is one of `methods`,
+   * oldest approval first, skipping rows another transaction holds (two accountants batching at
+   * once each get different payouts). Follow with markBatched in the same transaction.
+   */
+  async takeApprovedForBatch(manager: EntityManager, fits: { currency: Currency; methods: readonly PayeeMethod[] }, limit: number): Promise<BatchablePayout[]> {
+    const rows = await manager.query<(PayoutRow & { payee_method: PayeeMethod })[]>(
+      `SELECT p.*, d.method AS payee_method
+         FROM payouts p JOIN payee_details d ON d.id = p.payee_details_id
+        WHERE p.state = 'approved' AND p.currency = $1 AND d.method = ANY($2::text[])
+        ORDER BY p.approved_at, p.id
+        LIMIT $3
+          FOR UPDATE OF p SKIP LOCKED`,
+      [fits.currency, [...fits.methods], limit],
+    );
+    return rows.map((r) => ({
+      id: r.id, tipId: r.tip_id, contributorId: r.contributor_id, amountMinor: Number(r.amount_minor), currency: r.currency, licence: r.licence,
+      bankReference: r.bank_reference, payeeDetailsId: r.payee_details_id!, method: r.payee_method, offeredBy: r.offered_by,
+      approvedBy: r.approved_by!, approvedAt: r.approved_at!.toISOString(), version: r.version,
+    }));
+  }
+
+  /** approved → batched for payouts taken by takeApprovedForBatch (same transaction). */
+  async markBatched(manager: EntityManager, staff: StaffPrincipal, batchId: string, payouts: readonly { id: string; version: number }[]): Promise<void> {
+    for (const p of payouts) {
+      const row = await this.current(manager, p.id, p.version);
+      if (row.state !== 'approved') throw new IllegalPayoutTransitionError(row.state, 'batched');
+      await this.compareAndSet(manager, row, 'batched', { batch_id: batchId });
+      await this.recordMove(manager, { type: 'staff', staff }, p.id, row.state, 'batched', null, 'payout.batched', { batchId });
+    }
+  }
+
+  /** A voided batch returns its still-batched payouts to approved (same transaction as the void). */
+  async returnFromVoidedBatch(manager: EntityManager, staff: StaffPrincipal, batchId: string): Promise<string[]> {
+    const rows = await manager.query<PayoutRow[]>(`${PAYOUT_SELECT} WHERE p.batch_id = $1 AND p.state = 'batched' ORDER BY p.id FOR UPDATE OF p`, [batchId]);
+    for (const row of rows) {
+      await this.compareAndSet(manager, row, 'approved', { batch_id: null });
+      await this.recordMove(manager, { type: 'staff', staff }, row.id, 'batched', 'approved', 'batch voided', 'payout.unbatched', { batchId });
+    }
+    return rows.map((r) => r.id);
+  }
+
+  /** The decrypted payee a payout will be paid to, for an exporter; never logged, never sent to a browser. */
+  async payeeSnapshot(payoutId: string, manager: EntityManager = this.dataSource.manager): Promise<PayeeSnapshot> {
+    const [row] = await manager.query<{ id: string; version: number; method: PayeeMethod; account_holder_name_encrypted: string; details_encrypted: string; masked: string }[]>(
+      `SELECT d.id, d.version, d.method, d.account_holder_name_encrypted, d.details_encrypted, d.masked
+         FROM payouts p JOIN payee_details d ON d.id = p.payee_details_id WHERE p.id = $1`,
+      [payoutId],
+    );
+    if (!row) throw new NotFoundError('PAYOUT_PAYEE_NOT_FOUND', 'This payout has no payee details yet.');
+    return {
+      payoutId,
+      payeeDetailsId: row.id,
+      payeeVersion: row.version,
+      method: row.method,
+      accountName: this.cipher.decrypt(row.account_holder_name_encrypted),
+      account: JSON.parse(this.cipher.decrypt(row.details_encrypted)) as PayeeAccount,
+      masked: row.masked,
+    };
+  }
+
+  // ---- the machinery -------------------------------------------------------------------------
+
+  /** One state change: read, check version and table and rule, compare-and-set, event + audit. */
+  private async move(
+    actor: PayoutActor,
+    id: string,
+    to: PayoutState,
+    options: {
+      version: number;
+      reason?: string | null;
+      action: string;
+      /** Where this action starts, when narrower than the table (approve: not a voided batch's return; release: only from held). */
+      from?: readonly PayoutState[];
+      set?: Record<string, unknown>;
+      check?: (row: PayoutRow, manager: EntityManager) => Promise<void>;
+    },
+  ): Promise<PayoutDetailDto> {
+    await this.dataSource.transaction(async (manager) => {
+      const row = await this.current(manager, id, options.version);
+      if (transitionProblem(row.state, to) || (options.from && !options.from.includes(row.state))) throw new IllegalPayoutTransitionError(row.state, to);
+      await options.check?.(row, manager);
+      await this.compareAndSet(manager, row, to, options.set ?? {});
+      await this.recordMove(manager, actor, id, row.state, to, options.reason ?? null, options.action);
+    });
+    return this.get(id);
+  }
+
+  /** The payout, if `version` is still its version (409 with the current payout otherwise). */
+  private async current(manager: EntityManager, id: string, version: number): Promise<PayoutRow> {
+    const [row] = await manager.query<PayoutRow[]>(`${PAYOUT_SELECT} WHERE p.id = $1`, [id]);
+    if (!row) throw new PayoutNotFoundError();
+    if (row.version !== version) throw new StalePayoutVersionError(toDto(row));
+    return row;
+  }
+
+  /** A payout of this tip; any other payout is, to a contributor, not there at all. */
+  private async ofTip(manager: EntityManager, tipId: string, id: string): Promise<PayoutRow> {
+    const [row] = await manager.query<PayoutRow[]>(`${PAYOUT_SELECT} WHERE p.id = $1 AND p.tip_id = $2`, [id, tipId]);
+    if (!row) throw new PayoutNotFoundError();
+    return row;
+  }
+
+  /** `UPDATE … WHERE id = $1 AND version = $2`: zero rows means someone else's change won. `'now()'` sets the time. */
+  private async compareAndSet(manager: EntityManager, row: PayoutRow, to: PayoutState, set: Record<string, unknown>): Promise<void> {
+    const params: unknown[] = [row.id, row.version, to];
+    const assignments = Object.entries(set).map(([column, value]) => (value === 'now()' ? `${column} = now()` : `${column} = $${params.push(value)}`));
+    const [rows] = await manager.query<[{ id: string }[], number]>(
+      `UPDATE payouts SET state = $3, ${[...assignments, 'version = version + 1', 'updated_at = now()'].join(', ')}
+        WHERE id = $1 AND version = $2 RETURNING id`,
+      params,
+    );
+    if (rows.length === 0) throw new StalePayoutVersionError((await this.get(row.id, manager)) as PayoutDto);
+  }
+
+  private async recordMove(
+    manager: EntityManager,
+    actor: PayoutActor,
+    payoutId: string,
+    from: PayoutState | null,
+    to: PayoutState,
+    reason: string | null,
+    action: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
+    const actorType: PayoutActorType = actor.type;
+    const actorId = actor.type === 'staff' ? actor.staff.id : null;
+    const role = actor.type === 'staff' ? actor.staff.role : actor.type;
+    await manager.query(
+      `INSERT INTO payout_events (payout_id, actor_type, actor_id, role, from_state, to_state, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [payoutId, actorType, actorId, role, from, to, reason],
+    );
+    await this.audit.record(manager, {
+      actorType, actorId, action, entityType: 'payout', entityId: payoutId,
+      before: from === null ? null : { state: from },
+      after: { state: to, ...(reason ? { reason } : {}), ...extra },
+    });
+  }
+
+  /** A new, encrypted payee version for the contributor (versions are serialised per contributor). */
+  private async addPayeeVersion(manager: EntityManager, contributorId: string, accountName: string, account: PayeeAccount): Promise<string> {
+    await manager.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [PAYEE_LOCK, contributorId]);
+    const [row] = await manager.query<{ id: string }[]>(
+      `INSERT INTO payee_details (contributor_id, version, method, account_holder_name_encrypted, account_holder_name_masked, details_encrypted, masked)
+       SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6 FROM payee_details WHERE contributor_id = $1
+       RETURNING id`,
+      [contributorId, account.method, this.cipher.encrypt(accountName), maskName(accountName), this.cipher.encrypt(JSON.stringify(account)), maskAccount(account)],
+    );
+    return row.id;
+  }
+
+  /**
+   * New payee details replace the old for every payout not yet in a batch (a batch keeps its
+   * snapshot). An approved payout was approved for the old details, so it goes on hold and needs
+   * releasing and approving again.
+   */
+  private async holdForPayeeChange(manager: EntityManager, tipId: string, contributorId: string, payeeId: string): Promise<void> {
+    const rows = await manager.query<PayoutRow[]>(
+      `${PAYOUT_SELECT} WHERE p.contributor_id = $1 AND p.state IN ('accepted', 'held', 'approved') AND p.payee_details_id <> $2 ORDER BY p.id FOR UPDATE OF p`,
+      [contributorId, payeeId],
+    );
+    for (const row of rows) {
+      const to: PayoutState = row.state === 'approved' ? 'held' : row.state;
+      await this.compareAndSet(manager, row, to, { payee_details_id: payeeId });
+      await this.recordMove(manager, { type: 'contributor', tipId }, row.id, row.state, to, 'payee details changed', row.state === 'approved' ? 'payout.held' : 'payout.payee_changed', {
+        payeeDetailsId: payeeId,
+      });
+    }
+  }
+
+  private async contributorView(tipId: string, id: string): Promise<ContributorPayoutDto> {
+    const found = (await this.forContributor(tipId)).find((p) => p.id === id);
+    if (!found) throw new PayoutNotFoundError();
+    return found;
+  }
+
+  // Reads a row of the tips module's table: a payout must name an existing tip and its contributor.
+  private async tipOrThrow(tipId: string, manager: EntityManager = this.dataSource.manager): Promise<{ contributor_id: string }> {
+    const [tip] = await manager.query<{ contributor_id: string }[]>(`SELECT contributor_id FROM tips WHERE id = $1`, [tipId]);
+    if (!tip) throw new NotFoundError('TIP_NOT_FOUND', 'There is no tip with that id.');
+    return tip;
+  }
+}
+
+function requireRole(staff: StaffPrincipal, roles: readonly StaffRole[], what: string): void {
+  if (!roles.includes(staff.role)) throw new PayoutRoleError(what, roles);
+}
