@@ -16,7 +16,8 @@ export class ContributorSignInDto {
 
 export class ContributorReplyDto {
   @ApiProperty({ maxLength: MESSAGE_MAX_LENGTH, description: 'The contributor\'s reply; the desk reads it on the tip page' })
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  // Forms send CRLF line breaks; stored as LF, so the length counts as the textarea's maxlength does.
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/\r\n?/g, '\n').trim() : value))
   @IsString({ message: 'Write your reply' }) @MinLength(1, { message: 'Write your reply' })
   @MaxLength(MESSAGE_MAX_LENGTH, { message: `A reply can be at most ${MESSAGE_MAX_LENGTH} characters` })
   body: string;

@@ -1,0 +1,138 @@
+// The contributor's /status pages in a real browser (Debian chromium via playwright-core) on a
+// phone-sized screen: sign in with the receipt, read the desk's message, reply, sign out.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Browser, Page } from 'playwright-core';
+import request from 'supertest';
+import { signedInStaff, type SignedInStaff } from '../support/staff.js';
+import type { TestApp } from '../support/test-app.js';
+import { contextPool, expectNoHorizontalScroll, MOBILE, screenshot, startAppAndBrowser } from './desk-support.js';
+
+let t: TestApp;
+let browser: Browser;
+let editor: SignedInStaff;
+const pool = contextPool(() => browser);
+
+beforeAll(async () => {
+  ({ t, browser } = await startAppAndBrowser());
+  editor = await signedInStaff(t, 'editor', { name: 'Priya Editor' });
+});
+
+afterEach(() => pool.closeAll());
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+interface Receipt {
+  id: string;
+  reference: string;
+  secret: string;
+}
+
+/** A tip posted as the public API takes it; the receipt is what the contributor keeps. */
+async function postTip(story: string): Promise<Receipt> {
+  const res = await request(t.url).post('/api/tips').send({ story, consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201);
+  const { rows } = await t.db.query<{ id: string }>('SELECT id FROM tips WHERE reference = $1', [res.body.reference]);
+  return { id: rows[0].id, reference: res.body.reference, secret: res.body.secret };
+}
+
+/** Follows the receipt's link to /status, types the secret and signs in. */
+async function signInFromReceipt(page: Page, receipt: Receipt): Promise<void> {
+  const response = await page.goto(`${t.url}/status?reference=${receipt.reference}`);
+  expect(response?.status()).toBe(200);
+  expect(await page.getByLabel('Reference').inputValue()).toBe(receipt.reference);
+  await page.getByLabel('Secret').fill(receipt.secret);
+  await Promise.all([page.waitForURL((url) => url.pathname === '/status/tip'), page.getByRole('button', { name: 'Check my tip' }).click()]);
+}
+
+const XSS_MESSAGE = 'Is this yours? <script>window.__xss=1</script><img src=x onerror="window.__xss=2">';
+
+describe('the contributor’s status page', () => {
+  it('signs in with the receipt, reads the editor’s messages (as text), replies, and the desk sees the reply', async () => {
+    const receipt = await postTip('A lorry has shed its load on the ring road.');
+    await editor.post(`/api/tips/${receipt.id}/messages`).send({ body: 'Thanks for this!\nDid you film it yourself, and at what time?' }).expect(201);
+    await editor.post(`/api/tips/${receipt.id}/messages`).send({ body: XSS_MESSAGE }).expect(201);
+
+    const page = await pool.page(MOBILE);
+    await signInFromReceipt(page, receipt);
+    expect(await page.locator('h1').textContent()).toBe('Your tip');
+    expect(await page.locator('#reference').textContent()).toBe(receipt.reference);
+    expect(await page.locator('#status-text').textContent()).toContain('Received: an editor will look at it soon');
+    expect(await page.locator('#steps .step-label').allTextContents()).toEqual(['Received', 'Under review', 'Offer made', 'Accepted', 'Payment approved', 'Payment scheduled', 'Paid']);
+    expect(await page.locator('#steps li[aria-current="step"]').textContent()).toBe('Received (now)');
+
+    const bodies = page.locator('#messages .message .body');
+    expect(await bodies.nth(0).innerText()).toBe('Thanks for this!\nDid you film it yourself, and at what time?');
+    expect(await bodies.nth(1).textContent()).toBe(XSS_MESSAGE);
+    expect(await page.locator('main script, main img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.locator('#messages .message .meta').first().textContent()).toContain('The newsroom');
+
+    await page.getByLabel('Your reply').fill('Yes, I filmed it from the bus stop.\nAbout 8.15am.');
+    await Promise.all([page.waitForURL((url) => url.searchParams.get('notice') === 'reply-sent'), page.getByRole('button', { name: 'Send reply' }).click()]);
+    expect(await page.locator('#notice').textContent()).toBe('Your reply has been sent to the newsroom.');
+    const mine = page.locator('#messages .message.from_contributor');
+    expect(await mine.locator('.body').innerText()).toBe('Yes, I filmed it from the bus stop.\nAbout 8.15am.');
+    expect(await mine.locator('.meta').textContent()).toContain('You');
+    expect(await page.getByLabel('Your reply').inputValue()).toBe('');
+    await expectNoHorizontalScroll(page);
+    await screenshot(page, 'status-tip-mobile');
+
+    // The editor reads the reply on the desk's tip.
+    const tip = await editor.get(`/api/tips/${receipt.id}`).expect(200);
+    expect(tip.body.messages.map((m: { direction: string; body: string }) => [m.direction, m.body])).toEqual([
+      ['to_contributor', 'Thanks for this!\nDid you film it yourself, and at what time?'],
+      ['to_contributor', XSS_MESSAGE],
+      ['from_contributor', 'Yes, I filmed it from the bus stop.\nAbout 8.15am.'],
+    ]);
+  });
+
+  it('works with JavaScript off: sign in, reply, an empty reply is refused next to the field, sign out', async () => {
+    const receipt = await postTip('Burst water main outside the school.');
+    const page = await pool.page({ ...MOBILE, javaScriptEnabled: false });
+    await signInFromReceipt(page, receipt);
+    expect(await page.locator('#no-messages').isVisible()).toBe(true);
+
+    // Only spaces pass the browser's own `required` check; the server refuses them.
+    await page.getByLabel('Your reply').fill('   ');
+    const [refused] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/status/tip/messages'),
+      page.getByRole('button', { name: 'Send reply' }).click(),
+    ]);
+    expect(refused.status()).toBe(400);
+    await page.waitForLoadState('load');
+    expect(await page.locator('#reply-error').textContent()).toBe('Write your reply');
+
+    await page.getByLabel('Your reply').fill('It is still leaking.');
+    await Promise.all([page.waitForURL((url) => url.searchParams.get('notice') === 'reply-sent'), page.getByRole('button', { name: 'Send reply' }).click()]);
+    expect(await page.locator('#messages .message.from_contributor .body').innerText()).toBe('It is still leaking.');
+
+    await Promise.all([page.waitForURL((url) => url.pathname === '/status'), page.getByRole('button', { name: 'Sign out' }).click()]);
+    expect(await page.locator('#notice').textContent()).toContain('You have signed out.');
+    await page.goto(`${t.url}/status/tip`);
+    expect(new URL(page.url()).pathname).toBe('/status');
+  });
+
+  it('a wrong secret shows the same words as an unknown reference, keeps the reference, clears the secret', async () => {
+    const receipt = await postTip('Smoke over the industrial estate.');
+    const page = await pool.page(MOBILE);
+    await page.goto(`${t.url}/status`);
+    await page.getByLabel('Reference').fill(receipt.reference);
+    await page.getByLabel('Secret').fill('WRONG-SECRET');
+    await page.getByRole('button', { name: 'Check my tip' }).click();
+    await page.locator('#form-error').waitFor();
+    const wrongSecret = await page.locator('#form-error').textContent();
+    expect(wrongSecret).toContain('That reference and secret do not match a tip.');
+    expect(await page.getByLabel('Reference').inputValue()).toBe(receipt.reference);
+    expect(await page.getByLabel('Secret').inputValue()).toBe('');
+    await expectNoHorizontalScroll(page);
+    await screenshot(page, 'status-sign-in-mobile');
+
+    await page.getByLabel('Reference').fill('TD-0000-0000');
+    await page.getByLabel('Secret').fill(receipt.secret);
+    await page.getByRole('button', { name: 'Check my tip' }).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('#form-error').textContent()).toBe(wrongSecret);
+  });
+});
