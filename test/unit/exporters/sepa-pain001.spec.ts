@@ -1,0 +1,89 @@
+import { describe, expect, it } from '@jest/globals';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sepaPain001Exporter } from '../../../src/payouts/exporters/sepa-pain001.exporter.js';
+import { batch, collect, expectGolden, FIXTURES, heapGrowthWhileDraining, ibanItem, lazyItems, MB, PAYER, ukItem } from './exporter-fixtures.js';
+
+const XSD = join(FIXTURES, 'pain.001.001.03.xsd');
+
+/** Validates with the ISO 20022 schema through xmllint; fails loudly when xmllint is missing. */
+function xmllint(xml: string): { ok: boolean; output: string } {
+  const probe = spawnSync('xmllint', ['--version']);
+  if (probe.error) {
+    throw new Error('xmllint is not installed: install the Debian package libxml2-utils (apt-get install -y libxml2-utils); .ci/run installs it');
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'tipdesk-sepa-'));
+  try {
+    const file = join(dir, 'batch.xml');
+    writeFileSync(file, xml);
+    const run = spawnSync('xmllint', ['--noout', '--schema', XSD, file], { encoding: 'utf8' });
+    return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const sample = () =>
+  batch(
+    [
+      ibanItem(1, 'Jo Bloggs', 25000, 'COBADEFFXXX'),
+      ibanItem(2, 'Zoë Ørsted-Łukasz 😀 北京 <&> "quoted"', 1),
+      ibanItem(3, 'Tab\there\nnewline', 100_000_000, 'DEUTDEFF'),
+    ],
+    'EUR',
+  );
+
+describe('sepa-pain001 exporter', () => {
+  it('has xmllint to validate with (Debian package libxml2-utils)', () => {
+    expect(execFileSync('xmllint', ['--version'], { stdio: 'pipe' })).toBeDefined();
+  });
+
+  it('matches its golden file byte for byte', async () => {
+    expectGolden('sepa-pain001.xml', await collect(sepaPain001Exporter.write(sample(), PAYER)));
+  });
+
+  it('validates against the ISO 20022 pain.001.001.03 schema', async () => {
+    const result = xmllint(await collect(sepaPain001Exporter.write(sample(), PAYER)));
+    expect(result.output).toMatch(/validates/);
+    expect(result.ok).toBe(true);
+  });
+
+  it('the schema check really checks: a file missing its debtor agent fails', async () => {
+    const xml = (await collect(sepaPain001Exporter.write(sample(), PAYER))).replace(/<DbtrAgt>[\s\S]*?<\/DbtrAgt>/, '');
+    expect(xmllint(xml).ok).toBe(false);
+  });
+
+  it('states count and control sum, omits the creditor agent without a BIC, and keeps names in the SEPA set', async () => {
+    const xml = await collect(sepaPain001Exporter.write(sample(), PAYER));
+    expect(xml.match(/<NbOfTxs>3<\/NbOfTxs>/g)).toHaveLength(2);
+    expect(xml.match(/<CtrlSum>1000250.01<\/CtrlSum>/g)).toHaveLength(2);
+    expect(xml).toContain('<InstdAmt Ccy="EUR">0.01</InstdAmt>');
+    expect(xml.match(/<CdtrAgt>/g)).toHaveLength(2);
+    expect(xml).toContain('<Nm>Zoe Orsted-Lukasz BeiJing quoted</Nm>');
+    expect(xml).toContain('<Nm>Tab here newline</Nm>');
+    expect(xml).toContain('<ReqdExctnDt>2026-11-27</ReqdExctnDt>');
+    expect(xml).toContain('<CreDtTm>2026-11-25T09:30:00</CreDtTm>');
+  });
+
+  it('refuses a GBP payout, and a streamed batch without declared totals', async () => {
+    expect(sepaPain001Exporter.fits(ukItem(1, 'A', 1))).toBe(false);
+    await expect(collect(sepaPain001Exporter.write(batch([ukItem(1, 'A', 1)], 'EUR'), PAYER))).rejects.toThrow(/cannot go in a sepa-pain001 file/);
+    await expect(collect(sepaPain001Exporter.write(batch(lazyItems(2, (n) => ibanItem(n, 'A', 1)), 'EUR'), PAYER))).rejects.toThrow(/must declare its count and total/);
+    await expect(collect(sepaPain001Exporter.write(batch(lazyItems(2, (n) => ibanItem(n, 'A', 1)), 'EUR', { count: 3, totalMinor: 3 }), PAYER))).rejects.toThrow(/declared 3 payouts/);
+  });
+
+  it('names the missing debtor setting', async () => {
+    await expect(collect(sepaPain001Exporter.write(sample(), { ...PAYER, sepaDebtorBic: undefined }))).rejects.toThrow(/SEPA_DEBTOR_BIC/);
+  });
+
+  it('streams 100,000 payouts in bounded memory, and the result validates', async () => {
+    const count = 100_000;
+    const { bytes, growth } = await heapGrowthWhileDraining(
+      sepaPain001Exporter.write(batch(lazyItems(count, (n) => ibanItem(n, `Payee ${n}`, 1)), 'EUR', { count, totalMinor: count }), PAYER),
+    );
+    expect(bytes).toBeGreaterThan(count * 300);
+    expect(growth).toBeLessThan(50 * MB);
+  });
+});
