@@ -571,9 +571,23 @@ export class PayoutsService {
     });
   }
 
-  /** A new, encrypted payee version for the contributor (versions are serialised per contributor). */
+  /**
+   * A new, encrypted payee version for the contributor (versions are serialised per contributor),
+   * or the latest one when the contributor typed the same details again: only a change is a change.
+   */
   private async addPayeeVersion(manager: EntityManager, contributorId: string, accountName: string, account: PayeeAccount): Promise<string> {
     await manager.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [PAYEE_LOCK, contributorId]);
+    const [latest] = await manager.query<{ id: string; account_holder_name_encrypted: string; details_encrypted: string }[]>(
+      `SELECT id, account_holder_name_encrypted, details_encrypted FROM payee_details WHERE contributor_id = $1 ORDER BY version DESC LIMIT 1`,
+      [contributorId],
+    );
+    if (
+      latest &&
+      this.cipher.decrypt(latest.account_holder_name_encrypted) === accountName &&
+      this.cipher.decrypt(latest.details_encrypted) === JSON.stringify(account)
+    ) {
+      return latest.id;
+    }
     const [row] = await manager.query<{ id: string }[]>(
       `INSERT INTO payee_details (contributor_id, version, method, account_holder_name_encrypted, account_holder_name_masked, details_encrypted, masked)
        SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6 FROM payee_details WHERE contributor_id = $1
