@@ -1,12 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import type { ContributorTipDto } from '../contributors/dto/contributor.dto.js';
+import type { ContributorPayoutDto } from '../payouts/dto/payouts.dto.js';
+import type { Licence } from '../tips/tips.entities.js';
 import { MESSAGE_MAX_LENGTH } from '../desk/desk.entities.js';
 import type { ErrorBody } from '../http/exception.filter.js';
 import type { FieldErrors } from '../http/errors.js';
-import { compileView } from './handlebars.js';
+import { compileView, registerPartial } from './handlebars.js';
 import { publicPage } from './public-layout.js';
 import { tipProgress } from './status-progress.js';
+
+registerPartial('statusOffer', 'status-offer');
 
 const templates = {
   signIn: compileView('status'),
@@ -18,6 +22,8 @@ const STATUS_NOTICES = {
   'signed-out': 'You have signed out. Your reference and secret still work whenever you want to check again.',
   'session-ended': 'Your session has ended. Please sign in again.',
   'reply-sent': 'Your reply has been sent to the newsroom.',
+  'offer-accepted': 'Thank you: you have accepted our offer. We will let you know here when the payment is on its way.',
+  'offer-declined': 'You have declined the offer.',
 } as const satisfies Record<string, string>;
 
 export function statusNotice(code: unknown): string | undefined {
@@ -45,12 +51,41 @@ export interface SignInState {
   fromReceipt?: boolean;
 }
 
+/** What the contributor agrees to when accepting, in plain words (the full terms were on the tip form). */
+const LICENCE_TERMS: Record<Licence, { label: string; terms: string }> = {
+  exclusive: {
+    label: 'exclusive',
+    terms: 'Exclusive licence: only we may publish, edit and syndicate what you sent, in print and online. You agree not to offer it to anyone else.',
+  },
+  non_exclusive: {
+    label: 'non-exclusive',
+    terms: 'Non-exclusive licence: we may publish, edit and syndicate what you sent, in print and online, and you remain free to offer it to others.',
+  },
+};
+
+const PAYMENT_METHODS = [
+  { value: 'uk_bank', label: 'UK bank account' },
+  { value: 'iban', label: 'Bank account outside the UK (IBAN)' },
+  { value: 'paypal', label: 'PayPal' },
+] as const;
+
+const OFFER_FIELDS = ['confirmLicence', 'method', 'accountName', 'sortCode', 'accountNumber', 'iban', 'bic', 'paypalEmail'];
+
+/** An accept form that came back: its errors and what was typed. */
+export interface OfferFormState {
+  payoutId: string;
+  errors?: FieldErrors;
+  values?: Record<string, string>;
+  formError?: string;
+}
+
 export interface StatusTipState {
   csrfToken: string;
   notice?: string;
   /** The reply came back with this problem, and what was typed. */
   replyError?: string;
   replyValue?: string;
+  offer?: OfferFormState;
 }
 
 /** The contributor's pages: sign in with the receipt, then the tip's progress and conversation. */
@@ -88,8 +123,34 @@ export class StatusViews {
       replyError: state.replyError,
       replyValue: state.replyValue,
       messageMax: MESSAGE_MAX_LENGTH,
+      offers: tip.payouts.filter((p) => p.state === 'offered').map((p, index) => this.offer(p, index, state)),
+      payments: tip.payouts.filter((p) => p.state !== 'offered').map((p) => ({ id: p.id, stateText: p.stateText, payeeMasked: p.payeeMasked, failed: p.state === 'failed' })),
     });
     return publicPage(`Your tip ${tip.reference}`, body);
+  }
+
+  private offer(payout: ContributorPayoutDto, index: number, state: StatusTipState) {
+    const form = state.offer?.payoutId === payout.id ? state.offer : undefined;
+    const errors = Object.fromEntries(Object.entries(form?.errors ?? {}).map(([field, messages]) => [field, messages.join('. ')]));
+    const values = form?.values ?? {};
+    const method = values.method ?? 'uk_bank';
+    const prefix = `offer${index + 1}`;
+    const errorList = Object.keys(errors)
+      .sort((a, b) => OFFER_FIELDS.indexOf(a) - OFFER_FIELDS.indexOf(b))
+      .map((field) => ({ href: `#${prefix}-${OFFER_FIELDS.includes(field) ? field : 'confirmLicence'}`, message: errors[field] }));
+    return {
+      id: payout.id,
+      prefix,
+      text: payout.stateText,
+      licence: LICENCE_TERMS[payout.licence],
+      csrfToken: state.csrfToken,
+      errors,
+      errorList,
+      formError: form?.formError,
+      values,
+      confirmed: values.confirmLicence === 'true',
+      methods: PAYMENT_METHODS.map((m) => ({ ...m, checked: m.value === method })),
+    };
   }
 
   /** A status page asked for without a session goes to the sign-in form. */

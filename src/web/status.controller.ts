@@ -1,14 +1,31 @@
-import { Body, Controller, Get, HttpStatus, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ContributorsService } from '../contributors/contributors.service.js';
 import { ContributorReplyDto, ContributorSignInDto } from '../contributors/dto/contributor.dto.js';
-import { DomainError } from '../http/errors.js';
+import { DomainError, type FieldErrors } from '../http/errors.js';
 import { validateInput } from '../http/validation.js';
+import { AcceptPayoutDto, PayoutIdParams } from '../payouts/dto/payouts.dto.js';
+import { validatePayee } from '../payouts/payee-details.js';
+import { PAYEE_METHODS, type PayeeMethod } from '../payouts/payouts.entities.js';
+import { PayoutsService } from '../payouts/payouts.service.js';
 import { Access, CurrentCaller, CurrentContributor, SkipCsrf, type Caller, type ContributorCaller } from '../staff/access.js';
 import { SESSION_COOKIES, SessionsService } from '../staff/sessions.service.js';
 import { formText, queryText } from './form-input.js';
-import { statusNotice, StatusViews } from './status-views.js';
+import { statusNotice, StatusViews, type OfferFormState } from './status-views.js';
+
+const PAYEE_FIELDS = ['sortCode', 'accountNumber', 'iban', 'bic', 'paypalEmail'] as const;
+const OFFER_TEXT_FIELDS = ['method', 'accountName', ...PAYEE_FIELDS] as const;
+
+/** The API's messages name fields for programmers; a person ticking a box needs plainer words. */
+function pageWords(errors: FieldErrors): FieldErrors {
+  const words: FieldErrors = { ...errors };
+  if (words.confirmLicence) words.confirmLicence = ['Tick the box to agree to the licence'];
+  if (words.method) words.method = ['Choose how we should pay you'];
+  return words;
+}
+
+const isPayeeMethod = (value: string): value is PayeeMethod => (PAYEE_METHODS as readonly string[]).includes(value);
 
 function send(res: Response, status: number, html: string): void {
   res.status(status).type('html').send(html);
@@ -27,6 +44,7 @@ export class StatusController {
     private readonly views: StatusViews,
     private readonly contributors: ContributorsService,
     private readonly sessions: SessionsService,
+    private readonly payouts: PayoutsService,
   ) {}
 
   /** The receipt page links here with `?reference=`. */
@@ -83,6 +101,58 @@ export class StatusController {
     }
     await this.contributors.reply(caller.tipId, value.body);
     res.redirect(HttpStatus.SEE_OTHER, '/status/tip?notice=reply-sent#messages');
+  }
+
+  /**
+   * Accepting re-confirms the licence and gives payout details. The form shows every method's
+   * fields (it works without JavaScript), so only the filled-in ones are passed on: details
+   * typed for a method not chosen are named as such rather than silently dropped.
+   */
+  @Post('tip/payouts/:id/accept')
+  @Access('contributor')
+  async accept(@CurrentContributor() caller: ContributorCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const values = Object.fromEntries(OFFER_TEXT_FIELDS.map((name) => [name, formText(body, name)]));
+    const confirmed = formText(body, 'confirmLicence') === 'true';
+    const input = {
+      confirmLicence: confirmed,
+      method: values.method,
+      accountName: values.accountName,
+      ...Object.fromEntries(PAYEE_FIELDS.filter((name) => values[name].trim() !== '').map((name) => [name, values[name]])),
+    };
+    const shown = { ...values, confirmLicence: confirmed ? 'true' : '' };
+    const { value, errors } = await validateInput(AcceptPayoutDto, input);
+    if (errors) {
+      // Name every problem at once: the payee checks too, not only after the box is ticked.
+      const payeeErrors = isPayeeMethod(input.method) ? (validatePayee({ ...input, method: input.method }).fields ?? {}) : {};
+      return this.offerAgain(res, caller, HttpStatus.BAD_REQUEST, { payoutId: id, values: shown, errors: pageWords({ ...payeeErrors, ...errors }) });
+    }
+    try {
+      await this.payouts.accept(caller.tipId, id, value);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.status === HttpStatus.NOT_FOUND) throw error;
+      const state: OfferFormState = error.fields ? { payoutId: id, values: shown, errors: pageWords(error.fields) } : { payoutId: id, values: shown, formError: error.message };
+      return this.offerAgain(res, caller, error.status, state);
+    }
+    res.redirect(HttpStatus.SEE_OTHER, '/status/tip?notice=offer-accepted');
+  }
+
+  @Post('tip/payouts/:id/decline')
+  @Access('contributor')
+  async decline(@CurrentContributor() caller: ContributorCaller, @Param() { id }: PayoutIdParams, @Res() res: Response): Promise<void> {
+    try {
+      await this.payouts.decline(caller.tipId, id);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.status !== HttpStatus.CONFLICT) throw error;
+      return this.offerAgain(res, caller, error.status, { payoutId: id, formError: error.message });
+    }
+    res.redirect(HttpStatus.SEE_OTHER, '/status/tip?notice=offer-declined');
+  }
+
+  private async offerAgain(res: Response, caller: ContributorCaller, status: number, offer: OfferFormState): Promise<void> {
+    const tip = await this.contributors.tip(caller.tipId);
+    // An offer withdrawn meanwhile is no longer on the page: say why at the top instead.
+    const notice = offer.formError && !tip.payouts.some((p) => p.id === offer.payoutId && p.state === 'offered') ? offer.formError : undefined;
+    send(res, status, this.views.tip(tip, { csrfToken: caller.session.csrfToken, offer, notice }));
   }
 
   @Post('sign-out')

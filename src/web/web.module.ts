@@ -5,6 +5,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { ContributorsModule } from '../contributors/contributors.module.js';
 import { DeskModule } from '../desk/desk.module.js';
 import { MediaModule } from '../media/media.module.js';
+import { PayoutsModule } from '../payouts/payouts.module.js';
 import { StaffModule } from '../staff/staff.module.js';
 import { TipsModule } from '../tips/tips.module.js';
 import { DeskAdminController } from './desk-admin.controller.js';
@@ -33,7 +34,7 @@ function privatePageHeaders(req: Request, res: Response, next: NextFunction): vo
 }
 
 @Module({
-  imports: [TipsModule, MediaModule, StaffModule, DeskModule, AuditModule, ContributorsModule],
+  imports: [TipsModule, MediaModule, StaffModule, DeskModule, AuditModule, ContributorsModule, PayoutsModule],
   controllers: [WebController, StatusController, DeskAuthController, DeskPagesController, DeskAdminController],
   providers: [WebViews, DeskViews, StatusViews, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
   exports: [HTML_ERROR_RENDERER],

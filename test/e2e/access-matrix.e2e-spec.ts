@@ -22,6 +22,8 @@ const ACCESS: Record<string, Audience[]> = {
   'GET /status/tip': ['contributor'],
   'POST /status/tip/messages': ['contributor'],
   'POST /status/sign-out': ['contributor'],
+  'POST /status/tip/payouts/:id/accept': ['contributor'],
+  'POST /status/tip/payouts/:id/decline': ['contributor'],
   'POST /api/tips': ['public'],
 
   'POST /api/auth/login': ['public'],

@@ -240,3 +240,95 @@ describe('a contributor session elsewhere', () => {
     expect(tip.body.messages).toEqual([expect.objectContaining({ direction: 'from_contributor', body: 'Yes, it is mine.' })]);
   });
 });
+
+describe('offers on the tip page', () => {
+  function offer(tipId: string, amountMinor = 25_000, licence = 'exclusive') {
+    return editor.post(`/api/tips/${tipId}/payouts`).send({ amountMinor, currency: 'GBP', licence });
+  }
+  function answer(page: ContributorPage, payoutId: string, action: 'accept' | 'decline', fields: Record<string, string> = {}) {
+    return request(t.url).post(`/status/tip/payouts/${payoutId}/${action}`).type('form').set('Accept', 'text/html').set('Cookie', page.cookie).send({ _csrf: page.csrfToken, ...fields });
+  }
+  const stateOf = async (payoutId: string) => (await t.db.query('SELECT state FROM payouts WHERE id = $1', [payoutId])).rows[0].state as string;
+  const UK_BANK = { confirmLicence: 'true', method: 'uk_bank', accountName: 'Jo Bloggs', sortCode: '12-34-56', accountNumber: '12345678', iban: '', bic: '', paypalEmail: '' };
+
+  it('an offer shows in words with its licence, accept and decline forms, and moves the steps to "Offer made"', async () => {
+    const receipt = await postTip();
+    const payout = (await offer(receipt.id).expect(201)).body;
+    const page = await signedInContributor(receipt);
+    expect(page.html).toContain('We’d like to pay you £250 for exclusive use of your story');
+    expect(page.html).toContain('Exclusive licence: only we may publish');
+    expect(page.html).toContain(`action="/status/tip/payouts/${payout.id}/accept"`);
+    expect(page.html).toContain(`action="/status/tip/payouts/${payout.id}/decline"`);
+    expect(page.html).toMatch(/aria-current="step"><span class="step-label">Offer made<\/span>/);
+  });
+
+  it('accept without the licence box ticked and with a bad sort code: 400 naming both, typed details kept, still offered', async () => {
+    const receipt = await postTip();
+    const payout = (await offer(receipt.id).expect(201)).body;
+    const page = await signedInContributor(receipt);
+    const res = await answer(page, payout.id, 'accept', { ...UK_BANK, confirmLicence: '', sortCode: '12-34' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('Tick the box to agree to the licence');
+    expect(res.text).toContain('Enter the 6-digit sort code');
+    expect(res.text).toContain('value="Jo Bloggs"');
+    expect(await stateOf(payout.id)).toBe('offered');
+  });
+
+  it('details typed for a method not chosen are named, not silently used: 400', async () => {
+    const receipt = await postTip();
+    const payout = (await offer(receipt.id).expect(201)).body;
+    const page = await signedInContributor(receipt);
+    const res = await answer(page, payout.id, 'accept', { ...UK_BANK, method: 'paypal', paypalEmail: 'jo@example.com' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('Not used when paying by paypal');
+    expect(await stateOf(payout.id)).toBe('offered');
+  });
+
+  it('accept with UK bank details: 303 with a notice; the page shows the payment masked and the steps at "Accepted"', async () => {
+    const receipt = await postTip();
+    const payout = (await offer(receipt.id).expect(201)).body;
+    const page = await signedInContributor(receipt);
+    const res = await answer(page, payout.id, 'accept', UK_BANK);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/status/tip?notice=offer-accepted');
+    expect(await stateOf(payout.id)).toBe('accepted');
+    const after = await request(t.url).get('/status/tip?notice=offer-accepted').set('Cookie', page.cookie).expect(200);
+    expect(after.text).toContain('you have accepted our offer');
+    expect(after.text).toContain('****5678');
+    expect(after.text).not.toContain('12345678');
+    expect(after.text).not.toContain('/accept"');
+    expect(after.text).toMatch(/aria-current="step"><span class="step-label">Accepted<\/span>/);
+
+    // Accepting again: 409, said at the top of the page.
+    const again = await answer(page, payout.id, 'accept', UK_BANK);
+    expect(again.status).toBe(409);
+    expect(again.text).toContain('id="notice"');
+  });
+
+  it('decline: 303 with a notice, the offer is declined and its forms are gone', async () => {
+    const receipt = await postTip();
+    const payout = (await offer(receipt.id).expect(201)).body;
+    const page = await signedInContributor(receipt);
+    const res = await answer(page, payout.id, 'decline');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/status/tip?notice=offer-declined');
+    expect(await stateOf(payout.id)).toBe('declined');
+    const after = await request(t.url).get('/status/tip').set('Cookie', page.cookie).expect(200);
+    expect(after.text).toContain('You declined this offer');
+    expect(after.text).not.toContain('/decline"');
+  });
+
+  it('answering without _csrf: 403; answering another tip’s offer: 404; nothing changes', async () => {
+    const mine = await postTip();
+    const other = await postTip('Another story');
+    const myPayout = (await offer(mine.id).expect(201)).body;
+    const theirs = (await offer(other.id).expect(201)).body;
+    const page = await signedInContributor(mine);
+    const noToken = await request(t.url).post(`/status/tip/payouts/${myPayout.id}/decline`).type('form').set('Cookie', page.cookie).send({});
+    expect(noToken.status).toBe(403);
+    expect((await answer(page, theirs.id, 'decline')).status).toBe(404);
+    expect((await answer(page, theirs.id, 'accept', UK_BANK)).status).toBe(404);
+    expect(await stateOf(myPayout.id)).toBe('offered');
+    expect(await stateOf(theirs.id)).toBe('offered');
+  });
+});

@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import { MESSAGE_MAX_LENGTH } from '../../desk/desk.entities.js';
+import { ContributorPayoutDto } from '../../payouts/dto/payouts.dto.js';
 import { TIP_STATUSES, type TipStatus } from '../../tips/tips.entities.js';
 
 export class ContributorSignInDto {
@@ -35,5 +36,5 @@ export class ContributorTipDto {
   @ApiProperty({ description: 'Where the tip stands, in plain words' }) statusText: string;
   @ApiProperty() receivedAt: string;
   @ApiProperty({ type: [ContributorMessageDto] }) messages: ContributorMessageDto[];
-  @ApiProperty({ type: [Object], description: 'Payment offers (issue 4)' }) payouts: unknown[];
+  @ApiProperty({ type: [ContributorPayoutDto], description: 'Payment offers and where each payment stands' }) payouts: ContributorPayoutDto[];
 }
