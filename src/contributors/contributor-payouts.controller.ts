@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AcceptPayoutDto, ContributorPayoutDto, PayoutIdParams } from '../payouts/dto/payouts.dto.js';
+import { AcceptPayoutDto, ContributorPayoutDto, PayeeDetailsDto, PayoutIdParams } from '../payouts/dto/payouts.dto.js';
 import { PayoutsService } from '../payouts/payouts.service.js';
 import { Access, CurrentContributor, type ContributorCaller } from '../staff/access.js';
 
@@ -20,6 +20,16 @@ export class ContributorPayoutsController {
   @ApiConflictResponse({ description: 'PAYOUT_ILLEGAL_TRANSITION: the offer was cancelled, declined or already accepted' })
   accept(@CurrentContributor() caller: ContributorCaller, @Param() { id }: PayoutIdParams, @Body() body: AcceptPayoutDto): Promise<ContributorPayoutDto> {
     return this.payouts.accept(caller.tipId, id, body);
+  }
+
+  @Post('payee-details')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Change where to pay: new payee details for every payout not yet in a batch (approved ones go on hold)' })
+  @ApiOkResponse({ type: [ContributorPayoutDto] })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED, `fields` naming each bad field' })
+  @ApiConflictResponse({ description: 'PAYOUT_NO_PAYEE_YET: accept an offer first' })
+  changePayee(@CurrentContributor() caller: ContributorCaller, @Body() body: PayeeDetailsDto): Promise<ContributorPayoutDto[]> {
+    return this.payouts.changePayee(caller.tipId, body);
   }
 
   @Post(':id/decline')

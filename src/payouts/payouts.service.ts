@@ -16,6 +16,7 @@ import {
   type ListPayoutsQueryDto,
   type MarkPaidDto,
   type OfferPayoutDto,
+  type PayeeDetailsDto,
   type PayoutDetailDto,
   type PayoutDto,
   type PayoutEventDto,
@@ -428,6 +429,31 @@ export class PayoutsService {
       await this.recordMove(manager, { type: 'contributor', tipId }, id, 'offered', 'declined', null, 'payout.declined');
     });
     return this.contributorView(tipId, id);
+  }
+
+  /**
+   * The contributor changes where to pay (say after "payment failed – please update your
+   * details"): a new payee version for every payout not yet in a batch; approved ones go on hold.
+   * A reissue of a failed payout then uses it.
+   */
+  async changePayee(tipId: string, input: PayeeDetailsDto): Promise<ContributorPayoutDto[]> {
+    const checked = validatePayee(input);
+    if (checked.fields) throw new ValidationFailedError(checked.fields, 'Some payment details are not valid');
+    const { payee } = checked;
+    await this.dataSource.transaction(async (manager) => {
+      const [given] = await manager.query<{ contributor_id: string }[]>(
+        `SELECT contributor_id FROM payouts WHERE tip_id = $1 AND payee_details_id IS NOT NULL LIMIT 1`,
+        [tipId],
+      );
+      if (!given) throw new ConflictError('PAYOUT_NO_PAYEE_YET', 'Accept an offer first: your payment details are given with it.');
+      const payeeId = await this.addPayeeVersion(manager, given.contributor_id, payee.accountName, payee.account);
+      await this.audit.record(manager, {
+        actorType: 'contributor', actorId: null, action: 'payee.changed', entityType: 'tip', entityId: tipId,
+        after: { payeeDetailsId: payeeId, method: payee.account.method },
+      });
+      await this.holdForPayeeChange(manager, tipId, given.contributor_id, payeeId);
+    });
+    return this.forContributor(tipId);
   }
 
   // ---- for batches (another module's service runs these inside its own transaction) ----------

@@ -135,4 +135,35 @@ describe('the contributor’s status page', () => {
     await page.waitForLoadState('load');
     expect(await page.locator('#form-error').textContent()).toBe(wrongSecret);
   });
+
+  it('accepts an offer on a phone with JavaScript off: licence re-confirmed, bank details, a mistake named next to its field', async () => {
+    const receipt = await postTip('Video of the bridge collapse.');
+    const payout = (await editor.post(`/api/tips/${receipt.id}/payouts`).send({ amountMinor: 25_000, currency: 'GBP', licence: 'exclusive' }).expect(201)).body;
+    const page = await pool.page({ ...MOBILE, javaScriptEnabled: false });
+    await signInFromReceipt(page, receipt);
+    expect(await page.locator('#offer1-text').textContent()).toBe('We’d like to pay you £250 for exclusive use of your story');
+    expect(await page.locator('#steps li[aria-current="step"] .step-label').textContent()).toBe('Offer made');
+    await expectNoHorizontalScroll(page);
+    await screenshot(page, 'status-offer-mobile');
+
+    await page.getByLabel('I agree to the exclusive licence described above').check();
+    await page.getByLabel('Account holder’s name').fill('Jo Bloggs');
+    await page.getByLabel('Sort code').fill('12-34');
+    await page.getByLabel('Account number').fill('12345678');
+    await page.getByRole('button', { name: 'Accept the offer' }).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('#offer1-errors').textContent()).toContain('Enter the 6-digit sort code');
+    expect(await page.getByLabel('Account holder’s name').inputValue()).toBe('Jo Bloggs');
+    expect(await page.getByLabel('I agree to the exclusive licence described above').isChecked()).toBe(true);
+
+    await page.getByLabel('Sort code').fill('12-34-56');
+    await Promise.all([page.waitForURL((url) => url.searchParams.get('notice') === 'offer-accepted'), page.getByRole('button', { name: 'Accept the offer' }).click()]);
+    expect(await page.locator('#notice').textContent()).toContain('you have accepted our offer');
+    expect(await page.locator('#steps li[aria-current="step"] .step-label').textContent()).toBe('Accepted');
+    expect(await page.locator('#payments li').textContent()).toContain('****5678');
+    expect(await page.locator('form[action$="/accept"]').count()).toBe(0);
+    const { rows } = await t.db.query('SELECT state FROM payouts WHERE id = $1', [payout.id]);
+    expect(rows[0].state).toBe('accepted');
+    await screenshot(page, 'status-accepted-mobile');
+  });
 });

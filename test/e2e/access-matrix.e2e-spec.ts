@@ -69,6 +69,7 @@ const ACCESS: Record<string, Audience[]> = {
   'POST /api/payouts/:id/reissue': ['accounting', 'admin'],
   'POST /api/contributor/payouts/:id/accept': ['contributor'],
   'POST /api/contributor/payouts/:id/decline': ['contributor'],
+  'POST /api/contributor/payouts/payee-details': ['contributor'],
 
   'GET /desk/setup': ['public'],
   'POST /desk/setup': ['public'],

@@ -417,6 +417,43 @@ describe('payouts API', () => {
       await accountant.post(`/api/payouts/${reissued.body.id}/approve`).send({ version: reissued.body.version }).expect(200);
     });
 
+    it('after a failed payment the contributor updates their details: the reissue pays the new account', async () => {
+      const c = await contributorWithTip();
+      const p = await approved(c);
+      await batched([p.id]);
+      const failed = await accountant.post(`/api/payouts/${p.id}/mark-failed`).send({ version: p.version + 1, reason: 'ARUCS B: account closed' }).expect(200);
+      const changed = await c.post('/api/contributor/payouts/payee-details').send({ method: 'paypal', accountName: 'Quentin Payee-Holder', paypalEmail: 'quentin@example.org' });
+      expect(changed.status).toBe(200);
+      expect(changed.body.find((x: { id: string }) => x.id === p.id)).toMatchObject({ state: 'failed', payeeMasked: '****6819' });
+      const reissued = await accountant.post(`/api/payouts/${p.id}/reissue`).send({ version: failed.body.version }).expect(201);
+      expect(reissued.body.payee).toMatchObject({ version: 2, method: 'paypal', masked: 'q***@example.org' });
+    });
+
+    it('changing payee details before accepting any offer: 409 PAYOUT_NO_PAYEE_YET', async () => {
+      const c = await contributorWithTip();
+      await offered(c);
+      const res = await c.post('/api/contributor/payouts/payee-details').send({ method: 'uk_bank', accountName: 'A Person', sortCode: '601613', accountNumber: '31926819' });
+      expect(res.status).toBe(409);
+      expect(res.body.code).toBe('PAYOUT_NO_PAYEE_YET');
+    });
+
+    it('changing payee details to a bad sort code: 400 sortCode', async () => {
+      const c = await contributorWithTip();
+      await accepted(c);
+      const res = await c.post('/api/contributor/payouts/payee-details').send({ method: 'uk_bank', accountName: 'A Person', sortCode: '6016', accountNumber: '31926819' });
+      expect(res.status).toBe(400);
+      expect(Object.keys(res.body.fields)).toEqual(['sortCode']);
+    });
+
+    it('two accountants approving the same version at once: one 200, one 409', async () => {
+      const c = await contributorWithTip();
+      const p = await accepted(c);
+      const results = await Promise.all([accountant, otherAccountant].map((who) => who.post(`/api/payouts/${p.id}/approve`).send({ version: p.version })));
+      expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+      const events = (await t.db.query(`SELECT count(*)::int AS n FROM payout_events WHERE payout_id = $1 AND to_state = 'approved'`, [p.id])).rows[0].n;
+      expect(events).toBe(1);
+    });
+
     it('reissuing a payout that has not failed: 409 PAYOUT_NOT_FAILED', async () => {
       const c = await contributorWithTip();
       const p = await approved(c);
@@ -521,7 +558,7 @@ describe('payouts API', () => {
 
   it('no table holds a plaintext account number, IBAN, account holder name or contributor secret; no log line either', async () => {
     const { rows: tables } = await t.db.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
-    const needles = ['31926819', '12345678', 'DE89370400440532013000', '370400440532013000', 'Quentin Payee-Holder', 'Ingrid Ibanholder', 'COBADEFFXXX'];
+    const needles = ['31926819', '12345678', '3192681912', '3192681X', 'DE88370400440532013000', 'quentin@example.org', 'DE89370400440532013000', '370400440532013000', 'Quentin Payee-Holder', 'Ingrid Ibanholder', 'COBADEFFXXX'];
     for (const secret of secrets) needles.push(secret, secret.replace(/-/g, ''));
     expect(tables.length).toBeGreaterThan(10);
     expect(Number((await t.db.query(`SELECT count(*) AS n FROM payee_details`)).rows[0].n)).toBeGreaterThan(3);

@@ -96,12 +96,8 @@ export class ListPayoutsQueryDto {
   limit?: number;
 }
 
-/** The contributor accepts: re-confirms the licence and says where to pay. */
-export class AcceptPayoutDto {
-  @ApiProperty({ enum: [true], description: 'The contributor re-confirms the licence terms shown with the offer' })
-  @Equals(true, { message: 'Confirm the licence terms to accept (confirmLicence)' })
-  confirmLicence: true;
-
+/** Where to pay: the payee details a contributor gives (validated further by validatePayee). */
+export class PayeeDetailsDto {
   @ApiProperty({ enum: PAYEE_METHODS })
   @IsIn(PAYEE_METHODS, { message: `method must be one of ${PAYEE_METHODS.join(', ')}` })
   method: PayeeMethod;
@@ -124,6 +120,13 @@ export class AcceptPayoutDto {
 
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(254, { message: 'Enter the email address of your PayPal account' })
   paypalEmail?: string;
+}
+
+/** The contributor accepts: re-confirms the licence and says where to pay. */
+export class AcceptPayoutDto extends PayeeDetailsDto {
+  @ApiProperty({ enum: [true], description: 'The contributor re-confirms the licence terms shown with the offer' })
+  @Equals(true, { message: 'Confirm the licence terms to accept (confirmLicence)' })
+  confirmLicence: true;
 }
 
 export class PayeeSummaryDto {
