@@ -1,0 +1,565 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { parse } from 'csv-parse';
+import { createHash } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { AppConfig, ConfigError, requirePayerFor, type Payer } from '../config/app-config.js';
+import { FieldCipher } from '../crypto/field-cipher.js';
+import { ConflictError, DomainError, NotFoundError, ValidationFailedError, type FieldErrors } from '../http/errors.js';
+import { cursorTimestampSql, decodeKeysetCursor, encodeKeysetCursor } from '../http/keyset-cursor.js';
+import type { StaffPrincipal } from '../staff/access.js';
+import {
+  BATCH_PAGE_SIZE_DEFAULT,
+  type BatchDto,
+  type BatchItemResultDto,
+  type BatchPageDto,
+  type CreateBatchDto,
+  type ListBatchesQueryDto,
+  type ReconcileResultDto,
+} from './dto/batches.dto.js';
+import { nextBankWorkingDay } from './exporters/bank-working-days.js';
+import { ExportError, type BatchFile, type ExportChunks, type ExportFormat, type ExportItem, type Exporter } from './exporters/export-types.js';
+import { EXPORTERS } from './exporters/exporters.js';
+import { PAYPAL_MAX_ROWS } from './exporters/paypal-csv.exporter.js';
+import { PayoutsService, type BatchablePayout, type PayeeSnapshot } from './payouts.service.js';
+import { CURRENCIES, PAYEE_METHODS, type BatchState, type Currency, type PayeeMethod } from './payouts.entities.js';
+
+/** The most payouts one file takes (PayPal's upload: 5,000). */
+export const BATCH_MAX_PAYOUTS = 100_000;
+/** A reconciliation CSV is at most this many bytes. */
+export const RECONCILE_MAX_BYTES = 1024 * 1024;
+const SNAPSHOT_PAGE = 500;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export class BatchNotFoundError extends NotFoundError {
+  constructor() {
+    super('BATCH_NOT_FOUND', 'There is no payout batch with that id.');
+  }
+}
+
+export class NothingToPayError extends DomainError {
+  constructor(format: string, currency: string | null) {
+    super(HttpStatus.BAD_REQUEST, 'BATCH_NOTHING_TO_PAY', `No approved payout fits a ${format} file${currency ? ` in ${currency}` : ''}: no batch was made.`);
+  }
+}
+
+export class PayerNotConfiguredError extends ConflictError {
+  constructor(problem: string) {
+    super('PAYER_NOT_CONFIGURED', `${problem} (the paying account's settings): ask whoever runs tipdesk to set them.`);
+  }
+}
+
+export class BatchIllegalTransitionError extends ConflictError {
+  override readonly details: { from: BatchState; to: BatchState };
+
+  constructor(from: BatchState, to: BatchState) {
+    super('BATCH_ILLEGAL_TRANSITION', `This batch is ${from}: it cannot become ${to}.`);
+    this.details = { from, to };
+  }
+}
+
+/** Whether a batch in `from` may move to `to`: locked → sent | voided; sent → closed (by reconciling). */
+const BATCH_MOVES: Record<BatchState, readonly BatchState[]> = { locked: ['sent', 'voided'], sent: ['closed'], closed: [], voided: [] };
+
+interface BatchRow {
+  id: string;
+  format: ExportFormat;
+  currency: Currency;
+  created_by: string;
+  count: number;
+  total_minor: string;
+  file_sha256: string | null;
+  state: BatchState;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  cursor_at: string;
+}
+
+const BATCH_SELECT = `SELECT b.*, ${cursorTimestampSql('b.created_at')} AS cursor_at FROM payout_batches b`;
+
+/** `TDB-` + 12 hex digits of the id: bank-safe, ≤ 18, fixed for the batch's life (so the file is too). */
+export function batchReference(id: string): string {
+  return `TDB-${id.replace(/-/g, '').slice(0, 12).toUpperCase()}`;
+}
+
+/** The bank pays on the first working day after the batch was made (derived, so regenerating gives the same date). */
+export function processingDateOf(createdAt: Date): Date {
+  return nextBankWorkingDay(new Date(createdAt.getTime() + DAY_MS));
+}
+
+function toDto(row: BatchRow): BatchDto {
+  return {
+    id: row.id,
+    reference: batchReference(row.id),
+    format: row.format,
+    currency: row.currency,
+    state: row.state,
+    count: row.count,
+    totals: [{ currency: row.currency, totalMinor: Number(row.total_minor) }],
+    fileSha256: row.file_sha256,
+    processingDate: processingDateOf(row.created_at).toISOString().slice(0, 10),
+    createdBy: row.created_by,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    version: row.version,
+  };
+}
+
+/** The payee methods a format carries in `currency`, asked of the exporter's own fits(). */
+function fittingMethods(exporter: Exporter, currency: Currency): PayeeMethod[] {
+  return PAYEE_METHODS.filter((method) =>
+    exporter.fits({
+      payoutId: '', bankReference: '', amountMinor: 1, currency, payee: { method, accountName: '' },
+      ledger: { contributorName: '', tipReference: '', licence: '', offeredBy: '', approvedBy: '', approvedAt: new Date(0), status: '' },
+    }),
+  );
+}
+
+/** The stored snapshot back to the item the exporter wrote (JSON has no dates). */
+function itemFromSnapshot(json: string): ExportItem {
+  const item = JSON.parse(json) as ExportItem & { ledger: { approvedAt: string } };
+  return { ...item, ledger: { ...item.ledger, approvedAt: new Date(item.ledger.approvedAt) } };
+}
+
+/** Buffers of the file, hashed as they pass; at the end a mismatch with `expected` fails the stream. */
+async function* verified(chunks: ExportChunks, expected: string): AsyncGenerator<Buffer> {
+  const hash = createHash('sha256');
+  for await (const chunk of chunks) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    hash.update(bytes);
+    yield bytes;
+  }
+  const actual = hash.digest('hex');
+  if (actual !== expected) throw new Error(`Batch file regenerated with SHA-256 ${actual}, stored ${expected}: download cut off`);
+}
+
+async function sha256Of(chunks: ExportChunks): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of chunks) hash.update(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+  return hash.digest('hex');
+}
+
+export interface BatchDownload {
+  filename: string;
+  contentType: string;
+  sha256: string;
+  body: Readable;
+}
+
+interface ReconcileLine {
+  row: number;
+  reference: string;
+  result: 'paid' | 'failed';
+  detail: string;
+}
+
+/**
+ * Payout batches: one file of approved payouts in one format. Creating one takes the payouts
+ * with row locks (SKIP LOCKED, so two accountants never share a payout), stores an encrypted
+ * snapshot of each item exactly as written and the file's SHA-256; a download regenerates the
+ * file from those snapshots only, so later payee changes never alter it.
+ */
+@Injectable()
+export class BatchesService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly payouts: PayoutsService,
+    private readonly audit: AuditService,
+    private readonly cipher: FieldCipher,
+    private readonly config: AppConfig,
+  ) {}
+
+  // ---- reads ---------------------------------------------------------------------------------
+
+  async get(id: string, manager: EntityManager = this.dataSource.manager): Promise<BatchDto> {
+    return toDto(await this.row(manager, id));
+  }
+
+  /** Newest first, optionally one state, a keyset page at a time. */
+  async list(query: ListBatchesQueryDto): Promise<BatchPageDto> {
+    const limit = query.limit ?? BATCH_PAGE_SIZE_DEFAULT;
+    const params: unknown[] = [];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const where: string[] = [];
+    if (query.state) where.push(`b.state = ${param(query.state)}`);
+    if (query.cursor) {
+      const cursor = decodeKeysetCursor(query.cursor);
+      where.push(`(b.created_at, b.id) < (${param(cursor.at)}::timestamptz, ${param(cursor.id)}::uuid)`);
+    }
+    const rows = await this.dataSource.query<BatchRow[]>(
+      `${BATCH_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY b.created_at DESC, b.id DESC LIMIT ${param(limit + 1)}`,
+      params,
+    );
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const last = page.at(-1);
+    return { items: page.map(toDto), nextCursor: more && last ? encodeKeysetCursor({ at: last.cursor_at, id: last.id }) : null };
+  }
+
+  // ---- making a batch ------------------------------------------------------------------------
+
+  /**
+   * One transaction: lock the approved payouts that fit the format, insert the batch and one
+   * encrypted snapshot per payout, mark them batched, write the file from the snapshots and
+   * keep its SHA-256. Nothing to pay leaves nothing behind.
+   */
+  async create(staff: StaffPrincipal, input: CreateBatchDto): Promise<BatchDto> {
+    const exporter = EXPORTERS[input.format];
+    const payer = this.payerFor(input.format);
+    const currencies = CURRENCIES.filter((currency) => fittingMethods(exporter, currency).length > 0);
+    if (input.currency && !currencies.includes(input.currency)) {
+      throw new ValidationFailedError({ currency: [`A ${input.format} file carries only ${currencies.join(', ')}`] }, `A ${input.format} file cannot carry ${input.currency}`);
+    }
+    const id = await this.dataSource.transaction(async (manager) => {
+      const currency = input.currency ?? (currencies.length === 1 ? currencies[0] : await this.oldestFittingCurrency(manager, exporter, currencies));
+      if (!currency) throw new NothingToPayError(input.format, null);
+      const limit = input.format === 'paypal-csv' ? PAYPAL_MAX_ROWS : BATCH_MAX_PAYOUTS;
+      const taken = await this.payouts.takeApprovedForBatch(manager, { currency, methods: fittingMethods(exporter, currency) }, limit);
+      if (taken.length === 0) throw new NothingToPayError(input.format, currency);
+      const totalMinor = taken.reduce((sum, p) => sum + p.amountMinor, 0);
+
+      const [inserted] = await manager.query<{ id: string }[]>(
+        `INSERT INTO payout_batches (format, currency, created_by, count, total_minor, state) VALUES ($1, $2, $3, $4, $5, 'locked') RETURNING id`,
+        [input.format, currency, staff.id, taken.length, totalMinor],
+      );
+      const batch = await this.row(manager, inserted.id);
+
+      const snapshots = await this.snapshotsOf(manager, exporter, taken);
+      for (let start = 0; start < snapshots.length; start += SNAPSHOT_PAGE) {
+        const page = snapshots.slice(start, start + SNAPSHOT_PAGE);
+        await manager.query(
+          `INSERT INTO payout_batch_items (batch_id, payout_id, position, snapshot_encrypted)
+           SELECT $1, u.payout_id, u.position, u.snapshot FROM unnest($2::uuid[], $3::int[], $4::text[]) AS u(payout_id, position, snapshot)`,
+          [batch.id, page.map((s) => s.payoutId), page.map((_, i) => start + i + 1), page.map((s) => this.cipher.encrypt(s.json))],
+        );
+      }
+      await this.payouts.markBatched(manager, staff, batch.id, taken);
+
+      // The file is written from the snapshots as stored (through JSON), exactly as a download will.
+      const fileSha256 = await this.exportOrThrow(() =>
+        sha256Of(exporter.write(this.batchFile(batch, snapshots.map((s) => itemFromSnapshot(s.json))), payer)),
+      );
+      await manager.query(`UPDATE payout_batches SET file_sha256 = $2 WHERE id = $1`, [batch.id, fileSha256]);
+      await this.audit.record(manager, {
+        actorType: 'staff', actorId: staff.id, action: 'payout_batch.created', entityType: 'payout_batch', entityId: batch.id,
+        after: { state: 'locked', format: input.format, currency, count: taken.length, totalMinor, fileSha256, payoutIds: taken.map((p) => p.id) },
+      });
+      return batch.id;
+    });
+    return this.get(id);
+  }
+
+  // ---- the file ------------------------------------------------------------------------------
+
+  /**
+   * The batch's file, regenerated from its encrypted snapshots (never the live payee rows) and
+   * streamed. Its SHA-256 is known up front (stored); the stream checks it as it goes and fails
+   * at the end rather than finish a file that differs. Every download is audited.
+   */
+  async download(staff: StaffPrincipal, id: string): Promise<BatchDownload> {
+    const batch = await this.row(this.dataSource.manager, id);
+    if (!batch.file_sha256) throw new ConflictError('BATCH_FILE_MISSING', 'This batch has no file.');
+    const exporter = EXPORTERS[batch.format];
+    const payer = this.payerFor(batch.format);
+    await this.audit.record(this.dataSource.manager, {
+      actorType: 'staff', actorId: staff.id, action: 'payout_batch.downloaded', entityType: 'payout_batch', entityId: batch.id,
+      after: { state: batch.state, format: batch.format, fileSha256: batch.file_sha256 },
+    });
+    const chunks = exporter.write(this.batchFile(batch, this.storedItems(batch.id)), payer);
+    return {
+      filename: `tipdesk-${batchReference(batch.id)}.${exporter.extension}`,
+      contentType: exporter.contentType,
+      sha256: batch.file_sha256,
+      body: Readable.from(verified(chunks, batch.file_sha256)),
+    };
+  }
+
+  // ---- state changes -------------------------------------------------------------------------
+
+  /** locked → voided: its payouts return to approved and can be batched again. */
+  async void(staff: StaffPrincipal, id: string): Promise<BatchDto> {
+    await this.dataSource.transaction(async (manager) => {
+      const batch = await this.lockedRow(manager, id);
+      this.checkMove(batch.state, 'voided');
+      const returned = await this.payouts.returnFromVoidedBatch(manager, staff, id);
+      await this.moveBatch(manager, staff, batch, 'voided', { returnedPayoutIds: returned });
+    });
+    return this.get(id);
+  }
+
+  /** locked → sent: the file went to the bank; it can no longer be voided, only reconciled. */
+  async markSent(staff: StaffPrincipal, id: string): Promise<BatchDto> {
+    await this.dataSource.transaction(async (manager) => {
+      const batch = await this.lockedRow(manager, id);
+      this.checkMove(batch.state, 'sent');
+      // Each payout's history says when its file went to the bank (the payout stays batched).
+      await manager.query(
+        `INSERT INTO payout_events (payout_id, actor_type, actor_id, role, from_state, to_state, reason)
+         SELECT id, 'staff', $2, $3, 'batched', 'batched', $4 FROM payouts WHERE batch_id = $1 AND state = 'batched' ORDER BY id`,
+        [id, staff.id, staff.role, `batch ${batchReference(id)} sent to the bank`],
+      );
+      await this.moveBatch(manager, staff, batch, 'sent');
+    });
+    return this.get(id);
+  }
+
+  /**
+   * The bank's results for a sent batch, as CSV rows `payout reference, paid|failed, bank
+   * reference or reason`. Every row is checked before any is applied: a row naming a payout
+   * outside this batch (or any other bad row) answers 400 naming the row and changes nothing.
+   * PayoutsService.markPaid/markFailed run their own transactions, so a failure between two
+   * applied rows (a concurrent change) can leave the earlier ones applied; the batch row stays
+   * locked meanwhile so two reconciliations of one batch never interleave. When no payout of
+   * the batch is left batched, the batch is closed.
+   */
+  async reconcile(staff: StaffPrincipal, id: string, csv: Readable): Promise<ReconcileResultDto> {
+    const lines = await parseReconcileCsv(csv);
+    const results = await this.dataSource.transaction(async (manager) => {
+      const batch = await this.lockedRow(manager, id, 'FOR NO KEY UPDATE');
+      if (batch.state !== 'sent') {
+        throw new ConflictError('BATCH_NOT_SENT', `This batch is ${batch.state}: only a batch marked sent can be reconciled.`);
+      }
+      const payouts = await manager.query<{ id: string; bank_reference: string; state: string; version: number }[]>(
+        `SELECT id, bank_reference, state, version FROM payouts WHERE batch_id = $1`,
+        [id],
+      );
+      const byReference = new Map(payouts.map((p) => [p.bank_reference, p]));
+      const fields: FieldErrors = {};
+      const conflicts: string[] = [];
+      const seen = new Map<string, number>();
+      for (const line of lines) {
+        const problem = (text: string) => (fields[`row ${line.row}`] ??= []).push(text);
+        const payout = byReference.get(line.reference);
+        if (!payout) problem(`${JSON.stringify(line.reference)} is not a payout of batch ${batchReference(id)}`);
+        else if (seen.has(line.reference)) problem(`${line.reference} is already on row ${seen.get(line.reference)}`);
+        else if (payout.state !== 'batched' && payout.state !== line.result) conflicts.push(`row ${line.row}: ${line.reference} is already ${payout.state}`);
+        seen.set(line.reference, seen.get(line.reference) ?? line.row);
+      }
+      if (Object.keys(fields).length > 0) {
+        throw new ValidationFailedError(fields, `Nothing was applied: ${Object.entries(fields).map(([row, texts]) => `${row}: ${texts.join('; ')}`).join('; ')}`);
+      }
+      if (conflicts.length > 0) throw new ConflictError('BATCH_RECONCILE_CONFLICT', `Nothing was applied: ${conflicts.join('; ')}`);
+
+      const applied: BatchItemResultDto[] = [];
+      for (const line of lines) {
+        const payout = byReference.get(line.reference)!;
+        const apply = payout.state === 'batched';
+        if (apply && line.result === 'paid') await this.payouts.markPaid(staff, payout.id, { version: payout.version, reference: line.detail });
+        if (apply && line.result === 'failed') await this.payouts.markFailed(staff, payout.id, { version: payout.version, reason: line.detail });
+        applied.push({ payoutId: payout.id, bankReference: payout.bank_reference, result: line.result, applied: apply });
+      }
+      const paid = applied.filter((r) => r.applied && r.result === 'paid').length;
+      const failed = applied.filter((r) => r.applied && r.result === 'failed').length;
+      await this.audit.record(manager, {
+        actorType: 'staff', actorId: staff.id, action: 'payout_batch.reconciled', entityType: 'payout_batch', entityId: id,
+        after: { paid, failed, unchanged: applied.length - paid - failed },
+      });
+      const [{ open }] = await manager.query<{ open: number }[]>(`SELECT count(*)::int AS open FROM payouts WHERE batch_id = $1 AND state = 'batched'`, [id]);
+      if (open === 0) await this.moveBatch(manager, staff, batch, 'closed');
+      return applied;
+    });
+    return { batch: await this.get(id), results };
+  }
+
+  // ---- the machinery -------------------------------------------------------------------------
+
+  private async row(manager: EntityManager, id: string): Promise<BatchRow> {
+    const [row] = await manager.query<BatchRow[]>(`${BATCH_SELECT} WHERE b.id = $1`, [id]);
+    if (!row) throw new BatchNotFoundError();
+    return row;
+  }
+
+  private async lockedRow(manager: EntityManager, id: string, lock: 'FOR UPDATE' | 'FOR NO KEY UPDATE' = 'FOR UPDATE'): Promise<BatchRow> {
+    const [row] = await manager.query<BatchRow[]>(`${BATCH_SELECT} WHERE b.id = $1 ${lock}`, [id]);
+    if (!row) throw new BatchNotFoundError();
+    return row;
+  }
+
+  private checkMove(from: BatchState, to: BatchState): void {
+    if (!BATCH_MOVES[from].includes(to)) throw new BatchIllegalTransitionError(from, to);
+  }
+
+  /** Compare-and-set on the batch's version, with its audit event in the same transaction. */
+  private async moveBatch(manager: EntityManager, staff: StaffPrincipal, batch: BatchRow, to: BatchState, extra: Record<string, unknown> = {}): Promise<void> {
+    this.checkMove(batch.state, to);
+    const [rows] = await manager.query<[{ id: string }[], number]>(
+      `UPDATE payout_batches SET state = $3, version = version + 1, updated_at = now() WHERE id = $1 AND version = $2 RETURNING id`,
+      [batch.id, batch.version, to],
+    );
+    if (rows.length === 0) throw new ConflictError('BATCH_STALE_VERSION', 'Someone changed this batch at the same time: check it and try again.');
+    await this.audit.record(manager, {
+      actorType: 'staff', actorId: staff.id, action: `payout_batch.${to}`, entityType: 'payout_batch', entityId: batch.id,
+      before: { state: batch.state }, after: { state: to, ...extra },
+    });
+  }
+
+  /** The payer for a format, or 409 PAYER_NOT_CONFIGURED naming the missing settings. */
+  private payerFor(format: ExportFormat): Payer {
+    try {
+      return requirePayerFor(format, this.config);
+    } catch (error) {
+      if (error instanceof ConfigError) throw new PayerNotConfiguredError(error.message);
+      throw error;
+    }
+  }
+
+  /** An exporter's refusal (a payee it cannot carry, a bad amount) as a 409 that names it; the transaction rolls back. */
+  private async exportOrThrow<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof ConfigError) throw new PayerNotConfiguredError(error.message);
+      if (error instanceof ExportError) throw new ConflictError('BATCH_EXPORT_REFUSED', `No batch was made: ${error.message} (${error.code}).`);
+      throw error;
+    }
+  }
+
+  /** Without a currency asked for: the currency of the oldest approval this format can carry. */
+  private async oldestFittingCurrency(manager: EntityManager, exporter: Exporter, currencies: readonly Currency[]): Promise<Currency | null> {
+    const pairs = currencies.flatMap((currency) => fittingMethods(exporter, currency).map((method) => `${currency}:${method}`));
+    const [row] = await manager.query<{ currency: Currency }[]>(
+      `SELECT p.currency FROM payouts p JOIN payee_details d ON d.id = p.payee_details_id
+        WHERE p.state = 'approved' AND (p.currency || ':' || d.method) = ANY($1::text[])
+        ORDER BY p.approved_at, p.id LIMIT 1`,
+      [pairs],
+    );
+    return row?.currency ?? null;
+  }
+
+  /** Each taken payout as the exporter will write it (payee decrypted), as JSON to encrypt and store. */
+  private async snapshotsOf(manager: EntityManager, exporter: Exporter, taken: readonly BatchablePayout[]): Promise<{ payoutId: string; json: string }[]> {
+    // tips, contributors and staff_users belong to other modules: read-only joins for the ledger's names.
+    const ledgerRows = await manager.query<{ id: string; tip_reference: string; contributor_name: string | null; offered_by: string; approved_by: string }[]>(
+      `SELECT p.id, t.reference AS tip_reference, c.name AS contributor_name, o.name AS offered_by, a.name AS approved_by
+         FROM payouts p JOIN tips t ON t.id = p.tip_id LEFT JOIN contributors c ON c.id = p.contributor_id
+         JOIN staff_users o ON o.id = p.offered_by JOIN staff_users a ON a.id = p.approved_by
+        WHERE p.id = ANY($1::uuid[])`,
+      [taken.map((p) => p.id)],
+    );
+    const ledger = new Map(ledgerRows.map((r) => [r.id, r]));
+    const snapshots: { payoutId: string; json: string }[] = [];
+    for (const payout of taken) {
+      const payee = await this.payouts.payeeSnapshot(payout.id, manager);
+      const names = ledger.get(payout.id)!;
+      const item: ExportItem = {
+        payoutId: payout.id,
+        bankReference: payout.bankReference,
+        amountMinor: payout.amountMinor,
+        currency: payout.currency,
+        payee: payeeFields(payee),
+        ledger: {
+          contributorName: names.contributor_name ?? '',
+          tipReference: names.tip_reference,
+          licence: payout.licence,
+          offeredBy: names.offered_by,
+          approvedBy: names.approved_by,
+          approvedAt: new Date(payout.approvedAt),
+          status: 'batched',
+        },
+      };
+      if (!exporter.fits(item)) {
+        throw new ConflictError('BATCH_EXPORT_REFUSED', `No batch was made: payout ${payout.bankReference} (${payee.method}) cannot go in a ${exporter.format} file.`);
+      }
+      snapshots.push({ payoutId: payout.id, json: JSON.stringify(item) });
+    }
+    return snapshots;
+  }
+
+  private batchFile(batch: BatchRow, items: ExportItem[] | AsyncIterable<ExportItem>): BatchFile {
+    return {
+      batchId: batch.id,
+      batchReference: batchReference(batch.id),
+      createdAt: batch.created_at,
+      processingDate: processingDateOf(batch.created_at),
+      currency: batch.currency,
+      items,
+      control: { count: batch.count, totalMinor: Number(batch.total_minor) },
+    };
+  }
+
+  /** The batch's snapshots in file order, a page at a time, decrypted as they are read. */
+  private async *storedItems(batchId: string): AsyncGenerator<ExportItem> {
+    let after = 0;
+    for (;;) {
+      const rows = await this.dataSource.query<{ position: number; snapshot_encrypted: string }[]>(
+        `SELECT position, snapshot_encrypted FROM payout_batch_items WHERE batch_id = $1 AND position > $2 ORDER BY position LIMIT $3`,
+        [batchId, after, SNAPSHOT_PAGE],
+      );
+      for (const row of rows) yield itemFromSnapshot(this.cipher.decrypt(row.snapshot_encrypted));
+      if (rows.length < SNAPSHOT_PAGE) return;
+      after = rows[rows.length - 1].position;
+    }
+  }
+}
+
+function payeeFields(payee: PayeeSnapshot): ExportItem['payee'] {
+  const account = payee.account;
+  switch (account.method) {
+    case 'uk_bank': return { method: 'uk_bank', accountName: payee.accountName, sortCode: account.sortCode, accountNumber: account.accountNumber };
+    case 'iban': return { method: 'iban', accountName: payee.accountName, iban: account.iban, ...(account.bic ? { bic: account.bic } : {}) };
+    case 'paypal': return { method: 'paypal', accountName: payee.accountName, paypalEmail: account.paypalEmail };
+  }
+}
+
+export class ReconcileTooLargeError extends DomainError {
+  constructor() {
+    super(HttpStatus.PAYLOAD_TOO_LARGE, 'BATCH_RECONCILE_TOO_LARGE', `A reconciliation file may be at most ${RECONCILE_MAX_BYTES} bytes.`);
+  }
+}
+
+const DETAIL_MAX = { paid: 100, failed: 500 } as const;
+
+/**
+ * `payout reference, paid|failed, bank reference or reason` per row (an optional header row
+ * whose second cell is "result" is skipped), at most RECONCILE_MAX_BYTES. Every problem is
+ * named by its row; none means every row is well formed.
+ */
+export async function parseReconcileCsv(csv: Readable): Promise<ReconcileLine[]> {
+  let bytes = 0;
+  const limit = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      done(bytes > RECONCILE_MAX_BYTES ? new ReconcileTooLargeError() : null, chunk);
+    },
+  });
+  const records: { row: number; cells: string[] }[] = [];
+  const parser = parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, max_record_size: 4096, info: true });
+  const collect = new Transform({
+    objectMode: true,
+    transform(record: { record: string[]; info: { lines: number } }, _encoding, done) {
+      records.push({ row: record.info.lines, cells: record.record });
+      done();
+    },
+  });
+  try {
+    await pipeline(csv, limit, parser, collect);
+  } catch (error) {
+    if (error instanceof DomainError) throw error;
+    throw new ValidationFailedError({ file: [(error as Error).message] }, 'The reconciliation file is not readable CSV');
+  }
+  if (records[0] && records[0].cells[1]?.toLowerCase() === 'result') records.shift();
+  if (records.length === 0) throw new ValidationFailedError({ file: ['No rows'] }, 'The reconciliation file has no rows');
+
+  const fields: FieldErrors = {};
+  const lines: ReconcileLine[] = [];
+  for (const { row, cells } of records) {
+    const problems: string[] = [];
+    const [reference = '', result = '', detail = ''] = cells;
+    const normalised = reference.toUpperCase().replace(/\s+/g, ' ');
+    const outcome = result.toLowerCase();
+    if (cells.length !== 3) problems.push(`expected 3 cells (payout reference, result, bank reference or reason), found ${cells.length}`);
+    if (!normalised) problems.push('payout reference is empty');
+    if (outcome !== 'paid' && outcome !== 'failed') problems.push(`result must be paid or failed, not ${JSON.stringify(result.slice(0, 20))}`);
+    else if (!detail) problems.push(outcome === 'paid' ? 'the bank reference is empty' : 'the reason is empty');
+    else if (detail.length > DETAIL_MAX[outcome]) problems.push(`the ${outcome === 'paid' ? 'bank reference' : 'reason'} is longer than ${DETAIL_MAX[outcome]} characters`);
+    if (problems.length > 0) fields[`row ${row}`] = problems;
+    else lines.push({ row, reference: normalised, result: outcome as 'paid' | 'failed', detail });
+  }
+  if (Object.keys(fields).length > 0) {
+    throw new ValidationFailedError(fields, `Nothing was applied: ${Object.entries(fields).map(([row, texts]) => `${row}: ${texts.join('; ')}`).join('; ')}`);
+  }
+  return lines;
+}

@@ -1,0 +1,83 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { EXPORT_FORMATS } from '../exporters/exporters.js';
+import type { ExportFormat } from '../exporters/export-types.js';
+import { BATCH_STATES, CURRENCIES, type BatchState, type Currency } from '../payouts.entities.js';
+
+export const BATCH_PAGE_SIZE_DEFAULT = 50;
+export const BATCH_PAGE_SIZE_MAX = 100;
+const LIMIT_RULE = `limit must be a whole number from 1 to ${BATCH_PAGE_SIZE_MAX}`;
+
+const blankToUndefined = ({ value }: { value: unknown }) => (typeof value === 'string' ? (value.trim() === '' ? undefined : value.trim()) : value);
+const toInteger = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value);
+
+export class BatchIdParams {
+  @IsUUID('all', { message: 'Not a valid batch id' })
+  id: string;
+}
+
+export class CreateBatchDto {
+  @ApiProperty({ enum: EXPORT_FORMATS, description: 'The file to write: which payouts fit is the format’s rule (currency and payee method)' })
+  @IsIn(EXPORT_FORMATS, { message: `format must be one of ${EXPORT_FORMATS.join(', ')}` })
+  format: ExportFormat;
+
+  @ApiPropertyOptional({ enum: CURRENCIES, description: 'Defaults to the only currency the format carries, else the currency of the oldest approval that fits' })
+  @Transform(blankToUndefined) @IsOptional()
+  @IsIn(CURRENCIES, { message: `currency must be one of ${CURRENCIES.join(', ')}` })
+  currency?: Currency;
+}
+
+export class ListBatchesQueryDto {
+  @ApiPropertyOptional({ enum: BATCH_STATES })
+  @Transform(blankToUndefined) @IsOptional()
+  @IsIn(BATCH_STATES, { message: `state must be one of ${BATCH_STATES.join(', ')}` })
+  state?: BatchState;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @Transform(blankToUndefined) @IsOptional() @IsString() @MaxLength(200, { message: 'cursor is not valid' })
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: BATCH_PAGE_SIZE_MAX, default: BATCH_PAGE_SIZE_DEFAULT })
+  @Transform(toInteger) @IsOptional()
+  @IsInt({ message: LIMIT_RULE }) @Min(1, { message: LIMIT_RULE }) @Max(BATCH_PAGE_SIZE_MAX, { message: LIMIT_RULE })
+  limit?: number;
+}
+
+export class BatchTotalDto {
+  @ApiProperty({ enum: CURRENCIES }) currency: Currency;
+  @ApiProperty({ description: 'Integer minor units' }) totalMinor: number;
+}
+
+export class BatchDto {
+  @ApiProperty() id: string;
+  @ApiProperty({ description: 'Short bank-safe reference: the file name, the Bacs volume serial, the SEPA MsgId' }) reference: string;
+  @ApiProperty({ enum: EXPORT_FORMATS }) format: ExportFormat;
+  @ApiProperty({ enum: CURRENCIES }) currency: Currency;
+  @ApiProperty({ enum: BATCH_STATES }) state: BatchState;
+  @ApiProperty() count: number;
+  @ApiProperty({ type: [BatchTotalDto] }) totals: BatchTotalDto[];
+  @ApiProperty({ nullable: true, type: String, description: 'SHA-256 (hex) of the file; every download is these bytes' }) fileSha256: string | null;
+  @ApiProperty({ description: 'The day the bank should pay (YYYY-MM-DD), a bank working day' }) processingDate: string;
+  @ApiProperty() createdBy: string;
+  @ApiProperty() createdAt: string;
+  @ApiProperty() updatedAt: string;
+  @ApiProperty() version: number;
+}
+
+export class BatchPageDto {
+  @ApiProperty({ type: [BatchDto] }) items: BatchDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class BatchItemResultDto {
+  @ApiProperty() payoutId: string;
+  @ApiProperty() bankReference: string;
+  @ApiProperty({ enum: ['paid', 'failed'] }) result: 'paid' | 'failed';
+  @ApiProperty({ description: 'false when the payout already had this result (a file uploaded twice)' }) applied: boolean;
+}
+
+export class ReconcileResultDto {
+  @ApiProperty({ type: BatchDto }) batch: BatchDto;
+  @ApiProperty({ type: [BatchItemResultDto] }) results: BatchItemResultDto[];
+}
