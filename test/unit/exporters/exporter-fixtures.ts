@@ -98,10 +98,10 @@ export async function* lazyItems(count: number, make: (n: number) => ExportItem)
 }
 
 /**
- * Drains an export of `count` lazily made items, keeping only a running byte count, and
- * returns the peak heap growth seen while doing it.
+ * Drains an export, keeping only a running byte count (and handing each chunk to `sink`, if
+ * given, which must not keep it), and returns the peak heap growth seen while doing it.
  */
-export async function heapGrowthWhileDraining(chunks: ExportChunks): Promise<{ bytes: number; growth: number }> {
+export async function heapGrowthWhileDraining(chunks: ExportChunks, sink?: (chunk: string | Buffer) => void): Promise<{ bytes: number; growth: number }> {
   (globalThis as { gc?: () => void }).gc?.();
   const before = process.memoryUsage().heapUsed;
   let peak = before;
@@ -109,6 +109,7 @@ export async function heapGrowthWhileDraining(chunks: ExportChunks): Promise<{ b
   let seen = 0;
   for await (const chunk of chunks) {
     bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    sink?.(chunk);
     if (++seen % 5000 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
   }
   peak = Math.max(peak, process.memoryUsage().heapUsed);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sepaPain001Exporter } from '../../../src/payouts/exporters/sepa-pain001.exporter.js';
@@ -9,20 +9,29 @@ import { batch, collect, expectGolden, FIXTURES, heapGrowthWhileDraining, ibanIt
 const XSD = join(FIXTURES, 'pain.001.001.03.xsd');
 
 /** Validates with the ISO 20022 schema through xmllint; fails loudly when xmllint is missing. */
-function xmllint(xml: string): { ok: boolean; output: string } {
+function xmllintFile(file: string): { ok: boolean; output: string } {
   const probe = spawnSync('xmllint', ['--version']);
   if (probe.error) {
     throw new Error('xmllint is not installed: install the Debian package libxml2-utils (apt-get install -y libxml2-utils); .ci/run installs it');
   }
+  const run = spawnSync('xmllint', ['--noout', '--schema', XSD, file], { encoding: 'utf8', maxBuffer: 64 * MB });
+  return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
+}
+
+function inTempDir<T>(use: (dir: string) => T): T {
   const dir = mkdtempSync(join(tmpdir(), 'tipdesk-sepa-'));
   try {
-    const file = join(dir, 'batch.xml');
-    writeFileSync(file, xml);
-    const run = spawnSync('xmllint', ['--noout', '--schema', XSD, file], { encoding: 'utf8' });
-    return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
+    return use(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function xmllint(xml: string): { ok: boolean; output: string } {
+  return inTempDir((dir) => {
+    writeFileSync(join(dir, 'batch.xml'), xml);
+    return xmllintFile(join(dir, 'batch.xml'));
+  });
 }
 
 const sample = () =>
@@ -80,10 +89,22 @@ describe('sepa-pain001 exporter', () => {
 
   it('streams 100,000 payouts in bounded memory, and the result validates', async () => {
     const count = 100_000;
-    const { bytes, growth } = await heapGrowthWhileDraining(
-      sepaPain001Exporter.write(batch(lazyItems(count, (n) => ibanItem(n, `Payee ${n}`, 1)), 'EUR', { count, totalMinor: count }), PAYER),
-    );
-    expect(bytes).toBeGreaterThan(count * 300);
-    expect(growth).toBeLessThan(50 * MB);
+    const dir = mkdtempSync(join(tmpdir(), 'tipdesk-sepa-'));
+    try {
+      const path = join(dir, 'big.xml');
+      const fd = openSync(path, 'w');
+      const { bytes, growth } = await heapGrowthWhileDraining(
+        sepaPain001Exporter.write(batch(lazyItems(count, (n) => ibanItem(n, `Payee ${n}`, 1)), 'EUR', { count, totalMinor: count }), PAYER),
+        (chunk) => writeSync(fd, typeof chunk === 'string' ? Buffer.from(chunk) : chunk),
+      );
+      closeSync(fd);
+      expect(bytes).toBeGreaterThan(count * 300);
+      expect(growth).toBeLessThan(50 * MB);
+      const result = xmllintFile(path);
+      expect(result.output).toMatch(/validates/);
+      expect(result.ok).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
