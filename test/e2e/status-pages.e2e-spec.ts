@@ -166,6 +166,10 @@ describe('the tip page', () => {
     // The desk reads it on the tip.
     const tip = await editor.get(`/api/tips/${receipt.id}`).expect(200);
     expect(tip.body.messages).toEqual([expect.objectContaining({ direction: 'from_contributor', author: null, body: 'I filmed it at 7pm.\n\nFrom my balcony.' })]);
+    // The desk's tip page names the reply in the tip's history.
+    const deskPage = await editor.get(`/desk/tips/${receipt.id}`).expect(200);
+    expect(deskPage.text).toContain('Reply from the contributor (status page)');
+    expect(deskPage.text).toContain('I filmed it at 7pm.');
   });
 
   it('a reply without _csrf: 403 and nothing stored', async () => {
