@@ -349,17 +349,19 @@ export class PayoutsService {
     return this.get(id);
   }
 
-  async markPaid(staff: StaffPrincipal, id: string, input: MarkPaidDto): Promise<PayoutDetailDto> {
+  /** batched → paid. Pass `manager` to run inside a caller's transaction (a batch's reconciliation). */
+  async markPaid(staff: StaffPrincipal, id: string, input: MarkPaidDto, manager?: EntityManager): Promise<PayoutDetailDto> {
     requireRole(staff, ACCOUNTS, 'mark payouts paid');
     return this.move({ type: 'staff', staff }, id, 'paid', {
-      version: input.version, reason: `bank reference ${input.reference}`, action: 'payout.paid', set: { paid_reference: input.reference },
+      version: input.version, reason: `bank reference ${input.reference}`, action: 'payout.paid', set: { paid_reference: input.reference }, manager,
     });
   }
 
-  async markFailed(staff: StaffPrincipal, id: string, input: PayoutReasonDto): Promise<PayoutDetailDto> {
+  /** batched → failed. Pass `manager` to run inside a caller's transaction (a batch's reconciliation). */
+  async markFailed(staff: StaffPrincipal, id: string, input: PayoutReasonDto, manager?: EntityManager): Promise<PayoutDetailDto> {
     requireRole(staff, ACCOUNTS, 'mark payouts failed');
     return this.move({ type: 'staff', staff }, id, 'failed', {
-      version: input.version, reason: input.reason, action: 'payout.failed', set: { failure_reason: input.reason },
+      version: input.version, reason: input.reason, action: 'payout.failed', set: { failure_reason: input.reason }, manager,
     });
   }
 
@@ -534,16 +536,19 @@ export class PayoutsService {
       from?: readonly PayoutState[];
       set?: Record<string, unknown>;
       check?: (row: PayoutRow, manager: EntityManager) => Promise<void>;
+      /** The caller's transaction; without it the move is its own transaction. */
+      manager?: EntityManager;
     },
   ): Promise<PayoutDetailDto> {
-    await this.dataSource.transaction(async (manager) => {
+    const inTransaction = <T>(work: (manager: EntityManager) => Promise<T>) => (options.manager ? work(options.manager) : this.dataSource.transaction(work));
+    await inTransaction(async (manager) => {
       const row = await this.current(manager, id, options.version);
       if (transitionProblem(row.state, to) || (options.from && !options.from.includes(row.state))) throw new IllegalPayoutTransitionError(row.state, to);
       await options.check?.(row, manager);
       await this.compareAndSet(manager, row, to, options.set ?? {});
       await this.recordMove(manager, actor, id, row.state, to, options.reason ?? null, options.action);
     });
-    return this.get(id);
+    return this.get(id, options.manager);
   }
 
   /** The payout, if `version` is still its version (409 with the current payout otherwise). */

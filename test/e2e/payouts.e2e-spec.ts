@@ -485,6 +485,19 @@ describe('payouts API', () => {
       }
     });
 
+    it('markPaid inside a caller’s transaction commits or rolls back with it', async () => {
+      const c = await contributorWithTip();
+      const p = await approved(c);
+      await batched([p.id]);
+      await expect(dataSource.transaction(async (m) => {
+        await service.markPaid(principal(accountant), p.id, { version: p.version + 1, reference: 'ROLLED-BACK' }, m);
+        throw new Error('reconciliation failed later');
+      })).rejects.toThrow('reconciliation failed later');
+      expect((await accountant.get(`/api/payouts/${p.id}`)).body).toMatchObject({ state: 'batched', paidReference: null });
+      const paid = await dataSource.transaction((m) => service.markPaid(principal(accountant), p.id, { version: p.version + 1, reference: 'FP-1' }, m));
+      expect(paid).toMatchObject({ state: 'paid', paidReference: 'FP-1' });
+    });
+
     it('a voided batch returns its payouts to approved with no batch', async () => {
       const c = await contributorWithTip();
       const p = await approved(c);
