@@ -1,9 +1,9 @@
 import type { Payer } from '../../config/app-config.js';
 import { ukBankText } from './bank-text.js';
 import { isBankWorkingDay } from './bank-working-days.js';
-import { checkAmount, checkControl, eachItem, requireField } from './export-items.js';
-import { ExportError, type BatchFile, type ExportItem, type Exporter } from './export-types.js';
+import { checkAmount, checkControl, eachItem, ukAccountOf } from './export-items.js';
 import { fitsBankline } from './bankline.exporter.js';
+import { ExportError, type BatchFile, type ExportItem, type Exporter } from './export-types.js';
 import { payerField } from './payer-fields.js';
 
 /**
@@ -67,14 +67,7 @@ function headerLabels(kind: 'HDR' | 'EOF', sun: string, serial: string, created:
 }
 
 function creditRecord(origin: Originator, item: ExportItem): string {
-  if (!fitsBankline(item)) {
-    throw new ExportError('EXPORT_DOES_NOT_FIT', `Payout ${item.payoutId} (${item.payee.method}, ${item.currency}) cannot go in a bacs-std18 file`);
-  }
-  const sortCode = requireField(item.payee.sortCode, 'sort code', item);
-  const account = requireField(item.payee.accountNumber, 'account number', item);
-  if (!/^\d{6}$/.test(sortCode) || !/^\d{8}$/.test(account)) {
-    throw new ExportError('EXPORT_BAD_ACCOUNT', `Payout ${item.payoutId} needs a 6-digit sort code and an 8-digit account number`);
-  }
+  const { sortCode, accountNumber: account } = ukAccountOf(item, 'bacs-std18');
   return record(
     sortCode,
     account,

@@ -1,8 +1,8 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Payer } from '../../config/app-config.js';
 import { ukBankText } from './bank-text.js';
-import { checkAmount, checkControl, eachItem, requireField } from './export-items.js';
-import { ExportError, type BatchFile, type ExportItem, type Exporter } from './export-types.js';
+import { checkAmount, checkControl, eachItem, ukAccountOf } from './export-items.js';
+import type { BatchFile, ExportItem, Exporter } from './export-types.js';
 import { formatMinor } from './money.js';
 import { payerField } from './payer-fields.js';
 
@@ -36,14 +36,7 @@ export function ddmmyyyy(date: Date): string {
 }
 
 function banklineRecord(debitAccount: string, date: string, item: ExportItem): string[] {
-  if (!fitsBankline(item)) {
-    throw new ExportError('EXPORT_DOES_NOT_FIT', `Payout ${item.payoutId} (${item.payee.method}, ${item.currency}) cannot go in a bankline-csv file`);
-  }
-  const sortCode = requireField(item.payee.sortCode, 'sort code', item);
-  const account = requireField(item.payee.accountNumber, 'account number', item);
-  if (!/^\d{6}$/.test(sortCode) || !/^\d{8}$/.test(account)) {
-    throw new ExportError('EXPORT_BAD_ACCOUNT', `Payout ${item.payoutId} needs a 6-digit sort code and an 8-digit account number`);
-  }
+  const { sortCode, accountNumber: account } = ukAccountOf(item, 'bankline-csv');
   const record: string[] = new Array<string>(RECORD_WIDTH).fill('');
   const set = (field: keyof typeof BANKLINE_FIELDS, value: string) => (record[BANKLINE_FIELDS[field] - 1] = value);
   set('T001', '01');

@@ -30,3 +30,16 @@ export function requireField<T>(value: T | undefined | null, what: string, item:
   }
   return value;
 }
+
+/** The UK sort code and account number of a payout, checked for a fixed-width bank format. */
+export function ukAccountOf(item: ExportItem, format: string): { sortCode: string; accountNumber: string } {
+  if (item.payee.method !== 'uk_bank' || item.currency !== 'GBP') {
+    throw new ExportError('EXPORT_DOES_NOT_FIT', `Payout ${item.payoutId} (${item.payee.method}, ${item.currency}) cannot go in a ${format} file`);
+  }
+  const sortCode = requireField(item.payee.sortCode, 'sort code', item);
+  const accountNumber = requireField(item.payee.accountNumber, 'account number', item);
+  if (!/^\d{6}$/.test(sortCode) || !/^\d{8}$/.test(accountNumber)) {
+    throw new ExportError('EXPORT_BAD_ACCOUNT', `Payout ${item.payoutId} needs a 6-digit sort code and an 8-digit account number`);
+  }
+  return { sortCode, accountNumber };
+}
