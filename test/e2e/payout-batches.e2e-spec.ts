@@ -1,0 +1,477 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { parse } from 'csv-parse/sync';
+import { createHash } from 'node:crypto';
+import request from 'supertest';
+import { generateBankReference } from '../../src/payouts/payouts.service.js';
+import { CSRF_HEADER } from '../../src/staff/access.guard.js';
+import { sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+const consent = { consentTerms: true, consentOwnWork: true, consentOver18: true };
+const GBP = { amountMinor: 25_000, currency: 'GBP', licence: 'exclusive' };
+const EUR = { amountMinor: 40_050, currency: 'EUR', licence: 'non_exclusive' };
+const UK = { confirmLicence: true, method: 'uk_bank', accountName: 'Zoë Ørsted-Łukasz', sortCode: '60-16-13', accountNumber: '31926819' };
+const UK_LATER = { confirmLicence: true, method: 'uk_bank', accountName: 'Someone Else Entirely', sortCode: '40-47-84', accountNumber: '70872490' };
+const IBAN = { confirmLicence: true, method: 'iban', accountName: 'Ingrid Ibanholder', iban: 'DE89 3704 0044 0532 0130 00', bic: 'COBADEFFXXX' };
+const PAYPAL = { confirmLicence: true, method: 'paypal', accountName: 'Pat Paypal', paypalEmail: 'pat.paypal@example.com' };
+
+/** The paying account for every bank format (names from src/config/app-config.ts). */
+const PAYER_ENV = {
+  PAYER_NAME: 'TIPDESK NEWS',
+  PAYER_SORT_CODE: '200000',
+  PAYER_ACCOUNT_NUMBER: '55779911',
+  BACS_SERVICE_USER_NUMBER: '123456',
+  SEPA_DEBTOR_NAME: 'Tipdesk News Ltd',
+  SEPA_DEBTOR_IBAN: 'GB33BUKB20201555555555',
+  SEPA_DEBTOR_BIC: 'BUKBGB22',
+};
+
+interface Batch {
+  id: string;
+  reference: string;
+  format: string;
+  currency: string;
+  state: string;
+  count: number;
+  totals: { currency: string; totalMinor: number }[];
+  fileSha256: string;
+  processingDate: string;
+  version: number;
+}
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** The response body as raw bytes, whatever its content type. */
+const rawBody = (res: request.Response, done: (error: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(Buffer.from(chunk)));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+};
+
+describe('payout batches API', () => {
+  let t: TestApp;
+  let editor: SignedInStaff;
+  let accountant: SignedInStaff;
+  let otherAccountant: SignedInStaff;
+
+  beforeAll(async () => {
+    t = await startTestApp(PAYER_ENV);
+    editor = await signedInStaff(t, 'editor', { name: 'Esther Editor' });
+    accountant = await signedInStaff(t, 'accounting', { name: 'Amir Accounts' });
+    otherAccountant = await signedInStaff(t, 'accounting', { name: 'Olga Accounts' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  /** A tip through the public API, its contributor signed in with the receipt. */
+  async function contributorWithTip() {
+    const receipt = (await request(t.url).post('/api/tips').send({ story: 'Flooded underpass on the ring road', name: 'Casey Contributor', ...consent }).expect(201)).body;
+    const signIn = await request(t.url).post('/api/contributor/session').send({ reference: receipt.reference, secret: receipt.secret }).expect(200);
+    const cookie = sessionCookie(signIn, 'tipdesk_contributor');
+    const tipId = (await t.db.query(`SELECT id FROM tips WHERE reference = $1`, [receipt.reference])).rows[0].id as string;
+    return { tipId, post: (path: string) => request(t.url).post(path).set('Cookie', cookie).set(CSRF_HEADER, signIn.body.csrfToken) };
+  }
+
+  /** offered by an editor → accepted by the contributor with `payee` → approved by accounting. */
+  async function approved(offer: object = GBP, payee: object = UK) {
+    const c = await contributorWithTip();
+    const offered = (await editor.post(`/api/tips/${c.tipId}/payouts`).send(offer).expect(201)).body;
+    await c.post(`/api/contributor/payouts/${offered.id}/accept`).send(payee).expect(200);
+    const { version } = (await accountant.get(`/api/payouts/${offered.id}`).expect(200)).body;
+    const res = await accountant.post(`/api/payouts/${offered.id}/approve`).send({ version }).expect(200);
+    return { ...(res.body as { id: string; bankReference: string; version: number }), contributor: c };
+  }
+
+  async function createBatch(body: object, by: SignedInStaff = accountant): Promise<Batch> {
+    const res = await by.post('/api/payout-batches').send(body);
+    expect(res.status).toBe(201);
+    return res.body as Batch;
+  }
+
+  async function download(id: string) {
+    const res = await accountant.get(`/api/payout-batches/${id}/file`).buffer(true).parse(rawBody);
+    expect(res.status).toBe(200);
+    return { res, bytes: res.body as Buffer };
+  }
+
+  const payoutRow = async (id: string) =>
+    (await t.db.query(`SELECT state, batch_id, paid_reference, failure_reason FROM payouts WHERE id = $1`, [id])).rows[0] as {
+      state: string; batch_id: string | null; paid_reference: string | null; failure_reason: string | null;
+    };
+
+  const reconcile = (id: string, csv: string) => accountant.post(`/api/payout-batches/${id}/reconcile`).set('Content-Type', 'text/csv').send(csv);
+
+  describe('happy path per format', () => {
+    it('csv ledger: 201 {id, format, count, totals, fileSha256}; the payouts are batched in it', async () => {
+      const uk = await approved(GBP, UK);
+      const pp = await approved({ ...GBP, amountMinor: 1_250 }, PAYPAL);
+      const batch = await createBatch({ format: 'csv', currency: 'GBP' });
+      expect(batch).toMatchObject({ format: 'csv', currency: 'GBP', state: 'locked', count: 2, totals: [{ currency: 'GBP', totalMinor: 26_250 }] });
+      expect(batch.fileSha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(batch.reference).toMatch(/^TDB-[0-9A-F]{12}$/);
+      for (const p of [uk, pp]) expect(await payoutRow(p.id)).toMatchObject({ state: 'batched', batch_id: batch.id });
+      const events = (await accountant.get(`/api/payouts/${uk.id}`).expect(200)).body.events as { fromState: string; toState: string }[];
+      expect(events.at(-1)).toMatchObject({ fromState: 'approved', toState: 'batched' });
+      const audit = (await t.db.query(`SELECT action, actor_id FROM audit_events WHERE entity_type = 'payout_batch' AND entity_id = $1`, [batch.id])).rows;
+      expect(audit).toEqual([{ action: 'payout_batch.created', actor_id: accountant.user.id }]);
+
+      const first = await download(batch.id);
+      const second = await download(batch.id);
+      expect(second.bytes.equals(first.bytes)).toBe(true);
+      expect(sha256(first.bytes)).toBe(batch.fileSha256);
+      expect(first.res.headers.etag).toBe(`"${batch.fileSha256}"`);
+      expect(first.res.headers.digest).toBe(`sha-256=${Buffer.from(batch.fileSha256, 'hex').toString('base64')}`);
+      expect(first.res.headers['content-type']).toMatch(/^text\/csv/);
+      expect(first.res.headers['content-disposition']).toBe(`attachment; filename="tipdesk-${batch.reference}.csv"`);
+      expect(first.res.headers['cache-control']).toBe('no-store');
+
+      const rows = parse(first.bytes.toString('utf8')) as string[][];
+      expect(rows).toHaveLength(3);
+      expect(rows.slice(1).map((r) => r[3]).sort()).toEqual([uk.bankReference, pp.bankReference].sort());
+      // The ledger masks accounts: the last four only.
+      expect(first.bytes.toString('utf8')).not.toContain('31926819');
+      expect(first.bytes.toString('utf8')).toContain('****6819');
+      const downloads = await t.db.query(`SELECT actor_id FROM audit_events WHERE action = 'payout_batch.downloaded' AND entity_id = $1`, [batch.id]);
+      expect(downloads.rows).toEqual([{ actor_id: accountant.user.id }, { actor_id: accountant.user.id }]);
+    });
+
+    it('bankline-csv: the payer’s account, the payee’s sort code and account, the name transliterated; later payee changes never change the file', async () => {
+      const p = await approved(GBP, UK);
+      const batch = await createBatch({ format: 'bankline-csv' });
+      expect(batch).toMatchObject({ format: 'bankline-csv', currency: 'GBP', count: 1, totals: [{ currency: 'GBP', totalMinor: 25_000 }] });
+      const { bytes, res } = await download(batch.id);
+      expect(sha256(bytes)).toBe(batch.fileSha256);
+      expect(res.headers['content-disposition']).toBe(`attachment; filename="tipdesk-${batch.reference}.csv"`);
+      const [record] = parse(bytes.toString('utf8')) as string[][];
+      const ddmmyyyy = `${batch.processingDate.slice(8, 10)}${batch.processingDate.slice(5, 7)}${batch.processingDate.slice(0, 4)}`;
+      expect([record[0], record[9], record[13], record[15], record[21], record[27], record[29], record[33]]).toEqual([
+        '01', '20000055779911', '250.00', ddmmyyyy, '601613', '31926819', 'ZOE ORSTED-LUKASZ', p.bankReference,
+      ]);
+
+      // The contributor gives new details (a new payee version) and the payout is even pointed at them:
+      // the batch's file still comes from its snapshot.
+      const again = (await editor.post(`/api/tips/${p.contributor.tipId}/payouts`).send(GBP).expect(201)).body;
+      await p.contributor.post(`/api/contributor/payouts/${again.id}/accept`).send(UK_LATER).expect(200);
+      const newer = (await t.db.query(`SELECT payee_details_id FROM payouts WHERE id = $1`, [again.id])).rows[0].payee_details_id;
+      await t.db.query(`UPDATE payouts SET payee_details_id = $2 WHERE id = $1`, [p.id, newer]);
+      const after = await download(batch.id);
+      expect(after.bytes.equals(bytes)).toBe(true);
+      expect(after.bytes.toString('utf8')).not.toContain('70872490');
+      await t.db.query(`UPDATE payouts SET state = 'cancelled', version = version + 1 WHERE id = $1`, [again.id]);
+    });
+
+    it('bacs-std18: 100-character records from VOL1 to UTL1, credits balanced by one contra', async () => {
+      await approved({ ...GBP, amountMinor: 12_345 }, UK);
+      const batch = await createBatch({ format: 'bacs-std18' });
+      const { bytes, res } = await download(batch.id);
+      expect(sha256(bytes)).toBe(batch.fileSha256);
+      expect(res.headers['content-disposition']).toBe(`attachment; filename="tipdesk-${batch.reference}.txt"`);
+      const lines = bytes.toString('latin1').split('\r\n');
+      expect(lines.pop()).toBe('');
+      expect(lines.every((l) => l.length === 100)).toBe(true);
+      expect(lines.map((l) => l.slice(0, 4))).toEqual(['VOL1', 'HDR1', 'HDR2', 'UHL1', '6016', '2000', 'EOF1', 'EOF2', 'UTL1']);
+      expect(lines[4].slice(15, 17)).toBe('99');
+      expect(lines[5].slice(15, 17)).toBe('17');
+    });
+
+    it('sepa-pain001: EUR IBAN payees only, currency defaults to EUR, the MsgId is the batch reference', async () => {
+      await approved(EUR, IBAN);
+      const batch = await createBatch({ format: 'sepa-pain001' });
+      expect(batch).toMatchObject({ currency: 'EUR', count: 1, totals: [{ currency: 'EUR', totalMinor: 40_050 }] });
+      const { bytes, res } = await download(batch.id);
+      expect(sha256(bytes)).toBe(batch.fileSha256);
+      expect(res.headers['content-type']).toMatch(/^application\/xml/);
+      const xml = bytes.toString('utf8');
+      expect(xml).toContain(`<MsgId>${batch.reference}</MsgId>`);
+      expect(xml).toContain('<IBAN>DE89370400440532013000</IBAN>');
+      expect(xml).toContain('<InstdAmt Ccy="EUR">400.50</InstdAmt>');
+    });
+
+    it('paypal-csv: PayPal payees in one currency', async () => {
+      const p = await approved({ ...GBP, amountMinor: 999 }, PAYPAL);
+      const batch = await createBatch({ format: 'paypal-csv', currency: 'GBP' });
+      expect(batch).toMatchObject({ count: 1, totals: [{ currency: 'GBP', totalMinor: 999 }] });
+      const { bytes } = await download(batch.id);
+      expect(sha256(bytes)).toBe(batch.fileSha256);
+      expect((parse(bytes.toString('utf8')) as string[][])[0].slice(0, 4)).toEqual(['pat.paypal@example.com', '9.99', 'GBP', p.bankReference.replace(' ', '-')]);
+    });
+
+    it('each snapshot is stored encrypted: no account number, IBAN or name in payout_batch_items', async () => {
+      const rows = (await t.db.query(`SELECT snapshot_encrypted FROM payout_batch_items`)).rows as { snapshot_encrypted: string }[];
+      expect(rows.length).toBeGreaterThan(0);
+      for (const { snapshot_encrypted } of rows) {
+        expect(snapshot_encrypted).toMatch(/^v1:/);
+        expect(snapshot_encrypted).not.toMatch(/31926819|DE89370400440532013000|pat\.paypal|Ingrid/);
+      }
+    });
+
+    it('lists batches newest first, filters by state, and reads one', async () => {
+      const list = (await accountant.get('/api/payout-batches?limit=2').expect(200)).body;
+      expect(list.items).toHaveLength(2);
+      expect(list.items[0].format).toBe('paypal-csv');
+      expect(list.nextCursor).toEqual(expect.any(String));
+      const next = (await accountant.get(`/api/payout-batches?limit=2&cursor=${list.nextCursor}`).expect(200)).body;
+      expect(next.items[0].id).not.toBe(list.items[1].id);
+      const locked = (await accountant.get('/api/payout-batches?state=locked').expect(200)).body;
+      expect(locked.items.length).toBe(5);
+      const one = await accountant.get(`/api/payout-batches/${list.items[0].id}`).expect(200);
+      expect(one.body).toEqual(list.items[0]);
+    });
+  });
+
+  describe('bad inputs', () => {
+    it('nothing to pay: 400 BATCH_NOTHING_TO_PAY, and no batch row and no item', async () => {
+      const batches = await t.count('payout_batches');
+      const items = await t.count('payout_batch_items');
+      const res = await accountant.post('/api/payout-batches').send({ format: 'bankline-csv' });
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('BATCH_NOTHING_TO_PAY');
+      expect(await t.count('payout_batches')).toBe(batches);
+      expect(await t.count('payout_batch_items')).toBe(items);
+    });
+
+    it('a currency the format cannot carry (sepa-pain001 in GBP): 400 naming currency', async () => {
+      const res = await accountant.post('/api/payout-batches').send({ format: 'sepa-pain001', currency: 'GBP' });
+      expect(res.status).toBe(400);
+      expect(res.body.fields.currency).toBeDefined();
+    });
+
+    it('an unknown format: 400 naming format', async () => {
+      const res = await accountant.post('/api/payout-batches').send({ format: 'swift-mt103' });
+      expect(res.status).toBe(400);
+      expect(res.body.fields.format).toBeDefined();
+    });
+
+    it('an unknown batch: 404 BATCH_NOT_FOUND (also for its file)', async () => {
+      const missing = '00000000-0000-4000-8000-000000000000';
+      expect((await accountant.get(`/api/payout-batches/${missing}`)).body.code).toBe('BATCH_NOT_FOUND');
+      expect((await accountant.get(`/api/payout-batches/${missing}/file`)).status).toBe(404);
+    });
+
+    it('an editor: 403 on every batch route', async () => {
+      const [batch] = (await accountant.get('/api/payout-batches').expect(200)).body.items as Batch[];
+      expect((await editor.post('/api/payout-batches').send({ format: 'csv' })).status).toBe(403);
+      expect((await editor.get('/api/payout-batches')).status).toBe(403);
+      expect((await editor.get(`/api/payout-batches/${batch.id}`)).status).toBe(403);
+      expect((await editor.get(`/api/payout-batches/${batch.id}/file`)).status).toBe(403);
+      expect((await editor.post(`/api/payout-batches/${batch.id}/void`)).status).toBe(403);
+      expect((await editor.post(`/api/payout-batches/${batch.id}/sent`)).status).toBe(403);
+      expect((await editor.post(`/api/payout-batches/${batch.id}/reconcile`).set('Content-Type', 'text/csv').send('x,paid,y')).status).toBe(403);
+    });
+  });
+
+  describe('void, sent, reconcile', () => {
+    it('void: 200 voided, its payouts return to approved and can be batched again', async () => {
+      const a = await approved(GBP, UK);
+      const b = await approved({ ...GBP, amountMinor: 7_500 }, UK);
+      const batch = await createBatch({ format: 'bankline-csv' });
+      expect(batch.count).toBe(2);
+      const res = await accountant.post(`/api/payout-batches/${batch.id}/void`);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ state: 'voided', version: batch.version + 1 });
+      for (const p of [a, b]) expect(await payoutRow(p.id)).toMatchObject({ state: 'approved', batch_id: null });
+      const events = (await accountant.get(`/api/payouts/${a.id}`).expect(200)).body.events as { fromState: string; toState: string; reason: string }[];
+      expect(events.at(-1)).toMatchObject({ fromState: 'batched', toState: 'approved', reason: 'batch voided' });
+      const audit = (await t.db.query(`SELECT action, before, after FROM audit_events WHERE entity_id = $1 AND action = 'payout_batch.voided'`, [batch.id])).rows;
+      expect(audit).toEqual([{ action: 'payout_batch.voided', before: { state: 'locked' }, after: { state: 'voided', returnedPayoutIds: expect.arrayContaining([a.id, b.id]) } }]);
+
+      const again = await createBatch({ format: 'bankline-csv' });
+      expect(again.count).toBe(2);
+      for (const p of [a, b]) expect(await payoutRow(p.id)).toMatchObject({ state: 'batched', batch_id: again.id });
+      await accountant.post(`/api/payout-batches/${again.id}/void`).expect(200);
+      await accountant.post(`/api/payout-batches/${(await createBatch({ format: 'bankline-csv' })).id}/sent`).expect(200);
+    });
+
+    it('void a voided batch: 409 BATCH_ILLEGAL_TRANSITION', async () => {
+      const voided = (await accountant.get('/api/payout-batches?state=voided').expect(200)).body.items[0] as Batch;
+      const res = await accountant.post(`/api/payout-batches/${voided.id}/void`);
+      expect(res.status).toBe(409);
+      expect(res.body).toMatchObject({ code: 'BATCH_ILLEGAL_TRANSITION', from: 'voided', to: 'voided' });
+    });
+
+    describe('a sent batch', () => {
+      let batch: Batch;
+      let paid: { id: string; bankReference: string };
+      let failed: { id: string; bankReference: string };
+
+      beforeAll(async () => {
+        paid = await approved(GBP, UK);
+        failed = await approved({ ...GBP, amountMinor: 3_000 }, UK);
+        batch = await createBatch({ format: 'bankline-csv' }, otherAccountant);
+        expect(batch.count).toBe(2);
+      });
+
+      it('reconcile a batch not yet sent: 409 BATCH_NOT_SENT', async () => {
+        const res = await reconcile(batch.id, `${paid.bankReference},paid,FP-1\r\n`);
+        expect(res.status).toBe(409);
+        expect(res.body.code).toBe('BATCH_NOT_SENT');
+        expect((await payoutRow(paid.id)).state).toBe('batched');
+      });
+
+      it('sent: 200, locked → sent, with an audit event and a payout event per payout', async () => {
+        const res = await accountant.post(`/api/payout-batches/${batch.id}/sent`);
+        expect(res.status).toBe(200);
+        expect(res.body.state).toBe('sent');
+        const events = (await accountant.get(`/api/payouts/${paid.id}`).expect(200)).body.events as { fromState: string; toState: string; reason: string }[];
+        expect(events.at(-1)).toMatchObject({ fromState: 'batched', toState: 'batched', reason: `batch ${batch.reference} sent to the bank` });
+        const audit = (await t.db.query(`SELECT after FROM audit_events WHERE entity_id = $1 AND action = 'payout_batch.sent'`, [batch.id])).rows;
+        expect(audit).toEqual([{ after: { state: 'sent' } }]);
+      });
+
+      it('void after sent: 409 BATCH_ILLEGAL_TRANSITION, payouts stay batched', async () => {
+        const res = await accountant.post(`/api/payout-batches/${batch.id}/void`);
+        expect(res.status).toBe(409);
+        expect(res.body).toMatchObject({ code: 'BATCH_ILLEGAL_TRANSITION', from: 'sent', to: 'voided' });
+        expect(await payoutRow(paid.id)).toMatchObject({ state: 'batched', batch_id: batch.id });
+      });
+
+      it('sent twice: 409 BATCH_ILLEGAL_TRANSITION', async () => {
+        expect((await accountant.post(`/api/payout-batches/${batch.id}/sent`)).status).toBe(409);
+      });
+
+      it('reconcile naming a payout not in this batch: 400 naming the row, nothing applied', async () => {
+        const outsider = await approved({ ...GBP, currency: 'EUR' }, IBAN);
+        const res = await reconcile(batch.id, `payout reference,result,bank reference or reason\r\n${paid.bankReference},paid,FP-1\r\n${outsider.bankReference},paid,FP-2\r\n`);
+        expect(res.status).toBe(400);
+        expect(res.body.code).toBe('VALIDATION_FAILED');
+        expect(res.body.fields['row 3']).toEqual([expect.stringContaining(outsider.bankReference)]);
+        expect(await payoutRow(paid.id)).toMatchObject({ state: 'batched', paid_reference: null });
+        await t.db.query(`UPDATE payouts SET state = 'cancelled', version = version + 1 WHERE id = $1`, [outsider.id]);
+      });
+
+      it('reconcile with an unknown result word: 400 naming the row, nothing applied', async () => {
+        const res = await reconcile(batch.id, `${paid.bankReference},paid,FP-1\r\n${failed.bankReference},bounced,R01\r\n`);
+        expect(res.status).toBe(400);
+        expect(res.body.fields['row 2']).toEqual([expect.stringContaining('paid or failed')]);
+        expect((await payoutRow(paid.id)).state).toBe('batched');
+      });
+
+      it('reconcile with a paid row lacking the bank reference: 400 naming the row', async () => {
+        const res = await reconcile(batch.id, `${paid.bankReference},paid,\r\n`);
+        expect(res.status).toBe(400);
+        expect(res.body.fields['row 1']).toEqual(['the bank reference is empty']);
+      });
+
+      it('reconcile sent as JSON: 415', async () => {
+        const res = await accountant.post(`/api/payout-batches/${batch.id}/reconcile`).send({ rows: [] });
+        expect(res.status).toBe(415);
+      });
+
+      it('reconcile with a file over 1 MB: 413, nothing applied', async () => {
+        const big = `${paid.bankReference},paid,FP-1\r\n`.repeat(40_000);
+        const res = await reconcile(batch.id, big);
+        expect(res.status).toBe(413);
+        expect((await payoutRow(paid.id)).state).toBe('batched');
+      });
+
+      it('reconcile paid and failed: 200, the payouts paid (bank reference) and failed (reason), the batch closed', async () => {
+        const res = await reconcile(batch.id, `${paid.bankReference},paid,FP-20261125-0001\r\n${failed.bankReference.toLowerCase()},FAILED,ARUCS 0 REFER TO PAYER\r\n`);
+        expect(res.status).toBe(200);
+        expect(res.body.batch).toMatchObject({ id: batch.id, state: 'closed' });
+        expect(res.body.results).toEqual([
+          { payoutId: paid.id, bankReference: paid.bankReference, result: 'paid', applied: true },
+          { payoutId: failed.id, bankReference: failed.bankReference, result: 'failed', applied: true },
+        ]);
+        expect(await payoutRow(paid.id)).toMatchObject({ state: 'paid', paid_reference: 'FP-20261125-0001' });
+        expect(await payoutRow(failed.id)).toMatchObject({ state: 'failed', failure_reason: 'ARUCS 0 REFER TO PAYER' });
+        // reconciled and closed share a transaction (and so a timestamp): compared as a set.
+        const audit = (await t.db.query(`SELECT action FROM audit_events WHERE entity_id = $1`, [batch.id])).rows.map((r) => r.action as string);
+        expect(audit.sort()).toEqual(['payout_batch.closed', 'payout_batch.created', 'payout_batch.reconciled', 'payout_batch.sent']);
+      });
+
+      it('reconcile a closed batch: 409 BATCH_NOT_SENT', async () => {
+        expect((await reconcile(batch.id, `${paid.bankReference},paid,FP-20261125-0001\r\n`)).body.code).toBe('BATCH_NOT_SENT');
+      });
+    });
+
+    it('a partly reconciled batch stays sent; the same row again changes nothing; a contradicting row is 409', async () => {
+      const a = await approved(GBP, UK);
+      const b = await approved(GBP, UK);
+      const batch = await createBatch({ format: 'bankline-csv' });
+      await accountant.post(`/api/payout-batches/${batch.id}/sent`).expect(200);
+      const first = await reconcile(batch.id, `${a.bankReference},paid,FP-A\r\n`);
+      expect(first.status).toBe(200);
+      expect(first.body.batch.state).toBe('sent');
+      const again = await reconcile(batch.id, `${a.bankReference},paid,FP-A\r\n`);
+      expect(again.body.results).toEqual([expect.objectContaining({ payoutId: a.id, applied: false })]);
+      const contradicting = await reconcile(batch.id, `${a.bankReference},failed,R01\r\n${b.bankReference},paid,FP-B\r\n`);
+      expect(contradicting.status).toBe(409);
+      expect(contradicting.body.code).toBe('BATCH_RECONCILE_CONFLICT');
+      expect((await payoutRow(b.id)).state).toBe('batched');
+      const last = await reconcile(batch.id, `${b.bankReference},paid,FP-B\r\n`);
+      expect(last.body.batch.state).toBe('closed');
+    });
+  });
+
+  it('two accountants batching at once, 50 rounds: every approved payout ends in exactly one batch', async () => {
+    const template = await approved(GBP, UK);
+    await t.db.query(`UPDATE payouts SET state = 'cancelled', version = version + 1 WHERE id = $1`, [template.id]);
+    const all: string[] = [];
+    const made: Batch[] = [];
+    for (let round = 0; round < 50; round += 1) {
+      for (let i = 0; i < 4; i += 1) {
+        const { rows } = await t.db.query(
+          `INSERT INTO payouts (tip_id, contributor_id, amount_minor, currency, licence, state, bank_reference, offered_by, offered_at, approved_by, approved_at, payee_details_id)
+           SELECT tip_id, contributor_id, 100 + $2::int, currency, licence, 'approved', $3, offered_by, offered_at, approved_by, now(), payee_details_id FROM payouts WHERE id = $1
+           RETURNING id`,
+          [template.id, round * 4 + i, generateBankReference()],
+        );
+        all.push(rows[0].id);
+      }
+      const answers = await Promise.all([
+        accountant.post('/api/payout-batches').send({ format: 'bankline-csv' }),
+        otherAccountant.post('/api/payout-batches').send({ format: 'bankline-csv' }),
+      ]);
+      for (const res of answers) {
+        expect([201, 400]).toContain(res.status);
+        if (res.status === 201) made.push(res.body);
+        else expect(res.body.code).toBe('BATCH_NOTHING_TO_PAY');
+      }
+    }
+    const rows = (await t.db.query(
+      `SELECT p.id, p.state, p.batch_id, (SELECT count(*)::int FROM payout_batch_items i WHERE i.payout_id = p.id) AS items
+         FROM payouts p WHERE p.id = ANY($1::uuid[])`,
+      [all],
+    )).rows as { id: string; state: string; batch_id: string; items: number }[];
+    expect(rows).toHaveLength(200);
+    const madeIds = new Set(made.map((b) => b.id));
+    for (const row of rows) {
+      expect(row).toMatchObject({ state: 'batched', items: 1 });
+      expect(madeIds.has(row.batch_id)).toBe(true);
+    }
+    expect(made.reduce((sum, b) => sum + b.count, 0)).toBe(200);
+    for (const b of made) {
+      const inBatch = rows.filter((r) => r.batch_id === b.id);
+      expect(inBatch).toHaveLength(b.count);
+    }
+  });
+});
+
+describe('payout batches without the paying account configured', () => {
+  let t: TestApp;
+  let accountant: SignedInStaff;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    accountant = await signedInStaff(t, 'accounting');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('a bankline-csv batch without PAYER_SORT_CODE / PAYER_ACCOUNT_NUMBER: 409 PAYER_NOT_CONFIGURED naming them, no batch', async () => {
+    const res = await accountant.post('/api/payout-batches').send({ format: 'bankline-csv' });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('PAYER_NOT_CONFIGURED');
+    expect(res.body.message).toContain('PAYER_SORT_CODE');
+    expect(res.body.message).toContain('PAYER_ACCOUNT_NUMBER');
+    expect(await t.count('payout_batches')).toBe(0);
+  });
+
+  it('a sepa-pain001 batch without SEPA_DEBTOR_*: 409 PAYER_NOT_CONFIGURED naming them', async () => {
+    const res = await accountant.post('/api/payout-batches').send({ format: 'sepa-pain001' });
+    expect(res.status).toBe(409);
+    expect(res.body.message).toMatch(/SEPA_DEBTOR_NAME, SEPA_DEBTOR_IBAN, SEPA_DEBTOR_BIC/);
+  });
+});
