@@ -308,22 +308,20 @@ export class BatchesService {
 
   /**
    * The bank's results for a sent batch, as CSV rows `payout reference, paid|failed, bank
-   * reference or reason`. Every row is checked before any is applied: a row naming a payout
-   * outside this batch (or any other bad row) answers 400 naming the row and changes nothing.
-   * PayoutsService.markPaid/markFailed run their own transactions, so a failure between two
-   * applied rows (a concurrent change) can leave the earlier ones applied; the batch row stays
-   * locked meanwhile so two reconciliations of one batch never interleave. When no payout of
-   * the batch is left batched, the batch is closed.
+   * reference or reason`, in one transaction: a row naming a payout outside this batch (or any
+   * other bad row) answers 400 naming the row and nothing is applied. The batch and its payouts
+   * are locked, so two reconciliations of one batch never interleave. When no payout of the
+   * batch is left batched, the batch is closed.
    */
   async reconcile(staff: StaffPrincipal, id: string, csv: Readable): Promise<ReconcileResultDto> {
     const lines = await parseReconcileCsv(csv);
     const results = await this.dataSource.transaction(async (manager) => {
-      const batch = await this.lockedRow(manager, id, 'FOR NO KEY UPDATE');
+      const batch = await this.lockedRow(manager, id);
       if (batch.state !== 'sent') {
         throw new ConflictError('BATCH_NOT_SENT', `This batch is ${batch.state}: only a batch marked sent can be reconciled.`);
       }
       const payouts = await manager.query<{ id: string; bank_reference: string; state: string; version: number }[]>(
-        `SELECT id, bank_reference, state, version FROM payouts WHERE batch_id = $1`,
+        `SELECT id, bank_reference, state, version FROM payouts WHERE batch_id = $1 ORDER BY id FOR UPDATE`,
         [id],
       );
       const byReference = new Map(payouts.map((p) => [p.bank_reference, p]));
@@ -347,8 +345,8 @@ export class BatchesService {
       for (const line of lines) {
         const payout = byReference.get(line.reference)!;
         const apply = payout.state === 'batched';
-        if (apply && line.result === 'paid') await this.payouts.markPaid(staff, payout.id, { version: payout.version, reference: line.detail });
-        if (apply && line.result === 'failed') await this.payouts.markFailed(staff, payout.id, { version: payout.version, reason: line.detail });
+        if (apply && line.result === 'paid') await this.payouts.markPaid(staff, payout.id, { version: payout.version, reference: line.detail }, manager);
+        if (apply && line.result === 'failed') await this.payouts.markFailed(staff, payout.id, { version: payout.version, reason: line.detail }, manager);
         applied.push({ payoutId: payout.id, bankReference: payout.bank_reference, result: line.result, applied: apply });
       }
       const paid = applied.filter((r) => r.applied && r.result === 'paid').length;
@@ -372,8 +370,8 @@ export class BatchesService {
     return row;
   }
 
-  private async lockedRow(manager: EntityManager, id: string, lock: 'FOR UPDATE' | 'FOR NO KEY UPDATE' = 'FOR UPDATE'): Promise<BatchRow> {
-    const [row] = await manager.query<BatchRow[]>(`${BATCH_SELECT} WHERE b.id = $1 ${lock}`, [id]);
+  private async lockedRow(manager: EntityManager, id: string): Promise<BatchRow> {
+    const [row] = await manager.query<BatchRow[]>(`${BATCH_SELECT} WHERE b.id = $1 FOR UPDATE`, [id]);
     if (!row) throw new BatchNotFoundError();
     return row;
   }
@@ -555,6 +553,7 @@ export async function parseReconcileCsv(csv: Readable): Promise<ReconcileLine[]>
     if (outcome !== 'paid' && outcome !== 'failed') problems.push(`result must be paid or failed, not ${JSON.stringify(result.slice(0, 20))}`);
     else if (!detail) problems.push(outcome === 'paid' ? 'the bank reference is empty' : 'the reason is empty');
     else if (detail.length > DETAIL_MAX[outcome]) problems.push(`the ${outcome === 'paid' ? 'bank reference' : 'reason'} is longer than ${DETAIL_MAX[outcome]} characters`);
+    else if (/\p{Cc}/u.test(detail)) problems.push(`the ${outcome === 'paid' ? 'bank reference' : 'reason'} contains control characters`);
     if (problems.length > 0) fields[`row ${row}`] = problems;
     else lines.push({ row, reference: normalised, result: outcome as 'paid' | 'failed', detail });
   }

@@ -353,6 +353,26 @@ describe('payout batches API', () => {
         expect(res.body.fields['row 1']).toEqual(['the bank reference is empty']);
       });
 
+      it('reconcile with a control character in a reason: 400 naming the row', async () => {
+        const res = await reconcile(batch.id, `${failed.bankReference},failed,R01\u0000\r\n`);
+        expect(res.status).toBe(400);
+        expect(res.body.fields['row 1']).toEqual(['the reason contains control characters']);
+      });
+
+      it('reconcile failing part-way (the database refuses the second row): nothing applied, the batch stays sent', async () => {
+        await t.db.query(`CREATE FUNCTION test_refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$`);
+        await t.db.query(`CREATE TRIGGER test_refuse_boom BEFORE UPDATE ON payouts FOR EACH ROW WHEN (NEW.failure_reason = 'BOOM') EXECUTE FUNCTION test_refuse_boom()`);
+        try {
+          const res = await reconcile(batch.id, `${paid.bankReference},paid,FP-OK\r\n${failed.bankReference},failed,BOOM\r\n`);
+          expect(res.status).toBe(500);
+        } finally {
+          await t.db.query(`DROP TRIGGER test_refuse_boom ON payouts`);
+          await t.db.query(`DROP FUNCTION test_refuse_boom()`);
+        }
+        expect(await payoutRow(paid.id)).toMatchObject({ state: 'batched', paid_reference: null });
+        expect((await accountant.get(`/api/payout-batches/${batch.id}`).expect(200)).body.state).toBe('sent');
+      });
+
       it('reconcile sent as JSON: 415', async () => {
         const res = await accountant.post(`/api/payout-batches/${batch.id}/reconcile`).send({ rows: [] });
         expect(res.status).toBe(415);
