@@ -11,6 +11,7 @@ import { publicPage } from './public-layout.js';
 import { tipProgress } from './status-progress.js';
 
 registerPartial('statusOffer', 'status-offer');
+registerPartial('statusPayeeFields', 'status-payee-fields');
 
 const templates = {
   signIn: compileView('status'),
@@ -24,6 +25,7 @@ const STATUS_NOTICES = {
   'reply-sent': 'Your reply has been sent to the newsroom.',
   'offer-accepted': 'Thank you: you have accepted our offer. We will let you know here when the payment is on its way.',
   'offer-declined': 'You have declined the offer.',
+  'details-updated': 'Your payment details have been saved. We will use them for any payment not yet sent.',
 } as const satisfies Record<string, string>;
 
 export function statusNotice(code: unknown): string | undefined {
@@ -79,6 +81,23 @@ export interface OfferFormState {
   formError?: string;
 }
 
+/** The payment-details form, when it came back with errors. */
+export interface PayeeFormState {
+  errors?: FieldErrors;
+  values?: Record<string, string>;
+  formError?: string;
+}
+
+/** The fields every payee form shares (offer acceptance, changing details), keyed by `prefix`. */
+function payeeFields(prefix: string, errorsIn: FieldErrors | undefined, values: Record<string, string>) {
+  const errors = Object.fromEntries(Object.entries(errorsIn ?? {}).map(([field, messages]) => [field, messages.join('. ')]));
+  const method = values.method ?? 'uk_bank';
+  const errorList = Object.keys(errors)
+    .sort((a, b) => OFFER_FIELDS.indexOf(a) - OFFER_FIELDS.indexOf(b))
+    .map((field) => ({ href: `#${prefix}-${OFFER_FIELDS.includes(field) ? field : 'method'}`, message: errors[field] }));
+  return { prefix, errors, errorList, values, methods: PAYMENT_METHODS.map((m) => ({ ...m, checked: m.value === method })) };
+}
+
 export interface StatusTipState {
   csrfToken: string;
   notice?: string;
@@ -86,6 +105,7 @@ export interface StatusTipState {
   replyError?: string;
   replyValue?: string;
   offer?: OfferFormState;
+  payee?: PayeeFormState;
 }
 
 /** The contributor's pages: sign in with the receipt, then the tip's progress and conversation. */
@@ -119,10 +139,14 @@ export class StatusViews {
         when: when(m.createdAt),
       })),
       csrfToken: state.csrfToken,
-      notice: state.notice,
+      // A refused change of details with no form to show it in (no payment details given yet) is said at the top.
+      notice: state.notice ?? (tip.payouts.some((p) => p.payeeMasked) ? undefined : state.payee?.formError),
       replyError: state.replyError,
       replyValue: state.replyValue,
       messageMax: MESSAGE_MAX_LENGTH,
+      payee: tip.payouts.some((p) => p.payeeMasked)
+        ? { ...payeeFields('payee', state.payee?.errors, state.payee?.values ?? {}), csrfToken: state.csrfToken, formError: state.payee?.formError, open: progress.failed || state.payee !== undefined }
+        : undefined,
       offers: tip.payouts.filter((p) => p.state === 'offered').map((p, index) => this.offer(p, index, state)),
       payments: tip.payouts.filter((p) => p.state !== 'offered').map((p) => ({ id: p.id, stateText: p.stateText, payeeMasked: p.payeeMasked, failed: p.state === 'failed' })),
     });
@@ -131,25 +155,15 @@ export class StatusViews {
 
   private offer(payout: ContributorPayoutDto, index: number, state: StatusTipState) {
     const form = state.offer?.payoutId === payout.id ? state.offer : undefined;
-    const errors = Object.fromEntries(Object.entries(form?.errors ?? {}).map(([field, messages]) => [field, messages.join('. ')]));
     const values = form?.values ?? {};
-    const method = values.method ?? 'uk_bank';
-    const prefix = `offer${index + 1}`;
-    const errorList = Object.keys(errors)
-      .sort((a, b) => OFFER_FIELDS.indexOf(a) - OFFER_FIELDS.indexOf(b))
-      .map((field) => ({ href: `#${prefix}-${OFFER_FIELDS.includes(field) ? field : 'confirmLicence'}`, message: errors[field] }));
     return {
+      ...payeeFields(`offer${index + 1}`, form?.errors, values),
       id: payout.id,
-      prefix,
       text: payout.stateText,
       licence: LICENCE_TERMS[payout.licence],
       csrfToken: state.csrfToken,
-      errors,
-      errorList,
       formError: form?.formError,
-      values,
       confirmed: values.confirmLicence === 'true',
-      methods: PAYMENT_METHODS.map((m) => ({ ...m, checked: m.value === method })),
     };
   }
 

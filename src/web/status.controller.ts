@@ -5,14 +5,14 @@ import { ContributorsService } from '../contributors/contributors.service.js';
 import { ContributorReplyDto, ContributorSignInDto } from '../contributors/dto/contributor.dto.js';
 import { DomainError, type FieldErrors } from '../http/errors.js';
 import { validateInput } from '../http/validation.js';
-import { AcceptPayoutDto, PayoutIdParams } from '../payouts/dto/payouts.dto.js';
+import { AcceptPayoutDto, PayeeDetailsDto, PayoutIdParams } from '../payouts/dto/payouts.dto.js';
 import { validatePayee } from '../payouts/payee-details.js';
 import { PAYEE_METHODS, type PayeeMethod } from '../payouts/payouts.entities.js';
 import { PayoutsService } from '../payouts/payouts.service.js';
 import { Access, CurrentCaller, CurrentContributor, SkipCsrf, type Caller, type ContributorCaller } from '../staff/access.js';
 import { SESSION_COOKIES, SessionsService } from '../staff/sessions.service.js';
 import { formText, queryText } from './form-input.js';
-import { statusNotice, StatusViews, type OfferFormState } from './status-views.js';
+import { statusNotice, StatusViews, type OfferFormState, type StatusTipState } from './status-views.js';
 
 const PAYEE_FIELDS = ['sortCode', 'accountNumber', 'iban', 'bic', 'paypalEmail'] as const;
 const OFFER_TEXT_FIELDS = ['method', 'accountName', ...PAYEE_FIELDS] as const;
@@ -26,6 +26,27 @@ function pageWords(errors: FieldErrors): FieldErrors {
 }
 
 const isPayeeMethod = (value: string): value is PayeeMethod => (PAYEE_METHODS as readonly string[]).includes(value);
+
+/**
+ * A payee form's fields as typed (to show again) and as passed on. The form shows every
+ * method's fields (it works without JavaScript), so only the filled-in ones are passed on:
+ * details typed for a method not chosen are named as such rather than silently dropped.
+ */
+function payeeForm(body: Record<string, unknown>) {
+  const values: Record<string, string> = Object.fromEntries(OFFER_TEXT_FIELDS.map((name) => [name, formText(body, name)]));
+  const payee = {
+    method: values.method,
+    accountName: values.accountName,
+    ...Object.fromEntries(PAYEE_FIELDS.filter((name) => values[name].trim() !== '').map((name) => [name, values[name]])),
+  };
+  return { values, payee };
+}
+
+/** The DTO's problems and the payee checks' together, so a person fixes everything in one go. */
+function allProblems(payee: { method: string; accountName: string }, errors: FieldErrors): FieldErrors {
+  const payeeErrors = isPayeeMethod(payee.method) ? (validatePayee({ ...payee, method: payee.method }).fields ?? {}) : {};
+  return pageWords({ ...payeeErrors, ...errors });
+}
 
 function send(res: Response, status: number, html: string): void {
   res.status(status).type('html').send(html);
@@ -111,21 +132,12 @@ export class StatusController {
   @Post('tip/payouts/:id/accept')
   @Access('contributor')
   async accept(@CurrentContributor() caller: ContributorCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    const values = Object.fromEntries(OFFER_TEXT_FIELDS.map((name) => [name, formText(body, name)]));
+    const { values, payee } = payeeForm(body);
     const confirmed = formText(body, 'confirmLicence') === 'true';
-    const input = {
-      confirmLicence: confirmed,
-      method: values.method,
-      accountName: values.accountName,
-      ...Object.fromEntries(PAYEE_FIELDS.filter((name) => values[name].trim() !== '').map((name) => [name, values[name]])),
-    };
+    const input = { confirmLicence: confirmed, ...payee };
     const shown = { ...values, confirmLicence: confirmed ? 'true' : '' };
     const { value, errors } = await validateInput(AcceptPayoutDto, input);
-    if (errors) {
-      // Name every problem at once: the payee checks too, not only after the box is ticked.
-      const payeeErrors = isPayeeMethod(input.method) ? (validatePayee({ ...input, method: input.method }).fields ?? {}) : {};
-      return this.offerAgain(res, caller, HttpStatus.BAD_REQUEST, { payoutId: id, values: shown, errors: pageWords({ ...payeeErrors, ...errors }) });
-    }
+    if (errors) return this.offerAgain(res, caller, HttpStatus.BAD_REQUEST, { payoutId: id, values: shown, errors: allProblems(payee, errors) });
     try {
       await this.payouts.accept(caller.tipId, id, value);
     } catch (error) {
@@ -146,6 +158,27 @@ export class StatusController {
       return this.offerAgain(res, caller, error.status, { payoutId: id, formError: error.message });
     }
     res.redirect(HttpStatus.SEE_OTHER, '/status/tip?notice=offer-declined');
+  }
+
+  /** New payout details (after a failed payment, or a changed account): used for every payment not yet sent. */
+  @Post('tip/payee-details')
+  @Access('contributor')
+  async changePayee(@CurrentContributor() caller: ContributorCaller, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const { values, payee } = payeeForm(body);
+    const { value, errors } = await validateInput(PayeeDetailsDto, payee);
+    if (errors) return this.tipAgain(res, caller, HttpStatus.BAD_REQUEST, { payee: { values, errors: allProblems(payee, errors) } });
+    try {
+      await this.payouts.changePayee(caller.tipId, value);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const payeeState = error.fields ? { values, errors: pageWords(error.fields) } : { values, formError: error.message };
+      return this.tipAgain(res, caller, error.status, { payee: payeeState });
+    }
+    res.redirect(HttpStatus.SEE_OTHER, '/status/tip?notice=details-updated');
+  }
+
+  private async tipAgain(res: Response, caller: ContributorCaller, status: number, state: Omit<StatusTipState, 'csrfToken'>): Promise<void> {
+    send(res, status, this.views.tip(await this.contributors.tip(caller.tipId), { csrfToken: caller.session.csrfToken, ...state }));
   }
 
   private async offerAgain(res: Response, caller: ContributorCaller, status: number, offer: OfferFormState): Promise<void> {

@@ -24,6 +24,7 @@ const ACCESS: Record<string, Audience[]> = {
   'POST /status/sign-out': ['contributor'],
   'POST /status/tip/payouts/:id/accept': ['contributor'],
   'POST /status/tip/payouts/:id/decline': ['contributor'],
+  'POST /status/tip/payee-details': ['contributor'],
   'POST /api/tips': ['public'],
 
   'POST /api/auth/login': ['public'],

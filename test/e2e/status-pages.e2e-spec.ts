@@ -336,3 +336,71 @@ describe('offers on the tip page', () => {
     expect(await stateOf(theirs.id)).toBe('offered');
   });
 });
+
+describe('changing payment details on the tip page', () => {
+  const UK_BANK = { confirmLicence: 'true', method: 'uk_bank', accountName: 'Jo Bloggs', sortCode: '12-34-56', accountNumber: '12345678' };
+
+  async function acceptedOffer(): Promise<{ receipt: Receipt; page: ContributorPage; payoutId: string }> {
+    const receipt = await postTip();
+    const payout = (await editor.post(`/api/tips/${receipt.id}/payouts`).send({ amountMinor: 10_000, currency: 'GBP', licence: 'non_exclusive' }).expect(201)).body;
+    const page = await signedInContributor(receipt);
+    const accepted = await request(t.url).post(`/status/tip/payouts/${payout.id}/accept`).type('form').set('Cookie', page.cookie).send({ _csrf: page.csrfToken, ...UK_BANK });
+    expect(accepted.status).toBe(303);
+    return { receipt, page, payoutId: payout.id };
+  }
+  function change(page: ContributorPage, fields: Record<string, string>) {
+    return request(t.url).post('/status/tip/payee-details').type('form').set('Accept', 'text/html').set('Cookie', page.cookie).send({ _csrf: page.csrfToken, ...fields });
+  }
+
+  it('approved, scheduled, then a failed payment: the page says so and opens the form; a bad IBAN is named (400), PayPal details are saved (303)', async () => {
+    const { page, payoutId } = await acceptedOffer();
+    const before = await request(t.url).get('/status/tip').set('Cookie', page.cookie).expect(200);
+    expect(before.text).toContain('Change your payment details');
+    expect(before.text).not.toContain('<details open>');
+
+    // Accounting approves and batches it; the bank returns it.
+    const accountant = await signedInStaff(t, 'accounting');
+    const current = async () => (await accountant.get(`/api/payouts/${payoutId}`).expect(200)).body as { version: number };
+    await accountant.post(`/api/payouts/${payoutId}/approve`).send({ version: (await current()).version }).expect(200);
+    expect((await request(t.url).get('/status/tip').set('Cookie', page.cookie)).text).toMatch(/aria-current="step"><span class="step-label">Payment approved</);
+    await accountant.post('/api/payout-batches').send({ format: 'csv' }).expect(201);
+    expect((await request(t.url).get('/status/tip').set('Cookie', page.cookie)).text).toMatch(/aria-current="step"><span class="step-label">Payment scheduled</);
+    await accountant.post(`/api/payouts/${payoutId}/mark-failed`).send({ version: (await current()).version, reason: 'ARUCS 5: no account' }).expect(200);
+    const failed = await request(t.url).get('/status/tip').set('Cookie', page.cookie).expect(200);
+    expect(failed.text).toContain('Payment failed – please update your details.');
+    expect(failed.text).toContain('<details open>');
+    expect(failed.text).toContain('Update your payment details');
+    expect(failed.text).not.toContain('ARUCS');
+
+    const bad = await change(page, { method: 'iban', accountName: 'Jo Bloggs', iban: 'GB00 NOPE 0000', bic: '' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('Enter a valid IBAN');
+    expect(bad.text).toContain('value="GB00 NOPE 0000"');
+
+    const versions = async () => Number((await t.db.query('SELECT count(*) AS n FROM payee_details')).rows[0].n);
+    const versionsBefore = await versions();
+    const saved = await change(page, { method: 'paypal', accountName: 'Jo Bloggs', paypalEmail: 'jo@example.com' });
+    expect(saved.status).toBe(303);
+    expect(saved.headers.location).toBe('/status/tip?notice=details-updated');
+    expect(await versions()).toBe(versionsBefore + 1);
+    const after = await request(t.url).get('/status/tip?notice=details-updated').set('Cookie', page.cookie).expect(200);
+    expect(after.text).toContain('Your payment details have been saved.');
+    expect(after.text).not.toContain('jo@example.com');
+  });
+
+  it('before any offer is accepted there is no form, and a post says why (409)', async () => {
+    const page = await signedInContributor(await postTip());
+    expect(page.html).not.toContain('/status/tip/payee-details');
+    const res = await change(page, { method: 'paypal', accountName: 'Jo Bloggs', paypalEmail: 'jo@example.com' });
+    expect(res.status).toBe(409);
+    expect(res.text).toContain('Accept an offer first');
+  });
+
+  it('without _csrf: 403 and nothing saved', async () => {
+    const { page } = await acceptedOffer();
+    const count = Number((await t.db.query('SELECT count(*) AS n FROM payee_details')).rows[0].n);
+    const res = await request(t.url).post('/status/tip/payee-details').type('form').set('Cookie', page.cookie).send({ method: 'paypal', accountName: 'X', paypalEmail: 'x@example.com' });
+    expect(res.status).toBe(403);
+    expect(Number((await t.db.query('SELECT count(*) AS n FROM payee_details')).rows[0].n)).toBe(count);
+  });
+});
