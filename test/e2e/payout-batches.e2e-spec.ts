@@ -197,6 +197,18 @@ describe('payout batches API', () => {
       expect((parse(bytes.toString('utf8')) as string[][])[0].slice(0, 4)).toEqual(['pat.paypal@example.com', '9.99', 'GBP', p.bankReference.replace(' ', '-')]);
     });
 
+    it('a download that would differ from the stored SHA-256 (the payer account changed since) is cut off, never completed', async () => {
+      const [batch] = ((await accountant.get('/api/payout-batches?state=locked').expect(200)).body.items as Batch[]).filter((b) => b.format === 'bankline-csv');
+      const before = t.config.PAYER_ACCOUNT_NUMBER;
+      t.config.PAYER_ACCOUNT_NUMBER = '11223344';
+      try {
+        await expect(accountant.get(`/api/payout-batches/${batch.id}/file`).buffer(true).parse(rawBody)).rejects.toThrow();
+      } finally {
+        t.config.PAYER_ACCOUNT_NUMBER = before;
+      }
+      expect(sha256((await download(batch.id)).bytes)).toBe(batch.fileSha256);
+    });
+
     it('each snapshot is stored encrypted: no account number, IBAN or name in payout_batch_items', async () => {
       const rows = (await t.db.query(`SELECT snapshot_encrypted FROM payout_batch_items`)).rows as { snapshot_encrypted: string }[];
       expect(rows.length).toBeGreaterThan(0);
