@@ -136,7 +136,7 @@ describe('the contributor’s status page', () => {
     expect(await page.locator('#form-error').textContent()).toBe(wrongSecret);
   });
 
-  it('accepts an offer on a phone with JavaScript off: licence re-confirmed, bank details, a mistake named next to its field', async () => {
+  it('accepts an offer on a phone with JavaScript off (a mistake named next to its field), and gives new details when the payment fails', async () => {
     const receipt = await postTip('Video of the bridge collapse.');
     const payout = (await editor.post(`/api/tips/${receipt.id}/payouts`).send({ amountMinor: 25_000, currency: 'GBP', licence: 'exclusive' }).expect(201)).body;
     const page = await pool.page({ ...MOBILE, javaScriptEnabled: false });
@@ -165,5 +165,23 @@ describe('the contributor’s status page', () => {
     const { rows } = await t.db.query('SELECT state FROM payouts WHERE id = $1', [payout.id]);
     expect(rows[0].state).toBe('accepted');
     await screenshot(page, 'status-accepted-mobile');
+
+    // Accounting approves and batches it; the bank returns it: the page asks for new details.
+    const accountant = await signedInStaff(t, 'accounting');
+    const version = async () => ((await accountant.get(`/api/payouts/${payout.id}`).expect(200)).body as { version: number }).version;
+    await accountant.post(`/api/payouts/${payout.id}/approve`).send({ version: await version() }).expect(200);
+    await accountant.post('/api/payout-batches').send({ format: 'csv' }).expect(201);
+    await accountant.post(`/api/payouts/${payout.id}/mark-failed`).send({ version: await version(), reason: 'ARUCS 5: no account' }).expect(200);
+    await page.goto(`${t.url}/status/tip`);
+    expect(await page.locator('#status-text').textContent()).toContain('Payment failed – please update your details.');
+    expect(await page.locator('#steps li.failed .step-label').textContent()).toBe('Payment scheduled');
+    expect(await page.locator('#payee details').getAttribute('open')).not.toBeNull();
+    await screenshot(page, 'status-payment-failed-mobile');
+
+    await page.locator('#payee').getByLabel('PayPal', { exact: true }).check();
+    await page.locator('#payee').getByLabel('Account holder’s name').fill('Jo Bloggs');
+    await page.locator('#payee').getByLabel('PayPal email address').fill('jo@example.com');
+    await Promise.all([page.waitForURL((url) => url.searchParams.get('notice') === 'details-updated'), page.getByRole('button', { name: 'Save my payment details' }).click()]);
+    expect(await page.locator('#notice').textContent()).toContain('Your payment details have been saved.');
   });
 });
