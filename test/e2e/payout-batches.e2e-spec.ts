@@ -232,6 +232,38 @@ describe('payout batches API', () => {
     });
   });
 
+  describe('which payouts a batch takes', () => {
+    it('csv without a currency: the currency of the oldest approval, and only that currency', async () => {
+      const eur = await approved(EUR, IBAN);
+      const gbp = await approved(GBP, UK);
+      const batch = await createBatch({ format: 'csv' });
+      expect(batch).toMatchObject({ currency: 'EUR', count: 1, totals: [{ currency: 'EUR', totalMinor: 40_050 }] });
+      expect(await payoutRow(eur.id)).toMatchObject({ state: 'batched', batch_id: batch.id });
+      expect(await payoutRow(gbp.id)).toMatchObject({ state: 'approved', batch_id: null });
+      await accountant.post(`/api/payout-batches/${(await createBatch({ format: 'csv' })).id}/sent`).expect(200);
+      await accountant.post(`/api/payout-batches/${batch.id}/sent`).expect(200);
+    });
+
+    it('paypal-csv takes at most 5,000 payouts per file; the rest wait for the next batch', async () => {
+      const template = await approved({ ...GBP, amountMinor: 500 }, PAYPAL);
+      await t.db.query(
+        `INSERT INTO payouts (tip_id, contributor_id, amount_minor, currency, licence, state, bank_reference, offered_by, offered_at, approved_by, approved_at, payee_details_id)
+         SELECT tip_id, contributor_id, amount_minor, currency, licence, 'approved', 'TIPDESK P' || lpad(n::text, 7, '0'), offered_by, offered_at, approved_by, now() + n * interval '1 microsecond', payee_details_id
+           FROM payouts, generate_series(1, 5000) AS n WHERE id = $1`,
+        [template.id],
+      );
+      const first = await createBatch({ format: 'paypal-csv', currency: 'GBP' });
+      expect(first).toMatchObject({ count: 5000, totals: [{ currency: 'GBP', totalMinor: 2_500_000 }] });
+      const { bytes } = await download(first.id);
+      expect(sha256(bytes)).toBe(first.fileSha256);
+      expect(bytes.toString('utf8').trimEnd().split('\r\n')).toHaveLength(5000);
+      const second = await createBatch({ format: 'paypal-csv', currency: 'GBP' });
+      expect(second.count).toBe(1);
+      for (const b of [first, second]) await accountant.post(`/api/payout-batches/${b.id}/void`).expect(200);
+      await t.db.query(`UPDATE payouts SET state = 'cancelled', version = version + 1 WHERE state = 'approved' AND currency = 'GBP'`);
+    });
+  });
+
   describe('bad inputs', () => {
     it('nothing to pay: 400 BATCH_NOTHING_TO_PAY, and no batch row and no item', async () => {
       const batches = await t.count('payout_batches');
