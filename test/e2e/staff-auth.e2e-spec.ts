@@ -126,12 +126,13 @@ describe('staff sign-in', () => {
     // Both verify an argon2id hash; without the decoy an unknown email would answer ~10x faster.
     const known: number[] = [];
     const unknown: number[] = [];
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 7; i++) {
       known.push(await timed(() => request(t.url).post('/api/auth/login').send({ email: user.email, password: `wrong ${i} password` })));
       unknown.push(await timed(() => request(t.url).post('/api/auth/login').send({ email: `nobody${i}@paper.test`, password: 'wrong password' })));
     }
-    expect(median(unknown)).toBeGreaterThan(median(known) * 0.5);
-    expect(median(unknown)).toBeLessThan(median(known) * 2);
+    // Wide bounds: other test files load the same two cores; the failure this guards against is ~10x.
+    expect(median(unknown)).toBeGreaterThan(median(known) * 0.4);
+    expect(median(unknown)).toBeLessThan(median(known) * 2.5);
   });
 
   it('locks an account after 10 failures in a row (429 with Retry-After), even for the right password; an admin can unlock', async () => {
