@@ -11,6 +11,7 @@ import { AllExceptionsFilter } from './http/exception.filter.js';
 import { createValidationPipe } from './http/validation.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { MediaModule } from './media/media.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
 import { PayoutsModule } from './payouts/payouts.module.js';
 import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
 import { StaffModule } from './staff/staff.module.js';
@@ -31,6 +32,7 @@ export class AppModule {
         CoreModule.forRoot(options),
         TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl)),
         StorageModule,
+        NotificationsModule,
         AuditModule,
         RateLimitsModule,
         StaffModule,

@@ -29,6 +29,17 @@ const toBool = ({ value }: { value: unknown }) => {
 };
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
+// `address@host` or `Display Name <address@host>`, on one line (a newline would inject headers).
+const MAIL_FROM_PATTERN = /^(?:[^<>\r\n]{0,150}<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/;
+function isSmtpUrl(value: unknown): boolean {
+  if (typeof value !== 'string' || !/^smtps?:\/\/\S+$/.test(value)) return false;
+  try {
+    return new URL(value).hostname.length > 0;
+  } catch {
+    return false;
+  }
+}
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -154,6 +165,16 @@ export class AppConfig {
   @ValidateBy({ name: 'isBic', validator: { validate: (value) => typeof value === 'string' && isValidBIC(value), defaultMessage: () => 'SEPA_DEBTOR_BIC must be a valid BIC (8 or 11 characters)' } })
   SEPA_DEBTOR_BIC?: string;
 
+  // Contributor notifications: SMTP when set (it may carry a password, so it is hidden in errors);
+  // without it, each mail is written as an .eml file under DATA_DIR/outbox.
+  @Transform(emptyToUndefined) @IsOptional()
+  @ValidateBy({ name: 'isSmtpUrl', validator: { validate: isSmtpUrl, defaultMessage: () => 'SMTP_URL must be an smtp:// or smtps:// URL with a host name' } })
+  SMTP_URL?: string;
+
+  @Transform(emptyToUndefined) @IsString() @MaxLength(200)
+  @Matches(MAIL_FROM_PATTERN, { message: 'MAIL_FROM must be an address, optionally with a display name: "Name <address@host>"' })
+  MAIL_FROM = 'tipdesk <no-reply@localhost>';
+
   /** The paying account as configured; fields a format needs are checked by requirePayerFor. */
   get payer(): Payer {
     return {
@@ -221,7 +242,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (errors.length > 0) {
     const lines = errors.map((error) => {
-      const value = error.property.match(/KEY|SECRET|PASSWORD|DATABASE_URL/) ? '(hidden)' : JSON.stringify(error.value);
+      const value = error.property.match(/KEY|SECRET|PASSWORD|DATABASE_URL|SMTP_URL/) ? '(hidden)' : JSON.stringify(error.value);
       return `  ${error.property}=${value}: ${Object.values(error.constraints ?? {}).join('; ')}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

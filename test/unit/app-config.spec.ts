@@ -35,6 +35,30 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(new RegExp(name));
   });
 
+  it('mail: no SMTP relay and a local sender by default; smtp:// and smtps:// URLs accepted', () => {
+    const config = loadConfig({});
+    expect(config.SMTP_URL).toBeUndefined();
+    expect(config.MAIL_FROM).toBe('tipdesk <no-reply@localhost>');
+    expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:2525' }).SMTP_URL).toBe('smtp://127.0.0.1:2525');
+    expect(loadConfig({ SMTP_URL: 'smtps://user:pw@mail.example.com:465', MAIL_FROM: 'desk@example.com' }).MAIL_FROM).toBe('desk@example.com');
+  });
+
+  it.each([
+    [{ SMTP_URL: 'http://mail.example.com' }, 'SMTP_URL'],
+    [{ SMTP_URL: 'smtp://' }, 'SMTP_URL'],
+    [{ SMTP_URL: 'mail.example.com:25' }, 'SMTP_URL'],
+    [{ MAIL_FROM: 'not an address' }, 'MAIL_FROM'],
+    [{ MAIL_FROM: 'Desk <desk@example.com>\r\nBcc: x@evil.test' }, 'MAIL_FROM'],
+  ])('refuses mail setting %j, naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(name));
+  });
+
+  it('never repeats an SMTP URL (it may hold a password) in its message', () => {
+    expect(() => loadConfig({ SMTP_URL: 'ftp://user:hunter2@mail' })).toThrow(/SMTP_URL=\(hidden\)/);
+    expect(() => loadConfig({ SMTP_URL: 'ftp://user:hunter2@mail' })).not.toThrow(/hunter2/);
+  });
+
   it('never repeats a secret value in its message', () => {
     expect(() => loadConfig({ ENCRYPTION_KEY: 'hunter2hunter2' })).toThrow(/ENCRYPTION_KEY=\(hidden\)/);
     expect(() => loadConfig({ ENCRYPTION_KEY: 'hunter2hunter2' })).not.toThrow(/hunter2/);

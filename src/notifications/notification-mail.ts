@@ -1,0 +1,70 @@
+import type { OutgoingMail } from './mailer.js';
+
+export type NotificationKind = 'message' | 'offer';
+
+/** What a notification may say about a tip: its public reference and where to read more. Nothing else. */
+export interface NotificationFacts {
+  to: string;
+  reference: string;
+  publicBaseUrl: string;
+}
+
+export function statusPageUrl(publicBaseUrl: string, reference: string): string {
+  return `${publicBaseUrl}/status?reference=${encodeURIComponent(reference)}`;
+}
+
+const WORDING: Record<NotificationKind, { subject: string; line: string; action: string }> = {
+  message: {
+    subject: 'a message from the news desk',
+    line: 'The news desk has sent you a message about your tip',
+    action: 'Read it and reply on your status page',
+  },
+  offer: {
+    subject: 'an offer for your tip',
+    line: 'The news desk has made you an offer for your tip',
+    action: 'Read the offer and accept or decline it on your status page',
+  },
+};
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * The email that tells a contributor to look at their status page. It never carries the
+ * editor's words, the offer's terms or the contributor's secret: those stay behind the
+ * status page's sign-in, so a forwarded or intercepted mail gives nothing away.
+ */
+export function composeNotification(kind: NotificationKind, facts: NotificationFacts): OutgoingMail {
+  const wording = WORDING[kind];
+  const url = statusPageUrl(facts.publicBaseUrl, facts.reference);
+  const text = [
+    'Hello,',
+    '',
+    `${wording.line} ${facts.reference}.`,
+    '',
+    `${wording.action}:`,
+    url,
+    '',
+    'Sign in there with your reference and the secret from your receipt. We never send your secret by email.',
+    '',
+    'The news desk',
+    '',
+  ].join('\n');
+  const html = [
+    '<!doctype html><html><body>',
+    '<p>Hello,</p>',
+    `<p>${escapeHtml(wording.line)} <strong>${escapeHtml(facts.reference)}</strong>.</p>`,
+    `<p>${escapeHtml(wording.action)}: <a href="${escapeHtml(url)}">${escapeHtml(url)}</a></p>`,
+    '<p>Sign in there with your reference and the secret from your receipt. We never send your secret by email.</p>',
+    '<p>The news desk</p>',
+    '</body></html>',
+  ].join('\n');
+  return {
+    to: facts.to,
+    subject: `Your tip ${facts.reference}: ${wording.subject}`,
+    text,
+    html,
+    headers: { 'Auto-Submitted': 'auto-generated' },
+  };
+}
