@@ -31,6 +31,8 @@ export const BATCH_MAX_PAYOUTS = 100_000;
 /** A reconciliation CSV is at most this many bytes. */
 export const RECONCILE_MAX_BYTES = 1024 * 1024;
 const SNAPSHOT_PAGE = 500;
+/** Snapshot rows per INSERT while a batch is made. */
+const SNAPSHOT_INSERT_CHUNK = 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export class BatchNotFoundError extends NotFoundError {
@@ -227,20 +229,12 @@ export class BatchesService {
       );
       const batch = await this.row(manager, inserted.id);
 
-      const snapshots = await this.snapshotsOf(manager, exporter, taken);
-      for (let start = 0; start < snapshots.length; start += SNAPSHOT_PAGE) {
-        const page = snapshots.slice(start, start + SNAPSHOT_PAGE);
-        await manager.query(
-          `INSERT INTO payout_batch_items (batch_id, payout_id, position, snapshot_encrypted)
-           SELECT $1, u.payout_id, u.position, u.snapshot FROM unnest($2::uuid[], $3::int[], $4::text[]) AS u(payout_id, position, snapshot)`,
-          [batch.id, page.map((s) => s.payoutId), page.map((_, i) => start + i + 1), page.map((s) => this.cipher.encrypt(s.json))],
-        );
-      }
       await this.payouts.markBatched(manager, staff, batch.id, taken);
 
-      // The file is written from the snapshots as stored (through JSON), exactly as a download will.
+      // The snapshots are stored a chunk at a time and the file is written from them as stored
+      // (through JSON), exactly as a download will: never the whole batch in memory at once.
       const fileSha256 = await this.exportOrThrow(() =>
-        sha256Of(exporter.write(this.batchFile(batch, snapshots.map((s) => itemFromSnapshot(s.json))), payer)),
+        sha256Of(exporter.write(this.batchFile(batch, this.storeSnapshots(manager, exporter, batch.id, taken)), payer)),
       );
       await manager.query(`UPDATE payout_batches SET file_sha256 = $2 WHERE id = $1`, [batch.id, fileSha256]);
       await this.audit.record(manager, {
@@ -427,6 +421,23 @@ export class BatchesService {
     return row?.currency ?? null;
   }
 
+  /**
+   * Snapshots of the taken payouts, SNAPSHOT_INSERT_CHUNK at a time: each chunk's names and
+   * payees read in two queries, its encrypted snapshots inserted in one, then its items yielded
+   * in file order (as read back from the stored JSON).
+   */
+  private async *storeSnapshots(manager: EntityManager, exporter: Exporter, batchId: string, taken: readonly BatchablePayout[]): AsyncGenerator<ExportItem> {
+    for (let start = 0; start < taken.length; start += SNAPSHOT_INSERT_CHUNK) {
+      const snapshots = await this.snapshotsOf(manager, exporter, taken.slice(start, start + SNAPSHOT_INSERT_CHUNK));
+      await manager.query(
+        `INSERT INTO payout_batch_items (batch_id, payout_id, position, snapshot_encrypted)
+         SELECT $1, u.payout_id, u.position, u.snapshot FROM unnest($2::uuid[], $3::int[], $4::text[]) AS u(payout_id, position, snapshot)`,
+        [batchId, snapshots.map((s) => s.payoutId), snapshots.map((_, i) => start + i + 1), snapshots.map((s) => this.cipher.encrypt(s.json))],
+      );
+      for (const snapshot of snapshots) yield itemFromSnapshot(snapshot.json);
+    }
+  }
+
   /** Each taken payout as the exporter will write it (payee decrypted), as JSON to encrypt and store. */
   private async snapshotsOf(manager: EntityManager, exporter: Exporter, taken: readonly BatchablePayout[]): Promise<{ payoutId: string; json: string }[]> {
     // tips, contributors and staff_users belong to other modules: read-only joins for the ledger's names.
@@ -438,9 +449,11 @@ export class BatchesService {
       [taken.map((p) => p.id)],
     );
     const ledger = new Map(ledgerRows.map((r) => [r.id, r]));
+    const payees = await this.payouts.payeeSnapshots(taken.map((p) => p.id), manager);
     const snapshots: { payoutId: string; json: string }[] = [];
     for (const payout of taken) {
-      const payee = await this.payouts.payeeSnapshot(payout.id, manager);
+      const payee = payees.get(payout.id);
+      if (!payee) throw new NotFoundError('PAYOUT_PAYEE_NOT_FOUND', 'This payout has no payee details yet.');
       const names = ledger.get(payout.id)!;
       const item: ExportItem = {
         payoutId: payout.id,

@@ -482,14 +482,43 @@ export class PayoutsService {
     }));
   }
 
-  /** approved → batched for payouts taken by takeApprovedForBatch (same transaction). */
+  /**
+   * approved → batched for payouts taken by takeApprovedForBatch (same transaction), set-based:
+   * one compare-and-set UPDATE over all of them (each on its own version), then every
+   * payout_events row and every audit event in one INSERT each. If any payout moved since it
+   * was taken, nothing is applied: the first such payout is named (409) and the caller's
+   * transaction rolls back.
+   */
   async markBatched(manager: EntityManager, staff: StaffPrincipal, batchId: string, payouts: readonly { id: string; version: number }[]): Promise<void> {
-    for (const p of payouts) {
-      const row = await this.current(manager, p.id, p.version);
-      if (row.state !== 'approved') throw new IllegalPayoutTransitionError(row.state, 'batched');
-      await this.compareAndSet(manager, row, 'batched', { batch_id: batchId });
-      await this.recordMove(manager, { type: 'staff', staff }, p.id, row.state, 'batched', null, 'payout.batched', { batchId });
+    if (payouts.length === 0) return;
+    const ids = payouts.map((p) => p.id);
+    const [updated] = await manager.query<[{ id: string }[], number]>(
+      `UPDATE payouts p SET state = 'batched', batch_id = $1, version = p.version + 1, updated_at = now()
+         FROM unnest($2::uuid[], $3::int[]) AS u(id, version)
+        WHERE p.id = u.id AND p.version = u.version AND p.state = 'approved'
+        RETURNING p.id`,
+      [batchId, ids, payouts.map((p) => p.version)],
+    );
+    if (updated.length !== payouts.length) {
+      const moved = new Set(updated.map((r) => r.id));
+      for (const p of payouts) {
+        if (moved.has(p.id)) continue;
+        const row = await this.current(manager, p.id, p.version); // 404 or 409 stale version
+        throw new IllegalPayoutTransitionError(row.state, 'batched');
+      }
+      throw new ConflictError('PAYOUT_BATCH_DUPLICATE', 'A payout was listed twice for one batch.');
     }
+    await manager.query(
+      `INSERT INTO payout_events (payout_id, actor_type, actor_id, role, from_state, to_state, reason)
+       SELECT u.id, 'staff', $2, $3, 'approved', 'batched', NULL FROM unnest($1::uuid[]) WITH ORDINALITY AS u(id, n) ORDER BY u.n`,
+      [ids, staff.id, staff.role],
+    );
+    // The same event recordMove writes for one payout, for all of them at once.
+    await manager.query(
+      `INSERT INTO audit_events (actor_type, actor_id, action, entity_type, entity_id, before, after)
+       SELECT 'staff', $2, 'payout.batched', 'payout', u.id, $3::jsonb, $4::jsonb FROM unnest($1::uuid[]) WITH ORDINALITY AS u(id, n) ORDER BY u.n`,
+      [ids, staff.id, JSON.stringify({ state: 'approved' }), JSON.stringify({ state: 'batched', batchId })],
+    );
   }
 
   /** A voided batch returns its still-batched payouts to approved (same transaction as the void). */
@@ -519,6 +548,31 @@ export class PayoutsService {
       account: JSON.parse(this.cipher.decrypt(row.details_encrypted)) as PayeeAccount,
       masked: row.masked,
     };
+  }
+
+  /**
+   * payeeSnapshot for many payouts in one query (decrypted here), keyed by payout id. A payout
+   * without payee details is missing from the map.
+   */
+  async payeeSnapshots(payoutIds: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<Map<string, PayeeSnapshot>> {
+    const rows = await manager.query<{ payout_id: string; id: string; version: number; method: PayeeMethod; account_holder_name_encrypted: string; details_encrypted: string; masked: string }[]>(
+      `SELECT p.id AS payout_id, d.id, d.version, d.method, d.account_holder_name_encrypted, d.details_encrypted, d.masked
+         FROM payouts p JOIN payee_details d ON d.id = p.payee_details_id WHERE p.id = ANY($1::uuid[])`,
+      [[...payoutIds]],
+    );
+    const snapshots = new Map<string, PayeeSnapshot>();
+    for (const row of rows) {
+      snapshots.set(row.payout_id, {
+        payoutId: row.payout_id,
+        payeeDetailsId: row.id,
+        payeeVersion: row.version,
+        method: row.method,
+        accountName: this.cipher.decrypt(row.account_holder_name_encrypted),
+        account: JSON.parse(this.cipher.decrypt(row.details_encrypted)) as PayeeAccount,
+        masked: row.masked,
+      });
+    }
+    return snapshots;
   }
 
   // ---- the machinery -------------------------------------------------------------------------

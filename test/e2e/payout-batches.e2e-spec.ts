@@ -262,6 +262,51 @@ describe('payout batches API', () => {
       for (const b of [first, second]) await accountant.post(`/api/payout-batches/${b.id}/void`).expect(200);
       await t.db.query(`UPDATE payouts SET state = 'cancelled', version = version + 1 WHERE state = 'approved' AND currency = 'GBP'`);
     });
+
+    it('a batch of 2,000 payouts: every payout batched at its next version, one payout event, one audit event and one snapshot each', async () => {
+      const template = await approved(GBP, UK);
+      await t.db.query(
+        `INSERT INTO payouts (tip_id, contributor_id, amount_minor, currency, licence, state, bank_reference, offered_by, offered_at, approved_by, approved_at, payee_details_id, version)
+         SELECT tip_id, contributor_id, amount_minor + n, currency, licence, 'approved', 'TIPDESK B' || lpad(n::text, 7, '0'), offered_by, offered_at, approved_by, now() + n * interval '1 microsecond', payee_details_id, 1 + n % 3
+           FROM payouts, generate_series(1, 1999) AS n WHERE id = $1`,
+        [template.id],
+      );
+      const before = new Map(
+        (await t.db.query(`SELECT id, version FROM payouts WHERE state = 'approved' AND currency = 'GBP'`)).rows.map((r: { id: string; version: number }) => [r.id, r.version]),
+      );
+      expect(before.size).toBe(2000);
+      const batch = await createBatch({ format: 'bankline-csv', currency: 'GBP' });
+      expect(batch).toMatchObject({ count: 2000, totals: [{ currency: 'GBP', totalMinor: 2000 * 25_000 + (1999 * 2000) / 2 }] });
+
+      const payouts = (await t.db.query(`SELECT id, state, version, batch_id FROM payouts WHERE batch_id = $1`, [batch.id])).rows as { id: string; state: string; version: number; batch_id: string }[];
+      expect(payouts).toHaveLength(2000);
+      for (const p of payouts) expect(p).toMatchObject({ state: 'batched', version: before.get(p.id)! + 1 });
+      const [events] = (await t.db.query(
+        `SELECT count(*)::int AS n, count(DISTINCT e.payout_id)::int AS payouts,
+                count(*) FILTER (WHERE e.from_state = 'approved' AND e.actor_type = 'staff' AND e.actor_id = $2 AND e.role = 'accounting')::int AS right
+           FROM payout_events e JOIN payouts p ON p.id = e.payout_id WHERE p.batch_id = $1 AND e.to_state = 'batched'`,
+        [batch.id, accountant.user.id],
+      )).rows;
+      expect(events).toEqual({ n: 2000, payouts: 2000, right: 2000 });
+      const [audit] = (await t.db.query(
+        `SELECT count(*)::int AS n, count(DISTINCT entity_id)::int AS payouts,
+                count(*) FILTER (WHERE before = '{"state":"approved"}'::jsonb AND after = jsonb_build_object('state', 'batched', 'batchId', $3::text) AND actor_id = $2)::int AS right
+           FROM audit_events WHERE action = 'payout.batched' AND entity_type = 'payout' AND entity_id IN (SELECT id FROM payouts WHERE batch_id = $1)`,
+        [batch.id, accountant.user.id, batch.id],
+      )).rows;
+      expect(audit).toEqual({ n: 2000, payouts: 2000, right: 2000 });
+      const [items] = (await t.db.query(
+        `SELECT count(*)::int AS n, min(position) AS first, max(position) AS last, count(DISTINCT payout_id)::int AS payouts FROM payout_batch_items WHERE batch_id = $1`,
+        [batch.id],
+      )).rows;
+      expect(items).toEqual({ n: 2000, first: 1, last: 2000, payouts: 2000 });
+
+      const { bytes } = await download(batch.id);
+      expect(sha256(bytes)).toBe(batch.fileSha256);
+      expect(bytes.toString('utf8').trimEnd().split('\r\n')).toHaveLength(2000);
+      await accountant.post(`/api/payout-batches/${batch.id}/void`).expect(200);
+      await t.db.query(`UPDATE payouts SET state = 'cancelled', version = version + 1 WHERE state = 'approved' AND currency = 'GBP'`);
+    });
   });
 
   describe('bad inputs', () => {
