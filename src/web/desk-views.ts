@@ -91,9 +91,9 @@ export type Notice = keyof typeof NOTICES;
 
 const PASSWORD_HINT = `At least ${PASSWORD_MIN_LENGTH} characters. A few unrelated words make a good one.`;
 
-type Section = 'queue' | 'staff' | 'audit' | 'account';
+type Section = 'queue' | 'accounts' | 'staff' | 'audit' | 'account';
 
-interface Frame {
+export interface Frame {
   title: string;
   /** The page's name for desk.js (`data-page`) and the nav. */
   page: string;
@@ -178,11 +178,12 @@ export interface AccountState {
 
 /** Where a staff member lands after signing in, when no page asked for them. */
 export function landingPage(role: StaffRole): string {
-  return role === 'accounting' ? '/desk/account' : '/desk';
+  return role === 'accounting' ? '/accounts' : '/desk';
 }
 
+/** The staff's pages: the desk, and accounting's /accounts (same sign-in, frame and rules). */
 export function isDeskPath(path: string): boolean {
-  return path === '/desk' || path.startsWith('/desk/');
+  return path === '/desk' || path.startsWith('/desk/') || path === '/accounts' || path.startsWith('/accounts/');
 }
 
 const NOT_A_RETURN_PAGE = /^\/desk\/(login|logout|setup)(\/|$)/;
@@ -224,7 +225,7 @@ function formValues(values: Record<string, unknown> | undefined, keep: string[])
 /** The desk's server-rendered pages: editors' queue and tip pages, sign-in, account, staff and audit. */
 @Injectable()
 export class DeskViews {
-  private page(caller: Caller | undefined, frame: Frame, body: string): string {
+  page(caller: Caller | undefined, frame: Frame, body: string): string {
     const staff = caller?.kind === 'staff' ? caller : undefined;
     const role = staff?.user.role;
     // Someone who must first enrol a second factor can reach only their account page.
@@ -234,6 +235,7 @@ export class DeskViews {
         ? [{ href: '/desk/account', label: 'Account', section: 'account', current: frame.section === 'account' }]
         : [
           ...(role === 'editor' || role === 'admin' ? [{ href: '/desk', label: 'Queue', section: 'queue' }] : []),
+          ...(role === 'accounting' || role === 'admin' ? [{ href: '/accounts', label: 'Accounts', section: 'accounts' }] : []),
           ...(role === 'admin' ? [{ href: '/desk/staff', label: 'Staff', section: 'staff' }, { href: '/desk/audit', label: 'Audit log', section: 'audit' }] : []),
           { href: '/desk/account', label: 'Account', section: 'account' },
         ].map((item) => ({ ...item, current: item.section === frame.section }));
@@ -443,7 +445,7 @@ export class DeskViews {
     const heading =
       body.statusCode === 404 ? 'Not found' : body.statusCode === 403 ? 'Not allowed' : body.statusCode >= 500 ? 'Something went wrong' : 'We could not do that';
     const staff = req.caller?.kind === 'staff' ? req.caller : undefined;
-    const back = staff ? { href: landingPage(staff.user.role), label: 'Back to the desk' } : { href: '/desk/login', label: 'Sign in' };
+    const back = staff ? { href: landingPage(staff.user.role), label: staff.user.role === 'accounting' ? 'Back to accounts' : 'Back to the desk' } : { href: '/desk/login', label: 'Sign in' };
     // A bad id in the address says which, not just that something was invalid.
     const message = body.fields ? Object.values(body.fields).flat().join('. ') : body.message;
     return this.page(req.caller, { title: heading, page: 'error' }, templates.error({ heading, message, errorId: body.errorId, backHref: back.href, backLabel: back.label }));

@@ -8,6 +8,8 @@ import { MediaModule } from '../media/media.module.js';
 import { PayoutsModule } from '../payouts/payouts.module.js';
 import { StaffModule } from '../staff/staff.module.js';
 import { TipsModule } from '../tips/tips.module.js';
+import { AccountsPagesController } from './accounts-pages.controller.js';
+import { AccountsViews } from './accounts-views.js';
 import { DeskAdminController } from './desk-admin.controller.js';
 import { DeskAuthController } from './desk-auth.controller.js';
 import { DeskPagesController } from './desk-pages.controller.js';
@@ -35,8 +37,8 @@ function privatePageHeaders(req: Request, res: Response, next: NextFunction): vo
 
 @Module({
   imports: [TipsModule, MediaModule, StaffModule, DeskModule, AuditModule, ContributorsModule, PayoutsModule],
-  controllers: [WebController, StatusController, DeskAuthController, DeskPagesController, DeskAdminController],
-  providers: [WebViews, DeskViews, StatusViews, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
+  controllers: [WebController, StatusController, DeskAuthController, DeskPagesController, DeskAdminController, AccountsPagesController],
+  providers: [WebViews, DeskViews, AccountsViews, StatusViews, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
   exports: [HTML_ERROR_RENDERER],
 })
 export class WebModule implements NestModule {

@@ -98,7 +98,7 @@ describe('the staff page', () => {
     await rowAction(page, user.email, `Enable ${user.name}`);
     expect(await row(page, user.email).locator('td[data-label="Account"] .state.on').textContent()).toBe('Active');
     await signInThroughPage(dan, t, user.email, password);
-    expect(new URL(dan.url()).pathname).toBe('/desk/account'); // accounting lands on the account page
+    expect(new URL(dan.url()).pathname).toBe('/accounts'); // accounting lands on the accounts page
   });
 
   it('resets a lost second factor and lifts a sign-in lock', async () => {

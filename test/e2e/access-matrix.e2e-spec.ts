@@ -104,6 +104,21 @@ const ACCESS: Record<string, Audience[]> = {
   'POST /desk/staff/:id/reset-2fa': ['admin'],
   'POST /desk/staff/:id/unlock': ['admin'],
   'GET /desk/audit': ['admin'],
+  'GET /accounts': ['accounting', 'admin'],
+  'POST /accounts/payouts/:id/approve': ['accounting', 'admin'],
+  'POST /accounts/payouts/:id/hold': ['accounting', 'admin'],
+  'POST /accounts/payouts/:id/release': ['accounting', 'admin'],
+  'POST /accounts/payouts/:id/cancel': ['accounting', 'admin'],
+  'POST /accounts/payouts/:id/legal-sign-off': ['admin'],
+  'POST /accounts/payouts/:id/mark-paid': ['accounting', 'admin'],
+  'POST /accounts/payouts/:id/mark-failed': ['accounting', 'admin'],
+  'POST /accounts/payouts/:id/reissue': ['accounting', 'admin'],
+  'GET /accounts/batches': ['accounting', 'admin'],
+  'POST /accounts/batches': ['accounting', 'admin'],
+  'GET /accounts/batches/:id': ['accounting', 'admin'],
+  'POST /accounts/batches/:id/sent': ['accounting', 'admin'],
+  'POST /accounts/batches/:id/void': ['accounting', 'admin'],
+  'POST /accounts/batches/:id/reconcile': ['accounting', 'admin'],
 };
 
 type CallerName = 'anonymous' | 'contributor' | StaffRole;

@@ -1,0 +1,216 @@
+import { Body, Controller, Get, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Readable } from 'node:stream';
+import { DeskService } from '../desk/desk.service.js';
+import { DomainError } from '../http/errors.js';
+import { validateInput } from '../http/validation.js';
+import { BatchesService } from '../payouts/batches.service.js';
+import { BatchIdParams, CreateBatchDto, ListBatchesQueryDto } from '../payouts/dto/batches.dto.js';
+import { MarkPaidDto, PayoutIdParams, PayoutReasonDto, PayoutVersionDto, type PayoutDto } from '../payouts/dto/payouts.dto.js';
+import { PayoutsService, StalePayoutVersionError } from '../payouts/payouts.service.js';
+import type { PayoutState } from '../payouts/payouts.entities.js';
+import { Access, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
+import { StaffService } from '../staff/staff.service.js';
+import { ACCOUNTS_LIST_STATES, AccountsViews, accountsNoticeText, type AccountsNotice, type PayoutRowContext } from './accounts-views.js';
+import { formText } from './form-input.js';
+
+/** The hidden `version` field: a whole number, or something the DTO refuses. */
+const versionOf = (body: Record<string, unknown>) => (/^\d{1,10}$/.test(formText(body, 'version')) ? Number(body.version) : formText(body, 'version'));
+const SECTION_SIZE = 50;
+
+type PayoutAction = (caller: StaffCaller, id: string, body: Record<string, unknown>) => Promise<unknown>;
+
+/**
+ * Accounting's pages: payouts to approve, hold, cancel and settle, and the payment batches.
+ * Forms post here with the CSRF token and the payout's `version`; a change answers 303 back (so
+ * a reload never posts twice), a refusal answers the page again with the service's reason.
+ */
+@ApiExcludeController()
+@Controller('accounts')
+@Access('accounting', 'admin')
+export class AccountsPagesController {
+  constructor(
+    private readonly views: AccountsViews,
+    private readonly payouts: PayoutsService,
+    private readonly batches: BatchesService,
+    private readonly desk: DeskService,
+    private readonly staff: StaffService,
+  ) {}
+
+  @Get()
+  async overview(@CurrentStaffSession() caller: StaffCaller, @Query('notice') notice: unknown): Promise<string> {
+    return this.views.overview(caller, { ...(await this.overviewState(caller)), notice: accountsNoticeText(notice) });
+  }
+
+  @Post('payouts/:id/approve')
+  approve(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    return this.act(caller, id, body, res, 'approved', async (c, payoutId, b) => this.payouts.approve(c.user, payoutId, await valid(PayoutVersionDto, { version: versionOf(b) })));
+  }
+
+  @Post('payouts/:id/hold')
+  hold(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    return this.act(caller, id, body, res, 'held', async (c, payoutId, b) => this.payouts.hold(c.user, payoutId, await valid(PayoutReasonDto, { version: versionOf(b), reason: formText(b, 'reason') })));
+  }
+
+  @Post('payouts/:id/release')
+  release(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    return this.act(caller, id, body, res, 'released', async (c, payoutId, b) => this.payouts.release(c.user, payoutId, await valid(PayoutVersionDto, { version: versionOf(b) })));
+  }
+
+  @Post('payouts/:id/cancel')
+  cancel(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    return this.act(caller, id, body, res, 'cancelled', async (c, payoutId, b) => this.payouts.cancel(c.user, payoutId, await valid(PayoutReasonDto, { version: versionOf(b), reason: formText(b, 'reason') })));
+  }
+
+  @Post('payouts/:id/legal-sign-off')
+  @Access('admin')
+  legalSignOff(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    return this.act(caller, id, body, res, 'signed-off', async (c, payoutId, b) => this.payouts.legalSignOff(c.user, payoutId, await valid(PayoutVersionDto, { version: versionOf(b) })));
+  }
+
+  @Post('payouts/:id/mark-paid')
+  markPaid(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    return this.act(caller, id, body, res, 'paid', async (c, payoutId, b) => this.payouts.markPaid(c.user, payoutId, await valid(MarkPaidDto, { version: versionOf(b), reference: formText(b, 'reference') })));
+  }
+
+  @Post('payouts/:id/mark-failed')
+  markFailed(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    return this.act(caller, id, body, res, 'failed', async (c, payoutId, b) => this.payouts.markFailed(c.user, payoutId, await valid(PayoutReasonDto, { version: versionOf(b), reason: formText(b, 'reason') })));
+  }
+
+  @Post('payouts/:id/reissue')
+  reissue(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    return this.act(caller, id, body, res, 'reissued', async (c, payoutId, b) => this.payouts.reissue(c.user, payoutId, await valid(PayoutVersionDto, { version: versionOf(b) })));
+  }
+
+  @Get('batches')
+  async batchList(@CurrentStaffSession() caller: StaffCaller, @Query('notice') notice: unknown): Promise<string> {
+    return this.views.batches(caller, { ...(await this.batchListState()), notice: accountsNoticeText(notice) });
+  }
+
+  /** Batches every approved payout that fits the format; nothing to pay → the list with the reason, no batch. */
+  @Post('batches')
+  async createBatch(@CurrentStaffSession() caller: StaffCaller, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const values = { format: formText(body, 'format'), currency: formText(body, 'currency') };
+    try {
+      const batch = await this.batches.create(caller.user, await valid(CreateBatchDto, values));
+      res.redirect(HttpStatus.SEE_OTHER, `/accounts/batches/${batch.id}?notice=batch-created`);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const message = error.fields ? Object.values(error.fields).flat().join('. ') : error.message;
+      res.status(error.status).type('html').send(this.views.batches(caller, { ...(await this.batchListState()), formError: message, values }));
+    }
+  }
+
+  @Get('batches/:id')
+  async batch(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: BatchIdParams, @Query('notice') notice: unknown): Promise<string> {
+    return this.views.batch(caller, { ...(await this.batchState(caller, id)), notice: accountsNoticeText(notice) });
+  }
+
+  @Post('batches/:id/sent')
+  markSent(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: BatchIdParams, @Res() res: Response): Promise<void> {
+    return this.batchAct(caller, id, res, 'batch-sent', () => this.batches.markSent(caller.user, id));
+  }
+
+  @Post('batches/:id/void')
+  voidBatch(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: BatchIdParams, @Res() res: Response): Promise<void> {
+    return this.batchAct(caller, id, res, 'batch-voided', () => this.batches.void(caller.user, id));
+  }
+
+  /**
+   * The bank's results pasted as CSV (payout reference, paid|failed, bank reference or reason).
+   * A form post is urlencoded, so the app's body limit (256 kB) bounds it; a larger file goes to
+   * `POST /api/payout-batches/:id/reconcile` as text/csv (up to 1 MB).
+   */
+  @Post('batches/:id/reconcile')
+  async reconcile(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: BatchIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const csv = formText(body, 'csv');
+    try {
+      if (!csv.trim()) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Paste the bank’s results: one row per payout (reference, paid or failed, bank reference or reason).');
+      const result = await this.batches.reconcile(caller.user, id, Readable.from([Buffer.from(csv, 'utf8')]));
+      res.status(HttpStatus.OK).type('html').send(this.views.batch(caller, { ...(await this.batchState(caller, id)), reconciled: result.results, notice: accountsNoticeText('reconciled') }));
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code === 'BATCH_NOT_FOUND') throw error;
+      const rowErrors = error.fields ? Object.entries(error.fields).map(([row, texts]) => `${row}: ${texts.join('; ')}`) : undefined;
+      res.status(error.status).type('html').send(this.views.batch(caller, { ...(await this.batchState(caller, id)), reconcileError: rowErrors ? 'Nothing was applied.' : error.message, rowErrors, csv }));
+    }
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  private async act(caller: StaffCaller, id: string, body: Record<string, unknown>, res: Response, notice: AccountsNotice, action: PayoutAction): Promise<void> {
+    try {
+      await action(caller, id, body);
+      res.redirect(HttpStatus.SEE_OTHER, `${returnPath(body)}?notice=${notice}`);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code === 'PAYOUT_NOT_FOUND') throw error;
+      const stale = error instanceof StalePayoutVersionError;
+      const message = error.fields ? Object.values(error.fields).flat().join('. ') : error.message;
+      const problem = { payoutId: id, message, stale };
+      const back = returnPath(body);
+      const batchId = back.startsWith('/accounts/batches/') ? back.slice('/accounts/batches/'.length) : undefined;
+      const page = batchId
+        ? this.views.batch(caller, { ...(await this.batchState(caller, batchId)), problem })
+        : this.views.overview(caller, { ...(await this.overviewState(caller)), problem });
+      res.status(error.status).type('html').send(page);
+    }
+  }
+
+  private async batchAct(caller: StaffCaller, id: string, res: Response, notice: AccountsNotice, action: () => Promise<unknown>): Promise<void> {
+    try {
+      await action();
+      res.redirect(HttpStatus.SEE_OTHER, `/accounts/batches/${id}?notice=${notice}`);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code === 'BATCH_NOT_FOUND') throw error;
+      res.status(error.status).type('html').send(this.views.batch(caller, { ...(await this.batchState(caller, id)), batchError: error.message }));
+    }
+  }
+
+  private async overviewState(caller: StaffCaller) {
+    const sections = await Promise.all(ACCOUNTS_LIST_STATES.map(async (state) => ({ state, ...(await this.payouts.list({ state, limit: SECTION_SIZE })) })));
+    const context = await this.rowContext(caller, sections.flatMap((s) => s.items));
+    return { totals: await this.payouts.totals(), sections, context };
+  }
+
+  private async batchListState() {
+    const [page, names] = await Promise.all([this.batches.list((await validateInput(ListBatchesQueryDto, { limit: 100 })).value ?? {}), this.staffNames()]);
+    return { batches: page.items, staffNames: names };
+  }
+
+  /** A batch and its payouts (those still in it, and those it paid or failed). */
+  private async batchState(caller: StaffCaller, id: string) {
+    const batch = await this.batches.get(id);
+    const states: PayoutState[] = ['batched', 'paid', 'failed'];
+    const lists = await Promise.all(states.map((state) => this.payouts.list({ state, limit: 100 })));
+    const payouts = lists.flatMap((l) => l.items).filter((p) => p.batchId === id);
+    return { batch, payouts, context: await this.rowContext(caller, payouts) };
+  }
+
+  /** Tip references, contributors' names and staff names for the rows. */
+  private async rowContext(caller: StaffCaller, payouts: PayoutDto[]): Promise<PayoutRowContext> {
+    const tips = new Map<string, { reference: string; contributor: string | null }>();
+    for (const tipId of new Set(payouts.map((p) => p.tipId))) {
+      const tip = await this.desk.detail(caller.user, tipId);
+      tips.set(tipId, { reference: tip.reference, contributor: tip.contributor.name });
+    }
+    return { tips, staffNames: await this.staffNames() };
+  }
+
+  private async staffNames(): Promise<Map<string, string>> {
+    return new Map((await this.staff.list()).map((person) => [person.id, person.name]));
+  }
+}
+
+/** Where a row's form came from: the overview or one batch page (never another site). */
+function returnPath(body: Record<string, unknown>): string {
+  const from = formText(body, 'from');
+  return /^\/accounts\/batches\/[0-9a-f-]{36}$/.test(from) ? from : '/accounts';
+}
+
+/** The DTO's value, or a 400 naming the fields. */
+async function valid<T extends object>(dto: new () => T, input: Record<string, unknown>): Promise<T> {
+  const { value, errors } = await validateInput(dto, input);
+  if (errors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Some fields are missing or not valid', errors);
+  return value!;
+}

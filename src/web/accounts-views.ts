@@ -1,0 +1,207 @@
+import { Injectable } from '@nestjs/common';
+import type { BatchDto, BatchItemResultDto } from '../payouts/dto/batches.dto.js';
+import type { PayoutDto, PayoutTotalDto } from '../payouts/dto/payouts.dto.js';
+import { EXPORT_FORMATS } from '../payouts/exporters/exporters.js';
+import { formatMoney } from '../payouts/payouts.service.js';
+import { CURRENCIES, type PayoutState } from '../payouts/payouts.entities.js';
+import type { StaffCaller } from '../staff/access.js';
+import { LICENCE_LABELS } from './desk-labels.js';
+import { DeskViews } from './desk-views.js';
+import { compileView, registerPartial } from './handlebars.js';
+
+registerPartial('accountsPayoutRow', 'accounts/payout-row');
+
+const templates = {
+  overview: compileView('accounts/overview'),
+  batches: compileView('accounts/batches'),
+  batch: compileView('accounts/batch'),
+};
+
+/** The sections of /accounts, in the order accounting works through them. */
+export const ACCOUNTS_LIST_STATES = ['accepted', 'held', 'approved', 'batched', 'failed', 'paid'] as const satisfies readonly PayoutState[];
+
+const SECTION_HEADINGS: Record<(typeof ACCOUNTS_LIST_STATES)[number], string> = {
+  accepted: 'Awaiting approval',
+  held: 'On hold',
+  approved: 'Approved: ready to batch',
+  batched: 'In a batch: waiting for the bank',
+  failed: 'Failed: reissue or leave',
+  paid: 'Recently paid',
+};
+
+export const STATE_LABELS: Record<PayoutState, string> = {
+  offered: 'Offered', accepted: 'Accepted', declined: 'Declined', cancelled: 'Cancelled', held: 'Held',
+  approved: 'Approved', batched: 'Batched', paid: 'Paid', failed: 'Failed',
+};
+
+const FORMAT_LABELS: Record<string, string> = {
+  csv: 'Ledger CSV (accounts masked)',
+  'bankline-csv': 'Bankline CSV (GBP Faster Payments)',
+  'bacs-std18': 'Bacs Standard 18 (GBP)',
+  'sepa-pain001': 'SEPA pain.001 (EUR)',
+  'paypal-csv': 'PayPal Payouts CSV',
+};
+
+const METHOD_LABELS: Record<string, string> = { uk_bank: 'UK bank', iban: 'IBAN', paypal: 'PayPal' };
+
+/** Fixed sentences a redirect can ask for with `?notice=`. */
+const NOTICES = {
+  approved: 'Payout approved: it is ready to batch.',
+  held: 'Payout held.',
+  released: 'Payout released: it awaits approval again.',
+  cancelled: 'Payout cancelled.',
+  'signed-off': 'Legal sign-off recorded.',
+  paid: 'Payout marked paid.',
+  failed: 'Payout marked failed. Reissue it when the contributor has new details.',
+  reissued: 'A new payout has been made from the failed one; it needs approval.',
+  'batch-created': 'Batch created. Download the file and send it to the bank.',
+  'batch-sent': 'Batch marked sent. Reconcile it when the bank reports.',
+  'batch-voided': 'Batch voided: its payouts are approved again.',
+  reconciled: 'The bank’s results have been applied.',
+} as const satisfies Record<string, string>;
+export type AccountsNotice = keyof typeof NOTICES;
+
+export function accountsNoticeText(code: unknown): string | undefined {
+  return typeof code === 'string' && Object.hasOwn(NOTICES, code) ? NOTICES[code as AccountsNotice] : undefined;
+}
+
+export interface PayoutRowContext {
+  tips: Map<string, { reference: string; contributor: string | null }>;
+  staffNames: Map<string, string>;
+}
+
+/** A refused action on one payout row. */
+export interface PayoutProblem {
+  payoutId: string;
+  message: string;
+  stale: boolean;
+}
+
+export interface OverviewState {
+  totals: PayoutTotalDto[];
+  sections: { state: (typeof ACCOUNTS_LIST_STATES)[number]; items: PayoutDto[]; nextCursor: string | null }[];
+  context: PayoutRowContext;
+  problem?: PayoutProblem;
+  notice?: string;
+}
+
+export interface BatchListState {
+  batches: BatchDto[];
+  staffNames: Map<string, string>;
+  formError?: string;
+  values?: { format: string; currency: string };
+  notice?: string;
+}
+
+export interface BatchPageState {
+  batch: BatchDto;
+  payouts: PayoutDto[];
+  context: PayoutRowContext;
+  problem?: PayoutProblem;
+  batchError?: string;
+  reconcileError?: string;
+  rowErrors?: string[];
+  reconciled?: BatchItemResultDto[];
+  csv?: string;
+  notice?: string;
+}
+
+/** Accounting's server-rendered pages, drawn in the desk's frame. */
+@Injectable()
+export class AccountsViews {
+  constructor(private readonly desk: DeskViews) {}
+
+  overview(caller: StaffCaller, state: OverviewState): string {
+    const body = templates.overview({
+      csrfToken: caller.session.csrfToken,
+      problem: state.problem,
+      totals: state.totals.map((t) => ({ ...t, stateLabel: STATE_LABELS[t.state], total: formatMoney(t.totalMinor, t.currency) })),
+      sections: state.sections.map((section) => ({
+        state: section.state,
+        heading: SECTION_HEADINGS[section.state],
+        more: Boolean(section.nextCursor),
+        rows: section.items.map((p) => this.row(caller, p, state.context, state.problem, '/accounts')),
+      })),
+    });
+    return this.desk.page(caller, { title: 'Accounts', page: 'accounts', section: 'accounts', notice: state.notice, wide: true }, body);
+  }
+
+  batches(caller: StaffCaller, state: BatchListState): string {
+    const body = templates.batches({
+      csrfToken: caller.session.csrfToken,
+      formError: state.formError,
+      formats: EXPORT_FORMATS.map((value) => ({ value, label: FORMAT_LABELS[value] ?? value, selected: value === (state.values?.format ?? 'bankline-csv') })),
+      currencies: [{ value: '', label: 'The format’s default', selected: !state.values?.currency }, ...CURRENCIES.map((value) => ({ value, label: value, selected: value === state.values?.currency }))],
+      batches: state.batches.map((b) => this.batchSummary(b, state.staffNames)),
+    });
+    return this.desk.page(caller, { title: 'Payment batches', page: 'batches', section: 'accounts', notice: state.notice, wide: true }, body);
+  }
+
+  batch(caller: StaffCaller, state: BatchPageState): string {
+    const { batch } = state;
+    const from = `/accounts/batches/${batch.id}`;
+    const body = templates.batch({
+      csrfToken: caller.session.csrfToken,
+      batch: this.batchSummary(batch, state.context.staffNames),
+      fileHref: `/api/payout-batches/${batch.id}/file`,
+      canSend: batch.state === 'locked',
+      canVoid: batch.state === 'locked',
+      canReconcile: batch.state === 'sent',
+      batchError: state.batchError,
+      problem: state.problem,
+      reconcileError: state.reconcileError,
+      rowErrors: state.rowErrors,
+      reconciled: state.reconciled?.map((r) => ({ ...r, resultLabel: r.result === 'paid' ? 'Paid' : 'Failed', note: r.applied ? 'applied' : 'already recorded' })),
+      csv: state.csv,
+      rows: state.payouts.map((p) => this.row(caller, p, state.context, state.problem, from)),
+    });
+    return this.desk.page(caller, { title: `Batch ${batch.reference}`, page: 'batch', section: 'accounts', notice: state.notice, wide: true }, body);
+  }
+
+  private batchSummary(b: BatchDto, staffNames: Map<string, string>) {
+    return {
+      ...b,
+      href: `/accounts/batches/${b.id}`,
+      formatLabel: FORMAT_LABELS[b.format] ?? b.format,
+      stateLabel: b.state.charAt(0).toUpperCase() + b.state.slice(1),
+      total: b.totals.map((t) => formatMoney(t.totalMinor, t.currency)).join(', '),
+      createdByName: staffNames.get(b.createdBy) ?? 'a former colleague',
+      shaShort: b.fileSha256?.slice(0, 12) ?? '',
+    };
+  }
+
+  /** One payout with the forms its state allows (the service still decides). */
+  private row(caller: StaffCaller, p: PayoutDto, context: PayoutRowContext, problem: PayoutProblem | undefined, from: string) {
+    const tip = context.tips.get(p.tipId);
+    const isAdmin = caller.user.role === 'admin';
+    const flagged = p.legalFlags.witness || p.legalFlags.crime;
+    const flags = [p.legalFlags.witness && 'cl. 15 witness', p.legalFlags.crime && 'cl. 16 crime'].filter(Boolean).join(', ');
+    const allowed = new Set(p.allowedStates);
+    return {
+      ...p,
+      from,
+      csrfToken: caller.session.csrfToken,
+      amount: formatMoney(p.amountMinor, p.currency),
+      stateLabel: STATE_LABELS[p.state],
+      licenceLabel: LICENCE_LABELS[p.licence],
+      tipReference: tip?.reference ?? '',
+      tipHref: isAdmin ? `/desk/tips/${p.tipId}` : undefined,
+      contributor: tip?.contributor ?? 'Anonymous',
+      methodLabel: p.payee ? (METHOD_LABELS[p.payee.method] ?? p.payee.method) : undefined,
+      offeredByName: context.staffNames.get(p.offeredBy) ?? 'a former colleague',
+      approvedByName: p.approvedBy ? (context.staffNames.get(p.approvedBy) ?? 'a former colleague') : undefined,
+      offeredByMe: p.offeredBy === caller.user.id,
+      flagged,
+      flags,
+      signedOff: Boolean(p.legalSignedOffAt),
+      canApprove: allowed.has('approved'),
+      canHold: allowed.has('held'),
+      canRelease: p.state === 'held',
+      canCancel: allowed.has('cancelled') && p.state !== 'offered',
+      canSignOff: isAdmin && flagged && !p.legalSignedOffAt && allowed.size > 0,
+      canSettle: p.state === 'batched',
+      canReissue: p.state === 'failed',
+      problem: problem?.payoutId === p.id ? problem : undefined,
+    };
+  }
+}
