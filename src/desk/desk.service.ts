@@ -5,6 +5,7 @@ import { FieldCipher } from '../crypto/field-cipher.js';
 import { ConflictError, DomainError, NotFoundError } from '../http/errors.js';
 import { cursorTimestampSql, decodeKeysetCursor, encodeKeysetCursor } from '../http/keyset-cursor.js';
 import type { MediaKind, MediaState } from '../media/media.entities.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { StaffService } from '../staff/staff.service.js';
 import { normaliseReference, REFERENCE_PATTERN } from '../tips/reference-codes.js';
@@ -232,6 +233,7 @@ export class DeskService {
     private readonly audit: AuditService,
     private readonly cipher: FieldCipher,
     private readonly staff: StaffService,
+    private readonly notifications: NotificationsService,
   ) {}
 
   async list(staff: StaffPrincipal, filters: ListTipsQueryDto): Promise<TipPageDto> {
@@ -441,7 +443,7 @@ export class DeskService {
 
   /** A message to the contributor, on the tip's own channel; they read it on the status page. */
   async sendMessage(staff: StaffPrincipal, tipId: string, input: CreateMessageDto): Promise<MessageDto> {
-    return this.dataSource.transaction(async (manager) => {
+    const message = await this.dataSource.transaction(async (manager) => {
       const [row] = await manager.query(
         `INSERT INTO messages (tip_id, direction, author_id, channel, body)
          SELECT id, 'to_contributor', $2, channel, $3 FROM tips WHERE id = $1
@@ -455,6 +457,9 @@ export class DeskService {
       });
       return toMessage({ ...row, author_name: staff.name });
     });
+    // After the commit, in the background: a mail that fails never undoes or delays the message.
+    void this.notifications.messageSent(tipId);
+    return message;
   }
 
   /**

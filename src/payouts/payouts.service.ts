@@ -5,6 +5,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { FieldCipher } from '../crypto/field-cipher.js';
 import { ConflictError, DomainError, NotFoundError, ValidationFailedError } from '../http/errors.js';
 import { cursorTimestampSql, decodeKeysetCursor, encodeKeysetCursor } from '../http/keyset-cursor.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import type { StaffRole } from '../staff/staff.entities.js';
 import { crockfordBase32 } from '../tips/reference-codes.js';
@@ -197,6 +198,7 @@ export class PayoutsService {
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly cipher: FieldCipher,
+    private readonly notifications: NotificationsService,
   ) {}
 
   // ---- reads ---------------------------------------------------------------------------------
@@ -289,6 +291,8 @@ export class PayoutsService {
       });
       return row.id;
     });
+    // After the commit, in the background: a mail that fails never undoes or delays the offer.
+    void this.notifications.offerMade(tipId, id);
     return this.get(id);
   }
 
