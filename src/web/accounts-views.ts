@@ -194,7 +194,8 @@ export class AccountsViews {
       flagged,
       flags,
       signedOff: Boolean(p.legalSignedOffAt),
-      canApprove: allowed.has('approved'),
+      // batched → approved is the voided batch's move, not a button.
+      canApprove: p.state === 'accepted',
       canHold: allowed.has('held'),
       canRelease: p.state === 'held',
       canCancel: allowed.has('cancelled') && p.state !== 'offered',
