@@ -36,9 +36,14 @@ export class NotificationsService implements BeforeApplicationShutdown {
     return this.track(this.deliver('offer', tipId));
   }
 
+  /** Resolves when every delivery started so far has finished (sent, skipped or failed). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
   /** Lets mail already under way finish before the database closes. */
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
+    await this.settled();
     await this.mailer.close();
   }
 
