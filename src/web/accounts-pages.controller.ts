@@ -128,8 +128,9 @@ export class AccountsPagesController {
     const csv = formText(body, 'csv');
     try {
       if (!csv.trim()) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Paste the bank’s results: one row per payout (reference, paid or failed, bank reference or reason).');
-      const result = await this.batches.reconcile(caller.user, id, Readable.from([Buffer.from(csv, 'utf8')]));
-      res.status(HttpStatus.OK).type('html').send(this.views.batch(caller, { ...(await this.batchState(caller, id)), reconciled: result.results, notice: accountsNoticeText('reconciled') }));
+      await this.batches.reconcile(caller.user, id, Readable.from([Buffer.from(csv, 'utf8')]));
+      // Each payout's row shows its result (state, bank reference or reason); a reload posts nothing.
+      res.redirect(HttpStatus.SEE_OTHER, `/accounts/batches/${id}?notice=reconciled`);
     } catch (error) {
       if (!(error instanceof DomainError) || error.code === 'BATCH_NOT_FOUND') throw error;
       const rowErrors = error.fields ? Object.entries(error.fields).map(([row, texts]) => `${row}: ${texts.join('; ')}`) : undefined;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { BatchDto, BatchItemResultDto } from '../payouts/dto/batches.dto.js';
+import type { BatchDto } from '../payouts/dto/batches.dto.js';
 import type { PayoutDto, PayoutTotalDto } from '../payouts/dto/payouts.dto.js';
 import { EXPORT_FORMATS } from '../payouts/exporters/exporters.js';
 import { formatMoney } from '../payouts/payouts.service.js';
@@ -101,7 +101,6 @@ export interface BatchPageState {
   batchError?: string;
   reconcileError?: string;
   rowErrors?: string[];
-  reconciled?: BatchItemResultDto[];
   csv?: string;
   notice?: string;
 }
@@ -151,7 +150,6 @@ export class AccountsViews {
       problem: state.problem,
       reconcileError: state.reconcileError,
       rowErrors: state.rowErrors,
-      reconciled: state.reconciled?.map((r) => ({ ...r, resultLabel: r.result === 'paid' ? 'Paid' : 'Failed', note: r.applied ? 'applied' : 'already recorded' })),
       csv: state.csv,
       rows: state.payouts.map((p) => this.row(caller, p, state.context, state.problem, from)),
     });

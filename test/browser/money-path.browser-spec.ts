@@ -105,9 +105,9 @@ describe('the money path', () => {
 
     // The bank's report, pasted: the payout is paid.
     await desk.getByLabel('Results (CSV)').fill(`${offer.bankReference},paid,FP-20261125-0001\n`);
-    await Promise.all([desk.waitForLoadState('load'), desk.getByRole('button', { name: 'Apply results' }).click()]);
-    await desk.locator('#reconcile-results').waitFor();
-    expect(await desk.locator('#reconcile-results').innerText()).toContain(`${offer.bankReference}: Paid`);
+    await submit(desk, desk.getByRole('button', { name: 'Apply results' }), (url) => url.searchParams.get('notice') === 'reconciled');
+    expect(await desk.locator('#notice').textContent()).toBe('The bank’s results have been applied.');
+    expect(await desk.locator('#batch-state').textContent()).toBe('Closed');
     expect(await desk.locator(`#payout-${offer.id}`).getAttribute('data-state')).toBe('paid');
     expect(await desk.locator(`#payout-${offer.id}`).innerText()).toContain('FP-20261125-0001');
     await screenshot(desk, 'accounts-batch-reconciled-desktop');

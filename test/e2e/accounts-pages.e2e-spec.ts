@@ -150,8 +150,11 @@ describe('accounting’s /accounts pages', () => {
     expect((await payout(p.id)).state).toBe('batched');
 
     const ok = await form(accountant, `${batchPath}/reconcile`, { csv: `${p.bankReference},paid,FP-20261125-0001\r\n` });
-    expect(ok.status).toBe(200);
-    expect(ok.text).toContain('The bank’s results have been applied.');
+    expect(ok.status).toBe(303);
+    expect(ok.headers.location).toBe(`${batchPath}?notice=reconciled`);
+    const after = await request(t.url).get(ok.headers.location).set('Cookie', accountant.cookie);
+    expect(after.text).toContain('The bank’s results have been applied.');
+    expect(after.text).toContain('Bank reference FP-20261125-0001');
     expect(await payout(p.id)).toMatchObject({ state: 'paid', paid_reference: 'FP-20261125-0001' });
     const list = await request(t.url).get('/accounts/batches').set('Cookie', accountant.cookie);
     expect(list.text).toContain(`href="${batchPath}"`);
