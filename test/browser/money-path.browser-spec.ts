@@ -77,6 +77,11 @@ describe('the money path', () => {
     expect(await row.locator('td[data-label="Offered by"]').innerText()).toContain('Priya Editor');
     expect(await desk.locator('#totals').innerText()).toContain('£250');
     await screenshot(desk, 'accounts-desktop');
+    // The same page on a phone, the same person signed in there too.
+    const small = await pool.page(MOBILE);
+    await signInThroughPage(small, t, user.email, password);
+    await expectNoHorizontalScroll(small);
+    await screenshot(small, 'accounts-mobile');
 
     await submit(desk, desk.getByRole('button', { name: `Approve ${offer.bankReference}` }), (url) => url.searchParams.get('notice') === 'approved');
     expect(await desk.locator('#notice').textContent()).toContain('Payout approved');
@@ -99,6 +104,9 @@ describe('the money path', () => {
     expect(text).toContain(offer.bankReference);
     expect(download.suggestedFilename()).toMatch(/\.csv$/);
     await screenshot(desk, 'accounts-batch-desktop');
+    await small.goto(desk.url());
+    await expectNoHorizontalScroll(small);
+    await screenshot(small, 'accounts-batch-mobile');
 
     await submit(desk, desk.getByRole('button', { name: 'Mark sent to the bank' }), (url) => url.searchParams.get('notice') === 'batch-sent');
     expect(await desk.locator('#batch-state').textContent()).toBe('Sent');
@@ -112,14 +120,13 @@ describe('the money path', () => {
     expect(await desk.locator(`#payout-${offer.id}`).innerText()).toContain('FP-20261125-0001');
     await screenshot(desk, 'accounts-batch-reconciled-desktop');
 
-    // Phone-sized views of the same pages.
-    const small = await pool.page(MOBILE);
-    await signInThroughPage(small, t, user.email, password);
-    await expectNoHorizontalScroll(small);
-    await screenshot(small, 'accounts-mobile');
     await small.goto(desk.url());
     await expectNoHorizontalScroll(small);
-    await screenshot(small, 'accounts-batch-mobile');
+    await screenshot(small, 'accounts-batch-reconciled-mobile');
+    await desk.goto(`${t.url}/accounts/batches`);
+    expect(await desk.locator('#batch-table tbody tr').count()).toBe(1);
+    expect(await desk.locator('#batch-table tbody tr').innerText()).toContain('Closed');
+    await screenshot(desk, 'accounts-batches-desktop');
 
     // The contributor's page says paid.
     await phone.reload();
