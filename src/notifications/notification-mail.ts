@@ -1,3 +1,4 @@
+import { escapeHtml } from '../web/handlebars.js';
 import type { OutgoingMail } from './mailer.js';
 
 export type NotificationKind = 'message' | 'offer';
@@ -25,10 +26,6 @@ const WORDING: Record<NotificationKind, { subject: string; line: string; action:
     action: 'Read the offer and accept or decline it on your status page',
   },
 };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /**
  * The email that tells a contributor to look at their status page. It never carries the
