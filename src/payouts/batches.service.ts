@@ -126,14 +126,30 @@ function itemFromSnapshot(json: string): ExportItem {
   return { ...item, ledger: { ...item.ledger, approvedAt: new Date(item.ledger.approvedAt) } };
 }
 
-/** Buffers of the file, hashed as they pass; at the end a mismatch with `expected` fails the stream. */
+/** Bytes a download gathers before it writes to the socket (an exporter yields one record at a time). */
+const DOWNLOAD_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Buffers of the file, hashed as they pass, gathered into writes of about DOWNLOAD_CHUNK_BYTES
+ * (not one small write per record); at the end a mismatch with `expected` fails the stream, so
+ * the response is cut off before it completes.
+ */
 async function* verified(chunks: ExportChunks, expected: string): AsyncGenerator<Buffer> {
   const hash = createHash('sha256');
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
   for await (const chunk of chunks) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     hash.update(bytes);
-    yield bytes;
+    pending.push(bytes);
+    pendingBytes += bytes.length;
+    if (pendingBytes >= DOWNLOAD_CHUNK_BYTES) {
+      yield Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+    }
   }
+  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
   const actual = hash.digest('hex');
   if (actual !== expected) throw new Error(`Batch file regenerated with SHA-256 ${actual}, stored ${expected}: download cut off`);
 }

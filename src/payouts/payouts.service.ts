@@ -470,8 +470,10 @@ export class PayoutsService {
    * once each get different payouts). Follow with markBatched in the same transaction.
    */
   async takeApprovedForBatch(manager: EntityManager, fits: { currency: Currency; methods: readonly PayeeMethod[] }, limit: number): Promise<BatchablePayout[]> {
+    // Only the columns a batch needs: a batch may take 100,000 rows, and each column costs memory.
     const rows = await manager.query<(PayoutRow & { payee_method: PayeeMethod })[]>(
-      `SELECT p.*, d.method AS payee_method
+      `SELECT p.id, p.tip_id, p.contributor_id, p.amount_minor, p.currency, p.licence, p.bank_reference, p.payee_details_id,
+              p.offered_by, p.approved_by, p.approved_at, p.version, d.method AS payee_method
          FROM payouts p JOIN payee_details d ON d.id = p.payee_details_id
         WHERE p.state = 'approved' AND p.currency = $1 AND d.method = ANY($2::text[])
         ORDER BY p.approved_at, p.id
@@ -496,21 +498,23 @@ export class PayoutsService {
   async markBatched(manager: EntityManager, staff: StaffPrincipal, batchId: string, payouts: readonly { id: string; version: number }[]): Promise<void> {
     if (payouts.length === 0) return;
     const ids = payouts.map((p) => p.id);
-    const [updated] = await manager.query<[{ id: string }[], number]>(
+    const [, updated] = await manager.query<[unknown[], number]>(
       `UPDATE payouts p SET state = 'batched', batch_id = $1, version = p.version + 1, updated_at = now()
          FROM unnest($2::uuid[], $3::int[]) AS u(id, version)
-        WHERE p.id = u.id AND p.version = u.version AND p.state = 'approved'
-        RETURNING p.id`,
+        WHERE p.id = u.id AND p.version = u.version AND p.state = 'approved'`,
       [batchId, ids, payouts.map((p) => p.version)],
     );
-    if (updated.length !== payouts.length) {
-      const moved = new Set(updated.map((r) => r.id));
-      for (const p of payouts) {
-        if (moved.has(p.id)) continue;
-        const row = await this.current(manager, p.id, p.version); // 404 or 409 stale version
-        throw new IllegalPayoutTransitionError(row.state, 'batched');
-      }
-      throw new ConflictError('PAYOUT_BATCH_DUPLICATE', 'A payout was listed twice for one batch.');
+    if (updated !== payouts.length) {
+      // Something moved: name the first payout not batched by this call (the transaction rolls back).
+      const [missed] = await manager.query<{ id: string; version: number }[]>(
+        `SELECT u.id, u.version FROM unnest($2::uuid[], $3::int[]) WITH ORDINALITY AS u(id, version, n)
+          WHERE NOT EXISTS (SELECT 1 FROM payouts p WHERE p.id = u.id AND p.batch_id = $1 AND p.version = u.version + 1)
+          ORDER BY u.n LIMIT 1`,
+        [batchId, ids, payouts.map((p) => p.version)],
+      );
+      if (!missed) throw new ConflictError('PAYOUT_BATCH_DUPLICATE', 'A payout was listed twice for one batch.');
+      const row = await this.current(manager, missed.id, missed.version); // 404, or 409 with the payout as it is now
+      throw new IllegalPayoutTransitionError(row.state, 'batched');
     }
     await manager.query(
       `INSERT INTO payout_events (payout_id, actor_type, actor_id, role, from_state, to_state, reason)
