@@ -56,7 +56,7 @@ describe('the first admin', () => {
 
     expect(await page.locator('#notice').textContent()).toContain('Your admin account is ready');
     expect(await signedInAs(page)).toBe('Ada Admin admin');
-    expect(await page.getByRole('navigation', { name: 'Desk' }).getByRole('link').allTextContents()).toEqual(['Queue', 'Staff', 'Audit log', 'Account']);
+    expect(await page.getByRole('navigation', { name: 'Desk' }).getByRole('link').allTextContents()).toEqual(['Queue', 'Accounts', 'Staff', 'Audit log', 'Account']);
     await screenshot(page, 'desk-account-first-admin');
   });
 
