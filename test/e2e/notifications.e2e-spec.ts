@@ -123,7 +123,7 @@ describe('contributor notifications: outbox directory (no SMTP_URL)', () => {
     expect(header(raw, 'Subject')).toBe(`Your tip ${tip.reference}: an offer for your tip`);
     // The terms stay on the status page: the plain-text part names no amount or currency.
     const decoded = decodeQuotedPrintable(raw);
-    const text = decoded.slice(decoded.indexOf('Hello,'), decoded.indexOf('The news desk'));
+    const text = decoded.slice(decoded.indexOf('Hello,'), decoded.indexOf('Sign in there'));
     expect(text).toContain('made you an offer');
     expect(text).not.toMatch(/250|£|GBP|exclusive/);
     expect((await outboxFiles(t)).every((f) => f.endsWith('.eml') && !f.startsWith('.'))).toBe(true);
