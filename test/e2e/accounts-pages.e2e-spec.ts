@@ -27,13 +27,13 @@ describe('accounting’s /accounts pages', () => {
   });
 
   /** A tip whose payout `by` offered and the contributor accepted with UK bank details. */
-  async function accepted(by: SignedInStaff = editor) {
+  async function accepted(by: SignedInStaff = editor, offer: object = GBP) {
     const receipt = (await request(t.url).post('/api/tips').send({ story: 'Burst water main on the high street', name: XSS_NAME, ...consent }).expect(201)).body;
     const signIn = await request(t.url).post('/api/contributor/session').send({ reference: receipt.reference, secret: receipt.secret }).expect(200);
     const tipId = (await t.db.query(`SELECT id FROM tips WHERE reference = $1`, [receipt.reference])).rows[0].id as string;
-    const offered = (await by.post(`/api/tips/${tipId}/payouts`).send(GBP).expect(201)).body;
+    const offered = (await by.post(`/api/tips/${tipId}/payouts`).send(offer).expect(201)).body;
     await request(t.url).post(`/api/contributor/payouts/${offered.id}/accept`).set('Cookie', sessionCookie(signIn, 'tipdesk_contributor')).set(CSRF_HEADER, signIn.body.csrfToken).send(UK).expect(200);
-    return { id: offered.id as string, bankReference: offered.bankReference as string, version: (await payout(offered.id)).version, tipReference: receipt.reference as string };
+    return { id: offered.id as string, tipId, bankReference: offered.bankReference as string, version: (await payout(offered.id)).version, tipReference: receipt.reference as string };
   }
 
   const payout = async (id: string) =>
@@ -122,6 +122,48 @@ describe('accounting’s /accounts pages', () => {
   it('legal sign-off is an admin’s form: accounting gets 403', async () => {
     const p = await accepted();
     expect((await form(accountant, `/accounts/payouts/${p.id}/legal-sign-off`, { version: p.version })).status).toBe(403);
+  });
+
+  it('a payout flagged under clause 15: approval refused (409) until an admin records sign-off on the page; admins get a link to the tip', async () => {
+    const p = await accepted(editor, { ...GBP, legalFlags: { witness: true, crime: false } });
+    const page = await request(t.url).get('/accounts').set('Cookie', admin.cookie);
+    expect(page.text).toContain('Needs admin sign-off');
+    expect(page.text).toContain(`href="/desk/tips/${p.tipId}"`);
+    expect((await request(t.url).get('/accounts').set('Cookie', accountant.cookie)).text).not.toContain(`href="/desk/tips/${p.tipId}"`);
+    const refused = await form(accountant, `/accounts/payouts/${p.id}/approve`, { version: p.version });
+    expect(refused.status).toBe(409);
+    expect(refused.text).toContain('an admin must record legal sign-off');
+    await form(admin, `/accounts/payouts/${p.id}/legal-sign-off`, { version: p.version }).expect(303);
+    const current = await payout(p.id);
+    await form(accountant, `/accounts/payouts/${p.id}/approve`, { version: current.version }).expect(303);
+    expect((await payout(p.id)).state).toBe('approved');
+    // Leave nothing approved behind for the batch test below to pick up unexpectedly.
+    await form(accountant, `/accounts/payouts/${p.id}/cancel`, { version: (await payout(p.id)).version, reason: 'Test over' }).expect(303);
+  });
+
+  it('void a locked batch (payouts approved again); mark failed with an ARUCS code; reissue makes a new payout to approve', async () => {
+    const p = await accepted();
+    await form(accountant, `/accounts/payouts/${p.id}/approve`, { version: p.version }).expect(303);
+    const first = (await form(accountant, '/accounts/batches', { format: 'bacs-std18', currency: 'GBP' }).expect(303)).headers.location.split('?')[0];
+    const voided = await form(accountant, `${first}/void`, {});
+    expect(voided.status).toBe(303);
+    expect((await payout(p.id)).state).toBe('approved');
+    expect((await request(t.url).get(first).set('Cookie', accountant.cookie)).text).not.toContain('Void this batch');
+    expect((await form(accountant, `${first}/void`, {})).status).toBe(409);
+
+    const second = (await form(accountant, '/accounts/batches', { format: 'bacs-std18', currency: 'GBP' }).expect(303)).headers.location.split('?')[0];
+    await form(accountant, `${second}/sent`, {}).expect(303);
+    const failed = await form(accountant, `/accounts/payouts/${p.id}/mark-failed`, { version: (await payout(p.id)).version, reason: 'ARUCS 0 REFER TO PAYER', from: second });
+    expect(failed.status).toBe(303);
+    expect(failed.headers.location).toBe(`${second}?notice=failed`);
+    expect((await payout(p.id)).state).toBe('failed');
+    const reissued = await form(accountant, `/accounts/payouts/${p.id}/reissue`, { version: (await payout(p.id)).version });
+    expect(reissued.status).toBe(303);
+    const { rows } = await t.db.query(`SELECT state FROM payouts WHERE replaces_payout_id = $1`, [p.id]);
+    expect(rows.map((r) => r.state)).toEqual(['accepted']);
+    const twice = await form(accountant, `/accounts/payouts/${p.id}/reissue`, { version: (await payout(p.id)).version });
+    expect(twice.status).toBe(409);
+    expect(twice.text).toContain('already been reissued');
   });
 
   it('batch → sent → reconcile (pasted CSV) → paid; a bad row applies nothing and names the row', async () => {
