@@ -335,6 +335,16 @@ export class DeskService {
     };
   }
 
+  /** Each tip's reference and contributor's name, in one query (accounting's payout rows). */
+  async tipSummaries(ids: readonly string[]): Promise<Map<string, { reference: string; contributorName: string | null }>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.dataSource.query<{ id: string; reference: string; contributor_name: string | null }[]>(
+      `SELECT t.id, t.reference, c.name AS contributor_name FROM tips t JOIN contributors c ON c.id = t.contributor_id WHERE t.id = ANY($1::uuid[])`,
+      [[...ids]],
+    );
+    return new Map(rows.map((r) => [r.id, { reference: r.reference, contributorName: r.contributor_name }]));
+  }
+
   /** Gives the caller the oldest unclaimed new tip; concurrent callers each get a different one (SKIP LOCKED). */
   /** The id of the tip with the reference an editor typed (any case, spaces), or undefined. */
   async tipIdByReference(typed: string): Promise<string | undefined> {

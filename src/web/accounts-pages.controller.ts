@@ -40,7 +40,7 @@ export class AccountsPagesController {
 
   @Get()
   async overview(@CurrentStaffSession() caller: StaffCaller, @Query('notice') notice: unknown): Promise<string> {
-    return this.views.overview(caller, { ...(await this.overviewState(caller)), notice: accountsNoticeText(notice) });
+    return this.views.overview(caller, { ...(await this.overviewState()), notice: accountsNoticeText(notice) });
   }
 
   @Post('payouts/:id/approve')
@@ -105,7 +105,7 @@ export class AccountsPagesController {
 
   @Get('batches/:id')
   async batch(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: BatchIdParams, @Query('notice') notice: unknown): Promise<string> {
-    return this.views.batch(caller, { ...(await this.batchState(caller, id)), notice: accountsNoticeText(notice) });
+    return this.views.batch(caller, { ...(await this.batchState(id)), notice: accountsNoticeText(notice) });
   }
 
   @Post('batches/:id/sent')
@@ -134,7 +134,7 @@ export class AccountsPagesController {
     } catch (error) {
       if (!(error instanceof DomainError) || error.code === 'BATCH_NOT_FOUND') throw error;
       const rowErrors = error.fields ? Object.entries(error.fields).map(([row, texts]) => `${row}: ${texts.join('; ')}`) : undefined;
-      res.status(error.status).type('html').send(this.views.batch(caller, { ...(await this.batchState(caller, id)), reconcileError: rowErrors ? 'Nothing was applied.' : error.message, rowErrors, csv }));
+      res.status(error.status).type('html').send(this.views.batch(caller, { ...(await this.batchState(id)), reconcileError: rowErrors ? 'Nothing was applied.' : error.message, rowErrors, csv }));
     }
   }
 
@@ -152,8 +152,8 @@ export class AccountsPagesController {
       const back = returnPath(body);
       const batchId = back.startsWith('/accounts/batches/') ? back.slice('/accounts/batches/'.length) : undefined;
       const page = batchId
-        ? this.views.batch(caller, { ...(await this.batchState(caller, batchId)), problem })
-        : this.views.overview(caller, { ...(await this.overviewState(caller)), problem });
+        ? this.views.batch(caller, { ...(await this.batchState(batchId)), problem })
+        : this.views.overview(caller, { ...(await this.overviewState()), problem });
       res.status(error.status).type('html').send(page);
     }
   }
@@ -164,13 +164,13 @@ export class AccountsPagesController {
       res.redirect(HttpStatus.SEE_OTHER, `/accounts/batches/${id}?notice=${notice}`);
     } catch (error) {
       if (!(error instanceof DomainError) || error.code === 'BATCH_NOT_FOUND') throw error;
-      res.status(error.status).type('html').send(this.views.batch(caller, { ...(await this.batchState(caller, id)), batchError: error.message }));
+      res.status(error.status).type('html').send(this.views.batch(caller, { ...(await this.batchState(id)), batchError: error.message }));
     }
   }
 
-  private async overviewState(caller: StaffCaller) {
+  private async overviewState() {
     const sections = await Promise.all(ACCOUNTS_LIST_STATES.map(async (state) => ({ state, ...(await this.payouts.list({ state, limit: SECTION_SIZE })) })));
-    const context = await this.rowContext(caller, sections.flatMap((s) => s.items));
+    const context = await this.rowContext(sections.flatMap((s) => s.items));
     return { totals: await this.payouts.totals(), sections, context };
   }
 
@@ -180,21 +180,18 @@ export class AccountsPagesController {
   }
 
   /** A batch and its payouts (those still in it, and those it paid or failed). */
-  private async batchState(caller: StaffCaller, id: string) {
+  private async batchState(id: string) {
     const batch = await this.batches.get(id);
     const states: PayoutState[] = ['batched', 'paid', 'failed'];
     const lists = await Promise.all(states.map((state) => this.payouts.list({ state, limit: 100 })));
     const payouts = lists.flatMap((l) => l.items).filter((p) => p.batchId === id);
-    return { batch, payouts, context: await this.rowContext(caller, payouts) };
+    return { batch, payouts, context: await this.rowContext(payouts) };
   }
 
   /** Tip references, contributors' names and staff names for the rows. */
-  private async rowContext(caller: StaffCaller, payouts: PayoutDto[]): Promise<PayoutRowContext> {
-    const tips = new Map<string, { reference: string; contributor: string | null }>();
-    for (const tipId of new Set(payouts.map((p) => p.tipId))) {
-      const tip = await this.desk.detail(caller.user, tipId);
-      tips.set(tipId, { reference: tip.reference, contributor: tip.contributor.name });
-    }
+  private async rowContext(payouts: PayoutDto[]): Promise<PayoutRowContext> {
+    const summaries = await this.desk.tipSummaries([...new Set(payouts.map((p) => p.tipId))]);
+    const tips = new Map([...summaries].map(([id, tip]) => [id, { reference: tip.reference, contributor: tip.contributorName }]));
     return { tips, staffNames: await this.staffNames() };
   }
 
