@@ -152,6 +152,8 @@ export class AccountsViews {
       rowErrors: state.rowErrors,
       csv: state.csv,
       rows: state.payouts.map((p) => this.row(caller, p, state.context, state.problem, from)),
+      // The page reads the newest payouts of each state; a very large batch lists them all in its ledger file.
+      partial: state.payouts.length < batch.count && batch.state !== 'voided' ? { shown: state.payouts.length, count: batch.count } : undefined,
     });
     return this.desk.page(caller, { title: `Batch ${batch.reference}`, page: 'batch', section: 'accounts', notice: state.notice, wide: true }, body);
   }
