@@ -13,10 +13,8 @@ import type { PayoutState } from '../payouts/payouts.entities.js';
 import { Access, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
 import { StaffService } from '../staff/staff.service.js';
 import { ACCOUNTS_LIST_STATES, AccountsViews, accountsNoticeText, type AccountsNotice, type PayoutRowContext } from './accounts-views.js';
-import { formText } from './form-input.js';
+import { formText, formVersion } from './form-input.js';
 
-/** The hidden `version` field: a whole number, or something the DTO refuses. */
-const versionOf = (body: Record<string, unknown>) => (/^\d{1,10}$/.test(formText(body, 'version')) ? Number(body.version) : formText(body, 'version'));
 const SECTION_SIZE = 50;
 
 type PayoutAction = (caller: StaffCaller, id: string, body: Record<string, unknown>) => Promise<unknown>;
@@ -45,43 +43,43 @@ export class AccountsPagesController {
 
   @Post('payouts/:id/approve')
   approve(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    return this.act(caller, id, body, res, 'approved', async (c, payoutId, b) => this.payouts.approve(c.user, payoutId, await valid(PayoutVersionDto, { version: versionOf(b) })));
+    return this.act(caller, id, body, res, 'approved', async (c, payoutId, b) => this.payouts.approve(c.user, payoutId, await valid(PayoutVersionDto, { version: formVersion(b) })));
   }
 
   @Post('payouts/:id/hold')
   hold(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    return this.act(caller, id, body, res, 'held', async (c, payoutId, b) => this.payouts.hold(c.user, payoutId, await valid(PayoutReasonDto, { version: versionOf(b), reason: formText(b, 'reason') })));
+    return this.act(caller, id, body, res, 'held', async (c, payoutId, b) => this.payouts.hold(c.user, payoutId, await valid(PayoutReasonDto, { version: formVersion(b), reason: formText(b, 'reason') })));
   }
 
   @Post('payouts/:id/release')
   release(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    return this.act(caller, id, body, res, 'released', async (c, payoutId, b) => this.payouts.release(c.user, payoutId, await valid(PayoutVersionDto, { version: versionOf(b) })));
+    return this.act(caller, id, body, res, 'released', async (c, payoutId, b) => this.payouts.release(c.user, payoutId, await valid(PayoutVersionDto, { version: formVersion(b) })));
   }
 
   @Post('payouts/:id/cancel')
   cancel(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    return this.act(caller, id, body, res, 'cancelled', async (c, payoutId, b) => this.payouts.cancel(c.user, payoutId, await valid(PayoutReasonDto, { version: versionOf(b), reason: formText(b, 'reason') })));
+    return this.act(caller, id, body, res, 'cancelled', async (c, payoutId, b) => this.payouts.cancel(c.user, payoutId, await valid(PayoutReasonDto, { version: formVersion(b), reason: formText(b, 'reason') })));
   }
 
   @Post('payouts/:id/legal-sign-off')
   @Access('admin')
   legalSignOff(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    return this.act(caller, id, body, res, 'signed-off', async (c, payoutId, b) => this.payouts.legalSignOff(c.user, payoutId, await valid(PayoutVersionDto, { version: versionOf(b) })));
+    return this.act(caller, id, body, res, 'signed-off', async (c, payoutId, b) => this.payouts.legalSignOff(c.user, payoutId, await valid(PayoutVersionDto, { version: formVersion(b) })));
   }
 
   @Post('payouts/:id/mark-paid')
   markPaid(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    return this.act(caller, id, body, res, 'paid', async (c, payoutId, b) => this.payouts.markPaid(c.user, payoutId, await valid(MarkPaidDto, { version: versionOf(b), reference: formText(b, 'reference') })));
+    return this.act(caller, id, body, res, 'paid', async (c, payoutId, b) => this.payouts.markPaid(c.user, payoutId, await valid(MarkPaidDto, { version: formVersion(b), reference: formText(b, 'reference') })));
   }
 
   @Post('payouts/:id/mark-failed')
   markFailed(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    return this.act(caller, id, body, res, 'failed', async (c, payoutId, b) => this.payouts.markFailed(c.user, payoutId, await valid(PayoutReasonDto, { version: versionOf(b), reason: formText(b, 'reason') })));
+    return this.act(caller, id, body, res, 'failed', async (c, payoutId, b) => this.payouts.markFailed(c.user, payoutId, await valid(PayoutReasonDto, { version: formVersion(b), reason: formText(b, 'reason') })));
   }
 
   @Post('payouts/:id/reissue')
   reissue(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    return this.act(caller, id, body, res, 'reissued', async (c, payoutId, b) => this.payouts.reissue(c.user, payoutId, await valid(PayoutVersionDto, { version: versionOf(b) })));
+    return this.act(caller, id, body, res, 'reissued', async (c, payoutId, b) => this.payouts.reissue(c.user, payoutId, await valid(PayoutVersionDto, { version: formVersion(b) })));
   }
 
   @Get('batches')

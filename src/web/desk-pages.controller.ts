@@ -11,10 +11,8 @@ import { Access, CurrentStaffSession, type StaffCaller } from '../staff/access.j
 import { StaffService } from '../staff/staff.service.js';
 import { pageOrFirst, pagerLinks, parseQueueAddress, withoutFields } from './desk-addresses.js';
 import { DeskViews, noticeText, type Notice, type TipPageState } from './desk-views.js';
-import { formText } from './form-input.js';
+import { formText, formVersion } from './form-input.js';
 
-/** The hidden `version` field: a whole number, or something the DTO refuses. */
-const versionOf = (body: Record<string, unknown>) => (/^\d{1,10}$/.test(formText(body, 'version')) ? Number(body.version) : formText(body, 'version'));
 // The API's field names, as the page's forms name them.
 const FORM_FIELDS: Record<string, string> = { duplicateOfId: 'duplicateOf' };
 
@@ -76,13 +74,13 @@ export class DeskPagesController {
 
   @Post('tips/:id/status')
   changeStatus(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    return this.update(caller, id, { status: formText(body, 'status'), version: versionOf(body) }, 'status-changed', body, res);
+    return this.update(caller, id, { status: formText(body, 'status'), version: formVersion(body) }, 'status-changed', body, res);
   }
 
   /** "Assign to me". */
   @Post('tips/:id/claim')
   claim(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    return this.update(caller, id, { assigneeId: caller.user.id, version: versionOf(body) }, 'claimed', body, res);
+    return this.update(caller, id, { assigneeId: caller.user.id, version: formVersion(body) }, 'claimed', body, res);
   }
 
   /** The triage form: assignee, priority, tags and the duplicate link, in one compare-and-set. */
@@ -101,7 +99,7 @@ export class DeskPagesController {
       priority: /^\d$/.test(formText(body, 'priority')) ? Number(body.priority) : formText(body, 'priority'),
       tags: formText(body, 'tags').split(',').map((tag) => tag.trim()).filter(Boolean),
       duplicateOfId,
-      version: versionOf(body),
+      version: formVersion(body),
     };
     return this.update(caller, id, changes, 'saved', body, res);
   }

@@ -14,3 +14,9 @@ export function queryText(value: unknown, max: number): string {
   const first = Array.isArray(value) ? value[0] : value;
   return typeof first === 'string' ? first.trim().slice(0, max) : '';
 }
+
+/** A form's hidden `version` field: a whole number, or the text as sent (for the DTO to refuse). */
+export function formVersion(body: Record<string, unknown>): number | string {
+  const text = formText(body, 'version');
+  return /^\d{1,10}$/.test(text) ? Number(text) : text;
+}
