@@ -245,6 +245,7 @@ export class DeskViews {
       wide: frame.wide,
       notice: frame.notice,
       staff: staff ? { name: staff.user.name, role: staff.user.role } : undefined,
+      homeHref: role ? landingPage(role) : '/desk',
       csrfToken: staff?.session.csrfToken,
       nav,
       body,

@@ -70,6 +70,7 @@ describe('accounting’s /accounts pages', () => {
     expect(res.headers['content-security-policy']).toContain("script-src 'self'");
     expect(res.headers['content-security-policy']).not.toContain('unsafe-inline');
     expect(res.text).toContain('<a href="/accounts" aria-current="page">Accounts</a>');
+    expect(res.text).toContain('<a class="brand" href="/accounts">tipdesk</a>');
     expect(res.text).toContain(`data-reference="${p.bankReference}"`);
     expect(res.text).toContain(p.tipReference);
     expect(res.text).toContain('£250');
