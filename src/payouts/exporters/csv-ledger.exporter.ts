@@ -1,7 +1,8 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Payer } from '../../config/app-config.js';
 import { neutraliseCell } from './csv-cell.js';
-import { checkAmount, checkControl, eachItem } from './export-items.js';
+import { maskAccount } from '../payee-details.js';
+import { checkAmount, checkControl, eachItem, requireField } from './export-items.js';
 import type { BatchFile, ExportItem, Exporter } from './export-types.js';
 import { formatMinor } from './money.js';
 
@@ -10,15 +11,17 @@ export const LEDGER_COLUMNS = [
   'amount', 'licence', 'tip reference', 'offered by', 'approved by', 'approved at', 'status', 'account',
 ] as const;
 
-/** Last four characters of the account only: "****5678"; a PayPal address keeps its first letter and domain. */
-export function maskAccount(payee: ExportItem['payee']): string {
-  if (payee.method === 'paypal') {
-    const email = payee.paypalEmail ?? '';
-    const at = email.lastIndexOf('@');
-    return at > 0 ? `${email[0]}***${email.slice(at)}` : '****';
+/** The account as staff see it on /accounts (payee-details' maskAccount): last four only. */
+export function ledgerAccount(item: ExportItem): string {
+  const payee = item.payee;
+  switch (payee.method) {
+    case 'uk_bank':
+      return maskAccount({ method: 'uk_bank', sortCode: payee.sortCode ?? '', accountNumber: requireField(payee.accountNumber, 'account number', item) });
+    case 'iban':
+      return maskAccount({ method: 'iban', iban: requireField(payee.iban, 'IBAN', item).replace(/\s+/g, ''), bic: payee.bic ?? null });
+    case 'paypal':
+      return maskAccount({ method: 'paypal', paypalEmail: requireField(payee.paypalEmail, 'PayPal email', item) });
   }
-  const account = (payee.method === 'iban' ? payee.iban : payee.accountNumber) ?? '';
-  return `****${account.replace(/\s+/g, '').slice(-4)}`;
 }
 
 function ledgerRow(file: BatchFile, item: ExportItem): string[] {
@@ -40,7 +43,7 @@ function ledgerRow(file: BatchFile, item: ExportItem): string[] {
     text(item.ledger.approvedBy),
     item.ledger.approvedAt.toISOString(),
     text(item.ledger.status),
-    text(maskAccount(item.payee)),
+    text(ledgerAccount(item)),
   ];
 }
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'csv-parse/sync';
 import { neutraliseCell } from '../../../src/payouts/exporters/csv-cell.js';
-import { csvLedgerExporter, LEDGER_COLUMNS, maskAccount } from '../../../src/payouts/exporters/csv-ledger.exporter.js';
+import { csvLedgerExporter, LEDGER_COLUMNS, ledgerAccount } from '../../../src/payouts/exporters/csv-ledger.exporter.js';
 import { formatMinor } from '../../../src/payouts/exporters/money.js';
+import type { ExportItem } from '../../../src/payouts/exporters/export-types.js';
 import { batch, collect, expectGolden, heapGrowthWhileDraining, ibanItem, lazyItems, MB, PAYER, paypalItem, ukItem } from './exporter-fixtures.js';
 
 const INJECTIONS: [string, string][] = [
@@ -39,11 +40,15 @@ describe('formatMinor', () => {
   });
 });
 
-describe('maskAccount', () => {
-  it('keeps the last four only', () => {
-    expect(maskAccount({ method: 'uk_bank', accountName: 'x', sortCode: '402030', accountNumber: '12345678' })).toBe('****5678');
-    expect(maskAccount({ method: 'iban', accountName: 'x', iban: 'DE89 3704 0044 0532 0130 00' })).toBe('****3000');
-    expect(maskAccount({ method: 'paypal', accountName: 'x', paypalEmail: 'someone@example.com' })).toBe('s***@example.com');
+describe('ledgerAccount', () => {
+  const item = (payee: ExportItem['payee']) => ({ ...ukItem(1, 'x', 100), payee }) as ExportItem;
+  it('masks as /accounts does: the last four only', () => {
+    expect(ledgerAccount(item({ method: 'uk_bank', accountName: 'x', sortCode: '402030', accountNumber: '12345678' }))).toBe('****5678');
+    expect(ledgerAccount(item({ method: 'iban', accountName: 'x', iban: 'DE89 3704 0044 0532 0130 00' }))).toBe('DE** **** 3000');
+    expect(ledgerAccount(item({ method: 'paypal', accountName: 'x', paypalEmail: 'someone@example.com' }))).toBe('s***@example.com');
+  });
+  it('refuses a payee without its account rather than write a blank', () => {
+    expect(() => ledgerAccount(item({ method: 'iban', accountName: 'x' }))).toThrow('has no IBAN');
   });
 });
 
@@ -82,7 +87,7 @@ describe('csv ledger exporter', () => {
     expect(rows.slice(1).map((row) => row[8])).toEqual(['250.00', '0.01', '1000000.00', '9.99', '10.50', '123.45', '5.00']);
     for (const row of rows.slice(1)) {
       for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r\n]/);
-      expect(row[15]).toMatch(/^(\*{4}\d{4}|p\*\*\*@example\.com)$/);
+      expect(row[15]).toMatch(/^(\*{4}\d{4}|DE\*\* \*{4} \d{4}|p\*\*\*@example\.com)$/);
     }
     expect(rows[1][15]).toBe('****5671');
   });
