@@ -234,7 +234,8 @@ export function requirePayerFor(format: string, config: AppConfig): Payer {
 /** Validates the environment into AppConfig; throws one message naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
-  const raw = Object.fromEntries(Object.entries(env).filter(([key]) => known.includes(key)));
+  // An empty variable counts as unset: docker-compose passes `${X:-}` through as ''.
+  const raw = Object.fromEntries(Object.entries(env).filter(([key, value]) => known.includes(key) && value !== ''));
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: false });
   if (config.STORAGE_DRIVER === 's3' && config.MAX_FILE_BYTES > 5 * GIB) {

@@ -39,6 +39,8 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.SMTP_URL).toBeUndefined();
     expect(config.MAIL_FROM).toBe('tipdesk <no-reply@localhost>');
+    // docker-compose passes unset settings through as empty strings.
+    expect(loadConfig({ MAIL_FROM: '', SMTP_URL: '', PAYER_SORT_CODE: '', SEPA_DEBTOR_IBAN: '' })).toMatchObject({ MAIL_FROM: 'tipdesk <no-reply@localhost>', SMTP_URL: undefined, PAYER_SORT_CODE: undefined, SEPA_DEBTOR_IBAN: undefined });
     expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:2525' }).SMTP_URL).toBe('smtp://127.0.0.1:2525');
     expect(loadConfig({ SMTP_URL: 'smtps://user:pw@mail.example.com:465', MAIL_FROM: 'desk@example.com' }).MAIL_FROM).toBe('desk@example.com');
   });
