@@ -47,8 +47,10 @@ function ledgerRow(file: BatchFile, item: ExportItem): string[] {
   ];
 }
 
-// RFC 4180: CRLF after every record, fields quoted only when they need it.
-const CSV_OPTIONS = { record_delimiter: 'windows', eof: true } as const;
+// RFC 4180: CRLF after every record, fields quoted only when they need it. csv-stringify quotes
+// a field holding the whole CRLF but not a bare CR or LF, which LibreOffice and Excel take as the
+// end of the row: the text after it would start a row of its own, where `=1+1` is a live formula.
+const CSV_OPTIONS = { record_delimiter: 'windows', eof: true, quoted_match: /[\r\n]/ } as const;
 
 async function* writeLedger(file: BatchFile, _payer: Payer): AsyncGenerator<string> {
   yield stringify([[...LEDGER_COLUMNS]], CSV_OPTIONS);

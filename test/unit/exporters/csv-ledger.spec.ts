@@ -92,6 +92,17 @@ describe('csv ledger exporter', () => {
     expect(rows[1][15]).toBe('****5671');
   });
 
+  it('quotes a value with a bare CR or LF, so a reader that ends rows at any line break keeps it in one cell', async () => {
+    const text = await collect(csvLedgerExporter.write(batch([ukItem(1, '\r=1+1', 100), ukItem(2, '\n=1+1', 200), ukItem(3, 'line one\nline two', 300)]), PAYER));
+    expect(text).toContain(`,"'\r=1+1","'\r=1+1",`);
+    expect(text).toContain(`,"'\n=1+1","'\n=1+1",`);
+    expect(text).toContain(`,"line one\nline two","line one\nline two",`);
+    // As LibreOffice and Excel read it: CR, LF and CRLF all end a row outside quotes.
+    const rows: string[][] = parse(text, { record_delimiter: ['\r\n', '\n', '\r'], relax_column_count: false });
+    expect(rows).toHaveLength(4);
+    expect(rows.slice(1).map((row) => row[4])).toEqual([`'\r=1+1`, `'\n=1+1`, 'line one\nline two']);
+  });
+
   it('never writes a full account number', async () => {
     const text = await collect(csvLedgerExporter.write(sample(), PAYER));
     expect(text).not.toContain('12345671');
