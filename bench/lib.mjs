@@ -110,11 +110,14 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-/** Runs `main`, always cleans up, exits 1 on an error (never on a missed target). */
+/**
+ * Runs `main`, always cleans up, exits 1 on an error (never on a missed target). A proof script's
+ * `main` may resolve to its own exit code (a failed check is its answer, not an error).
+ */
 export function run(main) {
   main()
     .then(
-      () => 0,
+      (code) => (Number.isInteger(code) ? code : 0),
       (error) => {
         if (!interrupted) console.error(`\nbench failed: ${error?.stack ?? error}`);
         return 1;
