@@ -3,6 +3,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import { catchError, type Observable } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
+import { checkMediaFormCsrf } from '../staff/access.guard.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import { BlobStorageEngine, type UploadedMedia } from './blob-storage-engine.js';
 
@@ -11,10 +12,14 @@ import { BlobStorageEngine, type UploadedMedia } from './blob-storage-engine.js'
 const STREAM_BUFFER_BYTES = 256 * 1024;
 const FORM_LIMITS = { fields: 40, fieldNameSize: 100, fieldSize: 100_000, headerPairs: 20 };
 
+/** The files a multipart post stored under temporary keys (none for a JSON post). */
+export const uploadedMedia = (req: Request): UploadedMedia[] => (req.files ?? []) as unknown as UploadedMedia[];
+
 /**
  * Reads a multipart tip post: text fields into `req.body`, files (field `files`) streamed into
  * the BlobStore under temporary keys. If anything later fails (validation, the database),
- * the temporary blobs are removed, so a failed request leaves nothing behind.
+ * the temporary blobs are removed, so a failed request leaves nothing behind. A form that
+ * carries its CSRF token as a field (CsrfInMediaForm) must send it before its first file.
  */
 @Injectable()
 export class MediaUploadInterceptor implements NestInterceptor {
@@ -32,6 +37,14 @@ export class MediaUploadInterceptor implements NestInterceptor {
       storage: new BlobStorageEngine(store, config.MAX_FILE_BYTES),
       limits: { ...FORM_LIMITS, fileSize: config.MAX_FILE_BYTES, files: maxFiles, parts: FORM_LIMITS.fields + maxFiles },
       defParamCharset: 'utf8', // browsers send non-ASCII filenames as raw UTF-8
+      fileFilter: (req, _file, accept) => {
+        try {
+          checkMediaFormCsrf(req); // before a single byte of the file is stored
+          accept(null, true);
+        } catch (error) {
+          accept(error as Error);
+        }
+      },
     }).array('files', maxFiles);
   }
 
@@ -40,10 +53,17 @@ export class MediaUploadInterceptor implements NestInterceptor {
     const res = context.switchToHttp().getResponse<Response>();
     if (!req.is('multipart/form-data')) return next.handle();
     await new Promise<void>((resolve, reject) => this.readMultipart(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
-    const files = (req.files ?? []) as unknown as UploadedMedia[];
+    const files = uploadedMedia(req);
+    const discard = () => Promise.allSettled(files.map((file) => this.store.delete(file.tempKey)));
+    try {
+      checkMediaFormCsrf(req); // a form with no files still owes its token
+    } catch (error) {
+      await discard();
+      throw error;
+    }
     return next.handle().pipe(
       catchError(async (error: unknown) => {
-        await Promise.allSettled(files.map((file) => this.store.delete(file.tempKey)));
+        await discard();
         throw error;
       }),
     );

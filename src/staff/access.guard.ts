@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../http/errors.js';
-import { ACCESS_METADATA, ALLOW_PENDING_TOTP_METADATA, SKIP_CSRF_METADATA, type Audience, type Caller } from './access.js';
+import { ACCESS_METADATA, ALLOW_PENDING_TOTP_METADATA, CSRF_IN_MEDIA_FORM_METADATA, SKIP_CSRF_METADATA, type Audience, type Caller } from './access.js';
 import { SESSION_COOKIES, SessionsService } from './sessions.service.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -31,6 +31,24 @@ function sameToken(given: unknown, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const csrfRefused = () => new ForbiddenError('CSRF_TOKEN_INVALID', 'This request did not carry a valid CSRF token. Reload the page and try again.');
+
+/**
+ * The CSRF check the guard left to a media form's reader (CsrfInMediaForm): throws 403 unless
+ * the `_csrf` field read so far matches the session's token. Called before the first file is
+ * stored and once the form is read, so a form without a valid token leaves nothing behind.
+ */
+export function checkMediaFormCsrf(req: Request): void {
+  const body = req.body as Record<string, unknown> | undefined;
+  const expected = req.pendingCsrfToken;
+  if (expected !== undefined) {
+    if (!sameToken(body?.[CSRF_FIELD], expected)) throw csrfRefused();
+    req.pendingCsrfToken = undefined;
+  }
+  // Checked here or by the guard (header): either way DTO validation must not see it.
+  if (body && CSRF_FIELD in body) delete body[CSRF_FIELD];
 }
 
 /**
@@ -65,7 +83,10 @@ export class AccessGuard implements CanActivate {
     if (caller.kind === 'staff' && caller.pendingTotp && !this.reflector.getAllAndOverride<boolean>(ALLOW_PENDING_TOTP_METADATA, targets)) {
       throw new ForbiddenError('TOTP_ENROLMENT_REQUIRED', 'Set up two-factor sign-in before you use the desk.');
     }
-    if (!SAFE_METHODS.has(req.method) && !skipCsrf) this.checkCsrf(req, caller.session.csrfToken);
+    if (!SAFE_METHODS.has(req.method) && !skipCsrf) {
+      if (this.tokenComesWithMediaForm(req, context)) req.pendingCsrfToken = caller.session.csrfToken;
+      else this.checkCsrf(req, caller.session.csrfToken);
+    }
     return true;
   }
 
@@ -84,12 +105,16 @@ export class AccessGuard implements CanActivate {
     return { caller: { kind: 'anonymous' }, expired: Boolean(staffToken || contributorToken) };
   }
 
+  /** A multipart post without the header, to a route whose media form carries the token as a field. */
+  private tokenComesWithMediaForm(req: Request, context: ExecutionContext): boolean {
+    if (!this.reflector.getAllAndOverride<boolean>(CSRF_IN_MEDIA_FORM_METADATA, [context.getHandler(), context.getClass()])) return false;
+    return Boolean(req.is('multipart/form-data')) && req.header(CSRF_HEADER) === undefined;
+  }
+
   private checkCsrf(req: Request, expected: string): void {
     const body = req.body as Record<string, unknown> | undefined;
     const given = req.header(CSRF_HEADER) ?? body?.[CSRF_FIELD];
-    if (!sameToken(given, expected)) {
-      throw new ForbiddenError('CSRF_TOKEN_INVALID', 'This request did not carry a valid CSRF token. Reload the page and try again.');
-    }
+    if (!sameToken(given, expected)) throw csrfRefused();
     // The token has done its job; DTO validation (forbidNonWhitelisted) must not see it.
     if (body && CSRF_FIELD in body) delete body[CSRF_FIELD];
   }

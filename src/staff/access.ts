@@ -23,6 +23,14 @@ export const AllowPendingTotp = () => SetMetadata(ALLOW_PENDING_TOTP_METADATA, t
 export const SKIP_CSRF_METADATA = 'tipdesk:skip-csrf';
 export const SkipCsrf = () => SetMetadata(SKIP_CSRF_METADATA, true);
 
+/**
+ * A browser's multipart form cannot set the CSRF header, and its `_csrf` field is not read when
+ * the guard runs: on such a route the guard leaves the token to MediaUploadInterceptor, which
+ * checks the field before it stores any file. Only for routes that use that interceptor.
+ */
+export const CSRF_IN_MEDIA_FORM_METADATA = 'tipdesk:csrf-in-media-form';
+export const CsrfInMediaForm = () => SetMetadata(CSRF_IN_MEDIA_FORM_METADATA, true);
+
 export interface StaffPrincipal {
   id: string;
   email: string;
@@ -49,6 +57,8 @@ export type ContributorCaller = Extract<Caller, { kind: 'contributor' }>;
 declare module 'express' {
   interface Request {
     caller?: Caller;
+    /** The session's CSRF token, still to be matched by the multipart form's `_csrf` field (see CsrfInMediaForm). */
+    pendingCsrfToken?: string;
   }
 }
 

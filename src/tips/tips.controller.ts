@@ -1,8 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { UploadedMedia } from '../media/blob-storage-engine.js';
-import { MediaUploadInterceptor } from '../media/media-upload.interceptor.js';
+import { MediaUploadInterceptor, uploadedMedia } from '../media/media-upload.interceptor.js';
 import { Access } from '../staff/access.js';
 import { CreateTipDto, TipReceiptDto } from './dto/create-tip.dto.js';
 import { IdempotentReplayInterceptor, TipRateLimitGuard } from './tip-post.guards.js';
@@ -31,7 +30,7 @@ export class TipsController {
   ): Promise<TipReceiptDto> {
     const { receipt, replayed } = await this.intake.submit({
       tip,
-      files: (req.files ?? []) as unknown as UploadedMedia[],
+      files: uploadedMedia(req),
       channel: 'api',
       clientAddress: req.ip ?? 'unknown',
       userAgent: req.header('user-agent'),

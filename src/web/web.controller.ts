@@ -3,8 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { DomainError } from '../http/errors.js';
 import { validateInput } from '../http/validation.js';
-import type { UploadedMedia } from '../media/blob-storage-engine.js';
-import { MediaUploadInterceptor } from '../media/media-upload.interceptor.js';
+import { MediaUploadInterceptor, uploadedMedia } from '../media/media-upload.interceptor.js';
 import { MediaService } from '../media/media.service.js';
 import { Access } from '../staff/access.js';
 import { CreateTipDto } from '../tips/dto/create-tip.dto.js';
@@ -34,7 +33,7 @@ export class WebController {
   @UseInterceptors(MediaUploadInterceptor)
   async submit(@Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
     res.setHeader('Cache-Control', 'no-store');
-    const files = (req.files ?? []) as unknown as UploadedMedia[];
+    const files = uploadedMedia(req);
     // The form's own retry key travels as a hidden field (a browser cannot set headers).
     const { idempotencyKey, ...fields } = body;
     const { value: tip, errors } = await validateInput(CreateTipDto, fields);
