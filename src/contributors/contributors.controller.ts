@@ -1,10 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
+import {
+  ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags,
+  ApiUnsupportedMediaTypeResponse,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Access, CurrentContributor, SkipCsrf, type ContributorCaller } from '../staff/access.js';
+import { MediaUploadInterceptor, uploadedMedia } from '../media/media-upload.interceptor.js';
+import { Access, CsrfInMediaForm, CurrentContributor, SkipCsrf, type ContributorCaller } from '../staff/access.js';
 import { SESSION_COOKIES, SessionsService } from '../staff/sessions.service.js';
 import { ContributorsService } from './contributors.service.js';
-import { ContributorMessageDto, ContributorReplyDto, ContributorSignInDto, ContributorTipDto } from './dto/contributor.dto.js';
+import { AddedMediaDto, AddMediaDto, ContributorMessageDto, ContributorReplyDto, ContributorSignInDto, ContributorTipDto } from './dto/contributor.dto.js';
 
 @ApiTags('contributor')
 @Controller('api/contributor')
@@ -49,5 +53,21 @@ export class ContributorsController {
   @ApiCreatedResponse({ type: ContributorMessageDto })
   reply(@CurrentContributor() caller: ContributorCaller, @Body() body: ContributorReplyDto): Promise<ContributorMessageDto> {
     return this.contributors.reply(caller.tipId, body.body);
+  }
+
+  @Post('media')
+  @Access('contributor')
+  @CsrfInMediaForm()
+  @UseInterceptors(MediaUploadInterceptor)
+  @ApiOperation({ summary: 'Add more files to the tip: multipart/form-data, files in `files`; all are added or none. CSRF token in X-CSRF-Token (or a `_csrf` field before the files)' })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ schema: { type: 'object', required: ['files'], properties: { files: { type: 'array', items: { type: 'string', format: 'binary' } } } } })
+  @ApiCreatedResponse({ type: AddedMediaDto })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED (no files; `fields.files`), TOO_MANY_FILES (over MAX_FILES_PER_TIP with the files the tip has)' })
+  @ApiConflictResponse({ description: 'TIP_CLOSED: the tip is no longer open (used, rejected, spam or archived)' })
+  @ApiPayloadTooLargeResponse({ description: 'FILE_TOO_LARGE: a file over MAX_FILE_BYTES' })
+  @ApiUnsupportedMediaTypeResponse({ description: 'UNSUPPORTED_MEDIA_TYPE: a file that is not video, image or audio (judged by its bytes)' })
+  addMedia(@CurrentContributor() caller: ContributorCaller, @Body() _fields: AddMediaDto, @Req() req: Request): Promise<AddedMediaDto> {
+    return this.contributors.addMedia(caller.tipId, uploadedMedia(req));
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { DeskModule } from '../desk/desk.module.js';
+import { MediaModule } from '../media/media.module.js';
 import { PayoutsModule } from '../payouts/payouts.module.js';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
 import { StaffModule } from '../staff/staff.module.js';
@@ -9,7 +10,7 @@ import { ContributorsController } from './contributors.controller.js';
 import { ContributorsService } from './contributors.service.js';
 
 @Module({
-  imports: [AuditModule, DeskModule, PayoutsModule, RateLimitsModule, StaffModule],
+  imports: [AuditModule, DeskModule, MediaModule, PayoutsModule, RateLimitsModule, StaffModule],
   controllers: [ContributorsController, ContributorPayoutsController],
   providers: [ContributorsService],
   exports: [ContributorsService],

@@ -4,14 +4,17 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { DeskService } from '../desk/desk.service.js';
-import { DomainError, NotFoundError } from '../http/errors.js';
+import { OPEN_STATUSES } from '../desk/tip-states.js';
+import { ConflictError, DomainError, NotFoundError, ValidationFailedError } from '../http/errors.js';
+import type { UploadedMedia } from '../media/blob-storage-engine.js';
+import { MediaService, TooManyFilesError, type StagedMedia } from '../media/media.service.js';
 import { PayoutsService } from '../payouts/payouts.service.js';
 import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
 import { SessionsService, type NewSession } from '../staff/sessions.service.js';
 import { SignInThrottleService } from '../staff/sign-in-throttle.service.js';
 import { hashSecret, normaliseReference, secretMatches } from '../tips/reference-codes.js';
 import type { TipStatus } from '../tips/tips.entities.js';
-import type { ContributorMessageDto, ContributorTipDto } from './dto/contributor.dto.js';
+import type { AddedMediaDto, ContributorMessageDto, ContributorTipDto } from './dto/contributor.dto.js';
 
 // What a contributor reads: newsroom states in plain words, without the desk's internals.
 const STATUS_TEXT: Record<TipStatus, string> = {
@@ -23,6 +26,9 @@ const STATUS_TEXT: Record<TipStatus, string> = {
   spam: 'Reviewed: we will not be using it this time',
   archived: 'Closed',
 };
+
+/** Files are welcome while the desk is still working on the tip; after that nobody would look at them. */
+const acceptsFiles = (status: TipStatus) => OPEN_STATUSES.includes(status);
 
 /** The contributor's side: sign in with the receipt's reference and secret, and see that one tip. */
 @Injectable()
@@ -39,6 +45,7 @@ export class ContributorsService {
     private readonly throttle: SignInThrottleService,
     private readonly payouts: PayoutsService,
     private readonly desk: DeskService,
+    private readonly media: MediaService,
   ) {}
 
   async signIn(reference: string, secret: string, clientAddress: string): Promise<NewSession & { reference: string }> {
@@ -73,6 +80,8 @@ export class ContributorsService {
       `SELECT direction, body, created_at FROM messages WHERE tip_id = $1 ORDER BY created_at, id`,
       [tipId],
     );
+    const media = await this.media.forContributor(tipId);
+    const open = acceptsFiles(tip.status);
     return {
       reference: tip.reference,
       status: tip.status,
@@ -80,7 +89,49 @@ export class ContributorsService {
       receivedAt: tip.created_at.toISOString(),
       messages: messages.map((m) => ({ direction: m.direction, body: m.body, createdAt: m.created_at.toISOString() })),
       payouts: await this.payouts.forContributor(tipId),
+      media,
+      acceptsFiles: open,
+      filesLeft: open ? Math.max(0, this.config.MAX_FILES_PER_TIP - media.length) : 0,
     };
+  }
+
+  /**
+   * The contributor sends more files for their tip: all of them are added or none. The tip's row
+   * lock makes two posts at once queue up, so together they can never pass MAX_FILES_PER_TIP.
+   * Whatever fails, the files' blobs are removed (temporary and final keys alike).
+   */
+  async addMedia(tipId: string, files: UploadedMedia[]): Promise<AddedMediaDto> {
+    let staged: StagedMedia[] = [];
+    try {
+      if (files.length === 0) throw new ValidationFailedError({ files: ['Choose at least one video, photo or audio file to add'] });
+      return await this.dataSource.transaction(async (manager) => {
+        const [tip] = await manager.query<{ status: TipStatus; contributor_id: string }[]>(
+          `SELECT status, contributor_id FROM tips WHERE id = $1 FOR UPDATE`,
+          [tipId],
+        );
+        if (!tip) throw new NotFoundError('TIP_NOT_FOUND', 'This tip no longer exists.');
+        if (!acceptsFiles(tip.status)) {
+          throw new ConflictError('TIP_CLOSED', 'We are no longer taking files for this tip. If you have something new, please send it as a new tip.');
+        }
+        const max = this.config.MAX_FILES_PER_TIP;
+        const left = max - (await this.media.countForTip(manager, tipId));
+        if (files.length > left) {
+          throw new TooManyFilesError(max, left > 0
+            ? `A tip can have at most ${max} files: you can add ${left} more, and you sent ${files.length}.`
+            : `A tip can have at most ${max} files, and yours has them all.`);
+        }
+        staged = await this.media.attachToTip(manager, tipId, files);
+        const mediaIds = staged.map((s) => s.id);
+        await this.audit.record(manager, {
+          actorType: 'contributor', actorId: tip.contributor_id, action: 'contributor.media_added', entityType: 'tip', entityId: tipId,
+          after: { mediaIds, mediaCount: mediaIds.length },
+        });
+        return { added: await this.media.forContributor(tipId, { manager, ids: mediaIds }), filesLeft: left - files.length };
+      });
+    } catch (error) {
+      await this.media.discard(staged.length ? staged : files.map((f) => ({ tempKey: f.tempKey })));
+      throw error;
+    }
   }
 
   /** The contributor answers the desk: a message on the tip's channel, audited with it (never its text). */

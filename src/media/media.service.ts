@@ -1,9 +1,18 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { DomainError } from '../http/errors.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import type { UploadedMedia } from './blob-storage-engine.js';
-import { Media } from './media.entities.js';
+import type { ContributorMediaDto } from './dto/contributor-media.dto.js';
+import { Media, type MediaKind } from './media.entities.js';
+
+/** More files than MAX_FILES_PER_TIP on one tip, whether sent with it or added later. */
+export class TooManyFilesError extends DomainError {
+  constructor(maxFiles: number, message = `A tip can have at most ${maxFiles} files`) {
+    super(HttpStatus.BAD_REQUEST, 'TOO_MANY_FILES', message, { files: [`At most ${maxFiles} files`] });
+  }
+}
 
 export interface StagedMedia {
   id: string;
@@ -13,7 +22,29 @@ export interface StagedMedia {
 
 @Injectable()
 export class MediaService {
-  constructor(@Inject(BLOB_STORE) private readonly store: BlobStore) {}
+  constructor(
+    @Inject(BLOB_STORE) private readonly store: BlobStore,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  /** How many files a tip has (call under the tip's row lock when the answer decides an insert). */
+  async countForTip(manager: EntityManager, tipId: string): Promise<number> {
+    const [{ n }] = await manager.query<{ n: number }[]>('SELECT count(*)::int AS n FROM media WHERE tip_id = $1', [tipId]);
+    return n;
+  }
+
+  /** A tip's files as its contributor sees them, oldest first (by name within one post); `ids` narrows it to some of them. */
+  async forContributor(tipId: string, options: { manager?: EntityManager; ids?: string[] } = {}): Promise<ContributorMediaDto[]> {
+    const manager = options.manager ?? this.dataSource.manager;
+    // An upload still under way is not theirs to see yet (nor the desk's).
+    const rows = await manager.query<{ id: string; display_filename: string; size_bytes: string; kind: MediaKind; created_at: Date }[]>(
+      `SELECT id, display_filename, size_bytes, kind, created_at FROM media
+        WHERE tip_id = $1 AND state <> 'uploading' AND ($2::uuid[] IS NULL OR id = ANY($2))
+        ORDER BY created_at, display_filename, id`,
+      [tipId, options.ids ?? null],
+    );
+    return rows.map((m) => ({ id: m.id, filename: m.display_filename, size: Number(m.size_bytes), kind: m.kind, addedAt: m.created_at.toISOString() }));
+  }
 
   /**
    * Inserts media rows for stored files inside the caller's transaction and moves each blob to

@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config.js';
 import { FieldCipher } from '../crypto/field-cipher.js';
 import { DomainError } from '../http/errors.js';
 import type { UploadedMedia } from '../media/blob-storage-engine.js';
-import { MediaService, type StagedMedia } from '../media/media.service.js';
+import { MediaService, TooManyFilesError, type StagedMedia } from '../media/media.service.js';
 import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
 import type { CreateTipDto } from './dto/create-tip.dto.js';
 import { IdempotencyRaceLost, IdempotencyService, type TipReceipt } from './idempotency.service.js';
@@ -105,11 +105,7 @@ export class TipIntakeService {
 
   private checkAttachments(input: TipSubmission): void {
     const count = input.files.length + (input.tip.uploads?.length ?? 0);
-    if (count > this.config.MAX_FILES_PER_TIP) {
-      throw new DomainError(HttpStatus.BAD_REQUEST, 'TOO_MANY_FILES', `A tip can have at most ${this.config.MAX_FILES_PER_TIP} files`, {
-        files: [`At most ${this.config.MAX_FILES_PER_TIP} files`],
-      });
-    }
+    if (count > this.config.MAX_FILES_PER_TIP) throw new TooManyFilesError(this.config.MAX_FILES_PER_TIP);
     if (input.tip.uploads?.length) {
       // Resumable (tus) uploads are not attached yet: refuse clearly rather than drop them.
       throw new DomainError(HttpStatus.UNPROCESSABLE_ENTITY, 'UPLOAD_NOT_FOUND', 'These uploads were not found or are not finished', {

@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmpty, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { MESSAGE_MAX_LENGTH } from '../../desk/desk.entities.js';
+import { ContributorMediaDto } from '../../media/dto/contributor-media.dto.js';
 import { ContributorPayoutDto } from '../../payouts/dto/payouts.dto.js';
 import { TIP_STATUSES, type TipStatus } from '../../tips/tips.entities.js';
 
@@ -37,4 +38,21 @@ export class ContributorTipDto {
   @ApiProperty() receivedAt: string;
   @ApiProperty({ type: [ContributorMessageDto] }) messages: ContributorMessageDto[];
   @ApiProperty({ type: [ContributorPayoutDto], description: 'Payment offers and where each payment stands' }) payouts: ContributorPayoutDto[];
+  @ApiProperty({ type: [ContributorMediaDto], description: 'The files sent with the tip or added since' }) media: ContributorMediaDto[];
+  @ApiProperty({ description: 'Whether the tip is still open for more files (it is while the desk is still working on it)' }) acceptsFiles: boolean;
+  @ApiProperty({ description: 'How many more files can be added now (0 when closed or full; MAX_FILES_PER_TIP in all)' }) filesLeft: number;
+}
+
+/**
+ * The text fields of a post that adds files: none but the CSRF token are expected (the files
+ * are parts named `files`), so any other field is refused, and `files` sent as text is named.
+ */
+export class AddMediaDto {
+  @IsOptional() @IsEmpty({ message: 'Send the files themselves in the "files" field (multipart/form-data)' })
+  files?: never;
+}
+
+export class AddedMediaDto {
+  @ApiProperty({ type: [ContributorMediaDto], description: 'The files just added' }) added: ContributorMediaDto[];
+  @ApiProperty({ description: 'How many more files the tip can take' }) filesLeft: number;
 }
