@@ -71,6 +71,7 @@ const HISTORY_SUMMARIES: Record<string, string> = {
   'tip.message_sent': 'Message sent to the contributor',
   'tip.message_received': 'Message from the contributor',
   'contributor.message_sent': 'Reply from the contributor (status page)',
+  'contributor.media_added': 'Files added by the contributor',
 };
 
 /** An audit event as a tip's history lists it (the fields every event DTO has). */
