@@ -36,7 +36,8 @@ const MULTER_ERRORS: Record<string, [HttpStatus, string, string]> = {
   LIMIT_HEADER_PAIRS: [HttpStatus.BAD_REQUEST, 'TOO_MANY_HEADERS', 'A form part has too many headers'],
 };
 
-function describe(exception: unknown): Omit<ErrorBody, 'error'> & { headers?: Record<string, string>; details?: Record<string, unknown> } {
+/** What an error means for the client: its status, code, words and fields (a page that shows a refusal itself uses this too). */
+export function describeError(exception: unknown): Omit<ErrorBody, 'error'> & { headers?: Record<string, string>; details?: Record<string, unknown> } {
   if (exception instanceof DomainError) {
     const { status: statusCode, code, message, fields, headers, details } = exception;
     return { statusCode, code, message, fields, headers, details };
@@ -83,7 +84,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
-    const { headers, details, ...described } = describe(exception);
+    const { headers, details, ...described } = describeError(exception);
     const { statusCode, code, message, fields } = described;
     const body: ErrorBody = { ...details, statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code, message, fields };
     if (!body.fields) delete body.fields;

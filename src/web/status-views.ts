@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
+import { AppConfig } from '../config/app-config.js';
 import type { ContributorTipDto } from '../contributors/dto/contributor.dto.js';
+import type { MediaKind } from '../media/media.entities.js';
 import type { ContributorPayoutDto } from '../payouts/dto/payouts.dto.js';
 import type { Licence } from '../tips/tips.entities.js';
 import { MESSAGE_MAX_LENGTH } from '../desk/desk.entities.js';
 import type { ErrorBody } from '../http/exception.filter.js';
 import type { FieldErrors } from '../http/errors.js';
+import { formatBytes } from './desk-labels.js';
 import { compileView, registerPartial } from './handlebars.js';
 import { publicPage } from './public-layout.js';
 import { tipProgress } from './status-progress.js';
@@ -26,9 +29,14 @@ const STATUS_NOTICES = {
   'offer-accepted': 'Thank you: you have accepted our offer. We will let you know here when the payment is on its way.',
   'offer-declined': 'You have declined the offer.',
   'details-updated': 'Your payment details have been saved. We will use them for any payment not yet sent.',
+  'files-added': 'Your files have been added. The newsroom can see them now.',
 } as const satisfies Record<string, string>;
 
-export function statusNotice(code: unknown): string | undefined {
+/** The notice a redirect asked for; "files-added" says how many when `files` is a plain count. */
+export function statusNotice(code: unknown, files?: unknown): string | undefined {
+  if (code === 'files-added' && typeof files === 'string' && /^[1-9]\d{0,2}$/.test(files)) {
+    return files === '1' ? '1 file added. The newsroom can see it now.' : `${files} files added. The newsroom can see them now.`;
+  }
   return typeof code === 'string' && Object.hasOwn(STATUS_NOTICES, code) ? STATUS_NOTICES[code as keyof typeof STATUS_NOTICES] : undefined;
 }
 
@@ -106,11 +114,17 @@ export interface StatusTipState {
   replyValue?: string;
   offer?: OfferFormState;
   payee?: PayeeFormState;
+  /** The "Add more files" form was refused for this reason. */
+  filesError?: string;
 }
+
+const KIND_TEXT: Record<MediaKind, string> = { video: 'Video', image: 'Photo', audio: 'Audio' };
 
 /** The contributor's pages: sign in with the receipt, then the tip's progress and conversation. */
 @Injectable()
 export class StatusViews {
+  constructor(private readonly config: AppConfig) {}
+
   signIn(state: SignInState = {}): string {
     const errors = Object.fromEntries(Object.entries(state.errors ?? {}).map(([field, messages]) => [field, messages.join('. ')]));
     const body = templates.signIn({
@@ -149,6 +163,15 @@ export class StatusViews {
         : undefined,
       offers: tip.payouts.filter((p) => p.state === 'offered').map((p, index) => this.offer(p, index, state)),
       payments: tip.payouts.filter((p) => p.state !== 'offered').map((p) => ({ id: p.id, stateText: p.stateText, payeeMasked: p.payeeMasked, failed: p.state === 'failed' })),
+      files: {
+        items: tip.media.map((m) => ({ filename: m.filename, size: formatBytes(m.size), kindText: KIND_TEXT[m.kind] })),
+        form: tip.filesLeft > 0,
+        left: tip.filesLeft === 1 ? '1 more file' : `${tip.filesLeft} more files`,
+        full: tip.acceptsFiles && tip.filesLeft === 0,
+        max: this.config.MAX_FILES_PER_TIP,
+        maxFileSize: formatBytes(this.config.MAX_FILE_BYTES),
+        error: state.filesError,
+      },
     });
     return publicPage(`Your tip ${tip.reference}`, body);
   }

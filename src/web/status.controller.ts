@@ -1,17 +1,19 @@
-import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ContributorsService } from '../contributors/contributors.service.js';
 import { ContributorReplyDto, ContributorSignInDto } from '../contributors/dto/contributor.dto.js';
 import { DomainError, type FieldErrors } from '../http/errors.js';
 import { validateInput } from '../http/validation.js';
+import { MediaUploadInterceptor, uploadedMedia } from '../media/media-upload.interceptor.js';
 import { AcceptPayoutDto, PayeeDetailsDto, PayoutIdParams } from '../payouts/dto/payouts.dto.js';
 import { validatePayee } from '../payouts/payee-details.js';
 import { PAYEE_METHODS, type PayeeMethod } from '../payouts/payouts.entities.js';
 import { PayoutsService } from '../payouts/payouts.service.js';
-import { Access, CurrentCaller, CurrentContributor, SkipCsrf, type Caller, type ContributorCaller } from '../staff/access.js';
+import { Access, CsrfInMediaForm, CurrentCaller, CurrentContributor, SkipCsrf, type Caller, type ContributorCaller } from '../staff/access.js';
 import { SESSION_COOKIES, SessionsService } from '../staff/sessions.service.js';
 import { formText, queryText } from './form-input.js';
+import { StatusFilesRefusedInterceptor } from './status-files-refused.interceptor.js';
 import { statusNotice, StatusViews, type OfferFormState, type StatusTipState } from './status-views.js';
 
 const PAYEE_FIELDS = ['sortCode', 'accountNumber', 'iban', 'bic', 'paypalEmail'] as const;
@@ -103,8 +105,22 @@ export class StatusController {
 
   @Get('tip')
   @Access('contributor')
-  async tip(@CurrentContributor() caller: ContributorCaller, @Query('notice') notice: unknown): Promise<string> {
-    return this.views.tip(await this.contributors.tip(caller.tipId), { csrfToken: caller.session.csrfToken, notice: statusNotice(notice) });
+  async tip(@CurrentContributor() caller: ContributorCaller, @Query('notice') notice: unknown, @Query('files') files: unknown): Promise<string> {
+    return this.views.tip(await this.contributors.tip(caller.tipId), { csrfToken: caller.session.csrfToken, notice: statusNotice(notice, files) });
+  }
+
+  /**
+   * "Add more files": a multipart form whose `_csrf` field comes before its files. The same
+   * service as the API; a refusal (type, size, count, a closed tip) comes back as this page with
+   * the reason by the form (StatusFilesRefusedInterceptor), and nothing is kept.
+   */
+  @Post('tip/files')
+  @Access('contributor')
+  @CsrfInMediaForm()
+  @UseInterceptors(StatusFilesRefusedInterceptor, MediaUploadInterceptor)
+  async addFiles(@CurrentContributor() caller: ContributorCaller, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const { added } = await this.contributors.addMedia(caller.tipId, uploadedMedia(req));
+    res.redirect(HttpStatus.SEE_OTHER, `/status/tip?notice=files-added&files=${added.length}#files`);
   }
 
   @Post('tip/messages')
