@@ -1,8 +1,9 @@
 // The contributor's /status pages in a real browser (Debian chromium via playwright-core) on a
-// phone-sized screen: sign in with the receipt, read the desk's message, reply, sign out.
+// phone-sized screen: sign in with the receipt, read the desk's message, reply, add a file, sign out.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
+import { FIXTURES_DIR } from '../support/media-samples.js';
 import { signedInStaff, type SignedInStaff } from '../support/staff.js';
 import type { TestApp } from '../support/test-app.js';
 import { contextPool, expectNoHorizontalScroll, MOBILE, screenshot, startAppAndBrowser } from './desk-support.js';
@@ -49,7 +50,7 @@ async function signInFromReceipt(page: Page, receipt: Receipt): Promise<void> {
 const XSS_MESSAGE = 'Is this yours? <script>window.__xss=1</script><img src=x onerror="window.__xss=2">';
 
 describe('the contributor’s status page', () => {
-  it('signs in with the receipt, reads the editor’s messages (as text), replies, and the desk sees the reply', async () => {
+  it('signs in with the receipt, reads the editor’s messages (as text), replies, adds a video, and the desk sees the reply', async () => {
     const receipt = await postTip('A lorry has shed its load on the ring road.');
     await editor.post(`/api/tips/${receipt.id}/messages`).send({ body: 'Thanks for this!\nDid you film it yourself, and at what time?' }).expect(201);
     await editor.post(`/api/tips/${receipt.id}/messages`).send({ body: XSS_MESSAGE }).expect(201);
@@ -76,6 +77,15 @@ describe('the contributor’s status page', () => {
     expect(await mine.locator('.body').innerText()).toBe('Yes, I filmed it from the bus stop.\nAbout 8.15am.');
     expect(await mine.locator('.meta').textContent()).toContain('You');
     expect(await page.getByLabel('Your reply').inputValue()).toBe('');
+
+    // Another angle, sent later from the same page: a real video through the form's file input.
+    expect(await page.locator('#no-files').isVisible()).toBe(true);
+    await page.getByLabel('Add more files').setInputFiles(`${FIXTURES_DIR}sample.mp4`);
+    await Promise.all([page.waitForURL((url) => url.searchParams.get('notice') === 'files-added'), page.getByRole('button', { name: 'Add files' }).click()]);
+    expect(await page.locator('#notice').textContent()).toBe('1 file added. The newsroom can see it now.');
+    expect(await page.locator('#file-list li').allTextContents()).toEqual(['sample.mp4 Video, 5.9 KB']);
+    const { rows: media } = await t.db.query('SELECT display_filename, kind FROM media WHERE tip_id = $1', [receipt.id]);
+    expect(media).toEqual([{ display_filename: 'sample.mp4', kind: 'video' }]);
     await expectNoHorizontalScroll(page);
     await screenshot(page, 'status-tip-mobile');
 
