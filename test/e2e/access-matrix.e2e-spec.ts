@@ -25,6 +25,7 @@ const ACCESS: Record<string, Audience[]> = {
   'POST /status/tip/payouts/:id/accept': ['contributor'],
   'POST /status/tip/payouts/:id/decline': ['contributor'],
   'POST /status/tip/payee-details': ['contributor'],
+  'POST /status/tip/files': ['contributor'],
   'POST /api/tips': ['public'],
 
   'POST /api/auth/login': ['public'],
@@ -45,6 +46,7 @@ const ACCESS: Record<string, Audience[]> = {
   'DELETE /api/contributor/session': ['contributor'],
   'GET /api/contributor/tip': ['contributor'],
   'POST /api/contributor/messages': ['contributor'],
+  'POST /api/contributor/media': ['contributor'],
 
   'GET /api/tips': ['editor', 'admin'],
   'GET /api/tips/:id': ['editor', 'admin'],
