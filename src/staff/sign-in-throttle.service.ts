@@ -1,5 +1,5 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { FieldCipher } from '../crypto/field-cipher.js';
 import { DomainError } from '../http/errors.js';
 
@@ -62,8 +62,9 @@ export class SignInThrottleService {
     return seconds;
   }
 
-  async recordSuccess(subject: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM sign_in_throttles WHERE subject = $1`, [subject]);
+  /** Forgets the subject's failures and lifts its lock (a sign-in that worked, an unlock, a new password). */
+  async recordSuccess(subject: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.query(`DELETE FROM sign_in_throttles WHERE subject = $1`, [subject]);
   }
 
   /** Forgets failures nobody has added to for a day. */

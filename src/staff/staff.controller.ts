@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentStaff, type StaffPrincipal } from './access.js';
-import { CreateStaffDto, StaffIdParams, StaffUserDto, UpdateStaffDto } from './dto/staff.dto.js';
+import { CreateStaffDto, SetStaffPasswordDto, StaffIdParams, StaffUserDto, UpdateStaffDto } from './dto/staff.dto.js';
 import { StaffService } from './staff.service.js';
 
 @ApiTags('staff admin')
@@ -36,6 +36,17 @@ export class StaffController {
   @ApiOkResponse({ type: StaffUserDto })
   resetTwoFactor(@CurrentStaff() actor: StaffPrincipal, @Param() { id }: StaffIdParams): Promise<StaffUserDto> {
     return this.staff.resetTwoFactor(actor, id);
+  }
+
+  @Post(':id/password')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Set a new password for someone who forgot theirs; signs them out everywhere and lifts any sign-in lock',
+    description: 'Not for your own account (400 OWN_PASSWORD_NEEDS_CURRENT): use POST /api/auth/password, which asks for the current one.',
+  })
+  @ApiOkResponse({ type: StaffUserDto })
+  setPassword(@CurrentStaff() actor: StaffPrincipal, @Param() { id }: StaffIdParams, @Body() body: SetStaffPasswordDto): Promise<StaffUserDto> {
+    return this.staff.setPassword(actor, id, body.password);
   }
 
   @Post(':id/unlock')

@@ -126,6 +126,34 @@ export class StaffService {
     return this.toDto(user);
   }
 
+  /**
+   * For a forgotten password: an admin (or the operator's CLI) sets a new one. The person is
+   * signed out everywhere and any sign-in lock is lifted, so the new password works at once.
+   * An admin's own password goes through AuthService.changePassword instead, which asks for the
+   * current one: a session left open must not be enough to take over its admin account.
+   */
+  async setPassword(actor: StaffActor, id: string, password: string): Promise<StaffUserDto> {
+    if (actor !== 'system' && actor.id === id) {
+      throw new DomainError(
+        HttpStatus.BAD_REQUEST,
+        'OWN_PASSWORD_NEEDS_CURRENT',
+        'To change your own password, use your Account page (POST /api/auth/password): it asks for your current one.',
+      );
+    }
+    const user = await this.findById(id);
+    const problem = passwordProblem(password, user.email);
+    if (problem) throw new ValidationFailedError({ password: [problem] });
+    const passwordHash = await hashPassword(password);
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(`UPDATE staff_users SET password_hash = $2 WHERE id = $1`, [id, passwordHash]);
+      await this.sessions.revokeAllForStaff(id, manager);
+      await this.throttle.recordSuccess(this.throttle.subject('staff', user.email), manager);
+      await this.audit.record(manager, { ...actorFields(actor), action: 'staff.password_reset', entityType: 'staff_user', entityId: id });
+    });
+    // After the commit, so the lock it reports is the one just lifted.
+    return this.toDto(user);
+  }
+
   async toDto(user: StaffUser): Promise<StaffUserDto> {
     const [locked] = await this.dataSource.query(`SELECT 1 FROM sign_in_throttles WHERE subject = $1 AND locked_until > now()`, [
       this.throttle.subject('staff', user.email),

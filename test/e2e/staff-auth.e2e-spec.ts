@@ -294,6 +294,121 @@ describe('staff sign-in', () => {
   });
 });
 
+describe('an admin sets a new password for someone who forgot theirs (POST /api/staff/:id/password)', () => {
+  let t: TestApp;
+  let admin: SignedInStaff;
+  const NEW_PASSWORD = 'a fresh passphrase from the admin';
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    admin = await signedInStaff(t, 'admin');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const passwordHash = async (id: string) => (await t.db.query(`SELECT password_hash FROM staff_users WHERE id = $1`, [id])).rows[0].password_hash as string;
+
+  it('sets it: the old password fails, the new one signs in, and every session the person had is now 401', async () => {
+    const editor = await signedInStaff(t, 'editor');
+    const elsewhere = await signIn(t, editor.user.email, editor.password);
+    const res = await admin.post(`/api/staff/${editor.user.id}/password`).send({ password: NEW_PASSWORD });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: editor.user.id, email: editor.user.email, locked: false });
+    expect(res.body).not.toHaveProperty('password');
+    expect(res.body).not.toHaveProperty('passwordHash');
+    await editor.get('/api/auth/me').expect(401);
+    await elsewhere.get('/api/auth/me').expect(401);
+    expect((await t.db.query(`SELECT 1 FROM sessions WHERE staff_user_id = $1`, [editor.user.id])).rowCount).toBe(0);
+    const old = await request(t.url).post('/api/auth/login').send({ email: editor.user.email, password: editor.password });
+    expect(old.status).toBe(401);
+    expect(old.body.code).toBe('INVALID_CREDENTIALS');
+    await signIn(t, editor.user.email, NEW_PASSWORD);
+    await admin.get('/api/auth/me').expect(200); // the admin's own session is untouched
+  });
+
+  it('lifts a sign-in lock, so the new password works at once', async () => {
+    const { user } = await createStaff(t, 'editor');
+    for (let i = 0; i < 10; i++) await request(t.url).post('/api/auth/login').send({ email: user.email, password: `guess number ${i}` }).expect(401);
+    expect((await request(t.url).post('/api/auth/login').send({ email: user.email, password: NEW_PASSWORD })).status).toBe(429);
+    const res = await admin.post(`/api/staff/${user.id}/password`).send({ password: NEW_PASSWORD }).expect(200);
+    expect(res.body.locked).toBe(false);
+    await signIn(t, user.email, NEW_PASSWORD);
+  });
+
+  it('audits staff.password_reset with the admin as actor, and the password is in no audit event and no log line', async () => {
+    const { user } = await createStaff(t, 'editor');
+    const password = 'an audited but secret passphrase';
+    await admin.post(`/api/staff/${user.id}/password`).send({ password }).expect(200);
+    const { rows } = await t.db.query(`SELECT actor_type, actor_id, entity_type, before, after FROM audit_events WHERE action = 'staff.password_reset' AND entity_id = $1`, [user.id]);
+    expect(rows).toEqual([{ actor_type: 'staff', actor_id: admin.user.id, entity_type: 'staff_user', before: null, after: null }]);
+    const leaks = await t.db.query(`SELECT id FROM audit_events WHERE row_to_json(audit_events)::text LIKE $1`, ['%secret passphrase%']);
+    expect(leaks.rowCount).toBe(0);
+    expect(t.logs.join('\n')).not.toContain(password);
+    expect(await passwordHash(user.id)).toMatch(/^\$argon2id\$/);
+  });
+
+  it('an editor calling it: 403 FORBIDDEN, the password unchanged', async () => {
+    const editor = await signedInStaff(t, 'editor');
+    const { user } = await createStaff(t, 'editor');
+    const before = await passwordHash(user.id);
+    const res = await editor.post(`/api/staff/${user.id}/password`).send({ password: NEW_PASSWORD });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('FORBIDDEN');
+    expect(await passwordHash(user.id)).toBe(before);
+  });
+
+  it('a weak, empty or missing password: 400 VALIDATION_FAILED naming password; nothing changed, nobody signed out', async () => {
+    const editor = await signedInStaff(t, 'editor');
+    const before = await passwordHash(editor.user.id);
+    for (const body of [{ password: 'short' }, { password: '' }, { password: 'aaaabbbbaaaabbbb' }, { password: 'x'.repeat(257) }, {}]) {
+      const res = await admin.post(`/api/staff/${editor.user.id}/password`).send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+      expect(res.body.fields.password).toBeDefined();
+    }
+    expect(await passwordHash(editor.user.id)).toBe(before);
+    await editor.get('/api/auth/me').expect(200);
+  });
+
+  it('an unknown field next to the password: 400', async () => {
+    const { user } = await createStaff(t, 'editor');
+    expect((await admin.post(`/api/staff/${user.id}/password`).send({ password: NEW_PASSWORD, role: 'admin' })).status).toBe(400);
+  });
+
+  it('an unknown id: 404 STAFF_NOT_FOUND', async () => {
+    const res = await admin.post('/api/staff/00000000-0000-4000-8000-000000000000/password').send({ password: NEW_PASSWORD });
+    expect(res.status).toBe(404);
+    expect(res.body.code).toBe('STAFF_NOT_FOUND');
+  });
+
+  it('a non-uuid id: 400', async () => {
+    const res = await admin.post('/api/staff/not-a-uuid/password').send({ password: NEW_PASSWORD });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('the admin\'s own account: 400 OWN_PASSWORD_NEEDS_CURRENT pointing to POST /api/auth/password; nothing changed, still signed in', async () => {
+    const before = await passwordHash(admin.user.id);
+    const res = await admin.post(`/api/staff/${admin.user.id}/password`).send({ password: NEW_PASSWORD });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('OWN_PASSWORD_NEEDS_CURRENT');
+    expect(res.body.message).toContain('/api/auth/password');
+    expect(await passwordHash(admin.user.id)).toBe(before);
+    await admin.get('/api/auth/me').expect(200);
+  });
+
+  it('missing CSRF token: 403 CSRF_TOKEN_INVALID, the password unchanged, the person still signed in', async () => {
+    const editor = await signedInStaff(t, 'editor');
+    const before = await passwordHash(editor.user.id);
+    const res = await request(t.url).post(`/api/staff/${editor.user.id}/password`).set('Cookie', admin.cookie).send({ password: NEW_PASSWORD });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('CSRF_TOKEN_INVALID');
+    expect(await passwordHash(editor.user.id)).toBe(before);
+    await editor.get('/api/auth/me').expect(200);
+  });
+});
+
 describe('two-factor sign-in (TOTP)', () => {
   let t: TestApp;
   beforeAll(async () => {

@@ -74,6 +74,13 @@ export class UpdateStaffDto {
   disabled?: boolean;
 }
 
+/** An admin sets a forgotten password for someone else (POST /api/staff/:id/password). */
+export class SetStaffPasswordDto {
+  @ApiProperty({ description: 'At least 12 characters; the person should change it after signing in' })
+  @IsString() @MaxLength(PASSWORD_MAX_LENGTH)
+  password: string;
+}
+
 /** The first account, made from the one-time link in the log; it is always an admin. */
 export class SetupFirstAdminDto extends OmitType(CreateStaffDto, ['role'] as const) {
   @ApiProperty({ description: 'The token from the one-time setup link printed in the log' })
