@@ -3,10 +3,10 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuditEventsQueryDto } from '../audit/dto/audit-events.dto.js';
 import { AuditService } from '../audit/audit.service.js';
-import { DomainError } from '../http/errors.js';
+import { DomainError, ValidationFailedError } from '../http/errors.js';
 import { validateInput } from '../http/validation.js';
 import { Access, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
-import { CreateStaffDto, StaffIdParams, UpdateStaffDto } from '../staff/dto/staff.dto.js';
+import { CreateStaffDto, SetStaffPasswordDto, StaffIdParams, UpdateStaffDto } from '../staff/dto/staff.dto.js';
 import { StaffService } from '../staff/staff.service.js';
 import { keysetPager, pageOrFirst, pagePosition, setPosition, withoutFields } from './desk-addresses.js';
 import { DeskViews, noticeText, type AuditPageState, type Notice } from './desk-views.js';
@@ -104,6 +104,21 @@ export class DeskAdminController {
   @Post('staff/:id/unlock')
   unlock(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: StaffIdParams, @Res() res: Response): Promise<void> {
     return this.act(caller, () => this.staff.unlock(caller.user, id), 'staff-unlocked', res);
+  }
+
+  /** A forgotten password: done → the list with a notice; refused → the list with the reason under that person's form. */
+  @Post('staff/:id/password')
+  async setPassword(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: StaffIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const { value, errors } = await validateInput(SetStaffPasswordDto, { password: formText(body, 'password') });
+    try {
+      if (errors) throw new ValidationFailedError(errors);
+      await this.staff.setPassword(caller.user, id, value.password);
+      res.redirect(HttpStatus.SEE_OTHER, '/desk/staff?notice=password-set');
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const passwordForm = { id, error: error.fields?.password?.join('. ') ?? error.message };
+      res.status(error.status).type('html').send(this.views.staff(caller, { people: await this.staff.list(), passwordForm }));
+    }
   }
 
   private async update(caller: StaffCaller, id: string, changes: Record<string, unknown>, notice: Notice, res: Response): Promise<void> {

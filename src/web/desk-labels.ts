@@ -111,7 +111,7 @@ export const AUDIT_ACTIONS = [
   ...Object.keys(HISTORY_SUMMARIES),
   'contributor.signed_in',
   'staff.created', 'staff.updated', 'staff.disabled', 'staff.enabled', 'staff.signed_in', 'staff.signed_out', 'staff.sign_in_failed',
-  'staff.password_changed', 'staff.totp_enabled', 'staff.totp_reset', 'staff.recovery_code_used', 'staff.unlocked',
+  'staff.password_changed', 'staff.password_reset', 'staff.totp_enabled', 'staff.totp_reset', 'staff.recovery_code_used', 'staff.unlocked',
 ].sort();
 
 const AUDIT_CHANGE_MAX = 400;

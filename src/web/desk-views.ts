@@ -80,6 +80,7 @@ export const NOTICES = {
   'staff-enabled': 'The account has been enabled again.',
   'two-factor-reset': 'Two-factor sign-in has been reset. They sign in with their password and set it up again.',
   'staff-unlocked': 'The account has been unlocked.',
+  'password-set': 'The new password is set, they have been signed out everywhere, and any sign-in lock is lifted. Give them the password in person or by phone.',
   'queue-empty': 'No new tips are waiting to be claimed. Check back soon.',
   claimed: 'This tip is yours now.',
   saved: 'Saved.',
@@ -162,6 +163,8 @@ export interface StaffPageState {
   form?: FormState;
   /** An action on a row that was refused (e.g. removing the last admin). */
   listError?: string;
+  /** A row's "set a new password" form that came back refused: whose, and why. */
+  passwordForm?: { id: string; error: string };
   notice?: string;
 }
 
@@ -215,6 +218,13 @@ function fieldMessages(errors: FieldErrors | undefined, order: string[]): { fiel
     .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
     .map(([field, message]) => ({ field: order.includes(field) ? field : order[0], message }));
   return { fields, list };
+}
+
+/** The page's alert for a refused "set a new password" form, naming whose it was. */
+function passwordRefused({ people, passwordForm }: StaffPageState): string | undefined {
+  if (!passwordForm) return undefined;
+  const person = people.find((p) => p.id === passwordForm.id);
+  return person ? `The new password for ${person.name} was not set: ${passwordForm.error}` : passwordForm.error;
 }
 
 /** Only strings go back into a form (never a password: those are typed again). */
@@ -312,15 +322,23 @@ export class DeskViews {
     const { fields, list } = fieldMessages(state.form?.errors, ['name', 'email', 'role', 'password']);
     const values = formValues(state.form?.values, ['name', 'email', 'role']);
     const body = templates.staff({
-      people: state.people.map((person) => ({ ...person, isMe: person.id === caller.user.id, roleOptions: roleOptions(person.role) })),
+      people: state.people.map((person) => ({
+        ...person,
+        isMe: person.id === caller.user.id,
+        roleOptions: roleOptions(person.role),
+        passwordFieldId: `password-${person.id}`,
+        passwordLabel: `New password for ${person.name}`,
+        passwordError: state.passwordForm?.id === person.id ? state.passwordForm.error : undefined,
+      })),
       csrfToken: caller.session.csrfToken,
-      listError: state.listError,
+      listError: state.listError ?? passwordRefused(state),
       values,
       errors: fields,
       errorList: list.map((item) => ({ ...item, field: `new-${item.field}` })),
       formError: state.form?.formError,
       newRoleOptions: roleOptions(values.role ?? 'editor'),
       passwordHint: PASSWORD_HINT,
+      passwordResetHint: `${PASSWORD_HINT} It signs them out everywhere and lifts any sign-in lock.`,
     });
     return this.page(caller, { title: 'Staff', page: 'staff', section: 'staff', notice: state.notice, wide: true }, body);
   }

@@ -1,5 +1,5 @@
 // The admins' pages in a real browser: staff accounts (add, role, disable/enable, reset the
-// second factor, unlock) and the searchable audit log.
+// second factor, unlock, set a forgotten password) and the searchable audit log.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { AuthService } from '../../src/staff/auth.service.js';
@@ -39,6 +39,16 @@ const row = (page: Page, email: string) => page.locator(`#staff-table tr[data-em
 /** Presses a row's button and waits for the page that answers it. */
 async function rowAction(page: Page, email: string, name: RegExp | string): Promise<void> {
   await Promise.all([page.waitForLoadState('load'), page.waitForURL(/\/desk\/staff/), row(page, email).getByRole('button', { name }).click()]);
+}
+
+/** The person's browser has been signed out, and signing in again with `password` is refused. */
+async function expectSignedOutAndRefused(page: Page, email: string, password: string): Promise<void> {
+  await page.goto(`${t.url}/desk/account`);
+  expect(new URL(page.url()).pathname).toBe('/desk/login');
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.locator('#form-error').textContent()).resolves.toContain('do not match an account');
 }
 
 describe('the staff page', () => {
@@ -88,12 +98,7 @@ describe('the staff page', () => {
     expect(await row(page, user.email).locator('td[data-label="Account"] .state.off').textContent()).toBe('Disabled');
     expect(await row(page, user.email).getAttribute('class')).toContain('disabled');
 
-    await dan.goto(`${t.url}/desk/account`);
-    expect(new URL(dan.url()).pathname).toBe('/desk/login');
-    await dan.getByLabel('Email address').fill(user.email);
-    await dan.getByLabel('Password').fill(password);
-    await dan.getByRole('button', { name: 'Sign in' }).click();
-    await expect(dan.locator('#form-error').textContent()).resolves.toContain('do not match an account');
+    await expectSignedOutAndRefused(dan, user.email, password);
 
     await rowAction(page, user.email, `Enable ${user.name}`);
     expect(await row(page, user.email).locator('td[data-label="Account"] .state.on').textContent()).toBe('Active');
@@ -127,6 +132,33 @@ describe('the staff page', () => {
     const lou = await pool.page();
     await signInThroughPage(lou, t, user.email, password);
     expect(new URL(lou.url()).pathname).toBe('/desk');
+  });
+
+  it('sets a new password for someone who forgot theirs: a weak one is refused next to the field; then their session ends and the new one signs in', async () => {
+    const { user, password } = await createStaff(t, 'editor', { name: 'Fay Forgetful' });
+    const fay = await pool.page();
+    await signInThroughPage(fay, t, user.email, password);
+
+    const page = await asAdmin();
+    // An admin's own row sends them to the Account page, which asks for the current password.
+    expect(await row(page, admin.email).locator('details.password-reset').count()).toBe(0);
+    expect(await row(page, admin.email).getByRole('link', { name: 'Change your own password' }).getAttribute('href')).toBe('/desk/account');
+
+    await row(page, user.email).locator('details.password-reset summary').click();
+    await row(page, user.email).getByLabel('New password for Fay Forgetful', { exact: true }).fill('short');
+    await row(page, user.email).getByRole('button', { name: 'Set password for Fay Forgetful' }).click();
+    await expect(page.locator(`#password-${user.id}-error`).textContent()).resolves.toContain('Use at least 12 characters');
+    expect(await page.locator('#form-error').textContent()).toContain('The new password for Fay Forgetful was not set');
+    expect(await row(page, user.email).locator('details.password-reset').getAttribute('open')).not.toBeNull();
+    await screenshot(page, 'desk-staff-password-refused');
+
+    await row(page, user.email).getByLabel('New password for Fay Forgetful', { exact: true }).fill('a new secret for fay');
+    await Promise.all([page.waitForURL(/notice=password-set/), row(page, user.email).getByRole('button', { name: 'Set password for Fay Forgetful' }).click()]);
+    expect(await page.locator('#notice').textContent()).toContain('The new password is set');
+
+    await expectSignedOutAndRefused(fay, user.email, password);
+    await signInThroughPage(fay, t, user.email, 'a new secret for fay');
+    expect(new URL(fay.url()).pathname).toBe('/desk');
   });
 
   it('refuses to disable the last active admin, with the reason on the page', async () => {
