@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
+import request from 'supertest';
 import { fileURLToPath } from 'node:url';
-import { signIn } from '../support/staff.js';
+import { createStaff, signIn } from '../support/staff.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 // The compiled CLI, exactly as `npm run cli` runs it (`npm test` builds dist/ first).
-const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+// TIPDESK_TEST_CLI points at another build of it (one compiled elsewhere, leaving dist/ alone).
+const CLI = process.env.TIPDESK_TEST_CLI || fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 function cli(args: string[], stdin: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -20,18 +22,18 @@ function cli(args: string[], stdin: string, env: Record<string, string>): Promis
   });
 }
 
+let t: TestApp;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  env = { DATABASE_URL: t.databaseUrl, DATA_DIR: t.dataDir, ENCRYPTION_KEY: t.encryptionKey.key.toString('base64'), LOG_LEVEL: 'warn' };
+});
+afterAll(async () => {
+  await t.close();
+});
+
 describe('npm run cli -- staff:add', () => {
-  let t: TestApp;
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-    env = { DATABASE_URL: t.databaseUrl, DATA_DIR: t.dataDir, ENCRYPTION_KEY: t.encryptionKey.key.toString('base64'), LOG_LEVEL: 'warn' };
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-
   it('creates an account whose password (read from stdin) signs in, and audits it', async () => {
     const result = await cli(['staff:add', '--email', 'Desk.Chief@Paper.test', '--role', 'admin', '--name', 'Desk Chief'], 'correct horse battery staple\n', env);
     expect(result.stderr).toBe('');
@@ -64,5 +66,48 @@ describe('npm run cli -- staff:add', () => {
     const result = await cli(['staff:add', '--email', 'desk.chief@paper.test', '--role', 'editor'], 'another long passphrase', env);
     expect(result.code).toBe(64);
     expect(result.stderr).toMatch(/already a staff account/);
+  });
+});
+
+describe('npm run cli -- staff:password', () => {
+  it('sets the password read from stdin: the old one fails, the new one signs in, sessions end, the lock lifts, audited as system', async () => {
+    const { user, password } = await createStaff(t, 'admin', { email: 'only.admin@paper.test' });
+    const before = await signIn(t, user.email, password);
+    for (let i = 0; i < 10; i++) await request(t.url).post('/api/auth/login').send({ email: user.email, password: `guess number ${i}` }).expect(401);
+
+    const result = await cli(['staff:password', '--email', 'Only.Admin@Paper.test'], 'a way back in for the admin\n', env);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^New password set for admin only\.admin@paper\.test \(/);
+
+    await before.get('/api/auth/me').expect(401);
+    expect((await request(t.url).post('/api/auth/login').send({ email: user.email, password })).body.code).toBe('INVALID_CREDENTIALS');
+    await signIn(t, user.email, 'a way back in for the admin');
+    const { rows } = await t.db.query(`SELECT actor_type, actor_id, after FROM audit_events WHERE action = 'staff.password_reset' AND entity_id = $1`, [user.id]);
+    expect(rows).toEqual([{ actor_type: 'system', actor_id: null, after: null }]);
+  });
+
+  it('a weak password: exit 64 with the reason, the password unchanged', async () => {
+    const { user, password } = await createStaff(t, 'editor');
+    const result = await cli(['staff:password', '--email', user.email], 'short\n', env);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toMatch(/password: Use at least 12 characters/);
+    await signIn(t, user.email, password);
+  });
+
+  it('an unknown email: exit 64 saying there is no such account, nothing audited', async () => {
+    const audited = await t.count('audit_events');
+    const result = await cli(['staff:password', '--email', 'nobody@paper.test'], 'a long enough passphrase', env);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toMatch(/There is no staff account with the email address nobody@paper\.test/);
+    expect(result.stdout).toBe('');
+    expect(await t.count('audit_events')).toBe(audited);
+  });
+
+  it('no --email: exit 64 with usage that lists staff:password', async () => {
+    const result = await cli(['staff:password'], '', env);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toMatch(/staff:password needs --email/);
+    expect(result.stderr).toMatch(/npm run cli -- staff:password --email EMAIL/);
   });
 });
