@@ -10,6 +10,7 @@ import { FieldCipher } from '../crypto/field-cipher.js';
 import { ConflictError, DomainError, NotFoundError, ValidationFailedError, type FieldErrors } from '../http/errors.js';
 import { cursorTimestampSql, decodeKeysetCursor, encodeKeysetCursor } from '../http/keyset-cursor.js';
 import type { StaffPrincipal } from '../staff/access.js';
+import type { Licence } from '../tips/tips.entities.js';
 import {
   BATCH_PAGE_SIZE_DEFAULT,
   type BatchDto,
@@ -30,7 +31,7 @@ import { CURRENCIES, PAYEE_METHODS, type BatchState, type Currency, type PayeeMe
 export const BATCH_MAX_PAYOUTS = 100_000;
 /** A reconciliation CSV is at most this many bytes. */
 export const RECONCILE_MAX_BYTES = 1024 * 1024;
-const SNAPSHOT_PAGE = 500;
+const SNAPSHOT_PAGE = 2000;
 /** Snapshot rows per INSERT while a batch is made. */
 const SNAPSHOT_INSERT_CHUNK = 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -78,6 +79,20 @@ interface BatchRow {
   created_at: Date;
   updated_at: Date;
   cursor_at: string;
+}
+
+/** One payout of a batch being made, with the names its ledger line shows. */
+interface BatchPayoutRow {
+  id: string;
+  bank_reference: string;
+  amount_minor: string;
+  currency: Currency;
+  licence: Licence;
+  approved_at: Date;
+  tip_reference: string;
+  contributor_name: string | null;
+  offered_by: string;
+  approved_by: string;
 }
 
 const BATCH_SELECT = `SELECT b.*, ${cursorTimestampSql('b.created_at')} AS cursor_at FROM payout_batches b`;
@@ -250,12 +265,13 @@ export class BatchesService {
       // The snapshots are stored a chunk at a time and the file is written from them as stored
       // (through JSON), exactly as a download will: never the whole batch in memory at once.
       const fileSha256 = await this.exportOrThrow(() =>
-        sha256Of(exporter.write(this.batchFile(batch, this.storeSnapshots(manager, exporter, batch.id, taken)), payer)),
+        sha256Of(exporter.write(this.batchFile(batch, this.storeSnapshots(manager, exporter, batch.id)), payer)),
       );
       await manager.query(`UPDATE payout_batches SET file_sha256 = $2 WHERE id = $1`, [batch.id, fileSha256]);
       await this.audit.record(manager, {
         actorType: 'staff', actorId: staff.id, action: 'payout_batch.created', entityType: 'payout_batch', entityId: batch.id,
-        after: { state: 'locked', format: input.format, currency, count: taken.length, totalMinor, fileSha256, payoutIds: taken.map((p) => p.id) },
+        // Each payout's own payout.batched event names the batch; 100,000 ids here would be megabytes.
+        after: { state: 'locked', format: input.format, currency, count: taken.length, totalMinor, fileSha256 },
       });
       return batch.id;
     });
@@ -438,61 +454,66 @@ export class BatchesService {
   }
 
   /**
-   * Snapshots of the taken payouts, SNAPSHOT_INSERT_CHUNK at a time: each chunk's names and
-   * payees read in two queries, its encrypted snapshots inserted in one, then its items yielded
-   * in file order (as read back from the stored JSON).
+   * Snapshots of the batch's payouts (already marked batched), in file order (oldest approval
+   * first), SNAPSHOT_INSERT_CHUNK at a time through a server-side cursor: each chunk's payees
+   * decrypted, its encrypted snapshots inserted in one statement, then its items yielded as read
+   * back from the stored JSON. Only one chunk is ever in memory.
    */
-  private async *storeSnapshots(manager: EntityManager, exporter: Exporter, batchId: string, taken: readonly BatchablePayout[]): AsyncGenerator<ExportItem> {
-    for (let start = 0; start < taken.length; start += SNAPSHOT_INSERT_CHUNK) {
-      const snapshots = await this.snapshotsOf(manager, exporter, taken.slice(start, start + SNAPSHOT_INSERT_CHUNK));
+  private async *storeSnapshots(manager: EntityManager, exporter: Exporter, batchId: string): AsyncGenerator<ExportItem> {
+    // tips, contributors and staff_users belong to other modules: read-only joins for the ledger's names.
+    await manager.query(
+      `DECLARE batch_payouts NO SCROLL CURSOR FOR
+       SELECT p.id, p.bank_reference, p.amount_minor, p.currency, p.licence, p.approved_at,
+              t.reference AS tip_reference, c.name AS contributor_name, o.name AS offered_by, a.name AS approved_by
+         FROM payouts p JOIN tips t ON t.id = p.tip_id LEFT JOIN contributors c ON c.id = p.contributor_id
+         JOIN staff_users o ON o.id = p.offered_by JOIN staff_users a ON a.id = p.approved_by
+        WHERE p.batch_id = $1
+        ORDER BY p.approved_at, p.id`,
+      [batchId],
+    );
+    let position = 0;
+    for (;;) {
+      const rows = await manager.query<BatchPayoutRow[]>(`FETCH ${SNAPSHOT_INSERT_CHUNK} FROM batch_payouts`);
+      if (rows.length === 0) break;
+      const snapshots = await this.snapshotsOf(manager, exporter, rows);
       await manager.query(
         `INSERT INTO payout_batch_items (batch_id, payout_id, position, snapshot_encrypted)
          SELECT $1, u.payout_id, u.position, u.snapshot FROM unnest($2::uuid[], $3::int[], $4::text[]) AS u(payout_id, position, snapshot)`,
-        [batchId, snapshots.map((s) => s.payoutId), snapshots.map((_, i) => start + i + 1), snapshots.map((s) => this.cipher.encrypt(s.json))],
+        [batchId, snapshots.map((s) => s.payoutId), snapshots.map((_, i) => position + i + 1), snapshots.map((s) => this.cipher.encrypt(s.json))],
       );
+      position += snapshots.length;
       for (const snapshot of snapshots) yield itemFromSnapshot(snapshot.json);
     }
+    await manager.query(`CLOSE batch_payouts`);
   }
 
-  /** Each taken payout as the exporter will write it (payee decrypted), as JSON to encrypt and store. */
-  private async snapshotsOf(manager: EntityManager, exporter: Exporter, taken: readonly BatchablePayout[]): Promise<{ payoutId: string; json: string }[]> {
-    // tips, contributors and staff_users belong to other modules: read-only joins for the ledger's names.
-    const ledgerRows = await manager.query<{ id: string; tip_reference: string; contributor_name: string | null; offered_by: string; approved_by: string }[]>(
-      `SELECT p.id, t.reference AS tip_reference, c.name AS contributor_name, o.name AS offered_by, a.name AS approved_by
-         FROM payouts p JOIN tips t ON t.id = p.tip_id LEFT JOIN contributors c ON c.id = p.contributor_id
-         JOIN staff_users o ON o.id = p.offered_by JOIN staff_users a ON a.id = p.approved_by
-        WHERE p.id = ANY($1::uuid[])`,
-      [taken.map((p) => p.id)],
-    );
-    const ledger = new Map(ledgerRows.map((r) => [r.id, r]));
-    const payees = await this.payouts.payeeSnapshots(taken.map((p) => p.id), manager);
-    const snapshots: { payoutId: string; json: string }[] = [];
-    for (const payout of taken) {
+  /** Each payout as the exporter will write it (payee decrypted), as JSON to encrypt and store. */
+  private async snapshotsOf(manager: EntityManager, exporter: Exporter, rows: readonly BatchPayoutRow[]): Promise<{ payoutId: string; json: string }[]> {
+    const payees = await this.payouts.payeeSnapshots(rows.map((p) => p.id), manager);
+    return rows.map((payout) => {
       const payee = payees.get(payout.id);
       if (!payee) throw new NotFoundError('PAYOUT_PAYEE_NOT_FOUND', 'This payout has no payee details yet.');
-      const names = ledger.get(payout.id)!;
       const item: ExportItem = {
         payoutId: payout.id,
-        bankReference: payout.bankReference,
-        amountMinor: payout.amountMinor,
+        bankReference: payout.bank_reference,
+        amountMinor: Number(payout.amount_minor),
         currency: payout.currency,
         payee: payeeFields(payee),
         ledger: {
-          contributorName: names.contributor_name ?? '',
-          tipReference: names.tip_reference,
+          contributorName: payout.contributor_name ?? '',
+          tipReference: payout.tip_reference,
           licence: payout.licence,
-          offeredBy: names.offered_by,
-          approvedBy: names.approved_by,
-          approvedAt: new Date(payout.approvedAt),
+          offeredBy: payout.offered_by,
+          approvedBy: payout.approved_by,
+          approvedAt: payout.approved_at,
           status: 'batched',
         },
       };
       if (!exporter.fits(item)) {
-        throw new ConflictError('BATCH_EXPORT_REFUSED', `No batch was made: payout ${payout.bankReference} (${payee.method}) cannot go in a ${exporter.format} file.`);
+        throw new ConflictError('BATCH_EXPORT_REFUSED', `No batch was made: payout ${payout.bank_reference} (${payee.method}) cannot go in a ${exporter.format} file.`);
       }
-      snapshots.push({ payoutId: payout.id, json: JSON.stringify(item) });
-    }
-    return snapshots;
+      return { payoutId: payout.id, json: JSON.stringify(item) };
+    });
   }
 
   private batchFile(batch: BatchRow, items: ExportItem[] | AsyncIterable<ExportItem>): BatchFile {
