@@ -1,7 +1,6 @@
-import { stringify } from 'csv-stringify/sync';
 import type { Payer } from '../../config/app-config.js';
 import { ukBankText } from './bank-text.js';
-import { checkAmount, checkControl, eachItem, ukAccountOf } from './export-items.js';
+import { checkAmount, checkControl, csvLines, eachItem, ukAccountOf } from './export-items.js';
 import type { BatchFile, ExportItem, Exporter } from './export-types.js';
 import { formatMinor } from './money.js';
 import { payerField } from './payer-fields.js';
@@ -55,11 +54,14 @@ async function* writeBankline(file: BatchFile, payer: Payer): AsyncGenerator<str
   const date = ddmmyyyy(file.processingDate);
   let count = 0;
   let total = 0;
-  for await (const item of eachItem(file)) {
-    yield stringify([banklineRecord(debitAccount, date, item)], { record_delimiter: 'windows' });
-    count += 1;
-    total += item.amountMinor;
+  async function* records(): AsyncGenerator<string[]> {
+    for await (const item of eachItem(file)) {
+      yield banklineRecord(debitAccount, date, item);
+      count += 1;
+      total += item.amountMinor;
+    }
   }
+  yield* csvLines(records(), { record_delimiter: 'windows' });
   checkControl(file, count, total);
 }
 

@@ -2,7 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Payer } from '../../config/app-config.js';
 import { neutraliseCell } from './csv-cell.js';
 import { maskAccount } from '../payee-details.js';
-import { checkAmount, checkControl, eachItem, requireField } from './export-items.js';
+import { checkAmount, checkControl, csvLines, eachItem, requireField } from './export-items.js';
 import type { BatchFile, ExportItem, Exporter } from './export-types.js';
 import { formatMinor } from './money.js';
 
@@ -56,11 +56,14 @@ async function* writeLedger(file: BatchFile, _payer: Payer): AsyncGenerator<stri
   yield stringify([[...LEDGER_COLUMNS]], CSV_OPTIONS);
   let count = 0;
   let total = 0;
-  for await (const item of eachItem(file)) {
-    yield stringify([ledgerRow(file, item)], CSV_OPTIONS);
-    count += 1;
-    total += item.amountMinor;
+  async function* rows(): AsyncGenerator<string[]> {
+    for await (const item of eachItem(file)) {
+      yield ledgerRow(file, item);
+      count += 1;
+      total += item.amountMinor;
+    }
   }
+  yield* csvLines(rows(), CSV_OPTIONS);
   checkControl(file, count, total);
 }
 

@@ -1,8 +1,25 @@
+import { stringify, type Options } from 'csv-stringify/sync';
 import { ExportError, type BatchFile, type ExportItem } from './export-types.js';
 
 /** Yields a batch's items one at a time, whether they came as an array or a stream. */
 export async function* eachItem(file: BatchFile): AsyncGenerator<ExportItem> {
   yield* file.items;
+}
+
+// One csv-stringify call per record spends more on reading its options than on the record.
+const RECORDS_PER_CALL = 256;
+
+/** CSV text of the records, a few hundred records per string: streamed, never the whole file. */
+export async function* csvLines(records: AsyncIterable<string[]>, options: Options): AsyncGenerator<string> {
+  let pending: string[][] = [];
+  for await (const record of records) {
+    pending.push(record);
+    if (pending.length === RECORDS_PER_CALL) {
+      yield stringify(pending, options);
+      pending = [];
+    }
+  }
+  if (pending.length > 0) yield stringify(pending, options);
 }
 
 /** Refuses amounts that are not positive integer minor units. */

@@ -1,6 +1,14 @@
+// Building an Intl.NumberFormat costs ~80 µs: once per currency, not once per record of a 100,000-row file.
+const exponents = new Map<string, number>();
+
 /** Digits after the decimal point for an ISO 4217 currency (GBP 2, JPY 0, KWD 3). */
 export function currencyExponent(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  let exponent = exponents.get(currency);
+  if (exponent === undefined) {
+    exponent = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    exponents.set(currency, exponent);
+  }
+  return exponent;
 }
 
 /** Integer minor units → plain decimal string, without floating point: 25000 GBP → "250.00". */

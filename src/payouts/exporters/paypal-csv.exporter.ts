@@ -1,7 +1,6 @@
-import { stringify } from 'csv-stringify/sync';
 import type { Payer } from '../../config/app-config.js';
 import { neutraliseCell } from './csv-cell.js';
-import { checkAmount, checkControl, eachItem, requireField } from './export-items.js';
+import { checkAmount, checkControl, csvLines, eachItem, requireField } from './export-items.js';
 import { ExportError, type BatchFile, type ExportItem, type Exporter } from './export-types.js';
 import { formatMinor } from './money.js';
 
@@ -45,11 +44,14 @@ async function* writePaypal(file: BatchFile, _payer: Payer): AsyncGenerator<stri
   if (declared !== undefined && declared > PAYPAL_MAX_ROWS) throw tooMany(declared);
   let count = 0;
   let total = 0;
-  for await (const item of eachItem(file)) {
-    if (++count > PAYPAL_MAX_ROWS) throw tooMany(count);
-    yield stringify([paypalRow(file, item)], { record_delimiter: 'windows' });
-    total += item.amountMinor;
+  async function* rows(): AsyncGenerator<string[]> {
+    for await (const item of eachItem(file)) {
+      if (++count > PAYPAL_MAX_ROWS) throw tooMany(count);
+      yield paypalRow(file, item);
+      total += item.amountMinor;
+    }
   }
+  yield* csvLines(rows(), { record_delimiter: 'windows' });
   checkControl(file, count, total);
 }
 
