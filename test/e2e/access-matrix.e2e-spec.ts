@@ -41,6 +41,7 @@ const ACCESS: Record<string, Audience[]> = {
   'PATCH /api/staff/:id': ['admin'],
   'POST /api/staff/:id/reset-2fa': ['admin'],
   'POST /api/staff/:id/unlock': ['admin'],
+  'POST /api/staff/:id/password': ['admin'],
 
   'POST /api/contributor/session': ['public'],
   'DELETE /api/contributor/session': ['contributor'],
@@ -105,6 +106,7 @@ const ACCESS: Record<string, Audience[]> = {
   'POST /desk/staff/:id/enable': ['admin'],
   'POST /desk/staff/:id/reset-2fa': ['admin'],
   'POST /desk/staff/:id/unlock': ['admin'],
+  'POST /desk/staff/:id/password': ['admin'],
   'GET /desk/audit': ['admin'],
   'GET /accounts': ['accounting', 'admin'],
   'POST /accounts/payouts/:id/approve': ['accounting', 'admin'],
