@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { AppConfig } from '../config/app-config.js';
 import { BLOB_STORE, type BlobStore } from './blob-store.js';
 import { LocalBlobStore } from './local-blob-store.js';
-import { S3BlobStore, createS3Client } from './s3-blob-store.js';
 
-export function createBlobStore(config: AppConfig): BlobStore {
+export async function createBlobStore(config: AppConfig): Promise<BlobStore> {
   if (config.STORAGE_DRIVER === 's3') {
+    // Loaded only for S3: the AWS SDK adds ~25 MB to every process that merely imports it.
+    const { S3BlobStore, createS3Client } = await import('./s3-blob-store.js');
     const client = createS3Client({
       endpoint: config.S3_ENDPOINT,
       region: config.S3_REGION,
