@@ -24,7 +24,7 @@ import { nextBankWorkingDay } from './exporters/bank-working-days.js';
 import { ExportError, type BatchFile, type ExportChunks, type ExportFormat, type ExportItem, type Exporter } from './exporters/export-types.js';
 import { EXPORTERS } from './exporters/exporters.js';
 import { PAYPAL_MAX_ROWS } from './exporters/paypal-csv.exporter.js';
-import { PayoutsService, type BatchablePayout, type PayeeSnapshot } from './payouts.service.js';
+import { PayoutsService, type PayeeSnapshot } from './payouts.service.js';
 import { CURRENCIES, PAYEE_METHODS, type BatchState, type Currency, type PayeeMethod } from './payouts.entities.js';
 
 /** The most payouts one file takes (PayPal's upload: 5,000). */
@@ -249,18 +249,16 @@ export class BatchesService {
     const id = await this.dataSource.transaction(async (manager) => {
       const currency = input.currency ?? (currencies.length === 1 ? currencies[0] : await this.oldestFittingCurrency(manager, exporter, currencies));
       if (!currency) throw new NothingToPayError(input.format, null);
-      const limit = input.format === 'paypal-csv' ? PAYPAL_MAX_ROWS : BATCH_MAX_PAYOUTS;
-      const taken = await this.payouts.takeApprovedForBatch(manager, { currency, methods: fittingMethods(exporter, currency) }, limit);
-      if (taken.length === 0) throw new NothingToPayError(input.format, currency);
-      const totalMinor = taken.reduce((sum, p) => sum + p.amountMinor, 0);
-
+      // The batch row first (its payouts point to it), its count and total once they are taken.
       const [inserted] = await manager.query<{ id: string }[]>(
-        `INSERT INTO payout_batches (format, currency, created_by, count, total_minor, state) VALUES ($1, $2, $3, $4, $5, 'locked') RETURNING id`,
-        [input.format, currency, staff.id, taken.length, totalMinor],
+        `INSERT INTO payout_batches (format, currency, created_by, count, total_minor, state) VALUES ($1, $2, $3, 0, 0, 'locked') RETURNING id`,
+        [input.format, currency, staff.id],
       );
+      const limit = input.format === 'paypal-csv' ? PAYPAL_MAX_ROWS : BATCH_MAX_PAYOUTS;
+      const { count, totalMinor } = await this.payouts.batchApproved(manager, staff, inserted.id, { currency, methods: fittingMethods(exporter, currency) }, limit);
+      if (count === 0) throw new NothingToPayError(input.format, currency);
+      await manager.query(`UPDATE payout_batches SET count = $2, total_minor = $3 WHERE id = $1`, [inserted.id, count, totalMinor]);
       const batch = await this.row(manager, inserted.id);
-
-      await this.payouts.markBatched(manager, staff, batch.id, taken);
 
       // The snapshots are stored a chunk at a time and the file is written from them as stored
       // (through JSON), exactly as a download will: never the whole batch in memory at once.
@@ -271,7 +269,7 @@ export class BatchesService {
       await this.audit.record(manager, {
         actorType: 'staff', actorId: staff.id, action: 'payout_batch.created', entityType: 'payout_batch', entityId: batch.id,
         // Each payout's own payout.batched event names the batch; 100,000 ids here would be megabytes.
-        after: { state: 'locked', format: input.format, currency, count: taken.length, totalMinor, fileSha256 },
+        after: { state: 'locked', format: input.format, currency, count, totalMinor, fileSha256 },
       });
       return batch.id;
     });
@@ -530,15 +528,20 @@ export class BatchesService {
 
   /** The batch's snapshots in file order, a page at a time, decrypted as they are read. */
   private async *storedItems(batchId: string): AsyncGenerator<ExportItem> {
-    let after = 0;
-    for (;;) {
-      const rows = await this.dataSource.query<{ position: number; snapshot_encrypted: string }[]>(
+    const page = (after: number) => {
+      const rows = this.dataSource.query<{ position: number; snapshot_encrypted: string }[]>(
         `SELECT position, snapshot_encrypted FROM payout_batch_items WHERE batch_id = $1 AND position > $2 ORDER BY position LIMIT $3`,
         [batchId, after, SNAPSHOT_PAGE],
       );
+      rows.catch(() => undefined); // awaited below; this only spares an abandoned download an unhandled rejection
+      return rows;
+    };
+    let next: Promise<{ position: number; snapshot_encrypted: string }[]> | null = page(0);
+    while (next) {
+      const rows: { position: number; snapshot_encrypted: string }[] = await next;
+      // The next page is read while this one is decrypted and written: the database and the CPU overlap.
+      next = rows.length === SNAPSHOT_PAGE ? page(rows[rows.length - 1].position) : null;
       for (const row of rows) yield itemFromSnapshot(this.cipher.decrypt(row.snapshot_encrypted));
-      if (rows.length < SNAPSHOT_PAGE) return;
-      after = rows[rows.length - 1].position;
     }
   }
 }

@@ -79,13 +79,6 @@ export type PayoutActor =
   | { type: 'contributor'; tipId: string }
   | { type: 'system' };
 
-/** A payout a batch has taken (locked): just what markBatched and the batch's totals need. */
-export interface BatchablePayout {
-  id: string;
-  version: number;
-  amountMinor: number;
-}
-
 /** The decrypted payee of one payout, for an exporter to write (and a batch to snapshot). */
 export interface PayeeSnapshot {
   payoutId: string;
@@ -455,64 +448,48 @@ export class PayoutsService {
   // ---- for batches (another module's service runs these inside its own transaction) ----------
 
   /**
-   * Locks up to `limit` approved payouts in `currency` whose payee method is one of `methods`,
-   * oldest approval first, skipping rows another transaction holds (two accountants batching at
-   * once each get different payouts). Follow with markBatched in the same transaction.
+   * approved → batched, set-based, in the caller's transaction: up to `limit` approved payouts
+   * in `fits.currency` whose payee method is one of `fits.methods` (and, if given, only those of
+   * `fits.payoutIds`), oldest approval first, skipping rows another transaction holds (two
+   * accountants batching at once each get different payouts). One statement locks, moves and
+   * writes every payout_events row and audit event, so a batch of 100,000 never passes through
+   * this process. A payout that is not approved is never taken.
    */
-  async takeApprovedForBatch(manager: EntityManager, fits: { currency: Currency; methods: readonly PayeeMethod[] }, limit: number): Promise<BatchablePayout[]> {
-    // Three columns only: a batch may take 100,000 rows, and the batch reads the rest a page at a
-    // time (payoutsOfBatch) once they are marked, so the whole batch is never in memory at once.
-    const rows = await manager.query<{ id: string; version: number; amount_minor: string }[]>(
-      `SELECT p.id, p.version, p.amount_minor
-         FROM payouts p JOIN payee_details d ON d.id = p.payee_details_id
-        WHERE p.state = 'approved' AND p.currency = $1 AND d.method = ANY($2::text[])
-        ORDER BY p.approved_at, p.id
-        LIMIT $3
-          FOR UPDATE OF p SKIP LOCKED`,
-      [fits.currency, [...fits.methods], limit],
+  async batchApproved(
+    manager: EntityManager,
+    staff: StaffPrincipal,
+    batchId: string,
+    fits: { currency: Currency; methods: readonly PayeeMethod[]; payoutIds?: readonly string[] },
+    limit: number,
+  ): Promise<{ count: number; totalMinor: number }> {
+    requireRole(staff, ACCOUNTS, 'batch payouts');
+    const [row] = await manager.query<{ count: number; total_minor: string }[]>(
+      `WITH taken AS (
+         SELECT p.id FROM payouts p JOIN payee_details d ON d.id = p.payee_details_id
+          WHERE p.state = 'approved' AND p.currency = $2 AND d.method = ANY($3::text[])
+            AND ($5::uuid[] IS NULL OR p.id = ANY($5::uuid[]))
+          ORDER BY p.approved_at, p.id
+          LIMIT $4
+            FOR UPDATE OF p SKIP LOCKED
+       ), moved AS (
+         UPDATE payouts p SET state = 'batched', batch_id = $1, version = p.version + 1, updated_at = now()
+           FROM taken WHERE p.id = taken.id
+         RETURNING p.id, p.amount_minor
+       ), events AS (
+         INSERT INTO payout_events (payout_id, actor_type, actor_id, role, from_state, to_state, reason)
+         SELECT id, 'staff', $6, $7, 'approved', 'batched', NULL FROM moved
+       ), audited AS (
+         -- The same event recordMove writes for one payout, for all of them at once.
+         INSERT INTO audit_events (actor_type, actor_id, action, entity_type, entity_id, before, after)
+         SELECT 'staff', $6, 'payout.batched', 'payout', id, $8::jsonb, $9::jsonb FROM moved
+       )
+       SELECT count(*)::int AS count, coalesce(sum(amount_minor), 0)::text AS total_minor FROM moved`,
+      [
+        batchId, fits.currency, [...fits.methods], limit, fits.payoutIds ? [...fits.payoutIds] : null,
+        staff.id, staff.role, JSON.stringify({ state: 'approved' }), JSON.stringify({ state: 'batched', batchId }),
+      ],
     );
-    return rows.map((r) => ({ id: r.id, version: r.version, amountMinor: Number(r.amount_minor) }));
-  }
-
-  /**
-   * approved → batched for payouts taken by takeApprovedForBatch (same transaction), set-based:
-   * one compare-and-set UPDATE over all of them (each on its own version), then every
-   * payout_events row and every audit event in one INSERT each. If any payout moved since it
-   * was taken, nothing is applied: the first such payout is named (409) and the caller's
-   * transaction rolls back.
-   */
-  async markBatched(manager: EntityManager, staff: StaffPrincipal, batchId: string, payouts: readonly { id: string; version: number }[]): Promise<void> {
-    if (payouts.length === 0) return;
-    const ids = payouts.map((p) => p.id);
-    const [, updated] = await manager.query<[unknown[], number]>(
-      `UPDATE payouts p SET state = 'batched', batch_id = $1, version = p.version + 1, updated_at = now()
-         FROM unnest($2::uuid[], $3::int[]) AS u(id, version)
-        WHERE p.id = u.id AND p.version = u.version AND p.state = 'approved'`,
-      [batchId, ids, payouts.map((p) => p.version)],
-    );
-    if (updated !== payouts.length) {
-      // Something moved: name the first payout not batched by this call (the transaction rolls back).
-      const [missed] = await manager.query<{ id: string; version: number }[]>(
-        `SELECT u.id, u.version FROM unnest($2::uuid[], $3::int[]) WITH ORDINALITY AS u(id, version, n)
-          WHERE NOT EXISTS (SELECT 1 FROM payouts p WHERE p.id = u.id AND p.batch_id = $1 AND p.version = u.version + 1)
-          ORDER BY u.n LIMIT 1`,
-        [batchId, ids, payouts.map((p) => p.version)],
-      );
-      if (!missed) throw new ConflictError('PAYOUT_BATCH_DUPLICATE', 'A payout was listed twice for one batch.');
-      const row = await this.current(manager, missed.id, missed.version); // 404, or 409 with the payout as it is now
-      throw new IllegalPayoutTransitionError(row.state, 'batched');
-    }
-    await manager.query(
-      `INSERT INTO payout_events (payout_id, actor_type, actor_id, role, from_state, to_state, reason)
-       SELECT u.id, 'staff', $2, $3, 'approved', 'batched', NULL FROM unnest($1::uuid[]) WITH ORDINALITY AS u(id, n) ORDER BY u.n`,
-      [ids, staff.id, staff.role],
-    );
-    // The same event recordMove writes for one payout, for all of them at once.
-    await manager.query(
-      `INSERT INTO audit_events (actor_type, actor_id, action, entity_type, entity_id, before, after)
-       SELECT 'staff', $2, 'payout.batched', 'payout', u.id, $3::jsonb, $4::jsonb FROM unnest($1::uuid[]) WITH ORDINALITY AS u(id, n) ORDER BY u.n`,
-      [ids, staff.id, JSON.stringify({ state: 'approved' }), JSON.stringify({ state: 'batched', batchId })],
-    );
+    return { count: row.count, totalMinor: Number(row.total_minor) };
   }
 
   /** A voided batch returns its still-batched payouts to approved (same transaction as the void). */

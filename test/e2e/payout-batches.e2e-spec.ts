@@ -513,6 +513,35 @@ describe('payout batches API', () => {
     });
   });
 
+  it('a batch larger than a page (4,500 payouts): every payout once, in approval order, and the same bytes on every download', async () => {
+    const template = await approved(GBP, UK);
+    await t.db.query(`UPDATE payouts SET state = 'cancelled', version = version + 1 WHERE id = $1`, [template.id]);
+    const { rows: seeded } = await t.db.query(
+      `INSERT INTO payouts (tip_id, contributor_id, amount_minor, currency, licence, state, bank_reference, offered_by, offered_at, approved_by, approved_at, payee_details_id)
+       SELECT tip_id, contributor_id, 100 + n, currency, licence, 'approved', 'TIPDESK BIG' || lpad(n::text, 5, '0'), offered_by, offered_at, approved_by,
+              timestamptz '2026-01-01' + make_interval(secs => 4500 - n), payee_details_id
+         FROM payouts, generate_series(1, 4500) AS n WHERE id = $1
+       RETURNING id`,
+      [template.id],
+    );
+    const batch = await createBatch({ format: 'bankline-csv' });
+    expect(batch.count).toBe(4500);
+    expect(batch.totals).toEqual([{ currency: 'GBP', totalMinor: 4500 * 100 + (4500 * 4501) / 2 }]);
+    const first = await download(batch.id);
+    expect(sha256(first.bytes)).toBe(batch.fileSha256);
+    expect((await download(batch.id)).bytes.equals(first.bytes)).toBe(true);
+    const lines = parse(first.bytes.toString('ascii')) as string[][];
+    expect(lines).toHaveLength(4500);
+    // Oldest approval first: n = 4500 was approved first, so references run 04500 down to 00001.
+    expect(lines.map((line) => line[33])).toEqual(Array.from({ length: 4500 }, (_, i) => `TIPDESK BIG${String(4500 - i).padStart(5, '0')}`));
+    const { rows } = await t.db.query(
+      `SELECT count(*)::int AS items, count(DISTINCT payout_id)::int AS payouts, min(position) AS first, max(position) AS last FROM payout_batch_items WHERE batch_id = $1`,
+      [batch.id],
+    );
+    expect(rows[0]).toEqual({ items: 4500, payouts: 4500, first: 1, last: 4500 });
+    expect(seeded).toHaveLength(4500);
+  });
+
   it('two accountants batching at once, 50 rounds: every approved payout ends in exactly one batch', async () => {
     const template = await approved(GBP, UK);
     await t.db.query(`UPDATE payouts SET state = 'cancelled', version = version + 1 WHERE id = $1`, [template.id]);

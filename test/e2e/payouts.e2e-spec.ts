@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { PayoutsService } from '../../src/payouts/payouts.service.js';
 import { PAYOUT_STATES, type PayoutState } from '../../src/payouts/payouts.entities.js';
 import { nextPayoutStates } from '../../src/payouts/payout-states.js';
@@ -90,8 +90,8 @@ describe('payouts API', () => {
         `INSERT INTO payout_batches (format, currency, created_by, count, total_minor) VALUES ('bankline-csv', 'GBP', $1, 0, 0) RETURNING id`,
         [accountant.user.id],
       );
-      const rows = await manager.query(`SELECT id, version FROM payouts WHERE id = ANY($1::uuid[])`, [payoutIds]);
-      await service.markBatched(manager, principal(accountant), batch.id, rows);
+      const { count } = await service.batchApproved(manager, principal(accountant), batch.id, { currency: 'GBP', methods: ['uk_bank', 'iban', 'paypal'], payoutIds }, payoutIds.length);
+      expect(count).toBe(payoutIds.length);
       return batch.id as string;
     });
   }
@@ -464,25 +464,41 @@ describe('payouts API', () => {
   });
 
   describe('for batches: takeApprovedForBatch and voiding', () => {
-    it('takes approved payouts that fit (currency, method), skipping rows another batch has locked', async () => {
+    it('batches approved payouts that fit (currency, method), oldest approval first, skipping rows another batch has locked', async () => {
       const c = await contributorWithTip();
       const a = await approved(c, { ...offer, currency: 'EUR' }, IBAN);
       const b = await approved(c, { ...offer, currency: 'EUR', amountMinor: 7_000 }, IBAN);
-      const fits = { currency: 'EUR' as const, methods: ['iban' as const] };
-      expect((await dataSource.transaction((m) => service.takeApprovedForBatch(m, { currency: 'EUR', methods: ['paypal'] }, 10)))).toEqual([]);
+      const ours = { currency: 'EUR' as const, methods: ['iban' as const], payoutIds: [a.id, b.id] };
+      const newBatch = async (m: EntityManager) =>
+        (await m.query(`INSERT INTO payout_batches (format, currency, created_by, count, total_minor) VALUES ('sepa-pain001', 'EUR', $1, 0, 0) RETURNING id`, [accountant.user.id]))[0].id as string;
+      expect(await dataSource.transaction(async (m) => service.batchApproved(m, principal(otherAccountant), await newBatch(m), { ...ours, methods: ['paypal'] }, 10))).toEqual({ count: 0, totalMinor: 0 });
       const runner = dataSource.createQueryRunner();
       await runner.connect();
       await runner.startTransaction();
       try {
-        const first = await service.takeApprovedForBatch(runner.manager, fits, 1);
-        expect(first.map((p) => p.id)).toEqual([a.id]);
-        expect(first[0]).toEqual({ id: a.id, version: expect.any(Number), amountMinor: 25_000 });
-        const second = await dataSource.transaction((m) => service.takeApprovedForBatch(m, fits, 10));
-        expect(second.map((p) => p.id)).toEqual([b.id]);
+        const first = await service.batchApproved(runner.manager, principal(otherAccountant), await newBatch(runner.manager), ours, 1);
+        expect(first).toEqual({ count: 1, totalMinor: 25_000 });
+        // a is locked by the open transaction: a second batch at the same time takes b only.
+        const secondBatch = await dataSource.transaction(async (m) => {
+          const id = await newBatch(m);
+          expect(await service.batchApproved(m, principal(otherAccountant), id, ours, 10)).toEqual({ count: 1, totalMinor: 7_000 });
+          return id;
+        });
+        const { rows } = await t.db.query(`SELECT id, state, batch_id, version FROM payouts WHERE id = ANY($1::uuid[]) ORDER BY amount_minor`, [[a.id, b.id]]);
+        expect(rows).toEqual([{ id: b.id, state: 'batched', batch_id: secondBatch, version: b.version + 1 }, { id: a.id, state: 'approved', batch_id: null, version: a.version }]);
+        const { rows: events } = await t.db.query(`SELECT from_state, to_state, actor_id, role FROM payout_events WHERE payout_id = $1 AND to_state = 'batched'`, [b.id]);
+        expect(events).toEqual([{ from_state: 'approved', to_state: 'batched', actor_id: otherAccountant.user.id, role: 'accounting' }]);
+        const { rows: audits } = await t.db.query(`SELECT after FROM audit_events WHERE action = 'payout.batched' AND entity_id = $1`, [b.id]);
+        expect(audits).toEqual([{ after: { state: 'batched', batchId: secondBatch } }]);
       } finally {
         await runner.rollbackTransaction();
         await runner.release();
       }
+    });
+
+    it('an editor cannot batch payouts (403), whatever the page allows', async () => {
+      await expect(dataSource.transaction((m) => service.batchApproved(m, principal(editor), '00000000-0000-4000-8000-000000000000', { currency: 'GBP', methods: ['uk_bank'] }, 1)))
+        .rejects.toMatchObject({ status: 403, code: 'PAYOUT_ROLE_REFUSED' });
     });
 
     it('markPaid inside a caller’s transaction commits or rolls back with it', async () => {
@@ -542,7 +558,6 @@ describe('payouts API', () => {
       cancelled: (p) => service.cancel(acct(), p.id, { version: p.version, reason: 'test' }),
       held: (p) => service.hold(acct(), p.id, { version: p.version, reason: 'test' }),
       approved: (p) => service.approve(acct(), p.id, { version: p.version }),
-      batched: (p) => dataSource.transaction((m) => service.markBatched(m, acct(), batchId, [p])),
       paid: (p) => service.markPaid(acct(), p.id, { version: p.version, reference: 'REF' }),
       failed: (p) => service.markFailed(acct(), p.id, { version: p.version, reason: 'test' }),
     };
@@ -551,9 +566,18 @@ describe('payouts API', () => {
       PAYOUT_STATES.filter((to) => to !== 'offered' && !nextPayoutStates(from).includes(to)).map((to) => [from, to] as const),
     );
 
-    it.each(illegal)('%s → %s: 409 PAYOUT_ILLEGAL_TRANSITION, nothing changes', async (from, to) => {
+    // A batch takes payouts by state (set-based), so "→ batched" is never refused: it just never takes them.
+    it.each(illegal.filter(([, to]) => to !== 'batched'))('%s → %s: 409 PAYOUT_ILLEGAL_TRANSITION, nothing changes', async (from, to) => {
       const p = await payoutIn(from);
       await expect(MOVES[to]!(p)).rejects.toMatchObject({ status: 409, code: 'PAYOUT_ILLEGAL_TRANSITION' });
+      const { rows: [after] } = await t.db.query(`SELECT state, version FROM payouts WHERE id = $1`, [p.id]);
+      expect(after).toEqual({ state: from, version: p.version });
+    });
+
+    it.each(PAYOUT_STATES.filter((s) => s !== 'approved'))('a batch never takes a payout that is %s', async (from) => {
+      const p = await payoutIn(from);
+      const taken = await dataSource.transaction((m) => service.batchApproved(m, acct(), batchId, { currency: 'GBP', methods: ['uk_bank', 'iban', 'paypal'], payoutIds: [p.id] }, 10));
+      expect(taken).toEqual({ count: 0, totalMinor: 0 });
       const { rows: [after] } = await t.db.query(`SELECT state, version FROM payouts WHERE id = $1`, [p.id]);
       expect(after).toEqual({ state: from, version: p.version });
     });
