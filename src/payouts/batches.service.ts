@@ -528,10 +528,13 @@ export class BatchesService {
 
   /** The batch's snapshots in file order, a page at a time, decrypted as they are read. */
   private async *storedItems(batchId: string): AsyncGenerator<ExportItem> {
+    // Positions run 1..count with no gaps, so a page is a range of them: both columns of the
+    // (batch_id, position) index bound the scan, whatever the planner's statistics say (before
+    // the first ANALYZE after a big batch, `position > $2 … LIMIT` could scan the whole batch per page).
     const page = (after: number) => {
       const rows = this.dataSource.query<{ position: number; snapshot_encrypted: string }[]>(
-        `SELECT position, snapshot_encrypted FROM payout_batch_items WHERE batch_id = $1 AND position > $2 ORDER BY position LIMIT $3`,
-        [batchId, after, SNAPSHOT_PAGE],
+        `SELECT position, snapshot_encrypted FROM payout_batch_items WHERE batch_id = $1 AND position BETWEEN $2 AND $3 ORDER BY position`,
+        [batchId, after + 1, after + SNAPSHOT_PAGE],
       );
       rows.catch(() => undefined); // awaited below; this only spares an abandoned download an unhandled rejection
       return rows;
