@@ -33,7 +33,7 @@ export const BATCH_MAX_PAYOUTS = 100_000;
 export const RECONCILE_MAX_BYTES = 1024 * 1024;
 const SNAPSHOT_PAGE = 2000;
 /** Snapshot rows per INSERT while a batch is made. */
-const SNAPSHOT_INSERT_CHUNK = 1000;
+const SNAPSHOT_INSERT_CHUNK = 250;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export class BatchNotFoundError extends NotFoundError {
