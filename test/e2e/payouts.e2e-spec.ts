@@ -463,7 +463,7 @@ describe('payouts API', () => {
     });
   });
 
-  describe('for batches: takeApprovedForBatch and voiding', () => {
+  describe('for batches: batchApproved and voiding', () => {
     it('batches approved payouts that fit (currency, method), oldest approval first, skipping rows another batch has locked', async () => {
       const c = await contributorWithTip();
       const a = await approved(c, { ...offer, currency: 'EUR' }, IBAN);
