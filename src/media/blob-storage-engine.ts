@@ -56,22 +56,37 @@ export class BlobStorageEngine implements StorageEngine {
     this.store.delete(tempKey).then(() => callback(null), callback);
   }
 
-  private async store_(file: Express.Multer.File): Promise<UploadedMedia> {
-    const sniffing = await fileTypeStream(file.stream as Readable, { sampleSize: SNIFF_BYTES });
-    const detected = sniffing.fileType;
-    const kind = mediaKindOf(detected?.mime);
-    const displayFilename = sanitiseDisplayFilename(file.originalname, detected?.ext);
-    if (!detected || !kind) {
-      sniffing.resume(); // let the rest of the part drain so multer can finish the abort
-      throw new UnsupportedMediaTypeError(displayFilename);
-    }
-    const blob = await this.store.writeTemporary(sniffing, { maxBytes: this.maxBytes });
-    return {
-      ...blob,
-      sniffedType: detected.mime,
-      kind,
-      displayFilename,
-      declaredType: file.mimetype ? file.mimetype.slice(0, 255) : null,
-    };
+  private store_(file: Express.Multer.File): Promise<UploadedMedia> {
+    return stageMedia(this.store, file.stream as Readable, { originalName: file.originalname, declaredType: file.mimetype }, this.maxBytes);
   }
+}
+
+/**
+ * Streams one file into the BlobStore under a temporary key: its type judged from the first
+ * bytes (never the name or the declared type), SHA-256 and size computed on the way, refused
+ * with 415 (the rest of the stream drained) when it is not video, image or audio, and with
+ * 413 past `maxBytes`. Every intake (form, mail attachment, WhatsApp download) goes through it.
+ */
+export async function stageMedia(
+  store: BlobStore,
+  stream: Readable,
+  file: { originalName: string; declaredType?: string | null },
+  maxBytes: number,
+): Promise<UploadedMedia> {
+  const sniffing = await fileTypeStream(stream, { sampleSize: SNIFF_BYTES });
+  const detected = sniffing.fileType;
+  const kind = mediaKindOf(detected?.mime);
+  const displayFilename = sanitiseDisplayFilename(file.originalName, detected?.ext);
+  if (!detected || !kind) {
+    sniffing.resume(); // let the rest drain so the sender (multer, a mail parser) can finish
+    throw new UnsupportedMediaTypeError(displayFilename);
+  }
+  const blob = await store.writeTemporary(sniffing, { maxBytes });
+  return {
+    ...blob,
+    sniffedType: detected.mime,
+    kind,
+    displayFilename,
+    declaredType: file.declaredType ? file.declaredType.slice(0, 255) : null,
+  };
 }
