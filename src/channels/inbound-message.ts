@@ -1,0 +1,61 @@
+import type { UploadedMedia } from '../media/blob-storage-engine.js';
+
+/** The channels a reader reaches the desk through besides the web form. */
+export const INBOUND_CHANNELS = ['email', 'whatsapp'] as const;
+export type InboundChannel = (typeof INBOUND_CHANNELS)[number];
+
+/**
+ * One message as a channel hands it to ChannelIntakeService.receive: already parsed, its
+ * attachments already streamed into the BlobStore under temporary keys (stageMedia) and judged
+ * by their bytes. The intake decides the rest: a duplicate (same providerMessageId), a message
+ * on an existing tip (a thread), or a new tip.
+ */
+export interface InboundMessage {
+  channel: InboundChannel;
+  /** The provider's id for this message (a mail's Message-ID, a WhatsApp `wamid`): a retried delivery is recognised by it. */
+  providerMessageId: string;
+  /** Normalised: a lower-case email address, or a phone number in E.164 (`+447700900123`). */
+  sender: { address: string; name?: string };
+  /** The text, plain; may be empty when only files came. */
+  text: string;
+  /** Email only. */
+  subject?: string;
+  /** A tip reference the channel found (a subject's `[TD-7K3Q-9XRM]`, a plus-address): the message joins that tip if the sender wrote to it before. */
+  threadReference?: string;
+  /** Stored under temporary keys; the intake attaches them (or discards them, on a duplicate or a failure). */
+  attachments: UploadedMedia[];
+  /** Attachments refused before storing (not video/image/audio, too large, over the file limit): noted on the tip. */
+  dropped: { filename: string; reason: string }[];
+  /** WhatsApp media that could not be downloaded yet: recorded as missing and fetched again later. */
+  pendingMedia?: { providerMediaId: string; filename?: string; declaredType?: string }[];
+  /** When the provider says it was sent (defaults to now). */
+  sentAt?: Date;
+}
+
+export interface InboundResult {
+  tipId: string;
+  reference: string;
+  /** True when this message made a new tip. */
+  createdTip: boolean;
+  /** True when the providerMessageId was seen before: nothing was stored again. */
+  duplicate: boolean;
+}
+
+/** An editor's message on its way back out through the tip's channel. */
+export interface OutboundMessage {
+  tipId: string;
+  reference: string;
+  /** The contributor's address on that channel (decrypted from the contributor record). */
+  to: string;
+  body: string;
+}
+
+/** A channel that can carry the desk's messages back to the reader (email, WhatsApp). */
+export interface ChannelSender {
+  readonly channel: InboundChannel;
+  /** Resolves once the provider accepted the message; rejects with an error that holds no personal data. */
+  send(message: OutboundMessage): Promise<void>;
+}
+
+/** Nest injection token: every ChannelSender the app has, as an array. */
+export const CHANNEL_SENDERS = Symbol('CHANNEL_SENDERS');
