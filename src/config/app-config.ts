@@ -9,6 +9,7 @@ import {
   Matches,
   Max,
   MaxLength,
+  MinLength,
   Min,
   ValidateBy,
   ValidateIf,
@@ -175,6 +176,56 @@ export class AppConfig {
   @Matches(MAIL_FROM_PATTERN, { message: 'MAIL_FROM must be an address, optionally with a display name: "Name <address@host>"' })
   MAIL_FROM = 'tipdesk <no-reply@localhost>';
 
+  // ---- channels (issue 6): each is off until its settings are given ----
+
+  /** Bearer token for POST /api/channels/email/inbound (raw RFC 5322 from Postfix or a mail provider's hook). Unset: the route answers 404. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(24, { message: 'INBOUND_EMAIL_TOKEN must be at least 24 characters' })
+  INBOUND_EMAIL_TOKEN?: string;
+
+  /** Port of the inbound SMTP listener. Unset: no listener. */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(65535)
+  INBOUND_SMTP_PORT?: number;
+
+  @Transform(emptyToUndefined) @IsString()
+  INBOUND_SMTP_HOST = '0.0.0.0';
+
+  /** Comma-separated recipient addresses the listener accepts (tips@paper.example); any other is refused at RCPT. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(2000)
+  @Matches(/^\s*[^\s,@]+@[^\s,@]+(\s*,\s*[^\s,@]+@[^\s,@]+)*\s*$/, { message: 'INBOUND_EMAIL_ADDRESSES must be comma-separated email addresses' })
+  INBOUND_EMAIL_ADDRESSES?: string;
+
+  /** Largest inbound message, attachments included (SMTP SIZE and the webhook's body limit). */
+  @Transform(toInt) @IsInt() @Min(1024) @Max(1024 * 1024 * 1024)
+  INBOUND_EMAIL_MAX_BYTES = 50 * 1024 * 1024;
+
+  /** The token Meta's webhook verification (GET hub.verify_token) must match. Unset: the WhatsApp routes answer 404. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(8)
+  WHATSAPP_VERIFY_TOKEN?: string;
+
+  /** The app secret: every POST's X-Hub-Signature-256 is an HMAC-SHA256 of the raw body under it. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(8)
+  WHATSAPP_APP_SECRET?: string;
+
+  /** Graph API base URL (tests point it at a local server). */
+  @Transform(emptyToUndefined) @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  WHATSAPP_GRAPH_URL = 'https://graph.facebook.com/v21.0';
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  WHATSAPP_ACCESS_TOKEN?: string;
+
+  /** The business phone number's id, for sending replies (POST {GRAPH_URL}/{id}/messages). */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^\d{1,30}$/, { message: 'WHATSAPP_PHONE_NUMBER_ID must be digits' })
+  WHATSAPP_PHONE_NUMBER_ID?: string;
+
+  /** Messages from one number within this many hours of the last one join the same tip. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(24 * 30)
+  WHATSAPP_CONVERSATION_HOURS = 24;
+
+  /** The inbound addresses, lower-cased, as a list. */
+  get inboundEmailAddresses(): string[] {
+    return (this.INBOUND_EMAIL_ADDRESSES ?? '').split(',').map((a) => a.trim().toLowerCase()).filter(Boolean);
+  }
+
   /** The paying account as configured; fields a format needs are checked by requirePayerFor. */
   get payer(): Payer {
     return {
@@ -243,7 +294,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (errors.length > 0) {
     const lines = errors.map((error) => {
-      const value = error.property.match(/KEY|SECRET|PASSWORD|DATABASE_URL|SMTP_URL/) ? '(hidden)' : JSON.stringify(error.value);
+      const value = error.property.match(/KEY|SECRET|PASSWORD|TOKEN|DATABASE_URL|SMTP_URL/) ? '(hidden)' : JSON.stringify(error.value);
       return `  ${error.property}=${value}: ${Object.values(error.constraints ?? {}).join('; ')}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

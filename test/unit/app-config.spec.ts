@@ -111,3 +111,30 @@ describe('loadConfig', () => {
     expect(requirePayerFor('sepa-pain001', config).sepaDebtorIban).toBe('GB33BUKB20201555555555');
   });
 });
+
+describe('channel settings', () => {
+  it('are off by default, with a 50 MB mail limit, the Graph API URL and a 24-hour WhatsApp window', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ INBOUND_EMAIL_TOKEN: undefined, INBOUND_SMTP_PORT: undefined, INBOUND_EMAIL_MAX_BYTES: 50 * 1024 * 1024, WHATSAPP_VERIFY_TOKEN: undefined, WHATSAPP_CONVERSATION_HOURS: 24 });
+    expect(config.WHATSAPP_GRAPH_URL).toBe('https://graph.facebook.com/v21.0');
+    expect(config.inboundEmailAddresses).toEqual([]);
+  });
+  it('never echoes a token it refuses', () => {
+    expect(() => loadConfig({ INBOUND_EMAIL_TOKEN: 'sekrit' })).toThrow('INBOUND_EMAIL_TOKEN=(hidden)');
+    expect(() => loadConfig({ INBOUND_EMAIL_TOKEN: 'sekrit' })).not.toThrow(/sekrit/);
+  });
+  it('reads the inbound addresses as a lower-cased list', () => {
+    expect(loadConfig({ INBOUND_EMAIL_ADDRESSES: 'Tips@Paper.example, news@paper.example' }).inboundEmailAddresses).toEqual(['tips@paper.example', 'news@paper.example']);
+  });
+  it.each([
+    [{ INBOUND_EMAIL_TOKEN: 'short' }, 'INBOUND_EMAIL_TOKEN'],
+    [{ INBOUND_SMTP_PORT: '70000' }, 'INBOUND_SMTP_PORT'],
+    [{ INBOUND_EMAIL_ADDRESSES: 'not an address' }, 'INBOUND_EMAIL_ADDRESSES'],
+    [{ WHATSAPP_GRAPH_URL: 'ftp://graph' }, 'WHATSAPP_GRAPH_URL'],
+    [{ WHATSAPP_PHONE_NUMBER_ID: '12ab' }, 'WHATSAPP_PHONE_NUMBER_ID'],
+    [{ WHATSAPP_CONVERSATION_HOURS: '0' }, 'WHATSAPP_CONVERSATION_HOURS'],
+  ])('refuses %j, naming %s', (env, name) => {
+    expect(() => loadConfig(env as Record<string, string>)).toThrow(name);
+  });
+});
+
