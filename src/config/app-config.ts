@@ -32,6 +32,15 @@ const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? unde
 
 // `address@host` or `Display Name <address@host>`, on one line (a newline would inject headers).
 const MAIL_FROM_PATTERN = /^(?:[^<>\r\n]{0,150}<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/;
+function isDateList(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  return value.split(',').every((part) => {
+    const day = part.trim();
+    const date = new Date(`${day}T00:00:00Z`);
+    return /^\d{4}-\d{2}-\d{2}$/.test(day) && !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day;
+  });
+}
+
 function isSmtpUrl(value: unknown): boolean {
   if (typeof value !== 'string' || !/^smtps?:\/\/\S+$/.test(value)) return false;
   try {
@@ -175,6 +184,15 @@ export class AppConfig {
   @Transform(emptyToUndefined) @IsString() @MaxLength(200)
   @Matches(MAIL_FROM_PATTERN, { message: 'MAIL_FROM must be an address, optionally with a display name: "Name <address@host>"' })
   MAIL_FROM = 'tipdesk <no-reply@localhost>';
+
+  /** Bank holidays beyond the built-in 2026–2027 England and Wales table: comma-separated YYYY-MM-DD (gov.uk/bank-holidays.json). */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(4000)
+  @ValidateBy({ name: 'isDateList', validator: { validate: isDateList, defaultMessage: () => 'BANK_HOLIDAYS must be comma-separated dates as YYYY-MM-DD' } })
+  BANK_HOLIDAYS?: string;
+
+  get bankHolidays(): string[] {
+    return (this.BANK_HOLIDAYS ?? '').split(',').map((d) => d.trim()).filter(Boolean);
+  }
 
   // ---- channels (issue 6): each is off until its settings are given ----
 

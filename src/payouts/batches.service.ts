@@ -20,7 +20,7 @@ import {
   type ListBatchesQueryDto,
   type ReconcileResultDto,
 } from './dto/batches.dto.js';
-import { nextBankWorkingDay } from './exporters/bank-working-days.js';
+import { BankCalendar, ENGLAND_AND_WALES } from './exporters/bank-working-days.js';
 import { ExportError, type BatchFile, type ExportChunks, type ExportFormat, type ExportItem, type Exporter } from './exporters/export-types.js';
 import { EXPORTERS } from './exporters/exporters.js';
 import { PAYPAL_MAX_ROWS } from './exporters/paypal-csv.exporter.js';
@@ -103,11 +103,21 @@ export function batchReference(id: string): string {
 }
 
 /** The bank pays on the first working day after the batch was made (derived, so regenerating gives the same date). */
-export function processingDateOf(createdAt: Date): Date {
-  return nextBankWorkingDay(new Date(createdAt.getTime() + DAY_MS));
+export function processingDateOf(createdAt: Date, calendar: BankCalendar = ENGLAND_AND_WALES): Date {
+  return calendar.nextWorkingDay(new Date(createdAt.getTime() + DAY_MS));
 }
 
-function toDto(row: BatchRow): BatchDto {
+/** processingDateOf for a batch being made: a year without a holiday table is a 409 that says what to set, not a 500. */
+export function processingDateForNewBatch(createdAt: Date, calendar: BankCalendar): Date {
+  try {
+    return processingDateOf(createdAt, calendar);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new ConflictError('BANK_HOLIDAYS_MISSING', `tipdesk has no bank holidays for the year after ${createdAt.toISOString().slice(0, 10)}, so it cannot pick a processing day: set BANK_HOLIDAYS (see README). No batch was made.`);
+  }
+}
+
+function toDto(row: BatchRow, calendar: BankCalendar): BatchDto {
   return {
     id: row.id,
     reference: batchReference(row.id),
@@ -117,7 +127,7 @@ function toDto(row: BatchRow): BatchDto {
     count: row.count,
     totals: [{ currency: row.currency, totalMinor: Number(row.total_minor) }],
     fileSha256: row.file_sha256,
-    processingDate: processingDateOf(row.created_at).toISOString().slice(0, 10),
+    processingDate: processingDateOf(row.created_at, calendar).toISOString().slice(0, 10),
     createdBy: row.created_by,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
@@ -203,12 +213,16 @@ export class BatchesService {
     private readonly audit: AuditService,
     private readonly cipher: FieldCipher,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.calendar = BankCalendar.withExtra(config.bankHolidays);
+  }
+
+  private readonly calendar: BankCalendar;
 
   // ---- reads ---------------------------------------------------------------------------------
 
   async get(id: string, manager: EntityManager = this.dataSource.manager): Promise<BatchDto> {
-    return toDto(await this.row(manager, id));
+    return toDto(await this.row(manager, id), this.calendar);
   }
 
   /** Newest first, optionally one state, a keyset page at a time. */
@@ -229,7 +243,7 @@ export class BatchesService {
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     const last = page.at(-1);
-    return { items: page.map(toDto), nextCursor: more && last ? encodeKeysetCursor({ at: last.cursor_at, id: last.id }) : null };
+    return { items: page.map((row) => toDto(row, this.calendar)), nextCursor: more && last ? encodeKeysetCursor({ at: last.cursor_at, id: last.id }) : null };
   }
 
   // ---- making a batch ------------------------------------------------------------------------
@@ -259,6 +273,7 @@ export class BatchesService {
       if (count === 0) throw new NothingToPayError(input.format, currency);
       await manager.query(`UPDATE payout_batches SET count = $2, total_minor = $3 WHERE id = $1`, [inserted.id, count, totalMinor]);
       const batch = await this.row(manager, inserted.id);
+      processingDateForNewBatch(batch.created_at, this.calendar); // refuses (and rolls back) before any snapshot is written
 
       // The snapshots are stored a chunk at a time and the file is written from them as stored
       // (through JSON), exactly as a download will: never the whole batch in memory at once.
@@ -519,7 +534,8 @@ export class BatchesService {
       batchId: batch.id,
       batchReference: batchReference(batch.id),
       createdAt: batch.created_at,
-      processingDate: processingDateOf(batch.created_at),
+      processingDate: processingDateOf(batch.created_at, this.calendar),
+      calendar: this.calendar,
       currency: batch.currency,
       items,
       control: { count: batch.count, totalMinor: Number(batch.total_minor) },

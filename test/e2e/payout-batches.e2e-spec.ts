@@ -613,3 +613,25 @@ describe('payout batches without the paying account configured', () => {
     expect(res.body.message).toMatch(/SEPA_DEBTOR_NAME, SEPA_DEBTOR_IBAN, SEPA_DEBTOR_BIC/);
   });
 });
+
+describe('bank holidays beyond the built-in table (BANK_HOLIDAYS)', () => {
+  let t: TestApp;
+  let accountant: SignedInStaff;
+
+  beforeAll(async () => {
+    t = await startTestApp({ ...PAYER_ENV, BANK_HOLIDAYS: '2028-01-03, 2028-04-14' });
+    accountant = await signedInStaff(t, 'accounting');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('a batch made on 31 December 2027 is paid on 4 January 2028 (1 January a Saturday, 3 January a configured holiday)', async () => {
+    const { rows: [batch] } = await t.db.query(
+      `INSERT INTO payout_batches (format, currency, created_by, count, total_minor, created_at) VALUES ('bankline-csv', 'GBP', $1, 0, 0, '2027-12-31T10:00:00Z') RETURNING id`,
+      [accountant.user.id],
+    );
+    const res = await accountant.get(`/api/payout-batches/${batch.id}`).expect(200);
+    expect(res.body.processingDate).toBe('2028-01-04');
+  });
+});

@@ -138,3 +138,13 @@ describe('channel settings', () => {
   });
 });
 
+describe('BANK_HOLIDAYS', () => {
+  it('reads comma-separated dates', () => {
+    expect(loadConfig({ BANK_HOLIDAYS: '2028-01-03, 2028-04-14' }).bankHolidays).toEqual(['2028-01-03', '2028-04-14']);
+    expect(loadConfig({}).bankHolidays).toEqual([]);
+  });
+  it.each(['2028-02-30', '03/01/2028', '2028-01-03;2028-04-14', 'soon'])('refuses %j, naming BANK_HOLIDAYS', (value) => {
+    expect(() => loadConfig({ BANK_HOLIDAYS: value })).toThrow('BANK_HOLIDAYS');
+  });
+});
+

@@ -1,6 +1,6 @@
 import type { Payer } from '../../config/app-config.js';
 import { ukBankText } from './bank-text.js';
-import { isBankWorkingDay } from './bank-working-days.js';
+import { ENGLAND_AND_WALES } from './bank-working-days.js';
 import { checkAmount, checkControl, eachItem, ukAccountOf } from './export-items.js';
 import { fitsBankline } from './bankline.exporter.js';
 import { ExportError, type BatchFile, type ExportItem, type Exporter } from './export-types.js';
@@ -90,7 +90,7 @@ async function* writeBacs(file: BatchFile, payer: Payer): AsyncGenerator<string>
     account: payerField(payer, 'accountNumber'),
     name: ukBankText(payerField(payer, 'name'), 18),
   };
-  if (!isBankWorkingDay(file.processingDate)) {
+  if (!(file.calendar ?? ENGLAND_AND_WALES).isWorkingDay(file.processingDate)) {
     throw new ExportError('EXPORT_NOT_A_WORKING_DAY', `Processing day ${file.processingDate.toISOString().slice(0, 10)} is not a bank working day`);
   }
   const serial = volumeSerial(file.batchReference);

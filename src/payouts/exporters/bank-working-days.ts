@@ -2,8 +2,8 @@
  * England and Wales bank holidays, 2026–2027, as published by GOV.UK ("UK bank holidays",
  * the england-and-wales division of gov.uk/bank-holidays.json), including the substitute days
  * when Christmas or Boxing Day falls at a weekend. Bacs and Faster Payments settle on these
- * days' calendar, so a processing day must avoid them. Add each new year when GOV.UK
- * publishes it: outside the covered years the helper refuses rather than guess.
+ * days' calendar, so a processing day must avoid them. Later years come from BANK_HOLIDAYS
+ * (or are added here when GOV.UK publishes them): see BankCalendar.
  */
 export const ENGLAND_AND_WALES_BANK_HOLIDAYS: ReadonlySet<string> = new Set([
   '2026-01-01', // New Year's Day
@@ -23,26 +23,48 @@ export const ENGLAND_AND_WALES_BANK_HOLIDAYS: ReadonlySet<string> = new Set([
   '2027-12-27', // Christmas Day (substitute day)
   '2027-12-28', // Boxing Day (substitute day)
 ]);
-export const BANK_HOLIDAY_YEARS = { first: 2026, last: 2027 } as const;
-
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 function utcDay(date: Date): Date {
   return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
 }
 
-export function isBankWorkingDay(date: Date, holidays: ReadonlySet<string> = ENGLAND_AND_WALES_BANK_HOLIDAYS): boolean {
-  const year = date.getUTCFullYear();
-  if (holidays === ENGLAND_AND_WALES_BANK_HOLIDAYS && (year < BANK_HOLIDAY_YEARS.first || year > BANK_HOLIDAY_YEARS.last)) {
-    throw new RangeError(`No bank holiday table for ${year}: add it to ENGLAND_AND_WALES_BANK_HOLIDAYS`);
+/**
+ * The days banks pay on: weekdays that are not holidays, for the years it has a holiday table
+ * for. Outside those years it refuses rather than guess, so a new year's holidays must be added
+ * (BANK_HOLIDAYS, or the built-in table) before a batch is made in it.
+ */
+export class BankCalendar {
+  private constructor(
+    readonly holidays: ReadonlySet<string>,
+    readonly years: ReadonlySet<number>,
+  ) {}
+
+  /** The built-in England and Wales table plus `extra` days (YYYY-MM-DD); a year with any extra day counts as covered. */
+  static withExtra(extra: readonly string[] = []): BankCalendar {
+    const holidays = new Set([...ENGLAND_AND_WALES_BANK_HOLIDAYS, ...extra]);
+    return new BankCalendar(holidays, new Set([...holidays].map((d) => Number(d.slice(0, 4)))));
   }
-  const weekday = date.getUTCDay();
-  return weekday !== 0 && weekday !== 6 && !holidays.has(date.toISOString().slice(0, 10));
+
+  covers(date: Date): boolean {
+    return this.years.has(date.getUTCFullYear());
+  }
+
+  isWorkingDay(date: Date): boolean {
+    if (!this.covers(date)) {
+      throw new RangeError(`No bank holiday table for ${date.getUTCFullYear()}: add that year's bank holidays to BANK_HOLIDAYS`);
+    }
+    const weekday = date.getUTCDay();
+    return weekday !== 0 && weekday !== 6 && !this.holidays.has(date.toISOString().slice(0, 10));
+  }
+
+  /** The date's own UTC day if banks work then, else the next day they do (Saturday → Monday). */
+  nextWorkingDay(date: Date): Date {
+    let day = utcDay(date);
+    while (!this.isWorkingDay(day)) day = new Date(day.getTime() + DAY_MS);
+    return day;
+  }
 }
 
-/** The date's own UTC day if banks work then, else the next day they do (Saturday → Monday). */
-export function nextBankWorkingDay(date: Date, holidays: ReadonlySet<string> = ENGLAND_AND_WALES_BANK_HOLIDAYS): Date {
-  let day = utcDay(date);
-  while (!isBankWorkingDay(day, holidays)) day = new Date(day.getTime() + DAY_MS);
-  return day;
-}
+/** The built-in table alone. */
+export const ENGLAND_AND_WALES = BankCalendar.withExtra();

@@ -1,3 +1,4 @@
+import type { BankCalendar } from './bank-working-days.js';
 import type { Payer } from '../../config/app-config.js';
 
 export type PayeeMethod = 'uk_bank' | 'iban' | 'paypal';
@@ -37,8 +38,10 @@ export interface BatchFile {
   /** Short (≤ 18) bank-safe batch reference: Bacs volume serial, SEPA MsgId. */
   batchReference: string;
   createdAt: Date;
-  /** The day the bank should pay: a bank working day (see nextBankWorkingDay). */
+  /** The day the bank should pay: a working day of `calendar`. */
   processingDate: Date;
+  /** Whose working days (default: the built-in England and Wales table). */
+  calendar?: BankCalendar;
   currency: string;
   items: ExportItem[] | AsyncIterable<ExportItem>;
   /**

@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { ENGLAND_AND_WALES_BANK_HOLIDAYS, isBankWorkingDay, nextBankWorkingDay } from '../../../src/payouts/exporters/bank-working-days.js';
+import { BankCalendar, ENGLAND_AND_WALES, ENGLAND_AND_WALES_BANK_HOLIDAYS } from '../../../src/payouts/exporters/bank-working-days.js';
+import { processingDateForNewBatch } from '../../../src/payouts/batches.service.js';
 
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
 
-describe('nextBankWorkingDay', () => {
+describe('BankCalendar', () => {
   it.each([
     ['2026-11-25', '2026-11-25'], // a Wednesday
     ['2026-11-28', '2026-11-30'], // Saturday → Monday
@@ -16,15 +17,19 @@ describe('nextBankWorkingDay', () => {
     ['2027-12-24', '2027-12-24'],
     ['2027-12-25', '2027-12-29'],
   ])('%s → %s', (from, to) => {
-    expect(nextBankWorkingDay(day(from)).toISOString().slice(0, 10)).toBe(to);
+    expect(ENGLAND_AND_WALES.nextWorkingDay(day(from)).toISOString().slice(0, 10)).toBe(to);
   });
 
   it('ignores the time of day', () => {
-    expect(nextBankWorkingDay(new Date('2026-11-28T23:59:59Z')).toISOString()).toBe('2026-11-30T00:00:00.000Z');
+    expect(ENGLAND_AND_WALES.nextWorkingDay(new Date('2026-11-28T23:59:59Z')).toISOString()).toBe('2026-11-30T00:00:00.000Z');
   });
 
-  it('takes another holiday table', () => {
-    expect(nextBankWorkingDay(day('2026-11-25'), new Set(['2026-11-25'])).toISOString().slice(0, 10)).toBe('2026-11-26');
+  it('takes extra holidays (BANK_HOLIDAYS), which also cover their years', () => {
+    const calendar = BankCalendar.withExtra(['2026-11-25', '2028-01-03']);
+    expect(calendar.nextWorkingDay(day('2026-11-25')).toISOString().slice(0, 10)).toBe('2026-11-26');
+    expect(calendar.covers(day('2028-06-01'))).toBe(true);
+    expect(calendar.nextWorkingDay(day('2028-01-01')).toISOString().slice(0, 10)).toBe('2028-01-04');
+    expect(calendar.covers(day('2029-01-01'))).toBe(false);
   });
 
   it('lists only weekdays as holidays', () => {
@@ -32,6 +37,16 @@ describe('nextBankWorkingDay', () => {
   });
 
   it('refuses a year it has no table for rather than guess', () => {
-    expect(() => isBankWorkingDay(day('2028-01-03'))).toThrow(/No bank holiday table for 2028/);
+    expect(() => ENGLAND_AND_WALES.isWorkingDay(day('2028-01-03'))).toThrow(/No bank holiday table for 2028: add that year's bank holidays to BANK_HOLIDAYS/);
   });
 });
+
+describe('processingDateForNewBatch', () => {
+  it('is the next working day after the batch was made', () => {
+    expect(processingDateForNewBatch(new Date('2026-11-27T09:00:00Z'), ENGLAND_AND_WALES).toISOString().slice(0, 10)).toBe('2026-11-30');
+  });
+  it('refuses a batch whose processing day falls in a year with no holiday table: 409 naming BANK_HOLIDAYS', () => {
+    expect(() => processingDateForNewBatch(new Date('2027-12-31T09:00:00Z'), ENGLAND_AND_WALES)).toThrow(expect.objectContaining({ status: 409, code: 'BANK_HOLIDAYS_MISSING', message: expect.stringContaining('set BANK_HOLIDAYS') }));
+  });
+});
+
