@@ -9,15 +9,18 @@ export interface CoreOptions {
   config: AppConfig;
   logger: Logger;
   encryptionKey: EncryptionKey;
+  /** More modules for the app, given from outside: tests add a channel's module or a recording peer (a ChannelSender) this way. */
+  imports?: DynamicModule[];
 }
 
 /** What every module may ask for: the validated config, the one logger, the field cipher. */
 @Global()
 @Module({})
 export class CoreModule {
-  static forRoot({ config, logger, encryptionKey }: CoreOptions): DynamicModule {
+  static forRoot({ config, logger, encryptionKey, imports }: CoreOptions): DynamicModule {
     return {
       module: CoreModule,
+      imports: imports ?? [],
       providers: [
         { provide: AppConfig, useValue: config },
         { provide: LOGGER, useValue: logger },

@@ -39,6 +39,8 @@ export interface InboundResult {
   createdTip: boolean;
   /** True when the providerMessageId was seen before: nothing was stored again. */
   duplicate: boolean;
+  /** A new tip only: the contributor's status-page secret, for the channel's receipt (stored only as a hash; never log it). */
+  secret?: string;
 }
 
 /** An editor's message on its way back out through the tip's channel. */
@@ -57,5 +59,10 @@ export interface ChannelSender {
   send(message: OutboundMessage): Promise<void>;
 }
 
-/** Nest injection token: every ChannelSender the app has, as an array. */
+/**
+ * Nest injection token: every ChannelSender the app has, as an array. A channel module provides
+ * its sender under it (`{ provide: CHANNEL_SENDERS, useExisting: EmailSender }`, one sender or an
+ * array); NotificationsService collects them from every module at start-up and routes an
+ * editor's message on an email/WhatsApp tip to the sender of that channel.
+ */
 export const CHANNEL_SENDERS = Symbol('CHANNEL_SENDERS');

@@ -1,4 +1,5 @@
 import { AuditEvent } from '../audit/audit.entities.js';
+import { ChannelMessage, ChannelPendingMedia } from '../channels/channels.entities.js';
 import { Message, Note } from '../desk/desk.entities.js';
 import { Media } from '../media/media.entities.js';
 import { PayeeDetails, Payout, PayoutBatch, PayoutBatchItem, PayoutEvent } from '../payouts/payouts.entities.js';
@@ -11,4 +12,5 @@ export const ENTITIES = [
   Contributor, Tip, Consent, TipIdempotencyKey, Media, AuditEvent, RateLimitWindow,
   StaffUser, Session, SignInThrottle, StaffSetupToken, Note, Message,
   PayeeDetails, PayoutBatch, Payout, PayoutEvent, PayoutBatchItem,
+  ChannelMessage, ChannelPendingMedia,
 ];

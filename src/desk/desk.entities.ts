@@ -19,8 +19,9 @@ export class Note {
   @JoinColumn({ name: 'tip_id', foreignKeyConstraintName: 'fk_notes_tip_id' })
   tip?: Relation<Tip>;
 
-  @Column({ type: 'uuid' })
-  authorId: string;
+  /** The editor who wrote it; null for a note tipdesk itself wrote (a channel's dropped file, say). */
+  @Column({ type: 'uuid', nullable: true })
+  authorId: string | null;
 
   @ManyToOne(() => StaffUser, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'author_id', foreignKeyConstraintName: 'fk_notes_author_id' })

@@ -10,7 +10,7 @@ import type { StaffPrincipal } from '../staff/access.js';
 import { StaffService } from '../staff/staff.service.js';
 import { normaliseReference, REFERENCE_PATTERN } from '../tips/reference-codes.js';
 import type { Licence, TipChannel, TipStatus } from '../tips/tips.entities.js';
-import type { MessageDirection } from './desk.entities.js';
+import { NOTE_MAX_LENGTH, type MessageDirection } from './desk.entities.js';
 import type { CreateMessageDto, CreateNoteDto, MessageDto, NoteDto } from './dto/conversation.dto.js';
 import type { TipDetailDto } from './dto/tip-detail.dto.js';
 import type { TipListItemDto, TipPageDto } from './dto/tip-list.dto.js';
@@ -283,7 +283,7 @@ export class DeskService {
     );
     const notes = await manager.query(
       `SELECT n.id, n.tip_id, n.body, n.author_id, s.name AS author_name, n.created_at
-         FROM notes n JOIN staff_users s ON s.id = n.author_id
+         FROM notes n LEFT JOIN staff_users s ON s.id = n.author_id
         WHERE n.tip_id = $1 ORDER BY n.created_at, n.id`,
       [id],
     );
@@ -291,6 +291,13 @@ export class DeskService {
       `SELECT m.id, m.tip_id, m.direction, m.channel, m.body, m.author_id, s.name AS author_name, m.created_at
          FROM messages m LEFT JOIN staff_users s ON s.id = m.author_id
         WHERE m.tip_id = $1 ORDER BY m.created_at, m.id`,
+      [id],
+    );
+    // channel_pending_media is the channels module's; read here (read-only) because the channels
+    // module builds on this one, not the other way round.
+    const pendingMedia = await manager.query(
+      `SELECT id, channel, filename, attempts, next_attempt_at, last_error_code, created_at
+         FROM channel_pending_media WHERE tip_id = $1 ORDER BY created_at, id`,
       [id],
     );
     const history = await this.audit.forEntity('tip', id);
@@ -325,6 +332,10 @@ export class DeskService {
         id: m.id, displayFilename: m.display_filename, sniffedType: m.sniffed_type, kind: m.kind, sizeBytes: Number(m.size_bytes),
         sha256: m.sha256, state: m.state, probe: m.probe, hasThumbnail: m.has_thumbnail, contentUrl: `/api/media/${m.id}/content`,
         createdAt: iso(m.created_at),
+      })),
+      pendingMedia: pendingMedia.map((p: PendingMediaRow) => ({
+        id: p.id, channel: p.channel, filename: p.filename, attempts: p.attempts, retrying: p.next_attempt_at !== null,
+        nextAttemptAt: p.next_attempt_at ? iso(p.next_attempt_at) : null, lastErrorCode: p.last_error_code, createdAt: iso(p.created_at),
       })),
       notes: notes.map(toNote),
       messages: messages.map(toMessage),
@@ -467,8 +478,9 @@ export class DeskService {
       });
       return toMessage({ ...row, author_name: staff.name });
     });
-    // After the commit, in the background: a mail that fails never undoes or delays the message.
-    void this.notifications.messageSent(tipId);
+    // After the commit, in the background: a delivery that fails never undoes or delays the message.
+    // NotificationsService picks the way out by the tip's channel (a link by mail, or the text itself by email/WhatsApp).
+    void this.notifications.messageSent(tipId, { body: message.body });
     return message;
   }
 
@@ -485,6 +497,18 @@ export class DeskService {
     );
     if (!row) throw new TipNotFoundError();
     return toMessage({ ...row, author_name: null });
+  }
+
+  /**
+   * A note tipdesk itself writes (author null; the desk shows it as "tipdesk"): what a channel
+   * could not take, say. In the caller's transaction; never in the audit trail's text.
+   */
+  async addSystemNote(manager: EntityManager, tipId: string, body: string): Promise<NoteDto> {
+    const [row] = await manager.query(
+      `INSERT INTO notes (tip_id, author_id, body) VALUES ($1, NULL, $2) RETURNING id, tip_id, body, author_id, created_at`,
+      [tipId, body.slice(0, NOTE_MAX_LENGTH)],
+    );
+    return toNote({ ...row, author_name: null });
   }
 
   /** Tips go to active editors and admins only. */
@@ -539,7 +563,10 @@ interface MediaRow {
   id: string; display_filename: string; sniffed_type: string; kind: MediaKind; size_bytes: string; sha256: string;
   state: MediaState; probe: Record<string, unknown> | null; has_thumbnail: boolean; created_at: Date;
 }
-interface NoteRow { id: string; tip_id: string; body: string; author_id: string; author_name: string; created_at: Date }
+interface NoteRow { id: string; tip_id: string; body: string; author_id: string | null; author_name: string | null; created_at: Date }
+interface PendingMediaRow {
+  id: string; channel: TipChannel; filename: string | null; attempts: number; next_attempt_at: Date | null; last_error_code: string | null; created_at: Date;
+}
 interface MessageRow {
   id: string; tip_id: string; direction: MessageDirection; channel: TipChannel; body: string;
   author_id: string | null; author_name: string | null; created_at: Date;
@@ -566,7 +593,7 @@ function toListItem(row: TipListRow): TipListItemDto {
 }
 
 function toNote(row: NoteRow): NoteDto {
-  return { id: row.id, tipId: row.tip_id, body: row.body, author: { id: row.author_id, name: row.author_name }, createdAt: iso(row.created_at) };
+  return { id: row.id, tipId: row.tip_id, body: row.body, author: row.author_id ? { id: row.author_id, name: row.author_name ?? '' } : null, createdAt: iso(row.created_at) };
 }
 
 function toMessage(row: MessageRow): MessageDto {

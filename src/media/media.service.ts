@@ -73,7 +73,17 @@ export class MediaService {
         })),
       );
     }
-    for (const s of staged) await this.store.commit(s.tempKey, s.storageKey);
+    const committed: StagedMedia[] = [];
+    try {
+      for (const s of staged) {
+        await this.store.commit(s.tempKey, s.storageKey);
+        committed.push(s);
+      }
+    } catch (error) {
+      // The caller never learns these final keys: remove them here, so a failed intake leaves no blob.
+      await this.discard(committed);
+      throw error;
+    }
     return staged;
   }
 

@@ -28,6 +28,25 @@ export interface TipIntakeResult {
   replayed: boolean;
 }
 
+/** A tip that came some other way than the web form: by email, WhatsApp, or a call the desk logged. */
+export interface ChannelTipInput {
+  channel: Exclude<TipChannel, 'web' | 'api'>;
+  name?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  story: string;
+  location?: string | null;
+  occurredAt?: string | Date | null;
+}
+
+export interface NewChannelTip {
+  tipId: string;
+  contributorId: string;
+  reference: string;
+  /** The contributor's status-page secret: shown once (read out on the phone, sent back by the channel), stored only as a hash. */
+  secret: string;
+}
+
 const REFERENCE_ATTEMPTS = 5;
 
 /** Takes a tip from any channel: contributor, tip, consent and media land together or not at all. */
@@ -100,6 +119,38 @@ export class TipIntakeService {
         if (replay) return { receipt: replay, replayed: true };
       }
       throw error;
+    }
+  }
+
+  /**
+   * Contributor and tip for a channel, in the caller's transaction. No consent row: they agreed
+   * to nothing on our page, and the desk shows that. A reference collision is retried under a
+   * savepoint, so the caller's work earlier in the transaction stands.
+   */
+  async insertChannelTip(manager: EntityManager, input: ChannelTipInput): Promise<NewChannelTip> {
+    const secret = generateSecret();
+    for (let attempt = 1; ; attempt++) {
+      const reference = generateReference();
+      await manager.query('SAVEPOINT channel_tip');
+      try {
+        const [row] = await manager.query<{ tip_id: string; contributor_id: string }[]>(
+          `WITH contributor AS (
+             INSERT INTO contributors (name, email_encrypted, phone_encrypted) VALUES ($1, $2, $3) RETURNING id
+           )
+           INSERT INTO tips (reference, secret_hash, channel, story, location, occurred_at, contributor_id)
+           SELECT $4, $5, $6, $7, $8, $9, id FROM contributor RETURNING id AS tip_id, contributor_id`,
+          [
+            input.name ?? null, input.email ? this.cipher.encrypt(input.email) : null, input.phone ? this.cipher.encrypt(input.phone) : null,
+            reference, hashSecret(secret), input.channel, input.story, input.location ?? null, input.occurredAt ?? null,
+          ],
+        );
+        await manager.query('RELEASE SAVEPOINT channel_tip');
+        return { tipId: row.tip_id, contributorId: row.contributor_id, reference, secret };
+      } catch (error) {
+        await manager.query('ROLLBACK TO SAVEPOINT channel_tip');
+        // 40 random bits collide about once in a million tips: draw another reference.
+        if (!isReferenceCollision(error) || attempt >= REFERENCE_ATTEMPTS) throw error;
+      }
     }
   }
 

@@ -1,13 +1,17 @@
-import { Body, Controller, Get, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { CreatePhoneTipDto } from '../channels/phone/dto/phone-tip.dto.js';
+import { PhoneService } from '../channels/phone/phone.service.js';
+import { AppConfig } from '../config/app-config.js';
+import { MediaUploadInterceptor, uploadedMedia } from '../media/media-upload.interceptor.js';
 import { DeskService, StaleTipVersionError } from '../desk/desk.service.js';
 import { CreateMessageDto, CreateNoteDto } from '../desk/dto/conversation.dto.js';
 import { ListTipsQueryDto } from '../desk/dto/tip-query.dto.js';
 import { TipIdParams, UpdateTipDto } from '../desk/dto/update-tip.dto.js';
 import { DomainError, type FieldErrors } from '../http/errors.js';
 import { validateInput } from '../http/validation.js';
-import { Access, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
+import { Access, CsrfInMediaForm, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
 import { StaffService } from '../staff/staff.service.js';
 import { pageOrFirst, pagerLinks, parseQueueAddress, withoutFields } from './desk-addresses.js';
 import { DeskViews, noticeText, type Notice, type TipPageState } from './desk-views.js';
@@ -34,6 +38,8 @@ export class DeskPagesController {
     private readonly views: DeskViews,
     private readonly desk: DeskService,
     private readonly staff: StaffService,
+    private readonly phone: PhoneService,
+    private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -64,6 +70,41 @@ export class DeskPagesController {
     } catch (error) {
       if (!(error instanceof DomainError) || error.code !== 'QUEUE_EMPTY') throw error;
       res.redirect(HttpStatus.SEE_OTHER, '/desk?notice=queue-empty');
+    }
+  }
+
+  @Get('phone')
+  phoneForm(@CurrentStaffSession() caller: StaffCaller): string {
+    return this.views.phone(caller);
+  }
+
+  /**
+   * Logs the call and answers with its reference and one-time secret for the editor to read
+   * out (not a redirect: the secret must not travel in an address, and is not kept to show later).
+   */
+  @Post('phone')
+  async logCall(@CurrentStaffSession() caller: StaffCaller, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const fields = ['callerNumber', 'callerName', 'story', 'location', 'occurredAt'];
+    const { value, errors } = await validateInput(CreatePhoneTipDto, Object.fromEntries(fields.map((name) => [name, formText(body, name)])));
+    if (errors) {
+      res.status(HttpStatus.BAD_REQUEST).type('html').send(this.views.phone(caller, { errors, values: body }));
+      return;
+    }
+    const logged = await this.phone.logCall(caller.user, value);
+    res.status(HttpStatus.CREATED).type('html').send(this.views.phone(caller, { logged }));
+  }
+
+  /** "Add files the caller sent" on a phone tip; a refusal shows the tip again with the reason by the form. */
+  @Post('tips/:id/files')
+  @CsrfInMediaForm()
+  @UseInterceptors(MediaUploadInterceptor)
+  async addFiles(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Req() req: Request, @Res() res: Response): Promise<void> {
+    try {
+      await this.phone.addFiles(caller.user, id, uploadedMedia(req));
+      res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=files-added#media`);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code === 'TIP_NOT_FOUND') throw error;
+      return this.sendTip(res, error.status, caller, await this.desk.detail(caller.user, id), { errors: { files: error.fields ? Object.values(error.fields).flat() : [error.message] } });
     }
   }
 
@@ -149,6 +190,6 @@ export class DeskPagesController {
 
   private async tipState(tip: TipPageState['tip'], extra: Partial<TipPageState>): Promise<TipPageState> {
     const assignable = await this.staff.assignable();
-    return { tip, assignable, staffNames: new Map(assignable.map((p) => [p.id, p.name])), ...extra };
+    return { tip, assignable, staffNames: new Map(assignable.map((p) => [p.id, p.name])), maxFiles: this.config.MAX_FILES_PER_TIP, ...extra };
   }
 }

@@ -6,6 +6,7 @@ import { MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH } from '../desk/desk.entities.js';
 import type { TipDetailDto } from '../desk/dto/tip-detail.dto.js';
 import type { TipListItemDto } from '../desk/dto/tip-list.dto.js';
 import { PRIORITY_MAX } from '../desk/dto/update-tip.dto.js';
+import { STORY_MAX_LENGTH } from '../tips/dto/create-tip.dto.js';
 import type { ErrorBody } from '../http/exception.filter.js';
 import type { FieldErrors } from '../http/errors.js';
 import type { Caller, StaffCaller } from '../staff/access.js';
@@ -66,6 +67,7 @@ const templates = {
   queue: compileView('desk/queue'),
   audit: compileView('desk/audit'),
   tip: compileView('desk/tip'),
+  phone: compileView('desk/phone'),
 };
 
 /** Fixed sentences a redirect can ask for with `?notice=`: the page never echoes text from the address. */
@@ -87,12 +89,14 @@ export const NOTICES = {
   'status-changed': 'Status changed.',
   'note-added': 'Note added.',
   'message-sent': 'Message sent to the contributor.',
+  'phone-tip-logged': 'The call is logged as a tip. Read the reference and secret below to the caller now: the secret is not shown again.',
+  'files-added': 'Files added.',
 } as const satisfies Record<string, string>;
 export type Notice = keyof typeof NOTICES;
 
 const PASSWORD_HINT = `At least ${PASSWORD_MIN_LENGTH} characters. A few unrelated words make a good one.`;
 
-type Section = 'queue' | 'accounts' | 'staff' | 'audit' | 'account';
+type Section = 'queue' | 'phone' | 'accounts' | 'staff' | 'audit' | 'account';
 
 export interface Frame {
   title: string;
@@ -133,6 +137,8 @@ export interface QueuePageState {
 
 export interface TipPageState {
   tip: TipDetailDto;
+  /** MAX_FILES_PER_TIP, for the phone tip's "Add files" form. */
+  maxFiles: number;
   assignable: StaffRef[];
   /** Everyone's names, for the history. */
   staffNames: Map<string, string>;
@@ -178,6 +184,13 @@ export interface AccountState {
   password?: FormState;
   notice?: string;
 }
+
+/** Why a tip has no consent: it never passed through the web form's terms. */
+const NO_CONSENT_REASONS: Partial<Record<TipDetailDto['channel'], string>> = {
+  email: 'this tip came by email.',
+  whatsapp: 'this tip came by WhatsApp.',
+  phone: 'this tip came by phone. Agree the terms with the caller before any offer.',
+};
 
 /** Where a staff member lands after signing in, when no page asked for them. */
 export function landingPage(role: StaffRole): string {
@@ -244,7 +257,7 @@ export class DeskViews {
       : staff.pendingTotp
         ? [{ href: '/desk/account', label: 'Account', section: 'account', current: frame.section === 'account' }]
         : [
-          ...(role === 'editor' || role === 'admin' ? [{ href: '/desk', label: 'Queue', section: 'queue' }] : []),
+          ...(role === 'editor' || role === 'admin' ? [{ href: '/desk', label: 'Queue', section: 'queue' }, { href: '/desk/phone', label: 'Log a phone tip', section: 'phone' }] : []),
           ...(role === 'accounting' || role === 'admin' ? [{ href: '/accounts', label: 'Accounts', section: 'accounts' }] : []),
           ...(role === 'admin' ? [{ href: '/desk/staff', label: 'Staff', section: 'staff' }, { href: '/desk/audit', label: 'Audit log', section: 'audit' }] : []),
           { href: '/desk/account', label: 'Account', section: 'account' },
@@ -386,7 +399,7 @@ export class DeskViews {
 
   tip(caller: StaffCaller, state: TipPageState): string {
     const { tip } = state;
-    const errors = fieldMessages(state.errors, ['status', 'assigneeId', 'priority', 'tags', 'duplicateOf', 'message', 'note']);
+    const errors = fieldMessages(state.errors, ['status', 'assigneeId', 'priority', 'tags', 'duplicateOf', 'message', 'note', 'files']);
     const values = formValues(state.values, ['note', 'message', 'tags', 'duplicateOf', 'assigneeId', 'priority']);
     const assignee = values.assigneeId ?? tip.assignee?.id ?? '';
     const priority = values.priority ?? String(tip.priority);
@@ -404,7 +417,7 @@ export class DeskViews {
       conflict: state.conflict,
       formError: state.formError,
       errors: errors.fields,
-      errorList: state.conflict ? [] : errors.list.filter((e) => e.field !== 'note' && e.field !== 'message'),
+      errorList: state.conflict ? [] : errors.list.filter((e) => e.field !== 'note' && e.field !== 'message' && e.field !== 'files'),
       values,
       statusActions: tip.allowedStatuses.map((status) => ({ status, ...statusAction(tip.status, status) })),
       duplicateHints: tip.duplicateHints.map((hint) => ({ ...hint, statusLabel: STATUS_LABELS[hint.status], oneFile: hint.sharedFiles === 1 })),
@@ -419,6 +432,15 @@ export class DeskViews {
         shaShort: m.sha256.slice(0, 12),
       })),
       consents: tip.consents.map((c) => ({ ...c, licenceLabel: LICENCE_LABELS[c.licence] })),
+      noConsentReason: NO_CONSENT_REASONS[tip.channel],
+      pendingMedia: {
+        waiting: tip.pendingMedia.filter((p) => p.retrying).length,
+        oneWaiting: tip.pendingMedia.filter((p) => p.retrying).length === 1,
+        givenUp: tip.pendingMedia.filter((p) => !p.retrying).length,
+        oneGivenUp: tip.pendingMedia.filter((p) => !p.retrying).length === 1,
+      },
+      canAddFiles: tip.channel === 'phone' && tip.media.length < state.maxFiles,
+      filesLeft: state.maxFiles - tip.media.length,
       notes: tip.notes,
       messages: tip.messages,
       history: [...tip.history].reverse().map((event) => historyLine(event, state.staffNames)),
@@ -430,6 +452,21 @@ export class DeskViews {
     });
     const title = `${tip.reference} (${STATUS_LABELS[tip.status]})`;
     return this.page(caller, { title, page: 'tip', section: 'queue', notice: state.notice, wide: true }, body);
+  }
+
+  /** "Log a phone tip": the form (again, with its errors), or the logged call's reference and one-time secret. */
+  phone(caller: StaffCaller, state: FormState & { logged?: { id: string; reference: string; secret: string; statusUrl: string } } = {}): string {
+    const { fields, list } = fieldMessages(state.errors, ['callerNumber', 'callerName', 'story', 'location', 'occurredAt']);
+    const body = templates.phone({
+      csrfToken: caller.session.csrfToken,
+      logged: state.logged,
+      values: formValues(state.values, ['callerNumber', 'callerName', 'story', 'location', 'occurredAt']),
+      errors: fields,
+      errorList: list,
+      formError: state.formError,
+      storyMax: STORY_MAX_LENGTH,
+    });
+    return this.page(caller, { title: state.logged ? 'Call logged' : 'Log a phone tip', page: 'phone', section: 'phone' }, body);
   }
 
   audit(caller: StaffCaller, state: AuditPageState): string {

@@ -2,6 +2,7 @@ import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common
 import type { NextFunction, Request, Response } from 'express';
 import { HTML_ERROR_RENDERER } from '../http/exception.filter.js';
 import { AuditModule } from '../audit/audit.module.js';
+import { ChannelsModule } from '../channels/channels.module.js';
 import { ContributorsModule } from '../contributors/contributors.module.js';
 import { DeskModule } from '../desk/desk.module.js';
 import { MediaModule } from '../media/media.module.js';
@@ -36,7 +37,7 @@ function privatePageHeaders(req: Request, res: Response, next: NextFunction): vo
 }
 
 @Module({
-  imports: [TipsModule, MediaModule, StaffModule, DeskModule, AuditModule, ContributorsModule, PayoutsModule],
+  imports: [TipsModule, MediaModule, StaffModule, DeskModule, AuditModule, ContributorsModule, PayoutsModule, ChannelsModule],
   controllers: [WebController, StatusController, DeskAuthController, DeskPagesController, DeskAdminController, AccountsPagesController],
   providers: [WebViews, DeskViews, AccountsViews, StatusViews, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
   exports: [HTML_ERROR_RENDERER],

@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { createApp } from '../../src/app-setup.js';
+import type { DynamicModule } from '@nestjs/common';
 import { AppConfig, loadConfig } from '../../src/config/app-config.js';
 import { keyFrom, type EncryptionKey } from '../../src/crypto/encryption-key.js';
 import { runMigrations } from '../../src/database/migrate.js';
@@ -39,8 +40,11 @@ async function walk(dir: string, root = dir): Promise<string[]> {
   return files;
 }
 
-/** The real app (same setup as production) on its own database, data directory and port. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * The real app (same setup as production) on its own database, data directory and port.
+ * `imports` adds modules: a channel's own module, or a ChannelSender that records what it was asked to send.
+ */
+export async function startTestApp(env: Record<string, string> = {}, options: { imports?: DynamicModule[] } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'tipdesk-test-data-'));
   const config = loadConfig({
@@ -55,7 +59,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const logger = createLogger(config.LOG_LEVEL, new Writable({ write: (chunk, _enc, done) => (logs.push(String(chunk)), done()) }));
   await runMigrations(database.url);
   const encryptionKey = keyFrom(randomBytes(32));
-  const app = await createApp({ config, logger, encryptionKey, databaseUrl: database.url });
+  const app = await createApp({ config, logger, encryptionKey, databaseUrl: database.url, imports: options.imports });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const db = new pg.Pool({ connectionString: database.url, max: 2 });

@@ -3,6 +3,7 @@ import { AuditEventsAppendOnly1795597800000 } from './1795597800000-AuditEventsA
 import { StaffAndDesk1795604037973 } from './1795604037973-StaffAndDesk.js';
 import { DeskSearchIndexes1795604037974 } from './1795604037974-DeskSearchIndexes.js';
 import { Payouts1795607572269 } from './1795607572269-Payouts.js';
+import { Channels1796030407045 } from './1796030407045-Channels.js';
 
 // Every migration, in order. Add each generated one here (see README "Migrations"): TypeORM's
 // glob loading breaks under Jest's ESM mode.
@@ -12,4 +13,5 @@ export const MIGRATIONS = [
   StaffAndDesk1795604037973,
   DeskSearchIndexes1795604037974,
   Payouts1795607572269,
+  Channels1796030407045,
 ];

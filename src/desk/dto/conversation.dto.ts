@@ -25,7 +25,8 @@ export class NoteDto {
   @ApiProperty() id: string;
   @ApiProperty() tipId: string;
   @ApiProperty() body: string;
-  @ApiProperty({ type: StaffRefDto }) author: StaffRefDto;
+  @ApiProperty({ type: StaffRefDto, nullable: true, description: 'The editor who wrote it; null for a note tipdesk wrote itself (e.g. a file a channel could not take)' })
+  author: StaffRefDto | null;
   @ApiProperty() createdAt: string;
 }
 

@@ -40,6 +40,18 @@ export class TipMediaDto {
   @ApiProperty() createdAt: string;
 }
 
+/** A file a channel (WhatsApp) named but could not download yet. */
+export class TipPendingMediaDto {
+  @ApiProperty() id: string;
+  @ApiProperty({ enum: TIP_CHANNELS }) channel: TipChannel;
+  @ApiProperty({ type: String, nullable: true }) filename: string | null;
+  @ApiProperty() attempts: number;
+  @ApiProperty({ description: 'False once tipdesk gave up on it' }) retrying: boolean;
+  @ApiProperty({ type: String, nullable: true }) nextAttemptAt: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Why the last attempt failed, as a code' }) lastErrorCode: string | null;
+  @ApiProperty() createdAt: string;
+}
+
 /** Another tip, in brief. */
 export class TipRefDto {
   @ApiProperty() id: string;
@@ -72,6 +84,7 @@ export class TipDetailDto {
   @ApiProperty({ type: [DuplicateHintDto], description: 'Other tips holding byte-identical files' }) duplicateHints: DuplicateHintDto[];
   @ApiProperty({ type: [TipConsentDto] }) consents: TipConsentDto[];
   @ApiProperty({ type: [TipMediaDto] }) media: TipMediaDto[];
+  @ApiProperty({ type: [TipPendingMediaDto], description: 'Files a channel could not fetch yet' }) pendingMedia: TipPendingMediaDto[];
   @ApiProperty({ type: [NoteDto] }) notes: NoteDto[];
   @ApiProperty({ type: [MessageDto] }) messages: MessageDto[];
   @ApiProperty({ type: [AuditEventDto], description: 'Every audit event of this tip, oldest first' }) history: AuditEventDto[];

@@ -35,7 +35,7 @@ const toList = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.split(',').map((v) => v.trim()).filter(Boolean) : value;
 
 /** A date that is not in the future (a few minutes of clock skew allowed). */
-function IsNotInFuture(options?: ValidationOptions) {
+export function IsNotInFuture(options?: ValidationOptions) {
   return (object: object, propertyName: string) =>
     registerDecorator({
       name: 'isNotInFuture',

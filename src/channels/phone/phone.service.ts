@@ -1,0 +1,77 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../../audit/audit.service.js';
+import { AppConfig } from '../../config/app-config.js';
+import { DomainError, NotFoundError, ValidationFailedError } from '../../http/errors.js';
+import type { UploadedMedia } from '../../media/blob-storage-engine.js';
+import { MediaService, TooManyFilesError, type StagedMedia } from '../../media/media.service.js';
+import type { StaffPrincipal } from '../../staff/access.js';
+import { statusPageUrl } from '../../notifications/notification-mail.js';
+import { TipIntakeService } from '../../tips/tip-intake.service.js';
+import type { AddedFilesDto, CreatePhoneTipDto, PhoneTipDto } from './dto/phone-tip.dto.js';
+
+/**
+ * The desk's phone line: an editor logs a call as a tip (channel `phone`), recorded as the one
+ * who took it, and adds the files the caller sends afterwards.
+ */
+@Injectable()
+export class PhoneService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly tips: TipIntakeService,
+    private readonly media: MediaService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async logCall(staff: StaffPrincipal, call: CreatePhoneTipDto): Promise<PhoneTipDto> {
+    return this.dataSource.transaction(async (manager) => {
+      const tip = await this.tips.insertChannelTip(manager, {
+        channel: 'phone',
+        name: call.callerName ?? null,
+        phone: call.callerNumber,
+        story: call.story,
+        location: call.location ?? null,
+        occurredAt: call.occurredAt ?? null,
+      });
+      // The editor is the actor: who took the call is in the tip's history.
+      await this.audit.record(manager, {
+        actorType: 'staff', actorId: staff.id, action: 'tip.created', entityType: 'tip', entityId: tip.tipId,
+        after: { reference: tip.reference, channel: 'phone', takenBy: staff.id, mediaCount: 0 },
+      });
+      return { id: tip.tipId, reference: tip.reference, secret: tip.secret, statusUrl: statusPageUrl(this.config.publicBaseUrl, tip.reference) };
+    });
+  }
+
+  /**
+   * Files a caller sent after the call (by whatever means), added by an editor to a phone tip:
+   * all or none, within MAX_FILES_PER_TIP, under the tip's row lock.
+   */
+  async addFiles(staff: StaffPrincipal, tipId: string, files: UploadedMedia[]): Promise<AddedFilesDto> {
+    let staged: StagedMedia[] = [];
+    try {
+      if (files.length === 0) throw new ValidationFailedError({ files: ['Choose at least one video, photo or audio file to add'] });
+      return await this.dataSource.transaction(async (manager) => {
+        const [tip] = await manager.query<{ channel: string }[]>(`SELECT channel FROM tips WHERE id = $1 FOR UPDATE`, [tipId]);
+        if (!tip) throw new NotFoundError('TIP_NOT_FOUND', 'There is no tip with that id.');
+        if (tip.channel !== 'phone') {
+          throw new DomainError(HttpStatus.CONFLICT, 'TIP_NOT_PHONE', 'The desk adds files only to phone tips; other tips get their files from their contributor.');
+        }
+        const max = this.config.MAX_FILES_PER_TIP;
+        const left = max - (await this.media.countForTip(manager, tipId));
+        if (files.length > left) {
+          throw new TooManyFilesError(max, left > 0 ? `A tip can have at most ${max} files: this one can take ${left} more, and you sent ${files.length}.` : `A tip can have at most ${max} files, and this one has them all.`);
+        }
+        staged = await this.media.attachToTip(manager, tipId, files);
+        const mediaIds = staged.map((s) => s.id);
+        await this.audit.record(manager, {
+          actorType: 'staff', actorId: staff.id, action: 'tip.media_added', entityType: 'tip', entityId: tipId, after: { mediaIds, mediaCount: mediaIds.length },
+        });
+        return { mediaIds, filesLeft: left - files.length };
+      });
+    } catch (error) {
+      await this.media.discard(staged.length ? staged : files.map((f) => ({ tempKey: f.tempKey })));
+      throw error;
+    }
+  }
+}

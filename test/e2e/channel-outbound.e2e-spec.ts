@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Module } from '@nestjs/common';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import request from 'supertest';
+import { ChannelIntakeService } from '../../src/channels/channel-intake.service.js';
+import { CHANNEL_SENDERS, type ChannelSender, type OutboundMessage } from '../../src/channels/inbound-message.js';
+import { NotificationsService } from '../../src/notifications/notifications.service.js';
+import { signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+/** A real ChannelSender in the app's module graph that keeps what it was asked to send (or refuses, on demand). */
+class RecordingEmailSender implements ChannelSender {
+  readonly channel = 'email' as const;
+  readonly sent: OutboundMessage[] = [];
+  failNext = false;
+  async send(message: OutboundMessage): Promise<void> {
+    if (this.failNext) {
+      this.failNext = false;
+      throw Object.assign(new Error(`relay refused ${message.to}`), { code: 'EENVELOPE' });
+    }
+    this.sent.push(message);
+  }
+}
+const emailSender = new RecordingEmailSender();
+
+@Module({ providers: [{ provide: CHANNEL_SENDERS, useValue: [emailSender] }] })
+class RecordingSenderModule {}
+
+const EDITOR_TEXT = 'Could you send the original file? Ask for Quimby-7731 at the desk.';
+const outbox = async (t: TestApp) => (await readdir(join(t.dataDir, 'outbox')).catch(() => [] as string[])).filter((f) => f.endsWith('.eml'));
+
+describe('an editor\'s message goes out by the tip\'s channel', () => {
+  let t: TestApp;
+  let editor: SignedInStaff;
+
+  beforeAll(async () => {
+    t = await startTestApp({ PUBLIC_BASE_URL: 'https://tips.example.com' }, { imports: [{ module: RecordingSenderModule }] });
+    editor = await signedInStaff(t, 'editor');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('an email tip: the full message body and the contributor\'s address go to the email channel\'s sender, and no link mail', async () => {
+    const tip = await t.app.get(ChannelIntakeService).receive({
+      channel: 'email', providerMessageId: '<first@example.org>', sender: { address: 'reader@example.org' }, text: 'Flood at the station', attachments: [], dropped: [],
+    });
+    await editor.post(`/api/tips/${tip.tipId}/messages`).send({ body: EDITOR_TEXT }).expect(201);
+    await t.app.get(NotificationsService).settled();
+    expect(emailSender.sent).toEqual([{ tipId: tip.tipId, reference: tip.reference, to: 'reader@example.org', body: EDITOR_TEXT }]);
+    expect(await outbox(t)).toEqual([]);
+    expect(t.logs.join('\n')).not.toContain('reader@example.org');
+  });
+
+  it('a sender that fails: the message stands (201), the failure is logged by code without the address', async () => {
+    const tip = await t.app.get(ChannelIntakeService).receive({
+      channel: 'email', providerMessageId: '<second@example.org>', sender: { address: 'other.reader@example.org' }, text: 'Fire', attachments: [], dropped: [],
+    });
+    emailSender.failNext = true;
+    await editor.post(`/api/tips/${tip.tipId}/messages`).send({ body: EDITOR_TEXT }).expect(201);
+    await t.app.get(NotificationsService).settled();
+    const failed = t.logs.map((l) => JSON.parse(l)).filter((l) => l.event === 'channel.send_failed');
+    expect(failed).toEqual([expect.objectContaining({ tipId: tip.tipId, channel: 'email', code: 'EENVELOPE' })]);
+    expect(t.logs.join('\n')).not.toContain('other.reader@example.org');
+  });
+
+  it('a web tip still gets the link-only mail, never the message text', async () => {
+    const res = await request(t.url).post('/api/tips').send({ story: 'Web tip', email: 'web.reader@example.org', consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201);
+    const { rows: [{ id }] } = await t.db.query(`SELECT id FROM tips WHERE reference = $1`, [res.body.reference]);
+    const before = emailSender.sent.length;
+    await editor.post(`/api/tips/${id}/messages`).send({ body: EDITOR_TEXT }).expect(201);
+    await t.app.get(NotificationsService).settled();
+    expect(emailSender.sent).toHaveLength(before);
+    const files = await outbox(t);
+    expect(files).toHaveLength(1);
+    const mail = (await readFile(join(t.dataDir, 'outbox', files[0]), 'utf8')).replace(/=\r\n/g, ''); // quoted-printable soft breaks
+    expect(mail).toContain('web.reader@example.org');
+    expect(mail).toContain(`Your tip ${res.body.reference}: a message from the news desk`);
+    expect(mail).not.toContain('Quimby');
+  });
+
+  it('a WhatsApp tip with no WhatsApp sender configured: nothing thrown, no mail (no address to mail), logged as skipped', async () => {
+    const tip = await t.app.get(ChannelIntakeService).receive({
+      channel: 'whatsapp', providerMessageId: 'wamid.1', sender: { address: '+447700900555' }, text: 'Hello', attachments: [], dropped: [],
+    });
+    const mailsBefore = (await outbox(t)).length;
+    await editor.post(`/api/tips/${tip.tipId}/messages`).send({ body: EDITOR_TEXT }).expect(201);
+    await t.app.get(NotificationsService).settled();
+    expect((await outbox(t)).length).toBe(mailsBefore);
+    expect(t.logs.map((l) => JSON.parse(l)).filter((l) => l.event === 'channel.no_sender')).toEqual([expect.objectContaining({ tipId: tip.tipId, channel: 'whatsapp' })]);
+  });
+});
