@@ -6,6 +6,7 @@ import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import type { Server } from 'node:http';
 import { AppModule, type AppOptions } from './app.module.js';
+import { WHATSAPP_WEBHOOK_BODY_LIMIT, WHATSAPP_WEBHOOK_PATH } from './channels/whatsapp/whatsapp-webhook.controller.js';
 import { requestContext, trustProxyValue } from './http/request-context.js';
 import { NestPinoLogger } from './logging/logger.js';
 import { PUBLIC_DIR } from './web/web-views.js';
@@ -50,6 +51,8 @@ export async function createApp(options: AppOptions): Promise<NestExpressApplica
     next();
   });
   app.use(cookieParser());
+  // Meta signs the WhatsApp webhook's exact bytes: that path alone gets them raw, before JSON parsing.
+  app.useBodyParser('raw', { type: (req) => (req as Request).path.toLowerCase().replace(/\/+$/, '') === WHATSAPP_WEBHOOK_PATH, limit: WHATSAPP_WEBHOOK_BODY_LIMIT });
   app.useBodyParser('json', { limit: '256kb' });
   app.useBodyParser('urlencoded', { limit: '256kb', extended: false, parameterLimit: 50 });
   app.useStaticAssets(PUBLIC_DIR, { prefix: '/assets/', maxAge: '1h', index: false });
