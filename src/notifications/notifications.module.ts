@@ -15,10 +15,10 @@ export function createMailer(config: AppConfig, logger: Logger): Mailer {
   return mailer;
 }
 
-/** Global so the desk and payouts can notify without importing each other's modules. */
+/** Global so the desk and payouts can notify without importing each other's modules; the email channel sends its replies through the same MAILER. */
 @Global()
 @Module({
   providers: [{ provide: MAILER, inject: [AppConfig, LOGGER], useFactory: createMailer }, NotificationsService],
-  exports: [NotificationsService],
+  exports: [NotificationsService, MAILER],
 })
 export class NotificationsModule {}

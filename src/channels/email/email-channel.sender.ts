@@ -1,0 +1,58 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { AppConfig } from '../../config/app-config.js';
+import { LOGGER } from '../../logging/logger.js';
+import { MAILER, type Mailer, type OutgoingMail } from '../../notifications/mailer.js';
+import { statusPageUrl } from '../../notifications/notification-mail.js';
+import type { ChannelSender, OutboundMessage } from '../inbound-message.js';
+import { plusAddress } from './email-addresses.js';
+
+export class EmailSendError extends Error {
+  readonly code = 'EMAIL_SEND_FAILED';
+  constructor() {
+    super('The email could not be sent');
+  }
+}
+
+/**
+ * An editor's message to a reader who wrote in by email, as a plain-text mail. The reference in
+ * the subject and the plus-address in Reply-To bring the reader's answer back to the same tip.
+ */
+export function composeChannelReply(message: OutboundMessage, config: Pick<AppConfig, 'inboundEmailAddresses' | 'publicBaseUrl'>): OutgoingMail {
+  const replyTo = config.inboundEmailAddresses[0];
+  const text = [
+    message.body.replace(/\r\n?/g, '\n').trimEnd(),
+    '',
+    '-- ',
+    `The news desk, about your tip ${message.reference}. Reply to this email to answer.`,
+    `Your tip's status page: ${statusPageUrl(config.publicBaseUrl, message.reference)}`,
+    '',
+  ].join('\n');
+  return {
+    to: message.to,
+    subject: `Re: your tip [${message.reference}]`,
+    text,
+    headers: replyTo ? { 'Reply-To': plusAddress(replyTo, message.reference) } : undefined,
+  };
+}
+
+@Injectable()
+export class EmailChannelSender implements ChannelSender {
+  readonly channel = 'email' as const;
+
+  constructor(
+    @Inject(MAILER) private readonly mailer: Mailer,
+    private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async send(message: OutboundMessage): Promise<void> {
+    try {
+      await this.mailer.send(composeChannelReply(message, this.config));
+    } catch (error) {
+      // The relay's error may quote the address: only its code is logged, and a plain error goes up.
+      this.logger.warn({ event: 'email.send_failed', tipId: message.tipId, code: (error as { code?: string }).code ?? 'ERROR' }, 'email to the reader not sent');
+      throw new EmailSendError();
+    }
+  }
+}

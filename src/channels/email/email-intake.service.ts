@@ -1,0 +1,40 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import { LOGGER } from '../../logging/logger.js';
+import { ChannelIntakeService } from '../channel-intake.service.js';
+import type { InboundResult } from '../inbound-message.js';
+import { InboundEmailParser, type EmailEnvelope } from './inbound-email.parser.js';
+
+export type EmailRoute = 'smtp' | 'webhook';
+
+/** One raw mail, from either door (SMTP listener, webhook), through the parser into the one channel intake. */
+@Injectable()
+export class EmailIntakeService {
+  constructor(
+    private readonly parser: InboundEmailParser,
+    private readonly intake: ChannelIntakeService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async receive(raw: Readable, via: EmailRoute, envelope: EmailEnvelope = {}): Promise<InboundResult> {
+    let message;
+    try {
+      message = await this.parser.parse(raw, envelope);
+    } catch (error) {
+      // The code says why; the message's contents and addresses never reach the log.
+      this.logger.warn({ event: 'email.refused', via, code: (error as { code?: string }).code ?? 'ERROR' }, 'inbound mail refused');
+      throw error;
+    }
+    // The intake attaches the staged files, or discards them on a duplicate or a failure.
+    const result = await this.intake.receive(message);
+    this.logger.info(
+      {
+        event: 'email.received', via, tipId: result.tipId, reference: result.reference, createdTip: result.createdTip, duplicate: result.duplicate,
+        threaded: !result.createdTip && !result.duplicate, files: message.attachments.length, dropped: message.dropped.length,
+      },
+      'inbound mail taken',
+    );
+    return result;
+  }
+}

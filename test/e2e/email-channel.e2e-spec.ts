@@ -1,0 +1,345 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readdir, readFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createTransport } from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer/index.js';
+import request from 'supertest';
+import { EmailChannelModule } from '../../src/channels/email/email-channel.module.js';
+import { SmtpListener } from '../../src/channels/email/smtp-listener.js';
+import { NotificationsService } from '../../src/notifications/notifications.service.js';
+import { sampleVideo, windowsExe } from '../support/media-samples.js';
+import { signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { eventually, startTestApp, type TestApp } from '../support/test-app.js';
+
+const TOKEN = 'inbound-mail-token-0123456789abcdef';
+const TIPS = 'tips@paper.example';
+const MAX_BYTES = 256 * 1024;
+const INBOUND = '/api/channels/email/inbound';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A real MIME message, built by nodemailer exactly as a mail client would send it. */
+async function compose(mail: Mail.Options): Promise<Buffer> {
+  const composer = createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  const info = await composer.sendMail({ from: '"Pat Reader" <Pat.Reader@Example.org>', to: TIPS, subject: 'Flood on the high street', text: 'The river came over the wall at 6am.', ...mail });
+  return info.message as Buffer;
+}
+
+/** Undoes quoted-printable soft breaks and escapes, so body text can be checked as written. */
+function decodeQuotedPrintable(text: string): string {
+  return text.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+let counter = 0;
+const unique = (label: string) => `<${label}-${Date.now()}-${++counter}@mail.example.org>`;
+
+async function tipsFor(t: TestApp, reference: string) {
+  const { rows } = await t.db.query(`SELECT id, reference, channel, story FROM tips WHERE reference = $1`, [reference]);
+  return rows;
+}
+
+function post(t: TestApp, raw: Buffer | string, token = TOKEN) {
+  return request(t.url).post(INBOUND).set('Authorization', `Bearer ${token}`).set('Content-Type', 'message/rfc822').send(Buffer.from(raw));
+}
+
+describe('email channel: SMTP listener, webhook and replies (real SMTP client, real PostgreSQL, real files)', () => {
+  let t: TestApp;
+  let smtpPort: number;
+  let editor: SignedInStaff;
+
+  beforeAll(async () => {
+    smtpPort = await freePort();
+    t = await startTestApp(
+      {
+        INBOUND_EMAIL_TOKEN: TOKEN,
+        INBOUND_SMTP_PORT: String(smtpPort),
+        INBOUND_SMTP_HOST: '127.0.0.1',
+        INBOUND_EMAIL_ADDRESSES: `${TIPS}, pictures@paper.example`,
+        INBOUND_EMAIL_MAX_BYTES: String(MAX_BYTES),
+        PUBLIC_BASE_URL: 'https://tips.paper.example',
+      },
+      { imports: [{ module: EmailChannelModule }] },
+    );
+    editor = await signedInStaff(t, 'editor');
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const smtp = () => createTransport(`smtp://127.0.0.1:${smtpPort}`);
+
+  describe('SMTP listener', () => {
+    it('listens on INBOUND_SMTP_PORT and logs no addresses', () => {
+      expect(t.app.get(SmtpListener).port).toBe(smtpPort);
+    });
+
+    it('a real SMTP client sends a story with a video attached: a tip with channel email, the video as media, the sender as contributor', async () => {
+      const messageId = unique('video');
+      const info = await smtp().sendMail({
+        from: '"Pat Reader" <Pat.Reader@Example.org>',
+        to: TIPS,
+        subject: 'Flood on the high street',
+        text: 'The river came over the wall at 6am. Video attached.',
+        messageId,
+        attachments: [{ filename: 'flood.mp4', content: sampleVideo(), contentType: 'video/mp4' }],
+      });
+      expect(info.accepted).toEqual([TIPS]);
+      expect(info.response).toMatch(/^250 /);
+
+      const { rows: [tip] } = await t.db.query(
+        `SELECT t.id, t.reference, t.channel, t.story, c.name FROM channel_messages cm JOIN tips t ON t.id = cm.tip_id JOIN contributors c ON c.id = t.contributor_id
+          WHERE cm.provider_message_id = $1`,
+        [messageId.slice(1, -1)],
+      );
+      expect(tip).toMatchObject({ channel: 'email', name: 'Pat Reader' });
+      expect(tip.story).toContain('Flood on the high street');
+      expect(tip.story).toContain('The river came over the wall at 6am.');
+      const { rows: media } = await t.db.query(`SELECT display_filename, sniffed_type, kind, size_bytes, storage_key FROM media WHERE tip_id = $1`, [tip.id]);
+      expect(media).toEqual([expect.objectContaining({ display_filename: 'flood.mp4', sniffed_type: 'video/mp4', kind: 'video', size_bytes: String(sampleVideo().length) })]);
+      expect(await t.blobFiles()).toContain(media[0].storage_key);
+      // The log says what happened without naming who.
+      const logged = t.logs.filter((line) => line.includes('email.received')).join('\n');
+      expect(logged).toContain(tip.reference);
+      expect(logged.toLowerCase()).not.toContain('pat.reader');
+    });
+
+    it('a message to an unknown recipient is refused at RCPT with 550', async () => {
+      const error = (await smtp().sendMail({ from: 'pat@example.org', to: 'editor@paper.example', text: 'hello' }).catch((e: unknown) => e)) as {
+        rejected?: string[];
+        rejectedErrors?: { responseCode?: number }[];
+      };
+      expect(error.rejected).toEqual(['editor@paper.example']);
+      expect(error.rejectedErrors?.[0]?.responseCode).toBe(550);
+    });
+
+    it('of two recipients the unknown one is refused and the tips address still gets the mail', async () => {
+      const info = await smtp().sendMail({ from: 'pat@example.org', to: [TIPS, 'someone@elsewhere.example'], text: 'two recipients', messageId: unique('two') });
+      expect(info.accepted).toEqual([TIPS]);
+      expect(info.rejected).toEqual(['someone@elsewhere.example']);
+    });
+
+    it('a plus-address of a tips address is accepted at RCPT', async () => {
+      const info = await smtp().sendMail({ from: 'pat@example.org', to: 'pictures+whatever@paper.example', text: 'plus', messageId: unique('plus') });
+      expect(info.accepted).toEqual(['pictures+whatever@paper.example']);
+    });
+
+    it('an oversize message is refused at DATA with 552, and nothing is stored', async () => {
+      const tipsBefore = await t.count('tips');
+      const blobsBefore = await t.blobFiles();
+      const error = (await smtp()
+        .sendMail({ from: 'pat@example.org', to: TIPS, text: 'big', attachments: [{ filename: 'big.mp4', content: Buffer.concat([sampleVideo(), Buffer.alloc(MAX_BYTES)]) }] })
+        .catch((e: unknown) => e)) as { responseCode?: number };
+      expect(error.responseCode).toBe(552);
+      expect(await t.count('tips')).toBe(tipsBefore);
+      expect(await t.blobFiles()).toEqual(blobsBefore);
+    });
+
+    it('an exe named .mp4 is dropped with a note on the tip; the video next to it is kept', async () => {
+      const messageId = unique('exe');
+      await smtp().sendMail({
+        from: 'pat@example.org', to: TIPS, subject: 'Two files', text: 'See both files', messageId,
+        attachments: [
+          { filename: 'clip.mp4', content: windowsExe(), contentType: 'video/mp4' },
+          { filename: 'real.mp4', content: sampleVideo(), contentType: 'video/mp4' },
+        ],
+      });
+      const { rows: [{ tip_id: tipId }] } = await t.db.query(`SELECT tip_id FROM channel_messages WHERE provider_message_id = $1`, [messageId.slice(1, -1)]);
+      const { rows: media } = await t.db.query(`SELECT display_filename FROM media WHERE tip_id = $1`, [tipId]);
+      expect(media.map((m) => m.display_filename)).toEqual(['real.mp4']);
+      const { rows: notes } = await t.db.query(`SELECT body FROM notes WHERE tip_id = $1`, [tipId]);
+      expect(notes.map((n) => n.body).join('\n')).toMatch(/"clip\.mp4" was not kept: not a video, photo or audio file/);
+    });
+
+    it('a reply to the plus-address tipdesk puts in Reply-To lands in the same tip\'s thread', async () => {
+      const first = await post(t, await compose({ messageId: unique('plus-first'), from: 'ann@example.org' })).expect(201);
+      await smtp().sendMail({ from: 'ann@example.org', to: `tips+${first.body.reference.toLowerCase()}@paper.example`, subject: 'more', text: 'And one more thing.', messageId: unique('plus-reply') });
+      const { rows } = await t.db.query(
+        `SELECT m.body, m.direction FROM messages m JOIN tips t ON t.id = m.tip_id WHERE t.reference = $1`,
+        [first.body.reference],
+      );
+      expect(rows).toEqual([expect.objectContaining({ direction: 'from_contributor', body: expect.stringContaining('And one more thing.') })]);
+    });
+  });
+
+  describe('webhook POST /api/channels/email/inbound', () => {
+    it('no Authorization header: 401, nothing stored', async () => {
+      const before = await t.count('tips');
+      const res = await request(t.url).post(INBOUND).set('Content-Type', 'message/rfc822').send(await compose({ messageId: unique('noauth') }));
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('INBOUND_EMAIL_TOKEN_INVALID');
+      expect(await t.count('tips')).toBe(before);
+    });
+
+    it('a wrong token: 401', async () => {
+      const res = await post(t, await compose({ messageId: unique('wrong') }), `${TOKEN}x`);
+      expect(res.status).toBe(401);
+    });
+
+    it('a new mail: 201 {reference, createdTip: true, duplicate: false}, the tip has channel email', async () => {
+      const res = await post(t, await compose({ messageId: unique('new') })).expect(201);
+      expect(res.body).toEqual({ reference: expect.stringMatching(/^TD-[0-9A-Z]{4}-[0-9A-Z]{4}$/), createdTip: true, duplicate: false });
+      expect(await tipsFor(t, res.body.reference)).toEqual([expect.objectContaining({ channel: 'email' })]);
+    });
+
+    it('the same message posted twice: one tip; the second answer is 200 duplicate', async () => {
+      const raw = await compose({ messageId: unique('twice'), attachments: [{ filename: 'a.mp4', content: sampleVideo() }] });
+      const tipsBefore = await t.count('tips');
+      const first = await post(t, raw).expect(201);
+      const blobs = await t.blobFiles();
+      const second = await post(t, raw).expect(200);
+      expect(second.body).toEqual({ reference: first.body.reference, createdTip: false, duplicate: true });
+      expect(await t.count('tips')).toBe(tipsBefore + 1);
+      expect(await t.blobFiles()).toEqual(blobs);
+    });
+
+    it('a mail without a Message-ID posted twice is still one tip (the raw bytes identify it)', async () => {
+      const raw = Buffer.from('From: Sam <sam@example.org>\r\nTo: tips@paper.example\r\nSubject: No id\r\n\r\nA story without a Message-ID.\r\n');
+      const first = await post(t, raw).expect(201);
+      const second = await post(t, raw).expect(200);
+      expect(second.body.reference).toBe(first.body.reference);
+    });
+
+    it('a reply with [TD-…] in the subject from the same sender lands in that tip\'s thread', async () => {
+      const first = await post(t, await compose({ messageId: unique('thread-1'), from: 'kim@example.org' })).expect(201);
+      const reply = await post(t, await compose({ messageId: unique('thread-2'), from: 'Kim <KIM@example.org>', subject: `Re: your tip [${first.body.reference}]`, text: 'Yes, I filmed it myself.' })).expect(201);
+      expect(reply.body).toEqual({ reference: first.body.reference, createdTip: false, duplicate: false });
+      const { rows } = await t.db.query(`SELECT m.body FROM messages m JOIN tips t ON t.id = m.tip_id WHERE t.reference = $1 AND m.direction = 'from_contributor'`, [first.body.reference]);
+      expect(rows.map((r) => r.body)).toEqual([expect.stringContaining('Yes, I filmed it myself.')]);
+    });
+
+    it('someone else quoting a tip\'s reference gets a new tip, not into that thread', async () => {
+      const first = await post(t, await compose({ messageId: unique('other-1'), from: 'lee@example.org' })).expect(201);
+      const other = await post(t, await compose({ messageId: unique('other-2'), from: 'mallory@example.org', subject: `Re: ${first.body.reference}` })).expect(201);
+      expect(other.body.createdTip).toBe(true);
+      expect(other.body.reference).not.toBe(first.body.reference);
+    });
+
+    it('an HTML-only mail becomes text', async () => {
+      const res = await post(t, await compose({ messageId: unique('html'), text: undefined, html: '<p>Fire at the <b>old mill</b></p><script>alert(1)</script>' })).expect(201);
+      const [tip] = await tipsFor(t, res.body.reference);
+      expect(tip.story).toContain('Fire at the old mill');
+      expect(tip.story).not.toContain('<');
+    });
+
+    it('a malformed MIME message (its video part cut off, no closing boundary): 400 EMAIL_MALFORMED, no row and no file left', async () => {
+      const tipsBefore = await t.count('tips');
+      const mediaBefore = await t.count('media');
+      const blobsBefore = await t.blobFiles();
+      const video = sampleVideo().toString('base64').replace(/.{76}/g, '$&\r\n');
+      const raw = [
+        'From: pat@example.org', 'To: tips@paper.example', 'Subject: cut', `Message-ID: ${unique('cut')}`, 'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="b1"', '', '--b1', 'Content-Type: text/plain', '', 'Here it is', '--b1',
+        'Content-Type: video/mp4; name=a.mp4', 'Content-Disposition: attachment; filename=a.mp4', 'Content-Transfer-Encoding: base64', '', video, '--b1',
+        'Content-Type: video/mp4; name=b.mp4', 'Content-Transfer-Encoding: base64', '', video.slice(0, 200),
+      ].join('\r\n');
+      const res = await post(t, raw);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'EMAIL_MALFORMED', message: expect.stringContaining('cut off') });
+      expect(await t.count('tips')).toBe(tipsBefore);
+      expect(await t.count('media')).toBe(mediaBefore);
+      expect(await t.blobFiles()).toEqual(blobsBefore);
+    });
+
+    it('a part with a header block past the limit after a stored video: 400 EMAIL_MALFORMED, the video\'s blob removed', async () => {
+      const blobsBefore = await t.blobFiles();
+      const video = sampleVideo().toString('base64').replace(/.{76}/g, '$&\r\n');
+      const raw = [
+        'From: pat@example.org', 'Subject: bomb', 'Content-Type: multipart/mixed; boundary="b1"', '', '--b1',
+        'Content-Type: video/mp4', 'Content-Disposition: attachment; filename=a.mp4', 'Content-Transfer-Encoding: base64', '', video, '--b1',
+        ...Array.from({ length: 1200 }, (_, i) => `X-Filler-${i}: ${'x'.repeat(60)}`), '', 'text', '--b1--', '',
+      ].join('\r\n');
+      const res = await post(t, raw);
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('EMAIL_MALFORMED');
+      expect(await t.blobFiles()).toEqual(blobsBefore);
+    });
+
+    it('not a mail at all (no headers, no From): 400 EMAIL_MALFORMED', async () => {
+      const res = await post(t, 'just some words\r\nand more words\r\n');
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('EMAIL_MALFORMED');
+    });
+
+    it('a body declared larger than INBOUND_EMAIL_MAX_BYTES: 413 EMAIL_TOO_LARGE before it is read', async () => {
+      const res = await post(t, Buffer.alloc(MAX_BYTES + 1, 0x41));
+      expect(res.status).toBe(413);
+      expect(res.body.code).toBe('EMAIL_TOO_LARGE');
+    });
+
+    it('a chunked body that grows past INBOUND_EMAIL_MAX_BYTES: 413, nothing stored', async () => {
+      const blobsBefore = await t.blobFiles();
+      const raw = await compose({ messageId: unique('chunked'), attachments: [{ filename: 'big.mp4', content: Buffer.concat([sampleVideo(), Buffer.alloc(MAX_BYTES)]) }] });
+      // No Content-Length: the limit can only be found while reading.
+      const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(`${t.url}${INBOUND}`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'message/rfc822' } }, (response) => {
+          let body = '';
+          response.on('data', (chunk) => (body += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        for (let i = 0; i < raw.length; i += 16 * 1024) req.write(raw.subarray(i, i + 16 * 1024));
+        req.end();
+      });
+      expect(res.status).toBe(413);
+      expect(JSON.parse(res.body).code).toBe('EMAIL_TOO_LARGE');
+      expect(await t.blobFiles()).toEqual(blobsBefore);
+    });
+
+    it('a JSON body: 415', async () => {
+      const res = await request(t.url).post(INBOUND).set('Authorization', `Bearer ${TOKEN}`).send({ raw: 'x' });
+      expect(res.status).toBe(415);
+    });
+  });
+
+  describe('an editor\'s message on an email tip', () => {
+    it('goes out by mail (OutboxMailer): the reference in the subject, the text in the body, Reply-To the plus-address', async () => {
+      const res = await post(t, await compose({ messageId: unique('out'), from: 'reader@example.org' })).expect(201);
+      const [tip] = await tipsFor(t, res.body.reference);
+      const outbox = join(t.dataDir, 'outbox');
+      const before = await readdir(outbox).catch(() => [] as string[]);
+      await editor.post(`/api/tips/${tip.id}/messages`).send({ body: 'Thanks! Could you send the original file, uncut?' }).expect(201);
+      await t.app.get(NotificationsService).settled();
+      let added: string[] = [];
+      await eventually(async () => {
+        added = (await readdir(outbox).catch(() => [] as string[])).filter((f) => f.endsWith('.eml') && !before.includes(f));
+        expect(added).toHaveLength(1);
+      });
+      const raw = decodeQuotedPrintable(await readFile(join(outbox, added[0]), 'utf8'));
+      const head = raw.slice(0, raw.indexOf('\r\n\r\n')).replace(/\r\n[ \t]+/g, ' ');
+      expect(head).toMatch(new RegExp(`^Subject: Re: your tip \\[${res.body.reference}\\]$`, 'm'));
+      expect(head).toMatch(/^To: reader@example\.org$/m);
+      expect(head).toMatch(new RegExp(`^Reply-To: tips\\+${res.body.reference}@paper\\.example$`, 'm'));
+      expect(raw).toContain('Could you send the original file, uncut?');
+      expect(raw).toContain(`https://tips.paper.example/status?reference=${res.body.reference}`);
+    });
+  });
+});
+
+describe('email webhook with no INBOUND_EMAIL_TOKEN configured', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({}, { imports: [{ module: EmailChannelModule }] });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers 404 exactly as a path tipdesk does not serve, whatever the token', async () => {
+    const res = await request(t.url).post(INBOUND).set('Authorization', `Bearer ${TOKEN}`).set('Content-Type', 'message/rfc822').send('From: a@b.example\r\n\r\nhi');
+    const absent = await request(t.url).post('/api/channels/email/nowhere').set('Content-Type', 'message/rfc822').send('x');
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ ...absent.body, message: absent.body.message.replace('/nowhere', '/inbound') });
+  });
+
+  it('starts no SMTP listener without INBOUND_SMTP_PORT', () => {
+    expect(t.app.get(SmtpListener).port).toBeUndefined();
+  });
+});
