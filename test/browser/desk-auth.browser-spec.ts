@@ -56,7 +56,7 @@ describe('the first admin', () => {
 
     expect(await page.locator('#notice').textContent()).toContain('Your admin account is ready');
     expect(await signedInAs(page)).toBe('Ada Admin admin');
-    expect(await page.getByRole('navigation', { name: 'Desk' }).getByRole('link').allTextContents()).toEqual(['Queue', 'Accounts', 'Staff', 'Audit log', 'Account']);
+    expect(await page.getByRole('navigation', { name: 'Desk' }).getByRole('link').allTextContents()).toEqual(['Queue', 'Log a phone tip', 'Accounts', 'Staff', 'Audit log', 'Account']);
     await screenshot(page, 'desk-account-first-admin');
   });
 
@@ -77,7 +77,7 @@ describe('signing in', () => {
     expect(new URL(page.url()).pathname).toBe('/desk');
     expect(await signedInAs(page)).toBe('Eddie Editor editor');
     // Editors see the queue and their account, not the admin pages.
-    expect(await page.getByRole('navigation', { name: 'Desk' }).getByRole('link').allTextContents()).toEqual(['Queue', 'Account']);
+    expect(await page.getByRole('navigation', { name: 'Desk' }).getByRole('link').allTextContents()).toEqual(['Queue', 'Log a phone tip', 'Account']);
     expect((await page.goto(`${t.url}/desk/staff`))?.status()).toBe(403);
     expect(await page.locator('h1').textContent()).toBe('Not allowed');
   });
