@@ -66,6 +66,7 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
         INBOUND_EMAIL_MAX_BYTES: String(MAX_BYTES),
         PUBLIC_BASE_URL: 'https://tips.paper.example',
       },
+      // Until AppModule imports EmailChannelModule (then this is a no-op: Nest loads a module once).
       { imports: [{ module: EmailChannelModule }] },
     );
     editor = await signedInStaff(t, 'editor');
