@@ -78,7 +78,7 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
   const smtp = () => createTransport(`smtp://127.0.0.1:${smtpPort}`);
 
   describe('SMTP listener', () => {
-    it('listens on INBOUND_SMTP_PORT and logs no addresses', () => {
+    it('listens on INBOUND_SMTP_PORT', () => {
       expect(t.app.get(SmtpListener).port).toBe(smtpPort);
     });
 
