@@ -72,6 +72,9 @@ const HISTORY_SUMMARIES: Record<string, string> = {
   'tip.message_received': 'Message from the contributor',
   'contributor.message_sent': 'Reply from the contributor (status page)',
   'contributor.media_added': 'Files added by the contributor',
+  'channel.message_received': 'Message received by email or WhatsApp',
+  'channel.media_fetched': 'A file that was still to fetch arrived',
+  'tip.media_added': 'Files added by the desk',
 };
 
 /** An audit event as a tip's history lists it (the fields every event DTO has). */
