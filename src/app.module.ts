@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from './audit/audit.module.js';
+import { EmailChannelModule } from './channels/email/email-channel.module.js';
 import { WhatsAppChannelModule } from './channels/whatsapp/whatsapp-channel.module.js';
 import { ContributorsModule } from './contributors/contributors.module.js';
 import { CoreModule, type CoreOptions } from './core.module.js';
@@ -42,6 +43,7 @@ export class AppModule {
         TipsModule,
         DeskModule,
         PayoutsModule,
+        EmailChannelModule,
         WhatsAppChannelModule,
         JobsModule,
         HealthModule,

@@ -52,7 +52,8 @@ export class NotificationsService implements OnApplicationBootstrap, BeforeAppli
     } catch {
       registered = [];
     }
-    for (const sender of registered.flat()) if (sender && !this.senders.has(sender.channel)) this.senders.set(sender.channel, sender);
+    // In module order: a sender registered later for the same channel (a test's recording one) replaces the earlier.
+    for (const sender of registered.flat()) if (sender) this.senders.set(sender.channel, sender);
   }
 
   /**

@@ -27,6 +27,11 @@ const ACCESS: Record<string, Audience[]> = {
   'POST /status/tip/payee-details': ['contributor'],
   'POST /status/tip/files': ['contributor'],
   'POST /api/tips': ['public'],
+  // Meta's webhook: open to the network, but a delivery counts only with a valid X-Hub-Signature-256.
+  'GET /api/channels/whatsapp/webhook': ['public'],
+  'POST /api/channels/whatsapp/webhook': ['public'],
+  // A mail server's pipe or a provider's inbound hook: a message counts only with INBOUND_EMAIL_TOKEN.
+  'POST /api/channels/email/inbound': ['public'],
 
   'POST /api/auth/login': ['public'],
   'POST /api/auth/setup': ['public'],
@@ -55,6 +60,8 @@ const ACCESS: Record<string, Audience[]> = {
   'PATCH /api/tips/:id': ['editor', 'admin'],
   'POST /api/tips/:id/notes': ['editor', 'admin'],
   'POST /api/tips/:id/messages': ['editor', 'admin'],
+  'POST /api/tips/phone': ['editor', 'admin'],
+  'POST /api/tips/:id/media': ['editor', 'admin'],
   'GET /api/media/:id/content': ['editor', 'admin'],
   'GET /api/media/:id/thumbnail': ['editor', 'admin'],
   'GET /api/audit-events': ['admin'],
@@ -99,6 +106,9 @@ const ACCESS: Record<string, Audience[]> = {
   'POST /desk/tips/:id/claim': ['editor', 'admin'],
   'POST /desk/tips/:id/notes': ['editor', 'admin'],
   'POST /desk/tips/:id/messages': ['editor', 'admin'],
+  'POST /desk/tips/:id/files': ['editor', 'admin'],
+  'GET /desk/phone': ['editor', 'admin'],
+  'POST /desk/phone': ['editor', 'admin'],
   'GET /desk/staff': ['admin'],
   'POST /desk/staff': ['admin'],
   'POST /desk/staff/:id/role': ['admin'],

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import request from 'supertest';
-import { EmailChannelModule } from '../../src/channels/email/email-channel.module.js';
 import { SmtpListener } from '../../src/channels/email/smtp-listener.js';
 import { NotificationsService } from '../../src/notifications/notifications.service.js';
 import { sampleVideo, windowsExe } from '../support/media-samples.js';
@@ -66,8 +65,6 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
         INBOUND_EMAIL_MAX_BYTES: String(MAX_BYTES),
         PUBLIC_BASE_URL: 'https://tips.paper.example',
       },
-      // Until AppModule imports EmailChannelModule (then this is a no-op: Nest loads a module once).
-      { imports: [{ module: EmailChannelModule }] },
     );
     editor = await signedInStaff(t, 'editor');
   });
@@ -327,7 +324,7 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
 describe('email webhook with no INBOUND_EMAIL_TOKEN configured', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({}, { imports: [{ module: EmailChannelModule }] });
+    t = await startTestApp({});
   });
   afterAll(async () => {
     await t?.close();
