@@ -27,6 +27,12 @@ const WORDING: Record<NotificationKind, { subject: string; line: string; action:
   },
 };
 
+/** The same notice as a chat line, for a tip that came by WhatsApp or email: what happened and where to look. */
+export function channelNotice(kind: NotificationKind, reference: string, publicBaseUrl: string): string {
+  const wording = WORDING[kind];
+  return `${wording.line} ${reference}. ${wording.action}: ${statusPageUrl(publicBaseUrl, reference)}`;
+}
+
 /**
  * The email that tells a contributor to look at their status page. It never carries the
  * editor's words, the offer's terms or the contributor's secret: those stay behind the

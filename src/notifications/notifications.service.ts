@@ -7,7 +7,7 @@ import { CHANNEL_SENDERS, type ChannelSender, type InboundChannel } from '../cha
 import { FieldCipher } from '../crypto/field-cipher.js';
 import { LOGGER } from '../logging/logger.js';
 import { MAILER, type Mailer } from './mailer.js';
-import { composeNotification, type NotificationKind } from './notification-mail.js';
+import { channelNotice, composeNotification, type NotificationKind } from './notification-mail.js';
 
 interface TipContact {
   reference: string;
@@ -63,12 +63,16 @@ export class NotificationsService implements OnApplicationBootstrap, BeforeAppli
    * Never rejects.
    */
   messageSent(tipId: string, message?: { body: string }): Promise<void> {
-    return this.track(this.route(tipId, message));
+    return this.track(this.route(tipId, 'message', message?.body));
   }
 
-  /** An editor offered payment. Never rejects. */
+  /**
+   * An editor offered payment. The terms stay behind the status page's sign-in: an email or
+   * WhatsApp tip's contributor gets a short notice with the link on that channel (a WhatsApp
+   * contributor often has no email address), everyone else the link by mail. Never rejects.
+   */
   offerMade(tipId: string, _payoutId: string): Promise<void> {
-    return this.track(this.deliver('offer', tipId));
+    return this.track(this.route(tipId, 'offer'));
   }
 
   /** Resolves when every delivery started so far has finished (sent, skipped or failed). */
@@ -88,26 +92,27 @@ export class NotificationsService implements OnApplicationBootstrap, BeforeAppli
     return delivery;
   }
 
-  private async route(tipId: string, message?: { body: string }): Promise<void> {
+  private async route(tipId: string, kind: NotificationKind, messageBody?: string): Promise<void> {
     let contact: TipContact | undefined;
     try {
       contact = await this.contact(tipId);
     } catch (error) {
-      this.logger.warn({ event: 'notification.failed', tipId, kind: 'message', code: errorCode(error) }, 'notification not delivered');
+      this.logger.warn({ event: 'notification.failed', tipId, kind, code: errorCode(error) }, 'notification not delivered');
       return;
     }
     if (!contact) return;
     const channel = contact.channel as InboundChannel;
     const sender = Object.hasOwn(ADDRESS_OF, channel) ? this.senders.get(channel) : undefined;
     const address = sender ? contact[ADDRESS_OF[channel]] : null;
-    if (!sender || !address || !message) {
+    const body = kind === 'message' ? messageBody : channelNotice(kind, contact.reference, this.config.publicBaseUrl);
+    if (!sender || !address || body === undefined) {
       // No way back on its own channel (none configured): the status-page link by mail, when we have an address.
       if (Object.hasOwn(ADDRESS_OF, channel) && !sender) this.logger.info({ event: 'channel.no_sender', tipId, channel }, 'no sender configured for the tip\'s channel');
-      return this.deliver('message', tipId, contact);
+      return this.deliver(kind, tipId, contact);
     }
     try {
-      await sender.send({ tipId, reference: contact.reference, to: this.cipher.decrypt(address), body: message.body });
-      this.logger.info({ event: 'channel.message_sent', tipId, channel }, 'message sent on the tip\'s channel');
+      await sender.send({ tipId, reference: contact.reference, to: this.cipher.decrypt(address), body });
+      this.logger.info({ event: 'channel.message_sent', tipId, channel, kind }, 'sent on the tip\'s channel');
     } catch (error) {
       // The sender's error holds no personal data by contract; still, only its code is logged.
       this.logger.warn({ event: 'channel.send_failed', tipId, channel, code: errorCode(error) }, 'message not delivered on the tip\'s channel');

@@ -90,4 +90,18 @@ describe('an editor\'s message goes out by the tip\'s channel', () => {
     expect((await outbox(t)).length).toBe(mailsBefore);
     expect(t.logs.map((l) => JSON.parse(l)).filter((l) => l.event === 'channel.no_sender')).toEqual([expect.objectContaining({ tipId: tip.tipId, channel: 'whatsapp' })]);
   });
+
+  it('an offer on an email tip: a short notice with the status-page link goes by the tip\'s channel, never the amount', async () => {
+    const tip = await t.app.get(ChannelIntakeService).receive({
+      channel: 'email', providerMessageId: '<offer@example.org>', sender: { address: 'paid.reader@example.org' }, text: 'Video of the crash', attachments: [], dropped: [],
+    });
+    const before = emailSender.sent.length;
+    await editor.post(`/api/tips/${tip.tipId}/payouts`).send({ amountMinor: 25_000, currency: 'GBP', licence: 'exclusive' }).expect(201);
+    await t.app.get(NotificationsService).settled();
+    expect(emailSender.sent.slice(before)).toEqual([{
+      tipId: tip.tipId, reference: tip.reference, to: 'paid.reader@example.org',
+      body: `The news desk has made you an offer for your tip ${tip.reference}. Read the offer and accept or decline it on your status page: https://tips.example.com/status?reference=${tip.reference}`,
+    }]);
+    expect(emailSender.sent.at(-1)!.body).not.toMatch(/250/);
+  });
 });
