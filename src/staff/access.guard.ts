@@ -1,7 +1,7 @@
 import { HttpStatus, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../crypto/constant-time.js';
 import { DomainError } from '../http/errors.js';
 import { ACCESS_METADATA, ALLOW_PENDING_TOTP_METADATA, CSRF_IN_MEDIA_FORM_METADATA, SKIP_CSRF_METADATA, type Audience, type Caller } from './access.js';
 import { SESSION_COOKIES, SessionsService } from './sessions.service.js';
@@ -26,13 +26,6 @@ export class ForbiddenError extends DomainError {
   }
 }
 
-function sameToken(given: unknown, expected: string): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 const csrfRefused = () => new ForbiddenError('CSRF_TOKEN_INVALID', 'This request did not carry a valid CSRF token. Reload the page and try again.');
 
 /**
@@ -44,7 +37,7 @@ export function checkMediaFormCsrf(req: Request): void {
   const body = req.body as Record<string, unknown> | undefined;
   const expected = req.pendingCsrfToken;
   if (expected !== undefined) {
-    if (!sameToken(body?.[CSRF_FIELD], expected)) throw csrfRefused();
+    if (!sameSecret(body?.[CSRF_FIELD], expected)) throw csrfRefused();
     req.pendingCsrfToken = undefined;
   }
   // Checked here or by the guard (header): either way DTO validation must not see it.
@@ -114,7 +107,7 @@ export class AccessGuard implements CanActivate {
   private checkCsrf(req: Request, expected: string): void {
     const body = req.body as Record<string, unknown> | undefined;
     const given = req.header(CSRF_HEADER) ?? body?.[CSRF_FIELD];
-    if (!sameToken(given, expected)) throw csrfRefused();
+    if (!sameSecret(given, expected)) throw csrfRefused();
     // The token has done its job; DTO validation (forbidNonWhitelisted) must not see it.
     if (body && CSRF_FIELD in body) delete body[CSRF_FIELD];
   }

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readdir, readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
@@ -9,6 +8,7 @@ import request from 'supertest';
 import { SmtpListener } from '../../src/channels/email/smtp-listener.js';
 import { NotificationsService } from '../../src/notifications/notifications.service.js';
 import { sampleVideo, windowsExe } from '../support/media-samples.js';
+import { freePort } from '../support/net.js';
 import { signedInStaff, type SignedInStaff } from '../support/staff.js';
 import { eventually, startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -16,14 +16,6 @@ const TOKEN = 'inbound-mail-token-0123456789abcdef';
 const TIPS = 'tips@paper.example';
 const MAX_BYTES = 256 * 1024;
 const INBOUND = '/api/channels/email/inbound';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A real MIME message, built by nodemailer exactly as a mail client would send it. */
 async function compose(mail: Mail.Options): Promise<Buffer> {

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import request from 'supertest';
 import { NotificationsService } from '../../src/notifications/notifications.service.js';
+import { freePort } from '../support/net.js';
 import { signedInStaff, type SignedInStaff } from '../support/staff.js';
 import { eventually, startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -42,14 +43,6 @@ async function outboxFiles(t: TestApp): Promise<string[]> {
 
 function logEvents(t: TestApp, event: string): Record<string, unknown>[] {
   return t.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.event === event);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('contributor notifications: outbox directory (no SMTP_URL)', () => {

@@ -1,7 +1,7 @@
 import { HttpStatus, Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
-import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppConfig } from '../../config/app-config.js';
+import { sameSecret } from '../../crypto/constant-time.js';
 import { DomainError, NotFoundError, ValidationFailedError } from '../../http/errors.js';
 import { LOGGER } from '../../logging/logger.js';
 import { ChannelIntakeService } from '../channel-intake.service.js';
@@ -155,10 +155,4 @@ export class WhatsAppWebhookService implements BeforeApplicationShutdown {
     }
     return inbound;
   }
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
