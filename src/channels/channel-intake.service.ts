@@ -176,13 +176,14 @@ export class ChannelIntakeService {
    * ten minutes, so a second process asking at the same time gets others; the caller answers
    * every one with attachFetched or fetchFailed.
    */
-  async pendingMediaDue(limit: number): Promise<PendingMediaDue[]> {
+  async pendingMediaDue(limit: number, channel?: InboundChannel): Promise<PendingMediaDue[]> {
+    // One channel's retry loop leases only its own files, so no other channel's wait behind its lease.
     const [rows] = await this.dataSource.query<[PendingRow[], number]>(
       `UPDATE channel_pending_media SET next_attempt_at = now() + make_interval(secs => $2)
-        WHERE id IN (SELECT id FROM channel_pending_media WHERE next_attempt_at <= now()
+        WHERE id IN (SELECT id FROM channel_pending_media WHERE next_attempt_at <= now() AND ($3::text IS NULL OR channel = $3)
                       ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
         RETURNING id, tip_id, channel, provider_media_id, filename, declared_type, attempts`,
-      [Math.max(1, Math.min(limit, 1000)), PENDING_LEASE_SECONDS],
+      [Math.max(1, Math.min(limit, 1000)), PENDING_LEASE_SECONDS, channel ?? null],
     );
     return rows.map((r) => ({
       id: r.id, tipId: r.tip_id, channel: r.channel, providerMediaId: r.provider_media_id, filename: r.filename, declaredType: r.declared_type, attempts: r.attempts,

@@ -318,6 +318,22 @@ describe('WhatsApp channel (webhook, Graph media, replies)', () => {
       expect(row).toBeUndefined();
     });
 
+    it('a retried download that turns out not to be media: refused for good after that one try, with a note, the tip kept', async () => {
+      const mediaId = '5004';
+      graph.media.set(mediaId, { bytes: sampleVideo(), mimeType: 'video/mp4', answer: 'download-500' });
+      const payload = delivery(newReader(), [{ type: 'video', video: { id: mediaId, mime_type: 'video/mp4' } }]);
+      await post(payload).expect(200);
+      const tip = await tipOf(idsOf(payload)[0]);
+      const [pending] = (await t.db.query(`SELECT id FROM channel_pending_media WHERE tip_id = $1`, [tip.id])).rows;
+      graph.media.set(mediaId, { bytes: windowsExe(), mimeType: 'video/mp4', answer: 'ok' });
+      const report = await t.app.get(WhatsAppMediaRetryService).retryDue();
+      expect(report.dropped).toBeGreaterThanOrEqual(1);
+      expect((await t.db.query(`SELECT id FROM channel_pending_media WHERE id = $1`, [pending.id])).rows).toEqual([]);
+      expect(await mediaOf(tip.id)).toEqual([]);
+      const notes = (await t.db.query(`SELECT body FROM notes WHERE tip_id = $1 AND author_id IS NULL`, [tip.id])).rows.map((r: { body: string }) => r.body);
+      expect(notes).toEqual([expect.stringMatching(/was fetched late but not kept: not a video, photo or audio file/)]);
+    });
+
     it('the Graph API unreachable: 200 and the media pending', async () => {
       const unreachable = await startTestApp({
         WHATSAPP_APP_SECRET: APP_SECRET,

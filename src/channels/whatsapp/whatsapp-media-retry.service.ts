@@ -51,7 +51,7 @@ export class WhatsAppMediaRetryService implements OnApplicationBootstrap, OnAppl
 
   private async pass(): Promise<MediaRetryReport> {
     const report: MediaRetryReport = { attached: 0, dropped: 0, failed: 0 };
-    const due = (await this.intake.pendingMediaDue(BATCH)).filter((item) => item.channel === 'whatsapp');
+    const due = await this.intake.pendingMediaDue(BATCH, 'whatsapp');
     for (const item of due) {
       const fetched = await this.media.fetch(
         { providerMediaId: item.providerMediaId, filename: item.filename ?? undefined, declaredType: item.declaredType ?? undefined },
@@ -61,9 +61,8 @@ export class WhatsAppMediaRetryService implements OnApplicationBootstrap, OnAppl
         await this.intake.attachFetched(item.id, fetched.file);
         report.attached++;
       } else if (fetched.outcome === 'dropped') {
-        // The bytes came but will never be accepted (not media, too large). The intake has no
-        // "refused for good" answer yet, so this one is tried until it gives up, and then noted.
-        await this.intake.fetchFailed(item.id, 'MEDIA_NOT_ACCEPTED');
+        // The bytes came but will never be accepted (not media, too large): no more tries, a note says why.
+        await this.intake.fetchRefused(item.id, fetched.reason);
         report.dropped++;
       } else {
         await this.intake.fetchFailed(item.id, fetched.code);
