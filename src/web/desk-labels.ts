@@ -13,6 +13,15 @@ export const STATUS_LABELS: Record<TipStatus, string> = {
 
 export const CHANNEL_LABELS: Record<TipChannel, string> = { web: 'Web form', email: 'Email', whatsapp: 'WhatsApp', phone: 'Phone', api: 'API' };
 
+/** 16-pixel line icons (stroke: currentColor), drawn inline so the strict CSP needs no image source. */
+export const CHANNEL_ICON_PATHS: Record<TipChannel, string> = {
+  web: 'M8 1.5a6.5 6.5 0 1 0 0 13 6.5 6.5 0 0 0 0-13ZM1.5 8h13M8 1.5c2 2 2.6 4 2.6 6.5S10 12.5 8 14.5M8 1.5C6 3.5 5.4 5.5 5.4 8S6 12.5 8 14.5',
+  email: 'M1.5 3.5h13v9h-13zM1.5 3.5 8 9l6.5-5.5',
+  whatsapp: 'M2.2 13.8l.9-3A6 6 0 1 1 5.3 13l-3.1.8ZM6 5.5c0 2.5 2 4.5 4.5 4.5l.8-1.2-1.5-.8-.7.6A3 3 0 0 1 7.4 7l.6-.7-.8-1.5L6 5.5Z',
+  phone: 'M3 1.5h3l1.2 3.2-1.7 1.1a8 8 0 0 0 4.7 4.7l1.1-1.7 3.2 1.2v3a1.5 1.5 0 0 1-1.6 1.5A12.5 12.5 0 0 1 1.5 3.1 1.5 1.5 0 0 1 3 1.5Z',
+  api: 'M5.5 3.5 1.5 8l4 4.5M10.5 3.5l4 4.5-4 4.5',
+};
+
 export const PRIORITY_LABELS = ['Normal', 'Raised', 'High', 'Drop everything'] as const;
 
 export const LICENCE_LABELS: Record<Licence, string> = { exclusive: 'Exclusive', non_exclusive: 'Non-exclusive' };

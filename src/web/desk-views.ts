@@ -13,7 +13,7 @@ import type { Caller, StaffCaller } from '../staff/access.js';
 import type { StaffUserDto, TotpEnrolmentDto } from '../staff/dto/staff.dto.js';
 import { PASSWORD_MIN_LENGTH } from '../staff/passwords.js';
 import { STAFF_ROLES, type StaffRole } from '../staff/staff.entities.js';
-import { AUDIT_ACTIONS, auditChange, CHANNEL_LABELS, formatBytes, formatDuration, historyLine, LICENCE_LABELS, PRIORITY_LABELS, STATUS_LABELS, statusAction } from './desk-labels.js';
+import { AUDIT_ACTIONS, auditChange, CHANNEL_ICON_PATHS, CHANNEL_LABELS, formatBytes, formatDuration, historyLine, LICENCE_LABELS, PRIORITY_LABELS, STATUS_LABELS, statusAction } from './desk-labels.js';
 import { FILTER_CHOICES, type QueueFilterForm } from './desk-addresses.js';
 import { compileView, escapeHtml, handlebars, registerPartial, safeHtml } from './handlebars.js';
 
@@ -51,6 +51,13 @@ handlebars.registerHelper('exact', (value: unknown) => {
   const at = new Date(typeof value === 'string' || value instanceof Date ? value : NaN);
   if (Number.isNaN(at.getTime())) return '';
   return safeHtml(`<time datetime="${escapeHtml(at.toISOString())}">${escapeHtml(exactTime(at))}</time>`);
+});
+
+// {{channelIcon channel}}: the channel's icon, hidden from screen readers (the label beside it says it).
+handlebars.registerHelper('channelIcon', (channel: unknown) => {
+  const path = typeof channel === 'string' && Object.hasOwn(CHANNEL_ICON_PATHS, channel) ? CHANNEL_ICON_PATHS[channel as keyof typeof CHANNEL_ICON_PATHS] : undefined;
+  if (!path) return '';
+  return safeHtml(`<svg class="channel-icon channel-${escapeHtml(channel)}" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false"><path d="${path}"/></svg>`);
 });
 
 const ROLE_LABELS: Record<StaffRole, string> = { admin: 'Admin', editor: 'Editor', accounting: 'Accounting' };

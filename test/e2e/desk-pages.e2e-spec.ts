@@ -197,6 +197,13 @@ describe('desk forms with bad input', () => {
     expect({ version: await tipVersion(), notes: await t.count('notes'), staff: await t.count('staff_users') }).toEqual(before);
   });
 
+  it('the queue and the tip page show the channel as an icon beside its name (inline SVG, hidden from screen readers)', async () => {
+    const queue = await request(t.url).get('/desk').set('Cookie', editor.cookie).expect(200);
+    expect(queue.text).toMatch(/<dd class="channel"><svg class="channel-icon channel-api" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false"><path d="M[^"]+"\/><\/svg>API<\/dd>/);
+    const page = await request(t.url).get(`/desk/tips/${tipId}`).set('Cookie', editor.cookie).expect(200);
+    expect(page.text).toContain('<svg class="channel-icon channel-api"');
+  });
+
   it('GET /desk/tips/not-a-uuid answers a 400 page naming the id', async () => {
     const res = await request(t.url).get('/desk/tips/not-a-uuid').set('Cookie', editor.cookie);
     expect(res.status).toBe(400);
