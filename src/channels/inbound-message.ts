@@ -30,6 +30,8 @@ export interface InboundMessage {
   pendingMedia?: { providerMediaId: string; filename?: string; declaredType?: string }[];
   /** When the provider says it was sent (defaults to now). */
   sentAt?: Date;
+  /** Sent by a machine (an auto-reply, a mailing list): answered with nothing automatic, so two robots never ping-pong. */
+  automated?: boolean;
 }
 
 export interface InboundResult {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import request from 'supertest';
+import { EmailIntakeService } from '../../src/channels/email/email-intake.service.js';
 import { SmtpListener } from '../../src/channels/email/smtp-listener.js';
 import { NotificationsService } from '../../src/notifications/notifications.service.js';
 import { sampleVideo, windowsExe } from '../support/media-samples.js';
@@ -289,10 +290,46 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
     });
   });
 
+  describe('a new email tip\'s receipt', () => {
+    const outboxFiles = async () => (await readdir(join(t.dataDir, 'outbox')).catch(() => [] as string[])).filter((f) => f.endsWith('.eml'));
+    const newMails = async (before: string[]) => {
+      await t.app.get(EmailIntakeService).receiptsSettled();
+      const added = (await outboxFiles()).filter((f) => !before.includes(f));
+      return Promise.all(added.map(async (f) => decodeQuotedPrintable(await readFile(join(t.dataDir, 'outbox', f), 'utf8'))));
+    };
+
+    it('mails the sender the reference and the secret, which sign in to the status page; marked Auto-Submitted', async () => {
+      const before = await outboxFiles();
+      const res = await post(t, await compose({ messageId: unique('receipt'), from: 'Rita Reader <rita@example.org>', subject: 'Burst main on Mill Road' })).expect(201);
+      const mails = await newMails(before);
+      expect(mails).toHaveLength(1);
+      const head = mails[0].slice(0, mails[0].indexOf('\r\n\r\n')).replace(/\r\n[ \t]+/g, ' ');
+      expect(head).toMatch(/^To: rita@example\.org$/m);
+      expect(head).toMatch(new RegExp(`^Subject: Your tip \\[${res.body.reference}\\] has reached the news desk$`, 'm'));
+      expect(head).toMatch(/^Auto-Submitted: auto-replied$/m);
+      const secret = /Your secret: (\S+)/.exec(mails[0])![1];
+      await request(t.url).post('/api/contributor/session').send({ reference: res.body.reference, secret }).expect(200);
+      expect(t.logs.join('\n')).not.toContain(secret);
+    });
+
+    it('no receipt for a mail that joins a thread, for a duplicate, or for an auto-reply', async () => {
+      const first = await compose({ messageId: unique('thread'), from: 'sam@example.org', subject: 'Fire on the quay' });
+      const res = await post(t, first).expect(201);
+      await t.app.get(EmailIntakeService).receiptsSettled();
+      const before = await outboxFiles();
+      await post(t, first).expect(200); // the same message again
+      await post(t, await compose({ messageId: unique('thread2'), from: 'sam@example.org', subject: `Re: [${res.body.reference}] more` })).expect(201);
+      const auto = await post(t, await compose({ messageId: unique('auto'), from: 'away@example.org', subject: 'Out of office', headers: { 'Auto-Submitted': 'auto-replied' } })).expect(201);
+      expect(auto.body.createdTip).toBe(true);
+      expect(await newMails(before)).toEqual([]);
+    });
+  });
+
   describe('an editor\'s message on an email tip', () => {
     it('goes out by mail (OutboxMailer): the reference in the subject, the text in the body, Reply-To the plus-address', async () => {
       const res = await post(t, await compose({ messageId: unique('out'), from: 'reader@example.org' })).expect(201);
       const [tip] = await tipsFor(t, res.body.reference);
+      await t.app.get(EmailIntakeService).receiptsSettled(); // the new tip's receipt is not the reply
       const outbox = join(t.dataDir, 'outbox');
       const before = await readdir(outbox).catch(() => [] as string[]);
       await editor.post(`/api/tips/${tip.id}/messages`).send({ body: 'Thanks! Could you send the original file, uncut?' }).expect(201);

@@ -36,6 +36,34 @@ export function composeChannelReply(message: OutboundMessage, config: Pick<AppCo
   };
 }
 
+/**
+ * The receipt for a tip that came by email: its reference and secret (the web form shows them
+ * once; a mail's sender has no other way to sign in to the status page and accept an offer).
+ * Marked Auto-Submitted so well-behaved auto-responders do not answer it.
+ */
+export function composeEmailReceipt(tip: { to: string; reference: string; secret: string }, config: Pick<AppConfig, 'inboundEmailAddresses' | 'publicBaseUrl'>): OutgoingMail {
+  const replyTo = config.inboundEmailAddresses[0];
+  const text = [
+    'Hello,',
+    '',
+    `Thank you: your tip has reached the news desk. Its reference is ${tip.reference}.`,
+    '',
+    `Your secret: ${tip.secret}`,
+    '',
+    `With the reference and the secret you can see where your tip stands, read and answer our editors, and accept a payment at ${statusPageUrl(config.publicBaseUrl, tip.reference)}`,
+    'Keep the secret to yourself. Reply to this email to add to your tip.',
+    '',
+    'The news desk',
+    '',
+  ].join('\n');
+  return {
+    to: tip.to,
+    subject: `Your tip [${tip.reference}] has reached the news desk`,
+    text,
+    headers: { 'Auto-Submitted': 'auto-replied', ...(replyTo ? { 'Reply-To': plusAddress(replyTo, tip.reference) } : {}) },
+  };
+}
+
 @Injectable()
 export class EmailChannelSender implements ChannelSender {
   readonly channel = 'email' as const;
@@ -45,6 +73,16 @@ export class EmailChannelSender implements ChannelSender {
     private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
+
+  /** A new email tip's receipt. Never rejects: a lost receipt is logged, the tip stands. The secret is never logged. */
+  async sendReceipt(tip: { tipId: string; to: string; reference: string; secret: string }): Promise<void> {
+    try {
+      await this.mailer.send(composeEmailReceipt(tip, this.config));
+      this.logger.info({ event: 'email.receipt_sent', tipId: tip.tipId, reference: tip.reference }, 'receipt mailed');
+    } catch (error) {
+      this.logger.warn({ event: 'email.receipt_failed', tipId: tip.tipId, code: (error as { code?: string }).code ?? 'ERROR' }, 'receipt not mailed');
+    }
+  }
 
   async send(message: OutboundMessage): Promise<void> {
     try {

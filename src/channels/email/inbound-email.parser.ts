@@ -180,8 +180,19 @@ export class InboundEmailParser {
       attachments: parts.staged,
       dropped: parts.dropped,
       sentAt: sentAtOf(headers.get('date')),
+      automated: isAutomated(headers),
     };
   }
+}
+
+/** RFC 3834 Auto-Submitted (anything but "no"), or bulk/list/junk precedence, or a list's own headers. */
+function isAutomated(headers: Map<string, HeaderValue>): boolean {
+  const text = (name: string) => {
+    const value = headers.get(name);
+    return typeof value === 'string' ? value.trim().toLowerCase() : value && typeof value === 'object' && 'value' in value ? String(value.value).toLowerCase() : '';
+  };
+  const autoSubmitted = text('auto-submitted');
+  return (autoSubmitted !== '' && autoSubmitted !== 'no') || ['bulk', 'list', 'junk'].includes(text('precedence')) || headers.has('list-id');
 }
 
 function isParserLimit(error: unknown): boolean {
