@@ -91,6 +91,6 @@ describe('bacs-std18 exporter', () => {
   it('streams 100,000 payouts in bounded memory', async () => {
     const { bytes, growth } = await heapGrowthWhileDraining(bacsStd18Exporter.write(batch(lazyItems(100_000, (n) => ukItem(n, `Payee ${n}`, n))), PAYER));
     expect(bytes).toBe((100_000 + 8) * 102);
-    expect(growth).toBeLessThan(50 * MB);
+    expect(growth).toBeLessThan(16 * MB);
   });
 });

@@ -52,6 +52,6 @@ describe('bankline-csv exporter', () => {
   it('streams 100,000 payouts in bounded memory', async () => {
     const { bytes, growth } = await heapGrowthWhileDraining(banklineExporter.write(batch(lazyItems(100_000, (n) => ukItem(n, `Payee ${n}`, n))), PAYER));
     expect(bytes).toBeGreaterThan(100_000 * 60);
-    expect(growth).toBeLessThan(50 * MB);
+    expect(growth).toBeLessThan(16 * MB);
   });
 });

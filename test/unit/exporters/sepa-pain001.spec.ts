@@ -82,7 +82,7 @@ describe('sepa-pain001 exporter', () => {
       );
       closeSync(fd);
       expect(bytes).toBeGreaterThan(count * 300);
-      expect(growth).toBeLessThan(50 * MB);
+      expect(growth).toBeLessThan(16 * MB);
       const result = await xmllint(readFileSync(path));
       expect(result.output).toMatch(/validates/);
       expect(result.ok).toBe(true);
