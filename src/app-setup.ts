@@ -9,6 +9,7 @@ import { AppModule, type AppOptions } from './app.module.js';
 import { WHATSAPP_WEBHOOK_BODY_LIMIT, WHATSAPP_WEBHOOK_PATH } from './channels/whatsapp/whatsapp-webhook.controller.js';
 import { requestContext, trustProxyValue } from './http/request-context.js';
 import { NestPinoLogger } from './logging/logger.js';
+import { UploadsEndpoint } from './uploads/uploads.endpoint.js';
 import { PUBLIC_DIR } from './web/web-views.js';
 
 const PAGE_CSP = {
@@ -50,6 +51,8 @@ export async function createApp(options: AppOptions): Promise<NestExpressApplica
     res.setHeader('Referrer-Policy', 'no-referrer');
     next();
   });
+  // tus reads the raw request stream itself: /api/uploads is answered here, before cookies or any body parser.
+  app.use(app.get(UploadsEndpoint).middleware());
   app.use(cookieParser());
   // Meta signs the WhatsApp webhook's exact bytes: that path alone gets them raw, before JSON parsing.
   app.useBodyParser('raw', { type: (req) => (req as Request).path.toLowerCase().replace(/\/+$/, '') === WHATSAPP_WEBHOOK_PATH, limit: WHATSAPP_WEBHOOK_BODY_LIMIT });

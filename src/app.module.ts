@@ -19,6 +19,7 @@ import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
 import { StaffModule } from './staff/staff.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { TipsModule } from './tips/tips.module.js';
+import { UploadsModule } from './uploads/uploads.module.js';
 import { WebModule } from './web/web.module.js';
 
 export interface AppOptions extends CoreOptions {
@@ -40,6 +41,7 @@ export class AppModule {
         StaffModule,
         ContributorsModule,
         MediaModule,
+        UploadsModule,
         TipsModule,
         DeskModule,
         PayoutsModule,

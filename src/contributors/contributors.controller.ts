@@ -59,15 +59,15 @@ export class ContributorsController {
   @Access('contributor')
   @CsrfInMediaForm()
   @UseInterceptors(MediaUploadInterceptor)
-  @ApiOperation({ summary: 'Add more files to the tip: multipart/form-data, files in `files`; all are added or none. CSRF token in X-CSRF-Token (or a `_csrf` field before the files)' })
-  @ApiConsumes('multipart/form-data')
-  @ApiBody({ schema: { type: 'object', required: ['files'], properties: { files: { type: 'array', items: { type: 'string', format: 'binary' } } } } })
+  @ApiOperation({ summary: 'Add more files to the tip: multipart/form-data, files in `files`, or JSON `{uploads: [ids of finished tus uploads]}`; all are added or none. CSRF token in X-CSRF-Token (or a `_csrf` field before the files)' })
+  @ApiConsumes('multipart/form-data', 'application/json')
+  @ApiBody({ schema: { type: 'object', properties: { files: { type: 'array', items: { type: 'string', format: 'binary' } }, uploads: { type: 'array', items: { type: 'string', format: 'uuid' } } } } })
   @ApiCreatedResponse({ type: AddedMediaDto })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED (no files; `fields.files`), TOO_MANY_FILES (over MAX_FILES_PER_TIP with the files the tip has)' })
   @ApiConflictResponse({ description: 'TIP_CLOSED: the tip is no longer open (used, rejected, spam or archived)' })
   @ApiPayloadTooLargeResponse({ description: 'FILE_TOO_LARGE: a file over MAX_FILE_BYTES' })
   @ApiUnsupportedMediaTypeResponse({ description: 'UNSUPPORTED_MEDIA_TYPE: a file that is not video, image or audio (judged by its bytes)' })
-  addMedia(@CurrentContributor() caller: ContributorCaller, @Body() _fields: AddMediaDto, @Req() req: Request): Promise<AddedMediaDto> {
-    return this.contributors.addMedia(caller.tipId, uploadedMedia(req));
+  addMedia(@CurrentContributor() caller: ContributorCaller, @Body() fields: AddMediaDto, @Req() req: Request): Promise<AddedMediaDto> {
+    return this.contributors.addMedia(caller.tipId, uploadedMedia(req), fields.uploads);
   }
 }

@@ -5,12 +5,13 @@ import { MediaModule } from '../media/media.module.js';
 import { PayoutsModule } from '../payouts/payouts.module.js';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
 import { StaffModule } from '../staff/staff.module.js';
+import { UploadsModule } from '../uploads/uploads.module.js';
 import { ContributorPayoutsController } from './contributor-payouts.controller.js';
 import { ContributorsController } from './contributors.controller.js';
 import { ContributorsService } from './contributors.service.js';
 
 @Module({
-  imports: [AuditModule, DeskModule, MediaModule, PayoutsModule, RateLimitsModule, StaffModule],
+  imports: [AuditModule, DeskModule, MediaModule, PayoutsModule, RateLimitsModule, StaffModule, UploadsModule],
   controllers: [ContributorsController, ContributorPayoutsController],
   providers: [ContributorsService],
   exports: [ContributorsService],

@@ -13,6 +13,7 @@ import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
 import { SessionsService, type NewSession } from '../staff/sessions.service.js';
 import { SignInThrottleService } from '../staff/sign-in-throttle.service.js';
 import { hashSecret, normaliseReference, secretMatches } from '../tips/reference-codes.js';
+import { UploadsService } from '../uploads/uploads.service.js';
 import type { TipStatus } from '../tips/tips.entities.js';
 import type { AddedMediaDto, ContributorMessageDto, ContributorTipDto } from './dto/contributor.dto.js';
 
@@ -46,6 +47,7 @@ export class ContributorsService {
     private readonly payouts: PayoutsService,
     private readonly desk: DeskService,
     private readonly media: MediaService,
+    private readonly uploads: UploadsService,
   ) {}
 
   async signIn(reference: string, secret: string, clientAddress: string): Promise<NewSession & { reference: string }> {
@@ -100,11 +102,15 @@ export class ContributorsService {
    * lock makes two posts at once queue up, so together they can never pass MAX_FILES_PER_TIP.
    * Whatever fails, the files' blobs are removed (temporary and final keys alike).
    */
-  async addMedia(tipId: string, files: UploadedMedia[]): Promise<AddedMediaDto> {
+  /** Adds form files and/or finished tus uploads (`uploadIds`) to the tip: all of them or none. */
+  async addMedia(tipId: string, formFiles: UploadedMedia[], uploadIds: string[] = []): Promise<AddedMediaDto> {
     let staged: StagedMedia[] = [];
+    let files = formFiles;
     try {
-      if (files.length === 0) throw new ValidationFailedError({ files: ['Choose at least one video, photo or audio file to add'] });
-      return await this.dataSource.transaction(async (manager) => {
+      if (files.length === 0 && uploadIds.length === 0) throw new ValidationFailedError({ files: ['Choose at least one video, photo or audio file to add'] });
+      // Copied into the BlobStore before the tip's row is locked: a big copy must not hold the lock.
+      files = [...formFiles, ...(await this.uploads.stage(uploadIds))];
+      const added = await this.dataSource.transaction(async (manager) => {
         const [tip] = await manager.query<{ status: TipStatus; contributor_id: string }[]>(
           `SELECT status, contributor_id FROM tips WHERE id = $1 FOR UPDATE`,
           [tipId],
@@ -120,6 +126,7 @@ export class ContributorsService {
             ? `A tip can have at most ${max} files: you can add ${left} more, and you sent ${files.length}.`
             : `A tip can have at most ${max} files, and yours has them all.`);
         }
+        await this.uploads.markAttached(manager, tipId, uploadIds);
         staged = await this.media.attachToTip(manager, tipId, files);
         const mediaIds = staged.map((s) => s.id);
         await this.audit.record(manager, {
@@ -128,6 +135,8 @@ export class ContributorsService {
         });
         return { added: await this.media.forContributor(tipId, { manager, ids: mediaIds }), filesLeft: left - files.length };
       });
+      await this.uploads.releaseAttached(uploadIds);
+      return added;
     } catch (error) {
       await this.media.discard(staged.length ? staged : files.map((f) => ({ tempKey: f.tempKey })));
       throw error;

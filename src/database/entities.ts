@@ -6,11 +6,12 @@ import { PayeeDetails, Payout, PayoutBatch, PayoutBatchItem, PayoutEvent } from 
 import { RateLimitWindow } from '../rate-limits/rate-limits.entities.js';
 import { Session, SignInThrottle, StaffSetupToken, StaffUser } from '../staff/staff.entities.js';
 import { Consent, Contributor, Tip, TipIdempotencyKey } from '../tips/tips.entities.js';
+import { ResumableUpload } from '../uploads/uploads.entities.js';
 
 /** Every entity, listed explicitly (globs break when TypeORM loads .ts files under Jest). */
 export const ENTITIES = [
   Contributor, Tip, Consent, TipIdempotencyKey, Media, AuditEvent, RateLimitWindow,
   StaffUser, Session, SignInThrottle, StaffSetupToken, Note, Message,
   PayeeDetails, PayoutBatch, Payout, PayoutEvent, PayoutBatchItem,
-  ChannelMessage, ChannelPendingMedia,
+  ChannelMessage, ChannelPendingMedia, ResumableUpload,
 ];

@@ -9,6 +9,7 @@ import { SessionsService } from '../staff/sessions.service.js';
 import { SignInThrottleService } from '../staff/sign-in-throttle.service.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import { IdempotencyService } from '../tips/idempotency.service.js';
+import { UploadsService } from '../uploads/uploads.service.js';
 
 // A committed blob with no row an hour after its commit was left by a crash between the move
 // and COMMIT. A temporary blob may belong to an upload still streaming for as long as a request
@@ -25,6 +26,7 @@ export interface SweepReport {
   rateLimitWindows: number;
   sessions: number;
   signInThrottles: number;
+  uploads: number;
 }
 
 /** Removes what a crash or an abandoned request left behind: at start-up and on a timer. */
@@ -42,6 +44,7 @@ export class SweepService implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly rateLimits: RateLimitsService,
     private readonly sessions: SessionsService,
     private readonly signInThrottles: SignInThrottleService,
+    private readonly uploads: UploadsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -70,6 +73,8 @@ export class SweepService implements OnApplicationBootstrap, OnApplicationShutdo
           rateLimitWindows: await this.rateLimits.sweep(),
           sessions: await this.sessions.sweep(),
           signInThrottles: await this.signInThrottles.sweep(),
+          // Expired tus uploads (unfinished, or finished and never attached): bytes and rows.
+          uploads: await this.uploads.sweep(now),
         };
         this.logger.info(report, 'sweep done');
         return report;

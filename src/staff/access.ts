@@ -15,6 +15,18 @@ export type Audience = 'public' | 'contributor' | StaffRole;
 export const ACCESS_METADATA = 'tipdesk:access';
 export const Access = (...audience: [Audience, ...Audience[]]) => SetMetadata(ACCESS_METADATA, audience);
 
+/**
+ * Endpoints served outside Nest's router (mounted on Express in app-setup.ts), where the
+ * AccessGuard never runs: each path prefix and who may call it, so the decision is written down
+ * here like every @Access. The access-matrix test checks each with every caller.
+ *
+ * - `/api/uploads` (tus): public — a contributor uploads before a tip exists. An upload is
+ *   reachable only by its random server-chosen id; attaching it to a tip is the guarded step.
+ */
+export const ACCESS_OUTSIDE_NEST: Record<string, [Audience, ...Audience[]]> = {
+  '/api/uploads': ['public'],
+};
+
 /** Reachable by a staff member who must still enrol a second factor (REQUIRE_2FA). */
 export const ALLOW_PENDING_TOTP_METADATA = 'tipdesk:allow-pending-totp';
 export const AllowPendingTotp = () => SetMetadata(ALLOW_PENDING_TOTP_METADATA, true);

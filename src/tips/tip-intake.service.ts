@@ -1,12 +1,12 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { FieldCipher } from '../crypto/field-cipher.js';
-import { DomainError } from '../http/errors.js';
 import type { UploadedMedia } from '../media/blob-storage-engine.js';
 import { MediaService, TooManyFilesError, type StagedMedia } from '../media/media.service.js';
 import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
+import { UploadsService } from '../uploads/uploads.service.js';
 import type { CreateTipDto } from './dto/create-tip.dto.js';
 import { IdempotencyRaceLost, IdempotencyService, type TipReceipt } from './idempotency.service.js';
 import { generateReference, generateSecret, hashSecret } from './reference-codes.js';
@@ -60,6 +60,7 @@ export class TipIntakeService {
     private readonly audit: AuditService,
     private readonly idempotency: IdempotencyService,
     private readonly rateLimits: RateLimitsService,
+    private readonly uploads: UploadsService,
   ) {}
 
   /** Counts a post against the client's hourly limit (before any bytes are read). */
@@ -74,6 +75,9 @@ export class TipIntakeService {
 
   async submit(input: TipSubmission): Promise<TipIntakeResult> {
     let staged: StagedMedia[] = [];
+    // The form's files, then finished tus uploads copied into the BlobStore (after the replay check).
+    let files: UploadedMedia[] = input.files;
+    const uploadIds = input.tip.uploads ?? [];
     try {
       this.checkAttachments(input);
       const idempotency = input.idempotencyKey
@@ -86,6 +90,7 @@ export class TipIntakeService {
           return { receipt: replay, replayed: true };
         }
       }
+      files = [...input.files, ...(await this.uploads.stage(uploadIds))];
       const secret = generateSecret();
       const clientKey = this.rateLimits.clientKey(input.clientAddress);
       for (let attempt = 1; ; attempt++) {
@@ -98,14 +103,16 @@ export class TipIntakeService {
               action: 'tip.created',
               entityType: 'tip',
               entityId: tipId,
-              after: { reference, channel: input.channel, mediaCount: input.files.length },
+              after: { reference, channel: input.channel, mediaCount: files.length },
             });
             const receipt: TipReceipt = { reference, secret, statusUrl: `${this.config.publicBaseUrl}/status?reference=${reference}` };
             if (idempotency) await this.idempotency.remember(manager, idempotency.keyHash, idempotency.requestSha256, tipId, receipt);
+            await this.uploads.markAttached(manager, tipId, uploadIds);
             // Last: the blobs move to their final keys only when every row is in place.
-            staged = await this.media.attachToTip(manager, tipId, input.files);
+            staged = await this.media.attachToTip(manager, tipId, files);
             return receipt;
           });
+          await this.uploads.releaseAttached(uploadIds);
           return { receipt, replayed: false };
         } catch (error) {
           // 40 random bits collide about once in a million tips: draw another reference.
@@ -113,7 +120,7 @@ export class TipIntakeService {
         }
       }
     } catch (error) {
-      await this.media.discard(staged.length ? staged : input.files.map((f) => ({ tempKey: f.tempKey })));
+      await this.media.discard(staged.length ? staged : files.map((f) => ({ tempKey: f.tempKey })));
       if (error instanceof IdempotencyRaceLost && input.idempotencyKey) {
         const replay = await this.idempotency.findReplay(this.idempotency.keyHash(input.idempotencyKey));
         if (replay) return { receipt: replay, replayed: true };
@@ -155,14 +162,8 @@ export class TipIntakeService {
   }
 
   private checkAttachments(input: TipSubmission): void {
-    const count = input.files.length + (input.tip.uploads?.length ?? 0);
+    const count = input.files.length + new Set(input.tip.uploads ?? []).size;
     if (count > this.config.MAX_FILES_PER_TIP) throw new TooManyFilesError(this.config.MAX_FILES_PER_TIP);
-    if (input.tip.uploads?.length) {
-      // Resumable (tus) uploads are not attached yet: refuse clearly rather than drop them.
-      throw new DomainError(HttpStatus.UNPROCESSABLE_ENTITY, 'UPLOAD_NOT_FOUND', 'These uploads were not found or are not finished', {
-        uploads: ['Unknown or unfinished upload'],
-      });
-    }
   }
 
   /** Contributor, tip and consent in one statement: one round trip instead of three. */

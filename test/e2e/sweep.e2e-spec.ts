@@ -69,7 +69,7 @@ describe('the sweep of what crashes leave behind', () => {
     const report = await t.app.get(SweepService).sweep();
 
     // Sessions past their absolute or idle limit go; throttles go after a quiet day unless still locked.
-    expect(report).toEqual({ temporaryBlobs: 1, orphanedBlobs: 1, idempotencyKeys: 1, rateLimitWindows: 1, sessions: 2, signInThrottles: 1 });
+    expect(report).toEqual({ temporaryBlobs: 1, orphanedBlobs: 1, idempotencyKeys: 1, rateLimitWindows: 1, sessions: 2, signInThrottles: 1, uploads: 0 });
     expect((await t.db.query(`SELECT left(token_hash, 1) AS t FROM sessions`)).rows).toEqual([{ t: 'c' }]);
     expect((await t.db.query(`SELECT left(subject, 1) AS s FROM sign_in_throttles ORDER BY 1`)).rows).toEqual([{ s: 'b' }, { s: 'c' }]);
     const files = await t.blobFiles();

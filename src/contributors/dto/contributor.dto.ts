@@ -1,6 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmpty, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsEmpty, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import { MESSAGE_MAX_LENGTH } from '../../desk/desk.entities.js';
 import { ContributorMediaDto } from '../../media/dto/contributor-media.dto.js';
 import { ContributorPayoutDto } from '../../payouts/dto/payouts.dto.js';
@@ -50,6 +50,10 @@ export class ContributorTipDto {
 export class AddMediaDto {
   @IsOptional() @IsEmpty({ message: 'Send the files themselves in the "files" field (multipart/form-data)' })
   files?: never;
+
+  @ApiPropertyOptional({ type: [String], description: 'Ids of finished tus uploads (/api/uploads) to add, as JSON' })
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsUUID('4', { each: true })
+  uploads?: string[];
 }
 
 export class AddedMediaDto {

@@ -1,0 +1,74 @@
+import type { DataStore } from '@tus/utils';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { AppConfig } from '../config/app-config.js';
+
+/** The tus data store, with what tipdesk needs beyond the DataStore interface. */
+export interface TusStore {
+  readonly datastore: DataStore;
+  /** Where an upload's bytes are, for the uploads row (operators only; never parsed back). */
+  locationOf(id: string): string;
+  /** The bytes of an upload, from the start. */
+  read(id: string): Promise<Readable>;
+  /** Removes an upload's bytes and its tus info; a missing one is not an error. */
+  remove(id: string): Promise<void>;
+}
+
+export const TUS_STORE = Symbol('TusStore');
+
+// Only these: no creation-defer-length (every upload declares its size, so the limit holds at
+// creation) and no concatenation.
+const EXTENSIONS = ['creation', 'creation-with-upload', 'termination', 'expiration'];
+
+export function uploadsDirectory(config: AppConfig): string {
+  return join(config.dataDir, 'uploads');
+}
+
+export async function createTusStore(config: AppConfig): Promise<TusStore> {
+  const expirationPeriodInMilliseconds = config.UPLOAD_EXPIRY_HOURS * 3600_000;
+  if (config.STORAGE_DRIVER === 's3') {
+    // Loaded only for S3, as in storage.module.ts: the AWS SDK is heavy.
+    const { S3Store } = await import('@tus/s3-store');
+    const bucket = config.S3_BUCKET!;
+    const store = new S3Store({
+      expirationPeriodInMilliseconds,
+      s3ClientConfig: {
+        bucket,
+        endpoint: config.S3_ENDPOINT,
+        region: config.S3_REGION,
+        forcePathStyle: config.S3_FORCE_PATH_STYLE,
+        credentials: config.S3_ACCESS_KEY_ID && config.S3_SECRET_ACCESS_KEY
+          ? { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY }
+          : undefined,
+      },
+    });
+    store.extensions = EXTENSIONS;
+    return {
+      datastore: store,
+      locationOf: (id) => `s3:${bucket}/${id}`,
+      read: (id) => store.read(id),
+      remove: (id) => store.remove(id).catch(ignoreMissing),
+    };
+  }
+  const { FileStore } = await import('@tus/file-store');
+  // FileStore refuses any id whose path leaves this directory (isPathInsideDirectory), and the
+  // ids are ours anyway: random UUIDs from the server's namingFunction.
+  const store = new FileStore({ directory: uploadsDirectory(config), expirationPeriodInMilliseconds });
+  store.extensions = EXTENSIONS;
+  return {
+    datastore: store,
+    locationOf: (id) => `file:uploads/${id}`,
+    read: async (id) => store.read(id),
+    remove: async (id) => {
+      await store.remove(id).catch(ignoreMissing);
+      // remove() leaves the info file behind when the data file was already gone.
+      await store.configstore.delete(id).catch(() => undefined);
+    },
+  };
+}
+
+function ignoreMissing(error: unknown): void {
+  const status = (error as { status_code?: number } | undefined)?.status_code;
+  if (status === 404 || status === 410) return;
+  throw error;
+}

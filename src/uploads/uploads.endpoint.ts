@@ -1,0 +1,126 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { EVENTS, Server } from '@tus/server';
+import type { NextFunction, Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Logger } from 'pino';
+import { AppConfig } from '../config/app-config.js';
+import { DomainError } from '../http/errors.js';
+import { LOGGER } from '../logging/logger.js';
+import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
+import { TUS_STORE, type TusStore } from './tus-store.js';
+import { UploadsService } from './uploads.service.js';
+
+/** The tus 1.0 endpoint (creation, termination, expiration). Served outside Nest's router: see app-setup.ts. */
+export const UPLOADS_PATH = '/api/uploads';
+
+const TUS_ERROR_CODES: Record<number, string> = {
+  400: 'UPLOAD_BAD_REQUEST',
+  403: 'FORBIDDEN',
+  404: 'UPLOAD_NOT_FOUND',
+  409: 'UPLOAD_OFFSET_CONFLICT',
+  410: 'UPLOAD_EXPIRED',
+  412: 'TUS_VERSION_REQUIRED',
+  413: 'UPLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  423: 'UPLOAD_LOCKED',
+  429: 'RATE_LIMITED',
+  460: 'UPLOAD_CHECKSUM_MISMATCH',
+};
+
+/** Our JSON error body, as the exception filter writes it, for an answer tus sends itself. */
+function errorBody(statusCode: number, code: string, message: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code, message, ...extra });
+}
+
+/**
+ * The tus server mounted on the Express instance ahead of the body parsers (it reads the raw
+ * request stream itself). Public: a contributor uploads before any tip exists; the upload ids
+ * are random UUIDs the server chooses, and an id is the only key to an upload.
+ */
+@Injectable()
+export class UploadsEndpoint {
+  private readonly server: Server;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly uploads: UploadsService,
+    private readonly rateLimits: RateLimitsService,
+    @Inject(TUS_STORE) tus: TusStore,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.server = new Server({
+      path: UPLOADS_PATH,
+      datastore: tus.datastore,
+      // Our ids only: a client-chosen name never reaches the store.
+      namingFunction: () => randomUUID(),
+      maxSize: config.MAX_FILE_BYTES,
+      relativeLocation: true,
+      // A finished upload belongs to the tip it will be attached to; the contributor cannot pull it away mid-attach.
+      disableTerminationForFinishedUploads: true,
+      onUploadCreate: async (_req, upload) => {
+        await this.uploads.recordCreated(upload.id, upload.size ?? 0, upload.metadata?.filename ?? upload.metadata?.name);
+        return {};
+      },
+      onUploadFinish: async (_req, upload) => {
+        try {
+          await this.uploads.finish(upload.id);
+        } catch (error) {
+          if (error instanceof DomainError) throw { status_code: error.status, body: errorBody(error.status, error.code, error.message) };
+          throw error;
+        }
+        return {};
+      },
+      onResponseError: (_req, error) => this.toJsonError(error),
+    });
+    this.server.on(EVENTS.POST_TERMINATE, (_req, _res, id) => {
+      this.uploads.forgetTerminated(id).catch((err: unknown) => this.logger.error({ err, uploadId: id }, 'could not forget a terminated upload'));
+    });
+  }
+
+  /** True for the tus endpoint and every upload URL under it. */
+  matches(path: string): boolean {
+    const normalised = path.toLowerCase().replace(/\/+$/, '');
+    return normalised === UPLOADS_PATH || normalised.startsWith(`${UPLOADS_PATH}/`);
+  }
+
+  /** Express middleware: tus requests are answered here; anything else goes on to Nest. */
+  middleware() {
+    return (req: Request, res: Response, next: NextFunction) => {
+      if (!this.matches(req.path)) return next();
+      this.handle(req, res).catch(next);
+    };
+  }
+
+  private async handle(req: Request, res: Response): Promise<void> {
+    if (req.method === 'POST') {
+      // Each new upload counts against the client's hourly limit; its chunks (PATCH) do not.
+      try {
+        await this.rateLimits.hit(
+          { purpose: 'uploads', limit: this.config.UPLOADS_PER_HOUR, windowSeconds: 3600, tooMany: 'Too many uploads from your connection.' },
+          req.ip ?? 'unknown',
+        );
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        res.status(error.status).set({ ...error.headers, 'Tus-Resumable': '1.0.0', 'Content-Type': 'application/json' });
+        res.send(errorBody(error.status, error.code, error.message));
+        return;
+      }
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    await this.server.handle(req, res);
+  }
+
+  private toJsonError(error: Error | { status_code: number; body: string }): { status_code: number; body: string } {
+    const tusError = error as { status_code?: number; body?: string };
+    const status = tusError.status_code ?? HttpStatus.INTERNAL_SERVER_ERROR;
+    if (tusError.body?.startsWith('{')) return { status_code: status, body: tusError.body };
+    if (status >= 500) {
+      const errorId = randomUUID();
+      this.logger.error({ err: error, errorId }, 'tus upload failed');
+      return { status_code: status, body: errorBody(status, 'INTERNAL_ERROR', 'Something went wrong with this upload; please try again.', { errorId }) };
+    }
+    const message = (tusError.body ?? STATUS_CODES[status] ?? 'Error').trim();
+    return { status_code: status, body: errorBody(status, TUS_ERROR_CODES[status] ?? 'UPLOAD_ERROR', message) };
+  }
+}

@@ -1,0 +1,196 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { fileTypeStream } from 'file-type';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from 'pino';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { DomainError } from '../http/errors.js';
+import { LOGGER } from '../logging/logger.js';
+import type { UploadedMedia } from '../media/blob-storage-engine.js';
+import { mediaKindOf, sanitiseDisplayFilename } from '../media/media-files.js';
+import type { MediaKind } from '../media/media.entities.js';
+import { BLOB_STORE, BlobMeter, type BlobStore } from '../storage/blob-store.js';
+import { TUS_STORE, type TusStore } from './tus-store.js';
+
+// Enough for file-type to recognise every container it knows (as stageMedia uses).
+const SNIFF_BYTES = 4100;
+// An attached upload's bytes were copied into the BlobStore; its row is kept this long so a
+// second attach of the same id is still answered as already used, then swept with any leftover.
+const ATTACHED_ROW_KEPT_MS = 24 * 3600_000;
+
+/** Ids in `uploads` that are unknown, unfinished, expired or already attached to a tip. */
+export class UploadNotFoundError extends DomainError {
+  constructor(readonly ids: string[]) {
+    super(
+      HttpStatus.UNPROCESSABLE_ENTITY,
+      'UPLOAD_NOT_FOUND',
+      `These uploads were not found, are not finished, have expired or are already attached: ${ids.join(', ')}`,
+      { uploads: ids.map((id) => `Upload ${id} was not found, is not finished, has expired or is already attached`) },
+    );
+  }
+}
+
+/** A finished upload that is not a video, photo or audio file (its bytes are already gone). */
+export class UploadRejectedError extends DomainError {
+  constructor(filename: string) {
+    super(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'UNSUPPORTED_MEDIA_TYPE', `"${filename}" is not a video, photo or audio file we can accept, so it was deleted`);
+  }
+}
+
+/** A finished upload's bytes copied into the BlobStore under a temporary key, ready for attachToTip. */
+export interface StagedUpload extends UploadedMedia {
+  uploadId: string;
+}
+
+interface UploadRow {
+  id: string;
+  size_bytes: string;
+  sha256: string;
+  sniffed_type: string;
+  kind: MediaKind;
+  display_filename: string;
+}
+
+/**
+ * The rules of resumable (tus) uploads: a row from creation, sniffing and hashing when the last
+ * byte arrives, attaching to a tip (bytes copied into the BlobStore, row marked in the tip's
+ * transaction), and sweeping what expired.
+ */
+@Injectable()
+export class UploadsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    @Inject(TUS_STORE) private readonly tus: TusStore,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** A new upload (before the tus store creates it): its row expires with the tus upload. */
+  async recordCreated(id: string, sizeBytes: number, filename: string | null | undefined): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO uploads (id, size_bytes, display_filename, storage_location, expires_at)
+       VALUES ($1, $2, $3, $4, now() + make_interval(hours => $5))`,
+      [id, sizeBytes, sanitiseDisplayFilename(filename ?? undefined), this.tus.locationOf(id), this.config.UPLOAD_EXPIRY_HOURS],
+    );
+  }
+
+  /**
+   * The last byte has arrived: judge the type from the first bytes, hash the whole file once,
+   * and record it. Anything not video/image/audio is deleted (bytes and row) and refused.
+   */
+  async finish(id: string): Promise<{ sha256: string; sniffedType: string; kind: MediaKind }> {
+    const source = await this.tus.read(id);
+    const sniffing = await fileTypeStream(source, { sampleSize: SNIFF_BYTES });
+    const detected = sniffing.fileType;
+    const kind = mediaKindOf(detected?.mime);
+    if (!detected || !kind) {
+      sniffing.destroy();
+      // (TypeORM answers DELETE/UPDATE … RETURNING with [rows, count].)
+      const [[row]] = await this.dataSource.query<[{ display_filename: string }[], number]>('DELETE FROM uploads WHERE id = $1 RETURNING display_filename', [id]);
+      await this.tus.remove(id);
+      throw new UploadRejectedError(row?.display_filename ?? 'upload');
+    }
+    const meter = new BlobMeter();
+    await pipeline(sniffing, meter, new Writable({ write: (_chunk, _encoding, done) => done() }));
+    const { size, sha256 } = meter.result();
+    await this.dataSource.query(
+      `UPDATE uploads SET sha256 = $2, sniffed_type = $3, kind = $4, size_bytes = $5, finished_at = now(),
+              expires_at = now() + make_interval(hours => $6)
+        WHERE id = $1`,
+      [id, sha256, detected.mime, kind, size, this.config.UPLOAD_EXPIRY_HOURS],
+    );
+    return { sha256, sniffedType: detected.mime, kind };
+  }
+
+  /** The client terminated an unfinished upload (tus DELETE): the store removed the bytes. */
+  async forgetTerminated(id: string): Promise<void> {
+    await this.dataSource.query('DELETE FROM uploads WHERE id = $1 AND finished_at IS NULL', [id]);
+  }
+
+  /**
+   * Copies each finished, unattached, unexpired upload into the BlobStore under a temporary key
+   * (checking the SHA-256 on the way), ready for MediaService.attachToTip. Throws
+   * UploadNotFoundError naming every id that is not such an upload; on any failure the copies
+   * made so far are removed.
+   */
+  async stage(ids: string[]): Promise<StagedUpload[]> {
+    const wanted = [...new Set(ids)];
+    if (wanted.length === 0) return [];
+    const rows = await this.dataSource.query<UploadRow[]>(
+      `SELECT id, size_bytes, sha256, sniffed_type, kind, display_filename FROM uploads
+        WHERE id = ANY($1::uuid[]) AND finished_at IS NOT NULL AND attached_tip_id IS NULL AND expires_at > now()`,
+      [wanted],
+    );
+    const found = new Set(rows.map((r) => r.id));
+    const missing = wanted.filter((id) => !found.has(id));
+    if (missing.length) throw new UploadNotFoundError(missing);
+    const staged: StagedUpload[] = [];
+    try {
+      for (const row of rows) {
+        const blob = await this.blobs.writeTemporary(await this.tus.read(row.id), { maxBytes: this.config.MAX_FILE_BYTES });
+        staged.push({
+          ...blob, uploadId: row.id, sniffedType: row.sniffed_type, kind: row.kind, displayFilename: row.display_filename, declaredType: null,
+        });
+        if (blob.sha256 !== row.sha256 || blob.size !== Number(row.size_bytes)) {
+          throw new Error(`Upload ${row.id} changed since it finished (SHA-256 or size differs)`);
+        }
+      }
+      return staged;
+    } catch (error) {
+      await this.discard(staged);
+      throw error;
+    }
+  }
+
+  /**
+   * Marks staged uploads as attached to `tipId` in the caller's transaction (compare-and-set: an
+   * upload attached meanwhile by another request fails this one with UploadNotFoundError).
+   */
+  async markAttached(manager: EntityManager, tipId: string, ids: string[]): Promise<void> {
+    const wanted = [...new Set(ids)];
+    if (wanted.length === 0) return;
+    const [rows] = await manager.query<[{ id: string }[], number]>(
+      `UPDATE uploads SET attached_tip_id = $1, attached_at = now()
+        WHERE id = ANY($2::uuid[]) AND finished_at IS NOT NULL AND attached_tip_id IS NULL AND expires_at > now()
+        RETURNING id`,
+      [tipId, wanted],
+    );
+    if (rows.length !== wanted.length) {
+      const done = new Set(rows.map((r) => r.id));
+      throw new UploadNotFoundError(wanted.filter((id) => !done.has(id)));
+    }
+  }
+
+  /** After the tip's transaction committed: the tus copies are no longer needed (a failure here is swept later). */
+  async releaseAttached(ids: string[]): Promise<void> {
+    for (const id of new Set(ids)) {
+      await this.tus.remove(id).catch((error) => this.logger.warn({ err: error, uploadId: id }, 'could not remove an attached upload; the sweep will'));
+    }
+  }
+
+  /** Removes the temporary copies of a failed attach. */
+  async discard(staged: { tempKey: string }[]): Promise<void> {
+    await Promise.allSettled(staged.map((s) => this.blobs.delete(s.tempKey)));
+  }
+
+  /**
+   * Unfinished uploads past their expiry, finished ones never attached within their TTL, and
+   * attached ones' leftovers after a day: bytes first, then the row (a crash in between leaves a
+   * row the next sweep finishes).
+   */
+  async sweep(now = new Date()): Promise<number> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM uploads
+        WHERE (attached_tip_id IS NULL AND expires_at < $1) OR (attached_tip_id IS NOT NULL AND attached_at < $2)
+        ORDER BY expires_at LIMIT 1000`,
+      [now, new Date(now.getTime() - ATTACHED_ROW_KEPT_MS)],
+    );
+    for (const { id } of rows) {
+      await this.tus.remove(id);
+      await this.dataSource.query('DELETE FROM uploads WHERE id = $1', [id]);
+    }
+    return rows.length;
+  }
+}
