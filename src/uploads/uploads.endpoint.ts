@@ -108,6 +108,7 @@ export class UploadsEndpoint {
       }
     }
     res.setHeader('Cache-Control', 'no-store');
+    answerErrorsAsJson(res);
     await this.server.handle(req, res);
   }
 
@@ -123,4 +124,21 @@ export class UploadsEndpoint {
     const message = (tusError.body ?? STATUS_CODES[status] ?? 'Error').trim();
     return { status_code: status, body: errorBody(status, TUS_ERROR_CODES[status] ?? 'UPLOAD_ERROR', message) };
   }
+}
+
+/**
+ * tus labels every body text/plain; its error bodies are ours (JSON, from toJsonError), so name
+ * them so. @tus/server writes through srvx, which passes writeHead a flat [name, value, …] list.
+ */
+function answerErrorsAsJson(res: Response): void {
+  const writeHead = res.writeHead.bind(res) as (status: number, ...rest: unknown[]) => Response;
+  res.writeHead = ((status: number, ...rest: unknown[]) => {
+    const raw = rest.find((arg): arg is string[] => Array.isArray(arg));
+    if (status >= 400 && raw) {
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        if (String(raw[i]).toLowerCase() === 'content-type') raw[i + 1] = 'application/json; charset=utf-8';
+      }
+    }
+    return writeHead(status, ...rest);
+  }) as typeof res.writeHead;
 }

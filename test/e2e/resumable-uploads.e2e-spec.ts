@@ -159,6 +159,7 @@ describe('/api/uploads (tus 1.0) and attaching uploads to tips', () => {
     expect((await tusFiles()).length).toBe(before.length + 2); // the data and its tus info
     const res = await patch(id, 0, bytes);
     expect(res.status).toBe(415);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(JSON.parse(res.text)).toMatchObject({ statusCode: 415, error: 'Unsupported Media Type', code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.stringContaining('clip.mp4') });
     expect(await tusFiles()).toEqual(before);
     expect((await t.db.query('SELECT 1 FROM uploads WHERE id = $1', [id])).rows).toEqual([]);
@@ -168,7 +169,8 @@ describe('/api/uploads (tus 1.0) and attaching uploads to tips', () => {
     const before = { files: await tusFiles(), rows: await t.count('uploads') };
     const res = await request(t.url).post('/api/uploads').set(TUS).set('Upload-Length', String(MAX + 1));
     expect(res.status).toBe(413);
-    expect(JSON.parse(res.text)).toMatchObject({ statusCode: 413, code: 'UPLOAD_TOO_LARGE' });
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(JSON.parse(res.text)).toMatchObject({ statusCode: 413, error: 'Payload Too Large', code: 'UPLOAD_TOO_LARGE' });
     expect(await tusFiles()).toEqual(before.files);
     expect(await t.count('uploads')).toBe(before.rows);
   });
