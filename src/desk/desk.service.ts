@@ -82,6 +82,9 @@ interface TipListRow {
   tags: string[];
   media_count: number;
   has_video: boolean;
+  poster_media_id: string | null;
+  poster_has_thumbnail: boolean | null;
+  poster_duration: number | null;
   duplicate_of_id: string | null;
   version: number;
 }
@@ -170,7 +173,8 @@ export function tipListQuery(filters: ListTipsQueryDto, staffId: string, strateg
   const sql = `
     WITH ${page}
     SELECT page.*, ${cursorTimestampSql('page.created_at')} AS cursor_at,
-           c.name AS contributor_name, s.name AS assignee_name, m.media_count, m.has_video
+           c.name AS contributor_name, s.name AS assignee_name, m.media_count, m.has_video,
+           v.poster_media_id, v.poster_has_thumbnail, v.poster_duration
       FROM page
       JOIN contributors c ON c.id = page.contributor_id
       LEFT JOIN staff_users s ON s.id = page.assignee_id
@@ -178,6 +182,12 @@ export function tipListQuery(filters: ListTipsQueryDto, staffId: string, strateg
         SELECT count(*)::int AS media_count, coalesce(bool_or(media.kind = 'video'), false) AS has_video
           FROM media WHERE media.tip_id = page.id
       ) m
+      LEFT JOIN LATERAL (
+        SELECT media.id AS poster_media_id, media.thumbnail_key IS NOT NULL AS poster_has_thumbnail,
+               CASE WHEN jsonb_typeof(media.probe->'duration') = 'number' THEN (media.probe->>'duration')::float8 END AS poster_duration
+          FROM media WHERE media.tip_id = page.id AND media.kind = 'video' AND media.state = 'ready'
+         ORDER BY media.created_at, media.id LIMIT 1
+      ) v ON true
      ORDER BY ${order('page')}`;
   return { sql, params, fetch, strategy };
 }
@@ -587,6 +597,9 @@ function toListItem(row: TipListRow): TipListItemDto {
     tags: row.tags,
     mediaCount: row.media_count,
     hasVideo: row.has_video,
+    poster: row.poster_media_id
+      ? { mediaId: row.poster_media_id, thumbnailUrl: row.poster_has_thumbnail ? `/api/media/${row.poster_media_id}/thumbnail` : null, duration: row.poster_duration }
+      : null,
     duplicateOfId: row.duplicate_of_id,
     version: row.version,
   };

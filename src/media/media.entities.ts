@@ -1,7 +1,8 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Tip } from '../tips/tips.entities.js';
 
-export const MEDIA_STATES = ['uploading', 'stored', 'processing', 'ready', 'rejected'] as const;
+// 'unprobed': processing gave up (the file could not be read); the file is kept and served.
+export const MEDIA_STATES = ['uploading', 'stored', 'processing', 'ready', 'unprobed', 'rejected'] as const;
 export type MediaState = (typeof MEDIA_STATES)[number];
 export const MEDIA_KINDS = ['video', 'image', 'audio'] as const;
 export type MediaKind = (typeof MEDIA_KINDS)[number];

@@ -1,6 +1,6 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, type EntitySubscriberInterface, type QueryRunner } from 'typeorm';
 import { DomainError } from '../http/errors.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import type { UploadedMedia } from './blob-storage-engine.js';
@@ -20,12 +20,42 @@ export interface StagedMedia {
   storageKey: string;
 }
 
+/** Told the ids of media rows once they have committed in state 'stored' (the jobs module enqueues their processing). */
+export type MediaStoredListener = (mediaIds: string[]) => void;
+
+// Where attachToTip notes the media of a transaction still open, for the commit to announce.
+const STORED_MEDIA = 'tipdeskStoredMediaIds';
+
 @Injectable()
 export class MediaService {
+  private readonly storedListeners: MediaStoredListener[] = [];
+
   constructor(
     @Inject(BLOB_STORE) private readonly store: BlobStore,
     private readonly dataSource: DataSource,
-  ) {}
+  ) {
+    // Every caller of attachToTip commits its own transaction; hearing of the commit here means
+    // none of them has to remember to announce new media (and a rollback announces nothing).
+    const subscriber: EntitySubscriberInterface = {
+      afterTransactionCommit: ({ queryRunner }) => {
+        if (!queryRunner.isTransactionActive) this.announceStored(takeStoredIds(queryRunner));
+      },
+      afterTransactionRollback: ({ queryRunner }) => {
+        if (!queryRunner.isTransactionActive) takeStoredIds(queryRunner);
+      },
+    };
+    dataSource.subscribers.push(subscriber);
+  }
+
+  /** Registers a listener for media that has just committed in state 'stored'. */
+  onStored(listener: MediaStoredListener): void {
+    this.storedListeners.push(listener);
+  }
+
+  private announceStored(ids: string[]): void {
+    if (ids.length === 0) return;
+    for (const listener of this.storedListeners) listener(ids);
+  }
 
   /** How many files a tip has (call under the tip's row lock when the answer decides an insert). */
   async countForTip(manager: EntityManager, tipId: string): Promise<number> {
@@ -73,6 +103,11 @@ export class MediaService {
         })),
       );
     }
+    const runner = manager.queryRunner;
+    if (runner?.isTransactionActive) {
+      const pending = (runner.data[STORED_MEDIA] ??= []) as string[];
+      pending.push(...staged.map((s) => s.id));
+    }
     const committed: StagedMedia[] = [];
     try {
       for (const s of staged) {
@@ -84,6 +119,8 @@ export class MediaService {
       await this.discard(committed);
       throw error;
     }
+    // Outside a transaction the rows have committed already.
+    if (!runner?.isTransactionActive) this.announceStored(staged.map((s) => s.id));
     return staged;
   }
 
@@ -113,4 +150,10 @@ export class MediaService {
     if (batch.length) await flush();
     return removed;
   }
+}
+
+function takeStoredIds(runner: QueryRunner): string[] {
+  const ids = (runner.data?.[STORED_MEDIA] ?? []) as string[];
+  if (runner.data) delete runner.data[STORED_MEDIA];
+  return ids;
 }

@@ -129,6 +129,8 @@ describe('desk API', () => {
         tags: ['flood', 'roads'],
         mediaCount: 2,
         hasVideo: true,
+        // Seeded rows were never processed: no poster yet.
+        poster: null,
         duplicateOfId: null,
         version: 1,
       });

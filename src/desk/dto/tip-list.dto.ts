@@ -6,6 +6,13 @@ export class StaffRefDto {
   @ApiProperty() name: string;
 }
 
+/** The tip's first processed video: its poster frame and length. */
+export class TipPosterDto {
+  @ApiProperty() mediaId: string;
+  @ApiProperty({ type: String, nullable: true, example: '/api/media/4f0c…/thumbnail' }) thumbnailUrl: string | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Seconds' }) duration: number | null;
+}
+
 /** One row of the queue: enough to triage without opening the tip. */
 export class TipListItemDto {
   @ApiProperty() id: string;
@@ -21,6 +28,7 @@ export class TipListItemDto {
   @ApiProperty({ type: [String] }) tags: string[];
   @ApiProperty() mediaCount: number;
   @ApiProperty() hasVideo: boolean;
+  @ApiProperty({ type: TipPosterDto, nullable: true }) poster: TipPosterDto | null;
   @ApiProperty({ type: String, nullable: true }) duplicateOfId: string | null;
   @ApiProperty({ description: 'Send it back with a PATCH' }) version: number;
 }

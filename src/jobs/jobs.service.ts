@@ -1,0 +1,154 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { LOGGER } from '../logging/logger.js';
+import { MediaProcessingError, MediaProcessingService } from '../media/media-processing.service.js';
+import { MediaService } from '../media/media.service.js';
+
+export const MEDIA_QUEUE = 'media-process';
+export const MEDIA_DEAD_LETTERS = 'media-dead-letters';
+const SCHEMA = 'pgboss';
+// Media still 'stored' this long after its commit lost its enqueue (a crash between COMMIT and
+// send): the sweep sends it again. The job id is the media id, so a second send is a no-op.
+const LOST_AFTER_MS = 2 * 60_000;
+const LOST_SWEEP_MS = 60_000;
+
+export interface MediaJob {
+  mediaId: string;
+}
+
+/** One failed media job as admins see it: what, which file, why and when, never whose. */
+export interface DeadLetter {
+  id: string;
+  queue: string;
+  mediaId: string | null;
+  errorCode: string;
+  attempts: number;
+  failedAt: string;
+}
+
+/**
+ * The background queue (pg-boss in its own `pgboss` schema of the app's database), so any
+ * number of app processes share the work. Media processing: sent after the media row commits,
+ * retried with exponential backoff, dead-lettered when it keeps failing (the media stays,
+ * marked 'unprobed').
+ */
+@Injectable()
+export class JobsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private boss?: PgBoss;
+  private workerId?: string;
+  private sweepTimer?: NodeJS.Timeout;
+  private started?: Promise<void>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly media: MediaService,
+    private readonly processing: MediaProcessingService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.JOBS_ENABLED) return;
+    this.media.onStored((ids) => void this.enqueueMedia(ids).catch((error) => this.logger.error({ err: error }, 'media jobs not sent (the sweep will send them)')));
+    this.started = this.start();
+    await this.started;
+  }
+
+  private async start(): Promise<void> {
+    const url = (this.dataSource.options as { url?: string }).url;
+    if (!url) throw new Error('JobsService needs the database URL');
+    const boss = new PgBoss({
+      connectionString: url,
+      schema: SCHEMA,
+      application_name: 'tipdesk-jobs',
+      max: 4,
+      // No cron here: sweeps run on the app's own timers.
+      schedule: false,
+    });
+    boss.on('error', (error) => this.logger.error({ err: error }, 'job queue error'));
+    await boss.start();
+    this.boss = boss;
+    await boss.createQueue(MEDIA_DEAD_LETTERS, { name: MEDIA_DEAD_LETTERS, retentionDays: 30 });
+    await boss.createQueue(MEDIA_QUEUE, {
+      name: MEDIA_QUEUE,
+      retryLimit: this.config.MEDIA_JOB_RETRY_LIMIT,
+      retryDelay: this.config.MEDIA_JOB_RETRY_DELAY_SECONDS,
+      retryBackoff: true,
+      expireInSeconds: 15 * 60,
+      deadLetter: MEDIA_DEAD_LETTERS,
+    });
+    this.workerId = await boss.work<MediaJob>(
+      MEDIA_QUEUE,
+      { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: this.config.JOBS_POLL_SECONDS },
+      ([job]) => this.runMediaJob(job),
+    );
+    const sweep = () => void this.sendLostMedia().catch((error) => this.logger.error({ err: error }, 'media job sweep failed'));
+    sweep();
+    this.sweepTimer = setInterval(sweep, LOST_SWEEP_MS).unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    await this.started?.catch(() => undefined);
+    // Jobs under way get the grace period; whatever is still running then is failed, to be retried.
+    await this.boss?.stop({ graceful: true, wait: true, timeout: this.config.JOBS_SHUTDOWN_GRACE_SECONDS * 1000 });
+    this.boss = undefined;
+  }
+
+  /** Sends a processing job for each media id (once: the job id is the media id). */
+  async enqueueMedia(mediaIds: string[]): Promise<void> {
+    const boss = this.boss;
+    if (!boss || mediaIds.length === 0) return;
+    for (const mediaId of mediaIds) await boss.send(MEDIA_QUEUE, { mediaId } satisfies MediaJob, { id: mediaId });
+    // This process's worker need not wait for its next poll.
+    if (this.workerId) boss.notifyWorker(this.workerId);
+  }
+
+  /** Media that committed but whose job was never sent. */
+  async sendLostMedia(now = new Date()): Promise<number> {
+    const ids = await this.processing.storedBefore(new Date(now.getTime() - LOST_AFTER_MS));
+    await this.enqueueMedia(ids);
+    return ids.length;
+  }
+
+  private async runMediaJob(job: PgBoss.JobWithMetadata<MediaJob>): Promise<void> {
+    const { mediaId } = job.data;
+    try {
+      const outcome = await this.processing.process(mediaId);
+      this.logger.info({ mediaId, outcome, attempt: job.retryCount + 1 }, 'media processed');
+    } catch (error) {
+      const code = error instanceof MediaProcessingError ? error.code : 'PROCESSING_FAILED';
+      const last = job.retryCount >= job.retryLimit;
+      this.logger.warn({ mediaId, code, attempt: job.retryCount + 1, last, err: error }, 'media processing failed');
+      if (last) await this.processing.markUnprobed(mediaId, code);
+      // What pg-boss keeps as the job's output (and copies to the dead letters): a code, no path, no name.
+      throw Object.assign(new Error(error instanceof MediaProcessingError ? error.message : 'processing failed'), { code });
+    }
+  }
+
+  /** Failed media jobs, newest first (admins). */
+  async deadLetters(limit = 200): Promise<DeadLetter[]> {
+    if (!(await this.queueInstalled())) return [];
+    const rows: { id: string; media_id: string | null; code: string | null; retry_limit: number; created_on: Date }[] = await this.dataSource.query(
+      `SELECT id, data->>'mediaId' AS media_id, output->>'code' AS code, retry_limit, created_on
+         FROM ${SCHEMA}.job WHERE name = $1 ORDER BY created_on DESC, id LIMIT $2`,
+      [MEDIA_DEAD_LETTERS, limit],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      queue: MEDIA_QUEUE,
+      mediaId: r.media_id,
+      errorCode: r.code ?? 'UNKNOWN',
+      attempts: r.retry_limit + 1,
+      failedAt: r.created_on.toISOString(),
+    }));
+  }
+
+  private async queueInstalled(): Promise<boolean> {
+    const [{ installed }] = await this.dataSource.query(`SELECT to_regclass($1) IS NOT NULL AS installed`, [`${SCHEMA}.job`]);
+    return installed;
+  }
+}

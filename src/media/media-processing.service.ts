@@ -1,0 +1,207 @@
+import { Inject, Injectable } from '@nestjs/common';
+import exifr from 'exifr';
+import { execFile } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
+import type { MediaKind } from './media.entities.js';
+
+const PROBE_TIMEOUT_MS = 60_000;
+const THUMBNAIL_TIMEOUT_MS = 120_000;
+const THUMBNAIL_WIDTH = 320;
+
+/** What processing learnt about a file: the media row's `probe` column. */
+export interface MediaProbe {
+  /** Seconds. */
+  duration?: number;
+  width?: number;
+  height?: number;
+  codec?: string;
+  audioCodec?: string;
+  /** When the device says it recorded the file (ISO 8601). */
+  capturedAt?: string;
+  gps?: { latitude: number; longitude: number };
+  camera?: string;
+  /** Why processing gave up (state 'unprobed'): a code, never the tool's output. */
+  error?: string;
+}
+
+/** A failure with a stable code: the job's output and the dead-letter list show the code, never a path or a name. */
+export class MediaProcessingError extends Error {
+  constructor(
+    readonly code: 'MEDIA_UNREADABLE' | 'THUMBNAIL_FAILED' | 'TOOL_MISSING',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MediaProcessingError';
+  }
+}
+
+/** ISO 6709 as phones write it in a video's `location` tag: `+51.5074-000.1278/` (optionally with altitude). */
+export function parseIso6709(value: unknown): { latitude: number; longitude: number } | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = /^([+-]\d{1,2}(?:\.\d+)?)([+-]\d{1,3}(?:\.\d+)?)/.exec(value.trim());
+  if (!match) return undefined;
+  const latitude = Number(match[1]);
+  const longitude = Number(match[2]);
+  if (Math.abs(latitude) > 90 || Math.abs(longitude) > 180) return undefined;
+  return { latitude, longitude };
+}
+
+interface FfprobeOutput {
+  format?: { duration?: string; tags?: Record<string, string> };
+  streams?: { codec_type?: string; codec_name?: string; width?: number; height?: number; tags?: Record<string, string> }[];
+}
+
+/** The facts the desk shows, from ffprobe's JSON. */
+export function probeFromFfprobe(output: FfprobeOutput): MediaProbe {
+  const probe: MediaProbe = {};
+  const duration = Number(output.format?.duration);
+  if (Number.isFinite(duration) && duration > 0) probe.duration = Math.round(duration * 1000) / 1000;
+  const video = output.streams?.find((s) => s.codec_type === 'video');
+  const audio = output.streams?.find((s) => s.codec_type === 'audio');
+  if (video?.width && video.height) {
+    probe.width = video.width;
+    probe.height = video.height;
+  }
+  if (video?.codec_name) probe.codec = video.codec_name;
+  if (audio?.codec_name) probe.audioCodec = audio.codec_name;
+  const tags = Object.fromEntries(Object.entries(output.format?.tags ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  const created = new Date(tags['com.apple.quicktime.creationdate'] ?? tags.creation_time ?? video?.tags?.creation_time ?? '');
+  if (!Number.isNaN(created.getTime())) probe.capturedAt = created.toISOString();
+  const gps = parseIso6709(tags['com.apple.quicktime.location.iso6709'] ?? tags.location ?? tags['location-eng']);
+  if (gps) probe.gps = gps;
+  const camera = [tags['com.apple.quicktime.make'], tags['com.apple.quicktime.model']].filter(Boolean).join(' ');
+  if (camera) probe.camera = camera.slice(0, 100);
+  return probe;
+}
+
+function run(binary: string, args: string[], timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(binary, args, { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (error, stdout) => {
+      if (!error) return resolve(stdout);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        return reject(new MediaProcessingError('TOOL_MISSING', `${binary} is not installed (apt-get install -y ffmpeg)`));
+      }
+      reject(error);
+    });
+  });
+}
+
+/**
+ * Reads what a stored file says about itself (ffprobe for video and audio, EXIF for photos) and
+ * makes its poster frame. The media row is only ever added to: a failure leaves the file as it was.
+ */
+@Injectable()
+export class MediaProcessingService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    @Inject(BLOB_STORE) private readonly store: BlobStore,
+  ) {}
+
+  /** Media still waiting to be processed, committed before `before` (for the sweep that catches a lost enqueue). */
+  async storedBefore(before: Date, limit = 500): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM media WHERE state = 'stored' AND created_at < $1 ORDER BY created_at LIMIT $2`,
+      [before, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Probes one media file and stores its facts and thumbnail; throws MediaProcessingError when the file cannot be read. */
+  async process(mediaId: string): Promise<'ready' | 'skipped'> {
+    const [media]: { id: string; kind: MediaKind; storage_key: string; state: string }[] = await this.dataSource.query(
+      `SELECT id, kind, storage_key, state FROM media WHERE id = $1`,
+      [mediaId],
+    );
+    // Gone with its tip, rejected, or done by another process already.
+    if (!media || media.state !== 'stored') return 'skipped';
+    const dir = await mkdtemp(join(tmpdir(), 'tipdesk-media-'));
+    try {
+      const input = join(dir, 'input');
+      await pipeline(await this.store.read(media.storage_key), createWriteStream(input));
+      const probe = media.kind === 'image' ? await this.readPhoto(input) : await this.probe(input);
+      const thumbnailKey = media.kind === 'audio' ? null : await this.thumbnail(media.id, media.kind, input, join(dir, 'poster.jpg'), probe);
+      const [, updated]: [unknown, number] = await this.dataSource.query(
+        `UPDATE media SET state = 'ready', probe = $2, thumbnail_key = coalesce($3, thumbnail_key) WHERE id = $1 AND state = 'stored'`,
+        [media.id, probe, thumbnailKey],
+      );
+      // Rejected or deleted while we worked: its poster belongs to nothing (unless the row already names it).
+      if (updated === 0 && thumbnailKey) {
+        const [row]: { thumbnail_key: string | null }[] = await this.dataSource.query(`SELECT thumbnail_key FROM media WHERE id = $1`, [media.id]);
+        if (row?.thumbnail_key !== thumbnailKey) await this.store.delete(thumbnailKey);
+      }
+      return updated === 0 ? 'skipped' : 'ready';
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Processing gave up: the file stays (and is served); the desk says it could not be read. */
+  async markUnprobed(mediaId: string, code: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE media SET state = 'unprobed', probe = jsonb_build_object('error', $2::text) WHERE id = $1 AND state = 'stored'`,
+      [mediaId, code.slice(0, 50)],
+    );
+  }
+
+  private async probe(path: string): Promise<MediaProbe> {
+    let stdout: string;
+    try {
+      stdout = await run(this.config.FFPROBE_PATH, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path], PROBE_TIMEOUT_MS);
+    } catch (error) {
+      if (error instanceof MediaProcessingError) throw error;
+      throw new MediaProcessingError('MEDIA_UNREADABLE', 'ffprobe could not read the file');
+    }
+    const probe = probeFromFfprobe(JSON.parse(stdout) as FfprobeOutput);
+    if (probe.duration === undefined && probe.width === undefined && !probe.audioCodec) {
+      throw new MediaProcessingError('MEDIA_UNREADABLE', 'ffprobe found no playable stream');
+    }
+    return probe;
+  }
+
+  private async readPhoto(path: string): Promise<MediaProbe> {
+    const probe: MediaProbe = {};
+    // A photo without EXIF (or with a broken block) is still a photo: what EXIF lacks stays unknown.
+    const exif = await exifr.parse(path, { tiff: true, exif: true, gps: true, xmp: false, icc: false, iptc: false }).catch(() => undefined);
+    if (!exif) return probe;
+    const taken = exif.DateTimeOriginal ?? exif.CreateDate ?? exif.ModifyDate;
+    if (taken instanceof Date && !Number.isNaN(taken.getTime())) probe.capturedAt = taken.toISOString();
+    if (Number.isFinite(exif.latitude) && Number.isFinite(exif.longitude)) probe.gps = { latitude: exif.latitude, longitude: exif.longitude };
+    const camera = [exif.Make, exif.Model].filter((v) => typeof v === 'string' && v.trim()).map((v: string) => v.trim()).join(' ');
+    if (camera) probe.camera = camera.slice(0, 100);
+    if (Number.isInteger(exif.ExifImageWidth) && Number.isInteger(exif.ExifImageHeight)) {
+      probe.width = exif.ExifImageWidth;
+      probe.height = exif.ExifImageHeight;
+    }
+    return probe;
+  }
+
+  /** A small JPEG poster under `thumbnails/<id>.jpg`; a photo without one is still ready. */
+  private async thumbnail(mediaId: string, kind: MediaKind, input: string, output: string, probe: MediaProbe): Promise<string | null> {
+    // One second in (a phone video's first frame is often black), or the first frame of a short clip.
+    const at = kind === 'video' && (probe.duration ?? 0) > 2 ? ['-ss', '1'] : [];
+    try {
+      await run(
+        this.config.FFMPEG_PATH,
+        ['-v', 'error', '-nostdin', '-y', ...at, '-i', input, '-frames:v', '1', '-vf', `scale='min(${THUMBNAIL_WIDTH},iw)':-2`, '-q:v', '5', '-f', 'image2', output],
+        THUMBNAIL_TIMEOUT_MS,
+      );
+      if (!(await stat(output)).size) throw new Error('empty poster');
+    } catch (error) {
+      if (kind === 'image') return null;
+      if (error instanceof MediaProcessingError) throw error;
+      throw new MediaProcessingError('THUMBNAIL_FAILED', 'ffmpeg could not grab a frame');
+    }
+    const key = `thumbnails/${mediaId}.jpg`;
+    const blob = await this.store.writeTemporary(createReadStream(output));
+    await this.store.commit(blob.tempKey, key);
+    return key;
+  }
+}
