@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { AuditEventsQueryDto } from '../audit/dto/audit-events.dto.js';
 import { AuditService } from '../audit/audit.service.js';
 import { DomainError, ValidationFailedError } from '../http/errors.js';
+import { JobsService } from '../jobs/jobs.service.js';
 import { validateInput } from '../http/validation.js';
 import { Access, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
 import { CreateStaffDto, SetStaffPasswordDto, StaffIdParams, UpdateStaffDto } from '../staff/dto/staff.dto.js';
@@ -12,7 +13,10 @@ import { keysetPager, pageOrFirst, pagePosition, setPosition, withoutFields } fr
 import { DeskViews, noticeText, type AuditPageState, type Notice } from './desk-views.js';
 import { formText, queryText } from './form-input.js';
 
-/** The admins' pages: staff accounts and the audit log. */
+/** The admins' pages: staff accounts and the audit log (with the background jobs that failed for good). */
+// The newest failed jobs under the audit log; GET /api/jobs/dead-letters has more.
+const DEAD_LETTERS_SHOWN = 20;
+
 @ApiExcludeController()
 @Controller('desk')
 @Access('admin')
@@ -21,6 +25,7 @@ export class DeskAdminController {
     private readonly views: DeskViews,
     private readonly staff: StaffService,
     private readonly audit: AuditService,
+    private readonly jobs: JobsService,
   ) {}
 
   /** The searchable audit log, newest first, a keyset page at a time. */
@@ -54,6 +59,7 @@ export class DeskAdminController {
       filterErrors,
       ...keysetPager(position, page.nextCursor, (at) => href(at)),
       widenHref: href({}, { ...form, actorId: '', entityId: '' }),
+      deadLetters: await this.jobs.deadLetters(DEAD_LETTERS_SHOWN),
     });
   }
 

@@ -6,6 +6,7 @@ import { MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH } from '../desk/desk.entities.js';
 import type { TipDetailDto } from '../desk/dto/tip-detail.dto.js';
 import type { TipListItemDto } from '../desk/dto/tip-list.dto.js';
 import { PRIORITY_MAX } from '../desk/dto/update-tip.dto.js';
+import type { DeadLetter } from '../jobs/jobs.service.js';
 import { STORY_MAX_LENGTH } from '../tips/dto/create-tip.dto.js';
 import type { ErrorBody } from '../http/exception.filter.js';
 import type { FieldErrors } from '../http/errors.js';
@@ -187,6 +188,8 @@ export interface AuditPageState {
   previousHref?: string;
   /** The address without the actor/entity narrowing. */
   widenHref: string;
+  /** Background jobs that failed for good, newest first. */
+  deadLetters: DeadLetter[];
 }
 
 export interface StaffPageState {
@@ -522,6 +525,7 @@ export class DeskViews {
       })),
       olderHref: state.nextHref,
       newerHref: state.previousHref,
+      deadLetters: state.deadLetters.map((letter) => ({ ...letter, failedAt: new Date(letter.failedAt) })),
     });
     return this.page(caller, { title: 'Audit log', page: 'audit', section: 'audit', wide: true }, body);
   }

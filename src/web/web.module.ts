@@ -5,6 +5,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { ChannelsModule } from '../channels/channels.module.js';
 import { ContributorsModule } from '../contributors/contributors.module.js';
 import { DeskModule } from '../desk/desk.module.js';
+import { JobsModule } from '../jobs/jobs.module.js';
 import { MediaModule } from '../media/media.module.js';
 import { PayoutsModule } from '../payouts/payouts.module.js';
 import { StaffModule } from '../staff/staff.module.js';
@@ -37,7 +38,7 @@ function privatePageHeaders(req: Request, res: Response, next: NextFunction): vo
 }
 
 @Module({
-  imports: [TipsModule, MediaModule, StaffModule, DeskModule, AuditModule, ContributorsModule, PayoutsModule, ChannelsModule],
+  imports: [TipsModule, MediaModule, StaffModule, DeskModule, AuditModule, ContributorsModule, PayoutsModule, ChannelsModule, JobsModule],
   controllers: [WebController, StatusController, DeskAuthController, DeskPagesController, DeskAdminController, AccountsPagesController],
   providers: [WebViews, DeskViews, AccountsViews, StatusViews, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
   exports: [HTML_ERROR_RENDERER],

@@ -137,6 +137,11 @@ describe('media processing jobs (pg-boss, real ffmpeg, real PostgreSQL)', () => 
     expect(Number.isNaN(Date.parse(letter.failedAt))).toBe(false);
     // Nothing personal: no story, no file name.
     expect(JSON.stringify(items)).not.toMatch(/broken\.mp4|Filmed/);
+    // And on the admins' audit page.
+    const audit = await request(t.url).get('/desk/audit').set('Cookie', admin.cookie).expect(200);
+    const section = audit.text.slice(audit.text.indexOf('id="dead-letters"'));
+    expect(section).toContain(media.id);
+    expect(section).toContain('MEDIA_UNREADABLE');
   }, 60_000);
 
   it('GET /api/jobs/dead-letters → 403 for an editor', async () => {
