@@ -126,6 +126,15 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(60) @Max(7 * 24 * 3600)
   UPLOAD_TIMEOUT_SECONDS = 6 * 3600;
 
+  // New resumable (tus) uploads per client address per hour; the chunks of an upload do not count.
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  UPLOADS_PER_HOUR = 60;
+
+  // An unfinished tus upload expires this long after it began; a finished one not attached to a
+  // tip this long after it finished. The sweep then deletes its bytes and row.
+  @Transform(toInt) @IsInt() @Min(1) @Max(30 * 24)
+  UPLOAD_EXPIRY_HOURS = 24;
+
   @Transform(toInt) @IsInt() @Min(1) @Max(24 * 60)
   SWEEP_INTERVAL_MINUTES = 15;
 
@@ -238,6 +247,34 @@ export class AppConfig {
   /** Messages from one number within this many hours of the last one join the same tip. */
   @Transform(toInt) @IsInt() @Min(1) @Max(24 * 30)
   WHATSAPP_CONVERSATION_HOURS = 24;
+
+  // ---- background jobs and media processing (issue 5) ----
+
+  /** Run the pg-boss queue and its workers in this process (off: nothing is processed here; other processes may). */
+  @Transform(toBool) @IsBoolean()
+  JOBS_ENABLED = true;
+
+  /** How often an idle worker asks PostgreSQL for work (a job sent by this process wakes it at once). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(600)
+  JOBS_POLL_SECONDS = 2;
+
+  /** A media job that fails is tried again this many times, waiting about MEDIA_JOB_RETRY_DELAY_SECONDS × 2^n between tries. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(20)
+  MEDIA_JOB_RETRY_LIMIT = 3;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(24 * 3600)
+  MEDIA_JOB_RETRY_DELAY_SECONDS = 30;
+
+  /** On shutdown, jobs under way get this long to finish; after it they are failed and retried by another process. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  JOBS_SHUTDOWN_GRACE_SECONDS = 20;
+
+  /** The ffprobe and ffmpeg binaries (a name on PATH, or a path): Debian's `ffmpeg` package by default. */
+  @Transform(emptyToUndefined) @IsString() @MaxLength(500)
+  FFPROBE_PATH = 'ffprobe';
+
+  @Transform(emptyToUndefined) @IsString() @MaxLength(500)
+  FFMPEG_PATH = 'ffmpeg';
 
   /** The inbound addresses, lower-cased, as a list. */
   get inboundEmailAddresses(): string[] {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Express } from 'express';
 import request from 'supertest';
-import type { Audience } from '../../src/staff/access.js';
+import { ACCESS_OUTSIDE_NEST, type Audience } from '../../src/staff/access.js';
 import { CSRF_HEADER } from '../../src/staff/access.guard.js';
 import { SESSION_COOKIES, SessionsService } from '../../src/staff/sessions.service.js';
 import type { StaffRole } from '../../src/staff/staff.entities.js';
@@ -65,6 +65,7 @@ const ACCESS: Record<string, Audience[]> = {
   'GET /api/media/:id/content': ['editor', 'admin'],
   'GET /api/media/:id/thumbnail': ['editor', 'admin'],
   'GET /api/audit-events': ['admin'],
+  'GET /api/jobs/dead-letters': ['admin'],
   'POST /api/tips/:id/payouts': ['editor', 'admin'],
   'GET /api/tips/:id/payouts': ['editor', 'admin', 'accounting'],
   'GET /api/payouts': ['accounting', 'admin'],
@@ -179,6 +180,25 @@ describe('access control matrix: every route × {anonymous, contributor, editor,
     const sessions = t.app.get(SessionsService);
     const created = caller === 'contributor' ? await sessions.create({ tipId }) : await sessions.create({ staffUserId: staffIds[caller]! });
     return { cookie: `${SESSION_COOKIES[caller === 'contributor' ? 'contributor' : 'staff']}=${created.token}`, csrf: created.csrfToken };
+  }
+
+  // Outside Nest's router (tus at /api/uploads): the guard never sees these, so check each is
+  // served to every caller its declaration allows, and is not also a Nest route.
+  for (const [prefix, audience] of Object.entries(ACCESS_OUTSIDE_NEST)) {
+    it(`${prefix} is not a Nest route`, () => {
+      expect(routesOf(t).filter((route) => route.split(' ')[1].startsWith(prefix))).toEqual([]);
+    });
+    for (const caller of CALLERS) {
+      if (!audience.includes('public')) throw new Error(`Only public endpoints outside Nest are checked so far: ${prefix}`);
+      it(`OPTIONS ${prefix} (tus) as ${caller}: through the gate`, async () => {
+        const { cookie } = await as(caller);
+        let req = request(t.url).options(prefix);
+        if (cookie) req = req.set('Cookie', cookie);
+        const res = await req;
+        expect(res.status).toBe(204);
+        expect(res.headers['tus-version']).toBeDefined();
+      });
+    }
   }
 
   for (const [route, audience] of Object.entries(ACCESS)) {

@@ -4,6 +4,8 @@ import { StaffAndDesk1795604037973 } from './1795604037973-StaffAndDesk.js';
 import { DeskSearchIndexes1795604037974 } from './1795604037974-DeskSearchIndexes.js';
 import { Payouts1795607572269 } from './1795607572269-Payouts.js';
 import { Channels1796030407045 } from './1796030407045-Channels.js';
+import { MediaUnprobed1796100000000 } from './1796100000000-MediaUnprobed.js';
+import { Uploads1796100000100 } from './1796100000100-Uploads.js';
 
 // Every migration, in order. Add each generated one here (see README "Migrations"): TypeORM's
 // glob loading breaks under Jest's ESM mode.
@@ -14,4 +16,6 @@ export const MIGRATIONS = [
   DeskSearchIndexes1795604037974,
   Payouts1795607572269,
   Channels1796030407045,
+  MediaUnprobed1796100000000,
+  Uploads1796100000100,
 ];
