@@ -10,6 +10,7 @@ import { WHATSAPP_WEBHOOK_BODY_LIMIT, WHATSAPP_WEBHOOK_PATH } from './channels/w
 import { requestContext, trustProxyValue } from './http/request-context.js';
 import { NestPinoLogger } from './logging/logger.js';
 import { UploadsEndpoint } from './uploads/uploads.endpoint.js';
+import { vendorAssets } from './web/vendor-assets.js';
 import { PUBLIC_DIR } from './web/web-views.js';
 
 const PAGE_CSP = {
@@ -58,6 +59,7 @@ export async function createApp(options: AppOptions): Promise<NestExpressApplica
   app.useBodyParser('raw', { type: (req) => (req as Request).path.toLowerCase().replace(/\/+$/, '') === WHATSAPP_WEBHOOK_PATH, limit: WHATSAPP_WEBHOOK_BODY_LIMIT });
   app.useBodyParser('json', { limit: '256kb' });
   app.useBodyParser('urlencoded', { limit: '256kb', extended: false, parameterLimit: 50 });
+  app.use(vendorAssets());
   app.useStaticAssets(PUBLIC_DIR, { prefix: '/assets/', maxAge: '1h', index: false });
 
   const document = SwaggerModule.createDocument(

@@ -11,6 +11,7 @@ import { TERMS_TEXT, TERMS_VERSION } from '../tips/terms.js';
 import { DeskViews, isDeskPath } from './desk-views.js';
 import { compileView } from './handlebars.js';
 import { publicPage } from './public-layout.js';
+import { TUS_CLIENT_URL } from './vendor-assets.js';
 import { isStatusPath, StatusViews } from './status-views.js';
 
 export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
@@ -70,7 +71,7 @@ export class WebViews implements HtmlErrorRenderer {
       nowLocal: new Date().toISOString().slice(0, 16),
       idempotencyKey: typeof state.values?.idempotencyKey === 'string' ? state.values.idempotencyKey : randomUUID(),
     });
-    return this.page(errorList.length || state.formError ? 'Please check your tip' : 'Send us your story', body, ['/assets/tip-form.js']);
+    return this.page(errorList.length || state.formError ? 'Please check your tip' : 'Send us your story', body, [TUS_CLIENT_URL, '/assets/tip-form.js']);
   }
 
   tipReceived(receipt: TipReceipt): string {

@@ -1,13 +1,15 @@
 // The public tip form in a real browser (Debian chromium via playwright-core) against the real
 // app and PostgreSQL: with JavaScript on (XHR + progress bar) and off (a plain form post).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { launchBrowser } from '../support/browser.js';
-import { FIXTURES_DIR } from '../support/media-samples.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { FIXTURES_DIR, sampleVideo } from '../support/media-samples.js';
+import { eventually, startTestApp, type TestApp } from '../support/test-app.js';
 
 const SCREENSHOTS_DIR = fileURLToPath(new URL('./.screenshots/', import.meta.url));
 const SAMPLE_VIDEO = join(FIXTURES_DIR, 'sample.mp4');
@@ -18,6 +20,7 @@ const XSS_STORY = '<script>window.__xss=1</script><img src=x onerror="window.__x
 let t: TestApp;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
+const filesDir = mkdtempSync(join(tmpdir(), 'tipdesk-tus-browser-'));
 
 beforeAll(async () => {
   // Started side by side; if one fails, the other is still kept so afterAll can stop it.
@@ -35,6 +38,7 @@ afterEach(async () => {
 afterAll(async () => {
   await browser?.close();
   await t?.close();
+  rmSync(filesDir, { recursive: true, force: true });
 });
 
 /** A fresh context (no shared cookies/cache) and page per test; closed after the test. */
@@ -96,7 +100,7 @@ describe('the public tip form in a browser', () => {
     const blobsBefore = await t.blobFiles();
     const postTypes: string[] = [];
     page.on('request', (r) => {
-      if (r.method() === 'POST') postTypes.push(r.resourceType());
+      if (r.method() === 'POST' || r.method() === 'PATCH') postTypes.push(r.resourceType());
     });
     await fillForm(page, {
       story: 'A lorry shed its load of oranges on the High Street at 8am. I filmed it.',
@@ -115,8 +119,9 @@ describe('the public tip form in a browser', () => {
     expect((await secret.textContent())?.trim().length).toBeGreaterThanOrEqual(20);
     await expect(page.locator('main').textContent()).resolves.toMatch(/Keep both somewhere safe/);
     expect(await page.title()).toMatch(/Tip received/);
-    // The JavaScript path really ran: the post went by XHR, not as a page navigation.
-    expect(postTypes).toEqual(['xhr']);
+    // The JavaScript path really ran: the file went up by tus, then the form by XHR (no navigation).
+    expect(postTypes.every((type) => type === 'xhr')).toBe(true);
+    expect(postTypes.length).toBeGreaterThanOrEqual(2);
     await page.screenshot({ path: join(SCREENSHOTS_DIR, 'confirmation-mobile.png'), fullPage: true });
 
     const { tip, media, consents } = await storedTip(reference);
@@ -298,5 +303,206 @@ describe('the public tip form in a browser', () => {
     expect(shown).toContain('<script>');
     expect(await page.locator('main script').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+  });
+});
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** Writes bytes to a real file in the test's temp directory (what a phone's file picker gives). */
+function tempFile(name: string, bytes: Buffer): string {
+  const path = join(filesDir, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+/** Waits until the file's progress bar (labelled with its name) says 100. */
+async function uploaded(page: Page, filename: string): Promise<void> {
+  const bar = page.getByRole('progressbar', { name: filename });
+  await bar.waitFor();
+  await page.waitForFunction((el) => (el as HTMLProgressElement).value === 100, await bar.elementHandle(), { timeout: 20_000 });
+}
+
+const uploadOffset = async (id: string) => {
+  const response = await fetch(`${t.url}/api/uploads/${id}`, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } });
+  expect(response.status).toBe(200);
+  return Number(response.headers.get('upload-offset'));
+};
+
+describe('resumable uploads in the public form (tus-js-client, JavaScript on)', () => {
+  it('uploads a chosen video with tus (progress to 100 %), then sends the tip with the upload id', async () => {
+    const video = sampleVideo();
+    const path = tempFile('train-clip.mp4', video);
+    const page = await openForm(MOBILE);
+    const tusRequests: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname.startsWith('/api/uploads')) tusRequests.push(r.method());
+    });
+    await fillForm(page, { story: 'Signal failure at the junction; I filmed the queue.', email: 'tus@example.com', consents: true, files: path });
+    await uploaded(page, 'train-clip.mp4');
+    expect(await page.locator('#upload-list .upload-percent').textContent()).toMatch(/^100 %/);
+    expect(await page.locator('#upload-status').getAttribute('aria-live')).toBe('polite');
+    await expect(page.locator('#upload-status').textContent()).resolves.toMatch(/uploaded/);
+    expect(tusRequests).toContain('POST');
+    expect(tusRequests).toContain('PATCH');
+
+    // The tip itself goes without the bytes: only the upload id.
+    const [tipRequest] = await Promise.all([
+      page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/'),
+      submit(page).then((status) => expect(status).toBe(201)),
+    ]);
+    expect(tipRequest.postDataBuffer()!.length).toBeLessThan(video.length + 4000);
+    expect(tipRequest.postData()).toMatch(/name="uploads"/);
+    expect(tipRequest.postData()).not.toMatch(/name="files"/);
+
+    const reference = (await page.locator('#reference').textContent())?.trim() ?? '';
+    expect(reference).toMatch(REFERENCE);
+    expect(await page.locator('#secret').isVisible()).toBe(true);
+    const { tip } = await storedTip(reference);
+    const media = (await t.db.query('SELECT sha256, sniffed_type FROM media WHERE tip_id = $1', [tip.id])).rows;
+    expect(media).toEqual([{ sha256: sha256(video), sniffed_type: 'video/mp4' }]);
+    const uploads = (await t.db.query('SELECT id FROM uploads WHERE attached_tip_id = $1', [tip.id])).rows;
+    expect(uploads).toHaveLength(1);
+  });
+
+  it('after the page is closed mid-upload, choosing the same file offers to resume and carries on from where it stopped', async () => {
+    const big = Buffer.concat([sampleVideo(), randomBytes(12 * 1024 * 1024)]);
+    const path = tempFile('long-clip.mp4', big);
+    const CHUNK = 1024 * 1024;
+    const context = await browser.newContext();
+    contexts.push(context);
+    await context.addInitScript((chunk) => ((window as unknown as { tipdeskUploadChunkSize: number }).tipdeskUploadChunkSize = chunk), CHUNK);
+
+    // First visit: three chunks get through, the fourth hangs (the train enters a tunnel), the page is closed.
+    const first = await context.newPage();
+    let patches = 0;
+    let uploadUrl = '';
+    const hung = new Promise<void>((resolve) => {
+      void first.route('**/api/uploads**', async (route) => {
+        const request = route.request();
+        if (request.method() === 'PATCH' && ++patches > 3) return resolve(); // never answered
+        const response = await route.fetch();
+        if (request.method() === 'POST') uploadUrl = response.headers()['location'] ?? '';
+        await route.fulfill({ response });
+      });
+    });
+    expect((await first.goto(`${t.url}/`))?.status()).toBe(200);
+    await fillForm(first, { story: 'A long video of the flood, filmed from the train.', consents: true, files: path });
+    await hung;
+    await first.close();
+    const id = uploadUrl.split('/').pop() ?? '';
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const offset = await uploadOffset(id);
+    expect(offset).toBeGreaterThanOrEqual(3 * CHUNK);
+    expect(offset).toBeLessThan(big.length);
+
+    // Second visit in the same browser (localStorage kept): the same file is chosen again.
+    const page = await context.newPage();
+    const creations: string[] = [];
+    const patchOffsets: number[] = [];
+    page.on('request', (r) => {
+      if (!new URL(r.url()).pathname.startsWith('/api/uploads')) return;
+      if (r.method() === 'POST') creations.push(r.url());
+      if (r.method() === 'PATCH') patchOffsets.push(Number(r.headers()['upload-offset']));
+    });
+    expect((await page.goto(`${t.url}/`))?.status()).toBe(200);
+    await fillForm(page, { story: 'A long video of the flood, filmed from the train.', email: 'resume@example.com', consents: true, files: path });
+    const row = page.locator('#upload-list li');
+    await expect(row.locator('.upload-message').textContent()).resolves.toMatch(/./);
+    await page.getByText('Resume your upload of long-clip.mp4?').first().waitFor();
+    expect(await page.locator('#upload-status').textContent()).toBe('Resume your upload of long-clip.mp4?');
+    await page.getByRole('button', { name: 'Yes, resume' }).click();
+    await uploaded(page, 'long-clip.mp4');
+
+    expect(creations).toEqual([]); // no new upload
+    expect(patchOffsets[0]).toBe(offset); // carried on from the server's offset, not from 0
+    expect(patchOffsets.length).toBeLessThanOrEqual(Math.ceil((big.length - offset) / CHUNK));
+
+    expect(await submit(page)).toBe(201);
+    const reference = (await page.locator('#reference').textContent())?.trim() ?? '';
+    const { tip } = await storedTip(reference);
+    const media = (await t.db.query('SELECT sha256 FROM media WHERE tip_id = $1', [tip.id])).rows;
+    expect(media).toEqual([{ sha256: sha256(big) }]);
+    const attached = (await t.db.query('SELECT id FROM uploads WHERE attached_tip_id = $1', [tip.id])).rows;
+    expect(attached).toEqual([{ id }]);
+  });
+
+  it('pauses with the Pause button (no more bytes sent) and carries on with Resume', async () => {
+    const clip = Buffer.concat([sampleVideo(), randomBytes(4 * 1024 * 1024)]);
+    const path = tempFile('pause-clip.mp4', clip);
+    const CHUNK = 256 * 1024;
+    const context = await browser.newContext();
+    contexts.push(context);
+    await context.addInitScript((chunk) => ((window as unknown as { tipdeskUploadChunkSize: number }).tipdeskUploadChunkSize = chunk), CHUNK);
+    const page = await context.newPage();
+    const patchOffsets: number[] = [];
+    // A slow line: each chunk takes a moment, so there is time to press Pause.
+    await page.route('**/api/uploads/**', async (route) => {
+      if (route.request().method() === 'PATCH') {
+        patchOffsets.push(Number(route.request().headers()['upload-offset']));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await route.continue().catch(() => undefined); // a paused (aborted) request may be gone
+    });
+    expect((await page.goto(`${t.url}/`))?.status()).toBe(200);
+    await fillForm(page, { story: 'Pausing on a slow line.', consents: true, files: path });
+    const toggle = page.locator('#upload-list .upload-toggle');
+    await eventually(() => expect(patchOffsets.length).toBeGreaterThanOrEqual(3), 20_000);
+    expect(await toggle.textContent()).toBe('Pause');
+    await toggle.click();
+    expect(await toggle.textContent()).toBe('Resume');
+    await expect(page.locator('#upload-status').textContent()).resolves.toMatch(/paused/);
+    await page.waitForTimeout(300);
+    const whilePaused = patchOffsets.length;
+    await page.waitForTimeout(700);
+    expect(patchOffsets.length).toBe(whilePaused); // nothing sent while paused
+
+    await toggle.click();
+    await uploaded(page, 'pause-clip.mp4');
+    expect(patchOffsets[whilePaused]).toBeGreaterThan(0); // resumed from the server's offset
+    expect(await toggle.isHidden()).toBe(true);
+  });
+
+  it('serves tus-js-client from the app with long caching, under the same strict CSP', async () => {
+    const page = await openForm();
+    const src = await page.locator('script[src*="tus-js-client"]').getAttribute('src');
+    expect(src).toMatch(/^\/assets\/vendor\/tus-js-client-\d+\.\d+\.\d+\.min\.js$/);
+    const response = await fetch(`${t.url}${src}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/javascript/);
+    expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await response.text()).length).toBeGreaterThan(10_000);
+    expect(await page.evaluate(() => typeof (window as unknown as { tus?: { Upload?: unknown } }).tus?.Upload)).toBe('function');
+    const csp = (await fetch(`${t.url}/`)).headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+    expect((await fetch(`${t.url}/assets/vendor/browser-test-bundle.js`)).status).toBe(404);
+  });
+
+  it('explains a 413 (too large) and a 429 (too many uploads) next to the file', async () => {
+    for (const [status, words] of [[413, /too large: each file can be up to \S+/], [429, /Too many uploads/]] as const) {
+      const page = await openForm();
+      await page.route('**/api/uploads', (route) =>
+        route.request().method() === 'POST'
+          ? route.fulfill({ status, contentType: 'application/json', body: JSON.stringify({ statusCode: status, error: 'x', code: 'X', message: 'x' }) })
+          : route.continue(),
+      );
+      await fillForm(page, { story: 'Refused upload.', consents: true, files: tempFile(`refused-${status}.mp4`, sampleVideo()) });
+      const message = page.locator('#upload-list .upload-message');
+      await page.waitForFunction(() => /failed|stopped/.test(document.querySelector('#upload-list li')?.getAttribute('data-state') ?? ''), undefined, { timeout: 20_000 });
+      expect(await message.textContent()).toMatch(words);
+    }
+  });
+
+  it('says in plain words next to the file when it is refused (415), and sends no tip', async () => {
+    const page = await openForm();
+    const exe = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(64 * 1024, 0x41)]);
+    await fillForm(page, { story: 'Not really a video.', consents: true, files: { name: 'clip.mp4', mimeType: 'video/mp4', buffer: exe } });
+    const message = page.locator('#upload-list .upload-message');
+    await page.waitForFunction(() => document.querySelector('#upload-list li')?.getAttribute('data-state') === 'failed', undefined, { timeout: 20_000 });
+    expect(await message.textContent()).toMatch(/not a video, photo or audio file/);
+    const tipsBefore = await t.count('tips');
+    await page.getByRole('button', { name: 'Send my tip' }).click();
+    await expect(page.locator('#upload-status').textContent()).resolves.toMatch(/could not be uploaded/);
+    expect(await t.count('tips')).toBe(tipsBefore);
   });
 });
