@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import pg from 'pg';
-import { distImport, envInt, makeTmpDir, onCleanup, percentile, run, snapshotDist, startTipdesk } from './lib.mjs';
+import { distImport, envInt, freshBenchDatabase, makeTmpDir, onCleanup, percentile, run, snapshotDist, startTipdesk } from './lib.mjs';
 
 const TIPS = envInt('BENCH_DESK_TIPS', 1_000_000);
 const REQUESTS = envInt('BENCH_DESK_REQUESTS', 300);
@@ -195,40 +195,11 @@ const indexesIn = (plan) => [...new Set([...plan.matchAll(/(?:Index Scan|Index O
 async function main() {
   const loadBefore = loadavg()[0];
   const distDir = await snapshotDist();
-  const { createLogger } = await distImport(distDir, 'logging/logger.js');
-  const { startEmbeddedPostgres } = await distImport(distDir, 'database/embedded-postgres.js');
-  const { runMigrations } = await distImport(distDir, 'database/migrate.js');
   const { hashPassword } = await distImport(distDir, 'staff/passwords.js');
   // The desk's own SQL builder: the EXPLAINs and the raw-pg baseline run exactly what the service runs.
   const { planTipList } = await distImport(distDir, 'desk/desk.service.js');
 
-  // A fresh database on DATABASE_URL's server, or on an embedded PostgreSQL of our own.
-  let serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    console.log('starting an embedded PostgreSQL...');
-    const database = await startEmbeddedPostgres(await makeTmpDir('tipdesk-bench-pg-'), createLogger('warn'), { persistent: false });
-    onCleanup(() => database.stop());
-    serverUrl = database.url;
-  }
-  const name = `tipdesk_bench_desk_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
-  if (KEEP_DATABASE) console.log(`BENCH_KEEP_DATABASE=1: the database stays: ${databaseUrl.replace(/:[^:@/]*@/, ':***@')}`);
-  else {
-    onCleanup(async () => {
-      const client = new pg.Client({ connectionString: serverUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    });
-  }
-
-  await runMigrations(databaseUrl);
+  const { databaseUrl, name } = await freshBenchDatabase(distDir, 'desk', { keep: KEEP_DATABASE });
   const db = new pg.Pool({ connectionString: databaseUrl, max: 1 });
   onCleanup(() => db.end());
   const settings = (await db.query(`SELECT current_setting('server_version') v, current_setting('shared_buffers') sb, current_setting('work_mem') wm`)).rows[0];

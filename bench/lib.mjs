@@ -1,4 +1,4 @@
-// Shared helpers for the bench scripts: child servers, RSS sampling, clean-up. Plain Node, no deps.
+// Shared helpers for the bench scripts: child servers, bench databases, RSS sampling, clean-up. Plain Node and pg.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import pg from 'pg';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const MiB = 1024 ** 2;
@@ -331,3 +332,41 @@ export function cpuSeconds(pid) {
     return NaN;
   }
 }
+
+/**
+ * A fresh, migrated database named `tipdesk_bench_<label>_<random>` on DATABASE_URL's server,
+ * or on an embedded PostgreSQL of the bench's own (from the compiled app in `distDir`). Dropped
+ * at the end unless `keep` (its URL is printed then, for exploring with psql).
+ */
+export async function freshBenchDatabase(distDir, label, { keep = false } = {}) {
+  const { createLogger } = await distImport(distDir, 'logging/logger.js');
+  const { startEmbeddedPostgres } = await distImport(distDir, 'database/embedded-postgres.js');
+  const { runMigrations } = await distImport(distDir, 'database/migrate.js');
+  let serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    console.log('starting an embedded PostgreSQL...');
+    const database = await startEmbeddedPostgres(await makeTmpDir('tipdesk-bench-pg-'), createLogger('warn'), { persistent: false });
+    onCleanup(() => database.stop());
+    serverUrl = database.url;
+  }
+  const name = `tipdesk_bench_${label}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  if (keep) console.log(`BENCH_KEEP_DATABASE=1: the database stays: ${databaseUrl.replace(/:[^:@/]*@/, ':***@')}`);
+  else {
+    onCleanup(async () => {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    });
+  }
+  await runMigrations(databaseUrl);
+  return { serverUrl, databaseUrl, name };
+}
+

@@ -3,12 +3,11 @@
 // row 'ready') against ffprobe + ffmpeg run directly on the same file. Target: under 2×.
 // Runs the COMPILED app (dist/) in its own process, like the other benches (see bench/README.md).
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { distImport, envInt, formatBytes, makeTmpDir, median, onCleanup, run, sleep, snapshotDist, startTipdesk } from './lib.mjs';
+import { distImport, envInt, formatBytes, freshBenchDatabase, makeTmpDir, median, onCleanup, run, sleep, snapshotDist, startTipdesk } from './lib.mjs';
 
 const exec = promisify(execFile);
 const ROUNDS = envInt('BENCH_ROUNDS', 3);
@@ -43,33 +42,8 @@ async function main() {
   console.log(`clip: ${formatBytes(bytes.length)}`);
 
   const distDir = await snapshotDist();
-  const { createLogger } = await distImport(distDir, 'logging/logger.js');
-  const { startEmbeddedPostgres } = await distImport(distDir, 'database/embedded-postgres.js');
-  const { runMigrations } = await distImport(distDir, 'database/migrate.js');
 
-  // A fresh database on DATABASE_URL's server, or on an embedded PostgreSQL of our own.
-  let serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    console.log('starting an embedded PostgreSQL...');
-    const database = await startEmbeddedPostgres(await makeTmpDir('tipdesk-bench-pg-'), createLogger('warn'), { persistent: false });
-    onCleanup(() => database.stop());
-    serverUrl = database.url;
-  }
-  const name = `tipdesk_bench_media_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
-  onCleanup(async () => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await client.end();
-  });
-  await runMigrations(databaseUrl);
+  const { databaseUrl } = await freshBenchDatabase(distDir, 'media');
   const db = new pg.Pool({ connectionString: databaseUrl, max: 1 });
   onCleanup(() => db.end());
 

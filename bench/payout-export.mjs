@@ -9,7 +9,7 @@ import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { ROOT, distImport, envInt, makeTmpDir, mb, onCleanup, readProcMemory, resetPeakRss, run, sampleRss, snapshotDist, startTipdesk } from './lib.mjs';
+import { distImport, envInt, freshBenchDatabase, makeTmpDir, mb, onCleanup, readProcMemory, resetPeakRss, ROOT, run, sampleRss, snapshotDist, startTipdesk } from './lib.mjs';
 
 const PAYOUTS = envInt('BENCH_PAYOUTS', 100_000);
 const KEEP_DATABASE = process.env.BENCH_KEEP_DATABASE === '1';
@@ -178,41 +178,13 @@ async function main() {
   const loadBefore = loadavg()[0];
   const psql = psqlBinary();
   const distDir = await snapshotDist();
-  const { createLogger } = await distImport(distDir, 'logging/logger.js');
-  const { startEmbeddedPostgres } = await distImport(distDir, 'database/embedded-postgres.js');
-  const { runMigrations } = await distImport(distDir, 'database/migrate.js');
   const { hashPassword } = await distImport(distDir, 'staff/passwords.js');
   const { FieldCipher } = await distImport(distDir, 'crypto/field-cipher.js');
   const { decodeKey, keyFrom } = await distImport(distDir, 'crypto/encryption-key.js');
   const { maskName, maskAccount } = await distImport(distDir, 'payouts/payee-details.js');
   const cipher = new FieldCipher(keyFrom(decodeKey(ENCRYPTION_KEY)));
 
-  let serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    console.log('starting an embedded PostgreSQL...');
-    const database = await startEmbeddedPostgres(await makeTmpDir('tipdesk-bench-pg-'), createLogger('warn'), { persistent: false });
-    onCleanup(() => database.stop());
-    serverUrl = database.url;
-  }
-  const name = `tipdesk_bench_payouts_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
-  if (KEEP_DATABASE) console.log(`BENCH_KEEP_DATABASE=1: the database stays: ${databaseUrl.replace(/:[^:@/]*@/, ':***@')}`);
-  else {
-    onCleanup(async () => {
-      const client = new pg.Client({ connectionString: serverUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    });
-  }
-
-  await runMigrations(databaseUrl);
+  const { databaseUrl, name } = await freshBenchDatabase(distDir, 'payouts', { keep: KEEP_DATABASE });
   const db = new pg.Pool({ connectionString: databaseUrl, max: 1 });
   onCleanup(() => db.end());
   const version = (await db.query(`SELECT current_setting('server_version') v`)).rows[0].v;
