@@ -34,6 +34,17 @@ export class UnsupportedMediaTypeError extends DomainError {
 const SNIFF_BYTES = 4100;
 
 /**
+ * Judges a stream by its first bytes (never a name or a declared type): `media` is set only for
+ * video, image or audio. Read on from `stream`, which still carries every byte.
+ */
+export async function sniffMedia(source: Readable): Promise<{ stream: Readable & { fileType?: { mime: string; ext: string } }; media?: { mime: string; ext: string; kind: MediaKind } }> {
+  const stream = await fileTypeStream(source, { sampleSize: SNIFF_BYTES });
+  const detected = stream.fileType;
+  const kind = mediaKindOf(detected?.mime);
+  return { stream, media: detected && kind ? { mime: detected.mime, ext: detected.ext, kind } : undefined };
+}
+
+/**
  * A multer storage engine that streams each part straight into the BlobStore: the type is
  * judged from the first bytes (never the name or the declared type), the SHA-256 and size are
  * computed on the way, and nothing is held whole in memory.
@@ -73,19 +84,17 @@ export async function stageMedia(
   file: { originalName: string; declaredType?: string | null },
   maxBytes: number,
 ): Promise<UploadedMedia> {
-  const sniffing = await fileTypeStream(stream, { sampleSize: SNIFF_BYTES });
-  const detected = sniffing.fileType;
-  const kind = mediaKindOf(detected?.mime);
-  const displayFilename = sanitiseDisplayFilename(file.originalName, detected?.ext);
-  if (!detected || !kind) {
+  const { stream: sniffing, media } = await sniffMedia(stream);
+  const displayFilename = sanitiseDisplayFilename(file.originalName, sniffing.fileType?.ext);
+  if (!media) {
     sniffing.resume(); // let the rest drain so the sender (multer, a mail parser) can finish
     throw new UnsupportedMediaTypeError(displayFilename);
   }
   const blob = await store.writeTemporary(sniffing, { maxBytes });
   return {
     ...blob,
-    sniffedType: detected.mime,
-    kind,
+    sniffedType: media.mime,
+    kind: media.kind,
     displayFilename,
     declaredType: file.declaredType ? file.declaredType.slice(0, 255) : null,
   };

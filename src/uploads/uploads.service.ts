@@ -1,5 +1,4 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { fileTypeStream } from 'file-type';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
@@ -7,14 +6,12 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../http/errors.js';
 import { LOGGER } from '../logging/logger.js';
-import type { UploadedMedia } from '../media/blob-storage-engine.js';
-import { mediaKindOf, sanitiseDisplayFilename } from '../media/media-files.js';
+import { sniffMedia, type UploadedMedia } from '../media/blob-storage-engine.js';
+import { sanitiseDisplayFilename } from '../media/media-files.js';
 import type { MediaKind } from '../media/media.entities.js';
 import { BLOB_STORE, BlobMeter, type BlobStore } from '../storage/blob-store.js';
 import { TUS_STORE, type TusStore } from './tus-store.js';
 
-// Enough for file-type to recognise every container it knows (as stageMedia uses).
-const SNIFF_BYTES = 4100;
 // An attached upload's bytes were copied into the BlobStore; its row is kept this long so a
 // second attach of the same id is still answered as already used, then swept with any leftover.
 const ATTACHED_ROW_KEPT_MS = 24 * 3600_000;
@@ -82,10 +79,8 @@ export class UploadsService {
    */
   async finish(id: string): Promise<{ sha256: string; sniffedType: string; kind: MediaKind }> {
     const source = await this.tus.read(id);
-    const sniffing = await fileTypeStream(source, { sampleSize: SNIFF_BYTES });
-    const detected = sniffing.fileType;
-    const kind = mediaKindOf(detected?.mime);
-    if (!detected || !kind) {
+    const { stream: sniffing, media } = await sniffMedia(source);
+    if (!media) {
       sniffing.destroy();
       // (TypeORM answers DELETE/UPDATE … RETURNING with [rows, count].)
       const [[row]] = await this.dataSource.query<[{ display_filename: string }[], number]>('DELETE FROM uploads WHERE id = $1 RETURNING display_filename', [id]);
@@ -99,9 +94,9 @@ export class UploadsService {
       `UPDATE uploads SET sha256 = $2, sniffed_type = $3, kind = $4, size_bytes = $5, finished_at = now(),
               expires_at = now() + make_interval(hours => $6)
         WHERE id = $1`,
-      [id, sha256, detected.mime, kind, size, this.config.UPLOAD_EXPIRY_HOURS],
+      [id, sha256, media.mime, media.kind, size, this.config.UPLOAD_EXPIRY_HOURS],
     );
-    return { sha256, sniffedType: detected.mime, kind };
+    return { sha256, sniffedType: media.mime, kind: media.kind };
   }
 
   /** The client terminated an unfinished upload (tus DELETE): the store removed the bytes. */
