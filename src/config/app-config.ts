@@ -135,6 +135,16 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(30 * 24)
   UPLOAD_EXPIRY_HOURS = 24;
 
+  // Each tus request in flight holds one PostgreSQL connection for its upload's lock (shared by
+  // all app processes, so a resume can land on any of them); this caps them per process.
+  @Transform(toInt) @IsInt() @Min(2) @Max(500)
+  UPLOAD_LOCK_CONNECTIONS = 20;
+
+  // On SIGTERM, requests in flight (a long upload chunk, say) get this long to finish; unfinished
+  // uploads are then stopped with their bytes kept, and resume on the next process.
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  SHUTDOWN_GRACE_SECONDS = 25;
+
   @Transform(toInt) @IsInt() @Min(1) @Max(24 * 60)
   SWEEP_INTERVAL_MINUTES = 15;
 
