@@ -1,12 +1,12 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { createApp } from './app-setup.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
 import { resolveEncryptionKey } from './crypto/encryption-key.js';
 import { startEmbeddedPostgres, type RunningDatabase } from './database/embedded-postgres.js';
 import { runMigrations } from './database/migrate.js';
 import { createLogger } from './logging/logger.js';
-
-const SHUTDOWN_GRACE_MS = 30_000;
+import { UploadsEndpoint } from './uploads/uploads.endpoint.js';
 
 async function main(): Promise<void> {
   let config;
@@ -37,15 +37,24 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: finishing requests in flight');
+    const graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000;
+    logger.info({ signal, graceSeconds: config.SHUTDOWN_GRACE_SECONDS }, 'shutting down: no new connections, finishing requests in flight');
+    // Past the grace period, the uploads' own stop (≤ 13 s) and the jobs' grace, give up.
     const forced = setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS + 5_000).unref();
+    }, graceMs + (13 + config.JOBS_SHUTDOWN_GRACE_SECONDS + 10) * 1000).unref();
+    const server = app.getHttpServer() as Server;
+    server.close();
+    // A keep-alive connection that goes idle after close() would otherwise hold the process for keepAliveTimeout.
+    const idleCloser = setInterval(() => server.closeIdleConnections(), 250);
     try {
+      await app.get(UploadsEndpoint).drain(graceMs);
       await app.close();
       await database?.stop();
       clearTimeout(forced);
+      clearInterval(idleCloser);
+      logger.info('stopped');
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');

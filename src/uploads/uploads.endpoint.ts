@@ -1,13 +1,15 @@
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { EVENTS, Server } from '@tus/server';
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../http/errors.js';
 import { LOGGER } from '../logging/logger.js';
 import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
+import { PostgresLocker } from './postgres-locker.js';
 import { TUS_STORE, type TusStore } from './tus-store.js';
 import { UploadsService } from './uploads.service.js';
 
@@ -39,8 +41,12 @@ function errorBody(statusCode: number, code: string, message: string, extra: Rec
  * are random UUIDs the server chooses, and an id is the only key to an upload.
  */
 @Injectable()
-export class UploadsEndpoint {
+export class UploadsEndpoint implements OnApplicationShutdown {
   private readonly server: Server;
+  private readonly locker: PostgresLocker;
+  private draining = false;
+  private inFlight = 0;
+  private idle?: () => void;
 
   constructor(
     private readonly config: AppConfig,
@@ -48,10 +54,21 @@ export class UploadsEndpoint {
     private readonly rateLimits: RateLimitsService,
     @Inject(TUS_STORE) tus: TusStore,
     @Inject(LOGGER) private readonly logger: Logger,
+    dataSource: DataSource,
   ) {
+    const databaseUrl = (dataSource.options as { url?: string }).url;
+    if (!databaseUrl) throw new Error('UploadsEndpoint needs the database URL');
+    // Locks in PostgreSQL, not in this process's memory: a resume may land on any app process.
+    this.locker = new PostgresLocker({
+      databaseUrl,
+      maxConnections: config.UPLOAD_LOCK_CONNECTIONS,
+      acquireLockTimeoutMs: 30_000,
+      logger,
+    });
     this.server = new Server({
       path: UPLOADS_PATH,
       datastore: tus.datastore,
+      locker: this.locker,
       // Our ids only: a client-chosen name never reaches the store.
       namingFunction: () => randomUUID(),
       maxSize: config.MAX_FILE_BYTES,
@@ -92,7 +109,50 @@ export class UploadsEndpoint {
     };
   }
 
+  /**
+   * Shutdown, first step: new tus requests get 503 (clients retry, and land on another process
+   * or on this one restarted); those in flight get `graceMs` to finish, then are asked to stop,
+   * which keeps every byte received so far: the uploads resume where they stopped.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    if (await this.settled(graceMs)) return;
+    this.logger.info({ uploads: this.inFlight }, 'uploads still in flight after the grace period: stopping them (they can resume)');
+    this.locker.releaseAll();
+    // tus stops a released request after its lock-drain delay (3 s) and answers it with the new offset.
+    if (!(await this.settled(10_000))) this.logger.warn({ uploads: this.inFlight }, 'uploads did not stop in time');
+  }
+
+  private settled(withinMs: number): Promise<boolean> {
+    if (this.inFlight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), withinMs);
+      this.idle = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.locker.close();
+  }
+
   private async handle(req: Request, res: Response): Promise<void> {
+    if (this.draining) {
+      res.status(HttpStatus.SERVICE_UNAVAILABLE).set({ 'Tus-Resumable': '1.0.0', 'Content-Type': 'application/json', 'Retry-After': '5', Connection: 'close' });
+      res.send(errorBody(HttpStatus.SERVICE_UNAVAILABLE, 'SHUTTING_DOWN', 'This server is restarting; your upload will carry on in a moment.'));
+      return;
+    }
+    this.inFlight++;
+    try {
+      await this.handleTus(req, res);
+    } finally {
+      if (--this.inFlight === 0) this.idle?.();
+    }
+  }
+
+  private async handleTus(req: Request, res: Response): Promise<void> {
     if (req.method === 'POST') {
       // Each new upload counts against the client's hourly limit; its chunks (PATCH) do not.
       try {
