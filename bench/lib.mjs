@@ -1,8 +1,9 @@
 // Shared helpers for the bench scripts: child servers, bench databases, RSS sampling, clean-up. Plain Node and pg.
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cp, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cp, mkdtemp, readdir, rm, stat, statfs } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -62,6 +63,50 @@ export const percentile = (sortedValues, p) =>
   sortedValues.length ? sortedValues[Math.min(sortedValues.length - 1, Math.ceil((p / 100) * sortedValues.length) - 1)] : NaN;
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Throws unless `dir`'s file system has `neededBytes` free (`how` says what the figure is made of and
+ * how to shrink it); returns the free bytes.
+ */
+export async function requireFreeSpace(dir, neededBytes, how) {
+  const fs = await statfs(dir);
+  const free = fs.bavail * fs.bsize;
+  if (free < neededBytes) {
+    throw new Error(`Not enough free disk space in ${dir}: ${(free / GiB).toFixed(1)} GiB free, ${(neededBytes / GiB).toFixed(1)} GiB needed (${how})`);
+  }
+  return free;
+}
+
+/** `sync`, then a short pause: the next timed upload does not pay for the previous one's writeback. */
+export async function settleDisk() {
+  spawnSync('sync');
+  await sleep(500);
+}
+
+/**
+ * Writes a `bytes`-long file that the app sniffs as video: test/fixtures/sample.mp4, then an
+ * AES-256-CTR keystream from a fixed seed (incompressible, never repeating, cheap to make).
+ * Resolves with its SHA-256 (hex).
+ */
+export async function writeSampleVideoFile(path, bytes) {
+  const sample = readFileSync(join(ROOT, 'test', 'fixtures', 'sample.mp4'));
+  if (bytes < sample.length) throw new Error(`the file must be at least ${sample.length} bytes (the MP4 sample at its head)`);
+  const cipher = createCipheriv('aes-256-ctr', Buffer.alloc(32, 0x7d), Buffer.alloc(16, 0x42));
+  const zeros = Buffer.alloc(4 * MiB);
+  const hash = createHash('sha256');
+  const out = createWriteStream(path);
+  const write = async (chunk) => {
+    hash.update(chunk);
+    if (!out.write(chunk)) await once(out, 'drain');
+  };
+  await write(sample);
+  for (let left = bytes - sample.length; left > 0; left -= zeros.length) {
+    await write(cipher.update(left >= zeros.length ? zeros : zeros.subarray(0, left)));
+  }
+  out.end();
+  await once(out, 'finish');
+  return hash.digest('hex');
+}
 
 export async function freePort() {
   return new Promise((resolvePort, reject) => {
@@ -251,6 +296,23 @@ export async function startTipdesk({ distDir, dataDir, databaseUrl, maxFileBytes
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp200(child, `${url}/health`);
   return Object.assign(child, { url, port });
+}
+
+/**
+ * Starts bench/servers/raw-upload-server.mjs (the uploads' baseline: a bare `http` server that
+ * pipes each POST body to a new file in `outDir`; with `fsync`, fsyncs it before answering).
+ * Its `url` is the upload URL.
+ */
+export async function startRawUploadServer(outDir, { fsync = false } = {}) {
+  const port = await freePort();
+  const child = spawnNode(fsync ? 'raw-pipe+fsync' : 'raw-pipe', ['bench/servers/raw-upload-server.mjs'], {
+    PORT: String(port),
+    OUT_DIR: outDir,
+    RAW_FSYNC: fsync ? '1' : '0',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp200(child, `${url}/health`, 30_000);
+  return Object.assign(child, { url: `${url}/upload`, outDir });
 }
 
 // ---------------------------------------------------------------------------------------------

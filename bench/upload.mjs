@@ -1,10 +1,8 @@
-import { spawnSync } from 'node:child_process';
 // Upload benchmark (issue "Performance"): one big multipart upload through POST /api/tips against a
 // bare Node server that pipes the same request body to a file, and the app's peak RSS under
 // 8 concurrent uploads. Runs the COMPILED app (dist/) in its own process. See bench/README.md.
 import { createCipheriv } from 'node:crypto';
 import { once } from 'node:events';
-import { statfs } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
@@ -17,7 +15,6 @@ import {
   ROOT,
   envInt,
   formatBytes,
-  freePort,
   listFiles,
   makeTmpDir,
   mb,
@@ -25,12 +22,13 @@ import {
   readProcMemory,
   removeFilesUnder,
   snapshotDist,
+  requireFreeSpace,
   resetPeakRss,
   run,
   sampleRss,
-  spawnNode,
+  settleDisk,
+  startRawUploadServer,
   startTipdesk,
-  waitForHttp200,
 } from './lib.mjs';
 
 const SIZE = envInt('BENCH_UPLOAD_BYTES', GiB);
@@ -132,28 +130,11 @@ function postUpload(url, fileBytes) {
 
 async function checkDiskSpace(dir) {
   const largest = Math.max(SIZE, CONCURRENT_SIZE);
-  const needed = CONCURRENCY * largest * 1.2 + 2 * GiB;
-  const fs = await statfs(dir);
-  const free = fs.bavail * fs.bsize;
-  if (free < needed) {
-    throw new Error(
-      `Not enough free disk space in ${dir}: ${(free / GiB).toFixed(1)} GiB free, ${(needed / GiB).toFixed(1)} GiB needed ` +
-        `(${CONCURRENCY} × ${formatBytes(largest)} × 1.2 + 2 GiB). Set BENCH_UPLOAD_BYTES / BENCH_CONCURRENT_BYTES smaller, e.g. 268435456.`,
-    );
-  }
-  return free;
-}
-
-async function startRawServer(outDir, fsync) {
-  const port = await freePort();
-  const child = spawnNode(fsync ? 'raw-pipe+fsync' : 'raw-pipe', ['bench/servers/raw-upload-server.mjs'], {
-    PORT: String(port),
-    OUT_DIR: outDir,
-    RAW_FSYNC: fsync ? '1' : '0',
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp200(child, `${url}/health`, 30_000);
-  return Object.assign(child, { url: `${url}/upload`, outDir });
+  return requireFreeSpace(
+    dir,
+    CONCURRENCY * largest * 1.2 + 2 * GiB,
+    `${CONCURRENCY} × ${formatBytes(largest)} × 1.2 + 2 GiB. Set BENCH_UPLOAD_BYTES / BENCH_CONCURRENT_BYTES smaller, e.g. 268435456.`,
+  );
 }
 
 /** postUpload, plus the CPU seconds (user + system) the server process and this client used meanwhile. */
@@ -185,8 +166,8 @@ async function main() {
   const appDir = await makeTmpDir('tipdesk-bench-app-');
   const blobsDir = join(appDir, 'blobs');
 
-  const raw = await startRawServer(rawDir, false);
-  const rawFsync = SKIP_FSYNC_BASELINE ? undefined : await startRawServer(rawFsyncDir, true);
+  const raw = await startRawUploadServer(rawDir);
+  const rawFsync = SKIP_FSYNC_BASELINE ? undefined : await startRawUploadServer(rawFsyncDir, { fsync: true });
   console.log('starting tipdesk (node <copy of dist>/main.js, its own embedded PostgreSQL)...');
   const maxFileBytes = Math.max(2 * GiB, SIZE, CONCURRENT_SIZE) + MiB;
   const nodeArgs = [...APP_NODE_ARGS, ...(CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [])];
@@ -208,10 +189,6 @@ async function main() {
   const clientCpu = [];
   // Each upload starts on a settled disk (sync, then a short pause), and the order rotates every
   // round: otherwise whichever server goes right after another's 1 GiB pays for its writeback.
-  const settleDisk = async () => {
-    spawnSync('sync');
-    await new Promise((r) => setTimeout(r, 500));
-  };
   for (let round = 1; round <= ROUNDS; round++) {
     let r1, r2, r3;
     const steps = [
