@@ -8,6 +8,8 @@ COPY src ./src
 RUN npx nest build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
+# ffprobe and ffmpeg for media processing (duration, codec, poster frames).
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production PORT=3000 DATA_DIR=/data
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
