@@ -1,4 +1,4 @@
-import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/utils';
+import type { Lock, Locker, RequestRelease } from '@tus/utils';
 import pg from 'pg';
 import type { Logger } from 'pino';
 
@@ -7,6 +7,10 @@ const RELEASE_CHANNEL = 'tipdesk_tus_release';
 const RETRY_MS = 100;
 // Asking again now and then covers a NOTIFY that raced the holder's LISTEN reconnecting.
 const ASK_AGAIN_MS = 1_000;
+
+// tus answers these as they are (our endpoint words them as JSON); clients retry both.
+const LOCK_BUSY = { status_code: 423, body: 'This upload is busy in another request; try again in a moment.' };
+const NO_LOCK_CONNECTION = { status_code: 503, body: 'Too many uploads in progress on this server; try again in a moment.' };
 
 export interface PostgresLockerOptions {
   databaseUrl: string;
@@ -36,6 +40,7 @@ export class PostgresLocker implements Locker {
       connectionString: options.databaseUrl,
       max: options.maxConnections,
       idleTimeoutMillis: 10_000,
+      connectionTimeoutMillis: options.acquireLockTimeoutMs,
       application_name: 'tipdesk-upload-locks',
     });
     this.pool.on('error', (err) => options.logger.warn({ err }, 'an idle upload-lock connection failed'));
@@ -93,6 +98,11 @@ export class PostgresLocker implements Locker {
   }
 
   /** @internal */
+  get logger(): Logger {
+    return this.options.logger;
+  }
+
+  /** @internal */
   get timeoutMs(): number {
     return this.options.acquireLockTimeoutMs;
   }
@@ -100,6 +110,7 @@ export class PostgresLocker implements Locker {
 
 class PostgresLock implements Lock {
   private client?: pg.PoolClient;
+  private onConnectionLost?: (err: Error) => void;
 
   constructor(
     private readonly id: string,
@@ -109,7 +120,10 @@ class PostgresLock implements Lock {
   async lock(stopSignal: AbortSignal, requestRelease: RequestRelease): Promise<void> {
     await this.locker.listen();
     const deadline = Date.now() + this.locker.timeoutMs;
-    const client = await this.locker.connect();
+    const client = await this.locker.connect().catch((err: unknown) => {
+      this.locker.logger.warn({ err }, 'no connection for an upload lock');
+      throw NO_LOCK_CONNECTION;
+    });
     try {
       let askedAt = 0;
       for (;;) {
@@ -117,9 +131,15 @@ class PostgresLock implements Lock {
         if (rows[0].locked) {
           this.client = client;
           this.locker.held.set(this.id, requestRelease);
+          // The lock went with its connection (PostgreSQL restarted, say): the request must stop too.
+          this.onConnectionLost = (err: Error) => {
+            this.locker.logger.warn({ err, uploadId: this.id }, 'an upload lock lost its connection; stopping its request');
+            void requestRelease();
+          };
+          client.on('error', this.onConnectionLost);
           return;
         }
-        if (stopSignal.aborted || Date.now() >= deadline) throw ERRORS.ERR_LOCK_TIMEOUT;
+        if (stopSignal.aborted || Date.now() >= deadline) throw LOCK_BUSY;
         if (Date.now() - askedAt >= ASK_AGAIN_MS) {
           await client.query('SELECT pg_notify($1, $2)', [RELEASE_CHANNEL, this.id]);
           askedAt = Date.now();
@@ -137,6 +157,7 @@ class PostgresLock implements Lock {
     if (!client) throw new Error('Releasing an unlocked lock!');
     this.client = undefined;
     this.locker.held.delete(this.id);
+    if (this.onConnectionLost) client.off('error', this.onConnectionLost);
     try {
       await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY_SQL})`, [this.id]);
       client.release();
