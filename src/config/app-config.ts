@@ -286,6 +286,24 @@ export class AppConfig {
   @Transform(emptyToUndefined) @IsString() @MaxLength(500)
   FFMPEG_PATH = 'ffmpeg';
 
+  // ---- virus scanning (issue 5): clamd's INSTREAM over TCP; off while CLAMAV_HOST is unset ----
+
+  /** clamd's host name or address. Unset: media is not scanned (and no scan job is sent). */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(255)
+  @Matches(/^[A-Za-z0-9.:[\]_-]+$/, { message: 'CLAMAV_HOST must be a host name or an IP address' })
+  CLAMAV_HOST?: string;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  CLAMAV_PORT = 3310;
+
+  /** The longest clamd may stay silent: not reading what we send, or scanning after the last byte, before the try fails (and is retried). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  CLAMAV_TIMEOUT_SECONDS = 120;
+
+  /** Larger files are not sent to clamd and are marked "not scanned (too large)"; keep it at or under clamd's StreamMaxLength (ClamAV stops at 2 GiB). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER)
+  CLAMAV_MAX_BYTES = 2 * GIB;
+
   /** The inbound addresses, lower-cased, as a list. */
   get inboundEmailAddresses(): string[] {
     return (this.INBOUND_EMAIL_ADDRESSES ?? '').split(',').map((a) => a.trim().toLowerCase()).filter(Boolean);

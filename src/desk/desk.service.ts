@@ -4,7 +4,7 @@ import { AuditService, type AuditRecord } from '../audit/audit.service.js';
 import { FieldCipher } from '../crypto/field-cipher.js';
 import { ConflictError, DomainError, NotFoundError } from '../http/errors.js';
 import { cursorTimestampSql, decodeKeysetCursor, encodeKeysetCursor } from '../http/keyset-cursor.js';
-import type { MediaKind, MediaState } from '../media/media.entities.js';
+import type { MediaKind, MediaScanState, MediaState } from '../media/media.entities.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { StaffService } from '../staff/staff.service.js';
@@ -82,6 +82,7 @@ interface TipListRow {
   tags: string[];
   media_count: number;
   has_video: boolean;
+  quarantined_signature: string | null;
   poster_media_id: string | null;
   poster_has_thumbnail: boolean | null;
   poster_duration: number | null;
@@ -173,19 +174,20 @@ export function tipListQuery(filters: ListTipsQueryDto, staffId: string, strateg
   const sql = `
     WITH ${page}
     SELECT page.*, ${cursorTimestampSql('page.created_at')} AS cursor_at,
-           c.name AS contributor_name, s.name AS assignee_name, m.media_count, m.has_video,
+           c.name AS contributor_name, s.name AS assignee_name, m.media_count, m.has_video, m.quarantined_signature,
            v.poster_media_id, v.poster_has_thumbnail, v.poster_duration
       FROM page
       JOIN contributors c ON c.id = page.contributor_id
       LEFT JOIN staff_users s ON s.id = page.assignee_id
       CROSS JOIN LATERAL (
-        SELECT count(*)::int AS media_count, coalesce(bool_or(media.kind = 'video'), false) AS has_video
+        SELECT count(*)::int AS media_count, coalesce(bool_or(media.kind = 'video'), false) AS has_video,
+               (array_agg(media.scan_signature ORDER BY media.created_at, media.id) FILTER (WHERE media.scan_state = 'infected'))[1] AS quarantined_signature
           FROM media WHERE media.tip_id = page.id
       ) m
       LEFT JOIN LATERAL (
         SELECT media.id AS poster_media_id, media.thumbnail_key IS NOT NULL AS poster_has_thumbnail,
                CASE WHEN jsonb_typeof(media.probe->'duration') = 'number' THEN (media.probe->>'duration')::float8 END AS poster_duration
-          FROM media WHERE media.tip_id = page.id AND media.kind = 'video' AND media.state = 'ready'
+          FROM media WHERE media.tip_id = page.id AND media.kind = 'video' AND media.state = 'ready' AND media.scan_state IS DISTINCT FROM 'infected'
          ORDER BY media.created_at, media.id LIMIT 1
       ) v ON true
      ORDER BY ${order('page')}`;
@@ -277,7 +279,9 @@ export class DeskService {
       [id],
     );
     const media = await manager.query(
-      `SELECT id, display_filename, sniffed_type, kind, size_bytes, sha256, state, probe, thumbnail_key IS NOT NULL AS has_thumbnail, created_at
+      `SELECT id, display_filename, sniffed_type, kind, size_bytes, sha256, state, probe,
+              thumbnail_key IS NOT NULL AND scan_state IS DISTINCT FROM 'infected' AS has_thumbnail,
+              scan_state, scan_signature, scan_note, scanned_at, created_at
          FROM media WHERE tip_id = $1 ORDER BY created_at, id`,
       [id],
     );
@@ -341,6 +345,7 @@ export class DeskService {
       media: media.map((m: MediaRow) => ({
         id: m.id, displayFilename: m.display_filename, sniffedType: m.sniffed_type, kind: m.kind, sizeBytes: Number(m.size_bytes),
         sha256: m.sha256, state: m.state, probe: m.probe, hasThumbnail: m.has_thumbnail, contentUrl: `/api/media/${m.id}/content`,
+        scanState: m.scan_state, scanSignature: m.scan_signature, scanNote: m.scan_note, scannedAt: m.scanned_at ? iso(m.scanned_at) : null,
         createdAt: iso(m.created_at),
       })),
       pendingMedia: pendingMedia.map((p: PendingMediaRow) => ({
@@ -571,7 +576,8 @@ interface ConsentRow {
 }
 interface MediaRow {
   id: string; display_filename: string; sniffed_type: string; kind: MediaKind; size_bytes: string; sha256: string;
-  state: MediaState; probe: Record<string, unknown> | null; has_thumbnail: boolean; created_at: Date;
+  state: MediaState; probe: Record<string, unknown> | null; has_thumbnail: boolean;
+  scan_state: MediaScanState | null; scan_signature: string | null; scan_note: string | null; scanned_at: Date | null; created_at: Date;
 }
 interface NoteRow { id: string; tip_id: string; body: string; author_id: string | null; author_name: string | null; created_at: Date }
 interface PendingMediaRow {
@@ -597,6 +603,7 @@ function toListItem(row: TipListRow): TipListItemDto {
     tags: row.tags,
     mediaCount: row.media_count,
     hasVideo: row.has_video,
+    quarantinedSignature: row.quarantined_signature,
     poster: row.poster_media_id
       ? { mediaId: row.poster_media_id, thumbnailUrl: row.poster_has_thumbnail ? `/api/media/${row.poster_media_id}/thumbnail` : null, duration: row.poster_duration }
       : null,

@@ -4,11 +4,16 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { LOGGER } from '../logging/logger.js';
+import { VirusScanError } from '../media/clamd-scanner.js';
 import { MediaProcessingError, MediaProcessingService } from '../media/media-processing.service.js';
+import { MediaScanService } from '../media/media-scan.service.js';
 import { MediaService } from '../media/media.service.js';
 
 export const MEDIA_QUEUE = 'media-process';
 export const MEDIA_DEAD_LETTERS = 'media-dead-letters';
+// Virus scans (while CLAMAV_HOST is set): their own queue, so a slow clamd never holds up probing;
+// their failures go to the same dead letters, the output naming the queue.
+export const SCAN_QUEUE = 'media-scan';
 const SCHEMA = 'pgboss';
 // Media still 'stored' this long after its commit lost its enqueue (a crash between COMMIT and
 // send): the sweep sends it again. The job id is the media id, so a second send is a no-op.
@@ -33,12 +38,14 @@ export interface DeadLetter {
  * The background queue (pg-boss in its own `pgboss` schema of the app's database), so any
  * number of app processes share the work. Media processing: sent after the media row commits,
  * retried with exponential backoff, dead-lettered when it keeps failing (the media stays,
- * marked 'unprobed').
+ * marked 'unprobed'). Virus scans likewise on their own queue; one that keeps failing leaves the
+ * media 'pending' and its bytes untouched.
  */
 @Injectable()
 export class JobsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private boss?: PgBoss;
   private workerId?: string;
+  private scanWorkerId?: string;
   private sweepTimer?: NodeJS.Timeout;
   private started?: Promise<void>;
 
@@ -48,11 +55,15 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly media: MediaService,
     private readonly processing: MediaProcessingService,
+    private readonly scans: MediaScanService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.JOBS_ENABLED) return;
     this.media.onStored((ids) => void this.enqueueMedia(ids).catch((error) => this.logger.error({ err: error }, 'media jobs not sent (the sweep will send them)')));
+    if (this.scans.enabled) {
+      this.media.onStored((ids) => void this.enqueueScans(ids).catch((error) => this.logger.error({ err: error }, 'scan jobs not sent (the sweep will send them)')));
+    }
     this.started = this.start();
     await this.started;
   }
@@ -85,6 +96,22 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: this.config.JOBS_POLL_SECONDS },
       ([job]) => this.runMediaJob(job),
     );
+    if (this.scans.enabled) {
+      await boss.createQueue(SCAN_QUEUE, {
+        name: SCAN_QUEUE,
+        retryLimit: this.config.MEDIA_JOB_RETRY_LIMIT,
+        retryDelay: this.config.MEDIA_JOB_RETRY_DELAY_SECONDS,
+        retryBackoff: true,
+        // A 2 GiB file at clamd's pace, with room to spare.
+        expireInSeconds: 60 * 60,
+        deadLetter: MEDIA_DEAD_LETTERS,
+      });
+      this.scanWorkerId = await boss.work<MediaJob>(
+        SCAN_QUEUE,
+        { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: this.config.JOBS_POLL_SECONDS },
+        ([job]) => this.runScanJob(job),
+      );
+    }
     const sweep = () => void this.sendLostMedia().catch((error) => this.logger.error({ err: error }, 'media job sweep failed'));
     sweep();
     this.sweepTimer = setInterval(sweep, LOST_SWEEP_MS).unref();
@@ -107,11 +134,27 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     if (this.workerId) boss.notifyWorker(this.workerId);
   }
 
-  /** Media that committed but whose job was never sent. */
+  /** Sends a virus scan job for each media id (once: the job id is the media id, in its own queue). */
+  async enqueueScans(mediaIds: string[]): Promise<void> {
+    const boss = this.boss;
+    if (!boss || !this.scans.enabled || mediaIds.length === 0) return;
+    for (const mediaId of mediaIds) await boss.send(SCAN_QUEUE, { mediaId } satisfies MediaJob, { id: mediaId });
+    if (this.scanWorkerId) boss.notifyWorker(this.scanWorkerId);
+  }
+
+  /**
+   * Media that committed but whose job was never sent: processing, and the scan while scanning is
+   * on. A scan that was dead-lettered stays 'pending'; sending it again is a no-op until pg-boss
+   * deletes the failed job (after its retention), when the sweep gives it another round of tries.
+   */
   async sendLostMedia(now = new Date()): Promise<number> {
-    const ids = await this.processing.storedBefore(new Date(now.getTime() - LOST_AFTER_MS));
+    const before = new Date(now.getTime() - LOST_AFTER_MS);
+    const ids = await this.processing.storedBefore(before);
     await this.enqueueMedia(ids);
-    return ids.length;
+    if (!this.scans.enabled) return ids.length;
+    const scans = await this.scans.pendingBefore(before);
+    await this.enqueueScans(scans);
+    return ids.length + scans.length;
   }
 
   private async runMediaJob(job: PgBoss.JobWithMetadata<MediaJob>): Promise<void> {
@@ -129,17 +172,31 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
+  private async runScanJob(job: PgBoss.JobWithMetadata<MediaJob>): Promise<void> {
+    const { mediaId } = job.data;
+    try {
+      const outcome = await this.scans.scan(mediaId);
+      this.logger.info({ mediaId, outcome, attempt: job.retryCount + 1 }, 'media scanned');
+    } catch (error) {
+      const code = error instanceof VirusScanError ? error.code : 'SCAN_FAILED';
+      const last = job.retryCount >= job.retryLimit;
+      this.logger.warn({ mediaId, code, attempt: job.retryCount + 1, last, err: error }, 'media scan failed');
+      if (last) await this.scans.noteFailure(mediaId, code);
+      throw Object.assign(new Error(error instanceof VirusScanError ? error.message : 'scan failed'), { code, queue: SCAN_QUEUE });
+    }
+  }
+
   /** Failed media jobs, newest first (admins). */
   async deadLetters(limit = 200): Promise<DeadLetter[]> {
     if (!(await this.queueInstalled())) return [];
-    const rows: { id: string; media_id: string | null; code: string | null; retry_limit: number; created_on: Date }[] = await this.dataSource.query(
-      `SELECT id, data->>'mediaId' AS media_id, output->>'code' AS code, retry_limit, created_on
+    const rows: { id: string; media_id: string | null; code: string | null; queue: string | null; retry_limit: number; created_on: Date }[] = await this.dataSource.query(
+      `SELECT id, data->>'mediaId' AS media_id, output->>'code' AS code, output->>'queue' AS queue, retry_limit, created_on
          FROM ${SCHEMA}.job WHERE name = $1 ORDER BY created_on DESC, id LIMIT $2`,
       [MEDIA_DEAD_LETTERS, limit],
     );
     return rows.map((r) => ({
       id: r.id,
-      queue: MEDIA_QUEUE,
+      queue: r.queue === SCAN_QUEUE ? SCAN_QUEUE : MEDIA_QUEUE,
       mediaId: r.media_id,
       errorCode: r.code ?? 'UNKNOWN',
       attempts: r.retry_limit + 1,

@@ -16,6 +16,7 @@ const MediaResponses = () =>
     ApiResponse({ status: 304, description: 'Not modified' }),
     ApiResponse({ status: 404, description: 'MEDIA_NOT_FOUND, THUMBNAIL_NOT_FOUND' }),
     ApiResponse({ status: 410, description: 'MEDIA_REJECTED: the file was rejected and is not served' }),
+    ApiResponse({ status: 423, description: 'MEDIA_QUARANTINED: ClamAV found something in the file; it is kept but not served' }),
     ApiResponse({ status: 416, description: 'RANGE_NOT_SATISFIABLE, with `Content-Range: bytes */size`' }),
   );
 

@@ -74,6 +74,17 @@ export class MediaRejectedError extends DomainError {
   }
 }
 
+/** ClamAV found something: the bytes are kept (evidence) but nobody on the desk is handed them, nor a still of them. */
+export class MediaQuarantinedError extends DomainError {
+  constructor(signature: string | null) {
+    super(
+      HttpStatus.LOCKED,
+      'MEDIA_QUARANTINED',
+      `This file is quarantined: ClamAV found ${signature ?? 'a threat'}. It is kept but not served.`,
+    );
+  }
+}
+
 export class ThumbnailNotFoundError extends NotFoundError {
   constructor() {
     super('THUMBNAIL_NOT_FOUND', 'This file has no thumbnail (yet).');
@@ -129,6 +140,7 @@ export class MediaContentService {
     // An upload still in progress has no committed bytes to show yet.
     if (!media || media.state === 'uploading') throw new MediaNotFoundError();
     if (media.state === 'rejected') throw new MediaRejectedError();
+    if (media.scanState === 'infected') throw new MediaQuarantinedError(media.scanSignature);
     const representation = request.variant === 'content' ? contentOf(media) : await this.thumbnailOf(media);
 
     const headers: Record<string, string> = { ...MEDIA_RESPONSE_HEADERS, ETag: representation.etag };

@@ -7,12 +7,20 @@ export type MediaState = (typeof MEDIA_STATES)[number];
 export const MEDIA_KINDS = ['video', 'image', 'audio'] as const;
 export type MediaKind = (typeof MEDIA_KINDS)[number];
 
+// The virus scan (only while CLAMAV_HOST is set; null: never asked for). 'infected': quarantined,
+// the bytes kept for evidence but never served; 'not_scanned': too large for clamd, never "clean".
+export const MEDIA_SCAN_STATES = ['pending', 'clean', 'infected', 'not_scanned'] as const;
+export type MediaScanState = (typeof MEDIA_SCAN_STATES)[number];
+
 const bigintAsNumber = { to: (value: number) => value, from: (value: string | null) => (value === null ? null : Number(value)) };
 
 @Entity('media')
 @Check('ck_media_state', `state IN (${MEDIA_STATES.map((s) => `'${s}'`).join(', ')})`)
 @Check('ck_media_kind', `kind IN (${MEDIA_KINDS.map((s) => `'${s}'`).join(', ')})`)
 @Check('ck_media_size_bytes', 'size_bytes >= 0')
+// The sweep's question ("which scans lost their job?") reads only the few pending rows.
+@Index('ix_media_scan_pending', ['createdAt'], { where: "scan_state = 'pending'" })
+@Check('ck_media_scan_state', `scan_state IN (${MEDIA_SCAN_STATES.map((s) => `'${s}'`).join(', ')})`)
 export class Media {
   /** Chosen before the bytes are stored, so the storage key can be derived from it. */
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'pk_media' })
@@ -59,6 +67,20 @@ export class Media {
 
   @Column({ type: 'varchar', length: 200, nullable: true })
   thumbnailKey: string | null;
+
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  scanState: MediaScanState | null;
+
+  /** What ClamAV found (state 'infected'), as clamd names it. */
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  scanSignature: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  scannedAt: Date | null;
+
+  /** Why a file was not scanned ('too large'), or why the last try failed (a code). */
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  scanNote: string | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

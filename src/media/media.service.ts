@@ -1,6 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager, type EntitySubscriberInterface, type QueryRunner } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../http/errors.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import type { UploadedMedia } from './blob-storage-engine.js';
@@ -33,6 +34,7 @@ export class MediaService {
   constructor(
     @Inject(BLOB_STORE) private readonly store: BlobStore,
     private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
   ) {
     // Every caller of attachToTip commits its own transaction; hearing of the commit here means
     // none of them has to remember to announce new media (and a rollback announces nothing).
@@ -100,6 +102,8 @@ export class MediaService {
           sizeBytes: file.size,
           sha256: file.sha256,
           state: 'stored' as const,
+          // Scanned after commit by the scan job; null when no scanner is configured.
+          scanState: this.config.CLAMAV_HOST ? ('pending' as const) : null,
         })),
       );
     }

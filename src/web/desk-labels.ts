@@ -84,6 +84,7 @@ const HISTORY_SUMMARIES: Record<string, string> = {
   'channel.message_received': 'Message received by email or WhatsApp',
   'channel.media_fetched': 'A file that was still to fetch arrived',
   'tip.media_added': 'Files added by the desk',
+  'tip.media_quarantined': 'A file was quarantined (ClamAV found a virus)',
 };
 
 /** An audit event as a tip's history lists it (the fields every event DTO has). */

@@ -453,7 +453,12 @@ export class DeskViews {
       duplicateHints: tip.duplicateHints.map((hint) => ({ ...hint, statusLabel: STATUS_LABELS[hint.status], oneFile: hint.sharedFiles === 1 })),
       media: tip.media.map((m) => ({
         ...m,
-        playable: m.state !== 'rejected' && m.state !== 'uploading',
+        // A quarantined file is never handed to the browser: no player, no poster, no download.
+        quarantined: m.scanState === 'infected',
+        playable: m.state !== 'rejected' && m.state !== 'uploading' && m.scanState !== 'infected',
+        scanPending: m.scanState === 'pending',
+        scanClean: m.scanState === 'clean',
+        notScanned: m.scanState === 'not_scanned',
         isVideo: m.kind === 'video',
         isImage: m.kind === 'image',
         isAudio: m.kind === 'audio',

@@ -129,6 +129,7 @@ describe('desk API', () => {
         tags: ['flood', 'roads'],
         mediaCount: 2,
         hasVideo: true,
+        quarantinedSignature: null,
         // Seeded rows were never processed: no poster yet.
         poster: null,
         duplicateOfId: null,

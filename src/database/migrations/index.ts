@@ -6,6 +6,7 @@ import { Payouts1795607572269 } from './1795607572269-Payouts.js';
 import { Channels1796030407045 } from './1796030407045-Channels.js';
 import { MediaUnprobed1796100000000 } from './1796100000000-MediaUnprobed.js';
 import { Uploads1796100000100 } from './1796100000100-Uploads.js';
+import { MediaVirusScan1796100000200 } from './1796100000200-MediaVirusScan.js';
 
 // Every migration, in order. Add each generated one here (see README "Migrations"): TypeORM's
 // glob loading breaks under Jest's ESM mode.
@@ -18,4 +19,5 @@ export const MIGRATIONS = [
   Channels1796030407045,
   MediaUnprobed1796100000000,
   Uploads1796100000100,
+  MediaVirusScan1796100000200,
 ];

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { AuditEventDto } from '../../audit/dto/audit-events.dto.js';
-import { MEDIA_KINDS, MEDIA_STATES, type MediaKind, type MediaState } from '../../media/media.entities.js';
+import { MEDIA_KINDS, MEDIA_SCAN_STATES, MEDIA_STATES, type MediaKind, type MediaScanState, type MediaState } from '../../media/media.entities.js';
 import { LICENCES, TIP_CHANNELS, TIP_STATUSES, type Licence, type TipChannel, type TipStatus } from '../../tips/tips.entities.js';
 import { MessageDto, NoteDto } from './conversation.dto.js';
 import { StaffRefDto } from './tip-list.dto.js';
@@ -37,6 +37,11 @@ export class TipMediaDto {
   @ApiProperty({ type: Object, nullable: true, description: 'Duration, size, codec, GPS… once probed' }) probe: Record<string, unknown> | null;
   @ApiProperty() hasThumbnail: boolean;
   @ApiProperty({ example: '/api/media/4f0c…/content' }) contentUrl: string;
+  @ApiProperty({ enum: MEDIA_SCAN_STATES, nullable: true, description: "The virus scan: null when no scanner is configured; 'infected' files are quarantined (not served)" })
+  scanState: MediaScanState | null;
+  @ApiProperty({ type: String, nullable: true, description: 'What ClamAV found' }) scanSignature: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "Why not scanned ('too large'), or the code of the scanner's last failure" }) scanNote: string | null;
+  @ApiProperty({ type: String, nullable: true }) scannedAt: string | null;
   @ApiProperty() createdAt: string;
 }
 

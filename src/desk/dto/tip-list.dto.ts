@@ -28,6 +28,7 @@ export class TipListItemDto {
   @ApiProperty({ type: [String] }) tags: string[];
   @ApiProperty() mediaCount: number;
   @ApiProperty() hasVideo: boolean;
+  @ApiProperty({ type: String, nullable: true, description: 'What ClamAV found in the first quarantined file, if any is' }) quarantinedSignature: string | null;
   @ApiProperty({ type: TipPosterDto, nullable: true }) poster: TipPosterDto | null;
   @ApiProperty({ type: String, nullable: true }) duplicateOfId: string | null;
   @ApiProperty({ description: 'Send it back with a PATCH' }) version: number;
