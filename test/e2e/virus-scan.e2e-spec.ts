@@ -219,6 +219,12 @@ describe('virus scanning with clamd down', () => {
     expect(Buffer.compare(content.body as Buffer, bytes)).toBe(0);
     const page = await request(t.url).get(`/desk/tips/${media.tip_id}`).set('Cookie', editor.cookie).expect(200);
     expect(page.text).toContain('Virus scan pending (the scanner failed: CLAMD_UNREACHABLE; it will be tried again)');
+    // And on the admins' audit page, named as a scan.
+    const audit = await request(t.url).get('/desk/audit').set('Cookie', admin.cookie).expect(200);
+    const section = audit.text.slice(audit.text.indexOf('id="dead-letters-table"'));
+    expect(section).toContain(media.id);
+    expect(section).toContain('<code>media-scan</code>');
+    expect(section).toContain('CLAMD_UNREACHABLE');
   }, 60_000);
 });
 

@@ -148,3 +148,19 @@ describe('BANK_HOLIDAYS', () => {
   });
 });
 
+
+describe('virus scanning settings', () => {
+  it('are off by default (no CLAMAV_HOST), with clamd port 3310, a 120 s silence limit and 2 GiB', () => {
+    expect(loadConfig({})).toMatchObject({ CLAMAV_PORT: 3310, CLAMAV_TIMEOUT_SECONDS: 120, CLAMAV_MAX_BYTES: 2 * 1024 ** 3 });
+    expect(loadConfig({}).CLAMAV_HOST).toBeUndefined();
+    expect(loadConfig({ CLAMAV_HOST: 'clamav', CLAMAV_PORT: '3311', CLAMAV_MAX_BYTES: '1048576' })).toMatchObject({ CLAMAV_HOST: 'clamav', CLAMAV_PORT: 3311, CLAMAV_MAX_BYTES: 1048576 });
+  });
+  it.each([
+    [{ CLAMAV_HOST: 'clam av' }, 'CLAMAV_HOST'],
+    [{ CLAMAV_PORT: '0' }, 'CLAMAV_PORT'],
+    [{ CLAMAV_TIMEOUT_SECONDS: '0' }, 'CLAMAV_TIMEOUT_SECONDS'],
+    [{ CLAMAV_MAX_BYTES: 'lots' }, 'CLAMAV_MAX_BYTES'],
+  ])('refuses %j, naming %s', (env, name) => {
+    expect(() => loadConfig(env as Record<string, string>)).toThrow(name);
+  });
+});
