@@ -1,4 +1,4 @@
-import type { DataStore } from '@tus/utils';
+import { ERRORS, type DataStore } from '@tus/utils';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { AppConfig } from '../config/app-config.js';
@@ -29,8 +29,40 @@ export async function createTusStore(config: AppConfig): Promise<TusStore> {
   if (config.STORAGE_DRIVER === 's3') {
     // Loaded only for S3, as in storage.module.ts: the AWS SDK is heavy.
     const { S3Store } = await import('@tus/s3-store');
+
+    /**
+     * S3Store.remove (2.0.7) falls short twice: it leaves the `<id>.part` object (an unfinished
+     * upload's trailing bytes under 5 MiB, stored apart because S3 parts but the last must be
+     * 5 MiB or more), and for a finished upload it stops at the NoSuchUpload its abort gets (the
+     * multipart upload is complete) and leaves the object and `<id>.info`. This removal aborts
+     * the multipart upload if it is still open, then deletes all three objects; the tus DELETE
+     * (termination) goes through it too.
+     */
+    class TipdeskS3Store extends S3Store {
+      override async remove(id: string): Promise<void> {
+        let uploadId: string | undefined;
+        try {
+          uploadId = (await this.getMetadata(id))['upload-id'];
+        } catch (error) {
+          if (!isS3Missing(error)) throw error;
+          await this.clearCache(id);
+          throw ERRORS.FILE_NOT_FOUND;
+        }
+        // The abort first: until the info object is gone a failed removal can be retried by the sweep.
+        if (uploadId) {
+          await this.client.abortMultipartUpload({ Bucket: this.bucket, Key: id, UploadId: uploadId }).catch((error: unknown) => {
+            if (!isS3Missing(error)) throw error; // NoSuchUpload: finished (or already aborted)
+          });
+        }
+        const keys = [id, this.partKey(id, true), this.infoKey(id)];
+        const { Errors } = await this.client.deleteObjects({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } });
+        if (Errors?.length) throw new Error(`Could not delete ${Errors.map((e) => `${e.Key} (${e.Code})`).join(', ')} from the bucket`);
+        await this.clearCache(id);
+      }
+    }
+
     const bucket = config.S3_BUCKET!;
-    const store = new S3Store({
+    const store = new TipdeskS3Store({
       expirationPeriodInMilliseconds,
       s3ClientConfig: {
         bucket,
@@ -45,6 +77,7 @@ export async function createTusStore(config: AppConfig): Promise<TusStore> {
     store.extensions = EXTENSIONS;
     return {
       datastore: store,
+      // The object (once finished) beside <id>.info and, while unfinished, <id>.part and a multipart upload.
       locationOf: (id) => `s3:${bucket}/${id}`,
       read: (id) => store.read(id),
       remove: (id) => store.remove(id).catch(ignoreMissing),
@@ -65,6 +98,12 @@ export async function createTusStore(config: AppConfig): Promise<TusStore> {
       await store.configstore.delete(id).catch(() => undefined);
     },
   };
+}
+
+/** S3's answer for a key or multipart upload that is not there (the SDK names 404s without a code NotFound). */
+function isS3Missing(error: unknown): boolean {
+  const name = (error as { name?: string } | undefined)?.name;
+  return name === 'NoSuchKey' || name === 'NoSuchUpload' || name === 'NotFound';
 }
 
 function ignoreMissing(error: unknown): void {

@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand,
-  ListPartsCommand, UploadPartCommand, type S3Client,
+  ListPartsCommand, PutObjectCommand, UploadPartCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startS3Peer, type S3Peer } from '../support/s3-peer.js';
 
 const md5 = (bytes: Buffer) => `"${createHash('md5').update(bytes).digest('hex')}"`;
@@ -66,6 +70,24 @@ describe('the S3 test peer: multipart operations as S3 answers them', () => {
     expect(await errorOf(s3.send(new ListPartsCommand({ Bucket, Key: 'dropped', UploadId })))).toEqual({ name: 'NoSuchUpload', status: 404 });
     expect((await peer.multipartUploads()).map((u) => u.uploadId)).not.toContain(UploadId);
     expect(await peer.keys()).not.toContain('dropped');
+  });
+
+  it('a streamed body (the SDK sends it aws-chunked with a CRC32 trailer) is stored as its bytes, not its framing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tipdesk-peer-'));
+    try {
+      const bytes = randomBytes(300_000);
+      await writeFile(join(dir, 'part'), bytes);
+      const UploadId = await start('streamed');
+      const etag = await put('streamed', UploadId, 1, createReadStream(join(dir, 'part')) as never);
+      expect(etag).toBe(md5(bytes));
+      await s3.send(new PutObjectCommand({ Bucket, Key: 'streamed.part', Body: createReadStream(join(dir, 'part')) }));
+      const object = await s3.send(new GetObjectCommand({ Bucket, Key: 'streamed.part' }));
+      expect(object.ContentLength).toBe(bytes.length);
+      expect(object.ContentEncoding).toBeUndefined();
+      expect(Buffer.from(await object.Body!.transformToByteArray()).equals(bytes)).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('Complete: a part under 5 MiB that is not the last is EntityTooSmall, a wrong ETag InvalidPart; a right list makes the object and ends the upload', async () => {

@@ -1,6 +1,8 @@
 import { CreateBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
@@ -27,6 +29,7 @@ const he = fromS3rver('he') as { decode(text: string): string };
 
 interface KoaContext {
   method: string;
+  headers: Record<string, string | undefined>;
   path: string;
   href: string;
   query: Record<string, string | string[] | undefined>;
@@ -69,6 +72,7 @@ function fullerS3(): KoaMiddleware {
     const key = keyParts.join('/');
     const uploadId = typeof ctx.query.uploadId === 'string' ? ctx.query.uploadId : undefined;
     if (!bucket) return next();
+    if (ctx.method === 'PUT' && isAwsChunked(ctx.headers)) await decodeAwsChunked(ctx);
     if (!key && ctx.method === 'GET' && 'uploads' in ctx.query) return listMultipartUploads(ctx, bucket);
     if (!key || uploadId === undefined) return next();
     if (!(await ctx.store.getBucket(bucket))) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
@@ -88,6 +92,60 @@ function fullerS3(): KoaMiddleware {
         return next(); // UploadPart into an upload that exists
     }
   };
+}
+
+function isAwsChunked(headers: KoaContext['headers']): boolean {
+  return (headers['content-encoding'] ?? '').split(',').some((e) => e.trim() === 'aws-chunked')
+    || (headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
+}
+
+/**
+ * The AWS SDK sends a streamed body (UploadPart and PutObject of a file stream, as @tus/s3-store
+ * does) `aws-chunked`: `<hex size>[;chunk-signature=…]\r\n<bytes>\r\n` … `0\r\n` and trailing
+ * headers (its checksum, `x-amz-checksum-crc32:<base64>`). S3 stores the decoded bytes;
+ * s3rver would store the framing too. Decoded here (whole: parts are a few MiB), checked
+ * against x-amz-decoded-content-length and a CRC32 trailer, and the headers made those of
+ * a plain body.
+ */
+async function decodeAwsChunked(ctx: KoaContext): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+  const raw = Buffer.concat(chunks);
+  const incomplete = () => new S3Error('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header');
+  const pieces: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = raw.indexOf('\r\n', at);
+    if (lineEnd < 0) throw incomplete();
+    const size = Number.parseInt(raw.subarray(at, lineEnd).toString('latin1').split(';')[0], 16);
+    if (!Number.isInteger(size) || size < 0) throw incomplete();
+    at = lineEnd + 2;
+    if (size === 0) break;
+    if (raw.length < at + size + 2 || raw.toString('latin1', at + size, at + size + 2) !== '\r\n') throw incomplete();
+    pieces.push(raw.subarray(at, at + size));
+    at += size + 2;
+  }
+  const trailers = new Map(raw.subarray(at).toString('latin1').split('\r\n').filter(Boolean).map((line) => {
+    const colon = line.indexOf(':');
+    return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()] as const;
+  }));
+  const body = Buffer.concat(pieces);
+  const declared = ctx.headers['x-amz-decoded-content-length'];
+  if (declared !== undefined && Number(declared) !== body.length) throw incomplete();
+  const crc32 = trailers.get('x-amz-checksum-crc32');
+  if (crc32 !== undefined) {
+    const actual = Buffer.alloc(4);
+    actual.writeUInt32BE(zlibCrc32(body));
+    if (actual.toString('base64') !== crc32) throw new S3Error('BadDigest', 'The CRC32 you specified did not match the calculated checksum.');
+  }
+  const encodings = (ctx.headers['content-encoding'] ?? '').split(',').map((e) => e.trim()).filter((e) => e && e !== 'aws-chunked');
+  if (encodings.length) ctx.headers['content-encoding'] = encodings.join(',');
+  else delete ctx.headers['content-encoding'];
+  delete ctx.headers['x-amz-decoded-content-length'];
+  delete ctx.headers['transfer-encoding'];
+  ctx.headers['content-length'] = String(body.length);
+  // Only the body s3rver's handlers read (ctx.req) is replaced; ctx.headers stay the request's.
+  ctx.req = Readable.from([body]);
 }
 
 /** The parts of an upload in its directory, by part number. */
