@@ -24,6 +24,18 @@ export interface MediaJob {
   mediaId: string;
 }
 
+/** What a media job does, and how it reports failure. */
+interface MediaWork {
+  queue: string;
+  work: (mediaId: string) => Promise<string>;
+  /** An expected failure, with a stable code; anything else is reported as `unknownCode`. */
+  known: (error: unknown) => { code: string; message: string } | undefined;
+  unknownCode: string;
+  giveUp: (mediaId: string, code: string) => Promise<void>;
+  done: string;
+  failed: string;
+}
+
 /** One failed media job as admins see it: what, which file, why and when, never whose. */
 export interface DeadLetter {
   id: string;
@@ -157,32 +169,45 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     return ids.length + scans.length;
   }
 
-  private async runMediaJob(job: PgBoss.JobWithMetadata<MediaJob>): Promise<void> {
-    const { mediaId } = job.data;
-    try {
-      const outcome = await this.processing.process(mediaId);
-      this.logger.info({ mediaId, outcome, attempt: job.retryCount + 1 }, 'media processed');
-    } catch (error) {
-      const code = error instanceof MediaProcessingError ? error.code : 'PROCESSING_FAILED';
-      const last = job.retryCount >= job.retryLimit;
-      this.logger.warn({ mediaId, code, attempt: job.retryCount + 1, last, err: error }, 'media processing failed');
-      if (last) await this.processing.markUnprobed(mediaId, code);
-      // What pg-boss keeps as the job's output (and copies to the dead letters): a code, no path, no name.
-      throw Object.assign(new Error(error instanceof MediaProcessingError ? error.message : 'processing failed'), { code });
-    }
+  private runMediaJob(job: PgBoss.JobWithMetadata<MediaJob>): Promise<void> {
+    return this.runJob(job, {
+      queue: MEDIA_QUEUE,
+      work: (mediaId) => this.processing.process(mediaId),
+      known: (error) => (error instanceof MediaProcessingError ? error : undefined),
+      unknownCode: 'PROCESSING_FAILED',
+      giveUp: (mediaId, code) => this.processing.markUnprobed(mediaId, code),
+      done: 'media processed',
+      failed: 'media processing failed',
+    });
   }
 
-  private async runScanJob(job: PgBoss.JobWithMetadata<MediaJob>): Promise<void> {
+  private runScanJob(job: PgBoss.JobWithMetadata<MediaJob>): Promise<void> {
+    return this.runJob(job, {
+      queue: SCAN_QUEUE,
+      work: (mediaId) => this.scans.scan(mediaId),
+      known: (error) => (error instanceof VirusScanError ? error : undefined),
+      unknownCode: 'SCAN_FAILED',
+      giveUp: (mediaId, code) => this.scans.noteFailure(mediaId, code),
+      done: 'media scanned',
+      failed: 'media scan failed',
+    });
+  }
+
+  /** One try of a media job: logged, and on the last failed try the row is told why (`giveUp`). */
+  private async runJob(job: PgBoss.JobWithMetadata<MediaJob>, how: MediaWork): Promise<void> {
     const { mediaId } = job.data;
     try {
-      const outcome = await this.scans.scan(mediaId);
-      this.logger.info({ mediaId, outcome, attempt: job.retryCount + 1 }, 'media scanned');
+      const outcome = await how.work(mediaId);
+      this.logger.info({ mediaId, outcome, attempt: job.retryCount + 1 }, how.done);
     } catch (error) {
-      const code = error instanceof VirusScanError ? error.code : 'SCAN_FAILED';
+      const known = how.known(error);
+      const code = known?.code ?? how.unknownCode;
       const last = job.retryCount >= job.retryLimit;
-      this.logger.warn({ mediaId, code, attempt: job.retryCount + 1, last, err: error }, 'media scan failed');
-      if (last) await this.scans.noteFailure(mediaId, code);
-      throw Object.assign(new Error(error instanceof VirusScanError ? error.message : 'scan failed'), { code, queue: SCAN_QUEUE });
+      this.logger.warn({ mediaId, code, attempt: job.retryCount + 1, last, err: error }, how.failed);
+      if (last) await how.giveUp(mediaId, code);
+      // What pg-boss keeps as the job's output (and copies to the dead letters): a code and the
+      // queue, no path, no name.
+      throw Object.assign(new Error(known?.message ?? 'job failed'), { code, queue: how.queue });
     }
   }
 

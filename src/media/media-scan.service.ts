@@ -1,8 +1,9 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
-import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
+import { BLOB_STORE, BlobNotFoundError, type BlobStore } from '../storage/blob-store.js';
 import { VIRUS_SCANNER, type VirusScanner } from './clamd-scanner.js';
 
 export type ScanOutcome = 'clean' | 'infected' | 'not_scanned' | 'skipped';
@@ -48,10 +49,23 @@ export class MediaScanService {
     if (!media || media.scan_state !== 'pending' || !this.scanner) return 'skipped';
     // Not worth sending: clamd would refuse it (and cannot scan past 2 GiB at all).
     if (Number(media.size_bytes) > this.config.CLAMAV_MAX_BYTES) return this.record(media.id, 'not_scanned', null, TOO_LARGE_NOTE);
-    const verdict = await this.scanner.scan(await this.store.read(media.storage_key));
+    let source: Readable;
+    try {
+      source = await this.store.read(media.storage_key);
+    } catch (error) {
+      // Deleted with its tip since the row was read: nothing left to scan.
+      if (error instanceof BlobNotFoundError && !(await this.stillPending(media.id))) return 'skipped';
+      throw error;
+    }
+    const verdict = await this.scanner.scan(source);
     if (verdict.result === 'too_large') return this.record(media.id, 'not_scanned', null, TOO_LARGE_NOTE);
     if (verdict.result === 'infected') return this.record(media.id, 'infected', verdict.signature, null);
     return this.record(media.id, 'clean', null, null);
+  }
+
+  private async stillPending(mediaId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM media WHERE id = $1 AND scan_state = 'pending'`, [mediaId]);
+    return rows.length > 0;
   }
 
   /** The last try failed: the row stays 'pending' (the file is served as before); the note says why. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import request from 'supertest';
 import { BLOB_STORE, type BlobStore } from '../../src/storage/blob-store.js';
+import { binary } from '../support/binary.js';
 import { sampleVideo } from '../support/media-samples.js';
 import { signedInStaff, type SignedInStaff } from '../support/staff.js';
 import { startS3Peer, type S3Peer } from '../support/s3-peer.js';
@@ -13,14 +14,6 @@ import { eventually, startTestApp, type TestApp } from '../support/test-app.js';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const MEDIA_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox; frame-ancestors 'none'";
-
-/** supertest buffers any body as a Buffer, whatever its type. */
-const binary = (req: request.Test) =>
-  req.buffer(true).parse((res, done) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (chunk: Buffer) => chunks.push(chunk));
-    res.on('end', () => done(null, Buffer.concat(chunks)));
-  });
 
 /** Posts a tip with one file, as the public form does, and returns the media row and the receipt. */
 async function postVideo(t: TestApp, bytes: Buffer, filename: string, contentType = 'video/mp4') {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { JobsService } from '../../src/jobs/jobs.service.js';
+import { binary } from '../support/binary.js';
 import { withExif } from '../support/exif-jpeg.js';
 import { signedInStaff, type SignedInStaff } from '../support/staff.js';
 import { eventually, startTestApp, type TestApp } from '../support/test-app.js';
@@ -19,13 +20,6 @@ function ffmpeg(args: string[]): void {
     throw error;
   }
 }
-
-const binary = (req: request.Test) =>
-  req.buffer(true).parse((res, done) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (chunk: Buffer) => chunks.push(chunk));
-    res.on('end', () => done(null, Buffer.concat(chunks)));
-  });
 
 interface MediaRow {
   id: string;

@@ -4,18 +4,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import request from 'supertest';
 import { JobsService } from '../../src/jobs/jobs.service.js';
+import { binary } from '../support/binary.js';
 import { EICAR, EICAR_SIGNATURE, FakeClamd } from '../support/fake-clamd.js';
 import { sampleVideo } from '../support/media-samples.js';
 import { freePort } from '../support/net.js';
 import { signedInStaff, type SignedInStaff } from '../support/staff.js';
 import { eventually, startTestApp, type TestApp } from '../support/test-app.js';
-
-const binary = (req: request.Test) =>
-  req.buffer(true).parse((res, done) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (chunk: Buffer) => chunks.push(chunk));
-    res.on('end', () => done(null, Buffer.concat(chunks)));
-  });
 
 interface ScanRow {
   id: string;
