@@ -57,11 +57,13 @@ export class InstreamFramer extends Transform {
 }
 
 /**
- * clamd's INSTREAM over TCP, written here rather than taken from npm: `clamscan` (2.4, the
- * maintained one) writes every chunk to the socket from an on('data') handler without waiting for
- * drain, so a 2 GB file read faster than clamd consumes it piles up in memory; `clamdjs` and
- * `clamav.js` are unmaintained. The protocol is 40 lines: this one streams through `pipeline`
- * (backpressure from clamd's socket reaches the blob stream), and fails with a code after
+ * clamd's INSTREAM over TCP, written here rather than taken from npm: `clamscan` 2.4 (the most
+ * used) writes every chunk to the socket from an on('data') handler without waiting for drain, so
+ * a 2 GB file read faster than clamd consumes it piles up in memory; `clamdjs` 1.0 pipes properly
+ * but turns clamd's early "size limit exceeded" reply into a generic rejection and leaves the
+ * socket open when the source fails; `clamav.js` 0.12 is callback-only with no timeout. The
+ * protocol is small: this client streams through `pipeline` (clamd's backpressure reaches the
+ * blob stream), reads an early reply as the answer, and fails with a code after
  * CLAMAV_TIMEOUT_SECONDS of silence.
  */
 export class ClamdScanner implements VirusScanner {
