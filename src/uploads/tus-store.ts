@@ -40,16 +40,20 @@ export async function createTusStore(config: AppConfig): Promise<TusStore> {
      */
     class TipdeskS3Store extends S3Store {
       override async remove(id: string): Promise<void> {
-        let uploadId: string | undefined;
+        let uploadIds: string[];
+        let found = true;
         try {
-          uploadId = (await this.getMetadata(id))['upload-id'];
+          uploadIds = [(await this.getMetadata(id))['upload-id']].filter((u): u is string => Boolean(u));
         } catch (error) {
           if (!isS3Missing(error)) throw error;
-          await this.clearCache(id);
-          throw ERRORS.FILE_NOT_FOUND;
+          // No info object: a creation that failed between starting the multipart upload and
+          // saving the info. Its multipart upload is found by key instead (invisible to listings
+          // of objects, and billed until aborted).
+          uploadIds = await this.openMultipartUploads(id);
+          found = uploadIds.length > 0;
         }
         // The abort first: until the info object is gone a failed removal can be retried by the sweep.
-        if (uploadId) {
+        for (const uploadId of uploadIds) {
           await this.client.abortMultipartUpload({ Bucket: this.bucket, Key: id, UploadId: uploadId }).catch((error: unknown) => {
             if (!isS3Missing(error)) throw error; // NoSuchUpload: finished (or already aborted)
           });
@@ -58,6 +62,21 @@ export async function createTusStore(config: AppConfig): Promise<TusStore> {
         const { Errors } = await this.client.deleteObjects({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } });
         if (Errors?.length) throw new Error(`Could not delete ${Errors.map((e) => `${e.Key} (${e.Code})`).join(', ')} from the bucket`);
         await this.clearCache(id);
+        if (!found) throw ERRORS.FILE_NOT_FOUND;
+      }
+
+      /** The ids of the multipart uploads open under key `id` (ListMultipartUploads). */
+      private async openMultipartUploads(id: string): Promise<string[]> {
+        const ids: string[] = [];
+        let keyMarker: string | undefined;
+        let uploadIdMarker: string | undefined;
+        do {
+          const page = await this.client.listMultipartUploads({ Bucket: this.bucket, Prefix: id, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker });
+          ids.push(...(page.Uploads ?? []).filter((u) => u.Key === id && u.UploadId).map((u) => u.UploadId!));
+          keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+          uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+        } while (keyMarker);
+        return ids;
       }
     }
 

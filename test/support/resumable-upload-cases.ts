@@ -354,6 +354,10 @@ export function describeResumableUploads(kind: TusStoreKind): void {
       const finished = await create(bytes.length);
       expect((await patch(finished, 0, bytes)).status).toBe(204);
       expect((await request(t.url).delete(`/api/uploads/${finished}`).set(TUS)).status).toBe(400);
+      expect(await leftOf(finished)).toHaveLength(2);
+
+      // One never created (or already gone): 404.
+      expect((await request(t.url).delete(`/api/uploads/${id}`).set(TUS)).status).toBe(404);
     });
 
     describe('POST /api/contributor/media {uploads} for a signed-in contributor', () => {
