@@ -324,6 +324,8 @@ export class BatchesService {
       const batch = await this.lockedRow(manager, id);
       this.checkMove(batch.state, 'voided');
       const returned = await this.payouts.returnFromVoidedBatch(manager, staff, id);
+      // Frees the payouts in the one-live-batch unique index (uq_payout_batch_items_payout_id_live).
+      await manager.query(`UPDATE payout_batch_items SET live = false WHERE batch_id = $1`, [id]);
       await this.moveBatch(manager, staff, batch, 'voided', { returnedPayoutIds: returned });
     });
     return this.get(id);

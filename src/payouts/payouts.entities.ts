@@ -277,6 +277,9 @@ export class PayoutEvent {
 @Index('uq_payout_batch_items_batch_id_position', ['batchId', 'position'], { unique: true })
 @Index('uq_payout_batch_items_batch_id_payout_id', ['batchId', 'payoutId'], { unique: true })
 @Index('ix_payout_batch_items_payout_id', ['payoutId'])
+// The backstop behind "a payout is in at most one live batch": voiding a batch clears `live` on
+// its items, so the payout can be batched again, and no two live items may name one payout.
+@Index('uq_payout_batch_items_payout_id_live', ['payoutId'], { unique: true, where: 'live' })
 export class PayoutBatchItem {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_payout_batch_items' })
   id: string;
@@ -301,4 +304,8 @@ export class PayoutBatchItem {
   /** AES-256-GCM (FieldCipher) JSON of the payee as written to the file. */
   @Column({ type: 'text' })
   snapshotEncrypted: string;
+
+  /** True until the batch is voided (then the payout is free to go into another batch). */
+  @Column({ type: 'boolean', default: true })
+  live: boolean;
 }

@@ -365,11 +365,41 @@ describe('payout batches API', () => {
       const audit = (await t.db.query(`SELECT action, before, after FROM audit_events WHERE entity_id = $1 AND action = 'payout_batch.voided'`, [batch.id])).rows;
       expect(audit).toEqual([{ action: 'payout_batch.voided', before: { state: 'locked' }, after: { state: 'voided', returnedPayoutIds: expect.arrayContaining([a.id, b.id]) } }]);
 
+      expect((await t.db.query(`SELECT live FROM payout_batch_items WHERE batch_id = $1`, [batch.id])).rows).toEqual([{ live: false }, { live: false }]);
+
       const again = await createBatch({ format: 'bankline-csv' });
       expect(again.count).toBe(2);
       for (const p of [a, b]) expect(await payoutRow(p.id)).toMatchObject({ state: 'batched', batch_id: again.id });
+      expect((await t.db.query(`SELECT live FROM payout_batch_items WHERE batch_id = $1`, [again.id])).rows).toEqual([{ live: true }, { live: true }]);
       await accountant.post(`/api/payout-batches/${again.id}/void`).expect(200);
       await accountant.post(`/api/payout-batches/${(await createBatch({ format: 'bankline-csv' })).id}/sent`).expect(200);
+    });
+
+    it('the database keeps a payout in one live batch: a second live item for it, inserted by SQL, fails with a unique violation', async () => {
+      const a = await approved(GBP, UK);
+      const live = await createBatch({ format: 'bankline-csv' });
+      const [item] = (await t.db.query(`SELECT snapshot_encrypted FROM payout_batch_items WHERE batch_id = $1 AND payout_id = $2`, [live.id, a.id])).rows;
+      // Another batch row to hang the stray item on, as a bug or a hand-written statement might.
+      const [other] = (await t.db.query(
+        `INSERT INTO payout_batches (format, currency, created_by, count, total_minor, state) VALUES ('csv', 'GBP', $1, 1, $2, 'locked') RETURNING id`,
+        [accountant.user.id, GBP.amountMinor],
+      )).rows;
+      const insertStray = (live?: boolean) =>
+        t.db.query(
+          `INSERT INTO payout_batch_items (batch_id, payout_id, position, snapshot_encrypted${live === undefined ? '' : ', live'}) VALUES ($1, $2, 1, $3${live === undefined ? '' : ', $4'})`,
+          live === undefined ? [other.id, a.id, item.snapshot_encrypted] : [other.id, a.id, item.snapshot_encrypted, live],
+        );
+      await expect(insertStray()).rejects.toMatchObject({ code: '23505', constraint: 'uq_payout_batch_items_payout_id_live' });
+      await expect(insertStray(true)).rejects.toMatchObject({ code: '23505', constraint: 'uq_payout_batch_items_payout_id_live' });
+      // Turning a voided batch's item live again while the payout sits in a live batch is refused too.
+      await accountant.post(`/api/payout-batches/${live.id}/void`).expect(200);
+      const relive = await createBatch({ format: 'bankline-csv' });
+      expect(await payoutRow(a.id)).toMatchObject({ state: 'batched', batch_id: relive.id });
+      await expect(t.db.query(`UPDATE payout_batch_items SET live = true WHERE batch_id = $1`, [live.id])).rejects.toMatchObject({
+        code: '23505', constraint: 'uq_payout_batch_items_payout_id_live',
+      });
+      await t.db.query(`DELETE FROM payout_batches WHERE id = $1`, [other.id]);
+      await accountant.post(`/api/payout-batches/${relive.id}/sent`).expect(200); // out of the way of the tests below
     });
 
     it('void a voided batch: 409 BATCH_ILLEGAL_TRANSITION', async () => {

@@ -7,6 +7,7 @@ import { Channels1796030407045 } from './1796030407045-Channels.js';
 import { MediaUnprobed1796100000000 } from './1796100000000-MediaUnprobed.js';
 import { Uploads1796100000100 } from './1796100000100-Uploads.js';
 import { MediaVirusScan1796100000200 } from './1796100000200-MediaVirusScan.js';
+import { PayoutBatchItemsLive1796100000300 } from './1796100000300-PayoutBatchItemsLive.js';
 
 // Every migration, in order. Add each generated one here (see README "Migrations"): TypeORM's
 // glob loading breaks under Jest's ESM mode.
@@ -20,4 +21,5 @@ export const MIGRATIONS = [
   MediaUnprobed1796100000000,
   Uploads1796100000100,
   MediaVirusScan1796100000200,
+  PayoutBatchItemsLive1796100000300,
 ];
