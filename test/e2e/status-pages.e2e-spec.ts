@@ -124,6 +124,69 @@ describe('signing in on /status', () => {
   });
 });
 
+describe('sign-in throttle per client address (RATE_LIMIT_SIGN_INS_PER_15_MINUTES), apart from the reference lock', () => {
+  let limited: TestApp;
+  beforeAll(async () => {
+    limited = await startTestApp({ RATE_LIMIT_SIGN_INS_PER_15_MINUTES: '4' });
+  });
+  afterAll(async () => {
+    await limited?.close();
+  });
+
+  // TRUST_PROXY is loopback by default, so the test names each client address as a proxy on this host would.
+  const api = (from: string, reference: string, secret: string) =>
+    request(limited.url).post('/api/contributor/session').set('X-Forwarded-For', from).send({ reference, secret });
+  const form = (from: string, reference: string, secret: string) =>
+    request(limited.url).post('/status/sign-in').type('form').set('Accept', 'text/html').set('X-Forwarded-For', from).send({ reference, secret });
+  const tip = async () =>
+    (await request(limited.url).post('/api/tips').send({ story: 'Flooding on the high street', consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201)).body as Receipt;
+
+  it('one address past the limit, across references and both the API and the form: 429 RATE_LIMITED with Retry-After, even for the right secret; another address still signs in', async () => {
+    const receipts = [await tip(), await tip()];
+    // Four attempts from one address, spread over two references (two failures each: far from the
+    // ten that lock a reference), half through the API and half through the /status form.
+    expect((await api('203.0.113.7', receipts[0].reference, 'AAAA-BBBB')).status).toBe(401);
+    expect((await form('203.0.113.7', receipts[1].reference, 'AAAA-BBBB')).status).toBe(401);
+    expect((await api('203.0.113.7', receipts[1].reference, 'AAAA-BBBB')).status).toBe(401);
+    expect((await form('203.0.113.7', receipts[0].reference, 'AAAA-BBBB')).status).toBe(401);
+
+    const throttled = await api('203.0.113.7', receipts[0].reference, receipts[0].secret);
+    expect(throttled.status).toBe(429);
+    expect(throttled.body).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED' });
+    expect(throttled.body.message).toMatch(/Too many attempts from your connection/);
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(throttled.headers['retry-after'])).toBeLessThanOrEqual(900);
+    expect(throttled.headers['set-cookie']).toBeUndefined();
+
+    const page = await form('203.0.113.7', receipts[1].reference, receipts[1].secret);
+    expect(page.status).toBe(429);
+    expect(Number(page.headers['retry-after'])).toBeGreaterThan(0);
+    expect(page.text).toContain('Too many attempts from your connection');
+    expect(page.headers['set-cookie']).toBeUndefined();
+
+    // The throttle is the address's, not the references': neither reference is locked, and another
+    // address signs in to both with the right secret (through the API and through the form).
+    const locks = await limited.db.query(`SELECT count(*)::int AS n FROM sign_in_throttles WHERE locked_until > now()`);
+    expect(locks.rows[0].n).toBe(0);
+    expect((await api('198.51.100.20', receipts[0].reference, receipts[0].secret)).status).toBe(200);
+    const other = await form('198.51.100.20', receipts[1].reference, receipts[1].secret);
+    expect(other.status).toBe(303);
+    expect(other.headers.location).toBe('/status/tip');
+  });
+
+  it('the reference lock is separate: ten failures from ten addresses lock the reference (429 SIGN_IN_LOCKED), not any address', async () => {
+    const receipt = await tip();
+    for (let i = 0; i < 10; i++) expect((await api(`192.0.2.${i + 1}`, receipt.reference, `WRONG-${i}`)).status).toBe(401);
+    const locked = await api('192.0.2.99', receipt.reference, receipt.secret);
+    expect(locked.status).toBe(429);
+    expect(locked.body.code).toBe('SIGN_IN_LOCKED');
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    // The fresh address is not throttled: another tip signs in from it.
+    const fresh = await tip();
+    expect((await api('192.0.2.99', fresh.reference, fresh.secret)).status).toBe(200);
+  });
+});
+
 describe('the tip page', () => {
   it('signed out, /status/tip is a 303 to /status; an ended session says so', async () => {
     const res = await request(t.url).get('/status/tip').set('Accept', 'text/html');
