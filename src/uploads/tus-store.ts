@@ -1,6 +1,6 @@
-import { ERRORS, type DataStore } from '@tus/utils';
+import { ERRORS, type DataStore, type Upload } from '@tus/utils';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { AppConfig } from '../config/app-config.js';
 
 /** The tus data store, with what tipdesk needs beyond the DataStore interface. */
@@ -39,6 +39,36 @@ export async function createTusStore(config: AppConfig): Promise<TusStore> {
      * (termination) goes through it too.
      */
     class TipdeskS3Store extends S3Store {
+      /**
+       * S3Store answers a multipart upload S3 no longer has (NoSuchUpload) as finished, which it
+       * is only if the object is there: one aborted by someone else (a bucket lifecycle rule)
+       * would otherwise look complete to the client and never be finished. Such an upload is
+       * not found (and its row is swept).
+       */
+      override async getUpload(id: string): Promise<Upload> {
+        const upload = await super.getUpload(id);
+        if (upload.size && upload.offset === upload.size) {
+          try {
+            await this.client.headObject({ Bucket: this.bucket, Key: id });
+          } catch (error) {
+            if (isS3Missing(error)) throw ERRORS.FILE_NOT_FOUND;
+            throw error;
+          }
+        }
+        return upload;
+      }
+
+      override async read(id: string): Promise<Readable> {
+        try {
+          return await super.read(id);
+        } catch (error) {
+          // tus finishes a zero-byte upload at its creation without a write, so S3 never got an
+          // object: its bytes are none (and the sniff refuses it like any other non-media).
+          if (isS3Missing(error) && (await this.getMetadata(id)).file.size === 0) return Readable.from([]);
+          throw error;
+        }
+      }
+
       override async remove(id: string): Promise<void> {
         let uploadIds: string[];
         let found = true;

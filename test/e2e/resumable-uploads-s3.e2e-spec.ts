@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
+import request from 'supertest';
 import { SweepService } from '../../src/jobs/sweep.service.js';
 import { UploadsService } from '../../src/uploads/uploads.service.js';
-import { describeResumableUploads } from '../support/resumable-upload-cases.js';
+import { describeResumableUploads, mp4Of, TUS } from '../support/resumable-upload-cases.js';
 import { startS3Peer, type S3Peer } from '../support/s3-peer.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -40,5 +41,25 @@ describe('/api/uploads on S3: what only S3 has', () => {
     expect((await peer.multipartUploads()).map((u) => u.key)).not.toContain(id);
     expect((await peer.keys()).filter((k) => k.startsWith(id))).toEqual([]);
     expect((await t.db.query('SELECT 1 FROM uploads WHERE id = $1', [id])).rows).toEqual([]);
+  });
+
+  it('an unfinished upload whose multipart upload S3 aborted (a bucket lifecycle rule): 404, not taken for finished', async () => {
+    const bytes = mp4Of(20_000);
+    const created = await request(t.url).post('/api/uploads').set(TUS).set('Upload-Length', String(bytes.length));
+    const id = created.headers.location.split('/').pop()!;
+    const patched = await request(t.url).patch(`/api/uploads/${id}`).set(TUS).set('Upload-Offset', '0')
+      .set('Content-Type', 'application/offset+octet-stream').send(bytes.subarray(0, 5_000));
+    expect(patched.status).toBe(204);
+    const [upload] = (await peer.multipartUploads()).filter((u) => u.key === id);
+    const s3 = peer.client();
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: peer.env.S3_BUCKET, Key: id, UploadId: upload.uploadId }));
+    s3.destroy();
+
+    const head = await request(t.url).head(`/api/uploads/${id}`).set(TUS);
+    expect(head.status).toBe(404);
+    const rest = await request(t.url).patch(`/api/uploads/${id}`).set(TUS).set('Upload-Offset', '5000')
+      .set('Content-Type', 'application/offset+octet-stream').send(bytes.subarray(5_000));
+    expect(rest.status).toBe(404);
+    expect((await t.db.query('SELECT finished_at FROM uploads WHERE id = $1', [id])).rows[0].finished_at).toBeNull();
   });
 });

@@ -245,6 +245,15 @@ export function describeResumableUploads(kind: TusStoreKind): void {
       expect(await leftOf(id)).toEqual(kind === 's3' ? [id, `${id}.info`] : [id, `${id}.json`]);
     }, 60_000);
 
+    it('an empty upload (Upload-Length: 0): 415 at its creation, and nothing of it is left', async () => {
+      const before = { things: await tusFiles(), rows: await t.count('uploads') };
+      const res = await request(t.url).post('/api/uploads').set(TUS).set('Upload-Length', '0');
+      expect(res.status).toBe(415);
+      expect(JSON.parse(res.text)).toMatchObject({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+      expect(await tusFiles()).toEqual(before.things);
+      expect(await t.count('uploads')).toBe(before.rows);
+    });
+
     it('Upload-Length over MAX_FILE_BYTES: 413 at creation, nothing stored', async () => {
       const before = { files: await tusFiles(), rows: await t.count('uploads') };
       const res = await request(t.url).post('/api/uploads').set(TUS).set('Upload-Length', String(MAX + 1));
