@@ -48,10 +48,12 @@ const APP_NODE_ARGS = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(
 
 // The two ways a client can send the file: everything in one PATCH (tus-js-client's default,
 // chunkSize Infinity), and the public form's 5 MiB chunks (src/web/public/tip-form.js CHUNK_SIZE).
+// BENCH_TUS_CLIENTS=whole or =chunks runs one of them alone (e.g. to profile it with BENCH_CPU_PROF).
 const CLIENTS = [
   { key: 'whole', label: 'one PATCH', chunkSize: Number.POSITIVE_INFINITY },
   { key: 'chunks', label: '5 MiB chunks', chunkSize: 5 * MiB },
-];
+].filter((c) => (process.env.BENCH_TUS_CLIENTS ?? 'whole,chunks').split(',').includes(c.key));
+if (CLIENTS.length === 0) throw new Error('BENCH_TUS_CLIENTS must name whole, chunks or both (comma-separated)');
 
 /** POSTs the file as the whole body of one request (createReadStream piped into http.request). */
 function postFile(url, file, size) {
@@ -138,7 +140,7 @@ async function main() {
     `the ${formatBytes(SIZE)} source file + ${CONCURRENCY} × ${formatBytes(SIZE)} uploads × 1.2 + 2 GiB; set BENCH_TUS_BYTES smaller, e.g. 268435456`,
   );
   console.log(
-    `tus upload bench: ${formatBytes(SIZE)}, ${ROUNDS} rounds (raw pipe, tus one PATCH, tus 5 MiB chunks; order rotates), ` +
+    `tus upload bench: ${formatBytes(SIZE)}, ${ROUNDS} rounds (raw pipe, ${CLIENTS.map((c) => `tus ${c.label}`).join(', ')}; order rotates), ` +
       `then ${CONCURRENCY} concurrent per client; ${(free / GiB).toFixed(1)} GiB free in ${tmpdir()}; ${cpus().length} CPUs, 1-min load ${loadBefore.toFixed(2)}`,
   );
 
@@ -202,6 +204,7 @@ async function main() {
   const cpu = { raw: [], whole: [], chunks: [] };
   const tails = { whole: [], chunks: [] };
   const requests = { whole: 0, chunks: 0 };
+  // The app's finish work replayed in this process on the first client's stored file (see below).
   const finishWork = [];
   const steps = [
     async () => {
@@ -222,9 +225,9 @@ async function main() {
       tails[client.key].push(r.tailSeconds);
       requests[client.key] = r.requests;
       if ((await serverOffset(r.url)) !== SIZE) throw new Error(`upload ${r.id}: the server's offset is not ${SIZE}`);
-      await checkAndRemove([r.id], { keepFiles: client.key === 'whole' });
+      await checkAndRemove([r.id], { keepFiles: client === CLIENTS[0] });
       let note = '';
-      if (client.key === 'whole') {
+      if (client === CLIENTS[0]) {
         // The app's finish work alone, run here on the stored file (in the page cache, as on the server).
         const s = performance.now();
         const { stream, media } = await sniffMedia(createReadStream(join(uploadsDir, r.id)));
