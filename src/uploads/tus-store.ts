@@ -30,14 +30,7 @@ export async function createTusStore(config: AppConfig): Promise<TusStore> {
     // Loaded only for S3, as in storage.module.ts: the AWS SDK is heavy.
     const { S3Store } = await import('@tus/s3-store');
 
-    /**
-     * S3Store.remove (2.0.7) falls short twice: it leaves the `<id>.part` object (an unfinished
-     * upload's trailing bytes under 5 MiB, stored apart because S3 parts but the last must be
-     * 5 MiB or more), and for a finished upload it stops at the NoSuchUpload its abort gets (the
-     * multipart upload is complete) and leaves the object and `<id>.info`. This removal aborts
-     * the multipart upload if it is still open, then deletes all three objects; the tus DELETE
-     * (termination) goes through it too.
-     */
+    /** @tus/s3-store 2.0.7's S3Store, with what it gets wrong for us put right (each method says what). */
     class TipdeskS3Store extends S3Store {
       /**
        * S3Store answers a multipart upload S3 no longer has (NoSuchUpload) as finished, which it
@@ -69,6 +62,14 @@ export async function createTusStore(config: AppConfig): Promise<TusStore> {
         }
       }
 
+      /**
+       * S3Store.remove falls short twice: it leaves the `<id>.part` object (an unfinished
+       * upload's tail under 5 MiB, stored apart because every S3 part but the last must be 5 MiB
+       * or more), and for a finished upload it stops at the NoSuchUpload its abort gets (the
+       * multipart upload is complete), leaving the object and `<id>.info`. This one aborts the
+       * multipart upload if it is still open, then deletes all three objects; the tus DELETE
+       * (termination) goes through it too.
+       */
       override async remove(id: string): Promise<void> {
         let uploadIds: string[];
         let found = true;
