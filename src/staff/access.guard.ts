@@ -71,8 +71,10 @@ export class AccessGuard implements CanActivate {
     if (audience.includes('public')) return true;
 
     if (caller.kind === 'anonymous') throw new AuthRequiredError(expired);
-    const allowed = caller.kind === 'contributor' ? audience.includes('contributor') : audience.includes(caller.user.role);
-    if (!allowed) throw new ForbiddenError();
+    // A contributor's session is no staff sign-in: on a staff route it counts as none (401, and the
+    // desk pages' sign-in redirect), exactly as for someone signed out.
+    if (caller.kind === 'contributor' && !audience.includes('contributor')) throw new AuthRequiredError(false);
+    if (caller.kind === 'staff' && !audience.includes(caller.user.role)) throw new ForbiddenError();
     if (caller.kind === 'staff' && caller.pendingTotp && !this.reflector.getAllAndOverride<boolean>(ALLOW_PENDING_TOTP_METADATA, targets)) {
       throw new ForbiddenError('TOTP_ENROLMENT_REQUIRED', 'Set up two-factor sign-in before you use the desk.');
     }

@@ -207,7 +207,10 @@ describe('access control matrix: every route × {anonymous, contributor, editor,
       const allowed = audience.includes('public') || audience.includes(caller as Audience);
       // Pages answer a signed-out browser with the sign-in page, not a JSON 401.
       const page = !path.startsWith('/api/');
-      const expected = allowed ? 'through the gate' : caller === 'anonymous' ? (page ? '303 to sign-in' : '401') : '403';
+      // A contributor is refused only staff routes, where their session is no sign-in at all: the
+      // same answer as for someone signed out (issue 4: "a staff route (401)").
+      const signedOut = caller === 'anonymous' || caller === 'contributor';
+      const expected = allowed ? 'through the gate' : signedOut ? (page ? '303 to sign-in' : '401') : '403';
       it(`${route} as ${caller}: ${expected}`, async () => {
         const { cookie, csrf } = await as(caller);
         const url = path.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000');
@@ -220,11 +223,11 @@ describe('access control matrix: every route × {anonymous, contributor, editor,
           expect([401, 403]).not.toContain(res.status);
           if (page && method === 'GET') expect(res.headers.location ?? '').not.toMatch(signInPage(path));
         } else if (page) {
-          expect(res.status).toBe(caller === 'anonymous' ? 303 : 403);
-          if (caller === 'anonymous') expect(res.headers.location).toMatch(signInPage(path));
+          expect(res.status).toBe(signedOut ? 303 : 403);
+          if (signedOut) expect(res.headers.location).toMatch(signInPage(path));
         } else {
-          expect(res.status).toBe(caller === 'anonymous' ? 401 : 403);
-          expect(res.body.code).toBe(caller === 'anonymous' ? 'AUTH_REQUIRED' : 'FORBIDDEN');
+          expect(res.status).toBe(signedOut ? 401 : 403);
+          expect(res.body.code).toBe(signedOut ? 'AUTH_REQUIRED' : 'FORBIDDEN');
         }
       });
     }

@@ -339,12 +339,13 @@ describe('GET /api/media/:id/content and /thumbnail (local storage)', () => {
       expect((await accounting.get(`/api/media/${media.id}/thumbnail`)).status).toBe(403);
     });
 
-    it('the contributor who sent the video, signed in to their own tip → 403', async () => {
+    it('the contributor who sent the video, signed in to their own tip → 401 (no staff sign-in)', async () => {
       const session = await request(t.url).post('/api/contributor/session').send({ reference: receipt.reference, secret: receipt.secret });
       expect(session.status).toBe(200);
       const cookie = ([] as string[]).concat(session.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
       const res = await request(t.url).get(contentUrl()).set('Cookie', cookie);
-      expect(res.status).toBe(403);
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('AUTH_REQUIRED');
     });
 
     it('a signed-out or forged session → 401', async () => {

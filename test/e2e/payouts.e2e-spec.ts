@@ -355,13 +355,21 @@ describe('payouts API', () => {
       expect((await contributorPayout(theirs, p.id)).state).toBe('offered');
     });
 
-    it('a contributor session calling staff payout routes: 403', async () => {
+    it('a contributor session calling staff payout routes: 401 AUTH_REQUIRED (no staff sign-in), nothing changed', async () => {
       const c = await contributorWithTip();
       const p = await offered(c);
-      expect((await c.get('/api/payouts')).status).toBe(403);
-      expect((await c.get(`/api/payouts/${p.id}`)).status).toBe(403);
-      expect((await c.post(`/api/payouts/${p.id}/approve`).send({ version: 1 })).status).toBe(403);
-      expect((await c.post(`/api/tips/${c.tipId}/payouts`).send(offer)).status).toBe(403);
+      const payoutsBefore = await t.count('payouts');
+      for (const res of [
+        await c.get('/api/payouts'),
+        await c.get(`/api/payouts/${p.id}`),
+        await c.post(`/api/payouts/${p.id}/approve`).send({ version: 1 }),
+        await c.post(`/api/tips/${c.tipId}/payouts`).send(offer),
+      ]) {
+        expect(res.status).toBe(401);
+        expect(res.body.code).toBe('AUTH_REQUIRED');
+      }
+      expect(await t.count('payouts')).toBe(payoutsBefore);
+      expect((await contributorPayout(c, p.id)).state).toBe('offered');
     });
   });
 

@@ -83,13 +83,14 @@ describe('POST /api/tips/phone', () => {
     expect(await t.count('tips')).toBe(before);
   });
 
-  it('a contributor signed in to their own tip: 403, no tip', async () => {
+  it('a contributor signed in to their own tip: 401 (no staff sign-in), no tip', async () => {
     const web = await request(t.url).post('/api/tips').send({ story: 'Web tip', consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201);
     const session = await request(t.url).post('/api/contributor/session').send({ reference: web.body.reference, secret: web.body.secret }).expect(200);
     const cookie = ([] as string[]).concat(session.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
     const before = await t.count('tips');
     const res = await request(t.url).post('/api/tips/phone').set('Cookie', cookie).set('X-CSRF-Token', session.body.csrfToken ?? '').send(call);
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('AUTH_REQUIRED');
     expect(await t.count('tips')).toBe(before);
   });
 

@@ -572,10 +572,13 @@ describe('contributor sign-in', () => {
     expect(res.body.code).toBe('SIGN_IN_LOCKED');
   });
 
-  it('a contributor session calling desk and staff routes: 403', async () => {
+  it('a contributor session calling desk and staff routes: 401 AUTH_REQUIRED, as signed out', async () => {
     const res = await request(t.url).post('/api/contributor/session').send({ reference: receipt.reference, secret: receipt.secret }).expect(200);
     const cookie = sessionCookie(res, 'tipdesk_contributor');
-    expect((await request(t.url).get('/api/auth/me').set('Cookie', cookie)).status).toBe(403);
-    expect((await request(t.url).get('/api/staff').set('Cookie', cookie)).status).toBe(403);
+    for (const path of ['/api/auth/me', '/api/staff']) {
+      const answer = await request(t.url).get(path).set('Cookie', cookie);
+      expect(answer.status).toBe(401);
+      expect(answer.body).toMatchObject({ statusCode: 401, code: 'AUTH_REQUIRED' });
+    }
   });
 });

@@ -282,13 +282,26 @@ describe('the tip page', () => {
 });
 
 describe('a contributor session elsewhere', () => {
-  it('calling /api/tips or /desk: 403', async () => {
+  it('calling /api/tips or /desk: 401 AUTH_REQUIRED and the desk sign-in, as when signed out (the session is no staff sign-in)', async () => {
     const page = await signedInContributor(await postTip());
     const api = await request(t.url).get('/api/tips').set('Cookie', page.cookie);
-    expect(api.status).toBe(403);
-    expect(api.body.code).toBe('FORBIDDEN');
-    expect((await request(t.url).get('/desk').set('Cookie', page.cookie)).status).toBe(403);
-    expect((await request(t.url).post('/api/tips/next').set('Cookie', page.cookie).set('X-CSRF-Token', page.csrfToken)).status).toBe(403);
+    const anonymous = await request(t.url).get('/api/tips');
+    expect(api.status).toBe(401);
+    expect(api.body).toEqual(anonymous.body);
+    expect(api.body).toMatchObject({ statusCode: 401, code: 'AUTH_REQUIRED' });
+    const desk = await request(t.url).get('/desk').set('Accept', 'text/html').set('Cookie', page.cookie);
+    const deskSignedOut = await request(t.url).get('/desk').set('Accept', 'text/html');
+    expect(desk.status).toBe(303);
+    expect(desk.headers.location).toBe(deskSignedOut.headers.location);
+    expect(desk.headers.location).toMatch(/^\/desk\/login/);
+    const claimed = async () => (await t.db.query(`SELECT count(*)::int AS n FROM tips WHERE assignee_id IS NOT NULL`)).rows[0].n as number;
+    const claimedBefore = await claimed();
+    const next = await request(t.url).post('/api/tips/next').set('Cookie', page.cookie).set('X-CSRF-Token', page.csrfToken);
+    expect(next.status).toBe(401);
+    expect(next.body.code).toBe('AUTH_REQUIRED');
+    expect(await claimed()).toBe(claimedBefore);
+    // The contributor's own session is untouched: their page still opens.
+    await request(t.url).get('/status/tip').set('Cookie', page.cookie).expect(200);
   });
 
   it('POST /api/contributor/messages: 201 with the message; too long 400; without the CSRF header 403', async () => {
