@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand,
-  ListPartsCommand, PutObjectCommand, UploadPartCommand, type S3Client,
+  ListMultipartUploadsCommand, ListPartsCommand, PutObjectCommand, UploadPartCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -60,6 +60,19 @@ describe('the S3 test peer: multipart operations as S3 answers them', () => {
       expect(await errorOf(s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId: id, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"x"' }] } })))).toEqual({ name: 'NoSuchUpload', status: 404 });
     }
     expect(await peer.multipartUploads()).toContainEqual({ key: 'mine', uploadId: UploadId });
+  });
+
+  it('ListMultipartUploads: the open uploads by key, with a prefix, in pages', async () => {
+    const ids = [await start('list/b'), await start('list/a'), await start('list/c')];
+    const all = await s3.send(new ListMultipartUploadsCommand({ Bucket, Prefix: 'list/' }));
+    expect(all.Uploads!.map((u) => u.Key)).toEqual(['list/a', 'list/b', 'list/c']);
+    expect(all.Uploads![0]).toMatchObject({ UploadId: ids[1], StorageClass: 'STANDARD' });
+    expect(all.Uploads![0].Initiated).toBeInstanceOf(Date);
+    const first = await s3.send(new ListMultipartUploadsCommand({ Bucket, Prefix: 'list/', MaxUploads: 2 }));
+    expect(first).toMatchObject({ IsTruncated: true, NextKeyMarker: 'list/b', NextUploadIdMarker: ids[0] });
+    const rest = await s3.send(new ListMultipartUploadsCommand({ Bucket, Prefix: 'list/', KeyMarker: first.NextKeyMarker, UploadIdMarker: first.NextUploadIdMarker }));
+    expect(rest.IsTruncated).toBe(false);
+    expect(rest.Uploads!.map((u) => u.Key)).toEqual(['list/c']);
   });
 
   it('Abort removes the parts (204); the upload is then unknown and no longer listed', async () => {
