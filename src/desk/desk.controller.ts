@@ -54,7 +54,7 @@ export class DeskController {
   @ApiOkResponse({ type: TipDetailDto })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED, ASSIGNEE_NOT_ASSIGNABLE, DUPLICATE_OF_ITSELF, DUPLICATE_OF_UNKNOWN_TIP' })
   @ApiNotFoundResponse({ description: 'TIP_NOT_FOUND, or STAFF_NOT_FOUND for an unknown assigneeId' })
-  @ApiConflictResponse({ description: 'TIP_STALE_VERSION (body has `current`: the tip now), TIP_ILLEGAL_TRANSITION (`from`, `to`, `allowed`), TIP_DUPLICATE_CYCLE' })
+  @ApiConflictResponse({ description: 'TIP_STALE_VERSION (body has `current`: the tip now), TIP_ILLEGAL_TRANSITION (`from`, `to`, `allowed`), TIP_UNKNOWN_STATUS (the same, and `statuses`), TIP_DUPLICATE_CYCLE' })
   update(@CurrentStaff() staff: StaffPrincipal, @Param() { id }: TipIdParams, @Body() changes: UpdateTipDto): Promise<TipDetailDto> {
     return this.desk.update(staff, id, changes);
   }

@@ -9,14 +9,14 @@ import { NotificationsService } from '../notifications/notifications.service.js'
 import type { StaffPrincipal } from '../staff/access.js';
 import { StaffService } from '../staff/staff.service.js';
 import { normaliseReference, REFERENCE_PATTERN } from '../tips/reference-codes.js';
-import type { Licence, TipChannel, TipStatus } from '../tips/tips.entities.js';
+import { TIP_STATUSES, type Licence, type TipChannel, type TipStatus } from '../tips/tips.entities.js';
 import { NOTE_MAX_LENGTH, type MessageDirection } from './desk.entities.js';
 import type { CreateMessageDto, CreateNoteDto, MessageDto, NoteDto } from './dto/conversation.dto.js';
 import type { TipDetailDto } from './dto/tip-detail.dto.js';
 import type { TipListItemDto, TipPageDto } from './dto/tip-list.dto.js';
 import { PAGE_SIZE_DEFAULT, type ListTipsQueryDto } from './dto/tip-query.dto.js';
 import type { UpdateTipDto } from './dto/update-tip.dto.js';
-import { nextStatuses, transitionProblem } from './tip-states.js';
+import { isTipStatus, nextStatuses, transitionProblem } from './tip-states.js';
 
 export const SNIPPET_LENGTH = 200;
 // Partial-word search uses at most this many words (each is one more trigram lookup); later words count in the full-text match only.
@@ -51,6 +51,20 @@ export class IllegalTransitionError extends ConflictError {
   constructor(from: TipStatus, to: TipStatus) {
     super('TIP_ILLEGAL_TRANSITION', transitionProblem(from, to) ?? `A tip cannot go from ${from} to ${to}.`);
     this.details = { from, to, allowed: nextStatuses(from) };
+  }
+}
+
+/** A status the tip state machine does not know: refused like an illegal move, with where the tip may go. */
+export class UnknownStatusError extends ConflictError {
+  override readonly details: { from: TipStatus; to: string; allowed: readonly TipStatus[]; statuses: readonly TipStatus[] };
+
+  constructor(from: TipStatus, to: string) {
+    const allowed = nextStatuses(from);
+    super(
+      'TIP_UNKNOWN_STATUS',
+      `There is no status ${JSON.stringify(to)}: a tip's statuses are ${TIP_STATUSES.join(', ')}. From ${from} it may go to ${allowed.join(', ')}.`,
+    );
+    this.details = { from, to, allowed, statuses: TIP_STATUSES };
   }
 }
 
@@ -429,6 +443,7 @@ export class DeskService {
         });
       };
 
+      if (changes.status !== undefined && !isTipStatus(changes.status)) throw new UnknownStatusError(current.status, changes.status);
       if (changes.status !== undefined && changes.status !== current.status) {
         if (transitionProblem(current.status, changes.status)) throw new IllegalTransitionError(current.status, changes.status);
         change('status', changes.status, 'tip.status_changed', 'status', current.status);

@@ -227,7 +227,7 @@ describe('desk forms with bad input', () => {
   });
 
   it.each([
-    ['a status that is not one', { status: 'published' }, 'status must be one of'],
+    ['a status that is not one', { status: 'published' }, 'There is no status'],
     ['a move the state machine forbids', { status: 'new' }, 'cannot go from'],
   ])('a status change with %s answers a page with the reason and changes nothing', async (_name, fields, message) => {
     const version = await tipVersion();

@@ -565,10 +565,53 @@ describe('desk API', () => {
       expect(res.body.fields.id).toBeDefined();
     });
 
-    it('an unknown status: 400 naming status', async () => {
-      const res = await patch({ status: 'published', version: 1 });
+    it('an unknown status: 409 TIP_UNKNOWN_STATUS naming the statuses, with the tip\'s state and moves; nothing changed, not even the other fields', async () => {
+      const res = await patch({ status: 'published', priority: 3, tags: ['floods'], version: 1 });
+      expect(res.status).toBe(409);
+      expect(res.body).toEqual({
+        statusCode: 409,
+        error: 'Conflict',
+        code: 'TIP_UNKNOWN_STATUS',
+        message: 'There is no status "published": a tip\'s statuses are new, in_review, verified, used, rejected, spam, archived. From new it may go to in_review, rejected, spam, archived.',
+        from: 'new',
+        to: 'published',
+        allowed: ['in_review', 'rejected', 'spam', 'archived'],
+        statuses: ['new', 'in_review', 'verified', 'used', 'rejected', 'spam', 'archived'],
+      });
+      expect(await row()).toMatchObject({ status: 'new', priority: 0, tags: [], version: 1 });
+      expect(await auditOf(tipId, 'tip.status_changed')).toEqual([]);
+      expect(await auditOf(tipId, 'tip.priority_changed')).toEqual([]);
+    });
+
+    it.each([
+      ['a different case', 'In_Review'],
+      ['an empty string', ''],
+      ['spaces around a status', ' verified '],
+    ])('an unknown status (%s): 409 TIP_UNKNOWN_STATUS, nothing changed', async (_name, status) => {
+      const res = await patch({ status, version: 1 });
+      expect(res.status).toBe(409);
+      expect(res.body).toMatchObject({ code: 'TIP_UNKNOWN_STATUS', from: 'new', to: status });
+      expect(await row()).toMatchObject({ status: 'new', version: 1 });
+    });
+
+    it('an unknown status on a stale version: 409 TIP_STALE_VERSION with the current tip (the version is checked first)', async () => {
+      const res = await patch({ status: 'published', version: 7 });
+      expect(res.status).toBe(409);
+      expect(res.body.code).toBe('TIP_STALE_VERSION');
+      expect(res.body.current).toMatchObject({ id: tipId, status: 'new', version: 1 });
+    });
+
+    it.each([
+      ['a number', 3],
+      ['a list', ['in_review']],
+      ['an object', { status: 'in_review' }],
+      ['a value of 41 characters', 'x'.repeat(41)],
+      ['a value of 50,000 characters', 'x'.repeat(50_000)],
+    ])('a status that is %s: 400 naming status, nothing changed', async (_name, status) => {
+      const res = await patch({ status, version: 1 });
       expect(res.status).toBe(400);
       expect(Object.keys(res.body.fields)).toEqual(['status']);
+      expect(await row()).toMatchObject({ status: 'new', version: 1 });
     });
 
     it('status null: 400', async () => {

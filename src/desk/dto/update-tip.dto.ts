@@ -1,10 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsString, IsUUID, Matches, Max, Min, ValidateIf } from 'class-validator';
-import { TIP_STATUSES, type TipStatus } from '../../tips/tips.entities.js';
+import { ArrayMaxSize, IsArray, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { TIP_STATUSES } from '../../tips/tips.entities.js';
 import { TAG_PATTERN, TAG_RULE, TAGS_MAX, normaliseTags } from '../tags.js';
 
 export const PRIORITY_MAX = 3;
+/** Longer than any status, short enough that no one sends a paragraph. */
+export const STATUS_MAX_LENGTH = 40;
 
 // @IsOptional would let `null` through as "not given": only an absent field is left alone.
 const IfPresent = () => ValidateIf((_dto, value) => value !== undefined);
@@ -20,9 +22,12 @@ export class TipIdParams {
 
 /** What an editor may change on a tip; `version` is the one they saw (compare-and-set). */
 export class UpdateTipDto {
-  @ApiPropertyOptional({ enum: TIP_STATUSES, description: 'Allowed moves: see `allowedStatuses` in the tip detail' })
-  @IfPresent() @IsIn(TIP_STATUSES, { message: `status must be one of ${TIP_STATUSES.join(', ')}` })
-  status?: TipStatus;
+  // Only its shape is checked here: a word that is no status is a move the workflow refuses
+  // (409 TIP_UNKNOWN_STATUS from the service, with the tip's state), as issue 3 asks.
+  @ApiPropertyOptional({ enum: TIP_STATUSES, maxLength: STATUS_MAX_LENGTH, description: 'Allowed moves: see `allowedStatuses` in the tip detail; an unknown status answers 409 TIP_UNKNOWN_STATUS' })
+  @IfPresent() @IsString({ message: `status must be one of ${TIP_STATUSES.join(', ')}` })
+  @MaxLength(STATUS_MAX_LENGTH, { message: `status must be one of ${TIP_STATUSES.join(', ')}` })
+  status?: string;
 
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'An active editor or admin; null unassigns' })
   @IfNotNull() @IsUUID('all', { message: 'assigneeId must be a staff id or null' })
