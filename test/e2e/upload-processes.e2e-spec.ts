@@ -11,6 +11,7 @@ import { Upload } from 'tus-js-client';
 import { UploadsEndpoint } from '../../src/uploads/uploads.endpoint.js';
 import { startAppProcess, type AppProcess } from '../support/app-process.js';
 import { createTestDatabase } from '../support/database.js';
+import { startS3Peer, type S3Peer } from '../support/s3-peer.js';
 import { sampleVideo } from '../support/media-samples.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -203,9 +204,20 @@ describe('SIGTERM', () => {
   });
 });
 
-describe('two app processes over one database and one store', () => {
+describe.each([
+  ['one data directory (tus file store)', false],
+  ['one S3 bucket (tus S3 store, s3rver)', true],
+])('two app processes over one database and %s', (_store, useS3) => {
+  let s3: S3Peer | undefined;
+  beforeAll(async () => {
+    if (useS3) s3 = await startS3Peer();
+  });
+  afterAll(async () => {
+    await s3?.close();
+  });
+
   it('an upload started on one resumes on the other; a chunk still hanging on the first is stopped so the second can go on', async () => {
-    const [first, second] = [await start(), await start()];
+    const [first, second] = [await start(s3?.env), await start(s3?.env)];
     const bytes = mp4Of(30 * MB);
     const id = await create(first.url, bytes.length);
     const hanging = slowPatch(first.url, id, bytes, 0, 128 * 1024, 50);
