@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createTransport } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
+import pg from 'pg';
 import request from 'supertest';
 import { EmailIntakeService } from '../../src/channels/email/email-intake.service.js';
 import { SmtpListener } from '../../src/channels/email/smtp-listener.js';
@@ -147,6 +148,117 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
       expect(media.map((m) => m.display_filename)).toEqual(['real.mp4']);
       const { rows: notes } = await t.db.query(`SELECT body FROM notes WHERE tip_id = $1`, [tipId]);
       expect(notes.map((n) => n.body).join('\n')).toMatch(/"clip\.mp4" was not kept: not a video, photo or audio file/);
+    });
+
+    /** What the intake leaves behind, to compare before and after a refused message. */
+    const stored = async () => ({
+      tips: await t.count('tips'), media: await t.count('media'), channelMessages: await t.count('channel_messages'), blobs: await t.blobFiles(),
+    });
+    /** The error nodemailer reports for a refused DATA (the listener's answer). */
+    const refusal = (sending: Promise<unknown>) =>
+      sending.then(
+        () => { throw new Error('the listener accepted the message'); },
+        (error: { responseCode?: number; response?: string; command?: string }) => error,
+      );
+
+    it('a malformed MIME message (its video part cut off, no closing boundary): 554 with the reason at DATA; no tip, no media, no blob', async () => {
+      const before = await stored();
+      const video = sampleVideo().toString('base64').replace(/.{76}/g, '$&\r\n');
+      // nodemailer sends these bytes as they are (`raw`), as a broken mail client would.
+      const raw = [
+        'From: pat@example.org', `To: ${TIPS}`, 'Subject: cut', `Message-ID: ${unique('smtp-cut')}`, 'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="b1"', '', '--b1', 'Content-Type: text/plain', '', 'Here it is', '--b1',
+        'Content-Type: video/mp4; name=a.mp4', 'Content-Disposition: attachment; filename=a.mp4', 'Content-Transfer-Encoding: base64', '', video, '--b1',
+        'Content-Type: video/mp4; name=b.mp4', 'Content-Transfer-Encoding: base64', '', video.slice(0, 200),
+      ].join('\r\n');
+      const error = await refusal(smtp().sendMail({ envelope: { from: 'pat@example.org', to: [TIPS] }, raw }));
+      expect(error.responseCode).toBe(554);
+      expect(error.command).toBe('DATA');
+      expect(error.response).toMatch(/^554 5\.6\.0 .*cut off/);
+      expect(await stored()).toEqual(before);
+    });
+
+    it('not a mail at all (no headers, no From) over SMTP: 554, nothing stored', async () => {
+      const before = await stored();
+      const error = await refusal(smtp().sendMail({ envelope: { from: 'pat@example.org', to: [TIPS] }, raw: 'just some words\r\nand more words\r\n' }));
+      expect(error.responseCode).toBe(554);
+      expect(error.response).toMatch(/^554 5\.6\.0 .*From/);
+      expect(await stored()).toEqual(before);
+    });
+
+    it('the database unreachable: 451 (try again later), the staged video removed; the sending server\'s retry after it is back makes one tip', async () => {
+      const before = await stored();
+      const messageId = unique('db-down');
+      const mail = {
+        from: 'pat@example.org', to: TIPS, subject: 'Fire at the depot', text: 'Video attached.', messageId,
+        attachments: [{ filename: 'fire.mp4', content: sampleVideo(), contentType: 'video/mp4' }],
+      };
+      // No connection may be made to the app's database, and the open ones are cut: as when
+      // PostgreSQL goes away under the app. (A superuser is refused too: ALLOW_CONNECTIONS, not a limit.)
+      const name = new URL(t.databaseUrl).pathname.slice(1);
+      const admin = new pg.Client({ connectionString: process.env.TIPDESK_TEST_ADMIN_URL });
+      await admin.connect();
+      let error: Awaited<ReturnType<typeof refusal>>;
+      try {
+        await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [name]);
+        error = await refusal(smtp().sendMail(mail));
+      } finally {
+        await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+        await admin.end();
+      }
+      expect(error.responseCode).toBe(451);
+      expect(error.command).toBe('DATA');
+      expect(error.response).toBe('451 4.3.0 Temporary failure, try again later');
+      expect(await stored()).toEqual(before);
+      const logged = t.logs.filter((line) => line.includes('email.smtp_failed'));
+      expect(logged.join('\n')).toContain('is not currently accepting connections');
+      expect(logged.join('\n').toLowerCase()).not.toContain('pat@example.org');
+
+      // A mail server keeps a message it got 4xx for and tries again later.
+      const info = await smtp().sendMail(mail);
+      expect(info.response).toMatch(/^250 /);
+      const { rows } = await t.db.query(
+        `SELECT t.channel, (SELECT count(*)::int FROM media m WHERE m.tip_id = t.id) AS media FROM channel_messages cm JOIN tips t ON t.id = cm.tip_id WHERE cm.provider_message_id = $1`,
+        [messageId.slice(1, -1)],
+      );
+      expect(rows).toEqual([{ channel: 'email', media: 1 }]);
+      expect(await t.count('tips')).toBe(before.tips + 1);
+    });
+
+    it('the file store failing (its temporary directory is not a directory): 451, nothing stored; the retry once it is fixed makes one tip', async () => {
+      const before = await stored();
+      const messageId = unique('store-down');
+      const mail = {
+        from: 'pat@example.org', to: TIPS, subject: 'Bridge closed', text: 'Video attached.', messageId,
+        attachments: [{ filename: 'bridge.mp4', content: sampleVideo(), contentType: 'video/mp4' }],
+      };
+      // The tests run as root, so a read-only mode would not stop a write: a plain file where
+      // the store keeps its temporary blobs does (ENOTDIR), whoever the process is.
+      const tmp = join(t.dataDir, 'blobs', 'tmp');
+      await rename(tmp, `${tmp}.aside`).catch((error: NodeJS.ErrnoException) => { if (error.code !== 'ENOENT') throw error; });
+      await mkdir(dirname(tmp), { recursive: true });
+      await writeFile(tmp, 'not a directory');
+      let error: Awaited<ReturnType<typeof refusal>>;
+      try {
+        error = await refusal(smtp().sendMail(mail));
+      } finally {
+        await rm(tmp, { force: true });
+        await rename(`${tmp}.aside`, tmp).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e; });
+      }
+      expect(error.responseCode).toBe(451);
+      expect(error.response).toBe('451 4.3.0 Temporary failure, try again later');
+      expect(await stored()).toEqual(before);
+      // The store's own error is what is logged (not the parser's abort that follows it).
+      expect(t.logs.filter((line) => line.includes('email.smtp_failed')).join('\n')).toContain('ENOTDIR');
+
+      const info = await smtp().sendMail(mail);
+      expect(info.response).toMatch(/^250 /);
+      const { rows } = await t.db.query(
+        `SELECT (SELECT count(*)::int FROM media m WHERE m.tip_id = cm.tip_id) AS media FROM channel_messages cm WHERE cm.provider_message_id = $1`,
+        [messageId.slice(1, -1)],
+      );
+      expect(rows).toEqual([{ media: 1 }]);
     });
 
     it('a reply to the plus-address tipdesk puts in Reply-To lands in the same tip\'s thread', async () => {

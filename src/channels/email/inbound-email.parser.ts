@@ -104,16 +104,21 @@ export class InboundEmailParser {
     // destroyed, so the caller can still answer on it, and drained should reading stop early.
     const feed = new PassThrough();
     source.pipe(feed);
+    // A store failing mid-attachment ends the loop below, which destroys mailparser with an
+    // AbortError that the pipeline may report instead: the store's own error (a full disk is
+    // 452/507) must win over that, but not over our own refusals (too large, a parser limit).
+    let stagingError: unknown;
     try {
       // (mailparser's typings give read() an object type Node's pipeline typings do not expect)
       await pipeline(feed, meter, parser as unknown as Transform, async (mail: AsyncIterable<unknown>) => {
         for await (const part of mail as AsyncIterable<AttachmentStream | MessageText>) {
           if (part.type === 'text') parts.text = part;
-          else await this.stageAttachment(part, parts);
+          else await this.stageAttachment(part, parts).catch((error: unknown) => Promise.reject((stagingError = error)));
         }
       });
       return this.messageOf(parser, meter, parts, envelope);
-    } catch (error) {
+    } catch (caught) {
+      const error = caught instanceof DomainError || isParserLimit(caught) ? caught : (stagingError ?? caught);
       source.unpipe(feed);
       source.resume();
       await Promise.all(parts.staged.map((file) => this.store.delete(file.tempKey).catch(() => undefined)));
