@@ -124,8 +124,12 @@ export class MediaProcessingService {
     if (!media || media.state !== 'stored') return 'skipped';
     const dir = await mkdtemp(join(tmpdir(), 'tipdesk-media-'));
     try {
-      const input = join(dir, 'input');
-      await pipeline(await this.store.read(media.storage_key), createWriteStream(input));
+      // ffprobe and ffmpeg read the local blob where it is; from S3 it is copied down first.
+      let input = await this.store.localPath(media.storage_key);
+      if (!input) {
+        input = join(dir, 'input');
+        await pipeline(await this.store.read(media.storage_key), createWriteStream(input));
+      }
       const probe = media.kind === 'image' ? await this.readPhoto(input) : await this.probe(input);
       const thumbnailKey = media.kind === 'audio' ? null : await this.thumbnail(media.id, media.kind, input, join(dir, 'poster.jpg'), probe);
       const [, updated]: [unknown, number] = await this.dataSource.query(

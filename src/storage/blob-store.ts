@@ -42,6 +42,13 @@ export interface BlobStore {
   /** Size of a committed blob, or null when there is none. */
   stat(key: string): Promise<{ size: number } | null>;
 
+  /**
+   * The path of a committed blob on this machine's disk, for tools that read files themselves
+   * (ffprobe, ffmpeg); always null when the store keeps its blobs elsewhere (S3). A local store
+   * throws BlobNotFoundError for a missing blob.
+   */
+  localPath(key: string): Promise<string | null>;
+
   /** Committed keys under a prefix, with when each was last written (for orphan sweeps). */
   list(prefix: string): AsyncIterable<{ key: string; modifiedAt: Date }>;
 

@@ -127,6 +127,11 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
+  async localPath(key: string): Promise<string | null> {
+    if (!(await this.stat(key))) throw new BlobNotFoundError(key);
+    return this.pathOf(key);
+  }
+
   async *list(prefix: string): AsyncIterable<{ key: string; modifiedAt: Date }> {
     assertSafePrefix(prefix);
     const lastSlash = prefix.lastIndexOf('/');

@@ -163,6 +163,11 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  async localPath(key: string): Promise<string | null> {
+    assertSafeKey(key);
+    return null;
+  }
+
   async *list(prefix: string): AsyncIterable<{ key: string; modifiedAt: Date }> {
     assertSafePrefix(prefix);
     for await (const object of this.listObjects(prefix)) {

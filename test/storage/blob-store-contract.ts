@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createHash, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -266,6 +267,22 @@ export function describeBlobStoreContract(name: string, setup: () => Promise<Blo
       await expect(store.delete(`media/${uuid()}`)).resolves.toBeUndefined();
     });
 
+    it('gives the path of a committed blob on local disk (exactly its bytes), or null for a store elsewhere', async () => {
+      const bytes = Buffer.from('a poster frame, say');
+      const written = await store.writeTemporary(Readable.from([bytes]));
+      const key = `media/${uuid()}`;
+      await store.commit(written.tempKey, key);
+      const path = await store.localPath(key);
+      if (store.driver === 'local') expect(await readFile(path!)).toEqual(bytes);
+      else expect(path).toBeNull();
+    });
+
+    it('answers localPath of a missing blob with BlobNotFoundError on local disk, null elsewhere', async () => {
+      const key = `media/${uuid()}`;
+      if (store.driver === 'local') await expect(store.localPath(key)).rejects.toEqual(new BlobNotFoundError(key));
+      else expect(await store.localPath(key)).toBeNull();
+    });
+
     it('answers read of a missing blob with BlobNotFoundError', async () => {
       const key = `media/${uuid()}`;
       await expect(store.read(key)).rejects.toEqual(new BlobNotFoundError(key));
@@ -333,6 +350,7 @@ export function describeBlobStoreContract(name: string, setup: () => Promise<Blo
         const refusal = /Unsafe blob key/;
         await expect(store.read(key)).rejects.toThrow(refusal);
         await expect(store.stat(key)).rejects.toThrow(refusal);
+        await expect(store.localPath(key)).rejects.toThrow(refusal);
         await expect(store.delete(key)).rejects.toThrow(refusal);
         await expect(store.commit(key, `media/${uuid()}`)).rejects.toThrow(refusal);
         await expect(store.commit(`tmp/${uuid()}`, key)).rejects.toThrow(refusal);
