@@ -10,6 +10,7 @@ import { DomainError } from '../http/errors.js';
 import { LOGGER } from '../logging/logger.js';
 import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
 import { PostgresLocker } from './postgres-locker.js';
+import { RunningHashes } from './running-hashes.js';
 import { TUS_STORE, type TusStore } from './tus-store.js';
 import { UploadsService } from './uploads.service.js';
 
@@ -55,6 +56,7 @@ export class UploadsEndpoint implements OnApplicationShutdown {
     @Inject(TUS_STORE) tus: TusStore,
     @Inject(LOGGER) private readonly logger: Logger,
     dataSource: DataSource,
+    hashes: RunningHashes,
   ) {
     const databaseUrl = (dataSource.options as { url?: string }).url;
     if (!databaseUrl) throw new Error('UploadsEndpoint needs the database URL');
@@ -67,7 +69,8 @@ export class UploadsEndpoint implements OnApplicationShutdown {
     });
     this.server = new Server({
       path: UPLOADS_PATH,
-      datastore: tus.datastore,
+      // Hashed on the way in: the finish of a big upload then needs no second read of it.
+      datastore: hashes.wrap(tus.datastore),
       locker: this.locker,
       // Our ids only: a client-chosen name never reaches the store.
       namingFunction: () => randomUUID(),
@@ -81,7 +84,7 @@ export class UploadsEndpoint implements OnApplicationShutdown {
       },
       onUploadFinish: async (_req, upload) => {
         try {
-          await this.uploads.finish(upload.id);
+          await this.uploads.finish(upload.id, upload.size ?? upload.offset);
         } catch (error) {
           if (error instanceof DomainError) throw { status_code: error.status, body: errorBody(error.status, error.code, error.message) };
           throw error;

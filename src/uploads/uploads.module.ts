@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
+import { RunningHashes } from './running-hashes.js';
 import { createTusStore, TUS_STORE } from './tus-store.js';
 import { UploadsEndpoint } from './uploads.endpoint.js';
 import { UploadsService } from './uploads.service.js';
 
 @Module({
   imports: [RateLimitsModule],
-  providers: [{ provide: TUS_STORE, inject: [AppConfig], useFactory: createTusStore }, UploadsService, UploadsEndpoint],
+  providers: [{ provide: TUS_STORE, inject: [AppConfig], useFactory: createTusStore }, { provide: RunningHashes, useValue: new RunningHashes() }, UploadsService, UploadsEndpoint],
   exports: [UploadsService, UploadsEndpoint],
 })
 export class UploadsModule {}

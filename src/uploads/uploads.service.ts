@@ -10,6 +10,7 @@ import { sniffMedia, type UploadedMedia } from '../media/blob-storage-engine.js'
 import { sanitiseDisplayFilename } from '../media/media-files.js';
 import type { MediaKind } from '../media/media.entities.js';
 import { BLOB_STORE, BlobMeter, type BlobStore } from '../storage/blob-store.js';
+import { RunningHashes } from './running-hashes.js';
 import { TUS_STORE, type TusStore } from './tus-store.js';
 
 // An attached upload's bytes were copied into the BlobStore; its row is kept this long so a
@@ -62,6 +63,7 @@ export class UploadsService {
     @Inject(TUS_STORE) private readonly tus: TusStore,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly hashes: RunningHashes,
   ) {}
 
   /** A new upload (before the tus store creates it): its row expires with the tus upload. */
@@ -74,10 +76,12 @@ export class UploadsService {
   }
 
   /**
-   * The last byte has arrived: judge the type from the first bytes, hash the whole file once,
+   * The last byte has arrived: judge the type from the first bytes, take the SHA-256 hashed on
+   * the way in (or, when the upload came through more than one process, hash the stored file),
    * and record it. Anything not video/image/audio is deleted (bytes and row) and refused.
    */
-  async finish(id: string): Promise<{ sha256: string; sniffedType: string; kind: MediaKind }> {
+  async finish(id: string, size: number): Promise<{ sha256: string; sniffedType: string; kind: MediaKind }> {
+    const hashedOnTheWay = this.hashes.take(id, size);
     const source = await this.tus.read(id);
     const { stream: sniffing, media } = await sniffMedia(source);
     if (!media) {
@@ -87,9 +91,14 @@ export class UploadsService {
       await this.tus.remove(id);
       throw new UploadRejectedError(row?.display_filename ?? 'upload');
     }
-    const meter = new BlobMeter();
-    await pipeline(sniffing, meter, new Writable({ write: (_chunk, _encoding, done) => done() }));
-    const { size, sha256 } = meter.result();
+    let sha256 = hashedOnTheWay;
+    if (sha256) {
+      sniffing.destroy();
+    } else {
+      const meter = new BlobMeter();
+      await pipeline(sniffing, meter, new Writable({ write: (_chunk, _encoding, done) => done() }));
+      ({ sha256, size } = meter.result());
+    }
     await this.dataSource.query(
       `UPDATE uploads SET sha256 = $2, sniffed_type = $3, kind = $4, size_bytes = $5, finished_at = now(),
               expires_at = now() + make_interval(hours => $6)
@@ -101,6 +110,7 @@ export class UploadsService {
 
   /** The client terminated an unfinished upload (tus DELETE): the store removed the bytes. */
   async forgetTerminated(id: string): Promise<void> {
+    this.hashes.forget(id);
     await this.dataSource.query('DELETE FROM uploads WHERE id = $1 AND finished_at IS NULL', [id]);
   }
 
