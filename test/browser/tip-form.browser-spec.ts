@@ -320,6 +320,8 @@ async function uploaded(page: Page, filename: string): Promise<void> {
   const bar = page.getByRole('progressbar', { name: filename });
   await bar.waitFor();
   await page.waitForFunction((el) => (el as HTMLProgressElement).value === 100, await bar.elementHandle(), { timeout: 20_000 });
+  // 100 % comes with the last byte sent; the upload is done when the server has answered it (sniffed, hashed).
+  await page.locator('#upload-list li[data-state="done"]').filter({ has: bar }).waitFor({ timeout: 20_000 });
 }
 
 const uploadOffset = async (id: string) => {
