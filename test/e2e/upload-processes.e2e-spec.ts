@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,19 +12,12 @@ import { UploadsEndpoint } from '../../src/uploads/uploads.endpoint.js';
 import { startAppProcess, type AppProcess } from '../support/app-process.js';
 import { createTestDatabase } from '../support/database.js';
 import { startS3Peer, type S3Peer } from '../support/s3-peer.js';
-import { sampleVideo } from '../support/media-samples.js';
+import { MB, mp4Of, sha256, TUS } from '../support/resumable-upload-cases.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 // The app as production runs it, in its own processes: killed, stopped and run twice over one
 // database and one store. Each process is `node dist/main.js` (see support/app-process.ts).
 
-const MB = 1024 * 1024;
-const TUS = { 'Tus-Resumable': '1.0.0' };
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-const mp4Of = (size: number) => {
-  const head = sampleVideo();
-  return Buffer.concat([head, randomBytes(size - head.length)]);
-};
 
 /** A tus creation of `length` bytes; answers the id. */
 async function create(baseUrl: string, length: number): Promise<string> {
