@@ -257,6 +257,8 @@ async function main() {
       // (the void route is not what this bench measures), then the tables vacuumed and analysed.
       const returned = await db.query(`UPDATE payouts SET state = 'approved', batch_id = NULL, version = version + 1 WHERE batch_id = $1`, [batch.id]);
       await db.query(`UPDATE payout_batches SET state = 'voided', version = version + 1 WHERE id = $1`, [batch.id]);
+      // As a void does: the items leave the live-batch unique index (uq on payout_id WHERE live).
+      await db.query(`UPDATE payout_batch_items SET live = false WHERE batch_id = $1`, [batch.id]);
       await db.query('VACUUM ANALYZE payouts, payout_batch_items, payout_events, audit_events');
       console.log(`  (${returned.rowCount.toLocaleString('en')} payouts returned to approved by SQL for the next format)`);
     }
