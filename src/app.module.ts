@@ -16,6 +16,7 @@ import { MediaModule } from './media/media.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { PayoutsModule } from './payouts/payouts.module.js';
 import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
+import { SettingsModule } from './settings/settings.module.js';
 import { StaffModule } from './staff/staff.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { TipsModule } from './tips/tips.module.js';
@@ -39,6 +40,7 @@ export class AppModule {
         AuditModule,
         RateLimitsModule,
         StaffModule,
+        SettingsModule,
         ContributorsModule,
         MediaModule,
         UploadsModule,

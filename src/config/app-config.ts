@@ -1,6 +1,7 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
+  IsEmail,
   IsIn,
   IsInt,
   IsOptional,
@@ -15,8 +16,34 @@ import {
   ValidateIf,
   validateSync,
 } from 'class-validator';
-import { isValidBIC, isValidIBAN } from 'ibantools';
 import { isAbsolute, resolve } from 'node:path';
+import { PAYER_RULES } from './payer-rules.js';
+
+/** Date styles the desk offers (see src/settings/desk-dates.ts for what each looks like). */
+export const DATE_STYLES = ['day-month', 'numeric', 'iso'] as const;
+export type DateStyle = (typeof DATE_STYLES)[number];
+
+/** A phone number as the public types it: digits, spaces and + ( ) - only. */
+export const PUBLIC_PHONE = /^\+?[0-9 ()-]{6,30}$/;
+
+/** Whether Intl knows the time zone (an IANA name such as Europe/London, or UTC). */
+export function isTimeZone(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const payerRule = (variable: string, field: keyof typeof PAYER_RULES) => ({
+  name: `payer:${field}`,
+  validator: {
+    validate: (value: unknown) => typeof value === 'string' && PAYER_RULES[field].test(value),
+    defaultMessage: () => `${variable} must be ${PAYER_RULES[field].words}`,
+  },
+});
 
 const GIB = 1024 ** 3;
 const toInt = ({ value }: { value: unknown }) =>
@@ -164,35 +191,57 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
   RATE_LIMIT_SIGN_INS_PER_15_MINUTES = 30;
 
-  // The paying account, read only when a bank format is exported (see requirePayerFor).
-  // Bacs carries the service user's name in an 18-character field.
+  // The paying account's defaults: the paper settings page (/desk/admin/settings) overrides each
+  // one, after a second admin approves. Read only when a bank format is exported (PaperSettingsService.payerFor).
   @Transform(emptyToUndefined) @IsOptional()
-  @Matches(/^[A-Za-z0-9 .&\/-]{1,18}$/, { message: 'PAYER_NAME must be 1-18 characters of A-Z 0-9 space . - / &' })
+  @ValidateBy(payerRule('PAYER_NAME', 'name'))
   PAYER_NAME?: string;
 
   @Transform(emptyToUndefined) @IsOptional()
-  @Matches(/^\d{6}$/, { message: 'PAYER_SORT_CODE must be 6 digits (no dashes)' })
+  @ValidateBy(payerRule('PAYER_SORT_CODE', 'sortCode'))
   PAYER_SORT_CODE?: string;
 
   @Transform(emptyToUndefined) @IsOptional()
-  @Matches(/^\d{8}$/, { message: 'PAYER_ACCOUNT_NUMBER must be 8 digits' })
+  @ValidateBy(payerRule('PAYER_ACCOUNT_NUMBER', 'accountNumber'))
   PAYER_ACCOUNT_NUMBER?: string;
 
   @Transform(emptyToUndefined) @IsOptional()
-  @Matches(/^\d{6}$/, { message: 'BACS_SERVICE_USER_NUMBER must be 6 digits' })
+  @ValidateBy(payerRule('BACS_SERVICE_USER_NUMBER', 'serviceUserNumber'))
   BACS_SERVICE_USER_NUMBER?: string;
 
   @Transform(emptyToUndefined) @IsOptional()
-  @Matches(/^[A-Za-z0-9\/\-?:().,'+ ]{1,70}$/, { message: 'SEPA_DEBTOR_NAME must be 1-70 characters of the SEPA Latin set' })
+  @ValidateBy(payerRule('SEPA_DEBTOR_NAME', 'sepaDebtorName'))
   SEPA_DEBTOR_NAME?: string;
 
   @Transform(emptyToUndefined) @IsOptional()
-  @ValidateBy({ name: 'isIban', validator: { validate: (value) => typeof value === 'string' && isValidIBAN(value), defaultMessage: () => 'SEPA_DEBTOR_IBAN must be a valid IBAN in electronic form (no spaces)' } })
+  @ValidateBy(payerRule('SEPA_DEBTOR_IBAN', 'sepaDebtorIban'))
   SEPA_DEBTOR_IBAN?: string;
 
   @Transform(emptyToUndefined) @IsOptional()
-  @ValidateBy({ name: 'isBic', validator: { validate: (value) => typeof value === 'string' && isValidBIC(value), defaultMessage: () => 'SEPA_DEBTOR_BIC must be a valid BIC (8 or 11 characters)' } })
+  @ValidateBy(payerRule('SEPA_DEBTOR_BIC', 'sepaDebtorBic'))
   SEPA_DEBTOR_BIC?: string;
+
+  // The paper as the public sees it: defaults for the paper settings page, which overrides each one.
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(80)
+  @Matches(/^[^\p{Cc}]+$/u, { message: 'PAPER_NAME must be one line of at most 80 characters' })
+  PAPER_NAME?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsEmail({}, { message: 'PAPER_CONTACT_EMAIL must be an email address' }) @MaxLength(254)
+  PAPER_CONTACT_EMAIL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(PUBLIC_PHONE, { message: 'PAPER_CONTACT_PHONE must be a phone number (digits, spaces, + ( ) -)' })
+  PAPER_CONTACT_PHONE?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(PUBLIC_PHONE, { message: 'PAPER_CONTACT_WHATSAPP must be a phone number (digits, spaces, + ( ) -)' })
+  PAPER_CONTACT_WHATSAPP?: string;
+
+  /** The desk's time zone for every date people read (an IANA name). */
+  @Transform(emptyToUndefined) @IsOptional()
+  @ValidateBy({ name: 'isTimeZone', validator: { validate: isTimeZone, defaultMessage: () => 'DESK_TIME_ZONE must be an IANA time zone such as Europe/London' } })
+  DESK_TIME_ZONE?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsIn(DATE_STYLES, { message: `DESK_DATE_STYLE must be one of ${DATE_STYLES.join(', ')}` })
+  DESK_DATE_STYLE?: DateStyle;
 
   // Contributor notifications: SMTP when set (it may carry a password, so it is hidden in errors);
   // without it, each mail is written as an .eml file under DATA_DIR/outbox.
@@ -309,7 +358,7 @@ export class AppConfig {
     return (this.INBOUND_EMAIL_ADDRESSES ?? '').split(',').map((a) => a.trim().toLowerCase()).filter(Boolean);
   }
 
-  /** The paying account as configured; fields a format needs are checked by requirePayerFor. */
+  /** The paying account as the environment gives it (the defaults under the paper settings page's values). */
   get payer(): Payer {
     return {
       name: this.PAYER_NAME,
@@ -343,26 +392,6 @@ export interface Payer {
   sepaDebtorName?: string;
   sepaDebtorIban?: string;
   sepaDebtorBic?: string;
-}
-
-/** Which settings each export format cannot do without. */
-export const PAYER_SETTINGS_BY_FORMAT: Record<string, readonly (keyof AppConfig)[]> = {
-  csv: [],
-  'paypal-csv': [],
-  'bankline-csv': ['PAYER_SORT_CODE', 'PAYER_ACCOUNT_NUMBER'],
-  'bacs-std18': ['PAYER_NAME', 'PAYER_SORT_CODE', 'PAYER_ACCOUNT_NUMBER', 'BACS_SERVICE_USER_NUMBER'],
-  'sepa-pain001': ['SEPA_DEBTOR_NAME', 'SEPA_DEBTOR_IBAN', 'SEPA_DEBTOR_BIC'],
-};
-
-/** The payer for one export format, or a ConfigError naming every setting that format still needs. */
-export function requirePayerFor(format: string, config: AppConfig): Payer {
-  const needed = PAYER_SETTINGS_BY_FORMAT[format];
-  if (!needed) throw new ConfigError(`Unknown export format ${JSON.stringify(format)}`);
-  const missing = needed.filter((key) => config[key] === undefined || config[key] === '');
-  if (missing.length > 0) {
-    throw new ConfigError(`The ${format} export needs ${missing.join(', ')} to be set`);
-  }
-  return config.payer;
 }
 
 /** Validates the environment into AppConfig; throws one message naming every bad variable. */

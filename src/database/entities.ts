@@ -1,9 +1,10 @@
 import { AuditEvent } from '../audit/audit.entities.js';
 import { ChannelMessage, ChannelPendingMedia } from '../channels/channels.entities.js';
-import { Message, Note } from '../desk/desk.entities.js';
+import { DeskTipView, Message, Note } from '../desk/desk.entities.js';
 import { Media } from '../media/media.entities.js';
 import { PayeeDetails, Payout, PayoutBatch, PayoutBatchItem, PayoutEvent } from '../payouts/payouts.entities.js';
 import { RateLimitWindow } from '../rate-limits/rate-limits.entities.js';
+import { PaperSettings, PayerChange } from '../settings/settings.entities.js';
 import { Session, SignInThrottle, StaffSetupToken, StaffUser } from '../staff/staff.entities.js';
 import { Consent, Contributor, Tip, TipIdempotencyKey } from '../tips/tips.entities.js';
 import { ResumableUpload } from '../uploads/uploads.entities.js';
@@ -14,4 +15,5 @@ export const ENTITIES = [
   StaffUser, Session, SignInThrottle, StaffSetupToken, Note, Message,
   PayeeDetails, PayoutBatch, Payout, PayoutEvent, PayoutBatchItem,
   ChannelMessage, ChannelPendingMedia, ResumableUpload,
+  DeskTipView, PaperSettings, PayerChange,
 ];

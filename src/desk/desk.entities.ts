@@ -1,4 +1,4 @@
-import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, type Relation } from 'typeorm';
 import { StaffUser } from '../staff/staff.entities.js';
 import { Tip, TIP_CHANNELS, type TipChannel } from '../tips/tips.entities.js';
 
@@ -43,6 +43,8 @@ export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
 @Check('ck_messages_channel', `channel IN (${TIP_CHANNELS.map((c) => `'${c}'`).join(', ')})`)
 @Check('ck_messages_author', `(direction = 'to_contributor') = (author_id IS NOT NULL)`)
 @Index('ix_messages_tip_id_created_at', ['tipId', 'createdAt'])
+// The desk's "Replied" news reads the contributors' recent messages by time.
+@Index('ix_messages_from_contributor_created_at', ['createdAt'], { where: `direction = 'from_contributor'` })
 export class Message {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_messages' })
   id: string;
@@ -74,4 +76,29 @@ export class Message {
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
+}
+
+/**
+ * When each editor last opened each tip: the queue marks what happened since ("Replied",
+ * "Offer accepted", "Paid", "Payment failed"). One row per editor and tip, moved on each visit.
+ */
+@Entity('desk_tip_views')
+@Index('ix_desk_tip_views_tip_id', ['tipId'])
+export class DeskTipView {
+  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'pk_desk_tip_views' })
+  staffUserId: string;
+
+  @ManyToOne(() => StaffUser, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'staff_user_id', foreignKeyConstraintName: 'fk_desk_tip_views_staff_user_id' })
+  staffUser?: Relation<StaffUser>;
+
+  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'pk_desk_tip_views' })
+  tipId: string;
+
+  @ManyToOne(() => Tip, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'tip_id', foreignKeyConstraintName: 'fk_desk_tip_views_tip_id' })
+  tip?: Relation<Tip>;
+
+  @Column({ type: 'timestamptz' })
+  seenAt: Date;
 }

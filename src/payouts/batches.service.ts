@@ -5,10 +5,11 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import { AppConfig, ConfigError, requirePayerFor, type Payer } from '../config/app-config.js';
+import { AppConfig, ConfigError, type Payer } from '../config/app-config.js';
 import { FieldCipher } from '../crypto/field-cipher.js';
 import { ConflictError, DomainError, NotFoundError, ValidationFailedError, type FieldErrors } from '../http/errors.js';
 import { cursorTimestampSql, decodeKeysetCursor, encodeKeysetCursor } from '../http/keyset-cursor.js';
+import { PaperSettingsService } from '../settings/settings.service.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import type { Licence } from '../tips/tips.entities.js';
 import {
@@ -48,12 +49,6 @@ export class NothingToPayError extends DomainError {
   }
 }
 
-export class PayerNotConfiguredError extends ConflictError {
-  constructor(problem: string) {
-    super('PAYER_NOT_CONFIGURED', `${problem} (the paying account's settings): ask whoever runs tipdesk to set them.`);
-  }
-}
-
 export class BatchIllegalTransitionError extends ConflictError {
   override readonly details: { from: BatchState; to: BatchState };
 
@@ -74,6 +69,7 @@ interface BatchRow {
   count: number;
   total_minor: string;
   file_sha256: string | null;
+  payer_snapshot: Payer | null;
   state: BatchState;
   version: number;
   created_at: Date;
@@ -213,6 +209,7 @@ export class BatchesService {
     private readonly audit: AuditService,
     private readonly cipher: FieldCipher,
     private readonly config: AppConfig,
+    private readonly settings: PaperSettingsService,
   ) {
     this.calendar = BankCalendar.withExtra(config.bankHolidays);
   }
@@ -255,7 +252,8 @@ export class BatchesService {
    */
   async create(staff: StaffPrincipal, input: CreateBatchDto): Promise<BatchDto> {
     const exporter = EXPORTERS[input.format];
-    const payer = this.payerFor(input.format);
+    // The paying account in effect now (paper settings over the environment), or 409 PAYER_NOT_CONFIGURED.
+    const payer = await this.settings.payerFor(input.format);
     const currencies = CURRENCIES.filter((currency) => fittingMethods(exporter, currency).length > 0);
     if (input.currency && !currencies.includes(input.currency)) {
       throw new ValidationFailedError({ currency: [`A ${input.format} file carries only ${currencies.join(', ')}`] }, `A ${input.format} file cannot carry ${input.currency}`);
@@ -280,7 +278,8 @@ export class BatchesService {
       const fileSha256 = await this.exportOrThrow(() =>
         sha256Of(exporter.write(this.batchFile(batch, this.storeSnapshots(manager, exporter, batch.id)), payer)),
       );
-      await manager.query(`UPDATE payout_batches SET file_sha256 = $2 WHERE id = $1`, [batch.id, fileSha256]);
+      // The payer is kept with the batch: a download writes the same bytes whatever the settings say later.
+      await manager.query(`UPDATE payout_batches SET file_sha256 = $2, payer_snapshot = $3 WHERE id = $1`, [batch.id, fileSha256, JSON.stringify(payer)]);
       await this.audit.record(manager, {
         actorType: 'staff', actorId: staff.id, action: 'payout_batch.created', entityType: 'payout_batch', entityId: batch.id,
         // Each payout's own payout.batched event names the batch; 100,000 ids here would be megabytes.
@@ -302,7 +301,7 @@ export class BatchesService {
     const batch = await this.row(this.dataSource.manager, id);
     if (!batch.file_sha256) throw new ConflictError('BATCH_FILE_MISSING', 'This batch has no file.');
     const exporter = EXPORTERS[batch.format];
-    const payer = this.payerFor(batch.format);
+    const payer = batch.payer_snapshot ?? (await this.settings.payerFor(batch.format));
     await this.audit.record(this.dataSource.manager, {
       actorType: 'staff', actorId: staff.id, action: 'payout_batch.downloaded', entityType: 'payout_batch', entityId: batch.id,
       after: { state: batch.state, format: batch.format, fileSha256: batch.file_sha256 },
@@ -435,22 +434,13 @@ export class BatchesService {
     });
   }
 
-  /** The payer for a format, or 409 PAYER_NOT_CONFIGURED naming the missing settings. */
-  private payerFor(format: ExportFormat): Payer {
-    try {
-      return requirePayerFor(format, this.config);
-    } catch (error) {
-      if (error instanceof ConfigError) throw new PayerNotConfiguredError(error.message);
-      throw error;
-    }
-  }
-
   /** An exporter's refusal (a payee it cannot carry, a bad amount) as a 409 that names it; the transaction rolls back. */
   private async exportOrThrow<T>(run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (error) {
-      if (error instanceof ConfigError) throw new PayerNotConfiguredError(error.message);
+      // The exporters' own check of the payer (payerFor already checked it): a 409, never a 500.
+      if (error instanceof ConfigError) throw new ConflictError('PAYER_NOT_CONFIGURED', error.message);
       if (error instanceof ExportError) throw new ConflictError('BATCH_EXPORT_REFUSED', `No batch was made: ${error.message} (${error.code}).`);
       throw error;
     }

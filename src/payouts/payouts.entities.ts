@@ -91,6 +91,14 @@ export class PayoutBatch {
   @Column({ type: 'char', length: 64, nullable: true })
   fileSha256: string | null;
 
+  /**
+   * The paying account the file named when it was made (the paper's own account, not personal
+   * data), so a later change on the settings page never alters a batch's bytes. Null for
+   * batches made before it was kept: those use the account in effect.
+   */
+  @Column({ type: 'jsonb', nullable: true })
+  payerSnapshot: Record<string, string> | null;
+
   @Column({ type: 'varchar', length: 16, default: 'locked' })
   state: BatchState;
 
@@ -237,6 +245,8 @@ export class Payout {
 @Entity('payout_events')
 @Check('ck_payout_events_actor_type', inList('actor_type', PAYOUT_ACTOR_TYPES))
 @Index('ix_payout_events_payout_id_at', ['payoutId', 'at'])
+// The desk's "news since you last looked" (offer accepted, paid, payment failed) reads recent moves by time.
+@Index('ix_payout_events_news_at', ['at'], { where: `to_state IN ('accepted', 'paid', 'failed')` })
 export class PayoutEvent {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_payout_events' })
   id: string;

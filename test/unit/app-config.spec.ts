@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, loadConfig, requirePayerFor } from '../../src/config/app-config.js';
+import { ConfigError, loadConfig } from '../../src/config/app-config.js';
 
 describe('loadConfig', () => {
   it('gives working defaults for a fresh clone', () => {
@@ -83,32 +83,30 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(new RegExp(name));
   });
 
-  it('needs no payer settings until a bank format is exported', () => {
-    const config = loadConfig({});
-    expect(requirePayerFor('csv', config)).toEqual(config.payer);
-    expect(requirePayerFor('paypal-csv', config)).toEqual(config.payer);
-  });
-
-  it.each([
-    ['bankline-csv', /PAYER_SORT_CODE, PAYER_ACCOUNT_NUMBER/],
-    ['bacs-std18', /PAYER_NAME, PAYER_SORT_CODE, PAYER_ACCOUNT_NUMBER, BACS_SERVICE_USER_NUMBER/],
-    ['sepa-pain001', /SEPA_DEBTOR_NAME, SEPA_DEBTOR_IBAN, SEPA_DEBTOR_BIC/],
-    ['no-such-format', /Unknown export format/],
-  ])('refuses to export %s without its payer settings, naming them', (format, message) => {
-    expect(() => requirePayerFor(format, loadConfig({}))).toThrow(ConfigError);
-    expect(() => requirePayerFor(format, loadConfig({}))).toThrow(message);
-  });
-
-  it('gives the typed payer once a format has what it needs', () => {
+  it('gives the paying account from the environment (the paper settings page overrides it)', () => {
     const config = loadConfig({
       PAYER_NAME: 'DAILY NEWS LTD', PAYER_SORT_CODE: '200000', PAYER_ACCOUNT_NUMBER: '55779911', BACS_SERVICE_USER_NUMBER: '123456',
       SEPA_DEBTOR_NAME: 'Daily News Ltd', SEPA_DEBTOR_IBAN: 'GB33BUKB20201555555555', SEPA_DEBTOR_BIC: 'BUKBGB22',
     });
-    expect(requirePayerFor('bacs-std18', config)).toEqual({
+    expect(config.payer).toEqual({
       name: 'DAILY NEWS LTD', sortCode: '200000', accountNumber: '55779911', serviceUserNumber: '123456',
       sepaDebtorName: 'Daily News Ltd', sepaDebtorIban: 'GB33BUKB20201555555555', sepaDebtorBic: 'BUKBGB22',
     });
-    expect(requirePayerFor('sepa-pain001', config).sepaDebtorIban).toBe('GB33BUKB20201555555555');
+  });
+
+  it.each([
+    [{ DESK_TIME_ZONE: 'Mars/Olympus_Mons' }, 'DESK_TIME_ZONE'],
+    [{ DESK_DATE_STYLE: 'american' }, 'DESK_DATE_STYLE'],
+    [{ PAPER_CONTACT_EMAIL: 'not an address' }, 'PAPER_CONTACT_EMAIL'],
+    [{ PAPER_CONTACT_PHONE: 'call us' }, 'PAPER_CONTACT_PHONE'],
+    [{ PAPER_NAME: 'Two\nlines' }, 'PAPER_NAME'],
+  ])('refuses paper default %j, naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(name));
+  });
+
+  it('takes the paper defaults an automated deployment sets', () => {
+    const config = loadConfig({ PAPER_NAME: 'The Daily Bugle', DESK_TIME_ZONE: 'Europe/Dublin', DESK_DATE_STYLE: 'iso', PAPER_CONTACT_PHONE: '+44 20 7946 0000' });
+    expect([config.PAPER_NAME, config.DESK_TIME_ZONE, config.DESK_DATE_STYLE, config.PAPER_CONTACT_PHONE]).toEqual(['The Daily Bugle', 'Europe/Dublin', 'iso', '+44 20 7946 0000']);
   });
 });
 

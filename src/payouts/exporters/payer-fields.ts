@@ -1,18 +1,18 @@
 import { ConfigError, type Payer } from '../../config/app-config.js';
 
-const SETTING_OF: Record<keyof Payer, string> = {
-  name: 'PAYER_NAME',
-  sortCode: 'PAYER_SORT_CODE',
-  accountNumber: 'PAYER_ACCOUNT_NUMBER',
-  serviceUserNumber: 'BACS_SERVICE_USER_NUMBER',
-  sepaDebtorName: 'SEPA_DEBTOR_NAME',
-  sepaDebtorIban: 'SEPA_DEBTOR_IBAN',
-  sepaDebtorBic: 'SEPA_DEBTOR_BIC',
+const WORDS: Record<keyof Payer, string> = {
+  name: 'payer name',
+  sortCode: 'sort code',
+  accountNumber: 'account number',
+  serviceUserNumber: 'Bacs service user number',
+  sepaDebtorName: 'SEPA debtor name',
+  sepaDebtorIban: 'SEPA debtor IBAN',
+  sepaDebtorBic: 'SEPA debtor BIC',
 };
 
-/** One payer field a format cannot do without, or a ConfigError naming its setting. */
+/** One payer field a format cannot do without, or a ConfigError naming it (in words: accountants read it). */
 export function payerField(payer: Payer, field: keyof Payer): string {
   const value = payer[field];
-  if (!value) throw new ConfigError(`${SETTING_OF[field]} must be set to export this format`);
+  if (!value) throw new ConfigError(`The paying account's ${WORDS[field]} must be set up (Paper settings) to export this format`);
   return value;
 }
