@@ -17,6 +17,8 @@ import type { TipListItemDto, TipPageDto } from './dto/tip-list.dto.js';
 import { PAGE_SIZE_DEFAULT, type ListTipsQueryDto } from './dto/tip-query.dto.js';
 import type { UpdateTipDto } from './dto/update-tip.dto.js';
 import { isTipStatus, nextStatuses, transitionProblem } from './tip-states.js';
+import { newsSql, TipNewsRepository } from './tip-news.repository.js';
+import type { NewsCounts } from './tip-news.js';
 
 export const SNIPPET_LENGTH = 200;
 // Partial-word search uses at most this many words (each is one more trigram lookup); later words count in the full-text match only.
@@ -145,6 +147,8 @@ function tipListConditions(filters: ListTipsQueryDto, staffId: string): { where:
   if (filters.from) where.push(`t.created_at >= ${param(filters.from)}::timestamptz`);
   if (filters.to) where.push(`t.created_at < ${param(endOf(filters.to))}::timestamptz`);
   if (filters.q) where.push(searchCondition(filters.q, param));
+  // The few tips with this news for this editor, found first (two small partial indexes), then walked in order.
+  if (filters.news) where.push(`t.id = ANY(ARRAY(SELECT news.tip_id FROM (${newsSql(param(staffId))}) news WHERE news.kind = ${param(filters.news)}))`);
 
   const newest = (filters.sort ?? 'newest') === 'newest';
   if (filters.cursor) {
@@ -260,6 +264,7 @@ export class DeskService {
     private readonly cipher: FieldCipher,
     private readonly staff: StaffService,
     private readonly notifications: NotificationsService,
+    private readonly news: TipNewsRepository,
   ) {}
 
   async list(staff: StaffPrincipal, filters: ListTipsQueryDto): Promise<TipPageDto> {
@@ -268,8 +273,9 @@ export class DeskService {
     const more = rows.length === fetch;
     const items = rows.slice(0, fetch - 1);
     const last = items.at(-1);
+    const news = await this.news.forTips(staff.id, items.map((row) => row.id));
     return {
-      items: items.map(toListItem),
+      items: items.map((row) => ({ ...toListItem(row), news: news.get(row.id) ?? [] })),
       nextCursor: more && last ? encodeKeysetCursor({ at: last.cursor_at, id: last.id }) : null,
     };
   }
@@ -373,6 +379,16 @@ export class DeskService {
       createdAt: iso(tip.created_at),
       updatedAt: iso(tip.updated_at),
     };
+  }
+
+  /** How many tips have each kind of news for this editor since they last opened them (the nav's counts). */
+  async newsCounts(staff: StaffPrincipal): Promise<NewsCounts> {
+    return this.news.counts(staff.id);
+  }
+
+  /** The editor has the tip open: what happened on it so far is no longer news to them. */
+  async markSeen(staff: StaffPrincipal, tipId: string): Promise<void> {
+    await this.news.markSeen(staff.id, tipId);
   }
 
   /** Each tip's reference and contributor's name, in one query (accounting's payout rows). */
@@ -603,7 +619,7 @@ interface MessageRow {
   author_id: string | null; author_name: string | null; created_at: Date;
 }
 
-function toListItem(row: TipListRow): TipListItemDto {
+function toListItem(row: TipListRow): Omit<TipListItemDto, 'news'> {
   return {
     id: row.id,
     reference: row.reference,

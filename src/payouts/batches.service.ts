@@ -25,7 +25,7 @@ import { BankCalendar, ENGLAND_AND_WALES } from './exporters/bank-working-days.j
 import { ExportError, type BatchFile, type ExportChunks, type ExportFormat, type ExportItem, type Exporter } from './exporters/export-types.js';
 import { EXPORTERS } from './exporters/exporters.js';
 import { PAYPAL_MAX_ROWS } from './exporters/paypal-csv.exporter.js';
-import { PayoutsService, type PayeeSnapshot } from './payouts.service.js';
+import { LEDGER_FORMAT, PayoutsService, type PayeeSnapshot } from './payouts.service.js';
 import { CURRENCIES, PAYEE_METHODS, type BatchState, type Currency, type PayeeMethod } from './payouts.entities.js';
 
 /** The most payouts one file takes (PayPal's upload: 5,000). */
@@ -339,7 +339,8 @@ export class BatchesService {
       await manager.query(
         `INSERT INTO payout_events (payout_id, actor_type, actor_id, role, from_state, to_state, reason)
          SELECT id, 'staff', $2, $3, 'batched', 'batched', $4 FROM payouts WHERE batch_id = $1 AND state = 'batched' ORDER BY id`,
-        [id, staff.id, staff.role, `batch ${batchReference(id)} sent to the bank`],
+        // A ledger export is a record for the accounts, not a bank file: its payouts' history says so.
+        [id, staff.id, staff.role, batch.format === LEDGER_FORMAT ? `ledger ${batchReference(id)} recorded` : `batch ${batchReference(id)} sent to the bank`],
       );
       await this.moveBatch(manager, staff, batch, 'sent');
     });

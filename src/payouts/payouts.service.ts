@@ -25,6 +25,7 @@ import {
   type PayoutReasonDto,
   type PayoutTotalDto,
   type PayoutVersionDto,
+  type TipPayoutEventDto,
 } from './dto/payouts.dto.js';
 import { maskAccount, maskName, validatePayee, type PayeeAccount } from './payee-details.js';
 import { nextPayoutStates, transitionProblem } from './payout-states.js';
@@ -91,6 +92,8 @@ export interface PayeeSnapshot {
 }
 
 const ACCOUNTS: readonly StaffRole[] = ['accounting', 'admin'];
+/** The ledger export: a record for the accounts, never sent to a bank. */
+export const LEDGER_FORMAT = 'csv';
 const OFFERERS: readonly StaffRole[] = ['editor', 'admin'];
 const PAYEE_LOCK = 0x70617965; // 'paye': serialises payee versions per contributor (with the contributor's hash)
 
@@ -237,9 +240,31 @@ export class PayoutsService {
     return rows.map((r) => ({ currency: r.currency, state: r.state, count: r.count, totalMinor: Number(r.total_minor) }));
   }
 
-  /** What the contributor's status page shows of the tip's payouts. */
+  /** Every move of every payout of a tip, oldest first (the tip page's history and Payments panel). */
+  async eventsForTip(tipId: string): Promise<TipPayoutEventDto[]> {
+    const rows = await this.dataSource.query<{ payout_id: string; bank_reference: string; at: Date; actor_type: string; actor_id: string | null; role: string; from_state: PayoutState | null; to_state: PayoutState; reason: string | null; batch_format: string | null }[]>(
+      `SELECT e.payout_id, p.bank_reference, e.at, e.actor_type, e.actor_id, e.role, e.from_state, e.to_state, e.reason,
+              CASE WHEN e.to_state = 'batched' AND e.from_state = 'approved' THEN b.format END AS batch_format
+         FROM payout_events e JOIN payouts p ON p.id = e.payout_id LEFT JOIN payout_batches b ON b.id = p.batch_id
+        WHERE p.tip_id = $1 ORDER BY e.at, e.id`,
+      [tipId],
+    );
+    return rows.map((e) => ({
+      payoutId: e.payout_id, bankReference: e.bank_reference, at: e.at.toISOString(), actorType: e.actor_type, actorId: e.actor_id, role: e.role,
+      fromState: e.from_state, toState: e.to_state, reason: e.reason, batchFormat: e.batch_format,
+    }));
+  }
+
+  /**
+   * What the contributor's status page shows of the tip's payouts. A payout in a ledger export
+   * (`csv`, a masked spreadsheet for the accounts, not a bank file) is still "approved" to the
+   * contributor: nothing has gone to a bank, so nothing they are told changes.
+   */
   async forContributor(tipId: string): Promise<ContributorPayoutDto[]> {
-    const rows = await this.dataSource.query<PayoutRow[]>(`${PAYOUT_SELECT} WHERE p.tip_id = $1 ORDER BY p.created_at, p.id`, [tipId]);
+    const rows = await this.dataSource.query<(PayoutRow & { batch_format: string | null })[]>(
+      `${PAYOUT_SELECT} LEFT JOIN payout_batches b ON b.id = p.batch_id WHERE p.tip_id = $1 ORDER BY p.created_at, p.id`.replace('SELECT p.*,', 'SELECT p.*, b.format AS batch_format,'),
+      [tipId],
+    );
     if (rows.length === 0) return [];
     const [{ has_video }] = await this.dataSource.query<{ has_video: boolean }[]>(
       `SELECT EXISTS (SELECT 1 FROM media WHERE tip_id = $1 AND kind = 'video') AS has_video`,
@@ -247,10 +272,14 @@ export class PayoutsService {
     );
     return rows.map((row) => {
       const dto = toDto(row);
+      const state: PayoutState = dto.state === 'batched' && row.batch_format === LEDGER_FORMAT ? 'approved' : dto.state;
       return {
-        id: dto.id, amountMinor: dto.amountMinor, currency: dto.currency, licence: dto.licence, state: dto.state,
-        stateText: contributorStateText(dto, has_video ? 'video' : 'story'),
+        id: dto.id, amountMinor: dto.amountMinor, currency: dto.currency, licence: dto.licence, state,
+        stateText: contributorStateText({ ...dto, state }, has_video ? 'video' : 'story'),
         payeeMasked: row.payee_masked,
+        payeeMethod: row.payee_method,
+        bankReference: dto.bankReference,
+        changedAt: dto.updatedAt,
       };
     });
   }

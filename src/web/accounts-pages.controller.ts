@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpStatus, Param, Post, Query, Res, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Readable } from 'node:stream';
@@ -11,7 +11,13 @@ import { MarkPaidDto, PayoutIdParams, PayoutReasonDto, PayoutVersionDto, type Pa
 import { PayoutsService, StalePayoutVersionError } from '../payouts/payouts.service.js';
 import type { PayoutState } from '../payouts/payouts.entities.js';
 import { Access, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
+import { TipIdParams } from '../desk/dto/update-tip.dto.js';
+import { EXPORT_FORMATS } from '../payouts/exporters/exporters.js';
+import { LEDGER_FORMAT } from '../payouts/payouts.service.js';
+import { PaperSettingsService } from '../settings/settings.service.js';
 import { StaffService } from '../staff/staff.service.js';
+import { DeskNewsInterceptor } from './desk-news.interceptor.js';
+import { DeskViews } from './desk-views.js';
 import { ACCOUNTS_LIST_STATES, AccountsViews, accountsNoticeText, type AccountsNotice, type PayoutRowContext } from './accounts-views.js';
 import { formText, formVersion } from './form-input.js';
 
@@ -27,14 +33,29 @@ type PayoutAction = (caller: StaffCaller, id: string, body: Record<string, unkno
 @ApiExcludeController()
 @Controller('accounts')
 @Access('accounting', 'admin')
+@UseInterceptors(DeskNewsInterceptor)
 export class AccountsPagesController {
   constructor(
     private readonly views: AccountsViews,
+    private readonly deskViews: DeskViews,
     private readonly payouts: PayoutsService,
     private readonly batches: BatchesService,
     private readonly desk: DeskService,
     private readonly staff: StaffService,
+    private readonly settings: PaperSettingsService,
   ) {}
+
+  /**
+   * The tip a payout pays for, read-only: the story, the files' names, the consent, the
+   * payments and the history. Accounting checks what it pays for here; the desk changes it.
+   */
+  @Get('tips/:id')
+  async tip(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams): Promise<string> {
+    const [tip, payouts, payoutEvents, people] = await Promise.all([
+      this.desk.detail(caller.user, id), this.payouts.forTip(id), this.payouts.eventsForTip(id), this.staff.list(),
+    ]);
+    return this.deskViews.tip(caller, { tip, payouts, payoutEvents, readOnly: true, assignable: [], staffNames: new Map(people.map((p) => [p.id, p.name])), maxFiles: 0 });
+  }
 
   @Get()
   async overview(@CurrentStaffSession() caller: StaffCaller, @Query('notice') notice: unknown): Promise<string> {
@@ -93,7 +114,7 @@ export class AccountsPagesController {
     const values = { format: formText(body, 'format'), currency: formText(body, 'currency') };
     try {
       const batch = await this.batches.create(caller.user, await valid(CreateBatchDto, values));
-      res.redirect(HttpStatus.SEE_OTHER, `/accounts/batches/${batch.id}?notice=batch-created`);
+      res.redirect(HttpStatus.SEE_OTHER, `/accounts/batches/${batch.id}?notice=${batch.format === LEDGER_FORMAT ? 'ledger-created' : 'batch-created'}`);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const message = error.fields ? Object.values(error.fields).flat().join('. ') : error.message;
@@ -106,9 +127,11 @@ export class AccountsPagesController {
     return this.views.batch(caller, { ...(await this.batchState(id)), notice: accountsNoticeText(notice) });
   }
 
+  /** A bank file: "Mark sent to the bank". A ledger export: "Mark as recorded" (it goes to no bank). */
   @Post('batches/:id/sent')
-  markSent(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: BatchIdParams, @Res() res: Response): Promise<void> {
-    return this.batchAct(caller, id, res, 'batch-sent', () => this.batches.markSent(caller.user, id));
+  async markSent(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: BatchIdParams, @Res() res: Response): Promise<void> {
+    const ledger = (await this.batches.get(id)).format === LEDGER_FORMAT;
+    return this.batchAct(caller, id, res, ledger ? 'ledger-recorded' : 'batch-sent', () => this.batches.markSent(caller.user, id));
   }
 
   @Post('batches/:id/void')
@@ -174,7 +197,7 @@ export class AccountsPagesController {
 
   private async batchListState() {
     const [page, names] = await Promise.all([this.batches.list((await validateInput(ListBatchesQueryDto, { limit: 100 })).value ?? {}), this.staffNames()]);
-    return { batches: page.items, staffNames: names };
+    return { batches: page.items, staffNames: names, readiness: await this.settings.formatReadiness(EXPORT_FORMATS) };
   }
 
   /** A batch and its payouts (those still in it, and those it paid or failed). */

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { BatchDto } from '../payouts/dto/batches.dto.js';
 import type { PayoutDto, PayoutTotalDto } from '../payouts/dto/payouts.dto.js';
 import { EXPORT_FORMATS } from '../payouts/exporters/exporters.js';
+import { FORMAT_NAMES, PAYER_FIELD_LABELS } from '../settings/paper-settings.js';
+import type { FormatReadiness } from '../settings/settings.service.js';
 import { formatMoney } from '../payouts/payouts.service.js';
 import { CURRENCIES, type PayoutState } from '../payouts/payouts.entities.js';
 import type { StaffCaller } from '../staff/access.js';
@@ -29,18 +31,15 @@ const SECTION_HEADINGS: Record<(typeof ACCOUNTS_LIST_STATES)[number], string> = 
   paid: 'Recently paid',
 };
 
+/** A ledger export is never sent anywhere: its states in the words of a record. */
+const LEDGER_STATE_LABELS: Record<string, string> = { locked: 'Made', sent: 'Recorded', closed: 'Closed', voided: 'Voided' };
+
 export const STATE_LABELS: Record<PayoutState, string> = {
   offered: 'Offered', accepted: 'Accepted', declined: 'Declined', cancelled: 'Cancelled', held: 'Held',
   approved: 'Approved', batched: 'Batched', paid: 'Paid', failed: 'Failed',
 };
 
-const FORMAT_LABELS: Record<string, string> = {
-  csv: 'Ledger CSV (accounts masked)',
-  'bankline-csv': 'Bankline CSV (GBP Faster Payments)',
-  'bacs-std18': 'Bacs Standard 18 (GBP)',
-  'sepa-pain001': 'SEPA pain.001 (EUR)',
-  'paypal-csv': 'PayPal Payouts CSV',
-};
+const FORMAT_LABELS: Record<string, string> = FORMAT_NAMES;
 
 const METHOD_LABELS: Record<string, string> = { uk_bank: 'UK bank', iban: 'IBAN', paypal: 'PayPal' };
 
@@ -55,6 +54,8 @@ const NOTICES = {
   failed: 'Payout marked failed. Reissue it when the contributor has new details.',
   reissued: 'A new payout has been made from the failed one; it needs approval.',
   'batch-created': 'Batch created. Download the file and send it to the bank.',
+  'ledger-created': 'Ledger export made: download it for your records. It is not a bank file, and nobody can pay from it.',
+  'ledger-recorded': 'Ledger export marked as recorded. Mark each payout paid when you have paid it yourself.',
   'batch-sent': 'Batch marked sent. Reconcile it when the bank reports.',
   'batch-voided': 'Batch voided: its payouts are approved again.',
   reconciled: 'The bank’s results have been applied.',
@@ -88,6 +89,8 @@ export interface OverviewState {
 export interface BatchListState {
   batches: BatchDto[];
   staffNames: Map<string, string>;
+  /** Which bank formats have the paying account they need (set up on the paper settings page). */
+  readiness: FormatReadiness[];
   formError?: string;
   values?: { format: string; currency: string };
   notice?: string;
@@ -126,10 +129,15 @@ export class AccountsViews {
   }
 
   batches(caller: StaffCaller, state: BatchListState): string {
+    const ready = (format: string) => state.readiness.find((r) => r.format === format)?.ready ?? true;
+    const preferred = state.values?.format ?? EXPORT_FORMATS.find((format) => format !== 'csv' && ready(format)) ?? 'csv';
     const body = templates.batches({
       csrfToken: caller.session.csrfToken,
       formError: state.formError,
-      formats: EXPORT_FORMATS.map((value) => ({ value, label: FORMAT_LABELS[value] ?? value, selected: value === (state.values?.format ?? 'bankline-csv') })),
+      // A bank format without its paying account is listed as not set up (and cannot be picked); the ledger needs none.
+      formats: EXPORT_FORMATS.map((value) => ({ value, label: `${FORMAT_LABELS[value] ?? value}${ready(value) ? '' : ' — not set up'}`, disabled: !ready(value), selected: value === preferred })),
+      notSetUp: state.readiness.filter((r) => !r.ready).map((r) => ({ name: FORMAT_LABELS[r.format], missing: r.missing.map((field) => PAYER_FIELD_LABELS[field]).join(', ') })),
+      isAdmin: caller.user.role === 'admin',
       currencies: [{ value: '', label: 'The format’s default', selected: !state.values?.currency }, ...CURRENCIES.map((value) => ({ value, label: value, selected: value === state.values?.currency }))],
       batches: state.batches.map((b) => this.batchSummary(b, state.staffNames)),
     });
@@ -139,8 +147,10 @@ export class AccountsViews {
   batch(caller: StaffCaller, state: BatchPageState): string {
     const { batch } = state;
     const from = `/accounts/batches/${batch.id}`;
+    const ledger = batch.format === 'csv';
     const body = templates.batch({
       csrfToken: caller.session.csrfToken,
+      ledger,
       batch: this.batchSummary(batch, state.context.staffNames),
       fileHref: `/api/payout-batches/${batch.id}/file`,
       canSend: batch.state === 'locked',
@@ -155,7 +165,7 @@ export class AccountsViews {
       // The page reads the newest payouts of each state; a very large batch lists them all in its ledger file.
       partial: state.payouts.length < batch.count && batch.state !== 'voided' ? { shown: state.payouts.length, count: batch.count } : undefined,
     });
-    return this.desk.page(caller, { title: `Batch ${batch.reference}`, page: 'batch', section: 'accounts', notice: state.notice, wide: true }, body);
+    return this.desk.page(caller, { title: `${ledger ? 'Ledger export' : 'Batch'} ${batch.reference}`, page: 'batch', section: 'accounts', notice: state.notice, wide: true }, body);
   }
 
   private batchSummary(b: BatchDto, staffNames: Map<string, string>) {
@@ -163,7 +173,8 @@ export class AccountsViews {
       ...b,
       href: `/accounts/batches/${b.id}`,
       formatLabel: FORMAT_LABELS[b.format] ?? b.format,
-      stateLabel: b.state.charAt(0).toUpperCase() + b.state.slice(1),
+      stateLabel: b.format === 'csv' ? LEDGER_STATE_LABELS[b.state] : b.state.charAt(0).toUpperCase() + b.state.slice(1),
+      ledger: b.format === 'csv',
       total: b.totals.map((t) => formatMoney(t.totalMinor, t.currency)).join(', '),
       createdByName: staffNames.get(b.createdBy) ?? 'a former colleague',
       shaShort: b.fileSha256?.slice(0, 12) ?? '',
@@ -185,7 +196,8 @@ export class AccountsViews {
       stateLabel: STATE_LABELS[p.state],
       licenceLabel: LICENCE_LABELS[p.licence],
       tipReference: tip?.reference ?? '',
-      tipHref: isAdmin ? `/desk/tips/${p.tipId}` : undefined,
+      // Accounting reads the tip it pays for (read-only); admins may open it on the desk from there.
+      tipHref: `/accounts/tips/${p.tipId}`,
       contributor: tip?.contributor ?? 'Anonymous',
       methodLabel: p.payee ? (METHOD_LABELS[p.payee.method] ?? p.payee.method) : undefined,
       offeredByName: context.staffNames.get(p.offeredBy) ?? 'a former colleague',

@@ -1,3 +1,4 @@
+import { NEWS_KINDS } from '../desk/tip-news.js';
 import { OPEN_STATUSES } from '../desk/tip-states.js';
 import { DomainError } from '../http/errors.js';
 import { TIP_CHANNELS, TIP_STATUSES } from '../tips/tips.entities.js';
@@ -17,6 +18,8 @@ export interface QueueFilterForm {
   from: string;
   to: string;
   sort: string;
+  /** '' or a news kind: tips with that news since I last looked. */
+  news: string;
 }
 
 export interface QueueAddress {
@@ -32,7 +35,7 @@ export const QUEUE_PAGE_SIZE = 25;
 // Enough "newer" steps for any real session; older history falls back to the first page.
 const BACK_MAX = 20;
 const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
-const FORM_KEYS = ['q', 'status', 'channel', 'assignee', 'hasMedia', 'tag', 'from', 'to', 'sort'] as const;
+const FORM_KEYS = ['q', 'status', 'channel', 'assignee', 'hasMedia', 'tag', 'from', 'to', 'sort', 'news'] as const;
 
 
 /**
@@ -51,11 +54,12 @@ export function parseQueueAddress(query: Record<string, unknown>): QueueAddress 
     from: queryText(query.from, 30),
     to: queryText(query.to, 30),
     sort: queryText(query.sort, 10) || 'newest',
+    news: queryText(query.news, 20),
   };
   const statuses = form.status === 'open' ? [...OPEN_STATUSES] : form.status === 'all' ? undefined : [form.status];
   const filters: Record<string, unknown> = { sort: form.sort, limit: QUEUE_PAGE_SIZE };
   if (statuses) filters.status = statuses;
-  for (const key of ['q', 'channel', 'assignee', 'hasMedia', 'tag', 'from', 'to'] as const) if (form[key]) filters[key] = form[key];
+  for (const key of ['q', 'channel', 'assignee', 'hasMedia', 'tag', 'from', 'to', 'news'] as const) if (form[key]) filters[key] = form[key];
   return { form, filters, ...pagePosition(query) };
 }
 
@@ -112,6 +116,7 @@ export const FILTER_CHOICES = {
   channel: ['', ...TIP_CHANNELS],
   hasMedia: ['', 'true', 'false'],
   sort: ['newest', 'oldest'],
+  news: ['', ...NEWS_KINDS],
 } as const;
 
 /** The filter that an error from ListTipsQueryDto names, so it can be dropped and the rest still used. */

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpStatus, Param, Post, Query, Res, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuditEventsQueryDto } from '../audit/dto/audit-events.dto.js';
@@ -10,6 +10,7 @@ import { Access, CurrentStaffSession, type StaffCaller } from '../staff/access.j
 import { CreateStaffDto, SetStaffPasswordDto, StaffIdParams, UpdateStaffDto } from '../staff/dto/staff.dto.js';
 import { StaffService } from '../staff/staff.service.js';
 import { keysetPager, pageOrFirst, pagePosition, setPosition, withoutFields } from './desk-addresses.js';
+import { DeskNewsInterceptor } from './desk-news.interceptor.js';
 import { DeskViews, noticeText, type AuditPageState, type Notice } from './desk-views.js';
 import { formText, queryText } from './form-input.js';
 
@@ -20,6 +21,7 @@ const DEAD_LETTERS_SHOWN = 20;
 @ApiExcludeController()
 @Controller('desk')
 @Access('admin')
+@UseInterceptors(DeskNewsInterceptor)
 export class DeskAdminController {
   constructor(
     private readonly views: DeskViews,
@@ -60,6 +62,7 @@ export class DeskAdminController {
       ...keysetPager(position, page.nextCursor, (at) => href(at)),
       widenHref: href({}, { ...form, actorId: '', entityId: '' }),
       deadLetters: await this.jobs.deadLetters(DEAD_LETTERS_SHOWN),
+      staffNames: new Map((await this.staff.list()).map((person) => [person.id, person.name])),
     });
   }
 

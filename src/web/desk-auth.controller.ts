@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpStatus, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpStatus, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { DomainError, type FieldErrors } from '../http/errors.js';
@@ -8,12 +8,18 @@ import { AuthService } from '../staff/auth.service.js';
 import { ChangePasswordDto, LoginDto, SetupFirstAdminDto, TotpCodeDto } from '../staff/dto/staff.dto.js';
 import { SESSION_COOKIES, SessionsService } from '../staff/sessions.service.js';
 import { totpEnrolment } from '../staff/totp.js';
-import { DeskViews, landingPage, localDeskPath, noticeText, type AccountState } from './desk-views.js';
+import { DeskNewsInterceptor } from './desk-news.interceptor.js';
+import { DeskViews, landingPage, localDeskPath, noticeText, roleOpens, type AccountState } from './desk-views.js';
 import { formText } from './form-input.js';
 
 const STAFF = ['admin', 'editor', 'accounting'] as const;
 /** A base32 TOTP secret as the enrolment page showed it (only redrawn, never trusted). */
 const TOTP_SECRET = /^[A-Z2-7]{16,64}$/;
+
+/** The page a sign-in leads to: the one asked for when the role works there, else the role's own start page. */
+function homeAfterSignIn(role: (typeof STAFF)[number], next: string | undefined): string {
+  return next && roleOpens(role, next) ? next : landingPage(role);
+}
 
 function send(res: Response, status: number, html: string): void {
   res.status(status).type('html').send(html);
@@ -66,7 +72,7 @@ export class DeskAuthController {
   @Get('login')
   @Access('public')
   loginForm(@CurrentCaller() caller: Caller, @Query('next') next: unknown, @Query('notice') notice: unknown, @Res() res: Response): void {
-    if (caller.kind === 'staff') return res.redirect(HttpStatus.SEE_OTHER, localDeskPath(next) ?? landingPage(caller.user.role));
+    if (caller.kind === 'staff') return res.redirect(HttpStatus.SEE_OTHER, homeAfterSignIn(caller.user.role, localDeskPath(next)));
     send(res, HttpStatus.OK, this.views.login({ next: localDeskPath(next) }, noticeText(notice)));
   }
 
@@ -84,7 +90,8 @@ export class DeskAuthController {
       // Whatever session this browser had ends here: signing in never keeps an old id.
       await this.sessions.revokeToken(req.cookies?.[SESSION_COOKIES.staff]);
       this.sessions.setCookie(req, res, 'staff', signedIn.token);
-      const destination = this.auth.enrolmentRequired(signedIn.user) ? '/desk/account' : (next ?? landingPage(signedIn.user.role));
+      // Each role lands on its own home: an accountant who opened /desk first is not shown "Not allowed".
+      const destination = this.auth.enrolmentRequired(signedIn.user) ? '/desk/account' : homeAfterSignIn(signedIn.user.role, next);
       res.redirect(HttpStatus.SEE_OTHER, destination);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
@@ -109,6 +116,7 @@ export class DeskAuthController {
   @Get('account')
   @Access(...STAFF)
   @AllowPendingTotp()
+  @UseInterceptors(DeskNewsInterceptor)
   async account(@CurrentStaffSession() caller: StaffCaller, @Query('notice') notice: unknown): Promise<string> {
     return this.views.account(caller, await this.accountState(caller, { notice: noticeText(notice) }));
   }

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
+import { IsUUID } from 'class-validator';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CreatePhoneTipDto } from '../channels/phone/dto/phone-tip.dto.js';
@@ -11,14 +12,29 @@ import { ListTipsQueryDto } from '../desk/dto/tip-query.dto.js';
 import { TipIdParams, UpdateTipDto } from '../desk/dto/update-tip.dto.js';
 import { DomainError, type FieldErrors } from '../http/errors.js';
 import { validateInput } from '../http/validation.js';
+import { OfferPayoutDto, PayoutReasonDto } from '../payouts/dto/payouts.dto.js';
+import { amountMinorFromText } from '../payouts/money-input.js';
+import { PayoutsService, StalePayoutVersionError } from '../payouts/payouts.service.js';
 import { Access, CsrfInMediaForm, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
 import { StaffService } from '../staff/staff.service.js';
 import { pageOrFirst, pagerLinks, parseQueueAddress, withoutFields } from './desk-addresses.js';
+import { DeskNewsInterceptor } from './desk-news.interceptor.js';
 import { DeskViews, noticeText, type Notice, type TipPageState } from './desk-views.js';
 import { formText, formVersion } from './form-input.js';
 
 // The API's field names, as the page's forms name them.
 const FORM_FIELDS: Record<string, string> = { duplicateOfId: 'duplicateOf' };
+
+class TipPayoutParams {
+  @IsUUID('all', { message: 'Not a valid tip id' })
+  id: string;
+
+  @IsUUID('all', { message: 'Not a valid payout id' })
+  payoutId: string;
+}
+
+// The offer form's fields as the API names them (amountMinor comes from the amount typed).
+const OFFER_FORM_FIELDS: Record<string, string> = { amountMinor: 'amount', 'legalFlags.witness': 'legalFlags', 'legalFlags.crime': 'legalFlags' };
 
 function formErrors(fields: FieldErrors | undefined, form: string): FieldErrors | undefined {
   if (!fields) return undefined;
@@ -33,12 +49,14 @@ function formErrors(fields: FieldErrors | undefined, form: string): FieldErrors 
 @ApiExcludeController()
 @Controller('desk')
 @Access('editor', 'admin')
+@UseInterceptors(DeskNewsInterceptor)
 export class DeskPagesController {
   constructor(
     private readonly views: DeskViews,
     private readonly desk: DeskService,
     private readonly staff: StaffService,
     private readonly phone: PhoneService,
+    private readonly payouts: PayoutsService,
     private readonly config: AppConfig,
   ) {}
 
@@ -110,7 +128,56 @@ export class DeskPagesController {
 
   @Get('tips/:id')
   async tip(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Query('notice') notice: unknown): Promise<string> {
-    return this.views.tip(caller, await this.tipState(await this.desk.detail(caller.user, id), { notice: noticeText(notice) }));
+    const page = this.views.tip(caller, await this.tipState(await this.desk.detail(caller.user, id), { notice: noticeText(notice) }));
+    // Opened: what happened on this tip so far is no longer news to this editor (the queue's marks).
+    await this.desk.markSeen(caller.user, id);
+    return page;
+  }
+
+  /**
+   * "Make an offer": the amount as typed (250, £250.50, 1,000), currency, licence and the
+   * Editors' Code questions. Made, it answers 303 to the tip's Payments panel; refused, the tip
+   * page again with the reason by the form and what was typed.
+   */
+  @Post('tips/:id/payouts')
+  async offer(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const values = Object.fromEntries(['amount', 'currency', 'licence', 'witness', 'crime'].map((name) => [name, formText(body, name)]));
+    const amountMinor = amountMinorFromText(values.amount);
+    const input = {
+      amountMinor: amountMinor ?? values.amount,
+      currency: values.currency,
+      licence: values.licence,
+      legalFlags: { witness: values.witness === 'true', crime: values.crime === 'true' },
+    };
+    const { value, errors } = await validateInput(OfferPayoutDto, input);
+    const problems: FieldErrors | undefined = errors
+      ? Object.fromEntries(Object.entries(errors).map(([field, texts]) => [OFFER_FORM_FIELDS[field] ?? field, field === 'amountMinor' ? ['Type the amount in pounds (or euros, dollars), such as 250 or 250.50: at least 1p and at most 10,000,000'] : texts]))
+      : undefined;
+    if (problems) return this.sendTip(res, HttpStatus.BAD_REQUEST, caller, await this.desk.detail(caller.user, id), { offer: { values, errors: problems } });
+    try {
+      await this.payouts.offer(caller.user, id, value!);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code === 'TIP_NOT_FOUND') throw error;
+      return this.sendTip(res, error.status, caller, await this.desk.detail(caller.user, id), { offer: { values, formError: error.message } });
+    }
+    res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=offer-made#payments`);
+  }
+
+  /** Cancels an offer (an editor: only their own, until it is in a batch), with the reason, from the Payments panel. */
+  @Post('tips/:id/payouts/:payoutId/cancel')
+  async cancelOffer(@CurrentStaffSession() caller: StaffCaller, @Param() { id, payoutId }: TipPayoutParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    try {
+      const { value, errors } = await validateInput(PayoutReasonDto, { version: formVersion(body), reason: formText(body, 'reason') });
+      if (errors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', errors.reason ? 'Say why the offer is cancelled.' : 'Reload the page and try again.', errors);
+      const payout = await this.payouts.get(payoutId);
+      if (payout.tipId !== id) throw new DomainError(HttpStatus.NOT_FOUND, 'PAYOUT_NOT_FOUND', 'There is no payout with that id on this tip.');
+      await this.payouts.cancel(caller.user, payoutId, value);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code === 'TIP_NOT_FOUND' || error.code === 'PAYOUT_NOT_FOUND') throw error;
+      const message = error instanceof StalePayoutVersionError ? `${error.message} The panel shows it as it is now.` : error.message;
+      return this.sendTip(res, error.status, caller, await this.desk.detail(caller.user, id), { payoutProblem: { payoutId, message } });
+    }
+    res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=offer-cancelled#payments`);
   }
 
   @Post('tips/:id/status')
@@ -189,7 +256,8 @@ export class DeskPagesController {
   }
 
   private async tipState(tip: TipPageState['tip'], extra: Partial<TipPageState>): Promise<TipPageState> {
-    const assignable = await this.staff.assignable();
-    return { tip, assignable, staffNames: new Map(assignable.map((p) => [p.id, p.name])), maxFiles: this.config.MAX_FILES_PER_TIP, ...extra };
+    const [assignable, everyone, payouts, payoutEvents] = await Promise.all([this.staff.assignable(), this.staff.list(), this.payouts.forTip(tip.id), this.payouts.eventsForTip(tip.id)]);
+    // Everyone's names (accounting's too: they approve and pay), for the history and the Payments panel.
+    return { tip, assignable, staffNames: new Map(everyone.map((p) => [p.id, p.name])), maxFiles: this.config.MAX_FILES_PER_TIP, payouts, payoutEvents, ...extra };
   }
 }

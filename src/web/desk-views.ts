@@ -14,7 +14,22 @@ import type { Caller, StaffCaller } from '../staff/access.js';
 import type { StaffUserDto, TotpEnrolmentDto } from '../staff/dto/staff.dto.js';
 import { PASSWORD_MIN_LENGTH } from '../staff/passwords.js';
 import { STAFF_ROLES, type StaffRole } from '../staff/staff.entities.js';
-import { AUDIT_ACTIONS, auditChange, CHANNEL_ICON_PATHS, CHANNEL_LABELS, formatBytes, formatDuration, historyLine, LICENCE_LABELS, PRIORITY_LABELS, STATUS_LABELS, statusAction } from './desk-labels.js';
+import { NEWS_KINDS, NEWS_LABELS, type NewsKind } from '../desk/tip-news.js';
+import type { PayoutDto, TipPayoutEventDto } from '../payouts/dto/payouts.dto.js';
+import { amountText } from '../payouts/money-input.js';
+import { CURRENCIES } from '../payouts/payouts.entities.js';
+import { formatMoney } from '../payouts/payouts.service.js';
+import { DATE_STYLE_LABELS } from '../settings/desk-dates.js';
+import { FORMAT_NAMES, LOGO_MAX_BYTES, PAYER_FIELD_LABELS, PAYER_FIELDS, PAYER_FIELDS_BY_FORMAT, type PayerField, type SettingShown } from '../settings/paper-settings.js';
+import { PaperSettingsService, type PayerView } from '../settings/settings.service.js';
+import { DATE_STYLES } from '../config/app-config.js';
+import { EXPORT_FORMATS } from '../payouts/exporters/exporters.js';
+import {
+  AUDIT_ACTIONS, auditChange, changeInWords, CHANNEL_ICON_PATHS, CHANNEL_LABELS, eventWords, formatBytes, formatDuration, historyLine, LICENCE_LABELS,
+  PAYOUT_STATE_WORDS, payoutMoveLine, PRIORITY_LABELS, STATUS_LABELS, statusAction,
+} from './desk-labels.js';
+import { registerDateHelpers } from './dates.js';
+import { deskNewsOf } from './desk-news.interceptor.js';
 import { FILTER_CHOICES, type QueueFilterForm } from './desk-addresses.js';
 import { compileView, escapeHtml, handlebars, registerPartial, safeHtml } from './handlebars.js';
 
@@ -41,38 +56,6 @@ export function mediaFacts(probe: Record<string, unknown> | null): { resolution?
   return Object.keys(facts).length ? facts : null;
 }
 
-/** "3 h ago": how long since `at`, in the unit an editor thinks in. */
-export function timeAgo(at: Date, now = new Date()): string {
-  const seconds = Math.round((now.getTime() - at.getTime()) / 1000);
-  if (seconds < 0) return 'in the future';
-  if (seconds < 60) return 'just now';
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ago`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} h ago`;
-  const days = Math.floor(hours / 24);
-  if (days < 60) return `${days} d ago`;
-  return at.toISOString().slice(0, 10);
-}
-
-/** The exact moment, unambiguous (desk.js rewrites it in the reader's own time zone). */
-export function exactTime(at: Date): string {
-  return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
-
-// {{time iso}}: <time> with the age as text and the exact moment as its title.
-handlebars.registerHelper('time', (value: unknown) => {
-  const at = new Date(typeof value === 'string' || value instanceof Date ? value : NaN);
-  if (Number.isNaN(at.getTime())) return '';
-  return safeHtml(`<time datetime="${escapeHtml(at.toISOString())}" title="${escapeHtml(exactTime(at))}">${escapeHtml(timeAgo(at))}</time>`);
-});
-// {{exact iso}}: the exact moment as text, in a <time>.
-handlebars.registerHelper('exact', (value: unknown) => {
-  const at = new Date(typeof value === 'string' || value instanceof Date ? value : NaN);
-  if (Number.isNaN(at.getTime())) return '';
-  return safeHtml(`<time datetime="${escapeHtml(at.toISOString())}">${escapeHtml(exactTime(at))}</time>`);
-});
-
 // {{channelIcon channel}}: the channel's icon, hidden from screen readers (the label beside it says it).
 handlebars.registerHelper('channelIcon', (channel: unknown) => {
   const path = typeof channel === 'string' && Object.hasOwn(CHANNEL_ICON_PATHS, channel) ? CHANNEL_ICON_PATHS[channel as keyof typeof CHANNEL_ICON_PATHS] : undefined;
@@ -95,6 +78,7 @@ const templates = {
   audit: compileView('desk/audit'),
   tip: compileView('desk/tip'),
   phone: compileView('desk/phone'),
+  settings: compileView('desk/settings'),
 };
 
 /** Fixed sentences a redirect can ask for with `?notice=`: the page never echoes text from the address. */
@@ -118,12 +102,22 @@ export const NOTICES = {
   'message-sent': 'Message sent to the contributor.',
   'phone-tip-logged': 'The call is logged as a tip. Read the reference and secret below to the caller now: the secret is not shown again.',
   'files-added': 'Files added.',
+  'offer-made': 'Offer made. The contributor sees it on their status page (and gets a short email if they gave an address).',
+  'offer-cancelled': 'Offer cancelled.',
+  'not-for-your-role': 'That page is not part of your role’s work, so here is your own start page.',
+  'settings-saved': 'Paper settings saved.',
+  'logo-saved': 'Logo saved.',
+  'logo-removed': 'Logo removed.',
+  'payer-proposed': 'Change to the paying account proposed. It takes effect when another admin approves it.',
+  'payer-approved': 'Change to the paying account approved: bank files use it from now on.',
+  'payer-rejected': 'Change to the paying account rejected: nothing changed.',
+  'payer-withdrawn': 'Your change to the paying account was withdrawn: nothing changed.',
 } as const satisfies Record<string, string>;
 export type Notice = keyof typeof NOTICES;
 
 const PASSWORD_HINT = `At least ${PASSWORD_MIN_LENGTH} characters. A few unrelated words make a good one.`;
 
-type Section = 'queue' | 'phone' | 'accounts' | 'staff' | 'audit' | 'account';
+type Section = 'queue' | 'phone' | 'accounts' | 'staff' | 'audit' | 'settings' | 'account';
 
 export interface Frame {
   title: string;
@@ -162,8 +156,23 @@ export interface QueuePageState {
   notice?: string;
 }
 
+/** The tip page's "Make an offer" form, when it came back with a problem. */
+export interface OfferFormState {
+  values: Record<string, string>;
+  errors?: FieldErrors;
+  formError?: string;
+}
+
 export interface TipPageState {
   tip: TipDetailDto;
+  /** The tip's payouts and every move of them (the Payments panel and the history). */
+  payouts: PayoutDto[];
+  payoutEvents: TipPayoutEventDto[];
+  /** Accounting's view: everything to read, no forms (and no player: media is the desk's). */
+  readOnly?: boolean;
+  offer?: OfferFormState;
+  /** A refused cancel: which payout and why. */
+  payoutProblem?: { payoutId: string; message: string };
   /** MAX_FILES_PER_TIP, for the phone tip's "Add files" form. */
   maxFiles: number;
   assignable: StaffRef[];
@@ -190,6 +199,8 @@ export interface AuditPageState {
   widenHref: string;
   /** Background jobs that failed for good, newest first. */
   deadLetters: DeadLetter[];
+  /** Everyone's names, for ids in the changes. */
+  staffNames: Map<string, string>;
 }
 
 export interface StaffPageState {
@@ -200,6 +211,17 @@ export interface StaffPageState {
   listError?: string;
   /** A row's "set a new password" form that came back refused: whose, and why. */
   passwordForm?: { id: string; error: string };
+  notice?: string;
+}
+
+export interface SettingsPageState {
+  paper: Awaited<ReturnType<PaperSettingsService['paperFields']>>;
+  payer: PayerView;
+  paperForm?: FormState;
+  payerForm?: FormState;
+  logoError?: string;
+  /** A refused approve, reject or withdraw of the pending payer change. */
+  payerError?: string;
   notice?: string;
 }
 
@@ -214,6 +236,11 @@ export interface AccountState {
   notice?: string;
 }
 
+/** What an audit event is about, in words. */
+const ENTITY_WORDS: Record<string, string> = {
+  tip: 'A tip', staff_user: 'A staff account', payout: 'A payment', payout_batch: 'A payment batch', paper_settings: 'Paper settings', payer_change: 'The paying account',
+};
+
 /** Why a tip has no consent: it never passed through the web form's terms. */
 const NO_CONSENT_REASONS: Partial<Record<TipDetailDto['channel'], string>> = {
   email: 'this tip came by email.',
@@ -224,6 +251,26 @@ const NO_CONSENT_REASONS: Partial<Record<TipDetailDto['channel'], string>> = {
 /** Where a staff member lands after signing in, when no page asked for them. */
 export function landingPage(role: StaffRole): string {
   return role === 'accounting' ? '/accounts' : '/desk';
+}
+
+/**
+ * Whether a role's work includes this desk page (the routes' @Access still decides): a page
+ * outside it is never where sign-in sends someone, and opening one leads to their own start
+ * page rather than to "Not allowed".
+ */
+export function roleOpens(role: StaffRole, path: string): boolean {
+  const page = path.split(/[?#]/)[0];
+  if (page === '/desk/account' || page.startsWith('/desk/account/')) return true;
+  if (page === '/accounts' || page.startsWith('/accounts/')) return role === 'accounting' || role === 'admin';
+  if (/^\/desk\/(staff|audit|admin)(\/|$)/.test(page)) return role === 'admin';
+  return role === 'editor' || role === 'admin';
+}
+
+/** The page a staff member is sent to when they open `path` outside their role: accounting reads a tip on /accounts. */
+export function pageForRole(role: StaffRole, path: string): string {
+  const tip = /^\/desk\/tips\/([0-9a-f-]{36})$/.exec(path.split(/[?#]/)[0]);
+  if (tip && role === 'accounting') return `/accounts/tips/${tip[1]}`;
+  return `${landingPage(role)}?notice=not-for-your-role`;
 }
 
 /** The staff's pages: the desk, and accounting's /accounts (same sign-in, frame and rules). */
@@ -277,6 +324,11 @@ function formValues(values: Record<string, unknown> | undefined, keep: string[])
 /** The desk's server-rendered pages: editors' queue and tip pages, sign-in, account, staff and audit. */
 @Injectable()
 export class DeskViews {
+  constructor(private readonly paperSettings: PaperSettingsService) {
+    // Every date on every page in the desk's one time zone and style (paper settings).
+    registerDateHelpers(() => paperSettings.current().dates);
+  }
+
   page(caller: Caller | undefined, frame: Frame, body: string): string {
     const staff = caller?.kind === 'staff' ? caller : undefined;
     const role = staff?.user.role;
@@ -288,12 +340,19 @@ export class DeskViews {
         : [
           ...(role === 'editor' || role === 'admin' ? [{ href: '/desk', label: 'Queue', section: 'queue' }, { href: '/desk/phone', label: 'Log a phone tip', section: 'phone' }] : []),
           ...(role === 'accounting' || role === 'admin' ? [{ href: '/accounts', label: 'Accounts', section: 'accounts' }] : []),
-          ...(role === 'admin' ? [{ href: '/desk/staff', label: 'Staff', section: 'staff' }, { href: '/desk/audit', label: 'Audit log', section: 'audit' }] : []),
+          ...(role === 'admin' ? [{ href: '/desk/staff', label: 'Staff', section: 'staff' }, { href: '/desk/audit', label: 'Audit log', section: 'audit' }, { href: '/desk/admin/settings', label: 'Settings', section: 'settings' }] : []),
           { href: '/desk/account', label: 'Account', section: 'account' },
         ].map((item) => ({ ...item, current: item.section === frame.section }));
+    // Tips with news since this editor last looked, by kind, each a link to the queue filtered to it.
+    const counts = staff && !staff.pendingTotp ? deskNewsOf.get(staff) : undefined;
+    const news = counts
+      ? NEWS_KINDS.filter((kind) => counts[kind] > 0).map((kind) => ({ kind, href: `/desk?news=${kind}`, label: NEWS_LABELS[kind], count: counts[kind] }))
+      : [];
     return layout({
       title: frame.title,
       pageName: frame.page,
+      paperName: this.paperSettings.current().paperName,
+      news,
       wide: frame.wide,
       notice: frame.notice,
       staff: staff ? { name: staff.user.name, role: staff.user.role } : undefined,
@@ -405,9 +464,11 @@ export class DeskViews {
         ],
         hasMedia: select(FILTER_CHOICES.hasMedia, form.hasMedia, (v) => (v === 'true' ? 'With media' : v === 'false' ? 'Without media' : 'With or without')),
         sort: select(FILTER_CHOICES.sort, form.sort, (v) => (v === 'newest' ? 'Newest first' : 'Oldest first')),
+        news: select(FILTER_CHOICES.news, form.news, (v) => (v ? `${NEWS_LABELS[v as NewsKind]} since I last looked` : 'Any')),
       },
       filterErrors: state.filterErrors,
-      filtersActive: Boolean(form.q || form.channel || form.assignee || form.hasMedia || form.tag || form.from || form.to || form.status !== 'open' || form.sort !== 'newest'),
+      filtersActive: Boolean(form.q || form.channel || form.assignee || form.hasMedia || form.tag || form.from || form.to || form.news || form.status !== 'open' || form.sort !== 'newest'),
+      newsFilter: form.news ? NEWS_LABELS[form.news as NewsKind] : undefined,
       items: state.items.map((item) => ({
         ...item,
         href: `/desk/tips/${item.id}`,
@@ -416,6 +477,7 @@ export class DeskViews {
         priorityLabel: PRIORITY_LABELS[item.priority] ?? String(item.priority),
         oneFile: item.mediaCount === 1,
         poster: item.poster ? { ...item.poster, durationLabel: formatDuration(item.poster.duration) } : null,
+        news: item.news.map((kind) => ({ kind, label: NEWS_LABELS[kind] })),
       })),
       nextHref: state.nextHref,
       previousHref: state.previousHref,
@@ -429,13 +491,24 @@ export class DeskViews {
 
   tip(caller: StaffCaller, state: TipPageState): string {
     const { tip } = state;
+    const readOnly = Boolean(state.readOnly);
     const errors = fieldMessages(state.errors, ['status', 'assigneeId', 'priority', 'tags', 'duplicateOf', 'message', 'note', 'files']);
     const values = formValues(state.values, ['note', 'message', 'tags', 'duplicateOf', 'assigneeId', 'priority']);
     const assignee = values.assigneeId ?? tip.assignee?.id ?? '';
     const priority = values.priority ?? String(tip.priority);
     const assignable = tip.assignee && !state.assignable.some((p) => p.id === tip.assignee!.id) ? [...state.assignable, tip.assignee] : state.assignable;
+    const offer = this.offerForm(tip, state.offer);
+    const payments = this.payments(caller, state);
+    // The tip's own events and its payouts' moves, in words, newest first.
+    const history = [
+      ...tip.history.map((event) => historyLine(event, state.staffNames)),
+      ...payments.flatMap((p) => p.moves.map((move) => ({ ...move, summary: `${move.summary} (${p.amount})` }))),
+    ].sort((x, y) => y.at.localeCompare(x.at));
     const body = templates.tip({
       csrfToken: caller.session.csrfToken,
+      readOnly,
+      backHref: readOnly ? '/accounts' : '/desk',
+      backLabel: readOnly ? '← Accounts' : '← Queue',
       tip: {
         ...tip,
         statusLabel: STATUS_LABELS[tip.status],
@@ -449,13 +522,13 @@ export class DeskViews {
       errors: errors.fields,
       errorList: state.conflict ? [] : errors.list.filter((e) => e.field !== 'note' && e.field !== 'message' && e.field !== 'files'),
       values,
-      statusActions: tip.allowedStatuses.map((status) => ({ status, ...statusAction(tip.status, status) })),
+      statusActions: readOnly ? [] : tip.allowedStatuses.map((status) => ({ status, ...statusAction(tip.status, status) })),
       duplicateHints: tip.duplicateHints.map((hint) => ({ ...hint, statusLabel: STATUS_LABELS[hint.status], oneFile: hint.sharedFiles === 1 })),
       media: tip.media.map((m) => ({
         ...m,
-        // A quarantined file is never handed to the browser: no player, no poster, no download.
+        // A quarantined file is never handed to the browser: no player, no poster, no download (nor to accounting's read-only view).
         quarantined: m.scanState === 'infected',
-        playable: m.state !== 'rejected' && m.state !== 'uploading' && m.scanState !== 'infected',
+        playable: !readOnly && m.state !== 'rejected' && m.state !== 'uploading' && m.scanState !== 'infected',
         scanPending: m.scanState === 'pending',
         scanClean: m.scanState === 'clean',
         notScanned: m.scanState === 'not_scanned',
@@ -466,8 +539,7 @@ export class DeskViews {
         duration: formatDuration(m.probe?.duration),
         facts: mediaFacts(m.probe),
         unreadable: m.state === 'unprobed',
-        thumbnailUrl: m.hasThumbnail ? `/api/media/${m.id}/thumbnail` : null,
-        shaShort: m.sha256.slice(0, 12),
+        thumbnailUrl: !readOnly && m.hasThumbnail ? `/api/media/${m.id}/thumbnail` : null,
       })),
       consents: tip.consents.map((c) => ({ ...c, licenceLabel: LICENCE_LABELS[c.licence] })),
       noConsentReason: NO_CONSENT_REASONS[tip.channel],
@@ -477,11 +549,13 @@ export class DeskViews {
         givenUp: tip.pendingMedia.filter((p) => !p.retrying).length,
         oneGivenUp: tip.pendingMedia.filter((p) => !p.retrying).length === 1,
       },
-      canAddFiles: tip.channel === 'phone' && tip.media.length < state.maxFiles,
+      canAddFiles: !readOnly && tip.channel === 'phone' && tip.media.length < state.maxFiles,
       filesLeft: state.maxFiles - tip.media.length,
       notes: tip.notes,
-      messages: tip.messages,
-      history: [...tip.history].reverse().map((event) => historyLine(event, state.staffNames)),
+      messages: tip.messages.map((m) => ({ ...m, channelLabel: CHANNEL_LABELS[m.channel] })),
+      history,
+      payments,
+      offer,
       assigneeOptions: [{ value: '', label: 'Nobody', selected: assignee === '' }, ...assignable.map((p) => ({ value: p.id, label: p.id === caller.user.id ? `${p.name} (me)` : p.name, selected: p.id === assignee }))],
       priorityOptions: Array.from({ length: PRIORITY_MAX + 1 }, (_, n) => ({ value: String(n), label: `${n} · ${PRIORITY_LABELS[n] ?? n}`, selected: String(n) === priority })),
       triage: { tags: values.tags ?? tip.tags.join(', '), duplicateOf: values.duplicateOf ?? tip.duplicateOf?.reference ?? '' },
@@ -489,7 +563,123 @@ export class DeskViews {
       messageMax: MESSAGE_MAX_LENGTH,
     });
     const title = `${tip.reference} (${STATUS_LABELS[tip.status]})`;
-    return this.page(caller, { title, page: 'tip', section: 'queue', notice: state.notice, wide: true }, body);
+    return this.page(caller, { title, page: readOnly ? 'accounts-tip' : 'tip', section: readOnly ? 'accounts' : 'queue', notice: state.notice, wide: true }, body);
+  }
+
+  /** The Payments panel: each payout's state in words, who did what and when, and cancel where this person may. */
+  private payments(caller: StaffCaller, state: TipPageState) {
+    const methods: Record<string, string> = { uk_bank: 'UK bank', iban: 'IBAN', paypal: 'PayPal' };
+    return state.payouts.map((p) => {
+      const amount = formatMoney(p.amountMinor, p.currency);
+      const licence = LICENCE_LABELS[p.licence];
+      const moves = state.payoutEvents.filter((e) => e.payoutId === p.id).map((e) => payoutMoveLine(e, state.staffNames, { amount, licence }));
+      const mayCancel = caller.user.role === 'admin' || (caller.user.role === 'editor' && p.offeredBy === caller.user.id);
+      return {
+        id: p.id,
+        version: p.version,
+        state: p.state,
+        stateWords: PAYOUT_STATE_WORDS[p.state],
+        amount,
+        licenceLabel: licence,
+        bankReference: p.bankReference,
+        payee: p.payee ? { ...p.payee, methodLabel: methods[p.payee.method] ?? p.payee.method } : null,
+        flags: [p.legalFlags.witness && 'Editors’ Code cl. 15 (witness)', p.legalFlags.crime && 'Editors’ Code cl. 16 (crime)'].filter(Boolean).join(', '),
+        signedOff: Boolean(p.legalSignedOffAt),
+        failureReason: p.failureReason,
+        paidReference: p.paidReference,
+        moves,
+        canCancel: !state.readOnly && mayCancel && p.allowedStates.includes('cancelled'),
+        problem: state.payoutProblem?.payoutId === p.id ? state.payoutProblem.message : undefined,
+        csrfToken: caller.session.csrfToken,
+        tipId: state.tip.id,
+      };
+    });
+  }
+
+  /** "Make an offer": amount as typed, currency, licence (the consent's, to start with) and the Editors' Code questions. */
+  private offerForm(tip: TipDetailDto, form: OfferFormState | undefined) {
+    const values = form?.values ?? {};
+    const consentLicence = tip.consents.at(-1)?.licence;
+    const licence = values.licence ?? consentLicence ?? 'non_exclusive';
+    const { fields, list } = fieldMessages(form?.errors, ['amount', 'currency', 'licence', 'legalFlags']);
+    return {
+      values: { amount: values.amount ?? '', witness: values.witness === 'true', crime: values.crime === 'true' },
+      currencies: CURRENCIES.map((value) => ({ value, label: { GBP: 'Pounds (£)', EUR: 'Euros (€)', USD: 'US dollars ($)' }[value], selected: value === (values.currency ?? 'GBP') })),
+      licences: (['exclusive', 'non_exclusive'] as const).map((value) => ({
+        value,
+        label: value === 'exclusive' ? 'Exclusive: only we may use it' : 'Non-exclusive: they may also offer it to others',
+        checked: value === licence,
+        asked: value === consentLicence,
+      })),
+      consentLicence: consentLicence ? LICENCE_LABELS[consentLicence] : undefined,
+      errors: fields,
+      errorList: list.map((e) => ({ ...e, field: `offer-${e.field}` })),
+      formError: form?.formError,
+      open: form !== undefined,
+    };
+  }
+
+  /** Paper settings: the paper's public face and dates (saved at once), and the paying account (a second admin approves). */
+  settings(caller: StaffCaller, state: SettingsPageState): string {
+    const { paper, payer } = state;
+    const sourceWords = (shown: SettingShown) =>
+      shown.source === 'settings' ? 'set here' : shown.source === 'env' ? `from the environment (${shown.envName})` : shown.source === 'default' ? 'tipdesk’s default' : shown.envName ? `not set (nor ${shown.envName})` : 'not set';
+    const paperValues = state.paperForm?.values ?? {};
+    const paperErrors = fieldMessages(state.paperForm?.errors, ['paperName', 'contactEmail', 'contactPhone', 'contactWhatsapp', 'privacyNotice', 'timeZone', 'dateStyle']);
+    // A form shows what is stored here (blank: the default below it applies), or what was typed when it came back.
+    const paperField = (name: keyof typeof paper.fields) => {
+      const shown = paper.fields[name];
+      const typed = state.paperForm ? (paperValues[name] as string | undefined) : undefined;
+      return { value: typed ?? (shown.source === 'settings' ? shown.value : ''), effective: shown.value, source: sourceWords(shown), fromEnv: shown.source === 'env', error: paperErrors.fields[name] };
+    };
+    const timeZone = paperField('timeZone');
+    const dateStyle = paperField('dateStyle');
+    const zones = Intl.supportedValuesOf('timeZone');
+    const payerValues = state.payerForm?.values ?? {};
+    const payerErrors = fieldMessages(state.payerForm?.errors, [...PAYER_FIELDS]);
+    const pending = payer.pending;
+    const payerRows = PAYER_FIELDS.map((field: PayerField) => ({
+      field,
+      label: PAYER_FIELD_LABELS[field].charAt(0).toUpperCase() + PAYER_FIELD_LABELS[field].slice(1),
+      inEffect: payer.fields[field].value,
+      source: sourceWords(payer.fields[field]),
+      fromEnv: payer.fields[field].source === 'env',
+      proposed: pending ? (pending.proposed[field] ?? 'the environment’s default') : undefined,
+      changes: pending ? (pending.proposed[field] ?? null) !== (payer.fields[field].source === 'settings' ? payer.fields[field].value : null) : false,
+      value: (payerValues[field] as string | undefined) ?? (payer.fields[field].source === 'settings' ? (payer.fields[field].value ?? '') : ''),
+      error: payerErrors.fields[field],
+    }));
+    const formats = EXPORT_FORMATS.filter((format) => PAYER_FIELDS_BY_FORMAT[format].length > 0).map((format) => {
+      const missing = PAYER_FIELDS_BY_FORMAT[format].filter((field) => !payer.fields[field].value);
+      return { name: FORMAT_NAMES[format], ready: missing.length === 0, missing: missing.map((field) => PAYER_FIELD_LABELS[field]).join(', ') };
+    });
+    const body = templates.settings({
+      csrfToken: caller.session.csrfToken,
+      version: paper.version,
+      paperFields: {
+        paperName: paperField('paperName'), contactEmail: paperField('contactEmail'), contactPhone: paperField('contactPhone'),
+        contactWhatsapp: paperField('contactWhatsapp'), privacyNotice: paperField('privacyNotice'),
+      },
+      timeZone,
+      zones: [{ value: '', label: `Default: ${paper.fields.timeZone.source === 'env' ? `${paper.fields.timeZone.value} (environment)` : 'Europe/London'}`, selected: !timeZone.value }, ...zones.map((zone) => ({ value: zone, label: zone, selected: zone === timeZone.value }))],
+      dateStyles: [{ value: '', label: 'Default', selected: !dateStyle.value }, ...DATE_STYLES.map((style) => ({ value: style, label: DATE_STYLE_LABELS[style], selected: style === dateStyle.value }))],
+      dateStyle,
+      paperErrorList: paperErrors.list.map((e) => ({ ...e, field: `settings-${e.field}` })),
+      paperFormError: state.paperForm?.formError,
+      logo: paper.logo ? { url: paper.paper.logoUrl, type: paper.logo.type, kb: Math.ceil(paper.logo.bytes / 1024) } : undefined,
+      logoMaxKb: LOGO_MAX_BYTES / 1024,
+      logoError: state.logoError,
+      payerRows,
+      pending: pending
+        ? { id: pending.id, by: pending.proposedByName ?? 'a former colleague', at: pending.proposedAt, mine: pending.proposedBy === caller.user.id }
+        : undefined,
+      recent: payer.recent.map((change) => ({ ...change, stateLabel: { approved: 'Approved', rejected: 'Rejected', withdrawn: 'Withdrawn', pending: 'Waiting' }[change.state], by: change.proposedByName ?? 'a former colleague', decider: change.decidedByName ?? 'a former colleague' })),
+      payerErrorList: payerErrors.list.map((e) => ({ ...e, field: `payer-${e.field}` })),
+      payerFormError: state.payerForm?.formError,
+      payerError: state.payerError,
+      formats,
+    });
+    return this.page(caller, { title: 'Paper settings', page: 'settings', section: 'settings', notice: state.notice, wide: true }, body);
   }
 
   /** "Log a phone tip": the form (again, with its errors), or the logged call's reference and one-time secret. */
@@ -510,23 +700,28 @@ export class DeskViews {
   audit(caller: StaffCaller, state: AuditPageState): string {
     const { form } = state;
     const filterHref = (key: 'actorId' | 'entityId', id: string) => `/desk/audit?${new URLSearchParams({ [key]: id })}`;
-    const entityTypes = ['tip', 'staff_user', ...(form.entityType && !['tip', 'staff_user'].includes(form.entityType) ? [form.entityType] : [])];
+    const known = ['tip', 'staff_user', 'payout', 'payout_batch', 'paper_settings', 'payer_change'];
+    const entityTypes = [...known, ...(form.entityType && !known.includes(form.entityType) ? [form.entityType] : [])];
     const narrowed = [form.actorId && 'one person', form.entityId && 'one thing'].filter(Boolean);
     const body = templates.audit({
       form,
       actions: AUDIT_ACTIONS,
       actorTypes: [{ value: '', label: 'Anyone', selected: !form.actorType }, ...AUDIT_ACTOR_TYPES.map((t) => ({ value: t, label: t === 'system' ? 'tipdesk itself' : t === 'staff' ? 'Staff' : 'Contributors', selected: t === form.actorType }))],
-      entityTypes: [{ value: '', label: 'Anything', selected: !form.entityType }, ...entityTypes.map((t) => ({ value: t, label: t === 'staff_user' ? 'Staff accounts' : t === 'tip' ? 'Tips' : t, selected: t === form.entityType }))],
+      entityTypes: [{ value: '', label: 'Anything', selected: !form.entityType }, ...entityTypes.map((t) => ({ value: t, label: ENTITY_WORDS[t] ?? t, selected: t === form.entityType }))],
       filterErrors: state.filterErrors,
       narrowedTo: narrowed.length ? `Showing the events of ${narrowed.join(' and ')}.` : undefined,
       widenHref: state.widenHref,
       events: state.events.map((event) => ({
         ...event,
+        words: eventWords(event.action),
         actor: event.actorType === 'staff' ? (event.actorName ?? 'a former colleague') : event.actorType === 'system' ? 'tipdesk' : 'a contributor',
         actorHref: event.actorId && event.actorType === 'staff' ? filterHref('actorId', event.actorId) : undefined,
         entityHref: filterHref('entityId', event.entityId),
-        entityPage: event.entityType === 'tip' ? `/desk/tips/${event.entityId}` : undefined,
-        change: auditChange(event.before, event.after),
+        entityLabel: ENTITY_WORDS[event.entityType] ?? event.entityType.replace(/_/g, ' '),
+        entityPage: event.entityType === 'tip' ? `/desk/tips/${event.entityId}` : event.entityType === 'payout_batch' ? `/accounts/batches/${event.entityId}` : undefined,
+        // In words up front; the event as stored (codes, ids, JSON) in its detail view.
+        change: changeInWords(event.before, event.after, state.staffNames),
+        raw: auditChange(event.before, event.after),
       })),
       olderHref: state.nextHref,
       newerHref: state.previousHref,
@@ -552,6 +747,9 @@ export class DeskViews {
    */
   redirect(req: Request, body: ErrorBody): string | undefined {
     if (body.code === 'TOTP_ENROLMENT_REQUIRED') return '/desk/account';
+    // A page outside the signed-in person's role (an accountant opening /desk, say): their own start page, not "Not allowed".
+    const staff = req.caller?.kind === 'staff' ? req.caller : undefined;
+    if (body.code === 'FORBIDDEN' && staff && req.method === 'GET' && !roleOpens(staff.user.role, req.path)) return pageForRole(staff.user.role, req.path);
     if (body.statusCode !== 401) return undefined;
     const back = req.method === 'GET' ? localDeskPath(req.originalUrl) : localDeskPath(refererPath(req));
     const query = new URLSearchParams();

@@ -14,7 +14,7 @@ const STEP_TEXT = [
   'We have made you an offer: see it below.',
   'You accepted our offer. Our accounts team will approve the payment.',
   'Your payment is approved and will go out in the next payment run.',
-  'Your payment has been sent to the bank. It can take a few working days to arrive.',
+  'Your payment is in our next bank payment run. It can take a few working days to arrive.',
   'Paid. Thank you for your story!',
 ] as const;
 

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AppConfig } from '../config/app-config.js';
+import { formatDeskDate } from '../settings/desk-dates.js';
+import { PaperSettingsService } from '../settings/settings.service.js';
+import { formatMoney } from '../payouts/payouts.service.js';
 import type { ContributorTipDto } from '../contributors/dto/contributor.dto.js';
 import type { MediaKind } from '../media/media.entities.js';
 import type { ContributorPayoutDto } from '../payouts/dto/payouts.dto.js';
@@ -19,6 +22,7 @@ registerPartial('statusPayeeFields', 'status-payee-fields');
 const templates = {
   signIn: compileView('status'),
   tip: compileView('status-tip'),
+  declineConfirm: compileView('status-decline'),
 };
 
 /** Fixed sentences a redirect can ask for with `?notice=`: the page never echoes text from the address. */
@@ -46,9 +50,6 @@ export function isStatusPath(path: string): boolean {
 
 const STEP_STATE_TEXT = { done: 'done', current: 'now', upcoming: 'still to come', failed: 'failed' } as const;
 
-const dateTime = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
-/** "25 Nov 2026, 11:52 UTC": unambiguous without JavaScript to translate it. */
-const when = (iso: string) => `${dateTime.format(new Date(iso))} UTC`;
 
 export interface SignInState {
   reference?: string;
@@ -79,6 +80,9 @@ const PAYMENT_METHODS = [
   { value: 'paypal', label: 'PayPal' },
 ] as const;
 
+/** How a payment goes, in the contributor's words. */
+const METHOD_WORDS: Record<string, string> = { uk_bank: 'UK bank account', iban: 'bank account (IBAN)', paypal: 'PayPal' };
+
 const OFFER_FIELDS = ['confirmLicence', 'method', 'accountName', 'sortCode', 'accountNumber', 'iban', 'bic', 'paypalEmail'];
 
 /** An accept form that came back: its errors and what was typed. */
@@ -96,14 +100,17 @@ export interface PayeeFormState {
   formError?: string;
 }
 
-/** The fields every payee form shares (offer acceptance, changing details), keyed by `prefix`. */
-function payeeFields(prefix: string, errorsIn: FieldErrors | undefined, values: Record<string, string>) {
+/**
+ * The fields every payee form shares (offer acceptance, changing details), keyed by `prefix`.
+ * No method is chosen until the contributor picks one ("How should we pay you?" comes first);
+ * `method` is the one to show as chosen when there is none yet (changing details: the current one).
+ */
+function payeeFields(prefix: string, errorsIn: FieldErrors | undefined, values: Record<string, string>, method = values.method) {
   const errors = Object.fromEntries(Object.entries(errorsIn ?? {}).map(([field, messages]) => [field, messages.join('. ')]));
-  const method = values.method ?? 'uk_bank';
   const errorList = Object.keys(errors)
     .sort((a, b) => OFFER_FIELDS.indexOf(a) - OFFER_FIELDS.indexOf(b))
     .map((field) => ({ href: `#${prefix}-${OFFER_FIELDS.includes(field) ? field : 'method'}`, message: errors[field] }));
-  return { prefix, errors, errorList, values, methods: PAYMENT_METHODS.map((m) => ({ ...m, checked: m.value === method })) };
+  return { prefix, errors, errorList, values, methods: PAYMENT_METHODS.map((m) => ({ ...m, id: `${prefix}-method-${m.value}`, checked: m.value === method })) };
 }
 
 export interface StatusTipState {
@@ -123,7 +130,19 @@ const KIND_TEXT: Record<MediaKind, string> = { video: 'Video', image: 'Photo', a
 /** The contributor's pages: sign in with the receipt, then the tip's progress and conversation. */
 @Injectable()
 export class StatusViews {
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly settings: PaperSettingsService,
+  ) {}
+
+  /** "7 Dec 2026, 13:50" in the paper's time zone and date style, as on every page. */
+  private when(iso: string): string {
+    return formatDeskDate(new Date(iso), this.settings.current().dates);
+  }
+
+  private page(title: string, body: string, scripts: string[] = []): string {
+    return publicPage(this.settings.current(), title, body, scripts);
+  }
 
   signIn(state: SignInState = {}): string {
     const errors = Object.fromEntries(Object.entries(state.errors ?? {}).map(([field, messages]) => [field, messages.join('. ')]));
@@ -136,21 +155,21 @@ export class StatusViews {
       fromReceipt: state.fromReceipt && Boolean(state.reference),
       focusSecret: Boolean(state.reference) && !errors.reference,
     });
-    return publicPage(state.formError || Object.keys(errors).length ? 'Please check your reference and secret' : 'Check your tip', body);
+    return this.page(state.formError || Object.keys(errors).length ? 'Please check your reference and secret' : 'Check your tip', body);
   }
 
   tip(tip: ContributorTipDto, state: StatusTipState): string {
     const progress = tipProgress(tip.status, tip.payouts);
     const body = templates.tip({
       reference: tip.reference,
-      received: when(tip.receivedAt),
+      received: this.when(tip.receivedAt),
       statusText: progress.text ?? tip.statusText,
       failed: progress.failed,
       steps: progress.steps.map((s) => ({ ...s, stateText: STEP_STATE_TEXT[s.state] })),
       messages: tip.messages.map((m) => ({
         ...m,
         who: m.direction === 'from_contributor' ? 'You' : 'The newsroom',
-        when: when(m.createdAt),
+        when: this.when(m.createdAt),
       })),
       csrfToken: state.csrfToken,
       // A refused change of details with no form to show it in (no payment details given yet) is said at the top.
@@ -159,10 +178,15 @@ export class StatusViews {
       replyValue: state.replyValue,
       messageMax: MESSAGE_MAX_LENGTH,
       payee: tip.payouts.some((p) => p.payeeMasked)
-        ? { ...payeeFields('payee', state.payee?.errors, state.payee?.values ?? {}), csrfToken: state.csrfToken, formError: state.payee?.formError, open: progress.failed || state.payee !== undefined }
+        ? {
+            ...payeeFields('payee', state.payee?.errors, state.payee?.values ?? {}, state.payee?.values?.method ?? tip.payouts.findLast((p) => p.payeeMethod)?.payeeMethod ?? undefined),
+            csrfToken: state.csrfToken, formError: state.payee?.formError, open: progress.failed || state.payee !== undefined,
+          }
         : undefined,
       offers: tip.payouts.filter((p) => p.state === 'offered').map((p, index) => this.offer(p, index, state)),
-      payments: tip.payouts.filter((p) => p.state !== 'offered').map((p) => ({ id: p.id, stateText: p.stateText, payeeMasked: p.payeeMasked, failed: p.state === 'failed' })),
+      payments: tip.payouts.filter((p) => p.state !== 'offered').map((p) => this.paymentCard(p)),
+      // Every problem with a form, listed at the top of the page (focus moves there): the fields say it again.
+      topErrors: this.topErrors(tip, state),
       files: {
         items: tip.media.map((m) => ({ filename: m.filename, size: formatBytes(m.size), kindText: KIND_TEXT[m.kind] })),
         form: tip.filesLeft > 0,
@@ -173,7 +197,45 @@ export class StatusViews {
         error: state.filesError,
       },
     });
-    return publicPage(`Your tip ${tip.reference}`, body);
+    return this.page(`Your tip ${tip.reference}`, body, ['/assets/status.js']);
+  }
+
+  /** "Decline this offer?": a page of its own, so a tap never declines by mistake (it is final). */
+  declineConfirm(tip: ContributorTipDto, payout: ContributorPayoutDto, csrfToken: string): string {
+    const body = templates.declineConfirm({ reference: tip.reference, id: payout.id, text: payout.stateText, amount: formatMoney(payout.amountMinor, payout.currency), csrfToken });
+    return this.page('Decline this offer?', body);
+  }
+
+  /** One payment as the contributor reads it: amount, where it stands and since when, how, and the words on their statement. */
+  private paymentCard(p: ContributorPayoutDto) {
+    const dateWords: Partial<Record<ContributorPayoutDto['state'], string>> = { paid: 'Paid on', failed: 'Failed on', declined: 'Declined on', cancelled: 'Withdrawn on' };
+    return {
+      id: p.id,
+      amount: formatMoney(p.amountMinor, p.currency),
+      stateText: p.stateText,
+      failed: p.state === 'failed',
+      paid: p.state === 'paid',
+      dateLabel: dateWords[p.state] ?? 'Updated',
+      date: this.when(p.changedAt),
+      method: p.payeeMethod ? `${METHOD_WORDS[p.payeeMethod] ?? p.payeeMethod}${p.payeeMasked ? ` ${p.payeeMasked}` : ''}` : undefined,
+      // Only a payment that is (or will be) made shows the reference a statement carries.
+      bankReference: ['declined', 'cancelled'].includes(p.state) ? undefined : p.bankReference,
+    };
+  }
+
+  private topErrors(tip: ContributorTipDto, state: StatusTipState): { href: string; message: string }[] {
+    const offerIndex = state.offer ? tip.payouts.filter((p) => p.state === 'offered').findIndex((p) => p.id === state.offer!.payoutId) : -1;
+    const fromForm = (prefix: string, form: { errors?: FieldErrors; formError?: string } | undefined) => {
+      if (!form) return [];
+      const listed = payeeFields(prefix, form.errors, {}).errorList;
+      return form.formError ? [{ href: `#${prefix}`, message: form.formError }, ...listed] : listed;
+    };
+    return [
+      ...(offerIndex >= 0 ? fromForm(`offer${offerIndex + 1}`, state.offer) : []),
+      ...(state.payee && tip.payouts.some((p) => p.payeeMasked) ? fromForm('payee', state.payee) : []),
+      ...(state.replyError ? [{ href: '#reply-body', message: state.replyError }] : []),
+      ...(state.filesError ? [{ href: '#add-files', message: state.filesError }] : []),
+    ];
   }
 
   private offer(payout: ContributorPayoutDto, index: number, state: StatusTipState) {
@@ -181,6 +243,7 @@ export class StatusViews {
     const values = form?.values ?? {};
     return {
       ...payeeFields(`offer${index + 1}`, form?.errors, values),
+      amount: formatMoney(payout.amountMinor, payout.currency),
       id: payout.id,
       text: payout.stateText,
       licence: LICENCE_TERMS[payout.licence],

@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ContributorsService } from '../contributors/contributors.service.js';
 import { ContributorReplyDto, ContributorSignInDto } from '../contributors/dto/contributor.dto.js';
-import { DomainError, type FieldErrors } from '../http/errors.js';
+import { DomainError, NotFoundError, type FieldErrors } from '../http/errors.js';
 import { validateInput } from '../http/validation.js';
 import { MediaUploadInterceptor, uploadedMedia } from '../media/media-upload.interceptor.js';
 import { AcceptPayoutDto, PayeeDetailsDto, PayoutIdParams } from '../payouts/dto/payouts.dto.js';
@@ -18,6 +18,8 @@ import { statusNotice, StatusViews, type OfferFormState, type StatusTipState } f
 
 const PAYEE_FIELDS = ['sortCode', 'accountNumber', 'iban', 'bic', 'paypalEmail'] as const;
 const OFFER_TEXT_FIELDS = ['method', 'accountName', ...PAYEE_FIELDS] as const;
+/** The fields each way of being paid shows (the form shows only the chosen way's). */
+const METHOD_FIELDS: Record<PayeeMethod, readonly (typeof PAYEE_FIELDS)[number][]> = { uk_bank: ['sortCode', 'accountNumber'], iban: ['iban', 'bic'], paypal: ['paypalEmail'] };
 
 /** The API's messages name fields for programmers; a person ticking a box needs plainer words. */
 function pageWords(errors: FieldErrors): FieldErrors {
@@ -30,16 +32,17 @@ function pageWords(errors: FieldErrors): FieldErrors {
 const isPayeeMethod = (value: string): value is PayeeMethod => (PAYEE_METHODS as readonly string[]).includes(value);
 
 /**
- * A payee form's fields as typed (to show again) and as passed on. The form shows every
- * method's fields (it works without JavaScript), so only the filled-in ones are passed on:
- * details typed for a method not chosen are named as such rather than silently dropped.
+ * A payee form's fields as typed (to show again) and as passed on. The form asks how to pay
+ * first and shows only that way's fields, so only the chosen way's filled-in fields are passed
+ * on: anything typed under another way (hidden once the choice changed) is not used.
  */
 function payeeForm(body: Record<string, unknown>) {
   const values: Record<string, string> = Object.fromEntries(OFFER_TEXT_FIELDS.map((name) => [name, formText(body, name)]));
+  const shown = isPayeeMethod(values.method) ? METHOD_FIELDS[values.method] : [];
   const payee = {
     method: values.method,
     accountName: values.accountName,
-    ...Object.fromEntries(PAYEE_FIELDS.filter((name) => values[name].trim() !== '').map((name) => [name, values[name]])),
+    ...Object.fromEntries(shown.filter((name) => values[name].trim() !== '').map((name) => [name, values[name]])),
   };
   return { values, payee };
 }
@@ -141,13 +144,16 @@ export class StatusController {
   }
 
   /**
-   * Accepting re-confirms the licence and gives payout details. The form shows every method's
-   * fields (it works without JavaScript), so only the filled-in ones are passed on: details
-   * typed for a method not chosen are named as such rather than silently dropped.
+   * The offer form on the tip page: accepting re-confirms the licence and gives payout details.
+   * It posts to the page's own address, so a form that comes back with a mistake is still the
+   * tip page at /status/tip (its errors listed at the top, focus there), never a form address.
    */
-  @Post('tip/payouts/:id/accept')
+  @Post('tip')
   @Access('contributor')
-  async accept(@CurrentContributor() caller: ContributorCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+  async accept(@CurrentContributor() caller: ContributorCaller, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const { value: payoutId, errors: idErrors } = await validateInput(PayoutIdParams, { id: formText(body, 'payoutId') });
+    if (idErrors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'This form does not name an offer: reload the page and try again.', { payoutId: idErrors.id });
+    const { id } = payoutId;
     const { values, payee } = payeeForm(body);
     const confirmed = formText(body, 'confirmLicence') === 'true';
     const input = { confirmLicence: confirmed, ...payee };
@@ -162,6 +168,18 @@ export class StatusController {
       return this.offerAgain(res, caller, error.status, state);
     }
     res.redirect(HttpStatus.SEE_OTHER, '/status/tip?notice=offer-accepted');
+  }
+
+  /** "No thanks": asks first, on a page of its own (declining is final); works without JavaScript. */
+  @Get('tip/payouts/:id/decline')
+  @Access('contributor')
+  async declineConfirm(@CurrentContributor() caller: ContributorCaller, @Param() { id }: PayoutIdParams, @Res() res: Response): Promise<void> {
+    const tip = await this.contributors.tip(caller.tipId);
+    const payout = tip.payouts.find((p) => p.id === id);
+    if (!payout) throw new NotFoundError('PAYOUT_NOT_FOUND', 'There is no payout with that id.');
+    // An offer already answered or withdrawn: the tip page says where it stands.
+    if (payout.state !== 'offered') return res.redirect(HttpStatus.SEE_OTHER, '/status/tip#payments');
+    send(res, HttpStatus.OK, this.views.declineConfirm(tip, payout, caller.session.csrfToken));
   }
 
   @Post('tip/payouts/:id/decline')

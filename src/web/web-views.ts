@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { AppConfig } from '../config/app-config.js';
 import type { ErrorBody, HtmlErrorRenderer } from '../http/exception.filter.js';
 import type { FieldErrors } from '../http/errors.js';
+import { PaperSettingsService } from '../settings/settings.service.js';
 import { STORY_MAX_LENGTH } from '../tips/dto/create-tip.dto.js';
 import type { TipReceipt } from '../tips/idempotency.service.js';
 import { TERMS_TEXT, TERMS_VERSION } from '../tips/terms.js';
@@ -20,6 +21,7 @@ const templates = {
   tipForm: compileView('tip-form'),
   tipReceived: compileView('tip-received'),
   error: compileView('error'),
+  privacy: compileView('privacy'),
 };
 
 const FIELD_ORDER = ['story', 'files', 'location', 'occurredAt', 'name', 'email', 'phone', 'licence', 'creditName', 'consentTerms', 'consentOwnWork', 'consentOver18'];
@@ -28,6 +30,11 @@ export interface TipFormState {
   values?: Record<string, unknown>;
   errors?: FieldErrors;
   formError?: string;
+  /**
+   * Files the plain (no-JavaScript) form sent with a post that was refused: they were not kept,
+   * and the page names each one to choose again.
+   */
+  droppedFiles?: string[];
 }
 
 function formatBytes(bytes: number): string {
@@ -42,10 +49,16 @@ export class WebViews implements HtmlErrorRenderer {
     private readonly config: AppConfig,
     private readonly desk: DeskViews,
     private readonly statusViews: StatusViews,
+    private readonly settings: PaperSettingsService,
   ) {}
 
   private page(title: string, body: string, scripts: string[] = []): string {
-    return publicPage(title, body, scripts);
+    return publicPage(this.settings.current(), title, body, scripts);
+  }
+
+  privacy(): string {
+    const paper = this.settings.current();
+    return this.page('Privacy notice', templates.privacy({ text: paper.privacyNotice, paperName: paper.paperName }));
   }
 
   tipForm(state: TipFormState = {}): string {
@@ -60,7 +73,8 @@ export class WebViews implements HtmlErrorRenderer {
       errors,
       errorList,
       hasFieldErrors: errorList.length > 0,
-      hadValues: Object.keys(values).length > 0,
+      // Without JavaScript the browser cannot keep a chosen file across a refused post: say which to choose again.
+      droppedFiles: state.droppedFiles ?? [],
       formError: state.formError,
       exclusiveChosen: values.licence === 'exclusive',
       maxFiles: this.config.MAX_FILES_PER_TIP,
@@ -85,7 +99,8 @@ export class WebViews implements HtmlErrorRenderer {
     if (req.path.startsWith('/api/') || req.path === '/health' || req.path === '/metrics') return undefined;
     if (req.accepts(['json', 'html']) !== 'html') return undefined;
     if (req.method === 'POST' && req.path === '/') {
-      return this.tipForm({ values: { ...(req.body ?? {}) }, errors: body.fields, formError: body.fields ? undefined : body.message });
+      const sent = ((req.files ?? []) as { displayFilename?: string; originalname?: string }[]).map((f) => f.displayFilename ?? f.originalname ?? '').filter(Boolean);
+      return this.tipForm({ values: { ...(req.body ?? {}) }, errors: body.fields, formError: body.fields ? undefined : body.message, droppedFiles: sent });
     }
     const heading = body.statusCode === 404 ? 'Page not found' : body.statusCode >= 500 ? 'Something went wrong' : 'We could not do that';
     return this.page(heading, templates.error({ heading, message: body.message }));

@@ -9,7 +9,8 @@ import { Access } from '../staff/access.js';
 import { CreateTipDto } from '../tips/dto/create-tip.dto.js';
 import { TipRateLimitGuard } from '../tips/tip-post.guards.js';
 import { TipIntakeService } from '../tips/tip-intake.service.js';
-import { WebViews } from './web-views.js';
+import { join } from 'node:path';
+import { PUBLIC_DIR, WebViews } from './web-views.js';
 
 @ApiExcludeController()
 @Controller()
@@ -27,6 +28,18 @@ export class WebController {
     return this.views.tipForm();
   }
 
+  /** The paper's privacy notice (its text from the paper settings), linked from every public page. */
+  @Get('privacy')
+  privacy(): string {
+    return this.views.privacy();
+  }
+
+  /** Browsers ask for /favicon.ico whatever the page links. */
+  @Get('favicon.ico')
+  favicon(@Res() res: Response): void {
+    res.sendFile(join(PUBLIC_DIR, 'favicon.ico'), { maxAge: '1d', headers: { 'Content-Type': 'image/x-icon' } });
+  }
+
   /** The form without JavaScript: the same intake as the API, answered with pages. */
   @Post('/')
   @UseGuards(TipRateLimitGuard)
@@ -37,9 +50,10 @@ export class WebController {
     // The form's own retry key travels as a hidden field (a browser cannot set headers).
     const { idempotencyKey, ...fields } = body;
     const { value: tip, errors } = await validateInput(CreateTipDto, fields);
+    const droppedFiles = files.map((file) => file.displayFilename);
     if (errors) {
       await this.media.discard(files);
-      res.status(HttpStatus.BAD_REQUEST).type('html').send(this.views.tipForm({ values: body, errors }));
+      res.status(HttpStatus.BAD_REQUEST).type('html').send(this.views.tipForm({ values: body, errors, droppedFiles }));
       return;
     }
     try {
@@ -54,7 +68,7 @@ export class WebController {
       res.status(HttpStatus.CREATED).type('html').send(this.views.tipReceived(receipt));
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      res.status(error.status).type('html').send(this.views.tipForm({ values: body, errors: error.fields, formError: error.fields ? undefined : error.message }));
+      res.status(error.status).type('html').send(this.views.tipForm({ values: body, errors: error.fields, formError: error.fields ? undefined : error.message, droppedFiles }));
     }
   }
 }

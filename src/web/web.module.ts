@@ -1,4 +1,4 @@
-import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Injectable, Module, type MiddlewareConsumer, type NestMiddleware, type NestModule } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { HTML_ERROR_RENDERER } from '../http/exception.filter.js';
 import { AuditModule } from '../audit/audit.module.js';
@@ -8,13 +8,17 @@ import { DeskModule } from '../desk/desk.module.js';
 import { JobsModule } from '../jobs/jobs.module.js';
 import { MediaModule } from '../media/media.module.js';
 import { PayoutsModule } from '../payouts/payouts.module.js';
+import { SettingsModule } from '../settings/settings.module.js';
+import { PaperSettingsService } from '../settings/settings.service.js';
 import { StaffModule } from '../staff/staff.module.js';
 import { TipsModule } from '../tips/tips.module.js';
 import { AccountsPagesController } from './accounts-pages.controller.js';
 import { AccountsViews } from './accounts-views.js';
 import { DeskAdminController } from './desk-admin.controller.js';
 import { DeskAuthController } from './desk-auth.controller.js';
+import { DeskNewsInterceptor } from './desk-news.interceptor.js';
 import { DeskPagesController } from './desk-pages.controller.js';
+import { DeskSettingsController } from './desk-settings.controller.js';
 import { DeskViews, isDeskPath } from './desk-views.js';
 import { StatusController } from './status.controller.js';
 import { isStatusPath, StatusViews } from './status-views.js';
@@ -37,14 +41,33 @@ function privatePageHeaders(req: Request, res: Response, next: NextFunction): vo
   next();
 }
 
+/**
+ * Pages draw with this process's copy of the paper settings (name, contacts, dates); before a
+ * page request it is read again when a few seconds old, so a change saved by another process
+ * shows within seconds (and one saved by this process at once).
+ */
+@Injectable()
+class FreshPaperSettings implements NestMiddleware {
+  constructor(private readonly settings: PaperSettingsService) {}
+
+  async use(req: Request, _res: Response, next: NextFunction): Promise<void> {
+    try {
+      if (!req.originalUrl.startsWith('/api/')) await this.settings.fresh();
+      next();
+    } catch (error) {
+      next(error);
+    }
+  }
+}
+
 @Module({
-  imports: [TipsModule, MediaModule, StaffModule, DeskModule, AuditModule, ContributorsModule, PayoutsModule, ChannelsModule, JobsModule],
-  controllers: [WebController, StatusController, DeskAuthController, DeskPagesController, DeskAdminController, AccountsPagesController],
-  providers: [WebViews, DeskViews, AccountsViews, StatusViews, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
+  imports: [TipsModule, MediaModule, StaffModule, DeskModule, AuditModule, ContributorsModule, PayoutsModule, ChannelsModule, JobsModule, SettingsModule],
+  controllers: [WebController, StatusController, DeskAuthController, DeskPagesController, DeskAdminController, DeskSettingsController, AccountsPagesController],
+  providers: [WebViews, DeskViews, AccountsViews, StatusViews, DeskNewsInterceptor, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
   exports: [HTML_ERROR_RENDERER],
 })
 export class WebModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(privatePageHeaders).forRoutes('{*path}');
+    consumer.apply(privatePageHeaders, FreshPaperSettings).forRoutes('{*path}');
   }
 }

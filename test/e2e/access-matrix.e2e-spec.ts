@@ -17,12 +17,16 @@ const ACCESS: Record<string, Audience[]> = {
   'GET /health': ['public'],
   'GET /': ['public'],
   'POST /': ['public'],
+  'GET /privacy': ['public'],
+  'GET /favicon.ico': ['public'],
+  'GET /paper/logo': ['public'],
   'GET /status': ['public'],
   'POST /status/sign-in': ['public'],
   'GET /status/tip': ['contributor'],
+  'POST /status/tip': ['contributor'],
   'POST /status/tip/messages': ['contributor'],
   'POST /status/sign-out': ['contributor'],
-  'POST /status/tip/payouts/:id/accept': ['contributor'],
+  'GET /status/tip/payouts/:id/decline': ['contributor'],
   'POST /status/tip/payouts/:id/decline': ['contributor'],
   'POST /status/tip/payee-details': ['contributor'],
   'POST /status/tip/files': ['contributor'],
@@ -108,6 +112,8 @@ const ACCESS: Record<string, Audience[]> = {
   'POST /desk/tips/:id/notes': ['editor', 'admin'],
   'POST /desk/tips/:id/messages': ['editor', 'admin'],
   'POST /desk/tips/:id/files': ['editor', 'admin'],
+  'POST /desk/tips/:id/payouts': ['editor', 'admin'],
+  'POST /desk/tips/:id/payouts/:payoutId/cancel': ['editor', 'admin'],
   'GET /desk/phone': ['editor', 'admin'],
   'POST /desk/phone': ['editor', 'admin'],
   'GET /desk/staff': ['admin'],
@@ -119,7 +125,15 @@ const ACCESS: Record<string, Audience[]> = {
   'POST /desk/staff/:id/unlock': ['admin'],
   'POST /desk/staff/:id/password': ['admin'],
   'GET /desk/audit': ['admin'],
+  'GET /desk/admin/settings': ['admin'],
+  'POST /desk/admin/settings': ['admin'],
+  'POST /desk/admin/settings/logo': ['admin'],
+  'POST /desk/admin/settings/logo/remove': ['admin'],
+  'POST /desk/admin/settings/payer': ['admin'],
+  'POST /desk/admin/settings/payer/:id/approve': ['admin'],
+  'POST /desk/admin/settings/payer/:id/reject': ['admin'],
   'GET /accounts': ['accounting', 'admin'],
+  'GET /accounts/tips/:id': ['accounting', 'admin'],
   'POST /accounts/payouts/:id/approve': ['accounting', 'admin'],
   'POST /accounts/payouts/:id/hold': ['accounting', 'admin'],
   'POST /accounts/payouts/:id/release': ['accounting', 'admin'],
@@ -210,7 +224,10 @@ describe('access control matrix: every route × {anonymous, contributor, editor,
       // A contributor is refused only staff routes, where their session is no sign-in at all: the
       // same answer as for someone signed out (issue 4: "a staff route (401)").
       const signedOut = caller === 'anonymous' || caller === 'contributor';
-      const expected = allowed ? 'through the gate' : signedOut ? (page ? '303 to sign-in' : '401') : '403';
+      // A page outside a staff member's role leads to their own start page (issue 11: no "Not allowed"
+      // first screen); an accountant's desk tip to the read-only tip on /accounts. Posts stay 403.
+      const ownHome = !signedOut && method === 'GET' && (path.startsWith('/desk') || path.startsWith('/accounts'));
+      const expected = allowed ? 'through the gate' : signedOut ? (page ? '303 to sign-in' : '401') : ownHome ? '303 to their own start page' : '403';
       it(`${route} as ${caller}: ${expected}`, async () => {
         const { cookie, csrf } = await as(caller);
         const url = path.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000');
@@ -222,6 +239,10 @@ describe('access control matrix: every route × {anonymous, contributor, editor,
         if (allowed) {
           expect([401, 403]).not.toContain(res.status);
           if (page && method === 'GET') expect(res.headers.location ?? '').not.toMatch(signInPage(path));
+        } else if (ownHome) {
+          expect(res.status).toBe(303);
+          const home = caller === 'accounting' ? (path === '/desk/tips/:id' ? '/accounts/tips/' : '/accounts?notice=not-for-your-role') : '/desk?notice=not-for-your-role';
+          expect(res.headers.location).toContain(home);
         } else if (page) {
           expect(res.status).toBe(signedOut ? 303 : 403);
           if (signedOut) expect(res.headers.location).toMatch(signInPage(path));

@@ -2,7 +2,8 @@
 // filters and pages travel in the address bar.
 import { describe, expect, it } from '@jest/globals';
 import { keysetPager, parseQueueAddress, queueHref } from '../../src/web/desk-addresses.js';
-import { localDeskPath, timeAgo } from '../../src/web/desk-views.js';
+import { timeAgo } from '../../src/web/dates.js';
+import { localDeskPath } from '../../src/web/desk-views.js';
 import { formatBytes, formatDuration, historyLine, auditChange } from '../../src/web/desk-labels.js';
 
 describe('localDeskPath (the next= after sign-in)', () => {
@@ -83,7 +84,7 @@ describe('labels', () => {
     ['2026-05-10T09:00:00Z', '3 h ago'],
     ['2026-05-08T11:00:00Z', '2 d ago'],
     ['2026-05-09T00:00:00Z', '36 h ago'],
-    ['2026-01-01T00:00:00Z', '2026-01-01'],
+    ['2026-01-01T00:00:00Z', '1 Jan 2026'],
     ['2026-05-10T12:05:00Z', 'in the future'],
   ])('timeAgo(%s) is "%s"', (at, expected) => {
     expect(timeAgo(new Date(at), now)).toBe(expected);

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { TIP_CHANNELS, TIP_STATUSES, type TipChannel, type TipStatus } from '../../tips/tips.entities.js';
+import { NEWS_KINDS, type NewsKind } from '../tip-news.js';
 
 export class StaffRefDto {
   @ApiProperty() id: string;
@@ -32,6 +33,8 @@ export class TipListItemDto {
   @ApiProperty({ type: TipPosterDto, nullable: true }) poster: TipPosterDto | null;
   @ApiProperty({ type: String, nullable: true }) duplicateOfId: string | null;
   @ApiProperty({ description: 'Send it back with a PATCH' }) version: number;
+  @ApiProperty({ enum: NEWS_KINDS, isArray: true, description: 'What happened since you last opened the tip (a reply, an accepted offer, a payment paid or failed)' })
+  news: NewsKind[];
 }
 
 export class TipPageDto {

@@ -3,6 +3,7 @@ import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { TIP_CHANNELS, TIP_STATUSES, type TipChannel, type TipStatus } from '../../tips/tips.entities.js';
 import { TAG_PATTERN, TAG_RULE, TAGS_MAX, normaliseTags } from '../tags.js';
+import { NEWS_KINDS, type NewsKind } from '../tip-news.js';
 
 export const SEARCH_MAX_LENGTH = 200;
 export const PAGE_SIZE_DEFAULT = 50;
@@ -77,6 +78,10 @@ export class ListTipsQueryDto {
   @ApiPropertyOptional({ enum: TIP_SORTS, default: 'newest' })
   @Transform(blankToUndefined) @IsOptional() @IsIn(TIP_SORTS, { message: 'sort must be newest or oldest' })
   sort?: TipSort;
+
+  @ApiPropertyOptional({ enum: NEWS_KINDS, description: 'Only tips with this news since you last opened them (in the last 30 days)' })
+  @Transform(blankToUndefined) @IsOptional() @IsIn(NEWS_KINDS, { message: `news must be one of ${NEWS_KINDS.join(', ')}` })
+  news?: NewsKind;
 
   @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page (same filters and sort)' })
   @Transform(blankToUndefined) @IsOptional() @IsString() @MaxLength(200, { message: 'cursor is not valid' })

@@ -199,4 +199,14 @@ export class ContributorPayoutDto {
   @ApiProperty({ enum: PAYOUT_STATES }) state: PayoutState;
   @ApiProperty({ example: 'We’d like to pay you £250 for exclusive use of your video' }) stateText: string;
   @ApiProperty({ type: String, nullable: true, example: '****1234' }) payeeMasked: string | null;
+  @ApiProperty({ enum: PAYEE_METHODS, nullable: true, description: 'How it is paid (once details are given)' }) payeeMethod: PayeeMethod | null;
+  @ApiProperty({ example: 'TIPDESK 7K3Q9XRM', description: 'What the contributor’s bank statement will show' }) bankReference: string;
+  @ApiProperty({ description: 'When it last moved (paid: when it was marked paid)' }) changedAt: string;
+}
+
+/** One move of one of a tip's payouts, for the tip page's history and Payments panel. */
+export class TipPayoutEventDto extends PayoutEventDto {
+  @ApiProperty() payoutId: string;
+  @ApiProperty({ example: 'TIPDESK 7K3Q9XRM' }) bankReference: string;
+  @ApiProperty({ type: String, nullable: true, description: 'The batch it went into, for a move into a batch' }) batchFormat: string | null;
 }

@@ -6,15 +6,6 @@
   var page = document.body.getAttribute('data-page');
   var QUEUE_KEY = 'tipdesk.queue';
 
-  // Exact times in the reader's own time zone (the server writes UTC).
-  Array.prototype.forEach.call(document.querySelectorAll('time[datetime]'), function (el) {
-    var at = new Date(el.getAttribute('datetime'));
-    if (isNaN(at.getTime())) return;
-    var local = at.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-    if (el.hasAttribute('title')) el.setAttribute('title', local);
-    else el.textContent = local;
-  });
-
   // On a phone the queue's filters start folded away (unless some are in use); without JavaScript they stay open.
   Array.prototype.forEach.call(document.querySelectorAll('details[data-collapse-on-phone]'), function (box) {
     if (window.matchMedia('(max-width: 40rem)').matches && !box.hasAttribute('data-active')) box.open = false;
