@@ -509,6 +509,7 @@ export class DeskViews {
       readOnly,
       backHref: readOnly ? '/accounts' : '/desk',
       backLabel: readOnly ? '← Accounts' : '← Queue',
+      deskHref: readOnly && caller.user.role === 'admin' ? `/desk/tips/${tip.id}` : undefined,
       tip: {
         ...tip,
         statusLabel: STATUS_LABELS[tip.status],

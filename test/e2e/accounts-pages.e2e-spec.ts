@@ -43,11 +43,13 @@ describe('accounting’s /accounts pages', () => {
   const form = (who: SignedInStaff, path: string, fields: Record<string, string | number>, csrf = true) =>
     request(t.url).post(path).set('Cookie', who.cookie).type('form').send({ ...(csrf ? { _csrf: who.csrfToken } : {}), ...fields });
 
-  it('an editor gets the 403 page, not the accounts', async () => {
+  // Issue 11 (each role lands on its own home): an editor opening /accounts is led to the queue, not shown "Not allowed".
+  it('an editor opening /accounts goes to their own start page (303 to the queue with a notice), never the accounts', async () => {
     const res = await request(t.url).get('/accounts').set('Cookie', editor.cookie);
-    expect(res.status).toBe(403);
-    expect(res.headers['content-type']).toMatch(/^text\/html/);
-    expect(res.text).toContain('Not allowed');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/desk?notice=not-for-your-role');
+    const posted = await form(editor, '/accounts/batches', { format: 'csv' });
+    expect(posted.status).toBe(403);
   });
 
   it('anonymous: 303 to the sign-in page, which brings them back to /accounts', async () => {
@@ -125,12 +127,18 @@ describe('accounting’s /accounts pages', () => {
     expect((await form(accountant, `/accounts/payouts/${p.id}/legal-sign-off`, { version: p.version })).status).toBe(403);
   });
 
-  it('a payout flagged under clause 15: approval refused (409) until an admin records sign-off on the page; admins get a link to the tip', async () => {
+  it('a payout flagged under clause 15: approval refused (409) until an admin records sign-off on the page; its reference opens the tip (read-only) for accounting and admins', async () => {
     const p = await accepted(editor, { ...GBP, legalFlags: { witness: true, crime: false } });
     const page = await request(t.url).get('/accounts').set('Cookie', admin.cookie);
     expect(page.text).toContain('Needs admin sign-off');
-    expect(page.text).toContain(`href="/desk/tips/${p.tipId}"`);
-    expect((await request(t.url).get('/accounts').set('Cookie', accountant.cookie)).text).not.toContain(`href="/desk/tips/${p.tipId}"`);
+    expect(page.text).toContain(`href="/accounts/tips/${p.tipId}"`);
+    const accounts = (await request(t.url).get('/accounts').set('Cookie', accountant.cookie)).text;
+    expect(accounts).toContain(`href="/accounts/tips/${p.tipId}"`);
+    expect(accounts).not.toContain(`href="/desk/tips/${p.tipId}"`);
+    const tipPage = await request(t.url).get(`/accounts/tips/${p.tipId}`).set('Cookie', accountant.cookie).expect(200);
+    expect(tipPage.text).toContain('Read-only, for accounting');
+    expect(tipPage.text).toContain(`payout-${p.id}`);
+    expect(tipPage.text).not.toMatch(/action="\/desk\/tips\//);
     const refused = await form(accountant, `/accounts/payouts/${p.id}/approve`, { version: p.version });
     expect(refused.status).toBe(409);
     expect(refused.text).toContain('an admin must record legal sign-off');

@@ -197,16 +197,27 @@ describe('payout batches API', () => {
       expect((parse(bytes.toString('utf8')) as string[][])[0].slice(0, 4)).toEqual(['pat.paypal@example.com', '9.99', 'GBP', p.bankReference.replace(' ', '-')]);
     });
 
-    it('a download that would differ from the stored SHA-256 (the payer account changed since) is cut off, never completed', async () => {
+    it('a download that would differ from the stored SHA-256 (the stored payer altered behind the app\'s back) is cut off, never completed', async () => {
+      const [batch] = ((await accountant.get('/api/payout-batches?state=locked').expect(200)).body.items as Batch[]).filter((b) => b.format === 'bankline-csv');
+      const { rows: [{ payer_snapshot: kept }] } = await t.db.query(`SELECT payer_snapshot FROM payout_batches WHERE id = $1`, [batch.id]);
+      await t.db.query(`UPDATE payout_batches SET payer_snapshot = $2 WHERE id = $1`, [batch.id, JSON.stringify({ ...kept, accountNumber: '11223344' })]);
+      try {
+        await expect(accountant.get(`/api/payout-batches/${batch.id}/file`).buffer(true).parse(rawBody)).rejects.toThrow();
+      } finally {
+        await t.db.query(`UPDATE payout_batches SET payer_snapshot = $2 WHERE id = $1`, [batch.id, JSON.stringify(kept)]);
+      }
+      expect(sha256((await download(batch.id)).bytes)).toBe(batch.fileSha256);
+    });
+
+    it('a batch keeps the paying account it was made with: a later change of the account (here its environment default) never changes its download', async () => {
       const [batch] = ((await accountant.get('/api/payout-batches?state=locked').expect(200)).body.items as Batch[]).filter((b) => b.format === 'bankline-csv');
       const before = t.config.PAYER_ACCOUNT_NUMBER;
       t.config.PAYER_ACCOUNT_NUMBER = '11223344';
       try {
-        await expect(accountant.get(`/api/payout-batches/${batch.id}/file`).buffer(true).parse(rawBody)).rejects.toThrow();
+        expect(sha256((await download(batch.id)).bytes)).toBe(batch.fileSha256);
       } finally {
         t.config.PAYER_ACCOUNT_NUMBER = before;
       }
-      expect(sha256((await download(batch.id)).bytes)).toBe(batch.fileSha256);
     });
 
     it('each snapshot is stored encrypted: no account number, IBAN or name in payout_batch_items', async () => {
@@ -628,19 +639,23 @@ describe('payout batches without the paying account configured', () => {
     await t.close();
   });
 
-  it('a bankline-csv batch without PAYER_SORT_CODE / PAYER_ACCOUNT_NUMBER: 409 PAYER_NOT_CONFIGURED naming them, no batch', async () => {
+  // Issue 11: the message is for accountants (in words, no environment variable names); `missing` names the settings for whoever runs tipdesk.
+  it('a bankline-csv batch without the paying account\'s sort code and account number: 409 PAYER_NOT_CONFIGURED naming them in words (and their environment defaults in `missing`), no batch', async () => {
     const res = await accountant.post('/api/payout-batches').send({ format: 'bankline-csv' });
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('PAYER_NOT_CONFIGURED');
-    expect(res.body.message).toContain('PAYER_SORT_CODE');
-    expect(res.body.message).toContain('PAYER_ACCOUNT_NUMBER');
+    expect(res.body.message).toContain('sort code and account number');
+    expect(res.body.message).toContain('Paper settings');
+    expect(res.body.message).not.toMatch(/PAYER_|_NUMBER/);
+    expect(res.body.missing).toEqual([{ field: 'sortCode', envDefault: 'PAYER_SORT_CODE' }, { field: 'accountNumber', envDefault: 'PAYER_ACCOUNT_NUMBER' }]);
     expect(await t.count('payout_batches')).toBe(0);
   });
 
-  it('a sepa-pain001 batch without SEPA_DEBTOR_*: 409 PAYER_NOT_CONFIGURED naming them', async () => {
+  it('a sepa-pain001 batch without the SEPA debtor: 409 PAYER_NOT_CONFIGURED naming what is missing', async () => {
     const res = await accountant.post('/api/payout-batches').send({ format: 'sepa-pain001' });
     expect(res.status).toBe(409);
-    expect(res.body.message).toMatch(/SEPA_DEBTOR_NAME, SEPA_DEBTOR_IBAN, SEPA_DEBTOR_BIC/);
+    expect(res.body.message).toMatch(/SEPA debtor name, SEPA debtor IBAN and SEPA debtor BIC/);
+    expect(res.body.missing.map((m: { envDefault: string }) => m.envDefault)).toEqual(['SEPA_DEBTOR_NAME', 'SEPA_DEBTOR_IBAN', 'SEPA_DEBTOR_BIC']);
   });
 });
 

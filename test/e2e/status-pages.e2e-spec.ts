@@ -325,20 +325,26 @@ describe('offers on the tip page', () => {
   function offer(tipId: string, amountMinor = 25_000, licence = 'exclusive') {
     return editor.post(`/api/tips/${tipId}/payouts`).send({ amountMinor, currency: 'GBP', licence });
   }
+  // Issue 11: the offer form posts to the tip page's own address (so after a mistake the address is still /status/tip).
   function answer(page: ContributorPage, payoutId: string, action: 'accept' | 'decline', fields: Record<string, string> = {}) {
-    return request(t.url).post(`/status/tip/payouts/${payoutId}/${action}`).type('form').set('Accept', 'text/html').set('Cookie', page.cookie).send({ _csrf: page.csrfToken, ...fields });
+    const path = action === 'accept' ? '/status/tip' : `/status/tip/payouts/${payoutId}/decline`;
+    const body = action === 'accept' ? { _csrf: page.csrfToken, payoutId, ...fields } : { _csrf: page.csrfToken, ...fields };
+    return request(t.url).post(path).type('form').set('Accept', 'text/html').set('Cookie', page.cookie).send(body);
   }
   const stateOf = async (payoutId: string) => (await t.db.query('SELECT state FROM payouts WHERE id = $1', [payoutId])).rows[0].state as string;
   const UK_BANK = { confirmLicence: 'true', method: 'uk_bank', accountName: 'Jo Bloggs', sortCode: '12-34-56', accountNumber: '12345678', iban: '', bic: '', paypalEmail: '' };
 
-  it('an offer shows in words with its licence, accept and decline forms, and moves the steps to "Offer made"', async () => {
+  it('an offer shows in words with its licence, the accept form (asking how to pay first, no way chosen yet) and a link to decline, and moves the steps to "Offer made"', async () => {
     const receipt = await postTip();
     const payout = (await offer(receipt.id).expect(201)).body;
     const page = await signedInContributor(receipt);
     expect(page.html).toContain('We’d like to pay you £250 for exclusive use of your story');
     expect(page.html).toContain('Exclusive licence: only we may publish');
-    expect(page.html).toContain(`action="/status/tip/payouts/${payout.id}/accept"`);
-    expect(page.html).toContain(`action="/status/tip/payouts/${payout.id}/decline"`);
+    expect(page.html).toContain('action="/status/tip"');
+    expect(page.html).toContain(`name="payoutId" value="${payout.id}"`);
+    expect(page.html.indexOf('How should we pay you?')).toBeLessThan(page.html.indexOf('Account holder’s name'));
+    expect(page.html).not.toMatch(/name="method" value="[a-z_]+" checked/);
+    expect(page.html).toContain(`href="/status/tip/payouts/${payout.id}/decline"`);
     expect(page.html).toMatch(/aria-current="step"><span class="step-label">Offer made<\/span>/);
   });
 
@@ -354,13 +360,48 @@ describe('offers on the tip page', () => {
     expect(await stateOf(payout.id)).toBe('offered');
   });
 
-  it('details typed for a method not chosen are named, not silently used: 400', async () => {
+  // Issue 11: the form shows only the chosen way's fields, so details left in another way's (hidden) fields are not used.
+  it('details typed under a way not chosen are not used: PayPal chosen with stale bank details still hidden in the form is a PayPal payee (303)', async () => {
     const receipt = await postTip();
     const payout = (await offer(receipt.id).expect(201)).body;
     const page = await signedInContributor(receipt);
     const res = await answer(page, payout.id, 'accept', { ...UK_BANK, method: 'paypal', paypalEmail: 'jo@example.com' });
+    expect(res.status).toBe(303);
+    expect(await stateOf(payout.id)).toBe('accepted');
+    const { rows: [payee] } = await t.db.query(`SELECT d.method, d.masked FROM payouts p JOIN payee_details d ON d.id = p.payee_details_id WHERE p.id = $1`, [payout.id]);
+    expect(payee.method).toBe('paypal');
+  });
+
+  it('accept with no way to pay chosen: 400 asking how we should pay, listed at the top (focus there), the address still /status/tip', async () => {
+    const receipt = await postTip();
+    const payout = (await offer(receipt.id).expect(201)).body;
+    const page = await signedInContributor(receipt);
+    const res = await answer(page, payout.id, 'accept', { confirmLicence: 'true', accountName: 'Jo Bloggs' });
     expect(res.status).toBe(400);
-    expect(res.text).toContain('Not used when paying by paypal');
+    expect(res.text).toMatch(/id="error-summary" tabindex="-1" autofocus/);
+    expect(res.text).toContain('Choose how we should pay you');
+    expect(res.text.indexOf('id="error-summary"')).toBeLessThan(res.text.indexOf('id="progress"'));
+    expect(await stateOf(payout.id)).toBe('offered');
+  });
+
+  it('an offer form naming no offer (or not an id): 400, nothing changes', async () => {
+    const receipt = await postTip();
+    const payout = (await offer(receipt.id).expect(201)).body;
+    const page = await signedInContributor(receipt);
+    const res = await request(t.url).post('/status/tip').type('form').set('Accept', 'text/html').set('Cookie', page.cookie).send({ _csrf: page.csrfToken, payoutId: 'nope', ...UK_BANK });
+    expect(res.status).toBe(400);
+    expect(await stateOf(payout.id)).toBe('offered');
+  });
+
+  it('“No thanks” asks first on a page of its own (declining is final); going back leaves the offer open', async () => {
+    const receipt = await postTip();
+    const payout = (await offer(receipt.id).expect(201)).body;
+    const page = await signedInContributor(receipt);
+    const ask = await request(t.url).get(`/status/tip/payouts/${payout.id}/decline`).set('Cookie', page.cookie).expect(200);
+    expect(ask.text).toContain('Decline this offer?');
+    expect(ask.text).toContain('Declining is final');
+    expect(ask.text).toContain(`action="/status/tip/payouts/${payout.id}/decline"`);
+    expect(ask.text).toContain('href="/status/tip"');
     expect(await stateOf(payout.id)).toBe('offered');
   });
 
@@ -420,7 +461,7 @@ describe('changing payment details on the tip page', () => {
     const receipt = await postTip();
     const payout = (await editor.post(`/api/tips/${receipt.id}/payouts`).send({ amountMinor: 10_000, currency: 'GBP', licence: 'non_exclusive' }).expect(201)).body;
     const page = await signedInContributor(receipt);
-    const accepted = await request(t.url).post(`/status/tip/payouts/${payout.id}/accept`).type('form').set('Cookie', page.cookie).send({ _csrf: page.csrfToken, ...UK_BANK });
+    const accepted = await request(t.url).post('/status/tip').type('form').set('Cookie', page.cookie).send({ _csrf: page.csrfToken, payoutId: payout.id, ...UK_BANK });
     expect(accepted.status).toBe(303);
     return { receipt, page, payoutId: payout.id };
   }
@@ -439,8 +480,11 @@ describe('changing payment details on the tip page', () => {
     const current = async () => (await accountant.get(`/api/payouts/${payoutId}`).expect(200)).body as { version: number };
     await accountant.post(`/api/payouts/${payoutId}/approve`).send({ version: (await current()).version }).expect(200);
     expect((await request(t.url).get('/status/tip').set('Cookie', page.cookie)).text).toMatch(/aria-current="step"><span class="step-label">Payment approved</);
+    // Issue 11: a ledger export (csv) is a record, not a bank file: what the contributor is told does not change.
     await accountant.post('/api/payout-batches').send({ format: 'csv' }).expect(201);
-    expect((await request(t.url).get('/status/tip').set('Cookie', page.cookie)).text).toMatch(/aria-current="step"><span class="step-label">Payment scheduled</);
+    const afterLedger = (await request(t.url).get('/status/tip').set('Cookie', page.cookie)).text;
+    expect(afterLedger).toMatch(/aria-current="step"><span class="step-label">Payment approved</);
+    expect(afterLedger).not.toContain('Payment scheduled</span><span class="visually-hidden"> (now)');
     await accountant.post(`/api/payouts/${payoutId}/mark-failed`).send({ version: (await current()).version, reason: 'ARUCS 5: no account' }).expect(200);
     const failed = await request(t.url).get('/status/tip').set('Cookie', page.cookie).expect(200);
     expect(failed.text).toContain('Payment failed – please update your details.');
