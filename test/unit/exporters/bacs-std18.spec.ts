@@ -81,7 +81,7 @@ describe('bacs-std18 exporter', () => {
   it('refuses an empty batch, a EUR payout and a missing service user number', async () => {
     await expect(collect(bacsStd18Exporter.write(batch([]), PAYER))).rejects.toThrow(/at least one payout/);
     await expect(collect(bacsStd18Exporter.write(batch([ibanItem(1, 'A', 1)]), PAYER))).rejects.toThrow(/cannot go in a bacs-std18 file/);
-    await expect(collect(bacsStd18Exporter.write(sample(), { ...PAYER, serviceUserNumber: undefined }))).rejects.toThrow(/BACS_SERVICE_USER_NUMBER/);
+    await expect(collect(bacsStd18Exporter.write(sample(), { ...PAYER, serviceUserNumber: undefined }))).rejects.toThrow(/Bacs service user number/);
   });
 
   it('refuses an amount wider than 11 digits', async () => {

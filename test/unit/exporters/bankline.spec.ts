@@ -42,7 +42,7 @@ describe('bankline-csv exporter', () => {
   });
 
   it('names the missing payer setting', async () => {
-    await expect(collect(banklineExporter.write(sample(), { ...PAYER, sortCode: undefined }))).rejects.toThrow(/PAYER_SORT_CODE/);
+    await expect(collect(banklineExporter.write(sample(), { ...PAYER, sortCode: undefined }))).rejects.toThrow(/sort code/);
   });
 
   it('refuses a stream that does not match the batch control totals', async () => {

@@ -67,7 +67,7 @@ describe('sepa-pain001 exporter', () => {
   });
 
   it('names the missing debtor setting', async () => {
-    await expect(collect(sepaPain001Exporter.write(sample(), { ...PAYER, sepaDebtorBic: undefined }))).rejects.toThrow(/SEPA_DEBTOR_BIC/);
+    await expect(collect(sepaPain001Exporter.write(sample(), { ...PAYER, sepaDebtorBic: undefined }))).rejects.toThrow(/SEPA debtor BIC/);
   });
 
   it('streams 100,000 payouts in bounded memory, and the result validates', async () => {
