@@ -677,7 +677,8 @@ export class DeskViews {
       recent: payer.recent.map((change) => ({ ...change, stateLabel: { approved: 'Approved', rejected: 'Rejected', withdrawn: 'Withdrawn', pending: 'Waiting' }[change.state], by: change.proposedByName ?? 'a former colleague', decider: change.decidedByName ?? 'a former colleague' })),
       payerErrorList: payerErrors.list.map((e) => ({ ...e, field: `payer-${e.field}` })),
       payerFormError: state.payerForm?.formError,
-      payerError: state.payerError,
+      // With a change pending the proposal form is not shown: its refusal goes at the top of the section.
+      payerError: state.payerError ?? (pending ? state.payerForm?.formError : undefined),
       formats,
     });
     return this.page(caller, { title: 'Paper settings', page: 'settings', section: 'settings', notice: state.notice, wide: true }, body);
