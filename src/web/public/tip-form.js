@@ -1,25 +1,43 @@
 // Progressive enhancement of the public tip form. Without JavaScript the form posts normally
 // (multipart, files included). With it, each chosen file goes up on its own through the tus
 // endpoint /api/uploads as soon as it is chosen (tus-js-client, served by the app as
-// /assets/vendor/…): a progress bar and a pause/resume button per file, automatic retries when
+// /assets/vendor/…): a progress bar, pause/resume and remove per file, automatic retries when
 // the connection drops, and after a reload an offer to resume. When every file is up, the form
-// is posted without the files and with `uploads` = the finished upload ids, and the answer (the
-// receipt, or the form with errors) replaces the page as before.
+// is posted without the files and with `uploads` = the finished upload ids. The receipt replaces
+// the page; a form that comes back with mistakes is fitted into this page instead, so the files
+// already uploaded (or still uploading) and their progress stay exactly where they are.
 (function () {
   var form = document.getElementById('tip-form');
   if (!form || !window.FormData || !window.XMLHttpRequest) return;
   var input = document.getElementById('files');
+  var filesField = input && input.closest('.field');
   var box = document.getElementById('upload-progress');
   var bar = box.querySelector('progress');
   var text = box.querySelector('.progress-text');
-  var button = form.querySelector('button[type=submit]');
   var tus = window.tus;
-  var resumable = !!(tus && tus.isSupported && input);
+  var resumable = !!(tus && tus.isSupported && input && window.DOMParser);
   // window.tipdeskUploadChunkSize lets the browser tests use small chunks; pages never set it.
   var CHUNK_SIZE = Number(window.tipdeskUploadChunkSize) || 5 * 1024 * 1024;
   var RETRY_DELAYS = [0, 1000, 3000, 5000, 10000, 20000];
 
-  /** Posts the form by XHR and writes the answer (receipt or form with errors) into the page. */
+  function button() {
+    return form.querySelector('button[type=submit]');
+  }
+
+  function busy(on, label) {
+    var b = button();
+    b.disabled = on;
+    b.textContent = label || 'Send my tip';
+  }
+
+  /** The whole answer replaces the page (the receipt, or a page that is not the form). */
+  function replacePage(html) {
+    document.open();
+    document.write(html);
+    document.close();
+  }
+
+  /** Posts the form by XHR; the answer is the receipt, or the form again with its mistakes. */
   function send(data, onDone) {
     var xhr = new XMLHttpRequest();
     xhr.open('POST', form.action);
@@ -32,17 +50,13 @@
     };
     xhr.onload = function () {
       if (onDone) onDone(xhr.status);
-      document.open();
-      document.write(xhr.responseText);
-      document.close();
+      if (xhr.status === 201 || !resumable || !fitIn(xhr.responseText)) replacePage(xhr.responseText);
     };
     xhr.onerror = function () {
-      button.disabled = false;
-      button.textContent = 'Send my tip';
+      busy(false);
       say('The connection dropped. Please try again.');
     };
-    button.disabled = true;
-    button.textContent = 'Sending…';
+    busy(true, 'Sending…');
     xhr.send(data);
   }
 
@@ -58,6 +72,41 @@
     return;
   }
 
+  /**
+   * The form came back with mistakes: its new fields and messages take the place of the old
+   * ones, but this page's own file field (the list of uploads, their bars, the tus uploads
+   * themselves) stays, so nothing already sent has to be chosen again. The list of mistakes at
+   * the top takes the focus. False when the answer is not the form (it then replaces the page).
+   */
+  function fitIn(html) {
+    var doc = new DOMParser().parseFromString(html, 'text/html');
+    var freshMain = doc.getElementById('main');
+    var fresh = freshMain && freshMain.querySelector('#tip-form');
+    var main = document.getElementById('main');
+    var freshInput = fresh && fresh.querySelector('#files');
+    if (!fresh || !main || !freshInput || !filesField || filesField.parentNode === null) return false;
+    // What the server says about the files (an upload it no longer has, say) goes by our own field.
+    Array.prototype.forEach.call(filesField.querySelectorAll('.error, #files-again'), function (old) { old.remove(); });
+    var freshError = freshInput.closest('.field').querySelector('.error');
+    if (freshError) filesField.insertBefore(document.importNode(freshError, true), input);
+    filesField.classList.toggle('has-error', !!freshError);
+    var adopted = document.importNode(freshMain, true);
+    var newForm = adopted.querySelector('#tip-form');
+    main.replaceWith(adopted);
+    newForm.querySelector('#files').closest('.field').replaceWith(filesField);
+    form = newForm;
+    bind();
+    document.title = doc.title;
+    var summary = document.getElementById('error-summary') || document.getElementById('form-error');
+    if (summary) {
+      summary.setAttribute('tabindex', '-1');
+      summary.focus();
+    }
+    placeSendPrompt();
+    check();
+    return true;
+  }
+
   // One live region for the form's upload news (screen readers hear state changes, not every percent).
   var live = document.createElement('p');
   live.id = 'upload-status';
@@ -68,6 +117,23 @@
   list.className = 'upload-list';
   box.parentNode.insertBefore(list, box.nextSibling);
   list.parentNode.insertBefore(live, list.nextSibling);
+
+  // The question "Resume your upload?" also sits by the Send button, where a person pressing Send looks.
+  var sendPrompt = document.createElement('div');
+  sendPrompt.id = 'send-prompt';
+  sendPrompt.className = 'send-prompt notice';
+  sendPrompt.hidden = true;
+  var sendPromptText = document.createElement('p');
+  var sendResume = document.createElement('button');
+  sendResume.type = 'button';
+  sendResume.className = 'upload-resume-here';
+  var sendRestart = document.createElement('button');
+  sendRestart.type = 'button';
+  sendRestart.className = 'upload-restart-here';
+  sendPrompt.appendChild(sendPromptText);
+  sendPrompt.appendChild(sendResume);
+  sendPrompt.appendChild(document.createTextNode(' '));
+  sendPrompt.appendChild(sendRestart);
 
   var items = [];
   var sendWhenDone = false;
@@ -84,8 +150,12 @@
     return node;
   }
 
-  function megabytes(bytes) {
-    return (bytes / (1024 * 1024)).toFixed(1) + ' MB';
+  /** "12 KB", "3.4 MB", "1.21 GB": a size a person reads at a glance (never "0.0 MB"). */
+  function size(bytes) {
+    if (bytes < 1024) return bytes + (bytes === 1 ? ' byte' : ' bytes');
+    if (bytes < 1024 * 1024) return Math.max(1, Math.round(bytes / 1024)) + ' KB';
+    if (bytes < 1024 * 1024 * 1024) return (bytes / (1024 * 1024)).toFixed(1) + ' MB';
+    return (bytes / (1024 * 1024 * 1024)).toFixed(2) + ' GB';
   }
 
   function explain(error) {
@@ -94,7 +164,7 @@
     if (status === 415) return 'This is not a video, photo or audio file, so we cannot take it.';
     if (status === 413) return 'This file is too large: each file can be up to ' + input.getAttribute('data-max-file-size') + '.';
     if (status === 429) return 'Too many uploads from your connection just now. Please wait a while, then press Resume.';
-    if (status === 404 || status === 410) return 'This upload has expired. Please choose the file again.';
+    if (status === 404 || status === 410) return 'This upload has expired. Please remove it and choose the file again.';
     if (status >= 400 && status < 500) return 'We could not take this file (error ' + status + ').';
     return 'The connection dropped and the upload has stopped. Press Resume to carry on from where it stopped.';
   }
@@ -102,6 +172,10 @@
   function uploadId(url) {
     var parts = String(url).split('?')[0].split('/');
     return parts[parts.length - 1];
+  }
+
+  function liveItems() {
+    return items.filter(function (i) { return i.state !== 'removed'; });
   }
 
   function setState(item, state, message) {
@@ -112,39 +186,107 @@
     item.toggle.textContent = state === 'paused' || state === 'stopped' ? 'Resume' : 'Pause';
     item.offer.hidden = state !== 'asking';
     item.row.classList.toggle('has-error', state === 'failed' || state === 'stopped');
+    placeSendPrompt();
   }
 
   function progress(item, sent, total) {
     var percent = total ? Math.floor((sent / total) * 100) : 100;
     item.bar.value = percent;
-    item.percent.textContent = percent + ' % (' + megabytes(sent) + ' of ' + megabytes(total) + ')';
+    item.percent.textContent = percent + ' % (' + size(sent) + ' of ' + size(total) + ')';
   }
 
+  /** Shows the first open "resume?" question next to the Send button too (and hides it when there is none). */
+  function placeSendPrompt() {
+    var asking = liveItems().filter(function (i) { return i.state === 'asking'; })[0];
+    var b = button();
+    if (b && sendPrompt.parentNode !== b.parentNode) b.parentNode.insertBefore(sendPrompt, b);
+    sendPrompt.hidden = !asking;
+    if (!asking) return;
+    sendPromptText.textContent = 'Before we can send your tip: resume your upload of ' + asking.file.name + '?';
+    sendResume.textContent = 'Carry on uploading ' + asking.file.name;
+    sendRestart.textContent = 'Upload it from the start';
+    sendPrompt.item = asking;
+  }
+  sendResume.addEventListener('click', function () { if (sendPrompt.item) resumePrevious(sendPrompt.item); });
+  sendRestart.addEventListener('click', function () { if (sendPrompt.item) restart(sendPrompt.item); });
+
   function finished() {
-    var failed = items.filter(function (i) { return i.state === 'failed'; });
-    var waiting = items.filter(function (i) { return i.state !== 'done'; });
+    var current = liveItems();
+    var failed = current.filter(function (i) { return i.state === 'failed'; });
+    var waiting = current.filter(function (i) { return i.state !== 'done'; });
     if (failed.length) return 'failed';
     return waiting.length ? 'waiting' : 'done';
   }
 
   function check() {
     var state = finished();
-    if (state === 'done' && items.length) say(items.length === 1 ? 'Your file is uploaded.' : 'All ' + items.length + ' files are uploaded.');
+    var count = liveItems().length;
+    if (state === 'done' && count) say(count === 1 ? 'Your file is uploaded.' : 'All ' + count + ' files are uploaded.');
     if (!sendWhenDone) return;
     if (state === 'failed') {
       sendWhenDone = false;
-      button.disabled = false;
-      button.textContent = 'Send my tip';
+      busy(false);
       say('One of your files could not be uploaded (see the message next to it). Remove it or choose another, then send again.');
     } else if (state === 'done') {
       sendWhenDone = false;
       sendTip();
+    } else if (liveItems().some(function (i) { return i.state === 'asking'; })) {
+      busy(false);
+      say('Before we can send your tip, say whether to resume your upload (next to the Send button).');
     }
   }
 
   function start(item) {
     setState(item, 'uploading', 'Uploading…');
     item.upload.start();
+  }
+
+  function resumePrevious(item) {
+    if (item.state !== 'asking') return;
+    item.upload.resumeFromPreviousUpload(item.previous);
+    start(item);
+    say('Resuming the upload of ' + item.file.name + '.');
+    if (sendWhenDone) busy(true, 'Waiting for your files…');
+  }
+
+  function restart(item) {
+    if (item.state !== 'asking') return;
+    start(item);
+    say('Starting the upload of ' + item.file.name + ' again.');
+    if (sendWhenDone) busy(true, 'Waiting for your files…');
+  }
+
+  /** Removes a chosen file: stops its upload (an unfinished one is deleted from the server) and forgets it. */
+  function remove(item) {
+    var wasDone = item.state === 'done';
+    item.state = 'removed';
+    item.upload.abort(!wasDone && !!item.upload.url); // terminate on the server unless it finished (then it simply expires)
+    forget(item);
+    item.row.remove();
+    placeSendPrompt();
+    say(item.file.name + ' removed.');
+    if (sendWhenDone) check();
+    else if (finished() === 'done' && liveItems().length) check();
+  }
+
+  /** Forgets the upload's stored URL, so choosing the same file again starts anew. */
+  function forget(item) {
+    var storage = item.upload.options.urlStorage;
+    Promise.resolve(item.upload.options.fingerprint(item.file, item.upload.options)).then(function (fingerprint) {
+      return storage.findUploadsByFingerprint(fingerprint).then(function (found) {
+        found.forEach(function (u) { storage.removeUpload(u.urlStorageKey); });
+      });
+    }).catch(function () {});
+  }
+
+  /** Where the server has a previous upload of this file (its offset), to say how much is already there. */
+  function serverOffset(previous) {
+    if (!window.fetch || !previous.uploadUrl) return Promise.resolve(null);
+    return fetch(previous.uploadUrl, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } }).then(function (r) {
+      if (!r.ok) return null;
+      var offset = Number(r.headers.get('Upload-Offset'));
+      return isNaN(offset) ? null : offset;
+    }).catch(function () { return null; });
   }
 
   function add(file) {
@@ -162,9 +304,12 @@
     item.percent = el('span', 'upload-percent', '0 %');
     item.toggle = el('button', 'upload-toggle', 'Pause');
     item.toggle.type = 'button';
+    item.toggle.setAttribute('aria-describedby', label.id);
+    item.removeButton = el('button', 'upload-remove', 'Remove');
+    item.removeButton.type = 'button';
+    item.removeButton.setAttribute('aria-label', 'Remove ' + file.name);
     item.status = el('p', 'upload-message');
     item.status.id = 'upload-' + n + '-status';
-    item.toggle.setAttribute('aria-describedby', label.id);
     item.offer = el('div', 'upload-offer');
     var yes = el('button', 'upload-resume', 'Yes, resume');
     yes.type = 'button';
@@ -177,6 +322,7 @@
     item.row.appendChild(item.bar);
     item.row.appendChild(item.percent);
     item.row.appendChild(item.toggle);
+    item.row.appendChild(item.removeButton);
     item.row.appendChild(item.status);
     item.row.appendChild(item.offer);
     list.appendChild(item.row);
@@ -188,14 +334,16 @@
       metadata: { filename: file.name, filetype: file.type || 'application/octet-stream' },
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: false, // kept until the tip is sent: a reload before that reuses the finished upload
-      onProgress: function (sent, total) { progress(item, sent, total); },
+      onProgress: function (sent, total) { if (item.state !== 'removed') progress(item, sent, total); },
       onSuccess: function () {
+        if (item.state === 'removed') return;
         item.id = uploadId(item.upload.url);
         progress(item, file.size, file.size);
         setState(item, 'done', 'Uploaded.');
         check();
       },
       onError: function (error) {
+        if (item.state === 'removed') return;
         var response = error && error.originalResponse;
         var status = response ? response.getStatus() : 0;
         // A network failure after all retries can carry on later; a refusal cannot.
@@ -214,80 +362,80 @@
         say('Upload of ' + file.name + ' resumed.');
       }
     });
-    yes.addEventListener('click', function () {
-      item.upload.resumeFromPreviousUpload(item.previous);
-      start(item);
-      say('Resuming the upload of ' + file.name + '.');
-    });
-    no.addEventListener('click', function () {
-      start(item);
-      say('Starting the upload of ' + file.name + ' again.');
-    });
+    item.removeButton.addEventListener('click', function () { remove(item); });
+    yes.addEventListener('click', function () { resumePrevious(item); });
+    no.addEventListener('click', function () { restart(item); });
 
     items.push(item);
     setState(item, 'new', 'Getting ready…');
     item.upload.findPreviousUploads().then(function (previous) {
       if (item.state !== 'new') return;
-      if (previous.length) {
-        item.previous = previous[0];
-        setState(item, 'asking', 'Resume your upload of ' + file.name + '?');
+      if (!previous.length) return start(item);
+      item.previous = previous[0];
+      return serverOffset(item.previous).then(function (offset) {
+        if (item.state !== 'new') return;
+        if (offset !== null && offset >= file.size) {
+          // All of it is already with us: nothing to ask, it just finishes.
+          item.upload.resumeFromPreviousUpload(item.previous);
+          start(item);
+          return;
+        }
+        if (offset !== null) progress(item, offset, file.size);
+        var already = offset ? ' ' + item.percent.textContent.replace(/ \(.*/, '') + ' of it is already with us.' : '';
+        setState(item, 'asking', 'Resume your upload of ' + file.name + '?' + already);
         say('Resume your upload of ' + file.name + '?');
         yes.focus();
-      } else {
-        start(item);
-      }
+        if (sendWhenDone) check();
+      });
     }, function () { start(item); });
   }
 
-  function clear() {
-    items.forEach(function (item) {
-      item.state = 'gone';
-      item.upload.abort();
-    });
-    items = [];
-    while (list.firstChild) list.removeChild(list.firstChild);
-  }
-
   input.addEventListener('change', function () {
-    clear();
-    for (var i = 0; i < input.files.length; i++) add(input.files[i]);
-    if (input.files.length) say(input.files.length === 1 ? 'Uploading your file.' : 'Uploading your ' + input.files.length + ' files.');
+    var chosen = Array.prototype.slice.call(input.files);
+    chosen.forEach(add);
+    // The list holds the files now: the input is free for another choice (the same file again, too).
+    input.value = '';
+    if (chosen.length) say(chosen.length === 1 ? 'Uploading your file.' : 'Uploading your ' + chosen.length + ' files.');
   });
 
   // Back from a tunnel: carry on with any upload that gave up while offline.
   window.addEventListener('online', function () {
-    items.forEach(function (item) { if (item.state === 'stopped') start(item); });
+    liveItems().forEach(function (item) { if (item.state === 'stopped') start(item); });
   });
 
   function sendTip() {
     var data = new FormData(form);
     data.delete('files');
-    items.forEach(function (item) { data.append('uploads', item.id); });
-    var sent = items.slice();
+    var sent = liveItems();
+    sent.forEach(function (item) { data.append('uploads', item.id); });
     send(data, function (status) {
       if (status !== 201) return;
       // The uploads now belong to the tip: forget them, so choosing the same file again starts anew.
-      sent.forEach(function (item) {
-        var storage = item.upload.options.urlStorage;
-        Promise.resolve(item.upload.options.fingerprint(item.file, item.upload.options)).then(function (fingerprint) {
-          return storage.findUploadsByFingerprint(fingerprint).then(function (found) {
-            found.forEach(function (u) { storage.removeUpload(u.urlStorageKey); });
-          });
-        }).catch(function () {});
-      });
+      sent.forEach(forget);
     });
   }
 
-  form.addEventListener('submit', function (event) {
-    if (!items.length) return; // no files: let the browser post it
+  function onSubmit(event) {
+    if (!liveItems().length) return; // no files: let the browser post it
     event.preventDefault();
     var state = finished();
     if (state === 'done') return sendTip();
     sendWhenDone = true;
     if (state === 'failed') return check();
-    button.disabled = true;
-    button.textContent = 'Waiting for your files…';
+    var asking = liveItems().filter(function (i) { return i.state === 'asking'; })[0];
+    if (asking) {
+      placeSendPrompt();
+      sendResume.focus();
+      return check();
+    }
+    busy(true, 'Waiting for your files…');
     say('Your tip will be sent as soon as your files are uploaded.');
-    items.forEach(function (item) { if (item.state === 'paused' || item.state === 'stopped') start(item); });
-  });
+    liveItems().forEach(function (item) { if (item.state === 'paused' || item.state === 'stopped') start(item); });
+  }
+
+  function bind() {
+    form.addEventListener('submit', onSubmit);
+  }
+  bind();
+  placeSendPrompt();
 })();
