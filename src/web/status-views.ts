@@ -83,7 +83,7 @@ const PAYMENT_METHODS = [
 /** How a payment goes, in the contributor's words. */
 const METHOD_WORDS: Record<string, string> = { uk_bank: 'UK bank account', iban: 'bank account (IBAN)', paypal: 'PayPal' };
 
-const OFFER_FIELDS = ['confirmLicence', 'method', 'accountName', 'sortCode', 'accountNumber', 'iban', 'bic', 'paypalEmail'];
+const OFFER_FIELDS = ['method', 'accountName', 'sortCode', 'accountNumber', 'iban', 'bic', 'paypalEmail', 'confirmLicence'];
 
 /** An accept form that came back: its errors and what was typed. */
 export interface OfferFormState {

@@ -11,6 +11,12 @@ import { sampleVideo } from '../support/media-samples.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 export const SCREENSHOTS_DIR = fileURLToPath(new URL('./.screenshots/', import.meta.url));
+/** The README's walk-through pictures (committed): each page at a phone's and a desk's width. */
+export const DOCS_SCREENSHOTS_DIR = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+export const DOC_WIDTHS = [390, 1280] as const;
+/** A phone at 1x, so the committed pictures stay small. */
+export const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true };
+export const DESK_1280: BrowserContextOptions = { viewport: { width: 1280, height: 900 } };
 export const MOBILE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 export const DESKTOP: BrowserContextOptions = { viewport: { width: 1366, height: 900 } };
 export const XSS_STORY = 'Look at this: <script>window.__xss=1</script><img src=x onerror="window.__xss=2"> & "quotes"\n\nSecond paragraph.';
@@ -31,6 +37,20 @@ export function screenshotsDir(): string {
 
 export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   await page.screenshot({ path: join(screenshotsDir(), `${name}.png`), fullPage: options.fullPage ?? true });
+}
+
+/**
+ * The page as it is now, at 390 and 1280 pixels wide, into docs/screenshots/<name>-<width>.jpg
+ * (the README's walk-through); the page's own size is put back afterwards.
+ */
+export async function docScreenshots(page: Page, name: string): Promise<void> {
+  mkdirSync(DOCS_SCREENSHOTS_DIR, { recursive: true });
+  const before = page.viewportSize();
+  for (const width of DOC_WIDTHS) {
+    await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
+    await page.screenshot({ path: join(DOCS_SCREENSHOTS_DIR, `${name}-${width}.jpg`), fullPage: true, type: 'jpeg', quality: 70, animations: 'disabled', caret: 'hide' });
+  }
+  if (before) await page.setViewportSize(before);
 }
 
 export interface PostedTip {
