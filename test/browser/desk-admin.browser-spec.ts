@@ -207,7 +207,11 @@ describe('the audit log page', () => {
     expect(new Set(await actions())).toEqual(new Set(['staff.disabled']));
     const firstRow = page.locator('#audit-table tbody tr').first();
     expect(await firstRow.locator('td[data-label="Who"]').textContent()).toContain('Ada Admin');
-    expect(await firstRow.locator('.change').textContent()).toContain('"disabled":true');
+    // Issue 11: the change in words up front; the event as stored (codes, JSON) in its details.
+    expect(await firstRow.locator('.change').textContent()).toContain('Disabled: false → true');
+    expect(await firstRow.locator('td.what').textContent()).toBe('Staff account disabled');
+    await firstRow.getByText('Details').click();
+    expect(await firstRow.locator('.event-detail').innerText()).toContain('"disabled":true');
 
     // One thing's whole history.
     await Promise.all([page.waitForURL(/entityId=/), firstRow.getByRole('link', { name: 'history' }).click()]);
@@ -226,8 +230,10 @@ describe('the audit log page', () => {
     const { user, password } = await createStaff(t, 'editor');
     const page = await pool.page();
     await signInThroughPage(page, t, user.email, password);
-    const response = await page.goto(`${t.url}/desk/audit`);
-    expect(response?.status()).toBe(403);
+    // Issue 11: an editor is led to their own start page, not shown "Not allowed".
+    await page.goto(`${t.url}/desk/audit`);
+    expect(new URL(page.url()).pathname).toBe('/desk');
+    expect(await page.locator('#audit-table').count()).toBe(0);
   });
 
   it('fits a phone', async () => {

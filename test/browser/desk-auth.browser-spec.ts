@@ -56,7 +56,7 @@ describe('the first admin', () => {
 
     expect(await page.locator('#notice').textContent()).toContain('Your admin account is ready');
     expect(await signedInAs(page)).toBe('Ada Admin admin');
-    expect(await page.getByRole('navigation', { name: 'Desk' }).getByRole('link').allTextContents()).toEqual(['Queue', 'Log a phone tip', 'Accounts', 'Staff', 'Audit log', 'Account']);
+    expect(await page.getByRole('navigation', { name: 'Desk' }).getByRole('link').allTextContents()).toEqual(['Queue', 'Log a phone tip', 'Accounts', 'Staff', 'Audit log', 'Settings', 'Account']);
     await screenshot(page, 'desk-account-first-admin');
   });
 
@@ -78,8 +78,25 @@ describe('signing in', () => {
     expect(await signedInAs(page)).toBe('Eddie Editor editor');
     // Editors see the queue and their account, not the admin pages.
     expect(await page.getByRole('navigation', { name: 'Desk' }).getByRole('link').allTextContents()).toEqual(['Queue', 'Log a phone tip', 'Account']);
-    expect((await page.goto(`${t.url}/desk/staff`))?.status()).toBe(403);
-    expect(await page.locator('h1').textContent()).toBe('Not allowed');
+    // Issue 11: an admin page leads an editor back to their own start page with a notice, not to "Not allowed".
+    expect((await page.goto(`${t.url}/desk/staff`))?.status()).toBe(200);
+    expect(new URL(page.url()).pathname).toBe('/desk');
+    expect(await page.locator('#notice').textContent()).toContain('not part of your role’s work');
+  });
+
+  it('an accountant who opens /desk first signs in and lands on /accounts, never on “Not allowed”', async () => {
+    const { user, password } = await createStaff(t, 'accounting', { name: 'Amir Accounts' });
+    const page = await pool.page();
+    await page.goto(`${t.url}/desk`);
+    expect(new URL(page.url()).pathname).toBe('/desk/login');
+    await page.getByLabel('Email address').fill(user.email);
+    await page.getByLabel('Password').fill(password);
+    await Promise.all([page.waitForURL((url) => url.pathname !== '/desk/login'), page.getByRole('button', { name: 'Sign in' }).click()]);
+    expect(new URL(page.url()).pathname).toBe('/accounts');
+    expect(await page.locator('h1').textContent()).toBe('Accounts');
+    // Signed in, /desk again leads to /accounts too.
+    await page.goto(`${t.url}/desk`);
+    expect(new URL(page.url()).pathname).toBe('/accounts');
   });
 
   it('a wrong password says so without saying whether the account exists', async () => {
