@@ -308,7 +308,8 @@ export class BatchesService {
     });
     const chunks = exporter.write(this.batchFile(batch, this.storedItems(batch.id)), payer);
     return {
-      filename: `tipdesk-${batchReference(batch.id)}.${exporter.extension}`,
+      // The ledger export says what it is in its name: a record for the accounts, not a bank file.
+      filename: `tipdesk-${batch.format === LEDGER_FORMAT ? 'ledger-' : ''}${batchReference(batch.id)}.${exporter.extension}`,
       contentType: exporter.contentType,
       sha256: batch.file_sha256,
       body: Readable.from(verified(chunks, batch.file_sha256)),

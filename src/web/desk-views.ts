@@ -634,7 +634,8 @@ export class DeskViews {
       return { value: typed ?? (shown.source === 'settings' ? shown.value : ''), effective: shown.value, source: sourceWords(shown), fromEnv: shown.source === 'env', error: paperErrors.fields[name] };
     };
     const timeZone = paperField('timeZone');
-    const dateStyle = paperField('dateStyle');
+    const styleField = paperField('dateStyle');
+    const dateStyle = { ...styleField, effective: DATE_STYLE_LABELS[styleField.effective as keyof typeof DATE_STYLE_LABELS] ?? styleField.effective };
     const zones = Intl.supportedValuesOf('timeZone');
     const payerValues = state.payerForm?.values ?? {};
     const payerErrors = fieldMessages(state.payerForm?.errors, [...PAYER_FIELDS]);

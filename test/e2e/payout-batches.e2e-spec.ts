@@ -123,7 +123,8 @@ describe('payout batches API', () => {
       expect(first.res.headers.etag).toBe(`"${batch.fileSha256}"`);
       expect(first.res.headers.digest).toBe(`sha-256=${Buffer.from(batch.fileSha256, 'hex').toString('base64')}`);
       expect(first.res.headers['content-type']).toMatch(/^text\/csv/);
-      expect(first.res.headers['content-disposition']).toBe(`attachment; filename="tipdesk-${batch.reference}.csv"`);
+      // Issue 11: named as the ledger export it is.
+      expect(first.res.headers['content-disposition']).toBe(`attachment; filename="tipdesk-ledger-${batch.reference}.csv"`);
       expect(first.res.headers['cache-control']).toBe('no-store');
 
       const rows = parse(first.bytes.toString('utf8')) as string[][];
