@@ -10,7 +10,8 @@ import { PaperSettingsService } from '../settings/settings.service.js';
 import { Access, CsrfInMediaForm, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
 import { checkMediaFormCsrf } from '../staff/access.guard.js';
 import { DeskNewsInterceptor } from './desk-news.interceptor.js';
-import { DeskViews, noticeText, type SettingsPageState } from './desk-views.js';
+import { DeskSettingsViews, type SettingsPageState } from './desk-settings-views.js';
+import { noticeText } from './desk-views.js';
 import { formText } from './form-input.js';
 
 /**
@@ -41,13 +42,13 @@ const readLogoForm = multer({
 @UseInterceptors(DeskNewsInterceptor)
 export class DeskSettingsController {
   constructor(
-    private readonly views: DeskViews,
+    private readonly views: DeskSettingsViews,
     private readonly settings: PaperSettingsService,
   ) {}
 
   @Get()
   async page(@CurrentStaffSession() caller: StaffCaller, @Query('notice') notice: unknown): Promise<string> {
-    return this.views.settings(caller, await this.state({ notice: noticeText(notice) }));
+    return this.views.page(caller, await this.state({ notice: noticeText(notice) }));
   }
 
   @Post()
@@ -136,7 +137,7 @@ export class DeskSettingsController {
   }
 
   private async send(res: Response, status: number, caller: StaffCaller, extra: Partial<SettingsPageState>): Promise<void> {
-    res.status(status).type('html').send(this.views.settings(caller, await this.state(extra)));
+    res.status(status).type('html').send(this.views.page(caller, await this.state(extra)));
   }
 
   private async state(extra: Partial<SettingsPageState>): Promise<SettingsPageState> {

@@ -19,16 +19,14 @@ import type { PayoutDto, TipPayoutEventDto } from '../payouts/dto/payouts.dto.js
 import { amountText } from '../payouts/money-input.js';
 import { CURRENCIES } from '../payouts/payouts.entities.js';
 import { formatMoney } from '../payouts/payouts.service.js';
-import { DATE_STYLE_LABELS } from '../settings/desk-dates.js';
-import { FORMAT_NAMES, LOGO_MAX_BYTES, PAYER_FIELD_LABELS, PAYER_FIELDS, PAYER_FIELDS_BY_FORMAT, type PayerField, type SettingShown } from '../settings/paper-settings.js';
-import { PaperSettingsService, type PayerView } from '../settings/settings.service.js';
-import { DATE_STYLES } from '../config/app-config.js';
-import { EXPORT_FORMATS } from '../payouts/exporters/exporters.js';
+import { PaperSettingsService } from '../settings/settings.service.js';
 import {
   AUDIT_ACTIONS, auditChange, changeInWords, CHANNEL_ICON_PATHS, CHANNEL_LABELS, eventWords, formatBytes, formatDuration, historyLine, LICENCE_LABELS,
   PAYOUT_STATE_WORDS, payoutMoveLine, PRIORITY_LABELS, STATUS_LABELS, statusAction,
 } from './desk-labels.js';
 import { registerDateHelpers } from './dates.js';
+import { fieldMessages } from './form-errors.js';
+import { offerForm, paymentsPanel } from './desk-payments.js';
 import { deskNewsOf } from './desk-news.interceptor.js';
 import { FILTER_CHOICES, type QueueFilterForm } from './desk-addresses.js';
 import { compileView, escapeHtml, handlebars, registerPartial, safeHtml } from './handlebars.js';
@@ -78,7 +76,6 @@ const templates = {
   audit: compileView('desk/audit'),
   tip: compileView('desk/tip'),
   phone: compileView('desk/phone'),
-  settings: compileView('desk/settings'),
 };
 
 /** Fixed sentences a redirect can ask for with `?notice=`: the page never echoes text from the address. */
@@ -214,17 +211,6 @@ export interface StaffPageState {
   notice?: string;
 }
 
-export interface SettingsPageState {
-  paper: Awaited<ReturnType<PaperSettingsService['paperFields']>>;
-  payer: PayerView;
-  paperForm?: FormState;
-  payerForm?: FormState;
-  logoError?: string;
-  /** A refused approve, reject or withdraw of the pending payer change. */
-  payerError?: string;
-  notice?: string;
-}
-
 export interface AccountState {
   user: StaffUserDto;
   enrolmentRequired: boolean;
@@ -301,13 +287,6 @@ export function noticeText(code: unknown): string | undefined {
   return typeof code === 'string' && Object.hasOwn(NOTICES, code) ? NOTICES[code as Notice] : undefined;
 }
 
-function fieldMessages(errors: FieldErrors | undefined, order: string[]): { fields: Record<string, string>; list: { field: string; message: string }[] } {
-  const fields = Object.fromEntries(Object.entries(errors ?? {}).map(([field, messages]) => [field, messages.join('. ')]));
-  const list = Object.entries(fields)
-    .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
-    .map(([field, message]) => ({ field: order.includes(field) ? field : order[0], message }));
-  return { fields, list };
-}
 
 /** The page's alert for a refused "set a new password" form, naming whose it was. */
 function passwordRefused({ people, passwordForm }: StaffPageState): string | undefined {
@@ -497,8 +476,8 @@ export class DeskViews {
     const assignee = values.assigneeId ?? tip.assignee?.id ?? '';
     const priority = values.priority ?? String(tip.priority);
     const assignable = tip.assignee && !state.assignable.some((p) => p.id === tip.assignee!.id) ? [...state.assignable, tip.assignee] : state.assignable;
-    const offer = this.offerForm(tip, state.offer);
-    const payments = this.payments(caller, state);
+    const offer = offerForm(tip, state.offer);
+    const payments = paymentsPanel(caller, state);
     // The tip's own events and its payouts' moves, in words, newest first.
     const history = [
       ...tip.history.map((event) => historyLine(event, state.staffNames)),
@@ -565,124 +544,6 @@ export class DeskViews {
     });
     const title = `${tip.reference} (${STATUS_LABELS[tip.status]})`;
     return this.page(caller, { title, page: readOnly ? 'accounts-tip' : 'tip', section: readOnly ? 'accounts' : 'queue', notice: state.notice, wide: true }, body);
-  }
-
-  /** The Payments panel: each payout's state in words, who did what and when, and cancel where this person may. */
-  private payments(caller: StaffCaller, state: TipPageState) {
-    const methods: Record<string, string> = { uk_bank: 'UK bank', iban: 'IBAN', paypal: 'PayPal' };
-    return state.payouts.map((p) => {
-      const amount = formatMoney(p.amountMinor, p.currency);
-      const licence = LICENCE_LABELS[p.licence];
-      const moves = state.payoutEvents.filter((e) => e.payoutId === p.id).map((e) => payoutMoveLine(e, state.staffNames, { amount, licence }));
-      const mayCancel = caller.user.role === 'admin' || (caller.user.role === 'editor' && p.offeredBy === caller.user.id);
-      return {
-        id: p.id,
-        version: p.version,
-        state: p.state,
-        stateWords: PAYOUT_STATE_WORDS[p.state],
-        amount,
-        licenceLabel: licence,
-        bankReference: p.bankReference,
-        payee: p.payee ? { ...p.payee, methodLabel: methods[p.payee.method] ?? p.payee.method } : null,
-        flags: [p.legalFlags.witness && 'Editors’ Code cl. 15 (witness)', p.legalFlags.crime && 'Editors’ Code cl. 16 (crime)'].filter(Boolean).join(', '),
-        signedOff: Boolean(p.legalSignedOffAt),
-        failureReason: p.failureReason,
-        paidReference: p.paidReference,
-        moves,
-        canCancel: !state.readOnly && mayCancel && p.allowedStates.includes('cancelled'),
-        problem: state.payoutProblem?.payoutId === p.id ? state.payoutProblem.message : undefined,
-        csrfToken: caller.session.csrfToken,
-        tipId: state.tip.id,
-      };
-    });
-  }
-
-  /** "Make an offer": amount as typed, currency, licence (the consent's, to start with) and the Editors' Code questions. */
-  private offerForm(tip: TipDetailDto, form: OfferFormState | undefined) {
-    const values = form?.values ?? {};
-    const consentLicence = tip.consents.at(-1)?.licence;
-    const licence = values.licence ?? consentLicence ?? 'non_exclusive';
-    const { fields, list } = fieldMessages(form?.errors, ['amount', 'currency', 'licence', 'legalFlags']);
-    return {
-      values: { amount: values.amount ?? '', witness: values.witness === 'true', crime: values.crime === 'true' },
-      currencies: CURRENCIES.map((value) => ({ value, label: { GBP: 'Pounds (£)', EUR: 'Euros (€)', USD: 'US dollars ($)' }[value], selected: value === (values.currency ?? 'GBP') })),
-      licences: (['exclusive', 'non_exclusive'] as const).map((value) => ({
-        value,
-        label: value === 'exclusive' ? 'Exclusive: only we may use it' : 'Non-exclusive: they may also offer it to others',
-        checked: value === licence,
-        asked: value === consentLicence,
-      })),
-      consentLicence: consentLicence ? LICENCE_LABELS[consentLicence] : undefined,
-      errors: fields,
-      errorList: list.map((e) => ({ ...e, field: `offer-${e.field}` })),
-      formError: form?.formError,
-      open: form !== undefined,
-    };
-  }
-
-  /** Paper settings: the paper's public face and dates (saved at once), and the paying account (a second admin approves). */
-  settings(caller: StaffCaller, state: SettingsPageState): string {
-    const { paper, payer } = state;
-    const sourceWords = (shown: SettingShown) =>
-      shown.source === 'settings' ? 'set here' : shown.source === 'env' ? `from the environment (${shown.envName})` : shown.source === 'default' ? 'tipdesk’s default' : shown.envName ? `not set (nor ${shown.envName})` : 'not set';
-    const paperValues = state.paperForm?.values ?? {};
-    const paperErrors = fieldMessages(state.paperForm?.errors, ['paperName', 'contactEmail', 'contactPhone', 'contactWhatsapp', 'privacyNotice', 'timeZone', 'dateStyle']);
-    // A form shows what is stored here (blank: the default below it applies), or what was typed when it came back.
-    const paperField = (name: keyof typeof paper.fields) => {
-      const shown = paper.fields[name];
-      const typed = state.paperForm ? (paperValues[name] as string | undefined) : undefined;
-      return { value: typed ?? (shown.source === 'settings' ? shown.value : ''), effective: shown.value, source: sourceWords(shown), fromEnv: shown.source === 'env', error: paperErrors.fields[name] };
-    };
-    const timeZone = paperField('timeZone');
-    const styleField = paperField('dateStyle');
-    const dateStyle = { ...styleField, effective: DATE_STYLE_LABELS[styleField.effective as keyof typeof DATE_STYLE_LABELS] ?? styleField.effective };
-    const zones = Intl.supportedValuesOf('timeZone');
-    const payerValues = state.payerForm?.values ?? {};
-    const payerErrors = fieldMessages(state.payerForm?.errors, [...PAYER_FIELDS]);
-    const pending = payer.pending;
-    const payerRows = PAYER_FIELDS.map((field: PayerField) => ({
-      field,
-      label: PAYER_FIELD_LABELS[field].charAt(0).toUpperCase() + PAYER_FIELD_LABELS[field].slice(1),
-      inEffect: payer.fields[field].value,
-      source: sourceWords(payer.fields[field]),
-      fromEnv: payer.fields[field].source === 'env',
-      proposed: pending ? (pending.proposed[field] ?? 'the environment’s default') : undefined,
-      changes: pending ? (pending.proposed[field] ?? null) !== (payer.fields[field].source === 'settings' ? payer.fields[field].value : null) : false,
-      value: (payerValues[field] as string | undefined) ?? (payer.fields[field].source === 'settings' ? (payer.fields[field].value ?? '') : ''),
-      error: payerErrors.fields[field],
-    }));
-    const formats = EXPORT_FORMATS.filter((format) => PAYER_FIELDS_BY_FORMAT[format].length > 0).map((format) => {
-      const missing = PAYER_FIELDS_BY_FORMAT[format].filter((field) => !payer.fields[field].value);
-      return { name: FORMAT_NAMES[format], ready: missing.length === 0, missing: missing.map((field) => PAYER_FIELD_LABELS[field]).join(', ') };
-    });
-    const body = templates.settings({
-      csrfToken: caller.session.csrfToken,
-      version: paper.version,
-      paperFields: {
-        paperName: paperField('paperName'), contactEmail: paperField('contactEmail'), contactPhone: paperField('contactPhone'),
-        contactWhatsapp: paperField('contactWhatsapp'), privacyNotice: paperField('privacyNotice'),
-      },
-      timeZone,
-      zones: [{ value: '', label: `Default: ${paper.fields.timeZone.source === 'env' ? `${paper.fields.timeZone.value} (environment)` : 'Europe/London'}`, selected: !timeZone.value }, ...zones.map((zone) => ({ value: zone, label: zone, selected: zone === timeZone.value }))],
-      dateStyles: [{ value: '', label: 'Default', selected: !dateStyle.value }, ...DATE_STYLES.map((style) => ({ value: style, label: DATE_STYLE_LABELS[style], selected: style === dateStyle.value }))],
-      dateStyle,
-      paperErrorList: paperErrors.list.map((e) => ({ ...e, field: `settings-${e.field}` })),
-      paperFormError: state.paperForm?.formError,
-      logo: paper.logo ? { url: paper.paper.logoUrl, type: paper.logo.type, kb: Math.ceil(paper.logo.bytes / 1024) } : undefined,
-      logoMaxKb: LOGO_MAX_BYTES / 1024,
-      logoError: state.logoError,
-      payerRows,
-      pending: pending
-        ? { id: pending.id, by: pending.proposedByName ?? 'a former colleague', at: pending.proposedAt, mine: pending.proposedBy === caller.user.id }
-        : undefined,
-      recent: payer.recent.map((change) => ({ ...change, stateLabel: { approved: 'Approved', rejected: 'Rejected', withdrawn: 'Withdrawn', pending: 'Waiting' }[change.state], by: change.proposedByName ?? 'a former colleague', decider: change.decidedByName ?? 'a former colleague' })),
-      payerErrorList: payerErrors.list.map((e) => ({ ...e, field: `payer-${e.field}` })),
-      payerFormError: state.payerForm?.formError,
-      // With a change pending the proposal form is not shown: its refusal goes at the top of the section.
-      payerError: state.payerError ?? (pending ? state.payerForm?.formError : undefined),
-      formats,
-    });
-    return this.page(caller, { title: 'Paper settings', page: 'settings', section: 'settings', notice: state.notice, wide: true }, body);
   }
 
   /** "Log a phone tip": the form (again, with its errors), or the logged call's reference and one-time secret. */

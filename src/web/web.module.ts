@@ -19,6 +19,7 @@ import { DeskAuthController } from './desk-auth.controller.js';
 import { DeskNewsInterceptor } from './desk-news.interceptor.js';
 import { DeskPagesController } from './desk-pages.controller.js';
 import { DeskSettingsController } from './desk-settings.controller.js';
+import { DeskSettingsViews } from './desk-settings-views.js';
 import { DeskViews, isDeskPath } from './desk-views.js';
 import { StatusController } from './status.controller.js';
 import { isStatusPath, StatusViews } from './status-views.js';
@@ -63,7 +64,7 @@ class FreshPaperSettings implements NestMiddleware {
 @Module({
   imports: [TipsModule, MediaModule, StaffModule, DeskModule, AuditModule, ContributorsModule, PayoutsModule, ChannelsModule, JobsModule, SettingsModule],
   controllers: [WebController, StatusController, DeskAuthController, DeskPagesController, DeskAdminController, DeskSettingsController, AccountsPagesController],
-  providers: [WebViews, DeskViews, AccountsViews, StatusViews, DeskNewsInterceptor, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
+  providers: [WebViews, DeskViews, DeskSettingsViews, AccountsViews, StatusViews, DeskNewsInterceptor, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
   exports: [HTML_ERROR_RENDERER],
 })
 export class WebModule implements NestModule {

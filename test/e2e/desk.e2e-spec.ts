@@ -134,6 +134,8 @@ describe('desk API', () => {
         poster: null,
         duplicateOfId: null,
         version: 1,
+        // Nothing happened since this editor last looked (issue 11's queue news).
+        news: [],
       });
       const b = res.body.items.find((i: { id: string }) => i.id === tips.b);
       expect(b.assignee).toEqual({ id: editor.user.id, name: 'Esther Editor' });

@@ -86,7 +86,7 @@ describe('media processing jobs (pg-boss, real ffmpeg, real PostgreSQL)', () => 
     expect(page.text).toContain('h264');
     const mapHref = /href="(https:\/\/www\.openstreetmap\.org\/[^"]*)"/.exec(page.text)?.[1].replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
     expect(mapHref).toBe('https://www.openstreetmap.org/?mlat=51.5074&mlon=-0.1278#map=16/51.5074/-0.1278');
-    expect(page.text).toContain('2026-11-29 14:30');
+    expect(page.text).toContain('29 Nov 2026, 14:30'); // the desk's one date style, in its time zone (issue 11)
     const queue = await request(t.url).get('/desk').set('Cookie', editor.cookie).expect(200);
     expect(queue.text).toContain(`/api/media/${media.id}/thumbnail`);
     expect(queue.text).toContain('0:02');

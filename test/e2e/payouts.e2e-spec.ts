@@ -124,6 +124,8 @@ describe('payouts API', () => {
       expect(await contributorPayout(c, payoutId)).toEqual({
         id: payoutId, amountMinor: 25_000, currency: 'GBP', licence: 'exclusive', state: 'offered',
         stateText: 'We’d like to pay you £250 for exclusive use of your story', payeeMasked: null,
+        // Issue 11: the payment card's how, when and statement reference.
+        payeeMethod: null, bankReference: expect.stringMatching(/^TIPDESK [0-9A-Z]{8}$/), changedAt: expect.any(String),
       });
     });
 
