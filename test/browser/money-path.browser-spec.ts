@@ -230,5 +230,14 @@ describe('every journey through the pages, start to finish', () => {
     expect(await firstRow.locator('td.what').textContent()).not.toMatch(/[._]/);
     expect(await admin.locator('#audit-table td.change').allInnerTexts()).not.toContainEqual(expect.stringMatching(/^\{/));
     await docScreenshots(admin, 'desk-audit');
+
+    // The remaining desk pages, for the README's pictures.
+    await admin.goto(`${t.url}/desk/staff`);
+    await docScreenshots(admin, 'desk-staff');
+    await admin.goto(`${t.url}/desk/account`);
+    await docScreenshots(admin, 'desk-account');
+    await desk.goto(`${t.url}/desk/phone`);
+    expect(await desk.locator('h1').textContent()).toBe('Log a phone tip');
+    await docScreenshots(desk, 'desk-phone');
   });
 });
