@@ -109,13 +109,23 @@ export class InboundEmailParser {
     // 452/507) must win over that, but not over our own refusals (too large, a parser limit).
     let stagingError: unknown;
     try {
-      // (mailparser's typings give read() an object type Node's pipeline typings do not expect)
-      await pipeline(feed, meter, parser as unknown as Transform, async (mail: AsyncIterable<unknown>) => {
+      const readParts = async (mail: AsyncIterable<unknown>, { signal }: { signal: AbortSignal }) => {
+        // When the parser fails mid-message (a limit), the attachment being read never ends on its
+        // own; Node 22+ waits for this function before the pipeline settles, so end it here.
+        let current: AttachmentStream | undefined;
+        signal.addEventListener('abort', () => current?.content.destroy(signal.reason as Error), { once: true });
         for await (const part of mail as AsyncIterable<AttachmentStream | MessageText>) {
-          if (part.type === 'text') parts.text = part;
-          else await this.stageAttachment(part, parts).catch((error: unknown) => Promise.reject((stagingError = error)));
+          if (part.type === 'text') {
+            parts.text = part;
+            continue;
+          }
+          current = part;
+          await this.stageAttachment(part, parts).catch((error: unknown) => Promise.reject((stagingError = error)));
         }
-      });
+      };
+      // (mailparser's typings give read() an object type Node's pipeline typings do not expect, and
+      // @types/node 20 does not declare the { signal } that pipeline passes to its last function)
+      await pipeline(feed, meter, parser as unknown as Transform, readParts as (mail: AsyncIterable<unknown>) => Promise<void>);
       return this.messageOf(parser, meter, parts, envelope);
     } catch (caught) {
       const error = caught instanceof DomainError || isParserLimit(caught) ? caught : (stagingError ?? caught);
