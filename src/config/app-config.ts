@@ -119,6 +119,10 @@ export class AppConfig {
   @Transform(emptyToUndefined) @IsString() @MaxLength(500)
   TRUST_PROXY = 'loopback';
 
+  /** Bearer token that lets a scraper outside the private networks read /metrics. Unset: loopback and private addresses only. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(24, { message: 'METRICS_TOKEN must be at least 24 characters' }) @MaxLength(500)
+  METRICS_TOKEN?: string;
+
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
   RATE_LIMIT_TIPS_PER_HOUR = 30;
 
@@ -274,6 +278,13 @@ export class AppConfig {
 
   @Transform(toInt) @IsInt() @Min(1) @Max(24 * 3600)
   MEDIA_JOB_RETRY_DELAY_SECONDS = 30;
+
+  /** A contributor notification that fails (relay down, refused) is tried again this many times, about NOTIFICATION_RETRY_DELAY_SECONDS × 2^n apart, then dead-lettered. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(30)
+  NOTIFICATION_RETRY_LIMIT = 10;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(24 * 3600)
+  NOTIFICATION_RETRY_DELAY_SECONDS = 30;
 
   /** On shutdown, jobs under way get this long to finish; after it they are failed and retried by another process. */
   @Transform(toInt) @IsInt() @Min(1) @Max(3600)

@@ -37,6 +37,7 @@ export class AuthService {
   // Verified when the email is unknown, so that answer takes as long as a wrong password.
   private readonly decoyHash = hashPassword(randomBytes(16).toString('hex'));
 
+  private readonly logger: Logger;
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
@@ -46,8 +47,10 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly throttle: SignInThrottleService,
     private readonly staff: StaffService,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'auth' });
+  }
 
   /**
    * Password, then (when enrolled) a TOTP or recovery code. Unknown addresses, disabled accounts

@@ -40,11 +40,14 @@ export function smtpReplyFor(error: unknown): SmtpReply {
 export class SmtpListener implements OnApplicationBootstrap, OnModuleDestroy {
   private server?: SMTPServer;
 
+  private readonly logger: Logger;
   constructor(
     private readonly config: AppConfig,
     private readonly email: EmailIntakeService,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'smtp-listener' });
+  }
 
   /** The port it listens on, when it does. */
   get port(): number | undefined {
