@@ -12,6 +12,7 @@ import { StaffModule } from '../staff/staff.module.js';
 import { TipsModule } from '../tips/tips.module.js';
 import { AccountsPagesController } from './accounts-pages.controller.js';
 import { AccountsViews } from './accounts-views.js';
+import { BankHolidaysNotice } from './bank-holidays-notice.js';
 import { DeskAdminController } from './desk-admin.controller.js';
 import { DeskAuthController } from './desk-auth.controller.js';
 import { DeskPagesController } from './desk-pages.controller.js';
@@ -40,7 +41,7 @@ function privatePageHeaders(req: Request, res: Response, next: NextFunction): vo
 @Module({
   imports: [TipsModule, MediaModule, StaffModule, DeskModule, AuditModule, ContributorsModule, PayoutsModule, ChannelsModule, JobsModule],
   controllers: [WebController, StatusController, DeskAuthController, DeskPagesController, DeskAdminController, AccountsPagesController],
-  providers: [WebViews, DeskViews, AccountsViews, StatusViews, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
+  providers: [WebViews, DeskViews, AccountsViews, StatusViews, BankHolidaysNotice, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
   exports: [HTML_ERROR_RENDERER],
 })
 export class WebModule implements NestModule {
