@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { readFile } from 'node:fs/promises';
 import request from 'supertest';
 import { onePixelPng } from '../support/media-samples.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -63,6 +64,15 @@ describe('GET /metrics: Prometheus text for operators', () => {
     expect(family(res.text, 'tipdesk_tus_uploads_in_flight').metrics).toEqual([{ value: '0' }]);
     expect(family(res.text, 'tipdesk_job_dead_letters').metrics).toEqual(expect.arrayContaining([{ labels: { queue: 'contributor-mail-dead-letters' }, value: '0' }]));
     expect(Number(family(res.text, 'process_resident_memory_bytes').metrics[0].value)).toBeGreaterThan(10 * 1024 * 1024);
+  });
+
+  it('every metric the Grafana dashboard in deploy/ queries is served', async () => {
+    const dashboard = await readFile(new URL('../../deploy/grafana-dashboard.json', import.meta.url), 'utf8');
+    const exprs = (JSON.parse(dashboard) as { panels: { targets?: { expr: string }[] }[] }).panels.flatMap((p) => p.targets ?? []).map((target) => target.expr);
+    const used = new Set(exprs.flatMap((expr) => expr.match(/\b(tipdesk|nodejs|process)_[a-z0-9_]+/g) ?? []).map((name) => name.replace(/_(bucket|count|sum)$/, '')));
+    const served = new Set(parsePrometheusTextFormat((await request(t.url).get('/metrics').expect(200)).text).map((f) => f.name));
+    expect([...used].filter((name) => !served.has(name))).toEqual([]);
+    expect(used.size).toBeGreaterThan(10);
   });
 
   it('a caller outside the private networks (X-Forwarded-For from the trusted local proxy): 404, as if there were no such path', async () => {
