@@ -35,7 +35,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(options),
-        TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl)),
+        TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl, options.config.DATABASE_POOL_SIZE)),
         MetricsModule,
         JobQueueModule,
         StorageModule,

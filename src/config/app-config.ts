@@ -72,6 +72,10 @@ export class AppConfig {
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
   DATABASE_URL?: string;
 
+  /** Connections of the app's own PostgreSQL pool, per process (README, Connection budget: every pool a process opens). */
+  @Transform(toInt) @IsInt() @Min(2) @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
   @Transform(emptyToUndefined) @IsString()
   DATA_DIR = './.tipdesk';
 
@@ -140,9 +144,10 @@ export class AppConfig {
   UPLOAD_EXPIRY_HOURS = 24;
 
   // Each tus request in flight holds one PostgreSQL connection for its upload's lock (shared by
-  // all app processes, so a resume can land on any of them); this caps them per process.
+  // all app processes, so a resume can land on any of them); this caps them per process (a
+  // request past it waits for one). See README, Connection budget.
   @Transform(toInt) @IsInt() @Min(2) @Max(500)
-  UPLOAD_LOCK_CONNECTIONS = 20;
+  UPLOAD_LOCK_CONNECTIONS = 12;
 
   // On SIGTERM, requests in flight (a long upload chunk, say) get this long to finish; unfinished
   // uploads are then stopped with their bytes kept, and resume on the next process.
