@@ -217,9 +217,10 @@ async function main() {
   }
 
   if (PARTS.includes('imports')) {
-    console.log(`\nheaviest imports (RSS each adds on top of ${FRAMEWORK}, in its own process):`);
+    console.log(`\nheaviest imports (RSS each adds on top of ${FRAMEWORK}, in its own process; median of 3):`);
     const costs = [];
-    for (const specifier of HEAVY_IMPORTS) costs.push([specifier, await importCost(specifier)]);
+    // Median of three fresh processes: one import's RSS step is noisy by a few MB.
+    for (const specifier of HEAVY_IMPORTS) costs.push([specifier, median([await importCost(specifier), await importCost(specifier), await importCost(specifier)])]);
     costs.sort((a, b) => b[1] - a[1]);
     for (const [specifier, bytes] of costs) console.log(`  ${specifier.padEnd(36)} ${mb(bytes).padStart(6)} MB`);
   }
