@@ -7,8 +7,10 @@ import helmet from 'helmet';
 import type { Server } from 'node:http';
 import { AppModule, type AppOptions } from './app.module.js';
 import { WHATSAPP_WEBHOOK_BODY_LIMIT, WHATSAPP_WEBHOOK_PATH } from './channels/whatsapp/whatsapp-webhook.controller.js';
+import { answerClientErrors } from './http/client-errors.js';
 import { requestContext, trustProxyValue } from './http/request-context.js';
 import { NestPinoLogger } from './logging/logger.js';
+import { Metrics } from './metrics/metrics.js';
 import { UploadsEndpoint } from './uploads/uploads.endpoint.js';
 import { vendorAssets } from './web/vendor-assets.js';
 import { PUBLIC_DIR } from './web/web-views.js';
@@ -39,7 +41,7 @@ export async function createApp(options: AppOptions): Promise<NestExpressApplica
   const { config } = options;
   app.set('trust proxy', trustProxyValue(config.TRUST_PROXY));
   app.disable('x-powered-by');
-  app.use(requestContext(options.logger));
+  app.use(requestContext(options.logger, app.get(Metrics)));
   const pageHeaders = helmet({ contentSecurityPolicy: PAGE_CSP, crossOriginEmbedderPolicy: false });
   // Swagger UI needs inline styles; every other page gets the strict policy.
   const docsHeaders = helmet({ contentSecurityPolicy: false });
@@ -79,5 +81,6 @@ export async function createApp(options: AppOptions): Promise<NestExpressApplica
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 65_000;
   server.timeout = 120_000; // a socket silent for two minutes is gone
+  answerClientErrors(server);
   return app;
 }

@@ -11,8 +11,10 @@ import { DeskModule } from './desk/desk.module.js';
 import { HealthModule } from './health/health.module.js';
 import { AllExceptionsFilter } from './http/exception.filter.js';
 import { createValidationPipe } from './http/validation.js';
+import { JobQueueModule } from './jobs/job-queue.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { MediaModule } from './media/media.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { PayoutsModule } from './payouts/payouts.module.js';
 import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
@@ -34,7 +36,9 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(options),
-        TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl)),
+        TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl, options.config.DATABASE_POOL_SIZE)),
+        MetricsModule,
+        JobQueueModule,
         StorageModule,
         NotificationsModule,
         AuditModule,

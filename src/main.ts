@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { createApp } from './app-setup.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
+import { connectionBudget } from './database/connection-budget.js';
 import { resolveEncryptionKey } from './crypto/encryption-key.js';
 import { startEmbeddedPostgres, type RunningDatabase } from './database/embedded-postgres.js';
 import { runMigrations } from './database/migrate.js';
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
 
   const app = await createApp({ config, logger, encryptionKey, databaseUrl });
   await app.listen(config.PORT, config.HOST);
-  logger.info({ url: config.publicBaseUrl, storage: config.STORAGE_DRIVER }, `tipdesk is listening on port ${config.PORT}`);
+  logger.info({ url: config.publicBaseUrl, storage: config.STORAGE_DRIVER, postgresConnections: connectionBudget(config) }, `tipdesk is listening on port ${config.PORT}`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

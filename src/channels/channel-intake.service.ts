@@ -57,6 +57,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
  */
 @Injectable()
 export class ChannelIntakeService {
+  private readonly logger: Logger;
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
@@ -65,8 +66,10 @@ export class ChannelIntakeService {
     private readonly media: MediaService,
     private readonly desk: DeskService,
     private readonly audit: AuditService,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'channel-intake' });
+  }
 
   /**
    * A stable keyed hash of a sender's address (HMAC under the server key, not the daily

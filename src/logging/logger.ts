@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from '../config/app-config.js';
+import { requestScope } from './request-scope.js';
 
 // Anything that could carry a secret or a contributor's personal data is censored wherever it
 // appears in a log object. Log lines carry ids and references, never the contents.
@@ -20,6 +21,12 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
+      // Any line written while a request is handled names it, so a service's lines can be tied to its access line.
+      // (a new object each time: pino merges the line's own fields into what the mixin returns)
+      mixin: () => {
+        const scope = requestScope.getStore();
+        return scope ? { requestId: scope.requestId } : {};
+      },
     },
     destination,
   );

@@ -53,11 +53,16 @@ export class BlobStorageEngine implements StorageEngine {
   constructor(
     private readonly store: BlobStore,
     private readonly maxBytes: number,
+    /** Told the size of each file stored (the upload metrics). */
+    private readonly onStored: (bytes: number) => void = () => undefined,
   ) {}
 
   _handleFile(_req: Request, file: Express.Multer.File, callback: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
     this.store_(file).then(
-      (stored) => callback(null, stored as unknown as Partial<Express.Multer.File>),
+      (stored) => {
+        this.onStored(stored.size);
+        callback(null, stored as unknown as Partial<Express.Multer.File>);
+      },
       (error) => callback(error),
     );
   }

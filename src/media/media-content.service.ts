@@ -108,11 +108,14 @@ export class RangeNotSatisfiableError extends DomainError {
  */
 @Injectable()
 export class MediaContentService {
+  private readonly logger: Logger;
   constructor(
     private readonly dataSource: DataSource,
     @Inject(BLOB_STORE) private readonly store: BlobStore,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'media-content' });
+  }
 
   /** Answers `request` on `res`; resolves once the bytes are sent or the client has gone. */
   async serve(request: MediaRequest, res: ServerResponse): Promise<void> {

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import exifr from 'exifr';
 import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -173,6 +172,8 @@ export class MediaProcessingService {
   private async readPhoto(path: string): Promise<MediaProbe> {
     const probe: MediaProbe = {};
     // A photo without EXIF (or with a broken block) is still a photo: what EXIF lacks stays unknown.
+    // Loaded with the first photo (most media are videos).
+    const { default: exifr } = await import('exifr');
     const exif = await exifr.parse(path, { tiff: true, exif: true, gps: true, xmp: false, icc: false, iptc: false }).catch(() => undefined);
     if (!exif) return probe;
     const taken = exif.DateTimeOriginal ?? exif.CreateDate ?? exif.ModifyDate;

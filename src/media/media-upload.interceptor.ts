@@ -5,6 +5,7 @@ import { catchError, type Observable } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
 import { checkMediaFormCsrf } from '../staff/access.guard.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
+import { Metrics } from '../metrics/metrics.js';
 import { BlobStorageEngine, type UploadedMedia } from './blob-storage-engine.js';
 
 // A tip form has about a dozen fields; anything far beyond that is a flood, not a tip.
@@ -28,13 +29,14 @@ export class MediaUploadInterceptor implements NestInterceptor {
   constructor(
     @Inject(BLOB_STORE) private readonly store: BlobStore,
     config: AppConfig,
+    metrics: Metrics,
   ) {
     const maxFiles = config.MAX_FILES_PER_TIP;
     // highWaterMark/fileHwm are busboy options multer passes through (its types lag behind).
     const streamOptions = { highWaterMark: STREAM_BUFFER_BYTES, fileHwm: STREAM_BUFFER_BYTES } as multer.Options;
     this.readMultipart = multer({
       ...streamOptions,
-      storage: new BlobStorageEngine(store, config.MAX_FILE_BYTES),
+      storage: new BlobStorageEngine(store, config.MAX_FILE_BYTES, (bytes) => metrics.uploadBytes.inc({ path: 'multipart' }, bytes)),
       limits: { ...FORM_LIMITS, fileSize: config.MAX_FILE_BYTES, files: maxFiles, parts: FORM_LIMITS.fields + maxFiles },
       defParamCharset: 'utf8', // browsers send non-ASCII filenames as raw UTF-8
       fileFilter: (req, _file, accept) => {

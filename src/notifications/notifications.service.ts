@@ -1,13 +1,16 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { CHANNEL_SENDERS, type ChannelSender, type InboundChannel } from '../channels/inbound-message.js';
 import { FieldCipher } from '../crypto/field-cipher.js';
+import { JOBS_SCHEMA, JobQueue } from '../jobs/job-queue.js';
 import { LOGGER } from '../logging/logger.js';
 import { MAILER, type Mailer } from './mailer.js';
 import { channelNotice, composeNotification, type NotificationKind } from './notification-mail.js';
+import { NOTIFICATION_DEAD_LETTERS, NOTIFICATION_QUEUE, type NotificationJob } from './notification-jobs.js';
 
 interface TipContact {
   reference: string;
@@ -19,33 +22,47 @@ interface TipContact {
 /** Where a tip's channel keeps the contributor's address for replies. */
 const ADDRESS_OF: Record<InboundChannel, 'email_encrypted' | 'phone_encrypted'> = { email: 'email_encrypted', whatsapp: 'phone_encrypted' };
 
+/** A delivery that failed this try: the job fails with it (and is retried), carrying only a code. */
+class DeliveryFailed extends Error {
+  constructor(readonly code: string) {
+    super('notification not delivered');
+  }
+}
+
 /**
- * Tells a contributor by email that something waits for them on their status page, if they
- * gave an address. Callers invoke it after their transaction committed; delivery runs in the
- * background of the request and its failure is logged, never thrown, so an editor's message or
- * offer stands whether or not the mail goes out. There is no retry yet: the PostgreSQL job queue
- * (pg-boss, issue 5) will carry these so a relay outage delays mail instead of losing it.
+ * Tells a contributor that something waits for them on their status page: by mail (a link), or
+ * on the tip's own channel (email, WhatsApp). Each notice is a pg-boss job sent after the
+ * caller's transaction committed, holding ids only: a relay that is down or refuses fails the
+ * try, which is retried with exponential backoff (NOTIFICATION_RETRY_*), so an outage delays
+ * mail and loses none; one that keeps failing lands in the dead letters an admin sees on the
+ * audit page. Every process delivers (whatever JOBS_ENABLED says, which governs the media work).
+ * Callers are never failed by any of this: an editor's message or offer stands either way.
  */
 @Injectable()
-export class NotificationsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class NotificationsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly inFlight = new Set<Promise<void>>();
   private senders = new Map<InboundChannel, ChannelSender>();
+  private workerId?: string;
 
+  private readonly logger: Logger;
   constructor(
     @Inject(MAILER) private readonly mailer: Mailer,
     private readonly dataSource: DataSource,
     private readonly cipher: FieldCipher,
     private readonly config: AppConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) logger: Logger,
     private readonly moduleRef: ModuleRef,
-  ) {}
+    private readonly queue: JobQueue,
+  ) {
+    this.logger = logger.child({ component: 'notifications' });
+  }
 
   /**
    * Every module that carries messages back out registers its sender under CHANNEL_SENDERS (a
    * sender or an array of them); they are collected once everything is built, so the channels
    * can depend on the desk without the desk depending on them. No sender: none configured.
    */
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     let registered: (ChannelSender | ChannelSender[])[] = [];
     try {
       registered = this.moduleRef.get<ChannelSender | ChannelSender[]>(CHANNEL_SENDERS, { strict: false, each: true });
@@ -54,52 +71,111 @@ export class NotificationsService implements OnApplicationBootstrap, BeforeAppli
     }
     // In module order: a sender registered later for the same channel (a test's recording one) replaces the earlier.
     for (const sender of registered.flat()) if (sender) this.senders.set(sender.channel, sender);
+
+    const boss = this.queue.pgBoss;
+    await boss.createQueue(NOTIFICATION_DEAD_LETTERS, { name: NOTIFICATION_DEAD_LETTERS, retentionDays: 30 });
+    await boss.createQueue(NOTIFICATION_QUEUE, {
+      name: NOTIFICATION_QUEUE,
+      retryLimit: this.config.NOTIFICATION_RETRY_LIMIT,
+      retryDelay: this.config.NOTIFICATION_RETRY_DELAY_SECONDS,
+      retryBackoff: true,
+      // A relay's timeouts are 10-30 s (SmtpMailer); a try still running after this is failed and retried.
+      expireInSeconds: 5 * 60,
+      // Sent jobs are kept a week (which mail went when), then deleted with their ids.
+      retentionDays: 7,
+      deadLetter: NOTIFICATION_DEAD_LETTERS,
+    });
+    this.workerId = await boss.work<NotificationJob>(
+      NOTIFICATION_QUEUE,
+      { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: this.config.JOBS_POLL_SECONDS },
+      ([job]) => this.runJob(job),
+    );
   }
 
   /**
    * An editor sent the contributor a message. A web or phone tip's contributor gets a link to
    * their status page by mail; an email or WhatsApp tip's contributor gets the message itself
    * on that channel (with no sender configured for it: the link by mail, if we have an address).
-   * Never rejects.
+   * Queues the notice; never rejects.
    */
-  messageSent(tipId: string, message?: { body: string }): Promise<void> {
-    return this.track(this.route(tipId, 'message', message?.body));
+  messageSent(tipId: string, message?: { id: string }): Promise<void> {
+    return this.enqueue({ tipId, kind: 'message', messageId: message?.id });
   }
 
   /**
    * An editor offered payment. The terms stay behind the status page's sign-in: an email or
    * WhatsApp tip's contributor gets a short notice with the link on that channel (a WhatsApp
-   * contributor often has no email address), everyone else the link by mail. Never rejects.
+   * contributor often has no email address), everyone else the link by mail. Queues the notice;
+   * never rejects.
    */
   offerMade(tipId: string, _payoutId: string): Promise<void> {
-    return this.track(this.route(tipId, 'offer'));
+    return this.enqueue({ tipId, kind: 'offer' });
   }
 
-  /** Resolves when every delivery started so far has finished (sent, skipped or failed). */
-  async settled(): Promise<void> {
+  /**
+   * Resolves when every notice queued so far has been delivered, skipped or given up on (or
+   * after `timeoutMs`; a notice waiting for its next retry counts as not yet settled).
+   */
+  async settled(timeoutMs = 30_000): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const [{ pending }] = await this.dataSource.query<{ pending: number }[]>(
+        `SELECT count(*)::int AS pending FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND state IN ('created', 'retry', 'active')`,
+        [NOTIFICATION_QUEUE],
+      );
+      if (pending === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
-  /** Lets mail already under way finish before the database closes. */
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.settled();
+  /** The queue stops first (a delivery under way gets the jobs' grace period), then the relay connection. */
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+    await this.queue.stop();
     await this.mailer.close();
   }
 
-  private track(delivery: Promise<void>): Promise<void> {
-    this.inFlight.add(delivery);
-    void delivery.finally(() => this.inFlight.delete(delivery));
-    return delivery;
+  private enqueue(job: NotificationJob): Promise<void> {
+    const sending = (async () => {
+      try {
+        await this.queue.pgBoss.send(NOTIFICATION_QUEUE, job);
+        // This process's worker need not wait for its next poll.
+        if (this.workerId) this.queue.pgBoss.notifyWorker(this.workerId);
+      } catch (error) {
+        // The database is gone too: the message itself was committed; this notice is lost, and says so.
+        this.logger.error({ event: 'notification.not_queued', tipId: job.tipId, kind: job.kind, code: errorCode(error) }, 'notification could not be queued');
+      }
+    })();
+    this.inFlight.add(sending);
+    void sending.finally(() => this.inFlight.delete(sending));
+    return sending;
   }
 
-  private async route(tipId: string, kind: NotificationKind, messageBody?: string): Promise<void> {
+  /** One try of a notice: throws (so pg-boss retries it) when the way out failed. */
+  private async runJob(job: PgBoss.JobWithMetadata<NotificationJob>): Promise<void> {
+    const { tipId, kind, messageId } = job.data;
+    const attempt = { attempt: job.retryCount + 1, last: job.retryCount >= job.retryLimit };
+    try {
+      await this.route(tipId, kind, messageId, attempt);
+    } catch (error) {
+      const code = error instanceof DeliveryFailed ? error.code : (errorCode(error) ?? 'NOTIFICATION_FAILED');
+      // What pg-boss keeps (and copies to the dead letters): a code and the queue, never an address.
+      throw Object.assign(new Error('notification not delivered'), { code, queue: NOTIFICATION_QUEUE });
+    }
+  }
+
+  private async route(tipId: string, kind: NotificationKind, messageId: string | undefined, attempt: { attempt: number; last: boolean }): Promise<void> {
     let contact: TipContact | undefined;
+    let messageBody: string | undefined;
     try {
       contact = await this.contact(tipId);
+      if (kind === 'message' && messageId) messageBody = await this.messageBody(tipId, messageId);
     } catch (error) {
-      this.logger.warn({ event: 'notification.failed', tipId, kind, code: errorCode(error) }, 'notification not delivered');
-      return;
+      this.logger.warn({ event: 'notification.failed', tipId, kind, code: errorCode(error), ...attempt }, 'notification not delivered');
+      throw new DeliveryFailed(errorCode(error) ?? 'DATABASE_UNAVAILABLE');
     }
+    // The tip (or the message) is gone meanwhile, erased: nothing to say, to no one.
     if (!contact) return;
     const channel = contact.channel as InboundChannel;
     const sender = Object.hasOwn(ADDRESS_OF, channel) ? this.senders.get(channel) : undefined;
@@ -108,15 +184,22 @@ export class NotificationsService implements OnApplicationBootstrap, BeforeAppli
     if (!sender || !address || body === undefined) {
       // No way back on its own channel (none configured): the status-page link by mail, when we have an address.
       if (Object.hasOwn(ADDRESS_OF, channel) && !sender) this.logger.info({ event: 'channel.no_sender', tipId, channel }, 'no sender configured for the tip\'s channel');
-      return this.deliver(kind, tipId, contact);
+      return this.deliver(kind, tipId, contact, attempt);
     }
     try {
       await sender.send({ tipId, reference: contact.reference, to: this.cipher.decrypt(address), body });
       this.logger.info({ event: 'channel.message_sent', tipId, channel, kind }, 'sent on the tip\'s channel');
     } catch (error) {
       // The sender's error holds no personal data by contract; still, only its code is logged.
-      this.logger.warn({ event: 'channel.send_failed', tipId, channel, code: errorCode(error) }, 'message not delivered on the tip\'s channel');
+      this.logger.warn({ event: 'channel.send_failed', tipId, channel, code: errorCode(error), ...attempt }, 'message not delivered on the tip\'s channel');
+      throw new DeliveryFailed(errorCode(error) ?? 'CHANNEL_SEND_FAILED');
     }
+  }
+
+  // Read-only, when the notice goes out: the text stays in its table (and goes with an erasure), never in a job.
+  private async messageBody(tipId: string, messageId: string): Promise<string | undefined> {
+    const [row] = await this.dataSource.query<{ body: string }[]>(`SELECT body FROM messages WHERE id = $1 AND tip_id = $2`, [messageId, tipId]);
+    return row?.body;
   }
 
   // Read-only: the tip's public reference, channel and contact addresses (tips module tables;
@@ -129,21 +212,22 @@ export class NotificationsService implements OnApplicationBootstrap, BeforeAppli
     return row;
   }
 
-  private async deliver(kind: NotificationKind, tipId: string, known?: TipContact): Promise<void> {
+  private async deliver(kind: NotificationKind, tipId: string, row: TipContact, attempt: { attempt: number; last: boolean }): Promise<void> {
     const transport = this.mailer.transport;
+    if (!row.email_encrypted) return;
     try {
-      const row = known ?? (await this.contact(tipId));
-      if (!row?.email_encrypted) return;
       const to = this.cipher.decrypt(row.email_encrypted);
       await this.mailer.send(composeNotification(kind, { to, reference: row.reference, publicBaseUrl: this.config.publicBaseUrl }));
       this.logger.info({ event: 'notification.sent', tipId, kind, transport }, 'notification sent');
     } catch (error) {
       // Only the error's code: a relay's message often quotes the recipient's address.
       const { code, responseCode } = (error ?? {}) as { code?: unknown; responseCode?: unknown };
+      const stableCode = typeof code === 'string' && code.length <= 64 ? code : undefined;
       this.logger.warn(
-        { event: 'notification.failed', tipId, kind, transport, code: typeof code === 'string' ? code : undefined, responseCode: typeof responseCode === 'number' ? responseCode : undefined },
-        'notification not delivered',
+        { event: 'notification.failed', tipId, kind, transport, code: stableCode, responseCode: typeof responseCode === 'number' ? responseCode : undefined, ...attempt },
+        attempt.last ? 'notification not delivered; giving up (see the dead letters)' : 'notification not delivered; it will be tried again',
       );
+      throw new DeliveryFailed(stableCode ?? (typeof responseCode === 'number' ? `SMTP_${responseCode}` : 'SEND_FAILED'));
     }
   }
 }

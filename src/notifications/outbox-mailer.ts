@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTransport, type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Mailer, OutgoingMail } from './mailer.js';
 
 /** `20261125T121500123Z`: sortable, and free of the colons some tools refuse in file names. */
@@ -16,14 +16,14 @@ export function outboxTimestamp(at: Date): string {
  */
 export class OutboxMailer implements Mailer {
   readonly transport = 'outbox' as const;
-  private readonly composer: Transporter;
+  // nodemailer (the composer) is loaded with the first mail.
+  private composer?: Promise<Transporter>;
 
-  constructor(readonly dir: string, private readonly from: string) {
-    this.composer = createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
-  }
+  constructor(readonly dir: string, private readonly from: string) {}
 
   async send(mail: OutgoingMail): Promise<void> {
-    const info = await this.composer.sendMail({ from: this.from, ...mail });
+    this.composer ??= import('nodemailer').then(({ createTransport }) => createTransport({ streamTransport: true, buffer: true, newline: 'windows' }));
+    const info = await (await this.composer).sendMail({ from: this.from, ...mail });
     const message = info.message as Buffer;
     await mkdir(this.dir, { recursive: true });
     const id = randomUUID();
@@ -51,6 +51,6 @@ export class OutboxMailer implements Mailer {
   }
 
   async close(): Promise<void> {
-    this.composer.close();
+    (await this.composer)?.close();
   }
 }

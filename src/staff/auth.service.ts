@@ -34,9 +34,11 @@ export interface SignedIn extends NewSession {
 /** Signing staff in and out, their second factor, their password, and the first admin. */
 @Injectable()
 export class AuthService {
-  // Verified when the email is unknown, so that answer takes as long as a wrong password.
-  private readonly decoyHash = hashPassword(randomBytes(16).toString('hex'));
+  // Verified when the email is unknown, so that answer takes as long as a wrong password. Made at
+  // the first sign-in (not at start: argon2 and its 19 MiB pass are for processes that sign people in).
+  private decoyHash?: Promise<string>;
 
+  private readonly logger: Logger;
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
@@ -46,8 +48,10 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly throttle: SignInThrottleService,
     private readonly staff: StaffService,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'auth' });
+  }
 
   /**
    * Password, then (when enrolled) a TOTP or recovery code. Unknown addresses, disabled accounts
@@ -61,9 +65,11 @@ export class AuthService {
     const subject = this.throttle.subject('staff', input.email);
     await this.throttle.assertNotLocked(subject);
 
+    // Awaited by every sign-in, known address or not, so the first one costs the same either way.
+    const decoyHash = await (this.decoyHash ??= hashPassword(randomBytes(16).toString('hex')));
     const user = await this.staff.findByEmail(input.email);
     const usable = user !== null && user.disabledAt === null;
-    const passwordOk = await passwordMatches(usable ? user.passwordHash : await this.decoyHash, input.password);
+    const passwordOk = await passwordMatches(usable ? user.passwordHash : decoyHash, input.password);
     if (!usable || !passwordOk) {
       await this.failed(subject, user?.id ?? NO_ACCOUNT, !user ? 'unknown_email' : !usable ? 'disabled' : 'password');
       throw new InvalidCredentialsError();

@@ -1,4 +1,5 @@
-import { hash, verify } from '@node-rs/argon2';
+// Loaded at the first sign-in or password change: a process that only takes tips never needs it.
+const argon2 = () => import('@node-rs/argon2');
 
 // @node-rs/argon2 ships prebuilt N-API binaries in per-platform packages (no install script, no
 // compiler). Its default algorithm is argon2id; the cost is OWASP's minimum (19 MiB, 2 passes),
@@ -10,11 +11,12 @@ export const PASSWORD_MIN_LENGTH = 12;
 // argon2 takes any length, but a megabyte of "password" is an attack, not a password.
 export const PASSWORD_MAX_LENGTH = 256;
 
-export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2_OPTIONS);
+export async function hashPassword(password: string): Promise<string> {
+  return (await argon2()).hash(password, ARGON2_OPTIONS);
 }
 
 export async function passwordMatches(passwordHash: string, password: string): Promise<boolean> {
+  const { verify } = await argon2();
   return verify(passwordHash, password).catch(() => false);
 }
 

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
-import QRCode from 'qrcode';
 import { crockfordBase32, hashSecret } from '../tips/reference-codes.js';
 
 // otpauth implements RFC 6238 (and the otpauth:// URI authenticator apps scan) with no
@@ -29,6 +28,8 @@ export interface TotpEnrolment {
 
 export async function totpEnrolment(secret: string, label: string): Promise<TotpEnrolment> {
   const otpauthUrl = totpFor(secret, label).toString();
+  // Loaded only when someone enrols an authenticator.
+  const { default: QRCode } = await import('qrcode');
   const svg = await QRCode.toString(otpauthUrl, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return { secret, otpauthUrl, qrCode: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
 }

@@ -55,7 +55,7 @@ export interface BlobStore {
   /** Removes temporary blobs (and unfinished multipart uploads) not written to since `olderThan`. */
   sweepTemporary(olderThan: Date): Promise<number>;
 
-  /** Throws when the store cannot be written (for /health). */
+  /** Throws when the store is not usable (for /health/ready): read-only, writes nothing. */
   check(): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-import { mkdir, open, opendir, rename, rm, stat, type FileHandle, utimes } from 'node:fs/promises';
+import { access, constants, mkdir, open, opendir, rename, rm, stat, type FileHandle, utimes } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -158,20 +158,14 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async check(): Promise<void> {
-    const probePath = this.pathOf(newTemporaryKey());
+    // Read-only (a readiness probe runs every second): the root is a directory we may write to,
+    // or, before the first file, its parent is, where it will be created.
     try {
-      await this.ensureDirectory(dirname(probePath));
-      const probe = await open(probePath, 'wx');
-      try {
-        await probe.writeFile('tipdesk storage check\n');
-        await probe.sync();
-      } finally {
-        await probe.close();
-      }
+      const info = await stat(this.root).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
+      if (info && !info.isDirectory()) throw Object.assign(new Error(`${this.root} is not a directory`), { code: 'ENOTDIR' });
+      await access(info ? this.root : dirname(this.root), constants.R_OK | constants.W_OK | constants.X_OK);
     } catch (error) {
       throw toStorageError(error);
-    } finally {
-      await rm(probePath, { force: true });
     }
   }
 

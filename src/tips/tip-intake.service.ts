@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { FieldCipher } from '../crypto/field-cipher.js';
+import { LOGGER } from '../logging/logger.js';
 import type { UploadedMedia } from '../media/blob-storage-engine.js';
 import { MediaService, TooManyFilesError, type StagedMedia } from '../media/media.service.js';
 import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
@@ -12,6 +14,7 @@ import { IdempotencyRaceLost, IdempotencyService, type TipReceipt } from './idem
 import { generateReference, generateSecret, hashSecret } from './reference-codes.js';
 import { TERMS_SHA256, TERMS_VERSION } from './terms.js';
 import type { TipChannel } from './tips.entities.js';
+import { Metrics } from '../metrics/metrics.js';
 
 export interface TipSubmission {
   tip: CreateTipDto;
@@ -61,7 +64,12 @@ export class TipIntakeService {
     private readonly idempotency: IdempotencyService,
     private readonly rateLimits: RateLimitsService,
     private readonly uploads: UploadsService,
-  ) {}
+    private readonly metrics: Metrics,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'tip-intake' });
+  }
+  private readonly logger: Logger;
 
   /** Counts a post against the client's hourly limit (before any bytes are read). */
   async admit(clientAddress: string): Promise<void> {
@@ -113,6 +121,9 @@ export class TipIntakeService {
             return receipt;
           });
           await this.uploads.releaseAttached(uploadIds);
+          this.metrics.tipsCreated.inc({ channel: input.channel });
+          // The public reference and counts only: never the story, a name or an address.
+          this.logger.info({ event: 'tip.created', reference: receipt.reference, channel: input.channel, mediaCount: files.length }, 'tip received');
           return { receipt, replayed: false };
         } catch (error) {
           // 40 random bits collide about once in a million tips: draw another reference.
@@ -152,6 +163,8 @@ export class TipIntakeService {
           ],
         );
         await manager.query('RELEASE SAVEPOINT channel_tip');
+        // Counted here, inside the caller's transaction: a rollback after this point is a rare crash.
+        this.metrics.tipsCreated.inc({ channel: input.channel });
         return { tipId: row.tip_id, contributorId: row.contributor_id, reference, secret };
       } catch (error) {
         await manager.query('ROLLBACK TO SAVEPOINT channel_tip');

@@ -7,7 +7,9 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../http/errors.js';
+import { ROUTE_TEMPLATE } from '../http/request-context.js';
 import { LOGGER } from '../logging/logger.js';
+import { Metrics } from '../metrics/metrics.js';
 import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
 import { PostgresLocker } from './postgres-locker.js';
 import { RunningHashes } from './running-hashes.js';
@@ -49,15 +51,18 @@ export class UploadsEndpoint implements OnApplicationShutdown {
   private inFlight = 0;
   private idle?: () => void;
 
+  private readonly logger: Logger;
   constructor(
     private readonly config: AppConfig,
     private readonly uploads: UploadsService,
     private readonly rateLimits: RateLimitsService,
     @Inject(TUS_STORE) tus: TusStore,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) logger: Logger,
     dataSource: DataSource,
     hashes: RunningHashes,
+    private readonly metrics: Metrics,
   ) {
+    this.logger = logger.child({ component: 'tus' });
     const databaseUrl = (dataSource.options as { url?: string }).url;
     if (!databaseUrl) throw new Error('UploadsEndpoint needs the database URL');
     // Locks in PostgreSQL, not in this process's memory: a resume may land on any app process.
@@ -67,10 +72,17 @@ export class UploadsEndpoint implements OnApplicationShutdown {
       acquireLockTimeoutMs: 30_000,
       logger,
     });
+    // Hashed on the way in: the finish of a big upload then needs no second read of it.
+    const datastore = hashes.wrap(tus.datastore);
+    const write = datastore.write.bind(datastore);
+    datastore.write = async (source, id, offset) => {
+      const newOffset = await write(source, id, offset);
+      metrics.uploadBytes.inc({ path: 'tus' }, newOffset - offset);
+      return newOffset;
+    };
     this.server = new Server({
       path: UPLOADS_PATH,
-      // Hashed on the way in: the finish of a big upload then needs no second read of it.
-      datastore: hashes.wrap(tus.datastore),
+      datastore,
       locker: this.locker,
       // Our ids only: a client-chosen name never reaches the store.
       namingFunction: () => randomUUID(),
@@ -108,6 +120,8 @@ export class UploadsEndpoint implements OnApplicationShutdown {
   middleware() {
     return (req: Request, res: Response, next: NextFunction) => {
       if (!this.matches(req.path)) return next();
+      // The access line and metrics name the route, never the upload id (the key to an upload).
+      res.locals[ROUTE_TEMPLATE] = req.path.toLowerCase().replace(/\/+$/, '') === UPLOADS_PATH ? UPLOADS_PATH : `${UPLOADS_PATH}/:id`;
       this.handle(req, res).catch(next);
     };
   }
@@ -148,9 +162,12 @@ export class UploadsEndpoint implements OnApplicationShutdown {
       return;
     }
     this.inFlight++;
+    const carriesBytes = req.method === 'PATCH';
+    if (carriesBytes) this.metrics.tusInFlight.inc();
     try {
       await this.handleTus(req, res);
     } finally {
+      if (carriesBytes) this.metrics.tusInFlight.dec();
       if (--this.inFlight === 0) this.idle?.();
     }
   }

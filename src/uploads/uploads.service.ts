@@ -57,14 +57,17 @@ interface UploadRow {
  */
 @Injectable()
 export class UploadsService {
+  private readonly logger: Logger;
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     @Inject(TUS_STORE) private readonly tus: TusStore,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) logger: Logger,
     private readonly hashes: RunningHashes,
-  ) {}
+  ) {
+    this.logger = logger.child({ component: 'uploads' });
+  }
 
   /** A new upload (before the tus store creates it): its row expires with the tus upload. */
   async recordCreated(id: string, sizeBytes: number, filename: string | null | undefined): Promise<void> {

@@ -14,6 +14,7 @@ import { StaffModule } from '../staff/staff.module.js';
 import { TipsModule } from '../tips/tips.module.js';
 import { AccountsPagesController } from './accounts-pages.controller.js';
 import { AccountsViews } from './accounts-views.js';
+import { BankHolidaysNotice } from './bank-holidays-notice.js';
 import { DeskAdminController } from './desk-admin.controller.js';
 import { DeskAuthController } from './desk-auth.controller.js';
 import { DeskNewsInterceptor } from './desk-news.interceptor.js';
@@ -64,7 +65,7 @@ class FreshPaperSettings implements NestMiddleware {
 @Module({
   imports: [TipsModule, MediaModule, StaffModule, DeskModule, AuditModule, ContributorsModule, PayoutsModule, ChannelsModule, JobsModule, SettingsModule],
   controllers: [WebController, StatusController, DeskAuthController, DeskPagesController, DeskAdminController, DeskSettingsController, AccountsPagesController],
-  providers: [WebViews, DeskViews, DeskSettingsViews, AccountsViews, StatusViews, DeskNewsInterceptor, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
+  providers: [WebViews, DeskViews, DeskSettingsViews, AccountsViews, StatusViews, DeskNewsInterceptor, BankHolidaysNotice, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
   exports: [HTML_ERROR_RENDERER],
 })
 export class WebModule implements NestModule {

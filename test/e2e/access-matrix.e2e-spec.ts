@@ -15,6 +15,10 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
  */
 const ACCESS: Record<string, Audience[]> = {
   'GET /health': ['public'],
+  'GET /health/live': ['public'],
+  'GET /health/ready': ['public'],
+  // Public to the guard; the controller itself answers 404 unless the caller is on a private network or has METRICS_TOKEN.
+  'GET /metrics': ['public'],
   'GET /': ['public'],
   'POST /': ['public'],
   'GET /privacy': ['public'],

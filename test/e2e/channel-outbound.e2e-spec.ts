@@ -35,7 +35,8 @@ describe('an editor\'s message goes out by the tip\'s channel', () => {
   let editor: SignedInStaff;
 
   beforeAll(async () => {
-    t = await startTestApp({ PUBLIC_BASE_URL: 'https://tips.example.com' }, { imports: [{ module: RecordingSenderModule }] });
+    // A failed send is retried (pg-boss): a second apart here, not the production 30 s.
+    t = await startTestApp({ PUBLIC_BASE_URL: 'https://tips.example.com', NOTIFICATION_RETRY_DELAY_SECONDS: '1' }, { imports: [{ module: RecordingSenderModule }] });
     editor = await signedInStaff(t, 'editor');
   });
   afterAll(async () => {
@@ -53,7 +54,7 @@ describe('an editor\'s message goes out by the tip\'s channel', () => {
     expect(t.logs.join('\n')).not.toContain('reader@example.org');
   });
 
-  it('a sender that fails: the message stands (201), the failure is logged by code without the address', async () => {
+  it('a sender that fails: the message stands (201), the failure is logged by code without the address, and the retry delivers it once', async () => {
     const tip = await t.app.get(ChannelIntakeService).receive({
       channel: 'email', providerMessageId: '<second@example.org>', sender: { address: 'other.reader@example.org' }, text: 'Fire', attachments: [], dropped: [],
     });
@@ -61,7 +62,8 @@ describe('an editor\'s message goes out by the tip\'s channel', () => {
     await editor.post(`/api/tips/${tip.tipId}/messages`).send({ body: EDITOR_TEXT }).expect(201);
     await t.app.get(NotificationsService).settled();
     const failed = t.logs.map((l) => JSON.parse(l)).filter((l) => l.event === 'channel.send_failed');
-    expect(failed).toEqual([expect.objectContaining({ tipId: tip.tipId, channel: 'email', code: 'EENVELOPE' })]);
+    expect(failed).toEqual([expect.objectContaining({ tipId: tip.tipId, channel: 'email', code: 'EENVELOPE', attempt: 1 })]);
+    expect(emailSender.sent.filter((m) => m.tipId === tip.tipId)).toEqual([{ tipId: tip.tipId, reference: tip.reference, to: 'other.reader@example.org', body: EDITOR_TEXT }]);
     expect(t.logs.join('\n')).not.toContain('other.reader@example.org');
   });
 

@@ -87,7 +87,7 @@ describe('contributor notifications: outbox directory (no SMTP_URL)', () => {
     const [sent, ...more] = logEvents(t, 'notification.sent');
     expect(more).toEqual([]);
     // Exactly these fields besides pino's own: no address, no subject.
-    expect(Object.keys(sent).sort()).toEqual(['event', 'kind', 'level', 'msg', 'service', 'time', 'tipId', 'transport']);
+    expect(Object.keys(sent).sort()).toEqual(['component', 'event', 'kind', 'level', 'msg', 'service', 'time', 'tipId', 'transport']);
     expect(sent).toMatchObject({ tipId: tip.tipId, kind: 'message', transport: 'outbox' });
     expect(t.logs.join('\n')).not.toContain(email);
     expect(t.logs.join('\n')).not.toContain('example.org');
@@ -195,5 +195,96 @@ describe('contributor notifications: the SMTP relay is down', () => {
     expect(logEvents(t, 'notification.sent')).toEqual([]);
     expect(t.logs.join('\n')).not.toContain(email);
     expect(t.logs.join('\n')).not.toContain('example.org');
+  });
+});
+
+describe('contributor notifications: a relay outage delays mail and loses none (pg-boss retries)', () => {
+  let t: TestApp;
+  let editor: SignedInStaff;
+  let smtp: SMTPServer;
+  // The relay refuses every message ("try again later") until it is told to accept.
+  let accepting = false;
+  let refusals = 0;
+  const received: { to: string[]; raw: string }[] = [];
+
+  beforeAll(async () => {
+    smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onMailFrom(_address, _session, callback) {
+        if (accepting) return callback();
+        refusals++;
+        callback(Object.assign(new Error('Relay unavailable, try again later'), { responseCode: 421 }));
+      },
+      onData(stream, session, callback) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => {
+          received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = smtp.server.address() as AddressInfo;
+    // A second between tries (doubling), so the test sees the retries in seconds rather than minutes.
+    t = await startTestApp({ SMTP_URL: `smtp://127.0.0.1:${port}`, NOTIFICATION_RETRY_DELAY_SECONDS: '1', NOTIFICATION_RETRY_LIMIT: '6', JOBS_POLL_SECONDS: '1' });
+    editor = await signedInStaff(t, 'editor');
+  });
+  afterAll(async () => {
+    await t.close();
+    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  });
+
+  it('the relay refuses twice, then accepts: the contributor gets exactly one mail, and the failed tries are logged without the address', async () => {
+    const email = 'outage.reader@example.org';
+    const tip = await postTip(t, { email });
+    await editor.post(`/api/tips/${tip.tipId}/messages`).send({ body: EDITOR_TEXT }).expect(201);
+    await eventually(() => expect(refusals).toBeGreaterThanOrEqual(2), 20_000);
+    expect(received).toEqual([]);
+    accepting = true;
+    await eventually(() => expect(received).toHaveLength(1), 30_000);
+    expect(received[0].to).toEqual([email]);
+    expect(header(received[0].raw, 'Subject')).toBe(`Your tip ${tip.reference}: a message from the news desk`);
+    await t.app.get(NotificationsService).settled();
+    expect(received).toHaveLength(1);
+    const failed = logEvents(t, 'notification.failed');
+    expect(failed.length).toBeGreaterThanOrEqual(2);
+    expect(failed[0]).toMatchObject({ tipId: tip.tipId, kind: 'message', transport: 'smtp', responseCode: 421, attempt: 1, last: false });
+    expect(logEvents(t, 'notification.sent')).toEqual([expect.objectContaining({ tipId: tip.tipId, kind: 'message' })]);
+    // The job holds ids only: neither the address nor the editor's words are in pg-boss's table.
+    const { rows } = await t.db.query(`SELECT data::text AS data, output::text AS output FROM pgboss.job WHERE name = 'contributor-mail'`);
+    expect(rows).toHaveLength(1);
+    expect(JSON.stringify(rows)).not.toContain('example.org');
+    expect(JSON.stringify(rows)).not.toContain('Quimby-7731');
+    expect(t.logs.join('\n')).not.toContain(email);
+  });
+});
+
+describe('contributor notifications: a relay that never accepts ends in the dead letters an admin sees', () => {
+  let t: TestApp;
+  let editor: SignedInStaff;
+
+  beforeAll(async () => {
+    t = await startTestApp({ SMTP_URL: `smtp://127.0.0.1:${await freePort()}`, NOTIFICATION_RETRY_DELAY_SECONDS: '1', NOTIFICATION_RETRY_LIMIT: '1', JOBS_POLL_SECONDS: '1' });
+    editor = await signedInStaff(t, 'editor');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('after its retries: one dead letter (queue contributor-mail, the tip id, a connection error code), listed for admins', async () => {
+    const tip = await postTip(t, { email: 'never.delivered@example.org' });
+    await editor.post(`/api/tips/${tip.tipId}/payouts`).send(offer).expect(201);
+    const admin = await signedInStaff(t, 'admin');
+    await eventually(async () => {
+      const res = await admin.get('/api/jobs/dead-letters').expect(200);
+      expect(res.body.items).toEqual([expect.objectContaining({ queue: 'contributor-mail', tipId: tip.tipId, mediaId: null, attempts: 2, errorCode: expect.stringMatching(/^E(CONNECTION|SOCKET)$/) })]);
+    }, 30_000);
+    const page = await admin.get('/desk/audit').expect(200);
+    expect(page.text).toContain('contributor-mail');
+    expect(page.text).toContain(tip.tipId);
+    expect(logEvents(t, 'notification.failed').at(-1)).toMatchObject({ last: true });
   });
 });

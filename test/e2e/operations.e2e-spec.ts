@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { rm, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import request from 'supertest';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -13,10 +13,28 @@ describe('health, API docs, headers and errors', () => {
     await t.close();
   });
 
-  it('GET /health checks the database and storage', async () => {
-    const res = await request(t.url).get('/health');
+  it('GET /health (the same as /health/ready) checks the database and storage, and says how far the bank-holiday table reaches', async () => {
+    for (const path of ['/health', '/health/ready']) {
+      const res = await request(t.url).get(path);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: 'ok', database: 'up', storage: { driver: 'local', status: 'up' }, bankHolidays: { coveredUntil: '2027-12-31' } });
+    }
+  });
+
+  it('GET /health/live: 200 with no I/O, whatever the storage', async () => {
+    const res = await request(t.url).get('/health/live');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', database: 'up', storage: { driver: 'local', status: 'up' } });
+    expect(res.body).toEqual({ status: 'ok' });
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('GET /health/ready writes nothing to storage (read-only checks)', async () => {
+    // Every entry under the store, health probes included (blobFiles() leaves those out).
+    const everything = () => readdir(join(t.dataDir, 'blobs'), { recursive: true }).catch(() => [] as string[]);
+    const before = await everything();
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // past the one-second cache
+    await request(t.url).get('/health/ready').expect(200);
+    expect(await everything()).toEqual(before);
   });
 
   it('GET /api/docs serves the OpenAPI document built from the DTOs', async () => {
@@ -57,6 +75,7 @@ describe('health, API docs, headers and errors', () => {
     const blobs = join(t.dataDir, 'blobs');
     await rm(blobs, { recursive: true, force: true });
     await writeFile(blobs, 'not a directory');
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // past the one-second cache of the last answer
     try {
       const res = await request(t.url).get('/health');
       expect(res.status).toBe(503);

@@ -68,11 +68,14 @@ export function composeEmailReceipt(tip: { to: string; reference: string; secret
 export class EmailChannelSender implements ChannelSender {
   readonly channel = 'email' as const;
 
+  private readonly logger: Logger;
   constructor(
     @Inject(MAILER) private readonly mailer: Mailer,
     private readonly config: AppConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'email-sender' });
+  }
 
   /** A new email tip's receipt. Never rejects: a lost receipt is logged, the tip stands. The secret is never logged. */
   async sendReceipt(tip: { tipId: string; to: string; reference: string; secret: string }): Promise<void> {

@@ -14,12 +14,15 @@ export type EmailRoute = 'smtp' | 'webhook';
 export class EmailIntakeService implements BeforeApplicationShutdown {
   private readonly receipts = new Set<Promise<void>>();
 
+  private readonly logger: Logger;
   constructor(
     private readonly parser: InboundEmailParser,
     private readonly intake: ChannelIntakeService,
     private readonly sender: EmailChannelSender,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'email-intake' });
+  }
 
   /** Resolves when every receipt started so far is sent or given up. */
   async receiptsSettled(): Promise<void> {

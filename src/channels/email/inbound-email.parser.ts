@@ -1,6 +1,6 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { convert as htmlToText } from 'html-to-text';
-import { MailParser, type AddressObject, type AttachmentStream, type HeaderValue, type MessageText, type StructuredHeader } from 'mailparser';
+import type { convert as HtmlToText } from 'html-to-text';
+import type { AddressObject, AttachmentStream, HeaderValue, MailParser, MessageText, StructuredHeader } from 'mailparser';
 import { createHash, type Hash } from 'node:crypto';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
@@ -39,6 +39,11 @@ const TAIL_BYTES = 64 * 1024;
 // HTML past this is not converted to text (its conversion is the parser's slowest step).
 const MAX_HTML_TO_CONVERT = 1024 * 1024;
 const SUBJECT_MAX = 500;
+// mailparser and html-to-text are about 20 MB once loaded: they come with the first inbound mail,
+// not with every process's start (most never receive one).
+let mailModules: Promise<[typeof import('mailparser'), typeof import('html-to-text')]> | undefined;
+const loadMailModules = () => (mailModules ??= Promise.all([import('mailparser'), import('html-to-text')]));
+
 const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
 
 /**
@@ -97,6 +102,7 @@ export class InboundEmailParser {
   ) {}
 
   async parse(source: Readable, envelope: EmailEnvelope = {}): Promise<InboundMessage> {
+    const [{ MailParser }, { convert: htmlToText }] = await loadMailModules();
     const meter = new RawMessageMeter(this.config.INBOUND_EMAIL_MAX_BYTES);
     const parser = new MailParser({ checksumAlgo: false, maxHeadSize: MAX_HEAD_BYTES, maxChildNodes: MAX_PARTS, skipTextToHtml: true, skipImageLinks: true });
     const parts: ParsedParts = { staged: [], dropped: [] };
@@ -109,14 +115,24 @@ export class InboundEmailParser {
     // 452/507) must win over that, but not over our own refusals (too large, a parser limit).
     let stagingError: unknown;
     try {
-      // (mailparser's typings give read() an object type Node's pipeline typings do not expect)
-      await pipeline(feed, meter, parser as unknown as Transform, async (mail: AsyncIterable<unknown>) => {
+      const readParts = async (mail: AsyncIterable<unknown>, { signal }: { signal: AbortSignal }) => {
+        // When the parser fails mid-message (a limit), the attachment being read never ends on its
+        // own; Node 22+ waits for this function before the pipeline settles, so end it here.
+        let current: AttachmentStream | undefined;
+        signal.addEventListener('abort', () => current?.content.destroy(signal.reason as Error), { once: true });
         for await (const part of mail as AsyncIterable<AttachmentStream | MessageText>) {
-          if (part.type === 'text') parts.text = part;
-          else await this.stageAttachment(part, parts).catch((error: unknown) => Promise.reject((stagingError = error)));
+          if (part.type === 'text') {
+            parts.text = part;
+            continue;
+          }
+          current = part;
+          await this.stageAttachment(part, parts).catch((error: unknown) => Promise.reject((stagingError = error)));
         }
-      });
-      return this.messageOf(parser, meter, parts, envelope);
+      };
+      // (mailparser's typings give read() an object type Node's pipeline typings do not expect, and
+      // @types/node 20 does not declare the { signal } that pipeline passes to its last function)
+      await pipeline(feed, meter, parser as unknown as Transform, readParts as (mail: AsyncIterable<unknown>) => Promise<void>);
+      return this.messageOf(parser, meter, parts, envelope, htmlToText);
     } catch (caught) {
       const error = caught instanceof DomainError || isParserLimit(caught) ? caught : (stagingError ?? caught);
       source.unpipe(feed);
@@ -156,7 +172,7 @@ export class InboundEmailParser {
     }
   }
 
-  private messageOf(parser: MailParser, meter: RawMessageMeter, parts: ParsedParts, envelope: EmailEnvelope): InboundMessage {
+  private messageOf(parser: MailParser, meter: RawMessageMeter, parts: ParsedParts, envelope: EmailEnvelope, htmlToText: typeof HtmlToText): InboundMessage {
     const headers = parser.headers || new Map<string, HeaderValue>();
     const from = addressesOf(headers.get('from'))[0];
     if (!from) throw new EmailMalformedError('it has no From address');
@@ -179,7 +195,7 @@ export class InboundEmailParser {
       channel: 'email',
       providerMessageId: providerMessageIdOf(parser.messageId, meter.sha256()),
       sender,
-      text: textOf(parts.text),
+      text: textOf(parts.text, htmlToText),
       subject: subject || undefined,
       threadReference: threadReferenceOf({ subject, recipients }, inboundAddresses),
       attachments: parts.staged,
@@ -224,7 +240,7 @@ function clean(text: string): string {
 }
 
 /** The plain text; an HTML-only mail's HTML turned into text. Clipped at a story's length. */
-function textOf(part: MessageText | undefined): string {
+function textOf(part: MessageText | undefined, htmlToText: typeof HtmlToText): string {
   let text = part?.text ?? '';
   if (!text.trim() && part?.html) {
     try {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { SMTPServer, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { AppConfig } from '../../config/app-config.js';
 import { DomainError } from '../../http/errors.js';
 import { LOGGER } from '../../logging/logger.js';
@@ -40,11 +40,14 @@ export function smtpReplyFor(error: unknown): SmtpReply {
 export class SmtpListener implements OnApplicationBootstrap, OnModuleDestroy {
   private server?: SMTPServer;
 
+  private readonly logger: Logger;
   constructor(
     private readonly config: AppConfig,
     private readonly email: EmailIntakeService,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'smtp-listener' });
+  }
 
   /** The port it listens on, when it does. */
   get port(): number | undefined {
@@ -57,6 +60,8 @@ export class SmtpListener implements OnApplicationBootstrap, OnModuleDestroy {
     if (port === undefined) return;
     const addresses = this.config.inboundEmailAddresses;
     if (addresses.length === 0) this.logger.warn({ event: 'email.smtp_no_addresses' }, 'INBOUND_SMTP_PORT is set but INBOUND_EMAIL_ADDRESSES is not: every recipient will be refused');
+    // Loaded only when the listener is on (most newsrooms use the webhook, or no email channel).
+    const { SMTPServer } = await import('smtp-server');
     const server = new SMTPServer({
       banner: 'tipdesk inbound mail',
       size: this.config.INBOUND_EMAIL_MAX_BYTES,

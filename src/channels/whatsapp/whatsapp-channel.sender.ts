@@ -12,10 +12,13 @@ const OUTSIDE_CUSTOMER_SERVICE_WINDOW = 131047;
 export class WhatsAppChannelSender implements ChannelSender {
   readonly channel = 'whatsapp' as const;
 
+  private readonly logger: Logger;
   constructor(
     private readonly graph: WhatsAppGraphClient,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'whatsapp-sender' });
+  }
 
   async send(message: OutboundMessage): Promise<void> {
     // WhatsApp addresses a reader by their wa_id: the E.164 number without the '+'.

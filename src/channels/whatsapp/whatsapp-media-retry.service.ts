@@ -26,12 +26,15 @@ export class WhatsAppMediaRetryService implements OnApplicationBootstrap, OnAppl
   private timer?: NodeJS.Timeout;
   private running?: Promise<MediaRetryReport>;
 
+  private readonly logger: Logger;
   constructor(
     private readonly config: AppConfig,
     private readonly intake: ChannelIntakeService,
     private readonly media: WhatsAppMediaFetcher,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'whatsapp-media-retry' });
+  }
 
   onApplicationBootstrap(): void {
     if (!this.config.WHATSAPP_ACCESS_TOKEN) return;

@@ -47,12 +47,15 @@ export function mediaToFetch(media: WhatsAppMediaRef): WhatsAppMediaToFetch {
  */
 @Injectable()
 export class WhatsAppMediaFetcher {
+  private readonly logger: Logger;
   constructor(
     private readonly graph: WhatsAppGraphClient,
     private readonly config: AppConfig,
     @Inject(BLOB_STORE) private readonly store: BlobStore,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'whatsapp-media' });
+  }
 
   async fetch(media: WhatsAppMediaToFetch, timeoutMs: number): Promise<MediaFetchOutcome> {
     const filename = media.filename ?? 'whatsapp-media';

@@ -43,13 +43,16 @@ export interface WebhookReceipt {
 export class WhatsAppWebhookService implements BeforeApplicationShutdown {
   private readonly receipts = new Set<Promise<void>>();
 
+  private readonly logger: Logger;
   constructor(
     private readonly config: AppConfig,
     private readonly intake: ChannelIntakeService,
     private readonly media: WhatsAppMediaFetcher,
     private readonly graph: WhatsAppGraphClient,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'whatsapp-webhook' });
+  }
 
   /** Receipts still on their way finish before the app stops. */
   async beforeApplicationShutdown(): Promise<void> {

@@ -1,3 +1,5 @@
+import { computedBankHolidays } from '../../calendar/england-and-wales.js';
+
 /**
  * England and Wales bank holidays, 2026–2027, as published by GOV.UK ("UK bank holidays",
  * the england-and-wales division of gov.uk/bank-holidays.json), including the substitute days
@@ -30,9 +32,9 @@ function utcDay(date: Date): Date {
 }
 
 /**
- * The days banks pay on: weekdays that are not holidays, for the years it has a holiday table
- * for. Outside those years it refuses rather than guess, so a new year's holidays must be added
- * (BANK_HOLIDAYS, or the built-in table) before a batch is made in it.
+ * The days banks pay on: weekdays that are not holidays. The published table (built in, plus
+ * BANK_HOLIDAYS) decides for the years it lists; after them, the computed England and Wales
+ * holidays do, and /health/ready and the accounts page warn 60 days before the table runs out.
  */
 export class BankCalendar {
   private constructor(
@@ -51,11 +53,19 @@ export class BankCalendar {
   }
 
   isWorkingDay(date: Date): boolean {
-    if (!this.covers(date)) {
-      throw new RangeError(`No bank holiday table for ${date.getUTCFullYear()}: add that year's bank holidays to BANK_HOLIDAYS`);
-    }
     const weekday = date.getUTCDay();
-    return weekday !== 0 && weekday !== 6 && !this.holidays.has(date.toISOString().slice(0, 10));
+    if (weekday === 0 || weekday === 6) return false;
+    const day = date.toISOString().slice(0, 10);
+    // After the published table: the holidays the rules give (one-off days are only in the table).
+    if (!this.covers(date)) return !this.computed(date.getUTCFullYear()).has(day);
+    return !this.holidays.has(day);
+  }
+
+  private readonly computedYears = new Map<number, ReadonlySet<string>>();
+  private computed(year: number): ReadonlySet<string> {
+    let days = this.computedYears.get(year);
+    if (!days) this.computedYears.set(year, (days = new Set(computedBankHolidays(year))));
+    return days;
   }
 
   /** The date's own UTC day if banks work then, else the next day they do (Saturday → Monday). */

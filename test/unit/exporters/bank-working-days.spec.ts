@@ -36,8 +36,11 @@ describe('BankCalendar', () => {
     for (const holiday of ENGLAND_AND_WALES_BANK_HOLIDAYS) expect([1, 2, 3, 4, 5]).toContain(day(holiday).getUTCDay());
   });
 
-  it('refuses a year it has no table for rather than guess', () => {
-    expect(() => ENGLAND_AND_WALES.isWorkingDay(day('2028-01-03'))).toThrow(/No bank holiday table for 2028: add that year's bank holidays to BANK_HOLIDAYS/);
+  it('after the table, uses the computed England and Wales holidays (2028: New Year substitute Monday 3 January, Good Friday 14 April)', () => {
+    expect(ENGLAND_AND_WALES.covers(day('2028-01-03'))).toBe(false);
+    expect(ENGLAND_AND_WALES.isWorkingDay(day('2028-01-03'))).toBe(false);
+    expect(ENGLAND_AND_WALES.isWorkingDay(day('2028-04-14'))).toBe(false);
+    expect(ENGLAND_AND_WALES.isWorkingDay(day('2028-04-13'))).toBe(true);
   });
 });
 
@@ -45,8 +48,8 @@ describe('processingDateForNewBatch', () => {
   it('is the next working day after the batch was made', () => {
     expect(processingDateForNewBatch(new Date('2026-11-27T09:00:00Z'), ENGLAND_AND_WALES).toISOString().slice(0, 10)).toBe('2026-11-30');
   });
-  it('refuses a batch whose processing day falls in a year with no holiday table: 409 naming BANK_HOLIDAYS', () => {
-    expect(() => processingDateForNewBatch(new Date('2027-12-31T09:00:00Z'), ENGLAND_AND_WALES)).toThrow(expect.objectContaining({ status: 409, code: 'BANK_HOLIDAYS_MISSING', message: expect.stringContaining('set BANK_HOLIDAYS') }));
+  it('a batch whose processing day falls after the table is still made, on the computed calendar (31 Dec 2027 → Tue 4 Jan 2028)', () => {
+    expect(processingDateForNewBatch(new Date('2027-12-31T09:00:00Z'), ENGLAND_AND_WALES).toISOString().slice(0, 10)).toBe('2028-01-04');
   });
 });
 

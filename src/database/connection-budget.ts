@@ -1,0 +1,24 @@
+import type { AppConfig } from '../config/app-config.js';
+import { JOB_QUEUE_POOL_SIZE } from '../jobs/job-queue.js';
+
+/**
+ * Every PostgreSQL connection one app process may open at once, by pool. Migrations run on one
+ * connection before these open and close it; the CLI opens its own (at most DATABASE_POOL_SIZE,
+ * in practice one or two). README, Connection budget, sizes the docker-compose topology from this.
+ */
+export interface ConnectionBudget {
+  /** TypeORM's pool: requests, services, the sweep. */
+  app: number;
+  /** tus upload locks: one per upload request in flight, plus the LISTEN connection for release requests. */
+  uploadLocks: number;
+  /** pg-boss: sends, fetches, completions and its maintenance (never held for a job's length). */
+  jobs: number;
+  total: number;
+}
+
+export function connectionBudget(config: Pick<AppConfig, 'DATABASE_POOL_SIZE' | 'UPLOAD_LOCK_CONNECTIONS'>): ConnectionBudget {
+  const app = config.DATABASE_POOL_SIZE;
+  const uploadLocks = config.UPLOAD_LOCK_CONNECTIONS + 1;
+  const jobs = JOB_QUEUE_POOL_SIZE;
+  return { app, uploadLocks, jobs, total: app + uploadLocks + jobs };
+}

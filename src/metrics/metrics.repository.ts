@@ -1,0 +1,21 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+/**
+ * Read-only counts for the operators' gauges: one GROUP BY per table, never a row's content.
+ * They read other modules' tables (tips, payouts) on purpose, as aggregates only: going through
+ * each module's service would make the metrics module import the desk and payouts.
+ */
+@Injectable()
+export class MetricsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The desk's queue: tips by status (the ix_tips_status_* indexes answer it without the table). */
+  tipsByStatus(): Promise<{ status: string; count: number }[]> {
+    return this.dataSource.query(`SELECT status, count(*)::int AS count FROM tips GROUP BY status`);
+  }
+
+  payoutsByState(): Promise<{ state: string; count: number }[]> {
+    return this.dataSource.query(`SELECT state, count(*)::int AS count FROM payouts GROUP BY state`);
+  }
+}
