@@ -80,6 +80,20 @@ export class AuditService {
     );
   }
 
+  /**
+   * The staff members who did any of `actions` to one thing, with the first action each did
+   * (who logged a phone tip, who was shown its secret); served by ix_audit_events_entity.
+   */
+  async staffActors(manager: EntityManager, entityType: string, entityId: string, actions: readonly string[]): Promise<{ staffId: string; action: string }[]> {
+    const rows = await manager.query<{ actor_id: string; action: string }[]>(
+      `SELECT DISTINCT ON (actor_id) actor_id, action FROM audit_events
+        WHERE entity_type = $1 AND entity_id = $2 AND actor_type = 'staff' AND actor_id IS NOT NULL AND action = ANY($3::text[])
+        ORDER BY actor_id, at, id`,
+      [entityType, entityId, [...actions]],
+    );
+    return rows.map((r) => ({ staffId: r.actor_id, action: r.action }));
+  }
+
   /** The history of one thing (a tip's page), oldest first; served by ix_audit_events_entity. */
   async forEntity(entityType: string, entityId: string): Promise<AuditEventDto[]> {
     if (!UUID.test(entityId)) return [];

@@ -3,6 +3,7 @@ import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiForb
 import { TipIdParams } from '../desk/dto/update-tip.dto.js';
 import { Access, CurrentStaff, type StaffPrincipal } from '../staff/access.js';
 import {
+  ApprovePayoutDto,
   ListPayoutsQueryDto,
   MarkPaidDto,
   OfferPayoutDto,
@@ -87,7 +88,7 @@ export class PayoutsController {
   @ApiOkResponse({ type: PayoutDetailDto })
   @ApiForbiddenResponse({ description: 'PAYOUT_OWN_OFFER' })
   @ApiConflictResponse({ description: `${CONFLICTS}, PAYOUT_LEGAL_SIGN_OFF_REQUIRED` })
-  approve(@CurrentStaff() staff: StaffPrincipal, @Param() { id }: PayoutIdParams, @Body() body: PayoutVersionDto): Promise<PayoutDetailDto> {
+  approve(@CurrentStaff() staff: StaffPrincipal, @Param() { id }: PayoutIdParams, @Body() body: ApprovePayoutDto): Promise<PayoutDetailDto> {
     return this.payouts.approve(staff, id, body);
   }
 

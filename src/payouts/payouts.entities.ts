@@ -97,11 +97,47 @@ export class PayoutBatch {
   @Column({ type: 'integer', default: 1 })
   version: number;
 
+  /** When its file first left tipdesk: from then on only an admin who did not download it may void it. */
+  @Column({ type: 'timestamptz', nullable: true })
+  firstDownloadedAt: Date | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  firstDownloadedBy: string | null;
+
+  @ManyToOne(() => StaffUser, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'first_downloaded_by', foreignKeyConstraintName: 'fk_payout_batches_first_downloaded_by' })
+  firstDownloader?: Relation<StaffUser>;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 
   @UpdateDateColumn({ type: 'timestamptz' })
   updatedAt: Date;
+}
+
+/** Every download of a batch's file: who holds a copy that could reach the bank. */
+@Entity('payout_batch_downloads')
+@Index('ix_payout_batch_downloads_batch_id', ['batchId'])
+export class PayoutBatchDownload {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_payout_batch_downloads' })
+  id: string;
+
+  @Column({ type: 'uuid' })
+  batchId: string;
+
+  @ManyToOne(() => PayoutBatch, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'batch_id', foreignKeyConstraintName: 'fk_payout_batch_downloads_batch_id' })
+  batch?: Relation<PayoutBatch>;
+
+  @Column({ type: 'uuid' })
+  downloadedBy: string;
+
+  @ManyToOne(() => StaffUser, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'downloaded_by', foreignKeyConstraintName: 'fk_payout_batch_downloads_downloaded_by' })
+  downloader?: Relation<StaffUser>;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  at: Date;
 }
 
 @Entity('payouts')
@@ -267,6 +303,10 @@ export class PayoutEvent {
 
   @Column({ type: 'varchar', length: 500, nullable: true })
   reason: string | null;
+
+  /** What else the move carried: the risks acknowledged or cleared, who logged the tip or saw its secret. */
+  @Column({ type: 'jsonb', nullable: true })
+  detail: Record<string, unknown> | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   at: Date;

@@ -28,7 +28,7 @@ import {
 } from './dto/payouts.dto.js';
 import { maskAccount, maskName, validatePayee, type PayeeAccount } from './payee-details.js';
 import { nextPayoutStates, transitionProblem } from './payout-states.js';
-import type { Currency, PayeeMethod, PayoutActorType, PayoutState } from './payouts.entities.js';
+import type { BatchState, Currency, PayeeMethod, PayoutActorType, PayoutState } from './payouts.entities.js';
 
 export class PayoutNotFoundError extends NotFoundError {
   constructor() {
@@ -61,9 +61,37 @@ export class OwnOfferApprovalError extends DomainError {
   }
 }
 
+/** 403: whoever logged a tip or saw its secret could be its "contributor": they never offer or approve on it. */
+export class ConflictOfInterestError extends DomainError {
+  constructor(why: string) {
+    super(HttpStatus.FORBIDDEN, 'PAYOUT_CONFLICT_OF_INTEREST', why);
+  }
+}
+
+/** The audit actions that tie a staff member to a tip's secret: they took the call, or were shown it. */
+export const SECRET_HOLDER_ACTIONS = ['tip.created', 'tip.secret_shown'] as const;
+
 export class LegalSignOffRequiredError extends ConflictError {
   constructor() {
     super('PAYOUT_LEGAL_SIGN_OFF_REQUIRED', 'This payout is flagged under the Editors’ Code (clauses 15/16): an admin must record legal sign-off before it can be approved.');
+  }
+}
+
+/**
+ * 409: the payout's batch is not marked sent (its file may or may not be at the bank), or no
+ * longer exists as a live batch: settling now could pay twice, so nothing is changed.
+ */
+export class BatchNotSentError extends ConflictError {
+  override readonly details: { batchState: string | null };
+
+  constructor(batchState: string | null) {
+    super(
+      'BATCH_NOT_SENT',
+      batchState === 'locked'
+        ? 'This payout’s batch has not been marked sent to the bank: mark the batch sent first (or, if the bank never got the file, void it). Nothing was changed.'
+        : `This payout’s batch is ${batchState ?? 'gone'}: only a payout in a batch marked sent can be settled. Nothing was changed.`,
+    );
+    this.details = { batchState };
   }
 }
 
@@ -101,12 +129,14 @@ interface PayoutRow {
   payee_details_id: string | null; batch_id: string | null; paid_reference: string | null; failure_reason: string | null;
   replaces_payout_id: string | null; version: number; created_at: Date; updated_at: Date; cursor_at?: string;
   payee_version: number | null; payee_method: PayeeMethod | null; payee_masked: string | null; payee_name_masked: string | null;
+  batch_state: BatchState | null;
 }
 
 const PAYOUT_SELECT = `
   SELECT p.*, ${cursorTimestampSql('p.created_at')} AS cursor_at,
-         d.version AS payee_version, d.method AS payee_method, d.masked AS payee_masked, d.account_holder_name_masked AS payee_name_masked
-    FROM payouts p LEFT JOIN payee_details d ON d.id = p.payee_details_id`;
+         d.version AS payee_version, d.method AS payee_method, d.masked AS payee_masked, d.account_holder_name_masked AS payee_name_masked,
+         b.state AS batch_state
+    FROM payouts p LEFT JOIN payee_details d ON d.id = p.payee_details_id LEFT JOIN payout_batches b ON b.id = p.batch_id`;
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
 
@@ -132,6 +162,7 @@ function toDto(row: PayoutRow): PayoutDto {
       ? { id: row.payee_details_id, version: row.payee_version!, method: row.payee_method!, masked: row.payee_masked!, accountNameMasked: row.payee_name_masked! }
       : null,
     batchId: row.batch_id,
+    batchState: row.batch_state,
     paidReference: row.paid_reference,
     failureReason: row.failure_reason,
     replacesPayoutId: row.replaces_payout_id,
@@ -262,6 +293,9 @@ export class PayoutsService {
     requireRole(staff, OFFERERS, 'offer payment');
     const id = await this.dataSource.transaction(async (manager) => {
       const tip = await this.tipOrThrow(tipId, manager);
+      if ((await this.secretHolders(manager, tipId)).has(staff.id)) {
+        throw new ConflictOfInterestError('You logged this tip or were shown its secret, so you could sign in as its contributor: another editor must make the offer.');
+      }
       const witness = input.legalFlags?.witness ?? false;
       const crime = input.legalFlags?.crime ?? false;
       const [row] = await manager.query<{ id: string }[]>(
@@ -291,6 +325,9 @@ export class PayoutsService {
           [id],
         );
         if (row.offered_by === staff.id || creator?.actor_id === staff.id) throw new OwnOfferApprovalError();
+        if ((await this.secretHolders(manager, row.tip_id)).has(staff.id)) {
+          throw new ConflictOfInterestError('You logged this tip or were shown its secret, so you could have given its payment details yourself: another person in accounting must approve it.');
+        }
         if ((row.legal_witness || row.legal_crime) && !row.legal_signed_off_at) throw new LegalSignOffRequiredError();
       },
     });
@@ -340,7 +377,7 @@ export class PayoutsService {
   async markPaid(staff: StaffPrincipal, id: string, input: MarkPaidDto, manager?: EntityManager): Promise<PayoutDetailDto> {
     requireRole(staff, ACCOUNTS, 'mark payouts paid');
     return this.move({ type: 'staff', staff }, id, 'paid', {
-      version: input.version, reason: `bank reference ${input.reference}`, action: 'payout.paid', set: { paid_reference: input.reference }, manager,
+      version: input.version, reason: `bank reference ${input.reference}`, action: 'payout.paid', set: { paid_reference: input.reference }, manager, settles: true,
     });
   }
 
@@ -348,7 +385,7 @@ export class PayoutsService {
   async markFailed(staff: StaffPrincipal, id: string, input: PayoutReasonDto, manager?: EntityManager): Promise<PayoutDetailDto> {
     requireRole(staff, ACCOUNTS, 'mark payouts failed');
     return this.move({ type: 'staff', staff }, id, 'failed', {
-      version: input.version, reason: input.reason, action: 'payout.failed', set: { failure_reason: input.reason }, manager,
+      version: input.version, reason: input.reason, action: 'payout.failed', set: { failure_reason: input.reason }, manager, settles: true,
     });
   }
 
@@ -364,6 +401,9 @@ export class PayoutsService {
       if (row.state !== 'failed') {
         throw new ConflictError('PAYOUT_NOT_FAILED', `Only a failed payout can be reissued; this one is ${row.state}.`);
       }
+      // A payout "failed" while its file may still reach the bank is no failure to reissue.
+      const [batch] = await manager.query<{ state: string }[]>(`SELECT state FROM payout_batches WHERE id = $1 FOR SHARE`, [row.batch_id]);
+      if (batch?.state !== 'sent' && batch?.state !== 'closed') throw new BatchNotSentError(batch?.state ?? null);
       const [already] = await manager.query<{ id: string }[]>(`SELECT id FROM payouts WHERE replaces_payout_id = $1`, [id]);
       if (already) throw new ConflictError('PAYOUT_ALREADY_REISSUED', 'This failed payout has already been reissued.');
       const [payee] = await manager.query<{ id: string }[]>(
@@ -563,6 +603,8 @@ export class PayoutsService {
       check?: (row: PayoutRow, manager: EntityManager) => Promise<void>;
       /** The caller's transaction; without it the move is its own transaction. */
       manager?: EntityManager;
+      /** Paid or failed: only while the payout's batch is marked sent, checked in the statement that moves it. */
+      settles?: boolean;
     },
   ): Promise<PayoutDetailDto> {
     const inTransaction = <T>(work: (manager: EntityManager) => Promise<T>) => (options.manager ? work(options.manager) : this.dataSource.transaction(work));
@@ -570,7 +612,7 @@ export class PayoutsService {
       const row = await this.current(manager, id, options.version);
       if (transitionProblem(row.state, to) || (options.from && !options.from.includes(row.state))) throw new IllegalPayoutTransitionError(row.state, to);
       await options.check?.(row, manager);
-      await this.compareAndSet(manager, row, to, options.set ?? {});
+      await this.compareAndSet(manager, row, to, options.set ?? {}, options.settles ?? false);
       await this.recordMove(manager, actor, id, row.state, to, options.reason ?? null, options.action);
     });
     return this.get(id, options.manager);
@@ -591,16 +633,31 @@ export class PayoutsService {
     return row;
   }
 
-  /** `UPDATE … WHERE id = $1 AND version = $2`: zero rows means someone else's change won. `'now()'` sets the time. */
-  private async compareAndSet(manager: EntityManager, row: PayoutRow, to: PayoutState, set: Record<string, unknown>): Promise<void> {
+  /**
+   * `UPDATE … WHERE id = $1 AND version = $2`: zero rows means someone else's change won. `'now()'`
+   * sets the time. A settling move also joins its batch, share-locked, in the same statement, so
+   * it happens only while the batch is marked sent: a void or a second look at the batch waits
+   * for it, and it waits for them.
+   */
+  private async compareAndSet(manager: EntityManager, row: PayoutRow, to: PayoutState, set: Record<string, unknown>, settles = false): Promise<void> {
     const params: unknown[] = [row.id, row.version, to];
     const assignments = Object.entries(set).map(([column, value]) => (value === 'now()' ? `${column} = now()` : `${column} = $${params.push(value)}`));
+    const sentBatch = settles
+      ? { from: `FROM (SELECT b.id FROM payout_batches b WHERE b.id = $${params.push(row.batch_id)} AND b.state = 'sent' FOR SHARE) AS sent_batch`, where: 'AND payouts.batch_id = sent_batch.id' }
+      : { from: '', where: '' };
     const [rows] = await manager.query<[{ id: string }[], number]>(
       `UPDATE payouts SET state = $3, ${[...assignments, 'version = version + 1', 'updated_at = now()'].join(', ')}
-        WHERE id = $1 AND version = $2 RETURNING id`,
+        ${sentBatch.from}
+        WHERE payouts.id = $1 AND payouts.version = $2 ${sentBatch.where} RETURNING payouts.id`,
       params,
     );
-    if (rows.length === 0) throw new StalePayoutVersionError((await this.get(row.id, manager)) as PayoutDto);
+    if (rows.length > 0) return;
+    const current = (await this.get(row.id, manager)) as PayoutDto;
+    if (settles && current.version === row.version) {
+      const [batch] = await manager.query<{ state: string }[]>(`SELECT state FROM payout_batches WHERE id = $1`, [row.batch_id]);
+      throw new BatchNotSentError(batch?.state ?? null);
+    }
+    throw new StalePayoutVersionError(current);
   }
 
   private async recordMove(
@@ -676,6 +733,12 @@ export class PayoutsService {
     const found = (await this.forContributor(tipId)).find((p) => p.id === id);
     if (!found) throw new PayoutNotFoundError();
     return found;
+  }
+
+  /** Staff who logged the tip (took the call) or were shown its secret, from the tip's audit trail. */
+  private async secretHolders(manager: EntityManager, tipId: string): Promise<Map<string, string>> {
+    const actors = await this.audit.staffActors(manager, 'tip', tipId, SECRET_HOLDER_ACTIONS);
+    return new Map(actors.map((a) => [a.staffId, a.action]));
   }
 
   // Reads a row of the tips module's table: a payout must name an existing tip and its contributor.

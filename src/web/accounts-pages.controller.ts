@@ -6,7 +6,7 @@ import { DeskService } from '../desk/desk.service.js';
 import { DomainError } from '../http/errors.js';
 import { validateInput } from '../http/validation.js';
 import { BatchesService } from '../payouts/batches.service.js';
-import { BatchIdParams, CreateBatchDto, ListBatchesQueryDto } from '../payouts/dto/batches.dto.js';
+import { BatchIdParams, CreateBatchDto, ListBatchesQueryDto, VoidUndeliveredDto } from '../payouts/dto/batches.dto.js';
 import { MarkPaidDto, PayoutIdParams, PayoutReasonDto, PayoutVersionDto, type PayoutDto } from '../payouts/dto/payouts.dto.js';
 import { PayoutsService, StalePayoutVersionError } from '../payouts/payouts.service.js';
 import type { PayoutState } from '../payouts/payouts.entities.js';
@@ -114,6 +114,21 @@ export class AccountsPagesController {
   @Post('batches/:id/void')
   voidBatch(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: BatchIdParams, @Res() res: Response): Promise<void> {
     return this.batchAct(caller, id, res, 'batch-voided', () => this.batches.void(caller.user, id));
+  }
+
+  /** An admin who did not download the file voids a batch the bank never received (reason and confirmation). */
+  @Post('batches/:id/void-undelivered')
+  @Access('admin')
+  async voidUndelivered(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: BatchIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    try {
+      const input = await valid(VoidUndeliveredDto, { reason: formText(body, 'reason'), bankDidNotReceiveFile: formText(body, 'bankDidNotReceiveFile') === 'true' ? true : undefined });
+      await this.batches.voidUndelivered(caller.user, id, input);
+      res.redirect(HttpStatus.SEE_OTHER, `/accounts/batches/${id}?notice=batch-voided`);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code === 'BATCH_NOT_FOUND') throw error;
+      const message = error.fields ? Object.values(error.fields).flat().join('. ') : error.message;
+      res.status(error.status).type('html').send(this.views.batch(caller, { ...(await this.batchState(id)), voidUndeliveredError: message }));
+    }
   }
 
   /**

@@ -100,6 +100,7 @@ export interface BatchPageState {
   problem?: PayoutProblem;
   batchError?: string;
   reconcileError?: string;
+  voidUndeliveredError?: string;
   rowErrors?: string[];
   csv?: string;
   notice?: string;
@@ -144,7 +145,11 @@ export class AccountsViews {
       batch: this.batchSummary(batch, state.context.staffNames),
       fileHref: `/api/payout-batches/${batch.id}/file`,
       canSend: batch.state === 'locked',
-      canVoid: batch.state === 'locked',
+      canVoid: batch.state === 'locked' && !batch.firstDownloadedAt,
+      // A downloaded file may be at the bank: only an admin who did not download it, confirming it never arrived.
+      downloaded: batch.firstDownloadedAt ? { at: batch.firstDownloadedAt, by: state.context.staffNames.get(batch.firstDownloadedBy ?? '') ?? 'a former colleague' } : undefined,
+      canVoidUndelivered: (batch.state === 'locked' || batch.state === 'sent') && Boolean(batch.firstDownloadedAt) && caller.user.role === 'admin',
+      voidUndeliveredError: state.voidUndeliveredError,
       canReconcile: batch.state === 'sent',
       batchError: state.batchError,
       problem: state.problem,
@@ -200,7 +205,9 @@ export class AccountsViews {
       canRelease: p.state === 'held',
       canCancel: allowed.has('cancelled') && p.state !== 'offered',
       canSignOff: isAdmin && flagged && !p.legalSignedOffAt && allowed.size > 0,
-      canSettle: p.state === 'batched',
+      // Settling waits for the batch to be marked sent (the service and the database refuse it before).
+      canSettle: p.state === 'batched' && p.batchState === 'sent',
+      settleWaits: p.state === 'batched' && p.batchState === 'locked',
       canReissue: p.state === 'failed',
       problem: problem?.payoutId === p.id ? problem : undefined,
     };

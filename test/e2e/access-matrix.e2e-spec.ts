@@ -84,6 +84,7 @@ const ACCESS: Record<string, Audience[]> = {
   'GET /api/payout-batches/:id': ['accounting', 'admin'],
   'GET /api/payout-batches/:id/file': ['accounting', 'admin'],
   'POST /api/payout-batches/:id/void': ['accounting', 'admin'],
+  'POST /api/payout-batches/:id/void-undelivered': ['admin'],
   'POST /api/payout-batches/:id/sent': ['accounting', 'admin'],
   'POST /api/payout-batches/:id/reconcile': ['accounting', 'admin'],
   'POST /api/contributor/payouts/:id/accept': ['contributor'],
@@ -133,6 +134,7 @@ const ACCESS: Record<string, Audience[]> = {
   'GET /accounts/batches/:id': ['accounting', 'admin'],
   'POST /accounts/batches/:id/sent': ['accounting', 'admin'],
   'POST /accounts/batches/:id/void': ['accounting', 'admin'],
+  'POST /accounts/batches/:id/void-undelivered': ['admin'],
   'POST /accounts/batches/:id/reconcile': ['accounting', 'admin'],
 };
 

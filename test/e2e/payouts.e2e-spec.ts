@@ -83,7 +83,7 @@ describe('payouts API', () => {
     return (await accountant.post(`/api/payouts/${p.id}/approve`).send({ version: p.version }).expect(200)).body as { id: string; version: number; state: PayoutState };
   }
 
-  /** A batch row and approved → batched through the service (the batches work owns creating them over HTTP). */
+  /** A batch row (marked sent) and approved → batched through the service (the batches work owns creating them over HTTP). */
   async function batched(payoutIds: string[]): Promise<string> {
     return dataSource.transaction(async (manager) => {
       const [batch] = await manager.query(
@@ -92,6 +92,8 @@ describe('payouts API', () => {
       );
       const { count } = await service.batchApproved(manager, principal(accountant), batch.id, { currency: 'GBP', methods: ['uk_bank', 'iban', 'paypal'], payoutIds }, payoutIds.length);
       expect(count).toBe(payoutIds.length);
+      // Marked sent, as accounting would once the file went to the bank: only then can it settle.
+      await manager.query(`UPDATE payout_batches SET state = 'sent' WHERE id = $1`, [batch.id]);
       return batch.id as string;
     });
   }

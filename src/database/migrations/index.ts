@@ -8,6 +8,7 @@ import { MediaUnprobed1796100000000 } from './1796100000000-MediaUnprobed.js';
 import { Uploads1796100000100 } from './1796100000100-Uploads.js';
 import { MediaVirusScan1796100000200 } from './1796100000200-MediaVirusScan.js';
 import { PayoutBatchItemsLive1796100000300 } from './1796100000300-PayoutBatchItemsLive.js';
+import { SettlementGuards1797100000000 } from './1797100000000-SettlementGuards.js';
 
 // Every migration, in order. Add each generated one here (see README "Migrations"): TypeORM's
 // glob loading breaks under Jest's ESM mode.
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
   Uploads1796100000100,
   MediaVirusScan1796100000200,
   PayoutBatchItemsLive1796100000300,
+  SettlementGuards1797100000000,
 ];

@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { Equals, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, Equals, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { LICENCES, type Licence } from '../../tips/tips.entities.js';
 import { ACCOUNT_NAME_MAX } from '../payee-details.js';
-import { AMOUNT_MINOR_MAX, CURRENCIES, PAYEE_METHODS, PAYOUT_STATES, type Currency, type PayeeMethod, type PayoutState } from '../payouts.entities.js';
+import { PAYOUT_RISK_CODES, type PayoutRiskCode } from '../risks/risk-codes.js';
+import { AMOUNT_MINOR_MAX, BATCH_STATES, CURRENCIES, PAYEE_METHODS, PAYOUT_STATES, type BatchState, type Currency, type PayeeMethod, type PayoutState } from '../payouts.entities.js';
 
 export const PAYOUT_PAGE_SIZE_DEFAULT = 50;
 export const PAYOUT_PAGE_SIZE_MAX = 100;
@@ -54,6 +55,14 @@ export class PayoutVersionDto {
   @ApiPropertyOptional({ maxLength: 500 })
   @Transform(blankToUndefined) @IsOptional() @IsString() @MaxLength(500)
   reason?: string;
+}
+
+/** Approve: the version seen, and every risk the approver has read and accepts (by code). */
+export class ApprovePayoutDto extends PayoutVersionDto {
+  @ApiPropertyOptional({ enum: PAYOUT_RISK_CODES, isArray: true, description: 'The codes of the payout’s risks the approver acknowledges; every open risk must be named' })
+  @IsOptional() @IsArray({ message: 'acknowledgeRisks must be a list of risk codes' }) @ArrayMaxSize(PAYOUT_RISK_CODES.length * 2)
+  @IsIn(PAYOUT_RISK_CODES, { each: true, message: `acknowledgeRisks may name only ${PAYOUT_RISK_CODES.join(', ')}` })
+  acknowledgeRisks?: PayoutRiskCode[];
 }
 
 /** Hold, cancel and mark-failed say why (the payout's history and the contributor's questions need it). */
@@ -166,6 +175,7 @@ export class PayoutDto {
   @ApiProperty({ type: String, nullable: true }) legalSignedOffAt: string | null;
   @ApiProperty({ type: PayeeSummaryDto, nullable: true }) payee: PayeeSummaryDto | null;
   @ApiProperty({ type: String, nullable: true }) batchId: string | null;
+  @ApiProperty({ enum: BATCH_STATES, nullable: true, description: 'Its batch’s state: it can be settled (paid, failed) only once that is sent' }) batchState: BatchState | null;
   @ApiProperty({ type: String, nullable: true }) paidReference: string | null;
   @ApiProperty({ type: String, nullable: true }) failureReason: string | null;
   @ApiProperty({ type: String, nullable: true }) replacesPayoutId: string | null;
