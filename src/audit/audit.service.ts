@@ -81,17 +81,17 @@ export class AuditService {
   }
 
   /**
-   * The staff members who did any of `actions` to one thing, with the first action each did
-   * (who logged a phone tip, who was shown its secret); served by ix_audit_events_entity.
+   * The staff members who did any of `actions` to one thing, with which of them each did (who
+   * logged a phone tip, who was shown its secret); served by ix_audit_events_entity.
    */
-  async staffActors(manager: EntityManager, entityType: string, entityId: string, actions: readonly string[]): Promise<{ staffId: string; action: string }[]> {
-    const rows = await manager.query<{ actor_id: string; action: string }[]>(
-      `SELECT DISTINCT ON (actor_id) actor_id, action FROM audit_events
+  async staffActors(manager: EntityManager, entityType: string, entityId: string, actions: readonly string[]): Promise<{ staffId: string; actions: string[] }[]> {
+    const rows = await manager.query<{ actor_id: string; actions: string[] }[]>(
+      `SELECT actor_id, array_agg(DISTINCT action ORDER BY action) AS actions FROM audit_events
         WHERE entity_type = $1 AND entity_id = $2 AND actor_type = 'staff' AND actor_id IS NOT NULL AND action = ANY($3::text[])
-        ORDER BY actor_id, at, id`,
+        GROUP BY actor_id ORDER BY actor_id`,
       [entityType, entityId, [...actions]],
     );
-    return rows.map((r) => ({ staffId: r.actor_id, action: r.action }));
+    return rows.map((r) => ({ staffId: r.actor_id, actions: r.actions }));
   }
 
   /** The history of one thing (a tip's page), oldest first; served by ix_audit_events_entity. */

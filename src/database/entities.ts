@@ -2,7 +2,7 @@ import { AuditEvent } from '../audit/audit.entities.js';
 import { ChannelMessage, ChannelPendingMedia } from '../channels/channels.entities.js';
 import { Message, Note } from '../desk/desk.entities.js';
 import { Media } from '../media/media.entities.js';
-import { PayeeDetails, Payout, PayoutBatch, PayoutBatchDownload, PayoutBatchItem, PayoutEvent } from '../payouts/payouts.entities.js';
+import { PayeeDetails, Payout, PayoutBatch, PayoutBatchDownload, PayoutBatchItem, PayoutConflictWaiver, PayoutEvent } from '../payouts/payouts.entities.js';
 import { RateLimitWindow } from '../rate-limits/rate-limits.entities.js';
 import { Session, SignInThrottle, StaffSetupToken, StaffUser } from '../staff/staff.entities.js';
 import { Consent, Contributor, Tip, TipIdempotencyKey } from '../tips/tips.entities.js';
@@ -12,6 +12,6 @@ import { ResumableUpload } from '../uploads/uploads.entities.js';
 export const ENTITIES = [
   Contributor, Tip, Consent, TipIdempotencyKey, Media, AuditEvent, RateLimitWindow,
   StaffUser, Session, SignInThrottle, StaffSetupToken, Note, Message,
-  PayeeDetails, PayoutBatch, Payout, PayoutEvent, PayoutBatchItem, PayoutBatchDownload,
+  PayeeDetails, PayoutBatch, Payout, PayoutEvent, PayoutBatchItem, PayoutBatchDownload, PayoutConflictWaiver,
   ChannelMessage, ChannelPendingMedia, ResumableUpload,
 ];

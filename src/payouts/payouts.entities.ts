@@ -56,6 +56,14 @@ export class PayeeDetails {
   @Column({ type: 'varchar', length: 80 })
   masked: string;
 
+  /**
+   * Keyed hash (HMAC under a key derived from ENCRYPTION_KEY) of the normalised account, so two
+   * contributors paid to one account are found (PAYEE_SHARED) without comparing plaintext.
+   */
+  @Index('ix_payee_details_account_hash')
+  @Column({ type: 'char', length: 64, nullable: true })
+  accountHash: string | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 }
@@ -242,6 +250,25 @@ export class Payout {
   @JoinColumn({ name: 'batch_id', foreignKeyConstraintName: 'fk_payouts_batch_id' })
   batch?: Relation<PayoutBatch>;
 
+  /** The payee details were given in a browser that also held a staff session (PAYEE_FROM_STAFF_BROWSER). */
+  @Column({ type: 'boolean', default: false })
+  payeeFromStaffBrowser: boolean;
+
+  /** Whose staff session it was, when it was still signed in. */
+  @Column({ type: 'uuid', nullable: true })
+  payeeStaffBrowserStaffId: string | null;
+
+  /** Over PAYOUT_SECOND_APPROVAL_MINOR: the first of the two approvers (the payout stays accepted until the second). */
+  @Column({ type: 'uuid', nullable: true })
+  firstApprovedBy: string | null;
+
+  @ManyToOne(() => StaffUser, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'first_approved_by', foreignKeyConstraintName: 'fk_payouts_first_approved_by' })
+  firstApprover?: Relation<StaffUser>;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  firstApprovedAt: Date | null;
+
   /** The bank's own reference for a paid payout. */
   @Column({ type: 'varchar', length: 100, nullable: true })
   paidReference: string | null;
@@ -267,6 +294,44 @@ export class Payout {
 
   @UpdateDateColumn({ type: 'timestamptz' })
   updatedAt: Date;
+}
+
+/**
+ * An admin lets one staff member, who logged a tip or saw its secret, offer on it all the same
+ * (a one-person bureau): each such payout then carries LOGGED_BY_OFFERER for its approver.
+ */
+@Entity('payout_conflict_waivers')
+@Index('uq_payout_conflict_waivers_tip_id_staff_id', ['tipId', 'staffId'], { unique: true })
+export class PayoutConflictWaiver {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_payout_conflict_waivers' })
+  id: string;
+
+  @Column({ type: 'uuid' })
+  tipId: string;
+
+  @ManyToOne(() => Tip, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'tip_id', foreignKeyConstraintName: 'fk_payout_conflict_waivers_tip_id' })
+  tip?: Relation<Tip>;
+
+  @Column({ type: 'uuid' })
+  staffId: string;
+
+  @ManyToOne(() => StaffUser, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'staff_id', foreignKeyConstraintName: 'fk_payout_conflict_waivers_staff_id' })
+  staff?: Relation<StaffUser>;
+
+  @Column({ type: 'uuid' })
+  grantedBy: string;
+
+  @ManyToOne(() => StaffUser, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'granted_by', foreignKeyConstraintName: 'fk_payout_conflict_waivers_granted_by' })
+  granter?: Relation<StaffUser>;
+
+  @Column({ type: 'varchar', length: 500 })
+  reason: string;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
 }
 
 /** Append-only (a trigger refuses UPDATE and DELETE): every move of a payout, who made it and why. */

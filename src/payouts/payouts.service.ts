@@ -6,6 +6,9 @@ import { FieldCipher } from '../crypto/field-cipher.js';
 import { ConflictError, DomainError, NotFoundError, ValidationFailedError } from '../http/errors.js';
 import { cursorTimestampSql, decodeKeysetCursor, encodeKeysetCursor } from '../http/keyset-cursor.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
+import { PayoutRisksService, type PayoutRisk } from './risks/payout-risks.service.js';
+import { RISK_RULE } from './risks/payout-risk-rules.js';
+import type { PayoutRiskCode } from './risks/risk-codes.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import type { StaffRole } from '../staff/staff.entities.js';
 import { crockfordBase32 } from '../tips/reference-codes.js';
@@ -13,6 +16,9 @@ import type { Licence } from '../tips/tips.entities.js';
 import {
   PAYOUT_PAGE_SIZE_DEFAULT,
   type AcceptPayoutDto,
+  type ApprovePayoutDto,
+  type ClearRiskDto,
+  type ConflictWaiverDto,
   type ContributorPayoutDto,
   type ListPayoutsQueryDto,
   type MarkPaidDto,
@@ -28,6 +34,7 @@ import {
 } from './dto/payouts.dto.js';
 import { maskAccount, maskName, validatePayee, type PayeeAccount } from './payee-details.js';
 import { nextPayoutStates, transitionProblem } from './payout-states.js';
+import { formatMoneyOf } from './risks/money-words.js';
 import type { BatchState, Currency, PayeeMethod, PayoutActorType, PayoutState } from './payouts.entities.js';
 
 export class PayoutNotFoundError extends NotFoundError {
@@ -67,6 +74,19 @@ export class ConflictOfInterestError extends DomainError {
     super(HttpStatus.FORBIDDEN, 'PAYOUT_CONFLICT_OF_INTEREST', why);
   }
 }
+
+/** 409: approving needs every open risk named in `acknowledgeRisks`; the body lists them. */
+export class RisksNotAcknowledgedError extends ConflictError {
+  override readonly details: { risks: { code: PayoutRiskCode; message: string }[] };
+
+  constructor(missing: PayoutRisk[]) {
+    super('PAYOUT_RISKS_NOT_ACKNOWLEDGED', `This payout has risks to read and acknowledge before approving it: ${missing.map((r) => r.code).join(', ')}.`);
+    this.details = { risks: missing.map((r) => ({ code: r.code, message: r.message })) };
+  }
+}
+
+/** A contributor request made in a browser that also held a staff session (whose, when still signed in). */
+type StaffBrowser = { staffId: string | null } | null;
 
 /** The audit actions that tie a staff member to a tip's secret: they took the call, or were shown it. */
 export const SECRET_HOLDER_ACTIONS = ['tip.created', 'tip.secret_shown'] as const;
@@ -128,6 +148,7 @@ interface PayoutRow {
   legal_witness: boolean; legal_crime: boolean; legal_signed_off_by: string | null; legal_signed_off_at: Date | null;
   payee_details_id: string | null; batch_id: string | null; paid_reference: string | null; failure_reason: string | null;
   replaces_payout_id: string | null; version: number; created_at: Date; updated_at: Date; cursor_at?: string;
+  payee_from_staff_browser: boolean; payee_staff_browser_staff_id: string | null; first_approved_by: string | null; first_approved_at: Date | null;
   payee_version: number | null; payee_method: PayeeMethod | null; payee_masked: string | null; payee_name_masked: string | null;
   batch_state: BatchState | null;
 }
@@ -155,6 +176,8 @@ function toDto(row: PayoutRow): PayoutDto {
     offeredAt: row.offered_at.toISOString(),
     approvedBy: row.approved_by,
     approvedAt: iso(row.approved_at),
+    firstApprovedBy: row.first_approved_by,
+    firstApprovedAt: iso(row.first_approved_at),
     legalFlags: { witness: row.legal_witness, crime: row.legal_crime },
     legalSignedOffBy: row.legal_signed_off_by,
     legalSignedOffAt: iso(row.legal_signed_off_at),
@@ -178,10 +201,7 @@ export function generateBankReference(): string {
 }
 
 /** `£250`, `£12.50`, `€1,000`. */
-export function formatMoney(amountMinor: number, currency: Currency): string {
-  const whole = amountMinor % 100 === 0;
-  return new Intl.NumberFormat('en-GB', { style: 'currency', currency, minimumFractionDigits: whole ? 0 : 2, maximumFractionDigits: 2 }).format(amountMinor / 100);
-}
+export const formatMoney = formatMoneyOf;
 
 const LICENCE_WORDS: Record<Licence, string> = { exclusive: 'exclusive use', non_exclusive: 'non-exclusive use' };
 
@@ -213,6 +233,7 @@ export class PayoutsService {
     private readonly audit: AuditService,
     private readonly cipher: FieldCipher,
     private readonly notifications: NotificationsService,
+    private readonly risks: PayoutRisksService,
   ) {}
 
   // ---- reads ---------------------------------------------------------------------------------
@@ -220,14 +241,15 @@ export class PayoutsService {
   async get(id: string, manager: EntityManager = this.dataSource.manager): Promise<PayoutDetailDto> {
     const [row] = await manager.query<PayoutRow[]>(`${PAYOUT_SELECT} WHERE p.id = $1`, [id]);
     if (!row) throw new PayoutNotFoundError();
-    const events = await manager.query<{ at: Date; actor_type: string; actor_id: string | null; role: string; from_state: PayoutState | null; to_state: PayoutState; reason: string | null }[]>(
-      `SELECT at, actor_type, actor_id, role, from_state, to_state, reason FROM payout_events WHERE payout_id = $1 ORDER BY at, id`,
+    const events = await manager.query<{ at: Date; actor_type: string; actor_id: string | null; role: string; from_state: PayoutState | null; to_state: PayoutState; reason: string | null; detail: Record<string, unknown> | null }[]>(
+      `SELECT at, actor_type, actor_id, role, from_state, to_state, reason, detail FROM payout_events WHERE payout_id = $1 ORDER BY at, id`,
       [id],
     );
     return {
       ...toDto(row),
+      risks: await this.risks.forPayout(id, manager),
       events: events.map((e): PayoutEventDto => ({
-        at: e.at.toISOString(), actorType: e.actor_type, actorId: e.actor_id, role: e.role, fromState: e.from_state, toState: e.to_state, reason: e.reason,
+        at: e.at.toISOString(), actorType: e.actor_type, actorId: e.actor_id, role: e.role, fromState: e.from_state, toState: e.to_state, reason: e.reason, detail: e.detail,
       })),
     };
   }
@@ -265,7 +287,8 @@ export class PayoutsService {
     const rows = await this.dataSource.query<{ currency: Currency; state: PayoutState; count: number; total_minor: string }[]>(
       `SELECT currency, state, count(*)::int AS count, sum(amount_minor)::text AS total_minor FROM payouts GROUP BY currency, state ORDER BY currency, state`,
     );
-    return rows.map((r) => ({ currency: r.currency, state: r.state, count: r.count, totalMinor: Number(r.total_minor) }));
+    const risks = await this.risks.openCounts();
+    return rows.map((r) => ({ currency: r.currency, state: r.state, count: r.count, totalMinor: Number(r.total_minor), risks: risks.get(`${r.currency}:${r.state}`) ?? {} }));
   }
 
   /** What the contributor's status page shows of the tip's payouts. */
@@ -293,7 +316,9 @@ export class PayoutsService {
     requireRole(staff, OFFERERS, 'offer payment');
     const id = await this.dataSource.transaction(async (manager) => {
       const tip = await this.tipOrThrow(tipId, manager);
-      if ((await this.secretHolders(manager, tipId)).has(staff.id)) {
+      const holders = await this.secretHolders(manager, tipId);
+      const waived = holders.has(staff.id) && (await this.waiverFor(manager, tipId, staff.id));
+      if (holders.has(staff.id) && !waived) {
         throw new ConflictOfInterestError('You logged this tip or were shown its secret, so you could sign in as its contributor: another editor must make the offer.');
       }
       const witness = input.legalFlags?.witness ?? false;
@@ -305,6 +330,11 @@ export class PayoutsService {
       );
       await this.recordMove(manager, { type: 'staff', staff }, row.id, null, 'offered', null, 'payout.offered', {
         amountMinor: input.amountMinor, currency: input.currency, licence: input.licence, legalFlags: { witness, crime },
+      }, {
+        // Who knows the tip's secret is part of the payout's story: they may never approve it.
+        tipLoggedBy: [...holders].filter(([, actions]) => actions.includes('tip.created')).map(([id]) => id),
+        secretSeenBy: [...holders.keys()],
+        ...(waived ? { offeredUnderWaiver: true } : {}),
       });
       return row.id;
     });
@@ -313,24 +343,84 @@ export class PayoutsService {
     return this.get(id);
   }
 
-  /** Accounting approves an accepted payout: never the person who offered it, never while a legal flag lacks sign-off. */
-  async approve(staff: StaffPrincipal, id: string, input: PayoutVersionDto): Promise<PayoutDetailDto> {
+  /**
+   * Accounting approves an accepted payout: never the person who offered (or reissued) it, nor
+   * anyone who logged its tip, saw its secret or typed its payee details in their own browser;
+   * never while a legal flag lacks sign-off; and only with every open risk acknowledged by name
+   * (PAYEE_FROM_STAFF_BROWSER by an admin). At or over PAYOUT_SECOND_APPROVAL_MINOR it takes two
+   * different approvers: the first leaves it accepted with one approval, the second approves.
+   */
+  async approve(staff: StaffPrincipal, id: string, input: ApprovePayoutDto): Promise<PayoutDetailDto> {
     requireRole(staff, ACCOUNTS, 'approve payouts');
-    return this.move({ type: 'staff', staff }, id, 'approved', {
-      version: input.version, reason: input.reason, action: 'payout.approved', from: ['accepted'],
-      set: { approved_by: staff.id, approved_at: 'now()' },
-      check: async (row, manager) => {
-        const [creator] = await manager.query<{ actor_id: string | null }[]>(
-          `SELECT actor_id FROM payout_events WHERE payout_id = $1 AND from_state IS NULL`,
-          [id],
-        );
-        if (row.offered_by === staff.id || creator?.actor_id === staff.id) throw new OwnOfferApprovalError();
-        if ((await this.secretHolders(manager, row.tip_id)).has(staff.id)) {
-          throw new ConflictOfInterestError('You logged this tip or were shown its secret, so you could have given its payment details yourself: another person in accounting must approve it.');
-        }
-        if ((row.legal_witness || row.legal_crime) && !row.legal_signed_off_at) throw new LegalSignOffRequiredError();
-      },
+    await this.dataSource.transaction(async (manager) => {
+      const row = await this.current(manager, id, input.version);
+      if (row.state !== 'accepted') throw new IllegalPayoutTransitionError(row.state, 'approved');
+      await this.refuseParties(manager, staff, row, 'approve');
+      if ((row.legal_witness || row.legal_crime) && !row.legal_signed_off_at) throw new LegalSignOffRequiredError();
+      const acknowledged = await this.acknowledge(manager, staff, row, input.acknowledgeRisks ?? []);
+      const detail = { acknowledgedRisks: acknowledged.map((r) => r.code), ...(staff.role === 'admin' && acknowledged.some((r) => r.adminOnly) ? { clearedRisks: acknowledged.filter((r) => r.adminOnly).map((r) => r.code), payeeDetailsId: row.payee_details_id } : {}) };
+      const twoApprovers = acknowledged.some((r) => r.code === 'AMOUNT_OVER_LIMIT') || (await this.risks.forPayout(id, manager)).some((r) => r.code === 'AMOUNT_OVER_LIMIT');
+      if (twoApprovers && !row.first_approved_by) {
+        await this.compareAndSet(manager, row, 'accepted', { first_approved_by: staff.id, first_approved_at: 'now()' });
+        await this.recordMove(manager, { type: 'staff', staff }, id, 'accepted', 'accepted', input.reason ?? 'first of two approvals', 'payout.first_approval', {}, { ...detail, firstApproval: true });
+        return;
+      }
+      if (twoApprovers && row.first_approved_by === staff.id) {
+        throw new ConflictError('PAYOUT_ALREADY_APPROVED_BY_YOU', 'You gave this payout its first approval: a second, different person in accounting must approve it.');
+      }
+      await this.compareAndSet(manager, row, 'approved', { approved_by: staff.id, approved_at: 'now()' });
+      await this.recordMove(manager, { type: 'staff', staff }, id, 'accepted', 'approved', input.reason ?? null, 'payout.approved', {}, {
+        ...detail, ...(twoApprovers ? { secondApproval: true, firstApprovedBy: row.first_approved_by } : {}),
+      });
     });
+    return this.get(id);
+  }
+
+  /**
+   * An admin clears one risk ahead of approval, with a reason, for the payout's current payee
+   * details (new details are a new question). Never someone who took part (offered it, logged
+   * the tip or saw its secret, typed the details in their browser).
+   */
+  async clearRisk(staff: StaffPrincipal, id: string, input: ClearRiskDto): Promise<PayoutDetailDto> {
+    requireRole(staff, ['admin'], 'clear payout risks');
+    await this.dataSource.transaction(async (manager) => {
+      const row = await this.current(manager, id, input.version);
+      if (row.state !== 'accepted' && row.state !== 'held') throw new ConflictError('PAYOUT_NOT_AWAITING_APPROVAL', `Risks are cleared before approval; this payout is ${row.state}.`);
+      await this.refuseParties(manager, staff, row, 'clear a risk on');
+      const risk = (await this.risks.forPayout(id, manager)).find((r) => r.code === input.code);
+      if (!risk) throw new ConflictError('PAYOUT_RISK_NOT_PRESENT', `This payout does not carry ${input.code}.`);
+      if (!RISK_RULE[input.code].clearable) throw new ConflictError('PAYOUT_RISK_NOT_CLEARABLE', `${input.code} cannot be cleared: it is met by a second approver.`);
+      if (risk.cleared) throw new ConflictError('PAYOUT_RISK_ALREADY_CLEARED', `${input.code} is already cleared for these payment details.`);
+      await this.compareAndSet(manager, row, row.state, {});
+      await this.recordMove(manager, { type: 'staff', staff }, id, row.state, row.state, input.reason, 'payout.risk_cleared', {}, { clearedRisks: [input.code], payeeDetailsId: row.payee_details_id });
+    });
+    return this.get(id);
+  }
+
+  /**
+   * An admin lets one staff member who logged a tip or saw its secret offer on it all the same
+   * (the only editor on shift took the call): each payout they then offer carries
+   * LOGGED_BY_OFFERER. The admin must not hold the secret themselves.
+   */
+  async waiveConflict(staff: StaffPrincipal, tipId: string, input: ConflictWaiverDto): Promise<{ tipId: string; staffId: string; reason: string }> {
+    requireRole(staff, ['admin'], 'waive the secret-holder rule');
+    await this.dataSource.transaction(async (manager) => {
+      await this.tipOrThrow(tipId, manager);
+      const holders = await this.secretHolders(manager, tipId);
+      if (holders.has(staff.id) || input.staffId === staff.id) {
+        throw new ConflictOfInterestError('You logged this tip or saw its secret (or the waiver would be for yourself): another admin must decide.');
+      }
+      if (!holders.has(input.staffId)) throw new ConflictError('PAYOUT_WAIVER_NOT_NEEDED', 'That person neither logged this tip nor saw its secret: they can offer on it already.');
+      const [inserted] = await manager.query<{ id: string }[]>(
+        `INSERT INTO payout_conflict_waivers (tip_id, staff_id, granted_by, reason) VALUES ($1, $2, $3, $4) ON CONFLICT (tip_id, staff_id) DO NOTHING RETURNING id`,
+        [tipId, input.staffId, staff.id, input.reason],
+      );
+      if (!inserted) throw new ConflictError('PAYOUT_WAIVER_EXISTS', 'That person may already offer on this tip.');
+      await this.audit.record(manager, {
+        actorType: 'staff', actorId: staff.id, action: 'payout.conflict_waived', entityType: 'tip', entityId: tipId, after: { staffId: input.staffId, reason: input.reason },
+      });
+    });
+    return { tipId, ...input };
   }
 
   async hold(staff: StaffPrincipal, id: string, input: PayoutReasonDto): Promise<PayoutDetailDto> {
@@ -342,7 +432,7 @@ export class PayoutsService {
   async release(staff: StaffPrincipal, id: string, input: PayoutVersionDto): Promise<PayoutDetailDto> {
     requireRole(staff, ACCOUNTS, 'release payouts');
     return this.move({ type: 'staff', staff }, id, 'accepted', {
-      version: input.version, reason: input.reason, action: 'payout.released', from: ['held'], set: { approved_by: null, approved_at: null },
+      version: input.version, reason: input.reason, action: 'payout.released', from: ['held'], set: { approved_by: null, approved_at: null, first_approved_by: null, first_approved_at: null },
     });
   }
 
@@ -433,7 +523,7 @@ export class PayoutsService {
    * The contributor accepts an offer of their own tip and says where to pay. The payee details
    * become a new version; approved payouts of the contributor on older details go on hold.
    */
-  async accept(tipId: string, id: string, input: AcceptPayoutDto): Promise<ContributorPayoutDto> {
+  async accept(tipId: string, id: string, input: AcceptPayoutDto, staffBrowser: StaffBrowser = null): Promise<ContributorPayoutDto> {
     const checked = validatePayee(input);
     if (checked.fields) throw new ValidationFailedError(checked.fields, 'Some payment details are not valid');
     const { payee } = checked;
@@ -441,11 +531,11 @@ export class PayoutsService {
       const row = await this.ofTip(manager, tipId, id);
       if (row.state !== 'offered') throw new IllegalPayoutTransitionError(row.state, 'accepted');
       const payeeId = await this.addPayeeVersion(manager, row.contributor_id, payee.accountName, payee.account);
-      await this.compareAndSet(manager, row, 'accepted', { payee_details_id: payeeId });
+      await this.compareAndSet(manager, row, 'accepted', { payee_details_id: payeeId, ...staffBrowserColumns(staffBrowser) });
       await this.recordMove(manager, { type: 'contributor', tipId }, id, 'offered', 'accepted', 'licence terms confirmed', 'payout.accepted', {
         payeeDetailsId: payeeId, method: payee.account.method,
-      });
-      await this.holdForPayeeChange(manager, tipId, row.contributor_id, payeeId);
+      }, staffBrowser ? { payeeFromStaffBrowser: true, staffId: staffBrowser.staffId } : null);
+      await this.holdForPayeeChange(manager, tipId, row.contributor_id, payeeId, staffBrowser);
     });
     return this.contributorView(tipId, id);
   }
@@ -465,7 +555,7 @@ export class PayoutsService {
    * details"): a new payee version for every payout not yet in a batch; approved ones go on hold.
    * A reissue of a failed payout then uses it.
    */
-  async changePayee(tipId: string, input: PayeeDetailsDto): Promise<ContributorPayoutDto[]> {
+  async changePayee(tipId: string, input: PayeeDetailsDto, staffBrowser: StaffBrowser = null): Promise<ContributorPayoutDto[]> {
     const checked = validatePayee(input);
     if (checked.fields) throw new ValidationFailedError(checked.fields, 'Some payment details are not valid');
     const { payee } = checked;
@@ -480,7 +570,7 @@ export class PayoutsService {
         actorType: 'contributor', actorId: null, action: 'payee.changed', entityType: 'tip', entityId: tipId,
         after: { payeeDetailsId: payeeId, method: payee.account.method },
       });
-      await this.holdForPayeeChange(manager, tipId, given.contributor_id, payeeId);
+      await this.holdForPayeeChange(manager, tipId, given.contributor_id, payeeId, staffBrowser);
     });
     return this.forContributor(tipId);
   }
@@ -669,18 +759,19 @@ export class PayoutsService {
     reason: string | null,
     action: string,
     extra: Record<string, unknown> = {},
+    detail: Record<string, unknown> | null = null,
   ): Promise<void> {
     const actorType: PayoutActorType = actor.type;
     const actorId = actor.type === 'staff' ? actor.staff.id : null;
     const role = actor.type === 'staff' ? actor.staff.role : actor.type;
     await manager.query(
-      `INSERT INTO payout_events (payout_id, actor_type, actor_id, role, from_state, to_state, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [payoutId, actorType, actorId, role, from, to, reason],
+      `INSERT INTO payout_events (payout_id, actor_type, actor_id, role, from_state, to_state, reason, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [payoutId, actorType, actorId, role, from, to, reason, detail === null ? null : JSON.stringify(detail)],
     );
     await this.audit.record(manager, {
       actorType, actorId, action, entityType: 'payout', entityId: payoutId,
       before: from === null ? null : { state: from },
-      after: { state: to, ...(reason ? { reason } : {}), ...extra },
+      after: { state: to, ...(reason ? { reason } : {}), ...extra, ...(detail ?? {}) },
     });
   }
 
@@ -702,10 +793,10 @@ export class PayoutsService {
       return latest.id;
     }
     const [row] = await manager.query<{ id: string }[]>(
-      `INSERT INTO payee_details (contributor_id, version, method, account_holder_name_encrypted, account_holder_name_masked, details_encrypted, masked)
-       SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6 FROM payee_details WHERE contributor_id = $1
+      `INSERT INTO payee_details (contributor_id, version, method, account_holder_name_encrypted, account_holder_name_masked, details_encrypted, masked, account_hash)
+       SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6, $7 FROM payee_details WHERE contributor_id = $1
        RETURNING id`,
-      [contributorId, account.method, this.cipher.encrypt(accountName), maskName(accountName), this.cipher.encrypt(JSON.stringify(account)), maskAccount(account)],
+      [contributorId, account.method, this.cipher.encrypt(accountName), maskName(accountName), this.cipher.encrypt(JSON.stringify(account)), maskAccount(account), this.risks.accountHash(account)],
     );
     return row.id;
   }
@@ -715,17 +806,18 @@ export class PayoutsService {
    * snapshot). An approved payout was approved for the old details, so it goes on hold and needs
    * releasing and approving again.
    */
-  private async holdForPayeeChange(manager: EntityManager, tipId: string, contributorId: string, payeeId: string): Promise<void> {
+  private async holdForPayeeChange(manager: EntityManager, tipId: string, contributorId: string, payeeId: string, staffBrowser: StaffBrowser): Promise<void> {
     const rows = await manager.query<PayoutRow[]>(
       `${PAYOUT_SELECT} WHERE p.contributor_id = $1 AND p.state IN ('accepted', 'held', 'approved') AND p.payee_details_id <> $2 ORDER BY p.id FOR UPDATE OF p`,
       [contributorId, payeeId],
     );
     for (const row of rows) {
       const to: PayoutState = row.state === 'approved' ? 'held' : row.state;
-      await this.compareAndSet(manager, row, to, { payee_details_id: payeeId });
+      // A first of two approvals was for the old details: it no longer counts.
+      await this.compareAndSet(manager, row, to, { payee_details_id: payeeId, first_approved_by: null, first_approved_at: null, ...staffBrowserColumns(staffBrowser) });
       await this.recordMove(manager, { type: 'contributor', tipId }, row.id, row.state, to, 'payee details changed', row.state === 'approved' ? 'payout.held' : 'payout.payee_changed', {
         payeeDetailsId: payeeId,
-      });
+      }, staffBrowser ? { payeeFromStaffBrowser: true, staffId: staffBrowser.staffId } : null);
     }
   }
 
@@ -735,10 +827,48 @@ export class PayoutsService {
     return found;
   }
 
+  /**
+   * 403 for anyone who took part in the payout trying to approve or clear it: who offered or
+   * reissued it, who logged its tip or saw its secret, whose signed-in browser its payee was typed in.
+   */
+  private async refuseParties(manager: EntityManager, staff: StaffPrincipal, row: PayoutRow, what: string): Promise<void> {
+    const [creator] = await manager.query<{ actor_id: string | null }[]>(`SELECT actor_id FROM payout_events WHERE payout_id = $1 AND from_state IS NULL`, [row.id]);
+    if (row.offered_by === staff.id || creator?.actor_id === staff.id) {
+      if (what === 'approve') throw new OwnOfferApprovalError();
+      throw new ConflictOfInterestError(`You made (or reissued) this offer: another admin must ${what} it.`);
+    }
+    if ((await this.secretHolders(manager, row.tip_id)).has(staff.id)) {
+      throw new ConflictOfInterestError(`You logged this tip or were shown its secret, so you could have given its payment details yourself: another person must ${what} this payout.`);
+    }
+    if (row.payee_staff_browser_staff_id === staff.id) {
+      throw new ConflictOfInterestError(`The payment details were typed in a browser signed in as you: another person must ${what} this payout.`);
+    }
+  }
+
+  /**
+   * The payout's open risks against what the approver acknowledged: 409 naming any left out,
+   * 403 for a risk only an admin may acknowledge. Answers the risks acknowledged.
+   */
+  private async acknowledge(manager: EntityManager, staff: StaffPrincipal, row: PayoutRow, codes: readonly PayoutRiskCode[]): Promise<PayoutRisk[]> {
+    const open = (await this.risks.forPayout(row.id, manager)).filter((risk) => !risk.cleared);
+    const missing = open.filter((risk) => !codes.includes(risk.code));
+    if (missing.length > 0) throw new RisksNotAcknowledgedError(missing);
+    const adminOnly = open.filter((risk) => risk.adminOnly && staff.role !== 'admin');
+    if (adminOnly.length > 0) {
+      throw new DomainError(HttpStatus.FORBIDDEN, 'PAYOUT_RISK_NEEDS_ADMIN', `Only an admin can acknowledge ${adminOnly.map((r) => r.code).join(', ')}: ask one to clear it first.`);
+    }
+    return open;
+  }
+
+  private async waiverFor(manager: EntityManager, tipId: string, staffId: string): Promise<boolean> {
+    const [row] = await manager.query<{ id: string }[]>(`SELECT id FROM payout_conflict_waivers WHERE tip_id = $1 AND staff_id = $2`, [tipId, staffId]);
+    return Boolean(row);
+  }
+
   /** Staff who logged the tip (took the call) or were shown its secret, from the tip's audit trail. */
-  private async secretHolders(manager: EntityManager, tipId: string): Promise<Map<string, string>> {
+  private async secretHolders(manager: EntityManager, tipId: string): Promise<Map<string, string[]>> {
     const actors = await this.audit.staffActors(manager, 'tip', tipId, SECRET_HOLDER_ACTIONS);
-    return new Map(actors.map((a) => [a.staffId, a.action]));
+    return new Map(actors.map((a) => [a.staffId, a.actions]));
   }
 
   // Reads a row of the tips module's table: a payout must name an existing tip and its contributor.
@@ -747,6 +877,11 @@ export class PayoutsService {
     if (!tip) throw new NotFoundError('TIP_NOT_FOUND', 'There is no tip with that id.');
     return tip;
   }
+}
+
+/** The staff-browser mark for payouts whose payee details a request set. */
+function staffBrowserColumns(staffBrowser: StaffBrowser): Record<string, unknown> {
+  return { payee_from_staff_browser: staffBrowser !== null, payee_staff_browser_staff_id: staffBrowser?.staffId ?? null };
 }
 
 function requireRole(staff: StaffPrincipal, roles: readonly StaffRole[], what: string): void {

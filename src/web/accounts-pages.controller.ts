@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Readable } from 'node:stream';
@@ -7,13 +7,14 @@ import { DomainError } from '../http/errors.js';
 import { validateInput } from '../http/validation.js';
 import { BatchesService } from '../payouts/batches.service.js';
 import { BatchIdParams, CreateBatchDto, ListBatchesQueryDto, VoidUndeliveredDto } from '../payouts/dto/batches.dto.js';
-import { MarkPaidDto, PayoutIdParams, PayoutReasonDto, PayoutVersionDto, type PayoutDto } from '../payouts/dto/payouts.dto.js';
+import { ApprovePayoutDto, MarkPaidDto, PayoutIdParams, PayoutReasonDto, PayoutVersionDto, type PayoutDto } from '../payouts/dto/payouts.dto.js';
+import { PayoutRisksService } from '../payouts/risks/payout-risks.service.js';
 import { PayoutsService, StalePayoutVersionError } from '../payouts/payouts.service.js';
 import type { PayoutState } from '../payouts/payouts.entities.js';
 import { Access, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
 import { StaffService } from '../staff/staff.service.js';
-import { ACCOUNTS_LIST_STATES, AccountsViews, accountsNoticeText, type AccountsNotice, type PayoutRowContext } from './accounts-views.js';
-import { formText, formVersion } from './form-input.js';
+import { ACCOUNTS_LIST_STATES, AccountsViews, accountsNoticeText, type AccountsNotice, type ApprovalResult, type PayoutRowContext } from './accounts-views.js';
+import { formList, formText, formVersion, queryText } from './form-input.js';
 
 const SECTION_SIZE = 50;
 
@@ -34,6 +35,7 @@ export class AccountsPagesController {
     private readonly batches: BatchesService,
     private readonly desk: DeskService,
     private readonly staff: StaffService,
+    private readonly risks: PayoutRisksService,
   ) {}
 
   @Get()
@@ -41,9 +43,62 @@ export class AccountsPagesController {
     return this.views.overview(caller, { ...(await this.overviewState()), notice: accountsNoticeText(notice) });
   }
 
+  /** The approval's confirmation: the payee (masked), amount, tip reference and each risk to tick. */
+  @Get('payouts/:id/approve')
+  async approveForm(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Query('from') from: unknown): Promise<string> {
+    return this.views.approve(caller, await this.approvalState([id], { back: returnPath({ from: queryText(from, 100) }) }));
+  }
+
+  /** Approve one payout with the risks ticked; a refusal shows the confirmation again with the reason. */
   @Post('payouts/:id/approve')
-  approve(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    return this.act(caller, id, body, res, 'approved', async (c, payoutId, b) => this.payouts.approve(c.user, payoutId, await valid(PayoutVersionDto, { version: formVersion(b) })));
+  async approve(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const back = returnPath(body);
+    const ticked = formList(body, 'acknowledgeRisks');
+    try {
+      const input = await valid(ApprovePayoutDto, { version: formVersion(body), acknowledgeRisks: ticked });
+      const result = await this.payouts.approve(caller.user, id, input);
+      res.redirect(HttpStatus.SEE_OTHER, `${back}?notice=${result.state === 'approved' ? 'approved' : 'first-approval'}`);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code === 'PAYOUT_NOT_FOUND') throw error;
+      const message = error.fields ? Object.values(error.fields).flat().join('. ') : error.message;
+      const state = await this.approvalState([id], { back, checked: new Map([[id, ticked]]), problems: new Map([[id, message]]) });
+      res.status(error.status).type('html').send(this.views.approve(caller, { ...state, formError: message }));
+    }
+  }
+
+  /** Bulk approval, step one: the payouts ticked on /accounts, each with its own risks to tick. */
+  @Get('approve')
+  async bulkApproveForm(@CurrentStaffSession() caller: StaffCaller, @Query('ids') ids: unknown, @Res() res: Response): Promise<void> {
+    const chosen = payoutIds(ids);
+    if (chosen.length === 0) {
+      res.redirect(HttpStatus.SEE_OTHER, '/accounts?notice=none-selected');
+      return;
+    }
+    res.type('html').send(this.views.approve(caller, await this.approvalState(chosen, { back: '/accounts?bulk' })));
+  }
+
+  /**
+   * Bulk approval, step two: each payout approved on its own (its own version, its own risks, the
+   * same four-eyes rules), so one refusal stops nothing else; the answer lists each result.
+   */
+  @Post('approve')
+  @HttpCode(200)
+  async bulkApprove(@CurrentStaffSession() caller: StaffCaller, @Body() body: Record<string, unknown>): Promise<string> {
+    const chosen = payoutIds(formList(body, 'ids'));
+    const results: ApprovalResult[] = [];
+    for (const id of chosen) {
+      try {
+        const input = await valid(ApprovePayoutDto, { version: formVersion({ version: formText(body, `version:${id}`) }), acknowledgeRisks: formList(body, `ack:${id}`) });
+        const result = await this.payouts.approve(caller.user, id, input);
+        results.push({ payout: result, outcome: result.state === 'approved' ? 'approved' : 'first-approval', text: result.state === 'approved' ? 'Approved' : 'First of two approvals recorded' });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        const payout = await this.payouts.get(id).catch(() => null);
+        if (!payout) continue;
+        results.push({ payout, outcome: 'refused', text: error.fields ? Object.values(error.fields).flat().join('. ') : error.message });
+      }
+    }
+    return this.views.approveResults(caller, results);
   }
 
   @Post('payouts/:id/hold')
@@ -184,7 +239,19 @@ export class AccountsPagesController {
   private async overviewState() {
     const sections = await Promise.all(ACCOUNTS_LIST_STATES.map(async (state) => ({ state, ...(await this.payouts.list({ state, limit: SECTION_SIZE })) })));
     const context = await this.rowContext(sections.flatMap((s) => s.items));
-    return { totals: await this.payouts.totals(), sections, context };
+    const toApprove = sections.filter((s) => s.state === 'accepted' || s.state === 'held').flatMap((s) => s.items.map((p) => p.id));
+    return { totals: await this.payouts.totals(), sections, context: { ...context, risks: await this.risks.forPayouts(toApprove) } };
+  }
+
+  /** The payouts on an approval confirmation, with their tips, names and risks. */
+  private async approvalState(ids: readonly string[], options: { back: string; checked?: Map<string, string[]>; problems?: Map<string, string> }) {
+    const payouts = await Promise.all(ids.map((id) => this.payouts.get(id)));
+    const context = await this.rowContext(payouts);
+    return {
+      items: payouts.map((payout) => ({ payout, checked: options.checked?.get(payout.id), problem: options.problems?.get(payout.id) })),
+      context,
+      back: options.back,
+    };
   }
 
   private async batchListState() {
@@ -217,6 +284,16 @@ export class AccountsPagesController {
 function returnPath(body: Record<string, unknown>): string {
   const from = formText(body, 'from');
   return /^\/accounts\/batches\/[0-9a-f-]{36}$/.test(from) ? from : '/accounts';
+}
+
+/** At most this many payouts in one bulk approval (the form's field limit). */
+const BULK_APPROVE_MAX = 25;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The payout ids a bulk approval names: well-formed, each once, at most BULK_APPROVE_MAX. */
+function payoutIds(value: unknown): string[] {
+  const values = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string' && UUID.test(v));
+  return [...new Set(values.map((v) => v.toLowerCase()))].slice(0, BULK_APPROVE_MAX);
 }
 
 /** The DTO's value, or a 400 naming the fields. */

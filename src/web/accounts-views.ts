@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { BatchDto } from '../payouts/dto/batches.dto.js';
-import type { PayoutDto, PayoutTotalDto } from '../payouts/dto/payouts.dto.js';
+import type { PayoutDetailDto, PayoutDto, PayoutTotalDto } from '../payouts/dto/payouts.dto.js';
+import type { PayoutRisk } from '../payouts/risks/payout-risks.service.js';
 import { EXPORT_FORMATS } from '../payouts/exporters/exporters.js';
 import { formatMoney } from '../payouts/payouts.service.js';
 import { CURRENCIES, type PayoutState } from '../payouts/payouts.entities.js';
@@ -12,6 +13,8 @@ import { compileView, registerPartial } from './handlebars.js';
 registerPartial('accountsPayoutRow', 'accounts/payout-row');
 
 const templates = {
+  approve: compileView('accounts/approve'),
+  approveResults: compileView('accounts/approve-results'),
   overview: compileView('accounts/overview'),
   batches: compileView('accounts/batches'),
   batch: compileView('accounts/batch'),
@@ -47,6 +50,8 @@ const METHOD_LABELS: Record<string, string> = { uk_bank: 'UK bank', iban: 'IBAN'
 /** Fixed sentences a redirect can ask for with `?notice=`. */
 const NOTICES = {
   approved: 'Payout approved: it is ready to batch.',
+  'none-selected': 'Tick the payouts to approve first.',
+  'first-approval': 'First of two approvals recorded: a second person in accounting must approve it too.',
   held: 'Payout held.',
   released: 'Payout released: it awaits approval again.',
   cancelled: 'Payout cancelled.',
@@ -68,6 +73,28 @@ export function accountsNoticeText(code: unknown): string | undefined {
 export interface PayoutRowContext {
   tips: Map<string, { reference: string; contributor: string | null }>;
   staffNames: Map<string, string>;
+  /** Risks of the payouts still to approve (the rows show their codes). */
+  risks?: Map<string, PayoutRisk[]>;
+}
+
+/** One payout on the approval confirmation: the payout, what was ticked, and a refusal if any. */
+export interface ApprovalItem {
+  payout: PayoutDetailDto;
+  checked?: readonly string[];
+  problem?: string;
+}
+
+export interface ApprovalState {
+  items: ApprovalItem[];
+  context: PayoutRowContext;
+  back: string;
+  formError?: string;
+}
+
+export interface ApprovalResult {
+  payout: PayoutDto;
+  outcome: 'approved' | 'first-approval' | 'refused';
+  text: string;
 }
 
 /** A refused action on one payout row. */
@@ -120,10 +147,51 @@ export class AccountsViews {
         state: section.state,
         heading: SECTION_HEADINGS[section.state],
         more: Boolean(section.nextCursor),
+        bulk: section.state === 'accepted' && section.items.length > 0,
         rows: section.items.map((p) => this.row(caller, p, state.context, state.problem, '/accounts')),
       })),
     });
     return this.desk.page(caller, { title: 'Accounts', page: 'accounts', section: 'accounts', notice: state.notice, wide: true }, body);
+  }
+
+  /** "Approve": who is paid, how much, for which tip, and each risk to tick; one payout or several (bulk). */
+  approve(caller: StaffCaller, state: ApprovalState): string {
+    const many = state.items.length > 1 || state.back === '/accounts?bulk';
+    const names = state.context.staffNames;
+    const body = templates.approve({
+      csrfToken: caller.session.csrfToken,
+      heading: many ? `Approve ${state.items.length} payouts` : `Approve ${state.items[0]?.payout.bankReference ?? ''}`,
+      many,
+      back: many ? '/accounts' : state.back,
+      action: many ? '/accounts/approve' : `/accounts/payouts/${state.items[0]?.payout.id}/approve`,
+      submitLabel: many ? `Approve these ${state.items.length} payouts` : 'Approve',
+      formError: state.formError,
+      items: state.items.map(({ payout: p, checked, problem }) => ({
+        id: p.id,
+        version: p.version,
+        bankReference: p.bankReference,
+        amount: formatMoney(p.amountMinor, p.currency),
+        licenceLabel: LICENCE_LABELS[p.licence],
+        payeeName: p.payee?.accountNameMasked ?? 'No details yet',
+        payeeAccount: p.payee ? `${METHOD_LABELS[p.payee.method] ?? p.payee.method} ${p.payee.masked}` : '',
+        tipReference: state.context.tips.get(p.tipId)?.reference ?? '',
+        offeredByName: names.get(p.offeredBy) ?? 'a former colleague',
+        firstApprovedByName: p.firstApprovedBy ? (names.get(p.firstApprovedBy) ?? 'a former colleague') : undefined,
+        ackName: many ? `ack:${p.id}` : 'acknowledgeRisks',
+        risks: p.risks.map((r) => ({ ...r, checked: checked?.includes(r.code), clearedByName: r.cleared ? (names.get(r.cleared.by) ?? 'a former colleague') : undefined })),
+        problem,
+      })),
+    });
+    return this.desk.page(caller, { title: many ? 'Approve payouts' : 'Approve a payout', page: 'approve', section: 'accounts', wide: true }, body);
+  }
+
+  approveResults(caller: StaffCaller, results: ApprovalResult[]): string {
+    const approved = results.filter((r) => r.outcome !== 'refused').length;
+    const body = templates.approveResults({
+      summary: `${approved} of ${results.length} approved${approved < results.length ? `; ${results.length - approved} refused, each with its reason` : ''}.`,
+      results: results.map((r) => ({ id: r.payout.id, bankReference: r.payout.bankReference, amount: formatMoney(r.payout.amountMinor, r.payout.currency), outcome: r.outcome, ok: r.outcome !== 'refused', text: r.text })),
+    });
+    return this.desk.page(caller, { title: 'Approval results', page: 'approve-results', section: 'accounts', wide: true }, body);
   }
 
   batches(caller: StaffCaller, state: BatchListState): string {
@@ -201,6 +269,9 @@ export class AccountsViews {
       signedOff: Boolean(p.legalSignedOffAt),
       // batched → approved is the voided batch's move, not a button.
       canApprove: p.state === 'accepted',
+      // The row's open risks by code (the approval page explains each).
+      riskCodes: (context.risks?.get(p.id) ?? []).filter((r) => !r.cleared).map((r) => ({ code: r.code, message: r.message })),
+      firstApprovedByName: p.firstApprovedBy ? (context.staffNames.get(p.firstApprovedBy) ?? 'a former colleague') : undefined,
       canHold: allowed.has('held'),
       canRelease: p.state === 'held',
       canCancel: allowed.has('cancelled') && p.state !== 'offered',

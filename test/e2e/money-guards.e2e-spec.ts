@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { CSRF_HEADER } from '../../src/staff/access.guard.js';
 import { sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { openRiskCodes } from '../support/payout-risks.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const consent = { consentTerms: true, consentOwnWork: true, consentOver18: true };
@@ -51,7 +52,7 @@ describe('money guards: nothing paid twice, nobody pays themselves', () => {
     const offered = (await editor.post(`/api/tips/${c.tipId}/payouts`).send(offer).expect(201)).body;
     await c.post(`/api/contributor/payouts/${offered.id}/accept`).send(UK).expect(200);
     const { version } = (await accountant.get(`/api/payouts/${offered.id}`).expect(200)).body;
-    return (await accountant.post(`/api/payouts/${offered.id}/approve`).send({ version }).expect(200)).body as { id: string; bankReference: string; version: number };
+    return (await accountant.post(`/api/payouts/${offered.id}/approve`).send({ version, acknowledgeRisks: await openRiskCodes(accountant, offered.id) }).expect(200)).body as { id: string; bankReference: string; version: number };
   }
 
   async function createBatch(by: SignedInStaff = accountant): Promise<Batch> {

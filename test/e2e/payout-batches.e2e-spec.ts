@@ -5,6 +5,7 @@ import request from 'supertest';
 import { generateBankReference } from '../../src/payouts/payouts.service.js';
 import { CSRF_HEADER } from '../../src/staff/access.guard.js';
 import { sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { openRiskCodes } from '../support/payout-risks.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const consent = { consentTerms: true, consentOwnWork: true, consentOver18: true };
@@ -79,7 +80,7 @@ describe('payout batches API', () => {
     const offered = (await editor.post(`/api/tips/${c.tipId}/payouts`).send(offer).expect(201)).body;
     await c.post(`/api/contributor/payouts/${offered.id}/accept`).send(payee).expect(200);
     const { version } = (await accountant.get(`/api/payouts/${offered.id}`).expect(200)).body;
-    const res = await accountant.post(`/api/payouts/${offered.id}/approve`).send({ version }).expect(200);
+    const res = await accountant.post(`/api/payouts/${offered.id}/approve`).send({ version, acknowledgeRisks: await openRiskCodes(accountant, offered.id) }).expect(200);
     return { ...(res.body as { id: string; bankReference: string; version: number }), contributor: c };
   }
 

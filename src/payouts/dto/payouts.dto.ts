@@ -65,6 +65,32 @@ export class ApprovePayoutDto extends PayoutVersionDto {
   acknowledgeRisks?: PayoutRiskCode[];
 }
 
+/** An admin clears one risk before approval, saying why. */
+export class ClearRiskDto {
+  @ApiProperty({ description: 'The version you last saw' })
+  @IsInt({ message: VERSION_RULE }) @Min(1, { message: VERSION_RULE }) @Max(2_147_483_647, { message: VERSION_RULE })
+  version: number;
+
+  @ApiProperty({ enum: PAYOUT_RISK_CODES })
+  @IsIn(PAYOUT_RISK_CODES, { message: `code must be one of ${PAYOUT_RISK_CODES.join(', ')}` })
+  code: PayoutRiskCode;
+
+  @ApiProperty({ maxLength: 500, description: 'Why the risk is no risk here (kept in the payout’s history)' })
+  @Transform(blankToUndefined) @IsString({ message: 'Say why the risk can be cleared (reason)' }) @MinLength(1) @MaxLength(500)
+  reason: string;
+}
+
+/** An admin lets one staff member who logged a tip or saw its secret offer on it all the same. */
+export class ConflictWaiverDto {
+  @ApiProperty({ description: 'The staff member who may then offer' })
+  @IsUUID('all', { message: 'staffId must be a staff member’s id' })
+  staffId: string;
+
+  @ApiProperty({ maxLength: 500 })
+  @Transform(blankToUndefined) @IsString({ message: 'Say why (reason)' }) @MinLength(1) @MaxLength(500)
+  reason: string;
+}
+
 /** Hold, cancel and mark-failed say why (the payout's history and the contributor's questions need it). */
 export class PayoutReasonDto {
   @ApiProperty({ description: 'The version you last saw' })
@@ -154,6 +180,19 @@ export class PayoutEventDto {
   @ApiProperty({ type: String, nullable: true }) fromState: PayoutState | null;
   @ApiProperty({ enum: PAYOUT_STATES }) toState: PayoutState;
   @ApiProperty({ type: String, nullable: true }) reason: string | null;
+  @ApiProperty({ type: Object, nullable: true, description: 'Risks acknowledged or cleared, who logged the tip or saw its secret, the staff-browser mark' }) detail: Record<string, unknown> | null;
+}
+
+export class PayoutRiskClearingDto {
+  @ApiProperty() by: string;
+  @ApiProperty() at: string;
+}
+
+export class PayoutRiskDto {
+  @ApiProperty({ enum: PAYOUT_RISK_CODES }) code: PayoutRiskCode;
+  @ApiProperty({ description: 'A plain sentence for the approver' }) message: string;
+  @ApiProperty({ description: 'Only an admin may acknowledge or clear it' }) adminOnly: boolean;
+  @ApiProperty({ type: PayoutRiskClearingDto, nullable: true, description: 'Cleared by an admin for the current payee details: no acknowledgement needed' }) cleared: PayoutRiskClearingDto | null;
 }
 
 export class PayoutDto {
@@ -170,6 +209,8 @@ export class PayoutDto {
   @ApiProperty() offeredAt: string;
   @ApiProperty({ type: String, nullable: true }) approvedBy: string | null;
   @ApiProperty({ type: String, nullable: true }) approvedAt: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Over PAYOUT_SECOND_APPROVAL_MINOR: the first of two approvers (still accepted)' }) firstApprovedBy: string | null;
+  @ApiProperty({ type: String, nullable: true }) firstApprovedAt: string | null;
   @ApiProperty({ type: LegalFlagsDto }) legalFlags: LegalFlagsDto;
   @ApiProperty({ type: String, nullable: true }) legalSignedOffBy: string | null;
   @ApiProperty({ type: String, nullable: true }) legalSignedOffAt: string | null;
@@ -185,6 +226,7 @@ export class PayoutDto {
 }
 
 export class PayoutDetailDto extends PayoutDto {
+  @ApiProperty({ type: [PayoutRiskDto], description: 'Each risk with a stable code and a sentence; approving needs every one not cleared in acknowledgeRisks' }) risks: PayoutRiskDto[];
   @ApiProperty({ type: [PayoutEventDto] }) events: PayoutEventDto[];
 }
 
@@ -198,6 +240,8 @@ export class PayoutTotalDto {
   @ApiProperty({ enum: PAYOUT_STATES }) state: PayoutState;
   @ApiProperty() count: number;
   @ApiProperty() totalMinor: number;
+  @ApiProperty({ type: Object, description: 'Open risks by code among these payouts (counted for those awaiting approval: accepted, held)', example: { PAYEE_SHARED: 1 } })
+  risks: Partial<Record<PayoutRiskCode, number>>;
 }
 
 /** What a contributor sees of an offer: plain words, and only the masked payee. */
