@@ -2,7 +2,10 @@ import 'reflect-metadata';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
+import { createReadStream } from 'node:fs';
+import { verifyExport } from './audit/audit-export.js';
 import { AuditService } from './audit/audit.service.js';
+import { verifyChains } from './audit/chain-verifier.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
 import { resolveEncryptionKey } from './crypto/encryption-key.js';
 import { FieldCipher } from './crypto/field-cipher.js';
@@ -22,6 +25,12 @@ const USAGE = `Usage:
   npm run cli -- staff:add --email EMAIL --role ${STAFF_ROLES.join('|')} [--name NAME]
       Creates a staff account. The password is read from standard input
       (typed without echo on a terminal, or piped: printf '%s' "$PASSWORD" | npm run cli -- staff:add ...).
+  npm run cli -- audit:verify
+      Walks the hash chains of the audit log and the payout events from the first event to the
+      head: exit 0 with "N events, chain intact", or 1 naming the first event that does not match.
+  npm run cli -- audit:verify-export FILE
+      Checks an export from GET /api/audit-events/export without the database: every event's hash,
+      the links between them and the signed head (needs the same ENCRYPTION_KEY).
   npm run cli -- staff:password --email EMAIL
       Sets a new password for someone who forgot theirs (also when no admin can sign in), signs
       them out everywhere and lifts any sign-in lock. The password is read from standard input,
@@ -108,6 +117,46 @@ async function setStaffPassword(args: string[], config: AppConfig): Promise<void
   });
 }
 
+/** audit:verify: both chains, streamed; the first broken event named. */
+async function verifyAudit(args: string[], config: AppConfig): Promise<number> {
+  if (args.length > 0) throw new UsageError('audit:verify takes no arguments');
+  const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+  const database = await openDatabase(config, logger);
+  try {
+    await runMigrations(database.url);
+    const reports = await verifyChains(database.url);
+    let total = 0;
+    for (const report of reports) {
+      total += report.events;
+      if (report.broken) {
+        const { seq, id, problem } = report.broken;
+        process.stdout.write(`${report.chain}: chain broken at event ${seq}${id ? ` (${id})` : ''}: ${problem}. ${report.events} events before it match.\n`);
+        return 1;
+      }
+      process.stdout.write(`${report.chain}: ${report.events} events, chain intact\n`);
+    }
+    process.stdout.write(`${total} events, chain intact\n`);
+    return 0;
+  } finally {
+    await database.own?.stop();
+  }
+}
+
+/** audit:verify-export FILE: the export checked by its own hashes and signature, no database. */
+async function verifyAuditExport(args: string[], config: AppConfig): Promise<number> {
+  const [file, ...rest] = args;
+  if (!file || rest.length > 0) throw new UsageError('audit:verify-export needs the export file');
+  const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+  const cipher = new FieldCipher(await resolveEncryptionKey(config, logger));
+  const result = await verifyExport(createReadStream(file), cipher);
+  if (!result.ok) {
+    process.stdout.write(`${file}: not intact after ${result.events} events: ${result.problem}.\n`);
+    return 1;
+  }
+  process.stdout.write(`${file}: ${result.events} events, chain intact, signature valid\n`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   let config: AppConfig;
@@ -121,6 +170,8 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   try {
+    if (command === 'audit:verify') return await verifyAudit(args, config);
+    if (command === 'audit:verify-export') return await verifyAuditExport(args, config);
     if (command === 'staff:add') await addStaff(args, config);
     else if (command === 'staff:password') await setStaffPassword(args, config);
     else throw new UsageError(command ? `Unknown command: ${command}` : 'No command given');

@@ -1,4 +1,4 @@
-import { AuditEvent } from '../audit/audit.entities.js';
+import { AuditEvent, EventChainHead } from '../audit/audit.entities.js';
 import { ChannelMessage, ChannelPendingMedia } from '../channels/channels.entities.js';
 import { Message, Note } from '../desk/desk.entities.js';
 import { Media } from '../media/media.entities.js';
@@ -10,7 +10,7 @@ import { ResumableUpload } from '../uploads/uploads.entities.js';
 
 /** Every entity, listed explicitly (globs break when TypeORM loads .ts files under Jest). */
 export const ENTITIES = [
-  Contributor, Tip, Consent, TipIdempotencyKey, Media, AuditEvent, RateLimitWindow,
+  Contributor, Tip, Consent, TipIdempotencyKey, Media, AuditEvent, EventChainHead, RateLimitWindow,
   StaffUser, Session, SignInThrottle, StaffSetupToken, Note, Message,
   PayeeDetails, PayoutBatch, Payout, PayoutEvent, PayoutBatchItem, PayoutBatchDownload, PayoutConflictWaiver,
   ChannelMessage, ChannelPendingMedia, ResumableUpload,

@@ -397,10 +397,27 @@ export class BatchesService {
     await this.dataSource.transaction(async (manager) => {
       const batch = await this.lockedRow(manager, id);
       this.checkMove(batch.state, 'sent');
-      // Each payout's history says when its file went to the bank (the payout stays batched).
+      // Each payout's history says when its file went to the bank (the payout stays batched),
+      // chained in SQL after taking the chains' head (see PayoutsService.batchApproved).
+      await this.audit.lockChainHead(manager);
       await manager.query(
-        `INSERT INTO payout_events (payout_id, actor_type, actor_id, role, from_state, to_state, reason)
-         SELECT id, 'staff', $2, $3, 'batched', 'batched', $4 FROM payouts WHERE batch_id = $1 AND state = 'batched' ORDER BY id`,
+        `WITH head AS (
+           SELECT payout_seq, payout_hash FROM event_chain_head WHERE id = 1
+         ), numbered AS (
+           SELECT id, gen_random_uuid() AS event_id, row_number() OVER (ORDER BY id) AS n FROM payouts WHERE batch_id = $1 AND state = 'batched'
+         ), chained AS (
+           SELECT m.*, h.payout_seq + m.n AS event_seq,
+                  tipdesk_chain(h.payout_hash, payout_event_canonical(h.payout_seq + m.n, m.event_id, now(), m.id, 'staff', $2::uuid, $3::text, 'batched', 'batched', $4::text, NULL)) OVER (ORDER BY m.n) AS event_hash
+             FROM numbered m CROSS JOIN head h
+         ), linked AS (
+           SELECT c.*, coalesce(lag(event_hash) OVER (ORDER BY n), (SELECT payout_hash FROM head)) AS event_prev FROM chained c
+         ), events AS (
+           INSERT INTO payout_events (id, at, payout_id, actor_type, actor_id, role, from_state, to_state, reason, seq, prev_hash, hash)
+           SELECT event_id, now(), id, 'staff', $2, $3, 'batched', 'batched', $4, event_seq, event_prev, event_hash FROM linked
+         ), last AS (
+           SELECT * FROM linked ORDER BY n DESC LIMIT 1
+         )
+         UPDATE event_chain_head h SET payout_seq = last.event_seq, payout_hash = last.event_hash, payout_prev_hash = last.event_prev FROM last WHERE h.id = 1`,
         [id, staff.id, staff.role, `batch ${batchReference(id)} sent to the bank`],
       );
       await this.moveBatch(manager, staff, batch, 'sent');

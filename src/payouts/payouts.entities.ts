@@ -334,8 +334,12 @@ export class PayoutConflictWaiver {
   createdAt: Date;
 }
 
-/** Append-only (a trigger refuses UPDATE and DELETE): every move of a payout, who made it and why. */
+/**
+ * Append-only (a trigger refuses UPDATE and DELETE): every move of a payout, who made it and why.
+ * A hash chain of its own (seq, prev_hash, hash: src/audit/event-chain.ts).
+ */
 @Entity('payout_events')
+@Index('uq_payout_events_seq', ['seq'], { unique: true })
 @Check('ck_payout_events_actor_type', inList('actor_type', PAYOUT_ACTOR_TYPES))
 @Index('ix_payout_events_payout_id_at', ['payoutId', 'at'])
 export class PayoutEvent {
@@ -375,6 +379,15 @@ export class PayoutEvent {
 
   @CreateDateColumn({ type: 'timestamptz' })
   at: Date;
+
+  @Column({ type: 'bigint' })
+  seq: string;
+
+  @Column({ type: 'char', length: 64 })
+  prevHash: string;
+
+  @Column({ type: 'char', length: 64 })
+  hash: string;
 }
 
 /** What a batch wrote for one payout, encrypted, so a later payee change never alters an exported file. */

@@ -1,5 +1,5 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { FieldCipher } from '../crypto/field-cipher.js';
@@ -242,7 +242,7 @@ export class PayoutsService {
     const [row] = await manager.query<PayoutRow[]>(`${PAYOUT_SELECT} WHERE p.id = $1`, [id]);
     if (!row) throw new PayoutNotFoundError();
     const events = await manager.query<{ at: Date; actor_type: string; actor_id: string | null; role: string; from_state: PayoutState | null; to_state: PayoutState; reason: string | null; detail: Record<string, unknown> | null }[]>(
-      `SELECT at, actor_type, actor_id, role, from_state, to_state, reason, detail FROM payout_events WHERE payout_id = $1 ORDER BY at, id`,
+      `SELECT at, actor_type, actor_id, role, from_state, to_state, reason, detail FROM payout_events WHERE payout_id = $1 ORDER BY at, seq`,
       [id],
     );
     return {
@@ -593,8 +593,13 @@ export class PayoutsService {
     limit: number,
   ): Promise<{ count: number; totalMinor: number }> {
     requireRole(staff, ACCOUNTS, 'batch payouts');
+    // Both chains' head is held from here to the end of the batch's transaction; the statement
+    // below then reads it and chains every event in SQL (a window over the moved payouts).
+    await this.audit.lockChainHead(manager);
     const [row] = await manager.query<{ count: number; total_minor: string }[]>(
-      `WITH taken AS (
+      `WITH head AS (
+         SELECT audit_seq, audit_hash, payout_seq, payout_hash FROM event_chain_head WHERE id = 1
+       ), taken AS (
          SELECT p.id FROM payouts p JOIN payee_details d ON d.id = p.payee_details_id
           WHERE p.state = 'approved' AND p.currency = $2 AND d.method = ANY($3::text[])
             AND ($5::uuid[] IS NULL OR p.id = ANY($5::uuid[]))
@@ -605,13 +610,30 @@ export class PayoutsService {
          UPDATE payouts p SET state = 'batched', batch_id = $1, version = p.version + 1, updated_at = now()
            FROM taken WHERE p.id = taken.id
          RETURNING p.id, p.amount_minor
+       ), numbered AS (
+         SELECT id, gen_random_uuid() AS event_id, gen_random_uuid() AS audit_id, row_number() OVER (ORDER BY id) AS n FROM moved
+       ), chained AS (
+         SELECT m.id, m.event_id, m.audit_id, m.n, h.payout_seq + m.n AS event_seq, h.audit_seq + m.n AS audit_seq,
+                tipdesk_chain(h.payout_hash, payout_event_canonical(h.payout_seq + m.n, m.event_id, now(), m.id, 'staff', $6::uuid, $7::text, 'approved', 'batched', NULL, NULL)) OVER (ORDER BY m.n) AS event_hash,
+                -- The same event recordMove writes for one payout, for all of them at once.
+                tipdesk_chain(h.audit_hash, audit_event_canonical(h.audit_seq + m.n, m.audit_id, now(), 'staff', $6::uuid, 'payout.batched', 'payout', m.id, $8::jsonb, $9::jsonb)) OVER (ORDER BY m.n) AS audit_hash
+           FROM numbered m CROSS JOIN head h
+       ), linked AS (
+         SELECT c.*, coalesce(lag(event_hash) OVER (ORDER BY n), (SELECT payout_hash FROM head)) AS event_prev,
+                coalesce(lag(audit_hash) OVER (ORDER BY n), (SELECT audit_hash FROM head)) AS audit_prev
+           FROM chained c
        ), events AS (
-         INSERT INTO payout_events (payout_id, actor_type, actor_id, role, from_state, to_state, reason)
-         SELECT id, 'staff', $6, $7, 'approved', 'batched', NULL FROM moved
+         INSERT INTO payout_events (id, at, payout_id, actor_type, actor_id, role, from_state, to_state, reason, seq, prev_hash, hash)
+         SELECT event_id, now(), id, 'staff', $6, $7, 'approved', 'batched', NULL, event_seq, event_prev, event_hash FROM linked
        ), audited AS (
-         -- The same event recordMove writes for one payout, for all of them at once.
-         INSERT INTO audit_events (actor_type, actor_id, action, entity_type, entity_id, before, after)
-         SELECT 'staff', $6, 'payout.batched', 'payout', id, $8::jsonb, $9::jsonb FROM moved
+         INSERT INTO audit_events (id, at, actor_type, actor_id, action, entity_type, entity_id, before, after, seq, prev_hash, hash)
+         SELECT audit_id, now(), 'staff', $6, 'payout.batched', 'payout', id, $8::jsonb, $9::jsonb, audit_seq, audit_prev, audit_hash FROM linked
+       ), last AS (
+         SELECT * FROM linked ORDER BY n DESC LIMIT 1
+       ), heads AS (
+         UPDATE event_chain_head h SET payout_seq = last.event_seq, payout_hash = last.event_hash, payout_prev_hash = last.event_prev,
+                audit_seq = last.audit_seq, audit_hash = last.audit_hash, audit_prev_hash = last.audit_prev
+           FROM last WHERE h.id = 1
        )
        SELECT count(*)::int AS count, coalesce(sum(amount_minor), 0)::text AS total_minor FROM moved`,
       [
@@ -764,10 +786,19 @@ export class PayoutsService {
     const actorType: PayoutActorType = actor.type;
     const actorId = actor.type === 'staff' ? actor.staff.id : null;
     const role = actor.type === 'staff' ? actor.staff.role : actor.type;
-    await manager.query(
-      `INSERT INTO payout_events (payout_id, actor_type, actor_id, role, from_state, to_state, reason, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [payoutId, actorType, actorId, role, from, to, reason, detail === null ? null : JSON.stringify(detail)],
+    // The payout events' own hash chain, moved in the statement that appends (see AuditService.record).
+    const rows = await manager.query<{ seq: string }[]>(
+      `WITH head AS (
+         UPDATE event_chain_head SET payout_seq = payout_seq + 1, payout_prev_hash = payout_hash,
+                payout_hash = tipdesk_chain_hash(payout_hash, payout_event_canonical(payout_seq + 1, $1::uuid, now(), $2::uuid, $3::text, $4::uuid, $5::text, $6::text, $7::text, $8::text, $9::jsonb))
+          WHERE id = 1
+         RETURNING payout_seq, payout_prev_hash, payout_hash)
+       INSERT INTO payout_events (id, at, payout_id, actor_type, actor_id, role, from_state, to_state, reason, detail, seq, prev_hash, hash)
+       SELECT $1::uuid, now(), $2::uuid, $3::text, $4::uuid, $5::text, $6::text, $7::text, $8::text, $9::jsonb, payout_seq, payout_prev_hash, payout_hash FROM head
+       RETURNING seq`,
+      [randomUUID(), payoutId, actorType, actorId, role, from, to, reason, detail === null ? null : JSON.stringify(detail)],
     );
+    if (rows.length !== 1) throw new Error('The payout events chain has no head row (event_chain_head): the event was not written');
     await this.audit.record(manager, {
       actorType, actorId, action, entityType: 'payout', entityId: payoutId,
       before: from === null ? null : { state: from },

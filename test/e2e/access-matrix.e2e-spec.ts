@@ -65,6 +65,7 @@ const ACCESS: Record<string, Audience[]> = {
   'GET /api/media/:id/content': ['editor', 'admin'],
   'GET /api/media/:id/thumbnail': ['editor', 'admin'],
   'GET /api/audit-events': ['admin'],
+  'GET /api/audit-events/export': ['admin'],
   'GET /api/jobs/dead-letters': ['admin'],
   'POST /api/tips/:id/payouts': ['editor', 'admin'],
   'POST /api/tips/:id/payouts/waivers': ['admin'],

@@ -17,7 +17,7 @@ describe('payout risk rules', () => {
     expect(PAYOUT_RISK_RULES.map((r) => r.code).sort()).toEqual([...PAYOUT_RISK_CODES].sort());
   });
 
-  it.each([
+  it.each<[string, Partial<PayoutRiskFacts>, string[]]>([
     ['nothing unusual', {}, []],
     ['another contributor paid to the same account', { sharedWithTips: ['TD-AAAA-BBBB'] }, ['PAYEE_SHARED']],
     ['details typed in a staff browser', { payeeFromStaffBrowser: true }, ['PAYEE_FROM_STAFF_BROWSER']],
@@ -28,7 +28,7 @@ describe('payout risk rules', () => {
     ['one penny under the limit', { amountMinor: 99_999 }, []],
     ['exactly the limit', { amountMinor: 100_000 }, ['AMOUNT_OVER_LIMIT']],
     ['the offerer holds the secret under a waiver', { offererHoldsSecretUnderWaiver: true }, ['LOGGED_BY_OFFERER']],
-  ] as const)('%s → %j', (_name, facts, expected) => {
+  ])('%s → %j', (_name, facts, expected) => {
     expect(codes(facts)).toEqual(expected);
   });
 

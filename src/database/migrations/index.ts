@@ -10,6 +10,7 @@ import { MediaVirusScan1796100000200 } from './1796100000200-MediaVirusScan.js';
 import { PayoutBatchItemsLive1796100000300 } from './1796100000300-PayoutBatchItemsLive.js';
 import { SettlementGuards1797100000000 } from './1797100000000-SettlementGuards.js';
 import { PayoutRisks1797100000100 } from './1797100000100-PayoutRisks.js';
+import { EventHashChain1797100000200 } from './1797100000200-EventHashChain.js';
 
 // Every migration, in order. Add each generated one here (see README "Migrations"): TypeORM's
 // glob loading breaks under Jest's ESM mode.
@@ -26,4 +27,5 @@ export const MIGRATIONS = [
   PayoutBatchItemsLive1796100000300,
   SettlementGuards1797100000000,
   PayoutRisks1797100000100,
+  EventHashChain1797100000200,
 ];
