@@ -226,6 +226,10 @@ export class AppConfig {
   @Matches(/^\s*(\d{1,10}|[A-Z]{3}:\d{1,10}(\s*,\s*[A-Z]{3}:\d{1,10})*)\s*$/, { message: 'PAYOUT_SECOND_APPROVAL_MINOR must be whole minor units (100000) or per currency (GBP:100000,EUR:120000)' })
   PAYOUT_SECOND_APPROVAL_MINOR = '100000';
 
+  /** The largest camt.053 bank statement accepted (bytes); a statement of 50,000 entries is about 20 MB. */
+  @Transform(toInt) @IsInt() @Min(1024) @Max(1024 * 1024 * 1024)
+  BANK_STATEMENT_MAX_BYTES = 50 * 1024 * 1024;
+
   /** The second-approval threshold for one currency, in minor units. */
   secondApprovalMinor(currency: string): number {
     const text = this.PAYOUT_SECOND_APPROVAL_MINOR.trim();

@@ -1,6 +1,7 @@
 import { AuditEvent, EventChainHead } from '../audit/audit.entities.js';
 import { ChannelMessage, ChannelPendingMedia } from '../channels/channels.entities.js';
 import { Message, Note } from '../desk/desk.entities.js';
+import { BankStatement, BankStatementImport, BankStatementLine } from '../payouts/bank-statements/bank-statements.entities.js';
 import { Media } from '../media/media.entities.js';
 import { PayeeDetails, Payout, PayoutBatch, PayoutBatchDownload, PayoutBatchItem, PayoutConflictWaiver, PayoutEvent } from '../payouts/payouts.entities.js';
 import { RateLimitWindow } from '../rate-limits/rate-limits.entities.js';
@@ -13,5 +14,6 @@ export const ENTITIES = [
   Contributor, Tip, Consent, TipIdempotencyKey, Media, AuditEvent, EventChainHead, RateLimitWindow,
   StaffUser, Session, SignInThrottle, StaffSetupToken, Note, Message,
   PayeeDetails, PayoutBatch, Payout, PayoutEvent, PayoutBatchItem, PayoutBatchDownload, PayoutConflictWaiver,
+  BankStatementImport, BankStatement, BankStatementLine,
   ChannelMessage, ChannelPendingMedia, ResumableUpload,
 ];

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { BankStatementsController } from './bank-statements/bank-statements.controller.js';
+import { BankStatementsService } from './bank-statements/bank-statements.service.js';
 import { BatchesController } from './batches.controller.js';
 import { BatchesService } from './batches.service.js';
 import { PayoutsController, TipPayoutsController } from './payouts.controller.js';
@@ -9,8 +11,8 @@ import { PayoutRisksService } from './risks/payout-risks.service.js';
 /** Offers, approvals, payee details and the payout state machine; PayoutsService serves batches and pages. */
 @Module({
   imports: [AuditModule],
-  controllers: [TipPayoutsController, PayoutsController, BatchesController],
-  providers: [PayoutsService, BatchesService, PayoutRisksService],
-  exports: [PayoutsService, BatchesService, PayoutRisksService],
+  controllers: [TipPayoutsController, PayoutsController, BatchesController, BankStatementsController],
+  providers: [PayoutsService, BatchesService, PayoutRisksService, BankStatementsService],
+  exports: [PayoutsService, BatchesService, PayoutRisksService, BankStatementsService],
 })
 export class PayoutsModule {}

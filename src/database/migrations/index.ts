@@ -11,6 +11,7 @@ import { PayoutBatchItemsLive1796100000300 } from './1796100000300-PayoutBatchIt
 import { SettlementGuards1797100000000 } from './1797100000000-SettlementGuards.js';
 import { PayoutRisks1797100000100 } from './1797100000100-PayoutRisks.js';
 import { EventHashChain1797100000200 } from './1797100000200-EventHashChain.js';
+import { BankStatements1797100000300 } from './1797100000300-BankStatements.js';
 
 // Every migration, in order. Add each generated one here (see README "Migrations"): TypeORM's
 // glob loading breaks under Jest's ESM mode.
@@ -28,4 +29,5 @@ export const MIGRATIONS = [
   SettlementGuards1797100000000,
   PayoutRisks1797100000100,
   EventHashChain1797100000200,
+  BankStatements1797100000300,
 ];
