@@ -1,6 +1,14 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
+import multer from 'multer';
+import { createReadStream } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { AppConfig } from '../config/app-config.js';
+import { BankStatementsService } from '../payouts/bank-statements/bank-statements.service.js';
+import { StatementIdParams } from '../payouts/bank-statements/bank-statements.dto.js';
+import { checkMediaFormCsrf } from '../staff/access.guard.js';
 import { Readable } from 'node:stream';
 import { DeskService } from '../desk/desk.service.js';
 import { DomainError } from '../http/errors.js';
@@ -11,7 +19,7 @@ import { ApprovePayoutDto, MarkPaidDto, PayoutIdParams, PayoutReasonDto, PayoutV
 import { PayoutRisksService } from '../payouts/risks/payout-risks.service.js';
 import { PayoutsService, StalePayoutVersionError } from '../payouts/payouts.service.js';
 import type { PayoutState } from '../payouts/payouts.entities.js';
-import { Access, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
+import { Access, CsrfInMediaForm, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
 import { StaffService } from '../staff/staff.service.js';
 import { ACCOUNTS_LIST_STATES, AccountsViews, accountsNoticeText, type AccountsNotice, type ApprovalResult, type PayoutRowContext } from './accounts-views.js';
 import { formList, formText, formVersion, queryText } from './form-input.js';
@@ -36,7 +44,25 @@ export class AccountsPagesController {
     private readonly desk: DeskService,
     private readonly staff: StaffService,
     private readonly risks: PayoutRisksService,
-  ) {}
+    private readonly statements: BankStatementsService,
+    config: AppConfig,
+  ) {
+    // One file, a field or two: the statement goes to a temporary file, at most BANK_STATEMENT_MAX_BYTES.
+    this.readStatementForm = multer({
+      storage: multer.diskStorage({ destination: tmpdir() }),
+      limits: { fileSize: config.BANK_STATEMENT_MAX_BYTES, files: 1, fields: 4, parts: 5, headerPairs: 20 },
+      fileFilter: (request, _file, accept) => {
+        try {
+          checkMediaFormCsrf(request); // before a byte of the file is written
+          accept(null, true);
+        } catch (error) {
+          accept(error as Error);
+        }
+      },
+    }).single('statement');
+  }
+
+  private readonly readStatementForm: RequestHandler;
 
   @Get()
   async overview(@CurrentStaffSession() caller: StaffCaller, @Query('notice') notice: unknown): Promise<string> {
@@ -135,6 +161,38 @@ export class AccountsPagesController {
   @Post('payouts/:id/reissue')
   reissue(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
     return this.act(caller, id, body, res, 'reissued', async (c, payoutId, b) => this.payouts.reissue(c.user, payoutId, await valid(PayoutVersionDto, { version: formVersion(b) })));
+  }
+
+  /**
+   * The bank's camt.053 statement uploaded from the overview: a multipart form, the file kept in
+   * a temporary file while it is imported (streamed from there, never whole in memory) and
+   * removed afterwards; a refusal answers the overview with the reason, and nothing applied.
+   */
+  @Post('bank-statements')
+  @CsrfInMediaForm()
+  async importStatement(@CurrentStaffSession() caller: StaffCaller, @Req() req: Request, @Res() res: Response): Promise<void> {
+    let uploaded: string | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => this.readStatementForm(req, res, (error?: unknown) => (error ? reject(error as Error) : resolve())));
+      checkMediaFormCsrf(req);
+      uploaded = req.file?.path;
+      if (!uploaded) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Choose the statement file (camt.053 XML) to import.');
+      const statement = await this.statements.import(caller.user, createReadStream(uploaded));
+      res.redirect(HttpStatus.SEE_OTHER, `/accounts/statements/${statement.id}?notice=statement-imported`);
+    } catch (error) {
+      const refusal = error instanceof multer.MulterError
+        ? new DomainError(error.code === 'LIMIT_FILE_SIZE' ? HttpStatus.PAYLOAD_TOO_LARGE : HttpStatus.BAD_REQUEST, 'STATEMENT_UPLOAD_REFUSED', error.code === 'LIMIT_FILE_SIZE' ? 'The statement file is too large.' : 'Send one statement file.')
+        : error;
+      if (!(refusal instanceof DomainError) || refusal.code === 'CSRF_TOKEN_INVALID') throw refusal;
+      res.status(refusal.status).type('html').send(this.views.overview(caller, { ...(await this.overviewState()), statementError: refusal.message }));
+    } finally {
+      if (req.file?.path) await unlink(req.file.path).catch(() => undefined);
+    }
+  }
+
+  @Get('statements/:id')
+  async statement(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: StatementIdParams, @Query('notice') notice: unknown): Promise<string> {
+    return this.views.statement(caller, await this.statements.get(id), await this.staffNames(), accountsNoticeText(notice));
   }
 
   @Get('batches')
@@ -240,7 +298,7 @@ export class AccountsPagesController {
     const sections = await Promise.all(ACCOUNTS_LIST_STATES.map(async (state) => ({ state, ...(await this.payouts.list({ state, limit: SECTION_SIZE })) })));
     const context = await this.rowContext(sections.flatMap((s) => s.items));
     const toApprove = sections.filter((s) => s.state === 'accepted' || s.state === 'held').flatMap((s) => s.items.map((p) => p.id));
-    return { totals: await this.payouts.totals(), sections, context: { ...context, risks: await this.risks.forPayouts(toApprove) } };
+    return { totals: await this.payouts.totals(), sections, context: { ...context, risks: await this.risks.forPayouts(toApprove) }, statements: (await this.statements.recent()).slice(0, 5) };
   }
 
   /** The payouts on an approval confirmation, with their tips, names and risks. */

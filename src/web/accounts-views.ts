@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { BatchDto } from '../payouts/dto/batches.dto.js';
+import type { StatementImportDto } from '../payouts/bank-statements/bank-statements.dto.js';
 import type { PayoutDetailDto, PayoutDto, PayoutTotalDto } from '../payouts/dto/payouts.dto.js';
 import type { PayoutRisk } from '../payouts/risks/payout-risks.service.js';
 import { EXPORT_FORMATS } from '../payouts/exporters/exporters.js';
@@ -16,6 +17,7 @@ const templates = {
   approve: compileView('accounts/approve'),
   approveResults: compileView('accounts/approve-results'),
   overview: compileView('accounts/overview'),
+  statement: compileView('accounts/statement'),
   batches: compileView('accounts/batches'),
   batch: compileView('accounts/batch'),
 };
@@ -47,10 +49,24 @@ const FORMAT_LABELS: Record<string, string> = {
 
 const METHOD_LABELS: Record<string, string> = { uk_bank: 'UK bank', iban: 'IBAN', paypal: 'PayPal' };
 
+/** A statement line's outcome in words, and how loudly to show it. */
+const OUTCOME_WORDS: Record<string, { label: string; tone: string }> = {
+  paid: { label: 'Paid', tone: 'on' },
+  failed: { label: 'Returned: failed', tone: 'warn' },
+  unmatched: { label: 'No payout found', tone: 'off' },
+  mismatched: { label: 'Does not match', tone: 'off' },
+  conflict: { label: 'Conflict: resolve by hand', tone: 'off' },
+  already_settled: { label: 'Already settled', tone: 'muted' },
+  duplicate: { label: 'Twice on the statement', tone: 'off' },
+  not_booked: { label: 'Not booked yet', tone: 'muted' },
+  ignored: { label: 'Not a tipdesk payment', tone: 'muted' },
+};
+
 /** Fixed sentences a redirect can ask for with `?notice=`. */
 const NOTICES = {
   approved: 'Payout approved: it is ready to batch.',
   'none-selected': 'Tick the payouts to approve first.',
+  'statement-imported': 'The bank statement is imported: matched payments are paid, returns failed; anything else is listed below.',
   'first-approval': 'First of two approvals recorded: a second person in accounting must approve it too.',
   held: 'Payout held.',
   released: 'Payout released: it awaits approval again.',
@@ -106,6 +122,8 @@ export interface PayoutProblem {
 
 export interface OverviewState {
   totals: PayoutTotalDto[];
+  statements?: { id: string; msgId: string; importedAt: string; lineCount: number }[];
+  statementError?: string;
   sections: { state: (typeof ACCOUNTS_LIST_STATES)[number]; items: PayoutDto[]; nextCursor: string | null }[];
   context: PayoutRowContext;
   problem?: PayoutProblem;
@@ -142,6 +160,8 @@ export class AccountsViews {
     const body = templates.overview({
       csrfToken: caller.session.csrfToken,
       problem: state.problem,
+      statements: state.statements ?? [],
+      statementError: state.statementError,
       totals: state.totals.map((t) => ({ ...t, stateLabel: STATE_LABELS[t.state], total: formatMoney(t.totalMinor, t.currency) })),
       sections: state.sections.map((section) => ({
         state: section.state,
@@ -183,6 +203,17 @@ export class AccountsViews {
       })),
     });
     return this.desk.page(caller, { title: many ? 'Approve payouts' : 'Approve a payout', page: 'approve', section: 'accounts', wide: true }, body);
+  }
+
+  /** One imported bank statement: its counts, and the lines a person must look at. */
+  statement(caller: StaffCaller, statement: StatementImportDto, staffNames: Map<string, string>, notice?: string): string {
+    const body = templates.statement({
+      statement: { ...statement, statementIdsText: statement.statementIds.join(', ') },
+      importedByName: staffNames.get(statement.importedBy) ?? 'a former colleague',
+      counts: Object.entries(statement.counts).map(([outcome, count]) => ({ outcome, count, ...OUTCOME_WORDS[outcome] })),
+      lines: statement.unapplied.map((line) => ({ ...line, isReturn: line.direction === 'CRDT', ...OUTCOME_WORDS[line.outcome] })),
+    });
+    return this.desk.page(caller, { title: `Bank statement ${statement.msgId}`, page: 'statement', section: 'accounts', notice, wide: true }, body);
   }
 
   approveResults(caller: StaffCaller, results: ApprovalResult[]): string {

@@ -138,6 +138,8 @@ const ACCESS: Record<string, Audience[]> = {
   'POST /accounts/payouts/:id/mark-paid': ['accounting', 'admin'],
   'POST /accounts/payouts/:id/mark-failed': ['accounting', 'admin'],
   'POST /accounts/payouts/:id/reissue': ['accounting', 'admin'],
+  'POST /accounts/bank-statements': ['accounting', 'admin'],
+  'GET /accounts/statements/:id': ['accounting', 'admin'],
   'GET /accounts/batches': ['accounting', 'admin'],
   'POST /accounts/batches': ['accounting', 'admin'],
   'GET /accounts/batches/:id': ['accounting', 'admin'],

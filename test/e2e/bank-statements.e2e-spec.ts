@@ -227,6 +227,40 @@ describe('bank statement import (camt.053)', () => {
     });
   });
 
+  describe('on /accounts', () => {
+    it('the statement uploaded as a file on /accounts: 303 to its page, which lists what was not applied', async () => {
+      const p = await approved(6_600);
+      await sentBatch('bankline-csv', 'GBP');
+      const overview = await accountant.get('/accounts').expect(200);
+      expect(overview.text).toContain('id="statement-file"');
+      const xml = camt053Text({ msgId: 'STMT-PAGE', entries: [{ endToEndId: p.bankReference, amount: '66.00' }, { endToEndId: 'TIPDESK QQQQQQQQ', amount: '1.00' }] });
+      const res = await request(t.url).post('/accounts/bank-statements').set('Cookie', accountant.cookie)
+        .field('_csrf', accountant.csrfToken).attach('statement', Buffer.from(xml), { filename: 'statement.xml', contentType: 'application/xml' });
+      expect(res.status).toBe(303);
+      expect(res.headers.location).toMatch(/^\/accounts\/statements\/[0-9a-f-]{36}\?notice=statement-imported$/);
+      const page = await accountant.get(res.headers.location).expect(200);
+      expect(page.text).toContain('<li data-outcome="paid">');
+      expect(page.text).toContain('No tipdesk payout has the reference TIPDESK QQQQQQQQ');
+      expect((await read(p.id)).state).toBe('paid');
+    });
+
+    it('an upload without the form’s token: 403, nothing imported', async () => {
+      const before = await imports();
+      const res = await request(t.url).post('/accounts/bank-statements').set('Cookie', accountant.cookie)
+        .attach('statement', Buffer.from(camt053Text({ msgId: 'STMT-NO-CSRF', entries: [] })), { filename: 's.xml', contentType: 'application/xml' });
+      expect(res.status).toBe(403);
+      expect(await imports()).toBe(before);
+    });
+
+    it('not XML uploaded on the page: 400, the overview with the reason', async () => {
+      const res = await request(t.url).post('/accounts/bank-statements').set('Cookie', accountant.cookie)
+        .field('_csrf', accountant.csrfToken).attach('statement', Buffer.from('%PDF-1.4 not a statement'), { filename: 'statement.pdf', contentType: 'application/pdf' });
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('id="statement-error"');
+      expect(res.text).toContain('not well-formed XML');
+    });
+  });
+
   describe('concurrency', () => {
     it('two accountants importing the same statement at once: one 201, the other 409, each payout paid once', async () => {
       const p = await approved(7_700);
