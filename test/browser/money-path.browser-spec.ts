@@ -83,7 +83,10 @@ describe('the money path', () => {
     await expectNoHorizontalScroll(small);
     await screenshot(small, 'accounts-mobile');
 
-    await submit(desk, desk.getByRole('button', { name: `Approve ${offer.bankReference}` }), (url) => url.searchParams.get('notice') === 'approved');
+    // Approve asks for confirmation first (issue 12): who is paid, how much, for which tip, and any risks.
+    await submit(desk, desk.getByRole('button', { name: `Approve ${offer.bankReference}` }), (url) => url.pathname === `/accounts/payouts/${offer.id}/approve`);
+    expect(await desk.locator(`#approve-${offer.id}-no-risks`).count()).toBe(1);
+    await submit(desk, desk.getByRole('button', { name: 'Approve', exact: true }), (url) => url.searchParams.get('notice') === 'approved');
     expect(await desk.locator('#notice').textContent()).toContain('Payout approved');
     expect(await desk.locator(`#payout-${offer.id}`).getAttribute('data-state')).toBe('approved');
 
