@@ -69,7 +69,7 @@ async function main() {
   const loadBefore = loadavg()[0];
   const psql = psqlBinary();
   const distDir = await snapshotDist();
-  const { databaseUrl, name } = await freshBenchDatabase(distDir, 'audit');
+  const { databaseUrl, name } = await freshBenchDatabase(distDir, 'audit', { keep: process.env.BENCH_KEEP_DATABASE === '1' });
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   onCleanup(() => db.end());
@@ -103,7 +103,7 @@ async function main() {
       `${EVENTS.toLocaleString('en')} audit events (plus the payout events chain, empty here)`,
       `  audit:verify ${(result.ms / 1000).toFixed(2)} s (target ≤ ${TARGET_SECONDS} s) ${verdict(result.ms / 1000 <= TARGET_SECONDS)} | psql \\copy ${(copyMs / 1000).toFixed(2)} s | ratio ${(result.ms / copyMs).toFixed(2)}`,
       `  peak RSS ${mb(result.peak)} MB (target ≤ ${mb(TARGET_RSS)} MB) ${verdict(result.peak <= TARGET_RSS)}`,
-      `  (the CLI's whole run: Node start, migrations check, both chains; ${cpus().length} CPUs; 1-min load average ${loadBefore.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end)`,
+      `  (the CLI's whole run: Node start, both chains, the head; ${cpus().length} CPUs; 1-min load average ${loadBefore.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end)`,
       '============================================================',
     ].join('\n'),
   );

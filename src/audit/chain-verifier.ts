@@ -1,8 +1,8 @@
 import pg from 'pg';
-import { CHAIN_SELECT, CHAINS, canonicalOf, chainHash, GENESIS_HASH, type AuditChainRow, type ChainName, type PayoutChainRow } from './event-chain.js';
+import { CHAIN_SELECT, CHAINS, canonicalOfColumns, chainHash, GENESIS_HASH, type ChainName } from './event-chain.js';
 
 /** Rows a verifier holds at once: one FETCH of the cursor. */
-const FETCH_ROWS = 10_000;
+const FETCH_ROWS = 1_000;
 
 export interface ChainReport {
   chain: ChainName;
@@ -25,17 +25,18 @@ export async function verifyChain(client: pg.ClientBase, chain: ChainName): Prom
     let expectedSeq = 1n;
     let events = 0;
     for (;;) {
-      const { rows } = await client.query<AuditChainRow | PayoutChainRow>(`FETCH ${FETCH_ROWS} FROM chain_walk`);
+      const { rows } = await client.query<(string | null)[]>({ text: `FETCH ${FETCH_ROWS} FROM chain_walk`, rowMode: 'array' });
       if (rows.length === 0) break;
-      for (const row of rows) {
+      for (const columns of rows) {
+        const row = { seq: columns[0]!, id: columns[1]!, prev_hash: columns[columns.length - 2], hash: columns[columns.length - 1] };
         const seq = BigInt(row.seq);
         const where = { seq: row.seq, id: row.id };
         if (seq !== expectedSeq) {
           return { chain, events, broken: { ...where, problem: seq > expectedSeq ? `event ${expectedSeq} is missing (the next is ${seq})` : `seq ${seq} appears twice or out of order` } };
         }
         if (row.prev_hash !== prev) return { chain, events, broken: { ...where, problem: 'its prev_hash is not the hash of the event before it' } };
-        if (chainHash(prev, canonicalOf(chain, row)) !== row.hash) return { chain, events, broken: { ...where, problem: 'its contents do not match its hash (changed after it was written)' } };
-        prev = row.hash;
+        if (chainHash(prev, canonicalOfColumns(chain, columns)) !== row.hash) return { chain, events, broken: { ...where, problem: 'its contents do not match its hash (changed after it was written)' } };
+        prev = row.hash!;
         expectedSeq += 1n;
         events += 1;
       }

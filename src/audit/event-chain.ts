@@ -123,6 +123,16 @@ export const CHAIN_SELECT: Record<ChainName, string> = {
                          detail::text AS detail, prev_hash, hash FROM payout_events e`,
 };
 
+/**
+ * The canonical encoding from a row as an array of CHAIN_SELECT's columns (the verifier reads rows
+ * as arrays: a million objects fewer), the last two being prev_hash and hash.
+ */
+export function canonicalOfColumns(chain: ChainName, c: (string | null)[]): string {
+  return chain === 'audit_events'
+    ? `[${c[0]}, ${str(c[1])}, ${str(c[2])}, ${str(c[3])}, ${str(c[4])}, ${str(c[5])}, ${str(c[6])}, ${str(c[7])}, ${raw(c[8])}, ${raw(c[9])}]`
+    : `[${c[0]}, ${str(c[1])}, ${str(c[2])}, ${str(c[3])}, ${str(c[4])}, ${str(c[5])}, ${str(c[6])}, ${str(c[7])}, ${str(c[8])}, ${str(c[9])}, ${raw(c[10])}]`;
+}
+
 export function canonicalOf(chain: ChainName, row: AuditChainRow | PayoutChainRow): string {
   return chain === 'audit_events' ? auditCanonical(row as AuditChainRow) : payoutCanonical(row as PayoutChainRow);
 }
