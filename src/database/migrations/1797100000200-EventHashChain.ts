@@ -22,24 +22,27 @@ export class EventHashChain1797100000200 implements MigrationInterface {
         await queryRunner.query(`ALTER TABLE "payout_events" ADD "hash" character(64)`);
 
         // The chain's arithmetic, shared by every insert (single and set-based) and this backfill.
+        // STABLE like their bodies (to_char, convert_to), so PostgreSQL inlines them.
         await queryRunner.query(`
-          CREATE FUNCTION tipdesk_chain_hash(prev text, canonical text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+          CREATE FUNCTION tipdesk_chain_hash(prev text, canonical text) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE
           AS $$ SELECT encode(sha256(convert_to(prev || E'\\n' || canonical, 'UTF8')), 'hex') $$`);
+        // PL/pgSQL: an aggregate's step is called per row, where a SQL function is never inlined
+        // (five times slower over 100,000 events).
         await queryRunner.query(`
-          CREATE FUNCTION tipdesk_chain_step(state text, head text, canonical text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
-          AS $$ SELECT tipdesk_chain_hash(coalesce(state, head), canonical) $$`);
+          CREATE FUNCTION tipdesk_chain_step(state text, head text, canonical text) RETURNS text LANGUAGE plpgsql STABLE PARALLEL SAFE
+          AS $$ BEGIN RETURN encode(sha256(convert_to(coalesce(state, head) || E'\\n' || canonical, 'UTF8')), 'hex'); END $$`);
         // Used as a window (ORDER BY seq): each row's hash chained from the head given, in one pass.
         await queryRunner.query(`CREATE AGGREGATE tipdesk_chain(text, text) (SFUNC = tipdesk_chain_step, STYPE = text)`);
         await queryRunner.query(`
-          CREATE FUNCTION tipdesk_chain_time(at timestamptz) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+          CREATE FUNCTION tipdesk_chain_time(at timestamptz) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE
           AS $$ SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') $$`);
         await queryRunner.query(`
           CREATE FUNCTION audit_event_canonical(seq bigint, id uuid, at timestamptz, actor_type text, actor_id uuid, action text, entity_type text, entity_id uuid, before jsonb, after jsonb)
-          RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+          RETURNS text LANGUAGE sql STABLE PARALLEL SAFE
           AS $$ SELECT jsonb_build_array(seq, id, tipdesk_chain_time(at), actor_type, actor_id, action, entity_type, entity_id, before, after)::text $$`);
         await queryRunner.query(`
           CREATE FUNCTION payout_event_canonical(seq bigint, id uuid, at timestamptz, payout_id uuid, actor_type text, actor_id uuid, role text, from_state text, to_state text, reason text, detail jsonb)
-          RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+          RETURNS text LANGUAGE sql STABLE PARALLEL SAFE
           AS $$ SELECT jsonb_build_array(seq, id, tipdesk_chain_time(at), payout_id, actor_type, actor_id, role, from_state, to_state, reason, detail)::text $$`);
 
         // The existing events, chained in the order they were written (the append-only triggers

@@ -6,7 +6,7 @@ export class BankStatements1797100000300 implements MigrationInterface {
     name = 'BankStatements1797100000300'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`CREATE TABLE "bank_statement_imports" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "msg_id" character varying(35) NOT NULL, "message_version" character varying(16) NOT NULL, "imported_by" uuid NOT NULL, "imported_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "line_count" integer NOT NULL DEFAULT '0', "counts" jsonb NOT NULL DEFAULT '{}'::jsonb, CONSTRAINT "pk_bank_statement_imports" PRIMARY KEY ("id"))`);
+        await queryRunner.query(`CREATE TABLE "bank_statement_imports" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "msg_id" character varying(35) NOT NULL, "message_version" character varying(16) NOT NULL, "imported_by" uuid NOT NULL, "imported_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "line_count" integer NOT NULL DEFAULT '0', "counts" jsonb NOT NULL, CONSTRAINT "pk_bank_statement_imports" PRIMARY KEY ("id"))`);
         await queryRunner.query(`CREATE UNIQUE INDEX "uq_bank_statement_imports_msg_id" ON "bank_statement_imports"  ("msg_id") `);
         await queryRunner.query(`CREATE TABLE "bank_statements" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "import_id" uuid NOT NULL, "statement_id" character varying(35) NOT NULL, "account" character varying(34) NOT NULL, CONSTRAINT "pk_bank_statements" PRIMARY KEY ("id"))`);
         await queryRunner.query(`CREATE UNIQUE INDEX "uq_bank_statements_account_statement_id" ON "bank_statements"  ("account", "statement_id") `);

@@ -30,7 +30,7 @@ export class BankStatementImport {
   lineCount: number;
 
   /** Lines per outcome (paid, failed, unmatched, mismatched, conflict, already_settled, …). */
-  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  @Column({ type: 'jsonb' })
   counts: Record<string, number>;
 }
 

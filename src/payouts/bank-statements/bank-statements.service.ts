@@ -72,7 +72,7 @@ export class BankStatementsService {
           msgId = event.msgId.slice(0, 35);
           importId = await this.uniquely(`The message ${msgId}`, async () => {
             const [row] = await manager.query<{ id: string }[]>(
-              `INSERT INTO bank_statement_imports (msg_id, message_version, imported_by) VALUES ($1, $2, $3) RETURNING id`,
+              `INSERT INTO bank_statement_imports (msg_id, message_version, imported_by, counts) VALUES ($1, $2, $3, '{}') RETURNING id`,
               [msgId, event.version, staff.id],
             );
             return row.id;
