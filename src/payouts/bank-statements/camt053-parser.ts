@@ -58,7 +58,9 @@ const cut = (text: string | null, max: number) => (text === null ? null : text.t
 export async function* parseCamt053(input: AsyncIterable<Buffer | string> | Readable, maxBytes: number): AsyncGenerator<StatementEvent> {
   const parser = new SaxesParser({ xmlns: true, position: false });
   const queue: StatementEvent[] = [];
+  // The open elements as one string (Document/BkToCstmrStmt/Stmt/…) and its prefixes to return to.
   const path: string[] = [];
+  let here = '';
   let text = '';
   let failure: Error | null = null;
   let rooted = false;
@@ -88,9 +90,9 @@ export async function* parseCamt053(input: AsyncIterable<Buffer | string> | Read
         fail(new StatementRefusedError('STATEMENT_WRONG_NAMESPACE', `This is not a camt.053 statement (root <${tag.local}> in ${tag.uri ? `namespace ${tag.uri}` : 'no namespace'}): tipdesk reads camt.053.001.02 and camt.053.001.08. Nothing was applied.`));
       }
     }
-    path.push(tag.local);
+    path.push(here);
+    here = here ? `${here}/${tag.local}` : tag.local;
     text = '';
-    const here = path.join('/');
     if (here.endsWith('Stmt/Ntry')) {
       entry = { amountText: null, currency: null, direction: null, reversal: false, status: null, reference: null, bookingDate: null, txs: [], returnCode: null, returnInfo: null };
     } else if (here.endsWith('Ntry/NtryDtls/TxDtls')) {
@@ -105,7 +107,6 @@ export async function* parseCamt053(input: AsyncIterable<Buffer | string> | Read
     text += chunk;
   });
   parser.on('closetag', () => {
-    const here = path.join('/');
     const value = text.trim();
     text = '';
     if (here.endsWith('GrpHdr/MsgId') && msgId === null) {
@@ -162,7 +163,7 @@ export async function* parseCamt053(input: AsyncIterable<Buffer | string> | Read
         tx = null;
       }
     }
-    path.pop();
+    here = path.pop() ?? '';
   });
 
   const decoder = new TextDecoder('utf-8', { fatal: true });
