@@ -309,6 +309,16 @@ export class PayoutsService {
     });
   }
 
+  /**
+   * Who logged this tip or was shown its secret (and so may not offer or approve on it), and
+   * whether an admin has let them offer all the same: for the tip page's admin section.
+   */
+  async secretHoldersOf(tipId: string): Promise<{ staffId: string; waived: boolean }[]> {
+    const holders = await this.secretHolders(this.dataSource.manager, tipId);
+    const waivers = await this.dataSource.query<{ staff_id: string }[]>(`SELECT staff_id FROM payout_conflict_waivers WHERE tip_id = $1`, [tipId]);
+    return [...holders.keys()].map((staffId) => ({ staffId, waived: waivers.some((w) => w.staff_id === staffId) }));
+  }
+
   // ---- staff moves ---------------------------------------------------------------------------
 
   /** An editor offers payment for a tip: a new payout in `offered`. */

@@ -12,6 +12,8 @@ import { TipIdParams, UpdateTipDto } from '../desk/dto/update-tip.dto.js';
 import { DomainError, type FieldErrors } from '../http/errors.js';
 import { validateInput } from '../http/validation.js';
 import { Access, CsrfInMediaForm, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
+import { ConflictWaiverDto } from '../payouts/dto/payouts.dto.js';
+import { PayoutsService } from '../payouts/payouts.service.js';
 import { StaffService } from '../staff/staff.service.js';
 import { pageOrFirst, pagerLinks, parseQueueAddress, withoutFields } from './desk-addresses.js';
 import { DeskViews, noticeText, type Notice, type TipPageState } from './desk-views.js';
@@ -40,6 +42,7 @@ export class DeskPagesController {
     private readonly staff: StaffService,
     private readonly phone: PhoneService,
     private readonly config: AppConfig,
+    private readonly payouts: PayoutsService,
   ) {}
 
   @Get()
@@ -110,7 +113,22 @@ export class DeskPagesController {
 
   @Get('tips/:id')
   async tip(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Query('notice') notice: unknown): Promise<string> {
-    return this.views.tip(caller, await this.tipState(await this.desk.detail(caller.user, id), { notice: noticeText(notice) }));
+    return this.views.tip(caller, await this.tipState(await this.desk.detail(caller.user, id), { notice: noticeText(notice), ...(await this.secretHolders(caller, id)) }));
+  }
+
+  /** An admin lets someone who logged the tip or saw its secret offer on it all the same (issue 12). */
+  @Post('tips/:id/payout-waivers')
+  @Access('admin')
+  async waive(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    try {
+      const { value, errors } = await validateInput(ConflictWaiverDto, { staffId: formText(body, 'staffId'), reason: formText(body, 'reason') });
+      if (errors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', Object.values(errors).flat().join('. '));
+      await this.payouts.waiveConflict(caller.user, id, value!);
+      res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=waiver-granted#secret-holders`);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code === 'TIP_NOT_FOUND') throw error;
+      return this.sendTip(res, error.status, caller, await this.desk.detail(caller.user, id), { ...(await this.secretHolders(caller, id)), waiverError: error.message });
+    }
   }
 
   @Post('tips/:id/status')
@@ -186,6 +204,11 @@ export class DeskPagesController {
 
   private async sendTip(res: Response, status: number, caller: StaffCaller, tip: TipPageState['tip'], extra: Partial<TipPageState>): Promise<void> {
     res.status(status).type('html').send(this.views.tip(caller, await this.tipState(tip, extra)));
+  }
+
+  /** For admins: who holds the tip's secret (the payouts module decides who may offer). */
+  private async secretHolders(caller: StaffCaller, tipId: string): Promise<Partial<TipPageState>> {
+    return caller.user.role === 'admin' ? { secretHolders: await this.payouts.secretHoldersOf(tipId) } : {};
   }
 
   private async tipState(tip: TipPageState['tip'], extra: Partial<TipPageState>): Promise<TipPageState> {

@@ -116,6 +116,7 @@ export const NOTICES = {
   'status-changed': 'Status changed.',
   'note-added': 'Note added.',
   'message-sent': 'Message sent to the contributor.',
+  'waiver-granted': 'Done: that person may now offer on this tip; each payout they offer will carry LOGGED_BY_OFFERER for its approver.',
   'phone-tip-logged': 'The call is logged as a tip. Read the reference and secret below to the caller now: the secret is not shown again.',
   'files-added': 'Files added.',
 } as const satisfies Record<string, string>;
@@ -177,6 +178,9 @@ export interface TipPageState {
   /** What was typed, when a form comes back with an error. */
   values?: Record<string, unknown>;
   notice?: string;
+  /** Admins only: who holds this tip's secret (they may not offer on it), and the waiver form. */
+  secretHolders?: { staffId: string; waived: boolean }[];
+  waiverError?: string;
 }
 
 export interface AuditPageState {
@@ -444,6 +448,10 @@ export class DeskViews {
         duplicateOf: tip.duplicateOf ? { ...tip.duplicateOf, statusLabel: STATUS_LABELS[tip.duplicateOf.status] } : null,
       },
       assignedToMe: tip.assignee?.id === caller.user.id,
+      secretHolders: state.secretHolders?.length
+        ? state.secretHolders.map((h) => ({ ...h, name: state.staffNames.get(h.staffId) ?? 'a former colleague', me: h.staffId === caller.user.id }))
+        : undefined,
+      waiverError: state.waiverError,
       conflict: state.conflict,
       formError: state.formError,
       errors: errors.fields,

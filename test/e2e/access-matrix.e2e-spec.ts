@@ -115,6 +115,7 @@ const ACCESS: Record<string, Audience[]> = {
   'POST /desk/tips/:id/notes': ['editor', 'admin'],
   'POST /desk/tips/:id/messages': ['editor', 'admin'],
   'POST /desk/tips/:id/files': ['editor', 'admin'],
+  'POST /desk/tips/:id/payout-waivers': ['admin'],
   'GET /desk/phone': ['editor', 'admin'],
   'POST /desk/phone': ['editor', 'admin'],
   'GET /desk/staff': ['admin'],

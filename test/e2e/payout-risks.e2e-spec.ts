@@ -285,6 +285,21 @@ describe('payout risks, tiered approval and separation of duties', () => {
       await accountant.post(`/api/payouts/${p.id}/approve`).send({ version: p.version, acknowledgeRisks: ['LOGGED_BY_OFFERER'] }).expect(200);
     });
 
+    it('on the tip page an admin sees who took the call and lets them offer (303); an editor sees no such section', async () => {
+      const tip = await phoneTip(editor);
+      const page = await admin.get(`/desk/tips/${tip.id}`).expect(200);
+      expect(page.text).toContain('id="secret-holders"');
+      expect(page.text).toContain(`value="${editor.user.id}"`);
+      expect((await editor.get(`/desk/tips/${tip.id}`).expect(200)).text).not.toContain('id="secret-holders"');
+      const noReason = await request(t.url).post(`/desk/tips/${tip.id}/payout-waivers`).set('Cookie', admin.cookie).type('form').send({ _csrf: admin.csrfToken, staffId: editor.user.id, reason: '' });
+      expect(noReason.status).toBe(400);
+      expect(noReason.text).toContain('id="waiver-error"');
+      const done = await request(t.url).post(`/desk/tips/${tip.id}/payout-waivers`).set('Cookie', admin.cookie).type('form').send({ _csrf: admin.csrfToken, staffId: editor.user.id, reason: 'Only editor on shift' });
+      expect(done.status).toBe(303);
+      expect((await admin.get(`/desk/tips/${tip.id}`).expect(200)).text).toContain('may offer (waived)');
+      await editor.post(`/api/tips/${tip.id}/payouts`).send(GBP).expect(201);
+    });
+
     it('a waiver by an admin who saw the secret themselves: 403', async () => {
       const tip = await phoneTip(admin);
       const res = await admin.post(`/api/tips/${tip.id}/payouts/waivers`).send({ staffId: admin.user.id, reason: 'me' });
