@@ -23,24 +23,21 @@ export class SettlementGuards1797100000000 implements MigrationInterface {
         await queryRunner.query(`
           CREATE FUNCTION payouts_settle_only_when_sent() RETURNS trigger LANGUAGE plpgsql AS $$
           DECLARE
-            refused record;
+            batch_state text;
           BEGIN
-            -- Once per statement over the rows it changed (a statement settling 50,000 payouts
-            -- checks them in one join, not 50,000 lookups).
-            SELECT n.id, n.state, coalesce(b.state, 'missing') AS batch_state INTO refused
-              FROM new_rows n JOIN old_rows o ON o.id = n.id LEFT JOIN payout_batches b ON b.id = n.batch_id
-             WHERE n.state IN ('paid', 'failed') AND o.state IS DISTINCT FROM n.state AND b.state IS DISTINCT FROM 'sent'
-             LIMIT 1;
-            IF FOUND THEN
-              RAISE EXCEPTION 'BATCH_NOT_SENT: payout % cannot become % while its batch is %', refused.id, refused.state, refused.batch_state
+            SELECT state INTO batch_state FROM payout_batches WHERE id = NEW.batch_id;
+            IF batch_state IS DISTINCT FROM 'sent' THEN
+              RAISE EXCEPTION 'BATCH_NOT_SENT: payout % cannot become % while its batch is %', NEW.id, NEW.state, coalesce(batch_state, 'missing')
                 USING ERRCODE = 'check_violation', CONSTRAINT = 'ck_payouts_settled_only_when_sent';
             END IF;
-            RETURN NULL;
+            RETURN NEW;
           END $$`);
+        // A row trigger with a WHEN: any other update (a batch of 100,000 taking payouts) never calls
+        // it; a statement-level check would copy every updated row into transition tables instead.
         await queryRunner.query(`
-          CREATE TRIGGER tr_payouts_settle_only_when_sent AFTER UPDATE ON payouts
-          REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-          FOR EACH STATEMENT EXECUTE FUNCTION payouts_settle_only_when_sent()`);
+          CREATE TRIGGER tr_payouts_settle_only_when_sent BEFORE UPDATE OF state ON payouts
+          FOR EACH ROW WHEN (NEW.state IN ('paid', 'failed') AND OLD.state IS DISTINCT FROM NEW.state)
+          EXECUTE FUNCTION payouts_settle_only_when_sent()`);
     }
 
     public async down(queryRunner: QueryRunner): Promise<void> {
