@@ -60,7 +60,8 @@ export async function createApp(options: AppOptions): Promise<NestExpressApplica
   // Meta signs the WhatsApp webhook's exact bytes: that path alone gets them raw, before JSON parsing.
   app.useBodyParser('raw', { type: (req) => (req as Request).path.toLowerCase().replace(/\/+$/, '') === WHATSAPP_WEBHOOK_PATH, limit: WHATSAPP_WEBHOOK_BODY_LIMIT });
   app.useBodyParser('json', { limit: '256kb' });
-  app.useBodyParser('urlencoded', { limit: '256kb', extended: false, parameterLimit: 50 });
+  // 400 fields: accounting's bulk approval carries each payout's version and acknowledged risks (at most 25 payouts).
+  app.useBodyParser('urlencoded', { limit: '256kb', extended: false, parameterLimit: 400 });
   app.use(vendorAssets());
   app.useStaticAssets(PUBLIC_DIR, { prefix: '/assets/', maxAge: '1h', index: false });
 

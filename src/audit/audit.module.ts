@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditController } from './audit.controller.js';
+import { AuditExportService } from './audit-export.service.js';
 import { AuditService } from './audit.service.js';
 
-@Module({ controllers: [AuditController], providers: [AuditService], exports: [AuditService] })
+@Module({ controllers: [AuditController], providers: [AuditService, AuditExportService], exports: [AuditService] })
 export class AuditModule {}

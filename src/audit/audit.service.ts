@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { cursorTimestampSql, decodeKeysetCursor, encodeKeysetCursor } from '../http/keyset-cursor.js';
 import type { AuditActorType } from './audit.entities.js';
@@ -68,16 +69,49 @@ function toDto(row: AuditEventRow): AuditEventDto {
 export class AuditService {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Written with the caller's manager, so the event commits (or not) with the change it records. */
+  /**
+   * Written with the caller's manager, so the event commits (or not) with the change it records.
+   * One statement moves the chain's head (its row lock serialises appends until this transaction
+   * ends) and inserts the event linked to the head it replaced (event-chain.ts).
+   */
   async record(manager: EntityManager, event: AuditRecord): Promise<void> {
-    await manager.query(
-      `INSERT INTO audit_events (actor_type, actor_id, action, entity_type, entity_id, before, after)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    const rows = await manager.query<{ seq: string }[]>(
+      `WITH head AS (
+         UPDATE event_chain_head SET audit_seq = audit_seq + 1, audit_prev_hash = audit_hash,
+                audit_hash = tipdesk_chain_hash(audit_hash, audit_event_canonical(audit_seq + 1, $1::uuid, now(), $2::text, $3::uuid, $4::text, $5::text, $6::uuid, $7::jsonb, $8::jsonb))
+          WHERE id = 1
+         RETURNING audit_seq, audit_prev_hash, audit_hash)
+       INSERT INTO audit_events (id, at, actor_type, actor_id, action, entity_type, entity_id, before, after, seq, prev_hash, hash)
+       SELECT $1::uuid, now(), $2::text, $3::uuid, $4::text, $5::text, $6::uuid, $7::jsonb, $8::jsonb, audit_seq, audit_prev_hash, audit_hash FROM head
+       RETURNING seq`,
       [
-        event.actorType, event.actorId ?? null, event.action, event.entityType, event.entityId,
+        randomUUID(), event.actorType, event.actorId ?? null, event.action, event.entityType, event.entityId,
         event.before ? JSON.stringify(event.before) : null, event.after ? JSON.stringify(event.after) : null,
       ],
     );
+    if (rows.length !== 1) throw new Error('The audit chain has no head row (event_chain_head): the event was not written');
+  }
+
+  /**
+   * Takes the chains' head for the rest of the caller's transaction, before a set-based append
+   * (a batch of 100,000) reads it in its next statement: no other append can slip in between.
+   */
+  async lockChainHead(manager: EntityManager): Promise<void> {
+    await manager.query(`SELECT id FROM event_chain_head WHERE id = 1 FOR UPDATE`);
+  }
+
+  /**
+   * The staff members who did any of `actions` to one thing, with which of them each did (who
+   * logged a phone tip, who was shown its secret); served by ix_audit_events_entity.
+   */
+  async staffActors(manager: EntityManager, entityType: string, entityId: string, actions: readonly string[]): Promise<{ staffId: string; actions: string[] }[]> {
+    const rows = await manager.query<{ actor_id: string; actions: string[] }[]>(
+      `SELECT actor_id, array_agg(DISTINCT action ORDER BY action) AS actions FROM audit_events
+        WHERE entity_type = $1 AND entity_id = $2 AND actor_type = 'staff' AND actor_id IS NOT NULL AND action = ANY($3::text[])
+        GROUP BY actor_id ORDER BY actor_id`,
+      [entityType, entityId, [...actions]],
+    );
+    return rows.map((r) => ({ staffId: r.actor_id, actions: r.actions }));
   }
 
   /** The history of one thing (a tip's page), oldest first; served by ix_audit_events_entity. */
@@ -86,7 +120,7 @@ export class AuditService {
     const rows: AuditEventRow[] = await this.dataSource.query(
       `SELECT ${EVENT_COLUMNS} FROM ${EVENTS_WITH_ACTORS}
         WHERE e.entity_type = $1 AND e.entity_id = $2
-        ORDER BY e.at, e.id`,
+        ORDER BY e.at, e.seq`,
       [entityType, entityId],
     );
     return rows.map(toDto);

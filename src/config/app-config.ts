@@ -271,6 +271,31 @@ export class AppConfig {
     return (this.BANK_HOLIDAYS ?? '').split(',').map((d) => d.trim()).filter(Boolean);
   }
 
+  /** Payee details changed less than this many hours before acceptance or approval are a risk to acknowledge (PAYEE_CHANGED_RECENTLY). */
+  @Transform(toInt) @IsInt({ message: 'PAYEE_COOLING_HOURS must be a whole number of hours' }) @Min(0) @Max(24 * 90)
+  PAYEE_COOLING_HOURS = 24;
+
+  /**
+   * At or above this amount (minor units) a payout needs two different approvers: one number for
+   * every currency (`100000` = £1,000), or per currency (`GBP:100000,EUR:120000`; a currency not
+   * named uses 100000).
+   */
+  @Transform(emptyToUndefined) @IsString() @MaxLength(200)
+  @Matches(/^\s*(\d{1,10}|[A-Z]{3}:\d{1,10}(\s*,\s*[A-Z]{3}:\d{1,10})*)\s*$/, { message: 'PAYOUT_SECOND_APPROVAL_MINOR must be whole minor units (100000) or per currency (GBP:100000,EUR:120000)' })
+  PAYOUT_SECOND_APPROVAL_MINOR = '100000';
+
+  /** The largest camt.053 bank statement accepted (bytes); a statement of 50,000 entries is about 20 MB. */
+  @Transform(toInt) @IsInt() @Min(1024) @Max(1024 * 1024 * 1024)
+  BANK_STATEMENT_MAX_BYTES = 50 * 1024 * 1024;
+
+  /** The second-approval threshold for one currency, in minor units. */
+  secondApprovalMinor(currency: string): number {
+    const text = this.PAYOUT_SECOND_APPROVAL_MINOR.trim();
+    if (/^\d+$/.test(text)) return Number(text);
+    const pair = text.split(',').map((part) => part.trim().split(':')).find(([code]) => code === currency);
+    return pair ? Number(pair[1]) : 100_000;
+  }
+
   // ---- channels (issue 6): each is off until its settings are given ----
 
   /** Bearer token for POST /api/channels/email/inbound (raw RFC 5322 from Postfix or a mail provider's hook). Unset: the route answers 404. */

@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AcceptPayoutDto, ContributorPayoutDto, PayeeDetailsDto, PayoutIdParams } from '../payouts/dto/payouts.dto.js';
 import { PayoutsService } from '../payouts/payouts.service.js';
-import { Access, CurrentContributor, type ContributorCaller } from '../staff/access.js';
+import { Access, CurrentContributor, StaffBrowser, type ContributorCaller } from '../staff/access.js';
 
 /** The contributor answers an offer on their own tip; a payout of any other tip is not found. */
 @ApiTags('contributor')
@@ -18,8 +18,8 @@ export class ContributorPayoutsController {
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED, `fields` naming each bad field (sortCode, accountNumber, iban, bic, paypalEmail, accountName, confirmLicence)' })
   @ApiNotFoundResponse({ description: 'PAYOUT_NOT_FOUND (also for a payout of another tip)' })
   @ApiConflictResponse({ description: 'PAYOUT_ILLEGAL_TRANSITION: the offer was cancelled, declined or already accepted' })
-  accept(@CurrentContributor() caller: ContributorCaller, @Param() { id }: PayoutIdParams, @Body() body: AcceptPayoutDto): Promise<ContributorPayoutDto> {
-    return this.payouts.accept(caller.tipId, id, body);
+  accept(@CurrentContributor() caller: ContributorCaller, @Param() { id }: PayoutIdParams, @Body() body: AcceptPayoutDto, @StaffBrowser() staffBrowser: { staffId: string | null } | null): Promise<ContributorPayoutDto> {
+    return this.payouts.accept(caller.tipId, id, body, staffBrowser);
   }
 
   @Post('payee-details')
@@ -28,8 +28,8 @@ export class ContributorPayoutsController {
   @ApiOkResponse({ type: [ContributorPayoutDto] })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED, `fields` naming each bad field' })
   @ApiConflictResponse({ description: 'PAYOUT_NO_PAYEE_YET: accept an offer first' })
-  changePayee(@CurrentContributor() caller: ContributorCaller, @Body() body: PayeeDetailsDto): Promise<ContributorPayoutDto[]> {
-    return this.payouts.changePayee(caller.tipId, body);
+  changePayee(@CurrentContributor() caller: ContributorCaller, @Body() body: PayeeDetailsDto, @StaffBrowser() staffBrowser: { staffId: string | null } | null): Promise<ContributorPayoutDto[]> {
+    return this.payouts.changePayee(caller.tipId, body, staffBrowser);
   }
 
   @Post(':id/decline')

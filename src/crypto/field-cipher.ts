@@ -34,6 +34,22 @@ export class FieldCipher {
     return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
   }
 
+  /** The id of the key that encrypts and signs now (written beside a signature, so a checker knows which key). */
+  get keyId(): string {
+    return this.current.id;
+  }
+
+  /**
+   * HMAC-SHA-256 signature under a key derived for signing (never the encryption key itself),
+   * by any key this cipher holds (`keyId`, default the current one); null for an unknown key.
+   */
+  sign(message: string, keyId: string = this.current.id): string | null {
+    const key = this.keys.get(keyId);
+    if (!key) return null;
+    const signingKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'tipdesk signature', 32));
+    return createHmac('sha256', signingKey).update(message).digest('hex');
+  }
+
   /** HMAC-SHA-256 under a server key: for values we must match but never store (IPs, idempotency keys). */
   keyedHash(purpose: string, value: string): string {
     return createHmac('sha256', this.hashKey).update(purpose).update('\0').update(value).digest('hex');

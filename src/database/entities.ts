@@ -1,8 +1,9 @@
-import { AuditEvent } from '../audit/audit.entities.js';
+import { AuditEvent, EventChainHead } from '../audit/audit.entities.js';
 import { ChannelMessage, ChannelPendingMedia } from '../channels/channels.entities.js';
 import { DeskTipView, Message, Note } from '../desk/desk.entities.js';
+import { BankStatement, BankStatementImport, BankStatementLine } from '../payouts/bank-statements/bank-statements.entities.js';
 import { Media } from '../media/media.entities.js';
-import { PayeeDetails, Payout, PayoutBatch, PayoutBatchItem, PayoutEvent } from '../payouts/payouts.entities.js';
+import { PayeeDetails, Payout, PayoutBatch, PayoutBatchDownload, PayoutBatchItem, PayoutConflictWaiver, PayoutEvent } from '../payouts/payouts.entities.js';
 import { RateLimitWindow } from '../rate-limits/rate-limits.entities.js';
 import { PaperSettings, PayerChange } from '../settings/settings.entities.js';
 import { Session, SignInThrottle, StaffSetupToken, StaffUser } from '../staff/staff.entities.js';
@@ -11,9 +12,10 @@ import { ResumableUpload } from '../uploads/uploads.entities.js';
 
 /** Every entity, listed explicitly (globs break when TypeORM loads .ts files under Jest). */
 export const ENTITIES = [
-  Contributor, Tip, Consent, TipIdempotencyKey, Media, AuditEvent, RateLimitWindow,
+  Contributor, Tip, Consent, TipIdempotencyKey, Media, AuditEvent, EventChainHead, RateLimitWindow,
   StaffUser, Session, SignInThrottle, StaffSetupToken, Note, Message,
-  PayeeDetails, PayoutBatch, Payout, PayoutEvent, PayoutBatchItem,
+  PayeeDetails, PayoutBatch, Payout, PayoutEvent, PayoutBatchItem, PayoutBatchDownload, PayoutConflictWaiver,
+  BankStatementImport, BankStatement, BankStatementLine,
   ChannelMessage, ChannelPendingMedia, ResumableUpload,
   DeskTipView, PaperSettings, PayerChange,
 ];

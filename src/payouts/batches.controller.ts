@@ -5,6 +5,7 @@ import {
   ApiConflictResponse,
   ApiConsumes,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -17,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { DomainError } from '../http/errors.js';
 import { Access, CurrentStaff, type StaffPrincipal } from '../staff/access.js';
 import { BatchesService, RECONCILE_MAX_BYTES, ReconcileTooLargeError } from './batches.service.js';
-import { BatchDto, BatchIdParams, BatchPageDto, CreateBatchDto, ListBatchesQueryDto, ReconcileResultDto } from './dto/batches.dto.js';
+import { BatchDto, BatchIdParams, BatchPageDto, CreateBatchDto, ListBatchesQueryDto, ReconcileResultDto, VoidUndeliveredDto } from './dto/batches.dto.js';
 
 const MOVES = 'BATCH_ILLEGAL_TRANSITION (`from`, `to`), BATCH_STALE_VERSION';
 
@@ -79,11 +80,23 @@ export class BatchesController {
 
   @Post(':id/void')
   @HttpCode(200)
-  @ApiOperation({ summary: 'locked → voided: its payouts return to approved' })
+  @ApiOperation({ summary: 'locked → voided, while the file was never downloaded: its payouts return to approved' })
   @ApiOkResponse({ type: BatchDto })
-  @ApiConflictResponse({ description: MOVES })
+  @ApiConflictResponse({ description: `${MOVES}, BATCH_DOWNLOADED (the file may be at the bank: see void-undelivered)` })
   void(@CurrentStaff() staff: StaffPrincipal, @Param() { id }: BatchIdParams): Promise<BatchDto> {
     return this.batches.void(staff, id);
+  }
+
+  @Post(':id/void-undelivered')
+  @HttpCode(200)
+  @Access('admin')
+  @ApiOperation({ summary: 'An admin who did not download the file voids a batch the bank never received (reason and confirmation required)' })
+  @ApiOkResponse({ type: BatchDto })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: reason, bankDidNotReceiveFile' })
+  @ApiForbiddenResponse({ description: 'BATCH_VOID_BY_DOWNLOADER' })
+  @ApiConflictResponse({ description: `${MOVES}, BATCH_HAS_SETTLED_PAYOUTS` })
+  voidUndelivered(@CurrentStaff() staff: StaffPrincipal, @Param() { id }: BatchIdParams, @Body() body: VoidUndeliveredDto): Promise<BatchDto> {
+    return this.batches.voidUndelivered(staff, id, body);
   }
 
   @Post(':id/sent')

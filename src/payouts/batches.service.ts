@@ -20,6 +20,7 @@ import {
   type CreateBatchDto,
   type ListBatchesQueryDto,
   type ReconcileResultDto,
+  type VoidUndeliveredDto,
 } from './dto/batches.dto.js';
 import { BankCalendar, ENGLAND_AND_WALES } from './exporters/bank-working-days.js';
 import { ExportError, type BatchFile, type ExportChunks, type ExportFormat, type ExportItem, type Exporter } from './exporters/export-types.js';
@@ -58,6 +59,16 @@ export class BatchIllegalTransitionError extends ConflictError {
   }
 }
 
+/** 409: the file left tipdesk, so it may be at the bank: voiding it could pay its payouts twice. */
+export class BatchDownloadedError extends ConflictError {
+  constructor() {
+    super(
+      'BATCH_DOWNLOADED',
+      'This batch’s file has been downloaded, so it may already be at the bank: it cannot be voided here. If the bank really never received it, an admin who did not download it can void it, with a reason and the confirmation that the bank did not receive the file.',
+    );
+  }
+}
+
 /** Whether a batch in `from` may move to `to`: locked → sent | voided; sent → closed (by reconciling). */
 const BATCH_MOVES: Record<BatchState, readonly BatchState[]> = { locked: ['sent', 'voided'], sent: ['closed'], closed: [], voided: [] };
 
@@ -72,6 +83,8 @@ interface BatchRow {
   payer_snapshot: Payer | null;
   state: BatchState;
   version: number;
+  first_downloaded_at: Date | null;
+  first_downloaded_by: string | null;
   created_at: Date;
   updated_at: Date;
   cursor_at: string;
@@ -125,6 +138,8 @@ function toDto(row: BatchRow, calendar: BankCalendar): BatchDto {
     fileSha256: row.file_sha256,
     processingDate: processingDateOf(row.created_at, calendar).toISOString().slice(0, 10),
     createdBy: row.created_by,
+    firstDownloadedAt: row.first_downloaded_at ? row.first_downloaded_at.toISOString() : null,
+    firstDownloadedBy: row.first_downloaded_by,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     version: row.version,
@@ -298,35 +313,81 @@ export class BatchesService {
    * at the end rather than finish a file that differs. Every download is audited.
    */
   async download(staff: StaffPrincipal, id: string): Promise<BatchDownload> {
-    const batch = await this.row(this.dataSource.manager, id);
-    if (!batch.file_sha256) throw new ConflictError('BATCH_FILE_MISSING', 'This batch has no file.');
-    const exporter = EXPORTERS[batch.format];
-    const payer = batch.payer_snapshot ?? (await this.settings.payerFor(batch.format));
-    await this.audit.record(this.dataSource.manager, {
-      actorType: 'staff', actorId: staff.id, action: 'payout_batch.downloaded', entityType: 'payout_batch', entityId: batch.id,
-      after: { state: batch.state, format: batch.format, fileSha256: batch.file_sha256 },
+    const found = await this.row(this.dataSource.manager, id);
+    if (!found.file_sha256) throw new ConflictError('BATCH_FILE_MISSING', 'This batch has no file.');
+    const payer = found.payer_snapshot ?? (await this.settings.payerFor(found.format));
+    // Who holds a copy is recorded before a byte leaves, under the batch's row lock, so a void
+    // either sees this download or happens first (and then there is no file to hand out).
+    const batch = await this.dataSource.transaction(async (manager) => {
+      const [[row]] = await manager.query<[BatchRow[], number]>(
+        `UPDATE payout_batches b SET first_downloaded_at = coalesce(b.first_downloaded_at, now()), first_downloaded_by = coalesce(b.first_downloaded_by, $2::uuid)
+          WHERE b.id = $1 AND b.state <> 'voided'
+          RETURNING b.*, ${cursorTimestampSql('b.created_at')} AS cursor_at`,
+        [id, staff.id],
+      );
+      if (!row) throw new ConflictError('BATCH_VOIDED', 'This batch was voided: its payouts went back to be batched again, so its file must never reach the bank.');
+      await manager.query(`INSERT INTO payout_batch_downloads (batch_id, downloaded_by) VALUES ($1, $2)`, [id, staff.id]);
+      await this.audit.record(manager, {
+        actorType: 'staff', actorId: staff.id, action: 'payout_batch.downloaded', entityType: 'payout_batch', entityId: row.id,
+        after: { state: row.state, format: row.format, fileSha256: row.file_sha256 },
+      });
+      return row;
     });
+    const exporter = EXPORTERS[batch.format];
+    const sha256 = batch.file_sha256!;
     const chunks = exporter.write(this.batchFile(batch, this.storedItems(batch.id)), payer);
     return {
       // The ledger export says what it is in its name: a record for the accounts, not a bank file.
       filename: `tipdesk-${batch.format === LEDGER_FORMAT ? 'ledger-' : ''}${batchReference(batch.id)}.${exporter.extension}`,
       contentType: exporter.contentType,
-      sha256: batch.file_sha256,
-      body: Readable.from(verified(chunks, batch.file_sha256)),
+      sha256,
+      body: Readable.from(verified(chunks, sha256)),
     };
   }
 
   // ---- state changes -------------------------------------------------------------------------
 
-  /** locked → voided: its payouts return to approved and can be batched again. */
+  /**
+   * locked → voided, while its file has never been downloaded: its payouts return to approved
+   * and can be batched again. A downloaded file may be at the bank: 409 BATCH_DOWNLOADED (see
+   * voidUndelivered).
+   */
   async void(staff: StaffPrincipal, id: string): Promise<BatchDto> {
     await this.dataSource.transaction(async (manager) => {
       const batch = await this.lockedRow(manager, id);
       this.checkMove(batch.state, 'voided');
-      const returned = await this.payouts.returnFromVoidedBatch(manager, staff, id);
-      // Frees the payouts in the one-live-batch unique index (uq_payout_batch_items_payout_id_live).
-      await manager.query(`UPDATE payout_batch_items SET live = false WHERE batch_id = $1`, [id]);
-      await this.moveBatch(manager, staff, batch, 'voided', { returnedPayoutIds: returned });
+      if (batch.first_downloaded_at) throw new BatchDownloadedError();
+      await this.voidLocked(manager, staff, batch, {});
+    });
+    return this.get(id);
+  }
+
+  /**
+   * The bank never received a downloaded file (the upload failed, the wrong file went): an admin
+   * who did not download it voids the batch with a reason and that explicit confirmation; the
+   * audit event names the admin and everyone who downloaded it. A batch marked sent can be voided
+   * this way too while none of its payouts is settled (sent was marked by mistake).
+   */
+  async voidUndelivered(staff: StaffPrincipal, id: string, input: VoidUndeliveredDto): Promise<BatchDto> {
+    if (staff.role !== 'admin') throw new DomainError(HttpStatus.FORBIDDEN, 'PAYOUT_ROLE_REFUSED', 'Only an admin can void a batch whose file was downloaded.');
+    await this.dataSource.transaction(async (manager) => {
+      const batch = await this.lockedRow(manager, id);
+      if (batch.state !== 'locked' && batch.state !== 'sent') throw new BatchIllegalTransitionError(batch.state, 'voided');
+      const downloaders = await manager.query<{ id: string; name: string }[]>(
+        // staff_users belongs to the staff module: a read-only join for the names the audit keeps.
+        `SELECT s.id, s.name FROM payout_batch_downloads d JOIN staff_users s ON s.id = d.downloaded_by
+          WHERE d.batch_id = $1 GROUP BY s.id, s.name ORDER BY min(d.at)`,
+        [id],
+      );
+      if (downloaders.some((d) => d.id === staff.id)) {
+        throw new DomainError(HttpStatus.FORBIDDEN, 'BATCH_VOID_BY_DOWNLOADER', 'You downloaded this batch’s file: another admin, who did not, must confirm the bank never received it.');
+      }
+      const [{ settled }] = await manager.query<{ settled: number }[]>(`SELECT count(*)::int AS settled FROM payouts WHERE batch_id = $1 AND state IN ('paid', 'failed')`, [id]);
+      if (settled > 0) throw new ConflictError('BATCH_HAS_SETTLED_PAYOUTS', `${settled} payout(s) of this batch are already paid or failed: the bank did receive it. Nothing was changed.`);
+      const [me] = await manager.query<{ name: string }[]>(`SELECT name FROM staff_users WHERE id = $1`, [staff.id]);
+      await this.voidLocked(manager, staff, batch, {
+        reason: input.reason, bankDidNotReceiveFile: true, voidedBy: { id: staff.id, name: me?.name ?? staff.name }, downloadedBy: downloaders,
+      });
     });
     return this.get(id);
   }
@@ -336,10 +397,27 @@ export class BatchesService {
     await this.dataSource.transaction(async (manager) => {
       const batch = await this.lockedRow(manager, id);
       this.checkMove(batch.state, 'sent');
-      // Each payout's history says when its file went to the bank (the payout stays batched).
+      // Each payout's history says when its file went to the bank (the payout stays batched),
+      // chained in SQL after taking the chains' head (see PayoutsService.batchApproved).
+      await this.audit.lockChainHead(manager);
       await manager.query(
-        `INSERT INTO payout_events (payout_id, actor_type, actor_id, role, from_state, to_state, reason)
-         SELECT id, 'staff', $2, $3, 'batched', 'batched', $4 FROM payouts WHERE batch_id = $1 AND state = 'batched' ORDER BY id`,
+        `WITH head AS (
+           SELECT payout_seq, payout_hash FROM event_chain_head WHERE id = 1
+         ), numbered AS (
+           SELECT id, gen_random_uuid() AS event_id, row_number() OVER (ORDER BY id) AS n FROM payouts WHERE batch_id = $1 AND state = 'batched'
+         ), chained AS (
+           SELECT m.*, h.payout_seq + m.n AS event_seq,
+                  tipdesk_chain(h.payout_hash, payout_event_canonical(h.payout_seq + m.n, m.event_id, now(), m.id, 'staff', $2::uuid, $3::text, 'batched', 'batched', $4::text, NULL)) OVER (ORDER BY m.n) AS event_hash
+             FROM numbered m CROSS JOIN head h
+         ), linked AS (
+           SELECT c.*, coalesce(lag(event_hash) OVER (ORDER BY n), (SELECT payout_hash FROM head)) AS event_prev FROM chained c
+         ), events AS (
+           INSERT INTO payout_events (id, at, payout_id, actor_type, actor_id, role, from_state, to_state, reason, seq, prev_hash, hash)
+           SELECT event_id, now(), id, 'staff', $2, $3, 'batched', 'batched', $4, event_seq, event_prev, event_hash FROM linked
+         ), last AS (
+           SELECT * FROM linked ORDER BY n DESC LIMIT 1
+         )
+         UPDATE event_chain_head h SET payout_seq = last.event_seq, payout_hash = last.event_hash, payout_prev_hash = last.event_prev FROM last WHERE h.id = 1`,
         // A ledger export is a record for the accounts, not a bank file: its payouts' history says so.
         [id, staff.id, staff.role, batch.format === LEDGER_FORMAT ? `ledger ${batchReference(id)} recorded` : `batch ${batchReference(id)} sent to the bank`],
       );
@@ -406,6 +484,14 @@ export class BatchesService {
 
   // ---- the machinery -------------------------------------------------------------------------
 
+  /** The void itself, on a batch row already locked: payouts back to approved, items no longer live. */
+  private async voidLocked(manager: EntityManager, staff: StaffPrincipal, batch: BatchRow, extra: Record<string, unknown>): Promise<void> {
+    const returned = await this.payouts.returnFromVoidedBatch(manager, staff, batch.id);
+    // Frees the payouts in the one-live-batch unique index (uq_payout_batch_items_payout_id_live).
+    await manager.query(`UPDATE payout_batch_items SET live = false WHERE batch_id = $1`, [batch.id]);
+    await this.moveBatch(manager, staff, batch, 'voided', { returnedPayoutIds: returned, ...extra }, true);
+  }
+
   private async row(manager: EntityManager, id: string): Promise<BatchRow> {
     const [row] = await manager.query<BatchRow[]>(`${BATCH_SELECT} WHERE b.id = $1`, [id]);
     if (!row) throw new BatchNotFoundError();
@@ -423,8 +509,8 @@ export class BatchesService {
   }
 
   /** Compare-and-set on the batch's version, with its audit event in the same transaction. */
-  private async moveBatch(manager: EntityManager, staff: StaffPrincipal, batch: BatchRow, to: BatchState, extra: Record<string, unknown> = {}): Promise<void> {
-    this.checkMove(batch.state, to);
+  private async moveBatch(manager: EntityManager, staff: StaffPrincipal, batch: BatchRow, to: BatchState, extra: Record<string, unknown> = {}, checked = false): Promise<void> {
+    if (!checked) this.checkMove(batch.state, to);
     const [rows] = await manager.query<[{ id: string }[], number]>(
       `UPDATE payout_batches SET state = $3, version = version + 1, updated_at = now() WHERE id = $1 AND version = $2 RETURNING id`,
       [batch.id, batch.version, to],

@@ -3,6 +3,9 @@ import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiForb
 import { TipIdParams } from '../desk/dto/update-tip.dto.js';
 import { Access, CurrentStaff, type StaffPrincipal } from '../staff/access.js';
 import {
+  ApprovePayoutDto,
+  ClearRiskDto,
+  ConflictWaiverDto,
   ListPayoutsQueryDto,
   MarkPaidDto,
   OfferPayoutDto,
@@ -32,6 +35,16 @@ export class TipPayoutsController {
   @ApiNotFoundResponse({ description: 'TIP_NOT_FOUND' })
   offer(@CurrentStaff() staff: StaffPrincipal, @Param() { id }: TipIdParams, @Body() body: OfferPayoutDto): Promise<PayoutDetailDto> {
     return this.payouts.offer(staff, id, body);
+  }
+
+  @Post('waivers')
+  @Access('admin')
+  @ApiOperation({ summary: 'Let one staff member who logged this tip or saw its secret offer on it all the same (their payouts then carry LOGGED_BY_OFFERER)' })
+  @ApiCreatedResponse({ description: '{tipId, staffId, reason}' })
+  @ApiForbiddenResponse({ description: 'PAYOUT_CONFLICT_OF_INTEREST: you hold the secret yourself, or the waiver would be for you' })
+  @ApiConflictResponse({ description: 'PAYOUT_WAIVER_NOT_NEEDED, PAYOUT_WAIVER_EXISTS' })
+  waive(@CurrentStaff() staff: StaffPrincipal, @Param() { id }: TipIdParams, @Body() body: ConflictWaiverDto): Promise<{ tipId: string; staffId: string; reason: string }> {
+    return this.payouts.waiveConflict(staff, id, body);
   }
 
   @Get()
@@ -85,10 +98,21 @@ export class PayoutsController {
   @Access('accounting', 'admin')
   @ApiOperation({ summary: 'accepted → approved, by someone other than the person who offered it' })
   @ApiOkResponse({ type: PayoutDetailDto })
-  @ApiForbiddenResponse({ description: 'PAYOUT_OWN_OFFER' })
-  @ApiConflictResponse({ description: `${CONFLICTS}, PAYOUT_LEGAL_SIGN_OFF_REQUIRED` })
-  approve(@CurrentStaff() staff: StaffPrincipal, @Param() { id }: PayoutIdParams, @Body() body: PayoutVersionDto): Promise<PayoutDetailDto> {
+  @ApiForbiddenResponse({ description: 'PAYOUT_OWN_OFFER, PAYOUT_CONFLICT_OF_INTEREST (logged the tip, saw its secret, or the payee was typed in your browser), PAYOUT_RISK_NEEDS_ADMIN' })
+  @ApiConflictResponse({ description: `${CONFLICTS}, PAYOUT_LEGAL_SIGN_OFF_REQUIRED, PAYOUT_RISKS_NOT_ACKNOWLEDGED (\`risks\` lists them), PAYOUT_ALREADY_APPROVED_BY_YOU` })
+  approve(@CurrentStaff() staff: StaffPrincipal, @Param() { id }: PayoutIdParams, @Body() body: ApprovePayoutDto): Promise<PayoutDetailDto> {
     return this.payouts.approve(staff, id, body);
+  }
+
+  @Post(':id/clear-risk')
+  @HttpCode(200)
+  @Access('admin')
+  @ApiOperation({ summary: 'An admin clears one risk before approval, with a reason (recorded in the payout’s events)' })
+  @ApiOkResponse({ type: PayoutDetailDto })
+  @ApiForbiddenResponse({ description: 'PAYOUT_CONFLICT_OF_INTEREST, PAYOUT_OWN_OFFER' })
+  @ApiConflictResponse({ description: 'PAYOUT_STALE_VERSION, PAYOUT_RISK_NOT_PRESENT, PAYOUT_RISK_NOT_CLEARABLE, PAYOUT_RISK_ALREADY_CLEARED, PAYOUT_NOT_AWAITING_APPROVAL' })
+  clearRisk(@CurrentStaff() staff: StaffPrincipal, @Param() { id }: PayoutIdParams, @Body() body: ClearRiskDto): Promise<PayoutDetailDto> {
+    return this.payouts.clearRisk(staff, id, body);
   }
 
   @Post(':id/hold')

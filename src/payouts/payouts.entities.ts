@@ -56,6 +56,14 @@ export class PayeeDetails {
   @Column({ type: 'varchar', length: 80 })
   masked: string;
 
+  /**
+   * Keyed hash (HMAC under a key derived from ENCRYPTION_KEY) of the normalised account, so two
+   * contributors paid to one account are found (PAYEE_SHARED) without comparing plaintext.
+   */
+  @Index('ix_payee_details_account_hash')
+  @Column({ type: 'char', length: 64, nullable: true })
+  accountHash: string | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 }
@@ -105,11 +113,47 @@ export class PayoutBatch {
   @Column({ type: 'integer', default: 1 })
   version: number;
 
+  /** When its file first left tipdesk: from then on only an admin who did not download it may void it. */
+  @Column({ type: 'timestamptz', nullable: true })
+  firstDownloadedAt: Date | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  firstDownloadedBy: string | null;
+
+  @ManyToOne(() => StaffUser, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'first_downloaded_by', foreignKeyConstraintName: 'fk_payout_batches_first_downloaded_by' })
+  firstDownloader?: Relation<StaffUser>;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 
   @UpdateDateColumn({ type: 'timestamptz' })
   updatedAt: Date;
+}
+
+/** Every download of a batch's file: who holds a copy that could reach the bank. */
+@Entity('payout_batch_downloads')
+@Index('ix_payout_batch_downloads_batch_id', ['batchId'])
+export class PayoutBatchDownload {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_payout_batch_downloads' })
+  id: string;
+
+  @Column({ type: 'uuid' })
+  batchId: string;
+
+  @ManyToOne(() => PayoutBatch, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'batch_id', foreignKeyConstraintName: 'fk_payout_batch_downloads_batch_id' })
+  batch?: Relation<PayoutBatch>;
+
+  @Column({ type: 'uuid' })
+  downloadedBy: string;
+
+  @ManyToOne(() => StaffUser, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'downloaded_by', foreignKeyConstraintName: 'fk_payout_batch_downloads_downloaded_by' })
+  downloader?: Relation<StaffUser>;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  at: Date;
 }
 
 @Entity('payouts')
@@ -214,6 +258,25 @@ export class Payout {
   @JoinColumn({ name: 'batch_id', foreignKeyConstraintName: 'fk_payouts_batch_id' })
   batch?: Relation<PayoutBatch>;
 
+  /** The payee details were given in a browser that also held a staff session (PAYEE_FROM_STAFF_BROWSER). */
+  @Column({ type: 'boolean', default: false })
+  payeeFromStaffBrowser: boolean;
+
+  /** Whose staff session it was, when it was still signed in. */
+  @Column({ type: 'uuid', nullable: true })
+  payeeStaffBrowserStaffId: string | null;
+
+  /** Over PAYOUT_SECOND_APPROVAL_MINOR: the first of the two approvers (the payout stays accepted until the second). */
+  @Column({ type: 'uuid', nullable: true })
+  firstApprovedBy: string | null;
+
+  @ManyToOne(() => StaffUser, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'first_approved_by', foreignKeyConstraintName: 'fk_payouts_first_approved_by' })
+  firstApprover?: Relation<StaffUser>;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  firstApprovedAt: Date | null;
+
   /** The bank's own reference for a paid payout. */
   @Column({ type: 'varchar', length: 100, nullable: true })
   paidReference: string | null;
@@ -241,8 +304,50 @@ export class Payout {
   updatedAt: Date;
 }
 
-/** Append-only (a trigger refuses UPDATE and DELETE): every move of a payout, who made it and why. */
+/**
+ * An admin lets one staff member, who logged a tip or saw its secret, offer on it all the same
+ * (a one-person bureau): each such payout then carries LOGGED_BY_OFFERER for its approver.
+ */
+@Entity('payout_conflict_waivers')
+@Index('uq_payout_conflict_waivers_tip_id_staff_id', ['tipId', 'staffId'], { unique: true })
+export class PayoutConflictWaiver {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_payout_conflict_waivers' })
+  id: string;
+
+  @Column({ type: 'uuid' })
+  tipId: string;
+
+  @ManyToOne(() => Tip, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'tip_id', foreignKeyConstraintName: 'fk_payout_conflict_waivers_tip_id' })
+  tip?: Relation<Tip>;
+
+  @Column({ type: 'uuid' })
+  staffId: string;
+
+  @ManyToOne(() => StaffUser, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'staff_id', foreignKeyConstraintName: 'fk_payout_conflict_waivers_staff_id' })
+  staff?: Relation<StaffUser>;
+
+  @Column({ type: 'uuid' })
+  grantedBy: string;
+
+  @ManyToOne(() => StaffUser, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'granted_by', foreignKeyConstraintName: 'fk_payout_conflict_waivers_granted_by' })
+  granter?: Relation<StaffUser>;
+
+  @Column({ type: 'varchar', length: 500 })
+  reason: string;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+}
+
+/**
+ * Append-only (a trigger refuses UPDATE and DELETE): every move of a payout, who made it and why.
+ * A hash chain of its own (seq, prev_hash, hash: src/audit/event-chain.ts).
+ */
 @Entity('payout_events')
+@Index('uq_payout_events_seq', ['seq'], { unique: true })
 @Check('ck_payout_events_actor_type', inList('actor_type', PAYOUT_ACTOR_TYPES))
 @Index('ix_payout_events_payout_id_at', ['payoutId', 'at'])
 // The desk's "news since you last looked" (offer accepted, paid, payment failed) reads recent moves by time.
@@ -278,8 +383,21 @@ export class PayoutEvent {
   @Column({ type: 'varchar', length: 500, nullable: true })
   reason: string | null;
 
+  /** What else the move carried: the risks acknowledged or cleared, who logged the tip or saw its secret. */
+  @Column({ type: 'jsonb', nullable: true })
+  detail: Record<string, unknown> | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   at: Date;
+
+  @Column({ type: 'bigint' })
+  seq: string;
+
+  @Column({ type: 'char', length: 64 })
+  prevHash: string;
+
+  @Column({ type: 'char', length: 64 })
+  hash: string;
 }
 
 /** What a batch wrote for one payout, encrypted, so a later payee change never alters an exported file. */

@@ -1,16 +1,19 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { SettingsModule } from '../settings/settings.module.js';
+import { BankStatementsController } from './bank-statements/bank-statements.controller.js';
+import { BankStatementsService } from './bank-statements/bank-statements.service.js';
 import { BatchesController } from './batches.controller.js';
 import { BatchesService } from './batches.service.js';
 import { PayoutsController, TipPayoutsController } from './payouts.controller.js';
 import { PayoutsService } from './payouts.service.js';
+import { PayoutRisksService } from './risks/payout-risks.service.js';
 
 /** Offers, approvals, payee details and the payout state machine; PayoutsService serves batches and pages. */
 @Module({
   imports: [AuditModule, SettingsModule],
-  controllers: [TipPayoutsController, PayoutsController, BatchesController],
-  providers: [PayoutsService, BatchesService],
-  exports: [PayoutsService, BatchesService],
+  controllers: [TipPayoutsController, PayoutsController, BatchesController, BankStatementsController],
+  providers: [PayoutsService, BatchesService, PayoutRisksService, BankStatementsService],
+  exports: [PayoutsService, BatchesService, PayoutRisksService, BankStatementsService],
 })
 export class PayoutsModule {}

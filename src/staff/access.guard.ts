@@ -95,7 +95,14 @@ export class AccessGuard implements CanActivate {
       const token = kind === 'staff' ? staffToken : contributorToken;
       if (!token) continue;
       const caller = await this.sessions.resolve(kind, token);
-      if (caller) return { caller, expired: false };
+      if (!caller) continue;
+      // A contributor acting in a browser that holds a staff cookie too: whatever they enter is
+      // marked (an editor could be giving their own bank details as "the caller").
+      if (caller.kind === 'contributor' && staffToken) {
+        const staff = await this.sessions.resolve('staff', staffToken);
+        req.staffBrowser = { staffId: staff?.kind === 'staff' ? staff.user.id : null };
+      }
+      return { caller, expired: false };
     }
     return { caller: { kind: 'anonymous' }, expired: Boolean(staffToken || contributorToken) };
   }

@@ -71,6 +71,8 @@ declare module 'express' {
     caller?: Caller;
     /** The session's CSRF token, still to be matched by the multipart form's `_csrf` field (see CsrfInMediaForm). */
     pendingCsrfToken?: string;
+    /** A contributor request from a browser that also carries a staff session cookie (whose, if still signed in). */
+    staffBrowser?: { staffId: string | null };
   }
 }
 
@@ -94,6 +96,12 @@ export const CurrentContributor = createParamDecorator((_data: unknown, context:
   if (caller?.kind !== 'contributor') throw new Error('CurrentContributor used on a route that does not require a contributor session');
   return caller;
 });
+
+/**
+ * On a contributor route: `{staffId}` when the same request also carried a staff session cookie
+ * (a staff member's browser: PAYEE_FROM_STAFF_BROWSER), else null.
+ */
+export const StaffBrowser = createParamDecorator((_data: unknown, context: ExecutionContext): { staffId: string | null } | null => context.switchToHttp().getRequest<Request>().staffBrowser ?? null);
 
 /** Whoever is calling, signed in or not (resolved by the AccessGuard, also on public routes). */
 export const CurrentCaller = createParamDecorator(

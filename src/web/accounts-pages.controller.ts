@@ -1,16 +1,25 @@
-import { Body, Controller, Get, HttpStatus, Param, Post, Query, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
+import multer from 'multer';
+import { createReadStream } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { AppConfig } from '../config/app-config.js';
+import { BankStatementsService } from '../payouts/bank-statements/bank-statements.service.js';
+import { StatementIdParams } from '../payouts/bank-statements/bank-statements.dto.js';
+import { checkMediaFormCsrf } from '../staff/access.guard.js';
 import { Readable } from 'node:stream';
 import { DeskService } from '../desk/desk.service.js';
 import { DomainError } from '../http/errors.js';
 import { validateInput } from '../http/validation.js';
 import { BatchesService } from '../payouts/batches.service.js';
-import { BatchIdParams, CreateBatchDto, ListBatchesQueryDto } from '../payouts/dto/batches.dto.js';
-import { MarkPaidDto, PayoutIdParams, PayoutReasonDto, PayoutVersionDto, type PayoutDto } from '../payouts/dto/payouts.dto.js';
+import { BatchIdParams, CreateBatchDto, ListBatchesQueryDto, VoidUndeliveredDto } from '../payouts/dto/batches.dto.js';
+import { ApprovePayoutDto, MarkPaidDto, PayoutIdParams, PayoutReasonDto, PayoutVersionDto, type PayoutDto } from '../payouts/dto/payouts.dto.js';
+import { PayoutRisksService } from '../payouts/risks/payout-risks.service.js';
 import { PayoutsService, StalePayoutVersionError } from '../payouts/payouts.service.js';
 import type { PayoutState } from '../payouts/payouts.entities.js';
-import { Access, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
+import { Access, CsrfInMediaForm, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
 import { TipIdParams } from '../desk/dto/update-tip.dto.js';
 import { EXPORT_FORMATS } from '../payouts/exporters/exporters.js';
 import { LEDGER_FORMAT } from '../payouts/payouts.service.js';
@@ -18,8 +27,8 @@ import { PaperSettingsService } from '../settings/settings.service.js';
 import { StaffService } from '../staff/staff.service.js';
 import { DeskNewsInterceptor } from './desk-news.interceptor.js';
 import { DeskViews } from './desk-views.js';
-import { ACCOUNTS_LIST_STATES, AccountsViews, accountsNoticeText, type AccountsNotice, type PayoutRowContext } from './accounts-views.js';
-import { formText, formVersion } from './form-input.js';
+import { ACCOUNTS_LIST_STATES, AccountsViews, accountsNoticeText, type AccountsNotice, type ApprovalResult, type PayoutRowContext } from './accounts-views.js';
+import { formList, formText, formVersion, queryText } from './form-input.js';
 
 const SECTION_SIZE = 50;
 
@@ -43,7 +52,26 @@ export class AccountsPagesController {
     private readonly desk: DeskService,
     private readonly staff: StaffService,
     private readonly settings: PaperSettingsService,
-  ) {}
+    private readonly risks: PayoutRisksService,
+    private readonly statements: BankStatementsService,
+    config: AppConfig,
+  ) {
+    // One file, a field or two: the statement goes to a temporary file, at most BANK_STATEMENT_MAX_BYTES.
+    this.readStatementForm = multer({
+      storage: multer.diskStorage({ destination: tmpdir() }),
+      limits: { fileSize: config.BANK_STATEMENT_MAX_BYTES, files: 1, fields: 4, parts: 5, headerPairs: 20 },
+      fileFilter: (request, _file, accept) => {
+        try {
+          checkMediaFormCsrf(request); // before a byte of the file is written
+          accept(null, true);
+        } catch (error) {
+          accept(error as Error);
+        }
+      },
+    }).single('statement');
+  }
+
+  private readonly readStatementForm: RequestHandler;
 
   /**
    * The tip a payout pays for, read-only: the story, the files' names, the consent, the
@@ -54,7 +82,8 @@ export class AccountsPagesController {
     const [tip, payouts, payoutEvents, people] = await Promise.all([
       this.desk.detail(caller.user, id), this.payouts.forTip(id), this.payouts.eventsForTip(id), this.staff.list(),
     ]);
-    return this.deskViews.tip(caller, { tip, payouts, payoutEvents, readOnly: true, assignable: [], staffNames: new Map(people.map((p) => [p.id, p.name])), maxFiles: 0 });
+    const payoutRisks = await this.risks.forPayouts(payouts.map((p) => p.id));
+    return this.deskViews.tip(caller, { tip, payouts, payoutEvents, payoutRisks, readOnly: true, assignable: [], staffNames: new Map(people.map((p) => [p.id, p.name])), maxFiles: 0 });
   }
 
   @Get()
@@ -62,9 +91,62 @@ export class AccountsPagesController {
     return this.views.overview(caller, { ...(await this.overviewState()), notice: accountsNoticeText(notice) });
   }
 
+  /** The approval's confirmation: the payee (masked), amount, tip reference and each risk to tick. */
+  @Get('payouts/:id/approve')
+  async approveForm(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Query('from') from: unknown): Promise<string> {
+    return this.views.approve(caller, await this.approvalState([id], { back: returnPath({ from: queryText(from, 100) }) }));
+  }
+
+  /** Approve one payout with the risks ticked; a refusal shows the confirmation again with the reason. */
   @Post('payouts/:id/approve')
-  approve(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    return this.act(caller, id, body, res, 'approved', async (c, payoutId, b) => this.payouts.approve(c.user, payoutId, await valid(PayoutVersionDto, { version: formVersion(b) })));
+  async approve(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const back = returnPath(body);
+    const ticked = formList(body, 'acknowledgeRisks');
+    try {
+      const input = await valid(ApprovePayoutDto, { version: formVersion(body), acknowledgeRisks: ticked });
+      const result = await this.payouts.approve(caller.user, id, input);
+      res.redirect(HttpStatus.SEE_OTHER, `${back}?notice=${result.state === 'approved' ? 'approved' : 'first-approval'}`);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code === 'PAYOUT_NOT_FOUND') throw error;
+      const message = error.fields ? Object.values(error.fields).flat().join('. ') : error.message;
+      const state = await this.approvalState([id], { back, checked: new Map([[id, ticked]]), problems: new Map([[id, message]]) });
+      res.status(error.status).type('html').send(this.views.approve(caller, { ...state, formError: message }));
+    }
+  }
+
+  /** Bulk approval, step one: the payouts ticked on /accounts, each with its own risks to tick. */
+  @Get('approve')
+  async bulkApproveForm(@CurrentStaffSession() caller: StaffCaller, @Query('ids') ids: unknown, @Res() res: Response): Promise<void> {
+    const chosen = payoutIds(ids);
+    if (chosen.length === 0) {
+      res.redirect(HttpStatus.SEE_OTHER, '/accounts?notice=none-selected');
+      return;
+    }
+    res.type('html').send(this.views.approve(caller, await this.approvalState(chosen, { back: '/accounts?bulk' })));
+  }
+
+  /**
+   * Bulk approval, step two: each payout approved on its own (its own version, its own risks, the
+   * same four-eyes rules), so one refusal stops nothing else; the answer lists each result.
+   */
+  @Post('approve')
+  @HttpCode(200)
+  async bulkApprove(@CurrentStaffSession() caller: StaffCaller, @Body() body: Record<string, unknown>): Promise<string> {
+    const chosen = payoutIds(formList(body, 'ids'));
+    const results: ApprovalResult[] = [];
+    for (const id of chosen) {
+      try {
+        const input = await valid(ApprovePayoutDto, { version: formVersion({ version: formText(body, `version:${id}`) }), acknowledgeRisks: formList(body, `ack:${id}`) });
+        const result = await this.payouts.approve(caller.user, id, input);
+        results.push({ payout: result, outcome: result.state === 'approved' ? 'approved' : 'first-approval', text: result.state === 'approved' ? 'Approved' : 'First of two approvals recorded' });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        const payout = await this.payouts.get(id).catch(() => null);
+        if (!payout) continue;
+        results.push({ payout, outcome: 'refused', text: error.fields ? Object.values(error.fields).flat().join('. ') : error.message });
+      }
+    }
+    return this.views.approveResults(caller, results);
   }
 
   @Post('payouts/:id/hold')
@@ -103,6 +185,38 @@ export class AccountsPagesController {
     return this.act(caller, id, body, res, 'reissued', async (c, payoutId, b) => this.payouts.reissue(c.user, payoutId, await valid(PayoutVersionDto, { version: formVersion(b) })));
   }
 
+  /**
+   * The bank's camt.053 statement uploaded from the overview: a multipart form, the file kept in
+   * a temporary file while it is imported (streamed from there, never whole in memory) and
+   * removed afterwards; a refusal answers the overview with the reason, and nothing applied.
+   */
+  @Post('bank-statements')
+  @CsrfInMediaForm()
+  async importStatement(@CurrentStaffSession() caller: StaffCaller, @Req() req: Request, @Res() res: Response): Promise<void> {
+    let uploaded: string | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => this.readStatementForm(req, res, (error?: unknown) => (error ? reject(error as Error) : resolve())));
+      checkMediaFormCsrf(req);
+      uploaded = req.file?.path;
+      if (!uploaded) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Choose the statement file (camt.053 XML) to import.');
+      const statement = await this.statements.import(caller.user, createReadStream(uploaded));
+      res.redirect(HttpStatus.SEE_OTHER, `/accounts/statements/${statement.id}?notice=statement-imported`);
+    } catch (error) {
+      const refusal = error instanceof multer.MulterError
+        ? new DomainError(error.code === 'LIMIT_FILE_SIZE' ? HttpStatus.PAYLOAD_TOO_LARGE : HttpStatus.BAD_REQUEST, 'STATEMENT_UPLOAD_REFUSED', error.code === 'LIMIT_FILE_SIZE' ? 'The statement file is too large.' : 'Send one statement file.')
+        : error;
+      if (!(refusal instanceof DomainError) || refusal.code === 'CSRF_TOKEN_INVALID') throw refusal;
+      res.status(refusal.status).type('html').send(this.views.overview(caller, { ...(await this.overviewState()), statementError: refusal.message }));
+    } finally {
+      if (req.file?.path) await unlink(req.file.path).catch(() => undefined);
+    }
+  }
+
+  @Get('statements/:id')
+  async statement(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: StatementIdParams, @Query('notice') notice: unknown): Promise<string> {
+    return this.views.statement(caller, await this.statements.get(id), await this.staffNames(), accountsNoticeText(notice));
+  }
+
   @Get('batches')
   async batchList(@CurrentStaffSession() caller: StaffCaller, @Query('notice') notice: unknown): Promise<string> {
     return this.views.batches(caller, { ...(await this.batchListState()), notice: accountsNoticeText(notice) });
@@ -137,6 +251,21 @@ export class AccountsPagesController {
   @Post('batches/:id/void')
   voidBatch(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: BatchIdParams, @Res() res: Response): Promise<void> {
     return this.batchAct(caller, id, res, 'batch-voided', () => this.batches.void(caller.user, id));
+  }
+
+  /** An admin who did not download the file voids a batch the bank never received (reason and confirmation). */
+  @Post('batches/:id/void-undelivered')
+  @Access('admin')
+  async voidUndelivered(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: BatchIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    try {
+      const input = await valid(VoidUndeliveredDto, { reason: formText(body, 'reason'), bankDidNotReceiveFile: formText(body, 'bankDidNotReceiveFile') === 'true' ? true : undefined });
+      await this.batches.voidUndelivered(caller.user, id, input);
+      res.redirect(HttpStatus.SEE_OTHER, `/accounts/batches/${id}?notice=batch-voided`);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code === 'BATCH_NOT_FOUND') throw error;
+      const message = error.fields ? Object.values(error.fields).flat().join('. ') : error.message;
+      res.status(error.status).type('html').send(this.views.batch(caller, { ...(await this.batchState(id)), voidUndeliveredError: message }));
+    }
   }
 
   /**
@@ -192,7 +321,19 @@ export class AccountsPagesController {
   private async overviewState() {
     const sections = await Promise.all(ACCOUNTS_LIST_STATES.map(async (state) => ({ state, ...(await this.payouts.list({ state, limit: SECTION_SIZE })) })));
     const context = await this.rowContext(sections.flatMap((s) => s.items));
-    return { totals: await this.payouts.totals(), sections, context };
+    const toApprove = sections.filter((s) => s.state === 'accepted' || s.state === 'held').flatMap((s) => s.items.map((p) => p.id));
+    return { totals: await this.payouts.totals(), sections, context: { ...context, risks: await this.risks.forPayouts(toApprove) }, statements: (await this.statements.recent()).slice(0, 5) };
+  }
+
+  /** The payouts on an approval confirmation, with their tips, names and risks. */
+  private async approvalState(ids: readonly string[], options: { back: string; checked?: Map<string, string[]>; problems?: Map<string, string> }) {
+    const payouts = await Promise.all(ids.map((id) => this.payouts.get(id)));
+    const context = await this.rowContext(payouts);
+    return {
+      items: payouts.map((payout) => ({ payout, checked: options.checked?.get(payout.id), problem: options.problems?.get(payout.id) })),
+      context,
+      back: options.back,
+    };
   }
 
   private async batchListState() {
@@ -225,6 +366,16 @@ export class AccountsPagesController {
 function returnPath(body: Record<string, unknown>): string {
   const from = formText(body, 'from');
   return /^\/accounts\/batches\/[0-9a-f-]{36}$/.test(from) ? from : '/accounts';
+}
+
+/** At most this many payouts in one bulk approval (the form's field limit). */
+const BULK_APPROVE_MAX = 25;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The payout ids a bulk approval names: well-formed, each once, at most BULK_APPROVE_MAX. */
+function payoutIds(value: unknown): string[] {
+  const values = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string' && UUID.test(v));
+  return [...new Set(values.map((v) => v.toLowerCase()))].slice(0, BULK_APPROVE_MAX);
 }
 
 /** The DTO's value, or a 400 naming the fields. */

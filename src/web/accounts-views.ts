@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { BatchDto } from '../payouts/dto/batches.dto.js';
-import type { PayoutDto, PayoutTotalDto } from '../payouts/dto/payouts.dto.js';
+import type { StatementImportDto } from '../payouts/bank-statements/bank-statements.dto.js';
+import type { PayoutDetailDto, PayoutDto, PayoutTotalDto } from '../payouts/dto/payouts.dto.js';
+import type { PayoutRisk } from '../payouts/risks/payout-risks.service.js';
 import { EXPORT_FORMATS } from '../payouts/exporters/exporters.js';
 import { FORMAT_NAMES, PAYER_FIELD_LABELS } from '../settings/paper-settings.js';
 import type { FormatReadiness } from '../settings/settings.service.js';
-import { formatMoney } from '../payouts/payouts.service.js';
+import { formatMoney, LEDGER_FORMAT } from '../payouts/payouts.service.js';
 import { CURRENCIES, type PayoutState } from '../payouts/payouts.entities.js';
 import type { StaffCaller } from '../staff/access.js';
 import { LICENCE_LABELS } from './desk-labels.js';
@@ -14,7 +16,10 @@ import { compileView, registerPartial } from './handlebars.js';
 registerPartial('accountsPayoutRow', 'accounts/payout-row');
 
 const templates = {
+  approve: compileView('accounts/approve'),
+  approveResults: compileView('accounts/approve-results'),
   overview: compileView('accounts/overview'),
+  statement: compileView('accounts/statement'),
   batches: compileView('accounts/batches'),
   batch: compileView('accounts/batch'),
 };
@@ -43,9 +48,25 @@ const FORMAT_LABELS: Record<string, string> = FORMAT_NAMES;
 
 const METHOD_LABELS: Record<string, string> = { uk_bank: 'UK bank', iban: 'IBAN', paypal: 'PayPal' };
 
+/** A statement line's outcome in words, and how loudly to show it. */
+const OUTCOME_WORDS: Record<string, { label: string; tone: string }> = {
+  paid: { label: 'Paid', tone: 'on' },
+  failed: { label: 'Returned: failed', tone: 'warn' },
+  unmatched: { label: 'No payout found', tone: 'off' },
+  mismatched: { label: 'Does not match', tone: 'off' },
+  conflict: { label: 'Conflict: resolve by hand', tone: 'off' },
+  already_settled: { label: 'Already settled', tone: 'muted' },
+  duplicate: { label: 'Twice on the statement', tone: 'off' },
+  not_booked: { label: 'Not booked yet', tone: 'muted' },
+  ignored: { label: 'Not a tipdesk payment', tone: 'muted' },
+};
+
 /** Fixed sentences a redirect can ask for with `?notice=`. */
 const NOTICES = {
   approved: 'Payout approved: it is ready to batch.',
+  'none-selected': 'Tick the payouts to approve first.',
+  'statement-imported': 'The bank statement is imported: matched payments are paid, returns failed; anything else is listed below.',
+  'first-approval': 'First of two approvals recorded: a second person in accounting must approve it too.',
   held: 'Payout held.',
   released: 'Payout released: it awaits approval again.',
   cancelled: 'Payout cancelled.',
@@ -69,6 +90,28 @@ export function accountsNoticeText(code: unknown): string | undefined {
 export interface PayoutRowContext {
   tips: Map<string, { reference: string; contributor: string | null }>;
   staffNames: Map<string, string>;
+  /** Risks of the payouts still to approve (the rows show their codes). */
+  risks?: Map<string, PayoutRisk[]>;
+}
+
+/** One payout on the approval confirmation: the payout, what was ticked, and a refusal if any. */
+export interface ApprovalItem {
+  payout: PayoutDetailDto;
+  checked?: readonly string[];
+  problem?: string;
+}
+
+export interface ApprovalState {
+  items: ApprovalItem[];
+  context: PayoutRowContext;
+  back: string;
+  formError?: string;
+}
+
+export interface ApprovalResult {
+  payout: PayoutDto;
+  outcome: 'approved' | 'first-approval' | 'refused';
+  text: string;
 }
 
 /** A refused action on one payout row. */
@@ -80,6 +123,8 @@ export interface PayoutProblem {
 
 export interface OverviewState {
   totals: PayoutTotalDto[];
+  statements?: { id: string; msgId: string; importedAt: string; lineCount: number }[];
+  statementError?: string;
   sections: { state: (typeof ACCOUNTS_LIST_STATES)[number]; items: PayoutDto[]; nextCursor: string | null }[];
   context: PayoutRowContext;
   problem?: PayoutProblem;
@@ -103,6 +148,7 @@ export interface BatchPageState {
   problem?: PayoutProblem;
   batchError?: string;
   reconcileError?: string;
+  voidUndeliveredError?: string;
   rowErrors?: string[];
   csv?: string;
   notice?: string;
@@ -117,15 +163,69 @@ export class AccountsViews {
     const body = templates.overview({
       csrfToken: caller.session.csrfToken,
       problem: state.problem,
+      statements: state.statements ?? [],
+      statementError: state.statementError,
       totals: state.totals.map((t) => ({ ...t, stateLabel: STATE_LABELS[t.state], total: formatMoney(t.totalMinor, t.currency) })),
       sections: state.sections.map((section) => ({
         state: section.state,
         heading: SECTION_HEADINGS[section.state],
         more: Boolean(section.nextCursor),
+        bulk: section.state === 'accepted' && section.items.length > 0,
         rows: section.items.map((p) => this.row(caller, p, state.context, state.problem, '/accounts')),
       })),
     });
     return this.desk.page(caller, { title: 'Accounts', page: 'accounts', section: 'accounts', notice: state.notice, wide: true }, body);
+  }
+
+  /** "Approve": who is paid, how much, for which tip, and each risk to tick; one payout or several (bulk). */
+  approve(caller: StaffCaller, state: ApprovalState): string {
+    const many = state.items.length > 1 || state.back === '/accounts?bulk';
+    const names = state.context.staffNames;
+    const body = templates.approve({
+      csrfToken: caller.session.csrfToken,
+      heading: many ? `Approve ${state.items.length} payouts` : `Approve ${state.items[0]?.payout.bankReference ?? ''}`,
+      many,
+      back: many ? '/accounts' : state.back,
+      action: many ? '/accounts/approve' : `/accounts/payouts/${state.items[0]?.payout.id}/approve`,
+      submitLabel: many ? `Approve these ${state.items.length} payouts` : 'Approve',
+      formError: state.formError,
+      items: state.items.map(({ payout: p, checked, problem }) => ({
+        id: p.id,
+        version: p.version,
+        bankReference: p.bankReference,
+        amount: formatMoney(p.amountMinor, p.currency),
+        licenceLabel: LICENCE_LABELS[p.licence],
+        payeeName: p.payee?.accountNameMasked ?? 'No details yet',
+        payeeAccount: p.payee ? `${METHOD_LABELS[p.payee.method] ?? p.payee.method} ${p.payee.masked}` : '',
+        tipReference: state.context.tips.get(p.tipId)?.reference ?? '',
+        offeredByName: names.get(p.offeredBy) ?? 'a former colleague',
+        firstApprovedByName: p.firstApprovedBy ? (names.get(p.firstApprovedBy) ?? 'a former colleague') : undefined,
+        ackName: many ? `ack:${p.id}` : 'acknowledgeRisks',
+        risks: p.risks.map((r) => ({ ...r, checked: checked?.includes(r.code), clearedByName: r.cleared ? (names.get(r.cleared.by) ?? 'a former colleague') : undefined })),
+        problem,
+      })),
+    });
+    return this.desk.page(caller, { title: many ? 'Approve payouts' : 'Approve a payout', page: 'approve', section: 'accounts', wide: true }, body);
+  }
+
+  /** One imported bank statement: its counts, and the lines a person must look at. */
+  statement(caller: StaffCaller, statement: StatementImportDto, staffNames: Map<string, string>, notice?: string): string {
+    const body = templates.statement({
+      statement: { ...statement, statementIdsText: statement.statementIds.join(', ') },
+      importedByName: staffNames.get(statement.importedBy) ?? 'a former colleague',
+      counts: Object.entries(statement.counts).map(([outcome, count]) => ({ outcome, count, ...OUTCOME_WORDS[outcome] })),
+      lines: statement.unapplied.map((line) => ({ ...line, isReturn: line.direction === 'CRDT', ...OUTCOME_WORDS[line.outcome] })),
+    });
+    return this.desk.page(caller, { title: `Bank statement ${statement.msgId}`, page: 'statement', section: 'accounts', notice, wide: true }, body);
+  }
+
+  approveResults(caller: StaffCaller, results: ApprovalResult[]): string {
+    const approved = results.filter((r) => r.outcome !== 'refused').length;
+    const body = templates.approveResults({
+      summary: `${approved} of ${results.length} approved${approved < results.length ? `; ${results.length - approved} refused, each with its reason` : ''}.`,
+      results: results.map((r) => ({ id: r.payout.id, bankReference: r.payout.bankReference, amount: formatMoney(r.payout.amountMinor, r.payout.currency), outcome: r.outcome, ok: r.outcome !== 'refused', text: r.text })),
+    });
+    return this.desk.page(caller, { title: 'Approval results', page: 'approve-results', section: 'accounts', wide: true }, body);
   }
 
   batches(caller: StaffCaller, state: BatchListState): string {
@@ -154,7 +254,11 @@ export class AccountsViews {
       batch: this.batchSummary(batch, state.context.staffNames),
       fileHref: `/api/payout-batches/${batch.id}/file`,
       canSend: batch.state === 'locked',
-      canVoid: batch.state === 'locked',
+      canVoid: batch.state === 'locked' && !batch.firstDownloadedAt,
+      // A downloaded file may be at the bank: only an admin who did not download it, confirming it never arrived.
+      downloaded: batch.firstDownloadedAt ? { at: batch.firstDownloadedAt, by: state.context.staffNames.get(batch.firstDownloadedBy ?? '') ?? 'a former colleague' } : undefined,
+      canVoidUndelivered: (batch.state === 'locked' || batch.state === 'sent') && Boolean(batch.firstDownloadedAt) && caller.user.role === 'admin',
+      voidUndeliveredError: state.voidUndeliveredError,
       canReconcile: batch.state === 'sent',
       batchError: state.batchError,
       problem: state.problem,
@@ -208,11 +312,17 @@ export class AccountsViews {
       signedOff: Boolean(p.legalSignedOffAt),
       // batched → approved is the voided batch's move, not a button.
       canApprove: p.state === 'accepted',
+      // The row's open risks by code (the approval page explains each).
+      riskCodes: (context.risks?.get(p.id) ?? []).filter((r) => !r.cleared).map((r) => ({ code: r.code, message: r.message })),
+      firstApprovedByName: p.firstApprovedBy ? (context.staffNames.get(p.firstApprovedBy) ?? 'a former colleague') : undefined,
       canHold: allowed.has('held'),
       canRelease: p.state === 'held',
       canCancel: allowed.has('cancelled') && p.state !== 'offered',
       canSignOff: isAdmin && flagged && !p.legalSignedOffAt && allowed.size > 0,
-      canSettle: p.state === 'batched',
+      // Settling waits for the batch to be marked sent (the service and the database refuse it before).
+      canSettle: p.state === 'batched' && p.batchState === 'sent',
+      // A ledger export goes to no bank: it is "recorded", not "sent".
+      settleWaits: p.state === 'batched' && p.batchState === 'locked' ? (p.batchFormat === LEDGER_FORMAT ? 'once the ledger export is marked as recorded' : 'once its batch is marked sent to the bank') : undefined,
       canReissue: p.state === 'failed',
       problem: problem?.payoutId === p.id ? problem : undefined,
     };

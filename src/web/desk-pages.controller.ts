@@ -12,9 +12,10 @@ import { ListTipsQueryDto } from '../desk/dto/tip-query.dto.js';
 import { TipIdParams, UpdateTipDto } from '../desk/dto/update-tip.dto.js';
 import { DomainError, type FieldErrors } from '../http/errors.js';
 import { validateInput } from '../http/validation.js';
-import { OfferPayoutDto, PayoutReasonDto } from '../payouts/dto/payouts.dto.js';
+import { ConflictWaiverDto, OfferPayoutDto, PayoutReasonDto } from '../payouts/dto/payouts.dto.js';
 import { amountMinorFromText } from '../payouts/money-input.js';
 import { PayoutsService, StalePayoutVersionError } from '../payouts/payouts.service.js';
+import { PayoutRisksService } from '../payouts/risks/payout-risks.service.js';
 import { Access, CsrfInMediaForm, CurrentStaffSession, type StaffCaller } from '../staff/access.js';
 import { StaffService } from '../staff/staff.service.js';
 import { pageOrFirst, pagerLinks, parseQueueAddress, withoutFields } from './desk-addresses.js';
@@ -57,6 +58,7 @@ export class DeskPagesController {
     private readonly staff: StaffService,
     private readonly phone: PhoneService,
     private readonly payouts: PayoutsService,
+    private readonly risks: PayoutRisksService,
     private readonly config: AppConfig,
   ) {}
 
@@ -128,7 +130,7 @@ export class DeskPagesController {
 
   @Get('tips/:id')
   async tip(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Query('notice') notice: unknown): Promise<string> {
-    const page = this.views.tip(caller, await this.tipState(await this.desk.detail(caller.user, id), { notice: noticeText(notice) }));
+    const page = this.views.tip(caller, await this.tipState(await this.desk.detail(caller.user, id), { notice: noticeText(notice), ...(await this.secretHolders(caller, id)) }));
     // Opened: what happened on this tip so far is no longer news to this editor (the queue's marks).
     await this.desk.markSeen(caller.user, id);
     return page;
@@ -178,6 +180,21 @@ export class DeskPagesController {
       return this.sendTip(res, error.status, caller, await this.desk.detail(caller.user, id), { payoutProblem: { payoutId, message } });
     }
     res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=offer-cancelled#payments`);
+  }
+
+  /** An admin lets someone who logged the tip or saw its secret offer on it all the same (issue 12). */
+  @Post('tips/:id/payout-waivers')
+  @Access('admin')
+  async waive(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    try {
+      const { value, errors } = await validateInput(ConflictWaiverDto, { staffId: formText(body, 'staffId'), reason: formText(body, 'reason') });
+      if (errors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', Object.values(errors).flat().join('. '));
+      await this.payouts.waiveConflict(caller.user, id, value!);
+      res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=waiver-granted#secret-holders`);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code === 'TIP_NOT_FOUND') throw error;
+      return this.sendTip(res, error.status, caller, await this.desk.detail(caller.user, id), { ...(await this.secretHolders(caller, id)), waiverError: error.message });
+    }
   }
 
   @Post('tips/:id/status')
@@ -255,9 +272,15 @@ export class DeskPagesController {
     res.status(status).type('html').send(this.views.tip(caller, await this.tipState(tip, extra)));
   }
 
+  /** For admins: who holds the tip's secret (the payouts module decides who may offer). */
+  private async secretHolders(caller: StaffCaller, tipId: string): Promise<Partial<TipPageState>> {
+    return caller.user.role === 'admin' ? { secretHolders: await this.payouts.secretHoldersOf(tipId) } : {};
+  }
+
   private async tipState(tip: TipPageState['tip'], extra: Partial<TipPageState>): Promise<TipPageState> {
     const [assignable, everyone, payouts, payoutEvents] = await Promise.all([this.staff.assignable(), this.staff.list(), this.payouts.forTip(tip.id), this.payouts.eventsForTip(tip.id)]);
+    const payoutRisks = await this.risks.forPayouts(payouts.map((p) => p.id));
     // Everyone's names (accounting's too: they approve and pay), for the history and the Payments panel.
-    return { tip, assignable, staffNames: new Map(everyone.map((p) => [p.id, p.name])), maxFiles: this.config.MAX_FILES_PER_TIP, payouts, payoutEvents, ...extra };
+    return { tip, assignable, staffNames: new Map(everyone.map((p) => [p.id, p.name])), maxFiles: this.config.MAX_FILES_PER_TIP, payouts, payoutEvents, payoutRisks, ...extra };
   }
 }

@@ -15,6 +15,9 @@ export function paymentsPanel(caller: StaffCaller, state: TipPageState) {
     const licence = LICENCE_LABELS[p.licence];
     const moves = state.payoutEvents.filter((e) => e.payoutId === p.id).map((e) => payoutMoveLine(e, state.staffNames, { amount, licence }));
     const mayCancel = caller.user.role === 'admin' || (caller.user.role === 'editor' && p.offeredBy === caller.user.id);
+    // A risk can name another contributor's tip (PAYEE_SHARED): its words are for accounting and admins only.
+    const risks = (state.payoutRisks?.get(p.id) ?? []).filter((r) => !r.cleared);
+    const seesRisks = caller.user.role === 'accounting' || caller.user.role === 'admin';
     return {
       id: p.id,
       version: p.version,
@@ -29,6 +32,8 @@ export function paymentsPanel(caller: StaffCaller, state: TipPageState) {
       failureReason: p.failureReason,
       paidReference: p.paidReference,
       moves,
+      risks: seesRisks ? risks.map((r) => ({ code: r.code, message: r.message })) : [],
+      riskCount: seesRisks || risks.length === 0 ? '' : `${risks.length} ${risks.length === 1 ? 'risk' : 'risks'}`,
       canCancel: !state.readOnly && mayCancel && p.allowedStates.includes('cancelled'),
       problem: state.payoutProblem?.payoutId === p.id ? state.payoutProblem.message : undefined,
       csrfToken: caller.session.csrfToken,

@@ -27,6 +27,7 @@ import {
 import { registerDateHelpers } from './dates.js';
 import { fieldMessages } from './form-errors.js';
 import { offerForm, paymentsPanel } from './desk-payments.js';
+import type { PayoutRisk } from '../payouts/risks/payout-risks.service.js';
 import { deskNewsOf } from './desk-news.interceptor.js';
 import { FILTER_CHOICES, type QueueFilterForm } from './desk-addresses.js';
 import { compileView, escapeHtml, handlebars, registerPartial, safeHtml } from './handlebars.js';
@@ -97,6 +98,7 @@ export const NOTICES = {
   'status-changed': 'Status changed.',
   'note-added': 'Note added.',
   'message-sent': 'Message sent to the contributor.',
+  'waiver-granted': 'Done: that person may now offer on this tip; each payout they offer will carry LOGGED_BY_OFFERER for its approver.',
   'phone-tip-logged': 'The call is logged as a tip. Read the reference and secret below to the caller now: the secret is not shown again.',
   'files-added': 'Files added.',
   'offer-made': 'Offer made. The contributor sees it on their status page (and gets a short email if they gave an address).',
@@ -165,6 +167,8 @@ export interface TipPageState {
   /** The tip's payouts and every move of them (the Payments panel and the history). */
   payouts: PayoutDto[];
   payoutEvents: TipPayoutEventDto[];
+  /** Each payout's open risks (payout-risks); accounting and admins read them in full, editors only how many. */
+  payoutRisks?: Map<string, PayoutRisk[]>;
   /** Accounting's view: everything to read, no forms (and no player: media is the desk's). */
   readOnly?: boolean;
   offer?: OfferFormState;
@@ -183,6 +187,9 @@ export interface TipPageState {
   /** What was typed, when a form comes back with an error. */
   values?: Record<string, unknown>;
   notice?: string;
+  /** Admins only: who holds this tip's secret (they may not offer on it), and the waiver form. */
+  secretHolders?: { staffId: string; waived: boolean }[];
+  waiverError?: string;
 }
 
 export interface AuditPageState {
@@ -497,6 +504,10 @@ export class DeskViews {
         duplicateOf: tip.duplicateOf ? { ...tip.duplicateOf, statusLabel: STATUS_LABELS[tip.duplicateOf.status] } : null,
       },
       assignedToMe: tip.assignee?.id === caller.user.id,
+      secretHolders: state.secretHolders?.length
+        ? state.secretHolders.map((h) => ({ ...h, name: state.staffNames.get(h.staffId) ?? 'a former colleague', me: h.staffId === caller.user.id }))
+        : undefined,
+      waiverError: state.waiverError,
       conflict: state.conflict,
       formError: state.formError,
       errors: errors.fields,

@@ -20,3 +20,10 @@ export function formVersion(body: Record<string, unknown>): number | string {
   const text = formText(body, 'version');
   return /^\d{1,10}$/.test(text) ? Number(text) : text;
 }
+
+/** A field a form may send once or repeatedly (checkboxes of one name), as its string values. */
+export function formList(body: Record<string, unknown>, name: string): string[] {
+  const value = body[name];
+  const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return values.filter((v): v is string => typeof v === 'string');
+}

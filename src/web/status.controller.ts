@@ -10,7 +10,7 @@ import { AcceptPayoutDto, PayeeDetailsDto, PayoutIdParams } from '../payouts/dto
 import { validatePayee } from '../payouts/payee-details.js';
 import { PAYEE_METHODS, type PayeeMethod } from '../payouts/payouts.entities.js';
 import { PayoutsService } from '../payouts/payouts.service.js';
-import { Access, CsrfInMediaForm, CurrentCaller, CurrentContributor, SkipCsrf, type Caller, type ContributorCaller } from '../staff/access.js';
+import { Access, CsrfInMediaForm, CurrentCaller, CurrentContributor, SkipCsrf, StaffBrowser, type Caller, type ContributorCaller } from '../staff/access.js';
 import { SESSION_COOKIES, SessionsService } from '../staff/sessions.service.js';
 import { formText, queryText } from './form-input.js';
 import { StatusFilesRefusedInterceptor } from './status-files-refused.interceptor.js';
@@ -150,7 +150,7 @@ export class StatusController {
    */
   @Post('tip')
   @Access('contributor')
-  async accept(@CurrentContributor() caller: ContributorCaller, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+  async accept(@CurrentContributor() caller: ContributorCaller, @Body() body: Record<string, unknown>, @StaffBrowser() staffBrowser: { staffId: string | null } | null, @Res() res: Response): Promise<void> {
     const { value: payoutId, errors: idErrors } = await validateInput(PayoutIdParams, { id: formText(body, 'payoutId') });
     if (idErrors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'This form does not name an offer: reload the page and try again.', { payoutId: idErrors.id });
     const { id } = payoutId;
@@ -161,7 +161,7 @@ export class StatusController {
     const { value, errors } = await validateInput(AcceptPayoutDto, input);
     if (errors) return this.offerAgain(res, caller, HttpStatus.BAD_REQUEST, { payoutId: id, values: shown, errors: allProblems(payee, errors) });
     try {
-      await this.payouts.accept(caller.tipId, id, value);
+      await this.payouts.accept(caller.tipId, id, value, staffBrowser);
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === HttpStatus.NOT_FOUND) throw error;
       const state: OfferFormState = error.fields ? { payoutId: id, values: shown, errors: pageWords(error.fields) } : { payoutId: id, values: shown, formError: error.message };
@@ -197,12 +197,12 @@ export class StatusController {
   /** New payout details (after a failed payment, or a changed account): used for every payment not yet sent. */
   @Post('tip/payee-details')
   @Access('contributor')
-  async changePayee(@CurrentContributor() caller: ContributorCaller, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+  async changePayee(@CurrentContributor() caller: ContributorCaller, @Body() body: Record<string, unknown>, @StaffBrowser() staffBrowser: { staffId: string | null } | null, @Res() res: Response): Promise<void> {
     const { values, payee } = payeeForm(body);
     const { value, errors } = await validateInput(PayeeDetailsDto, payee);
     if (errors) return this.tipAgain(res, caller, HttpStatus.BAD_REQUEST, { payee: { values, errors: allProblems(payee, errors) } });
     try {
-      await this.payouts.changePayee(caller.tipId, value);
+      await this.payouts.changePayee(caller.tipId, value, staffBrowser);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const payeeState = error.fields ? { values, errors: pageWords(error.fields) } : { values, formError: error.message };

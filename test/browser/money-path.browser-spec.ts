@@ -179,7 +179,14 @@ describe('every journey through the pages, start to finish', () => {
     expect(await accounts.locator('form[action^="/desk/tips/"]').count()).toBe(0);
     await docScreenshots(accounts, 'accounts-tip');
     await go(accounts, () => accounts.getByRole('link', { name: '← Accounts' }).click(), (url) => url.pathname === '/accounts');
-    await go(accounts, () => accounts.getByRole('button', { name: `Approve ${bankReference}` }).click(), (url) => url.searchParams.get('notice') === 'approved');
+    // Approve asks for confirmation first: who is paid (masked), how much, for which tip, and any risks.
+    await go(accounts, () => accounts.getByRole('button', { name: `Approve ${bankReference}` }).click(), (url) => /^\/accounts\/payouts\/[0-9a-f-]{36}\/approve$/.test(url.pathname));
+    const confirmation = await accounts.locator('main').innerText();
+    expect(confirmation).toContain('£250');
+    expect(confirmation).toContain(tip.reference);
+    expect(confirmation).toContain('****6819');
+    await docScreenshots(accounts, 'accounts-approve');
+    await go(accounts, () => accounts.getByRole('button', { name: 'Approve', exact: true }).click(), (url) => url.searchParams.get('notice') === 'approved');
 
     // A Bacs file with the paying account set up on the settings page; SEPA is listed as not set up.
     await go(accounts, () => accounts.getByRole('link', { name: 'Payment batches' }).click(), (url) => url.pathname === '/accounts/batches');

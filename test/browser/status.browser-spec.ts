@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { FIXTURES_DIR } from '../support/media-samples.js';
+import { openRiskCodes } from '../support/payout-risks.js';
 import { signedInStaff, type SignedInStaff } from '../support/staff.js';
 import type { TestApp } from '../support/test-app.js';
 import { contextPool, expectNoHorizontalScroll, MOBILE, screenshot, startAppAndBrowser } from './desk-support.js';
@@ -184,11 +185,13 @@ describe('the contributor’s status page', () => {
     // Accounting approves and batches it; the bank returns it: the page asks for new details.
     const accountant = await signedInStaff(t, 'accounting');
     const version = async () => ((await accountant.get(`/api/payouts/${payout.id}`).expect(200)).body as { version: number }).version;
-    await accountant.post(`/api/payouts/${payout.id}/approve`).send({ version: await version() }).expect(200);
-    await accountant.post('/api/payout-batches').send({ format: 'csv' }).expect(201);
+    await accountant.post(`/api/payouts/${payout.id}/approve`).send({ version: await version(), acknowledgeRisks: await openRiskCodes(accountant, payout.id) }).expect(200);
+    const batch = (await accountant.post('/api/payout-batches').send({ format: 'csv' }).expect(201)).body as { id: string };
     // A ledger export changes nothing the contributor is told (issue 11): still "Payment approved".
     await page.goto(`${t.url}/status/tip`);
     expect(await page.locator('#steps li[aria-current="step"] .step-label').textContent()).toBe('Payment approved');
+    // Settling waits for the batch to be marked sent (issue 12).
+    await accountant.post(`/api/payout-batches/${batch.id}/sent`).expect(200);
     await accountant.post(`/api/payouts/${payout.id}/mark-failed`).send({ version: await version(), reason: 'ARUCS 5: no account' }).expect(200);
     await page.goto(`${t.url}/status/tip`);
     expect(await page.locator('#status-text').textContent()).toContain('Payment failed – please update your details.');

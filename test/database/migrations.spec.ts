@@ -50,7 +50,7 @@ describe('migrations', () => {
 
   it('keep audit events append-only in the database itself', async () => {
     await dataSource.query(
-      `INSERT INTO audit_events (actor_type, action, entity_type, entity_id) VALUES ('system', 'test', 'tip', gen_random_uuid())`,
+      `INSERT INTO audit_events (actor_type, action, entity_type, entity_id, seq, prev_hash, hash) VALUES ('system', 'test', 'tip', gen_random_uuid(), 1, repeat('0', 64), repeat('1', 64))`,
     );
     await expect(dataSource.query(`UPDATE audit_events SET action = 'changed'`)).rejects.toThrow(/append-only/);
     await expect(dataSource.query(`DELETE FROM audit_events`)).rejects.toThrow(/append-only/);

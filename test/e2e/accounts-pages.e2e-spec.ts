@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { CSRF_HEADER } from '../../src/staff/access.guard.js';
 import { sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { openRiskCodes } from '../support/payout-risks.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const consent = { consentTerms: true, consentOwnWork: true, consentOver18: true };
@@ -40,8 +41,14 @@ describe('accounting’s /accounts pages', () => {
     (await t.db.query(`SELECT state, version, batch_id, paid_reference FROM payouts WHERE id = $1`, [id])).rows[0] as { state: string; version: number; batch_id: string | null; paid_reference: string | null };
 
   /** A browser form post: urlencoded, the session cookie, `_csrf` in the body (unless left out). */
-  const form = (who: SignedInStaff, path: string, fields: Record<string, string | number>, csrf = true) =>
-    request(t.url).post(path).set('Cookie', who.cookie).type('form').send({ ...(csrf ? { _csrf: who.csrfToken } : {}), ...fields });
+  const form = (who: SignedInStaff, path: string, fields: Record<string, string | number | string[]>, csrf = true) => {
+    // As a browser encodes it: a repeated name for each ticked checkbox.
+    const body = new URLSearchParams();
+    for (const [name, value] of Object.entries({ ...(csrf ? { _csrf: who.csrfToken } : {}), ...fields })) {
+      for (const one of Array.isArray(value) ? value : [value]) body.append(name, String(one));
+    }
+    return request(t.url).post(path).set('Cookie', who.cookie).type('form').send(body.toString());
+  };
 
   // Issue 11 (each role lands on its own home): an editor opening /accounts is led to the queue, not shown "Not allowed".
   it('an editor opening /accounts goes to their own start page (303 to the queue with a notice), never the accounts', async () => {
@@ -105,7 +112,8 @@ describe('accounting’s /accounts pages', () => {
     const res = await form(accountant, `/accounts/payouts/${p.id}/approve`, { version: p.version });
     expect(res.status).toBe(409);
     expect(res.text).toContain('Someone changed this payout since you opened it');
-    expect(res.text).toMatch(new RegExp(`id="payout-${p.id}"[^>]*data-state="held"`));
+    // The confirmation again, with the reason and the payout as it is now.
+    expect(res.text).toContain(`id="approve-${p.id}-problem"`);
     expect((await payout(p.id)).state).toBe('held');
   });
 
@@ -116,7 +124,7 @@ describe('accounting’s /accounts pages', () => {
     expect(missing.text).toContain('Say why (reason)');
     await form(accountant, `/accounts/payouts/${p.id}/hold`, { version: p.version, reason: 'Wait' }).expect(303);
     await form(accountant, `/accounts/payouts/${p.id}/release`, { version: p.version + 1 }).expect(303);
-    const approved = await form(accountant, `/accounts/payouts/${p.id}/approve`, { version: p.version + 2 });
+    const approved = await form(accountant, `/accounts/payouts/${p.id}/approve`, { version: p.version + 2, acknowledgeRisks: await openRiskCodes(admin, p.id) });
     expect(approved.status).toBe(303);
     expect(approved.headers.location).toBe('/accounts?notice=approved');
     expect((await payout(p.id)).state).toBe('approved');
@@ -144,7 +152,7 @@ describe('accounting’s /accounts pages', () => {
     expect(refused.text).toContain('an admin must record legal sign-off');
     await form(admin, `/accounts/payouts/${p.id}/legal-sign-off`, { version: p.version }).expect(303);
     const current = await payout(p.id);
-    await form(accountant, `/accounts/payouts/${p.id}/approve`, { version: current.version }).expect(303);
+    await form(accountant, `/accounts/payouts/${p.id}/approve`, { version: current.version, acknowledgeRisks: await openRiskCodes(admin, p.id) }).expect(303);
     expect((await payout(p.id)).state).toBe('approved');
     // Leave nothing approved behind for the batch test below to pick up unexpectedly.
     await form(accountant, `/accounts/payouts/${p.id}/cancel`, { version: (await payout(p.id)).version, reason: 'Test over' }).expect(303);
@@ -152,7 +160,7 @@ describe('accounting’s /accounts pages', () => {
 
   it('void a locked batch (payouts approved again); mark failed with an ARUCS code; reissue makes a new payout to approve', async () => {
     const p = await accepted();
-    await form(accountant, `/accounts/payouts/${p.id}/approve`, { version: p.version }).expect(303);
+    await form(accountant, `/accounts/payouts/${p.id}/approve`, { version: p.version, acknowledgeRisks: await openRiskCodes(admin, p.id) }).expect(303);
     const first = (await form(accountant, '/accounts/batches', { format: 'bacs-std18', currency: 'GBP' }).expect(303)).headers.location.split('?')[0];
     const voided = await form(accountant, `${first}/void`, {});
     expect(voided.status).toBe(303);
@@ -178,7 +186,7 @@ describe('accounting’s /accounts pages', () => {
   it('batch → sent → reconcile (pasted CSV) → paid; a bad row applies nothing and names the row', async () => {
     // Earlier tests left approved payouts: this batch takes them all.
     const p = await accepted();
-    await form(accountant, `/accounts/payouts/${p.id}/approve`, { version: p.version }).expect(303);
+    await form(accountant, `/accounts/payouts/${p.id}/approve`, { version: p.version, acknowledgeRisks: await openRiskCodes(admin, p.id) }).expect(303);
     const created = await form(accountant, '/accounts/batches', { format: 'bankline-csv', currency: '' });
     expect(created.status).toBe(303);
     const batchPath = created.headers.location.split('?')[0];

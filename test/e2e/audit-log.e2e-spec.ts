@@ -198,7 +198,16 @@ describe('GET /api/audit-events and AuditService.forEntity', () => {
       // Events written in one transaction share now(); a Date (milliseconds) cursor would lose some of these.
       const entityId = randomUUID();
       for (const at of ['2020-01-01T00:00:00.123456Z', '2020-01-01T00:00:00.123456Z', '2020-01-01T00:00:00.123456Z', '2020-01-01T00:00:00.123457Z', '2020-01-01T00:00:00.123455Z']) {
-        await t.db.query(`INSERT INTO audit_events (actor_type, action, entity_type, entity_id, at) VALUES ('system', 'test.tick', 'test', $1, $2)`, [entityId, at]);
+        // Appended through the hash chain (issue 12), with the time given.
+        await t.db.query(
+          `WITH head AS (
+             UPDATE event_chain_head SET audit_seq = audit_seq + 1, audit_prev_hash = audit_hash,
+                    audit_hash = tipdesk_chain_hash(audit_hash, audit_event_canonical(audit_seq + 1, $3::uuid, $2::timestamptz, 'system', NULL, 'test.tick', 'test', $1::uuid, NULL, NULL))
+              WHERE id = 1 RETURNING audit_seq, audit_prev_hash, audit_hash)
+           INSERT INTO audit_events (id, actor_type, action, entity_type, entity_id, at, seq, prev_hash, hash)
+           SELECT $3::uuid, 'system', 'test.tick', 'test', $1::uuid, $2::timestamptz, audit_seq, audit_prev_hash, audit_hash FROM head`,
+          [entityId, at, randomUUID()],
+        );
       }
       const { items } = await allPages(`entityId=${entityId}`, 1);
       expect(items).toHaveLength(5);

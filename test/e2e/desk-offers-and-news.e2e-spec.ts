@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { CSRF_HEADER } from '../../src/staff/access.guard.js';
 import { sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { openRiskCodes } from '../support/payout-risks.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const consent = { consentTerms: true, consentOwnWork: true, consentOver18: true };
@@ -117,7 +118,7 @@ describe('“Make an offer” on the tip page', () => {
     const [offered] = await payoutsOf(tip.id);
     await request(t.url).post(`/api/contributor/payouts/${offered.id}/accept`).set('Cookie', tip.contributor.cookie).set(CSRF_HEADER, tip.contributor.csrf).send(UK).expect(200);
     const version = async () => (await accountant.get(`/api/payouts/${offered.id}`).expect(200)).body.version as number;
-    await accountant.post(`/api/payouts/${offered.id}/approve`).send({ version: await version() }).expect(200);
+    await accountant.post(`/api/payouts/${offered.id}/approve`).send({ version: await version(), acknowledgeRisks: await openRiskCodes(accountant, offered.id) }).expect(200);
     const batch = (await accountant.post('/api/payout-batches').send({ format: 'bankline-csv' }).expect(201)).body;
     await accountant.post(`/api/payout-batches/${batch.id}/sent`).send({}).expect(200);
     await accountant.post(`/api/payouts/${offered.id}/mark-paid`).send({ version: await version(), reference: 'FP-20261207-1' }).expect(200);
@@ -207,7 +208,7 @@ describe('the queue marks news since an editor last looked', () => {
       await editor.get(`/desk/tips/${tip.id}`).expect(200); // seen the acceptance: only the payment's news is left
       const id = ids[tip.reference];
       const version = async () => (await accountant.get(`/api/payouts/${id}`).expect(200)).body.version as number;
-      await accountant.post(`/api/payouts/${id}/approve`).send({ version: await version() }).expect(200);
+      await accountant.post(`/api/payouts/${id}/approve`).send({ version: await version(), acknowledgeRisks: await openRiskCodes(accountant, id) }).expect(200);
     }
     const batch = (await accountant.post('/api/payout-batches').send({ format: 'bankline-csv' }).expect(201)).body;
     await accountant.post(`/api/payout-batches/${batch.id}/sent`).send({}).expect(200);

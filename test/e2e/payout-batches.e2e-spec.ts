@@ -5,6 +5,7 @@ import request from 'supertest';
 import { generateBankReference } from '../../src/payouts/payouts.service.js';
 import { CSRF_HEADER } from '../../src/staff/access.guard.js';
 import { sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { openRiskCodes } from '../support/payout-risks.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const consent = { consentTerms: true, consentOwnWork: true, consentOver18: true };
@@ -79,7 +80,7 @@ describe('payout batches API', () => {
     const offered = (await editor.post(`/api/tips/${c.tipId}/payouts`).send(offer).expect(201)).body;
     await c.post(`/api/contributor/payouts/${offered.id}/accept`).send(payee).expect(200);
     const { version } = (await accountant.get(`/api/payouts/${offered.id}`).expect(200)).body;
-    const res = await accountant.post(`/api/payouts/${offered.id}/approve`).send({ version }).expect(200);
+    const res = await accountant.post(`/api/payouts/${offered.id}/approve`).send({ version, acknowledgeRisks: await openRiskCodes(accountant, offered.id) }).expect(200);
     return { ...(res.body as { id: string; bankReference: string; version: number }), contributor: c };
   }
 
@@ -271,7 +272,8 @@ describe('payout batches API', () => {
       expect(bytes.toString('utf8').trimEnd().split('\r\n')).toHaveLength(5000);
       const second = await createBatch({ format: 'paypal-csv', currency: 'GBP' });
       expect(second.count).toBe(1);
-      for (const b of [first, second]) await accountant.post(`/api/payout-batches/${b.id}/void`).expect(200);
+      // The first file was downloaded, so it may be at the bank: marked sent, never voided.
+      for (const b of [first, second]) await accountant.post(`/api/payout-batches/${b.id}/sent`).expect(200);
       await t.db.query(`UPDATE payouts SET state = 'cancelled', version = version + 1 WHERE state = 'approved' AND currency = 'GBP'`);
     });
 
@@ -316,7 +318,7 @@ describe('payout batches API', () => {
       const { bytes } = await download(batch.id);
       expect(sha256(bytes)).toBe(batch.fileSha256);
       expect(bytes.toString('utf8').trimEnd().split('\r\n')).toHaveLength(2000);
-      await accountant.post(`/api/payout-batches/${batch.id}/void`).expect(200);
+      await accountant.post(`/api/payout-batches/${batch.id}/sent`).expect(200);
       await t.db.query(`UPDATE payouts SET state = 'cancelled', version = version + 1 WHERE state = 'approved' AND currency = 'GBP'`);
     });
   });

@@ -7,6 +7,7 @@ import { nextPayoutStates } from '../../src/payouts/payout-states.js';
 import type { StaffPrincipal } from '../../src/staff/access.js';
 import { CSRF_HEADER } from '../../src/staff/access.guard.js';
 import { sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { openRiskCodes } from '../support/payout-risks.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const consent = { consentTerms: true, consentOwnWork: true, consentOver18: true };
@@ -80,10 +81,10 @@ describe('payouts API', () => {
 
   async function approved(c: Contributor, body: object = offer, payee: object = UK) {
     const p = await accepted(c, body, payee);
-    return (await accountant.post(`/api/payouts/${p.id}/approve`).send({ version: p.version }).expect(200)).body as { id: string; version: number; state: PayoutState };
+    return (await accountant.post(`/api/payouts/${p.id}/approve`).send({ version: p.version, acknowledgeRisks: await openRiskCodes(admin, p.id) }).expect(200)).body as { id: string; version: number; state: PayoutState };
   }
 
-  /** A batch row and approved → batched through the service (the batches work owns creating them over HTTP). */
+  /** A batch row (marked sent) and approved → batched through the service (the batches work owns creating them over HTTP). */
   async function batched(payoutIds: string[]): Promise<string> {
     return dataSource.transaction(async (manager) => {
       const [batch] = await manager.query(
@@ -92,6 +93,8 @@ describe('payouts API', () => {
       );
       const { count } = await service.batchApproved(manager, principal(accountant), batch.id, { currency: 'GBP', methods: ['uk_bank', 'iban', 'paypal'], payoutIds }, payoutIds.length);
       expect(count).toBe(payoutIds.length);
+      // Marked sent, as accounting would once the file went to the bank: only then can it settle.
+      await manager.query(`UPDATE payout_batches SET state = 'sent' WHERE id = $1`, [batch.id]);
       return batch.id as string;
     });
   }
@@ -143,7 +146,7 @@ describe('payouts API', () => {
     });
 
     it('a different accountant approves: 200, approved', async () => {
-      const res = await accountant.post(`/api/payouts/${payoutId}/approve`).send({ version });
+      const res = await accountant.post(`/api/payouts/${payoutId}/approve`).send({ version, acknowledgeRisks: await openRiskCodes(admin, payoutId) });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ state: 'approved', approvedBy: accountant.user.id });
       expect((await contributorPayout(c, payoutId)).stateText).toBe('Payment approved');
@@ -280,7 +283,7 @@ describe('payouts API', () => {
       const c = await contributorWithTip();
       const p = await offered(c, offer, admin);
       await c.post(`/api/contributor/payouts/${p.id}/accept`).send(UK).expect(200);
-      const res = await admin.post(`/api/payouts/${p.id}/approve`).send({ version: 2 });
+      const res = await admin.post(`/api/payouts/${p.id}/approve`).send({ version: 2, acknowledgeRisks: await openRiskCodes(admin, p.id) });
       expect(res.status).toBe(403);
       expect(res.body.code).toBe('PAYOUT_OWN_OFFER');
     });
@@ -300,10 +303,10 @@ describe('payouts API', () => {
     it('approving twice: 409', async () => {
       const c = await contributorWithTip();
       const p = await approved(c);
-      const again = await otherAccountant.post(`/api/payouts/${p.id}/approve`).send({ version: p.version });
+      const again = await otherAccountant.post(`/api/payouts/${p.id}/approve`).send({ version: p.version, acknowledgeRisks: await openRiskCodes(admin, p.id) });
       expect(again.status).toBe(409);
       expect(again.body).toMatchObject({ code: 'PAYOUT_ILLEGAL_TRANSITION', from: 'approved', to: 'approved' });
-      const stale = await otherAccountant.post(`/api/payouts/${p.id}/approve`).send({ version: p.version - 1 });
+      const stale = await otherAccountant.post(`/api/payouts/${p.id}/approve`).send({ version: p.version - 1, acknowledgeRisks: await openRiskCodes(admin, p.id) });
       expect(stale.status).toBe(409);
       expect(stale.body.code).toBe('PAYOUT_STALE_VERSION');
       expect(stale.body.current).toMatchObject({ id: p.id, state: 'approved', version: p.version });
@@ -312,19 +315,19 @@ describe('payouts API', () => {
     it('approving a payout flagged under clause 15 without sign-off: 409; after an admin signs off: 200', async () => {
       const c = await contributorWithTip();
       const p = await accepted(c, { ...offer, legalFlags: { witness: true, crime: false } });
-      const refused = await accountant.post(`/api/payouts/${p.id}/approve`).send({ version: p.version });
+      const refused = await accountant.post(`/api/payouts/${p.id}/approve`).send({ version: p.version, acknowledgeRisks: await openRiskCodes(admin, p.id) });
       expect(refused.status).toBe(409);
       expect(refused.body.code).toBe('PAYOUT_LEGAL_SIGN_OFF_REQUIRED');
       expect((await accountant.post(`/api/payouts/${p.id}/legal-sign-off`).send({ version: p.version })).status).toBe(403);
       const signed = await admin.post(`/api/payouts/${p.id}/legal-sign-off`).send({ version: p.version, reason: 'Lawyer cleared it' }).expect(200);
       expect(signed.body).toMatchObject({ state: 'accepted', legalSignedOffBy: admin.user.id });
-      await accountant.post(`/api/payouts/${p.id}/approve`).send({ version: signed.body.version }).expect(200);
+      await accountant.post(`/api/payouts/${p.id}/approve`).send({ version: signed.body.version, acknowledgeRisks: await openRiskCodes(admin, p.id) }).expect(200);
     });
 
     it('approving a payout flagged under clause 16 without sign-off: 409', async () => {
       const c = await contributorWithTip();
       const p = await accepted(c, { ...offer, legalFlags: { witness: false, crime: true } });
-      const res = await accountant.post(`/api/payouts/${p.id}/approve`).send({ version: p.version });
+      const res = await accountant.post(`/api/payouts/${p.id}/approve`).send({ version: p.version, acknowledgeRisks: await openRiskCodes(admin, p.id) });
       expect(res.status).toBe(409);
       expect(res.body.code).toBe('PAYOUT_LEGAL_SIGN_OFF_REQUIRED');
     });
@@ -364,7 +367,7 @@ describe('payouts API', () => {
       for (const res of [
         await c.get('/api/payouts'),
         await c.get(`/api/payouts/${p.id}`),
-        await c.post(`/api/payouts/${p.id}/approve`).send({ version: 1 }),
+        await c.post(`/api/payouts/${p.id}/approve`).send({ version: 1, acknowledgeRisks: await openRiskCodes(admin, p.id) }),
         await c.post(`/api/tips/${c.tipId}/payouts`).send(offer),
       ]) {
         expect(res.status).toBe(401);
@@ -421,10 +424,10 @@ describe('payouts API', () => {
       expect(twice.status).toBe(409);
       expect(twice.body.code).toBe('PAYOUT_ALREADY_REISSUED');
 
-      const byReissuer = await otherAccountant.post(`/api/payouts/${reissued.body.id}/approve`).send({ version: reissued.body.version });
+      const byReissuer = await otherAccountant.post(`/api/payouts/${reissued.body.id}/approve`).send({ version: reissued.body.version, acknowledgeRisks: await openRiskCodes(admin, reissued.body.id) });
       expect(byReissuer.status).toBe(403);
       expect(byReissuer.body.code).toBe('PAYOUT_OWN_OFFER');
-      await accountant.post(`/api/payouts/${reissued.body.id}/approve`).send({ version: reissued.body.version }).expect(200);
+      await accountant.post(`/api/payouts/${reissued.body.id}/approve`).send({ version: reissued.body.version, acknowledgeRisks: await openRiskCodes(admin, reissued.body.id) }).expect(200);
     });
 
     it('after a failed payment the contributor updates their details: the reissue pays the new account', async () => {
@@ -458,7 +461,7 @@ describe('payouts API', () => {
     it('two accountants approving the same version at once: one 200, one 409', async () => {
       const c = await contributorWithTip();
       const p = await accepted(c);
-      const results = await Promise.all([accountant, otherAccountant].map((who) => who.post(`/api/payouts/${p.id}/approve`).send({ version: p.version })));
+      const results = await Promise.all([accountant, otherAccountant].map(async (who) => who.post(`/api/payouts/${p.id}/approve`).send({ version: p.version, acknowledgeRisks: await openRiskCodes(admin, p.id) })));
       expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
       const events = (await t.db.query(`SELECT count(*)::int AS n FROM payout_events WHERE payout_id = $1 AND to_state = 'approved'`, [p.id])).rows[0].n;
       expect(events).toBe(1);
@@ -486,8 +489,10 @@ describe('payouts API', () => {
       await runner.connect();
       await runner.startTransaction();
       try {
-        const first = await service.batchApproved(runner.manager, principal(otherAccountant), await newBatch(runner.manager), ours, 1);
-        expect(first).toEqual({ count: 1, totalMinor: 25_000 });
+        // Another batch under way holds a's row (issue 12: two batches take turns on the events'
+        // hash-chain head, so the other batch's own events would make this one wait; the row
+        // lock alone is what SKIP LOCKED is about).
+        await runner.manager.query(`SELECT id FROM payouts WHERE id = $1 FOR UPDATE`, [a.id]);
         // a is locked by the open transaction: a second batch at the same time takes b only.
         const secondBatch = await dataSource.transaction(async (m) => {
           const id = await newBatch(m);

@@ -41,7 +41,12 @@ describe('POST /api/tips/phone', () => {
     const detail = await editor.get(`/api/tips/${res.body.id}`).expect(200);
     expect(detail.body.contributor.phone).toBe('+447700900123');
     expect(detail.body.consents).toEqual([]);
-    expect(detail.body.history).toEqual([expect.objectContaining({ action: 'tip.created', actorType: 'staff', actorId: editor.user.id, after: expect.objectContaining({ channel: 'phone', takenBy: editor.user.id }) })]);
+    expect(detail.body.history).toHaveLength(2);
+    expect(detail.body.history).toEqual(expect.arrayContaining([
+      expect.objectContaining({ action: 'tip.created', actorType: 'staff', actorId: editor.user.id, after: expect.objectContaining({ channel: 'phone', takenBy: editor.user.id }) }),
+      // Issue 12: who was shown the secret is on the record (they may never offer or approve on this tip).
+      expect.objectContaining({ action: 'tip.secret_shown', actorType: 'staff', actorId: editor.user.id }),
+    ]));
 
     // The secret works on the caller's status page.
     await request(t.url).post('/api/contributor/session').send({ reference: res.body.reference, secret: res.body.secret }).expect(200);

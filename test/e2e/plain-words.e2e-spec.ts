@@ -7,6 +7,7 @@ import request from 'supertest';
 import { CSRF_HEADER } from '../../src/staff/access.guard.js';
 import { sampleVideo } from '../support/media-samples.js';
 import { sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { openRiskCodes } from '../support/payout-risks.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const consent = { consentTerms: 'true', consentOwnWork: 'true', consentOver18: 'true' };
@@ -38,7 +39,7 @@ async function approvedPayout() {
   const offered = (await editor.post(`/api/tips/${tipId}/payouts`).send({ amountMinor: 25_000, currency: 'GBP', licence: 'exclusive' }).expect(201)).body;
   await request(t.url).post(`/api/contributor/payouts/${offered.id}/accept`).set('Cookie', contributor.cookie).set(CSRF_HEADER, contributor.csrf).send(UK).expect(200);
   const version = (await accountant.get(`/api/payouts/${offered.id}`).expect(200)).body.version;
-  await accountant.post(`/api/payouts/${offered.id}/approve`).send({ version }).expect(200);
+  await accountant.post(`/api/payouts/${offered.id}/approve`).send({ version, acknowledgeRisks: await openRiskCodes(accountant, offered.id) }).expect(200);
   return { tipId, payoutId: offered.id as string, contributor };
 }
 

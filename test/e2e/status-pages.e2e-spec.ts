@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { MESSAGE_MAX_LENGTH } from '../../src/desk/desk.entities.js';
 import { sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { openRiskCodes } from '../support/payout-risks.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 interface Receipt {
@@ -478,13 +479,15 @@ describe('changing payment details on the tip page', () => {
     // Accounting approves and batches it; the bank returns it.
     const accountant = await signedInStaff(t, 'accounting');
     const current = async () => (await accountant.get(`/api/payouts/${payoutId}`).expect(200)).body as { version: number };
-    await accountant.post(`/api/payouts/${payoutId}/approve`).send({ version: (await current()).version }).expect(200);
+    await accountant.post(`/api/payouts/${payoutId}/approve`).send({ version: (await current()).version, acknowledgeRisks: await openRiskCodes(accountant, payoutId) }).expect(200);
     expect((await request(t.url).get('/status/tip').set('Cookie', page.cookie)).text).toMatch(/aria-current="step"><span class="step-label">Payment approved</);
     // Issue 11: a ledger export (csv) is a record, not a bank file: what the contributor is told does not change.
-    await accountant.post('/api/payout-batches').send({ format: 'csv' }).expect(201);
+    const batch = (await accountant.post('/api/payout-batches').send({ format: 'csv' }).expect(201)).body as { id: string };
     const afterLedger = (await request(t.url).get('/status/tip').set('Cookie', page.cookie)).text;
     expect(afterLedger).toMatch(/aria-current="step"><span class="step-label">Payment approved</);
     expect(afterLedger).not.toContain('Payment scheduled</span><span class="visually-hidden"> (now)');
+    // Only a batch marked sent can have its payouts settled (issue 12).
+    await accountant.post(`/api/payout-batches/${batch.id}/sent`).expect(200);
     await accountant.post(`/api/payouts/${payoutId}/mark-failed`).send({ version: (await current()).version, reason: 'ARUCS 5: no account' }).expect(200);
     const failed = await request(t.url).get('/status/tip').set('Cookie', page.cookie).expect(200);
     expect(failed.text).toContain('Payment failed – please update your details.');

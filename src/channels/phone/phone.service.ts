@@ -39,6 +39,12 @@ export class PhoneService {
         actorType: 'staff', actorId: staff.id, action: 'tip.created', entityType: 'tip', entityId: tip.tipId,
         after: { reference: tip.reference, channel: 'phone', takenBy: staff.id, mediaCount: 0 },
       });
+      // The secret is shown once, to this editor, to read to the caller: whoever has seen it could
+      // sign in as the caller, so they may never offer or approve a payment on this tip.
+      await this.audit.record(manager, {
+        actorType: 'staff', actorId: staff.id, action: 'tip.secret_shown', entityType: 'tip', entityId: tip.tipId,
+        after: { reference: tip.reference, shownTo: staff.id, purpose: 'read to the caller' },
+      });
       return { id: tip.tipId, reference: tip.reference, secret: tip.secret, statusUrl: statusPageUrl(this.config.publicBaseUrl, tip.reference) };
     });
   }

@@ -9,6 +9,10 @@ import { Uploads1796100000100 } from './1796100000100-Uploads.js';
 import { MediaVirusScan1796100000200 } from './1796100000200-MediaVirusScan.js';
 import { PayoutBatchItemsLive1796100000300 } from './1796100000300-PayoutBatchItemsLive.js';
 import { PaperSettingsAndDeskNews1797000000000 } from './1797000000000-PaperSettingsAndDeskNews.js';
+import { SettlementGuards1797100000000 } from './1797100000000-SettlementGuards.js';
+import { PayoutRisks1797100000100 } from './1797100000100-PayoutRisks.js';
+import { EventHashChain1797100000200 } from './1797100000200-EventHashChain.js';
+import { BankStatements1797100000300 } from './1797100000300-BankStatements.js';
 
 // Every migration, in order. Add each generated one here (see README "Migrations"): TypeORM's
 // glob loading breaks under Jest's ESM mode.
@@ -24,4 +28,8 @@ export const MIGRATIONS = [
   MediaVirusScan1796100000200,
   PayoutBatchItemsLive1796100000300,
   PaperSettingsAndDeskNews1797000000000,
+  SettlementGuards1797100000000,
+  PayoutRisks1797100000100,
+  EventHashChain1797100000200,
+  BankStatements1797100000300,
 ];

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { Equals, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { EXPORT_FORMATS } from '../exporters/exporters.js';
 import type { ExportFormat } from '../exporters/export-types.js';
 import { BATCH_STATES, CURRENCIES, type BatchState, type Currency } from '../payouts.entities.js';
@@ -26,6 +26,17 @@ export class CreateBatchDto {
   @Transform(blankToUndefined) @IsOptional()
   @IsIn(CURRENCIES, { message: `currency must be one of ${CURRENCIES.join(', ')}` })
   currency?: Currency;
+}
+
+/** An admin voids a downloaded batch the bank never received: why, and that explicit confirmation. */
+export class VoidUndeliveredDto {
+  @ApiProperty({ maxLength: 500, description: 'Why the bank never received the file (kept in the audit log)' })
+  @Transform(blankToUndefined) @IsString({ message: 'Say why the bank did not receive the file (reason)' }) @MinLength(1) @MaxLength(500)
+  reason: string;
+
+  @ApiProperty({ enum: [true], description: 'The admin confirms the bank did not receive this file' })
+  @Equals(true, { message: 'Confirm that the bank did not receive this file (bankDidNotReceiveFile: true)' })
+  bankDidNotReceiveFile: true;
 }
 
 export class ListBatchesQueryDto {
@@ -60,6 +71,8 @@ export class BatchDto {
   @ApiProperty({ nullable: true, type: String, description: 'SHA-256 (hex) of the file; every download is these bytes' }) fileSha256: string | null;
   @ApiProperty({ description: 'The day the bank should pay (YYYY-MM-DD), a bank working day' }) processingDate: string;
   @ApiProperty() createdBy: string;
+  @ApiProperty({ type: String, nullable: true, description: 'When the file was first downloaded (then only an admin who did not download it can void the batch)' }) firstDownloadedAt: string | null;
+  @ApiProperty({ type: String, nullable: true }) firstDownloadedBy: string | null;
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;
   @ApiProperty() version: number;

@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { Equals, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, Equals, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { LICENCES, type Licence } from '../../tips/tips.entities.js';
 import { ACCOUNT_NAME_MAX } from '../payee-details.js';
-import { AMOUNT_MINOR_MAX, CURRENCIES, PAYEE_METHODS, PAYOUT_STATES, type Currency, type PayeeMethod, type PayoutState } from '../payouts.entities.js';
+import { PAYOUT_RISK_CODES, type PayoutRiskCode } from '../risks/risk-codes.js';
+import { AMOUNT_MINOR_MAX, BATCH_STATES, CURRENCIES, PAYEE_METHODS, PAYOUT_STATES, type BatchState, type Currency, type PayeeMethod, type PayoutState } from '../payouts.entities.js';
 
 export const PAYOUT_PAGE_SIZE_DEFAULT = 50;
 export const PAYOUT_PAGE_SIZE_MAX = 100;
@@ -54,6 +55,40 @@ export class PayoutVersionDto {
   @ApiPropertyOptional({ maxLength: 500 })
   @Transform(blankToUndefined) @IsOptional() @IsString() @MaxLength(500)
   reason?: string;
+}
+
+/** Approve: the version seen, and every risk the approver has read and accepts (by code). */
+export class ApprovePayoutDto extends PayoutVersionDto {
+  @ApiPropertyOptional({ enum: PAYOUT_RISK_CODES, isArray: true, description: 'The codes of the payout’s risks the approver acknowledges; every open risk must be named' })
+  @IsOptional() @IsArray({ message: 'acknowledgeRisks must be a list of risk codes' }) @ArrayMaxSize(PAYOUT_RISK_CODES.length * 2)
+  @IsIn(PAYOUT_RISK_CODES, { each: true, message: `acknowledgeRisks may name only ${PAYOUT_RISK_CODES.join(', ')}` })
+  acknowledgeRisks?: PayoutRiskCode[];
+}
+
+/** An admin clears one risk before approval, saying why. */
+export class ClearRiskDto {
+  @ApiProperty({ description: 'The version you last saw' })
+  @IsInt({ message: VERSION_RULE }) @Min(1, { message: VERSION_RULE }) @Max(2_147_483_647, { message: VERSION_RULE })
+  version: number;
+
+  @ApiProperty({ enum: PAYOUT_RISK_CODES })
+  @IsIn(PAYOUT_RISK_CODES, { message: `code must be one of ${PAYOUT_RISK_CODES.join(', ')}` })
+  code: PayoutRiskCode;
+
+  @ApiProperty({ maxLength: 500, description: 'Why the risk is no risk here (kept in the payout’s history)' })
+  @Transform(blankToUndefined) @IsString({ message: 'Say why the risk can be cleared (reason)' }) @MinLength(1) @MaxLength(500)
+  reason: string;
+}
+
+/** An admin lets one staff member who logged a tip or saw its secret offer on it all the same. */
+export class ConflictWaiverDto {
+  @ApiProperty({ description: 'The staff member who may then offer' })
+  @IsUUID('all', { message: 'staffId must be a staff member’s id' })
+  staffId: string;
+
+  @ApiProperty({ maxLength: 500 })
+  @Transform(blankToUndefined) @IsString({ message: 'Say why (reason)' }) @MinLength(1) @MaxLength(500)
+  reason: string;
 }
 
 /** Hold, cancel and mark-failed say why (the payout's history and the contributor's questions need it). */
@@ -145,6 +180,19 @@ export class PayoutEventDto {
   @ApiProperty({ type: String, nullable: true }) fromState: PayoutState | null;
   @ApiProperty({ enum: PAYOUT_STATES }) toState: PayoutState;
   @ApiProperty({ type: String, nullable: true }) reason: string | null;
+  @ApiProperty({ type: Object, nullable: true, description: 'Risks acknowledged or cleared, who logged the tip or saw its secret, the staff-browser mark' }) detail: Record<string, unknown> | null;
+}
+
+export class PayoutRiskClearingDto {
+  @ApiProperty() by: string;
+  @ApiProperty() at: string;
+}
+
+export class PayoutRiskDto {
+  @ApiProperty({ enum: PAYOUT_RISK_CODES }) code: PayoutRiskCode;
+  @ApiProperty({ description: 'A plain sentence for the approver' }) message: string;
+  @ApiProperty({ description: 'Only an admin may acknowledge or clear it' }) adminOnly: boolean;
+  @ApiProperty({ type: PayoutRiskClearingDto, nullable: true, description: 'Cleared by an admin for the current payee details: no acknowledgement needed' }) cleared: PayoutRiskClearingDto | null;
 }
 
 export class PayoutDto {
@@ -161,11 +209,15 @@ export class PayoutDto {
   @ApiProperty() offeredAt: string;
   @ApiProperty({ type: String, nullable: true }) approvedBy: string | null;
   @ApiProperty({ type: String, nullable: true }) approvedAt: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Over PAYOUT_SECOND_APPROVAL_MINOR: the first of two approvers (still accepted)' }) firstApprovedBy: string | null;
+  @ApiProperty({ type: String, nullable: true }) firstApprovedAt: string | null;
   @ApiProperty({ type: LegalFlagsDto }) legalFlags: LegalFlagsDto;
   @ApiProperty({ type: String, nullable: true }) legalSignedOffBy: string | null;
   @ApiProperty({ type: String, nullable: true }) legalSignedOffAt: string | null;
   @ApiProperty({ type: PayeeSummaryDto, nullable: true }) payee: PayeeSummaryDto | null;
   @ApiProperty({ type: String, nullable: true }) batchId: string | null;
+  @ApiProperty({ enum: BATCH_STATES, nullable: true, description: 'Its batch’s state: it can be settled (paid, failed) only once that is sent' }) batchState: BatchState | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Its batch’s format (`csv` is a ledger export, not a bank file)' }) batchFormat: string | null;
   @ApiProperty({ type: String, nullable: true }) paidReference: string | null;
   @ApiProperty({ type: String, nullable: true }) failureReason: string | null;
   @ApiProperty({ type: String, nullable: true }) replacesPayoutId: string | null;
@@ -175,6 +227,7 @@ export class PayoutDto {
 }
 
 export class PayoutDetailDto extends PayoutDto {
+  @ApiProperty({ type: [PayoutRiskDto], description: 'Each risk with a stable code and a sentence; approving needs every one not cleared in acknowledgeRisks' }) risks: PayoutRiskDto[];
   @ApiProperty({ type: [PayoutEventDto] }) events: PayoutEventDto[];
 }
 
@@ -188,6 +241,8 @@ export class PayoutTotalDto {
   @ApiProperty({ enum: PAYOUT_STATES }) state: PayoutState;
   @ApiProperty() count: number;
   @ApiProperty() totalMinor: number;
+  @ApiProperty({ type: Object, description: 'Open risks by code among these payouts (counted for those awaiting approval: accepted, held)', example: { PAYEE_SHARED: 1 } })
+  risks: Partial<Record<PayoutRiskCode, number>>;
 }
 
 /** What a contributor sees of an offer: plain words, and only the masked payee. */
