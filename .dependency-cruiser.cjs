@@ -1,0 +1,58 @@
+// tipdesk's layer rules, checked by `npm run lint:deps` (part of `npm test`). See src/README.md
+// for the module map these rules keep true.
+/** Entry points that wire everything together may import any module. */
+const WIRING = '^src/(main|app\\.module|app-setup|cli|core\\.module)\\.ts$';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-file-cycles',
+      comment: 'A file cycle makes load order matter and hides which file owns what.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'no-module-cycles',
+      comment: 'Modules (folders) form a tree of dependencies: a cycle between folders means two modules are one, or one reaches back up.',
+      severity: 'error',
+      scope: 'folder',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'nothing-imports-web',
+      comment: 'Pages (web/) sit on top: a module below must not depend on how a page looks.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/web/', WIRING] },
+      to: { path: '^src/web/' },
+    },
+    {
+      name: 'nothing-below-imports-channels',
+      comment: 'Channels (email, WhatsApp, phone) sit on top of tips and the desk; modules below reach them through events or jobs.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/channels/', '^src/web/', WIRING] },
+      to: { path: '^src/channels/' },
+    },
+    {
+      name: 'leaf-helpers-import-nothing-of-the-app',
+      comment: 'text/ and crypto/ are shared leaves: they may use each other and libraries, nothing else of tipdesk.',
+      severity: 'error',
+      from: { path: '^src/(text|crypto)/' },
+      to: { path: '^src/', pathNot: '^src/(text|crypto)/' },
+    },
+    {
+      name: 'no-test-code-in-src',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^test/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.mjs'] },
+  },
+};
