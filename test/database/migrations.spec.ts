@@ -10,7 +10,7 @@ describe('migrations', () => {
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createTestDatabase({ empty: true });
     dataSource = new DataSource(dataSourceOptions(database.url));
   });
   afterAll(async () => {

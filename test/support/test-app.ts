@@ -9,7 +9,6 @@ import { createApp } from '../../src/app-setup.js';
 import type { DynamicModule } from '@nestjs/common';
 import { AppConfig, loadConfig } from '../../src/config/app-config.js';
 import { keyFrom, type EncryptionKey } from '../../src/crypto/encryption-key.js';
-import { runMigrations } from '../../src/database/migrate.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createTestDatabase } from './database.js';
 
@@ -60,7 +59,6 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
   });
   const logs: string[] = [];
   const logger = createLogger(config.LOG_LEVEL, new Writable({ write: (chunk, _enc, done) => (logs.push(String(chunk)), done()) }));
-  await runMigrations(database.url);
   const encryptionKey = keyFrom(randomBytes(32));
   const app = await createApp({ config, logger, encryptionKey, databaseUrl: database.url, imports: options.imports });
   await app.listen(0, '127.0.0.1');
