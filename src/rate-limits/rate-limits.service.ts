@@ -1,7 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { FieldCipher } from '../crypto/field-cipher.js';
 import { DomainError } from '../http/errors.js';
+import { RateLimitsRepository } from './rate-limits.repository.js';
 
 export interface RateLimitRule {
   /** What is being limited, e.g. `tips`. */
@@ -20,7 +20,7 @@ export interface RateLimitRule {
 @Injectable()
 export class RateLimitsService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly windows: RateLimitsRepository,
     private readonly cipher: FieldCipher,
   ) {}
 
@@ -31,27 +31,20 @@ export class RateLimitsService {
   /** Counts one hit; throws 429 with Retry-After once the window's limit is passed. */
   async hit(rule: RateLimitRule, address: string): Promise<void> {
     const bucket = `${rule.purpose}:${this.clientKey(address)}`;
-    const [row] = await this.dataSource.query<{ hits: number; retry_after: number }[]>(
-      `INSERT INTO rate_limit_windows AS w (bucket, window_start, hits)
-       VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
-       ON CONFLICT (bucket, window_start) DO UPDATE SET hits = w.hits + 1
-       RETURNING hits, ceil(extract(epoch FROM w.window_start + make_interval(secs => $2) - now()))::int AS retry_after`,
-      [bucket, rule.windowSeconds],
-    );
+    const row = await this.windows.countHit(bucket, rule.windowSeconds);
     if (row.hits > rule.limit) {
       throw new DomainError(
         HttpStatus.TOO_MANY_REQUESTS,
         'RATE_LIMITED',
-        `${rule.tooMany ?? 'Too many submissions from your connection.'} Please try again in ${Math.ceil(row.retry_after / 60)} minutes.`,
+        `${rule.tooMany ?? 'Too many submissions from your connection.'} Please try again in ${Math.ceil(row.retryAfter / 60)} minutes.`,
         undefined,
-        { 'Retry-After': String(Math.max(1, row.retry_after)) },
+        { 'Retry-After': String(Math.max(1, row.retryAfter)) },
       );
     }
   }
 
   /** Forgets windows that have ended. */
   async sweep(): Promise<number> {
-    const result = await this.dataSource.query(`DELETE FROM rate_limit_windows WHERE window_start < now() - interval '1 day'`);
-    return result[1] ?? 0;
+    return this.windows.deleteEndedWindows();
   }
 }
