@@ -30,7 +30,7 @@ export class RateLimitsRepository {
   /** Deletes windows that ended more than a day ago; returns how many. */
   @GenerateSql()
   async deleteEndedWindows(): Promise<number> {
-    const result = await this.dataSource.query<[unknown[], number]>(`DELETE FROM rate_limit_windows WHERE window_start < now() - interval '2 day'`);
+    const result = await this.dataSource.query<[unknown[], number]>(`DELETE FROM rate_limit_windows WHERE window_start < now() - interval '1 day'`);
     return result[1] ?? 0;
   }
 }
