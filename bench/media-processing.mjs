@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { distImport, envInt, formatBytes, freshBenchDatabase, makeTmpDir, median, onCleanup, run, sleep, snapshotDist, startTipdesk } from './lib.mjs';
+import { envInt, formatBytes, freshBenchDatabase, makeTmpDir, median, onCleanup, run, sleep, snapshotDist, startTipdesk } from './lib.mjs';
 
 const exec = promisify(execFile);
 const ROUNDS = envInt('BENCH_ROUNDS', 3);
@@ -18,7 +18,7 @@ async function ffmpeg(args) {
   try {
     await exec('ffmpeg', ['-v', 'error', '-nostdin', '-y', ...args], { maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {
-    if (error.code === 'ENOENT') throw new Error('ffmpeg is not installed: run `apt-get install -y ffmpeg`');
+    if (error.code === 'ENOENT') throw new Error('ffmpeg is not installed: run `apt-get install -y ffmpeg`', { cause: error });
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { DefaultNamingStrategy, Table, View, type NamingStrategyInterface } from 'typeorm';
+import { DefaultNamingStrategy, type Table, type View, type NamingStrategyInterface } from 'typeorm';
 import { createHash } from 'node:crypto';
 
 const snake = (name: string) =>

@@ -53,7 +53,7 @@ export class SweepService implements OnApplicationBootstrap, OnApplicationShutdo
   onApplicationBootstrap(): void {
     const run = () => this.sweep().catch((error) => this.logger.error({ err: error }, 'sweep failed'));
     void run();
-    this.timer = setInterval(run, this.config.SWEEP_INTERVAL_MINUTES * 60_000).unref();
+    this.timer = setInterval(() => void run(), this.config.SWEEP_INTERVAL_MINUTES * 60_000).unref();
   }
 
   onApplicationShutdown(): void {

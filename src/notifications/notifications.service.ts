@@ -63,7 +63,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
    * can depend on the desk without the desk depending on them. No sender: none configured.
    */
   async onApplicationBootstrap(): Promise<void> {
-    let registered: (ChannelSender | ChannelSender[])[] = [];
+    let registered: (ChannelSender | ChannelSender[])[];
     try {
       registered = this.moduleRef.get<ChannelSender | ChannelSender[]>(CHANNEL_SENDERS, { strict: false, each: true });
     } catch {

@@ -146,7 +146,7 @@ export class S3BlobStore implements BlobStore {
     } catch (error) {
       if (errorName(error) === 'NoSuchKey') throw new BlobNotFoundError(key);
       if (errorName(error) === 'InvalidRange' && range) {
-        throw new RangeError(`Byte range ${range.start}-${range.end} starts past the end of ${key}`);
+        throw new RangeError(`Byte range ${range.start}-${range.end} starts past the end of ${key}`, { cause: error });
       }
       throw error;
     }

@@ -259,7 +259,7 @@ export class DeskPagesController {
       const current = await this.desk.detail(caller.user, id);
       const fields = error.fields ?? (error.code === 'TIP_DUPLICATE_CYCLE' ? { duplicateOfId: [error.message] } : undefined);
       const form = 'status' in changes ? 'status' : 'triage';
-      this.sendTip(res, error.status, caller, current, {
+      await this.sendTip(res, error.status, caller, current, {
         errors: form === 'triage' ? formErrors(fields, 'triage') : undefined,
         // The status buttons have no fields of their own: their problem goes at the top of the page.
         formError: form === 'triage' && fields ? undefined : fields ? Object.values(fields).flat().join('. ') : error.message,

@@ -16,13 +16,10 @@ import { PASSWORD_MIN_LENGTH } from '../staff/passwords.js';
 import { STAFF_ROLES, type StaffRole } from '../staff/staff.entities.js';
 import { NEWS_KINDS, NEWS_LABELS, type NewsKind } from '../desk/tip-news.js';
 import type { PayoutDto, TipPayoutEventDto } from '../payouts/dto/payouts.dto.js';
-import { amountText } from '../payouts/money-input.js';
-import { CURRENCIES } from '../payouts/payouts.entities.js';
-import { formatMoney } from '../payouts/payouts.service.js';
 import { PaperSettingsService } from '../settings/settings.service.js';
 import {
   AUDIT_ACTIONS, auditChange, changeInWords, CHANNEL_ICON_PATHS, CHANNEL_LABELS, eventWords, formatBytes, formatDuration, historyLine, LICENCE_LABELS,
-  PAYOUT_STATE_WORDS, payoutMoveLine, PRIORITY_LABELS, STATUS_LABELS, statusAction,
+  PRIORITY_LABELS, STATUS_LABELS, statusAction,
 } from './desk-labels.js';
 import { registerDateHelpers } from './dates.js';
 import { fieldMessages } from './form-errors.js';

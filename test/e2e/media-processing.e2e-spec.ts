@@ -16,7 +16,7 @@ function ffmpeg(args: string[]): void {
   try {
     execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('ffmpeg is not installed: run `apt-get install -y ffmpeg` (the media processing tests need the real binary)');
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('ffmpeg is not installed: run `apt-get install -y ffmpeg` (the media processing tests need the real binary)', { cause: error });
     throw error;
   }
 }
@@ -25,7 +25,7 @@ interface MediaRow {
   id: string;
   tip_id: string;
   state: string;
-  probe: Record<string, any> | null;
+  probe: { camera?: string; capturedAt?: string; gps?: { latitude: number; longitude: number }; [key: string]: unknown } | null;
   thumbnail_key: string | null;
 }
 
@@ -101,8 +101,8 @@ describe('media processing jobs (pg-boss, real ffmpeg, real PostgreSQL)', () => 
     expect(row.state).toBe('ready');
     expect(row.probe?.camera).toBe('Apple iPhone 15');
     expect(row.probe?.capturedAt).toMatch(/^2026-11-29T/);
-    expect(row.probe?.gps.latitude).toBeCloseTo(51.5074, 4);
-    expect(row.probe?.gps.longitude).toBeCloseTo(-0.1278, 4);
+    expect(row.probe?.gps?.latitude).toBeCloseTo(51.5074, 4);
+    expect(row.probe?.gps?.longitude).toBeCloseTo(-0.1278, 4);
     await binary(editor.get(`/api/media/${media.id}/thumbnail`)).expect(200).expect('Content-Type', 'image/jpeg');
   });
 

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import pg from 'pg';
 import { createApp } from '../../src/app-setup.js';
 import type { DynamicModule } from '@nestjs/common';
-import { AppConfig, loadConfig } from '../../src/config/app-config.js';
+import { type AppConfig, loadConfig } from '../../src/config/app-config.js';
 import { keyFrom, type EncryptionKey } from '../../src/crypto/encryption-key.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createTestDatabase } from './database.js';

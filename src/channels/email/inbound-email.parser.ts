@@ -1,4 +1,6 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import type * as HtmlToTextModule from 'html-to-text';
+import type * as MailparserModule from 'mailparser';
 import type { convert as HtmlToText } from 'html-to-text';
 import type { AddressObject, AttachmentStream, HeaderValue, MailParser, MessageText, StructuredHeader } from 'mailparser';
 import { createHash, type Hash } from 'node:crypto';
@@ -41,7 +43,7 @@ const MAX_HTML_TO_CONVERT = 1024 * 1024;
 const SUBJECT_MAX = 500;
 // mailparser and html-to-text are about 20 MB once loaded: they come with the first inbound mail,
 // not with every process's start (most never receive one).
-let mailModules: Promise<[typeof import('mailparser'), typeof import('html-to-text')]> | undefined;
+let mailModules: Promise<[typeof MailparserModule, typeof HtmlToTextModule]> | undefined;
 const loadMailModules = () => (mailModules ??= Promise.all([import('mailparser'), import('html-to-text')]));
 
 const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;

@@ -39,7 +39,7 @@ export class WhatsAppMediaRetryService implements OnApplicationBootstrap, OnAppl
   onApplicationBootstrap(): void {
     if (!this.config.WHATSAPP_ACCESS_TOKEN) return;
     const run = () => this.retryDue().catch((error) => this.logger.error({ err: error }, 'WhatsApp media retry failed'));
-    this.timer = setInterval(run, RETRY_INTERVAL_MS).unref();
+    this.timer = setInterval(() => void run(), RETRY_INTERVAL_MS).unref();
   }
 
   onApplicationShutdown(): void {

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from "typeorm";
+import { type MigrationInterface, type QueryRunner } from "typeorm";
 
 async function currentDatabase(queryRunner: QueryRunner): Promise<string> {
     const [{ name }] = await queryRunner.query(`SELECT current_database() AS name`);

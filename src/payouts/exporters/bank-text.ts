@@ -2,7 +2,7 @@ import anyAscii from 'any-ascii';
 
 // Emoji and their joiners/selectors carry no name a bank could print; any-ascii would spell
 // them out as ":grinning:", which is worse than dropping them.
-const PICTOGRAPHS = /[\p{Extended_Pictographic}\p{Emoji_Modifier}\u200d\ufe0e\ufe0f\u20e3]/gu;
+const PICTOGRAPHS = /[\p{Extended_Pictographic}\p{Emoji_Modifier}]|\u200d|\ufe0e|\ufe0f|\u20e3/gu;
 const CONTROLS = /[\p{Cc}\p{Zl}\p{Zp}]/gu;
 
 /** Any Unicode text → plain ASCII (Zoë Ørsted-Łukasz → Zoe Orsted-Lukasz), controls as spaces. */
