@@ -47,7 +47,10 @@ async function appendEvents(db, n) {
 function verify(distDir, env) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [join(distDir, 'cli.js'), 'audit:verify'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(distDir, 'cli.js'), 'audit:verify'], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let peak = 0;
@@ -84,7 +87,9 @@ async function main() {
   const sql = `SELECT seq::text, id::text, tipdesk_chain_time(at), actor_type, actor_id::text, action, entity_type, entity_id::text, before::text, after::text, prev_hash, hash FROM audit_events e ORDER BY e.seq`;
   const copy = () => {
     const started = performance.now();
-    const result = spawnSync(psql, ['--no-psqlrc', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', databaseUrl, '-c', `\\copy (${sql}) TO '/dev/null' CSV`], { encoding: 'utf8' });
+    const result = spawnSync(psql, ['--no-psqlrc', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', databaseUrl, '-c', `\\copy (${sql}) TO '/dev/null' CSV`], {
+      encoding: 'utf8',
+    });
     if (result.status !== 0) throw new Error(`psql \\copy failed: ${result.stderr}`);
     return performance.now() - started;
   };

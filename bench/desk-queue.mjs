@@ -50,9 +50,9 @@ const MEDIUM = `abandoned alarm allotment ambush anchor antique apartment arcade
 const PLACE_START = 'Ash Brack Bram Cal Dun Elm Fern Glen Hart Holl Kirk Lang Mar Nor Oak Pen Rad Sel Thorn Wes'.split(' ');
 const PLACE_END = 'bury ford ham ley mouth stead ton wick worth field'.split(' ');
 const PLACES = PLACE_START.flatMap((a) => PLACE_END.map((b) => a + b)).concat(
-  'Avonmere Baxenden Cleggmoor Drumlow Eskdale Fallowfield Grimsby Hexley Ivybridge Jarrow'.split(' ').flatMap((a, i) =>
-    ['North', 'South', 'Upper', 'Lower', 'Old', 'New', 'Great', 'Little', 'East', 'West'].map((b) => `${b}${a.toLowerCase()}${i}`),
-  ),
+  'Avonmere Baxenden Cleggmoor Drumlow Eskdale Fallowfield Grimsby Hexley Ivybridge Jarrow'
+    .split(' ')
+    .flatMap((a, i) => ['North', 'South', 'Upper', 'Lower', 'Old', 'New', 'Great', 'Little', 'East', 'West'].map((b) => `${b}${a.toLowerCase()}${i}`)),
 );
 const CITIES = 'London Leeds Bristol Glasgow Cardiff Belfast Manchester Liverpool Newcastle Norwich Brighton Hull Derby Exeter York'.split(' ');
 const FIRST_NAMES = `Amira Ben Chloe Dev Ewan Fatima George Hana Isaac Jade Kwame Leah Mohammed Niamh Oscar Priya Quinn Rosa
@@ -190,7 +190,9 @@ async function timeRequests(label, fn, count = REQUESTS) {
   return r;
 }
 
-const indexesIn = (plan) => [...new Set([...plan.matchAll(/(?:Index Scan|Index Only Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\w+)/g)].map((m) => m[1]))];
+const indexesIn = (plan) => [
+  ...new Set([...plan.matchAll(/(?:Index Scan|Index Only Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\w+)/g)].map((m) => m[1])),
+];
 
 async function main() {
   const loadBefore = loadavg()[0];
@@ -206,14 +208,22 @@ async function main() {
   console.log(`seeding ${TIPS.toLocaleString('en')} tips into ${name} (PostgreSQL ${settings.v}, shared_buffers ${settings.sb}, work_mem ${settings.wm})...`);
   const seedStarted = performance.now();
   await seed(db, { hashPassword }, console.log);
-  const counts = (await db.query(`SELECT (SELECT count(*) FROM tips)::int tips, (SELECT count(*) FROM media)::int media, (SELECT count(DISTINCT tip_id) FROM media)::int with_media`)).rows[0];
-  console.log(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(0)} s: ${counts.tips.toLocaleString('en')} tips, ${counts.media.toLocaleString('en')} media rows on ${counts.with_media.toLocaleString('en')} tips`);
+  const counts = (
+    await db.query(
+      `SELECT (SELECT count(*) FROM tips)::int tips, (SELECT count(*) FROM media)::int media, (SELECT count(DISTINCT tip_id) FROM media)::int with_media`,
+    )
+  ).rows[0];
+  console.log(
+    `seeded in ${((performance.now() - seedStarted) / 1000).toFixed(0)} s: ${counts.tips.toLocaleString('en')} tips, ${counts.media.toLocaleString('en')} media rows on ${counts.with_media.toLocaleString('en')} tips`,
+  );
 
   // The search term: a place name in a few thousand stories of a million (counted, not assumed).
   const candidates = PLACES.slice(0, 12);
   let term;
   for (const candidate of candidates) {
-    const { rows: [{ n }] } = await db.query(`SELECT count(*)::int n FROM tips WHERE search_vector @@ websearch_to_tsquery('english', $1)`, [candidate]);
+    const {
+      rows: [{ n }],
+    } = await db.query(`SELECT count(*)::int n FROM tips WHERE search_vector @@ websearch_to_tsquery('english', $1)`, [candidate]);
     if (n >= TIPS / 1000 && n <= TIPS / 100) {
       term = { q: candidate, matches: n };
       break;
@@ -221,7 +231,9 @@ async function main() {
   }
   if (!term) throw new Error(`none of ${candidates.join(', ')} is in 0.1–1 % of the tips`);
   const statusTag = { status: 'in_review', tag: 'transport' };
-  const { rows: [{ n: statusTagMatches }] } = await db.query(`SELECT count(*)::int n FROM tips WHERE status = $1 AND tags @> ARRAY[$2]`, [statusTag.status, statusTag.tag]);
+  const {
+    rows: [{ n: statusTagMatches }],
+  } = await db.query(`SELECT count(*)::int n FROM tips WHERE status = $1 AND tags @> ARRAY[$2]`, [statusTag.status, statusTag.tag]);
 
   const app = await startTipdesk({
     distDir,
@@ -233,15 +245,22 @@ async function main() {
   onCleanup(async () => agent.destroy());
   const login = await new Promise((resolve, reject) => {
     const body = JSON.stringify({ email: 'bench-1@newsroom.test', password: EDITOR_PASSWORD });
-    const req = http.request(`${app.url}/api/auth/login`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res));
-    });
+    const req = http.request(
+      `${app.url}/api/auth/login`,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
   if (login.statusCode !== 200) throw new Error(`sign-in failed: ${login.statusCode}`);
-  const cookie = [].concat(login.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
+  const cookie = []
+    .concat(login.headers['set-cookie'] ?? [])
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const editorId = (await db.query(`SELECT id FROM staff_users WHERE email = 'bench-1@newsroom.test'`)).rows[0].id;
   const plan = (filters) => planTipList(filters, editorId, async (sql, params) => (await db.query(sql, params)).rows);
 
@@ -263,13 +282,21 @@ async function main() {
   const walkMs = performance.now() - walkStarted;
   const deepPage = await api(`cursor=${cursor}`);
   const { rows: offsetRows } = await db.query(`SELECT id FROM tips ORDER BY created_at DESC, id DESC OFFSET $1 LIMIT 50`, [(DEEP_PAGE - 1) * 50]);
-  if (deepPage.items.map((i) => i.id).join() !== offsetRows.map((r) => r.id).join()) throw new Error(`page ${DEEP_PAGE} by cursor differs from OFFSET ${(DEEP_PAGE - 1) * 50}`);
-  console.log(`  ${DEEP_PAGE - 1} pages in ${(walkMs / 1000).toFixed(1)} s (${(walkMs / (DEEP_PAGE - 1)).toFixed(2)} ms a page); page ${DEEP_PAGE} matches OFFSET ${(DEEP_PAGE - 1) * 50} row for row`);
+  if (deepPage.items.map((i) => i.id).join() !== offsetRows.map((r) => r.id).join())
+    throw new Error(`page ${DEEP_PAGE} by cursor differs from OFFSET ${(DEEP_PAGE - 1) * 50}`);
+  console.log(
+    `  ${DEEP_PAGE - 1} pages in ${(walkMs / 1000).toFixed(1)} s (${(walkMs / (DEEP_PAGE - 1)).toFixed(2)} ms a page); page ${DEEP_PAGE} matches OFFSET ${(DEEP_PAGE - 1) * 50} row for row`,
+  );
 
   const cases = [
     { key: 'first', label: 'first page', query: '', filters: {} },
     { key: 'deep', label: `page ${DEEP_PAGE} (cursor)`, query: `cursor=${cursor}`, filters: { cursor } },
-    { key: 'statusTag', label: `status=${statusTag.status}&tag=${statusTag.tag}`, query: `status=${statusTag.status}&tag=${statusTag.tag}`, filters: { status: [statusTag.status], tag: [statusTag.tag] } },
+    {
+      key: 'statusTag',
+      label: `status=${statusTag.status}&tag=${statusTag.tag}`,
+      query: `status=${statusTag.status}&tag=${statusTag.tag}`,
+      filters: { status: [statusTag.status], tag: [statusTag.tag] },
+    },
     { key: 'search', label: `q=${term.q}`, query: `q=${encodeURIComponent(term.q)}`, filters: { q: term.q } },
     // For information: a word in one story in eight, which the desk finds by walking the index instead.
     { key: 'common', label: `q=${COMMON_TERM} (info)`, query: `q=${COMMON_TERM}`, filters: { q: COMMON_TERM } },
@@ -284,7 +311,7 @@ async function main() {
   }
 
   // The same first-page SQL straight through pg (one connection, no HTTP, no framework).
-  console.log('\nthe first page\'s SQL straight through pg:');
+  console.log("\nthe first page's SQL straight through pg:");
   const first = await plan({});
   const raw = await timeRequests('raw pg, first page SQL', () => db.query(first.sql, first.params));
 

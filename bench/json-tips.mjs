@@ -127,7 +127,8 @@ async function load(url, label, server) {
   console.log(
     `  ${label.padEnd(9)} ${r.rps.toFixed(0).padStart(6)} req/s | p50 ${r.p50.toFixed(1)} ms p95 ${r.p95.toFixed(1)} ms | ` +
       `2xx ${ok}, non-2xx ${non2xx}, errors ${errors} | server CPU ${r.cpuMsPerRequest.toFixed(2)} ms/req (${r.serverCores.toFixed(2)} cores), ` +
-      `load generator ${r.clientCores.toFixed(2)} cores` + (firstFailure ? ` | first failure: ${firstFailure}` : ''),
+      `load generator ${r.clientCores.toFixed(2)} cores` +
+      (firstFailure ? ` | first failure: ${firstFailure}` : ''),
   );
   return r;
 }
@@ -159,7 +160,9 @@ async function main() {
   await runMigrations(database.url);
   const db = new pg.Pool({ connectionString: database.url, max: 1 });
   onCleanup(() => db.end());
-  const settings = (await db.query(`SELECT current_setting('server_version') v, current_setting('synchronous_commit') sc, current_setting('max_connections') mc`)).rows[0];
+  const settings = (
+    await db.query(`SELECT current_setting('server_version') v, current_setting('synchronous_commit') sc, current_setting('max_connections') mc`)
+  ).rows[0];
 
   const basePort = await freePort();
   const profArgs = CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [];
@@ -172,7 +175,9 @@ async function main() {
   await waitForHttp200(baseline, `http://127.0.0.1:${basePort}/health`, 30_000);
 
   const app = await startTipdesk({ distDir, dataDir: appDir, databaseUrl: database.url, nodeArgs: [...APP_NODE_ARGS, ...profArgs] });
-  console.log(`PostgreSQL ${settings.v} (synchronous_commit=${settings.sc}, max_connections=${settings.mc}); baseline pid ${baseline.pid}, tipdesk pid ${app.pid}`);
+  console.log(
+    `PostgreSQL ${settings.v} (synchronous_commit=${settings.sc}, max_connections=${settings.mc}); baseline pid ${baseline.pid}, tipdesk pid ${app.pid}`,
+  );
 
   const targets = {
     baseline: [`http://127.0.0.1:${basePort}/api/tips`, baseline],
@@ -228,7 +233,10 @@ async function main() {
       '=========================================================',
     ].join('\n'),
   );
-  if (CPU_PROF_DIR) console.log(`CPU profiles are written to ${CPU_PROF_DIR} when the servers exit: CPU.*.<pid>.*.cpuprofile, baseline pid ${baseline.pid}, tipdesk pid ${app.pid}`);
+  if (CPU_PROF_DIR)
+    console.log(
+      `CPU profiles are written to ${CPU_PROF_DIR} when the servers exit: CPU.*.<pid>.*.cpuprofile, baseline pid ${baseline.pid}, tipdesk pid ${app.pid}`,
+    );
   if (ourFailures > 0) throw new Error(`tipdesk answered ${ours.non2xx} non-2xx and had ${ours.errors} connection errors (expected 0)`);
   if (base.non2xx + base.errors > 0) throw new Error(`the baseline answered ${base.non2xx} non-2xx and had ${base.errors} errors`);
 }

@@ -52,9 +52,21 @@ function findSoffice() {
 
 /** `soffice --headless --convert-to` in a profile of its own, so a desktop LibreOffice (or a second run) cannot interfere. */
 function convert(soffice, dir, input, to, outDir) {
-  const args = [`-env:UserInstallation=${pathToFileURL(join(dir, 'profile')).href}`, '--headless', '--norestore', '--nolockcheck', `--infilter=${CSV_IMPORT}`, '--convert-to', to, '--outdir', outDir, input];
+  const args = [
+    `-env:UserInstallation=${pathToFileURL(join(dir, 'profile')).href}`,
+    '--headless',
+    '--norestore',
+    '--nolockcheck',
+    `--infilter=${CSV_IMPORT}`,
+    '--convert-to',
+    to,
+    '--outdir',
+    outDir,
+    input,
+  ];
   const result = spawnSync(soffice, args, { encoding: 'utf8', timeout: 180_000 });
-  if (result.status !== 0 || result.error) throw new Error(`soffice ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}${result.stderr}`);
+  if (result.status !== 0 || result.error)
+    throw new Error(`soffice ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}${result.stderr}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -62,7 +74,9 @@ function convert(soffice, dir, input, to, outDir) {
 
 const decodeEntities = (s) =>
   s.replace(/&(#x[0-9a-f]+|#\d+|lt|gt|amp|quot|apos);/gi, (_, e) =>
-    e[0] === '#' ? String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" }[e.toLowerCase()],
+    e[0] === '#'
+      ? String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : Number(e.slice(1)))
+      : { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" }[e.toLowerCase()],
   );
 
 const attr = (tag, name) => {
@@ -118,7 +132,15 @@ function item(n, name, amountMinor) {
     amountMinor,
     currency: 'GBP',
     payee: { method: 'uk_bank', accountName: name, sortCode: '402030', accountNumber: String(12345670 + n).slice(-8) },
-    ledger: { contributorName: name, tipReference: `TD-LOFF-${String(n).padStart(4, '0')}`, licence: 'exclusive', offeredBy: 'Eddie Editor', approvedBy: 'Alice Accounts', approvedAt: new Date('2026-11-20T10:15:00Z'), status: 'batched' },
+    ledger: {
+      contributorName: name,
+      tipReference: `TD-LOFF-${String(n).padStart(4, '0')}`,
+      licence: 'exclusive',
+      offeredBy: 'Eddie Editor',
+      approvedBy: 'Alice Accounts',
+      approvedAt: new Date('2026-11-20T10:15:00Z'),
+      status: 'batched',
+    },
   };
 }
 
@@ -154,7 +176,9 @@ async function main() {
     ledger = stringify(written, EXPORTER_CSV);
   }
   // The control row, never through the exporter: a raw formula LibreOffice must evaluate.
-  const control = LEDGER_COLUMNS.map((column) => ({ batch: 'CONTROL', 'payout reference': 'CONTROL', contributor: CONTROL, 'payee name': 'control: raw formula', amount: '1.00' })[column] ?? '');
+  const control = LEDGER_COLUMNS.map(
+    (column) => ({ batch: 'CONTROL', 'payout reference': 'CONTROL', contributor: CONTROL, 'payee name': 'control: raw formula', amount: '1.00' })[column] ?? '',
+  );
   ledger += stringify([control], EXPORTER_CSV);
 
   const dir = await makeTmpDir('tipdesk-ledger-lo-');
@@ -164,14 +188,16 @@ async function main() {
   convert(soffice, dir, csvPath, 'fods', join(dir, 'fods'));
   convert(soffice, dir, csvPath, CSV_EXPORT, join(dir, 'csv'));
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  const version = spawnSync(soffice, [`-env:UserInstallation=${pathToFileURL(join(dir, 'profile')).href}`, '--headless', '--version'], { encoding: 'utf8' }).stdout.trim();
+  const version = spawnSync(soffice, [`-env:UserInstallation=${pathToFileURL(join(dir, 'profile')).href}`, '--headless', '--version'], {
+    encoding: 'utf8',
+  }).stdout.trim();
   const sheet = readFods(readFileSync(join(dir, 'fods', 'ledger.fods'), 'utf8'));
   const reexported = parse(readFileSync(join(dir, 'csv', 'ledger.csv'), 'utf8'), { relax_column_count: true });
 
   console.log(`${version}: ${written.length + 1} records opened as .csv, saved as .fods and as .csv again (${seconds} s)`);
   console.log(
     UNNEUTRALISED
-      ? 'ledger: --unneutralised, the exporter\'s rows with every payload put back raw (this run must FAIL)'
+      ? "ledger: --unneutralised, the exporter's rows with every payload put back raw (this run must FAIL)"
       : `ledger: written by payouts/exporters/csv-ledger.exporter.js from ${process.env.BENCH_DIST ?? 'dist'} (copied to ${distDir.replace(/.*\/bench\//, 'bench/')})`,
   );
   console.log(`import: ${CSV_IMPORT} (the last token: evaluate formulas)\n`);
@@ -213,7 +239,11 @@ async function main() {
     const row = sheetRow(fields[referenceCol]);
     shown.add(row?.[contributorCol]).add(row?.[payeeCol]);
     const back = backRow(fields[referenceCol]);
-    const checks = [textCell(row, back, contributorCol, fields[contributorCol]), textCell(row, back, payeeCol, fields[payeeCol]), numberCell(row, amountCol, fields[amountCol])];
+    const checks = [
+      textCell(row, back, contributorCol, fields[contributorCol]),
+      textCell(row, back, payeeCol, fields[payeeCol]),
+      numberCell(row, amountCol, fields[amountCol]),
+    ];
     const ok = checks.every((c) => c.ok);
     if (!ok) failures.push(show(payload));
     line(String(i + 1), show(payload), kind, show(fields[contributorCol]), ...checks.map((c) => c.note), ok ? 'PASS' : 'FAIL');
@@ -224,15 +254,27 @@ async function main() {
   shown.add(cell);
   const controlOk = cell?.formula === 'of:=1+1' && cell.type === 'float' && Number(cell.value) === 2;
   if (!controlOk) failures.push('the control row');
-  line('C', show(CONTROL), 'control, raw', show(CONTROL), cell ? `${cell.formula ?? `${cell.type}, no formula`} → ${cell.value ?? show(cell.text)}` : 'row not found', '', numberCell(controlRow, amountCol, '1.00').note,
-    controlOk ? 'PASS (a raw formula is evaluated)' : 'FAIL: LibreOffice did not evaluate the raw formula, so this run proves nothing');
+  line(
+    'C',
+    show(CONTROL),
+    'control, raw',
+    show(CONTROL),
+    cell ? `${cell.formula ?? `${cell.type}, no formula`} → ${cell.value ?? show(cell.text)}` : 'row not found',
+    '',
+    numberCell(controlRow, amountCol, '1.00').note,
+    controlOk ? 'PASS (a raw formula is evaluated)' : 'FAIL: LibreOffice did not evaluate the raw formula, so this run proves nothing',
+  );
 
   // Whole-file checks: no row split or merged, and no formula anywhere but the control cell.
   if (sheet.length !== written.length + 1 || reexported.length !== written.length + 1) {
     failures.push('the row count');
-    console.log(`FAIL: the file has ${written.length + 1} records; LibreOffice read ${sheet.length} rows (re-exported: ${reexported.length}), so a value broke its row`);
+    console.log(
+      `FAIL: the file has ${written.length + 1} records; LibreOffice read ${sheet.length} rows (re-exported: ${reexported.length}), so a value broke its row`,
+    );
   }
-  const stray = sheet.flatMap((row, r) => row.flatMap((c, col) => (c.formula !== undefined && !shown.has(c) ? [`row ${r + 1} ${LEDGER_COLUMNS[col] ?? `column ${col + 1}`}: ${c.formula}`] : [])));
+  const stray = sheet.flatMap((row, r) =>
+    row.flatMap((c, col) => (c.formula !== undefined && !shown.has(c) ? [`row ${r + 1} ${LEDGER_COLUMNS[col] ?? `column ${col + 1}`}: ${c.formula}`] : [])),
+  );
   if (stray.length) {
     failures.push('formulas outside the payload cells');
     console.log(`FAIL: formulas the table above does not show: ${stray.join(', ')}`);

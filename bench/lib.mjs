@@ -268,7 +268,8 @@ export async function waitForHttp200(child, url, timeoutMs = 120_000) {
       req.setTimeout(5000, () => req.destroy());
     });
     if (status === 200) return;
-    if (Date.now() > deadline) throw new Error(`${child.name} was not ready at ${url} after ${timeoutMs / 1000} s (last status ${status}):\n${child.output.slice(-30).join('\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(`${child.name} was not ready at ${url} after ${timeoutMs / 1000} s (last status ${status}):\n${child.output.slice(-30).join('\n')}`);
     await sleep(200);
   }
 }
@@ -431,4 +432,3 @@ export async function freshBenchDatabase(distDir, label, { keep = false } = {}) 
   await runMigrations(databaseUrl);
   return { serverUrl, databaseUrl, name };
 }
-

@@ -35,9 +35,30 @@ async function main() {
   const dir = await makeTmpDir('tipdesk-bench-media-');
   const clip = join(dir, 'clip.mp4');
   console.log(`making a ${SECONDS} s 1080p clip with ffmpeg...`);
-  await ffmpeg(['-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=30:duration=${SECONDS}`, '-f', 'lavfi', '-i', `sine=frequency=440:duration=${SECONDS}`,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest',
-    '-metadata', 'creation_time=2026-11-29T14:30:00Z', '-metadata', 'location=+51.5074-000.1278/', clip]);
+  await ffmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=1920x1080:rate=30:duration=${SECONDS}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:duration=${SECONDS}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+    '-metadata',
+    'creation_time=2026-11-29T14:30:00Z',
+    '-metadata',
+    'location=+51.5074-000.1278/',
+    clip,
+  ]);
   const bytes = await readFile(clip);
   console.log(`clip: ${formatBytes(bytes.length)}`);
 
@@ -55,7 +76,8 @@ async function main() {
     directTimes.push(await direct(clip, join(dir, `poster-${round}.jpg`)));
 
     const form = new FormData();
-    for (const [k, v] of Object.entries({ story: 'Bench: a minute of 1080p', consentTerms: 'true', consentOwnWork: 'true', consentOver18: 'true' })) form.append(k, v);
+    for (const [k, v] of Object.entries({ story: 'Bench: a minute of 1080p', consentTerms: 'true', consentOwnWork: 'true', consentOver18: 'true' }))
+      form.append(k, v);
     form.append('files', new Blob([bytes], { type: 'video/mp4' }), 'clip.mp4');
     const res = await fetch(`${app.url}/api/tips`, { method: 'POST', body: form });
     if (res.status !== 201) throw new Error(`tip post failed: ${res.status} ${await res.text()}`);
@@ -63,7 +85,9 @@ async function main() {
     const started = performance.now();
     const { reference } = await res.json();
     for (;;) {
-      const { rows: [media] } = await db.query(`SELECT m.state FROM media m JOIN tips t ON t.id = m.tip_id WHERE t.reference = $1`, [reference]);
+      const {
+        rows: [media],
+      } = await db.query(`SELECT m.state FROM media m JOIN tips t ON t.id = m.tip_id WHERE t.reference = $1`, [reference]);
       if (media?.state === 'ready') break;
       if (media?.state === 'unprobed') throw new Error('the app could not read the clip');
       if (performance.now() - started > 300_000) throw new Error('the job did not finish in 5 minutes');

@@ -45,9 +45,32 @@ const TARGETS = { rest: 25, uploads: 30, export: 50 };
 // What every package here is measured on top of: the framework every Nest app loads anyway.
 const FRAMEWORK = '@nestjs/common,@nestjs/core,@nestjs/platform-express';
 const HEAVY_IMPORTS = [
-  '@nestjs/swagger', 'typeorm,@nestjs/typeorm', 'pg', 'pg-boss', 'class-validator,class-transformer', '@tus/server', '@tus/file-store',
-  '@aws-sdk/client-s3', 'mailparser', 'html-to-text', 'nodemailer', 'smtp-server', 'fast-xml-parser', 'exifr', 'file-type',
-  'handlebars', 'qrcode', 'otpauth', '@node-rs/argon2', 'multer', 'helmet', 'pino', 'prom-client', 'csv-stringify', 'csv-parse', 'ibantools',
+  '@nestjs/swagger',
+  'typeorm,@nestjs/typeorm',
+  'pg',
+  'pg-boss',
+  'class-validator,class-transformer',
+  '@tus/server',
+  '@tus/file-store',
+  '@aws-sdk/client-s3',
+  'mailparser',
+  'html-to-text',
+  'nodemailer',
+  'smtp-server',
+  'fast-xml-parser',
+  'exifr',
+  'file-type',
+  'handlebars',
+  'qrcode',
+  'otpauth',
+  '@node-rs/argon2',
+  'multer',
+  'helmet',
+  'pino',
+  'prom-client',
+  'csv-stringify',
+  'csv-parse',
+  'ibantools',
 ];
 
 /** Median RSS of `pid` over `seconds`, sampled every 250 ms, after `settleMs` of quiet. */
@@ -78,7 +101,11 @@ async function startBareNest() {
 }
 
 async function importCost(specifier) {
-  const child = spawn(process.execPath, ['bench/servers/import-cost.mjs'], { cwd: ROOT, env: { ...process.env, IMPORT_SPECIFIER: specifier, BASE_IMPORTS: FRAMEWORK }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['bench/servers/import-cost.mjs'], {
+    cwd: ROOT,
+    env: { ...process.env, IMPORT_SPECIFIER: specifier, BASE_IMPORTS: FRAMEWORK },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
   await once(child, 'exit');
@@ -96,7 +123,11 @@ function postMultipart(url, sample, bytes) {
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const pad = Buffer.alloc(MiB, 0x20);
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(headBuf.length + bytes + tail.length) } });
+    const req = http.request(url, {
+      method: 'POST',
+      agent: false,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(headBuf.length + bytes + tail.length) },
+    });
     req.on('response', (res) => {
       res.resume();
       res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`multipart upload answered ${res.statusCode}`))));
@@ -139,7 +170,11 @@ async function peakDuring(pid, work) {
 
 /** Runs bench/payout-export.mjs (csv only) with this Node and reads its RSS lines. */
 async function exportFigures() {
-  const child = spawn(process.execPath, ['bench/payout-export.mjs'], { cwd: ROOT, env: { ...process.env, BENCH_PAYOUT_FORMATS: 'csv' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['bench/payout-export.mjs'], {
+    cwd: ROOT,
+    env: { ...process.env, BENCH_PAYOUT_FORMATS: 'csv' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (c) => {
     out += c;
@@ -155,8 +190,11 @@ async function exportFigures() {
 
 function line(label, value, baseline, target) {
   const diff = value - baseline;
-  const verdict = target === undefined ? '' : diff <= target * MB ? `  target +${target} MB: met` : `  target +${target} MB: MISSED by ${mb(diff - target * MB)} MB`;
-  console.log(`${label.padEnd(46)} ${mb(value).padStart(7)} MB   baseline ${mb(baseline).padStart(7)} MB   difference ${(diff >= 0 ? '+' : '') + mb(diff)} MB${verdict}`);
+  const verdict =
+    target === undefined ? '' : diff <= target * MB ? `  target +${target} MB: met` : `  target +${target} MB: MISSED by ${mb(diff - target * MB)} MB`;
+  console.log(
+    `${label.padEnd(46)} ${mb(value).padStart(7)} MB   baseline ${mb(baseline).padStart(7)} MB   difference ${(diff >= 0 ? '+' : '') + mb(diff)} MB${verdict}`,
+  );
 }
 
 async function main() {
@@ -182,7 +220,11 @@ async function main() {
     console.log(`tipdesk at rest: ${mb(appRest)} MB`);
 
     if (PARTS.includes('uploads')) {
-      await requireFreeSpace(tmpdir(), CONCURRENCY * UPLOAD_BYTES * 2.4 + 2 * GiB, `${CONCURRENCY} × ${formatBytes(UPLOAD_BYTES)} stored twice over; set BENCH_MEMORY_UPLOAD_BYTES smaller`);
+      await requireFreeSpace(
+        tmpdir(),
+        CONCURRENCY * UPLOAD_BYTES * 2.4 + 2 * GiB,
+        `${CONCURRENCY} × ${formatBytes(UPLOAD_BYTES)} stored twice over; set BENCH_MEMORY_UPLOAD_BYTES smaller`,
+      );
       const { readFile } = await import('node:fs/promises');
       const sample = await readFile(join(ROOT, 'test/fixtures/sample.mp4'));
       // Warm-up: one small upload each way.
@@ -194,7 +236,9 @@ async function main() {
       await removeFilesUnder(join(dataDir, 'uploads'));
       const restBefore = await restingRss(app.pid, { settleMs: 5000 });
 
-      const multipartPeak = await peakDuring(app.pid, () => Promise.all(Array.from({ length: CONCURRENCY }, () => postMultipart(`${app.url}/api/tips`, sample, UPLOAD_BYTES))));
+      const multipartPeak = await peakDuring(app.pid, () =>
+        Promise.all(Array.from({ length: CONCURRENCY }, () => postMultipart(`${app.url}/api/tips`, sample, UPLOAD_BYTES))),
+      );
       console.log(`${CONCURRENCY} × ${formatBytes(UPLOAD_BYTES)} multipart: peak ${mb(multipartPeak)} MB (at rest just before: ${mb(restBefore)} MB)`);
       summary.push([`${CONCURRENCY} × ${formatBytes(UPLOAD_BYTES)} multipart uploads (peak)`, multipartPeak, appRest, TARGETS.uploads]);
       await removeFilesUnder(join(dataDir, 'blobs'));
@@ -220,7 +264,8 @@ async function main() {
     console.log(`\nheaviest imports (RSS each adds on top of ${FRAMEWORK}, in its own process; median of 3):`);
     const costs = [];
     // Median of three fresh processes: one import's RSS step is noisy by a few MB.
-    for (const specifier of HEAVY_IMPORTS) costs.push([specifier, median([await importCost(specifier), await importCost(specifier), await importCost(specifier)])]);
+    for (const specifier of HEAVY_IMPORTS)
+      costs.push([specifier, median([await importCost(specifier), await importCost(specifier), await importCost(specifier)])]);
     costs.sort((a, b) => b[1] - a[1]);
     for (const [specifier, bytes] of costs) console.log(`  ${specifier.padEnd(36)} ${mb(bytes).padStart(6)} MB`);
   }

@@ -9,7 +9,21 @@ import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { distImport, envInt, freshBenchDatabase, makeTmpDir, mb, onCleanup, readProcMemory, resetPeakRss, ROOT, run, sampleRss, snapshotDist, startTipdesk } from './lib.mjs';
+import {
+  distImport,
+  envInt,
+  freshBenchDatabase,
+  makeTmpDir,
+  mb,
+  onCleanup,
+  readProcMemory,
+  resetPeakRss,
+  ROOT,
+  run,
+  sampleRss,
+  snapshotDist,
+  startTipdesk,
+} from './lib.mjs';
 
 const PAYOUTS = envInt('BENCH_PAYOUTS', 100_000);
 const KEEP_DATABASE = process.env.BENCH_KEEP_DATABASE === '1';
@@ -79,7 +93,11 @@ async function seed(db, { hashPassword, cipher, maskName, maskAccount, accountHa
     const n = Math.min(CHUNK, total - from + 1);
     const g = Array.from({ length: n }, (_, i) => from + i);
     const names = g.map((i) => `${FIRST[i % FIRST.length]} ${LAST[Math.floor(i / 7) % LAST.length]}${i % 50 === 0 ? ' & Co' : ''}`);
-    const accounts = g.map((i) => ({ method: 'uk_bank', sortCode: String(100000 + ((i * 7919) % 899999)), accountNumber: String(10000000 + ((i * 104729) % 89999999)) }));
+    const accounts = g.map((i) => ({
+      method: 'uk_bank',
+      sortCode: String(100000 + ((i * 7919) % 899999)),
+      accountNumber: String(10000000 + ((i * 104729) % 89999999)),
+    }));
     await db.query(
       `INSERT INTO payee_details (id, contributor_id, version, method, account_holder_name_encrypted, account_holder_name_masked, details_encrypted, masked, account_hash, created_at)
        SELECT md5('d' || u.g)::uuid, md5('c' || u.g)::uuid, 1, 'uk_bank', u.name, u.name_masked, u.details, u.masked, u.account_hash, now() - interval '20 days'
@@ -96,7 +114,9 @@ async function seed(db, { hashPassword, cipher, maskName, maskAccount, accountHa
       ],
     );
   }
-  log(`  payee_details (encrypted in the bench with dist/crypto/field-cipher.js): ${((performance.now() - started) / 1000).toFixed(1)} s (${total.toLocaleString('en')} rows)`);
+  log(
+    `  payee_details (encrypted in the bench with dist/crypto/field-cipher.js): ${((performance.now() - started) / 1000).toFixed(1)} s (${total.toLocaleString('en')} rows)`,
+  );
   await step(
     'payouts (approved)',
     `INSERT INTO payouts (tip_id, contributor_id, amount_minor, currency, licence, state, bank_reference, offered_by, offered_at,
@@ -116,7 +136,11 @@ async function seed(db, { hashPassword, cipher, maskName, maskAccount, accountHa
 function request(agent, method, url, { cookie, csrf, body } = {}) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers = { ...(cookie ? { cookie } : {}), ...(csrf ? { 'x-csrf-token': csrf } : {}), ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) };
+    const headers = {
+      ...(cookie ? { cookie } : {}),
+      ...(csrf ? { 'x-csrf-token': csrf } : {}),
+      ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+    };
     const req = http.request(url, { method, agent, headers }, (res) => {
       const parts = [];
       res.on('data', (c) => parts.push(c));
@@ -171,7 +195,11 @@ function baselineSql(format, batchId) {
 
 function psqlCopy(psql, databaseUrl, sql, file) {
   const started = performance.now();
-  const result = spawnSync(psql, ['--no-psqlrc', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', databaseUrl, '-c', `\\copy (${sql.replace(/\s+/g, ' ')}) TO '${file}' CSV`], { encoding: 'utf8' });
+  const result = spawnSync(
+    psql,
+    ['--no-psqlrc', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', databaseUrl, '-c', `\\copy (${sql.replace(/\s+/g, ' ')}) TO '${file}' CSV`],
+    { encoding: 'utf8' },
+  );
   const ms = performance.now() - started;
   if (result.status !== 0) throw new Error(`psql \\copy failed (${result.status}): ${result.stderr}`);
   return { ms, bytes: statSync(file).size };
@@ -194,7 +222,9 @@ async function main() {
   onCleanup(() => db.end());
   const version = (await db.query(`SELECT current_setting('server_version') v`)).rows[0].v;
   const psqlVersion = spawnSync(psql, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  console.log(`seeding ${PAYOUTS.toLocaleString('en')} approved GBP uk_bank payouts into ${name} (PostgreSQL ${version}; baseline ${psqlVersion} at ${psql})...`);
+  console.log(
+    `seeding ${PAYOUTS.toLocaleString('en')} approved GBP uk_bank payouts into ${name} (PostgreSQL ${version}; baseline ${psqlVersion} at ${psql})...`,
+  );
   const seedStarted = performance.now();
   await seed(db, { hashPassword, cipher, maskName, maskAccount, accountHash }, console.log);
   console.log(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(0)} s`);
@@ -210,7 +240,10 @@ async function main() {
   onCleanup(async () => agent.destroy());
   const login = await request(agent, 'POST', `${app.url}/api/auth/login`, { body: { email: 'accounts@newsroom.test', password: PASSWORD } });
   if (login.status !== 200) throw new Error(`sign-in failed: ${login.status} ${login.body.slice(0, 300)}`);
-  const cookie = [].concat(login.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
+  const cookie = []
+    .concat(login.headers['set-cookie'] ?? [])
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const csrf = JSON.parse(login.body).csrfToken;
   const outDir = await makeTmpDir('tipdesk-bench-copy-');
   console.log(`app signed in; its RSS at rest: ${mb(readProcMemory(app.pid).rss)} MB`);
@@ -228,7 +261,9 @@ async function main() {
     const batch = JSON.parse(created.body);
     if (batch.count !== PAYOUTS) throw new Error(`the ${format} batch took ${batch.count} payouts, expected ${PAYOUTS}`);
     const createRss = rss.stop();
-    console.log(`  POST /api/payout-batches: ${(createMs / 1000).toFixed(2)} s, ${batch.count.toLocaleString('en')} payouts (RSS ${mb(rssBeforeCreate)} MB before, peak ${mb(createRss.hwm)} MB)`);
+    console.log(
+      `  POST /api/payout-batches: ${(createMs / 1000).toFixed(2)} s, ${batch.count.toLocaleString('en')} payouts (RSS ${mb(rssBeforeCreate)} MB before, peak ${mb(createRss.hwm)} MB)`,
+    );
 
     const rssBeforeDownload = readProcMemory(app.pid).rss;
     resetPeakRss(app.pid);
@@ -241,7 +276,9 @@ async function main() {
     if (file.sha256 !== batch.fileSha256) throw new Error(`the ${format} file's SHA-256 ${file.sha256} is not the batch's ${batch.fileSha256}`);
     const expectedLines = PAYOUTS + (format === 'csv' ? 1 : 0);
     if (file.lines !== expectedLines) throw new Error(`the ${format} file has ${file.lines} lines, expected ${expectedLines}`);
-    console.log(`  GET /api/payout-batches/:id/file: ${(downloadMs / 1000).toFixed(2)} s, ${mb(file.bytes)} MB, ${file.lines.toLocaleString('en')} lines, SHA-256 matches (RSS ${mb(rssBeforeDownload)} MB before, peak ${mb(downloadRss.hwm)} MB)`);
+    console.log(
+      `  GET /api/payout-batches/:id/file: ${(downloadMs / 1000).toFixed(2)} s, ${mb(file.bytes)} MB, ${file.lines.toLocaleString('en')} lines, SHA-256 matches (RSS ${mb(rssBeforeDownload)} MB before, peak ${mb(downloadRss.hwm)} MB)`,
+    );
     // The first read of a batch's fresh rows also sets PostgreSQL's hint bits (it dirties every
     // page); psql's measured \copy below follows a warm-up run, so the like-for-like ratio uses
     // the app's second download. Both are printed.
@@ -267,7 +304,20 @@ async function main() {
       await db.query('VACUUM ANALYZE payouts, payout_batch_items, payout_events, audit_events');
       console.log(`  (${returned.rowCount.toLocaleString('en')} payouts returned to approved by SQL for the next format)`);
     }
-    results.push({ format, rssBeforeCreate, rssBeforeDownload, createMs, downloadMs, secondDownloadMs, bytes: file.bytes, copy, canReset, peak: Math.max(createRss.hwm, downloadRss.hwm, createRss.maxRss, downloadRss.maxRss, secondRss.hwm, secondRss.maxRss), createRss, downloadRss });
+    results.push({
+      format,
+      rssBeforeCreate,
+      rssBeforeDownload,
+      createMs,
+      downloadMs,
+      secondDownloadMs,
+      bytes: file.bytes,
+      copy,
+      canReset,
+      peak: Math.max(createRss.hwm, downloadRss.hwm, createRss.maxRss, downloadRss.maxRss, secondRss.hwm, secondRss.maxRss),
+      createRss,
+      downloadRss,
+    });
   }
 
   const verdict = (ok) => (ok ? 'MET' : 'MISSED');

@@ -10,7 +10,21 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
-import { distImport, envInt, freshBenchDatabase, makeTmpDir, mb, onCleanup, readProcMemory, resetPeakRss, ROOT, run, sampleRss, snapshotDist, startTipdesk } from './lib.mjs';
+import {
+  distImport,
+  envInt,
+  freshBenchDatabase,
+  makeTmpDir,
+  mb,
+  onCleanup,
+  readProcMemory,
+  resetPeakRss,
+  ROOT,
+  run,
+  sampleRss,
+  snapshotDist,
+  startTipdesk,
+} from './lib.mjs';
 
 const PAYOUTS = envInt('BENCH_STATEMENT_PAYOUTS', 100_000);
 const ENTRIES = envInt('BENCH_STATEMENT_ENTRIES', 50_000);
@@ -33,21 +47,36 @@ function psqlBinary() {
 /** PAYOUTS payouts, batched in one batch marked sent (the statement's matches). */
 async function seed(db, hashPassword) {
   await db.query(`SET synchronous_commit = off`);
-  await db.query(`INSERT INTO staff_users (id, email, name, role, password_hash) VALUES
-    (md5('editor')::uuid, 'editor@newsroom.test', 'Esther Editor', 'editor', $1), (md5('accounts')::uuid, 'accounts@newsroom.test', 'Amir Accounts', 'accounting', $1)`, [await hashPassword(PASSWORD)]);
+  await db.query(
+    `INSERT INTO staff_users (id, email, name, role, password_hash) VALUES
+    (md5('editor')::uuid, 'editor@newsroom.test', 'Esther Editor', 'editor', $1), (md5('accounts')::uuid, 'accounts@newsroom.test', 'Amir Accounts', 'accounting', $1)`,
+    [await hashPassword(PASSWORD)],
+  );
   await db.query(`INSERT INTO contributors (id, name, created_at) SELECT md5('c' || g)::uuid, 'Reader ' || g, now() FROM generate_series(1, $1) g`, [PAYOUTS]);
-  await db.query(`INSERT INTO tips (id, reference, secret_hash, channel, status, story, contributor_id, created_at, updated_at)
+  await db.query(
+    `INSERT INTO tips (id, reference, secret_hash, channel, status, story, contributor_id, created_at, updated_at)
     SELECT md5('t' || g)::uuid, 'TD-' || upper(substr(lpad(to_hex(g), 8, '0'), 1, 4)) || '-' || upper(substr(lpad(to_hex(g), 8, '0'), 5, 4)), md5('a' || g) || md5('b' || g), 'web', 'used', 'Flood', md5('c' || g)::uuid, now(), now()
-      FROM generate_series(1, $1) g`, [PAYOUTS]);
+      FROM generate_series(1, $1) g`,
+    [PAYOUTS],
+  );
   // Payee details are never decrypted by an import: placeholders, with their keyed hash already set.
-  await db.query(`INSERT INTO payee_details (id, contributor_id, version, method, account_holder_name_encrypted, account_holder_name_masked, details_encrypted, masked, account_hash)
+  await db.query(
+    `INSERT INTO payee_details (id, contributor_id, version, method, account_holder_name_encrypted, account_holder_name_masked, details_encrypted, masked, account_hash)
     SELECT md5('d' || g)::uuid, md5('c' || g)::uuid, 1, 'uk_bank', 'v1:x', 'R*** ' || g, 'v1:x', '****' || lpad((g % 10000)::text, 4, '0'), md5('h' || g) || md5('i' || g)
-      FROM generate_series(1, $1) g`, [PAYOUTS]);
-  await db.query(`INSERT INTO payout_batches (id, format, currency, created_by, count, total_minor, state, file_sha256) VALUES (md5('batch')::uuid, 'bankline-csv', 'GBP', md5('accounts')::uuid, $1, 0, 'sent', repeat('0', 64))`, [PAYOUTS]);
-  await db.query(`INSERT INTO payouts (tip_id, contributor_id, amount_minor, currency, licence, state, bank_reference, offered_by, offered_at, approved_by, approved_at, payee_details_id, batch_id, version)
+      FROM generate_series(1, $1) g`,
+    [PAYOUTS],
+  );
+  await db.query(
+    `INSERT INTO payout_batches (id, format, currency, created_by, count, total_minor, state, file_sha256) VALUES (md5('batch')::uuid, 'bankline-csv', 'GBP', md5('accounts')::uuid, $1, 0, 'sent', repeat('0', 64))`,
+    [PAYOUTS],
+  );
+  await db.query(
+    `INSERT INTO payouts (tip_id, contributor_id, amount_minor, currency, licence, state, bank_reference, offered_by, offered_at, approved_by, approved_at, payee_details_id, batch_id, version)
     SELECT md5('t' || g)::uuid, md5('c' || g)::uuid, 1000 + (g * 7919) % 100000, 'GBP', 'exclusive', 'batched', 'TIPDESK B' || lpad(g::text, 7, '0'), md5('editor')::uuid, now(),
            md5('accounts')::uuid, now(), md5('d' || g)::uuid, md5('batch')::uuid, 4
-      FROM generate_series(1, $1) g`, [PAYOUTS]);
+      FROM generate_series(1, $1) g`,
+    [PAYOUTS],
+  );
   await db.query('VACUUM ANALYZE');
 }
 
@@ -57,15 +86,19 @@ async function writeStatement(file) {
   const write = async (text) => {
     if (!out.write(text)) await once(out, 'drain');
   };
-  await write(`<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><GrpHdr><MsgId>BENCH-STMT-1</MsgId><CreDtTm>2026-12-08T06:00:00</CreDtTm></GrpHdr>`
-    + `<Stmt><Id>BENCH-STMT-1-1</Id><CreDtTm>2026-12-08T06:00:00</CreDtTm><Acct><Id><IBAN>GB33BUKB20201555555555</IBAN></Id></Acct>`
-    + `<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="GBP">9999999.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-12-08</Dt></Dt></Bal>\n`);
+  await write(
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><GrpHdr><MsgId>BENCH-STMT-1</MsgId><CreDtTm>2026-12-08T06:00:00</CreDtTm></GrpHdr>` +
+      `<Stmt><Id>BENCH-STMT-1-1</Id><CreDtTm>2026-12-08T06:00:00</CreDtTm><Acct><Id><IBAN>GB33BUKB20201555555555</IBAN></Id></Acct>` +
+      `<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="GBP">9999999.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-12-08</Dt></Dt></Bal>\n`,
+  );
   for (let g = 1; g <= ENTRIES; g++) {
     const amount = decimal(amountOf(g));
-    await write(`<Ntry><Amt Ccy="GBP">${amount}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-12-08</Dt></BookgDt><ValDt><Dt>2026-12-08</Dt></ValDt>`
-      + `<AcctSvcrRef>FPS${String(g).padStart(10, '0')}</AcctSvcrRef><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>`
-      + `<NtryDtls><TxDtls><Refs><AcctSvcrRef>FPS${String(g).padStart(10, '0')}</AcctSvcrRef><EndToEndId>${reference(g)}</EndToEndId></Refs><AmtDtls><TxAmt><Amt Ccy="GBP">${amount}</Amt></TxAmt></AmtDtls>`
-      + `<RmtInf><Ustrd>${REMITTANCE}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\n`);
+    await write(
+      `<Ntry><Amt Ccy="GBP">${amount}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-12-08</Dt></BookgDt><ValDt><Dt>2026-12-08</Dt></ValDt>` +
+        `<AcctSvcrRef>FPS${String(g).padStart(10, '0')}</AcctSvcrRef><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>` +
+        `<NtryDtls><TxDtls><Refs><AcctSvcrRef>FPS${String(g).padStart(10, '0')}</AcctSvcrRef><EndToEndId>${reference(g)}</EndToEndId></Refs><AmtDtls><TxAmt><Amt Ccy="GBP">${amount}</Amt></TxAmt></AmtDtls>` +
+        `<RmtInf><Ustrd>${REMITTANCE}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\n`,
+    );
   }
   await write(`</Stmt></BkToCstmrStmt></Document>\n`);
   out.end();
@@ -76,7 +109,8 @@ async function writeStatement(file) {
 async function writeRows(file) {
   const out = createWriteStream(file);
   for (let g = 1; g <= ENTRIES; g++) {
-    if (!out.write(`BENCH-STMT-1-1,FPS${String(g).padStart(10, '0')},${reference(g)},"${REMITTANCE}",DBIT,BOOK,${decimal(amountOf(g))},GBP,2026-12-08\n`)) await once(out, 'drain');
+    if (!out.write(`BENCH-STMT-1-1,FPS${String(g).padStart(10, '0')},${reference(g)},"${REMITTANCE}",DBIT,BOOK,${decimal(amountOf(g))},GBP,2026-12-08\n`))
+      await once(out, 'drain');
   }
   out.end();
   await once(out, 'finish');
@@ -84,11 +118,15 @@ async function writeRows(file) {
 
 function post(url, file, cookie, csrf) {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/xml', 'content-length': statSync(file).size } }, (res) => {
-      const parts = [];
-      res.on('data', (c) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(parts).toString('utf8') }));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/xml', 'content-length': statSync(file).size } },
+      (res) => {
+        const parts = [];
+        res.on('data', (c) => parts.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(parts).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     createReadStream(file).pipe(req);
   });
@@ -112,11 +150,17 @@ async function main() {
   await writeRows(rows);
   console.log(`statement: ${ENTRIES.toLocaleString('en')} entries, ${mb(statSync(statement).size)} MB`);
 
-  await db.query(`CREATE TABLE bench_statement_rows (statement_id text, entry_reference text, end_to_end_id text, remittance text, direction text, status text, amount numeric, currency text, booking_date date)`);
+  await db.query(
+    `CREATE TABLE bench_statement_rows (statement_id text, entry_reference text, end_to_end_id text, remittance text, direction text, status text, amount numeric, currency text, booking_date date)`,
+  );
   const copy = () => {
     spawnSync(psql, ['--no-psqlrc', '-X', '-q', '-d', databaseUrl, '-c', 'TRUNCATE bench_statement_rows'], { encoding: 'utf8' });
     const started = performance.now();
-    const result = spawnSync(psql, ['--no-psqlrc', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', databaseUrl, '-c', `\\copy bench_statement_rows FROM '${rows}' CSV`], { encoding: 'utf8' });
+    const result = spawnSync(
+      psql,
+      ['--no-psqlrc', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', databaseUrl, '-c', `\\copy bench_statement_rows FROM '${rows}' CSV`],
+      { encoding: 'utf8' },
+    );
     if (result.status !== 0) throw new Error(`psql \\copy failed: ${result.stderr}`);
     return performance.now() - started;
   };
@@ -127,16 +171,23 @@ async function main() {
   const app = await startTipdesk({ distDir, dataDir: await makeTmpDir('tipdesk-bench-app-'), databaseUrl, extraEnv: { ENCRYPTION_KEY } });
   const login = await new Promise((resolve, reject) => {
     const body = JSON.stringify({ email: 'accounts@newsroom.test', password: PASSWORD });
-    const req = http.request(`${app.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const parts = [];
-      res.on('data', (c) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(parts).toString('utf8') }));
-    });
+    const req = http.request(
+      `${app.url}/api/auth/login`,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        const parts = [];
+        res.on('data', (c) => parts.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(parts).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
   if (login.status !== 200) throw new Error(`sign-in failed: ${login.status}`);
-  const cookie = [].concat(login.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
+  const cookie = []
+    .concat(login.headers['set-cookie'] ?? [])
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const csrf = JSON.parse(login.body).csrfToken;
   const rssBefore = readProcMemory(app.pid).rss;
   resetPeakRss(app.pid);

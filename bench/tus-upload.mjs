@@ -148,7 +148,9 @@ async function main() {
   const file = join(workDir, 'flood.mp4');
   let t = performance.now();
   const sha256 = await writeSampleVideoFile(file, SIZE);
-  console.log(`source file: ${formatBytes(SIZE)} (sample.mp4 + AES-CTR keystream) in ${((performance.now() - t) / 1000).toFixed(1)} s, sha256 ${sha256.slice(0, 16)}…`);
+  console.log(
+    `source file: ${formatBytes(SIZE)} (sample.mp4 + AES-CTR keystream) in ${((performance.now() - t) / 1000).toFixed(1)} s, sha256 ${sha256.slice(0, 16)}…`,
+  );
 
   const distDir = await snapshotDist();
   const { sniffMedia } = await distImport(distDir, 'media/blob-storage-engine.js');
@@ -285,11 +287,16 @@ async function main() {
     '',
     '================ tus upload bench summary ================',
     `tus upload ${formatBytes(SIZE)} (median of ${ROUNDS}): raw pipe ${rawT.toFixed(2)} s (${mbps(SIZE, rawT)} MB/s) | ` +
-      CLIENTS.map((c) => `tus ${c.label} ${median(times[c.key]).toFixed(2)} s (${mbps(SIZE, median(times[c.key]))} MB/s, ratio ${(median(times[c.key]) / rawT).toFixed(2)})`).join(' | '),
+      CLIENTS.map(
+        (c) =>
+          `tus ${c.label} ${median(times[c.key]).toFixed(2)} s (${mbps(SIZE, median(times[c.key]))} MB/s, ratio ${(median(times[c.key]) / rawT).toFixed(2)})`,
+      ).join(' | '),
     `  target (best-configured client: ${best.c.label}): ratio ${ratio.toFixed(2)} (target ≤ ${RATIO_TARGET}) ${ratio <= RATIO_TARGET ? 'met' : 'MISSED'}`,
     `  runs: raw ${runs(times.raw)} s | ` + CLIENTS.map((c) => `${c.label} ${runs(times[c.key])} s (${requests[c.key]} requests each)`).join(' | '),
-    `  server CPU per upload (median, user+system): raw pipe ${median(cpu.raw).toFixed(2)} s | ` + CLIENTS.map((c) => `tus ${c.label} ${median(cpu[c.key]).toFixed(2)} s`).join(' | '),
-    `  last byte sent → final answer (median): ` + CLIENTS.map((c) => `${c.label} ${median(tails[c.key]).toFixed(2)} s`).join(' | ') +
+    `  server CPU per upload (median, user+system): raw pipe ${median(cpu.raw).toFixed(2)} s | ` +
+      CLIENTS.map((c) => `tus ${c.label} ${median(cpu[c.key]).toFixed(2)} s`).join(' | '),
+    `  last byte sent → final answer (median): ` +
+      CLIENTS.map((c) => `${c.label} ${median(tails[c.key]).toFixed(2)} s`).join(' | ') +
       ` | the finish work (sniff + SHA-256 re-read of the stored file) replayed in the bench process: ${median(finishWork).toFixed(2)} s`,
   ];
   const worst = Math.max(...concurrent.map((x) => Math.max(x.peak.hwm, x.peak.maxRss)));

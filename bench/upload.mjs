@@ -271,9 +271,7 @@ async function main() {
   ];
   if (times.rawFsync.length) {
     const fsT = median(times.rawFsync);
-    lines.push(
-      `  (info) raw pipe + fsync before answering: ${fsT.toFixed(2)} s (${mbps(SIZE, fsT)} MB/s) | tipdesk / raw+fsync ${(oursT / fsT).toFixed(2)}`,
-    );
+    lines.push(`  (info) raw pipe + fsync before answering: ${fsT.toFixed(2)} s (${mbps(SIZE, fsT)} MB/s) | tipdesk / raw+fsync ${(oursT / fsT).toFixed(2)}`);
   }
   lines.push(
     `  runs: raw ${times.raw.map((t) => t.toFixed(2)).join(', ')} s` +

@@ -58,7 +58,10 @@ export async function createApp(options: AppOptions): Promise<NestExpressApplica
   app.use(app.get(UploadsEndpoint).middleware());
   app.use(cookieParser());
   // Meta signs the WhatsApp webhook's exact bytes: that path alone gets them raw, before JSON parsing.
-  app.useBodyParser('raw', { type: (req) => (req as Request).path.toLowerCase().replace(/\/+$/, '') === WHATSAPP_WEBHOOK_PATH, limit: WHATSAPP_WEBHOOK_BODY_LIMIT });
+  app.useBodyParser('raw', {
+    type: (req) => (req as Request).path.toLowerCase().replace(/\/+$/, '') === WHATSAPP_WEBHOOK_PATH,
+    limit: WHATSAPP_WEBHOOK_BODY_LIMIT,
+  });
   app.useBodyParser('json', { limit: '256kb' });
   // 400 fields: accounting's bulk approval carries each payout's version and acknowledged risks (at most 25 payouts).
   app.useBodyParser('urlencoded', { limit: '256kb', extended: false, parameterLimit: 400 });
@@ -69,7 +72,7 @@ export async function createApp(options: AppOptions): Promise<NestExpressApplica
     app,
     new DocumentBuilder()
       .setTitle('tipdesk')
-      .setDescription('The tips inbox: public intake, the editors\' desk and payouts. Errors are `{statusCode, error, code, message, fields?}`.')
+      .setDescription("The tips inbox: public intake, the editors' desk and payouts. Errors are `{statusCode, error, code, message, fields?}`.")
       .setVersion('0.1.0')
       .build(),
   );

@@ -47,4 +47,3 @@ export async function verifyAuditExport(args: string[], config: AppConfig): Prom
   process.stdout.write(`${file}: ${result.events} events, chain intact, signature valid\n`);
   return 0;
 }
-

@@ -36,4 +36,7 @@ export async function openDatabase(config: AppConfig, logger: ReturnType<typeof 
   return { url: own.url, own };
 }
 
-export const fieldLines = (errors: Record<string, string[]>) => Object.entries(errors).map(([field, messages]) => `${field}: ${messages.join('; ')}`).join('\n');
+export const fieldLines = (errors: Record<string, string[]>) =>
+  Object.entries(errors)
+    .map(([field, messages]) => `${field}: ${messages.join('; ')}`)
+    .join('\n');

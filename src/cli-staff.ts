@@ -43,7 +43,10 @@ async function withStaffService(config: AppConfig, work: (staff: StaffService, d
   try {
     await runMigrations(database.url);
     await dataSource.initialize();
-    await work(new StaffService(dataSource, new AuditService(dataSource), new SessionsService(dataSource, config), new SignInThrottleService(dataSource, cipher)), dataSource);
+    await work(
+      new StaffService(dataSource, new AuditService(dataSource), new SessionsService(dataSource, config), new SignInThrottleService(dataSource, cipher)),
+      dataSource,
+    );
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
     await database.own?.stop();
@@ -83,4 +86,3 @@ export async function setStaffPassword(args: string[], config: AppConfig): Promi
     process.stdout.write(`New password set for ${user.role} ${user.email} (${user.id}); they have been signed out everywhere\n`);
   });
 }
-

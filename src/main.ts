@@ -32,7 +32,10 @@ async function main(): Promise<void> {
 
   const app = await createApp({ config, logger, encryptionKey, databaseUrl });
   await app.listen(config.PORT, config.HOST);
-  logger.info({ url: config.publicBaseUrl, storage: config.STORAGE_DRIVER, postgresConnections: connectionBudget(config) }, `tipdesk is listening on port ${config.PORT}`);
+  logger.info(
+    { url: config.publicBaseUrl, storage: config.STORAGE_DRIVER, postgresConnections: connectionBudget(config) },
+    `tipdesk is listening on port ${config.PORT}`,
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -41,10 +44,13 @@ async function main(): Promise<void> {
     const graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000;
     logger.info({ signal, graceSeconds: config.SHUTDOWN_GRACE_SECONDS }, 'shutting down: no new connections, finishing requests in flight');
     // Past the grace period, the uploads' own stop (≤ 13 s) and the jobs' grace, give up.
-    const forced = setTimeout(() => {
-      logger.error('shutdown took too long; exiting');
-      process.exit(1);
-    }, graceMs + (13 + config.JOBS_SHUTDOWN_GRACE_SECONDS + 10) * 1000).unref();
+    const forced = setTimeout(
+      () => {
+        logger.error('shutdown took too long; exiting');
+        process.exit(1);
+      },
+      graceMs + (13 + config.JOBS_SHUTDOWN_GRACE_SECONDS + 10) * 1000,
+    ).unref();
     const server = app.getHttpServer() as Server;
     server.close();
     // A keep-alive connection that goes idle after close() would otherwise hold the process for keepAliveTimeout.

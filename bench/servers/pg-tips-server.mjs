@@ -74,10 +74,24 @@ async function createTip(req, tip) {
        )
        SELECT id AS tip_id, contributor_id FROM tip`,
       [
-        tip.name ?? null, tip.email ? encrypt(tip.email) : null, tip.phone ? encrypt(tip.phone) : null,
-        reference, hashSecret(secret), 'api', tip.story.trim(), tip.location ?? null, tip.occurredAt ?? null,
-        TERMS_VERSION, TERMS_SHA256, tip.licence ?? 'non_exclusive', true, true, tip.creditName ?? null, tip.anonymous ?? false,
-        clientKey(address), req.headers['user-agent']?.slice(0, 512) ?? null,
+        tip.name ?? null,
+        tip.email ? encrypt(tip.email) : null,
+        tip.phone ? encrypt(tip.phone) : null,
+        reference,
+        hashSecret(secret),
+        'api',
+        tip.story.trim(),
+        tip.location ?? null,
+        tip.occurredAt ?? null,
+        TERMS_VERSION,
+        TERMS_SHA256,
+        tip.licence ?? 'non_exclusive',
+        true,
+        true,
+        tip.creditName ?? null,
+        tip.anonymous ?? false,
+        clientKey(address),
+        req.headers['user-agent']?.slice(0, 512) ?? null,
       ],
     );
     tipId = inserted.rows[0].tip_id;

@@ -39,9 +39,15 @@ export class AuditExportService {
       }
       const [head] = await db.query<{ seq: string; hash: string }[]>(`SELECT audit_seq::text AS seq, audit_hash AS hash FROM event_chain_head WHERE id = 1`);
       const trailer: Omit<ExportTrailer, 'signature'> = {
-        chain: 'audit_events', events, head: head ? { seq: Number(head.seq), hash: head.hash } : last, exportedAt: new Date().toISOString(),
+        chain: 'audit_events',
+        events,
+        head: head ? { seq: Number(head.seq), hash: head.hash } : last,
+        exportedAt: new Date().toISOString(),
       };
-      const signed: ExportTrailer = { ...trailer, signature: { alg: 'HMAC-SHA256', keyId: this.cipher.keyId, value: this.cipher.sign(exportSignedText(trailer))! } };
+      const signed: ExportTrailer = {
+        ...trailer,
+        signature: { alg: 'HMAC-SHA256', keyId: this.cipher.keyId, value: this.cipher.sign(exportSignedText(trailer))! },
+      };
       out.write(`${JSON.stringify(signed)}\n`);
       await db.query('COMMIT');
     } catch (error) {

@@ -34,10 +34,25 @@ export function exportSignedText(t: Pick<ExportTrailer, 'events' | 'head' | 'exp
 }
 
 /** One event's line, built from the database's own text (the jsonb payloads verbatim). */
-export function exportLine(row: { seq: string; id: string; at: string; actor_type: string; actor_id: string | null; action: string; entity_type: string; entity_id: string; before: string | null; after: string | null; prev_hash: string; hash: string }): string {
+export function exportLine(row: {
+  seq: string;
+  id: string;
+  at: string;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string;
+  before: string | null;
+  after: string | null;
+  prev_hash: string;
+  hash: string;
+}): string {
   const str = (v: string | null) => (v === null ? 'null' : pgJsonString(v));
-  return `{"seq":${row.seq},"id":${str(row.id)},"at":${str(row.at)},"actorType":${str(row.actor_type)},"actorId":${str(row.actor_id)},"action":${str(row.action)},`
-    + `"entityType":${str(row.entity_type)},"entityId":${str(row.entity_id)},"before":${row.before ?? 'null'},"after":${row.after ?? 'null'},"prevHash":${str(row.prev_hash)},"hash":${str(row.hash)}}\n`;
+  return (
+    `{"seq":${row.seq},"id":${str(row.id)},"at":${str(row.at)},"actorType":${str(row.actor_type)},"actorId":${str(row.actor_id)},"action":${str(row.action)},` +
+    `"entityType":${str(row.entity_type)},"entityId":${str(row.entity_id)},"before":${row.before ?? 'null'},"after":${row.after ?? 'null'},"prevHash":${str(row.prev_hash)},"hash":${str(row.hash)}}\n`
+  );
 }
 
 export interface ExportCheck {
@@ -77,8 +92,18 @@ export async function verifyExport(input: Readable, cipher: FieldCipher): Promis
     if (e.seq !== seq + 1) return { events, ok: false, problem: `event ${seq + 1} is missing (the next line is ${e.seq})` };
     if (e.prevHash !== prev) return { events, ok: false, problem: `event ${e.seq} (${e.id}) does not link to the event before it` };
     const canonical = auditCanonical({
-      seq: String(e.seq), id: e.id, at: e.at, actor_type: e.actorType, actor_id: e.actorId, action: e.action, entity_type: e.entityType, entity_id: e.entityId,
-      before: e.before === null ? null : pgJsonText(e.before), after: e.after === null ? null : pgJsonText(e.after), prev_hash: e.prevHash, hash: e.hash,
+      seq: String(e.seq),
+      id: e.id,
+      at: e.at,
+      actor_type: e.actorType,
+      actor_id: e.actorId,
+      action: e.action,
+      entity_type: e.entityType,
+      entity_id: e.entityId,
+      before: e.before === null ? null : pgJsonText(e.before),
+      after: e.after === null ? null : pgJsonText(e.after),
+      prev_hash: e.prevHash,
+      hash: e.hash,
     });
     if (chainHash(prev, canonical) !== e.hash) return { events, ok: false, problem: `event ${e.seq} (${e.id}) does not match its hash` };
     prev = e.hash;
@@ -90,7 +115,11 @@ export async function verifyExport(input: Readable, cipher: FieldCipher): Promis
   if (expected === null) return { events, ok: false, problem: `the export was signed with key ${trailer.signature.keyId}, which this ENCRYPTION_KEY is not` };
   if (expected !== trailer.signature.value) return { events, ok: false, problem: 'the signature does not match: the head or the count was changed' };
   if (trailer.events !== events || trailer.head.seq !== seq || trailer.head.hash !== (events ? prev : trailer.head.hash)) {
-    return { events, ok: false, problem: `the signed head (event ${trailer.head.seq}, ${trailer.events} events) is not where the events end (event ${seq}, ${events} events)` };
+    return {
+      events,
+      ok: false,
+      problem: `the signed head (event ${trailer.head.seq}, ${trailer.events} events) is not where the events end (event ${seq}, ${events} events)`,
+    };
   }
   return { events, ok: true };
 }

@@ -16,7 +16,10 @@ export class AuditController {
   ) {}
 
   @Get('export')
-  @ApiOperation({ summary: 'Every audit event with its hash, in chain order, as NDJSON; the last line is the chain head signed (HMAC-SHA256 under a key derived from ENCRYPTION_KEY). Check it later with `npm run cli -- audit:verify-export FILE`.' })
+  @ApiOperation({
+    summary:
+      'Every audit event with its hash, in chain order, as NDJSON; the last line is the chain head signed (HMAC-SHA256 under a key derived from ENCRYPTION_KEY). Check it later with `npm run cli -- audit:verify-export FILE`.',
+  })
   @ApiProduces('application/x-ndjson')
   async export(@Res() res: Response): Promise<void> {
     res.status(200);

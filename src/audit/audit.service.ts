@@ -85,8 +85,14 @@ export class AuditService {
        SELECT $1::uuid, now(), $2::text, $3::uuid, $4::text, $5::text, $6::uuid, $7::jsonb, $8::jsonb, audit_seq, audit_prev_hash, audit_hash FROM head
        RETURNING seq`,
       [
-        randomUUID(), event.actorType, event.actorId ?? null, event.action, event.entityType, event.entityId,
-        event.before ? JSON.stringify(event.before) : null, event.after ? JSON.stringify(event.after) : null,
+        randomUUID(),
+        event.actorType,
+        event.actorId ?? null,
+        event.action,
+        event.entityType,
+        event.entityId,
+        event.before ? JSON.stringify(event.before) : null,
+        event.after ? JSON.stringify(event.after) : null,
       ],
     );
     if (rows.length !== 1) throw new Error('The audit chain has no head row (event_chain_head): the event was not written');
@@ -104,7 +110,12 @@ export class AuditService {
    * The staff members who did any of `actions` to one thing, with which of them each did (who
    * logged a phone tip, who was shown its secret); served by ix_audit_events_entity.
    */
-  async staffActors(manager: EntityManager, entityType: string, entityId: string, actions: readonly string[]): Promise<{ staffId: string; actions: string[] }[]> {
+  async staffActors(
+    manager: EntityManager,
+    entityType: string,
+    entityId: string,
+    actions: readonly string[],
+  ): Promise<{ staffId: string; actions: string[] }[]> {
     const rows = await manager.query<{ actor_id: string; actions: string[] }[]>(
       `SELECT actor_id, array_agg(DISTINCT action ORDER BY action) AS actions FROM audit_events
         WHERE entity_type = $1 AND entity_id = $2 AND actor_type = 'staff' AND actor_id IS NOT NULL AND action = ANY($3::text[])
@@ -147,11 +158,7 @@ export class AuditService {
     if (query.to) where.push(`e.at < ${param(endOf(query.to))}::timestamptz`);
     if (query.q) {
       const anywhere = param(`%${likeLiteral(query.q)}%`);
-      const matches = [
-        `e.action LIKE ${param(`${likeLiteral(query.q.toLowerCase())}%`)}`,
-        `s.email ILIKE ${anywhere}`,
-        `s.name ILIKE ${anywhere}`,
-      ];
+      const matches = [`e.action LIKE ${param(`${likeLiteral(query.q.toLowerCase())}%`)}`, `s.email ILIKE ${anywhere}`, `s.name ILIKE ${anywhere}`];
       if (UUID.test(query.q)) {
         const id = param(query.q.toLowerCase());
         matches.push(`e.entity_id = ${id}::uuid`, `e.actor_id = ${id}::uuid`);

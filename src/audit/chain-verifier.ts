@@ -32,10 +32,18 @@ export async function verifyChain(client: pg.ClientBase, chain: ChainName): Prom
         const seq = BigInt(row.seq);
         const where = { seq: row.seq, id: row.id };
         if (seq !== expectedSeq) {
-          return { chain, events, broken: { ...where, problem: seq > expectedSeq ? `event ${expectedSeq} is missing (the next is ${seq})` : `seq ${seq} appears twice or out of order` } };
+          return {
+            chain,
+            events,
+            broken: {
+              ...where,
+              problem: seq > expectedSeq ? `event ${expectedSeq} is missing (the next is ${seq})` : `seq ${seq} appears twice or out of order`,
+            },
+          };
         }
         if (row.prev_hash !== prev) return { chain, events, broken: { ...where, problem: 'its prev_hash is not the hash of the event before it' } };
-        if (chainHash(prev, canonicalOfColumns(chain, columns)) !== row.hash) return { chain, events, broken: { ...where, problem: 'its contents do not match its hash (changed after it was written)' } };
+        if (chainHash(prev, canonicalOfColumns(chain, columns)) !== row.hash)
+          return { chain, events, broken: { ...where, problem: 'its contents do not match its hash (changed after it was written)' } };
         prev = row.hash!;
         expectedSeq += 1n;
         events += 1;
@@ -43,10 +51,20 @@ export async function verifyChain(client: pg.ClientBase, chain: ChainName): Prom
     }
     await client.query('CLOSE chain_walk');
     const column = chain === 'audit_events' ? 'audit' : 'payout';
-    const { rows: [head] } = await client.query<{ seq: string; hash: string }>(`SELECT ${column}_seq::text AS seq, ${column}_hash AS hash FROM event_chain_head WHERE id = 1`);
+    const {
+      rows: [head],
+    } = await client.query<{ seq: string; hash: string }>(`SELECT ${column}_seq::text AS seq, ${column}_hash AS hash FROM event_chain_head WHERE id = 1`);
     if (!head) return { chain, events, broken: { seq: String(expectedSeq), id: null, problem: 'the chain head row is missing' } };
     if (BigInt(head.seq) !== expectedSeq - 1n || head.hash !== prev) {
-      return { chain, events, broken: { seq: head.seq, id: null, problem: `the chain head says event ${head.seq} is the last, but the events end at ${expectedSeq - 1n}: events were removed from the end` } };
+      return {
+        chain,
+        events,
+        broken: {
+          seq: head.seq,
+          id: null,
+          problem: `the chain head says event ${head.seq} is the last, but the events end at ${expectedSeq - 1n}: events were removed from the end`,
+        },
+      };
     }
     return { chain, events };
   } finally {

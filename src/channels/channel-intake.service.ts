@@ -110,7 +110,11 @@ export class ChannelIntakeService {
           });
           tip = created;
           await this.audit.record(manager, {
-            actorType: 'contributor', actorId: created.contributorId, action: 'tip.created', entityType: 'tip', entityId: created.tipId,
+            actorType: 'contributor',
+            actorId: created.contributorId,
+            action: 'tip.created',
+            entityType: 'tip',
+            entityId: created.tipId,
             after: { reference: created.reference, channel: msg.channel, mediaCount: msg.attachments.length },
           });
         }
@@ -133,10 +137,13 @@ export class ChannelIntakeService {
         const pending = (msg.pendingMedia ?? []).slice(0, Math.max(0, room));
         const pendingOverflow = (msg.pendingMedia ?? []).slice(pending.length);
         for (const p of pending) {
-          await manager.query(
-            `INSERT INTO channel_pending_media (tip_id, channel, provider_media_id, filename, declared_type) VALUES ($1, $2, $3, $4, $5)`,
-            [tip.tipId, msg.channel, clip(p.providerMediaId, PROVIDER_ID_MAX), p.filename ? sanitiseDisplayFilename(p.filename) : null, p.declaredType?.slice(0, 255) ?? null],
-          );
+          await manager.query(`INSERT INTO channel_pending_media (tip_id, channel, provider_media_id, filename, declared_type) VALUES ($1, $2, $3, $4, $5)`, [
+            tip.tipId,
+            msg.channel,
+            clip(p.providerMediaId, PROVIDER_ID_MAX),
+            p.filename ? sanitiseDisplayFilename(p.filename) : null,
+            p.declaredType?.slice(0, 255) ?? null,
+          ]);
         }
 
         const lines = [
@@ -147,14 +154,27 @@ export class ChannelIntakeService {
           ...((thread ? text : storyOf(msg)).length > STORY_MAX_LENGTH ? [`The text was cut at ${STORY_MAX_LENGTH} characters.`] : []),
         ];
         if (lines.length) {
-          await this.desk.addSystemNote(manager, tip.tipId, `A ${channelName(msg.channel)} message (${plural(lines.length, 'problem')}):\n${lines.map((l) => `- ${l}`).join('\n')}`);
+          await this.desk.addSystemNote(
+            manager,
+            tip.tipId,
+            `A ${channelName(msg.channel)} message (${plural(lines.length, 'problem')}):\n${lines.map((l) => `- ${l}`).join('\n')}`,
+          );
         }
 
         await this.audit.record(manager, {
-          actorType: 'contributor', actorId: null, action: 'channel.message_received', entityType: 'tip', entityId: tip.tipId,
+          actorType: 'contributor',
+          actorId: null,
+          action: 'channel.message_received',
+          entityType: 'tip',
+          entityId: tip.tipId,
           after: {
-            channel: msg.channel, channelMessageId: row.id, messageId: message?.id ?? null, createdTip: !thread,
-            mediaCount: kept.length, droppedCount: msg.dropped.length + overflow.length + pendingOverflow.length, pendingCount: pending.length,
+            channel: msg.channel,
+            channelMessageId: row.id,
+            messageId: message?.id ?? null,
+            createdTip: !thread,
+            mediaCount: kept.length,
+            droppedCount: msg.dropped.length + overflow.length + pendingOverflow.length,
+            pendingCount: pending.length,
           },
         });
         // Last: the blobs move to their final keys only when every row is in place.
@@ -189,7 +209,13 @@ export class ChannelIntakeService {
       [Math.max(1, Math.min(limit, 1000)), PENDING_LEASE_SECONDS, channel ?? null],
     );
     return rows.map((r) => ({
-      id: r.id, tipId: r.tip_id, channel: r.channel, providerMediaId: r.provider_media_id, filename: r.filename, declaredType: r.declared_type, attempts: r.attempts,
+      id: r.id,
+      tipId: r.tip_id,
+      channel: r.channel,
+      providerMediaId: r.provider_media_id,
+      filename: r.filename,
+      declaredType: r.declared_type,
+      attempts: r.attempts,
     }));
   }
 
@@ -209,12 +235,20 @@ export class ChannelIntakeService {
         if (!pending) return false;
         await manager.query(`SELECT id FROM tips WHERE id = $1 FOR UPDATE`, [pending.tip_id]);
         if ((await this.filesOn(manager, pending.tip_id)) >= this.config.MAX_FILES_PER_TIP) {
-          await this.desk.addSystemNote(manager, pending.tip_id, `"${file.displayFilename}" arrived late and was not kept: a tip can have at most ${this.config.MAX_FILES_PER_TIP} files.`);
+          await this.desk.addSystemNote(
+            manager,
+            pending.tip_id,
+            `"${file.displayFilename}" arrived late and was not kept: a tip can have at most ${this.config.MAX_FILES_PER_TIP} files.`,
+          );
           return false;
         }
         staged = await this.media.attachToTip(manager, pending.tip_id, [file]);
         await this.audit.record(manager, {
-          actorType: 'system', actorId: null, action: 'channel.media_fetched', entityType: 'tip', entityId: pending.tip_id,
+          actorType: 'system',
+          actorId: null,
+          action: 'channel.media_fetched',
+          entityType: 'tip',
+          entityId: pending.tip_id,
           after: { channel: pending.channel, mediaId: staged[0].id, attempts: pending.attempts + 1 },
         });
         return true;
@@ -241,7 +275,11 @@ export class ChannelIntakeService {
       );
       if (!row) return { retrying: false };
       if (row.next_attempt_at === null) {
-        await this.desk.addSystemNote(manager, row.tip_id, `"${row.filename ?? 'A file'}" could not be fetched after ${plural(row.attempts, 'attempt')}; tipdesk has stopped trying. Ask the contributor to send it again.`);
+        await this.desk.addSystemNote(
+          manager,
+          row.tip_id,
+          `"${row.filename ?? 'A file'}" could not be fetched after ${plural(row.attempts, 'attempt')}; tipdesk has stopped trying. Ask the contributor to send it again.`,
+        );
       }
       return { retrying: row.next_attempt_at !== null };
     });

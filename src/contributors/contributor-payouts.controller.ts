@@ -15,10 +15,17 @@ export class ContributorPayoutsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Accept an offer: re-confirm the licence and give payout details' })
   @ApiOkResponse({ type: ContributorPayoutDto })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED, `fields` naming each bad field (sortCode, accountNumber, iban, bic, paypalEmail, accountName, confirmLicence)' })
+  @ApiBadRequestResponse({
+    description: 'VALIDATION_FAILED, `fields` naming each bad field (sortCode, accountNumber, iban, bic, paypalEmail, accountName, confirmLicence)',
+  })
   @ApiNotFoundResponse({ description: 'PAYOUT_NOT_FOUND (also for a payout of another tip)' })
   @ApiConflictResponse({ description: 'PAYOUT_ILLEGAL_TRANSITION: the offer was cancelled, declined or already accepted' })
-  accept(@CurrentContributor() caller: ContributorCaller, @Param() { id }: PayoutIdParams, @Body() body: AcceptPayoutDto, @StaffBrowser() staffBrowser: { staffId: string | null } | null): Promise<ContributorPayoutDto> {
+  accept(
+    @CurrentContributor() caller: ContributorCaller,
+    @Param() { id }: PayoutIdParams,
+    @Body() body: AcceptPayoutDto,
+    @StaffBrowser() staffBrowser: { staffId: string | null } | null,
+  ): Promise<ContributorPayoutDto> {
     return this.payouts.accept(caller.tipId, id, body, staffBrowser);
   }
 
@@ -28,7 +35,11 @@ export class ContributorPayoutsController {
   @ApiOkResponse({ type: [ContributorPayoutDto] })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED, `fields` naming each bad field' })
   @ApiConflictResponse({ description: 'PAYOUT_NO_PAYEE_YET: accept an offer first' })
-  changePayee(@CurrentContributor() caller: ContributorCaller, @Body() body: PayeeDetailsDto, @StaffBrowser() staffBrowser: { staffId: string | null } | null): Promise<ContributorPayoutDto[]> {
+  changePayee(
+    @CurrentContributor() caller: ContributorCaller,
+    @Body() body: PayeeDetailsDto,
+    @StaffBrowser() staffBrowser: { staffId: string | null } | null,
+  ): Promise<ContributorPayoutDto[]> {
     return this.payouts.changePayee(caller.tipId, body, staffBrowser);
   }
 

@@ -1,6 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
 import {
-  ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -49,7 +57,7 @@ export class ContributorsController {
 
   @Post('messages')
   @Access('contributor')
-  @ApiOperation({ summary: 'Reply to the desk; the message goes on the tip\'s channel and the editors read it on the tip page' })
+  @ApiOperation({ summary: "Reply to the desk; the message goes on the tip's channel and the editors read it on the tip page" })
   @ApiCreatedResponse({ type: ContributorMessageDto })
   reply(@CurrentContributor() caller: ContributorCaller, @Body() body: ContributorReplyDto): Promise<ContributorMessageDto> {
     return this.contributors.reply(caller.tipId, body.body);
@@ -59,9 +67,20 @@ export class ContributorsController {
   @Access('contributor')
   @CsrfInMediaForm()
   @UseInterceptors(MediaUploadInterceptor)
-  @ApiOperation({ summary: 'Add more files to the tip: multipart/form-data, files in `files`, or JSON `{uploads: [ids of finished tus uploads]}`; all are added or none. CSRF token in X-CSRF-Token (or a `_csrf` field before the files)' })
+  @ApiOperation({
+    summary:
+      'Add more files to the tip: multipart/form-data, files in `files`, or JSON `{uploads: [ids of finished tus uploads]}`; all are added or none. CSRF token in X-CSRF-Token (or a `_csrf` field before the files)',
+  })
   @ApiConsumes('multipart/form-data', 'application/json')
-  @ApiBody({ schema: { type: 'object', properties: { files: { type: 'array', items: { type: 'string', format: 'binary' } }, uploads: { type: 'array', items: { type: 'string', format: 'uuid' } } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: {
+        files: { type: 'array', items: { type: 'string', format: 'binary' } },
+        uploads: { type: 'array', items: { type: 'string', format: 'uuid' } },
+      },
+    },
+  })
   @ApiCreatedResponse({ type: AddedMediaDto })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED (no files; `fields.files`), TOO_MANY_FILES (over MAX_FILES_PER_TIP with the files the tip has)' })
   @ApiConflictResponse({ description: 'TIP_CLOSED: the tip is no longer open (used, rejected, spam or archived)' })

@@ -52,7 +52,12 @@ export class ContributorsService {
 
   async signIn(reference: string, secret: string, clientAddress: string): Promise<NewSession & { reference: string }> {
     await this.rateLimits.hit(
-      { purpose: 'contributor-sign-in', limit: this.config.RATE_LIMIT_SIGN_INS_PER_15_MINUTES, windowSeconds: 900, tooMany: 'Too many attempts from your connection.' },
+      {
+        purpose: 'contributor-sign-in',
+        limit: this.config.RATE_LIMIT_SIGN_INS_PER_15_MINUTES,
+        windowSeconds: 900,
+        tooMany: 'Too many attempts from your connection.',
+      },
       clientAddress,
     );
     const normalised = normaliseReference(reference);
@@ -62,7 +67,11 @@ export class ContributorsService {
     const matches = secretMatches(secret, tip?.secret_hash ?? this.decoyHash) && tip !== undefined;
     if (!matches) {
       await this.throttle.recordFailure(subject);
-      throw new DomainError(HttpStatus.UNAUTHORIZED, 'INVALID_REFERENCE_OR_SECRET', 'That reference and secret do not match a tip. Check your receipt and try again.');
+      throw new DomainError(
+        HttpStatus.UNAUTHORIZED,
+        'INVALID_REFERENCE_OR_SECRET',
+        'That reference and secret do not match a tip. Check your receipt and try again.',
+      );
     }
     await this.throttle.recordSuccess(subject);
     return this.dataSource.transaction(async (manager) => {
@@ -111,10 +120,9 @@ export class ContributorsService {
       // Copied into the BlobStore before the tip's row is locked: a big copy must not hold the lock.
       files = [...formFiles, ...(await this.uploads.stage(uploadIds))];
       const added = await this.dataSource.transaction(async (manager) => {
-        const [tip] = await manager.query<{ status: TipStatus; contributor_id: string }[]>(
-          `SELECT status, contributor_id FROM tips WHERE id = $1 FOR UPDATE`,
-          [tipId],
-        );
+        const [tip] = await manager.query<{ status: TipStatus; contributor_id: string }[]>(`SELECT status, contributor_id FROM tips WHERE id = $1 FOR UPDATE`, [
+          tipId,
+        ]);
         if (!tip) throw new NotFoundError('TIP_NOT_FOUND', 'This tip no longer exists.');
         if (!acceptsFiles(tip.status)) {
           throw new ConflictError('TIP_CLOSED', 'We are no longer taking files for this tip. If you have something new, please send it as a new tip.');
@@ -122,15 +130,22 @@ export class ContributorsService {
         const max = this.config.MAX_FILES_PER_TIP;
         const left = max - (await this.media.countForTip(manager, tipId));
         if (files.length > left) {
-          throw new TooManyFilesError(max, left > 0
-            ? `A tip can have at most ${max} files: you can add ${left} more, and you sent ${files.length}.`
-            : `A tip can have at most ${max} files, and yours has them all.`);
+          throw new TooManyFilesError(
+            max,
+            left > 0
+              ? `A tip can have at most ${max} files: you can add ${left} more, and you sent ${files.length}.`
+              : `A tip can have at most ${max} files, and yours has them all.`,
+          );
         }
         await this.uploads.markAttached(manager, tipId, uploadIds);
         staged = await this.media.attachToTip(manager, tipId, files);
         const mediaIds = staged.map((s) => s.id);
         await this.audit.record(manager, {
-          actorType: 'contributor', actorId: tip.contributor_id, action: 'contributor.media_added', entityType: 'tip', entityId: tipId,
+          actorType: 'contributor',
+          actorId: tip.contributor_id,
+          action: 'contributor.media_added',
+          entityType: 'tip',
+          entityId: tipId,
           after: { mediaIds, mediaCount: mediaIds.length },
         });
         return { added: await this.media.forContributor(tipId, { manager, ids: mediaIds }), filesLeft: left - files.length };
@@ -148,7 +163,11 @@ export class ContributorsService {
     return this.dataSource.transaction(async (manager) => {
       const message = await this.desk.recordContributorMessage(tipId, body, manager);
       await this.audit.record(manager, {
-        actorType: 'contributor', actorId: null, action: 'contributor.message_sent', entityType: 'tip', entityId: tipId,
+        actorType: 'contributor',
+        actorId: null,
+        action: 'contributor.message_sent',
+        entityType: 'tip',
+        entityId: tipId,
         after: { messageId: message.id, channel: message.channel },
       });
       return { direction: message.direction, body: message.body, createdAt: message.createdAt };

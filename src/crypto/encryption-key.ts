@@ -35,9 +35,6 @@ export async function resolveEncryptionKey(config: AppConfig, logger: Logger): P
   await mkdir(config.dataDir, { recursive: true });
   const key = randomBytes(32);
   await writeFile(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
-  logger.warn(
-    { file },
-    'ENCRYPTION_KEY is not set: generated a key into DATA_DIR. Production must set ENCRYPTION_KEY (and back it up).',
-  );
+  logger.warn({ file }, 'ENCRYPTION_KEY is not set: generated a key into DATA_DIR. Production must set ENCRYPTION_KEY (and back it up).');
   return keyFrom(key);
 }

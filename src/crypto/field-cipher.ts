@@ -11,7 +11,10 @@ export class FieldCipher {
   private readonly keys = new Map<string, Buffer>();
   private readonly hashKey: Buffer;
 
-  constructor(private readonly current: EncryptionKey, previous: EncryptionKey[] = []) {
+  constructor(
+    private readonly current: EncryptionKey,
+    previous: EncryptionKey[] = [],
+  ) {
     for (const k of [current, ...previous]) this.keys.set(k.id, k.key);
     // A separate key for keyed hashes, so the encryption key itself is never used twice.
     this.hashKey = Buffer.from(hkdfSync('sha256', current.key, Buffer.alloc(0), 'tipdesk keyed hash', 32));

@@ -94,7 +94,10 @@ async function checkReachableByOthers(dir: string): Promise<void> {
 /** The command line of a live process, or undefined when there is none. */
 async function commandOf(pid: number): Promise<string | undefined> {
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  return readFile(`/proc/${pid}/cmdline`, 'utf8').then((text) => text.replace(/\0/g, ' '), () => undefined);
+  return readFile(`/proc/${pid}/cmdline`, 'utf8').then(
+    (text) => text.replace(/\0/g, ' '),
+    () => undefined,
+  );
 }
 
 /**
@@ -149,11 +152,7 @@ export async function runningEmbeddedPostgresUrl(baseDir: string): Promise<strin
  * Starts (initialising on first use) a real PostgreSQL under `baseDir/postgres`, kept across
  * restarts, on a free loopback port. Used when DATABASE_URL is not set, and by the test suite.
  */
-export async function startEmbeddedPostgres(
-  baseDir: string,
-  logger: Logger,
-  options: { persistent?: boolean } = {},
-): Promise<RunningDatabase> {
+export async function startEmbeddedPostgres(baseDir: string, logger: Logger, options: { persistent?: boolean } = {}): Promise<RunningDatabase> {
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   await mkdir(baseDir, { recursive: true });
   if (userInfo().uid === 0) await chmod(baseDir, 0o755);

@@ -7,12 +7,10 @@ const snake = (name: string) =>
     .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
     .toLowerCase();
 
-const tableNameOf = (tableOrName: Table | View | string) =>
-  (typeof tableOrName === 'string' ? tableOrName : tableOrName.name).split('.').pop()!;
+const tableNameOf = (tableOrName: Table | View | string) => (typeof tableOrName === 'string' ? tableOrName : tableOrName.name).split('.').pop()!;
 
 // PostgreSQL truncates identifiers at 63 bytes; keep names readable and still unique.
-const fit = (name: string) =>
-  name.length <= 63 ? name : `${name.slice(0, 54)}_${createHash('sha1').update(name).digest('hex').slice(0, 8)}`;
+const fit = (name: string) => (name.length <= 63 ? name : `${name.slice(0, 54)}_${createHash('sha1').update(name).digest('hex').slice(0, 8)}`);
 
 /**
  * snake_case tables and columns, and constraint names a person can read in an error message:

@@ -1,13 +1,5 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentStaff, type StaffPrincipal } from '../staff/access.js';
 import { CreateMessageDto, CreateNoteDto, MessageDto, NoteDto } from './dto/conversation.dto.js';
 import { TipDetailDto } from './dto/tip-detail.dto.js';
@@ -54,7 +46,10 @@ export class DeskController {
   @ApiOkResponse({ type: TipDetailDto })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED, ASSIGNEE_NOT_ASSIGNABLE, DUPLICATE_OF_ITSELF, DUPLICATE_OF_UNKNOWN_TIP' })
   @ApiNotFoundResponse({ description: 'TIP_NOT_FOUND, or STAFF_NOT_FOUND for an unknown assigneeId' })
-  @ApiConflictResponse({ description: 'TIP_STALE_VERSION (body has `current`: the tip now), TIP_ILLEGAL_TRANSITION (`from`, `to`, `allowed`), TIP_UNKNOWN_STATUS (the same, and `statuses`), TIP_DUPLICATE_CYCLE' })
+  @ApiConflictResponse({
+    description:
+      'TIP_STALE_VERSION (body has `current`: the tip now), TIP_ILLEGAL_TRANSITION (`from`, `to`, `allowed`), TIP_UNKNOWN_STATUS (the same, and `statuses`), TIP_DUPLICATE_CYCLE',
+  })
   update(@CurrentStaff() staff: StaffPrincipal, @Param() { id }: TipIdParams, @Body() changes: UpdateTipDto): Promise<TipDetailDto> {
     return this.desk.update(staff, id, changes);
   }

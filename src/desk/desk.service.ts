@@ -42,7 +42,10 @@ export class StaleTipVersionError extends ConflictError {
   override readonly details: { current: TipDetailDto };
 
   constructor(current: TipDetailDto) {
-    super('TIP_STALE_VERSION', `Someone changed this tip since you opened it (it is now at version ${current.version}). Check the current state and try again.`);
+    super(
+      'TIP_STALE_VERSION',
+      `Someone changed this tip since you opened it (it is now at version ${current.version}). Check the current state and try again.`,
+    );
     this.details = { current };
   }
 }
@@ -121,7 +124,10 @@ const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].so
 
 /** Words for the partial-word match: split on spaces, surrounding double quotes dropped, deduplicated. */
 export function partialWords(q: string): string[] {
-  const words = q.split(/\s+/).map((word) => word.replace(/^"+|"+$/g, '')).filter(Boolean);
+  const words = q
+    .split(/\s+/)
+    .map((word) => word.replace(/^"+|"+$/g, ''))
+    .filter(Boolean);
   return [...new Set(words)].slice(0, PARTIAL_WORDS_MAX);
 }
 
@@ -243,8 +249,7 @@ function searchCondition(q: string, param: (value: unknown) => string): string {
   if (words.some((w) => w.length >= TRIGRAM_MIN)) {
     const long = words.filter((w) => w.length >= TRIGRAM_MIN).map((w) => param(`%${escapeLike(w)}%`));
     const short = words.filter((w) => w.length < TRIGRAM_MIN).map((w) => param(w.toLowerCase()));
-    const allIn = (column: string) =>
-      [...long.map((p) => `${column} ILIKE ${p}`), ...short.map((p) => `strpos(lower(${column}), ${p}) > 0`)].join(' AND ');
+    const allIn = (column: string) => [...long.map((p) => `${column} ILIKE ${p}`), ...short.map((p) => `strpos(lower(${column}), ${p}) > 0`)].join(' AND ');
     arms.push(`(${allIn('t.story')})`, `(${allIn('t.location')})`);
     arms.push(`t.contributor_id = ANY(ARRAY(SELECT c.id FROM contributors c WHERE ${allIn('c.name')}))`);
   }
@@ -273,7 +278,10 @@ export class DeskService {
     const more = rows.length === fetch;
     const items = rows.slice(0, fetch - 1);
     const last = items.at(-1);
-    const news = await this.news.forTips(staff.id, items.map((row) => row.id));
+    const news = await this.news.forTips(
+      staff.id,
+      items.map((row) => row.id),
+    );
     return {
       items: items.map((row) => ({ ...toListItem(row), news: news.get(row.id) ?? [] })),
       nextCursor: more && last ? encodeKeysetCursor({ at: last.cursor_at, id: last.id }) : null,
@@ -356,21 +364,49 @@ export class DeskService {
       duplicateOfId: tip.duplicate_of_id,
       duplicateOf: tip.duplicate_of_id ? { id: tip.duplicate_of_id, reference: tip.duplicate_of_reference, status: tip.duplicate_of_status } : null,
       duplicateHints: duplicateHints.map((h: { id: string; reference: string; status: TipStatus; shared_files: number }) => ({
-        id: h.id, reference: h.reference, status: h.status, sharedFiles: h.shared_files,
+        id: h.id,
+        reference: h.reference,
+        status: h.status,
+        sharedFiles: h.shared_files,
       })),
       consents: consents.map((c: ConsentRow) => ({
-        id: c.id, termsVersion: c.terms_version, termsSha256: c.terms_sha256, licence: c.licence, ownWork: c.own_work, over18: c.over18,
-        creditName: c.credit_name, anonymous: c.anonymous, channel: c.channel, acceptedAt: iso(c.accepted_at),
+        id: c.id,
+        termsVersion: c.terms_version,
+        termsSha256: c.terms_sha256,
+        licence: c.licence,
+        ownWork: c.own_work,
+        over18: c.over18,
+        creditName: c.credit_name,
+        anonymous: c.anonymous,
+        channel: c.channel,
+        acceptedAt: iso(c.accepted_at),
       })),
       media: media.map((m: MediaRow) => ({
-        id: m.id, displayFilename: m.display_filename, sniffedType: m.sniffed_type, kind: m.kind, sizeBytes: Number(m.size_bytes),
-        sha256: m.sha256, state: m.state, probe: m.probe, hasThumbnail: m.has_thumbnail, contentUrl: `/api/media/${m.id}/content`,
-        scanState: m.scan_state, scanSignature: m.scan_signature, scanNote: m.scan_note, scannedAt: m.scanned_at ? iso(m.scanned_at) : null,
+        id: m.id,
+        displayFilename: m.display_filename,
+        sniffedType: m.sniffed_type,
+        kind: m.kind,
+        sizeBytes: Number(m.size_bytes),
+        sha256: m.sha256,
+        state: m.state,
+        probe: m.probe,
+        hasThumbnail: m.has_thumbnail,
+        contentUrl: `/api/media/${m.id}/content`,
+        scanState: m.scan_state,
+        scanSignature: m.scan_signature,
+        scanNote: m.scan_note,
+        scannedAt: m.scanned_at ? iso(m.scanned_at) : null,
         createdAt: iso(m.created_at),
       })),
       pendingMedia: pendingMedia.map((p: PendingMediaRow) => ({
-        id: p.id, channel: p.channel, filename: p.filename, attempts: p.attempts, retrying: p.next_attempt_at !== null,
-        nextAttemptAt: p.next_attempt_at ? iso(p.next_attempt_at) : null, lastErrorCode: p.last_error_code, createdAt: iso(p.created_at),
+        id: p.id,
+        channel: p.channel,
+        filename: p.filename,
+        attempts: p.attempts,
+        retrying: p.next_attempt_at !== null,
+        nextAttemptAt: p.next_attempt_at ? iso(p.next_attempt_at) : null,
+        lastErrorCode: p.last_error_code,
+        createdAt: iso(p.created_at),
       })),
       notes: notes.map(toNote),
       messages: messages.map(toMessage),
@@ -441,10 +477,9 @@ export class DeskService {
    */
   async update(staff: StaffPrincipal, id: string, changes: UpdateTipDto): Promise<TipDetailDto> {
     await this.dataSource.transaction(async (manager) => {
-      const [current] = await manager.query<TipStateRow[]>(
-        `SELECT status, assignee_id, tags, priority, duplicate_of_id, version FROM tips WHERE id = $1`,
-        [id],
-      );
+      const [current] = await manager.query<TipStateRow[]>(`SELECT status, assignee_id, tags, priority, duplicate_of_id, version FROM tips WHERE id = $1`, [
+        id,
+      ]);
       if (!current) throw new TipNotFoundError();
       if (current.version !== changes.version) throw new StaleTipVersionError(await this.detail(staff, id, manager));
 
@@ -454,8 +489,13 @@ export class DeskService {
       const change = (column: string, value: unknown, action: string, key: string, before: unknown) => {
         set.push(`${column} = $${params.push(value)}`);
         events.push({
-          actorType: 'staff', actorId: staff.id, action, entityType: 'tip', entityId: id,
-          before: { [key]: before }, after: { [key]: value },
+          actorType: 'staff',
+          actorId: staff.id,
+          action,
+          entityType: 'tip',
+          entityId: id,
+          before: { [key]: before },
+          after: { [key]: value },
         });
       };
 
@@ -502,7 +542,12 @@ export class DeskService {
       if (!row) throw new TipNotFoundError();
       // The note's text stays out of the audit trail (and so out of every log).
       await this.audit.record(manager, {
-        actorType: 'staff', actorId: staff.id, action: 'tip.note_added', entityType: 'tip', entityId: tipId, after: { noteId: row.id },
+        actorType: 'staff',
+        actorId: staff.id,
+        action: 'tip.note_added',
+        entityType: 'tip',
+        entityId: tipId,
+        after: { noteId: row.id },
       });
       return toNote({ ...row, author_name: staff.name });
     });
@@ -519,7 +564,11 @@ export class DeskService {
       );
       if (!row) throw new TipNotFoundError();
       await this.audit.record(manager, {
-        actorType: 'staff', actorId: staff.id, action: 'tip.message_sent', entityType: 'tip', entityId: tipId,
+        actorType: 'staff',
+        actorId: staff.id,
+        action: 'tip.message_sent',
+        entityType: 'tip',
+        entityId: tipId,
         after: { messageId: row.id, channel: row.channel },
       });
       return toMessage({ ...row, author_name: staff.name });
@@ -550,10 +599,10 @@ export class DeskService {
    * could not take, say. In the caller's transaction; never in the audit trail's text.
    */
   async addSystemNote(manager: EntityManager, tipId: string, body: string): Promise<NoteDto> {
-    const [row] = await manager.query(
-      `INSERT INTO notes (tip_id, author_id, body) VALUES ($1, NULL, $2) RETURNING id, tip_id, body, author_id, created_at`,
-      [tipId, body.slice(0, NOTE_MAX_LENGTH)],
-    );
+    const [row] = await manager.query(`INSERT INTO notes (tip_id, author_id, body) VALUES ($1, NULL, $2) RETURNING id, tip_id, body, author_id, created_at`, [
+      tipId,
+      body.slice(0, NOTE_MAX_LENGTH),
+    ]);
     return toNote({ ...row, author_name: null });
   }
 
@@ -561,8 +610,11 @@ export class DeskService {
   private async checkAssignable(staffId: string): Promise<void> {
     const person = await this.staff.findById(staffId);
     const problem =
-      person.disabledAt !== null ? 'This staff account is disabled' :
-      person.role !== 'editor' && person.role !== 'admin' ? 'Only editors and admins can be given tips' : undefined;
+      person.disabledAt !== null
+        ? 'This staff account is disabled'
+        : person.role !== 'editor' && person.role !== 'admin'
+          ? 'Only editors and admins can be given tips'
+          : undefined;
     if (problem) throw new DomainError(HttpStatus.BAD_REQUEST, 'ASSIGNEE_NOT_ASSIGNABLE', `${problem}.`, { assigneeId: [problem] });
   }
 
@@ -602,21 +654,59 @@ async function updateReturning<T>(manager: EntityManager, sql: string, params: u
 }
 
 interface ConsentRow {
-  id: string; terms_version: string; terms_sha256: string; licence: Licence; own_work: boolean; over18: boolean;
-  credit_name: string | null; anonymous: boolean; channel: TipChannel; accepted_at: Date;
+  id: string;
+  terms_version: string;
+  terms_sha256: string;
+  licence: Licence;
+  own_work: boolean;
+  over18: boolean;
+  credit_name: string | null;
+  anonymous: boolean;
+  channel: TipChannel;
+  accepted_at: Date;
 }
 interface MediaRow {
-  id: string; display_filename: string; sniffed_type: string; kind: MediaKind; size_bytes: string; sha256: string;
-  state: MediaState; probe: Record<string, unknown> | null; has_thumbnail: boolean;
-  scan_state: MediaScanState | null; scan_signature: string | null; scan_note: string | null; scanned_at: Date | null; created_at: Date;
+  id: string;
+  display_filename: string;
+  sniffed_type: string;
+  kind: MediaKind;
+  size_bytes: string;
+  sha256: string;
+  state: MediaState;
+  probe: Record<string, unknown> | null;
+  has_thumbnail: boolean;
+  scan_state: MediaScanState | null;
+  scan_signature: string | null;
+  scan_note: string | null;
+  scanned_at: Date | null;
+  created_at: Date;
 }
-interface NoteRow { id: string; tip_id: string; body: string; author_id: string | null; author_name: string | null; created_at: Date }
+interface NoteRow {
+  id: string;
+  tip_id: string;
+  body: string;
+  author_id: string | null;
+  author_name: string | null;
+  created_at: Date;
+}
 interface PendingMediaRow {
-  id: string; channel: TipChannel; filename: string | null; attempts: number; next_attempt_at: Date | null; last_error_code: string | null; created_at: Date;
+  id: string;
+  channel: TipChannel;
+  filename: string | null;
+  attempts: number;
+  next_attempt_at: Date | null;
+  last_error_code: string | null;
+  created_at: Date;
 }
 interface MessageRow {
-  id: string; tip_id: string; direction: MessageDirection; channel: TipChannel; body: string;
-  author_id: string | null; author_name: string | null; created_at: Date;
+  id: string;
+  tip_id: string;
+  direction: MessageDirection;
+  channel: TipChannel;
+  body: string;
+  author_id: string | null;
+  author_name: string | null;
+  created_at: Date;
 }
 
 function toListItem(row: TipListRow): Omit<TipListItemDto, 'news'> {
@@ -636,7 +726,11 @@ function toListItem(row: TipListRow): Omit<TipListItemDto, 'news'> {
     hasVideo: row.has_video,
     quarantinedSignature: row.quarantined_signature,
     poster: row.poster_media_id
-      ? { mediaId: row.poster_media_id, thumbnailUrl: row.poster_has_thumbnail ? `/api/media/${row.poster_media_id}/thumbnail` : null, duration: row.poster_duration }
+      ? {
+          mediaId: row.poster_media_id,
+          thumbnailUrl: row.poster_has_thumbnail ? `/api/media/${row.poster_media_id}/thumbnail` : null,
+          duration: row.poster_duration,
+        }
       : null,
     duplicateOfId: row.duplicate_of_id,
     version: row.version,
@@ -644,7 +738,13 @@ function toListItem(row: TipListRow): Omit<TipListItemDto, 'news'> {
 }
 
 function toNote(row: NoteRow): NoteDto {
-  return { id: row.id, tipId: row.tip_id, body: row.body, author: row.author_id ? { id: row.author_id, name: row.author_name ?? '' } : null, createdAt: iso(row.created_at) };
+  return {
+    id: row.id,
+    tipId: row.tip_id,
+    body: row.body,
+    author: row.author_id ? { id: row.author_id, name: row.author_name ?? '' } : null,
+    createdAt: iso(row.created_at),
+  };
 }
 
 function toMessage(row: MessageRow): MessageDto {

@@ -51,7 +51,10 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Can this process serve? Database reachable and storage usable (read-only checks, cached 1 s): 200 if both, else 503; warns when the bank-holiday table runs out within 60 days' })
+  @ApiOperation({
+    summary:
+      'Can this process serve? Database reachable and storage usable (read-only checks, cached 1 s): 200 if both, else 503; warns when the bank-holiday table runs out within 60 days',
+  })
   readiness(@Res({ passthrough: true }) res: Response): Promise<Readiness> {
     const now = Date.now();
     if (!this.ready || now - this.ready.at >= READY_CACHE_MS) this.ready = { at: now, answer: this.check() };
@@ -68,7 +71,12 @@ export class HealthController {
     ]);
     const bankHolidays = bankHolidayCoverage(this.config.bankHolidays, new Date());
     if (bankHolidays.warning) this.logger.warn({ coveredUntil: bankHolidays.coveredUntil }, bankHolidays.warning);
-    return { status: database === 'up' && storage === 'up' ? 'ok' : 'degraded', database, storage: { driver: this.store.driver, status: storage }, bankHolidays };
+    return {
+      status: database === 'up' && storage === 'up' ? 'ok' : 'degraded',
+      database,
+      storage: { driver: this.store.driver, status: storage },
+      bankHolidays,
+    };
   }
 
   private async probe(name: string, check: () => Promise<unknown>): Promise<Check> {

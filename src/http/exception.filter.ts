@@ -53,7 +53,7 @@ export function describeError(exception: unknown): Omit<ErrorBody, 'error'> & { 
     return { statusCode: HttpStatus.INSUFFICIENT_STORAGE, code: 'STORAGE_FULL', message: 'We cannot store files right now. Please try again later.' };
   }
   // Nest wraps body-parser's errors in an HttpException; their `type` says what went wrong.
-  const bodyError = String(((exception as { cause?: { type?: unknown } })?.cause ?? exception as { type?: unknown })?.type ?? '');
+  const bodyError = String(((exception as { cause?: { type?: unknown } })?.cause ?? (exception as { type?: unknown }))?.type ?? '');
   if (bodyError === 'entity.too.large') return { statusCode: 413, code: 'BODY_TOO_LARGE', message: 'The request body is too large' };
   if (bodyError === 'entity.parse.failed') return { statusCode: 400, code: 'MALFORMED_JSON', message: 'The request body is not valid JSON' };
   if (exception instanceof HttpException) {

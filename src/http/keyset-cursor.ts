@@ -38,8 +38,12 @@ export function decodeKeysetCursor(cursor: string): KeysetCursor {
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   const sameFields =
-    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day &&
-    date.getUTCHours() === hour && date.getUTCMinutes() === minute && date.getUTCSeconds() === second;
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
   if (!sameFields || year < 1970) throw new InvalidCursorError();
   return { at: text.slice(0, text.indexOf('/')), id: match[7] };
 }

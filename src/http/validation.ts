@@ -11,9 +11,7 @@ function toFieldErrors(errors: ValidationError[], prefix = ''): FieldErrors {
     const path = prefix ? `${prefix}.${error.property}` : error.property;
     if (error.constraints) {
       // An unknown field gets a plain sentence instead of class-validator's "property x should not exist".
-      fields[path] = Object.entries(error.constraints).map(([rule, message]) =>
-        rule === 'whitelistValidation' ? 'This field is not allowed' : message,
-      );
+      fields[path] = Object.entries(error.constraints).map(([rule, message]) => (rule === 'whitelistValidation' ? 'This field is not allowed' : message));
     }
     Object.assign(fields, toFieldErrors(error.children ?? [], path));
   }

@@ -85,17 +85,29 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnAppl
     this.metrics.gaugeFromReading('tipdesk_jobs', 'Background jobs (pg-boss) by queue and state; cached 10 s', ['queue', 'state'], async () =>
       (await jobs()).map((row) => ({ labels: { queue: row.name, state: row.state }, value: row.count })),
     );
-    this.metrics.gaugeFromReading('tipdesk_job_dead_letters', 'Jobs that failed for good, waiting in a dead-letter queue (see the admin page); cached 10 s', ['queue'], async () => {
-      const rows = await jobs();
-      return DEAD_LETTER_QUEUES.map((queue) => ({ labels: { queue }, value: rows.filter((row) => row.name === queue).reduce((sum, row) => sum + row.count, 0) }));
-    });
+    this.metrics.gaugeFromReading(
+      'tipdesk_job_dead_letters',
+      'Jobs that failed for good, waiting in a dead-letter queue (see the admin page); cached 10 s',
+      ['queue'],
+      async () => {
+        const rows = await jobs();
+        return DEAD_LETTER_QUEUES.map((queue) => ({
+          labels: { queue },
+          value: rows.filter((row) => row.name === queue).reduce((sum, row) => sum + row.count, 0),
+        }));
+      },
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.JOBS_ENABLED) return;
-    this.media.onStored((ids) => void this.enqueueMedia(ids).catch((error) => this.logger.error({ err: error }, 'media jobs not sent (the sweep will send them)')));
+    this.media.onStored(
+      (ids) => void this.enqueueMedia(ids).catch((error) => this.logger.error({ err: error }, 'media jobs not sent (the sweep will send them)')),
+    );
     if (this.scans.enabled) {
-      this.media.onStored((ids) => void this.enqueueScans(ids).catch((error) => this.logger.error({ err: error }, 'scan jobs not sent (the sweep will send them)')));
+      this.media.onStored(
+        (ids) => void this.enqueueScans(ids).catch((error) => this.logger.error({ err: error }, 'scan jobs not sent (the sweep will send them)')),
+      );
     }
     this.started = this.start();
     await this.started;
@@ -225,7 +237,16 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnAppl
   /** Failed jobs (media and contributor mail), newest first (admins). */
   async deadLetters(limit = 200): Promise<DeadLetter[]> {
     if (!(await this.queue.installed())) return [];
-    const rows: { id: string; name: string; media_id: string | null; tip_id: string | null; code: string | null; queue: string | null; retry_limit: number; created_on: Date }[] = await this.dataSource.query(
+    const rows: {
+      id: string;
+      name: string;
+      media_id: string | null;
+      tip_id: string | null;
+      code: string | null;
+      queue: string | null;
+      retry_limit: number;
+      created_on: Date;
+    }[] = await this.dataSource.query(
       `SELECT id, name, data->>'mediaId' AS media_id, data->>'tipId' AS tip_id, output->>'code' AS code, output->>'queue' AS queue, retry_limit, created_on
          FROM ${JOBS_SCHEMA}.job WHERE name = ANY($1) ORDER BY created_on DESC, id LIMIT $2`,
       [DEAD_LETTER_QUEUES, limit],

@@ -21,12 +21,9 @@ export interface UploadedMedia {
 
 export class UnsupportedMediaTypeError extends DomainError {
   constructor(filename: string) {
-    super(
-      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-      'UNSUPPORTED_MEDIA_TYPE',
-      `"${filename}" is not a video, photo or audio file we can accept`,
-      { files: [`"${filename}" is not a video, photo or audio file`] },
-    );
+    super(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'UNSUPPORTED_MEDIA_TYPE', `"${filename}" is not a video, photo or audio file we can accept`, {
+      files: [`"${filename}" is not a video, photo or audio file`],
+    });
   }
 }
 
@@ -37,7 +34,9 @@ const SNIFF_BYTES = 4100;
  * Judges a stream by its first bytes (never a name or a declared type): `media` is set only for
  * video, image or audio. Read on from `stream`, which still carries every byte.
  */
-export async function sniffMedia(source: Readable): Promise<{ stream: Readable & { fileType?: { mime: string; ext: string } }; media?: { mime: string; ext: string; kind: MediaKind } }> {
+export async function sniffMedia(
+  source: Readable,
+): Promise<{ stream: Readable & { fileType?: { mime: string; ext: string } }; media?: { mime: string; ext: string; kind: MediaKind } }> {
   const stream = await fileTypeStream(source, { sampleSize: SNIFF_BYTES });
   const detected = stream.fileType;
   const kind = mediaKindOf(detected?.mime);

@@ -8,7 +8,11 @@ import { MediaContentService, type MediaVariant } from './media-content.service.
 /** What both routes take and answer, for the OpenAPI document. */
 const MediaResponses = () =>
   applyDecorators(
-    ApiHeader({ name: 'Range', required: false, description: 'One range: `bytes=a-b`, `bytes=a-` or `bytes=-n`; several, or a malformed one, get the whole file' }),
+    ApiHeader({
+      name: 'Range',
+      required: false,
+      description: 'One range: `bytes=a-b`, `bytes=a-` or `bytes=-n`; several, or a malformed one, get the whole file',
+    }),
     ApiHeader({ name: 'If-Range', required: false, description: 'The ETag the client holds; a different one gets the whole file' }),
     ApiHeader({ name: 'If-None-Match', required: false, description: 'The ETag the client holds: 304 when unchanged' }),
     ApiResponse({ status: 200, description: 'The whole file' }),

@@ -77,11 +77,7 @@ export class MediaRejectedError extends DomainError {
 /** ClamAV found something: the bytes are kept (evidence) but nobody on the desk is handed them, nor a still of them. */
 export class MediaQuarantinedError extends DomainError {
   constructor(signature: string | null) {
-    super(
-      HttpStatus.LOCKED,
-      'MEDIA_QUARANTINED',
-      `This file is quarantined: ClamAV found ${signature ?? 'a threat'}. It is kept but not served.`,
-    );
+    super(HttpStatus.LOCKED, 'MEDIA_QUARANTINED', `This file is quarantined: ClamAV found ${signature ?? 'a threat'}. It is kept but not served.`);
   }
 }
 

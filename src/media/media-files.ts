@@ -27,7 +27,11 @@ export function sanitiseDisplayFilename(original: string | undefined, fallbackEx
   const chars = Array.from(name);
   if (chars.length > DISPLAY_FILENAME_MAX) {
     const extension = Array.from(extname(name)).slice(0, 10);
-    name = chars.slice(0, DISPLAY_FILENAME_MAX - extension.length).join('').trimEnd() + extension.join('');
+    name =
+      chars
+        .slice(0, DISPLAY_FILENAME_MAX - extension.length)
+        .join('')
+        .trimEnd() + extension.join('');
   }
   return name;
 }

@@ -106,10 +106,10 @@ export class MediaProcessingService {
 
   /** Media still waiting to be processed, committed before `before` (for the sweep that catches a lost enqueue). */
   async storedBefore(before: Date, limit = 500): Promise<string[]> {
-    const rows: { id: string }[] = await this.dataSource.query(
-      `SELECT id FROM media WHERE state = 'stored' AND created_at < $1 ORDER BY created_at LIMIT $2`,
-      [before, limit],
-    );
+    const rows: { id: string }[] = await this.dataSource.query(`SELECT id FROM media WHERE state = 'stored' AND created_at < $1 ORDER BY created_at LIMIT $2`, [
+      before,
+      limit,
+    ]);
     return rows.map((r) => r.id);
   }
 
@@ -148,10 +148,10 @@ export class MediaProcessingService {
 
   /** Processing gave up: the file stays (and is served); the desk says it could not be read. */
   async markUnprobed(mediaId: string, code: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE media SET state = 'unprobed', probe = jsonb_build_object('error', $2::text) WHERE id = $1 AND state = 'stored'`,
-      [mediaId, code.slice(0, 50)],
-    );
+    await this.dataSource.query(`UPDATE media SET state = 'unprobed', probe = jsonb_build_object('error', $2::text) WHERE id = $1 AND state = 'stored'`, [
+      mediaId,
+      code.slice(0, 50),
+    ]);
   }
 
   private async probe(path: string): Promise<MediaProbe> {
@@ -179,7 +179,10 @@ export class MediaProcessingService {
     const taken = exif.DateTimeOriginal ?? exif.CreateDate ?? exif.ModifyDate;
     if (taken instanceof Date && !Number.isNaN(taken.getTime())) probe.capturedAt = taken.toISOString();
     if (Number.isFinite(exif.latitude) && Number.isFinite(exif.longitude)) probe.gps = { latitude: exif.latitude, longitude: exif.longitude };
-    const camera = [exif.Make, exif.Model].filter((v) => typeof v === 'string' && v.trim()).map((v: string) => v.trim()).join(' ');
+    const camera = [exif.Make, exif.Model]
+      .filter((v) => typeof v === 'string' && v.trim())
+      .map((v: string) => v.trim())
+      .join(' ');
     if (camera) probe.camera = camera.slice(0, 100);
     if (Number.isInteger(exif.ExifImageWidth) && Number.isInteger(exif.ExifImageHeight)) {
       probe.width = exif.ExifImageWidth;
@@ -195,7 +198,24 @@ export class MediaProcessingService {
     try {
       await run(
         this.config.FFMPEG_PATH,
-        ['-v', 'error', '-nostdin', '-y', ...at, '-i', input, '-frames:v', '1', '-vf', `scale='min(${THUMBNAIL_WIDTH},iw)':-2`, '-q:v', '5', '-f', 'image2', output],
+        [
+          '-v',
+          'error',
+          '-nostdin',
+          '-y',
+          ...at,
+          '-i',
+          input,
+          '-frames:v',
+          '1',
+          '-vf',
+          `scale='min(${THUMBNAIL_WIDTH},iw)':-2`,
+          '-q:v',
+          '5',
+          '-f',
+          'image2',
+          output,
+        ],
         THUMBNAIL_TIMEOUT_MS,
       );
       if (!(await stat(output)).size) throw new Error('empty poster');

@@ -89,7 +89,12 @@ export class Metrics {
   }
 
   /** A gauge read at scrape time: `read` gives each label set's value. */
-  gaugeFromReading<L extends string>(name: string, help: string, labelNames: readonly L[], read: () => Promise<{ labels: Record<L, string>; value: number }[]>): void {
+  gaugeFromReading<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    read: () => Promise<{ labels: Record<L, string>; value: number }[]>,
+  ): void {
     new Gauge<L>({
       name,
       help,

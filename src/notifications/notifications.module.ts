@@ -11,7 +11,10 @@ import { SmtpMailer } from './smtp-mailer.js';
 /** SMTP when SMTP_URL is set, else the outbox directory. Says which once, never with addresses. */
 export function createMailer(config: AppConfig, logger: Logger): Mailer {
   const mailer = config.SMTP_URL ? new SmtpMailer(config.SMTP_URL, config.MAIL_FROM) : new OutboxMailer(join(config.dataDir, 'outbox'), config.MAIL_FROM);
-  logger.info({ event: 'notification.transport', transport: mailer.transport }, mailer.transport === 'smtp' ? 'contributor mail goes out over SMTP' : 'SMTP_URL is not set: contributor mail is written to DATA_DIR/outbox');
+  logger.info(
+    { event: 'notification.transport', transport: mailer.transport },
+    mailer.transport === 'smtp' ? 'contributor mail goes out over SMTP' : 'SMTP_URL is not set: contributor mail is written to DATA_DIR/outbox',
+  );
   return mailer;
 }
 

@@ -183,15 +183,16 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     const body = kind === 'message' ? messageBody : channelNotice(kind, contact.reference, this.config.publicBaseUrl);
     if (!sender || !address || body === undefined) {
       // No way back on its own channel (none configured): the status-page link by mail, when we have an address.
-      if (Object.hasOwn(ADDRESS_OF, channel) && !sender) this.logger.info({ event: 'channel.no_sender', tipId, channel }, 'no sender configured for the tip\'s channel');
+      if (Object.hasOwn(ADDRESS_OF, channel) && !sender)
+        this.logger.info({ event: 'channel.no_sender', tipId, channel }, "no sender configured for the tip's channel");
       return this.deliver(kind, tipId, contact, attempt);
     }
     try {
       await sender.send({ tipId, reference: contact.reference, to: this.cipher.decrypt(address), body });
-      this.logger.info({ event: 'channel.message_sent', tipId, channel, kind }, 'sent on the tip\'s channel');
+      this.logger.info({ event: 'channel.message_sent', tipId, channel, kind }, "sent on the tip's channel");
     } catch (error) {
       // The sender's error holds no personal data by contract; still, only its code is logged.
-      this.logger.warn({ event: 'channel.send_failed', tipId, channel, code: errorCode(error), ...attempt }, 'message not delivered on the tip\'s channel');
+      this.logger.warn({ event: 'channel.send_failed', tipId, channel, code: errorCode(error), ...attempt }, "message not delivered on the tip's channel");
       throw new DeliveryFailed(errorCode(error) ?? 'CHANNEL_SEND_FAILED');
     }
   }
@@ -224,7 +225,15 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
       const { code, responseCode } = (error ?? {}) as { code?: unknown; responseCode?: unknown };
       const stableCode = typeof code === 'string' && code.length <= 64 ? code : undefined;
       this.logger.warn(
-        { event: 'notification.failed', tipId, kind, transport, code: stableCode, responseCode: typeof responseCode === 'number' ? responseCode : undefined, ...attempt },
+        {
+          event: 'notification.failed',
+          tipId,
+          kind,
+          transport,
+          code: stableCode,
+          responseCode: typeof responseCode === 'number' ? responseCode : undefined,
+          ...attempt,
+        },
         attempt.last ? 'notification not delivered; giving up (see the dead letters)' : 'notification not delivered; it will be tried again',
       );
       throw new DeliveryFailed(stableCode ?? (typeof responseCode === 'number' ? `SMTP_${responseCode}` : 'SEND_FAILED'));

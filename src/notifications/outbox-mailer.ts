@@ -19,7 +19,10 @@ export class OutboxMailer implements Mailer {
   // nodemailer (the composer) is loaded with the first mail.
   private composer?: Promise<Transporter>;
 
-  constructor(readonly dir: string, private readonly from: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly from: string,
+  ) {}
 
   async send(mail: OutgoingMail): Promise<void> {
     this.composer ??= import('nodemailer').then(({ createTransport }) => createTransport({ streamTransport: true, buffer: true, newline: 'windows' }));

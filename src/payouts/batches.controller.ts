@@ -110,7 +110,10 @@ export class BatchesController {
 
   @Post(':id/reconcile')
   @HttpCode(200)
-  @ApiOperation({ summary: 'The bank’s results (text/csv: payout reference, paid|failed, bank reference or reason); all rows or none; closes the batch when every payout is final' })
+  @ApiOperation({
+    summary:
+      'The bank’s results (text/csv: payout reference, paid|failed, bank reference or reason); all rows or none; closes the batch when every payout is final',
+  })
   @ApiConsumes('text/csv')
   @ApiBody({ schema: { type: 'string', example: 'TIPDESK 7K3Q9XRM,paid,FP-20261125-0001\r\nTIPDESK 2B4C6D8E,failed,ARUCS 0 REFER TO PAYER\r\n' } })
   @ApiOkResponse({ type: ReconcileResultDto })

@@ -122,7 +122,10 @@ export function processingDateForNewBatch(createdAt: Date, calendar: BankCalenda
     return processingDateOf(createdAt, calendar);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
-    throw new ConflictError('BANK_HOLIDAYS_MISSING', `tipdesk has no bank holidays for the year after ${createdAt.toISOString().slice(0, 10)}, so it cannot pick a processing day: set BANK_HOLIDAYS (see README). No batch was made.`);
+    throw new ConflictError(
+      'BANK_HOLIDAYS_MISSING',
+      `tipdesk has no bank holidays for the year after ${createdAt.toISOString().slice(0, 10)}, so it cannot pick a processing day: set BANK_HOLIDAYS (see README). No batch was made.`,
+    );
   }
 }
 
@@ -150,7 +153,11 @@ function toDto(row: BatchRow, calendar: BankCalendar): BatchDto {
 function fittingMethods(exporter: Exporter, currency: Currency): PayeeMethod[] {
   return PAYEE_METHODS.filter((method) =>
     exporter.fits({
-      payoutId: '', bankReference: '', amountMinor: 1, currency, payee: { method, accountName: '' },
+      payoutId: '',
+      bankReference: '',
+      amountMinor: 1,
+      currency,
+      payee: { method, accountName: '' },
       ledger: { contributorName: '', tipReference: '', licence: '', offeredBy: '', approvedBy: '', approvedAt: new Date(0), status: '' },
     }),
   );
@@ -271,7 +278,10 @@ export class BatchesService {
     const payer = await this.settings.payerFor(input.format);
     const currencies = CURRENCIES.filter((currency) => fittingMethods(exporter, currency).length > 0);
     if (input.currency && !currencies.includes(input.currency)) {
-      throw new ValidationFailedError({ currency: [`A ${input.format} file carries only ${currencies.join(', ')}`] }, `A ${input.format} file cannot carry ${input.currency}`);
+      throw new ValidationFailedError(
+        { currency: [`A ${input.format} file carries only ${currencies.join(', ')}`] },
+        `A ${input.format} file cannot carry ${input.currency}`,
+      );
     }
     const id = await this.dataSource.transaction(async (manager) => {
       const currency = input.currency ?? (currencies.length === 1 ? currencies[0] : await this.oldestFittingCurrency(manager, exporter, currencies));
@@ -282,7 +292,13 @@ export class BatchesService {
         [input.format, currency, staff.id],
       );
       const limit = input.format === 'paypal-csv' ? PAYPAL_MAX_ROWS : BATCH_MAX_PAYOUTS;
-      const { count, totalMinor } = await this.payouts.batchApproved(manager, staff, inserted.id, { currency, methods: fittingMethods(exporter, currency) }, limit);
+      const { count, totalMinor } = await this.payouts.batchApproved(
+        manager,
+        staff,
+        inserted.id,
+        { currency, methods: fittingMethods(exporter, currency) },
+        limit,
+      );
       if (count === 0) throw new NothingToPayError(input.format, currency);
       await manager.query(`UPDATE payout_batches SET count = $2, total_minor = $3 WHERE id = $1`, [inserted.id, count, totalMinor]);
       const batch = await this.row(manager, inserted.id);
@@ -296,7 +312,11 @@ export class BatchesService {
       // The payer is kept with the batch: a download writes the same bytes whatever the settings say later.
       await manager.query(`UPDATE payout_batches SET file_sha256 = $2, payer_snapshot = $3 WHERE id = $1`, [batch.id, fileSha256, JSON.stringify(payer)]);
       await this.audit.record(manager, {
-        actorType: 'staff', actorId: staff.id, action: 'payout_batch.created', entityType: 'payout_batch', entityId: batch.id,
+        actorType: 'staff',
+        actorId: staff.id,
+        action: 'payout_batch.created',
+        entityType: 'payout_batch',
+        entityId: batch.id,
         // Each payout's own payout.batched event names the batch; 100,000 ids here would be megabytes.
         after: { state: 'locked', format: input.format, currency, count, totalMinor, fileSha256 },
       });
@@ -325,10 +345,15 @@ export class BatchesService {
           RETURNING b.*, ${cursorTimestampSql('b.created_at')} AS cursor_at`,
         [id, staff.id],
       );
-      if (!row) throw new ConflictError('BATCH_VOIDED', 'This batch was voided: its payouts went back to be batched again, so its file must never reach the bank.');
+      if (!row)
+        throw new ConflictError('BATCH_VOIDED', 'This batch was voided: its payouts went back to be batched again, so its file must never reach the bank.');
       await manager.query(`INSERT INTO payout_batch_downloads (batch_id, downloaded_by) VALUES ($1, $2)`, [id, staff.id]);
       await this.audit.record(manager, {
-        actorType: 'staff', actorId: staff.id, action: 'payout_batch.downloaded', entityType: 'payout_batch', entityId: row.id,
+        actorType: 'staff',
+        actorId: staff.id,
+        action: 'payout_batch.downloaded',
+        entityType: 'payout_batch',
+        entityId: row.id,
         after: { state: row.state, format: row.format, fileSha256: row.file_sha256 },
       });
       return row;
@@ -380,13 +405,27 @@ export class BatchesService {
         [id],
       );
       if (downloaders.some((d) => d.id === staff.id)) {
-        throw new DomainError(HttpStatus.FORBIDDEN, 'BATCH_VOID_BY_DOWNLOADER', 'You downloaded this batch’s file: another admin, who did not, must confirm the bank never received it.');
+        throw new DomainError(
+          HttpStatus.FORBIDDEN,
+          'BATCH_VOID_BY_DOWNLOADER',
+          'You downloaded this batch’s file: another admin, who did not, must confirm the bank never received it.',
+        );
       }
-      const [{ settled }] = await manager.query<{ settled: number }[]>(`SELECT count(*)::int AS settled FROM payouts WHERE batch_id = $1 AND state IN ('paid', 'failed')`, [id]);
-      if (settled > 0) throw new ConflictError('BATCH_HAS_SETTLED_PAYOUTS', `${settled} payout(s) of this batch are already paid or failed: the bank did receive it. Nothing was changed.`);
+      const [{ settled }] = await manager.query<{ settled: number }[]>(
+        `SELECT count(*)::int AS settled FROM payouts WHERE batch_id = $1 AND state IN ('paid', 'failed')`,
+        [id],
+      );
+      if (settled > 0)
+        throw new ConflictError(
+          'BATCH_HAS_SETTLED_PAYOUTS',
+          `${settled} payout(s) of this batch are already paid or failed: the bank did receive it. Nothing was changed.`,
+        );
       const [me] = await manager.query<{ name: string }[]>(`SELECT name FROM staff_users WHERE id = $1`, [staff.id]);
       await this.voidLocked(manager, staff, batch, {
-        reason: input.reason, bankDidNotReceiveFile: true, voidedBy: { id: staff.id, name: me?.name ?? staff.name }, downloadedBy: downloaders,
+        reason: input.reason,
+        bankDidNotReceiveFile: true,
+        voidedBy: { id: staff.id, name: me?.name ?? staff.name },
+        downloadedBy: downloaders,
       });
     });
     return this.get(id);
@@ -457,7 +496,12 @@ export class BatchesService {
         seen.set(line.reference, seen.get(line.reference) ?? line.row);
       }
       if (Object.keys(fields).length > 0) {
-        throw new ValidationFailedError(fields, `Nothing was applied: ${Object.entries(fields).map(([row, texts]) => `${row}: ${texts.join('; ')}`).join('; ')}`);
+        throw new ValidationFailedError(
+          fields,
+          `Nothing was applied: ${Object.entries(fields)
+            .map(([row, texts]) => `${row}: ${texts.join('; ')}`)
+            .join('; ')}`,
+        );
       }
       if (conflicts.length > 0) throw new ConflictError('BATCH_RECONCILE_CONFLICT', `Nothing was applied: ${conflicts.join('; ')}`);
 
@@ -472,7 +516,11 @@ export class BatchesService {
       const paid = applied.filter((r) => r.applied && r.result === 'paid').length;
       const failed = applied.filter((r) => r.applied && r.result === 'failed').length;
       await this.audit.record(manager, {
-        actorType: 'staff', actorId: staff.id, action: 'payout_batch.reconciled', entityType: 'payout_batch', entityId: id,
+        actorType: 'staff',
+        actorId: staff.id,
+        action: 'payout_batch.reconciled',
+        entityType: 'payout_batch',
+        entityId: id,
         after: { paid, failed, unchanged: applied.length - paid - failed },
       });
       const [{ open }] = await manager.query<{ open: number }[]>(`SELECT count(*)::int AS open FROM payouts WHERE batch_id = $1 AND state = 'batched'`, [id]);
@@ -509,7 +557,14 @@ export class BatchesService {
   }
 
   /** Compare-and-set on the batch's version, with its audit event in the same transaction. */
-  private async moveBatch(manager: EntityManager, staff: StaffPrincipal, batch: BatchRow, to: BatchState, extra: Record<string, unknown> = {}, checked = false): Promise<void> {
+  private async moveBatch(
+    manager: EntityManager,
+    staff: StaffPrincipal,
+    batch: BatchRow,
+    to: BatchState,
+    extra: Record<string, unknown> = {},
+    checked = false,
+  ): Promise<void> {
     if (!checked) this.checkMove(batch.state, to);
     const [rows] = await manager.query<[{ id: string }[], number]>(
       `UPDATE payout_batches SET state = $3, version = version + 1, updated_at = now() WHERE id = $1 AND version = $2 RETURNING id`,
@@ -517,8 +572,13 @@ export class BatchesService {
     );
     if (rows.length === 0) throw new ConflictError('BATCH_STALE_VERSION', 'Someone changed this batch at the same time: check it and try again.');
     await this.audit.record(manager, {
-      actorType: 'staff', actorId: staff.id, action: `payout_batch.${to}`, entityType: 'payout_batch', entityId: batch.id,
-      before: { state: batch.state }, after: { state: to, ...extra },
+      actorType: 'staff',
+      actorId: staff.id,
+      action: `payout_batch.${to}`,
+      entityType: 'payout_batch',
+      entityId: batch.id,
+      before: { state: batch.state },
+      after: { state: to, ...extra },
     });
   }
 
@@ -582,7 +642,10 @@ export class BatchesService {
 
   /** Each payout as the exporter will write it (payee decrypted), as JSON to encrypt and store. */
   private async snapshotsOf(manager: EntityManager, exporter: Exporter, rows: readonly BatchPayoutRow[]): Promise<{ payoutId: string; json: string }[]> {
-    const payees = await this.payouts.payeeSnapshots(rows.map((p) => p.id), manager);
+    const payees = await this.payouts.payeeSnapshots(
+      rows.map((p) => p.id),
+      manager,
+    );
     return rows.map((payout) => {
       const payee = payees.get(payout.id);
       if (!payee) throw new NotFoundError('PAYOUT_PAYEE_NOT_FOUND', 'This payout has no payee details yet.');
@@ -603,7 +666,10 @@ export class BatchesService {
         },
       };
       if (!exporter.fits(item)) {
-        throw new ConflictError('BATCH_EXPORT_REFUSED', `No batch was made: payout ${payout.bank_reference} (${payee.method}) cannot go in a ${exporter.format} file.`);
+        throw new ConflictError(
+          'BATCH_EXPORT_REFUSED',
+          `No batch was made: payout ${payout.bank_reference} (${payee.method}) cannot go in a ${exporter.format} file.`,
+        );
       }
       return { payoutId: payout.id, json: JSON.stringify(item) };
     });
@@ -648,9 +714,12 @@ export class BatchesService {
 function payeeFields(payee: PayeeSnapshot): ExportItem['payee'] {
   const account = payee.account;
   switch (account.method) {
-    case 'uk_bank': return { method: 'uk_bank', accountName: payee.accountName, sortCode: account.sortCode, accountNumber: account.accountNumber };
-    case 'iban': return { method: 'iban', accountName: payee.accountName, iban: account.iban, ...(account.bic ? { bic: account.bic } : {}) };
-    case 'paypal': return { method: 'paypal', accountName: payee.accountName, paypalEmail: account.paypalEmail };
+    case 'uk_bank':
+      return { method: 'uk_bank', accountName: payee.accountName, sortCode: account.sortCode, accountNumber: account.accountNumber };
+    case 'iban':
+      return { method: 'iban', accountName: payee.accountName, iban: account.iban, ...(account.bic ? { bic: account.bic } : {}) };
+    case 'paypal':
+      return { method: 'paypal', accountName: payee.accountName, paypalEmail: account.paypalEmail };
   }
 }
 
@@ -704,13 +773,19 @@ export async function parseReconcileCsv(csv: Readable): Promise<ReconcileLine[]>
     if (!normalised) problems.push('payout reference is empty');
     if (outcome !== 'paid' && outcome !== 'failed') problems.push(`result must be paid or failed, not ${JSON.stringify(result.slice(0, 20))}`);
     else if (!detail) problems.push(outcome === 'paid' ? 'the bank reference is empty' : 'the reason is empty');
-    else if (detail.length > DETAIL_MAX[outcome]) problems.push(`the ${outcome === 'paid' ? 'bank reference' : 'reason'} is longer than ${DETAIL_MAX[outcome]} characters`);
+    else if (detail.length > DETAIL_MAX[outcome])
+      problems.push(`the ${outcome === 'paid' ? 'bank reference' : 'reason'} is longer than ${DETAIL_MAX[outcome]} characters`);
     else if (/\p{Cc}/u.test(detail)) problems.push(`the ${outcome === 'paid' ? 'bank reference' : 'reason'} contains control characters`);
     if (problems.length > 0) fields[`row ${row}`] = problems;
     else lines.push({ row, reference: normalised, result: outcome as 'paid' | 'failed', detail });
   }
   if (Object.keys(fields).length > 0) {
-    throw new ValidationFailedError(fields, `Nothing was applied: ${Object.entries(fields).map(([row, texts]) => `${row}: ${texts.join('; ')}`).join('; ')}`);
+    throw new ValidationFailedError(
+      fields,
+      `Nothing was applied: ${Object.entries(fields)
+        .map(([row, texts]) => `${row}: ${texts.join('; ')}`)
+        .join('; ')}`,
+    );
   }
   return lines;
 }

@@ -6,7 +6,11 @@ import { AMOUNT_MINOR_MAX } from './payouts.entities.js';
  * thousands; a point starts the pence; at most two digits after it.
  */
 export function amountMinorFromText(text: string): number | undefined {
-  const cleaned = text.trim().replace(/^[£€$]\s*/, '').replace(/\s*(gbp|eur|usd)$/i, '').replace(/\s+/g, '');
+  const cleaned = text
+    .trim()
+    .replace(/^[£€$]\s*/, '')
+    .replace(/\s*(gbp|eur|usd)$/i, '')
+    .replace(/\s+/g, '');
   if (!/^(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$/.test(cleaned)) return undefined;
   const [whole, fraction = ''] = cleaned.replace(/,/g, '').split('.');
   const minor = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));

@@ -78,7 +78,6 @@ export function validatePayee(input: PayeeInput): { payee: Payee; fields?: undef
   const accountName = input.accountName.trim().replace(/\s+/g, ' ');
   if (!accountName) problem('accountName', 'Enter the account holder’s name exactly as the bank has it');
   else if (accountName.length > ACCOUNT_NAME_MAX) problem('accountName', `The account holder’s name can be at most ${ACCOUNT_NAME_MAX} characters`);
-   
   else if (/[\u0000-\u001f\u007f]/.test(accountName)) problem('accountName', 'The account holder’s name cannot contain control characters');
 
   for (const field of OPTIONAL_FIELDS) {

@@ -1,5 +1,14 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { TipIdParams } from '../desk/dto/update-tip.dto.js';
 import { Access, CurrentStaff, type StaffPrincipal } from '../staff/access.js';
 import {
@@ -43,7 +52,11 @@ export class TipPayoutsController {
   @ApiCreatedResponse({ description: '{tipId, staffId, reason}' })
   @ApiForbiddenResponse({ description: 'PAYOUT_CONFLICT_OF_INTEREST: you hold the secret yourself, or the waiver would be for you' })
   @ApiConflictResponse({ description: 'PAYOUT_WAIVER_NOT_NEEDED, PAYOUT_WAIVER_EXISTS' })
-  waive(@CurrentStaff() staff: StaffPrincipal, @Param() { id }: TipIdParams, @Body() body: ConflictWaiverDto): Promise<{ tipId: string; staffId: string; reason: string }> {
+  waive(
+    @CurrentStaff() staff: StaffPrincipal,
+    @Param() { id }: TipIdParams,
+    @Body() body: ConflictWaiverDto,
+  ): Promise<{ tipId: string; staffId: string; reason: string }> {
     return this.payouts.waiveConflict(staff, id, body);
   }
 
@@ -98,8 +111,13 @@ export class PayoutsController {
   @Access('accounting', 'admin')
   @ApiOperation({ summary: 'accepted → approved, by someone other than the person who offered it' })
   @ApiOkResponse({ type: PayoutDetailDto })
-  @ApiForbiddenResponse({ description: 'PAYOUT_OWN_OFFER, PAYOUT_CONFLICT_OF_INTEREST (logged the tip, saw its secret, or the payee was typed in your browser), PAYOUT_RISK_NEEDS_ADMIN' })
-  @ApiConflictResponse({ description: `${CONFLICTS}, PAYOUT_LEGAL_SIGN_OFF_REQUIRED, PAYOUT_RISKS_NOT_ACKNOWLEDGED (\`risks\` lists them), PAYOUT_ALREADY_APPROVED_BY_YOU` })
+  @ApiForbiddenResponse({
+    description:
+      'PAYOUT_OWN_OFFER, PAYOUT_CONFLICT_OF_INTEREST (logged the tip, saw its secret, or the payee was typed in your browser), PAYOUT_RISK_NEEDS_ADMIN',
+  })
+  @ApiConflictResponse({
+    description: `${CONFLICTS}, PAYOUT_LEGAL_SIGN_OFF_REQUIRED, PAYOUT_RISKS_NOT_ACKNOWLEDGED (\`risks\` lists them), PAYOUT_ALREADY_APPROVED_BY_YOU`,
+  })
   approve(@CurrentStaff() staff: StaffPrincipal, @Param() { id }: PayoutIdParams, @Body() body: ApprovePayoutDto): Promise<PayoutDetailDto> {
     return this.payouts.approve(staff, id, body);
   }
@@ -110,7 +128,9 @@ export class PayoutsController {
   @ApiOperation({ summary: 'An admin clears one risk before approval, with a reason (recorded in the payout’s events)' })
   @ApiOkResponse({ type: PayoutDetailDto })
   @ApiForbiddenResponse({ description: 'PAYOUT_CONFLICT_OF_INTEREST, PAYOUT_OWN_OFFER' })
-  @ApiConflictResponse({ description: 'PAYOUT_STALE_VERSION, PAYOUT_RISK_NOT_PRESENT, PAYOUT_RISK_NOT_CLEARABLE, PAYOUT_RISK_ALREADY_CLEARED, PAYOUT_NOT_AWAITING_APPROVAL' })
+  @ApiConflictResponse({
+    description: 'PAYOUT_STALE_VERSION, PAYOUT_RISK_NOT_PRESENT, PAYOUT_RISK_NOT_CLEARABLE, PAYOUT_RISK_ALREADY_CLEARED, PAYOUT_NOT_AWAITING_APPROVAL',
+  })
   clearRisk(@CurrentStaff() staff: StaffPrincipal, @Param() { id }: PayoutIdParams, @Body() body: ClearRiskDto): Promise<PayoutDetailDto> {
     return this.payouts.clearRisk(staff, id, body);
   }

@@ -49,7 +49,10 @@ export class StalePayoutVersionError extends ConflictError {
   override readonly details: { current: PayoutDto };
 
   constructor(current: PayoutDto) {
-    super('PAYOUT_STALE_VERSION', `Someone changed this payout since you opened it (it is now at version ${current.version}, ${current.state}). Check it and try again.`);
+    super(
+      'PAYOUT_STALE_VERSION',
+      `Someone changed this payout since you opened it (it is now at version ${current.version}, ${current.state}). Check it and try again.`,
+    );
     this.details = { current };
   }
 }
@@ -94,7 +97,10 @@ export const SECRET_HOLDER_ACTIONS = ['tip.created', 'tip.secret_shown'] as cons
 
 export class LegalSignOffRequiredError extends ConflictError {
   constructor() {
-    super('PAYOUT_LEGAL_SIGN_OFF_REQUIRED', 'This payout is flagged under the Editors’ Code (clauses 15/16): an admin must record legal sign-off before it can be approved.');
+    super(
+      'PAYOUT_LEGAL_SIGN_OFF_REQUIRED',
+      'This payout is flagged under the Editors’ Code (clauses 15/16): an admin must record legal sign-off before it can be approved.',
+    );
   }
 }
 
@@ -123,10 +129,7 @@ class PayoutRoleError extends DomainError {
 }
 
 /** Who moved a payout: a staff member, the contributor of its tip, or the system (a batch). */
-export type PayoutActor =
-  | { type: 'staff'; staff: StaffPrincipal }
-  | { type: 'contributor'; tipId: string }
-  | { type: 'system' };
+export type PayoutActor = { type: 'staff'; staff: StaffPrincipal } | { type: 'contributor'; tipId: string } | { type: 'system' };
 
 /** The decrypted payee of one payout, for an exporter to write (and a batch to snapshot). */
 export interface PayeeSnapshot {
@@ -146,14 +149,41 @@ const OFFERERS: readonly StaffRole[] = ['editor', 'admin'];
 const PAYEE_LOCK = 0x70617965; // 'paye': serialises payee versions per contributor (with the contributor's hash)
 
 interface PayoutRow {
-  id: string; tip_id: string; contributor_id: string; amount_minor: string; currency: Currency; licence: Licence; state: PayoutState;
-  bank_reference: string; offered_by: string; offered_at: Date; approved_by: string | null; approved_at: Date | null;
-  legal_witness: boolean; legal_crime: boolean; legal_signed_off_by: string | null; legal_signed_off_at: Date | null;
-  payee_details_id: string | null; batch_id: string | null; paid_reference: string | null; failure_reason: string | null;
-  replaces_payout_id: string | null; version: number; created_at: Date; updated_at: Date; cursor_at?: string;
-  payee_from_staff_browser: boolean; payee_staff_browser_staff_id: string | null; first_approved_by: string | null; first_approved_at: Date | null;
-  payee_version: number | null; payee_method: PayeeMethod | null; payee_masked: string | null; payee_name_masked: string | null;
-  batch_state: BatchState | null; batch_format: string | null;
+  id: string;
+  tip_id: string;
+  contributor_id: string;
+  amount_minor: string;
+  currency: Currency;
+  licence: Licence;
+  state: PayoutState;
+  bank_reference: string;
+  offered_by: string;
+  offered_at: Date;
+  approved_by: string | null;
+  approved_at: Date | null;
+  legal_witness: boolean;
+  legal_crime: boolean;
+  legal_signed_off_by: string | null;
+  legal_signed_off_at: Date | null;
+  payee_details_id: string | null;
+  batch_id: string | null;
+  paid_reference: string | null;
+  failure_reason: string | null;
+  replaces_payout_id: string | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  cursor_at?: string;
+  payee_from_staff_browser: boolean;
+  payee_staff_browser_staff_id: string | null;
+  first_approved_by: string | null;
+  first_approved_at: Date | null;
+  payee_version: number | null;
+  payee_method: PayeeMethod | null;
+  payee_masked: string | null;
+  payee_name_masked: string | null;
+  batch_state: BatchState | null;
+  batch_format: string | null;
 }
 
 const PAYOUT_SELECT = `
@@ -185,7 +215,13 @@ function toDto(row: PayoutRow): PayoutDto {
     legalSignedOffBy: row.legal_signed_off_by,
     legalSignedOffAt: iso(row.legal_signed_off_at),
     payee: row.payee_details_id
-      ? { id: row.payee_details_id, version: row.payee_version!, method: row.payee_method!, masked: row.payee_masked!, accountNameMasked: row.payee_name_masked! }
+      ? {
+          id: row.payee_details_id,
+          version: row.payee_version!,
+          method: row.payee_method!,
+          masked: row.payee_masked!,
+          accountNameMasked: row.payee_name_masked!,
+        }
       : null,
     batchId: row.batch_id,
     batchState: row.batch_state,
@@ -212,15 +248,24 @@ const LICENCE_WORDS: Record<Licence, string> = { exclusive: 'exclusive use', non
 /** Where a payout stands, in the contributor's words. */
 export function contributorStateText(p: { state: PayoutState; amountMinor: number; currency: Currency; licence: Licence }, material = 'video'): string {
   switch (p.state) {
-    case 'offered': return `We’d like to pay you ${formatMoney(p.amountMinor, p.currency)} for ${LICENCE_WORDS[p.licence]} of your ${material}`;
-    case 'accepted': return 'Offer accepted: the payment is waiting for approval';
-    case 'held': return 'Payment on hold: we will be in touch';
-    case 'approved': return 'Payment approved';
-    case 'batched': return 'Payment scheduled';
-    case 'paid': return 'Paid';
-    case 'failed': return 'Payment failed – please update your details';
-    case 'declined': return 'You declined this offer';
-    case 'cancelled': return 'This offer was withdrawn';
+    case 'offered':
+      return `We’d like to pay you ${formatMoney(p.amountMinor, p.currency)} for ${LICENCE_WORDS[p.licence]} of your ${material}`;
+    case 'accepted':
+      return 'Offer accepted: the payment is waiting for approval';
+    case 'held':
+      return 'Payment on hold: we will be in touch';
+    case 'approved':
+      return 'Payment approved';
+    case 'batched':
+      return 'Payment scheduled';
+    case 'paid':
+      return 'Paid';
+    case 'failed':
+      return 'Payment failed – please update your details';
+    case 'declined':
+      return 'You declined this offer';
+    case 'cancelled':
+      return 'This offer was withdrawn';
   }
 }
 
@@ -245,15 +290,30 @@ export class PayoutsService {
   async get(id: string, manager: EntityManager = this.dataSource.manager): Promise<PayoutDetailDto> {
     const [row] = await manager.query<PayoutRow[]>(`${PAYOUT_SELECT} WHERE p.id = $1`, [id]);
     if (!row) throw new PayoutNotFoundError();
-    const events = await manager.query<{ at: Date; actor_type: string; actor_id: string | null; role: string; from_state: PayoutState | null; to_state: PayoutState; reason: string | null; detail: Record<string, unknown> | null }[]>(
-      `SELECT at, actor_type, actor_id, role, from_state, to_state, reason, detail FROM payout_events WHERE payout_id = $1 ORDER BY at, seq`,
-      [id],
-    );
+    const events = await manager.query<
+      {
+        at: Date;
+        actor_type: string;
+        actor_id: string | null;
+        role: string;
+        from_state: PayoutState | null;
+        to_state: PayoutState;
+        reason: string | null;
+        detail: Record<string, unknown> | null;
+      }[]
+    >(`SELECT at, actor_type, actor_id, role, from_state, to_state, reason, detail FROM payout_events WHERE payout_id = $1 ORDER BY at, seq`, [id]);
     return {
       ...toDto(row),
       risks: await this.risks.forPayout(id, manager),
       events: events.map((e): PayoutEventDto => ({
-        at: e.at.toISOString(), actorType: e.actor_type, actorId: e.actor_id, role: e.role, fromState: e.from_state, toState: e.to_state, reason: e.reason, detail: e.detail,
+        at: e.at.toISOString(),
+        actorType: e.actor_type,
+        actorId: e.actor_id,
+        role: e.role,
+        fromState: e.from_state,
+        toState: e.to_state,
+        reason: e.reason,
+        detail: e.detail,
       })),
     };
   }
@@ -292,12 +352,32 @@ export class PayoutsService {
       `SELECT currency, state, count(*)::int AS count, sum(amount_minor)::text AS total_minor FROM payouts GROUP BY currency, state ORDER BY currency, state`,
     );
     const risks = await this.risks.openCounts();
-    return rows.map((r) => ({ currency: r.currency, state: r.state, count: r.count, totalMinor: Number(r.total_minor), risks: risks.get(`${r.currency}:${r.state}`) ?? {} }));
+    return rows.map((r) => ({
+      currency: r.currency,
+      state: r.state,
+      count: r.count,
+      totalMinor: Number(r.total_minor),
+      risks: risks.get(`${r.currency}:${r.state}`) ?? {},
+    }));
   }
 
   /** Every move of every payout of a tip, oldest first (the tip page's history and Payments panel). */
   async eventsForTip(tipId: string): Promise<TipPayoutEventDto[]> {
-    const rows = await this.dataSource.query<{ payout_id: string; bank_reference: string; at: Date; actor_type: string; actor_id: string | null; role: string; from_state: PayoutState | null; to_state: PayoutState; reason: string | null; detail: Record<string, unknown> | null; batch_format: string | null }[]>(
+    const rows = await this.dataSource.query<
+      {
+        payout_id: string;
+        bank_reference: string;
+        at: Date;
+        actor_type: string;
+        actor_id: string | null;
+        role: string;
+        from_state: PayoutState | null;
+        to_state: PayoutState;
+        reason: string | null;
+        detail: Record<string, unknown> | null;
+        batch_format: string | null;
+      }[]
+    >(
       `SELECT e.payout_id, p.bank_reference, e.at, e.actor_type, e.actor_id, e.role, e.from_state, e.to_state, e.reason, e.detail,
               CASE WHEN e.to_state = 'batched' AND e.from_state = 'approved' THEN b.format END AS batch_format
          FROM payout_events e JOIN payouts p ON p.id = e.payout_id LEFT JOIN payout_batches b ON b.id = p.batch_id
@@ -305,8 +385,17 @@ export class PayoutsService {
       [tipId],
     );
     return rows.map((e) => ({
-      payoutId: e.payout_id, bankReference: e.bank_reference, at: e.at.toISOString(), actorType: e.actor_type, actorId: e.actor_id, role: e.role,
-      fromState: e.from_state, toState: e.to_state, reason: e.reason, detail: e.detail, batchFormat: e.batch_format,
+      payoutId: e.payout_id,
+      bankReference: e.bank_reference,
+      at: e.at.toISOString(),
+      actorType: e.actor_type,
+      actorId: e.actor_id,
+      role: e.role,
+      fromState: e.from_state,
+      toState: e.to_state,
+      reason: e.reason,
+      detail: e.detail,
+      batchFormat: e.batch_format,
     }));
   }
 
@@ -316,10 +405,7 @@ export class PayoutsService {
    * contributor: nothing has gone to a bank, so nothing they are told changes.
    */
   async forContributor(tipId: string): Promise<ContributorPayoutDto[]> {
-    const rows = await this.dataSource.query<PayoutRow[]>(
-      `${PAYOUT_SELECT} WHERE p.tip_id = $1 ORDER BY p.created_at, p.id`,
-      [tipId],
-    );
+    const rows = await this.dataSource.query<PayoutRow[]>(`${PAYOUT_SELECT} WHERE p.tip_id = $1 ORDER BY p.created_at, p.id`, [tipId]);
     if (rows.length === 0) return [];
     const [{ has_video }] = await this.dataSource.query<{ has_video: boolean }[]>(
       `SELECT EXISTS (SELECT 1 FROM media WHERE tip_id = $1 AND kind = 'video') AS has_video`,
@@ -329,7 +415,11 @@ export class PayoutsService {
       const dto = toDto(row);
       const state: PayoutState = dto.state === 'batched' && row.batch_format === LEDGER_FORMAT ? 'approved' : dto.state;
       return {
-        id: dto.id, amountMinor: dto.amountMinor, currency: dto.currency, licence: dto.licence, state,
+        id: dto.id,
+        amountMinor: dto.amountMinor,
+        currency: dto.currency,
+        licence: dto.licence,
+        state,
         stateText: contributorStateText({ ...dto, state }, has_video ? 'video' : 'story'),
         payeeMasked: row.payee_masked,
         payeeMethod: row.payee_method,
@@ -359,7 +449,9 @@ export class PayoutsService {
       const holders = await this.secretHolders(manager, tipId);
       const waived = holders.has(staff.id) && (await this.waiverFor(manager, tipId, staff.id));
       if (holders.has(staff.id) && !waived) {
-        throw new ConflictOfInterestError('You logged this tip or were shown its secret, so you could sign in as its contributor: another editor must make the offer.');
+        throw new ConflictOfInterestError(
+          'You logged this tip or were shown its secret, so you could sign in as its contributor: another editor must make the offer.',
+        );
       }
       const witness = input.legalFlags?.witness ?? false;
       const crime = input.legalFlags?.crime ?? false;
@@ -368,14 +460,27 @@ export class PayoutsService {
          VALUES ($1, $2, $3, $4, $5, 'offered', $6, $7, now(), $8, $9) RETURNING id`,
         [tipId, tip.contributor_id, input.amountMinor, input.currency, input.licence, generateBankReference(), staff.id, witness, crime],
       );
-      await this.recordMove(manager, { type: 'staff', staff }, row.id, null, 'offered', null, 'payout.offered', {
-        amountMinor: input.amountMinor, currency: input.currency, licence: input.licence, legalFlags: { witness, crime },
-      }, {
-        // Who knows the tip's secret is part of the payout's story: they may never approve it.
-        tipLoggedBy: [...holders].filter(([, actions]) => actions.includes('tip.created')).map(([id]) => id),
-        secretSeenBy: [...holders.keys()],
-        ...(waived ? { offeredUnderWaiver: true } : {}),
-      });
+      await this.recordMove(
+        manager,
+        { type: 'staff', staff },
+        row.id,
+        null,
+        'offered',
+        null,
+        'payout.offered',
+        {
+          amountMinor: input.amountMinor,
+          currency: input.currency,
+          licence: input.licence,
+          legalFlags: { witness, crime },
+        },
+        {
+          // Who knows the tip's secret is part of the payout's story: they may never approve it.
+          tipLoggedBy: [...holders].filter(([, actions]) => actions.includes('tip.created')).map(([id]) => id),
+          secretSeenBy: [...holders.keys()],
+          ...(waived ? { offeredUnderWaiver: true } : {}),
+        },
+      );
       return row.id;
     });
     // After the commit, in the background: a mail that fails never undoes or delays the offer.
@@ -398,20 +503,50 @@ export class PayoutsService {
       await this.refuseParties(manager, staff, row, 'approve');
       if ((row.legal_witness || row.legal_crime) && !row.legal_signed_off_at) throw new LegalSignOffRequiredError();
       const acknowledged = await this.acknowledge(manager, staff, row, input.acknowledgeRisks ?? []);
-      const detail = { acknowledgedRisks: acknowledged.map((r) => r.code), ...(staff.role === 'admin' && acknowledged.some((r) => r.adminOnly) ? { clearedRisks: acknowledged.filter((r) => r.adminOnly).map((r) => r.code), payeeDetailsId: row.payee_details_id } : {}) };
-      const twoApprovers = acknowledged.some((r) => r.code === 'AMOUNT_OVER_LIMIT') || (await this.risks.forPayout(id, manager)).some((r) => r.code === 'AMOUNT_OVER_LIMIT');
+      const detail = {
+        acknowledgedRisks: acknowledged.map((r) => r.code),
+        ...(staff.role === 'admin' && acknowledged.some((r) => r.adminOnly)
+          ? { clearedRisks: acknowledged.filter((r) => r.adminOnly).map((r) => r.code), payeeDetailsId: row.payee_details_id }
+          : {}),
+      };
+      const twoApprovers =
+        acknowledged.some((r) => r.code === 'AMOUNT_OVER_LIMIT') || (await this.risks.forPayout(id, manager)).some((r) => r.code === 'AMOUNT_OVER_LIMIT');
       if (twoApprovers && !row.first_approved_by) {
         await this.compareAndSet(manager, row, 'accepted', { first_approved_by: staff.id, first_approved_at: 'now()' });
-        await this.recordMove(manager, { type: 'staff', staff }, id, 'accepted', 'accepted', input.reason ?? 'first of two approvals', 'payout.first_approval', {}, { ...detail, firstApproval: true });
+        await this.recordMove(
+          manager,
+          { type: 'staff', staff },
+          id,
+          'accepted',
+          'accepted',
+          input.reason ?? 'first of two approvals',
+          'payout.first_approval',
+          {},
+          { ...detail, firstApproval: true },
+        );
         return;
       }
       if (twoApprovers && row.first_approved_by === staff.id) {
-        throw new ConflictError('PAYOUT_ALREADY_APPROVED_BY_YOU', 'You gave this payout its first approval: a second, different person in accounting must approve it.');
+        throw new ConflictError(
+          'PAYOUT_ALREADY_APPROVED_BY_YOU',
+          'You gave this payout its first approval: a second, different person in accounting must approve it.',
+        );
       }
       await this.compareAndSet(manager, row, 'approved', { approved_by: staff.id, approved_at: 'now()' });
-      await this.recordMove(manager, { type: 'staff', staff }, id, 'accepted', 'approved', input.reason ?? null, 'payout.approved', {}, {
-        ...detail, ...(twoApprovers ? { secondApproval: true, firstApprovedBy: row.first_approved_by } : {}),
-      });
+      await this.recordMove(
+        manager,
+        { type: 'staff', staff },
+        id,
+        'accepted',
+        'approved',
+        input.reason ?? null,
+        'payout.approved',
+        {},
+        {
+          ...detail,
+          ...(twoApprovers ? { secondApproval: true, firstApprovedBy: row.first_approved_by } : {}),
+        },
+      );
     });
     return this.get(id);
   }
@@ -425,14 +560,26 @@ export class PayoutsService {
     requireRole(staff, ['admin'], 'clear payout risks');
     await this.dataSource.transaction(async (manager) => {
       const row = await this.current(manager, id, input.version);
-      if (row.state !== 'accepted' && row.state !== 'held') throw new ConflictError('PAYOUT_NOT_AWAITING_APPROVAL', `Risks are cleared before approval; this payout is ${row.state}.`);
+      if (row.state !== 'accepted' && row.state !== 'held')
+        throw new ConflictError('PAYOUT_NOT_AWAITING_APPROVAL', `Risks are cleared before approval; this payout is ${row.state}.`);
       await this.refuseParties(manager, staff, row, 'clear a risk on');
       const risk = (await this.risks.forPayout(id, manager)).find((r) => r.code === input.code);
       if (!risk) throw new ConflictError('PAYOUT_RISK_NOT_PRESENT', `This payout does not carry ${input.code}.`);
-      if (!RISK_RULE[input.code].clearable) throw new ConflictError('PAYOUT_RISK_NOT_CLEARABLE', `${input.code} cannot be cleared: it is met by a second approver.`);
+      if (!RISK_RULE[input.code].clearable)
+        throw new ConflictError('PAYOUT_RISK_NOT_CLEARABLE', `${input.code} cannot be cleared: it is met by a second approver.`);
       if (risk.cleared) throw new ConflictError('PAYOUT_RISK_ALREADY_CLEARED', `${input.code} is already cleared for these payment details.`);
       await this.compareAndSet(manager, row, row.state, {});
-      await this.recordMove(manager, { type: 'staff', staff }, id, row.state, row.state, input.reason, 'payout.risk_cleared', {}, { clearedRisks: [input.code], payeeDetailsId: row.payee_details_id });
+      await this.recordMove(
+        manager,
+        { type: 'staff', staff },
+        id,
+        row.state,
+        row.state,
+        input.reason,
+        'payout.risk_cleared',
+        {},
+        { clearedRisks: [input.code], payeeDetailsId: row.payee_details_id },
+      );
     });
     return this.get(id);
   }
@@ -450,14 +597,20 @@ export class PayoutsService {
       if (holders.has(staff.id) || input.staffId === staff.id) {
         throw new ConflictOfInterestError('You logged this tip or saw its secret (or the waiver would be for yourself): another admin must decide.');
       }
-      if (!holders.has(input.staffId)) throw new ConflictError('PAYOUT_WAIVER_NOT_NEEDED', 'That person neither logged this tip nor saw its secret: they can offer on it already.');
+      if (!holders.has(input.staffId))
+        throw new ConflictError('PAYOUT_WAIVER_NOT_NEEDED', 'That person neither logged this tip nor saw its secret: they can offer on it already.');
       const [inserted] = await manager.query<{ id: string }[]>(
         `INSERT INTO payout_conflict_waivers (tip_id, staff_id, granted_by, reason) VALUES ($1, $2, $3, $4) ON CONFLICT (tip_id, staff_id) DO NOTHING RETURNING id`,
         [tipId, input.staffId, staff.id, input.reason],
       );
       if (!inserted) throw new ConflictError('PAYOUT_WAIVER_EXISTS', 'That person may already offer on this tip.');
       await this.audit.record(manager, {
-        actorType: 'staff', actorId: staff.id, action: 'payout.conflict_waived', entityType: 'tip', entityId: tipId, after: { staffId: input.staffId, reason: input.reason },
+        actorType: 'staff',
+        actorId: staff.id,
+        action: 'payout.conflict_waived',
+        entityType: 'tip',
+        entityId: tipId,
+        after: { staffId: input.staffId, reason: input.reason },
       });
     });
     return { tipId, ...input };
@@ -472,7 +625,11 @@ export class PayoutsService {
   async release(staff: StaffPrincipal, id: string, input: PayoutVersionDto): Promise<PayoutDetailDto> {
     requireRole(staff, ACCOUNTS, 'release payouts');
     return this.move({ type: 'staff', staff }, id, 'accepted', {
-      version: input.version, reason: input.reason, action: 'payout.released', from: ['held'], set: { approved_by: null, approved_at: null, first_approved_by: null, first_approved_at: null },
+      version: input.version,
+      reason: input.reason,
+      action: 'payout.released',
+      from: ['held'],
+      set: { approved_by: null, approved_at: null, first_approved_by: null, first_approved_at: null },
     });
   }
 
@@ -480,7 +637,9 @@ export class PayoutsService {
   async cancel(staff: StaffPrincipal, id: string, input: PayoutReasonDto): Promise<PayoutDetailDto> {
     requireRole(staff, ['editor', ...ACCOUNTS], 'cancel payouts');
     return this.move({ type: 'staff', staff }, id, 'cancelled', {
-      version: input.version, reason: input.reason, action: 'payout.cancelled',
+      version: input.version,
+      reason: input.reason,
+      action: 'payout.cancelled',
       check: async (row) => {
         if (staff.role === 'editor' && row.offered_by !== staff.id) {
           throw new DomainError(HttpStatus.FORBIDDEN, 'PAYOUT_NOT_YOUR_OFFER', 'Editors can cancel only the offers they made; ask accounting.');
@@ -507,7 +666,12 @@ export class PayoutsService {
   async markPaid(staff: StaffPrincipal, id: string, input: MarkPaidDto, manager?: EntityManager): Promise<PayoutDetailDto> {
     requireRole(staff, ACCOUNTS, 'mark payouts paid');
     return this.move({ type: 'staff', staff }, id, 'paid', {
-      version: input.version, reason: `bank reference ${input.reference}`, action: 'payout.paid', set: { paid_reference: input.reference }, manager, settles: true,
+      version: input.version,
+      reason: `bank reference ${input.reference}`,
+      action: 'payout.paid',
+      set: { paid_reference: input.reference },
+      manager,
+      settles: true,
     });
   }
 
@@ -515,7 +679,12 @@ export class PayoutsService {
   async markFailed(staff: StaffPrincipal, id: string, input: PayoutReasonDto, manager?: EntityManager): Promise<PayoutDetailDto> {
     requireRole(staff, ACCOUNTS, 'mark payouts failed');
     return this.move({ type: 'staff', staff }, id, 'failed', {
-      version: input.version, reason: input.reason, action: 'payout.failed', set: { failure_reason: input.reason }, manager, settles: true,
+      version: input.version,
+      reason: input.reason,
+      action: 'payout.failed',
+      set: { failure_reason: input.reason },
+      manager,
+      settles: true,
     });
   }
 
@@ -536,10 +705,9 @@ export class PayoutsService {
       if (batch?.state !== 'sent' && batch?.state !== 'closed') throw new BatchNotSentError(batch?.state ?? null);
       const [already] = await manager.query<{ id: string }[]>(`SELECT id FROM payouts WHERE replaces_payout_id = $1`, [id]);
       if (already) throw new ConflictError('PAYOUT_ALREADY_REISSUED', 'This failed payout has already been reissued.');
-      const [payee] = await manager.query<{ id: string }[]>(
-        `SELECT id FROM payee_details WHERE contributor_id = $1 ORDER BY version DESC LIMIT 1`,
-        [row.contributor_id],
-      );
+      const [payee] = await manager.query<{ id: string }[]>(`SELECT id FROM payee_details WHERE contributor_id = $1 ORDER BY version DESC LIMIT 1`, [
+        row.contributor_id,
+      ]);
       const [created] = await manager.query<{ id: string }[]>(
         `INSERT INTO payouts (tip_id, contributor_id, amount_minor, currency, licence, state, bank_reference, offered_by, offered_at,
                               legal_witness, legal_crime, legal_signed_off_by, legal_signed_off_at, payee_details_id, replaces_payout_id)
@@ -549,9 +717,18 @@ export class PayoutsService {
          RETURNING id`,
         [id, generateBankReference(), payee?.id ?? row.payee_details_id],
       );
-      await this.recordMove(manager, { type: 'staff', staff }, created.id, null, 'accepted', input.reason ?? `reissue of ${row.bank_reference}`, 'payout.reissued', {
-        replacesPayoutId: id,
-      });
+      await this.recordMove(
+        manager,
+        { type: 'staff', staff },
+        created.id,
+        null,
+        'accepted',
+        input.reason ?? `reissue of ${row.bank_reference}`,
+        'payout.reissued',
+        {
+          replacesPayoutId: id,
+        },
+      );
       return created.id;
     });
     return this.get(newId);
@@ -572,9 +749,20 @@ export class PayoutsService {
       if (row.state !== 'offered') throw new IllegalPayoutTransitionError(row.state, 'accepted');
       const payeeId = await this.addPayeeVersion(manager, row.contributor_id, payee.accountName, payee.account);
       await this.compareAndSet(manager, row, 'accepted', { payee_details_id: payeeId, ...staffBrowserColumns(staffBrowser) });
-      await this.recordMove(manager, { type: 'contributor', tipId }, id, 'offered', 'accepted', 'licence terms confirmed', 'payout.accepted', {
-        payeeDetailsId: payeeId, method: payee.account.method,
-      }, staffBrowser ? { payeeFromStaffBrowser: true, staffId: staffBrowser.staffId } : null);
+      await this.recordMove(
+        manager,
+        { type: 'contributor', tipId },
+        id,
+        'offered',
+        'accepted',
+        'licence terms confirmed',
+        'payout.accepted',
+        {
+          payeeDetailsId: payeeId,
+          method: payee.account.method,
+        },
+        staffBrowser ? { payeeFromStaffBrowser: true, staffId: staffBrowser.staffId } : null,
+      );
       await this.holdForPayeeChange(manager, tipId, row.contributor_id, payeeId, staffBrowser);
     });
     return this.contributorView(tipId, id);
@@ -607,7 +795,11 @@ export class PayoutsService {
       if (!given) throw new ConflictError('PAYOUT_NO_PAYEE_YET', 'Accept an offer first: your payment details are given with it.');
       const payeeId = await this.addPayeeVersion(manager, given.contributor_id, payee.accountName, payee.account);
       await this.audit.record(manager, {
-        actorType: 'contributor', actorId: null, action: 'payee.changed', entityType: 'tip', entityId: tipId,
+        actorType: 'contributor',
+        actorId: null,
+        action: 'payee.changed',
+        entityType: 'tip',
+        entityId: tipId,
         after: { payeeDetailsId: payeeId, method: payee.account.method },
       });
       await this.holdForPayeeChange(manager, tipId, given.contributor_id, payeeId, staffBrowser);
@@ -677,8 +869,15 @@ export class PayoutsService {
        )
        SELECT count(*)::int AS count, coalesce(sum(amount_minor), 0)::text AS total_minor FROM moved`,
       [
-        batchId, fits.currency, [...fits.methods], limit, fits.payoutIds ? [...fits.payoutIds] : null,
-        staff.id, staff.role, JSON.stringify({ state: 'approved' }), JSON.stringify({ state: 'batched', batchId }),
+        batchId,
+        fits.currency,
+        [...fits.methods],
+        limit,
+        fits.payoutIds ? [...fits.payoutIds] : null,
+        staff.id,
+        staff.role,
+        JSON.stringify({ state: 'approved' }),
+        JSON.stringify({ state: 'batched', batchId }),
       ],
     );
     return { count: row.count, totalMinor: Number(row.total_minor) };
@@ -691,7 +890,12 @@ export class PayoutsService {
    * events (as batchApproved does), so 50,000 lines never pass through this process one by one.
    * The database's own trigger still refuses any whose batch is not marked sent.
    */
-  async settleFromStatement(manager: EntityManager, staff: StaffPrincipal, importId: string, msgId: string): Promise<{ paid: number; failed: number; batchIds: string[] }> {
+  async settleFromStatement(
+    manager: EntityManager,
+    staff: StaffPrincipal,
+    importId: string,
+    msgId: string,
+  ): Promise<{ paid: number; failed: number; batchIds: string[] }> {
     requireRole(staff, ACCOUNTS, 'settle payouts from a bank statement');
     await this.audit.lockChainHead(manager);
     const rows = await manager.query<{ state: PayoutState; batch_id: string }[]>(
@@ -755,7 +959,9 @@ export class PayoutsService {
 
   /** The decrypted payee a payout will be paid to, for an exporter; never logged, never sent to a browser. */
   async payeeSnapshot(payoutId: string, manager: EntityManager = this.dataSource.manager): Promise<PayeeSnapshot> {
-    const [row] = await manager.query<{ id: string; version: number; method: PayeeMethod; account_holder_name_encrypted: string; details_encrypted: string; masked: string }[]>(
+    const [row] = await manager.query<
+      { id: string; version: number; method: PayeeMethod; account_holder_name_encrypted: string; details_encrypted: string; masked: string }[]
+    >(
       `SELECT d.id, d.version, d.method, d.account_holder_name_encrypted, d.details_encrypted, d.masked
          FROM payouts p JOIN payee_details d ON d.id = p.payee_details_id WHERE p.id = $1`,
       [payoutId],
@@ -777,7 +983,17 @@ export class PayoutsService {
    * without payee details is missing from the map.
    */
   async payeeSnapshots(payoutIds: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<Map<string, PayeeSnapshot>> {
-    const rows = await manager.query<{ payout_id: string; id: string; version: number; method: PayeeMethod; account_holder_name_encrypted: string; details_encrypted: string; masked: string }[]>(
+    const rows = await manager.query<
+      {
+        payout_id: string;
+        id: string;
+        version: number;
+        method: PayeeMethod;
+        account_holder_name_encrypted: string;
+        details_encrypted: string;
+        masked: string;
+      }[]
+    >(
       `SELECT p.id AS payout_id, d.id, d.version, d.method, d.account_holder_name_encrypted, d.details_encrypted, d.masked
          FROM payouts p JOIN payee_details d ON d.id = p.payee_details_id WHERE p.id = ANY($1::uuid[])`,
       [[...payoutIds]],
@@ -854,7 +1070,10 @@ export class PayoutsService {
     const params: unknown[] = [row.id, row.version, to];
     const assignments = Object.entries(set).map(([column, value]) => (value === 'now()' ? `${column} = now()` : `${column} = $${params.push(value)}`));
     const sentBatch = settles
-      ? { from: `FROM (SELECT b.id FROM payout_batches b WHERE b.id = $${params.push(row.batch_id)} AND b.state = 'sent' FOR SHARE) AS sent_batch`, where: 'AND payouts.batch_id = sent_batch.id' }
+      ? {
+          from: `FROM (SELECT b.id FROM payout_batches b WHERE b.id = $${params.push(row.batch_id)} AND b.state = 'sent' FOR SHARE) AS sent_batch`,
+          where: 'AND payouts.batch_id = sent_batch.id',
+        }
       : { from: '', where: '' };
     const [rows] = await manager.query<[{ id: string }[], number]>(
       `UPDATE payouts SET state = $3, ${[...assignments, 'version = version + 1', 'updated_at = now()'].join(', ')}
@@ -899,7 +1118,11 @@ export class PayoutsService {
     );
     if (rows.length !== 1) throw new Error('The payout events chain has no head row (event_chain_head): the event was not written');
     await this.audit.record(manager, {
-      actorType, actorId, action, entityType: 'payout', entityId: payoutId,
+      actorType,
+      actorId,
+      action,
+      entityType: 'payout',
+      entityId: payoutId,
       before: from === null ? null : { state: from },
       after: { state: to, ...(reason ? { reason } : {}), ...extra, ...(detail ?? {}) },
     });
@@ -926,7 +1149,15 @@ export class PayoutsService {
       `INSERT INTO payee_details (contributor_id, version, method, account_holder_name_encrypted, account_holder_name_masked, details_encrypted, masked, account_hash)
        SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6, $7 FROM payee_details WHERE contributor_id = $1
        RETURNING id`,
-      [contributorId, account.method, this.cipher.encrypt(accountName), maskName(accountName), this.cipher.encrypt(JSON.stringify(account)), maskAccount(account), this.risks.accountHash(account)],
+      [
+        contributorId,
+        account.method,
+        this.cipher.encrypt(accountName),
+        maskName(accountName),
+        this.cipher.encrypt(JSON.stringify(account)),
+        maskAccount(account),
+        this.risks.accountHash(account),
+      ],
     );
     return row.id;
   }
@@ -944,10 +1175,25 @@ export class PayoutsService {
     for (const row of rows) {
       const to: PayoutState = row.state === 'approved' ? 'held' : row.state;
       // A first of two approvals was for the old details: it no longer counts.
-      await this.compareAndSet(manager, row, to, { payee_details_id: payeeId, first_approved_by: null, first_approved_at: null, ...staffBrowserColumns(staffBrowser) });
-      await this.recordMove(manager, { type: 'contributor', tipId }, row.id, row.state, to, 'payee details changed', row.state === 'approved' ? 'payout.held' : 'payout.payee_changed', {
-        payeeDetailsId: payeeId,
-      }, staffBrowser ? { payeeFromStaffBrowser: true, staffId: staffBrowser.staffId } : null);
+      await this.compareAndSet(manager, row, to, {
+        payee_details_id: payeeId,
+        first_approved_by: null,
+        first_approved_at: null,
+        ...staffBrowserColumns(staffBrowser),
+      });
+      await this.recordMove(
+        manager,
+        { type: 'contributor', tipId },
+        row.id,
+        row.state,
+        to,
+        'payee details changed',
+        row.state === 'approved' ? 'payout.held' : 'payout.payee_changed',
+        {
+          payeeDetailsId: payeeId,
+        },
+        staffBrowser ? { payeeFromStaffBrowser: true, staffId: staffBrowser.staffId } : null,
+      );
     }
   }
 
@@ -962,13 +1208,17 @@ export class PayoutsService {
    * reissued it, who logged its tip or saw its secret, whose signed-in browser its payee was typed in.
    */
   private async refuseParties(manager: EntityManager, staff: StaffPrincipal, row: PayoutRow, what: string): Promise<void> {
-    const [creator] = await manager.query<{ actor_id: string | null }[]>(`SELECT actor_id FROM payout_events WHERE payout_id = $1 AND from_state IS NULL`, [row.id]);
+    const [creator] = await manager.query<{ actor_id: string | null }[]>(`SELECT actor_id FROM payout_events WHERE payout_id = $1 AND from_state IS NULL`, [
+      row.id,
+    ]);
     if (row.offered_by === staff.id || creator?.actor_id === staff.id) {
       if (what === 'approve') throw new OwnOfferApprovalError();
       throw new ConflictOfInterestError(`You made (or reissued) this offer: another admin must ${what} it.`);
     }
     if ((await this.secretHolders(manager, row.tip_id)).has(staff.id)) {
-      throw new ConflictOfInterestError(`You logged this tip or were shown its secret, so you could have given its payment details yourself: another person must ${what} this payout.`);
+      throw new ConflictOfInterestError(
+        `You logged this tip or were shown its secret, so you could have given its payment details yourself: another person must ${what} this payout.`,
+      );
     }
     if (row.payee_staff_browser_staff_id === staff.id) {
       throw new ConflictOfInterestError(`The payment details were typed in a browser signed in as you: another person must ${what} this payout.`);
@@ -985,7 +1235,11 @@ export class PayoutsService {
     if (missing.length > 0) throw new RisksNotAcknowledgedError(missing);
     const adminOnly = open.filter((risk) => risk.adminOnly && staff.role !== 'admin');
     if (adminOnly.length > 0) {
-      throw new DomainError(HttpStatus.FORBIDDEN, 'PAYOUT_RISK_NEEDS_ADMIN', `Only an admin can acknowledge ${adminOnly.map((r) => r.code).join(', ')}: ask one to clear it first.`);
+      throw new DomainError(
+        HttpStatus.FORBIDDEN,
+        'PAYOUT_RISK_NEEDS_ADMIN',
+        `Only an admin can acknowledge ${adminOnly.map((r) => r.code).join(', ')}: ask one to clear it first.`,
+      );
     }
     return open;
   }

@@ -33,14 +33,31 @@ function formatter(timeZone: string, dateOnly: boolean): Intl.DateTimeFormat {
   return found;
 }
 
-const MONTH_NUMBER: Record<string, string> = { Jan: '01', Feb: '02', Mar: '03', Apr: '04', May: '05', Jun: '06', Jul: '07', Aug: '08', Sep: '09', Oct: '10', Nov: '11', Dec: '12' };
+const MONTH_NUMBER: Record<string, string> = {
+  Jan: '01',
+  Feb: '02',
+  Mar: '03',
+  Apr: '04',
+  May: '05',
+  Jun: '06',
+  Jul: '07',
+  Aug: '08',
+  Sep: '09',
+  Oct: '10',
+  Nov: '11',
+  Dec: '12',
+};
 
 /**
  * "7 Dec 2026, 13:50" (or the numeric or ISO style) in the desk's time zone; `dateOnly` leaves
  * the time out. The same words on every page: no reader's-locale rewriting, no UTC suffix.
  */
 export function formatDeskDate(at: Date, dates: DeskDates, options: { dateOnly?: boolean } = {}): string {
-  const parts = Object.fromEntries(formatter(dates.timeZone, Boolean(options.dateOnly)).formatToParts(at).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatter(dates.timeZone, Boolean(options.dateOnly))
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  );
   const day = parts.day;
   const month = parts.month.slice(0, 3);
   const time = options.dateOnly ? '' : `${parts.hour}:${parts.minute}`;

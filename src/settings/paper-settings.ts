@@ -7,7 +7,15 @@ export const PAPER_FIELDS = ['paperName', 'contactEmail', 'contactPhone', 'conta
 export type PaperField = (typeof PAPER_FIELDS)[number];
 
 /** The paying account: changed only through a payer change a second admin approves. */
-export const PAYER_FIELDS = ['name', 'sortCode', 'accountNumber', 'serviceUserNumber', 'sepaDebtorName', 'sepaDebtorIban', 'sepaDebtorBic'] as const satisfies readonly (keyof Payer)[];
+export const PAYER_FIELDS = [
+  'name',
+  'sortCode',
+  'accountNumber',
+  'serviceUserNumber',
+  'sepaDebtorName',
+  'sepaDebtorIban',
+  'sepaDebtorBic',
+] as const satisfies readonly (keyof Payer)[];
 export type PayerField = (typeof PAYER_FIELDS)[number];
 
 /** The environment variable that gives each setting its default (automated deployments set these). */

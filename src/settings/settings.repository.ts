@@ -26,15 +26,32 @@ export interface PayerChangeRow {
 }
 
 const PAPER_COLUMNS: Record<PaperField, string> = {
-  paperName: 'paper_name', contactEmail: 'contact_email', contactPhone: 'contact_phone', contactWhatsapp: 'contact_whatsapp',
-  privacyNotice: 'privacy_notice', timeZone: 'time_zone', dateStyle: 'date_style',
+  paperName: 'paper_name',
+  contactEmail: 'contact_email',
+  contactPhone: 'contact_phone',
+  contactWhatsapp: 'contact_whatsapp',
+  privacyNotice: 'privacy_notice',
+  timeZone: 'time_zone',
+  dateStyle: 'date_style',
 };
 const PAYER_COLUMNS: Record<PayerField, string> = {
-  name: 'payer_name', sortCode: 'payer_sort_code', accountNumber: 'payer_account_number', serviceUserNumber: 'bacs_service_user_number',
-  sepaDebtorName: 'sepa_debtor_name', sepaDebtorIban: 'sepa_debtor_iban', sepaDebtorBic: 'sepa_debtor_bic',
+  name: 'payer_name',
+  sortCode: 'payer_sort_code',
+  accountNumber: 'payer_account_number',
+  serviceUserNumber: 'bacs_service_user_number',
+  sepaDebtorName: 'sepa_debtor_name',
+  sepaDebtorIban: 'sepa_debtor_iban',
+  sepaDebtorBic: 'sepa_debtor_bic',
 };
 
-type SettingsRow = Record<string, unknown> & { version: number; updated_by: string | null; updated_at: Date; logo_type: string | null; logo_sha256: string | null; logo_bytes: number | null };
+type SettingsRow = Record<string, unknown> & {
+  version: number;
+  updated_by: string | null;
+  updated_at: Date;
+  logo_type: string | null;
+  logo_sha256: string | null;
+  logo_bytes: number | null;
+};
 
 function toStored(row: SettingsRow): StoredSettings {
   const pick = <K extends string>(columns: Record<K, string>) =>
@@ -107,7 +124,11 @@ export class SettingsRepository {
   }
 
   async setLogo(manager: EntityManager, logo: LogoFile | null, version: number, staffId: string): Promise<boolean> {
-    return this.compareAndSet(manager, ['logo = $4', 'logo_type = $5', 'logo_sha256 = $6'], [PAPER_SETTINGS_ID, version, staffId, logo?.bytes ?? null, logo?.type ?? null, logo?.sha256 ?? null]);
+    return this.compareAndSet(
+      manager,
+      ['logo = $4', 'logo_type = $5', 'logo_sha256 = $6'],
+      [PAPER_SETTINGS_ID, version, staffId, logo?.bytes ?? null, logo?.type ?? null, logo?.sha256 ?? null],
+    );
   }
 
   /** The approved paying account replaces the stored one (null: back to the environment's default). */
@@ -129,7 +150,10 @@ export class SettingsRepository {
 
   /** The latest decided changes, newest first (the settings page's record of who changed the account). */
   async recentChanges(limit: number): Promise<PayerChangeRow[]> {
-    const rows = await this.dataSource.query<Record<string, unknown>[]>(`${CHANGE_SELECT} WHERE c.state <> 'pending' ORDER BY c.decided_at DESC, c.id LIMIT $1`, [limit]);
+    const rows = await this.dataSource.query<Record<string, unknown>[]>(
+      `${CHANGE_SELECT} WHERE c.state <> 'pending' ORDER BY c.decided_at DESC, c.id LIMIT $1`,
+      [limit],
+    );
     return rows.map(toChange);
   }
 

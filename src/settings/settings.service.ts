@@ -38,7 +38,10 @@ export class PayerNotConfiguredError extends ConflictError {
   constructor(format: ExportFormat, missing: readonly PayerField[]) {
     const words = missing.map((field) => PAYER_FIELD_LABELS[field]);
     const list = words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : words[0];
-    super('PAYER_NOT_CONFIGURED', `A ${FORMAT_NAMES[format]} file needs the paying account’s ${list}, which are not set up yet: an admin sets them on the Paper settings page. No batch was made.`);
+    super(
+      'PAYER_NOT_CONFIGURED',
+      `A ${FORMAT_NAMES[format]} file needs the paying account’s ${list}, which are not set up yet: an admin sets them on the Paper settings page. No batch was made.`,
+    );
     this.details = { format, missing: missing.map((field) => ({ field, envDefault: ENV_DEFAULT_OF[field]! })) };
   }
 }
@@ -157,7 +160,11 @@ export class PaperSettingsService implements OnModuleInit {
       const values = Object.fromEntries(changed.map((field) => [field, input[field] ?? null]));
       if (!(await this.repository.updatePaper(manager, values, input.version, staff.id))) throw new StaleSettingsError();
       await this.audit.record(manager, {
-        actorType: 'staff', actorId: staff.id, action: 'settings.changed', entityType: 'paper_settings', entityId: PAPER_SETTINGS_ID,
+        actorType: 'staff',
+        actorId: staff.id,
+        action: 'settings.changed',
+        entityType: 'paper_settings',
+        entityId: PAPER_SETTINGS_ID,
         before: Object.fromEntries(changed.map((field) => [field, before.paper[field]])),
         after: values,
       });
@@ -206,11 +213,19 @@ export class PaperSettingsService implements OnModuleInit {
       }
       const created = await this.repository.insertChange(manager, proposed, staff.id);
       if (!created) {
-        throw new ConflictError('PAYER_CHANGE_PENDING', 'A change to the paying account is already waiting for approval: approve, reject or withdraw it first.');
+        throw new ConflictError(
+          'PAYER_CHANGE_PENDING',
+          'A change to the paying account is already waiting for approval: approve, reject or withdraw it first.',
+        );
       }
       await this.audit.record(manager, {
-        actorType: 'staff', actorId: staff.id, action: 'settings.payer_change_proposed', entityType: 'payer_change', entityId: created,
-        before: current.payer, after: proposed,
+        actorType: 'staff',
+        actorId: staff.id,
+        action: 'settings.payer_change_proposed',
+        entityType: 'payer_change',
+        entityId: created,
+        before: current.payer,
+        after: proposed,
       });
       return created;
     });
@@ -223,14 +238,23 @@ export class PaperSettingsService implements OnModuleInit {
     await this.dataSource.transaction(async (manager) => {
       const change = await this.pendingOrThrow(manager, id);
       if (change.proposedBy === staff.id) {
-        throw new DomainError(HttpStatus.FORBIDDEN, 'PAYER_CHANGE_OWN_PROPOSAL', 'You proposed this change to the paying account: a second admin must approve it.');
+        throw new DomainError(
+          HttpStatus.FORBIDDEN,
+          'PAYER_CHANGE_OWN_PROPOSAL',
+          'You proposed this change to the paying account: a second admin must approve it.',
+        );
       }
       const before = await this.repository.read(manager, true);
       if (!(await this.repository.decideChange(manager, id, 'approved', staff.id))) throw new PayerChangeNotPendingError();
       await this.repository.applyPayer(manager, change.proposed, staff.id);
       await this.audit.record(manager, {
-        actorType: 'staff', actorId: staff.id, action: 'settings.payer_change_approved', entityType: 'payer_change', entityId: id,
-        before: before.payer, after: { ...change.proposed, proposedBy: change.proposedBy },
+        actorType: 'staff',
+        actorId: staff.id,
+        action: 'settings.payer_change_approved',
+        entityType: 'payer_change',
+        entityId: id,
+        before: before.payer,
+        after: { ...change.proposed, proposedBy: change.proposedBy },
       });
     });
     await this.refresh();
@@ -244,7 +268,11 @@ export class PaperSettingsService implements OnModuleInit {
       const to = change.proposedBy === staff.id ? 'withdrawn' : 'rejected';
       if (!(await this.repository.decideChange(manager, id, to, staff.id))) throw new PayerChangeNotPendingError();
       await this.audit.record(manager, {
-        actorType: 'staff', actorId: staff.id, action: `settings.payer_change_${to}`, entityType: 'payer_change', entityId: id,
+        actorType: 'staff',
+        actorId: staff.id,
+        action: `settings.payer_change_${to}`,
+        entityType: 'payer_change',
+        entityId: id,
         after: { state: to },
       });
       return to;
@@ -259,7 +287,11 @@ export class PaperSettingsService implements OnModuleInit {
       if (before.version !== version) throw new StaleSettingsError();
       if (!(await this.repository.setLogo(manager, logo, version, staff.id))) throw new StaleSettingsError();
       await this.audit.record(manager, {
-        actorType: 'staff', actorId: staff.id, action: logo ? 'settings.logo_changed' : 'settings.logo_removed', entityType: 'paper_settings', entityId: PAPER_SETTINGS_ID,
+        actorType: 'staff',
+        actorId: staff.id,
+        action: logo ? 'settings.logo_changed' : 'settings.logo_removed',
+        entityType: 'paper_settings',
+        entityId: PAPER_SETTINGS_ID,
         before: before.logo ? { logoSha256: before.logo.sha256, logoType: before.logo.type } : null,
         after: logo ? { logoSha256: logo.sha256, logoType: logo.type, bytes: logo.bytes.length } : null,
       });

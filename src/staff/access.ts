@@ -101,7 +101,9 @@ export const CurrentContributor = createParamDecorator((_data: unknown, context:
  * On a contributor route: `{staffId}` when the same request also carried a staff session cookie
  * (a staff member's browser: PAYEE_FROM_STAFF_BROWSER), else null.
  */
-export const StaffBrowser = createParamDecorator((_data: unknown, context: ExecutionContext): { staffId: string | null } | null => context.switchToHttp().getRequest<Request>().staffBrowser ?? null);
+export const StaffBrowser = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): { staffId: string | null } | null => context.switchToHttp().getRequest<Request>().staffBrowser ?? null,
+);
 
 /** Whoever is calling, signed in or not (resolved by the AccessGuard, also on public routes). */
 export const CurrentCaller = createParamDecorator(

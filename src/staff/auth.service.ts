@@ -59,7 +59,12 @@ export class AuthService {
    */
   async signIn(input: LoginDto, clientAddress: string): Promise<SignedIn> {
     await this.rateLimits.hit(
-      { purpose: 'staff-sign-in', limit: this.config.RATE_LIMIT_SIGN_INS_PER_15_MINUTES, windowSeconds: 900, tooMany: 'Too many sign-in attempts from your connection.' },
+      {
+        purpose: 'staff-sign-in',
+        limit: this.config.RATE_LIMIT_SIGN_INS_PER_15_MINUTES,
+        windowSeconds: 900,
+        tooMany: 'Too many sign-in attempts from your connection.',
+      },
       clientAddress,
     );
     const subject = this.throttle.subject('staff', input.email);
@@ -77,11 +82,15 @@ export class AuthService {
 
     if (user.totpEnabledAt) {
       if (!input.totp) {
-        throw new DomainError(HttpStatus.UNAUTHORIZED, 'TOTP_REQUIRED', 'Enter the 6-digit code from your authenticator app.', { totp: ['Enter the 6-digit code from your authenticator app'] });
+        throw new DomainError(HttpStatus.UNAUTHORIZED, 'TOTP_REQUIRED', 'Enter the 6-digit code from your authenticator app.', {
+          totp: ['Enter the 6-digit code from your authenticator app'],
+        });
       }
       if (!(await this.acceptSecondFactor(user, input.totp))) {
         await this.failed(subject, user.id, 'totp');
-        throw new DomainError(HttpStatus.UNAUTHORIZED, 'TOTP_INVALID', 'That code is not right, or has already been used. Wait for a new one.', { totp: ['That code is not right'] });
+        throw new DomainError(HttpStatus.UNAUTHORIZED, 'TOTP_INVALID', 'That code is not right, or has already been used. Wait for a new one.', {
+          totp: ['That code is not right'],
+        });
       }
     }
 
@@ -119,7 +128,14 @@ export class AuthService {
         [user.id, hashRecoveryCode(code)],
       );
       const used = result[1] === 1;
-      if (used) await this.audit.record(this.dataSource.manager, { actorType: 'staff', actorId: user.id, action: 'staff.recovery_code_used', entityType: 'staff_user', entityId: user.id });
+      if (used)
+        await this.audit.record(this.dataSource.manager, {
+          actorType: 'staff',
+          actorId: user.id,
+          action: 'staff.recovery_code_used',
+          entityType: 'staff_user',
+          entityId: user.id,
+        });
       return used;
     }
     const step = totpStep(this.cipher.decrypt(user.totpSecretEncrypted!), code);
@@ -134,7 +150,13 @@ export class AuthService {
 
   async signOut(caller: StaffCaller): Promise<void> {
     await this.sessions.revoke(caller.session.tokenHash);
-    await this.audit.record(this.dataSource.manager, { actorType: 'staff', actorId: caller.user.id, action: 'staff.signed_out', entityType: 'staff_user', entityId: caller.user.id });
+    await this.audit.record(this.dataSource.manager, {
+      actorType: 'staff',
+      actorId: caller.user.id,
+      action: 'staff.signed_out',
+      entityType: 'staff_user',
+      entityId: caller.user.id,
+    });
   }
 
   enrolmentRequired(user: StaffUserDto): boolean {
@@ -142,14 +164,21 @@ export class AuthService {
   }
 
   async me(caller: StaffCaller): Promise<SessionDto> {
-    return { user: await this.staff.toDto(await this.staff.findById(caller.user.id)), csrfToken: caller.session.csrfToken, totpEnrolmentRequired: caller.pendingTotp };
+    return {
+      user: await this.staff.toDto(await this.staff.findById(caller.user.id)),
+      csrfToken: caller.session.csrfToken,
+      totpEnrolmentRequired: caller.pendingTotp,
+    };
   }
 
   /** Starts enrolment: a new secret, kept until confirmed by a code (a second start replaces it). */
   async startTotpEnrolment(principal: StaffPrincipal): Promise<TotpEnrolmentDto> {
     if (principal.totpEnabled) throw new ConflictError('TOTP_ALREADY_ENABLED', 'Two-factor sign-in is already set up. An admin can reset it.');
     const secret = newTotpSecret();
-    await this.dataSource.query(`UPDATE staff_users SET totp_secret_encrypted = $2 WHERE id = $1 AND totp_enabled_at IS NULL`, [principal.id, this.cipher.encrypt(secret)]);
+    await this.dataSource.query(`UPDATE staff_users SET totp_secret_encrypted = $2 WHERE id = $1 AND totp_enabled_at IS NULL`, [
+      principal.id,
+      this.cipher.encrypt(secret),
+    ]);
     return totpEnrolment(secret, principal.email);
   }
 
@@ -161,10 +190,11 @@ export class AuthService {
     if (step === undefined) throw new ValidationFailedError({ code: ['That code is not right. Check the time on your phone and try the next code.'] });
     const recoveryCodes = newRecoveryCodes();
     await this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `UPDATE staff_users SET totp_enabled_at = now(), totp_last_step = $2, recovery_code_hashes = $3 WHERE id = $1`,
-        [user.id, step, recoveryCodes.map(hashRecoveryCode)],
-      );
+      await manager.query(`UPDATE staff_users SET totp_enabled_at = now(), totp_last_step = $2, recovery_code_hashes = $3 WHERE id = $1`, [
+        user.id,
+        step,
+        recoveryCodes.map(hashRecoveryCode),
+      ]);
       await this.audit.record(manager, { actorType: 'staff', actorId: user.id, action: 'staff.totp_enabled', entityType: 'staff_user', entityId: user.id });
     });
     return { recoveryCodes };
@@ -193,7 +223,10 @@ export class AuthService {
   async offerFirstAdminSetup(): Promise<string | undefined> {
     if ((await this.staff.count()) > 0) return undefined;
     const token = randomBytes(32).toString('base64url');
-    await this.dataSource.query(`INSERT INTO staff_setup_tokens (token_hash, expires_at) VALUES ($1, now() + make_interval(hours => $2))`, [hashToken(token), SETUP_LINK_HOURS]);
+    await this.dataSource.query(`INSERT INTO staff_setup_tokens (token_hash, expires_at) VALUES ($1, now() + make_interval(hours => $2))`, [
+      hashToken(token),
+      SETUP_LINK_HOURS,
+    ]);
     const link = `${this.config.publicBaseUrl}/desk/setup?token=${token}`;
     this.logger.warn(`No staff accounts yet. Create the first admin within ${SETUP_LINK_HOURS} hours at: ${link}`);
     return link;
@@ -211,7 +244,8 @@ export class AuthService {
       await manager.query(`LOCK TABLE staff_setup_tokens IN EXCLUSIVE MODE`);
       const [valid] = await manager.query(`SELECT 1 FROM staff_setup_tokens WHERE token_hash = $1 AND expires_at > now()`, [hashToken(input.token)]);
       const [{ n }] = await manager.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM staff_users`);
-      if (!valid || n > 0) throw new DomainError(HttpStatus.GONE, 'SETUP_LINK_INVALID', 'This setup link has expired or has already been used. Ask an admin for an account.');
+      if (!valid || n > 0)
+        throw new DomainError(HttpStatus.GONE, 'SETUP_LINK_INVALID', 'This setup link has expired or has already been used. Ask an admin for an account.');
       const user = await this.staff.create('system', { ...input, role: 'admin' }, manager);
       await manager.query(`DELETE FROM staff_setup_tokens`);
       const session = await this.sessions.create({ staffUserId: user.id }, manager);

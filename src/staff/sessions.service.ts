@@ -55,7 +55,14 @@ export class SessionsService {
       `INSERT INTO sessions (token_hash, kind, staff_user_id, tip_id, csrf_token, last_seen_at, expires_at)
        VALUES ($1, $2, $3, $4, $5, now(), now() + make_interval(hours => $6))
        RETURNING created_at, expires_at`,
-      [hashToken(token), kind, 'staffUserId' in subject ? subject.staffUserId : null, 'tipId' in subject ? subject.tipId : null, csrfToken, this.config.SESSION_ABSOLUTE_HOURS],
+      [
+        hashToken(token),
+        kind,
+        'staffUserId' in subject ? subject.staffUserId : null,
+        'tipId' in subject ? subject.tipId : null,
+        csrfToken,
+        this.config.SESSION_ABSOLUTE_HOURS,
+      ],
     );
     return { token, csrfToken, session: { tokenHash: hashToken(token), csrfToken, createdAt: row.created_at, expiresAt: row.expires_at } };
   }
@@ -106,10 +113,9 @@ export class SessionsService {
 
   /** Forgets sessions that have ended. */
   async sweep(): Promise<number> {
-    const result = await this.dataSource.query(
-      `DELETE FROM sessions WHERE expires_at < now() OR last_seen_at < now() - make_interval(mins => $1)`,
-      [this.config.SESSION_IDLE_MINUTES],
-    );
+    const result = await this.dataSource.query(`DELETE FROM sessions WHERE expires_at < now() OR last_seen_at < now() - make_interval(mins => $1)`, [
+      this.config.SESSION_IDLE_MINUTES,
+    ]);
     return result[1] ?? 0;
   }
 

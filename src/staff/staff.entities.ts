@@ -1,4 +1,16 @@
-import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn, type Relation } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+  type Relation,
+} from 'typeorm';
 import { Tip } from '../tips/tips.entities.js';
 
 export const STAFF_ROLES = ['admin', 'editor', 'accounting'] as const;
@@ -60,7 +72,10 @@ export type SessionKind = (typeof SESSION_KINDS)[number];
 /** A signed-in browser or API client. The cookie holds a random token; only its SHA-256 is stored. */
 @Entity('sessions')
 @Check('ck_sessions_kind', `kind IN ('staff', 'contributor')`)
-@Check('ck_sessions_subject', `(kind = 'staff' AND staff_user_id IS NOT NULL AND tip_id IS NULL) OR (kind = 'contributor' AND tip_id IS NOT NULL AND staff_user_id IS NULL)`)
+@Check(
+  'ck_sessions_subject',
+  `(kind = 'staff' AND staff_user_id IS NOT NULL AND tip_id IS NULL) OR (kind = 'contributor' AND tip_id IS NOT NULL AND staff_user_id IS NULL)`,
+)
 export class Session {
   @PrimaryColumn({ type: 'char', length: 64, primaryKeyConstraintName: 'pk_sessions' })
   tokenHash: string;

@@ -46,9 +46,7 @@ export class StaffService {
 
   /** The other staff an editor can assign a tip to (active editors and admins). */
   async assignable(): Promise<Pick<StaffUserDto, 'id' | 'name' | 'role'>[]> {
-    return this.dataSource.query(
-      `SELECT id, name, role FROM staff_users WHERE disabled_at IS NULL AND role IN ('editor', 'admin') ORDER BY name`,
-    );
+    return this.dataSource.query(`SELECT id, name, role FROM staff_users WHERE disabled_at IS NULL AND role IN ('editor', 'admin') ORDER BY name`);
   }
 
   async create(actor: StaffActor, input: CreateStaffDto, manager: EntityManager = this.dataSource.manager): Promise<StaffUserDto> {
@@ -111,7 +109,8 @@ export class StaffService {
     return this.dataSource.transaction(async (manager) => {
       const user = await manager.getRepository(StaffUser).findOneBy({ id });
       if (!user) throw new NotFoundError('STAFF_NOT_FOUND', 'There is no staff member with that id.');
-      if (!user.totpEnabledAt && !user.totpSecretEncrypted) throw new DomainError(HttpStatus.CONFLICT, 'TOTP_NOT_ENABLED', 'This person has not set up two-factor sign-in.');
+      if (!user.totpEnabledAt && !user.totpSecretEncrypted)
+        throw new DomainError(HttpStatus.CONFLICT, 'TOTP_NOT_ENABLED', 'This person has not set up two-factor sign-in.');
       await manager.getRepository(StaffUser).update({ id }, { totpSecretEncrypted: null, totpEnabledAt: null, totpLastStep: null, recoveryCodeHashes: [] });
       await this.sessions.revokeAllForStaff(id, manager);
       await this.audit.record(manager, { ...actorFields(actor), action: 'staff.totp_reset', entityType: 'staff_user', entityId: id });

@@ -104,9 +104,7 @@ export class S3BlobStore implements BlobStore {
   async commit(tempKey: string, finalKey: string): Promise<void> {
     assertCommitKeys(tempKey, finalKey);
     try {
-      await this.client.send(
-        new CopyObjectCommand({ Bucket: this.bucket, Key: finalKey, CopySource: copySourceOf(this.bucket, tempKey) }),
-      );
+      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: finalKey, CopySource: copySourceOf(this.bucket, tempKey) }));
     } catch (error) {
       if (errorName(error) === 'NoSuchKey') throw new BlobNotFoundError(tempKey);
       throw toStorageError(error);
@@ -197,9 +195,7 @@ export class S3BlobStore implements BlobStore {
   private async *listObjects(prefix: string): AsyncGenerator<{ key: string; modifiedAt: Date }> {
     let continuationToken: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: continuationToken }),
-      );
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: continuationToken }));
       for (const object of page.Contents ?? []) {
         if (object.Key && object.LastModified) yield { key: object.Key, modifiedAt: object.LastModified };
       }
@@ -232,9 +228,7 @@ export class S3BlobStore implements BlobStore {
       for (const upload of page.Uploads ?? []) {
         if (!upload.Key || !upload.UploadId || !upload.Initiated || upload.Initiated >= olderThan) continue;
         try {
-          await this.client.send(
-            new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }),
-          );
+          await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }));
           aborted += 1;
         } catch (error) {
           if (errorName(error) !== 'NoSuchUpload') throw error; // finished or aborted meanwhile

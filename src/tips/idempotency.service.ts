@@ -37,7 +37,9 @@ export class IdempotencyService {
 
   fingerprint(fields: object, fileHashes: string[]): string {
     const sorted = Object.fromEntries(Object.entries(fields).sort(([a], [b]) => a.localeCompare(b)));
-    return createHash('sha256').update(JSON.stringify({ fields: sorted, files: fileHashes })).digest('hex');
+    return createHash('sha256')
+      .update(JSON.stringify({ fields: sorted, files: fileHashes }))
+      .digest('hex');
   }
 
   /** The earlier answer for this key, if any; refuses a different request under the same key. */

@@ -89,7 +89,13 @@ export class TipIntakeService {
     try {
       this.checkAttachments(input);
       const idempotency = input.idempotencyKey
-        ? { keyHash: this.idempotency.keyHash(input.idempotencyKey), requestSha256: this.idempotency.fingerprint(input.tip, input.files.map((f) => f.sha256)) }
+        ? {
+            keyHash: this.idempotency.keyHash(input.idempotencyKey),
+            requestSha256: this.idempotency.fingerprint(
+              input.tip,
+              input.files.map((f) => f.sha256),
+            ),
+          }
         : undefined;
       if (idempotency) {
         const replay = await this.idempotency.findReplay(idempotency.keyHash, idempotency.requestSha256);
@@ -158,8 +164,15 @@ export class TipIntakeService {
            INSERT INTO tips (reference, secret_hash, channel, story, location, occurred_at, contributor_id)
            SELECT $4, $5, $6, $7, $8, $9, id FROM contributor RETURNING id AS tip_id, contributor_id`,
           [
-            input.name ?? null, input.email ? this.cipher.encrypt(input.email) : null, input.phone ? this.cipher.encrypt(input.phone) : null,
-            reference, hashSecret(secret), input.channel, input.story, input.location ?? null, input.occurredAt ?? null,
+            input.name ?? null,
+            input.email ? this.cipher.encrypt(input.email) : null,
+            input.phone ? this.cipher.encrypt(input.phone) : null,
+            reference,
+            hashSecret(secret),
+            input.channel,
+            input.story,
+            input.location ?? null,
+            input.occurredAt ?? null,
           ],
         );
         await manager.query('RELEASE SAVEPOINT channel_tip');
@@ -200,10 +213,24 @@ export class TipIntakeService {
        )
        SELECT id AS tip_id, contributor_id FROM tip`,
       [
-        tip.name ?? null, tip.email ? this.cipher.encrypt(tip.email) : null, tip.phone ? this.cipher.encrypt(tip.phone) : null,
-        reference, hashSecret(secret), input.channel, tip.story, tip.location ?? null, tip.occurredAt ?? null,
-        TERMS_VERSION, TERMS_SHA256, tip.licence ?? 'non_exclusive', tip.consentOwnWork, tip.consentOver18,
-        tip.creditName ?? null, tip.anonymous ?? false, clientKey, input.userAgent?.slice(0, 512) ?? null,
+        tip.name ?? null,
+        tip.email ? this.cipher.encrypt(tip.email) : null,
+        tip.phone ? this.cipher.encrypt(tip.phone) : null,
+        reference,
+        hashSecret(secret),
+        input.channel,
+        tip.story,
+        tip.location ?? null,
+        tip.occurredAt ?? null,
+        TERMS_VERSION,
+        TERMS_SHA256,
+        tip.licence ?? 'non_exclusive',
+        tip.consentOwnWork,
+        tip.consentOver18,
+        tip.creditName ?? null,
+        tip.anonymous ?? false,
+        clientKey,
+        input.userAgent?.slice(0, 512) ?? null,
       ],
     );
     return { tipId: row.tip_id, contributorId: row.contributor_id, reference };

@@ -27,7 +27,11 @@ export class RunningHashes {
       const tap = this.tap(id, offset);
       if (!tap) return write(source, id, offset);
       // pipeline, not pipe: the source's error (a size limit, a lost client) reaches the store as it is.
-      const newOffset = await write(pipeline(source, tap.stream, () => undefined), id, offset);
+      const newOffset = await write(
+        pipeline(source, tap.stream, () => undefined),
+        id,
+        offset,
+      );
       tap.settle(newOffset);
       return newOffset;
     };

@@ -119,9 +119,10 @@ export async function createTusStore(config: AppConfig): Promise<TusStore> {
         endpoint: config.S3_ENDPOINT,
         region: config.S3_REGION,
         forcePathStyle: config.S3_FORCE_PATH_STYLE,
-        credentials: config.S3_ACCESS_KEY_ID && config.S3_SECRET_ACCESS_KEY
-          ? { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY }
-          : undefined,
+        credentials:
+          config.S3_ACCESS_KEY_ID && config.S3_SECRET_ACCESS_KEY
+            ? { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY }
+            : undefined,
       },
     });
     store.extensions = EXTENSIONS;

@@ -8,7 +8,12 @@ import { UploadsService } from './uploads.service.js';
 
 @Module({
   imports: [RateLimitsModule],
-  providers: [{ provide: TUS_STORE, inject: [AppConfig], useFactory: createTusStore }, { provide: RunningHashes, useValue: new RunningHashes() }, UploadsService, UploadsEndpoint],
+  providers: [
+    { provide: TUS_STORE, inject: [AppConfig], useFactory: createTusStore },
+    { provide: RunningHashes, useValue: new RunningHashes() },
+    UploadsService,
+    UploadsEndpoint,
+  ],
   exports: [UploadsService, UploadsEndpoint],
 })
 export class UploadsModule {}

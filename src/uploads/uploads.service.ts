@@ -90,7 +90,9 @@ export class UploadsService {
     if (!media) {
       sniffing.destroy();
       // (TypeORM answers DELETE/UPDATE … RETURNING with [rows, count].)
-      const [[row]] = await this.dataSource.query<[{ display_filename: string }[], number]>('DELETE FROM uploads WHERE id = $1 RETURNING display_filename', [id]);
+      const [[row]] = await this.dataSource.query<[{ display_filename: string }[], number]>('DELETE FROM uploads WHERE id = $1 RETURNING display_filename', [
+        id,
+      ]);
       await this.tus.remove(id);
       throw new UploadRejectedError(row?.display_filename ?? 'upload');
     }
@@ -139,7 +141,12 @@ export class UploadsService {
       for (const row of rows) {
         const blob = await this.blobs.writeTemporary(await this.tus.read(row.id), { maxBytes: this.config.MAX_FILE_BYTES });
         staged.push({
-          ...blob, uploadId: row.id, sniffedType: row.sniffed_type, kind: row.kind, displayFilename: row.display_filename, declaredType: null,
+          ...blob,
+          uploadId: row.id,
+          sniffedType: row.sniffed_type,
+          kind: row.kind,
+          displayFilename: row.display_filename,
+          declaredType: null,
         });
         if (blob.sha256 !== row.sha256 || blob.size !== Number(row.size_bytes)) {
           throw new Error(`Upload ${row.id} changed since it finished (SHA-256 or size differs)`);

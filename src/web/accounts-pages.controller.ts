@@ -80,10 +80,22 @@ export class AccountsPagesController {
   @Get('tips/:id')
   async tip(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams): Promise<string> {
     const [tip, payouts, payoutEvents, people] = await Promise.all([
-      this.desk.detail(caller.user, id), this.payouts.forTip(id), this.payouts.eventsForTip(id), this.staff.list(),
+      this.desk.detail(caller.user, id),
+      this.payouts.forTip(id),
+      this.payouts.eventsForTip(id),
+      this.staff.list(),
     ]);
     const payoutRisks = await this.risks.forPayouts(payouts.map((p) => p.id));
-    return this.deskViews.tip(caller, { tip, payouts, payoutEvents, payoutRisks, readOnly: true, assignable: [], staffNames: new Map(people.map((p) => [p.id, p.name])), maxFiles: 0 });
+    return this.deskViews.tip(caller, {
+      tip,
+      payouts,
+      payoutEvents,
+      payoutRisks,
+      readOnly: true,
+      assignable: [],
+      staffNames: new Map(people.map((p) => [p.id, p.name])),
+      maxFiles: 0,
+    });
   }
 
   @Get()
@@ -99,7 +111,12 @@ export class AccountsPagesController {
 
   /** Approve one payout with the risks ticked; a refusal shows the confirmation again with the reason. */
   @Post('payouts/:id/approve')
-  async approve(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+  async approve(
+    @CurrentStaffSession() caller: StaffCaller,
+    @Param() { id }: PayoutIdParams,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
     const back = returnPath(body);
     const ticked = formList(body, 'acknowledgeRisks');
     try {
@@ -110,7 +127,10 @@ export class AccountsPagesController {
       if (!(error instanceof DomainError) || error.code === 'PAYOUT_NOT_FOUND') throw error;
       const message = error.fields ? Object.values(error.fields).flat().join('. ') : error.message;
       const state = await this.approvalState([id], { back, checked: new Map([[id, ticked]]), problems: new Map([[id, message]]) });
-      res.status(error.status).type('html').send(this.views.approve(caller, { ...state, formError: message }));
+      res
+        .status(error.status)
+        .type('html')
+        .send(this.views.approve(caller, { ...state, formError: message }));
     }
   }
 
@@ -136,9 +156,16 @@ export class AccountsPagesController {
     const results: ApprovalResult[] = [];
     for (const id of chosen) {
       try {
-        const input = await valid(ApprovePayoutDto, { version: formVersion({ version: formText(body, `version:${id}`) }), acknowledgeRisks: formList(body, `ack:${id}`) });
+        const input = await valid(ApprovePayoutDto, {
+          version: formVersion({ version: formText(body, `version:${id}`) }),
+          acknowledgeRisks: formList(body, `ack:${id}`),
+        });
         const result = await this.payouts.approve(caller.user, id, input);
-        results.push({ payout: result, outcome: result.state === 'approved' ? 'approved' : 'first-approval', text: result.state === 'approved' ? 'Approved' : 'First of two approvals recorded' });
+        results.push({
+          payout: result,
+          outcome: result.state === 'approved' ? 'approved' : 'first-approval',
+          text: result.state === 'approved' ? 'Approved' : 'First of two approvals recorded',
+        });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         const payout = await this.payouts.get(id).catch(() => null);
@@ -150,39 +177,88 @@ export class AccountsPagesController {
   }
 
   @Post('payouts/:id/hold')
-  hold(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    return this.act(caller, id, body, res, 'held', async (c, payoutId, b) => this.payouts.hold(c.user, payoutId, await valid(PayoutReasonDto, { version: formVersion(b), reason: formText(b, 'reason') })));
+  hold(
+    @CurrentStaffSession() caller: StaffCaller,
+    @Param() { id }: PayoutIdParams,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
+    return this.act(caller, id, body, res, 'held', async (c, payoutId, b) =>
+      this.payouts.hold(c.user, payoutId, await valid(PayoutReasonDto, { version: formVersion(b), reason: formText(b, 'reason') })),
+    );
   }
 
   @Post('payouts/:id/release')
-  release(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    return this.act(caller, id, body, res, 'released', async (c, payoutId, b) => this.payouts.release(c.user, payoutId, await valid(PayoutVersionDto, { version: formVersion(b) })));
+  release(
+    @CurrentStaffSession() caller: StaffCaller,
+    @Param() { id }: PayoutIdParams,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
+    return this.act(caller, id, body, res, 'released', async (c, payoutId, b) =>
+      this.payouts.release(c.user, payoutId, await valid(PayoutVersionDto, { version: formVersion(b) })),
+    );
   }
 
   @Post('payouts/:id/cancel')
-  cancel(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    return this.act(caller, id, body, res, 'cancelled', async (c, payoutId, b) => this.payouts.cancel(c.user, payoutId, await valid(PayoutReasonDto, { version: formVersion(b), reason: formText(b, 'reason') })));
+  cancel(
+    @CurrentStaffSession() caller: StaffCaller,
+    @Param() { id }: PayoutIdParams,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
+    return this.act(caller, id, body, res, 'cancelled', async (c, payoutId, b) =>
+      this.payouts.cancel(c.user, payoutId, await valid(PayoutReasonDto, { version: formVersion(b), reason: formText(b, 'reason') })),
+    );
   }
 
   @Post('payouts/:id/legal-sign-off')
   @Access('admin')
-  legalSignOff(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    return this.act(caller, id, body, res, 'signed-off', async (c, payoutId, b) => this.payouts.legalSignOff(c.user, payoutId, await valid(PayoutVersionDto, { version: formVersion(b) })));
+  legalSignOff(
+    @CurrentStaffSession() caller: StaffCaller,
+    @Param() { id }: PayoutIdParams,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
+    return this.act(caller, id, body, res, 'signed-off', async (c, payoutId, b) =>
+      this.payouts.legalSignOff(c.user, payoutId, await valid(PayoutVersionDto, { version: formVersion(b) })),
+    );
   }
 
   @Post('payouts/:id/mark-paid')
-  markPaid(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    return this.act(caller, id, body, res, 'paid', async (c, payoutId, b) => this.payouts.markPaid(c.user, payoutId, await valid(MarkPaidDto, { version: formVersion(b), reference: formText(b, 'reference') })));
+  markPaid(
+    @CurrentStaffSession() caller: StaffCaller,
+    @Param() { id }: PayoutIdParams,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
+    return this.act(caller, id, body, res, 'paid', async (c, payoutId, b) =>
+      this.payouts.markPaid(c.user, payoutId, await valid(MarkPaidDto, { version: formVersion(b), reference: formText(b, 'reference') })),
+    );
   }
 
   @Post('payouts/:id/mark-failed')
-  markFailed(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    return this.act(caller, id, body, res, 'failed', async (c, payoutId, b) => this.payouts.markFailed(c.user, payoutId, await valid(PayoutReasonDto, { version: formVersion(b), reason: formText(b, 'reason') })));
+  markFailed(
+    @CurrentStaffSession() caller: StaffCaller,
+    @Param() { id }: PayoutIdParams,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
+    return this.act(caller, id, body, res, 'failed', async (c, payoutId, b) =>
+      this.payouts.markFailed(c.user, payoutId, await valid(PayoutReasonDto, { version: formVersion(b), reason: formText(b, 'reason') })),
+    );
   }
 
   @Post('payouts/:id/reissue')
-  reissue(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayoutIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    return this.act(caller, id, body, res, 'reissued', async (c, payoutId, b) => this.payouts.reissue(c.user, payoutId, await valid(PayoutVersionDto, { version: formVersion(b) })));
+  reissue(
+    @CurrentStaffSession() caller: StaffCaller,
+    @Param() { id }: PayoutIdParams,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
+    return this.act(caller, id, body, res, 'reissued', async (c, payoutId, b) =>
+      this.payouts.reissue(c.user, payoutId, await valid(PayoutVersionDto, { version: formVersion(b) })),
+    );
   }
 
   /**
@@ -202,11 +278,19 @@ export class AccountsPagesController {
       const statement = await this.statements.import(caller.user, createReadStream(uploaded));
       res.redirect(HttpStatus.SEE_OTHER, `/accounts/statements/${statement.id}?notice=statement-imported`);
     } catch (error) {
-      const refusal = error instanceof multer.MulterError
-        ? new DomainError(error.code === 'LIMIT_FILE_SIZE' ? HttpStatus.PAYLOAD_TOO_LARGE : HttpStatus.BAD_REQUEST, 'STATEMENT_UPLOAD_REFUSED', error.code === 'LIMIT_FILE_SIZE' ? 'The statement file is too large.' : 'Send one statement file.')
-        : error;
+      const refusal =
+        error instanceof multer.MulterError
+          ? new DomainError(
+              error.code === 'LIMIT_FILE_SIZE' ? HttpStatus.PAYLOAD_TOO_LARGE : HttpStatus.BAD_REQUEST,
+              'STATEMENT_UPLOAD_REFUSED',
+              error.code === 'LIMIT_FILE_SIZE' ? 'The statement file is too large.' : 'Send one statement file.',
+            )
+          : error;
       if (!(refusal instanceof DomainError) || refusal.code === 'CSRF_TOKEN_INVALID') throw refusal;
-      res.status(refusal.status).type('html').send(this.views.overview(caller, { ...(await this.overviewState()), statementError: refusal.message }));
+      res
+        .status(refusal.status)
+        .type('html')
+        .send(this.views.overview(caller, { ...(await this.overviewState()), statementError: refusal.message }));
     } finally {
       if (req.file?.path) await unlink(req.file.path).catch(() => undefined);
     }
@@ -232,7 +316,10 @@ export class AccountsPagesController {
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const message = error.fields ? Object.values(error.fields).flat().join('. ') : error.message;
-      res.status(error.status).type('html').send(this.views.batches(caller, { ...(await this.batchListState()), formError: message, values }));
+      res
+        .status(error.status)
+        .type('html')
+        .send(this.views.batches(caller, { ...(await this.batchListState()), formError: message, values }));
     }
   }
 
@@ -256,15 +343,26 @@ export class AccountsPagesController {
   /** An admin who did not download the file voids a batch the bank never received (reason and confirmation). */
   @Post('batches/:id/void-undelivered')
   @Access('admin')
-  async voidUndelivered(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: BatchIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+  async voidUndelivered(
+    @CurrentStaffSession() caller: StaffCaller,
+    @Param() { id }: BatchIdParams,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
     try {
-      const input = await valid(VoidUndeliveredDto, { reason: formText(body, 'reason'), bankDidNotReceiveFile: formText(body, 'bankDidNotReceiveFile') === 'true' ? true : undefined });
+      const input = await valid(VoidUndeliveredDto, {
+        reason: formText(body, 'reason'),
+        bankDidNotReceiveFile: formText(body, 'bankDidNotReceiveFile') === 'true' ? true : undefined,
+      });
       await this.batches.voidUndelivered(caller.user, id, input);
       res.redirect(HttpStatus.SEE_OTHER, `/accounts/batches/${id}?notice=batch-voided`);
     } catch (error) {
       if (!(error instanceof DomainError) || error.code === 'BATCH_NOT_FOUND') throw error;
       const message = error.fields ? Object.values(error.fields).flat().join('. ') : error.message;
-      res.status(error.status).type('html').send(this.views.batch(caller, { ...(await this.batchState(id)), voidUndeliveredError: message }));
+      res
+        .status(error.status)
+        .type('html')
+        .send(this.views.batch(caller, { ...(await this.batchState(id)), voidUndeliveredError: message }));
     }
   }
 
@@ -274,23 +372,43 @@ export class AccountsPagesController {
    * `POST /api/payout-batches/:id/reconcile` as text/csv (up to 1 MB).
    */
   @Post('batches/:id/reconcile')
-  async reconcile(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: BatchIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+  async reconcile(
+    @CurrentStaffSession() caller: StaffCaller,
+    @Param() { id }: BatchIdParams,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
     const csv = formText(body, 'csv');
     try {
-      if (!csv.trim()) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Paste the bank’s results: one row per payout (reference, paid or failed, bank reference or reason).');
+      if (!csv.trim())
+        throw new DomainError(
+          HttpStatus.BAD_REQUEST,
+          'VALIDATION_FAILED',
+          'Paste the bank’s results: one row per payout (reference, paid or failed, bank reference or reason).',
+        );
       await this.batches.reconcile(caller.user, id, Readable.from([Buffer.from(csv, 'utf8')]));
       // Each payout's row shows its result (state, bank reference or reason); a reload posts nothing.
       res.redirect(HttpStatus.SEE_OTHER, `/accounts/batches/${id}?notice=reconciled`);
     } catch (error) {
       if (!(error instanceof DomainError) || error.code === 'BATCH_NOT_FOUND') throw error;
       const rowErrors = error.fields ? Object.entries(error.fields).map(([row, texts]) => `${row}: ${texts.join('; ')}`) : undefined;
-      res.status(error.status).type('html').send(this.views.batch(caller, { ...(await this.batchState(id)), reconcileError: rowErrors ? 'Nothing was applied.' : error.message, rowErrors, csv }));
+      res
+        .status(error.status)
+        .type('html')
+        .send(this.views.batch(caller, { ...(await this.batchState(id)), reconcileError: rowErrors ? 'Nothing was applied.' : error.message, rowErrors, csv }));
     }
   }
 
   // ---- helpers ------------------------------------------------------------------------------
 
-  private async act(caller: StaffCaller, id: string, body: Record<string, unknown>, res: Response, notice: AccountsNotice, action: PayoutAction): Promise<void> {
+  private async act(
+    caller: StaffCaller,
+    id: string,
+    body: Record<string, unknown>,
+    res: Response,
+    notice: AccountsNotice,
+    action: PayoutAction,
+  ): Promise<void> {
     try {
       await action(caller, id, body);
       res.redirect(HttpStatus.SEE_OTHER, `${returnPath(body)}?notice=${notice}`);
@@ -314,7 +432,10 @@ export class AccountsPagesController {
       res.redirect(HttpStatus.SEE_OTHER, `/accounts/batches/${id}?notice=${notice}`);
     } catch (error) {
       if (!(error instanceof DomainError) || error.code === 'BATCH_NOT_FOUND') throw error;
-      res.status(error.status).type('html').send(this.views.batch(caller, { ...(await this.batchState(id)), batchError: error.message }));
+      res
+        .status(error.status)
+        .type('html')
+        .send(this.views.batch(caller, { ...(await this.batchState(id)), batchError: error.message }));
     }
   }
 
@@ -322,7 +443,12 @@ export class AccountsPagesController {
     const sections = await Promise.all(ACCOUNTS_LIST_STATES.map(async (state) => ({ state, ...(await this.payouts.list({ state, limit: SECTION_SIZE })) })));
     const context = await this.rowContext(sections.flatMap((s) => s.items));
     const toApprove = sections.filter((s) => s.state === 'accepted' || s.state === 'held').flatMap((s) => s.items.map((p) => p.id));
-    return { totals: await this.payouts.totals(), sections, context: { ...context, risks: await this.risks.forPayouts(toApprove) }, statements: (await this.statements.recent()).slice(0, 5) };
+    return {
+      totals: await this.payouts.totals(),
+      sections,
+      context: { ...context, risks: await this.risks.forPayouts(toApprove) },
+      statements: (await this.statements.recent()).slice(0, 5),
+    };
   }
 
   /** The payouts on an approval confirmation, with their tips, names and risks. */

@@ -40,8 +40,15 @@ const SECTION_HEADINGS: Record<(typeof ACCOUNTS_LIST_STATES)[number], string> = 
 const LEDGER_STATE_LABELS: Record<string, string> = { locked: 'Made', sent: 'Recorded', closed: 'Closed', voided: 'Voided' };
 
 export const STATE_LABELS: Record<PayoutState, string> = {
-  offered: 'Offered', accepted: 'Accepted', declined: 'Declined', cancelled: 'Cancelled', held: 'Held',
-  approved: 'Approved', batched: 'Batched', paid: 'Paid', failed: 'Failed',
+  offered: 'Offered',
+  accepted: 'Accepted',
+  declined: 'Declined',
+  cancelled: 'Cancelled',
+  held: 'Held',
+  approved: 'Approved',
+  batched: 'Batched',
+  paid: 'Paid',
+  failed: 'Failed',
 };
 
 const FORMAT_LABELS: Record<string, string> = FORMAT_NAMES;
@@ -201,7 +208,11 @@ export class AccountsViews {
         offeredByName: names.get(p.offeredBy) ?? 'a former colleague',
         firstApprovedByName: p.firstApprovedBy ? (names.get(p.firstApprovedBy) ?? 'a former colleague') : undefined,
         ackName: many ? `ack:${p.id}` : 'acknowledgeRisks',
-        risks: p.risks.map((r) => ({ ...r, checked: checked?.includes(r.code), clearedByName: r.cleared ? (names.get(r.cleared.by) ?? 'a former colleague') : undefined })),
+        risks: p.risks.map((r) => ({
+          ...r,
+          checked: checked?.includes(r.code),
+          clearedByName: r.cleared ? (names.get(r.cleared.by) ?? 'a former colleague') : undefined,
+        })),
         problem,
       })),
     });
@@ -223,7 +234,14 @@ export class AccountsViews {
     const approved = results.filter((r) => r.outcome !== 'refused').length;
     const body = templates.approveResults({
       summary: `${approved} of ${results.length} approved${approved < results.length ? `; ${results.length - approved} refused, each with its reason` : ''}.`,
-      results: results.map((r) => ({ id: r.payout.id, bankReference: r.payout.bankReference, amount: formatMoney(r.payout.amountMinor, r.payout.currency), outcome: r.outcome, ok: r.outcome !== 'refused', text: r.text })),
+      results: results.map((r) => ({
+        id: r.payout.id,
+        bankReference: r.payout.bankReference,
+        amount: formatMoney(r.payout.amountMinor, r.payout.currency),
+        outcome: r.outcome,
+        ok: r.outcome !== 'refused',
+        text: r.text,
+      })),
     });
     return this.desk.page(caller, { title: 'Approval results', page: 'approve-results', section: 'accounts', wide: true }, body);
   }
@@ -235,10 +253,20 @@ export class AccountsViews {
       csrfToken: caller.session.csrfToken,
       formError: state.formError,
       // A bank format without its paying account is listed as not set up (and cannot be picked); the ledger needs none.
-      formats: EXPORT_FORMATS.map((value) => ({ value, label: `${FORMAT_LABELS[value] ?? value}${ready(value) ? '' : ' — not set up'}`, disabled: !ready(value), selected: value === preferred })),
-      notSetUp: state.readiness.filter((r) => !r.ready).map((r) => ({ name: FORMAT_LABELS[r.format], missing: r.missing.map((field) => PAYER_FIELD_LABELS[field]).join(', ') })),
+      formats: EXPORT_FORMATS.map((value) => ({
+        value,
+        label: `${FORMAT_LABELS[value] ?? value}${ready(value) ? '' : ' — not set up'}`,
+        disabled: !ready(value),
+        selected: value === preferred,
+      })),
+      notSetUp: state.readiness
+        .filter((r) => !r.ready)
+        .map((r) => ({ name: FORMAT_LABELS[r.format], missing: r.missing.map((field) => PAYER_FIELD_LABELS[field]).join(', ') })),
       isAdmin: caller.user.role === 'admin',
-      currencies: [{ value: '', label: 'The format’s default', selected: !state.values?.currency }, ...CURRENCIES.map((value) => ({ value, label: value, selected: value === state.values?.currency }))],
+      currencies: [
+        { value: '', label: 'The format’s default', selected: !state.values?.currency },
+        ...CURRENCIES.map((value) => ({ value, label: value, selected: value === state.values?.currency })),
+      ],
       batches: state.batches.map((b) => this.batchSummary(b, state.staffNames)),
     });
     return this.desk.page(caller, { title: 'Payment batches', page: 'batches', section: 'accounts', notice: state.notice, wide: true }, body);
@@ -256,7 +284,9 @@ export class AccountsViews {
       canSend: batch.state === 'locked',
       canVoid: batch.state === 'locked' && !batch.firstDownloadedAt,
       // A downloaded file may be at the bank: only an admin who did not download it, confirming it never arrived.
-      downloaded: batch.firstDownloadedAt ? { at: batch.firstDownloadedAt, by: state.context.staffNames.get(batch.firstDownloadedBy ?? '') ?? 'a former colleague' } : undefined,
+      downloaded: batch.firstDownloadedAt
+        ? { at: batch.firstDownloadedAt, by: state.context.staffNames.get(batch.firstDownloadedBy ?? '') ?? 'a former colleague' }
+        : undefined,
       canVoidUndelivered: (batch.state === 'locked' || batch.state === 'sent') && Boolean(batch.firstDownloadedAt) && caller.user.role === 'admin',
       voidUndeliveredError: state.voidUndeliveredError,
       canReconcile: batch.state === 'sent',
@@ -269,7 +299,11 @@ export class AccountsViews {
       // The page reads the newest payouts of each state; a very large batch lists them all in its ledger file.
       partial: state.payouts.length < batch.count && batch.state !== 'voided' ? { shown: state.payouts.length, count: batch.count } : undefined,
     });
-    return this.desk.page(caller, { title: `${ledger ? 'Ledger export' : 'Batch'} ${batch.reference}`, page: 'batch', section: 'accounts', notice: state.notice, wide: true }, body);
+    return this.desk.page(
+      caller,
+      { title: `${ledger ? 'Ledger export' : 'Batch'} ${batch.reference}`, page: 'batch', section: 'accounts', notice: state.notice, wide: true },
+      body,
+    );
   }
 
   private batchSummary(b: BatchDto, staffNames: Map<string, string>) {
@@ -322,7 +356,12 @@ export class AccountsViews {
       // Settling waits for the batch to be marked sent (the service and the database refuse it before).
       canSettle: p.state === 'batched' && p.batchState === 'sent',
       // A ledger export goes to no bank: it is "recorded", not "sent".
-      settleWaits: p.state === 'batched' && p.batchState === 'locked' ? (p.batchFormat === LEDGER_FORMAT ? 'once the ledger export is marked as recorded' : 'once its batch is marked sent to the bank') : undefined,
+      settleWaits:
+        p.state === 'batched' && p.batchState === 'locked'
+          ? p.batchFormat === LEDGER_FORMAT
+            ? 'once the ledger export is marked as recorded'
+            : 'once its batch is marked sent to the bank'
+          : undefined,
       canReissue: p.state === 'failed',
       problem: problem?.payoutId === p.id ? problem : undefined,
     };

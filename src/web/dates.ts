@@ -26,7 +26,9 @@ export function registerDateHelpers(dates: () => DeskDates): void {
   handlebars.registerHelper('time', (value: unknown) => {
     const at = asDate(value);
     if (Number.isNaN(at.getTime())) return '';
-    return safeHtml(`<time datetime="${escapeHtml(at.toISOString())}" title="${escapeHtml(formatDeskDate(at, dates()))}">${escapeHtml(timeAgo(at, new Date(), dates()))}</time>`);
+    return safeHtml(
+      `<time datetime="${escapeHtml(at.toISOString())}" title="${escapeHtml(formatDeskDate(at, dates()))}">${escapeHtml(timeAgo(at, new Date(), dates()))}</time>`,
+    );
   });
   handlebars.registerHelper('exact', (value: unknown) => {
     const at = asDate(value);

@@ -37,7 +37,6 @@ const BACK_MAX = 20;
 const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
 const FORM_KEYS = ['q', 'status', 'channel', 'assignee', 'hasMedia', 'tag', 'from', 'to', 'sort', 'news'] as const;
 
-
 /**
  * Reads the queue's address: the filter form's fields, plus `cursor` (this page) and `back`
  * (the pages before it). Anything unknown is dropped here; the values left are checked by
@@ -98,7 +97,10 @@ export function keysetPager(
 /** `cursor` and `back` from an address, kept only when they look like cursors. */
 export function pagePosition(query: Record<string, unknown>): { cursor?: string; back: string[] } {
   const cursor = queryText(query.cursor, 200);
-  const back = queryText(query.back, 201 * BACK_MAX).split('.').filter((c) => CURSOR.test(c)).slice(-BACK_MAX);
+  const back = queryText(query.back, 201 * BACK_MAX)
+    .split('.')
+    .filter((c) => CURSOR.test(c))
+    .slice(-BACK_MAX);
   return { cursor: CURSOR.test(cursor) ? cursor : undefined, back };
 }
 

@@ -85,13 +85,25 @@ export class DeskAdminController {
       res.redirect(HttpStatus.SEE_OTHER, '/desk/staff?notice=staff-added');
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      const form = { values: body, errors: error.fields ?? (error.code === 'STAFF_EMAIL_TAKEN' ? { email: [error.message] } : undefined), formError: error.fields ? undefined : error.message };
-      res.status(error.status).type('html').send(this.views.staff(caller, { people: await this.staff.list(), form }));
+      const form = {
+        values: body,
+        errors: error.fields ?? (error.code === 'STAFF_EMAIL_TAKEN' ? { email: [error.message] } : undefined),
+        formError: error.fields ? undefined : error.message,
+      };
+      res
+        .status(error.status)
+        .type('html')
+        .send(this.views.staff(caller, { people: await this.staff.list(), form }));
     }
   }
 
   @Post('staff/:id/role')
-  changeRole(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: StaffIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+  changeRole(
+    @CurrentStaffSession() caller: StaffCaller,
+    @Param() { id }: StaffIdParams,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
     return this.update(caller, id, { role: body.role }, 'role-changed', res);
   }
 
@@ -117,7 +129,12 @@ export class DeskAdminController {
 
   /** A forgotten password: done → the list with a notice; refused → the list with the reason under that person's form. */
   @Post('staff/:id/password')
-  async setPassword(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: StaffIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+  async setPassword(
+    @CurrentStaffSession() caller: StaffCaller,
+    @Param() { id }: StaffIdParams,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
     const { value, errors } = await validateInput(SetStaffPasswordDto, { password: formText(body, 'password') });
     try {
       if (errors) throw new ValidationFailedError(errors);
@@ -126,7 +143,10 @@ export class DeskAdminController {
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const passwordForm = { id, error: error.fields?.password?.join('. ') ?? error.message };
-      res.status(error.status).type('html').send(this.views.staff(caller, { people: await this.staff.list(), passwordForm }));
+      res
+        .status(error.status)
+        .type('html')
+        .send(this.views.staff(caller, { people: await this.staff.list(), passwordForm }));
     }
   }
 
@@ -134,7 +154,10 @@ export class DeskAdminController {
     const { value, errors } = await validateInput(UpdateStaffDto, changes);
     return this.act(
       caller,
-      () => (errors ? Promise.reject(new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', Object.values(errors).flat().join('. '))) : this.staff.update(caller.user, id, value)),
+      () =>
+        errors
+          ? Promise.reject(new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', Object.values(errors).flat().join('. ')))
+          : this.staff.update(caller.user, id, value),
       notice,
       res,
     );
@@ -147,7 +170,10 @@ export class DeskAdminController {
       res.redirect(HttpStatus.SEE_OTHER, `/desk/staff?notice=${notice}`);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      res.status(error.status).type('html').send(this.views.staff(caller, { people: await this.staff.list(), listError: error.message }));
+      res
+        .status(error.status)
+        .type('html')
+        .send(this.views.staff(caller, { people: await this.staff.list(), listError: error.message }));
     }
   }
 }

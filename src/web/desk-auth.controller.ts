@@ -83,7 +83,11 @@ export class DeskAuthController {
   async login(@Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
     const next = localDeskPath(body.next);
     const hadTotp = typeof body.totp === 'string';
-    const { value, errors } = await validateInput(LoginDto, { email: formText(body, 'email'), password: formText(body, 'password'), totp: body.totp === undefined ? undefined : formText(body, 'totp') });
+    const { value, errors } = await validateInput(LoginDto, {
+      email: formText(body, 'email'),
+      password: formText(body, 'password'),
+      totp: body.totp === undefined ? undefined : formText(body, 'totp'),
+    });
     if (errors) return send(res, HttpStatus.BAD_REQUEST, this.views.login({ next, values: body, errors, showTotp: hadTotp }));
     try {
       const signedIn = await this.auth.signIn(value, req.ip ?? 'unknown');
@@ -100,7 +104,18 @@ export class DeskAuthController {
       // TOTP_REQUIRED is the next step, not a mistake: the message asks for the code, no field is marked wrong.
       const errorsShown = error.code === 'TOTP_REQUIRED' ? undefined : error.code === 'TOTP_INVALID' ? { totp: [error.message] } : error.fields;
       const nextStep = error.code === 'TOTP_REQUIRED';
-      send(res, error.status, this.views.login({ next, values: body, showTotp, errors: errorsShown, formError: nextStep || error.code === 'TOTP_INVALID' ? undefined : error.message, formNote: nextStep ? error.message : undefined }));
+      send(
+        res,
+        error.status,
+        this.views.login({
+          next,
+          values: body,
+          showTotp,
+          errors: errorsShown,
+          formError: nextStep || error.code === 'TOTP_INVALID' ? undefined : error.message,
+          formNote: nextStep ? error.message : undefined,
+        }),
+      );
     }
   }
 
@@ -127,7 +142,8 @@ export class DeskAuthController {
   async changePassword(@CurrentStaffSession() caller: StaffCaller, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const input = { currentPassword: formText(body, 'currentPassword'), newPassword: formText(body, 'newPassword') };
     const { value, errors } = await validateInput(ChangePasswordDto, input);
-    const mismatch: FieldErrors = input.newPassword !== formText(body, 'newPasswordAgain') ? { newPasswordAgain: ['The two new passwords are not the same'] } : {};
+    const mismatch: FieldErrors =
+      input.newPassword !== formText(body, 'newPasswordAgain') ? { newPasswordAgain: ['The two new passwords are not the same'] } : {};
     let problem: FieldErrors | undefined = errors || Object.keys(mismatch).length ? { ...errors, ...mismatch } : undefined;
     if (!problem) {
       try {

@@ -178,8 +178,7 @@ export function historyLine(event: HistoryEvent, staffNames: Map<string, string>
   const details = shownKeys
     .filter((key) => event.after && key in event.after)
     .map((key) => (event.before && key in event.before ? `${show(key, event.before[key])} → ${show(key, event.after![key])}` : show(key, event.after![key])));
-  const actor =
-    event.actorType === 'staff' ? (event.actorName ?? name(event.actorId)) : event.actorType === 'contributor' ? 'The contributor' : 'tipdesk';
+  const actor = event.actorType === 'staff' ? (event.actorName ?? name(event.actorId)) : event.actorType === 'contributor' ? 'The contributor' : 'tipdesk';
   return { summary: eventWords(event.action), detail: details.join('; ') || undefined, actor, at: event.at };
 }
 
@@ -187,12 +186,42 @@ export function historyLine(event: HistoryEvent, staffNames: Map<string, string>
 export const AUDIT_ACTIONS = Object.keys(EVENT_WORDS).sort();
 
 const KEY_WORDS: Record<string, string> = {
-  status: 'Status', assigneeId: 'Assignee', tags: 'Tags', priority: 'Priority', duplicateOfId: 'Duplicate of', state: 'State', reason: 'Reason',
-  role: 'Role', name: 'Name', email: 'Email', disabled: 'Disabled', amountMinor: 'Amount', currency: 'Currency', licence: 'Licence',
-  paperName: 'Paper name', contactEmail: 'Public email', contactPhone: 'Public phone', contactWhatsapp: 'Public WhatsApp', privacyNotice: 'Privacy notice',
-  timeZone: 'Time zone', dateStyle: 'Date style', sortCode: 'Sort code', accountNumber: 'Account number', serviceUserNumber: 'Bacs service user number',
-  sepaDebtorName: 'SEPA debtor name', sepaDebtorIban: 'SEPA debtor IBAN', sepaDebtorBic: 'SEPA debtor BIC', format: 'Format', count: 'Payouts',
-  channel: 'Channel', method: 'Method', paid: 'Paid', failed: 'Failed', unchanged: 'Unchanged', reference: 'Reference', takenBy: 'Taken by',
+  status: 'Status',
+  assigneeId: 'Assignee',
+  tags: 'Tags',
+  priority: 'Priority',
+  duplicateOfId: 'Duplicate of',
+  state: 'State',
+  reason: 'Reason',
+  role: 'Role',
+  name: 'Name',
+  email: 'Email',
+  disabled: 'Disabled',
+  amountMinor: 'Amount',
+  currency: 'Currency',
+  licence: 'Licence',
+  paperName: 'Paper name',
+  contactEmail: 'Public email',
+  contactPhone: 'Public phone',
+  contactWhatsapp: 'Public WhatsApp',
+  privacyNotice: 'Privacy notice',
+  timeZone: 'Time zone',
+  dateStyle: 'Date style',
+  sortCode: 'Sort code',
+  accountNumber: 'Account number',
+  serviceUserNumber: 'Bacs service user number',
+  sepaDebtorName: 'SEPA debtor name',
+  sepaDebtorIban: 'SEPA debtor IBAN',
+  sepaDebtorBic: 'SEPA debtor BIC',
+  format: 'Format',
+  count: 'Payouts',
+  channel: 'Channel',
+  method: 'Method',
+  paid: 'Paid',
+  failed: 'Failed',
+  unchanged: 'Unchanged',
+  reference: 'Reference',
+  takenBy: 'Taken by',
 };
 const CHANGE_WORDS_MAX = 4;
 
@@ -248,9 +277,19 @@ export interface PayoutMove {
  * A payout move in words, for the tip's Payments panel and history: "Offer accepted by the
  * contributor", "Approved by Amir", "Paid — bank reference FP-1", "Payment failed — ARUCS 5".
  */
-export function payoutMoveLine(move: PayoutMove, staffNames: Map<string, string>, offer?: { amount: string; licence: string }): { summary: string; detail?: string; actor: string; at: string } {
+export function payoutMoveLine(
+  move: PayoutMove,
+  staffNames: Map<string, string>,
+  offer?: { amount: string; licence: string },
+): { summary: string; detail?: string; actor: string; at: string } {
   const actor =
-    move.actorType === 'staff' ? (move.actorId ? (staffNames.get(move.actorId) ?? 'a former colleague') : 'staff') : move.actorType === 'contributor' ? 'The contributor' : 'tipdesk';
+    move.actorType === 'staff'
+      ? move.actorId
+        ? (staffNames.get(move.actorId) ?? 'a former colleague')
+        : 'staff'
+      : move.actorType === 'contributor'
+        ? 'The contributor'
+        : 'tipdesk';
   const line = (summary: string, detail?: string | null) => ({ summary, detail: detail ?? undefined, actor, at: move.at });
   const reason = move.reason ?? undefined;
   const { fromState: from, toState: to } = move;
@@ -268,13 +307,24 @@ export function payoutMoveLine(move: PayoutMove, staffNames: Map<string, string>
       if (from === 'offered') return line('Offer accepted by the contributor');
       if (from === 'held') return line('Released from hold: to approve again');
       return line('Payment details replaced by the contributor');
-    case 'declined': return line('Offer declined by the contributor');
-    case 'cancelled': return line('Payment cancelled', reason);
-    case 'held': return line(reason === 'payee details changed' ? 'Put on hold: the contributor changed their payment details' : 'Payment put on hold', reason === 'payee details changed' ? undefined : reason);
-    case 'approved': return from === 'batched' ? line('Taken out of a voided batch: approved again') : line('Payment approved');
-    case 'batched': return line(move.batchFormat === 'csv' ? 'Listed in a ledger export (for the accounts; no bank file)' : 'Put in a payment batch for the bank');
-    case 'paid': return line('Paid', reason);
-    case 'failed': return line('Payment failed', reason);
-    case 'offered': return line('Payment offered');
+    case 'declined':
+      return line('Offer declined by the contributor');
+    case 'cancelled':
+      return line('Payment cancelled', reason);
+    case 'held':
+      return line(
+        reason === 'payee details changed' ? 'Put on hold: the contributor changed their payment details' : 'Payment put on hold',
+        reason === 'payee details changed' ? undefined : reason,
+      );
+    case 'approved':
+      return from === 'batched' ? line('Taken out of a voided batch: approved again') : line('Payment approved');
+    case 'batched':
+      return line(move.batchFormat === 'csv' ? 'Listed in a ledger export (for the accounts; no bank file)' : 'Put in a payment batch for the bank');
+    case 'paid':
+      return line('Paid', reason);
+    case 'failed':
+      return line('Payment failed', reason);
+    case 'offered':
+      return line('Payment offered');
   }
 }

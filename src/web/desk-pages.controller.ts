@@ -107,7 +107,10 @@ export class DeskPagesController {
     const fields = ['callerNumber', 'callerName', 'story', 'location', 'occurredAt'];
     const { value, errors } = await validateInput(CreatePhoneTipDto, Object.fromEntries(fields.map((name) => [name, formText(body, name)])));
     if (errors) {
-      res.status(HttpStatus.BAD_REQUEST).type('html').send(this.views.phone(caller, { errors, values: body }));
+      res
+        .status(HttpStatus.BAD_REQUEST)
+        .type('html')
+        .send(this.views.phone(caller, { errors, values: body }));
       return;
     }
     const logged = await this.phone.logCall(caller.user, value);
@@ -124,13 +127,18 @@ export class DeskPagesController {
       res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=files-added#media`);
     } catch (error) {
       if (!(error instanceof DomainError) || error.code === 'TIP_NOT_FOUND') throw error;
-      return this.sendTip(res, error.status, caller, await this.desk.detail(caller.user, id), { errors: { files: error.fields ? Object.values(error.fields).flat() : [error.message] } });
+      return this.sendTip(res, error.status, caller, await this.desk.detail(caller.user, id), {
+        errors: { files: error.fields ? Object.values(error.fields).flat() : [error.message] },
+      });
     }
   }
 
   @Get('tips/:id')
   async tip(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Query('notice') notice: unknown): Promise<string> {
-    const page = this.views.tip(caller, await this.tipState(await this.desk.detail(caller.user, id), { notice: noticeText(notice), ...(await this.secretHolders(caller, id)) }));
+    const page = this.views.tip(
+      caller,
+      await this.tipState(await this.desk.detail(caller.user, id), { notice: noticeText(notice), ...(await this.secretHolders(caller, id)) }),
+    );
     // Opened: what happened on this tip so far is no longer news to this editor (the queue's marks).
     await this.desk.markSeen(caller.user, id);
     return page;
@@ -142,7 +150,12 @@ export class DeskPagesController {
    * page again with the reason by the form and what was typed.
    */
   @Post('tips/:id/payouts')
-  async offer(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+  async offer(
+    @CurrentStaffSession() caller: StaffCaller,
+    @Param() { id }: TipIdParams,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
     const values = Object.fromEntries(['amount', 'currency', 'licence', 'witness', 'crime'].map((name) => [name, formText(body, name)]));
     const amountMinor = amountMinorFromText(values.amount);
     const input = {
@@ -153,7 +166,12 @@ export class DeskPagesController {
     };
     const { value, errors } = await validateInput(OfferPayoutDto, input);
     const problems: FieldErrors | undefined = errors
-      ? Object.fromEntries(Object.entries(errors).map(([field, texts]) => [OFFER_FORM_FIELDS[field] ?? field, field === 'amountMinor' ? ['Type the amount in pounds (or euros, dollars), such as 250 or 250.50: at least 1p and at most 10,000,000'] : texts]))
+      ? Object.fromEntries(
+          Object.entries(errors).map(([field, texts]) => [
+            OFFER_FORM_FIELDS[field] ?? field,
+            field === 'amountMinor' ? ['Type the amount in pounds (or euros, dollars), such as 250 or 250.50: at least 1p and at most 10,000,000'] : texts,
+          ]),
+        )
       : undefined;
     if (problems) return this.sendTip(res, HttpStatus.BAD_REQUEST, caller, await this.desk.detail(caller.user, id), { offer: { values, errors: problems } });
     try {
@@ -167,10 +185,21 @@ export class DeskPagesController {
 
   /** Cancels an offer (an editor: only their own, until it is in a batch), with the reason, from the Payments panel. */
   @Post('tips/:id/payouts/:payoutId/cancel')
-  async cancelOffer(@CurrentStaffSession() caller: StaffCaller, @Param() { id, payoutId }: TipPayoutParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+  async cancelOffer(
+    @CurrentStaffSession() caller: StaffCaller,
+    @Param() { id, payoutId }: TipPayoutParams,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
     try {
       const { value, errors } = await validateInput(PayoutReasonDto, { version: formVersion(body), reason: formText(body, 'reason') });
-      if (errors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', errors.reason ? 'Say why the offer is cancelled.' : 'Reload the page and try again.', errors);
+      if (errors)
+        throw new DomainError(
+          HttpStatus.BAD_REQUEST,
+          'VALIDATION_FAILED',
+          errors.reason ? 'Say why the offer is cancelled.' : 'Reload the page and try again.',
+          errors,
+        );
       const payout = await this.payouts.get(payoutId);
       if (payout.tipId !== id) throw new DomainError(HttpStatus.NOT_FOUND, 'PAYOUT_NOT_FOUND', 'There is no payout with that id on this tip.');
       await this.payouts.cancel(caller.user, payoutId, value);
@@ -185,7 +214,12 @@ export class DeskPagesController {
   /** An admin lets someone who logged the tip or saw its secret offer on it all the same (issue 12). */
   @Post('tips/:id/payout-waivers')
   @Access('admin')
-  async waive(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+  async waive(
+    @CurrentStaffSession() caller: StaffCaller,
+    @Param() { id }: TipIdParams,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
     try {
       const { value, errors } = await validateInput(ConflictWaiverDto, { staffId: formText(body, 'staffId'), reason: formText(body, 'reason') });
       if (errors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', Object.values(errors).flat().join('. '));
@@ -193,12 +227,20 @@ export class DeskPagesController {
       res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=waiver-granted#secret-holders`);
     } catch (error) {
       if (!(error instanceof DomainError) || error.code === 'TIP_NOT_FOUND') throw error;
-      return this.sendTip(res, error.status, caller, await this.desk.detail(caller.user, id), { ...(await this.secretHolders(caller, id)), waiverError: error.message });
+      return this.sendTip(res, error.status, caller, await this.desk.detail(caller.user, id), {
+        ...(await this.secretHolders(caller, id)),
+        waiverError: error.message,
+      });
     }
   }
 
   @Post('tips/:id/status')
-  changeStatus(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+  changeStatus(
+    @CurrentStaffSession() caller: StaffCaller,
+    @Param() { id }: TipIdParams,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
     return this.update(caller, id, { status: formText(body, 'status'), version: formVersion(body) }, 'status-changed', body, res);
   }
 
@@ -210,7 +252,12 @@ export class DeskPagesController {
 
   /** The triage form: assignee, priority, tags and the duplicate link, in one compare-and-set. */
   @Post('tips/:id')
-  async triage(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+  async triage(
+    @CurrentStaffSession() caller: StaffCaller,
+    @Param() { id }: TipIdParams,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
     const reference = formText(body, 'duplicateOf').trim();
     const duplicateOfId = reference ? await this.desk.tipIdByReference(reference) : null;
     if (duplicateOfId === undefined) {
@@ -222,7 +269,10 @@ export class DeskPagesController {
     const changes = {
       assigneeId: formText(body, 'assigneeId') || null,
       priority: /^\d$/.test(formText(body, 'priority')) ? Number(body.priority) : formText(body, 'priority'),
-      tags: formText(body, 'tags').split(',').map((tag) => tag.trim()).filter(Boolean),
+      tags: formText(body, 'tags')
+        .split(',')
+        .map((tag) => tag.trim())
+        .filter(Boolean),
       duplicateOfId,
       version: formVersion(body),
     };
@@ -230,22 +280,47 @@ export class DeskPagesController {
   }
 
   @Post('tips/:id/notes')
-  async addNote(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+  async addNote(
+    @CurrentStaffSession() caller: StaffCaller,
+    @Param() { id }: TipIdParams,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
     const { value, errors } = await validateInput(CreateNoteDto, { body: formText(body, 'body') });
-    if (errors) return this.sendTip(res, HttpStatus.BAD_REQUEST, caller, await this.desk.detail(caller.user, id), { errors: formErrors(errors, 'note'), values: { note: body.body } });
+    if (errors)
+      return this.sendTip(res, HttpStatus.BAD_REQUEST, caller, await this.desk.detail(caller.user, id), {
+        errors: formErrors(errors, 'note'),
+        values: { note: body.body },
+      });
     await this.desk.addNote(caller.user, id, value);
     res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=note-added#notes`);
   }
 
   @Post('tips/:id/messages')
-  async sendMessage(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+  async sendMessage(
+    @CurrentStaffSession() caller: StaffCaller,
+    @Param() { id }: TipIdParams,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
     const { value, errors } = await validateInput(CreateMessageDto, { body: formText(body, 'body') });
-    if (errors) return this.sendTip(res, HttpStatus.BAD_REQUEST, caller, await this.desk.detail(caller.user, id), { errors: formErrors(errors, 'message'), values: { message: body.body } });
+    if (errors)
+      return this.sendTip(res, HttpStatus.BAD_REQUEST, caller, await this.desk.detail(caller.user, id), {
+        errors: formErrors(errors, 'message'),
+        values: { message: body.body },
+      });
     await this.desk.sendMessage(caller.user, id, value);
     res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=message-sent#messages`);
   }
 
-  private async update(caller: StaffCaller, id: string, changes: Record<string, unknown>, notice: Notice, body: Record<string, unknown>, res: Response): Promise<void> {
+  private async update(
+    caller: StaffCaller,
+    id: string,
+    changes: Record<string, unknown>,
+    notice: Notice,
+    body: Record<string, unknown>,
+    res: Response,
+  ): Promise<void> {
     const { value, errors } = await validateInput(UpdateTipDto, changes);
     try {
       if (errors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Some fields are missing or not valid', errors);
@@ -269,7 +344,10 @@ export class DeskPagesController {
   }
 
   private async sendTip(res: Response, status: number, caller: StaffCaller, tip: TipPageState['tip'], extra: Partial<TipPageState>): Promise<void> {
-    res.status(status).type('html').send(this.views.tip(caller, await this.tipState(tip, extra)));
+    res
+      .status(status)
+      .type('html')
+      .send(this.views.tip(caller, await this.tipState(tip, extra)));
   }
 
   /** For admins: who holds the tip's secret (the payouts module decides who may offer). */
@@ -278,9 +356,23 @@ export class DeskPagesController {
   }
 
   private async tipState(tip: TipPageState['tip'], extra: Partial<TipPageState>): Promise<TipPageState> {
-    const [assignable, everyone, payouts, payoutEvents] = await Promise.all([this.staff.assignable(), this.staff.list(), this.payouts.forTip(tip.id), this.payouts.eventsForTip(tip.id)]);
+    const [assignable, everyone, payouts, payoutEvents] = await Promise.all([
+      this.staff.assignable(),
+      this.staff.list(),
+      this.payouts.forTip(tip.id),
+      this.payouts.eventsForTip(tip.id),
+    ]);
     const payoutRisks = await this.risks.forPayouts(payouts.map((p) => p.id));
     // Everyone's names (accounting's too: they approve and pay), for the history and the Payments panel.
-    return { tip, assignable, staffNames: new Map(everyone.map((p) => [p.id, p.name])), maxFiles: this.config.MAX_FILES_PER_TIP, payouts, payoutEvents, payoutRisks, ...extra };
+    return {
+      tip,
+      assignable,
+      staffNames: new Map(everyone.map((p) => [p.id, p.name])),
+      maxFiles: this.config.MAX_FILES_PER_TIP,
+      payouts,
+      payoutEvents,
+      payoutRisks,
+      ...extra,
+    };
   }
 }

@@ -6,7 +6,6 @@ import { LICENCE_LABELS, PAYOUT_STATE_WORDS, payoutMoveLine } from './desk-label
 import type { OfferFormState, TipPageState } from './desk-views.js';
 import { fieldMessages } from './form-errors.js';
 
-
 /** The Payments panel: each payout's state in words, who did what and when, and cancel where this person may. */
 export function paymentsPanel(caller: StaffCaller, state: TipPageState) {
   const methods: Record<string, string> = { uk_bank: 'UK bank', iban: 'IBAN', paypal: 'PayPal' };
@@ -50,7 +49,11 @@ export function offerForm(tip: TipDetailDto, form: OfferFormState | undefined) {
   const { fields, list } = fieldMessages(form?.errors, ['amount', 'currency', 'licence', 'legalFlags']);
   return {
     values: { amount: values.amount ?? '', witness: values.witness === 'true', crime: values.crime === 'true' },
-    currencies: CURRENCIES.map((value) => ({ value, label: { GBP: 'Pounds (£)', EUR: 'Euros (€)', USD: 'US dollars ($)' }[value], selected: value === (values.currency ?? 'GBP') })),
+    currencies: CURRENCIES.map((value) => ({
+      value,
+      label: { GBP: 'Pounds (£)', EUR: 'Euros (€)', USD: 'US dollars ($)' }[value],
+      selected: value === (values.currency ?? 'GBP'),
+    })),
     licences: (['exclusive', 'non_exclusive'] as const).map((value) => ({
       value,
       label: value === 'exclusive' ? 'Exclusive: only we may use it' : 'Non-exclusive: they may also offer it to others',

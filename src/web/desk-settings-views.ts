@@ -2,7 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { DATE_STYLES } from '../config/app-config.js';
 import { EXPORT_FORMATS } from '../payouts/exporters/exporters.js';
 import { DATE_STYLE_LABELS } from '../settings/desk-dates.js';
-import { FORMAT_NAMES, LOGO_MAX_BYTES, PAYER_FIELD_LABELS, PAYER_FIELDS, PAYER_FIELDS_BY_FORMAT, type PayerField, type SettingShown } from '../settings/paper-settings.js';
+import {
+  FORMAT_NAMES,
+  LOGO_MAX_BYTES,
+  PAYER_FIELD_LABELS,
+  PAYER_FIELDS,
+  PAYER_FIELDS_BY_FORMAT,
+  type PayerField,
+  type SettingShown,
+} from '../settings/paper-settings.js';
 import type { PaperSettingsService, PayerView } from '../settings/settings.service.js';
 import type { StaffCaller } from '../staff/access.js';
 import { DeskViews, type FormState } from './desk-views.js';
@@ -31,14 +39,36 @@ export class DeskSettingsViews {
   page(caller: StaffCaller, state: SettingsPageState): string {
     const { paper, payer } = state;
     const sourceWords = (shown: SettingShown) =>
-      shown.source === 'settings' ? 'set here' : shown.source === 'env' ? `from the environment (${shown.envName})` : shown.source === 'default' ? 'tipdesk’s default' : shown.envName ? `not set (nor ${shown.envName})` : 'not set';
+      shown.source === 'settings'
+        ? 'set here'
+        : shown.source === 'env'
+          ? `from the environment (${shown.envName})`
+          : shown.source === 'default'
+            ? 'tipdesk’s default'
+            : shown.envName
+              ? `not set (nor ${shown.envName})`
+              : 'not set';
     const paperValues = state.paperForm?.values ?? {};
-    const paperErrors = fieldMessages(state.paperForm?.errors, ['paperName', 'contactEmail', 'contactPhone', 'contactWhatsapp', 'privacyNotice', 'timeZone', 'dateStyle']);
+    const paperErrors = fieldMessages(state.paperForm?.errors, [
+      'paperName',
+      'contactEmail',
+      'contactPhone',
+      'contactWhatsapp',
+      'privacyNotice',
+      'timeZone',
+      'dateStyle',
+    ]);
     // A form shows what is stored here (blank: the default below it applies), or what was typed when it came back.
     const paperField = (name: keyof typeof paper.fields) => {
       const shown = paper.fields[name];
       const typed = state.paperForm ? (paperValues[name] as string | undefined) : undefined;
-      return { value: typed ?? (shown.source === 'settings' ? shown.value : ''), effective: shown.value, source: sourceWords(shown), fromEnv: shown.source === 'env', error: paperErrors.fields[name] };
+      return {
+        value: typed ?? (shown.source === 'settings' ? shown.value : ''),
+        effective: shown.value,
+        source: sourceWords(shown),
+        fromEnv: shown.source === 'env',
+        error: paperErrors.fields[name],
+      };
     };
     const timeZone = paperField('timeZone');
     const styleField = paperField('dateStyle');
@@ -66,12 +96,25 @@ export class DeskSettingsViews {
       csrfToken: caller.session.csrfToken,
       version: paper.version,
       paperFields: {
-        paperName: paperField('paperName'), contactEmail: paperField('contactEmail'), contactPhone: paperField('contactPhone'),
-        contactWhatsapp: paperField('contactWhatsapp'), privacyNotice: paperField('privacyNotice'),
+        paperName: paperField('paperName'),
+        contactEmail: paperField('contactEmail'),
+        contactPhone: paperField('contactPhone'),
+        contactWhatsapp: paperField('contactWhatsapp'),
+        privacyNotice: paperField('privacyNotice'),
       },
       timeZone,
-      zones: [{ value: '', label: `Default: ${paper.fields.timeZone.source === 'env' ? `${paper.fields.timeZone.value} (environment)` : 'Europe/London'}`, selected: !timeZone.value }, ...zones.map((zone) => ({ value: zone, label: zone, selected: zone === timeZone.value }))],
-      dateStyles: [{ value: '', label: 'Default', selected: !dateStyle.value }, ...DATE_STYLES.map((style) => ({ value: style, label: DATE_STYLE_LABELS[style], selected: style === dateStyle.value }))],
+      zones: [
+        {
+          value: '',
+          label: `Default: ${paper.fields.timeZone.source === 'env' ? `${paper.fields.timeZone.value} (environment)` : 'Europe/London'}`,
+          selected: !timeZone.value,
+        },
+        ...zones.map((zone) => ({ value: zone, label: zone, selected: zone === timeZone.value })),
+      ],
+      dateStyles: [
+        { value: '', label: 'Default', selected: !dateStyle.value },
+        ...DATE_STYLES.map((style) => ({ value: style, label: DATE_STYLE_LABELS[style], selected: style === dateStyle.value })),
+      ],
       dateStyle,
       paperErrorList: paperErrors.list.map((e) => ({ ...e, field: `settings-${e.field}` })),
       paperFormError: state.paperForm?.formError,
@@ -82,7 +125,12 @@ export class DeskSettingsViews {
       pending: pending
         ? { id: pending.id, by: pending.proposedByName ?? 'a former colleague', at: pending.proposedAt, mine: pending.proposedBy === caller.user.id }
         : undefined,
-      recent: payer.recent.map((change) => ({ ...change, stateLabel: { approved: 'Approved', rejected: 'Rejected', withdrawn: 'Withdrawn', pending: 'Waiting' }[change.state], by: change.proposedByName ?? 'a former colleague', decider: change.decidedByName ?? 'a former colleague' })),
+      recent: payer.recent.map((change) => ({
+        ...change,
+        stateLabel: { approved: 'Approved', rejected: 'Rejected', withdrawn: 'Withdrawn', pending: 'Waiting' }[change.state],
+        by: change.proposedByName ?? 'a former colleague',
+        decider: change.decidedByName ?? 'a former colleague',
+      })),
       payerErrorList: payerErrors.list.map((e) => ({ ...e, field: `payer-${e.field}` })),
       payerFormError: state.payerForm?.formError,
       // With a change pending the proposal form is not shown: its refusal goes at the top of the section.

@@ -70,7 +70,10 @@ export class DeskSettingsController {
   @CsrfInMediaForm()
   async saveLogo(@CurrentStaffSession() caller: StaffCaller, @Req() req: Request, @Res() res: Response): Promise<void> {
     try {
-      if (!req.is('multipart/form-data')) throw new DomainError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'LOGO_NOT_AN_IMAGE', 'Send the logo as a file from the form.', { logo: ['Choose an image file for the logo'] });
+      if (!req.is('multipart/form-data'))
+        throw new DomainError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'LOGO_NOT_AN_IMAGE', 'Send the logo as a file from the form.', {
+          logo: ['Choose an image file for the logo'],
+        });
       await new Promise<void>((resolve, reject) => readLogoForm(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
       checkMediaFormCsrf(req); // a form without a file still owes its token
       const { value, errors } = await validateInput(SettingsVersionDto, { version: formText(req.body ?? {}, 'version') });
@@ -103,7 +106,8 @@ export class DeskSettingsController {
     const values = Object.fromEntries(PAYER_FIELDS.map((name) => [name, formText(body, name)]));
     const { value, errors } = await validateInput(PayerChangeDto, values);
     try {
-      if (errors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Some of the paying account’s details are not valid: nothing was proposed.', errors);
+      if (errors)
+        throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Some of the paying account’s details are not valid: nothing was proposed.', errors);
       await this.settings.proposePayer(caller.user, value);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
@@ -137,7 +141,10 @@ export class DeskSettingsController {
   }
 
   private async send(res: Response, status: number, caller: StaffCaller, extra: Partial<SettingsPageState>): Promise<void> {
-    res.status(status).type('html').send(this.views.page(caller, await this.state(extra)));
+    res
+      .status(status)
+      .type('html')
+      .send(this.views.page(caller, await this.state(extra)));
   }
 
   private async state(extra: Partial<SettingsPageState>): Promise<SettingsPageState> {

@@ -18,8 +18,19 @@ import { NEWS_KINDS, NEWS_LABELS, type NewsKind } from '../desk/tip-news.js';
 import type { PayoutDto, TipPayoutEventDto } from '../payouts/dto/payouts.dto.js';
 import { PaperSettingsService } from '../settings/settings.service.js';
 import {
-  AUDIT_ACTIONS, auditChange, changeInWords, CHANNEL_ICON_PATHS, CHANNEL_LABELS, eventWords, formatBytes, formatDuration, historyLine, LICENCE_LABELS,
-  PRIORITY_LABELS, STATUS_LABELS, statusAction,
+  AUDIT_ACTIONS,
+  auditChange,
+  changeInWords,
+  CHANNEL_ICON_PATHS,
+  CHANNEL_LABELS,
+  eventWords,
+  formatBytes,
+  formatDuration,
+  historyLine,
+  LICENCE_LABELS,
+  PRIORITY_LABELS,
+  STATUS_LABELS,
+  statusAction,
 } from './desk-labels.js';
 import { registerDateHelpers } from './dates.js';
 import { fieldMessages } from './form-errors.js';
@@ -34,7 +45,9 @@ registerPartial('deskFormErrors', 'desk/form-errors');
 registerPartial('deskShortcutHelp', 'desk/shortcut-help');
 
 /** What processing read from a file, in the words the tip page shows (each line only when known). */
-export function mediaFacts(probe: Record<string, unknown> | null): { resolution?: string; codec?: string; capturedAt?: Date; camera?: string; gps?: { label: string; mapUrl: string } } | null {
+export function mediaFacts(
+  probe: Record<string, unknown> | null,
+): { resolution?: string; codec?: string; capturedAt?: Date; camera?: string; gps?: { label: string; mapUrl: string } } | null {
   if (!probe) return null;
   const facts: NonNullable<ReturnType<typeof mediaFacts>> = {};
   if (Number.isInteger(probe.width) && Number.isInteger(probe.height)) facts.resolution = `${probe.width as number}×${probe.height as number}`;
@@ -54,9 +67,12 @@ export function mediaFacts(probe: Record<string, unknown> | null): { resolution?
 
 // {{channelIcon channel}}: the channel's icon, hidden from screen readers (the label beside it says it).
 handlebars.registerHelper('channelIcon', (channel: unknown) => {
-  const path = typeof channel === 'string' && Object.hasOwn(CHANNEL_ICON_PATHS, channel) ? CHANNEL_ICON_PATHS[channel as keyof typeof CHANNEL_ICON_PATHS] : undefined;
+  const path =
+    typeof channel === 'string' && Object.hasOwn(CHANNEL_ICON_PATHS, channel) ? CHANNEL_ICON_PATHS[channel as keyof typeof CHANNEL_ICON_PATHS] : undefined;
   if (!path) return '';
-  return safeHtml(`<svg class="channel-icon channel-${escapeHtml(channel)}" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false"><path d="${path}"/></svg>`);
+  return safeHtml(
+    `<svg class="channel-icon channel-${escapeHtml(channel)}" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false"><path d="${path}"/></svg>`,
+  );
 });
 
 const ROLE_LABELS: Record<StaffRole, string> = { admin: 'Admin', editor: 'Editor', accounting: 'Accounting' };
@@ -88,7 +104,8 @@ export const NOTICES = {
   'staff-enabled': 'The account has been enabled again.',
   'two-factor-reset': 'Two-factor sign-in has been reset. They sign in with their password and set it up again.',
   'staff-unlocked': 'The account has been unlocked.',
-  'password-set': 'The new password is set, they have been signed out everywhere, and any sign-in lock is lifted. Give them the password in person or by phone.',
+  'password-set':
+    'The new password is set, they have been signed out everywhere, and any sign-in lock is lifted. Give them the password in person or by phone.',
   'queue-empty': 'No new tips are waiting to be claimed. Check back soon.',
   claimed: 'This tip is yours now.',
   saved: 'Saved.',
@@ -228,7 +245,12 @@ export interface AccountState {
 
 /** What an audit event is about, in words. */
 const ENTITY_WORDS: Record<string, string> = {
-  tip: 'A tip', staff_user: 'A staff account', payout: 'A payment', payout_batch: 'A payment batch', paper_settings: 'Paper settings', payer_change: 'The paying account',
+  tip: 'A tip',
+  staff_user: 'A staff account',
+  payout: 'A payment',
+  payout_batch: 'A payment batch',
+  paper_settings: 'Paper settings',
+  payer_change: 'The paying account',
 };
 
 /** Why a tip has no consent: it never passed through the web form's terms. */
@@ -291,7 +313,6 @@ export function noticeText(code: unknown): string | undefined {
   return typeof code === 'string' && Object.hasOwn(NOTICES, code) ? NOTICES[code as Notice] : undefined;
 }
 
-
 /** The page's alert for a refused "set a new password" form, naming whose it was. */
 function passwordRefused({ people, passwordForm }: StaffPageState): string | undefined {
   if (!passwordForm) return undefined;
@@ -321,11 +342,22 @@ export class DeskViews {
       : staff.pendingTotp
         ? [{ href: '/desk/account', label: 'Account', section: 'account', current: frame.section === 'account' }]
         : [
-          ...(role === 'editor' || role === 'admin' ? [{ href: '/desk', label: 'Queue', section: 'queue' }, { href: '/desk/phone', label: 'Log a phone tip', section: 'phone' }] : []),
-          ...(role === 'accounting' || role === 'admin' ? [{ href: '/accounts', label: 'Accounts', section: 'accounts' }] : []),
-          ...(role === 'admin' ? [{ href: '/desk/staff', label: 'Staff', section: 'staff' }, { href: '/desk/audit', label: 'Audit log', section: 'audit' }, { href: '/desk/admin/settings', label: 'Settings', section: 'settings' }] : []),
-          { href: '/desk/account', label: 'Account', section: 'account' },
-        ].map((item) => ({ ...item, current: item.section === frame.section }));
+            ...(role === 'editor' || role === 'admin'
+              ? [
+                  { href: '/desk', label: 'Queue', section: 'queue' },
+                  { href: '/desk/phone', label: 'Log a phone tip', section: 'phone' },
+                ]
+              : []),
+            ...(role === 'accounting' || role === 'admin' ? [{ href: '/accounts', label: 'Accounts', section: 'accounts' }] : []),
+            ...(role === 'admin'
+              ? [
+                  { href: '/desk/staff', label: 'Staff', section: 'staff' },
+                  { href: '/desk/audit', label: 'Audit log', section: 'audit' },
+                  { href: '/desk/admin/settings', label: 'Settings', section: 'settings' },
+                ]
+              : []),
+            { href: '/desk/account', label: 'Account', section: 'account' },
+          ].map((item) => ({ ...item, current: item.section === frame.section }));
     // Tips with news since this editor last looked, by kind, each a link to the queue filtered to it.
     const counts = staff && !staff.pendingTotp ? deskNewsOf.get(staff) : undefined;
     const news = counts
@@ -437,7 +469,9 @@ export class DeskViews {
       csrfToken: caller.session.csrfToken,
       filters: form,
       options: {
-        status: select(FILTER_CHOICES.status, form.status, (v) => (v === 'open' ? 'Open tips' : v === 'all' ? 'Any status' : STATUS_LABELS[v as keyof typeof STATUS_LABELS])),
+        status: select(FILTER_CHOICES.status, form.status, (v) =>
+          v === 'open' ? 'Open tips' : v === 'all' ? 'Any status' : STATUS_LABELS[v as keyof typeof STATUS_LABELS],
+        ),
         channel: select(FILTER_CHOICES.channel, form.channel, (v) => (v ? CHANNEL_LABELS[v as keyof typeof CHANNEL_LABELS] : 'Any channel')),
         assignee: [
           { value: '', label: 'Anyone', selected: !knownAssignee || form.assignee === '' },
@@ -450,7 +484,18 @@ export class DeskViews {
         news: select(FILTER_CHOICES.news, form.news, (v) => (v ? `${NEWS_LABELS[v as NewsKind]} since I last looked` : 'Any')),
       },
       filterErrors: state.filterErrors,
-      filtersActive: Boolean(form.q || form.channel || form.assignee || form.hasMedia || form.tag || form.from || form.to || form.news || form.status !== 'open' || form.sort !== 'newest'),
+      filtersActive: Boolean(
+        form.q ||
+        form.channel ||
+        form.assignee ||
+        form.hasMedia ||
+        form.tag ||
+        form.from ||
+        form.to ||
+        form.news ||
+        form.status !== 'open' ||
+        form.sort !== 'newest',
+      ),
       newsFilter: form.news ? NEWS_LABELS[form.news as NewsKind] : undefined,
       items: state.items.map((item) => ({
         ...item,
@@ -544,14 +589,25 @@ export class DeskViews {
       history,
       payments,
       offer,
-      assigneeOptions: [{ value: '', label: 'Nobody', selected: assignee === '' }, ...assignable.map((p) => ({ value: p.id, label: p.id === caller.user.id ? `${p.name} (me)` : p.name, selected: p.id === assignee }))],
-      priorityOptions: Array.from({ length: PRIORITY_MAX + 1 }, (_, n) => ({ value: String(n), label: `${n} · ${PRIORITY_LABELS[n] ?? n}`, selected: String(n) === priority })),
+      assigneeOptions: [
+        { value: '', label: 'Nobody', selected: assignee === '' },
+        ...assignable.map((p) => ({ value: p.id, label: p.id === caller.user.id ? `${p.name} (me)` : p.name, selected: p.id === assignee })),
+      ],
+      priorityOptions: Array.from({ length: PRIORITY_MAX + 1 }, (_, n) => ({
+        value: String(n),
+        label: `${n} · ${PRIORITY_LABELS[n] ?? n}`,
+        selected: String(n) === priority,
+      })),
       triage: { tags: values.tags ?? tip.tags.join(', '), duplicateOf: values.duplicateOf ?? tip.duplicateOf?.reference ?? '' },
       noteMax: NOTE_MAX_LENGTH,
       messageMax: MESSAGE_MAX_LENGTH,
     });
     const title = `${tip.reference} (${STATUS_LABELS[tip.status]})`;
-    return this.page(caller, { title, page: readOnly ? 'accounts-tip' : 'tip', section: readOnly ? 'accounts' : 'queue', notice: state.notice, wide: true }, body);
+    return this.page(
+      caller,
+      { title, page: readOnly ? 'accounts-tip' : 'tip', section: readOnly ? 'accounts' : 'queue', notice: state.notice, wide: true },
+      body,
+    );
   }
 
   /** "Log a phone tip": the form (again, with its errors), or the logged call's reference and one-time secret. */
@@ -578,8 +634,18 @@ export class DeskViews {
     const body = templates.audit({
       form,
       actions: AUDIT_ACTIONS,
-      actorTypes: [{ value: '', label: 'Anyone', selected: !form.actorType }, ...AUDIT_ACTOR_TYPES.map((t) => ({ value: t, label: t === 'system' ? 'tipdesk itself' : t === 'staff' ? 'Staff' : 'Contributors', selected: t === form.actorType }))],
-      entityTypes: [{ value: '', label: 'Anything', selected: !form.entityType }, ...entityTypes.map((t) => ({ value: t, label: ENTITY_WORDS[t] ?? t, selected: t === form.entityType }))],
+      actorTypes: [
+        { value: '', label: 'Anyone', selected: !form.actorType },
+        ...AUDIT_ACTOR_TYPES.map((t) => ({
+          value: t,
+          label: t === 'system' ? 'tipdesk itself' : t === 'staff' ? 'Staff' : 'Contributors',
+          selected: t === form.actorType,
+        })),
+      ],
+      entityTypes: [
+        { value: '', label: 'Anything', selected: !form.entityType },
+        ...entityTypes.map((t) => ({ value: t, label: ENTITY_WORDS[t] ?? t, selected: t === form.entityType })),
+      ],
       filterErrors: state.filterErrors,
       narrowedTo: narrowed.length ? `Showing the events of ${narrowed.join(' and ')}.` : undefined,
       widenHref: state.widenHref,
@@ -590,7 +656,8 @@ export class DeskViews {
         actorHref: event.actorId && event.actorType === 'staff' ? filterHref('actorId', event.actorId) : undefined,
         entityHref: filterHref('entityId', event.entityId),
         entityLabel: ENTITY_WORDS[event.entityType] ?? event.entityType.replace(/_/g, ' '),
-        entityPage: event.entityType === 'tip' ? `/desk/tips/${event.entityId}` : event.entityType === 'payout_batch' ? `/accounts/batches/${event.entityId}` : undefined,
+        entityPage:
+          event.entityType === 'tip' ? `/desk/tips/${event.entityId}` : event.entityType === 'payout_batch' ? `/accounts/batches/${event.entityId}` : undefined,
         // In words up front; the event as stored (codes, ids, JSON) in its detail view.
         change: changeInWords(event.before, event.after, state.staffNames),
         raw: auditChange(event.before, event.after),
@@ -605,12 +672,24 @@ export class DeskViews {
   /** An error on a desk page, drawn inside the desk's own frame. */
   error(req: Request, body: ErrorBody): string {
     const heading =
-      body.statusCode === 404 ? 'Not found' : body.statusCode === 403 ? 'Not allowed' : body.statusCode >= 500 ? 'Something went wrong' : 'We could not do that';
+      body.statusCode === 404
+        ? 'Not found'
+        : body.statusCode === 403
+          ? 'Not allowed'
+          : body.statusCode >= 500
+            ? 'Something went wrong'
+            : 'We could not do that';
     const staff = req.caller?.kind === 'staff' ? req.caller : undefined;
-    const back = staff ? { href: landingPage(staff.user.role), label: staff.user.role === 'accounting' ? 'Back to accounts' : 'Back to the desk' } : { href: '/desk/login', label: 'Sign in' };
+    const back = staff
+      ? { href: landingPage(staff.user.role), label: staff.user.role === 'accounting' ? 'Back to accounts' : 'Back to the desk' }
+      : { href: '/desk/login', label: 'Sign in' };
     // A bad id in the address says which, not just that something was invalid.
     const message = body.fields ? Object.values(body.fields).flat().join('. ') : body.message;
-    return this.page(req.caller, { title: heading, page: 'error' }, templates.error({ heading, message, errorId: body.errorId, backHref: back.href, backLabel: back.label }));
+    return this.page(
+      req.caller,
+      { title: heading, page: 'error' },
+      templates.error({ heading, message, errorId: body.errorId, backHref: back.href, backLabel: back.label }),
+    );
   }
 
   /**

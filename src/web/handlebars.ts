@@ -13,8 +13,7 @@ export const handlebars = Handlebars.create();
 export const compileView = (name: string) => handlebars.compile(readFileSync(`${VIEWS_DIR}${name}.hbs`, 'utf8'), { strict: false });
 
 /** Registers `views/<name>.hbs` as the partial `{{> partialName}}`. */
-export const registerPartial = (partialName: string, name: string) =>
-  handlebars.registerPartial(partialName, readFileSync(`${VIEWS_DIR}${name}.hbs`, 'utf8'));
+export const registerPartial = (partialName: string, name: string) => handlebars.registerPartial(partialName, readFileSync(`${VIEWS_DIR}${name}.hbs`, 'utf8'));
 
 /** HTML built in code from escaped pieces (for helpers such as <time>). */
 export const escapeHtml = (value: unknown) => Handlebars.escapeExpression(value === undefined || value === null ? '' : String(value));

@@ -9,7 +9,9 @@ export function contactLinks(paper: PaperView): { label: string; text: string; h
   return [
     paper.contactEmail ? { label: 'Email', text: paper.contactEmail, href: `mailto:${paper.contactEmail}` } : undefined,
     paper.contactPhone ? { label: 'Phone', text: paper.contactPhone, href: `tel:${digits(paper.contactPhone)}` } : undefined,
-    paper.contactWhatsapp ? { label: 'WhatsApp', text: paper.contactWhatsapp, href: `https://wa.me/${digits(paper.contactWhatsapp).replace(/^\+/, '')}` } : undefined,
+    paper.contactWhatsapp
+      ? { label: 'WhatsApp', text: paper.contactWhatsapp, href: `https://wa.me/${digits(paper.contactWhatsapp).replace(/^\+/, '')}` }
+      : undefined,
   ].filter((c): c is { label: string; text: string; href: string } => c !== undefined);
 }
 

@@ -36,8 +36,16 @@ export class StatusFilesRefusedInterceptor implements NestInterceptor {
         const caller = req.caller;
         if (caller?.kind !== 'contributor' || !SHOWN_BY_THE_FORM.has(refusal.statusCode)) throw error;
         const tip = await this.contributors.tip(caller.tipId);
-        const filesError = refusal.code === 'VALIDATION_FAILED' ? Object.values(refusal.fields ?? {}).flat().join('. ') : allOrNothing(refusal.message, refusal.statusCode);
-        res.status(refusal.statusCode).type('html').send(this.views.tip(tip, { csrfToken: caller.session.csrfToken, filesError }));
+        const filesError =
+          refusal.code === 'VALIDATION_FAILED'
+            ? Object.values(refusal.fields ?? {})
+                .flat()
+                .join('. ')
+            : allOrNothing(refusal.message, refusal.statusCode);
+        res
+          .status(refusal.statusCode)
+          .type('html')
+          .send(this.views.tip(tip, { csrfToken: caller.session.csrfToken, filesError }));
         return undefined;
       }),
     );

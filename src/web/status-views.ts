@@ -50,7 +50,6 @@ export function isStatusPath(path: string): boolean {
 
 const STEP_STATE_TEXT = { done: 'done', current: 'now', upcoming: 'still to come', failed: 'failed' } as const;
 
-
 export interface SignInState {
   reference?: string;
   errors?: FieldErrors;
@@ -179,8 +178,15 @@ export class StatusViews {
       messageMax: MESSAGE_MAX_LENGTH,
       payee: tip.payouts.some((p) => p.payeeMasked)
         ? {
-            ...payeeFields('payee', state.payee?.errors, state.payee?.values ?? {}, state.payee?.values?.method ?? tip.payouts.findLast((p) => p.payeeMethod)?.payeeMethod ?? undefined),
-            csrfToken: state.csrfToken, formError: state.payee?.formError, open: progress.failed || state.payee !== undefined,
+            ...payeeFields(
+              'payee',
+              state.payee?.errors,
+              state.payee?.values ?? {},
+              state.payee?.values?.method ?? tip.payouts.findLast((p) => p.payeeMethod)?.payeeMethod ?? undefined,
+            ),
+            csrfToken: state.csrfToken,
+            formError: state.payee?.formError,
+            open: progress.failed || state.payee !== undefined,
           }
         : undefined,
       offers: tip.payouts.filter((p) => p.state === 'offered').map((p, index) => this.offer(p, index, state)),
@@ -202,13 +208,24 @@ export class StatusViews {
 
   /** "Decline this offer?": a page of its own, so a tap never declines by mistake (it is final). */
   declineConfirm(tip: ContributorTipDto, payout: ContributorPayoutDto, csrfToken: string): string {
-    const body = templates.declineConfirm({ reference: tip.reference, id: payout.id, text: payout.stateText, amount: formatMoney(payout.amountMinor, payout.currency), csrfToken });
+    const body = templates.declineConfirm({
+      reference: tip.reference,
+      id: payout.id,
+      text: payout.stateText,
+      amount: formatMoney(payout.amountMinor, payout.currency),
+      csrfToken,
+    });
     return this.page('Decline this offer?', body);
   }
 
   /** One payment as the contributor reads it: amount, where it stands and since when, how, and the words on their statement. */
   private paymentCard(p: ContributorPayoutDto) {
-    const dateWords: Partial<Record<ContributorPayoutDto['state'], string>> = { paid: 'Paid on', failed: 'Failed on', declined: 'Declined on', cancelled: 'Withdrawn on' };
+    const dateWords: Partial<Record<ContributorPayoutDto['state'], string>> = {
+      paid: 'Paid on',
+      failed: 'Failed on',
+      declined: 'Declined on',
+      cancelled: 'Withdrawn on',
+    };
     return {
       id: p.id,
       amount: formatMoney(p.amountMinor, p.currency),

@@ -19,7 +19,11 @@ import { statusNotice, StatusViews, type OfferFormState, type StatusTipState } f
 const PAYEE_FIELDS = ['sortCode', 'accountNumber', 'iban', 'bic', 'paypalEmail'] as const;
 const OFFER_TEXT_FIELDS = ['method', 'accountName', ...PAYEE_FIELDS] as const;
 /** The fields each way of being paid shows (the form shows only the chosen way's). */
-const METHOD_FIELDS: Record<PayeeMethod, readonly (typeof PAYEE_FIELDS)[number][]> = { uk_bank: ['sortCode', 'accountNumber'], iban: ['iban', 'bic'], paypal: ['paypalEmail'] };
+const METHOD_FIELDS: Record<PayeeMethod, readonly (typeof PAYEE_FIELDS)[number][]> = {
+  uk_bank: ['sortCode', 'accountNumber'],
+  iban: ['iban', 'bic'],
+  paypal: ['paypalEmail'],
+};
 
 /** The API's messages name fields for programmers; a person ticking a box needs plainer words. */
 function pageWords(errors: FieldErrors): FieldErrors {
@@ -150,9 +154,17 @@ export class StatusController {
    */
   @Post('tip')
   @Access('contributor')
-  async accept(@CurrentContributor() caller: ContributorCaller, @Body() body: Record<string, unknown>, @StaffBrowser() staffBrowser: { staffId: string | null } | null, @Res() res: Response): Promise<void> {
+  async accept(
+    @CurrentContributor() caller: ContributorCaller,
+    @Body() body: Record<string, unknown>,
+    @StaffBrowser() staffBrowser: { staffId: string | null } | null,
+    @Res() res: Response,
+  ): Promise<void> {
     const { value: payoutId, errors: idErrors } = await validateInput(PayoutIdParams, { id: formText(body, 'payoutId') });
-    if (idErrors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'This form does not name an offer: reload the page and try again.', { payoutId: idErrors.id });
+    if (idErrors)
+      throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'This form does not name an offer: reload the page and try again.', {
+        payoutId: idErrors.id,
+      });
     const { id } = payoutId;
     const { values, payee } = payeeForm(body);
     const confirmed = formText(body, 'confirmLicence') === 'true';
@@ -164,7 +176,9 @@ export class StatusController {
       await this.payouts.accept(caller.tipId, id, value, staffBrowser);
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === HttpStatus.NOT_FOUND) throw error;
-      const state: OfferFormState = error.fields ? { payoutId: id, values: shown, errors: pageWords(error.fields) } : { payoutId: id, values: shown, formError: error.message };
+      const state: OfferFormState = error.fields
+        ? { payoutId: id, values: shown, errors: pageWords(error.fields) }
+        : { payoutId: id, values: shown, formError: error.message };
       return this.offerAgain(res, caller, error.status, state);
     }
     res.redirect(HttpStatus.SEE_OTHER, '/status/tip?notice=offer-accepted');
@@ -197,7 +211,12 @@ export class StatusController {
   /** New payout details (after a failed payment, or a changed account): used for every payment not yet sent. */
   @Post('tip/payee-details')
   @Access('contributor')
-  async changePayee(@CurrentContributor() caller: ContributorCaller, @Body() body: Record<string, unknown>, @StaffBrowser() staffBrowser: { staffId: string | null } | null, @Res() res: Response): Promise<void> {
+  async changePayee(
+    @CurrentContributor() caller: ContributorCaller,
+    @Body() body: Record<string, unknown>,
+    @StaffBrowser() staffBrowser: { staffId: string | null } | null,
+    @Res() res: Response,
+  ): Promise<void> {
     const { values, payee } = payeeForm(body);
     const { value, errors } = await validateInput(PayeeDetailsDto, payee);
     if (errors) return this.tipAgain(res, caller, HttpStatus.BAD_REQUEST, { payee: { values, errors: allProblems(payee, errors) } });

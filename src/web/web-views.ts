@@ -24,7 +24,20 @@ const templates = {
   privacy: compileView('privacy'),
 };
 
-const FIELD_ORDER = ['story', 'files', 'location', 'occurredAt', 'name', 'email', 'phone', 'licence', 'creditName', 'consentTerms', 'consentOwnWork', 'consentOver18'];
+const FIELD_ORDER = [
+  'story',
+  'files',
+  'location',
+  'occurredAt',
+  'name',
+  'email',
+  'phone',
+  'licence',
+  'creditName',
+  'consentTerms',
+  'consentOwnWork',
+  'consentOver18',
+];
 
 export interface TipFormState {
   values?: Record<string, unknown>;
@@ -69,7 +82,13 @@ export class WebViews implements HtmlErrorRenderer {
       .map(([field, message]) => ({ field: FIELD_ORDER.includes(field) ? field : 'story', message }));
     const checked = (v: unknown) => v === true || v === 'true' || v === 'on';
     const body = templates.tipForm({
-      values: { ...values, consentTerms: checked(values.consentTerms), consentOwnWork: checked(values.consentOwnWork), consentOver18: checked(values.consentOver18), anonymous: checked(values.anonymous) },
+      values: {
+        ...values,
+        consentTerms: checked(values.consentTerms),
+        consentOwnWork: checked(values.consentOwnWork),
+        consentOver18: checked(values.consentOver18),
+        anonymous: checked(values.anonymous),
+      },
       errors,
       errorList,
       hasFieldErrors: errorList.length > 0,
@@ -99,7 +118,9 @@ export class WebViews implements HtmlErrorRenderer {
     if (req.path.startsWith('/api/') || req.path === '/health' || req.path === '/metrics') return undefined;
     if (req.accepts(['json', 'html']) !== 'html') return undefined;
     if (req.method === 'POST' && req.path === '/') {
-      const sent = ((req.files ?? []) as { displayFilename?: string; originalname?: string }[]).map((f) => f.displayFilename ?? f.originalname ?? '').filter(Boolean);
+      const sent = ((req.files ?? []) as { displayFilename?: string; originalname?: string }[])
+        .map((f) => f.displayFilename ?? f.originalname ?? '')
+        .filter(Boolean);
       return this.tipForm({ values: { ...(req.body ?? {}) }, errors: body.fields, formError: body.fields ? undefined : body.message, droppedFiles: sent });
     }
     const heading = body.statusCode === 404 ? 'Page not found' : body.statusCode >= 500 ? 'Something went wrong' : 'We could not do that';

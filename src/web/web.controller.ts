@@ -53,7 +53,10 @@ export class WebController {
     const droppedFiles = files.map((file) => file.displayFilename);
     if (errors) {
       await this.media.discard(files);
-      res.status(HttpStatus.BAD_REQUEST).type('html').send(this.views.tipForm({ values: body, errors, droppedFiles }));
+      res
+        .status(HttpStatus.BAD_REQUEST)
+        .type('html')
+        .send(this.views.tipForm({ values: body, errors, droppedFiles }));
       return;
     }
     try {
@@ -68,7 +71,10 @@ export class WebController {
       res.status(HttpStatus.CREATED).type('html').send(this.views.tipReceived(receipt));
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      res.status(error.status).type('html').send(this.views.tipForm({ values: body, errors: error.fields, formError: error.fields ? undefined : error.message, droppedFiles }));
+      res
+        .status(error.status)
+        .type('html')
+        .send(this.views.tipForm({ values: body, errors: error.fields, formError: error.fields ? undefined : error.message, droppedFiles }));
     }
   }
 }

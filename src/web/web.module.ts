@@ -65,7 +65,16 @@ class FreshPaperSettings implements NestMiddleware {
 @Module({
   imports: [TipsModule, MediaModule, StaffModule, DeskModule, AuditModule, ContributorsModule, PayoutsModule, ChannelsModule, JobsModule, SettingsModule],
   controllers: [WebController, StatusController, DeskAuthController, DeskPagesController, DeskAdminController, DeskSettingsController, AccountsPagesController],
-  providers: [WebViews, DeskViews, DeskSettingsViews, AccountsViews, StatusViews, DeskNewsInterceptor, BankHolidaysNotice, { provide: HTML_ERROR_RENDERER, useExisting: WebViews }],
+  providers: [
+    WebViews,
+    DeskViews,
+    DeskSettingsViews,
+    AccountsViews,
+    StatusViews,
+    DeskNewsInterceptor,
+    BankHolidaysNotice,
+    { provide: HTML_ERROR_RENDERER, useExisting: WebViews },
+  ],
   exports: [HTML_ERROR_RENDERER],
 })
 export class WebModule implements NestModule {

@@ -22,7 +22,12 @@ const filesDir = mkdtempSync(join(tmpdir(), 'tipdesk-contributor-journey-'));
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 beforeAll(async () => {
-  ({ t, browser } = await startAppAndBrowser({ PAPER_NAME: 'The Daily Bugle', PAPER_CONTACT_EMAIL: 'tips@bugle.example', PAPER_CONTACT_PHONE: '020 7946 0000', PAPER_CONTACT_WHATSAPP: '+44 7700 900123' }));
+  ({ t, browser } = await startAppAndBrowser({
+    PAPER_NAME: 'The Daily Bugle',
+    PAPER_CONTACT_EMAIL: 'tips@bugle.example',
+    PAPER_CONTACT_PHONE: '020 7946 0000',
+    PAPER_CONTACT_WHATSAPP: '+44 7700 900123',
+  }));
 });
 
 afterEach(() => pool.closeAll());
@@ -104,7 +109,9 @@ describe('a contributor on a phone', () => {
     expect(reference).toMatch(/^TD-/);
     await docScreenshots(page, 'public-receipt');
     expect(uploads).toHaveLength(2); // the video and the photo, each once: nothing was chosen or sent again
-    const { rows: [tip] } = await t.db.query('SELECT id FROM tips WHERE reference = $1', [reference]);
+    const {
+      rows: [tip],
+    } = await t.db.query('SELECT id FROM tips WHERE reference = $1', [reference]);
     const media = (await t.db.query('SELECT sha256, display_filename FROM media WHERE tip_id = $1', [tip.id])).rows;
     expect(media).toEqual([{ sha256: sha256(video), display_filename: 'IMG_2041.MP4' }]);
   });
@@ -191,8 +198,15 @@ describe('a contributor on a phone', () => {
 
   it('declining an offer asks to confirm on a page of its own (JavaScript off); “No” keeps it, “Yes” declines', async () => {
     const editor = await signedInStaff(t, 'editor');
-    const receipt = (await request(t.url).post('/api/tips').send({ story: 'A fox in the newsroom.', consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201)).body;
-    const { rows: [tip] } = await t.db.query('SELECT id FROM tips WHERE reference = $1', [receipt.reference]);
+    const receipt = (
+      await request(t.url)
+        .post('/api/tips')
+        .send({ story: 'A fox in the newsroom.', consentTerms: true, consentOwnWork: true, consentOver18: true })
+        .expect(201)
+    ).body;
+    const {
+      rows: [tip],
+    } = await t.db.query('SELECT id FROM tips WHERE reference = $1', [receipt.reference]);
     const offer = (await editor.post(`/api/tips/${tip.id}/payouts`).send({ amountMinor: 5_000, currency: 'GBP', licence: 'non_exclusive' }).expect(201)).body;
     const page = await pool.page({ ...PHONE, javaScriptEnabled: false });
     await page.goto(`${t.url}/status?reference=${receipt.reference}`);
@@ -205,7 +219,10 @@ describe('a contributor on a phone', () => {
     await Promise.all([page.waitForURL((url) => url.pathname === '/status/tip'), page.getByRole('link', { name: 'No, go back to the offer' }).click()]);
     expect((await t.db.query('SELECT state FROM payouts WHERE id = $1', [offer.id])).rows[0].state).toBe('offered');
     await Promise.all([page.waitForURL((url) => url.pathname.endsWith('/decline')), page.getByRole('link', { name: 'No thanks, decline this offer' }).click()]);
-    await Promise.all([page.waitForURL((url) => url.searchParams.get('notice') === 'offer-declined'), page.getByRole('button', { name: 'Yes, decline the offer' }).click()]);
+    await Promise.all([
+      page.waitForURL((url) => url.searchParams.get('notice') === 'offer-declined'),
+      page.getByRole('button', { name: 'Yes, decline the offer' }).click(),
+    ]);
     expect((await t.db.query('SELECT state FROM payouts WHERE id = $1', [offer.id])).rows[0].state).toBe('declined');
     expect(await page.locator('#payments').innerText()).toContain('You declined this offer');
   });

@@ -126,7 +126,11 @@ describe('the staff page', () => {
 
     await rowAction(page, user.email, `Reset two-factor sign-in for ${user.name}`);
     expect(await page.locator('#notice').textContent()).toContain('Two-factor sign-in has been reset');
-    expect(await row(page, user.email).getByRole('button', { name: /Reset two-factor/ }).count()).toBe(0);
+    expect(
+      await row(page, user.email)
+        .getByRole('button', { name: /Reset two-factor/ })
+        .count(),
+    ).toBe(0);
 
     // With the lock lifted and no second factor, the password alone signs in again.
     const lou = await pool.page();

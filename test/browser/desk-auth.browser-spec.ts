@@ -56,7 +56,15 @@ describe('the first admin', () => {
 
     expect(await page.locator('#notice').textContent()).toContain('Your admin account is ready');
     expect(await signedInAs(page)).toBe('Ada Admin admin');
-    expect(await page.getByRole('navigation', { name: 'Desk' }).getByRole('link').allTextContents()).toEqual(['Queue', 'Log a phone tip', 'Accounts', 'Staff', 'Audit log', 'Settings', 'Account']);
+    expect(await page.getByRole('navigation', { name: 'Desk' }).getByRole('link').allTextContents()).toEqual([
+      'Queue',
+      'Log a phone tip',
+      'Accounts',
+      'Staff',
+      'Audit log',
+      'Settings',
+      'Account',
+    ]);
     await screenshot(page, 'desk-account-first-admin');
   });
 

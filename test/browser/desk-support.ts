@@ -48,7 +48,14 @@ export async function docScreenshots(page: Page, name: string): Promise<void> {
   const before = page.viewportSize();
   for (const width of DOC_WIDTHS) {
     await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
-    await page.screenshot({ path: join(DOCS_SCREENSHOTS_DIR, `${name}-${width}.jpg`), fullPage: true, type: 'jpeg', quality: 70, animations: 'disabled', caret: 'hide' });
+    await page.screenshot({
+      path: join(DOCS_SCREENSHOTS_DIR, `${name}-${width}.jpg`),
+      fullPage: true,
+      type: 'jpeg',
+      quality: 70,
+      animations: 'disabled',
+      caret: 'hide',
+    });
   }
   if (before) await page.setViewportSize(before);
 }
@@ -101,6 +108,9 @@ export function contextPool(getBrowser: () => Browser) {
 
 /** No sideways scrolling on a phone. */
 export async function expectNoHorizontalScroll(page: Page): Promise<void> {
-  const { scrollWidth, clientWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+  const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    clientWidth: document.documentElement.clientWidth,
+  }));
   expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
 }

@@ -5,7 +5,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { Browser, Page } from 'playwright-core';
 import { createStaff } from '../support/staff.js';
 import type { TestApp } from '../support/test-app.js';
-import { contextPool, DESKTOP, expectNoHorizontalScroll, MOBILE, postTip, type PostedTip, screenshot, signInThroughPage, startAppAndBrowser, XSS_STORY } from './desk-support.js';
+import {
+  contextPool,
+  DESKTOP,
+  expectNoHorizontalScroll,
+  MOBILE,
+  postTip,
+  type PostedTip,
+  screenshot,
+  signInThroughPage,
+  startAppAndBrowser,
+  XSS_STORY,
+} from './desk-support.js';
 
 let t: TestApp;
 let browser: Browser;
@@ -20,14 +31,24 @@ const plainTips: PostedTip[] = [];
 beforeAll(async () => {
   ({ t, browser } = await startAppAndBrowser());
 
-  for (const [key, name] of [['eddie', 'Eddie Editor'], ['bea', 'Bea Baker']] as const) {
+  for (const [key, name] of [
+    ['eddie', 'Eddie Editor'],
+    ['bea', 'Bea Baker'],
+  ] as const) {
     const { user, password } = await createStaff(t, 'editor', { name });
     editors[key] = { email: user.email, password, id: user.id };
   }
   // The oldest tip has the video, so "Next tip" (oldest unclaimed first) opens it.
   videoTip = await postTip(
     t,
-    { story: 'A lorry shed its load of oranges on the High Street at 8am.\n\nI filmed the whole thing from the bus stop.', name: 'Sam Reader', email: 'sam@example.com', phone: '+44 7700 900123', location: 'High Street, Anytown', occurredAt: '2026-05-01T08:00:00Z' },
+    {
+      story: 'A lorry shed its load of oranges on the High Street at 8am.\n\nI filmed the whole thing from the bus stop.',
+      name: 'Sam Reader',
+      email: 'sam@example.com',
+      phone: '+44 7700 900123',
+      location: 'High Street, Anytown',
+      occurredAt: '2026-05-01T08:00:00Z',
+    },
     { video: true },
   );
   whatsappTip = await postTip(t, { story: 'Swans blocking the bypass again, traffic backed up to the roundabout.' });
@@ -52,10 +73,12 @@ async function signedIn(who: keyof typeof editors, options = DESKTOP): Promise<P
 const rowRefs = (page: Page) => page.locator('[data-tip-row] a.ref').allTextContents();
 const statusOf = async (page: Page) => ((await page.locator('#tip-status').textContent()) ?? '').trim();
 const dbTip = async (id: string) =>
-  (await t.db.query<{ status: string; assignee_id: string | null; priority: number; tags: string[]; duplicate_of_id: string | null; version: number }>(
-    'SELECT status, assignee_id, priority, tags, duplicate_of_id, version FROM tips WHERE id = $1',
-    [id],
-  )).rows[0];
+  (
+    await t.db.query<{ status: string; assignee_id: string | null; priority: number; tags: string[]; duplicate_of_id: string | null; version: number }>(
+      'SELECT status, assignee_id, priority, tags, duplicate_of_id, version FROM tips WHERE id = $1',
+      [id],
+    )
+  ).rows[0];
 
 /** Applies the filter form (a plain GET form: works without JavaScript). */
 async function filter(page: Page, fill: (page: Page) => Promise<void>): Promise<void> {
@@ -183,7 +206,9 @@ describe('claiming and triaging', () => {
     expect(await dbTip(videoTip.id)).toMatchObject({ status: 'in_review', assignee_id: editors.eddie.id });
 
     // Everything the contributor sent, as text.
-    expect(await page.locator('#story').textContent()).toBe('A lorry shed its load of oranges on the High Street at 8am.\n\nI filmed the whole thing from the bus stop.');
+    expect(await page.locator('#story').textContent()).toBe(
+      'A lorry shed its load of oranges on the High Street at 8am.\n\nI filmed the whole thing from the bus stop.',
+    );
     expect(await page.locator('#story').evaluate((el) => getComputedStyle(el).whiteSpace)).toBe('pre-wrap');
     expect(await page.locator('#tip-location').textContent()).toBe('High Street, Anytown');
     expect(await page.locator('#contributor-name').textContent()).toBe('Sam Reader');
@@ -196,10 +221,11 @@ describe('claiming and triaging', () => {
     expect(await video.getAttribute('src')).toMatch(/^\/api\/media\/[0-9a-f-]{36}\/content$/);
     const played = await video.evaluate(async (el: HTMLVideoElement) => {
       el.muted = true;
-      if (el.readyState < 1) await new Promise((resolve, reject) => {
-        el.addEventListener('loadedmetadata', resolve, { once: true });
-        el.addEventListener('error', () => reject(new Error(`media error ${el.error?.code}: ${el.error?.message}`)), { once: true });
-      });
+      if (el.readyState < 1)
+        await new Promise((resolve, reject) => {
+          el.addEventListener('loadedmetadata', resolve, { once: true });
+          el.addEventListener('error', () => reject(new Error(`media error ${el.error?.code}: ${el.error?.message}`)), { once: true });
+        });
       await el.play();
       const deadline = Date.now() + 5000;
       while (el.currentTime === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -289,7 +315,12 @@ describe('claiming and triaging', () => {
 
     await page.getByLabel('Duplicate of').fill(plainTips[8].reference.toLowerCase());
     await Promise.all([page.waitForURL(/notice=saved/), page.getByRole('button', { name: 'Save' }).click()]);
-    expect(await dbTip(plainTips[9].id)).toMatchObject({ assignee_id: editors.bea.id, priority: 2, tags: ['bins', 'council', 'elm road'], duplicate_of_id: plainTips[8].id });
+    expect(await dbTip(plainTips[9].id)).toMatchObject({
+      assignee_id: editors.bea.id,
+      priority: 2,
+      tags: ['bins', 'council', 'elm road'],
+      duplicate_of_id: plainTips[8].id,
+    });
     expect(await page.locator('#duplicate-of').textContent()).toContain(plainTips[8].reference);
     expect(await page.getByLabel('Tags').inputValue()).toBe('bins, council, elm road');
     const history = (await page.locator('#history').textContent()) ?? '';

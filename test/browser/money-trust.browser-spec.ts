@@ -45,15 +45,33 @@ async function submit(page: Page, button: ReturnType<Page['getByRole']>, landing
 describe('money you can trust', () => {
   it('editor, contributor and accountant: a shared payee acknowledged, a batch sent, the bank statement imported, the contributor paid', async () => {
     // ---- the world before the journey ------------------------------------------------------
-    const earlier = await request(t.url).post('/api/tips').send({ story: 'Earlier tip: the flooded car park', consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201);
+    const earlier = await request(t.url)
+      .post('/api/tips')
+      .send({ story: 'Earlier tip: the flooded car park', consentTerms: true, consentOwnWork: true, consentOver18: true })
+      .expect(201);
     const earlierTip = (await t.db.query<{ id: string }>('SELECT id FROM tips WHERE reference = $1', [earlier.body.reference])).rows[0].id;
-    const earlierOffer = (await offerer.post(`/api/tips/${earlierTip}/payouts`).send({ amountMinor: 5_000, currency: 'GBP', licence: 'non_exclusive' }).expect(201)).body;
-    const earlierSession = await request(t.url).post('/api/contributor/session').send({ reference: earlier.body.reference, secret: earlier.body.secret }).expect(200);
-    await request(t.url).post(`/api/contributor/payouts/${earlierOffer.id}/accept`).set('Cookie', sessionCookie(earlierSession, 'tipdesk_contributor')).set(CSRF_HEADER, earlierSession.body.csrfToken)
-      .send({ confirmLicence: true, method: 'uk_bank', accountName: 'Kim Other', ...SHARED_ACCOUNT }).expect(200);
+    const earlierOffer = (
+      await offerer.post(`/api/tips/${earlierTip}/payouts`).send({ amountMinor: 5_000, currency: 'GBP', licence: 'non_exclusive' }).expect(201)
+    ).body;
+    const earlierSession = await request(t.url)
+      .post('/api/contributor/session')
+      .send({ reference: earlier.body.reference, secret: earlier.body.secret })
+      .expect(200);
+    await request(t.url)
+      .post(`/api/contributor/payouts/${earlierOffer.id}/accept`)
+      .set('Cookie', sessionCookie(earlierSession, 'tipdesk_contributor'))
+      .set(CSRF_HEADER, earlierSession.body.csrfToken)
+      .send({ confirmLicence: true, method: 'uk_bank', accountName: 'Kim Other', ...SHARED_ACCOUNT })
+      .expect(200);
 
-    const receipt = await request(t.url).post('/api/tips').send({ story: 'Video of the bridge collapse on the A38.', name: 'Jo Bloggs', consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201);
-    const tip = { id: (await t.db.query<{ id: string }>('SELECT id FROM tips WHERE reference = $1', [receipt.body.reference])).rows[0].id, reference: receipt.body.reference as string };
+    const receipt = await request(t.url)
+      .post('/api/tips')
+      .send({ story: 'Video of the bridge collapse on the A38.', name: 'Jo Bloggs', consentTerms: true, consentOwnWork: true, consentOver18: true })
+      .expect(201);
+    const tip = {
+      id: (await t.db.query<{ id: string }>('SELECT id FROM tips WHERE reference = $1', [receipt.body.reference])).rows[0].id,
+      reference: receipt.body.reference as string,
+    };
     const editorAccount = await createStaff(t, 'editor', { name: 'Priya Editor' });
     const accountantAccount = await createStaff(t, 'accounting', { name: 'Amir Accounts' });
     expect(await postTip(t, { story: 'An unrelated tip in the queue' })).toBeDefined();
@@ -126,7 +144,10 @@ describe('money you can trust', () => {
 
     // ---- the bank's statement, uploaded on /accounts ----------------------------------------
     const statementFile = join(t.dataDir, 'camt053-from-the-bank.xml');
-    await writeFile(statementFile, camt053Text({ msgId: 'BANK-STMT-0001', entries: [{ endToEndId: offer.bankReference, amount: '250.00', bankReference: 'FPS-20261208-77' }] }));
+    await writeFile(
+      statementFile,
+      camt053Text({ msgId: 'BANK-STMT-0001', entries: [{ endToEndId: offer.bankReference, amount: '250.00', bankReference: 'FPS-20261208-77' }] }),
+    );
     await desk.goto(`${t.url}/accounts`);
     await desk.getByLabel('Statement file (camt.053)').setInputFiles(statementFile);
     await submit(desk, desk.getByRole('button', { name: 'Import the statement' }), (url) => url.pathname.startsWith('/accounts/statements/'));

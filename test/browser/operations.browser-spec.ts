@@ -13,7 +13,12 @@ const pool = contextPool(() => browser);
 
 beforeAll(async () => {
   // A relay nobody listens on, one retry a second later: the mail is dead-lettered within seconds.
-  ({ t, browser } = await startAppAndBrowser({ SMTP_URL: `smtp://127.0.0.1:${await freePort()}`, NOTIFICATION_RETRY_LIMIT: '1', NOTIFICATION_RETRY_DELAY_SECONDS: '1', JOBS_POLL_SECONDS: '1' }));
+  ({ t, browser } = await startAppAndBrowser({
+    SMTP_URL: `smtp://127.0.0.1:${await freePort()}`,
+    NOTIFICATION_RETRY_LIMIT: '1',
+    NOTIFICATION_RETRY_DELAY_SECONDS: '1',
+    JOBS_POLL_SECONDS: '1',
+  }));
 });
 
 afterEach(async () => {
@@ -60,7 +65,25 @@ describe('operations, as the desk sees them', () => {
     await expect(page.locator('#bank-holidays-notice').count()).resolves.toBe(0);
 
     // Mid-November 2027, the server's clock only (its timers keep running).
-    jest.useFakeTimers({ now: new Date('2027-11-15T09:00:00Z'), doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    jest.useFakeTimers({
+      now: new Date('2027-11-15T09:00:00Z'),
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'requestAnimationFrame',
+        'cancelAnimationFrame',
+        'requestIdleCallback',
+        'cancelIdleCallback',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
+    });
     await page.reload();
     const notice = page.locator('#bank-holidays-notice');
     await expect(notice.textContent()).resolves.toContain('The bank-holiday table ends on 2027-12-31');

@@ -61,7 +61,15 @@ describe('the contributor’s status page', () => {
     expect(await page.locator('h1').textContent()).toBe('Your tip');
     expect(await page.locator('#reference').textContent()).toBe(receipt.reference);
     expect(await page.locator('#status-text').textContent()).toContain('Received: an editor will look at it soon');
-    expect(await page.locator('#steps .step-label').allTextContents()).toEqual(['Received', 'Under review', 'Offer made', 'Accepted', 'Payment approved', 'Payment scheduled', 'Paid']);
+    expect(await page.locator('#steps .step-label').allTextContents()).toEqual([
+      'Received',
+      'Under review',
+      'Offer made',
+      'Accepted',
+      'Payment approved',
+      'Payment scheduled',
+      'Paid',
+    ]);
     expect(await page.locator('#steps li[aria-current="step"]').textContent()).toBe('Received (now)');
 
     const bodies = page.locator('#messages .message .body');
@@ -173,7 +181,10 @@ describe('the contributor’s status page', () => {
     expect(await page.getByLabel('I agree to the exclusive licence described above').isChecked()).toBe(true);
 
     await page.getByLabel('Sort code').fill('12-34-56');
-    await Promise.all([page.waitForURL((url) => url.searchParams.get('notice') === 'offer-accepted'), page.getByRole('button', { name: 'Accept the offer' }).click()]);
+    await Promise.all([
+      page.waitForURL((url) => url.searchParams.get('notice') === 'offer-accepted'),
+      page.getByRole('button', { name: 'Accept the offer' }).click(),
+    ]);
     expect(await page.locator('#notice').textContent()).toContain('you have accepted our offer');
     expect(await page.locator('#steps li[aria-current="step"] .step-label').textContent()).toBe('Accepted');
     expect(await page.locator('#payments li').textContent()).toContain('****5678');
@@ -185,14 +196,20 @@ describe('the contributor’s status page', () => {
     // Accounting approves and batches it; the bank returns it: the page asks for new details.
     const accountant = await signedInStaff(t, 'accounting');
     const version = async () => ((await accountant.get(`/api/payouts/${payout.id}`).expect(200)).body as { version: number }).version;
-    await accountant.post(`/api/payouts/${payout.id}/approve`).send({ version: await version(), acknowledgeRisks: await openRiskCodes(accountant, payout.id) }).expect(200);
+    await accountant
+      .post(`/api/payouts/${payout.id}/approve`)
+      .send({ version: await version(), acknowledgeRisks: await openRiskCodes(accountant, payout.id) })
+      .expect(200);
     const batch = (await accountant.post('/api/payout-batches').send({ format: 'csv' }).expect(201)).body as { id: string };
     // A ledger export changes nothing the contributor is told (issue 11): still "Payment approved".
     await page.goto(`${t.url}/status/tip`);
     expect(await page.locator('#steps li[aria-current="step"] .step-label').textContent()).toBe('Payment approved');
     // Settling waits for the batch to be marked sent (issue 12).
     await accountant.post(`/api/payout-batches/${batch.id}/sent`).expect(200);
-    await accountant.post(`/api/payouts/${payout.id}/mark-failed`).send({ version: await version(), reason: 'ARUCS 5: no account' }).expect(200);
+    await accountant
+      .post(`/api/payouts/${payout.id}/mark-failed`)
+      .send({ version: await version(), reason: 'ARUCS 5: no account' })
+      .expect(200);
     await page.goto(`${t.url}/status/tip`);
     expect(await page.locator('#status-text').textContent()).toContain('Payment failed – please update your details.');
     expect(await page.locator('#steps li.failed .step-label').textContent()).toBe('Payment scheduled');
@@ -202,7 +219,10 @@ describe('the contributor’s status page', () => {
     await page.locator('#payee').getByLabel('PayPal', { exact: true }).check();
     await page.locator('#payee').getByLabel('Account holder’s name').fill('Jo Bloggs');
     await page.locator('#payee').getByLabel('PayPal email address').fill('jo@example.com');
-    await Promise.all([page.waitForURL((url) => url.searchParams.get('notice') === 'details-updated'), page.getByRole('button', { name: 'Save my payment details' }).click()]);
+    await Promise.all([
+      page.waitForURL((url) => url.searchParams.get('notice') === 'details-updated'),
+      page.getByRole('button', { name: 'Save my payment details' }).click(),
+    ]);
     expect(await page.locator('#notice').textContent()).toContain('Your payment details have been saved.');
   });
 });

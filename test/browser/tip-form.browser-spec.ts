@@ -175,7 +175,7 @@ describe('the public tip form in a browser', () => {
     const page = await openForm({ javaScriptEnabled: false });
     const [tipsBefore, blobsBefore] = [await t.count('tips'), await t.blobFiles()];
     const story = 'Smoke coming from the old mill.\nSecond line, with "quotes" & an ampersand.';
-    await fillForm(page, { story, name: 'Ann O\'Nymous', email: 'not-an-email', consents: false });
+    await fillForm(page, { story, name: "Ann O'Nymous", email: 'not-an-email', consents: false });
     expect(await submit(page)).toBe(400);
 
     const summary = page.locator('#error-summary');
@@ -198,7 +198,7 @@ describe('the public tip form in a browser', () => {
 
     expect(await page.getByLabel('Your story').inputValue()).toBe(story);
     expect(await page.getByLabel('Email').inputValue()).toBe('not-an-email');
-    expect(await page.getByLabel('Your name').inputValue()).toBe('Ann O\'Nymous');
+    expect(await page.getByLabel('Your name').inputValue()).toBe("Ann O'Nymous");
 
     expect(await t.count('tips')).toBe(tipsBefore);
     expect(await t.blobFiles()).toEqual(blobsBefore);
@@ -228,7 +228,18 @@ describe('the public tip form in a browser', () => {
     // The progress bar appears only once a post with files is under way.
     expect(await page.locator('#upload-progress').isVisible()).toBe(false);
 
-    for (const label of ['Your story', 'Videos, photos or audio', 'Where did it happen?', 'When did it happen?', 'Your name', 'Email', 'Phone or WhatsApp', 'Credit me as', 'I accept the terms', 'I am 18 or over']) {
+    for (const label of [
+      'Your story',
+      'Videos, photos or audio',
+      'Where did it happen?',
+      'When did it happen?',
+      'Your name',
+      'Email',
+      'Phone or WhatsApp',
+      'Credit me as',
+      'I accept the terms',
+      'I am 18 or over',
+    ]) {
       expect(await page.getByLabel(label).count()).toBe(1);
     }
     // Every form control a person can reach has a label (the honeypot is hidden from people).
@@ -493,7 +504,10 @@ describe('resumable uploads in the public form (tus-js-client, JavaScript on)', 
   });
 
   it('explains a 413 (too large) and a 429 (too many uploads) next to the file', async () => {
-    for (const [status, words] of [[413, /too large: each file can be up to \S+/], [429, /Too many uploads/]] as const) {
+    for (const [status, words] of [
+      [413, /too large: each file can be up to \S+/],
+      [429, /Too many uploads/],
+    ] as const) {
       const page = await openForm();
       await page.route('**/api/uploads', (route) =>
         route.request().method() === 'POST'
@@ -502,7 +516,9 @@ describe('resumable uploads in the public form (tus-js-client, JavaScript on)', 
       );
       await fillForm(page, { story: 'Refused upload.', consents: true, files: tempFile(`refused-${status}.mp4`, sampleVideo()) });
       const message = page.locator('#upload-list .upload-message');
-      await page.waitForFunction(() => /failed|stopped/.test(document.querySelector('#upload-list li')?.getAttribute('data-state') ?? ''), undefined, { timeout: 20_000 });
+      await page.waitForFunction(() => /failed|stopped/.test(document.querySelector('#upload-list li')?.getAttribute('data-state') ?? ''), undefined, {
+        timeout: 20_000,
+      });
       expect(await message.textContent()).toMatch(words);
     }
   });

@@ -31,7 +31,7 @@ describe('embedded PostgreSQL', () => {
     }
   });
 
-  it('refuses a DATA_DIR that another running tipdesk holds, and takes over a dead one\'s', async () => {
+  it("refuses a DATA_DIR that another running tipdesk holds, and takes over a dead one's", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tipdesk-pg-owned-'));
     try {
       // Jest's parent process is a live node process: it stands in for another tipdesk.

@@ -20,9 +20,11 @@ describe('migrations', () => {
 
   // TypeORM's own bookkeeping (migrations run, generated-column expressions) outlives the schema.
   const tables = async () =>
-    (await dataSource.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('typeorm_migrations', 'typeorm_metadata') ORDER BY 1`)).map(
-      (r: { tablename: string }) => r.tablename,
-    );
+    (
+      await dataSource.query(
+        `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('typeorm_migrations', 'typeorm_metadata') ORDER BY 1`,
+      )
+    ).map((r: { tablename: string }) => r.tablename);
 
   it('apply to an empty database, and a second run applies nothing', async () => {
     expect(await runMigrations(database.url)).toHaveLength(MIGRATIONS.length);
@@ -37,7 +39,8 @@ describe('migrations', () => {
 
   it('revert to an empty schema and apply again', async () => {
     const before = await tables();
-    const indexes = async () => (await dataSource.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1`)).map((r: { indexname: string }) => r.indexname);
+    const indexes = async () =>
+      (await dataSource.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1`)).map((r: { indexname: string }) => r.indexname);
     const indexesBefore = await indexes();
     expect(indexesBefore).toEqual(expect.arrayContaining(['ix_tips_search_vector', 'ix_tips_story_trgm', 'ix_tips_tags', 'ix_tips_unclaimed']));
     expect(before).toEqual(expect.arrayContaining(['tips', 'media', 'consents', 'contributors', 'audit_events', 'rate_limit_windows', 'tip_idempotency_keys']));
@@ -58,9 +61,11 @@ describe('migrations', () => {
   });
 
   it('name constraints so errors say what they broke', async () => {
-    const names = (await dataSource.query(`SELECT conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype <> 'n' AND conrelid <> 'typeorm_migrations'::regclass`)).map(
-      (r: { conname: string }) => r.conname,
-    );
+    const names = (
+      await dataSource.query(
+        `SELECT conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype <> 'n' AND conrelid <> 'typeorm_migrations'::regclass`,
+      )
+    ).map((r: { conname: string }) => r.conname);
     expect(names).toEqual(expect.arrayContaining(['pk_tips', 'fk_media_tip_id', 'ck_tips_status', 'fk_tips_contributor_id']));
     expect(names.filter((n: string) => !/^(pk|fk|ck|uq|ck_enum)_/.test(n))).toEqual([]);
   });

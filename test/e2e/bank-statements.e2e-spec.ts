@@ -19,7 +19,15 @@ const consent = { consentTerms: true, consentOwnWork: true, consentOver18: true 
 const PAYER_ENV = { PAYER_NAME: 'TIPDESK NEWS', PAYER_SORT_CODE: '200000', PAYER_ACCOUNT_NUMBER: '55779911', BACS_SERVICE_USER_NUMBER: '123456' };
 let accountNumber = 30_000_000;
 
-interface Payout { id: string; bankReference: string; state: string; version: number; paidReference: string | null; failureReason: string | null; amountMinor: number }
+interface Payout {
+  id: string;
+  bankReference: string;
+  state: string;
+  version: number;
+  paidReference: string | null;
+  failureReason: string | null;
+  amountMinor: number;
+}
 
 describe('bank statement import (camt.053)', () => {
   let t: TestApp;
@@ -40,16 +48,30 @@ describe('bank statement import (camt.053)', () => {
   });
 
   async function approved(amountMinor: number, currency = 'GBP'): Promise<Payout> {
-    const receipt = (await request(t.url).post('/api/tips').send({ story: 'Statement tip', ...consent }).expect(201)).body;
+    const receipt = (
+      await request(t.url)
+        .post('/api/tips')
+        .send({ story: 'Statement tip', ...consent })
+        .expect(201)
+    ).body;
     const tipId = (await t.db.query(`SELECT id FROM tips WHERE reference = $1`, [receipt.reference])).rows[0].id;
     const offered = (await editor.post(`/api/tips/${tipId}/payouts`).send({ amountMinor, currency, licence: 'exclusive' }).expect(201)).body;
     const signIn = await request(t.url).post('/api/contributor/session').send({ reference: receipt.reference, secret: receipt.secret }).expect(200);
-    const payee = currency === 'GBP'
-      ? { confirmLicence: true, method: 'uk_bank', accountName: 'Sam Payee', sortCode: '20-00-00', accountNumber: String(++accountNumber) }
-      : { confirmLicence: true, method: 'iban', accountName: 'Eva Payee', iban: 'DE89 3704 0044 0532 0130 00', bic: 'COBADEFFXXX' };
-    await request(t.url).post(`/api/contributor/payouts/${offered.id}/accept`).set('Cookie', sessionCookie(signIn, 'tipdesk_contributor')).set(CSRF_HEADER, signIn.body.csrfToken).send(payee).expect(200);
+    const payee =
+      currency === 'GBP'
+        ? { confirmLicence: true, method: 'uk_bank', accountName: 'Sam Payee', sortCode: '20-00-00', accountNumber: String(++accountNumber) }
+        : { confirmLicence: true, method: 'iban', accountName: 'Eva Payee', iban: 'DE89 3704 0044 0532 0130 00', bic: 'COBADEFFXXX' };
+    await request(t.url)
+      .post(`/api/contributor/payouts/${offered.id}/accept`)
+      .set('Cookie', sessionCookie(signIn, 'tipdesk_contributor'))
+      .set(CSRF_HEADER, signIn.body.csrfToken)
+      .send(payee)
+      .expect(200);
     const { version } = (await accountant.get(`/api/payouts/${offered.id}`).expect(200)).body;
-    await accountant.post(`/api/payouts/${offered.id}/approve`).send({ version, acknowledgeRisks: await openRiskCodes(accountant, offered.id) }).expect(200);
+    await accountant
+      .post(`/api/payouts/${offered.id}/approve`)
+      .send({ version, acknowledgeRisks: await openRiskCodes(accountant, offered.id) })
+      .expect(200);
     return read(offered.id);
   }
 
@@ -67,13 +89,18 @@ describe('bank statement import (camt.053)', () => {
   describe('fixtures', () => {
     it.each(['02', '08'] as const)('a statement as tipdesk’s tests build it validates against the official camt.053.001.%s XSD (xmllint)', async (version) => {
       const file = join(t.dataDir, `camt053-${version}.xml`);
-      await writeFile(file, camt053Text({
-        msgId: `XSD-${version}`, version, entries: [
-          { endToEndId: 'TIPDESK 7K3Q9XRM', amount: '250.00' },
-          { endToEndId: 'TIPDESK 2B4C6D8E', amount: '12.50', direction: 'CRDT', returnCode: 'AC04', returnInfo: 'Account closed' },
-          { remittance: 'Interest & charges <Q4>', amount: '1.00', direction: 'CRDT', status: 'PDNG' },
-        ],
-      }));
+      await writeFile(
+        file,
+        camt053Text({
+          msgId: `XSD-${version}`,
+          version,
+          entries: [
+            { endToEndId: 'TIPDESK 7K3Q9XRM', amount: '250.00' },
+            { endToEndId: 'TIPDESK 2B4C6D8E', amount: '12.50', direction: 'CRDT', returnCode: 'AC04', returnInfo: 'Account closed' },
+            { remittance: 'Interest & charges <Q4>', amount: '1.00', direction: 'CRDT', status: 'PDNG' },
+          ],
+        }),
+      );
       const { stderr } = await run('xmllint', ['--noout', '--schema', join(FIXTURES, `camt.053.001.${version}.xsd`), file]);
       expect(stderr).toContain('validates');
     });
@@ -112,11 +139,16 @@ describe('bank statement import (camt.053)', () => {
     it('POST /api/bank-statements: 201; a matched transfer is paid (the bank’s reference kept), a return (AC04) failed with the reason in words', async () => {
       const res = await importXml(xml);
       expect(res.status).toBe(201);
-      expect(res.body).toMatchObject({ msgId: 'STMT-2026-12-08-001', messageVersion: 'camt.053.001.02', statementIds: ['STMT-2026-12-08-001-1'], lineCount: 7 });
+      expect(res.body).toMatchObject({
+        msgId: 'STMT-2026-12-08-001',
+        messageVersion: 'camt.053.001.02',
+        statementIds: ['STMT-2026-12-08-001-1'],
+        lineCount: 7,
+      });
       expect(res.body.counts).toEqual({ paid: 1, failed: 1, mismatched: 2, unmatched: 2, ignored: 1 });
       expect(await read(paid.id)).toMatchObject({ state: 'paid', paidReference: 'FPS-8812' });
       expect(await read(returned.id)).toMatchObject({ state: 'failed', failureReason: 'Returned by the bank: the account is closed (AC04) – ACCOUNT CLOSED' });
-      const events = (await read(paid.id) as unknown as { events: { fromState: string; toState: string; actorId: string; reason: string }[] }).events;
+      const events = ((await read(paid.id)) as unknown as { events: { fromState: string; toState: string; actorId: string; reason: string }[] }).events;
       expect(events.at(-1)).toMatchObject({ fromState: 'batched', toState: 'paid', actorId: accountant.user.id, reason: 'bank reference FPS-8812' });
     });
 
@@ -124,9 +156,15 @@ describe('bank statement import (camt.053)', () => {
       expect(await read(offByOnePenny.id)).toMatchObject({ state: 'batched' });
       const statement = (await accountant.get(`/api/bank-statements`).expect(200)).body[0];
       const detail = (await accountant.get(`/api/bank-statements/${statement.id}`).expect(200)).body;
-      expect(detail.unapplied).toEqual(expect.arrayContaining([
-        expect.objectContaining({ payoutReference: offByOnePenny.bankReference, outcome: 'mismatched', detail: `The bank moved 99.98 GBP; payout ${offByOnePenny.bankReference} is 99.99 GBP` }),
-      ]));
+      expect(detail.unapplied).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            payoutReference: offByOnePenny.bankReference,
+            outcome: 'mismatched',
+            detail: `The bank moved 99.98 GBP; payout ${offByOnePenny.bankReference} is 99.99 GBP`,
+          }),
+        ]),
+      );
     });
 
     it('the reference of a payout in another currency: mismatched, not applied', async () => {
@@ -154,14 +192,18 @@ describe('bank statement import (camt.053)', () => {
     });
 
     it('the same statement id in a new message: 409 too', async () => {
-      const res = await importXml(camt053Text({ msgId: 'STMT-RESENT', statementId: 'STMT-2026-12-08-001-1', entries: [{ endToEndId: untouched.bankReference, amount: '44.44' }] }));
+      const res = await importXml(
+        camt053Text({ msgId: 'STMT-RESENT', statementId: 'STMT-2026-12-08-001-1', entries: [{ endToEndId: untouched.bankReference, amount: '44.44' }] }),
+      );
       expect(res.status).toBe(409);
       expect(res.body.code).toBe('STATEMENT_ALREADY_IMPORTED');
       expect((await read(untouched.id)).state).toBe('batched');
     });
 
     it('a return for a payout already paid: listed as a conflict for a person to resolve, the payout stays paid', async () => {
-      const res = await importXml(camt053Text({ msgId: 'STMT-RETURN-LATE', entries: [{ endToEndId: paid.bankReference, amount: '250.00', direction: 'CRDT', returnCode: 'MS03' }] }));
+      const res = await importXml(
+        camt053Text({ msgId: 'STMT-RETURN-LATE', entries: [{ endToEndId: paid.bankReference, amount: '250.00', direction: 'CRDT', returnCode: 'MS03' }] }),
+      );
       expect(res.status).toBe(201);
       expect(res.body.counts).toEqual({ conflict: 1 });
       expect(res.body.unapplied[0]).toMatchObject({ outcome: 'conflict', detail: expect.stringContaining('returned payout') });
@@ -203,7 +245,9 @@ describe('bank statement import (camt.053)', () => {
     });
 
     it('an entity reference without any DOCTYPE: 400 STATEMENT_NOT_XML', async () => {
-      const res = await importXml(`<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><GrpHdr><MsgId>&xxe;</MsgId></GrpHdr></BkToCstmrStmt></Document>`);
+      const res = await importXml(
+        `<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><GrpHdr><MsgId>&xxe;</MsgId></GrpHdr></BkToCstmrStmt></Document>`,
+      );
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('STATEMENT_NOT_XML');
     });
@@ -222,7 +266,9 @@ describe('bank statement import (camt.053)', () => {
       await accountant.post('/api/payout-batches').send({ format: 'bankline-csv', currency: 'GBP' }).expect(201);
       const res = await importXml(camt053Text({ msgId: 'STMT-LOCKED', entries: [{ endToEndId: p.bankReference, amount: '32.10' }] }));
       expect(res.status).toBe(201);
-      expect(res.body.unapplied).toEqual([expect.objectContaining({ outcome: 'conflict', detail: `Payout ${p.bankReference} is in a batch that is not marked sent` })]);
+      expect(res.body.unapplied).toEqual([
+        expect.objectContaining({ outcome: 'conflict', detail: `Payout ${p.bankReference} is in a batch that is not marked sent` }),
+      ]);
       expect((await read(p.id)).state).toBe('batched');
     });
   });
@@ -233,9 +279,18 @@ describe('bank statement import (camt.053)', () => {
       await sentBatch('bankline-csv', 'GBP');
       const overview = await accountant.get('/accounts').expect(200);
       expect(overview.text).toContain('id="statement-file"');
-      const xml = camt053Text({ msgId: 'STMT-PAGE', entries: [{ endToEndId: p.bankReference, amount: '66.00' }, { endToEndId: 'TIPDESK QQQQQQQQ', amount: '1.00' }] });
-      const res = await request(t.url).post('/accounts/bank-statements').set('Cookie', accountant.cookie)
-        .field('_csrf', accountant.csrfToken).attach('statement', Buffer.from(xml), { filename: 'statement.xml', contentType: 'application/xml' });
+      const xml = camt053Text({
+        msgId: 'STMT-PAGE',
+        entries: [
+          { endToEndId: p.bankReference, amount: '66.00' },
+          { endToEndId: 'TIPDESK QQQQQQQQ', amount: '1.00' },
+        ],
+      });
+      const res = await request(t.url)
+        .post('/accounts/bank-statements')
+        .set('Cookie', accountant.cookie)
+        .field('_csrf', accountant.csrfToken)
+        .attach('statement', Buffer.from(xml), { filename: 'statement.xml', contentType: 'application/xml' });
       expect(res.status).toBe(303);
       expect(res.headers.location).toMatch(/^\/accounts\/statements\/[0-9a-f-]{36}\?notice=statement-imported$/);
       const page = await accountant.get(res.headers.location).expect(200);
@@ -246,15 +301,20 @@ describe('bank statement import (camt.053)', () => {
 
     it('an upload without the form’s token: 403, nothing imported', async () => {
       const before = await imports();
-      const res = await request(t.url).post('/accounts/bank-statements').set('Cookie', accountant.cookie)
+      const res = await request(t.url)
+        .post('/accounts/bank-statements')
+        .set('Cookie', accountant.cookie)
         .attach('statement', Buffer.from(camt053Text({ msgId: 'STMT-NO-CSRF', entries: [] })), { filename: 's.xml', contentType: 'application/xml' });
       expect(res.status).toBe(403);
       expect(await imports()).toBe(before);
     });
 
     it('not XML uploaded on the page: 400, the overview with the reason', async () => {
-      const res = await request(t.url).post('/accounts/bank-statements').set('Cookie', accountant.cookie)
-        .field('_csrf', accountant.csrfToken).attach('statement', Buffer.from('%PDF-1.4 not a statement'), { filename: 'statement.pdf', contentType: 'application/pdf' });
+      const res = await request(t.url)
+        .post('/accounts/bank-statements')
+        .set('Cookie', accountant.cookie)
+        .field('_csrf', accountant.csrfToken)
+        .attach('statement', Buffer.from('%PDF-1.4 not a statement'), { filename: 'statement.pdf', contentType: 'application/pdf' });
       expect(res.status).toBe(400);
       expect(res.text).toContain('id="statement-error"');
       expect(res.text).toContain('not well-formed XML');
@@ -300,12 +360,16 @@ describe('bank statement import (camt.053)', () => {
       [template.id],
     );
     const batchId = await sentBatch('bankline-csv', 'GBP');
-    const references = (await t.db.query(`SELECT bank_reference FROM payouts WHERE batch_id = $1`, [batchId])).rows.map((r: { bank_reference: string }) => r.bank_reference);
+    const references = (await t.db.query(`SELECT bank_reference FROM payouts WHERE batch_id = $1`, [batchId])).rows.map(
+      (r: { bank_reference: string }) => r.bank_reference,
+    );
     expect(references).toHaveLength(2000);
     const filler = 'Newsroom payment for reader footage — statement padding '.repeat(2).slice(0, 140);
     function* entries(): Generator<StatementEntry> {
       for (let i = 0; i < 50_000; i += 1) {
-        yield i < references.length ? { endToEndId: references[i], amount: '12.34', remittance: filler } : { endToEndId: `SUPPLIER-${i}`, amount: '1.00', remittance: filler };
+        yield i < references.length
+          ? { endToEndId: references[i], amount: '12.34', remittance: filler }
+          : { endToEndId: `SUPPLIER-${i}`, amount: '1.00', remittance: filler };
       }
     }
     const chunks = [...camt053({ msgId: 'STMT-BIG', entries: entries() })];

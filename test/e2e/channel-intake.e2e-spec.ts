@@ -47,7 +47,9 @@ function message(fields: Partial<InboundMessage> & Pick<InboundMessage, 'channel
 }
 
 async function tipRow(tipId: string) {
-  const { rows: [row] } = await t.db.query(
+  const {
+    rows: [row],
+  } = await t.db.query(
     `SELECT t.channel, t.status, t.story, c.name, c.email_encrypted IS NOT NULL AS has_email, c.phone_encrypted IS NOT NULL AS has_phone
        FROM tips t JOIN contributors c ON c.id = t.contributor_id WHERE t.id = $1`,
     [tipId],
@@ -59,16 +61,31 @@ const countWhere = async (sql: string, params: unknown[]) => Number((await t.db.
 
 describe('ChannelIntakeService.receive: a new tip', () => {
   it('an email makes a tip with channel email, the subject and text as story, the sender as contributor, and audit events', async () => {
-    const msg = message({ channel: 'email', subject: 'Crash on the A14', text: 'Two cars, one lane closed.', sender: { address: 'Pat.Reader@Example.org', name: 'Pat Reader' } });
+    const msg = message({
+      channel: 'email',
+      subject: 'Crash on the A14',
+      text: 'Two cars, one lane closed.',
+      sender: { address: 'Pat.Reader@Example.org', name: 'Pat Reader' },
+    });
     const result = await intake.receive(msg);
     expect(result).toEqual(expect.objectContaining({ createdTip: true, duplicate: false, reference: expect.stringMatching(/^TD-/) }));
     expect(result.secret).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){7}$/);
-    expect(await tipRow(result.tipId)).toEqual({ channel: 'email', status: 'new', story: 'Crash on the A14\n\nTwo cars, one lane closed.', name: 'Pat Reader', has_email: true, has_phone: false });
+    expect(await tipRow(result.tipId)).toEqual({
+      channel: 'email',
+      status: 'new',
+      story: 'Crash on the A14\n\nTwo cars, one lane closed.',
+      name: 'Pat Reader',
+      has_email: true,
+      has_phone: false,
+    });
     // The story is the first message: the thread starts empty.
     expect(await countWhere('SELECT count(*) AS n FROM messages WHERE tip_id = $1', [result.tipId])).toBe(0);
     expect(await countWhere('SELECT count(*) AS n FROM consents WHERE tip_id = $1', [result.tipId])).toBe(0);
     const { rows: events } = await t.db.query(`SELECT actor_type, action, after FROM audit_events WHERE entity_id = $1 ORDER BY at, action`, [result.tipId]);
-    expect(events.map((e) => [e.actor_type, e.action])).toEqual([['contributor', 'channel.message_received'], ['contributor', 'tip.created']]);
+    expect(events.map((e) => [e.actor_type, e.action])).toEqual([
+      ['contributor', 'channel.message_received'],
+      ['contributor', 'tip.created'],
+    ]);
     expect(events[1].after).toEqual(expect.objectContaining({ channel: 'email' }));
 
     const detail = await editor.get(`/api/tips/${result.tipId}`).expect(200);
@@ -89,7 +106,9 @@ describe('ChannelIntakeService.receive: a new tip', () => {
   it('a bad message from a channel (no provider id, a sender that is not an address): 400 VALIDATION_FAILED, its files removed', async () => {
     const photo = await stage(onePixelPng(), 'x.png');
     const before = await t.count('tips');
-    await expect(intake.receive(message({ channel: 'email', providerMessageId: '', sender: { address: 'not an address' }, attachments: [photo] }))).rejects.toMatchObject({
+    await expect(
+      intake.receive(message({ channel: 'email', providerMessageId: '', sender: { address: 'not an address' }, attachments: [photo] })),
+    ).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
       fields: { providerMessageId: expect.any(Array), sender: expect.any(Array) },
     });
@@ -99,12 +118,14 @@ describe('ChannelIntakeService.receive: a new tip', () => {
 });
 
 describe('ChannelIntakeService.receive: dedupe', () => {
-  it('the same WhatsApp message delivered three times at once: one tip, one channel message, the copies\' files removed', async () => {
+  it("the same WhatsApp message delivered three times at once: one tip, one channel message, the copies' files removed", async () => {
     const sender = { address: newPhone() };
     const providerMessageId = `wamid.${randomUUID()}`;
     const tipsBefore = await t.count('tips');
     const deliveries = await Promise.all(
-      [1, 2, 3].map(async () => intake.receive(message({ channel: 'whatsapp', providerMessageId, sender, attachments: [await stage(sampleVideo(), 'clip.mp4')] }))),
+      [1, 2, 3].map(async () =>
+        intake.receive(message({ channel: 'whatsapp', providerMessageId, sender, attachments: [await stage(sampleVideo(), 'clip.mp4')] })),
+      ),
     );
     expect(await t.count('tips')).toBe(tipsBefore + 1);
     expect(new Set(deliveries.map((d) => d.tipId)).size).toBe(1);
@@ -131,11 +152,21 @@ describe('ChannelIntakeService.receive: threading', () => {
   it('an email naming the reference of a tip its sender wrote before joins that tip as a message from the contributor', async () => {
     const sender = { address: newEmail() };
     const first = await intake.receive(message({ channel: 'email', sender, subject: 'Fire', text: 'Smoke over the docks' }));
-    const reply = await intake.receive(message({ channel: 'email', sender: { address: sender.address.toUpperCase() }, subject: `Re: [${first.reference}]`, text: 'It is spreading', threadReference: first.reference.toLowerCase() }));
+    const reply = await intake.receive(
+      message({
+        channel: 'email',
+        sender: { address: sender.address.toUpperCase() },
+        subject: `Re: [${first.reference}]`,
+        text: 'It is spreading',
+        threadReference: first.reference.toLowerCase(),
+      }),
+    );
     expect(reply).toEqual({ tipId: first.tipId, reference: first.reference, createdTip: false, duplicate: false });
     const { rows } = await t.db.query(`SELECT direction, channel, body, author_id FROM messages WHERE tip_id = $1`, [first.tipId]);
     expect(rows).toEqual([{ direction: 'from_contributor', channel: 'email', body: 'It is spreading', author_id: null }]);
-    const { rows: [link] } = await t.db.query(`SELECT message_id FROM channel_messages WHERE tip_id = $1 AND message_id IS NOT NULL`, [first.tipId]);
+    const {
+      rows: [link],
+    } = await t.db.query(`SELECT message_id FROM channel_messages WHERE tip_id = $1 AND message_id IS NOT NULL`, [first.tipId]);
     expect(link.message_id).toBeTruthy();
   });
 
@@ -147,14 +178,17 @@ describe('ChannelIntakeService.receive: threading', () => {
     expect(await countWhere('SELECT count(*) AS n FROM messages WHERE tip_id = $1', [owner.tipId])).toBe(0);
   });
 
-  it('a web tip\'s reference in an email: a new tip (nobody wrote to the web tip by email)', async () => {
-    const web = await request(t.url).post('/api/tips').send({ story: 'Web tip', email: 'pat@example.org', consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201);
+  it("a web tip's reference in an email: a new tip (nobody wrote to the web tip by email)", async () => {
+    const web = await request(t.url)
+      .post('/api/tips')
+      .send({ story: 'Web tip', email: 'pat@example.org', consentTerms: true, consentOwnWork: true, consentOver18: true })
+      .expect(201);
     const result = await intake.receive(message({ channel: 'email', sender: { address: 'pat@example.org' }, threadReference: web.body.reference }));
     expect(result.createdTip).toBe(true);
     expect(result.reference).not.toBe(web.body.reference);
   });
 
-  it('WhatsApp: a message inside the conversation window joins the number\'s tip; after the window it makes a new tip', async () => {
+  it("WhatsApp: a message inside the conversation window joins the number's tip; after the window it makes a new tip", async () => {
     const sender = { address: newPhone() };
     const first = await intake.receive(message({ channel: 'whatsapp', sender }));
     const inside = await intake.receive(message({ channel: 'whatsapp', sender, text: 'Another angle' }));
@@ -179,7 +213,13 @@ describe('ChannelIntakeService.receive: files', () => {
 
   it('refused attachments are noted on the tip by tipdesk, the rest kept; the tip page shows the note by "tipdesk"', async () => {
     const video = await stage(sampleVideo(), 'clip.mp4');
-    const result = await intake.receive(message({ channel: 'email', attachments: [video], dropped: [{ filename: 'invoice.mp4', reason: 'not a video, photo or audio file (it is a Windows program)' }] }));
+    const result = await intake.receive(
+      message({
+        channel: 'email',
+        attachments: [video],
+        dropped: [{ filename: 'invoice.mp4', reason: 'not a video, photo or audio file (it is a Windows program)' }],
+      }),
+    );
     expect(await countWhere('SELECT count(*) AS n FROM media WHERE tip_id = $1', [result.tipId])).toBe(1);
     const notes = await notesOf(result.tipId);
     expect(notes).toEqual([{ author_id: null, body: expect.stringContaining('"invoice.mp4" was not kept: not a video, photo or audio file') }]);
@@ -201,29 +241,51 @@ describe('ChannelIntakeService.receive: files', () => {
     expect((await t.blobFiles()).filter((f) => f.startsWith('tmp/'))).toEqual([]);
   });
 
-  it('a thread\'s files count with the tip\'s: a reply with more than fit keeps what fits', async () => {
+  it("a thread's files count with the tip's: a reply with more than fit keeps what fits", async () => {
     const sender = { address: newPhone() };
-    const first = await intake.receive(message({ channel: 'whatsapp', sender, attachments: [await stage(onePixelPng(), 'a.png'), await stage(onePixelPng(), 'b.png')] }));
-    await intake.receive(message({ channel: 'whatsapp', sender, text: '', attachments: [await stage(onePixelPng(), 'c.png'), await stage(onePixelPng(), 'd.png')] }));
+    const first = await intake.receive(
+      message({ channel: 'whatsapp', sender, attachments: [await stage(onePixelPng(), 'a.png'), await stage(onePixelPng(), 'b.png')] }),
+    );
+    await intake.receive(
+      message({ channel: 'whatsapp', sender, text: '', attachments: [await stage(onePixelPng(), 'c.png'), await stage(onePixelPng(), 'd.png')] }),
+    );
     expect(await countWhere('SELECT count(*) AS n FROM media WHERE tip_id = $1', [first.tipId])).toBe(MAX_FILES);
     expect((await notesOf(first.tipId)).map((n) => n.body).join('\n')).toContain('"d.png" was not kept');
   });
 
   it('a failure half-way (a file whose blob is gone) leaves no tip, no row and no blob', async () => {
-    const before = { tips: await t.count('tips'), contributors: await t.count('contributors'), media: await t.count('media'), channel: await t.count('channel_messages'), audit: await t.count('audit_events') };
+    const before = {
+      tips: await t.count('tips'),
+      contributors: await t.count('contributors'),
+      media: await t.count('media'),
+      channel: await t.count('channel_messages'),
+      audit: await t.count('audit_events'),
+    };
     const blobsBefore = await t.blobFiles();
     const good = await stage(sampleVideo(), 'good.mp4');
     const gone = await stage(onePixelPng(), 'gone.png');
     await store.delete(gone.tempKey);
     await expect(intake.receive(message({ channel: 'email', attachments: [good, gone] }))).rejects.toThrow();
-    expect({ tips: await t.count('tips'), contributors: await t.count('contributors'), media: await t.count('media'), channel: await t.count('channel_messages'), audit: await t.count('audit_events') }).toEqual(before);
+    expect({
+      tips: await t.count('tips'),
+      contributors: await t.count('contributors'),
+      media: await t.count('media'),
+      channel: await t.count('channel_messages'),
+      audit: await t.count('audit_events'),
+    }).toEqual(before);
     expect((await t.blobFiles()).sort()).toEqual(blobsBefore.sort());
   });
 });
 
 describe('ChannelIntakeService: media still to fetch', () => {
   it('is recorded, shown on the tip, retried with backoff, and attached once fetched', async () => {
-    const result = await intake.receive(message({ channel: 'whatsapp', text: 'Video coming', pendingMedia: [{ providerMediaId: `media-${randomUUID()}`, filename: 'VID-1.mp4', declaredType: 'video/mp4' }] }));
+    const result = await intake.receive(
+      message({
+        channel: 'whatsapp',
+        text: 'Video coming',
+        pendingMedia: [{ providerMediaId: `media-${randomUUID()}`, filename: 'VID-1.mp4', declaredType: 'video/mp4' }],
+      }),
+    );
     const detail = await editor.get(`/api/tips/${result.tipId}`).expect(200);
     expect(detail.body.pendingMedia).toEqual([expect.objectContaining({ filename: 'VID-1.mp4', attempts: 0, retrying: true })]);
     const page = await editor.get(`/desk/tips/${result.tipId}`).expect(200);
@@ -235,7 +297,11 @@ describe('ChannelIntakeService: media still to fetch', () => {
     expect((await intake.pendingMediaDue(100)).filter((d) => d.tipId === result.tipId)).toEqual([]);
 
     expect(await intake.fetchFailed(due[0].id, 'GRAPH_503')).toEqual({ retrying: true });
-    const { rows: [row] } = await t.db.query(`SELECT attempts, last_error_code, extract(epoch FROM next_attempt_at - now()) AS wait FROM channel_pending_media WHERE id = $1`, [due[0].id]);
+    const {
+      rows: [row],
+    } = await t.db.query(`SELECT attempts, last_error_code, extract(epoch FROM next_attempt_at - now()) AS wait FROM channel_pending_media WHERE id = $1`, [
+      due[0].id,
+    ]);
     expect(row).toEqual(expect.objectContaining({ attempts: 1, last_error_code: 'GRAPH_503' }));
     expect(Number(row.wait)).toBeGreaterThan(50);
     expect(Number(row.wait)).toBeLessThanOrEqual(60);
@@ -243,7 +309,9 @@ describe('ChannelIntakeService: media still to fetch', () => {
     await t.db.query(`UPDATE channel_pending_media SET next_attempt_at = now() - interval '1 second' WHERE id = $1`, [due[0].id]);
     const [again] = (await intake.pendingMediaDue(100)).filter((d) => d.tipId === result.tipId);
     await intake.fetchFailed(again.id, 'GRAPH_TIMEOUT');
-    const { rows: [second] } = await t.db.query(`SELECT attempts, extract(epoch FROM next_attempt_at - now()) AS wait FROM channel_pending_media WHERE id = $1`, [due[0].id]);
+    const {
+      rows: [second],
+    } = await t.db.query(`SELECT attempts, extract(epoch FROM next_attempt_at - now()) AS wait FROM channel_pending_media WHERE id = $1`, [due[0].id]);
     expect(second.attempts).toBe(2);
     expect(Number(second.wait)).toBeGreaterThan(110); // twice as long
 
@@ -259,7 +327,9 @@ describe('ChannelIntakeService: media still to fetch', () => {
 
   it('gives up after the last attempt and says so on the tip', async () => {
     const result = await intake.receive(message({ channel: 'whatsapp', pendingMedia: [{ providerMediaId: 'media-x', filename: 'lost.mp4' }] }));
-    const { rows: [{ id }] } = await t.db.query(`SELECT id FROM channel_pending_media WHERE tip_id = $1`, [result.tipId]);
+    const {
+      rows: [{ id }],
+    } = await t.db.query(`SELECT id FROM channel_pending_media WHERE tip_id = $1`, [result.tipId]);
     await t.db.query(`UPDATE channel_pending_media SET attempts = $2 WHERE id = $1`, [id, PENDING_MEDIA_ATTEMPTS - 1]);
     expect(await intake.fetchFailed(id, 'GRAPH_404')).toEqual({ retrying: false });
     const detail = await editor.get(`/api/tips/${result.tipId}`).expect(200);

@@ -39,7 +39,12 @@ describe('tips from every channel are searched, paid and exported like web tips'
     }
     const address = channel === 'email' ? 'channel.reader@example.org' : '+447700900654';
     const result = await t.app.get(ChannelIntakeService).receive({
-      channel, providerMessageId: `${channel}-${story}`, sender: { address, name: 'Chan Reader' }, text: story, attachments: [], dropped: [],
+      channel,
+      providerMessageId: `${channel}-${story}`,
+      sender: { address, name: 'Chan Reader' },
+      text: story,
+      attachments: [],
+      dropped: [],
     });
     expect(result.createdTip).toBe(true);
     return { id: result.tipId, reference: result.reference, secret: result.secret! };
@@ -58,20 +63,36 @@ describe('tips from every channel are searched, paid and exported like web tips'
 
     const signIn = await request(t.url).post('/api/contributor/session').send({ reference: tip.reference, secret: tip.secret }).expect(200);
     const contributor = { cookie: sessionCookie(signIn, 'tipdesk_contributor'), csrf: signIn.body.csrfToken as string };
-    await request(t.url).post(`/api/contributor/payouts/${offer.body.id}/accept`).set('Cookie', contributor.cookie).set(CSRF_HEADER, contributor.csrf).send(UK).expect(200);
+    await request(t.url)
+      .post(`/api/contributor/payouts/${offer.body.id}/accept`)
+      .set('Cookie', contributor.cookie)
+      .set(CSRF_HEADER, contributor.csrf)
+      .send(UK)
+      .expect(200);
 
     const { version } = (await accountant.get(`/api/payouts/${offer.body.id}`).expect(200)).body;
-    await accountant.post(`/api/payouts/${offer.body.id}/approve`).send({ version, acknowledgeRisks: await openRiskCodes(accountant, offer.body.id) }).expect(200);
+    await accountant
+      .post(`/api/payouts/${offer.body.id}/approve`)
+      .send({ version, acknowledgeRisks: await openRiskCodes(accountant, offer.body.id) })
+      .expect(200);
     const batch = (await accountant.post('/api/payout-batches').send({ format: 'bankline-csv' }).expect(201)).body;
     expect(batch.count).toBe(1);
-    const file = await accountant.get(`/api/payout-batches/${batch.id}/file`).buffer(true).parse((res, done) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => done(null, Buffer.concat(chunks)));
-    }).expect(200);
+    const file = await accountant
+      .get(`/api/payout-batches/${batch.id}/file`)
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
     expect((file.body as Buffer).toString('ascii')).toContain(offer.body.bankReference);
     await accountant.post(`/api/payout-batches/${batch.id}/sent`).send({ version: batch.version }).expect(200);
-    await accountant.post(`/api/payout-batches/${batch.id}/reconcile`).set('Content-Type', 'text/csv').send(`${offer.body.bankReference},paid,FP-${channel}\r\n`).expect(200);
+    await accountant
+      .post(`/api/payout-batches/${batch.id}/reconcile`)
+      .set('Content-Type', 'text/csv')
+      .send(`${offer.body.bankReference},paid,FP-${channel}\r\n`)
+      .expect(200);
 
     const mine = (await request(t.url).get('/api/contributor/tip').set('Cookie', contributor.cookie).expect(200)).body;
     expect(mine.payouts).toEqual([expect.objectContaining({ id: offer.body.id, state: 'paid' })]);

@@ -35,7 +35,11 @@ afterAll(async () => {
 
 describe('npm run cli -- staff:add', () => {
   it('creates an account whose password (read from stdin) signs in, and audits it', async () => {
-    const result = await cli(['staff:add', '--email', 'Desk.Chief@Paper.test', '--role', 'admin', '--name', 'Desk Chief'], 'correct horse battery staple\n', env);
+    const result = await cli(
+      ['staff:add', '--email', 'Desk.Chief@Paper.test', '--role', 'admin', '--name', 'Desk Chief'],
+      'correct horse battery staple\n',
+      env,
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Created admin desk\.chief@paper\.test \(/);
@@ -73,7 +77,11 @@ describe('npm run cli -- staff:password', () => {
   it('sets the password read from stdin: the old one fails, the new one signs in, sessions end, the lock lifts, audited as system', async () => {
     const { user, password } = await createStaff(t, 'admin', { email: 'only.admin@paper.test' });
     const before = await signIn(t, user.email, password);
-    for (let i = 0; i < 10; i++) await request(t.url).post('/api/auth/login').send({ email: user.email, password: `guess number ${i}` }).expect(401);
+    for (let i = 0; i < 10; i++)
+      await request(t.url)
+        .post('/api/auth/login')
+        .send({ email: user.email, password: `guess number ${i}` })
+        .expect(401);
 
     const result = await cli(['staff:password', '--email', 'Only.Admin@Paper.test'], 'a way back in for the admin\n', env);
     expect(result.stderr).toBe('');
@@ -83,7 +91,9 @@ describe('npm run cli -- staff:password', () => {
     await before.get('/api/auth/me').expect(401);
     expect((await request(t.url).post('/api/auth/login').send({ email: user.email, password })).body.code).toBe('INVALID_CREDENTIALS');
     await signIn(t, user.email, 'a way back in for the admin');
-    const { rows } = await t.db.query(`SELECT actor_type, actor_id, after FROM audit_events WHERE action = 'staff.password_reset' AND entity_id = $1`, [user.id]);
+    const { rows } = await t.db.query(`SELECT actor_type, actor_id, after FROM audit_events WHERE action = 'staff.password_reset' AND entity_id = $1`, [
+      user.id,
+    ]);
     expect(rows).toEqual([{ actor_type: 'system', actor_id: null, after: null }]);
   });
 

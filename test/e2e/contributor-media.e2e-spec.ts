@@ -55,7 +55,11 @@ function addMedia(who: Contributor, uploads: Upload[]) {
 }
 
 const mediaOf = async (tipId: string) =>
-  (await t.db.query('SELECT id, display_filename, kind, size_bytes, sha256, storage_key FROM media WHERE tip_id = $1 ORDER BY created_at, display_filename', [tipId])).rows;
+  (
+    await t.db.query('SELECT id, display_filename, kind, size_bytes, sha256, storage_key FROM media WHERE tip_id = $1 ORDER BY created_at, display_filename', [
+      tipId,
+    ])
+  ).rows;
 
 const snapshot = async () => ({ media: await t.count('media'), blobs: (await t.blobFiles()).sort() });
 
@@ -88,7 +92,12 @@ describe('POST /api/contributor/media', () => {
     const rows = await mediaOf(me.tipId);
     expect(rows).toHaveLength(3);
     const added = rows.filter((row) => res.body.added.some((m: { id: string }) => m.id === row.id));
-    expect(added.map((row) => [row.display_filename, row.kind])).toEqual(expect.arrayContaining([['second-angle.mp4', 'video'], ['still.png', 'image']]));
+    expect(added.map((row) => [row.display_filename, row.kind])).toEqual(
+      expect.arrayContaining([
+        ['second-angle.mp4', 'video'],
+        ['still.png', 'image'],
+      ]),
+    );
     for (const row of added) {
       expect(row.storage_key).toBe(`media/${row.id}`);
       const stored = await readFile(join(t.dataDir, 'blobs', row.storage_key));
@@ -256,7 +265,9 @@ describe('"Add more files" on /status/tip', () => {
   /** The tip page as the contributor's browser gets it, and the CSRF token its files form carries. */
   async function tipPage(me: Contributor) {
     const page = await request(t.url).get('/status/tip').set('Cookie', me.cookie).expect(200);
-    const form = /<form method="post" action="\/status\/tip\/files"[^>]*>\s*(?:\{\{!--[^]*?--\}\}\s*)?<input type="hidden" name="_csrf" value="([^"]+)">/.exec(page.text);
+    const form = /<form method="post" action="\/status\/tip\/files"[^>]*>\s*(?:\{\{!--[^]*?--\}\}\s*)?<input type="hidden" name="_csrf" value="([^"]+)">/.exec(
+      page.text,
+    );
     return { html: page.text, csrfToken: form?.[1] };
   }
 
@@ -302,7 +313,9 @@ describe('"Add more files" on /status/tip', () => {
     const res = await submitForm(me, csrfToken, [video('fine.mp4'), [windowsExe(), 'party.mp4']]);
     expect(res.status).toBe(415);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
-    expect(res.text).toContain('<div class="alert" role="alert" id="files-error"><p>&quot;party.mp4&quot; is not a video, photo or audio file we can accept. None of your files were added.</p></div>');
+    expect(res.text).toContain(
+      '<div class="alert" role="alert" id="files-error"><p>&quot;party.mp4&quot; is not a video, photo or audio file we can accept. None of your files were added.</p></div>',
+    );
     expect(res.text).toContain('aria-invalid="true"');
     expect(res.text).toContain(`name="_csrf" value="${me.csrfToken}"`);
     await expectNothingNew(before);

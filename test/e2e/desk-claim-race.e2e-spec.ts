@@ -57,7 +57,9 @@ describe('POST /api/tips/next under contention', () => {
     // More than one editor got work (the queue was shared, not drained by one loop).
     expect(new Set(claims.map((c) => c.editor)).size).toBeGreaterThan(1);
 
-    const { rows: [state] } = await t.db.query(
+    const {
+      rows: [state],
+    } = await t.db.query(
       `SELECT count(*) FILTER (WHERE status = 'in_review' AND assignee_id IS NOT NULL AND version = 2)::int AS claimed,
               count(*) FILTER (WHERE status = 'new')::int AS still_new
          FROM tips`,

@@ -34,16 +34,30 @@ interface Tip {
 }
 
 async function postTip(story = 'A lorry has shed its load on the ring road', licence = 'exclusive'): Promise<Tip> {
-  const receipt = (await request(t.url).post('/api/tips').send({ story, licence, ...consent }).expect(201)).body;
+  const receipt = (
+    await request(t.url)
+      .post('/api/tips')
+      .send({ story, licence, ...consent })
+      .expect(201)
+  ).body;
   const id = (await t.db.query('SELECT id FROM tips WHERE reference = $1', [receipt.reference])).rows[0].id as string;
   const session = await request(t.url).post('/api/contributor/session').send({ reference: receipt.reference, secret: receipt.secret }).expect(200);
   return { id, reference: receipt.reference, contributor: { cookie: sessionCookie(session, 'tipdesk_contributor'), csrf: session.body.csrfToken } };
 }
 
 const form = (who: SignedInStaff, path: string, fields: Record<string, string | number>) =>
-  request(t.url).post(path).set('Cookie', who.cookie).type('form').send({ _csrf: who.csrfToken, ...fields });
+  request(t.url)
+    .post(path)
+    .set('Cookie', who.cookie)
+    .type('form')
+    .send({ _csrf: who.csrfToken, ...fields });
 const payoutsOf = async (tipId: string) =>
-  (await t.db.query('SELECT id, amount_minor, currency, licence, legal_witness, legal_crime, state, version, offered_by FROM payouts WHERE tip_id = $1 ORDER BY created_at', [tipId])).rows;
+  (
+    await t.db.query(
+      'SELECT id, amount_minor, currency, licence, legal_witness, legal_crime, state, version, offered_by FROM payouts WHERE tip_id = $1 ORDER BY created_at',
+      [tipId],
+    )
+  ).rows;
 const offerForm = (fields: Record<string, string> = {}) => ({ amount: '£250.50', currency: 'GBP', licence: 'exclusive', ...fields });
 
 describe('“Make an offer” on the tip page', () => {
@@ -65,7 +79,15 @@ describe('“Make an offer” on the tip page', () => {
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe(`/desk/tips/${tip.id}?notice=offer-made#payments`);
     const [payout] = await payoutsOf(tip.id);
-    expect(payout).toMatchObject({ amount_minor: '25050', currency: 'GBP', licence: 'exclusive', legal_witness: true, legal_crime: false, state: 'offered', offered_by: editor.user.id });
+    expect(payout).toMatchObject({
+      amount_minor: '25050',
+      currency: 'GBP',
+      licence: 'exclusive',
+      legal_witness: true,
+      legal_crime: false,
+      state: 'offered',
+      offered_by: editor.user.id,
+    });
     const page = await editor.get(`/desk/tips/${tip.id}?notice=offer-made`).expect(200);
     expect(page.text).toContain('Offer made.');
     const panel = page.text.slice(page.text.indexOf('id="payments"'), page.text.indexOf('id="make-offer"'));
@@ -116,16 +138,34 @@ describe('“Make an offer” on the tip page', () => {
     const tip = await postTip();
     await form(editor, `/desk/tips/${tip.id}/payouts`, offerForm({ amount: '250' })).expect(303);
     const [offered] = await payoutsOf(tip.id);
-    await request(t.url).post(`/api/contributor/payouts/${offered.id}/accept`).set('Cookie', tip.contributor.cookie).set(CSRF_HEADER, tip.contributor.csrf).send(UK).expect(200);
+    await request(t.url)
+      .post(`/api/contributor/payouts/${offered.id}/accept`)
+      .set('Cookie', tip.contributor.cookie)
+      .set(CSRF_HEADER, tip.contributor.csrf)
+      .send(UK)
+      .expect(200);
     const version = async () => (await accountant.get(`/api/payouts/${offered.id}`).expect(200)).body.version as number;
-    await accountant.post(`/api/payouts/${offered.id}/approve`).send({ version: await version(), acknowledgeRisks: await openRiskCodes(accountant, offered.id) }).expect(200);
+    await accountant
+      .post(`/api/payouts/${offered.id}/approve`)
+      .send({ version: await version(), acknowledgeRisks: await openRiskCodes(accountant, offered.id) })
+      .expect(200);
     const batch = (await accountant.post('/api/payout-batches').send({ format: 'bankline-csv' }).expect(201)).body;
     await accountant.post(`/api/payout-batches/${batch.id}/sent`).send({}).expect(200);
-    await accountant.post(`/api/payouts/${offered.id}/mark-paid`).send({ version: await version(), reference: 'FP-20261207-1' }).expect(200);
+    await accountant
+      .post(`/api/payouts/${offered.id}/mark-paid`)
+      .send({ version: await version(), reference: 'FP-20261207-1' })
+      .expect(200);
     const page = await editor.get(`/desk/tips/${tip.id}`).expect(200);
     const panel = page.text.slice(page.text.indexOf('id="payments"'), page.text.indexOf('id="make-offer"'));
     const moves = [...panel.matchAll(/<li><strong>([^<]+)<\/strong>/g)].map((m) => m[1]);
-    expect(moves).toEqual(['Payment offered', 'Offer accepted by the contributor', 'Payment approved', 'Put in a payment batch for the bank', 'Batch sent to the bank', 'Paid']);
+    expect(moves).toEqual([
+      'Payment offered',
+      'Offer accepted by the contributor',
+      'Payment approved',
+      'Put in a payment batch for the bank',
+      'Batch sent to the bank',
+      'Paid',
+    ]);
     expect(panel).toContain('>Paid</p>');
     expect(panel).toContain('bank reference FP-20261207-1');
     expect(panel).toContain('Amir Accounts');
@@ -174,7 +214,12 @@ describe('the queue marks news since an editor last looked', () => {
     await otherEditor.get(`/desk/tips/${tip.id}`).expect(200);
     expect(row((await editor.get('/desk').expect(200)).text, tip.reference)).not.toContain('data-news');
 
-    await request(t.url).post('/api/contributor/messages').set('Cookie', tip.contributor.cookie).set(CSRF_HEADER, tip.contributor.csrf).send({ body: 'It is still leaking.' }).expect(201);
+    await request(t.url)
+      .post('/api/contributor/messages')
+      .set('Cookie', tip.contributor.cookie)
+      .set(CSRF_HEADER, tip.contributor.csrf)
+      .send({ body: 'It is still leaking.' })
+      .expect(201);
     const queue = (await editor.get('/desk').expect(200)).text;
     expect(row(queue, tip.reference)).toContain('data-news="replied">Replied</span>');
     expect(queue).toMatch(/href="\/desk\?news(=|&#x3D;)replied" class="news news-replied" data-news="replied">Replied <span class="count">\d+<\/span>/);
@@ -202,19 +247,30 @@ describe('the queue marks news since an editor last looked', () => {
       await form(editor, `/desk/tips/${tip.id}/payouts`, offerForm({ amount: '100' })).expect(303);
       const [p] = await payoutsOf(tip.id);
       ids[tip.reference] = p.id;
-      await request(t.url).post(`/api/contributor/payouts/${p.id}/accept`).set('Cookie', tip.contributor.cookie).set(CSRF_HEADER, tip.contributor.csrf).send(UK).expect(200);
+      await request(t.url)
+        .post(`/api/contributor/payouts/${p.id}/accept`)
+        .set('Cookie', tip.contributor.cookie)
+        .set(CSRF_HEADER, tip.contributor.csrf)
+        .send(UK)
+        .expect(200);
     }
     for (const tip of [paid, failed]) {
       await editor.get(`/desk/tips/${tip.id}`).expect(200); // seen the acceptance: only the payment's news is left
       const id = ids[tip.reference];
       const version = async () => (await accountant.get(`/api/payouts/${id}`).expect(200)).body.version as number;
-      await accountant.post(`/api/payouts/${id}/approve`).send({ version: await version(), acknowledgeRisks: await openRiskCodes(accountant, id) }).expect(200);
+      await accountant
+        .post(`/api/payouts/${id}/approve`)
+        .send({ version: await version(), acknowledgeRisks: await openRiskCodes(accountant, id) })
+        .expect(200);
     }
     const batch = (await accountant.post('/api/payout-batches').send({ format: 'bankline-csv' }).expect(201)).body;
     await accountant.post(`/api/payout-batches/${batch.id}/sent`).send({}).expect(200);
     const settle = async (id: string, how: 'mark-paid' | 'mark-failed') => {
       const version = (await accountant.get(`/api/payouts/${id}`).expect(200)).body.version;
-      await accountant.post(`/api/payouts/${id}/${how}`).send(how === 'mark-paid' ? { version, reference: 'FP-1' } : { version, reason: 'ARUCS 5' }).expect(200);
+      await accountant
+        .post(`/api/payouts/${id}/${how}`)
+        .send(how === 'mark-paid' ? { version, reference: 'FP-1' } : { version, reason: 'ARUCS 5' })
+        .expect(200);
     };
     await settle(ids[paid.reference], 'mark-paid');
     await settle(ids[failed.reference], 'mark-failed');
@@ -224,7 +280,11 @@ describe('the queue marks news since an editor last looked', () => {
     expect(row(queue, paid.reference)).toContain('data-news="paid">Paid</span>');
     expect(row(queue, paid.reference)).not.toContain('Offer accepted');
     expect(row(queue, failed.reference)).toContain('data-news="payment_failed">Payment failed</span>');
-    for (const [kind, tip] of [['offer_accepted', accepted], ['paid', paid], ['payment_failed', failed]] as const) {
+    for (const [kind, tip] of [
+      ['offer_accepted', accepted],
+      ['paid', paid],
+      ['payment_failed', failed],
+    ] as const) {
       const refs = (await editor.get(`/api/tips?news=${kind}`).expect(200)).body.items.map((i: { reference: string }) => i.reference);
       expect(refs).toContain(tip.reference);
     }

@@ -16,7 +16,9 @@ beforeAll(async () => {
   t = await startTestApp();
   editor = await signedInStaff(t, 'editor');
   admin = await signedInStaff(t, 'admin');
-  const receipt = await request(t.url).post('/api/tips').send({ story: 'A tip for the page tests', consentTerms: true, consentOwnWork: true, consentOver18: true });
+  const receipt = await request(t.url)
+    .post('/api/tips')
+    .send({ story: 'A tip for the page tests', consentTerms: true, consentOwnWork: true, consentOver18: true });
   tipId = (await t.db.query('SELECT id FROM tips WHERE reference = $1', [receipt.body.reference])).rows[0].id;
 });
 
@@ -160,7 +162,11 @@ describe('forms without the CSRF token', () => {
   });
 
   it('POST /desk/account/password with a wrong _csrf answers a 403 page', async () => {
-    const res = await request(t.url).post('/desk/account/password').set('Cookie', editor.cookie).type('form').send({ _csrf: 'wrong', currentPassword: editor.password, newPassword: 'x' });
+    const res = await request(t.url)
+      .post('/desk/account/password')
+      .set('Cookie', editor.cookie)
+      .type('form')
+      .send({ _csrf: 'wrong', currentPassword: editor.password, newPassword: 'x' });
     expect(res.status).toBe(403);
     expect(res.text).toContain('did not carry a valid CSRF token');
   });
@@ -177,7 +183,11 @@ describe('forms without the CSRF token', () => {
 
 describe('desk forms with bad input', () => {
   const form = (path: string, fields: Record<string, string>, who: SignedInStaff = editor) =>
-    request(t.url).post(path).set('Cookie', who.cookie).type('form').send({ _csrf: who.csrfToken, ...fields });
+    request(t.url)
+      .post(path)
+      .set('Cookie', who.cookie)
+      .type('form')
+      .send({ _csrf: who.csrfToken, ...fields });
 
   it.each([
     ['POST /desk/next', '/desk/next'],
@@ -190,7 +200,15 @@ describe('desk forms with bad input', () => {
       .post(path.replace('{tip}', tipId))
       .set('Cookie', path.includes('staff') ? admin.cookie : editor.cookie)
       .type('form')
-      .send({ status: 'spam', body: 'x', version: String(before.version), email: 'x@newsroom.test', name: 'X', role: 'admin', password: 'long enough password 1' });
+      .send({
+        status: 'spam',
+        body: 'x',
+        version: String(before.version),
+        email: 'x@newsroom.test',
+        name: 'X',
+        role: 'admin',
+        password: 'long enough password 1',
+      });
     expect(res.status).toBe(403);
     expect(res.headers['content-type']).toMatch(/text\/html/);
     expect(res.text).toContain('did not carry a valid CSRF token');
@@ -199,7 +217,9 @@ describe('desk forms with bad input', () => {
 
   it('the queue and the tip page show the channel as an icon beside its name (inline SVG, hidden from screen readers)', async () => {
     const queue = await request(t.url).get('/desk').set('Cookie', editor.cookie).expect(200);
-    expect(queue.text).toMatch(/<dd class="channel"><svg class="channel-icon channel-api" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false"><path d="M[^"]+"\/><\/svg>API<\/dd>/);
+    expect(queue.text).toMatch(
+      /<dd class="channel"><svg class="channel-icon channel-api" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false"><path d="M[^"]+"\/><\/svg>API<\/dd>/,
+    );
     const page = await request(t.url).get(`/desk/tips/${tipId}`).set('Cookie', editor.cookie).expect(200);
     expect(page.text).toContain('<svg class="channel-icon channel-api"');
   });

@@ -41,14 +41,26 @@ describe('desk API', () => {
   /** A tip written straight into the tables (the intake is tested elsewhere), with full control over its fields. */
   async function seedTip(fields: SeedTip = {}): Promise<string> {
     seq += 1;
-    const { rows: [contributor] } = await t.db.query(`INSERT INTO contributors (name) VALUES ($1) RETURNING id`, [fields.name ?? null]);
-    const { rows: [tip] } = await t.db.query(
+    const {
+      rows: [contributor],
+    } = await t.db.query(`INSERT INTO contributors (name) VALUES ($1) RETURNING id`, [fields.name ?? null]);
+    const {
+      rows: [tip],
+    } = await t.db.query(
       `INSERT INTO tips (reference, secret_hash, channel, status, story, location, contributor_id, assignee_id, tags, priority, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
       [
-        `TD-${String(seq).padStart(4, '0')}-SEED`, randomBytes(32).toString('hex'), fields.channel ?? 'web', fields.status ?? 'new',
-        fields.story ?? `Seeded tip number ${seq}`, fields.location ?? null, contributor.id, fields.assigneeId ?? null,
-        fields.tags ?? [], fields.priority ?? 0, fields.createdAt ?? new Date(Date.UTC(2026, 0, 1) + seq * 60_000).toISOString(),
+        `TD-${String(seq).padStart(4, '0')}-SEED`,
+        randomBytes(32).toString('hex'),
+        fields.channel ?? 'web',
+        fields.status ?? 'new',
+        fields.story ?? `Seeded tip number ${seq}`,
+        fields.location ?? null,
+        contributor.id,
+        fields.assigneeId ?? null,
+        fields.tags ?? [],
+        fields.priority ?? 0,
+        fields.createdAt ?? new Date(Date.UTC(2026, 0, 1) + seq * 60_000).toISOString(),
       ],
     );
     for (const media of fields.media ?? []) {
@@ -94,14 +106,40 @@ describe('desk API', () => {
     const tips: Record<string, string> = {};
     beforeAll(async () => {
       await clearTips();
-      tips.a = await seedTip({ story: 'A burst water main has flooded the high street', location: 'Peckham, London', name: 'Ngozi Okonkwo', channel: 'web', tags: ['flood', 'roads'], media: [{ kind: 'video' }, { kind: 'image' }] });
-      tips.b = await seedTip({ story: 'Council meeting ended in a shouting match', channel: 'email', status: 'in_review', assigneeId: editor.user.id, tags: ['politics'] });
-      tips.c = await seedTip({ story: 'An ambulance got stuck under the railway bridge', location: 'Leeds', channel: 'whatsapp', status: 'verified', assigneeId: colleague.user.id, media: [{ kind: 'image' }] });
+      tips.a = await seedTip({
+        story: 'A burst water main has flooded the high street',
+        location: 'Peckham, London',
+        name: 'Ngozi Okonkwo',
+        channel: 'web',
+        tags: ['flood', 'roads'],
+        media: [{ kind: 'video' }, { kind: 'image' }],
+      });
+      tips.b = await seedTip({
+        story: 'Council meeting ended in a shouting match',
+        channel: 'email',
+        status: 'in_review',
+        assigneeId: editor.user.id,
+        tags: ['politics'],
+      });
+      tips.c = await seedTip({
+        story: 'An ambulance got stuck under the railway bridge',
+        location: 'Leeds',
+        channel: 'whatsapp',
+        status: 'verified',
+        assigneeId: colleague.user.id,
+        media: [{ kind: 'image' }],
+      });
       tips.d = await seedTip({ story: 'Prices at the market went up 50% overnight', channel: 'phone', status: 'rejected', tags: ['money'] });
       tips.e = await seedTip({ story: 'Five hundred people queued for the 500 free tickets', channel: 'api', status: 'spam' });
       tips.f = await seedTip({ story: 'The river is flooding the allotments again', channel: 'web', tags: ['flood'], priority: 2 });
       tips.g = await seedTip({ story: `${'Long story. '.repeat(40)}END`, channel: 'web', status: 'used' });
-      tips.h = await seedTip({ story: 'A fox is riding the number 12 tram', location: 'Croydon', channel: 'web', status: 'archived', media: [{ kind: 'audio' }] });
+      tips.h = await seedTip({
+        story: 'A fox is riding the number 12 tram',
+        location: 'Croydon',
+        channel: 'web',
+        status: 'archived',
+        media: [{ kind: 'audio' }],
+      });
       tips.i = await seedTip({ story: "Someone wrote it's the 'best' bakery on the wall", channel: 'email', tags: ['roads', 'flood'] });
       tips.j = await seedTip({ story: 'Odd signs: 100%_\\ sure, said the sign', channel: 'web' });
       tips.k = await seedTip({ story: 'A quiet day at the harbour', name: 'Harbour Master', channel: 'web', status: 'in_review', assigneeId: editor.user.id });
@@ -225,8 +263,17 @@ describe('desk API', () => {
 
     it('both ways of finding a page (walk the index, sort the matches) give the same rows', async () => {
       const cases: ListTipsQueryDto[] = [
-        {}, { sort: 'oldest' }, { q: 'flood' }, { q: 'the' }, { q: 'ambul' }, { q: 'okonkwo' }, { q: 'the', status: ['new', 'spam'] },
-        { tag: ['flood'] }, { hasMedia: true, sort: 'oldest' }, { assignee: 'me' }, { q: 'the', limit: 2 },
+        {},
+        { sort: 'oldest' },
+        { q: 'flood' },
+        { q: 'the' },
+        { q: 'ambul' },
+        { q: 'okonkwo' },
+        { q: 'the', status: ['new', 'spam'] },
+        { tag: ['flood'] },
+        { hasMedia: true, sort: 'oldest' },
+        { assignee: 'me' },
+        { q: 'the', limit: 2 },
       ];
       for (const filters of cases) {
         const rowsOf = async (strategy: 'walk' | 'sort-matches') => {
@@ -420,10 +467,11 @@ describe('desk API', () => {
         .field('consentOver18', 'true')
         .attach('files', sampleVideo(), { filename: 'pier.mp4' });
       expect(receipt.status).toBe(201);
-      const { rows: [{ id, email_encrypted }] } = await t.db.query(
-        `SELECT t.id, c.email_encrypted FROM tips t JOIN contributors c ON c.id = t.contributor_id WHERE t.reference = $1`,
-        [receipt.body.reference],
-      );
+      const {
+        rows: [{ id, email_encrypted }],
+      } = await t.db.query(`SELECT t.id, c.email_encrypted FROM tips t JOIN contributors c ON c.id = t.contributor_id WHERE t.reference = $1`, [
+        receipt.body.reference,
+      ]);
       expect(email_encrypted).not.toContain('pat@example.org');
 
       const res = await editor.get(`/api/tips/${id}`);
@@ -449,18 +497,32 @@ describe('desk API', () => {
       expect(res.body.consents).toEqual([expect.objectContaining({ licence: 'exclusive', ownWork: true, over18: true, channel: 'api' })]);
       expect(res.body.media).toHaveLength(1);
       const [media] = res.body.media;
-      expect(media).toMatchObject({ displayFilename: 'pier.mp4', sniffedType: 'video/mp4', kind: 'video', sizeBytes: sampleVideo().length, state: 'stored', hasThumbnail: false });
+      expect(media).toMatchObject({
+        displayFilename: 'pier.mp4',
+        sniffedType: 'video/mp4',
+        kind: 'video',
+        sizeBytes: sampleVideo().length,
+        state: 'stored',
+        hasThumbnail: false,
+      });
       expect(media.contentUrl).toBe(`/api/media/${media.id}/content`);
       expect(res.body.history).toEqual([expect.objectContaining({ action: 'tip.created', actorType: 'contributor' })]);
     });
 
     it('duplicate hints: other tips holding the same video (same sha256), both ways', async () => {
       const post = (story: string) =>
-        request(t.url).post('/api/tips').field('story', story).field('consentTerms', 'true').field('consentOwnWork', 'true')
-          .field('consentOver18', 'true').attach('files', sampleVideo(), { filename: 'same.mp4' });
+        request(t.url)
+          .post('/api/tips')
+          .field('story', story)
+          .field('consentTerms', 'true')
+          .field('consentOwnWork', 'true')
+          .field('consentOver18', 'true')
+          .attach('files', sampleVideo(), { filename: 'same.mp4' });
       const first = (await post('Video of the crash, first sender')).body.reference;
       const second = (await post('Video of the crash, second sender')).body.reference;
-      const third = await request(t.url).post('/api/tips').send({ story: 'No video here', ...consent });
+      const third = await request(t.url)
+        .post('/api/tips')
+        .send({ story: 'No video here', ...consent });
       const idOf = async (reference: string) => (await t.db.query('SELECT id FROM tips WHERE reference = $1', [reference])).rows[0].id as string;
       const [firstId, secondId, thirdId] = [await idOf(first), await idOf(second), await idOf(third.body.reference)];
 
@@ -487,7 +549,12 @@ describe('desk API', () => {
       expect(res.body).toMatchObject({ id: oldest, status: 'in_review', assignee: { id: editor.user.id, name: 'Esther Editor' }, version: 2 });
       expect(res.body.history.map((e: { action: string }) => e.action)).toEqual(['tip.claimed']);
       expect(await auditOf(oldest, 'tip.claimed')).toEqual([
-        { action: 'tip.claimed', actor_id: editor.user.id, before: { status: 'new', assigneeId: null }, after: { status: 'in_review', assigneeId: editor.user.id } },
+        {
+          action: 'tip.claimed',
+          actor_id: editor.user.id,
+          before: { status: 'new', assigneeId: null },
+          after: { status: 'in_review', assigneeId: editor.user.id },
+        },
       ]);
 
       const next = await colleague.post('/api/tips/next');
@@ -516,7 +583,8 @@ describe('desk API', () => {
       tipId = await seedTip({ story: 'A tip to work on' });
     });
     const patch = (body: Record<string, unknown>, id = tipId) => editor.patch(`/api/tips/${id}`).send(body);
-    const row = async (id = tipId) => (await t.db.query('SELECT status, assignee_id, tags, priority, duplicate_of_id, version FROM tips WHERE id = $1', [id])).rows[0];
+    const row = async (id = tipId) =>
+      (await t.db.query('SELECT status, assignee_id, tags, priority, duplicate_of_id, version FROM tips WHERE id = $1', [id])).rows[0];
 
     it('changes the status, bumps the version and writes tip.status_changed with before/after', async () => {
       const res = await patch({ status: 'in_review', version: 1 });
@@ -567,14 +635,15 @@ describe('desk API', () => {
       expect(res.body.fields.id).toBeDefined();
     });
 
-    it('an unknown status: 409 TIP_UNKNOWN_STATUS naming the statuses, with the tip\'s state and moves; nothing changed, not even the other fields', async () => {
+    it("an unknown status: 409 TIP_UNKNOWN_STATUS naming the statuses, with the tip's state and moves; nothing changed, not even the other fields", async () => {
       const res = await patch({ status: 'published', priority: 3, tags: ['floods'], version: 1 });
       expect(res.status).toBe(409);
       expect(res.body).toEqual({
         statusCode: 409,
         error: 'Conflict',
         code: 'TIP_UNKNOWN_STATUS',
-        message: 'There is no status "published": a tip\'s statuses are new, in_review, verified, used, rejected, spam, archived. From new it may go to in_review, rejected, spam, archived.',
+        message:
+          'There is no status "published": a tip\'s statuses are new, in_review, verified, used, rejected, spam, archived. From new it may go to in_review, rejected, spam, archived.',
         from: 'new',
         to: 'published',
         allowed: ['in_review', 'rejected', 'spam', 'archived'],
@@ -749,9 +818,7 @@ describe('desk API', () => {
       const res = await patch({ status: 'in_review', assigneeId: editor.user.id, tags: ['crime'], priority: 1, version: 1 });
       expect(res.status).toBe(200);
       expect(res.body.version).toBe(2);
-      expect((await auditOf(tipId)).map((e) => e.action).sort()).toEqual(
-        ['tip.assigned', 'tip.priority_changed', 'tip.status_changed', 'tip.tags_changed'],
-      );
+      expect((await auditOf(tipId)).map((e) => e.action).sort()).toEqual(['tip.assigned', 'tip.priority_changed', 'tip.status_changed', 'tip.tags_changed']);
     });
 
     it('a change that fails validation halfway writes nothing (illegal status with a valid priority)', async () => {
@@ -862,7 +929,11 @@ describe('desk API', () => {
       const res = await colleague.post(`/api/tips/${tipId}/messages`).send({ body: 'Could you send the original file?' });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({
-        tipId, direction: 'to_contributor', channel: 'whatsapp', body: 'Could you send the original file?', author: { id: colleague.user.id, name: 'Colin Colleague' },
+        tipId,
+        direction: 'to_contributor',
+        channel: 'whatsapp',
+        body: 'Could you send the original file?',
+        author: { id: colleague.user.id, name: 'Colin Colleague' },
       });
       expect((await editor.get(`/api/tips/${tipId}`)).body.messages).toEqual([res.body]);
       expect(await auditOf(tipId, 'tip.message_sent')).toEqual([

@@ -22,7 +22,13 @@ const INBOUND = '/api/channels/email/inbound';
 /** A real MIME message, built by nodemailer exactly as a mail client would send it. */
 async function compose(mail: Mail.Options): Promise<Buffer> {
   const composer = createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
-  const info = await composer.sendMail({ from: '"Pat Reader" <Pat.Reader@Example.org>', to: TIPS, subject: 'Flood on the high street', text: 'The river came over the wall at 6am.', ...mail });
+  const info = await composer.sendMail({
+    from: '"Pat Reader" <Pat.Reader@Example.org>',
+    to: TIPS,
+    subject: 'Flood on the high street',
+    text: 'The river came over the wall at 6am.',
+    ...mail,
+  });
   return info.message as Buffer;
 }
 
@@ -50,16 +56,14 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
 
   beforeAll(async () => {
     smtpPort = await freePort();
-    t = await startTestApp(
-      {
-        INBOUND_EMAIL_TOKEN: TOKEN,
-        INBOUND_SMTP_PORT: String(smtpPort),
-        INBOUND_SMTP_HOST: '127.0.0.1',
-        INBOUND_EMAIL_ADDRESSES: `${TIPS}, pictures@paper.example`,
-        INBOUND_EMAIL_MAX_BYTES: String(MAX_BYTES),
-        PUBLIC_BASE_URL: 'https://tips.paper.example',
-      },
-    );
+    t = await startTestApp({
+      INBOUND_EMAIL_TOKEN: TOKEN,
+      INBOUND_SMTP_PORT: String(smtpPort),
+      INBOUND_SMTP_HOST: '127.0.0.1',
+      INBOUND_EMAIL_ADDRESSES: `${TIPS}, pictures@paper.example`,
+      INBOUND_EMAIL_MAX_BYTES: String(MAX_BYTES),
+      PUBLIC_BASE_URL: 'https://tips.paper.example',
+    });
     editor = await signedInStaff(t, 'editor');
   });
   afterAll(async () => {
@@ -86,7 +90,9 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
       expect(info.accepted).toEqual([TIPS]);
       expect(info.response).toMatch(/^250 /);
 
-      const { rows: [tip] } = await t.db.query(
+      const {
+        rows: [tip],
+      } = await t.db.query(
         `SELECT t.id, t.reference, t.channel, t.story, c.name FROM channel_messages cm JOIN tips t ON t.id = cm.tip_id JOIN contributors c ON c.id = t.contributor_id
           WHERE cm.provider_message_id = $1`,
         [messageId.slice(1, -1)],
@@ -95,7 +101,9 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
       expect(tip.story).toContain('Flood on the high street');
       expect(tip.story).toContain('The river came over the wall at 6am.');
       const { rows: media } = await t.db.query(`SELECT display_filename, sniffed_type, kind, size_bytes, storage_key FROM media WHERE tip_id = $1`, [tip.id]);
-      expect(media).toEqual([expect.objectContaining({ display_filename: 'flood.mp4', sniffed_type: 'video/mp4', kind: 'video', size_bytes: String(sampleVideo().length) })]);
+      expect(media).toEqual([
+        expect.objectContaining({ display_filename: 'flood.mp4', sniffed_type: 'video/mp4', kind: 'video', size_bytes: String(sampleVideo().length) }),
+      ]);
       expect(await t.blobFiles()).toContain(media[0].storage_key);
       // The log says what happened without naming who.
       const logged = t.logs.filter((line) => line.includes('email.received')).join('\n');
@@ -104,7 +112,9 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
     });
 
     it('a message to an unknown recipient is refused at RCPT with 550', async () => {
-      const error = (await smtp().sendMail({ from: 'pat@example.org', to: 'editor@paper.example', text: 'hello' }).catch((e: unknown) => e)) as {
+      const error = (await smtp()
+        .sendMail({ from: 'pat@example.org', to: 'editor@paper.example', text: 'hello' })
+        .catch((e: unknown) => e)) as {
         rejected?: string[];
         rejectedErrors?: { responseCode?: number }[];
       };
@@ -113,7 +123,12 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
     });
 
     it('of two recipients the unknown one is refused and the tips address still gets the mail', async () => {
-      const info = await smtp().sendMail({ from: 'pat@example.org', to: [TIPS, 'someone@elsewhere.example'], text: 'two recipients', messageId: unique('two') });
+      const info = await smtp().sendMail({
+        from: 'pat@example.org',
+        to: [TIPS, 'someone@elsewhere.example'],
+        text: 'two recipients',
+        messageId: unique('two'),
+      });
       expect(info.accepted).toEqual([TIPS]);
       expect(info.rejected).toEqual(['someone@elsewhere.example']);
     });
@@ -127,7 +142,12 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
       const tipsBefore = await t.count('tips');
       const blobsBefore = await t.blobFiles();
       const error = (await smtp()
-        .sendMail({ from: 'pat@example.org', to: TIPS, text: 'big', attachments: [{ filename: 'big.mp4', content: Buffer.concat([sampleVideo(), Buffer.alloc(MAX_BYTES)]) }] })
+        .sendMail({
+          from: 'pat@example.org',
+          to: TIPS,
+          text: 'big',
+          attachments: [{ filename: 'big.mp4', content: Buffer.concat([sampleVideo(), Buffer.alloc(MAX_BYTES)]) }],
+        })
         .catch((e: unknown) => e)) as { responseCode?: number };
       expect(error.responseCode).toBe(552);
       expect(await t.count('tips')).toBe(tipsBefore);
@@ -137,13 +157,19 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
     it('an exe named .mp4 is dropped with a note on the tip; the video next to it is kept', async () => {
       const messageId = unique('exe');
       await smtp().sendMail({
-        from: 'pat@example.org', to: TIPS, subject: 'Two files', text: 'See both files', messageId,
+        from: 'pat@example.org',
+        to: TIPS,
+        subject: 'Two files',
+        text: 'See both files',
+        messageId,
         attachments: [
           { filename: 'clip.mp4', content: windowsExe(), contentType: 'video/mp4' },
           { filename: 'real.mp4', content: sampleVideo(), contentType: 'video/mp4' },
         ],
       });
-      const { rows: [{ tip_id: tipId }] } = await t.db.query(`SELECT tip_id FROM channel_messages WHERE provider_message_id = $1`, [messageId.slice(1, -1)]);
+      const {
+        rows: [{ tip_id: tipId }],
+      } = await t.db.query(`SELECT tip_id FROM channel_messages WHERE provider_message_id = $1`, [messageId.slice(1, -1)]);
       const { rows: media } = await t.db.query(`SELECT display_filename FROM media WHERE tip_id = $1`, [tipId]);
       expect(media.map((m) => m.display_filename)).toEqual(['real.mp4']);
       const { rows: notes } = await t.db.query(`SELECT body FROM notes WHERE tip_id = $1`, [tipId]);
@@ -152,12 +178,17 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
 
     /** What the intake leaves behind, to compare before and after a refused message. */
     const stored = async () => ({
-      tips: await t.count('tips'), media: await t.count('media'), channelMessages: await t.count('channel_messages'), blobs: await t.blobFiles(),
+      tips: await t.count('tips'),
+      media: await t.count('media'),
+      channelMessages: await t.count('channel_messages'),
+      blobs: await t.blobFiles(),
     });
     /** The error nodemailer reports for a refused DATA (the listener's answer). */
     const refusal = (sending: Promise<unknown>) =>
       sending.then(
-        () => { throw new Error('the listener accepted the message'); },
+        () => {
+          throw new Error('the listener accepted the message');
+        },
         (error: { responseCode?: number; response?: string; command?: string }) => error,
       );
 
@@ -166,10 +197,28 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
       const video = sampleVideo().toString('base64').replace(/.{76}/g, '$&\r\n');
       // nodemailer sends these bytes as they are (`raw`), as a broken mail client would.
       const raw = [
-        'From: pat@example.org', `To: ${TIPS}`, 'Subject: cut', `Message-ID: ${unique('smtp-cut')}`, 'MIME-Version: 1.0',
-        'Content-Type: multipart/mixed; boundary="b1"', '', '--b1', 'Content-Type: text/plain', '', 'Here it is', '--b1',
-        'Content-Type: video/mp4; name=a.mp4', 'Content-Disposition: attachment; filename=a.mp4', 'Content-Transfer-Encoding: base64', '', video, '--b1',
-        'Content-Type: video/mp4; name=b.mp4', 'Content-Transfer-Encoding: base64', '', video.slice(0, 200),
+        'From: pat@example.org',
+        `To: ${TIPS}`,
+        'Subject: cut',
+        `Message-ID: ${unique('smtp-cut')}`,
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="b1"',
+        '',
+        '--b1',
+        'Content-Type: text/plain',
+        '',
+        'Here it is',
+        '--b1',
+        'Content-Type: video/mp4; name=a.mp4',
+        'Content-Disposition: attachment; filename=a.mp4',
+        'Content-Transfer-Encoding: base64',
+        '',
+        video,
+        '--b1',
+        'Content-Type: video/mp4; name=b.mp4',
+        'Content-Transfer-Encoding: base64',
+        '',
+        video.slice(0, 200),
       ].join('\r\n');
       const error = await refusal(smtp().sendMail({ envelope: { from: 'pat@example.org', to: [TIPS] }, raw }));
       expect(error.responseCode).toBe(554);
@@ -186,11 +235,15 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
       expect(await stored()).toEqual(before);
     });
 
-    it('the database unreachable: 451 (try again later), the staged video removed; the sending server\'s retry after it is back makes one tip', async () => {
+    it("the database unreachable: 451 (try again later), the staged video removed; the sending server's retry after it is back makes one tip", async () => {
       const before = await stored();
       const messageId = unique('db-down');
       const mail = {
-        from: 'pat@example.org', to: TIPS, subject: 'Fire at the depot', text: 'Video attached.', messageId,
+        from: 'pat@example.org',
+        to: TIPS,
+        subject: 'Fire at the depot',
+        text: 'Video attached.',
+        messageId,
         attachments: [{ filename: 'fire.mp4', content: sampleVideo(), contentType: 'video/mp4' }],
       };
       // No connection may be made to the app's database, and the open ones are cut: as when
@@ -230,13 +283,19 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
       const before = await stored();
       const messageId = unique('store-down');
       const mail = {
-        from: 'pat@example.org', to: TIPS, subject: 'Bridge closed', text: 'Video attached.', messageId,
+        from: 'pat@example.org',
+        to: TIPS,
+        subject: 'Bridge closed',
+        text: 'Video attached.',
+        messageId,
         attachments: [{ filename: 'bridge.mp4', content: sampleVideo(), contentType: 'video/mp4' }],
       };
       // The tests run as root, so a read-only mode would not stop a write: a plain file where
       // the store keeps its temporary blobs does (ENOTDIR), whoever the process is.
       const tmp = join(t.dataDir, 'blobs', 'tmp');
-      await rename(tmp, `${tmp}.aside`).catch((error: NodeJS.ErrnoException) => { if (error.code !== 'ENOENT') throw error; });
+      await rename(tmp, `${tmp}.aside`).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
       await mkdir(dirname(tmp), { recursive: true });
       await writeFile(tmp, 'not a directory');
       let error: Awaited<ReturnType<typeof refusal>>;
@@ -244,7 +303,9 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
         error = await refusal(smtp().sendMail(mail));
       } finally {
         await rm(tmp, { force: true });
-        await rename(`${tmp}.aside`, tmp).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e; });
+        await rename(`${tmp}.aside`, tmp).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== 'ENOENT') throw e;
+        });
       }
       expect(error.responseCode).toBe(451);
       expect(error.response).toBe('451 4.3.0 Temporary failure, try again later');
@@ -261,13 +322,18 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
       expect(rows).toEqual([{ media: 1 }]);
     });
 
-    it('a reply to the plus-address tipdesk puts in Reply-To lands in the same tip\'s thread', async () => {
+    it("a reply to the plus-address tipdesk puts in Reply-To lands in the same tip's thread", async () => {
       const first = await post(t, await compose({ messageId: unique('plus-first'), from: 'ann@example.org' })).expect(201);
-      await smtp().sendMail({ from: 'ann@example.org', to: `tips+${first.body.reference.toLowerCase()}@paper.example`, subject: 'more', text: 'And one more thing.', messageId: unique('plus-reply') });
-      const { rows } = await t.db.query(
-        `SELECT m.body, m.direction FROM messages m JOIN tips t ON t.id = m.tip_id WHERE t.reference = $1`,
-        [first.body.reference],
-      );
+      await smtp().sendMail({
+        from: 'ann@example.org',
+        to: `tips+${first.body.reference.toLowerCase()}@paper.example`,
+        subject: 'more',
+        text: 'And one more thing.',
+        messageId: unique('plus-reply'),
+      });
+      const { rows } = await t.db.query(`SELECT m.body, m.direction FROM messages m JOIN tips t ON t.id = m.tip_id WHERE t.reference = $1`, [
+        first.body.reference,
+      ]);
       expect(rows).toEqual([expect.objectContaining({ direction: 'from_contributor', body: expect.stringContaining('And one more thing.') })]);
     });
   });
@@ -275,7 +341,10 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
   describe('webhook POST /api/channels/email/inbound', () => {
     it('no Authorization header: 401, nothing stored', async () => {
       const before = await t.count('tips');
-      const res = await request(t.url).post(INBOUND).set('Content-Type', 'message/rfc822').send(await compose({ messageId: unique('noauth') }));
+      const res = await request(t.url)
+        .post(INBOUND)
+        .set('Content-Type', 'message/rfc822')
+        .send(await compose({ messageId: unique('noauth') }));
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('INBOUND_EMAIL_TOKEN_INVALID');
       expect(await t.count('tips')).toBe(before);
@@ -310,23 +379,39 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
       expect(second.body.reference).toBe(first.body.reference);
     });
 
-    it('a reply with [TD-…] in the subject from the same sender lands in that tip\'s thread', async () => {
+    it("a reply with [TD-…] in the subject from the same sender lands in that tip's thread", async () => {
       const first = await post(t, await compose({ messageId: unique('thread-1'), from: 'kim@example.org' })).expect(201);
-      const reply = await post(t, await compose({ messageId: unique('thread-2'), from: 'Kim <KIM@example.org>', subject: `Re: your tip [${first.body.reference}]`, text: 'Yes, I filmed it myself.' })).expect(201);
+      const reply = await post(
+        t,
+        await compose({
+          messageId: unique('thread-2'),
+          from: 'Kim <KIM@example.org>',
+          subject: `Re: your tip [${first.body.reference}]`,
+          text: 'Yes, I filmed it myself.',
+        }),
+      ).expect(201);
       expect(reply.body).toEqual({ reference: first.body.reference, createdTip: false, duplicate: false });
-      const { rows } = await t.db.query(`SELECT m.body FROM messages m JOIN tips t ON t.id = m.tip_id WHERE t.reference = $1 AND m.direction = 'from_contributor'`, [first.body.reference]);
+      const { rows } = await t.db.query(
+        `SELECT m.body FROM messages m JOIN tips t ON t.id = m.tip_id WHERE t.reference = $1 AND m.direction = 'from_contributor'`,
+        [first.body.reference],
+      );
       expect(rows.map((r) => r.body)).toEqual([expect.stringContaining('Yes, I filmed it myself.')]);
     });
 
-    it('someone else quoting a tip\'s reference gets a new tip, not into that thread', async () => {
+    it("someone else quoting a tip's reference gets a new tip, not into that thread", async () => {
       const first = await post(t, await compose({ messageId: unique('other-1'), from: 'lee@example.org' })).expect(201);
-      const other = await post(t, await compose({ messageId: unique('other-2'), from: 'mallory@example.org', subject: `Re: ${first.body.reference}` })).expect(201);
+      const other = await post(t, await compose({ messageId: unique('other-2'), from: 'mallory@example.org', subject: `Re: ${first.body.reference}` })).expect(
+        201,
+      );
       expect(other.body.createdTip).toBe(true);
       expect(other.body.reference).not.toBe(first.body.reference);
     });
 
     it('an HTML-only mail becomes text', async () => {
-      const res = await post(t, await compose({ messageId: unique('html'), text: undefined, html: '<p>Fire at the <b>old mill</b></p><script>alert(1)</script>' })).expect(201);
+      const res = await post(
+        t,
+        await compose({ messageId: unique('html'), text: undefined, html: '<p>Fire at the <b>old mill</b></p><script>alert(1)</script>' }),
+      ).expect(201);
       const [tip] = await tipsFor(t, res.body.reference);
       expect(tip.story).toContain('Fire at the old mill');
       expect(tip.story).not.toContain('<');
@@ -338,10 +423,28 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
       const blobsBefore = await t.blobFiles();
       const video = sampleVideo().toString('base64').replace(/.{76}/g, '$&\r\n');
       const raw = [
-        'From: pat@example.org', 'To: tips@paper.example', 'Subject: cut', `Message-ID: ${unique('cut')}`, 'MIME-Version: 1.0',
-        'Content-Type: multipart/mixed; boundary="b1"', '', '--b1', 'Content-Type: text/plain', '', 'Here it is', '--b1',
-        'Content-Type: video/mp4; name=a.mp4', 'Content-Disposition: attachment; filename=a.mp4', 'Content-Transfer-Encoding: base64', '', video, '--b1',
-        'Content-Type: video/mp4; name=b.mp4', 'Content-Transfer-Encoding: base64', '', video.slice(0, 200),
+        'From: pat@example.org',
+        'To: tips@paper.example',
+        'Subject: cut',
+        `Message-ID: ${unique('cut')}`,
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="b1"',
+        '',
+        '--b1',
+        'Content-Type: text/plain',
+        '',
+        'Here it is',
+        '--b1',
+        'Content-Type: video/mp4; name=a.mp4',
+        'Content-Disposition: attachment; filename=a.mp4',
+        'Content-Transfer-Encoding: base64',
+        '',
+        video,
+        '--b1',
+        'Content-Type: video/mp4; name=b.mp4',
+        'Content-Transfer-Encoding: base64',
+        '',
+        video.slice(0, 200),
       ].join('\r\n');
       const res = await post(t, raw);
       expect(res.status).toBe(400);
@@ -351,13 +454,26 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
       expect(await t.blobFiles()).toEqual(blobsBefore);
     });
 
-    it('a part with a header block past the limit after a stored video: 400 EMAIL_MALFORMED, the video\'s blob removed', async () => {
+    it("a part with a header block past the limit after a stored video: 400 EMAIL_MALFORMED, the video's blob removed", async () => {
       const blobsBefore = await t.blobFiles();
       const video = sampleVideo().toString('base64').replace(/.{76}/g, '$&\r\n');
       const raw = [
-        'From: pat@example.org', 'Subject: bomb', 'Content-Type: multipart/mixed; boundary="b1"', '', '--b1',
-        'Content-Type: video/mp4', 'Content-Disposition: attachment; filename=a.mp4', 'Content-Transfer-Encoding: base64', '', video, '--b1',
-        ...Array.from({ length: 1200 }, (_, i) => `X-Filler-${i}: ${'x'.repeat(60)}`), '', 'text', '--b1--', '',
+        'From: pat@example.org',
+        'Subject: bomb',
+        'Content-Type: multipart/mixed; boundary="b1"',
+        '',
+        '--b1',
+        'Content-Type: video/mp4',
+        'Content-Disposition: attachment; filename=a.mp4',
+        'Content-Transfer-Encoding: base64',
+        '',
+        video,
+        '--b1',
+        ...Array.from({ length: 1200 }, (_, i) => `X-Filler-${i}: ${'x'.repeat(60)}`),
+        '',
+        'text',
+        '--b1--',
+        '',
       ].join('\r\n');
       const res = await post(t, raw);
       expect(res.status).toBe(400);
@@ -379,14 +495,21 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
 
     it('a chunked body that grows past INBOUND_EMAIL_MAX_BYTES: 413, nothing stored', async () => {
       const blobsBefore = await t.blobFiles();
-      const raw = await compose({ messageId: unique('chunked'), attachments: [{ filename: 'big.mp4', content: Buffer.concat([sampleVideo(), Buffer.alloc(MAX_BYTES)]) }] });
+      const raw = await compose({
+        messageId: unique('chunked'),
+        attachments: [{ filename: 'big.mp4', content: Buffer.concat([sampleVideo(), Buffer.alloc(MAX_BYTES)]) }],
+      });
       // No Content-Length: the limit can only be found while reading.
       const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = httpRequest(`${t.url}${INBOUND}`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'message/rfc822' } }, (response) => {
-          let body = '';
-          response.on('data', (chunk) => (body += chunk));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-        });
+        const req = httpRequest(
+          `${t.url}${INBOUND}`,
+          { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'message/rfc822' } },
+          (response) => {
+            let body = '';
+            response.on('data', (chunk) => (body += chunk));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+          },
+        );
         req.on('error', reject);
         for (let i = 0; i < raw.length; i += 16 * 1024) req.write(raw.subarray(i, i + 16 * 1024));
         req.end();
@@ -402,7 +525,7 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
     });
   });
 
-  describe('a new email tip\'s receipt', () => {
+  describe("a new email tip's receipt", () => {
     const outboxFiles = async () => (await readdir(join(t.dataDir, 'outbox')).catch(() => [] as string[])).filter((f) => f.endsWith('.eml'));
     const newMails = async (before: string[]) => {
       await t.app.get(EmailIntakeService).receiptsSettled();
@@ -412,7 +535,10 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
 
     it('mails the sender the reference and the secret, which sign in to the status page; marked Auto-Submitted', async () => {
       const before = await outboxFiles();
-      const res = await post(t, await compose({ messageId: unique('receipt'), from: 'Rita Reader <rita@example.org>', subject: 'Burst main on Mill Road' })).expect(201);
+      const res = await post(
+        t,
+        await compose({ messageId: unique('receipt'), from: 'Rita Reader <rita@example.org>', subject: 'Burst main on Mill Road' }),
+      ).expect(201);
       const mails = await newMails(before);
       expect(mails).toHaveLength(1);
       const head = mails[0].slice(0, mails[0].indexOf('\r\n\r\n')).replace(/\r\n[ \t]+/g, ' ');
@@ -431,13 +557,16 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
       const before = await outboxFiles();
       await post(t, first).expect(200); // the same message again
       await post(t, await compose({ messageId: unique('thread2'), from: 'sam@example.org', subject: `Re: [${res.body.reference}] more` })).expect(201);
-      const auto = await post(t, await compose({ messageId: unique('auto'), from: 'away@example.org', subject: 'Out of office', headers: { 'Auto-Submitted': 'auto-replied' } })).expect(201);
+      const auto = await post(
+        t,
+        await compose({ messageId: unique('auto'), from: 'away@example.org', subject: 'Out of office', headers: { 'Auto-Submitted': 'auto-replied' } }),
+      ).expect(201);
       expect(auto.body.createdTip).toBe(true);
       expect(await newMails(before)).toEqual([]);
     });
   });
 
-  describe('an editor\'s message on an email tip', () => {
+  describe("an editor's message on an email tip", () => {
     it('goes out by mail (OutboxMailer): the reference in the subject, the text in the body, Reply-To the plus-address', async () => {
       const res = await post(t, await compose({ messageId: unique('out'), from: 'reader@example.org' })).expect(201);
       const [tip] = await tipsFor(t, res.body.reference);
@@ -472,7 +601,11 @@ describe('email webhook with no INBOUND_EMAIL_TOKEN configured', () => {
   });
 
   it('answers 404 exactly as a path tipdesk does not serve, whatever the token', async () => {
-    const res = await request(t.url).post(INBOUND).set('Authorization', `Bearer ${TOKEN}`).set('Content-Type', 'message/rfc822').send('From: a@b.example\r\n\r\nhi');
+    const res = await request(t.url)
+      .post(INBOUND)
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .set('Content-Type', 'message/rfc822')
+      .send('From: a@b.example\r\n\r\nhi');
     const absent = await request(t.url).post('/api/channels/email/nowhere').set('Content-Type', 'message/rfc822').send('x');
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ ...absent.body, message: absent.body.message.replace('/nowhere', '/inbound') });

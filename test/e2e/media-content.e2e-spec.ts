@@ -20,10 +20,14 @@ async function postVideo(t: TestApp, bytes: Buffer, filename: string, contentTyp
   const res = await request(t.url)
     .post('/api/tips')
     .field('story', 'Filmed the flood on my phone')
-    .field('consentTerms', 'true').field('consentOwnWork', 'true').field('consentOver18', 'true')
+    .field('consentTerms', 'true')
+    .field('consentOwnWork', 'true')
+    .field('consentOver18', 'true')
     .attach('files', bytes, { filename, contentType });
   if (res.status !== 201) throw new Error(`Tip post failed: ${res.status} ${JSON.stringify(res.body)}`);
-  const { rows: [media] } = await t.db.query(
+  const {
+    rows: [media],
+  } = await t.db.query(
     `SELECT m.id, m.storage_key, m.sha256, m.size_bytes, m.declared_type, m.sniffed_type, m.display_filename
        FROM media m JOIN tips ON tips.id = m.tip_id WHERE tips.reference = $1`,
     [res.body.reference],
@@ -85,9 +89,7 @@ describe('GET /api/media/:id/content and /thumbnail (local storage)', () => {
 
     it('Content-Disposition is inline with the sanitised name, ASCII fallback and UTF-8 form', async () => {
       const res = await editor.get(contentUrl()).buffer(true);
-      expect(res.headers['content-disposition']).toBe(
-        `inline; filename="?berschwemmung am Fluss.mp4"; filename*=UTF-8''%C3%9Cberschwemmung%20am%20Fluss.mp4`,
-      );
+      expect(res.headers['content-disposition']).toBe(`inline; filename="?berschwemmung am Fluss.mp4"; filename*=UTF-8''%C3%9Cberschwemmung%20am%20Fluss.mp4`);
     });
 
     it('?download=1 makes it an attachment; ?download=0 keeps it inline', async () => {
@@ -342,7 +344,10 @@ describe('GET /api/media/:id/content and /thumbnail (local storage)', () => {
     it('the contributor who sent the video, signed in to their own tip → 401 (no staff sign-in)', async () => {
       const session = await request(t.url).post('/api/contributor/session').send({ reference: receipt.reference, secret: receipt.secret });
       expect(session.status).toBe(200);
-      const cookie = ([] as string[]).concat(session.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
+      const cookie = ([] as string[])
+        .concat(session.headers['set-cookie'] ?? [])
+        .map((c) => c.split(';')[0])
+        .join('; ');
       const res = await request(t.url).get(contentUrl()).set('Cookie', cookie);
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('AUTH_REQUIRED');
@@ -395,19 +400,23 @@ describe('GET /api/media/:id/content and /thumbnail (local storage)', () => {
       const errorsBefore = errorLines(t).length;
 
       const { received, openMidStream } = await new Promise<{ received: number; openMidStream: number }>((resolve, reject) => {
-        const req = get(`${t.url}/api/media/${bigMedia.id}/content`, { headers: { Cookie: editor.cookie, ...(range ? { Range: range } : {}) } }, (res: IncomingMessage) => {
-          let bytes = 0;
-          res.on('data', (chunk: Buffer) => {
-            bytes += chunk.length;
-            if (bytes < 256 * 1024 || res.isPaused()) return;
-            res.pause();
-            openHandlesTo(blobPath).then((openMidStream) => {
-              req.destroy();
-              resolve({ received: bytes, openMidStream });
-            }, reject);
-          });
-          res.on('error', () => undefined);
-        });
+        const req = get(
+          `${t.url}/api/media/${bigMedia.id}/content`,
+          { headers: { Cookie: editor.cookie, ...(range ? { Range: range } : {}) } },
+          (res: IncomingMessage) => {
+            let bytes = 0;
+            res.on('data', (chunk: Buffer) => {
+              bytes += chunk.length;
+              if (bytes < 256 * 1024 || res.isPaused()) return;
+              res.pause();
+              openHandlesTo(blobPath).then((openMidStream) => {
+                req.destroy();
+                resolve({ received: bytes, openMidStream });
+              }, reject);
+            });
+            res.on('error', () => undefined);
+          },
+        );
         req.on('error', (error) => {
           if (!req.destroyed) reject(error);
         });

@@ -16,7 +16,8 @@ function ffmpeg(args: string[]): void {
   try {
     execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('ffmpeg is not installed: run `apt-get install -y ffmpeg` (the media processing tests need the real binary)', { cause: error });
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new Error('ffmpeg is not installed: run `apt-get install -y ffmpeg` (the media processing tests need the real binary)', { cause: error });
     throw error;
   }
 }
@@ -51,17 +52,23 @@ describe('media processing jobs (pg-boss, real ffmpeg, real PostgreSQL)', () => 
     const res = await request(t.url)
       .post('/api/tips')
       .field('story', 'Filmed it on my phone')
-      .field('consentTerms', 'true').field('consentOwnWork', 'true').field('consentOver18', 'true')
+      .field('consentTerms', 'true')
+      .field('consentOwnWork', 'true')
+      .field('consentOver18', 'true')
       .attach('files', bytes, { filename, contentType });
     expect(res.status).toBe(201);
-    const { rows: [media] } = await t.db.query(`SELECT m.id, m.tip_id FROM media m JOIN tips ON tips.id = m.tip_id WHERE tips.reference = $1`, [res.body.reference]);
+    const {
+      rows: [media],
+    } = await t.db.query(`SELECT m.id, m.tip_id FROM media m JOIN tips ON tips.id = m.tip_id WHERE tips.reference = $1`, [res.body.reference]);
     return media;
   }
 
   async function settled(id: string, timeoutMs = 20_000): Promise<MediaRow> {
     let row!: MediaRow;
     await eventually(async () => {
-      ({ rows: [row] } = await t.db.query(`SELECT id, tip_id, state, probe, thumbnail_key FROM media WHERE id = $1`, [id]));
+      ({
+        rows: [row],
+      } = await t.db.query(`SELECT id, tip_id, state, probe, thumbnail_key FROM media WHERE id = $1`, [id]));
       expect(['ready', 'unprobed']).toContain(row.state);
     }, timeoutMs);
     return row;
@@ -69,12 +76,30 @@ describe('media processing jobs (pg-boss, real ffmpeg, real PostgreSQL)', () => 
 
   it('a phone video → ready with duration, resolution, codec, capture time and GPS, and a JPEG poster served at /thumbnail', async () => {
     const path = join(dir, 'phone.mp4');
-    ffmpeg(['-f', 'lavfi', '-i', 'testsrc=duration=2:size=320x240:rate=10', '-pix_fmt', 'yuv420p',
-      '-metadata', 'creation_time=2026-11-29T14:30:00Z', '-metadata', 'location=+51.5074-000.1278/', path]);
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=duration=2:size=320x240:rate=10',
+      '-pix_fmt',
+      'yuv420p',
+      '-metadata',
+      'creation_time=2026-11-29T14:30:00Z',
+      '-metadata',
+      'location=+51.5074-000.1278/',
+      path,
+    ]);
     const media = await postFile(await readFile(path), 'phone.mp4', 'video/mp4');
     const row = await settled(media.id);
     expect(row.state).toBe('ready');
-    expect(row.probe).toEqual({ duration: 2, width: 320, height: 240, codec: 'h264', capturedAt: '2026-11-29T14:30:00.000Z', gps: { latitude: 51.5074, longitude: -0.1278 } });
+    expect(row.probe).toEqual({
+      duration: 2,
+      width: 320,
+      height: 240,
+      codec: 'h264',
+      capturedAt: '2026-11-29T14:30:00.000Z',
+      gps: { latitude: 51.5074, longitude: -0.1278 },
+    });
     expect(row.thumbnail_key).toBe(`thumbnails/${media.id}.jpg`);
 
     const thumbnail = await binary(editor.get(`/api/media/${media.id}/thumbnail`)).expect(200);
@@ -84,7 +109,10 @@ describe('media processing jobs (pg-boss, real ffmpeg, real PostgreSQL)', () => 
     const page = await request(t.url).get(`/desk/tips/${media.tip_id}`).set('Cookie', editor.cookie).expect(200);
     expect(page.text).toContain('320×240');
     expect(page.text).toContain('h264');
-    const mapHref = /href="(https:\/\/www\.openstreetmap\.org\/[^"]*)"/.exec(page.text)?.[1].replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+    const mapHref = /href="(https:\/\/www\.openstreetmap\.org\/[^"]*)"/
+      .exec(page.text)?.[1]
+      .replace(/&#x3D;/g, '=')
+      .replace(/&amp;/g, '&');
     expect(mapHref).toBe('https://www.openstreetmap.org/?mlat=51.5074&mlon=-0.1278#map=16/51.5074/-0.1278');
     expect(page.text).toContain('29 Nov 2026, 14:30'); // the desk's one date style, in its time zone (issue 11)
     const queue = await request(t.url).get('/desk').set('Cookie', editor.cookie).expect(200);
@@ -103,7 +131,9 @@ describe('media processing jobs (pg-boss, real ffmpeg, real PostgreSQL)', () => 
     expect(row.probe?.capturedAt).toMatch(/^2026-11-29T/);
     expect(row.probe?.gps?.latitude).toBeCloseTo(51.5074, 4);
     expect(row.probe?.gps?.longitude).toBeCloseTo(-0.1278, 4);
-    await binary(editor.get(`/api/media/${media.id}/thumbnail`)).expect(200).expect('Content-Type', 'image/jpeg');
+    await binary(editor.get(`/api/media/${media.id}/thumbnail`))
+      .expect(200)
+      .expect('Content-Type', 'image/jpeg');
   });
 
   it('a corrupt video (MP4 header, random bytes) → tried 3 times, then unprobed with the reason; still served; the tip page says it could not be read; admins see the dead letter', async () => {

@@ -13,7 +13,15 @@ const GBP = { amountMinor: 25_000, currency: 'GBP', licence: 'exclusive' };
 const UK = { confirmLicence: true, method: 'uk_bank', accountName: 'Morag Payee', sortCode: '60-16-13', accountNumber: '31926819' };
 const PAYER_ENV = { PAYER_NAME: 'TIPDESK NEWS', PAYER_SORT_CODE: '200000', PAYER_ACCOUNT_NUMBER: '55779911', BACS_SERVICE_USER_NUMBER: '123456' };
 
-interface Batch { id: string; reference: string; state: string; count: number; version: number; firstDownloadedAt?: string | null; firstDownloadedBy?: string | null }
+interface Batch {
+  id: string;
+  reference: string;
+  state: string;
+  count: number;
+  version: number;
+  firstDownloadedAt?: string | null;
+  firstDownloadedBy?: string | null;
+}
 
 describe('money guards: nothing paid twice, nobody pays themselves', () => {
   let t: TestApp;
@@ -42,7 +50,12 @@ describe('money guards: nothing paid twice, nobody pays themselves', () => {
   }
 
   async function contributorWithTip() {
-    const receipt = (await request(t.url).post('/api/tips').send({ story: 'A burst water main on the high street', ...consent }).expect(201)).body;
+    const receipt = (
+      await request(t.url)
+        .post('/api/tips')
+        .send({ story: 'A burst water main on the high street', ...consent })
+        .expect(201)
+    ).body;
     const tipId = (await t.db.query(`SELECT id FROM tips WHERE reference = $1`, [receipt.reference])).rows[0].id as string;
     return { tipId, ...(await contributorSession(receipt.reference, receipt.secret)) };
   }
@@ -52,7 +65,12 @@ describe('money guards: nothing paid twice, nobody pays themselves', () => {
     const offered = (await editor.post(`/api/tips/${c.tipId}/payouts`).send(offer).expect(201)).body;
     await c.post(`/api/contributor/payouts/${offered.id}/accept`).send(UK).expect(200);
     const { version } = (await accountant.get(`/api/payouts/${offered.id}`).expect(200)).body;
-    return (await accountant.post(`/api/payouts/${offered.id}/approve`).send({ version, acknowledgeRisks: await openRiskCodes(accountant, offered.id) }).expect(200)).body as { id: string; bankReference: string; version: number };
+    return (
+      await accountant
+        .post(`/api/payouts/${offered.id}/approve`)
+        .send({ version, acknowledgeRisks: await openRiskCodes(accountant, offered.id) })
+        .expect(200)
+    ).body as { id: string; bankReference: string; version: number };
   }
 
   async function createBatch(by: SignedInStaff = accountant): Promise<Batch> {
@@ -62,7 +80,8 @@ describe('money guards: nothing paid twice, nobody pays themselves', () => {
   }
 
   const download = (batchId: string, by: SignedInStaff = accountant) => by.get(`/api/payout-batches/${batchId}/file`).buffer(true).expect(200);
-  const payout = async (id: string) => (await accountant.get(`/api/payouts/${id}`).expect(200)).body as { id: string; state: string; version: number; batchId: string | null };
+  const payout = async (id: string) =>
+    (await accountant.get(`/api/payouts/${id}`).expect(200)).body as { id: string; state: string; version: number; batchId: string | null };
   const eventCount = async (id: string) => Number((await t.db.query(`SELECT count(*) AS n FROM payout_events WHERE payout_id = $1`, [id])).rows[0].n);
 
   describe('settling a payout whose batch was never marked sent', () => {
@@ -124,10 +143,17 @@ describe('money guards: nothing paid twice, nobody pays themselves', () => {
     });
 
     it('after the batch is voided (by an admin who did not download it), the payout is approved again: mark-paid, mark-failed and reissue are 409, nothing to settle', async () => {
-      await otherAdmin.post(`/api/payout-batches/${batch.id}/void-undelivered`).send({ reason: 'Bank portal rejected the upload', bankDidNotReceiveFile: true }).expect(200);
+      await otherAdmin
+        .post(`/api/payout-batches/${batch.id}/void-undelivered`)
+        .send({ reason: 'Bank portal rejected the upload', bankDidNotReceiveFile: true })
+        .expect(200);
       const now = await payout(p.id);
       expect(now).toMatchObject({ state: 'approved', batchId: null });
-      for (const [action, body] of [['mark-paid', { reference: 'FP-2' }], ['mark-failed', { reason: 'R' }], ['reissue', {}]] as const) {
+      for (const [action, body] of [
+        ['mark-paid', { reference: 'FP-2' }],
+        ['mark-failed', { reason: 'R' }],
+        ['reissue', {}],
+      ] as const) {
         const res = await accountant.post(`/api/payouts/${p.id}/${action}`).send({ version: now.version, ...body });
         expect(res.status).toBe(409);
         expect(['PAYOUT_ILLEGAL_TRANSITION', 'PAYOUT_NOT_FAILED']).toContain(res.body.code);
@@ -202,16 +228,23 @@ describe('money guards: nothing paid twice, nobody pays themselves', () => {
     });
 
     it('by a second admin with the confirmation and a reason: 200 voided, the audit names both the downloaders and the voider', async () => {
-      const res = await otherAdmin.post(`/api/payout-batches/${batch.id}/void-undelivered`).send({ reason: 'The bank portal timed out; nothing arrived', bankDidNotReceiveFile: true });
+      const res = await otherAdmin
+        .post(`/api/payout-batches/${batch.id}/void-undelivered`)
+        .send({ reason: 'The bank portal timed out; nothing arrived', bankDidNotReceiveFile: true });
       expect(res.status).toBe(200);
       expect(res.body.state).toBe('voided');
       expect(await payout(p.id)).toMatchObject({ state: 'approved', batchId: null });
       const [audit] = (await t.db.query(`SELECT actor_id, after FROM audit_events WHERE entity_id = $1 AND action = 'payout_batch.voided'`, [batch.id])).rows;
       expect(audit.actor_id).toBe(otherAdmin.user.id);
       expect(audit.after).toMatchObject({
-        state: 'voided', bankDidNotReceiveFile: true, reason: 'The bank portal timed out; nothing arrived',
+        state: 'voided',
+        bankDidNotReceiveFile: true,
+        reason: 'The bank portal timed out; nothing arrived',
         voidedBy: { id: otherAdmin.user.id, name: 'Bea Admin' },
-        downloadedBy: expect.arrayContaining([{ id: admin.user.id, name: 'Ada Admin' }, { id: accountant.user.id, name: 'Amir Accounts' }]),
+        downloadedBy: expect.arrayContaining([
+          { id: admin.user.id, name: 'Ada Admin' },
+          { id: accountant.user.id, name: 'Amir Accounts' },
+        ]),
       });
     });
 
@@ -240,10 +273,16 @@ describe('money guards: nothing paid twice, nobody pays themselves', () => {
       const page = await otherAdmin.get(`/accounts/batches/${batch.id}`).expect(200);
       expect(page.text).toContain('id="void-undelivered"');
       // The form without the confirmation box ticked: the page again with the reason, nothing voided.
-      const refused = await otherAdmin.post(`/accounts/batches/${batch.id}/void-undelivered`).type('form').send({ _csrf: otherAdmin.csrfToken, reason: 'Portal down' });
+      const refused = await otherAdmin
+        .post(`/accounts/batches/${batch.id}/void-undelivered`)
+        .type('form')
+        .send({ _csrf: otherAdmin.csrfToken, reason: 'Portal down' });
       expect(refused.status).toBe(400);
       expect(refused.text).toContain('id="void-undelivered-error"');
-      const voided = await otherAdmin.post(`/accounts/batches/${batch.id}/void-undelivered`).type('form').send({ _csrf: otherAdmin.csrfToken, reason: 'Portal down', bankDidNotReceiveFile: 'true' });
+      const voided = await otherAdmin
+        .post(`/accounts/batches/${batch.id}/void-undelivered`)
+        .type('form')
+        .send({ _csrf: otherAdmin.csrfToken, reason: 'Portal down', bankDidNotReceiveFile: 'true' });
       expect(voided.status).toBe(303);
       expect((await accountant.get(`/api/payout-batches/${batch.id}`).expect(200)).body.state).toBe('voided');
     });

@@ -21,8 +21,13 @@ interface Receipt {
 }
 
 async function postTip(t: TestApp, fields: { email?: string } = {}): Promise<Receipt> {
-  const res = await request(t.url).post('/api/tips').send({ story: 'Flooding on the high street after the storm', name: 'Pat Reader', ...fields, ...consent }).expect(201);
-  const { rows: [{ id }] } = await t.db.query(`SELECT id FROM tips WHERE reference = $1`, [res.body.reference]);
+  const res = await request(t.url)
+    .post('/api/tips')
+    .send({ story: 'Flooding on the high street after the storm', name: 'Pat Reader', ...fields, ...consent })
+    .expect(201);
+  const {
+    rows: [{ id }],
+  } = await t.db.query(`SELECT id FROM tips WHERE reference = $1`, [res.body.reference]);
   return { reference: res.body.reference, secret: res.body.secret, tipId: id };
 }
 
@@ -61,7 +66,7 @@ describe('contributor notifications: outbox directory (no SMTP_URL)', () => {
     expect(logEvents(t, 'notification.transport')).toEqual([expect.objectContaining({ transport: 'outbox' })]);
   });
 
-  it('an editor\'s message: one .eml to the contributor with the reference and status link, without the secret or the message text', async () => {
+  it("an editor's message: one .eml to the contributor with the reference and status link, without the secret or the message text", async () => {
     const email = 'pat.reader+tips@example.org';
     const tip = await postTip(t, { email });
     await editor.post(`/api/tips/${tip.tipId}/messages`).send({ body: EDITOR_TEXT }).expect(201);
@@ -167,7 +172,9 @@ describe('contributor notifications: a real SMTP peer', () => {
     expect(received[0].from).toBe('desk@newsroom.test');
     expect(header(received[0].raw, 'Subject')).toBe(`Your tip ${tip.reference}: an offer for your tip`);
     expect(decodeQuotedPrintable(received[0].raw)).not.toContain(tip.secret);
-    await eventually(() => expect(logEvents(t, 'notification.sent')).toEqual([expect.objectContaining({ tipId: tip.tipId, kind: 'offer', transport: 'smtp' })]));
+    await eventually(() =>
+      expect(logEvents(t, 'notification.sent')).toEqual([expect.objectContaining({ tipId: tip.tipId, kind: 'offer', transport: 'smtp' })]),
+    );
     expect(t.logs.join('\n')).not.toContain(email);
   });
 });
@@ -184,14 +191,20 @@ describe('contributor notifications: the SMTP relay is down', () => {
     await t.close();
   });
 
-  it('the editor\'s message still answers 201 and is stored; the failure is logged without the address', async () => {
+  it("the editor's message still answers 201 and is stored; the failure is logged without the address", async () => {
     const email = 'down.relay@example.org';
     const tip = await postTip(t, { email });
     const res = await editor.post(`/api/tips/${tip.tipId}/messages`).send({ body: EDITOR_TEXT });
     expect(res.status).toBe(201);
     const { rows } = await t.db.query(`SELECT id FROM messages WHERE tip_id = $1`, [tip.tipId]);
     expect(rows).toEqual([{ id: res.body.id }]);
-    await eventually(() => expect(logEvents(t, 'notification.failed')).toEqual([expect.objectContaining({ tipId: tip.tipId, kind: 'message', transport: 'smtp', code: expect.stringMatching(/^E(CONNECTION|SOCKET)$/) })]), 15_000);
+    await eventually(
+      () =>
+        expect(logEvents(t, 'notification.failed')).toEqual([
+          expect.objectContaining({ tipId: tip.tipId, kind: 'message', transport: 'smtp', code: expect.stringMatching(/^E(CONNECTION|SOCKET)$/) }),
+        ]),
+      15_000,
+    );
     expect(logEvents(t, 'notification.sent')).toEqual([]);
     expect(t.logs.join('\n')).not.toContain(email);
     expect(t.logs.join('\n')).not.toContain('example.org');
@@ -229,7 +242,12 @@ describe('contributor notifications: a relay outage delays mail and loses none (
     await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
     const { port } = smtp.server.address() as AddressInfo;
     // A second between tries (doubling), so the test sees the retries in seconds rather than minutes.
-    t = await startTestApp({ SMTP_URL: `smtp://127.0.0.1:${port}`, NOTIFICATION_RETRY_DELAY_SECONDS: '1', NOTIFICATION_RETRY_LIMIT: '6', JOBS_POLL_SECONDS: '1' });
+    t = await startTestApp({
+      SMTP_URL: `smtp://127.0.0.1:${port}`,
+      NOTIFICATION_RETRY_DELAY_SECONDS: '1',
+      NOTIFICATION_RETRY_LIMIT: '6',
+      JOBS_POLL_SECONDS: '1',
+    });
     editor = await signedInStaff(t, 'editor');
   });
   afterAll(async () => {
@@ -267,7 +285,12 @@ describe('contributor notifications: a relay that never accepts ends in the dead
   let editor: SignedInStaff;
 
   beforeAll(async () => {
-    t = await startTestApp({ SMTP_URL: `smtp://127.0.0.1:${await freePort()}`, NOTIFICATION_RETRY_DELAY_SECONDS: '1', NOTIFICATION_RETRY_LIMIT: '1', JOBS_POLL_SECONDS: '1' });
+    t = await startTestApp({
+      SMTP_URL: `smtp://127.0.0.1:${await freePort()}`,
+      NOTIFICATION_RETRY_DELAY_SECONDS: '1',
+      NOTIFICATION_RETRY_LIMIT: '1',
+      JOBS_POLL_SECONDS: '1',
+    });
     editor = await signedInStaff(t, 'editor');
   });
   afterAll(async () => {
@@ -280,7 +303,15 @@ describe('contributor notifications: a relay that never accepts ends in the dead
     const admin = await signedInStaff(t, 'admin');
     await eventually(async () => {
       const res = await admin.get('/api/jobs/dead-letters').expect(200);
-      expect(res.body.items).toEqual([expect.objectContaining({ queue: 'contributor-mail', tipId: tip.tipId, mediaId: null, attempts: 2, errorCode: expect.stringMatching(/^E(CONNECTION|SOCKET)$/) })]);
+      expect(res.body.items).toEqual([
+        expect.objectContaining({
+          queue: 'contributor-mail',
+          tipId: tip.tipId,
+          mediaId: null,
+          attempts: 2,
+          errorCode: expect.stringMatching(/^E(CONNECTION|SOCKET)$/),
+        }),
+      ]);
     }, 30_000);
     const page = await admin.get('/desk/audit').expect(200);
     expect(page.text).toContain('contributor-mail');

@@ -9,7 +9,15 @@ import { signedInStaff, type SignedInStaff } from '../support/staff.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const SVG_WITH_SCRIPT = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script><rect width="10" height="10"/></svg>');
-const BANKLINE_PAYER = { sortCode: '20-00-00', accountNumber: '55779911', name: '', serviceUserNumber: '', sepaDebtorName: '', sepaDebtorIban: '', sepaDebtorBic: '' };
+const BANKLINE_PAYER = {
+  sortCode: '20-00-00',
+  accountNumber: '55779911',
+  name: '',
+  serviceUserNumber: '',
+  sepaDebtorName: '',
+  sepaDebtorIban: '',
+  sepaDebtorBic: '',
+};
 
 describe('paper settings', () => {
   let t: TestApp;
@@ -31,14 +39,31 @@ describe('paper settings', () => {
   });
 
   const form = (who: SignedInStaff, path: string, fields: Record<string, string | number>) =>
-    request(t.url).post(path).set('Cookie', who.cookie).type('form').send({ _csrf: who.csrfToken, ...fields });
+    request(t.url)
+      .post(path)
+      .set('Cookie', who.cookie)
+      .type('form')
+      .send({ _csrf: who.csrfToken, ...fields });
   const version = async () => (await t.db.query(`SELECT version FROM paper_settings WHERE id = $1`, [PAPER_SETTINGS_ID])).rows[0].version as number;
   const stored = async () => (await t.db.query(`SELECT * FROM paper_settings WHERE id = $1`, [PAPER_SETTINGS_ID])).rows[0];
   const audits = async (action: string) => (await t.db.query(`SELECT actor_id, before, after FROM audit_events WHERE action = $1 ORDER BY at`, [action])).rows;
   const logoPost = (who: SignedInStaff, file: Buffer, filename: string, v: number) =>
-    request(t.url).post('/desk/admin/settings/logo').set('Cookie', who.cookie).field('_csrf', who.csrfToken).field('version', String(v)).attach('logo', file, { filename });
+    request(t.url)
+      .post('/desk/admin/settings/logo')
+      .set('Cookie', who.cookie)
+      .field('_csrf', who.csrfToken)
+      .field('version', String(v))
+      .attach('logo', file, { filename });
   const paperForm = async (fields: Record<string, string>) => ({
-    paperName: '', contactEmail: '', contactPhone: '', contactWhatsapp: '', privacyNotice: '', timeZone: '', dateStyle: '', version: await version(), ...fields,
+    paperName: '',
+    contactEmail: '',
+    contactPhone: '',
+    contactWhatsapp: '',
+    privacyNotice: '',
+    timeZone: '',
+    dateStyle: '',
+    version: await version(),
+    ...fields,
   });
 
   it('shows which values come from the environment, and the defaults', async () => {
@@ -50,9 +75,17 @@ describe('paper settings', () => {
   });
 
   it('saves the paper’s name, contacts, privacy notice and dates at once, audited; the public pages show them', async () => {
-    const res = await form(admin, '/desk/admin/settings', await paperForm({
-      paperName: 'The Daily Bugle', contactPhone: '+44 20 7946 0000', contactWhatsapp: '+44 7700 900123', privacyNotice: 'We keep tips safe.\nAsk us anything.', dateStyle: 'iso',
-    }));
+    const res = await form(
+      admin,
+      '/desk/admin/settings',
+      await paperForm({
+        paperName: 'The Daily Bugle',
+        contactPhone: '+44 20 7946 0000',
+        contactWhatsapp: '+44 7700 900123',
+        privacyNotice: 'We keep tips safe.\nAsk us anything.',
+        dateStyle: 'iso',
+      }),
+    );
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/desk/admin/settings?notice=settings-saved');
     const home = await request(t.url).get('/').expect(200);
@@ -108,7 +141,11 @@ describe('paper settings', () => {
   });
 
   it('a logo without the CSRF field: 403 and nothing stored', async () => {
-    const res = await request(t.url).post('/desk/admin/settings/logo').set('Cookie', admin.cookie).field('version', String(await version())).attach('logo', onePixelPng(), { filename: 'logo.png' });
+    const res = await request(t.url)
+      .post('/desk/admin/settings/logo')
+      .set('Cookie', admin.cookie)
+      .field('version', String(await version()))
+      .attach('logo', onePixelPng(), { filename: 'logo.png' });
     expect(res.status).toBe(403);
     expect((await stored()).logo).toBeNull();
   });
@@ -120,7 +157,15 @@ describe('paper settings', () => {
     expect(row.logo_type).toBe('image/png');
     expect(Buffer.compare(row.logo, onePixelPng())).toBe(0);
     expect(await audits('settings.logo_changed')).toHaveLength(1);
-    const logo = await request(t.url).get('/paper/logo').buffer(true).parse((r, done) => { const chunks: Buffer[] = []; r.on('data', (c: Buffer) => chunks.push(c)); r.on('end', () => done(null, Buffer.concat(chunks))); }).expect(200);
+    const logo = await request(t.url)
+      .get('/paper/logo')
+      .buffer(true)
+      .parse((r, done) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => done(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
     expect(logo.headers['content-type']).toBe('image/png');
     expect(logo.headers['x-content-type-options']).toBe('nosniff');
     expect(logo.headers['content-security-policy']).toContain('sandbox');
@@ -148,7 +193,14 @@ describe('paper settings', () => {
       const res = await form(admin, '/desk/admin/settings/payer', BANKLINE_PAYER);
       expect(res.status).toBe(303);
       const { rows } = await t.db.query(`SELECT id, state, proposed, proposed_by FROM payer_changes`);
-      expect(rows).toEqual([{ id: expect.any(String), state: 'pending', proposed_by: admin.user.id, proposed: expect.objectContaining({ sortCode: '200000', accountNumber: '55779911', name: null }) }]);
+      expect(rows).toEqual([
+        {
+          id: expect.any(String),
+          state: 'pending',
+          proposed_by: admin.user.id,
+          proposed: expect.objectContaining({ sortCode: '200000', accountNumber: '55779911', name: null }),
+        },
+      ]);
       changeId = rows[0].id;
       expect((await stored()).payer_sort_code).toBeNull();
       expect((await accountant.post('/api/payout-batches').send({ format: 'bankline-csv' })).body.code).toBe('PAYER_NOT_CONFIGURED');
@@ -170,7 +222,9 @@ describe('paper settings', () => {
       expect(res.status).toBe(403);
       expect(res.text).toContain('a second admin must approve it');
       expect((await t.db.query(`SELECT state FROM payer_changes WHERE id = $1`, [changeId])).rows[0].state).toBe('pending');
-      await expect(t.db.query(`UPDATE payer_changes SET state = 'approved', decided_by = proposed_by, decided_at = now() WHERE id = $1`, [changeId])).rejects.toThrow(/ck_payer_changes_second_admin/);
+      await expect(
+        t.db.query(`UPDATE payer_changes SET state = 'approved', decided_by = proposed_by, decided_at = now() WHERE id = $1`, [changeId]),
+      ).rejects.toThrow(/ck_payer_changes_second_admin/);
     });
 
     it('an accountant cannot approve it either: 403', async () => {
@@ -208,7 +262,11 @@ describe('paper settings', () => {
       pending = (await t.db.query(`SELECT id FROM payer_changes WHERE state = 'pending'`)).rows[0].id;
       expect((await form(admin, `/desk/admin/settings/payer/${pending}/reject`, {})).headers.location).toContain('notice=payer-withdrawn');
       expect((await stored()).payer_account_number).toBe('55779911');
-      expect((await t.db.query(`SELECT state FROM payer_changes ORDER BY proposed_at`)).rows.map((r) => r.state)).toEqual(['approved', 'rejected', 'withdrawn']);
+      expect((await t.db.query(`SELECT state FROM payer_changes ORDER BY proposed_at`)).rows.map((r) => r.state)).toEqual([
+        'approved',
+        'rejected',
+        'withdrawn',
+      ]);
     });
 
     it('a bad sort code and IBAN in a proposal: 400 by the fields, nothing proposed', async () => {

@@ -67,7 +67,12 @@ describe('payout batches API', () => {
 
   /** A tip through the public API, its contributor signed in with the receipt. */
   async function contributorWithTip() {
-    const receipt = (await request(t.url).post('/api/tips').send({ story: 'Flooded underpass on the ring road', name: 'Casey Contributor', ...consent }).expect(201)).body;
+    const receipt = (
+      await request(t.url)
+        .post('/api/tips')
+        .send({ story: 'Flooded underpass on the ring road', name: 'Casey Contributor', ...consent })
+        .expect(201)
+    ).body;
     const signIn = await request(t.url).post('/api/contributor/session').send({ reference: receipt.reference, secret: receipt.secret }).expect(200);
     const cookie = sessionCookie(signIn, 'tipdesk_contributor');
     const tipId = (await t.db.query(`SELECT id FROM tips WHERE reference = $1`, [receipt.reference])).rows[0].id as string;
@@ -80,7 +85,10 @@ describe('payout batches API', () => {
     const offered = (await editor.post(`/api/tips/${c.tipId}/payouts`).send(offer).expect(201)).body;
     await c.post(`/api/contributor/payouts/${offered.id}/accept`).send(payee).expect(200);
     const { version } = (await accountant.get(`/api/payouts/${offered.id}`).expect(200)).body;
-    const res = await accountant.post(`/api/payouts/${offered.id}/approve`).send({ version, acknowledgeRisks: await openRiskCodes(accountant, offered.id) }).expect(200);
+    const res = await accountant
+      .post(`/api/payouts/${offered.id}/approve`)
+      .send({ version, acknowledgeRisks: await openRiskCodes(accountant, offered.id) })
+      .expect(200);
     return { ...(res.body as { id: string; bankReference: string; version: number }), contributor: c };
   }
 
@@ -98,7 +106,10 @@ describe('payout batches API', () => {
 
   const payoutRow = async (id: string) =>
     (await t.db.query(`SELECT state, batch_id, paid_reference, failure_reason FROM payouts WHERE id = $1`, [id])).rows[0] as {
-      state: string; batch_id: string | null; paid_reference: string | null; failure_reason: string | null;
+      state: string;
+      batch_id: string | null;
+      paid_reference: string | null;
+      failure_reason: string | null;
     };
 
   const reconcile = (id: string, csv: string) => accountant.post(`/api/payout-batches/${id}/reconcile`).set('Content-Type', 'text/csv').send(csv);
@@ -130,7 +141,12 @@ describe('payout batches API', () => {
 
       const rows = parse(first.bytes.toString('utf8')) as string[][];
       expect(rows).toHaveLength(3);
-      expect(rows.slice(1).map((r) => r[3]).sort()).toEqual([uk.bankReference, pp.bankReference].sort());
+      expect(
+        rows
+          .slice(1)
+          .map((r) => r[3])
+          .sort(),
+      ).toEqual([uk.bankReference, pp.bankReference].sort());
       // The ledger masks accounts: the last four only.
       expect(first.bytes.toString('utf8')).not.toContain('31926819');
       expect(first.bytes.toString('utf8')).toContain('****6819');
@@ -148,7 +164,14 @@ describe('payout batches API', () => {
       const [record] = parse(bytes.toString('utf8')) as string[][];
       const ddmmyyyy = `${batch.processingDate.slice(8, 10)}${batch.processingDate.slice(5, 7)}${batch.processingDate.slice(0, 4)}`;
       expect([record[0], record[9], record[13], record[15], record[21], record[27], record[29], record[33]]).toEqual([
-        '01', '20000055779911', '250.00', ddmmyyyy, '601613', '31926819', 'ZOE ORSTED-LUKASZ', p.bankReference,
+        '01',
+        '20000055779911',
+        '250.00',
+        ddmmyyyy,
+        '601613',
+        '31926819',
+        'ZOE ORSTED-LUKASZ',
+        p.bankReference,
       ]);
 
       // The contributor gives new details (a new payee version) and the payout is even pointed at them:
@@ -196,12 +219,19 @@ describe('payout batches API', () => {
       expect(batch).toMatchObject({ count: 1, totals: [{ currency: 'GBP', totalMinor: 999 }] });
       const { bytes } = await download(batch.id);
       expect(sha256(bytes)).toBe(batch.fileSha256);
-      expect((parse(bytes.toString('utf8')) as string[][])[0].slice(0, 4)).toEqual(['pat.paypal@example.com', '9.99', 'GBP', p.bankReference.replace(' ', '-')]);
+      expect((parse(bytes.toString('utf8')) as string[][])[0].slice(0, 4)).toEqual([
+        'pat.paypal@example.com',
+        '9.99',
+        'GBP',
+        p.bankReference.replace(' ', '-'),
+      ]);
     });
 
-    it('a download that would differ from the stored SHA-256 (the stored payer altered behind the app\'s back) is cut off, never completed', async () => {
+    it("a download that would differ from the stored SHA-256 (the stored payer altered behind the app's back) is cut off, never completed", async () => {
       const [batch] = ((await accountant.get('/api/payout-batches?state=locked').expect(200)).body.items as Batch[]).filter((b) => b.format === 'bankline-csv');
-      const { rows: [{ payer_snapshot: kept }] } = await t.db.query(`SELECT payer_snapshot FROM payout_batches WHERE id = $1`, [batch.id]);
+      const {
+        rows: [{ payer_snapshot: kept }],
+      } = await t.db.query(`SELECT payer_snapshot FROM payout_batches WHERE id = $1`, [batch.id]);
       await t.db.query(`UPDATE payout_batches SET payer_snapshot = $2 WHERE id = $1`, [batch.id, JSON.stringify({ ...kept, accountNumber: '11223344' })]);
       try {
         await expect(accountant.get(`/api/payout-batches/${batch.id}/file`).buffer(true).parse(rawBody)).rejects.toThrow();
@@ -286,33 +316,47 @@ describe('payout batches API', () => {
         [template.id],
       );
       const before = new Map(
-        (await t.db.query(`SELECT id, version FROM payouts WHERE state = 'approved' AND currency = 'GBP'`)).rows.map((r: { id: string; version: number }) => [r.id, r.version]),
+        (await t.db.query(`SELECT id, version FROM payouts WHERE state = 'approved' AND currency = 'GBP'`)).rows.map((r: { id: string; version: number }) => [
+          r.id,
+          r.version,
+        ]),
       );
       expect(before.size).toBe(2000);
       const batch = await createBatch({ format: 'bankline-csv', currency: 'GBP' });
       expect(batch).toMatchObject({ count: 2000, totals: [{ currency: 'GBP', totalMinor: 2000 * 25_000 + (1999 * 2000) / 2 }] });
 
-      const payouts = (await t.db.query(`SELECT id, state, version, batch_id FROM payouts WHERE batch_id = $1`, [batch.id])).rows as { id: string; state: string; version: number; batch_id: string }[];
+      const payouts = (await t.db.query(`SELECT id, state, version, batch_id FROM payouts WHERE batch_id = $1`, [batch.id])).rows as {
+        id: string;
+        state: string;
+        version: number;
+        batch_id: string;
+      }[];
       expect(payouts).toHaveLength(2000);
       for (const p of payouts) expect(p).toMatchObject({ state: 'batched', version: before.get(p.id)! + 1 });
-      const [events] = (await t.db.query(
-        `SELECT count(*)::int AS n, count(DISTINCT e.payout_id)::int AS payouts,
+      const [events] = (
+        await t.db.query(
+          `SELECT count(*)::int AS n, count(DISTINCT e.payout_id)::int AS payouts,
                 count(*) FILTER (WHERE e.from_state = 'approved' AND e.actor_type = 'staff' AND e.actor_id = $2 AND e.role = 'accounting')::int AS right
            FROM payout_events e JOIN payouts p ON p.id = e.payout_id WHERE p.batch_id = $1 AND e.to_state = 'batched'`,
-        [batch.id, accountant.user.id],
-      )).rows;
+          [batch.id, accountant.user.id],
+        )
+      ).rows;
       expect(events).toEqual({ n: 2000, payouts: 2000, right: 2000 });
-      const [audit] = (await t.db.query(
-        `SELECT count(*)::int AS n, count(DISTINCT entity_id)::int AS payouts,
+      const [audit] = (
+        await t.db.query(
+          `SELECT count(*)::int AS n, count(DISTINCT entity_id)::int AS payouts,
                 count(*) FILTER (WHERE before = '{"state":"approved"}'::jsonb AND after = jsonb_build_object('state', 'batched', 'batchId', $3::text) AND actor_id = $2)::int AS right
            FROM audit_events WHERE action = 'payout.batched' AND entity_type = 'payout' AND entity_id IN (SELECT id FROM payouts WHERE batch_id = $1)`,
-        [batch.id, accountant.user.id, batch.id],
-      )).rows;
+          [batch.id, accountant.user.id, batch.id],
+        )
+      ).rows;
       expect(audit).toEqual({ n: 2000, payouts: 2000, right: 2000 });
-      const [items] = (await t.db.query(
-        `SELECT count(*)::int AS n, min(position) AS first, max(position) AS last, count(DISTINCT payout_id)::int AS payouts FROM payout_batch_items WHERE batch_id = $1`,
-        [batch.id],
-      )).rows;
+      const [items] = (
+        await t.db.query(
+          `SELECT count(*)::int AS n, min(position) AS first, max(position) AS last, count(DISTINCT payout_id)::int AS payouts FROM payout_batch_items WHERE batch_id = $1`,
+          [batch.id],
+        )
+      ).rows;
       expect(items).toEqual({ n: 2000, first: 1, last: 2000, payouts: 2000 });
 
       const { bytes } = await download(batch.id);
@@ -376,8 +420,11 @@ describe('payout batches API', () => {
       for (const p of [a, b]) expect(await payoutRow(p.id)).toMatchObject({ state: 'approved', batch_id: null });
       const events = (await accountant.get(`/api/payouts/${a.id}`).expect(200)).body.events as { fromState: string; toState: string; reason: string }[];
       expect(events.at(-1)).toMatchObject({ fromState: 'batched', toState: 'approved', reason: 'batch voided' });
-      const audit = (await t.db.query(`SELECT action, before, after FROM audit_events WHERE entity_id = $1 AND action = 'payout_batch.voided'`, [batch.id])).rows;
-      expect(audit).toEqual([{ action: 'payout_batch.voided', before: { state: 'locked' }, after: { state: 'voided', returnedPayoutIds: expect.arrayContaining([a.id, b.id]) } }]);
+      const audit = (await t.db.query(`SELECT action, before, after FROM audit_events WHERE entity_id = $1 AND action = 'payout_batch.voided'`, [batch.id]))
+        .rows;
+      expect(audit).toEqual([
+        { action: 'payout_batch.voided', before: { state: 'locked' }, after: { state: 'voided', returnedPayoutIds: expect.arrayContaining([a.id, b.id]) } },
+      ]);
 
       expect((await t.db.query(`SELECT live FROM payout_batch_items WHERE batch_id = $1`, [batch.id])).rows).toEqual([{ live: false }, { live: false }]);
 
@@ -394,10 +441,12 @@ describe('payout batches API', () => {
       const live = await createBatch({ format: 'bankline-csv' });
       const [item] = (await t.db.query(`SELECT snapshot_encrypted FROM payout_batch_items WHERE batch_id = $1 AND payout_id = $2`, [live.id, a.id])).rows;
       // Another batch row to hang the stray item on, as a bug or a hand-written statement might.
-      const [other] = (await t.db.query(
-        `INSERT INTO payout_batches (format, currency, created_by, count, total_minor, state) VALUES ('csv', 'GBP', $1, 1, $2, 'locked') RETURNING id`,
-        [accountant.user.id, GBP.amountMinor],
-      )).rows;
+      const [other] = (
+        await t.db.query(
+          `INSERT INTO payout_batches (format, currency, created_by, count, total_minor, state) VALUES ('csv', 'GBP', $1, 1, $2, 'locked') RETURNING id`,
+          [accountant.user.id, GBP.amountMinor],
+        )
+      ).rows;
       const insertStray = (live?: boolean) =>
         t.db.query(
           `INSERT INTO payout_batch_items (batch_id, payout_id, position, snapshot_encrypted${live === undefined ? '' : ', live'}) VALUES ($1, $2, 1, $3${live === undefined ? '' : ', $4'})`,
@@ -410,7 +459,8 @@ describe('payout batches API', () => {
       const relive = await createBatch({ format: 'bankline-csv' });
       expect(await payoutRow(a.id)).toMatchObject({ state: 'batched', batch_id: relive.id });
       await expect(t.db.query(`UPDATE payout_batch_items SET live = true WHERE batch_id = $1`, [live.id])).rejects.toMatchObject({
-        code: '23505', constraint: 'uq_payout_batch_items_payout_id_live',
+        code: '23505',
+        constraint: 'uq_payout_batch_items_payout_id_live',
       });
       await t.db.query(`DELETE FROM payout_batches WHERE id = $1`, [other.id]);
       await accountant.post(`/api/payout-batches/${relive.id}/sent`).expect(200); // out of the way of the tests below
@@ -465,7 +515,10 @@ describe('payout batches API', () => {
 
       it('reconcile naming a payout not in this batch: 400 naming the row, nothing applied', async () => {
         const outsider = await approved({ ...GBP, currency: 'EUR' }, IBAN);
-        const res = await reconcile(batch.id, `payout reference,result,bank reference or reason\r\n${paid.bankReference},paid,FP-1\r\n${outsider.bankReference},paid,FP-2\r\n`);
+        const res = await reconcile(
+          batch.id,
+          `payout reference,result,bank reference or reason\r\n${paid.bankReference},paid,FP-1\r\n${outsider.bankReference},paid,FP-2\r\n`,
+        );
         expect(res.status).toBe(400);
         expect(res.body.code).toBe('VALIDATION_FAILED');
         expect(res.body.fields['row 3']).toEqual([expect.stringContaining(outsider.bankReference)]);
@@ -494,7 +547,9 @@ describe('payout batches API', () => {
 
       it('reconcile failing part-way (the database refuses the second row): nothing applied, the batch stays sent', async () => {
         await t.db.query(`CREATE FUNCTION test_refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$`);
-        await t.db.query(`CREATE TRIGGER test_refuse_boom BEFORE UPDATE ON payouts FOR EACH ROW WHEN (NEW.failure_reason = 'BOOM') EXECUTE FUNCTION test_refuse_boom()`);
+        await t.db.query(
+          `CREATE TRIGGER test_refuse_boom BEFORE UPDATE ON payouts FOR EACH ROW WHEN (NEW.failure_reason = 'BOOM') EXECUTE FUNCTION test_refuse_boom()`,
+        );
         try {
           const res = await reconcile(batch.id, `${paid.bankReference},paid,FP-OK\r\n${failed.bankReference},failed,BOOM\r\n`);
           expect(res.status).toBe(500);
@@ -519,7 +574,10 @@ describe('payout batches API', () => {
       });
 
       it('reconcile paid and failed: 200, the payouts paid (bank reference) and failed (reason), the batch closed', async () => {
-        const res = await reconcile(batch.id, `${paid.bankReference},paid,FP-20261125-0001\r\n${failed.bankReference.toLowerCase()},FAILED,ARUCS 0 REFER TO PAYER\r\n`);
+        const res = await reconcile(
+          batch.id,
+          `${paid.bankReference},paid,FP-20261125-0001\r\n${failed.bankReference.toLowerCase()},FAILED,ARUCS 0 REFER TO PAYER\r\n`,
+        );
         expect(res.status).toBe(200);
         expect(res.body.batch).toMatchObject({ id: batch.id, state: 'closed' });
         expect(res.body.results).toEqual([
@@ -611,11 +669,13 @@ describe('payout batches API', () => {
         else expect(res.body.code).toBe('BATCH_NOTHING_TO_PAY');
       }
     }
-    const rows = (await t.db.query(
-      `SELECT p.id, p.state, p.batch_id, (SELECT count(*)::int FROM payout_batch_items i WHERE i.payout_id = p.id) AS items
+    const rows = (
+      await t.db.query(
+        `SELECT p.id, p.state, p.batch_id, (SELECT count(*)::int FROM payout_batch_items i WHERE i.payout_id = p.id) AS items
          FROM payouts p WHERE p.id = ANY($1::uuid[])`,
-      [all],
-    )).rows as { id: string; state: string; batch_id: string; items: number }[];
+        [all],
+      )
+    ).rows as { id: string; state: string; batch_id: string; items: number }[];
     expect(rows).toHaveLength(200);
     const madeIds = new Set(made.map((b) => b.id));
     for (const row of rows) {
@@ -643,14 +703,17 @@ describe('payout batches without the paying account configured', () => {
   });
 
   // Issue 11: the message is for accountants (in words, no environment variable names); `missing` names the settings for whoever runs tipdesk.
-  it('a bankline-csv batch without the paying account\'s sort code and account number: 409 PAYER_NOT_CONFIGURED naming them in words (and their environment defaults in `missing`), no batch', async () => {
+  it("a bankline-csv batch without the paying account's sort code and account number: 409 PAYER_NOT_CONFIGURED naming them in words (and their environment defaults in `missing`), no batch", async () => {
     const res = await accountant.post('/api/payout-batches').send({ format: 'bankline-csv' });
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('PAYER_NOT_CONFIGURED');
     expect(res.body.message).toContain('sort code and account number');
     expect(res.body.message).toContain('Paper settings');
     expect(res.body.message).not.toMatch(/PAYER_|_NUMBER/);
-    expect(res.body.missing).toEqual([{ field: 'sortCode', envDefault: 'PAYER_SORT_CODE' }, { field: 'accountNumber', envDefault: 'PAYER_ACCOUNT_NUMBER' }]);
+    expect(res.body.missing).toEqual([
+      { field: 'sortCode', envDefault: 'PAYER_SORT_CODE' },
+      { field: 'accountNumber', envDefault: 'PAYER_ACCOUNT_NUMBER' },
+    ]);
     expect(await t.count('payout_batches')).toBe(0);
   });
 
@@ -675,7 +738,9 @@ describe('bank holidays beyond the built-in table (BANK_HOLIDAYS)', () => {
   });
 
   it('a batch made on 31 December 2027 is paid on 4 January 2028 (1 January a Saturday, 3 January a configured holiday)', async () => {
-    const { rows: [batch] } = await t.db.query(
+    const {
+      rows: [batch],
+    } = await t.db.query(
       `INSERT INTO payout_batches (format, currency, created_by, count, total_minor, created_at) VALUES ('bankline-csv', 'GBP', $1, 0, 0, '2027-12-31T10:00:00Z') RETURNING id`,
       [accountant.user.id],
     );

@@ -13,7 +13,15 @@ let accountNumber = 10_000_000;
 const freshUk = () => ({ confirmLicence: true, method: 'uk_bank', accountName: 'Robin Payee', sortCode: '20-00-00', accountNumber: String(++accountNumber) });
 const SHARED_IBAN = { confirmLicence: true, method: 'iban', accountName: 'Ines Sharer', iban: 'DE89 3704 0044 0532 0130 00', bic: 'COBADEFFXXX' };
 
-interface Payout { id: string; version: number; state: string; bankReference: string; firstApprovedBy: string | null; risks: { code: string; message: string; adminOnly: boolean; cleared: unknown }[]; events: { detail: Record<string, unknown> | null; toState: string }[] }
+interface Payout {
+  id: string;
+  version: number;
+  state: string;
+  bankReference: string;
+  firstApprovedBy: string | null;
+  risks: { code: string; message: string; adminOnly: boolean; cleared: unknown }[];
+  events: { detail: Record<string, unknown> | null; toState: string }[];
+}
 
 describe('payout risks, tiered approval and separation of duties', () => {
   let t: TestApp;
@@ -42,16 +50,29 @@ describe('payout risks, tiered approval and separation of duties', () => {
   }
 
   async function webTip() {
-    const receipt = (await request(t.url).post('/api/tips').send({ story: 'Sinkhole opens on Station Road', ...consent }).expect(201)).body;
+    const receipt = (
+      await request(t.url)
+        .post('/api/tips')
+        .send({ story: 'Sinkhole opens on Station Road', ...consent })
+        .expect(201)
+    ).body;
     const tipId = (await t.db.query(`SELECT id FROM tips WHERE reference = $1`, [receipt.reference])).rows[0].id as string;
     return { tipId, reference: receipt.reference as string, secret: receipt.secret as string };
   }
 
   async function accepted(options: { offer?: object; payee?: object; by?: SignedInStaff; extraCookie?: string } = {}) {
     const tip = await webTip();
-    const offered = (await (options.by ?? editor).post(`/api/tips/${tip.tipId}/payouts`).send(options.offer ?? GBP).expect(201)).body;
+    const offered = (
+      await (options.by ?? editor)
+        .post(`/api/tips/${tip.tipId}/payouts`)
+        .send(options.offer ?? GBP)
+        .expect(201)
+    ).body;
     const c = await contributor(tip.reference, tip.secret, options.extraCookie);
-    await c.post(`/api/contributor/payouts/${offered.id}/accept`).send(options.payee ?? freshUk()).expect(200);
+    await c
+      .post(`/api/contributor/payouts/${offered.id}/accept`)
+      .send(options.payee ?? freshUk())
+      .expect(200);
     return { ...(await read(offered.id)), tip, c };
   }
 
@@ -87,17 +108,25 @@ describe('payout risks, tiered approval and separation of duties', () => {
     });
 
     it('clear-risk by an accountant: 403; by an admin without a reason: 400', async () => {
-      expect((await accountant.post(`/api/payouts/${p.id}/clear-risk`).send({ version: p.version, code: 'PAYEE_FROM_STAFF_BROWSER', reason: 'x' })).status).toBe(403);
+      expect(
+        (await accountant.post(`/api/payouts/${p.id}/clear-risk`).send({ version: p.version, code: 'PAYEE_FROM_STAFF_BROWSER', reason: 'x' })).status,
+      ).toBe(403);
       const res = await admin.post(`/api/payouts/${p.id}/clear-risk`).send({ version: p.version, code: 'PAYEE_FROM_STAFF_BROWSER' });
       expect(res.status).toBe(400);
       expect(res.body.fields).toHaveProperty('reason');
     });
 
     it('an admin clears it with a reason (recorded in the payout’s events); an accountant then approves without naming it: 200', async () => {
-      const cleared = await admin.post(`/api/payouts/${p.id}/clear-risk`).send({ version: p.version, code: 'PAYEE_FROM_STAFF_BROWSER', reason: 'Called the contributor back: their own account' });
+      const cleared = await admin
+        .post(`/api/payouts/${p.id}/clear-risk`)
+        .send({ version: p.version, code: 'PAYEE_FROM_STAFF_BROWSER', reason: 'Called the contributor back: their own account' });
       expect(cleared.status).toBe(200);
       expect(cleared.body.risks[0]).toMatchObject({ code: 'PAYEE_FROM_STAFF_BROWSER', cleared: { by: admin.user.id } });
-      expect(cleared.body.events.at(-1)).toMatchObject({ actorId: admin.user.id, reason: 'Called the contributor back: their own account', detail: { clearedRisks: ['PAYEE_FROM_STAFF_BROWSER'] } });
+      expect(cleared.body.events.at(-1)).toMatchObject({
+        actorId: admin.user.id,
+        reason: 'Called the contributor back: their own account',
+        detail: { clearedRisks: ['PAYEE_FROM_STAFF_BROWSER'] },
+      });
       const approved = await accountant.post(`/api/payouts/${p.id}/approve`).send({ version: cleared.body.version });
       expect(approved.status).toBe(200);
       expect(approved.body.state).toBe('approved');
@@ -125,8 +154,20 @@ describe('payout risks, tiered approval and separation of duties', () => {
       const page = await request(t.url).get('/status/tip').set('Cookie', cookie).expect(200);
       const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
       const payee = freshUk();
-      await request(t.url).post('/status/tip').set('Cookie', cookie).type('form')
-        .send({ _csrf: csrf, payoutId: offered.id, confirmLicence: 'true', method: 'uk_bank', accountName: payee.accountName, sortCode: payee.sortCode, accountNumber: payee.accountNumber }).expect(303);
+      await request(t.url)
+        .post('/status/tip')
+        .set('Cookie', cookie)
+        .type('form')
+        .send({
+          _csrf: csrf,
+          payoutId: offered.id,
+          confirmLicence: 'true',
+          method: 'uk_bank',
+          accountName: payee.accountName,
+          sortCode: payee.sortCode,
+          accountNumber: payee.accountNumber,
+        })
+        .expect(303);
       expect(codes(await read(offered.id))).toContain('PAYEE_FROM_STAFF_BROWSER');
     });
   });
@@ -142,7 +183,11 @@ describe('payout risks, tiered approval and separation of duties', () => {
       // The editors' view of the tip's payouts carries no risks and no other tip's reference.
       const desk = await editor.get(`/api/tips/${second.tip.tipId}/payouts`).expect(200);
       expect(JSON.stringify(desk.body)).not.toContain(first.tip.reference);
-      const hashes = (await t.db.query(`SELECT DISTINCT account_hash FROM payee_details WHERE id IN (SELECT payee_details_id FROM payouts WHERE id = ANY($1))`, [[first.id, second.id]])).rows;
+      const hashes = (
+        await t.db.query(`SELECT DISTINCT account_hash FROM payee_details WHERE id IN (SELECT payee_details_id FROM payouts WHERE id = ANY($1))`, [
+          [first.id, second.id],
+        ])
+      ).rows;
       expect(hashes).toHaveLength(1);
       expect(hashes[0].account_hash).toMatch(/^[0-9a-f]{64}$/);
     });
@@ -163,8 +208,12 @@ describe('payout risks, tiered approval and separation of duties', () => {
     });
 
     it('a GB IBAN and the same sort code and account number typed as a UK account are one account', async () => {
-      const uk = await accepted({ payee: { confirmLicence: true, method: 'uk_bank', accountName: 'Gil Brit', sortCode: '60-16-13', accountNumber: '31926819' } });
-      const iban = await accepted({ payee: { confirmLicence: true, method: 'iban', accountName: 'Gil Brit', iban: 'GB29 NWBK 6016 1331 9268 19', bic: 'NWBKGB2L' } });
+      const uk = await accepted({
+        payee: { confirmLicence: true, method: 'uk_bank', accountName: 'Gil Brit', sortCode: '60-16-13', accountNumber: '31926819' },
+      });
+      const iban = await accepted({
+        payee: { confirmLicence: true, method: 'iban', accountName: 'Gil Brit', iban: 'GB29 NWBK 6016 1331 9268 19', bic: 'NWBKGB2L' },
+      });
       expect(codes(iban)).toContain('PAYEE_SHARED');
       expect(iban.risks.find((r) => r.code === 'PAYEE_SHARED')?.message).toContain(uk.tip.reference);
     });
@@ -172,7 +221,12 @@ describe('payout risks, tiered approval and separation of duties', () => {
     it('the same contributor paid twice to their own account is no shared payee', async () => {
       const payee = freshUk();
       const p = await accepted({ payee });
-      const again = (await editor.post(`/api/tips/${p.tip.tipId}/payouts`).send({ ...GBP, amountMinor: 500 }).expect(201)).body;
+      const again = (
+        await editor
+          .post(`/api/tips/${p.tip.tipId}/payouts`)
+          .send({ ...GBP, amountMinor: 500 })
+          .expect(201)
+      ).body;
       await p.c.post(`/api/contributor/payouts/${again.id}/accept`).send(payee).expect(200);
       expect(codes(await read(again.id))).not.toContain('PAYEE_SHARED');
     });
@@ -201,7 +255,12 @@ describe('payout risks, tiered approval and separation of duties', () => {
       const res = await accountant.post(`/api/payouts/${p.id}/approve`).send({ version: p.version, acknowledgeRisks: ['AMOUNT_OVER_LIMIT'] });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ state: 'accepted', firstApprovedBy: accountant.user.id, approvedBy: null });
-      expect(res.body.events.at(-1)).toMatchObject({ fromState: 'accepted', toState: 'accepted', actorId: accountant.user.id, detail: { firstApproval: true, acknowledgedRisks: ['AMOUNT_OVER_LIMIT'] } });
+      expect(res.body.events.at(-1)).toMatchObject({
+        fromState: 'accepted',
+        toState: 'accepted',
+        actorId: accountant.user.id,
+        detail: { firstApproval: true, acknowledgedRisks: ['AMOUNT_OVER_LIMIT'] },
+      });
       p = res.body;
     });
 
@@ -228,9 +287,17 @@ describe('payout risks, tiered approval and separation of duties', () => {
 
     it('a payee change between the two approvals undoes the first', async () => {
       const q = await accepted({ offer: { ...GBP, amountMinor: 150_000 } });
-      const first = (await accountant.post(`/api/payouts/${q.id}/approve`).send({ version: q.version, acknowledgeRisks: ['AMOUNT_OVER_LIMIT'] }).expect(200)).body as Payout;
+      const first = (
+        await accountant
+          .post(`/api/payouts/${q.id}/approve`)
+          .send({ version: q.version, acknowledgeRisks: ['AMOUNT_OVER_LIMIT'] })
+          .expect(200)
+      ).body as Payout;
       expect(first.firstApprovedBy).toBe(accountant.user.id);
-      await q.c.post('/api/contributor/payouts/payee-details').send({ method: 'uk_bank', accountName: 'Robin Payee', sortCode: '20-00-00', accountNumber: '87654321' }).expect(200);
+      await q.c
+        .post('/api/contributor/payouts/payee-details')
+        .send({ method: 'uk_bank', accountName: 'Robin Payee', sortCode: '20-00-00', accountNumber: '87654321' })
+        .expect(200);
       const now = await read(q.id);
       expect(now).toMatchObject({ state: 'accepted', firstApprovedBy: null });
       expect(codes(now)).toEqual(expect.arrayContaining(['AMOUNT_OVER_LIMIT', 'PAYEE_CHANGED_RECENTLY']));
@@ -241,7 +308,10 @@ describe('payout risks, tiered approval and separation of duties', () => {
     it('details changed after acceptance, within PAYEE_COOLING_HOURS: the risk, in words', async () => {
       const p = await accepted();
       expect(codes(p)).toEqual([]);
-      await p.c.post('/api/contributor/payouts/payee-details').send({ method: 'uk_bank', accountName: 'Robin Payee', sortCode: '20-00-00', accountNumber: '11223344' }).expect(200);
+      await p.c
+        .post('/api/contributor/payouts/payee-details')
+        .send({ method: 'uk_bank', accountName: 'Robin Payee', sortCode: '20-00-00', accountNumber: '11223344' })
+        .expect(200);
       const now = await read(p.id);
       expect(now.risks.find((r) => r.code === 'PAYEE_CHANGED_RECENTLY')?.message).toContain('less than 24 hours');
     });
@@ -249,7 +319,11 @@ describe('payout risks, tiered approval and separation of duties', () => {
 
   describe('phone tips: whoever logged it or saw its secret', () => {
     async function phoneTip(by: SignedInStaff) {
-      return (await by.post('/api/tips/phone').send({ callerNumber: '+44 7700 900777', story: 'The caller filmed the fire' }).expect(201)).body as { id: string; reference: string; secret: string };
+      return (await by.post('/api/tips/phone').send({ callerNumber: '+44 7700 900777', story: 'The caller filmed the fire' }).expect(201)).body as {
+        id: string;
+        reference: string;
+        secret: string;
+      };
     }
 
     it('the phone-tip logger offers: 403 PAYOUT_CONFLICT_OF_INTEREST', async () => {
@@ -279,16 +353,23 @@ describe('payout risks, tiered approval and separation of duties', () => {
       expect(res.status).toBe(403);
       expect(res.body.code).toBe('PAYOUT_CONFLICT_OF_INTEREST');
       // Someone who took no part can.
-      await otherAdmin.post(`/api/payouts/${p.id}/clear-risk`).send({ version: p.version, code: 'PAYEE_FROM_STAFF_BROWSER', reason: 'Checked with the caller' }).expect(200);
+      await otherAdmin
+        .post(`/api/payouts/${p.id}/clear-risk`)
+        .send({ version: p.version, code: 'PAYEE_FROM_STAFF_BROWSER', reason: 'Checked with the caller' })
+        .expect(200);
     });
 
     it('an admin waives the rule for the editor who took the call: they may offer, the payout carries LOGGED_BY_OFFERER, and the waiver is audited', async () => {
       const tip = await phoneTip(editor);
       // The waiver is not the logger's own to give, nor for someone who holds no secret.
-      expect((await admin.post(`/api/tips/${tip.id}/payouts/waivers`).send({ staffId: accountant.user.id, reason: 'x' })).body.code).toBe('PAYOUT_WAIVER_NOT_NEEDED');
+      expect((await admin.post(`/api/tips/${tip.id}/payouts/waivers`).send({ staffId: accountant.user.id, reason: 'x' })).body.code).toBe(
+        'PAYOUT_WAIVER_NOT_NEEDED',
+      );
       const waived = await admin.post(`/api/tips/${tip.id}/payouts/waivers`).send({ staffId: editor.user.id, reason: 'Only editor on the night shift' });
       expect(waived.status).toBe(201);
-      expect((await admin.post(`/api/tips/${tip.id}/payouts/waivers`).send({ staffId: editor.user.id, reason: 'again' })).body.code).toBe('PAYOUT_WAIVER_EXISTS');
+      expect((await admin.post(`/api/tips/${tip.id}/payouts/waivers`).send({ staffId: editor.user.id, reason: 'again' })).body.code).toBe(
+        'PAYOUT_WAIVER_EXISTS',
+      );
       const offered = await editor.post(`/api/tips/${tip.id}/payouts`).send(GBP);
       expect(offered.status).toBe(201);
       expect(offered.body.events[0].detail).toMatchObject({ offeredUnderWaiver: true, secretSeenBy: [editor.user.id], tipLoggedBy: [editor.user.id] });
@@ -297,7 +378,10 @@ describe('payout risks, tiered approval and separation of duties', () => {
       expect(codes(p)).toEqual(['LOGGED_BY_OFFERER']);
       const audit = (await t.db.query(`SELECT actor_id, after FROM audit_events WHERE entity_id = $1 AND action = 'payout.conflict_waived'`, [tip.id])).rows;
       expect(audit).toEqual([{ actor_id: admin.user.id, after: { staffId: editor.user.id, reason: 'Only editor on the night shift' } }]);
-      await accountant.post(`/api/payouts/${p.id}/approve`).send({ version: p.version, acknowledgeRisks: ['LOGGED_BY_OFFERER'] }).expect(200);
+      await accountant
+        .post(`/api/payouts/${p.id}/approve`)
+        .send({ version: p.version, acknowledgeRisks: ['LOGGED_BY_OFFERER'] })
+        .expect(200);
     });
 
     it('on the tip page an admin sees who took the call and lets them offer (303); an editor sees no such section', async () => {
@@ -306,10 +390,18 @@ describe('payout risks, tiered approval and separation of duties', () => {
       expect(page.text).toContain('id="secret-holders"');
       expect(page.text).toContain(`value="${editor.user.id}"`);
       expect((await editor.get(`/desk/tips/${tip.id}`).expect(200)).text).not.toContain('id="secret-holders"');
-      const noReason = await request(t.url).post(`/desk/tips/${tip.id}/payout-waivers`).set('Cookie', admin.cookie).type('form').send({ _csrf: admin.csrfToken, staffId: editor.user.id, reason: '' });
+      const noReason = await request(t.url)
+        .post(`/desk/tips/${tip.id}/payout-waivers`)
+        .set('Cookie', admin.cookie)
+        .type('form')
+        .send({ _csrf: admin.csrfToken, staffId: editor.user.id, reason: '' });
       expect(noReason.status).toBe(400);
       expect(noReason.text).toContain('id="waiver-error"');
-      const done = await request(t.url).post(`/desk/tips/${tip.id}/payout-waivers`).set('Cookie', admin.cookie).type('form').send({ _csrf: admin.csrfToken, staffId: editor.user.id, reason: 'Only editor on shift' });
+      const done = await request(t.url)
+        .post(`/desk/tips/${tip.id}/payout-waivers`)
+        .set('Cookie', admin.cookie)
+        .type('form')
+        .send({ _csrf: admin.csrfToken, staffId: editor.user.id, reason: 'Only editor on shift' });
       expect(done.status).toBe(303);
       expect((await admin.get(`/desk/tips/${tip.id}`).expect(200)).text).toContain('may offer (waived)');
       await editor.post(`/api/tips/${tip.id}/payouts`).send(GBP).expect(201);
@@ -342,10 +434,17 @@ describe('payout risks, tiered approval and separation of duties', () => {
 
   describe('on /accounts', () => {
     const form = (who: SignedInStaff, path: string, fields: [string, string][]) =>
-      request(t.url).post(path).set('Cookie', who.cookie).type('form').send(new URLSearchParams([['_csrf', who.csrfToken], ...fields]).toString());
+      request(t.url)
+        .post(path)
+        .set('Cookie', who.cookie)
+        .type('form')
+        .send(new URLSearchParams([['_csrf', who.csrfToken], ...fields]).toString());
 
     it('approve asks for confirmation showing the payee (masked), amount and tip reference with each risk to tick; unticked: 409 and the reason; ticked: 303 approved', async () => {
-      const p = await accepted({ extraCookie: editor.cookie, payee: { confirmLicence: true, method: 'uk_bank', accountName: 'Quinn Payee', sortCode: '20-00-00', accountNumber: '44556677' } });
+      const p = await accepted({
+        extraCookie: editor.cookie,
+        payee: { confirmLicence: true, method: 'uk_bank', accountName: 'Quinn Payee', sortCode: '20-00-00', accountNumber: '44556677' },
+      });
       const page = await admin.get(`/accounts/payouts/${p.id}/approve`).expect(200);
       expect(page.text).toContain(`id="approve-${p.id}-payee">Q*** P***`);
       expect(page.text).toContain('****6677');
@@ -357,7 +456,10 @@ describe('payout risks, tiered approval and separation of duties', () => {
       expect(refused.status).toBe(409);
       expect(refused.text).toContain(`id="approve-${p.id}-problem"`);
       expect((await read(p.id)).state).toBe('accepted');
-      const done = await form(admin, `/accounts/payouts/${p.id}/approve`, [['version', String(p.version)], ['acknowledgeRisks', 'PAYEE_FROM_STAFF_BROWSER']]);
+      const done = await form(admin, `/accounts/payouts/${p.id}/approve`, [
+        ['version', String(p.version)],
+        ['acknowledgeRisks', 'PAYEE_FROM_STAFF_BROWSER'],
+      ]);
       expect(done.status).toBe(303);
       expect(done.headers.location).toBe('/accounts?notice=approved');
       expect((await read(p.id)).state).toBe('approved');
@@ -374,9 +476,12 @@ describe('payout risks, tiered approval and separation of duties', () => {
       for (const p of [plain, risky, own]) expect(confirm.text).toContain(`id="approve-${p.id}"`);
       expect(confirm.text).toContain(`name="ack:${risky.id}" value="PAYEE_FROM_STAFF_BROWSER"`);
       const results = await form(admin, '/accounts/approve', [
-        ['ids', plain.id], [`version:${plain.id}`, String(plain.version)],
-        ['ids', risky.id], [`version:${risky.id}`, String(risky.version)],
-        ['ids', own.id], [`version:${own.id}`, String(own.version)],
+        ['ids', plain.id],
+        [`version:${plain.id}`, String(plain.version)],
+        ['ids', risky.id],
+        [`version:${risky.id}`, String(risky.version)],
+        ['ids', own.id],
+        [`version:${own.id}`, String(own.version)],
       ]);
       expect(results.status).toBe(200);
       expect(results.text).toContain('1 of 3 approved');
@@ -387,7 +492,11 @@ describe('payout risks, tiered approval and separation of duties', () => {
       expect(results.text).toContain('a different person in accounting must approve it');
       expect((await read(plain.id)).state).toBe('approved');
       expect((await read(risky.id)).state).toBe('accepted');
-      const again = await form(admin, '/accounts/approve', [['ids', risky.id], [`version:${risky.id}`, String(risky.version)], [`ack:${risky.id}`, 'PAYEE_FROM_STAFF_BROWSER']]);
+      const again = await form(admin, '/accounts/approve', [
+        ['ids', risky.id],
+        [`version:${risky.id}`, String(risky.version)],
+        [`ack:${risky.id}`, 'PAYEE_FROM_STAFF_BROWSER'],
+      ]);
       expect(again.text).toContain('1 of 1 approved');
       expect((await read(risky.id)).state).toBe('approved');
     });

@@ -53,7 +53,12 @@ describe('payouts API', () => {
 
   /** A tip sent through the public API, and its contributor signed in with the receipt. */
   async function contributorWithTip(): Promise<Contributor> {
-    const receipt = (await request(t.url).post('/api/tips').send({ story: 'A lorry shed its load of oranges on the bypass', ...consent }).expect(201)).body;
+    const receipt = (
+      await request(t.url)
+        .post('/api/tips')
+        .send({ story: 'A lorry shed its load of oranges on the bypass', ...consent })
+        .expect(201)
+    ).body;
     secrets.push(receipt.secret);
     const signIn = await request(t.url).post('/api/contributor/session').send({ reference: receipt.reference, secret: receipt.secret }).expect(200);
     const cookie = sessionCookie(signIn, 'tipdesk_contributor');
@@ -81,7 +86,12 @@ describe('payouts API', () => {
 
   async function approved(c: Contributor, body: object = offer, payee: object = UK) {
     const p = await accepted(c, body, payee);
-    return (await accountant.post(`/api/payouts/${p.id}/approve`).send({ version: p.version, acknowledgeRisks: await openRiskCodes(admin, p.id) }).expect(200)).body as { id: string; version: number; state: PayoutState };
+    return (
+      await accountant
+        .post(`/api/payouts/${p.id}/approve`)
+        .send({ version: p.version, acknowledgeRisks: await openRiskCodes(admin, p.id) })
+        .expect(200)
+    ).body as { id: string; version: number; state: PayoutState };
   }
 
   /** A batch row (marked sent) and approved → batched through the service (the batches work owns creating them over HTTP). */
@@ -91,7 +101,13 @@ describe('payouts API', () => {
         `INSERT INTO payout_batches (format, currency, created_by, count, total_minor) VALUES ('bankline-csv', 'GBP', $1, 0, 0) RETURNING id`,
         [accountant.user.id],
       );
-      const { count } = await service.batchApproved(manager, principal(accountant), batch.id, { currency: 'GBP', methods: ['uk_bank', 'iban', 'paypal'], payoutIds }, payoutIds.length);
+      const { count } = await service.batchApproved(
+        manager,
+        principal(accountant),
+        batch.id,
+        { currency: 'GBP', methods: ['uk_bank', 'iban', 'paypal'], payoutIds },
+        payoutIds.length,
+      );
       expect(count).toBe(payoutIds.length);
       // Marked sent, as accounting would once the file went to the bank: only then can it settle.
       await manager.query(`UPDATE payout_batches SET state = 'sent' WHERE id = $1`, [batch.id]);
@@ -100,7 +116,9 @@ describe('payouts API', () => {
   }
 
   const contributorPayout = async (c: Contributor, id: string) =>
-    ((await c.get('/api/contributor/tip').expect(200)).body.payouts as { id: string; state: string; stateText: string; payeeMasked: string | null }[]).find((p) => p.id === id)!;
+    ((await c.get('/api/contributor/tip').expect(200)).body.payouts as { id: string; state: string; stateText: string; payeeMasked: string | null }[]).find(
+      (p) => p.id === id,
+    )!;
 
   describe('the money path', () => {
     let c: Contributor;
@@ -115,8 +133,15 @@ describe('payouts API', () => {
       const res = await editor.post(`/api/tips/${c.tipId}/payouts`).send({ ...offer, legalFlags: { witness: false, crime: false } });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({
-        tipId: c.tipId, amountMinor: 25_000, currency: 'GBP', licence: 'exclusive', state: 'offered', offeredBy: editor.user.id,
-        allowedStates: ['accepted', 'declined', 'cancelled'], payee: null, version: 1,
+        tipId: c.tipId,
+        amountMinor: 25_000,
+        currency: 'GBP',
+        licence: 'exclusive',
+        state: 'offered',
+        offeredBy: editor.user.id,
+        allowedStates: ['accepted', 'declined', 'cancelled'],
+        payee: null,
+        version: 1,
       });
       expect(res.body.bankReference).toMatch(/^TIPDESK [0-9A-HJKMNP-TV-Z]{8}$/);
       expect(res.body.bankReference.length).toBeLessThanOrEqual(18);
@@ -125,17 +150,29 @@ describe('payouts API', () => {
 
     it('the contributor reads the offer in plain words', async () => {
       expect(await contributorPayout(c, payoutId)).toEqual({
-        id: payoutId, amountMinor: 25_000, currency: 'GBP', licence: 'exclusive', state: 'offered',
-        stateText: 'We’d like to pay you £250 for exclusive use of your story', payeeMasked: null,
+        id: payoutId,
+        amountMinor: 25_000,
+        currency: 'GBP',
+        licence: 'exclusive',
+        state: 'offered',
+        stateText: 'We’d like to pay you £250 for exclusive use of your story',
+        payeeMasked: null,
         // Issue 11: the payment card's how, when and statement reference.
-        payeeMethod: null, bankReference: expect.stringMatching(/^TIPDESK [0-9A-Z]{8}$/), changedAt: expect.any(String),
+        payeeMethod: null,
+        bankReference: expect.stringMatching(/^TIPDESK [0-9A-Z]{8}$/),
+        changedAt: expect.any(String),
       });
     });
 
     it('the contributor accepts with UK bank details: 200, accepted, masked payee', async () => {
       const res = await c.post(`/api/contributor/payouts/${payoutId}/accept`).send(UK);
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ id: payoutId, state: 'accepted', payeeMasked: '****6819', stateText: 'Offer accepted: the payment is waiting for approval' });
+      expect(res.body).toMatchObject({
+        id: payoutId,
+        state: 'accepted',
+        payeeMasked: '****6819',
+        stateText: 'Offer accepted: the payment is waiting for approval',
+      });
     });
 
     it('staff see the payee masked only', async () => {
@@ -167,7 +204,14 @@ describe('payouts API', () => {
 
     it('every move is a payout event (actor, role, from, to) and an audit event', async () => {
       const res = await accountant.get(`/api/payouts/${payoutId}`).expect(200);
-      expect(res.body.events.map((e: { fromState: string | null; toState: string; role: string; actorId: string | null }) => [e.fromState, e.toState, e.role, e.actorId])).toEqual([
+      expect(
+        res.body.events.map((e: { fromState: string | null; toState: string; role: string; actorId: string | null }) => [
+          e.fromState,
+          e.toState,
+          e.role,
+          e.actorId,
+        ]),
+      ).toEqual([
         [null, 'offered', 'editor', editor.user.id],
         ['offered', 'accepted', 'contributor', null],
         ['accepted', 'approved', 'accounting', accountant.user.id],
@@ -219,11 +263,13 @@ describe('payouts API', () => {
       expect(res.body.code).toBe('TIP_NOT_FOUND');
     });
     it('the database refuses a zero amount even past the API', async () => {
-      await expect(t.db.query(
-        `INSERT INTO payouts (tip_id, contributor_id, amount_minor, currency, licence, bank_reference, offered_by, offered_at)
+      await expect(
+        t.db.query(
+          `INSERT INTO payouts (tip_id, contributor_id, amount_minor, currency, licence, bank_reference, offered_by, offered_at)
          SELECT id, contributor_id, 0, 'GBP', 'exclusive', 'TIPDESK ZERO0000', $2, now() FROM tips WHERE id = $1`,
-        [c.tipId, editor.user.id],
-      )).rejects.toThrow(/ck_payouts_amount_minor/);
+          [c.tipId, editor.user.id],
+        ),
+      ).rejects.toThrow(/ck_payouts_amount_minor/);
     });
   });
 
@@ -246,7 +292,8 @@ describe('payouts API', () => {
     it('a sort code of 5 digits: 400 sortCode', () => bad({ ...UK, sortCode: '60-16-1' }, 'sortCode'));
     it('an account number of 10 digits: 400 accountNumber', () => bad({ ...UK, accountNumber: '3192681912' }, 'accountNumber'));
     it('an account number with letters: 400 accountNumber', () => bad({ ...UK, accountNumber: '3192681X' }, 'accountNumber'));
-    it('a PayPal email without @: 400 paypalEmail', () => bad({ confirmLicence: true, method: 'paypal', accountName: 'P Pal', paypalEmail: 'nobody.example.com' }, 'paypalEmail'));
+    it('a PayPal email without @: 400 paypalEmail', () =>
+      bad({ confirmLicence: true, method: 'paypal', accountName: 'P Pal', paypalEmail: 'nobody.example.com' }, 'paypalEmail'));
     it('confirmLicence missing: 400 confirmLicence', () => bad({ ...UK, confirmLicence: undefined }, 'confirmLicence'));
     it('confirmLicence false: 400 confirmLicence', () => bad({ ...UK, confirmLicence: false }, 'confirmLicence'));
     it('method "cash": 400 method', () => bad({ ...UK, method: 'cash' }, 'method'));
@@ -254,7 +301,12 @@ describe('payouts API', () => {
       const res = await c.post(`/api/contributor/payouts/${payoutId}/accept`).send(IBAN).expect(200);
       expect(res.body.payeeMasked).toBe('DE** **** 3000');
       const snapshot = await service.payeeSnapshot(payoutId);
-      expect(snapshot).toMatchObject({ method: 'iban', accountName: 'Ingrid Ibanholder', account: { method: 'iban', iban: 'DE89370400440532013000', bic: 'COBADEFFXXX' }, payeeVersion: 1 });
+      expect(snapshot).toMatchObject({
+        method: 'iban',
+        accountName: 'Ingrid Ibanholder',
+        account: { method: 'iban', iban: 'DE89370400440532013000', bic: 'COBADEFFXXX' },
+        payeeVersion: 1,
+      });
     });
   });
 
@@ -276,7 +328,7 @@ describe('payouts API', () => {
       const res = await c.post(`/api/contributor/payouts/${p.id}/accept`).send(UK);
       expect(res.status).toBe(409);
       expect(res.body).toMatchObject({ code: 'PAYOUT_ILLEGAL_TRANSITION', from: 'declined' });
-      expect(await t.count('payee_details WHERE contributor_id = (SELECT contributor_id FROM tips WHERE id = \'' + c.tipId + '\')')).toBe(0);
+      expect(await t.count("payee_details WHERE contributor_id = (SELECT contributor_id FROM tips WHERE id = '" + c.tipId + "')")).toBe(0);
     });
 
     it('approving your own offer: 403 PAYOUT_OWN_OFFER (admin offered, admin approves)', async () => {
@@ -291,7 +343,10 @@ describe('payouts API', () => {
     it('approving your own offer through the service, not just the route: PAYOUT_OWN_OFFER', async () => {
       const c = await contributorWithTip();
       const p = await accepted(c);
-      await expect(service.approve({ ...principal(editor), role: 'admin' }, p.id, { version: p.version })).rejects.toMatchObject({ code: 'PAYOUT_OWN_OFFER', status: 403 });
+      await expect(service.approve({ ...principal(editor), role: 'admin' }, p.id, { version: p.version })).rejects.toMatchObject({
+        code: 'PAYOUT_OWN_OFFER',
+        status: 403,
+      });
     });
 
     it('an editor approving through the service: 403 PAYOUT_ROLE_REFUSED', async () => {
@@ -306,7 +361,9 @@ describe('payouts API', () => {
       const again = await otherAccountant.post(`/api/payouts/${p.id}/approve`).send({ version: p.version, acknowledgeRisks: await openRiskCodes(admin, p.id) });
       expect(again.status).toBe(409);
       expect(again.body).toMatchObject({ code: 'PAYOUT_ILLEGAL_TRANSITION', from: 'approved', to: 'approved' });
-      const stale = await otherAccountant.post(`/api/payouts/${p.id}/approve`).send({ version: p.version - 1, acknowledgeRisks: await openRiskCodes(admin, p.id) });
+      const stale = await otherAccountant
+        .post(`/api/payouts/${p.id}/approve`)
+        .send({ version: p.version - 1, acknowledgeRisks: await openRiskCodes(admin, p.id) });
       expect(stale.status).toBe(409);
       expect(stale.body.code).toBe('PAYOUT_STALE_VERSION');
       expect(stale.body.current).toMatchObject({ id: p.id, state: 'approved', version: p.version });
@@ -321,7 +378,10 @@ describe('payouts API', () => {
       expect((await accountant.post(`/api/payouts/${p.id}/legal-sign-off`).send({ version: p.version })).status).toBe(403);
       const signed = await admin.post(`/api/payouts/${p.id}/legal-sign-off`).send({ version: p.version, reason: 'Lawyer cleared it' }).expect(200);
       expect(signed.body).toMatchObject({ state: 'accepted', legalSignedOffBy: admin.user.id });
-      await accountant.post(`/api/payouts/${p.id}/approve`).send({ version: signed.body.version, acknowledgeRisks: await openRiskCodes(admin, p.id) }).expect(200);
+      await accountant
+        .post(`/api/payouts/${p.id}/approve`)
+        .send({ version: signed.body.version, acknowledgeRisks: await openRiskCodes(admin, p.id) })
+        .expect(200);
     });
 
     it('approving a payout flagged under clause 16 without sign-off: 409', async () => {
@@ -383,7 +443,10 @@ describe('payouts API', () => {
       const c = await contributorWithTip();
       const first = await approved(c);
       const second = await offered(c, { ...offer, amountMinor: 5_000 });
-      await c.post(`/api/contributor/payouts/${second.id}/accept`).send({ ...UK, accountNumber: '12345678' }).expect(200);
+      await c
+        .post(`/api/contributor/payouts/${second.id}/accept`)
+        .send({ ...UK, accountNumber: '12345678' })
+        .expect(200);
       const held = (await accountant.get(`/api/payouts/${first.id}`).expect(200)).body;
       expect(held).toMatchObject({ state: 'held', payee: { version: 2, masked: '****5678' } });
       expect(held.events.at(-1)).toMatchObject({ fromState: 'approved', toState: 'held', reason: 'payee details changed', actorType: 'contributor' });
@@ -395,7 +458,10 @@ describe('payouts API', () => {
       const c = await contributorWithTip();
       const first = await approved(c);
       const second = await offered(c, { ...offer, amountMinor: 5_000 });
-      await c.post(`/api/contributor/payouts/${second.id}/accept`).send({ ...UK, sortCode: '601613' }).expect(200);
+      await c
+        .post(`/api/contributor/payouts/${second.id}/accept`)
+        .send({ ...UK, sortCode: '601613' })
+        .expect(200);
       const after = (await accountant.get(`/api/payouts/${first.id}`).expect(200)).body;
       expect(after).toMatchObject({ state: 'approved', payee: { version: 1 } });
     });
@@ -412,7 +478,10 @@ describe('payouts API', () => {
       const c = await contributorWithTip();
       const p = await approved(c);
       await batched([p.id]);
-      const failed = await accountant.post(`/api/payouts/${p.id}/mark-failed`).send({ version: p.version + 1, reason: 'ARUCS 0: refer to payer' }).expect(200);
+      const failed = await accountant
+        .post(`/api/payouts/${p.id}/mark-failed`)
+        .send({ version: p.version + 1, reason: 'ARUCS 0: refer to payer' })
+        .expect(200);
       expect(failed.body).toMatchObject({ state: 'failed', failureReason: 'ARUCS 0: refer to payer' });
       expect((await contributorPayout(c, p.id)).stateText).toBe('Payment failed – please update your details');
 
@@ -424,18 +493,28 @@ describe('payouts API', () => {
       expect(twice.status).toBe(409);
       expect(twice.body.code).toBe('PAYOUT_ALREADY_REISSUED');
 
-      const byReissuer = await otherAccountant.post(`/api/payouts/${reissued.body.id}/approve`).send({ version: reissued.body.version, acknowledgeRisks: await openRiskCodes(admin, reissued.body.id) });
+      const byReissuer = await otherAccountant
+        .post(`/api/payouts/${reissued.body.id}/approve`)
+        .send({ version: reissued.body.version, acknowledgeRisks: await openRiskCodes(admin, reissued.body.id) });
       expect(byReissuer.status).toBe(403);
       expect(byReissuer.body.code).toBe('PAYOUT_OWN_OFFER');
-      await accountant.post(`/api/payouts/${reissued.body.id}/approve`).send({ version: reissued.body.version, acknowledgeRisks: await openRiskCodes(admin, reissued.body.id) }).expect(200);
+      await accountant
+        .post(`/api/payouts/${reissued.body.id}/approve`)
+        .send({ version: reissued.body.version, acknowledgeRisks: await openRiskCodes(admin, reissued.body.id) })
+        .expect(200);
     });
 
     it('after a failed payment the contributor updates their details: the reissue pays the new account', async () => {
       const c = await contributorWithTip();
       const p = await approved(c);
       await batched([p.id]);
-      const failed = await accountant.post(`/api/payouts/${p.id}/mark-failed`).send({ version: p.version + 1, reason: 'ARUCS B: account closed' }).expect(200);
-      const changed = await c.post('/api/contributor/payouts/payee-details').send({ method: 'paypal', accountName: 'Quentin Payee-Holder', paypalEmail: 'quentin@example.org' });
+      const failed = await accountant
+        .post(`/api/payouts/${p.id}/mark-failed`)
+        .send({ version: p.version + 1, reason: 'ARUCS B: account closed' })
+        .expect(200);
+      const changed = await c
+        .post('/api/contributor/payouts/payee-details')
+        .send({ method: 'paypal', accountName: 'Quentin Payee-Holder', paypalEmail: 'quentin@example.org' });
       expect(changed.status).toBe(200);
       expect(changed.body.find((x: { id: string }) => x.id === p.id)).toMatchObject({ state: 'failed', payeeMasked: '****6819' });
       const reissued = await accountant.post(`/api/payouts/${p.id}/reissue`).send({ version: failed.body.version }).expect(201);
@@ -445,7 +524,9 @@ describe('payouts API', () => {
     it('changing payee details before accepting any offer: 409 PAYOUT_NO_PAYEE_YET', async () => {
       const c = await contributorWithTip();
       await offered(c);
-      const res = await c.post('/api/contributor/payouts/payee-details').send({ method: 'uk_bank', accountName: 'A Person', sortCode: '601613', accountNumber: '31926819' });
+      const res = await c
+        .post('/api/contributor/payouts/payee-details')
+        .send({ method: 'uk_bank', accountName: 'A Person', sortCode: '601613', accountNumber: '31926819' });
       expect(res.status).toBe(409);
       expect(res.body.code).toBe('PAYOUT_NO_PAYEE_YET');
     });
@@ -453,7 +534,9 @@ describe('payouts API', () => {
     it('changing payee details to a bad sort code: 400 sortCode', async () => {
       const c = await contributorWithTip();
       await accepted(c);
-      const res = await c.post('/api/contributor/payouts/payee-details').send({ method: 'uk_bank', accountName: 'A Person', sortCode: '6016', accountNumber: '31926819' });
+      const res = await c
+        .post('/api/contributor/payouts/payee-details')
+        .send({ method: 'uk_bank', accountName: 'A Person', sortCode: '6016', accountNumber: '31926819' });
       expect(res.status).toBe(400);
       expect(Object.keys(res.body.fields)).toEqual(['sortCode']);
     });
@@ -461,7 +544,11 @@ describe('payouts API', () => {
     it('two accountants approving the same version at once: one 200, one 409', async () => {
       const c = await contributorWithTip();
       const p = await accepted(c);
-      const results = await Promise.all([accountant, otherAccountant].map(async (who) => who.post(`/api/payouts/${p.id}/approve`).send({ version: p.version, acknowledgeRisks: await openRiskCodes(admin, p.id) })));
+      const results = await Promise.all(
+        [accountant, otherAccountant].map(async (who) =>
+          who.post(`/api/payouts/${p.id}/approve`).send({ version: p.version, acknowledgeRisks: await openRiskCodes(admin, p.id) }),
+        ),
+      );
       expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
       const events = (await t.db.query(`SELECT count(*)::int AS n FROM payout_events WHERE payout_id = $1 AND to_state = 'approved'`, [p.id])).rows[0].n;
       expect(events).toBe(1);
@@ -483,8 +570,16 @@ describe('payouts API', () => {
       const b = await approved(c, { ...offer, currency: 'EUR', amountMinor: 7_000 }, IBAN);
       const ours = { currency: 'EUR' as const, methods: ['iban' as const], payoutIds: [a.id, b.id] };
       const newBatch = async (m: EntityManager) =>
-        (await m.query(`INSERT INTO payout_batches (format, currency, created_by, count, total_minor) VALUES ('sepa-pain001', 'EUR', $1, 0, 0) RETURNING id`, [accountant.user.id]))[0].id as string;
-      expect(await dataSource.transaction(async (m) => service.batchApproved(m, principal(otherAccountant), await newBatch(m), { ...ours, methods: ['paypal'] }, 10))).toEqual({ count: 0, totalMinor: 0 });
+        (
+          await m.query(`INSERT INTO payout_batches (format, currency, created_by, count, total_minor) VALUES ('sepa-pain001', 'EUR', $1, 0, 0) RETURNING id`, [
+            accountant.user.id,
+          ])
+        )[0].id as string;
+      expect(
+        await dataSource.transaction(async (m) =>
+          service.batchApproved(m, principal(otherAccountant), await newBatch(m), { ...ours, methods: ['paypal'] }, 10),
+        ),
+      ).toEqual({ count: 0, totalMinor: 0 });
       const runner = dataSource.createQueryRunner();
       await runner.connect();
       await runner.startTransaction();
@@ -500,8 +595,14 @@ describe('payouts API', () => {
           return id;
         });
         const { rows } = await t.db.query(`SELECT id, state, batch_id, version FROM payouts WHERE id = ANY($1::uuid[]) ORDER BY amount_minor`, [[a.id, b.id]]);
-        expect(rows).toEqual([{ id: b.id, state: 'batched', batch_id: secondBatch, version: b.version + 1 }, { id: a.id, state: 'approved', batch_id: null, version: a.version }]);
-        const { rows: events } = await t.db.query(`SELECT from_state, to_state, actor_id, role FROM payout_events WHERE payout_id = $1 AND to_state = 'batched'`, [b.id]);
+        expect(rows).toEqual([
+          { id: b.id, state: 'batched', batch_id: secondBatch, version: b.version + 1 },
+          { id: a.id, state: 'approved', batch_id: null, version: a.version },
+        ]);
+        const { rows: events } = await t.db.query(
+          `SELECT from_state, to_state, actor_id, role FROM payout_events WHERE payout_id = $1 AND to_state = 'batched'`,
+          [b.id],
+        );
         expect(events).toEqual([{ from_state: 'approved', to_state: 'batched', actor_id: otherAccountant.user.id, role: 'accounting' }]);
         const { rows: audits } = await t.db.query(`SELECT after FROM audit_events WHERE action = 'payout.batched' AND entity_id = $1`, [b.id]);
         expect(audits).toEqual([{ after: { state: 'batched', batchId: secondBatch } }]);
@@ -512,18 +613,23 @@ describe('payouts API', () => {
     });
 
     it('an editor cannot batch payouts (403), whatever the page allows', async () => {
-      await expect(dataSource.transaction((m) => service.batchApproved(m, principal(editor), '00000000-0000-4000-8000-000000000000', { currency: 'GBP', methods: ['uk_bank'] }, 1)))
-        .rejects.toMatchObject({ status: 403, code: 'PAYOUT_ROLE_REFUSED' });
+      await expect(
+        dataSource.transaction((m) =>
+          service.batchApproved(m, principal(editor), '00000000-0000-4000-8000-000000000000', { currency: 'GBP', methods: ['uk_bank'] }, 1),
+        ),
+      ).rejects.toMatchObject({ status: 403, code: 'PAYOUT_ROLE_REFUSED' });
     });
 
     it('markPaid inside a caller’s transaction commits or rolls back with it', async () => {
       const c = await contributorWithTip();
       const p = await approved(c);
       await batched([p.id]);
-      await expect(dataSource.transaction(async (m) => {
-        await service.markPaid(principal(accountant), p.id, { version: p.version + 1, reference: 'ROLLED-BACK' }, m);
-        throw new Error('reconciliation failed later');
-      })).rejects.toThrow('reconciliation failed later');
+      await expect(
+        dataSource.transaction(async (m) => {
+          await service.markPaid(principal(accountant), p.id, { version: p.version + 1, reference: 'ROLLED-BACK' }, m);
+          throw new Error('reconciliation failed later');
+        }),
+      ).rejects.toThrow('reconciliation failed later');
       expect((await accountant.get(`/api/payouts/${p.id}`)).body).toMatchObject({ state: 'batched', paidReference: null });
       const paid = await dataSource.transaction((m) => service.markPaid(principal(accountant), p.id, { version: p.version + 1, reference: 'FP-1' }, m));
       expect(paid).toMatchObject({ state: 'paid', paidReference: 'FP-1' });
@@ -546,7 +652,11 @@ describe('payouts API', () => {
     beforeAll(async () => {
       c = await contributorWithTip();
       payeeId = (await accepted(c)).payee.id;
-      const [batch] = (await t.db.query(`INSERT INTO payout_batches (format, currency, created_by, count, total_minor) VALUES ('csv', 'GBP', $1, 0, 0) RETURNING id`, [accountant.user.id])).rows;
+      const [batch] = (
+        await t.db.query(`INSERT INTO payout_batches (format, currency, created_by, count, total_minor) VALUES ('csv', 'GBP', $1, 0, 0) RETURNING id`, [
+          accountant.user.id,
+        ])
+      ).rows;
       batchId = batch.id;
     });
 
@@ -555,7 +665,9 @@ describe('payouts API', () => {
       const needsPayee = !['offered', 'declined', 'cancelled'].includes(state);
       const needsApproval = ['approved', 'batched', 'paid', 'failed'].includes(state);
       const inBatch = ['batched', 'paid', 'failed'].includes(state);
-      const { rows: [row] } = await t.db.query(
+      const {
+        rows: [row],
+      } = await t.db.query(
         `INSERT INTO payouts (tip_id, contributor_id, amount_minor, currency, licence, state, bank_reference, offered_by, offered_at,
                               payee_details_id, approved_by, approved_at, batch_id)
          SELECT id, contributor_id, 1000, 'GBP', 'exclusive', $2, 'TIPDESK ' || upper(substr(md5(random()::text), 1, 8)), $3, now(),
@@ -585,21 +697,30 @@ describe('payouts API', () => {
     it.each(illegal.filter(([, to]) => to !== 'batched'))('%s → %s: 409 PAYOUT_ILLEGAL_TRANSITION, nothing changes', async (from, to) => {
       const p = await payoutIn(from);
       await expect(MOVES[to]!(p)).rejects.toMatchObject({ status: 409, code: 'PAYOUT_ILLEGAL_TRANSITION' });
-      const { rows: [after] } = await t.db.query(`SELECT state, version FROM payouts WHERE id = $1`, [p.id]);
+      const {
+        rows: [after],
+      } = await t.db.query(`SELECT state, version FROM payouts WHERE id = $1`, [p.id]);
       expect(after).toEqual({ state: from, version: p.version });
     });
 
     it.each(PAYOUT_STATES.filter((s) => s !== 'approved'))('a batch never takes a payout that is %s', async (from) => {
       const p = await payoutIn(from);
-      const taken = await dataSource.transaction((m) => service.batchApproved(m, acct(), batchId, { currency: 'GBP', methods: ['uk_bank', 'iban', 'paypal'], payoutIds: [p.id] }, 10));
+      const taken = await dataSource.transaction((m) =>
+        service.batchApproved(m, acct(), batchId, { currency: 'GBP', methods: ['uk_bank', 'iban', 'paypal'], payoutIds: [p.id] }, 10),
+      );
       expect(taken).toEqual({ count: 0, totalMinor: 0 });
-      const { rows: [after] } = await t.db.query(`SELECT state, version FROM payouts WHERE id = $1`, [p.id]);
+      const {
+        rows: [after],
+      } = await t.db.query(`SELECT state, version FROM payouts WHERE id = $1`, [p.id]);
       expect(after).toEqual({ state: from, version: p.version });
     });
 
     it.each(PAYOUT_STATES.filter((s) => s !== 'offered'))('the contributor accepting a payout that is %s: 409', async (from) => {
       const p = await payoutIn(from);
-      await expect(service.accept(c.tipId, p.id, { ...UK, method: 'uk_bank', confirmLicence: true })).rejects.toMatchObject({ status: 409, code: 'PAYOUT_ILLEGAL_TRANSITION' });
+      await expect(service.accept(c.tipId, p.id, { ...UK, method: 'uk_bank', confirmLicence: true })).rejects.toMatchObject({
+        status: 409,
+        code: 'PAYOUT_ILLEGAL_TRANSITION',
+      });
     });
 
     it('approve from batched (a move only a voided batch makes): 409', async () => {
@@ -610,7 +731,19 @@ describe('payouts API', () => {
 
   it('no table holds a plaintext account number, IBAN, account holder name or contributor secret; no log line either', async () => {
     const { rows: tables } = await t.db.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
-    const needles = ['31926819', '12345678', '3192681912', '3192681X', 'DE88370400440532013000', 'quentin@example.org', 'DE89370400440532013000', '370400440532013000', 'Quentin Payee-Holder', 'Ingrid Ibanholder', 'COBADEFFXXX'];
+    const needles = [
+      '31926819',
+      '12345678',
+      '3192681912',
+      '3192681X',
+      'DE88370400440532013000',
+      'quentin@example.org',
+      'DE89370400440532013000',
+      '370400440532013000',
+      'Quentin Payee-Holder',
+      'Ingrid Ibanholder',
+      'COBADEFFXXX',
+    ];
     for (const secret of secrets) needles.push(secret, secret.replace(/-/g, ''));
     expect(tables.length).toBeGreaterThan(10);
     expect(Number((await t.db.query(`SELECT count(*) AS n FROM payee_details`)).rows[0].n)).toBeGreaterThan(3);

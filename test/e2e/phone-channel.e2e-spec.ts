@@ -10,7 +10,13 @@ let admin: SignedInStaff;
 let accounting: SignedInStaff;
 
 const MAX_FILES = 3;
-const call = { callerNumber: '+44 (0)7700 900-123', callerName: 'Casey Caller', story: 'A sinkhole opened on Mill Lane', location: 'Mill Lane', occurredAt: '2026-11-01T08:30:00Z' };
+const call = {
+  callerNumber: '+44 (0)7700 900-123',
+  callerName: 'Casey Caller',
+  story: 'A sinkhole opened on Mill Lane',
+  location: 'Mill Lane',
+  occurredAt: '2026-11-01T08:30:00Z',
+};
 
 beforeAll(async () => {
   t = await startTestApp({ MAX_FILES_PER_TIP: String(MAX_FILES) });
@@ -27,11 +33,18 @@ async function logCall(by: SignedInStaff = editor, fields: Record<string, unknow
 }
 
 describe('POST /api/tips/phone', () => {
-  it('an editor logs a call: 201 with reference and one-time secret; a phone tip with the caller\'s number encrypted, taken by the editor', async () => {
+  it("an editor logs a call: 201 with reference and one-time secret; a phone tip with the caller's number encrypted, taken by the editor", async () => {
     const res = await logCall();
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ id: expect.any(String), reference: expect.stringMatching(/^TD-/), secret: expect.any(String), statusUrl: expect.stringContaining(res.body.reference) });
-    const { rows: [row] } = await t.db.query(
+    expect(res.body).toEqual({
+      id: expect.any(String),
+      reference: expect.stringMatching(/^TD-/),
+      secret: expect.any(String),
+      statusUrl: expect.stringContaining(res.body.reference),
+    });
+    const {
+      rows: [row],
+    } = await t.db.query(
       `SELECT t.channel, t.status, t.story, t.location, c.name, c.phone_encrypted FROM tips t JOIN contributors c ON c.id = t.contributor_id WHERE t.id = $1`,
       [res.body.id],
     );
@@ -42,11 +55,18 @@ describe('POST /api/tips/phone', () => {
     expect(detail.body.contributor.phone).toBe('+447700900123');
     expect(detail.body.consents).toEqual([]);
     expect(detail.body.history).toHaveLength(2);
-    expect(detail.body.history).toEqual(expect.arrayContaining([
-      expect.objectContaining({ action: 'tip.created', actorType: 'staff', actorId: editor.user.id, after: expect.objectContaining({ channel: 'phone', takenBy: editor.user.id }) }),
-      // Issue 12: who was shown the secret is on the record (they may never offer or approve on this tip).
-      expect.objectContaining({ action: 'tip.secret_shown', actorType: 'staff', actorId: editor.user.id }),
-    ]));
+    expect(detail.body.history).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: 'tip.created',
+          actorType: 'staff',
+          actorId: editor.user.id,
+          after: expect.objectContaining({ channel: 'phone', takenBy: editor.user.id }),
+        }),
+        // Issue 12: who was shown the secret is on the record (they may never offer or approve on this tip).
+        expect.objectContaining({ action: 'tip.secret_shown', actorType: 'staff', actorId: editor.user.id }),
+      ]),
+    );
 
     // The secret works on the caller's status page.
     await request(t.url).post('/api/contributor/session').send({ reference: res.body.reference, secret: res.body.secret }).expect(200);
@@ -72,7 +92,9 @@ describe('POST /api/tips/phone', () => {
     const before = await t.count('tips');
     const res = await logCall(editor, fields);
     expect(res.status).toBe(400);
-    expect(res.body).toEqual(expect.objectContaining({ statusCode: 400, code: 'VALIDATION_FAILED', fields: expect.objectContaining({ [field]: expect.any(Array) }) }));
+    expect(res.body).toEqual(
+      expect.objectContaining({ statusCode: 400, code: 'VALIDATION_FAILED', fields: expect.objectContaining({ [field]: expect.any(Array) }) }),
+    );
     expect(await t.count('tips')).toBe(before);
   });
 
@@ -91,9 +113,16 @@ describe('POST /api/tips/phone', () => {
   it('a contributor signed in to their own tip: 401 (no staff sign-in), no tip', async () => {
     const web = await request(t.url).post('/api/tips').send({ story: 'Web tip', consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201);
     const session = await request(t.url).post('/api/contributor/session').send({ reference: web.body.reference, secret: web.body.secret }).expect(200);
-    const cookie = ([] as string[]).concat(session.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
+    const cookie = ([] as string[])
+      .concat(session.headers['set-cookie'] ?? [])
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const before = await t.count('tips');
-    const res = await request(t.url).post('/api/tips/phone').set('Cookie', cookie).set('X-CSRF-Token', session.body.csrfToken ?? '').send(call);
+    const res = await request(t.url)
+      .post('/api/tips/phone')
+      .set('Cookie', cookie)
+      .set('X-CSRF-Token', session.body.csrfToken ?? '')
+      .send(call);
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('AUTH_REQUIRED');
     expect(await t.count('tips')).toBe(before);
@@ -144,7 +173,9 @@ describe('POST /api/tips/:id/media (files a caller sent later)', () => {
 
   it('a web tip: 409 TIP_NOT_PHONE, nothing added, no blob left', async () => {
     const web = await request(t.url).post('/api/tips').send({ story: 'Web tip', consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201);
-    const { rows: [{ id }] } = await t.db.query(`SELECT id FROM tips WHERE reference = $1`, [web.body.reference]);
+    const {
+      rows: [{ id }],
+    } = await t.db.query(`SELECT id FROM tips WHERE reference = $1`, [web.body.reference]);
     const blobs = (await t.blobFiles()).length;
     const res = await editor.post(`/api/tips/${id}/media`).attach('files', onePixelPng(), 'p.png');
     expect(res.status).toBe(409);

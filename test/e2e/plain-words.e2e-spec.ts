@@ -30,21 +30,36 @@ afterAll(async () => {
 
 /** A tip with a video, an offer the contributor accepted and accounting approved. */
 async function approvedPayout() {
-  const post = request(t.url).post('/api/tips').field('story', 'Flood on the high street').attach('files', sampleVideo(), { filename: 'IMG_1.MP4', contentType: 'video/mp4' });
+  const post = request(t.url)
+    .post('/api/tips')
+    .field('story', 'Flood on the high street')
+    .attach('files', sampleVideo(), { filename: 'IMG_1.MP4', contentType: 'video/mp4' });
   for (const [name, value] of Object.entries(consent)) post.field(name, value);
   const receipt = (await post.expect(201)).body;
   const tipId = (await t.db.query('SELECT id FROM tips WHERE reference = $1', [receipt.reference])).rows[0].id as string;
   const session = await request(t.url).post('/api/contributor/session').send({ reference: receipt.reference, secret: receipt.secret }).expect(200);
   const contributor = { cookie: sessionCookie(session, 'tipdesk_contributor'), csrf: session.body.csrfToken as string };
   const offered = (await editor.post(`/api/tips/${tipId}/payouts`).send({ amountMinor: 25_000, currency: 'GBP', licence: 'exclusive' }).expect(201)).body;
-  await request(t.url).post(`/api/contributor/payouts/${offered.id}/accept`).set('Cookie', contributor.cookie).set(CSRF_HEADER, contributor.csrf).send(UK).expect(200);
+  await request(t.url)
+    .post(`/api/contributor/payouts/${offered.id}/accept`)
+    .set('Cookie', contributor.cookie)
+    .set(CSRF_HEADER, contributor.csrf)
+    .send(UK)
+    .expect(200);
   const version = (await accountant.get(`/api/payouts/${offered.id}`).expect(200)).body.version;
-  await accountant.post(`/api/payouts/${offered.id}/approve`).send({ version, acknowledgeRisks: await openRiskCodes(accountant, offered.id) }).expect(200);
+  await accountant
+    .post(`/api/payouts/${offered.id}/approve`)
+    .send({ version, acknowledgeRisks: await openRiskCodes(accountant, offered.id) })
+    .expect(200);
   return { tipId, payoutId: offered.id as string, contributor };
 }
 
 const form = (who: SignedInStaff, path: string, fields: Record<string, string>) =>
-  request(t.url).post(path).set('Cookie', who.cookie).type('form').send({ _csrf: who.csrfToken, ...fields });
+  request(t.url)
+    .post(path)
+    .set('Cookie', who.cookie)
+    .type('form')
+    .send({ _csrf: who.csrfToken, ...fields });
 
 describe('the ledger export is a record, not a bank file', () => {
   it('made and marked recorded from the pages: worded as a ledger, no bank date, and the contributor is told nothing new', async () => {
@@ -114,7 +129,16 @@ describe('editorial screens in the newsroom’s words', () => {
   it('a date style chosen on the settings page is the style of every desk page', async () => {
     const { tipId } = await approvedPayout();
     const version = (await t.db.query('SELECT version FROM paper_settings')).rows[0].version;
-    await form(admin, '/desk/admin/settings', { paperName: '', contactEmail: '', contactPhone: '', contactWhatsapp: '', privacyNotice: '', timeZone: 'Europe/London', dateStyle: 'iso', version: String(version) }).expect(303);
+    await form(admin, '/desk/admin/settings', {
+      paperName: '',
+      contactEmail: '',
+      contactPhone: '',
+      contactWhatsapp: '',
+      privacyNotice: '',
+      timeZone: 'Europe/London',
+      dateStyle: 'iso',
+      version: String(version),
+    }).expect(303);
     const page = (await editor.get(`/desk/tips/${tipId}`).expect(200)).text;
     const shown = [...page.matchAll(/<time datetime="[^"]+">([^<]+)<\/time>/g)].map((m) => m[1]);
     for (const text of shown) expect(text).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);

@@ -47,8 +47,12 @@ describe('/api/uploads on S3: what only S3 has', () => {
     const bytes = mp4Of(20_000);
     const created = await request(t.url).post('/api/uploads').set(TUS).set('Upload-Length', String(bytes.length));
     const id = created.headers.location.split('/').pop()!;
-    const patched = await request(t.url).patch(`/api/uploads/${id}`).set(TUS).set('Upload-Offset', '0')
-      .set('Content-Type', 'application/offset+octet-stream').send(bytes.subarray(0, 5_000));
+    const patched = await request(t.url)
+      .patch(`/api/uploads/${id}`)
+      .set(TUS)
+      .set('Upload-Offset', '0')
+      .set('Content-Type', 'application/offset+octet-stream')
+      .send(bytes.subarray(0, 5_000));
     expect(patched.status).toBe(204);
     const [upload] = (await peer.multipartUploads()).filter((u) => u.key === id);
     const s3 = peer.client();
@@ -57,8 +61,12 @@ describe('/api/uploads on S3: what only S3 has', () => {
 
     const head = await request(t.url).head(`/api/uploads/${id}`).set(TUS);
     expect(head.status).toBe(404);
-    const rest = await request(t.url).patch(`/api/uploads/${id}`).set(TUS).set('Upload-Offset', '5000')
-      .set('Content-Type', 'application/offset+octet-stream').send(bytes.subarray(5_000));
+    const rest = await request(t.url)
+      .patch(`/api/uploads/${id}`)
+      .set(TUS)
+      .set('Upload-Offset', '5000')
+      .set('Content-Type', 'application/offset+octet-stream')
+      .send(bytes.subarray(5_000));
     expect(rest.status).toBe(404);
     expect((await t.db.query('SELECT finished_at FROM uploads WHERE id = $1', [id])).rows[0].finished_at).toBeNull();
   });

@@ -29,10 +29,14 @@ describe('the whole intake with STORAGE_DRIVER=s3 (against s3rver)', () => {
     const res = await request(t.url)
       .post('/api/tips')
       .field('story', 'Filmed the flood on my phone')
-      .field('consentTerms', 'true').field('consentOwnWork', 'true').field('consentOver18', 'true')
+      .field('consentTerms', 'true')
+      .field('consentOwnWork', 'true')
+      .field('consentOver18', 'true')
       .attach('files', video, { filename: 'flood.mp4' });
     expect(res.status).toBe(201);
-    const { rows: [media] } = await t.db.query('SELECT storage_key, sha256 FROM media');
+    const {
+      rows: [media],
+    } = await t.db.query('SELECT storage_key, sha256 FROM media');
     expect(media.sha256).toBe(sha256(video));
     expect(await keys()).toEqual([media.storage_key]);
     const object = await s3().send(new GetObjectCommand({ Bucket: 'tipdesk-media', Key: media.storage_key }));
@@ -44,7 +48,10 @@ describe('the whole intake with STORAGE_DRIVER=s3 (against s3rver)', () => {
     const before = await keys();
     const res = await request(t.url)
       .post('/api/tips')
-      .field('story', 'Not a video').field('consentTerms', 'true').field('consentOwnWork', 'true').field('consentOver18', 'true')
+      .field('story', 'Not a video')
+      .field('consentTerms', 'true')
+      .field('consentOwnWork', 'true')
+      .field('consentOver18', 'true')
       .attach('files', sampleVideo(), { filename: 'ok.mp4' })
       .attach('files', windowsExe(), { filename: 'bad.mp4' });
     expect(res.status).toBe(415);

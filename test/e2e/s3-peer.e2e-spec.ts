@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand,
-  ListMultipartUploadsCommand, ListPartsCommand, PutObjectCommand, UploadPartCommand, type S3Client,
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -30,7 +37,11 @@ describe('the S3 test peer: multipart operations as S3 answers them', () => {
   const start = async (Key: string) => (await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }))).UploadId!;
   const put = async (Key: string, UploadId: string, PartNumber: number, Body: Buffer) =>
     (await s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body }))).ETag!;
-  const errorOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: { name: string; $metadata?: { httpStatusCode?: number } }) => ({ name: error.name, status: error.$metadata?.httpStatusCode }));
+  const errorOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (error: { name: string; $metadata?: { httpStatusCode?: number } }) => ({ name: error.name, status: error.$metadata?.httpStatusCode }),
+    );
 
   it('ListParts: number, quoted MD5 ETag, size and date of each part, in pages', async () => {
     const UploadId = await start('a-video');
@@ -50,14 +61,24 @@ describe('the S3 test peer: multipart operations as S3 answers them', () => {
     expect(rest.Parts!.map((p) => p.PartNumber)).toEqual([3]);
   });
 
-  it('an unknown upload id, or another key\'s: NoSuchUpload 404 for ListParts, UploadPart, Complete and Abort', async () => {
+  it("an unknown upload id, or another key's: NoSuchUpload 404 for ListParts, UploadPart, Complete and Abort", async () => {
     const UploadId = await start('mine');
     const unknown = 'f'.repeat(32);
-    for (const [key, id] of [['mine', unknown], ['theirs', UploadId]]) {
+    for (const [key, id] of [
+      ['mine', unknown],
+      ['theirs', UploadId],
+    ]) {
       expect(await errorOf(s3.send(new ListPartsCommand({ Bucket, Key: key, UploadId: id })))).toEqual({ name: 'NoSuchUpload', status: 404 });
-      expect(await errorOf(s3.send(new UploadPartCommand({ Bucket, Key: key, UploadId: id, PartNumber: 1, Body: Buffer.from('x') })))).toEqual({ name: 'NoSuchUpload', status: 404 });
+      expect(await errorOf(s3.send(new UploadPartCommand({ Bucket, Key: key, UploadId: id, PartNumber: 1, Body: Buffer.from('x') })))).toEqual({
+        name: 'NoSuchUpload',
+        status: 404,
+      });
       expect(await errorOf(s3.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: id })))).toEqual({ name: 'NoSuchUpload', status: 404 });
-      expect(await errorOf(s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId: id, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"x"' }] } })))).toEqual({ name: 'NoSuchUpload', status: 404 });
+      expect(
+        await errorOf(
+          s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId: id, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"x"' }] } })),
+        ),
+      ).toEqual({ name: 'NoSuchUpload', status: 404 });
     }
     expect(await peer.multipartUploads()).toContainEqual({ key: 'mine', uploadId: UploadId });
   });
@@ -70,7 +91,9 @@ describe('the S3 test peer: multipart operations as S3 answers them', () => {
     expect(all.Uploads![0].Initiated).toBeInstanceOf(Date);
     const first = await s3.send(new ListMultipartUploadsCommand({ Bucket, Prefix: 'list/', MaxUploads: 2 }));
     expect(first).toMatchObject({ IsTruncated: true, NextKeyMarker: 'list/b', NextUploadIdMarker: ids[0] });
-    const rest = await s3.send(new ListMultipartUploadsCommand({ Bucket, Prefix: 'list/', KeyMarker: first.NextKeyMarker, UploadIdMarker: first.NextUploadIdMarker }));
+    const rest = await s3.send(
+      new ListMultipartUploadsCommand({ Bucket, Prefix: 'list/', KeyMarker: first.NextKeyMarker, UploadIdMarker: first.NextUploadIdMarker }),
+    );
     expect(rest.IsTruncated).toBe(false);
     expect(rest.Uploads!.map((u) => u.Key)).toEqual(['list/c']);
   });
@@ -110,14 +133,31 @@ describe('the S3 test peer: multipart operations as S3 answers them', () => {
     const etags = [await put('whole', UploadId, 1, small), await put('whole', UploadId, 2, big)];
     const complete = (parts: { PartNumber: number; ETag: string }[]) =>
       s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'whole', UploadId, MultipartUpload: { Parts: parts } }));
-    expect(await errorOf(complete([{ PartNumber: 1, ETag: etags[0] }, { PartNumber: 2, ETag: etags[1] }]))).toEqual({ name: 'EntityTooSmall', status: 400 });
+    expect(
+      await errorOf(
+        complete([
+          { PartNumber: 1, ETag: etags[0] },
+          { PartNumber: 2, ETag: etags[1] },
+        ]),
+      ),
+    ).toEqual({ name: 'EntityTooSmall', status: 400 });
     expect(await errorOf(complete([{ PartNumber: 2, ETag: md5(small) }]))).toEqual({ name: 'InvalidPart', status: 400 });
-    expect(await errorOf(complete([{ PartNumber: 2, ETag: etags[1] }, { PartNumber: 1, ETag: etags[0] }]))).toEqual({ name: 'InvalidPartOrder', status: 400 });
+    expect(
+      await errorOf(
+        complete([
+          { PartNumber: 2, ETag: etags[1] },
+          { PartNumber: 1, ETag: etags[0] },
+        ]),
+      ),
+    ).toEqual({ name: 'InvalidPartOrder', status: 400 });
 
     // Part 1 again, now 5 MiB: then 1 + 2 make the object.
     const first = randomBytes(5 * MiB);
     etags[0] = await put('whole', UploadId, 1, first);
-    await complete([{ PartNumber: 1, ETag: etags[0] }, { PartNumber: 2, ETag: etags[1] }]);
+    await complete([
+      { PartNumber: 1, ETag: etags[0] },
+      { PartNumber: 2, ETag: etags[1] },
+    ]);
     const object = await s3.send(new GetObjectCommand({ Bucket, Key: 'whole' }));
     const bytes = Buffer.from(await object.Body!.transformToByteArray());
     expect(bytes.equals(Buffer.concat([first, big]))).toBe(true);

@@ -33,7 +33,9 @@ describe('first admin from the one-time setup link', () => {
   });
 
   it('refuses a wrong token with 410 and creates nobody', async () => {
-    const res = await request(t.url).post('/api/auth/setup').send({ token: 'x'.repeat(43), email: 'chief@paper.test', name: 'Chief', password: 'a long enough passphrase' });
+    const res = await request(t.url)
+      .post('/api/auth/setup')
+      .send({ token: 'x'.repeat(43), email: 'chief@paper.test', name: 'Chief', password: 'a long enough passphrase' });
     expect(res.status).toBe(410);
     expect(res.body.code).toBe('SETUP_LINK_INVALID');
     expect(await t.count('staff_users')).toBe(0);
@@ -127,8 +129,20 @@ describe('staff sign-in', () => {
     const known: number[] = [];
     const unknown: number[] = [];
     for (let i = 0; i < 7; i++) {
-      known.push(await timed(() => request(t.url).post('/api/auth/login').send({ email: user.email, password: `wrong ${i} password` })));
-      unknown.push(await timed(() => request(t.url).post('/api/auth/login').send({ email: `nobody${i}@paper.test`, password: 'wrong password' })));
+      known.push(
+        await timed(() =>
+          request(t.url)
+            .post('/api/auth/login')
+            .send({ email: user.email, password: `wrong ${i} password` }),
+        ),
+      );
+      unknown.push(
+        await timed(() =>
+          request(t.url)
+            .post('/api/auth/login')
+            .send({ email: `nobody${i}@paper.test`, password: 'wrong password' }),
+        ),
+      );
     }
     // Wide bounds: other test files load the same two cores; the failure this guards against is ~10x.
     expect(median(unknown)).toBeGreaterThan(median(known) * 0.4);
@@ -138,7 +152,10 @@ describe('staff sign-in', () => {
   it('locks an account after 10 failures in a row (429 with Retry-After), even for the right password; an admin can unlock', async () => {
     const { user, password } = await createStaff(t, 'editor');
     for (let i = 0; i < 10; i++) {
-      await request(t.url).post('/api/auth/login').send({ email: user.email, password: `guess number ${i}` }).expect(401);
+      await request(t.url)
+        .post('/api/auth/login')
+        .send({ email: user.email, password: `guess number ${i}` })
+        .expect(401);
     }
     const locked = await request(t.url).post('/api/auth/login').send({ email: user.email, password });
     expect(locked.status).toBe(429);
@@ -151,7 +168,11 @@ describe('staff sign-in', () => {
   });
 
   it('locks an unknown email the same way, so a lock says nothing about which accounts exist', async () => {
-    for (let i = 0; i < 10; i++) await request(t.url).post('/api/auth/login').send({ email: 'ghost@paper.test', password: `guess ${i} password` }).expect(401);
+    for (let i = 0; i < 10; i++)
+      await request(t.url)
+        .post('/api/auth/login')
+        .send({ email: 'ghost@paper.test', password: `guess ${i} password` })
+        .expect(401);
     const res = await request(t.url).post('/api/auth/login').send({ email: 'ghost@paper.test', password: 'another guess' });
     expect(res.status).toBe(429);
     expect(res.body.code).toBe('SIGN_IN_LOCKED');
@@ -192,13 +213,16 @@ describe('staff sign-in', () => {
 
   it('missing CSRF token: 403 CSRF_TOKEN_INVALID and nothing stored', async () => {
     const before = await t.count('staff_users');
-    const res = await request(t.url).post('/api/staff').set('Cookie', admin.cookie).send({ email: 'new@paper.test', name: 'New', role: 'editor', password: 'a long enough passphrase' });
+    const res = await request(t.url)
+      .post('/api/staff')
+      .set('Cookie', admin.cookie)
+      .send({ email: 'new@paper.test', name: 'New', role: 'editor', password: 'a long enough passphrase' });
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('CSRF_TOKEN_INVALID');
     expect(await t.count('staff_users')).toBe(before);
   });
 
-  it('forged CSRF token (another session\'s token): 403 and nothing stored', async () => {
+  it("forged CSRF token (another session's token): 403 and nothing stored", async () => {
     const other = await signedInStaff(t, 'admin');
     const before = await t.count('staff_users');
     const res = await request(t.url)
@@ -225,7 +249,11 @@ describe('staff sign-in', () => {
     const res = await request(t.url).post('/api/auth/login').set('Origin', 'https://evil.example').send({ email: user.email, password });
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('CROSS_SITE_REQUEST');
-    const fetchSite = await request(t.url).post('/api/auth/login').set('Sec-Fetch-Site', 'cross-site').set('Origin', 'null').send({ email: user.email, password });
+    const fetchSite = await request(t.url)
+      .post('/api/auth/login')
+      .set('Sec-Fetch-Site', 'cross-site')
+      .set('Origin', 'null')
+      .send({ email: user.email, password });
     expect(fetchSite.body.code).toBe('CROSS_SITE_REQUEST');
     // A same-origin form under a no-referrer policy sends `Origin: null`: Sec-Fetch-Site vouches for it.
     await request(t.url).post('/api/auth/login').set('Sec-Fetch-Site', 'same-origin').set('Origin', 'null').send({ email: user.email, password }).expect(200);
@@ -271,13 +299,18 @@ describe('staff sign-in', () => {
     const { user } = await createStaff(t, 'editor');
     await admin.patch(`/api/staff/${user.id}`).send({ name: 'Renamed Editor' }).expect(200);
     const { rows } = await t.db.query(`SELECT actor_id, before, after FROM audit_events WHERE action = 'staff.updated' AND entity_id = $1`, [user.id]);
-    expect(rows).toEqual([{ actor_id: admin.user.id, before: expect.objectContaining({ name: user.name }), after: expect.objectContaining({ name: 'Renamed Editor' }) }]);
+    expect(rows).toEqual([
+      { actor_id: admin.user.id, before: expect.objectContaining({ name: user.name }), after: expect.objectContaining({ name: 'Renamed Editor' }) },
+    ]);
   });
 
   it('changes a password: the current one is checked, weak ones refused, other sessions end', async () => {
     const editor = await signedInStaff(t, 'editor');
     const elsewhere = await signIn(t, editor.user.email, editor.password);
-    expect((await editor.post('/api/auth/password').send({ currentPassword: 'wrong wrong wrong', newPassword: 'a brand new passphrase' })).body.fields.currentPassword).toBeDefined();
+    expect(
+      (await editor.post('/api/auth/password').send({ currentPassword: 'wrong wrong wrong', newPassword: 'a brand new passphrase' })).body.fields
+        .currentPassword,
+    ).toBeDefined();
     expect((await editor.post('/api/auth/password').send({ currentPassword: editor.password, newPassword: 'short' })).body.fields.newPassword).toBeDefined();
     await editor.post('/api/auth/password').send({ currentPassword: editor.password, newPassword: 'a brand new passphrase' }).expect(204);
     await editor.get('/api/auth/me').expect(200);
@@ -329,7 +362,11 @@ describe('an admin sets a new password for someone who forgot theirs (POST /api/
 
   it('lifts a sign-in lock, so the new password works at once', async () => {
     const { user } = await createStaff(t, 'editor');
-    for (let i = 0; i < 10; i++) await request(t.url).post('/api/auth/login').send({ email: user.email, password: `guess number ${i}` }).expect(401);
+    for (let i = 0; i < 10; i++)
+      await request(t.url)
+        .post('/api/auth/login')
+        .send({ email: user.email, password: `guess number ${i}` })
+        .expect(401);
     expect((await request(t.url).post('/api/auth/login').send({ email: user.email, password: NEW_PASSWORD })).status).toBe(429);
     const res = await admin.post(`/api/staff/${user.id}/password`).send({ password: NEW_PASSWORD }).expect(200);
     expect(res.body.locked).toBe(false);
@@ -340,7 +377,10 @@ describe('an admin sets a new password for someone who forgot theirs (POST /api/
     const { user } = await createStaff(t, 'editor');
     const password = 'an audited but secret passphrase';
     await admin.post(`/api/staff/${user.id}/password`).send({ password }).expect(200);
-    const { rows } = await t.db.query(`SELECT actor_type, actor_id, entity_type, before, after FROM audit_events WHERE action = 'staff.password_reset' AND entity_id = $1`, [user.id]);
+    const { rows } = await t.db.query(
+      `SELECT actor_type, actor_id, entity_type, before, after FROM audit_events WHERE action = 'staff.password_reset' AND entity_id = $1`,
+      [user.id],
+    );
     expect(rows).toEqual([{ actor_type: 'staff', actor_id: admin.user.id, entity_type: 'staff_user', before: null, after: null }]);
     const leaks = await t.db.query(`SELECT id FROM audit_events WHERE row_to_json(audit_events)::text LIKE $1`, ['%secret passphrase%']);
     expect(leaks.rowCount).toBe(0);
@@ -388,7 +428,7 @@ describe('an admin sets a new password for someone who forgot theirs (POST /api/
     expect(res.body.code).toBe('VALIDATION_FAILED');
   });
 
-  it('the admin\'s own account: 400 OWN_PASSWORD_NEEDS_CURRENT pointing to POST /api/auth/password; nothing changed, still signed in', async () => {
+  it("the admin's own account: 400 OWN_PASSWORD_NEEDS_CURRENT pointing to POST /api/auth/password; nothing changed, still signed in", async () => {
     const before = await passwordHash(admin.user.id);
     const res = await admin.post(`/api/staff/${admin.user.id}/password`).send({ password: NEW_PASSWORD });
     expect(res.status).toBe(400);
@@ -424,7 +464,10 @@ describe('two-factor sign-in (TOTP)', () => {
     const setup = await editor.post('/api/auth/totp/setup').expect(200);
     expect(setup.body.qrCode).toMatch(/^data:image\/svg\+xml;base64,/);
     expect(setup.body.otpauthUrl).toMatch(/^otpauth:\/\/totp\/tipdesk:/);
-    const confirmed = await editor.post('/api/auth/totp/confirm').send({ code: totpCode(setup.body.secret) }).expect(200);
+    const confirmed = await editor
+      .post('/api/auth/totp/confirm')
+      .send({ code: totpCode(setup.body.secret) })
+      .expect(200);
     return { editor, secret: setup.body.secret as string, recoveryCodes: confirmed.body.recoveryCodes as string[] };
   }
 
@@ -432,7 +475,9 @@ describe('two-factor sign-in (TOTP)', () => {
     const { editor, secret, recoveryCodes } = await enrolled();
     expect(recoveryCodes).toHaveLength(10);
     expect(new Set(recoveryCodes).size).toBe(10);
-    const { rows: [row] } = await t.db.query(`SELECT totp_secret_encrypted, recovery_code_hashes FROM staff_users WHERE id = $1`, [editor.user.id]);
+    const {
+      rows: [row],
+    } = await t.db.query(`SELECT totp_secret_encrypted, recovery_code_hashes FROM staff_users WHERE id = $1`, [editor.user.id]);
     expect(row.totp_secret_encrypted).not.toContain(secret);
     expect(row.recovery_code_hashes.join()).not.toContain(recoveryCodes[0].replace('-', ''));
     expect((await editor.post('/api/auth/totp/setup')).body.code).toBe('TOTP_ALREADY_ENABLED');
@@ -468,7 +513,9 @@ describe('two-factor sign-in (TOTP)', () => {
 
   it('expired code (from five minutes ago): 401 TOTP_INVALID', async () => {
     const { editor, secret } = await enrolled();
-    const res = await request(t.url).post('/api/auth/login').send({ email: editor.user.email, password: editor.password, totp: totpCode(secret, Date.now() - 5 * 60_000) });
+    const res = await request(t.url)
+      .post('/api/auth/login')
+      .send({ email: editor.user.email, password: editor.password, totp: totpCode(secret, Date.now() - 5 * 60_000) });
     expect(res.body.code).toBe('TOTP_INVALID');
   });
 
@@ -513,7 +560,10 @@ describe('REQUIRE_2FA', () => {
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('TOTP_ENROLMENT_REQUIRED');
     const setup = await admin.post('/api/auth/totp/setup').expect(200);
-    await admin.post('/api/auth/totp/confirm').send({ code: totpCode(setup.body.secret) }).expect(200);
+    await admin
+      .post('/api/auth/totp/confirm')
+      .send({ code: totpCode(setup.body.secret) })
+      .expect(200);
     await admin.get('/api/staff').expect(200);
   });
 });
@@ -528,7 +578,11 @@ describe('sign-in throttle per client address', () => {
   });
 
   it('answers 429 with Retry-After once one address passes the limit, across accounts', async () => {
-    for (let i = 0; i < 3; i++) await request(t.url).post('/api/auth/login').send({ email: `p${i}@paper.test`, password: 'whatever password' }).expect(401);
+    for (let i = 0; i < 3; i++)
+      await request(t.url)
+        .post('/api/auth/login')
+        .send({ email: `p${i}@paper.test`, password: 'whatever password' })
+        .expect(401);
     const res = await request(t.url).post('/api/auth/login').send({ email: 'p9@paper.test', password: 'whatever password' });
     expect(res.status).toBe(429);
     expect(res.body.code).toBe('RATE_LIMITED');
@@ -543,7 +597,12 @@ describe('contributor sign-in', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    receipt = (await request(t.url).post('/api/tips').send({ story: 'Flooding on the high street', consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201)).body;
+    receipt = (
+      await request(t.url)
+        .post('/api/tips')
+        .send({ story: 'Flooding on the high street', consentTerms: true, consentOwnWork: true, consentOver18: true })
+        .expect(201)
+    ).body;
   });
   afterAll(async () => {
     await t.close();
@@ -565,8 +624,14 @@ describe('contributor sign-in', () => {
   });
 
   it('locks a reference after 10 failures, even for the right secret', async () => {
-    const other = (await request(t.url).post('/api/tips').send({ story: 'Another tip', consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201)).body;
-    for (let i = 0; i < 10; i++) await request(t.url).post('/api/contributor/session').send({ reference: other.reference, secret: `WRONG-${i}` }).expect(401);
+    const other = (
+      await request(t.url).post('/api/tips').send({ story: 'Another tip', consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201)
+    ).body;
+    for (let i = 0; i < 10; i++)
+      await request(t.url)
+        .post('/api/contributor/session')
+        .send({ reference: other.reference, secret: `WRONG-${i}` })
+        .expect(401);
     const res = await request(t.url).post('/api/contributor/session').send({ reference: other.reference, secret: other.secret });
     expect(res.status).toBe(429);
     expect(res.body.code).toBe('SIGN_IN_LOCKED');

@@ -57,7 +57,8 @@ function reply(page: ContributorPage, fields: Record<string, string>) {
   return request(t.url).post('/status/tip/messages').type('form').set('Accept', 'text/html').set('Cookie', page.cookie).send(fields);
 }
 
-const messagesOf = async (tipId: string) => (await t.db.query('SELECT direction, channel, body FROM messages WHERE tip_id = $1 ORDER BY created_at', [tipId])).rows;
+const messagesOf = async (tipId: string) =>
+  (await t.db.query('SELECT direction, channel, body FROM messages WHERE tip_id = $1 ORDER BY created_at', [tipId])).rows;
 
 describe('signing in on /status', () => {
   it('GET /status shows the sign-in form with the reference from the receipt link, not cached', async () => {
@@ -140,7 +141,12 @@ describe('sign-in throttle per client address (RATE_LIMIT_SIGN_INS_PER_15_MINUTE
   const form = (from: string, reference: string, secret: string) =>
     request(limited.url).post('/status/sign-in').type('form').set('Accept', 'text/html').set('X-Forwarded-For', from).send({ reference, secret });
   const tip = async () =>
-    (await request(limited.url).post('/api/tips').send({ story: 'Flooding on the high street', consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201)).body as Receipt;
+    (
+      await request(limited.url)
+        .post('/api/tips')
+        .send({ story: 'Flooding on the high street', consentTerms: true, consentOwnWork: true, consentOver18: true })
+        .expect(201)
+    ).body as Receipt;
 
   it('one address past the limit, across references and both the API and the form: 429 RATE_LIMITED with Retry-After, even for the right secret; another address still signs in', async () => {
     const receipts = [await tip(), await tip()];
@@ -219,7 +225,8 @@ describe('the tip page', () => {
     expect(res.headers.location).toBe('/status/tip?notice=reply-sent#messages');
     const [{ channel }] = (await t.db.query('SELECT channel FROM tips WHERE id = $1', [receipt.id])).rows;
     expect(await messagesOf(receipt.id)).toEqual([{ direction: 'from_contributor', channel, body: 'I filmed it at 7pm.\n\nFrom my balcony.' }]);
-    const events = (await t.db.query(`SELECT actor_type, after FROM audit_events WHERE action = 'contributor.message_sent' AND entity_id = $1`, [receipt.id])).rows;
+    const events = (await t.db.query(`SELECT actor_type, after FROM audit_events WHERE action = 'contributor.message_sent' AND entity_id = $1`, [receipt.id]))
+      .rows;
     expect(events).toHaveLength(1);
     expect(events[0].actor_type).toBe('contributor');
     expect(JSON.stringify(events[0].after)).not.toContain('balcony');
@@ -229,7 +236,9 @@ describe('the tip page', () => {
     expect(after.text).toContain('I filmed it at 7pm.\n\nFrom my balcony.');
     // The desk reads it on the tip.
     const tip = await editor.get(`/api/tips/${receipt.id}`).expect(200);
-    expect(tip.body.messages).toEqual([expect.objectContaining({ direction: 'from_contributor', author: null, body: 'I filmed it at 7pm.\n\nFrom my balcony.' })]);
+    expect(tip.body.messages).toEqual([
+      expect.objectContaining({ direction: 'from_contributor', author: null, body: 'I filmed it at 7pm.\n\nFrom my balcony.' }),
+    ]);
     // The desk's tip page names the reply in the tip's history.
     const deskPage = await editor.get(`/desk/tips/${receipt.id}`).expect(200);
     expect(deskPage.text).toContain('Reply from the contributor (status page)');
@@ -313,7 +322,11 @@ describe('a contributor session elsewhere', () => {
     const sent = await request(t.url).post('/api/contributor/messages').set('Cookie', cookie).set('X-CSRF-Token', csrf).send({ body: 'Yes, it is mine.' });
     expect(sent.status).toBe(201);
     expect(sent.body).toMatchObject({ direction: 'from_contributor', body: 'Yes, it is mine.' });
-    const tooLong = await request(t.url).post('/api/contributor/messages').set('Cookie', cookie).set('X-CSRF-Token', csrf).send({ body: 'x'.repeat(MESSAGE_MAX_LENGTH + 1) });
+    const tooLong = await request(t.url)
+      .post('/api/contributor/messages')
+      .set('Cookie', cookie)
+      .set('X-CSRF-Token', csrf)
+      .send({ body: 'x'.repeat(MESSAGE_MAX_LENGTH + 1) });
     expect(tooLong.status).toBe(400);
     expect(tooLong.body.fields.body).toBeDefined();
     expect((await request(t.url).post('/api/contributor/messages').set('Cookie', cookie).send({ body: 'No token' })).status).toBe(403);
@@ -333,7 +346,16 @@ describe('offers on the tip page', () => {
     return request(t.url).post(path).type('form').set('Accept', 'text/html').set('Cookie', page.cookie).send(body);
   }
   const stateOf = async (payoutId: string) => (await t.db.query('SELECT state FROM payouts WHERE id = $1', [payoutId])).rows[0].state as string;
-  const UK_BANK = { confirmLicence: 'true', method: 'uk_bank', accountName: 'Jo Bloggs', sortCode: '12-34-56', accountNumber: '12345678', iban: '', bic: '', paypalEmail: '' };
+  const UK_BANK = {
+    confirmLicence: 'true',
+    method: 'uk_bank',
+    accountName: 'Jo Bloggs',
+    sortCode: '12-34-56',
+    accountNumber: '12345678',
+    iban: '',
+    bic: '',
+    paypalEmail: '',
+  };
 
   it('an offer shows in words with its licence, the accept form (asking how to pay first, no way chosen yet) and a link to decline, and moves the steps to "Offer made"', async () => {
     const receipt = await postTip();
@@ -369,7 +391,9 @@ describe('offers on the tip page', () => {
     const res = await answer(page, payout.id, 'accept', { ...UK_BANK, method: 'paypal', paypalEmail: 'jo@example.com' });
     expect(res.status).toBe(303);
     expect(await stateOf(payout.id)).toBe('accepted');
-    const { rows: [payee] } = await t.db.query(`SELECT d.method, d.masked FROM payouts p JOIN payee_details d ON d.id = p.payee_details_id WHERE p.id = $1`, [payout.id]);
+    const {
+      rows: [payee],
+    } = await t.db.query(`SELECT d.method, d.masked FROM payouts p JOIN payee_details d ON d.id = p.payee_details_id WHERE p.id = $1`, [payout.id]);
     expect(payee.method).toBe('paypal');
   });
 
@@ -389,7 +413,12 @@ describe('offers on the tip page', () => {
     const receipt = await postTip();
     const payout = (await offer(receipt.id).expect(201)).body;
     const page = await signedInContributor(receipt);
-    const res = await request(t.url).post('/status/tip').type('form').set('Accept', 'text/html').set('Cookie', page.cookie).send({ _csrf: page.csrfToken, payoutId: 'nope', ...UK_BANK });
+    const res = await request(t.url)
+      .post('/status/tip')
+      .type('form')
+      .set('Accept', 'text/html')
+      .set('Cookie', page.cookie)
+      .send({ _csrf: page.csrfToken, payoutId: 'nope', ...UK_BANK });
     expect(res.status).toBe(400);
     expect(await stateOf(payout.id)).toBe('offered');
   });
@@ -460,14 +489,24 @@ describe('changing payment details on the tip page', () => {
 
   async function acceptedOffer(): Promise<{ receipt: Receipt; page: ContributorPage; payoutId: string }> {
     const receipt = await postTip();
-    const payout = (await editor.post(`/api/tips/${receipt.id}/payouts`).send({ amountMinor: 10_000, currency: 'GBP', licence: 'non_exclusive' }).expect(201)).body;
+    const payout = (await editor.post(`/api/tips/${receipt.id}/payouts`).send({ amountMinor: 10_000, currency: 'GBP', licence: 'non_exclusive' }).expect(201))
+      .body;
     const page = await signedInContributor(receipt);
-    const accepted = await request(t.url).post('/status/tip').type('form').set('Cookie', page.cookie).send({ _csrf: page.csrfToken, payoutId: payout.id, ...UK_BANK });
+    const accepted = await request(t.url)
+      .post('/status/tip')
+      .type('form')
+      .set('Cookie', page.cookie)
+      .send({ _csrf: page.csrfToken, payoutId: payout.id, ...UK_BANK });
     expect(accepted.status).toBe(303);
     return { receipt, page, payoutId: payout.id };
   }
   function change(page: ContributorPage, fields: Record<string, string>) {
-    return request(t.url).post('/status/tip/payee-details').type('form').set('Accept', 'text/html').set('Cookie', page.cookie).send({ _csrf: page.csrfToken, ...fields });
+    return request(t.url)
+      .post('/status/tip/payee-details')
+      .type('form')
+      .set('Accept', 'text/html')
+      .set('Cookie', page.cookie)
+      .send({ _csrf: page.csrfToken, ...fields });
   }
 
   it('approved, scheduled, then a failed payment: the page says so and opens the form; a bad IBAN is named (400), PayPal details are saved (303)', async () => {
@@ -479,7 +518,10 @@ describe('changing payment details on the tip page', () => {
     // Accounting approves and batches it; the bank returns it.
     const accountant = await signedInStaff(t, 'accounting');
     const current = async () => (await accountant.get(`/api/payouts/${payoutId}`).expect(200)).body as { version: number };
-    await accountant.post(`/api/payouts/${payoutId}/approve`).send({ version: (await current()).version, acknowledgeRisks: await openRiskCodes(accountant, payoutId) }).expect(200);
+    await accountant
+      .post(`/api/payouts/${payoutId}/approve`)
+      .send({ version: (await current()).version, acknowledgeRisks: await openRiskCodes(accountant, payoutId) })
+      .expect(200);
     expect((await request(t.url).get('/status/tip').set('Cookie', page.cookie)).text).toMatch(/aria-current="step"><span class="step-label">Payment approved</);
     // Issue 11: a ledger export (csv) is a record, not a bank file: what the contributor is told does not change.
     const batch = (await accountant.post('/api/payout-batches').send({ format: 'csv' }).expect(201)).body as { id: string };
@@ -488,7 +530,10 @@ describe('changing payment details on the tip page', () => {
     expect(afterLedger).not.toContain('Payment scheduled</span><span class="visually-hidden"> (now)');
     // Only a batch marked sent can have its payouts settled (issue 12).
     await accountant.post(`/api/payout-batches/${batch.id}/sent`).expect(200);
-    await accountant.post(`/api/payouts/${payoutId}/mark-failed`).send({ version: (await current()).version, reason: 'ARUCS 5: no account' }).expect(200);
+    await accountant
+      .post(`/api/payouts/${payoutId}/mark-failed`)
+      .send({ version: (await current()).version, reason: 'ARUCS 5: no account' })
+      .expect(200);
     const failed = await request(t.url).get('/status/tip').set('Cookie', page.cookie).expect(200);
     expect(failed.text).toContain('Payment failed – please update your details.');
     expect(failed.text).toContain('<details open>');
@@ -522,7 +567,11 @@ describe('changing payment details on the tip page', () => {
   it('without _csrf: 403 and nothing saved', async () => {
     const { page } = await acceptedOffer();
     const count = Number((await t.db.query('SELECT count(*) AS n FROM payee_details')).rows[0].n);
-    const res = await request(t.url).post('/status/tip/payee-details').type('form').set('Cookie', page.cookie).send({ method: 'paypal', accountName: 'X', paypalEmail: 'x@example.com' });
+    const res = await request(t.url)
+      .post('/status/tip/payee-details')
+      .type('form')
+      .set('Cookie', page.cookie)
+      .send({ method: 'paypal', accountName: 'X', paypalEmail: 'x@example.com' });
     expect(res.status).toBe(403);
     expect(Number((await t.db.query('SELECT count(*) AS n FROM payee_details')).rows[0].n)).toBe(count);
   });

@@ -36,7 +36,9 @@ describe('the sweep of what crashes leave behind', () => {
       .field('consentOver18', 'true')
       .attach('files', sampleVideo(), { filename: 'clip.mp4' })
       .expect(201);
-    const { rows: [media] } = await t.db.query('SELECT storage_key FROM media');
+    const {
+      rows: [media],
+    } = await t.db.query('SELECT storage_key FROM media');
     await utimes(join(t.dataDir, 'blobs', media.storage_key), hoursAgo(3), hoursAgo(3));
 
     const abandoned = `tmp/${randomUUID()}`;
@@ -49,9 +51,15 @@ describe('the sweep of what crashes leave behind', () => {
     await blob(justCommitted, new Date());
 
     await t.db.query(`UPDATE tip_idempotency_keys SET created_at = now() - interval '2 days'`);
-    await request(t.url).post('/api/tips').set('Idempotency-Key', 'new-key').send({ story: 'x', consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201);
+    await request(t.url)
+      .post('/api/tips')
+      .set('Idempotency-Key', 'new-key')
+      .send({ story: 'x', consentTerms: true, consentOwnWork: true, consentOver18: true })
+      .expect(201);
     await t.db.query(`INSERT INTO rate_limit_windows (bucket, window_start, hits) VALUES ('tips:old', now() - interval '3 days', 5)`);
-    const { rows: [tip] } = await t.db.query(`SELECT id FROM tips LIMIT 1`);
+    const {
+      rows: [tip],
+    } = await t.db.query(`SELECT id FROM tips LIMIT 1`);
     await t.db.query(
       `INSERT INTO sessions (token_hash, kind, tip_id, csrf_token, last_seen_at, expires_at) VALUES
          (repeat('a', 64), 'contributor', $1, 'x', now(), now() - interval '1 minute'),

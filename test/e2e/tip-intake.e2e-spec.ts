@@ -42,7 +42,9 @@ describe('POST /api/tips', () => {
 
   describe('bad input', () => {
     it('missing story: 400 naming the field, nothing stored', async () => {
-      const res = await request(t.url).post('/api/tips').send({ ...consent });
+      const res = await request(t.url)
+        .post('/api/tips')
+        .send({ ...consent });
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
       expect(res.body.fields.story).toBeDefined();
@@ -51,7 +53,9 @@ describe('POST /api/tips', () => {
     });
 
     it('story over 20,000 characters: 400', async () => {
-      const res = await request(t.url).post('/api/tips').send({ ...validTip, story: 'x'.repeat(20_001) });
+      const res = await request(t.url)
+        .post('/api/tips')
+        .send({ ...validTip, story: 'x'.repeat(20_001) });
       expect(res.status).toBe(400);
       expect(res.body.fields.story[0]).toMatch(/longer than 20000/);
       await expectNothingStored();
@@ -59,7 +63,9 @@ describe('POST /api/tips', () => {
 
     it.each(['consentTerms', 'consentOwnWork', 'consentOver18'])('%s not true: 400', async (field) => {
       for (const value of [false, 'maybe', undefined]) {
-        const res = await request(t.url).post('/api/tips').send({ ...validTip, [field]: value });
+        const res = await request(t.url)
+          .post('/api/tips')
+          .send({ ...validTip, [field]: value });
         expect(res.status).toBe(400);
         expect(Object.keys(res.body.fields)).toEqual([field]);
       }
@@ -67,14 +73,18 @@ describe('POST /api/tips', () => {
     });
 
     it('honeypot filled: 400, nothing stored', async () => {
-      const res = await request(t.url).post('/api/tips').send({ ...validTip, website: 'http://spam.example' });
+      const res = await request(t.url)
+        .post('/api/tips')
+        .send({ ...validTip, website: 'http://spam.example' });
       expect(res.status).toBe(400);
       expect(res.body.fields.website).toBeDefined();
       await expectNothingStored();
     });
 
     it('malformed email: 400', async () => {
-      const res = await request(t.url).post('/api/tips').send({ ...validTip, email: 'not-an-email@' });
+      const res = await request(t.url)
+        .post('/api/tips')
+        .send({ ...validTip, email: 'not-an-email@' });
       expect(res.status).toBe(400);
       expect(res.body.fields.email).toEqual(['This does not look like an email address']);
       await expectNothingStored();
@@ -83,7 +93,9 @@ describe('POST /api/tips', () => {
     it('occurredAt in the future or not a date: 400', async () => {
       const future = new Date(Date.now() + 86_400_000).toISOString();
       for (const occurredAt of [future, 'yesterday', '2026-13-45', '12345']) {
-        const res = await request(t.url).post('/api/tips').send({ ...validTip, occurredAt });
+        const res = await request(t.url)
+          .post('/api/tips')
+          .send({ ...validTip, occurredAt });
         expect(res.status).toBe(400);
         expect(res.body.fields.occurredAt).toBeDefined();
       }
@@ -91,7 +103,9 @@ describe('POST /api/tips', () => {
     });
 
     it('unknown field: 400 naming it', async () => {
-      const res = await request(t.url).post('/api/tips').send({ ...validTip, status: 'verified' });
+      const res = await request(t.url)
+        .post('/api/tips')
+        .send({ ...validTip, status: 'verified' });
       expect(res.status).toBe(400);
       expect(res.body.fields).toEqual({ status: ['This field is not allowed'] });
       await expectNothingStored();
@@ -104,7 +118,9 @@ describe('POST /api/tips', () => {
     });
 
     it('a JSON body over 256 kB: 413 JSON error', async () => {
-      const res = await request(t.url).post('/api/tips').send({ ...validTip, location: 'z'.repeat(300_000) });
+      const res = await request(t.url)
+        .post('/api/tips')
+        .send({ ...validTip, location: 'z'.repeat(300_000) });
       expect(res.status).toBe(413);
       expect(res.body.code).toBe('BODY_TOO_LARGE');
       await expectNothingStored();
@@ -122,9 +138,7 @@ describe('POST /api/tips', () => {
     });
 
     it('a good video beside a bad file: 415, and the good one is removed too', async () => {
-      const res = await multipart()
-        .attach('files', sampleVideo(), { filename: 'clip.mp4' })
-        .attach('files', windowsExe(), { filename: 'clip2.mp4' });
+      const res = await multipart().attach('files', sampleVideo(), { filename: 'clip.mp4' }).attach('files', windowsExe(), { filename: 'clip2.mp4' });
       expect(res.status).toBe(415);
       await expectNothingStored();
     });
@@ -169,7 +183,9 @@ describe('POST /api/tips', () => {
     });
 
     it('uploads naming unknown tus ids: 422, nothing stored', async () => {
-      const res = await request(t.url).post('/api/tips').send({ ...validTip, uploads: ['3b241101-e2bb-4255-8caf-4136c566a962'] });
+      const res = await request(t.url)
+        .post('/api/tips')
+        .send({ ...validTip, uploads: ['3b241101-e2bb-4255-8caf-4136c566a962'] });
       expect(res.status).toBe(422);
       expect(res.body.code).toBe('UPLOAD_NOT_FOUND');
       await expectNothingStored();
@@ -205,12 +221,16 @@ describe('POST /api/tips', () => {
       const video = sampleVideo();
       const res = await multipart({ ...validTip, name: 'Ada' }).attach('files', video, { filename: 'IMG_0001.MP4', contentType: 'application/octet-stream' });
       expect(res.status).toBe(201);
-      const { rows } = await t.db.query(
-        `SELECT m.* FROM media m JOIN tips t ON t.id = m.tip_id WHERE t.reference = $1`,
-        [res.body.reference],
-      );
+      const { rows } = await t.db.query(`SELECT m.* FROM media m JOIN tips t ON t.id = m.tip_id WHERE t.reference = $1`, [res.body.reference]);
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ display_filename: 'IMG_0001.MP4', sniffed_type: 'video/mp4', kind: 'video', sha256: sha256(video), state: 'stored', declared_type: 'application/octet-stream' });
+      expect(rows[0]).toMatchObject({
+        display_filename: 'IMG_0001.MP4',
+        sniffed_type: 'video/mp4',
+        kind: 'video',
+        sha256: sha256(video),
+        state: 'stored',
+        declared_type: 'application/octet-stream',
+      });
       expect(Number(rows[0].size_bytes)).toBe(video.length);
       expect(rows[0].storage_key).toBe(`media/${rows[0].id}`);
       const stored = await readFile(join(t.dataDir, 'blobs', rows[0].storage_key));
@@ -221,7 +241,9 @@ describe('POST /api/tips', () => {
     it('a filename of ../../etc/passwd is kept as a display name only', async () => {
       const res = await multipart().attach('files', sampleVideo(), { filename: '../../etc/passwd' });
       expect(res.status).toBe(201);
-      const { rows } = await t.db.query(`SELECT m.display_filename, m.storage_key FROM media m JOIN tips t ON t.id = m.tip_id WHERE t.reference = $1`, [res.body.reference]);
+      const { rows } = await t.db.query(`SELECT m.display_filename, m.storage_key FROM media m JOIN tips t ON t.id = m.tip_id WHERE t.reference = $1`, [
+        res.body.reference,
+      ]);
       expect(rows[0].display_filename).toBe('passwd');
       expect(rows[0].storage_key).toMatch(/^media\/[0-9a-f-]{36}$/);
       expect((await t.blobFiles()).every((f) => /^media\/[0-9a-f-]{36}$/.test(f))).toBe(true);
@@ -241,22 +263,36 @@ describe('POST /api/tips', () => {
     it('answers 201 with a reference, a secret and the status URL, and stores tip, consent and contributor', async () => {
       const res = await request(t.url)
         .post('/api/tips')
-        .send({ ...validTip, name: 'Ada Lovelace', email: 'ada@example.com', phone: '+44 7700 900123', location: 'Leeds', occurredAt: '2026-11-20T18:30:00Z', licence: 'exclusive' });
+        .send({
+          ...validTip,
+          name: 'Ada Lovelace',
+          email: 'ada@example.com',
+          phone: '+44 7700 900123',
+          location: 'Leeds',
+          occurredAt: '2026-11-20T18:30:00Z',
+          licence: 'exclusive',
+        });
       expect(res.status).toBe(201);
       expect(res.headers['cache-control']).toBe('no-store');
       expect(res.body.reference).toMatch(/^TD-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
       expect(res.body.secret.replace(/-/g, '')).toHaveLength(32);
       expect(res.body.statusUrl).toBe(`${t.config.publicBaseUrl}/status?reference=${res.body.reference}`);
 
-      const { rows: [tip] } = await t.db.query('SELECT * FROM tips WHERE reference = $1', [res.body.reference]);
+      const {
+        rows: [tip],
+      } = await t.db.query('SELECT * FROM tips WHERE reference = $1', [res.body.reference]);
       expect(tip).toMatchObject({ channel: 'api', status: 'new', story: validTip.story, location: 'Leeds', version: 1 });
       expect(tip.secret_hash).toMatch(/^[0-9a-f]{64}$/);
       expect(JSON.stringify(tip)).not.toContain(res.body.secret);
-      const { rows: [consentRow] } = await t.db.query('SELECT * FROM consents WHERE tip_id = $1', [tip.id]);
+      const {
+        rows: [consentRow],
+      } = await t.db.query('SELECT * FROM consents WHERE tip_id = $1', [tip.id]);
       expect(consentRow).toMatchObject({ licence: 'exclusive', own_work: true, over18: true, terms_version: '2026-11-v1' });
       expect(consentRow.terms_sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(consentRow.ip_hash).toMatch(/^[0-9a-f]{64}$/);
-      const { rows: [contributor] } = await t.db.query('SELECT * FROM contributors WHERE id = $1', [tip.contributor_id]);
+      const {
+        rows: [contributor],
+      } = await t.db.query('SELECT * FROM contributors WHERE id = $1', [tip.contributor_id]);
       expect(contributor.name).toBe('Ada Lovelace');
       expect(contributor.email_encrypted).toMatch(/^v1:/);
       expect(JSON.stringify(contributor)).not.toMatch(/ada@example\.com|7700/);
@@ -292,7 +328,10 @@ describe('POST /api/tips', () => {
       const key = `reuse-${Date.now()}`;
       await request(t.url).post('/api/tips').set('Idempotency-Key', key).send(validTip).expect(201);
       const before = await snapshot();
-      const res = await request(t.url).post('/api/tips').set('Idempotency-Key', key).send({ ...validTip, story: 'Something else' });
+      const res = await request(t.url)
+        .post('/api/tips')
+        .set('Idempotency-Key', key)
+        .send({ ...validTip, story: 'Something else' });
       // The replay check before the body is read answers with the first receipt; a different body
       // that reaches the service is refused.
       expect([201, 422]).toContain(res.status);
@@ -300,7 +339,9 @@ describe('POST /api/tips', () => {
     });
 
     it('never writes the story, email or secret to the log', async () => {
-      const res = await request(t.url).post('/api/tips').send({ ...validTip, story: 'Secret story about the mayor', email: 'whistle@example.org' });
+      const res = await request(t.url)
+        .post('/api/tips')
+        .send({ ...validTip, story: 'Secret story about the mayor', email: 'whistle@example.org' });
       expect(res.status).toBe(201);
       const logs = t.logs.join('');
       // The access line names the route template (the id-free path), as every request's does.
@@ -373,7 +414,9 @@ describe('rate limit per client address', () => {
     });
     await second.listen(0, '127.0.0.1');
     try {
-      const res = await request((await second.getUrl()).replace('[::1]', '127.0.0.1')).post('/api/tips').send(validTip);
+      const res = await request((await second.getUrl()).replace('[::1]', '127.0.0.1'))
+        .post('/api/tips')
+        .send(validTip);
       expect(res.status).toBe(429);
     } finally {
       await second.close();

@@ -18,10 +18,12 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 // The app as production runs it, in its own processes: killed, stopped and run twice over one
 // database and one store. Each process is `node dist/main.js` (see support/app-process.ts).
 
-
 /** A tus creation of `length` bytes; answers the id. */
 async function create(baseUrl: string, length: number): Promise<string> {
-  const res = await request(baseUrl).post('/api/uploads').set(TUS).set('Upload-Length', String(length))
+  const res = await request(baseUrl)
+    .post('/api/uploads')
+    .set(TUS)
+    .set('Upload-Length', String(length))
     .set('Upload-Metadata', `filename ${Buffer.from('clip.mp4').toString('base64')}`);
   expect(res.status).toBe(201);
   return res.headers.location.split('/').pop()!;
@@ -115,8 +117,7 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-const finishedUpload = async (id: string) =>
-  (await db.query(`SELECT sha256, finished_at IS NOT NULL AS finished FROM uploads WHERE id = $1`, [id])).rows[0];
+const finishedUpload = async (id: string) => (await db.query(`SELECT sha256, finished_at IS NOT NULL AS finished FROM uploads WHERE id = $1`, [id])).rows[0];
 
 describe('an app process killed with SIGKILL mid-upload', () => {
   it('is started again and the same tus client resumes the upload and completes it with the right SHA-256', async () => {
@@ -190,8 +191,12 @@ describe('SIGTERM', () => {
 
     const next = await start();
     expect(await offsetOf(next.url, id)).toBe(stoppedAt);
-    const rest = await request(next.url).patch(`/api/uploads/${id}`).set(TUS).set('Upload-Offset', String(stoppedAt))
-      .set('Content-Type', 'application/offset+octet-stream').send(bytes.subarray(stoppedAt));
+    const rest = await request(next.url)
+      .patch(`/api/uploads/${id}`)
+      .set(TUS)
+      .set('Upload-Offset', String(stoppedAt))
+      .set('Content-Type', 'application/offset+octet-stream')
+      .send(bytes.subarray(stoppedAt));
     expect(rest.status).toBe(204);
     expect(await finishedUpload(id)).toEqual({ sha256: sha256(bytes), finished: true });
   });
@@ -224,8 +229,12 @@ describe.each([
     expect(Number(stopped.headers['upload-offset'])).toBe(offset);
     expect(offset).toBeGreaterThanOrEqual(3 * MB);
 
-    const rest = await request(second.url).patch(`/api/uploads/${id}`).set(TUS).set('Upload-Offset', String(offset))
-      .set('Content-Type', 'application/offset+octet-stream').send(bytes.subarray(offset));
+    const rest = await request(second.url)
+      .patch(`/api/uploads/${id}`)
+      .set(TUS)
+      .set('Upload-Offset', String(offset))
+      .set('Content-Type', 'application/offset+octet-stream')
+      .send(bytes.subarray(offset));
     expect(rest.status).toBe(204);
     expect(await finishedUpload(id)).toEqual({ sha256: sha256(bytes), finished: true });
     expect(await offsetOf(first.url, id)).toBe(bytes.length);

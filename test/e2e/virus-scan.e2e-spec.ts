@@ -30,15 +30,21 @@ async function postFile(t: TestApp, bytes: Buffer, filename: string): Promise<Sc
   const res = await request(t.url)
     .post('/api/tips')
     .field('story', 'Filmed it on my phone')
-    .field('consentTerms', 'true').field('consentOwnWork', 'true').field('consentOver18', 'true')
+    .field('consentTerms', 'true')
+    .field('consentOwnWork', 'true')
+    .field('consentOver18', 'true')
     .attach('files', bytes, { filename, contentType: 'video/mp4' });
   expect(res.status).toBe(201);
-  const { rows: [media] } = await t.db.query(`SELECT m.id, m.tip_id FROM media m JOIN tips ON tips.id = m.tip_id WHERE tips.reference = $1`, [res.body.reference]);
+  const {
+    rows: [media],
+  } = await t.db.query(`SELECT m.id, m.tip_id FROM media m JOIN tips ON tips.id = m.tip_id WHERE tips.reference = $1`, [res.body.reference]);
   return media;
 }
 
 async function scanRow(t: TestApp, id: string): Promise<ScanRow> {
-  const { rows: [row] } = await t.db.query(`SELECT id, tip_id, scan_state, scan_signature, scan_note, scanned_at, sha256 FROM media WHERE id = $1`, [id]);
+  const {
+    rows: [row],
+  } = await t.db.query(`SELECT id, tip_id, scan_state, scan_signature, scan_note, scanned_at, sha256 FROM media WHERE id = $1`, [id]);
   return row;
 }
 
@@ -113,7 +119,10 @@ describe('virus scanning through clamd INSTREAM (a real TCP peer)', () => {
     const page = await request(t.url).get(`/desk/tips/${media.tip_id}`).set('Cookie', editor.cookie).expect(200);
     expect(page.text).toContain(`Quarantined: ClamAV found ${EICAR_SIGNATURE}`);
     expect(page.text).toContain('A file was quarantined (ClamAV found a virus)');
-    const figure = page.text.slice(page.text.indexOf(`data-media-id="${media.id}"`), page.text.indexOf('</figure>', page.text.indexOf(`data-media-id="${media.id}"`)));
+    const figure = page.text.slice(
+      page.text.indexOf(`data-media-id="${media.id}"`),
+      page.text.indexOf('</figure>', page.text.indexOf(`data-media-id="${media.id}"`)),
+    );
     // No player, no poster, no download link for it.
     expect(figure).not.toMatch(/<video|<img|\/content|\/thumbnail/);
 
@@ -237,7 +246,9 @@ describe('virus scanning off (no CLAMAV_HOST)', () => {
     const editor = await signedInStaff(t, 'editor');
     const media = await postFile(t, videoWith(EICAR), 'eicar.mp4');
     await eventually(async () => {
-      const { rows: [row] } = await t.db.query(`SELECT state FROM media WHERE id = $1`, [media.id]);
+      const {
+        rows: [row],
+      } = await t.db.query(`SELECT state FROM media WHERE id = $1`, [media.id]);
       expect(['ready', 'unprobed']).toContain(row.state);
     }, 20_000);
     expect((await scanRow(t, media.id)).scan_state).toBeNull();

@@ -39,7 +39,8 @@ describe('WhatsApp channel (webhook, Graph media, replies)', () => {
   const tipOf = async (messageId: string) =>
     (await t.db.query(`SELECT t.* FROM channel_messages cm JOIN tips t ON t.id = cm.tip_id WHERE cm.provider_message_id = $1`, [messageId])).rows[0];
   const mediaOf = async (tipId: string) => (await t.db.query(`SELECT * FROM media WHERE tip_id = $1 ORDER BY created_at`, [tipId])).rows;
-  const notesOf = async (tipId: string) => (await t.db.query(`SELECT body FROM notes WHERE tip_id = $1 ORDER BY created_at`, [tipId])).rows.map((r) => r.body as string);
+  const notesOf = async (tipId: string) =>
+    (await t.db.query(`SELECT body FROM notes WHERE tip_id = $1 ORDER BY created_at`, [tipId])).rows.map((r) => r.body as string);
   const idsOf = (payload: ReturnType<typeof delivery>) => payload.entry[0].changes[0].value.messages.map((m) => m.id as string);
 
   beforeAll(async () => {
@@ -100,7 +101,8 @@ describe('WhatsApp channel (webhook, Graph media, replies)', () => {
       const payload = delivery(newReader(), [{ type: 'video', video: { id: '9001', mime_type: 'video/mp4' } }]);
       graph.media.set('9001', { bytes: sampleVideo(), mimeType: 'video/mp4', answer: 'ok' });
       const raw = JSON.stringify(payload);
-      const signature = kind === null ? null : kind === 'other' ? signatureFor(raw, 'another-app-secret') : kind === 'other-body' ? signatureFor(`${raw} `, APP_SECRET) : kind;
+      const signature =
+        kind === null ? null : kind === 'other' ? signatureFor(raw, 'another-app-secret') : kind === 'other-body' ? signatureFor(`${raw} `, APP_SECRET) : kind;
       const res = await post(raw, signature);
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('WHATSAPP_SIGNATURE_INVALID');
@@ -126,7 +128,21 @@ describe('WhatsApp channel (webhook, Graph media, replies)', () => {
       const before = await counts();
       const payload = {
         object: 'whatsapp_business_account',
-        entry: [{ id: '1', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: PHONE_NUMBER_ID }, statuses: [{ id: 'wamid.out1', status: 'read', timestamp: '1767225600', recipient_id: '447700900001' }] } }] }],
+        entry: [
+          {
+            id: '1',
+            changes: [
+              {
+                field: 'messages',
+                value: {
+                  messaging_product: 'whatsapp',
+                  metadata: { phone_number_id: PHONE_NUMBER_ID },
+                  statuses: [{ id: 'wamid.out1', status: 'read', timestamp: '1767225600', recipient_id: '447700900001' }],
+                },
+              },
+            ],
+          },
+        ],
       };
       const res = await post(payload);
       expect(res.status).toBe(200);
@@ -150,7 +166,14 @@ describe('WhatsApp channel (webhook, Graph media, replies)', () => {
       const reader = newReader();
       const video = sampleVideo();
       graph.media.set('1037543291543636', { bytes: video, mimeType: 'video/mp4', answer: 'ok' });
-      const payload = delivery(reader, [text('A fox is riding the number 12 tram'), { type: 'video', video: { id: '1037543291543636', mime_type: 'video/mp4', sha256: 'x', caption: 'filmed it just now' } }], 'Ana Reader');
+      const payload = delivery(
+        reader,
+        [
+          text('A fox is riding the number 12 tram'),
+          { type: 'video', video: { id: '1037543291543636', mime_type: 'video/mp4', sha256: 'x', caption: 'filmed it just now' } },
+        ],
+        'Ana Reader',
+      );
       const res = await post(payload);
       expect(res.status).toBe(200);
 
@@ -164,7 +187,9 @@ describe('WhatsApp channel (webhook, Graph media, replies)', () => {
       expect(Number(media[0].size_bytes)).toBe(video.length);
       expect(graph.requests).toEqual(expect.arrayContaining(['GET /v21.0/1037543291543636', 'GET /download/1037543291543636']));
       // The contributor's number is kept (encrypted), never in a log line.
-      const [contributor] = (await t.db.query(`SELECT c.name, c.phone_encrypted FROM contributors c JOIN tips t ON t.contributor_id = c.id WHERE t.id = $1`, [tip.id])).rows;
+      const [contributor] = (
+        await t.db.query(`SELECT c.name, c.phone_encrypted FROM contributors c JOIN tips t ON t.contributor_id = c.id WHERE t.id = $1`, [tip.id])
+      ).rows;
       expect(contributor.phone_encrypted).toBeTruthy();
       expect(contributor.phone_encrypted).not.toContain(reader);
       expect(contributor.name).toBe('Ana Reader');
@@ -302,7 +327,9 @@ describe('WhatsApp channel (webhook, Graph media, replies)', () => {
       const retry = t.app.get(WhatsAppMediaRetryService);
       // Still failing: the attempt is counted and the next one pushed back.
       await retry.retryDue();
-      let [row] = (await t.db.query(`SELECT attempts, last_error_code, next_attempt_at > now() AS later FROM channel_pending_media WHERE id = $1`, [pending.id])).rows;
+      let [row] = (
+        await t.db.query(`SELECT attempts, last_error_code, next_attempt_at > now() AS later FROM channel_pending_media WHERE id = $1`, [pending.id])
+      ).rows;
       expect(row).toMatchObject({ attempts: 1, later: true });
       expect(row.last_error_code).toMatch(/^GRAPH_HTTP_(500|404)$/);
 
@@ -343,7 +370,11 @@ describe('WhatsApp channel (webhook, Graph media, replies)', () => {
       try {
         const payload = delivery(newReader(), [{ type: 'image', image: { id: '6001', mime_type: 'image/jpeg' } }]);
         const raw = JSON.stringify(payload);
-        const res = await request(unreachable.url).post(WEBHOOK).set('Content-Type', 'application/json').set('X-Hub-Signature-256', signatureFor(raw, APP_SECRET)).send(raw);
+        const res = await request(unreachable.url)
+          .post(WEBHOOK)
+          .set('Content-Type', 'application/json')
+          .set('X-Hub-Signature-256', signatureFor(raw, APP_SECRET))
+          .send(raw);
         expect(res.status).toBe(200);
         const [pending] = (await unreachable.db.query(`SELECT provider_media_id FROM channel_pending_media`)).rows;
         expect(pending.provider_media_id).toBe('6001');
@@ -365,7 +396,10 @@ describe('WhatsApp channel (webhook, Graph media, replies)', () => {
       const words = (receipt()[0].body.text as { body: string }).body;
       const secret = /Secret: (\S+)/.exec(words)?.[1];
       expect(secret).toBeDefined();
-      await request(t.url).post('/api/contributor/session').send({ reference: tip.reference, secret }).expect((res) => expect([200, 201]).toContain(res.status));
+      await request(t.url)
+        .post('/api/contributor/session')
+        .send({ reference: tip.reference, secret })
+        .expect((res) => expect([200, 201]).toContain(res.status));
       expect(t.logs.join('')).not.toContain(secret);
 
       // The next message joins the tip: no second receipt.
@@ -386,7 +420,13 @@ describe('WhatsApp channel (webhook, Graph media, replies)', () => {
       const [sent] = sentTo();
       expect(sent.phoneNumberId).toBe(PHONE_NUMBER_ID);
       expect(sent.authorization).toBe(`Bearer ${ACCESS_TOKEN}`);
-      expect(sent.body).toEqual({ messaging_product: 'whatsapp', recipient_type: 'individual', to: reader, type: 'text', text: { preview_url: false, body: 'Could you send the original file?' } });
+      expect(sent.body).toEqual({
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: reader,
+        type: 'text',
+        text: { preview_url: false, body: 'Could you send the original file?' },
+      });
       expect(t.logs.join('')).not.toContain(reader);
     });
 

@@ -57,7 +57,7 @@ describe('clamd INSTREAM replies', () => {
     expect(parseClamdReply(reply)).toEqual(verdict);
   });
 
-  it.each(['Can\'t allocate memory ERROR\0', 'UNKNOWN COMMAND\0', '', 'stream: OK but not quite\0'])('%j → VirusScanError CLAMD_ERROR', (reply) => {
+  it.each(["Can't allocate memory ERROR\0", 'UNKNOWN COMMAND\0', '', 'stream: OK but not quite\0'])('%j → VirusScanError CLAMD_ERROR', (reply) => {
     expect(() => parseClamdReply(reply)).toThrow(VirusScanError);
     try {
       parseClamdReply(reply);

@@ -34,8 +34,14 @@ afterAll(() => s?.close());
 
 /** Removes the indentation a template literal carried in from the code around it. */
 function dedent(sql: string): string {
-  const lines = sql.replace(/\s+$/, '').split('\n').map((line) => line.replace(/\s+$/, ''));
-  const indents = lines.slice(1).filter((line) => line.trim()).map((line) => line.match(/^ */)![0].length);
+  const lines = sql
+    .replace(/\s+$/, '')
+    .split('\n')
+    .map((line) => line.replace(/\s+$/, ''));
+  const indents = lines
+    .slice(1)
+    .filter((line) => line.trim())
+    .map((line) => line.match(/^ */)![0].length);
   const strip = indents.length ? Math.min(...indents) : 0;
   const body = [lines[0].trim(), ...lines.slice(1).map((line) => line.slice(strip))].join('\n');
   return body.endsWith(';') ? body : `${body};`;
@@ -69,8 +75,20 @@ function repositoryFiles(dir = join(ROOT, 'src')): string[] {
 
 describe('SQL snapshots', () => {
   it('every *.repository.ts is a @SqlRepository with a snapshot', () => {
-    const registered = new Set(sqlRepositories().map((r) => join(dirname(dirname(r.snapshotPath)), `${r.snapshotPath.split('/').pop()!.replace(/\.sql$/, '')}.ts`)));
-    const missing = repositoryFiles().filter((file) => !registered.has(file)).map((file) => relative(ROOT, file));
+    const registered = new Set(
+      sqlRepositories().map((r) =>
+        join(
+          dirname(dirname(r.snapshotPath)),
+          `${r.snapshotPath
+            .split('/')
+            .pop()!
+            .replace(/\.sql$/, '')}.ts`,
+        ),
+      ),
+    );
+    const missing = repositoryFiles()
+      .filter((file) => !registered.has(file))
+      .map((file) => relative(ROOT, file));
     expect(missing).toEqual([]);
     expect(sqlRepositories().length).toBeGreaterThan(0);
   });

@@ -3,12 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  BlobNotFoundError,
-  BlobTooLargeError,
-  type BlobStore,
-  type TemporaryBlob,
-} from '../../src/storage/blob-store.js';
+import { BlobNotFoundError, BlobTooLargeError, type BlobStore, type TemporaryBlob } from '../../src/storage/blob-store.js';
 
 export interface BlobStoreHarness {
   store: BlobStore;
@@ -169,7 +164,13 @@ export function describeBlobStoreContract(name: string, setup: () => Promise<Blo
       });
 
       it('reads a seek-style run of ranges, each exactly its bytes', async () => {
-        for (const [start, end] of [[0, 1], [0, MIB - 1], [15 * MIB, 15 * MIB + 65535], [3 * MIB + 7, 3 * MIB + 7], [totalBytes - 4096, totalBytes - 1]]) {
+        for (const [start, end] of [
+          [0, 1],
+          [0, MIB - 1],
+          [15 * MIB, 15 * MIB + 65535],
+          [3 * MIB + 7, 3 * MIB + 7],
+          [totalBytes - 4096, totalBytes - 1],
+        ]) {
           const bytes = await bytesOf(await store.read(finalKey, { start, end }));
           expect(bytes.length).toBe(end - start + 1);
           expect(bytes.equals(patternBytes(start, end - start + 1))).toBe(true);
@@ -228,23 +229,17 @@ export function describeBlobStoreContract(name: string, setup: () => Promise<Blo
     });
 
     it('rejects a stream that outgrows maxBytes after whole parts were sent, and leaves nothing', async () => {
-      await expect(store.writeTemporary(patternStream(20 * MIB), { maxBytes: 9 * MIB })).rejects.toThrow(
-        BlobTooLargeError,
-      );
+      await expect(store.writeTemporary(patternStream(20 * MIB), { maxBytes: 9 * MIB })).rejects.toThrow(BlobTooLargeError);
       expect(await harness.listTemporary()).toEqual([]);
     });
 
     it('rejects with the source’s own error when the source fails mid-way, and leaves nothing', async () => {
-      await expect(store.writeTemporary(patternStream(20 * MIB, { failAfter: 10 * MIB }))).rejects.toThrow(
-        'the contributor’s connection dropped',
-      );
+      await expect(store.writeTemporary(patternStream(20 * MIB, { failAfter: 10 * MIB }))).rejects.toThrow('the contributor’s connection dropped');
       expect(await harness.listTemporary()).toEqual([]);
     });
 
     it('rejects when the source is destroyed mid-way without an error, and leaves nothing', async () => {
-      await expect(store.writeTemporary(patternStream(20 * MIB, { destroyAfter: 2 * MIB }))).rejects.toThrow(
-        /premature close/i,
-      );
+      await expect(store.writeTemporary(patternStream(20 * MIB, { destroyAfter: 2 * MIB }))).rejects.toThrow(/premature close/i);
       expect(await harness.listTemporary()).toEqual([]);
     });
 
@@ -344,18 +339,15 @@ export function describeBlobStoreContract(name: string, setup: () => Promise<Blo
       expect(await harness.listTemporary()).toEqual([]);
     });
 
-    it.each(['../etc/passwd', '/abs', 'media/../../x', 'media//x', '', 'media/x/', 'tmp/..'])(
-      'refuses the unsafe key %j everywhere',
-      async (key) => {
-        const refusal = /Unsafe blob key/;
-        await expect(store.read(key)).rejects.toThrow(refusal);
-        await expect(store.stat(key)).rejects.toThrow(refusal);
-        await expect(store.localPath(key)).rejects.toThrow(refusal);
-        await expect(store.delete(key)).rejects.toThrow(refusal);
-        await expect(store.commit(key, `media/${uuid()}`)).rejects.toThrow(refusal);
-        await expect(store.commit(`tmp/${uuid()}`, key)).rejects.toThrow(refusal);
-      },
-    );
+    it.each(['../etc/passwd', '/abs', 'media/../../x', 'media//x', '', 'media/x/', 'tmp/..'])('refuses the unsafe key %j everywhere', async (key) => {
+      const refusal = /Unsafe blob key/;
+      await expect(store.read(key)).rejects.toThrow(refusal);
+      await expect(store.stat(key)).rejects.toThrow(refusal);
+      await expect(store.localPath(key)).rejects.toThrow(refusal);
+      await expect(store.delete(key)).rejects.toThrow(refusal);
+      await expect(store.commit(key, `media/${uuid()}`)).rejects.toThrow(refusal);
+      await expect(store.commit(`tmp/${uuid()}`, key)).rejects.toThrow(refusal);
+    });
 
     it.each(['../', '/media/', 'media/../'])('refuses to list the unsafe prefix %j', async (prefix) => {
       await expect(collect(store.list(prefix))).rejects.toThrow(/Unsafe blob prefix/);

@@ -62,8 +62,7 @@ describeBlobStoreContract('S3 (s3rver)', async () => {
       return (page.Contents ?? []).map((object) => object.Key ?? '');
     },
     // s3rver dates an object by its file's mtime; S3 has no API to backdate one.
-    ageTemporary: (tempKey, modifiedAt) =>
-      utimes(join(serverDirectory, bucket, `${tempKey}._S3rver_object`), modifiedAt, modifiedAt),
+    ageTemporary: (tempKey, modifiedAt) => utimes(join(serverDirectory, bucket, `${tempKey}._S3rver_object`), modifiedAt, modifiedAt),
   };
 });
 
@@ -77,12 +76,8 @@ describe('S3BlobStore against s3rver', () => {
       })(),
     );
     try {
-      await expect(store.writeTemporary(tenMebibytes, { maxBytes: 9 * 1024 * 1024 })).rejects.toBeInstanceOf(
-        BlobTooLargeError,
-      );
-      expect(commandsSent).toEqual(
-        expect.arrayContaining(['CreateMultipartUploadCommand', 'UploadPartCommand', 'AbortMultipartUploadCommand']),
-      );
+      await expect(store.writeTemporary(tenMebibytes, { maxBytes: 9 * 1024 * 1024 })).rejects.toBeInstanceOf(BlobTooLargeError);
+      expect(commandsSent).toEqual(expect.arrayContaining(['CreateMultipartUploadCommand', 'UploadPartCommand', 'AbortMultipartUploadCommand']));
       expect(commandsSent).not.toContain('CompleteMultipartUploadCommand');
     } finally {
       client.destroy();

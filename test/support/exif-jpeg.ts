@@ -49,7 +49,11 @@ const dms = (degrees: number): [number, number][] => {
   const d = Math.floor(abs);
   const m = Math.floor((abs - d) * 60);
   const s = Math.round(((abs - d) * 60 - m) * 60 * 10000);
-  return [[d, 1], [m, 1], [s, 10000]];
+  return [
+    [d, 1],
+    [m, 1],
+    [s, 10000],
+  ];
 };
 
 export function withExif(jpeg: Buffer, exif: { make: string; model: string; takenAt: string; latitude: number; longitude: number }): Buffer {

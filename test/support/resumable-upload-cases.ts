@@ -60,10 +60,11 @@ export async function startCuttableProxy(targetPort: number, cutAfterBytes: numb
   return {
     url: `http://127.0.0.1:${port}`,
     cuts: () => cuts,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -108,10 +109,7 @@ function storeView(kind: TusStoreKind, t: TestApp, peer: S3Peer | undefined): St
     };
   }
   // The BlobStore's keys all have a folder (media/…, tmp/…, thumbnails/…); the tus store's are bare ids.
-  const everything = async () => [
-    ...(await peer!.keys()),
-    ...(await peer!.multipartUploads()).map((u) => `${u.key} (multipart upload)`),
-  ].sort();
+  const everything = async () => [...(await peer!.keys()), ...(await peer!.multipartUploads()).map((u) => `${u.key} (multipart upload)`)].sort();
   return {
     tusThings: async () => (await everything()).filter((k) => !k.includes('/')),
     blobs: async () => (await everything()).filter((k) => k.includes('/')),
@@ -141,15 +139,22 @@ export function describeResumableUploads(kind: TusStoreKind): void {
 
     /** A raw tus creation; answers the id. */
     async function create(length: number, filename = 'clip.mp4'): Promise<string> {
-      const res = await request(t.url).post('/api/uploads').set(TUS)
-        .set('Upload-Length', String(length)).set('Upload-Metadata', `filename ${Buffer.from(filename).toString('base64')}`);
+      const res = await request(t.url)
+        .post('/api/uploads')
+        .set(TUS)
+        .set('Upload-Length', String(length))
+        .set('Upload-Metadata', `filename ${Buffer.from(filename).toString('base64')}`);
       expect(res.status).toBe(201);
       return res.headers.location.split('/').pop()!;
     }
 
     const patch = (id: string, offset: number, body: Buffer) =>
-      request(t.url).patch(`/api/uploads/${id}`).set(TUS).set('Upload-Offset', String(offset))
-        .set('Content-Type', 'application/offset+octet-stream').send(body);
+      request(t.url)
+        .patch(`/api/uploads/${id}`)
+        .set(TUS)
+        .set('Upload-Offset', String(offset))
+        .set('Content-Type', 'application/offset+octet-stream')
+        .send(body);
 
     it('OPTIONS answers the tus capabilities: creation, termination, expiration and the size limit', async () => {
       const res = await request(t.url).options('/api/uploads');
@@ -173,22 +178,39 @@ export function describeResumableUploads(kind: TusStoreKind): void {
       expect(proxy.cuts()).toBe(1);
       expect(retries).toBeGreaterThanOrEqual(1);
       const [row] = (await t.db.query('SELECT * FROM uploads WHERE id = $1', [id])).rows;
-      expect(row).toMatchObject({ sha256: sha256(bytes), size_bytes: String(50 * MB), sniffed_type: 'video/mp4', kind: 'video', display_filename: 'flood.mp4', attached_tip_id: null });
+      expect(row).toMatchObject({
+        sha256: sha256(bytes),
+        size_bytes: String(50 * MB),
+        sniffed_type: 'video/mp4',
+        kind: 'video',
+        display_filename: 'flood.mp4',
+        attached_tip_id: null,
+      });
       expect(row.finished_at).toBeInstanceOf(Date);
 
-      const receipt = await request(t.url).post('/api/tips').send({ ...validTip, uploads: [id] });
+      const receipt = await request(t.url)
+        .post('/api/tips')
+        .send({ ...validTip, uploads: [id] });
       expect(receipt.status).toBe(201);
       const tip = (await t.db.query('SELECT id FROM tips WHERE reference = $1', [receipt.body.reference])).rows[0];
       const media = (await t.db.query('SELECT * FROM media WHERE tip_id = $1', [tip.id])).rows;
       expect(media).toHaveLength(1);
-      expect(media[0]).toMatchObject({ sha256: sha256(bytes), size_bytes: String(50 * MB), kind: 'video', sniffed_type: 'video/mp4', display_filename: 'flood.mp4' });
+      expect(media[0]).toMatchObject({
+        sha256: sha256(bytes),
+        size_bytes: String(50 * MB),
+        kind: 'video',
+        sniffed_type: 'video/mp4',
+        display_filename: 'flood.mp4',
+      });
       expect(await store.blobs()).toContain(media[0].storage_key);
       expect((await t.db.query('SELECT attached_tip_id FROM uploads WHERE id = $1', [id])).rows[0].attached_tip_id).toBe(tip.id);
       // The tus copy is gone once the tip has its own.
       expect(await leftOf(id)).toEqual([]);
 
       // The same upload cannot go with a second tip.
-      const again = await request(t.url).post('/api/tips').send({ ...validTip, uploads: [id] });
+      const again = await request(t.url)
+        .post('/api/tips')
+        .send({ ...validTip, uploads: [id] });
       expect(again.status).toBe(422);
       expect(again.body).toMatchObject({ statusCode: 422, code: 'UPLOAD_NOT_FOUND' });
       expect(again.body.message).toContain(id);
@@ -207,7 +229,12 @@ export function describeResumableUploads(kind: TusStoreKind): void {
       const res = await patch(id, 0, bytes);
       expect(res.status).toBe(415);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
-      expect(JSON.parse(res.text)).toMatchObject({ statusCode: 415, error: 'Unsupported Media Type', code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.stringContaining('clip.mp4') });
+      expect(JSON.parse(res.text)).toMatchObject({
+        statusCode: 415,
+        error: 'Unsupported Media Type',
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        message: expect.stringContaining('clip.mp4'),
+      });
       expect(await tusFiles()).toEqual(before);
       expect((await t.db.query('SELECT 1 FROM uploads WHERE id = $1', [id])).rows).toEqual([]);
     });
@@ -219,7 +246,10 @@ export function describeResumableUploads(kind: TusStoreKind): void {
       const { port } = new URL(t.url);
       await new Promise<void>((resolve) => {
         const req = httpRequest({
-          host: '127.0.0.1', port, method: 'PATCH', path: `/api/uploads/${id}`,
+          host: '127.0.0.1',
+          port,
+          method: 'PATCH',
+          path: `/api/uploads/${id}`,
           headers: { ...TUS, 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream', 'Content-Length': String(bytes.length) },
         });
         req.on('error', () => resolve());
@@ -240,7 +270,10 @@ export function describeResumableUploads(kind: TusStoreKind): void {
       }
 
       expect((await patch(id, offset, bytes.subarray(offset))).status).toBe(204);
-      expect((await t.db.query('SELECT sha256, size_bytes FROM uploads WHERE id = $1', [id])).rows[0]).toEqual({ sha256: sha256(bytes), size_bytes: String(bytes.length) });
+      expect((await t.db.query('SELECT sha256, size_bytes FROM uploads WHERE id = $1', [id])).rows[0]).toEqual({
+        sha256: sha256(bytes),
+        size_bytes: String(bytes.length),
+      });
       // S3: one object, its info, no trailing part and no open multipart upload.
       expect(await leftOf(id)).toEqual(kind === 's3' ? [id, `${id}.info`] : [id, `${id}.json`]);
     }, 60_000);
@@ -256,7 +289,10 @@ export function describeResumableUploads(kind: TusStoreKind): void {
 
     it('Upload-Length over MAX_FILE_BYTES: 413 at creation, nothing stored', async () => {
       const before = { files: await tusFiles(), rows: await t.count('uploads') };
-      const res = await request(t.url).post('/api/uploads').set(TUS).set('Upload-Length', String(MAX + 1));
+      const res = await request(t.url)
+        .post('/api/uploads')
+        .set(TUS)
+        .set('Upload-Length', String(MAX + 1));
       expect(res.status).toBe(413);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       expect(JSON.parse(res.text)).toMatchObject({ statusCode: 413, error: 'Payload Too Large', code: 'UPLOAD_TOO_LARGE' });
@@ -276,13 +312,19 @@ export function describeResumableUploads(kind: TusStoreKind): void {
       const id = await create(64 * 1024);
       const { port } = new URL(t.url);
       const status = await new Promise<number>((resolve, reject) => {
-        const req = httpRequest({
-          host: '127.0.0.1', port, method: 'PATCH', path: `/api/uploads/${id}`,
-          headers: { ...TUS, 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream', 'Transfer-Encoding': 'chunked' },
-        }, (res) => {
-          res.resume();
-          resolve(res.statusCode!);
-        });
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'PATCH',
+            path: `/api/uploads/${id}`,
+            headers: { ...TUS, 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream', 'Transfer-Encoding': 'chunked' },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          },
+        );
         req.on('error', reject);
         // 4 × 64 KiB: four times what was declared.
         for (let i = 0; i < 4; i++) req.write(randomBytes(64 * 1024));
@@ -317,13 +359,20 @@ export function describeResumableUploads(kind: TusStoreKind): void {
       await t.db.query(`UPDATE uploads SET expires_at = now() - interval '1 minute' WHERE id = $1`, [id]);
       await t.app.get(SweepService).sweep();
       expect(await leftOf(id)).toEqual([]);
-      expect(await request(t.url).post('/api/tips').send({ ...validTip, uploads: [id] }).then((r) => r.status)).toBe(422);
+      expect(
+        await request(t.url)
+          .post('/api/tips')
+          .send({ ...validTip, uploads: [id] })
+          .then((r) => r.status),
+      ).toBe(422);
     });
 
     it('an unknown upload id in POST /api/tips: 422 UPLOAD_NOT_FOUND naming it, no tip', async () => {
       const before = await t.count('tips');
       const unknown = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
-      const res = await request(t.url).post('/api/tips').send({ ...validTip, uploads: [unknown] });
+      const res = await request(t.url)
+        .post('/api/tips')
+        .send({ ...validTip, uploads: [unknown] });
       expect(res.status).toBe(422);
       expect(res.body).toMatchObject({ code: 'UPLOAD_NOT_FOUND', fields: { uploads: [expect.stringContaining(unknown)] } });
       expect(await t.count('tips')).toBe(before);
@@ -334,7 +383,9 @@ export function describeResumableUploads(kind: TusStoreKind): void {
       const id = await create(bytes.length);
       expect((await patch(id, 0, bytes.subarray(0, 10_000))).status).toBe(204);
       const blobsBefore = await store.blobs();
-      const res = await request(t.url).post('/api/tips').send({ ...validTip, uploads: [id] });
+      const res = await request(t.url)
+        .post('/api/tips')
+        .send({ ...validTip, uploads: [id] });
       expect(res.status).toBe(422);
       expect(await store.blobs()).toEqual(blobsBefore);
       expect((await patch(id, 10_000, bytes.subarray(10_000))).status).toBe(204);
@@ -346,11 +397,19 @@ export function describeResumableUploads(kind: TusStoreKind): void {
       const id = await create(bytes.length);
       expect((await patch(id, 0, bytes)).status).toBe(204);
       const before = { tips: await t.count('tips'), blobs: await store.blobs() };
-      const res = await request(t.url).post('/api/tips').send({ ...validTip, uploads: [id, '3f2504e0-4f89-41d3-9a0c-0305e82c3302'] });
+      const res = await request(t.url)
+        .post('/api/tips')
+        .send({ ...validTip, uploads: [id, '3f2504e0-4f89-41d3-9a0c-0305e82c3302'] });
       expect(res.status).toBe(422);
       expect(await t.count('tips')).toBe(before.tips);
       await eventually(async () => expect(await store.blobs()).toEqual(before.blobs));
-      expect((await request(t.url).post('/api/tips').send({ ...validTip, uploads: [id] })).status).toBe(201);
+      expect(
+        (
+          await request(t.url)
+            .post('/api/tips')
+            .send({ ...validTip, uploads: [id] })
+        ).status,
+      ).toBe(201);
     });
 
     it('termination (DELETE) of an unfinished upload removes its bytes and row; a finished one cannot be terminated', async () => {
@@ -388,7 +447,7 @@ export function describeResumableUploads(kind: TusStoreKind): void {
         return { tipId, add };
       }
 
-      it('a finished upload becomes the tip\'s media with its SHA-256; the same id again: 422', async () => {
+      it("a finished upload becomes the tip's media with its SHA-256; the same id again: 422", async () => {
         const me = await signedInContributor();
         const { id, bytes } = await finishedUpload();
         const res = await me.add([id]);
@@ -411,7 +470,13 @@ export function describeResumableUploads(kind: TusStoreKind): void {
         expect(res.body.code).toBe('TIP_CLOSED');
         await eventually(async () => expect(await store.blobs()).toEqual(blobsBefore));
         expect((await t.db.query('SELECT attached_tip_id FROM uploads WHERE id = $1', [id])).rows[0].attached_tip_id).toBeNull();
-        expect((await request(t.url).post('/api/tips').send({ ...validTip, uploads: [id] })).status).toBe(201);
+        expect(
+          (
+            await request(t.url)
+              .post('/api/tips')
+              .send({ ...validTip, uploads: [id] })
+          ).status,
+        ).toBe(201);
       });
 
       it('more than MAX_FILES_PER_TIP: 400 TOO_MANY_FILES, nothing attached', async () => {
@@ -427,7 +492,13 @@ export function describeResumableUploads(kind: TusStoreKind): void {
 
       it('not signed in: 401', async () => {
         const { id } = await finishedUpload();
-        expect((await request(t.url).post('/api/contributor/media').send({ uploads: [id] })).status).toBe(401);
+        expect(
+          (
+            await request(t.url)
+              .post('/api/contributor/media')
+              .send({ uploads: [id] })
+          ).status,
+        ).toBe(401);
       });
     });
 

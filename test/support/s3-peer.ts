@@ -68,7 +68,10 @@ const noSuchUpload = () =>
  */
 function fullerS3(): KoaMiddleware {
   return async (ctx, next) => {
-    const [bucket, ...keyParts] = ctx.path.split('/').slice(1).map((part) => decodeURIComponent(part));
+    const [bucket, ...keyParts] = ctx.path
+      .split('/')
+      .slice(1)
+      .map((part) => decodeURIComponent(part));
     const key = keyParts.join('/');
     const uploadId = typeof ctx.query.uploadId === 'string' ? ctx.query.uploadId : undefined;
     if (!bucket) return next();
@@ -95,8 +98,9 @@ function fullerS3(): KoaMiddleware {
 }
 
 function isAwsChunked(headers: KoaContext['headers']): boolean {
-  return (headers['content-encoding'] ?? '').split(',').some((e) => e.trim() === 'aws-chunked')
-    || (headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
+  return (
+    (headers['content-encoding'] ?? '').split(',').some((e) => e.trim() === 'aws-chunked') || (headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-')
+  );
 }
 
 /**
@@ -125,10 +129,17 @@ async function decodeAwsChunked(ctx: KoaContext): Promise<void> {
     pieces.push(raw.subarray(at, at + size));
     at += size + 2;
   }
-  const trailers = new Map(raw.subarray(at).toString('latin1').split('\r\n').filter(Boolean).map((line) => {
-    const colon = line.indexOf(':');
-    return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()] as const;
-  }));
+  const trailers = new Map(
+    raw
+      .subarray(at)
+      .toString('latin1')
+      .split('\r\n')
+      .filter(Boolean)
+      .map((line) => {
+        const colon = line.indexOf(':');
+        return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()] as const;
+      }),
+  );
   const body = Buffer.concat(pieces);
   const declared = ctx.headers['x-amz-decoded-content-length'];
   if (declared !== undefined && Number(declared) !== body.length) throw incomplete();
@@ -138,7 +149,10 @@ async function decodeAwsChunked(ctx: KoaContext): Promise<void> {
     actual.writeUInt32BE(zlibCrc32(body));
     if (actual.toString('base64') !== crc32) throw new S3Error('BadDigest', 'The CRC32 you specified did not match the calculated checksum.');
   }
-  const encodings = (ctx.headers['content-encoding'] ?? '').split(',').map((e) => e.trim()).filter((e) => e && e !== 'aws-chunked');
+  const encodings = (ctx.headers['content-encoding'] ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e && e !== 'aws-chunked');
   if (encodings.length) ctx.headers['content-encoding'] = encodings.join(',');
   else delete ctx.headers['content-encoding'];
   delete ctx.headers['x-amz-decoded-content-length'];
@@ -151,13 +165,15 @@ async function decodeAwsChunked(ctx: KoaContext): Promise<void> {
 /** The parts of an upload in its directory, by part number. */
 async function partsIn(directory: string): Promise<{ number: number; etag: string; size: number; lastModified: Date }[]> {
   const names = (await readdir(directory)).filter((name) => /^\d+$/.test(name));
-  const parts = await Promise.all(names.map(async (name) => {
-    // s3rver writes `<n>.md5` once the part's last byte is in: a part still arriving is not a part yet.
-    const md5 = await readFile(join(directory, `${name}.md5`), 'utf8').catch(() => undefined);
-    if (md5 === undefined) return undefined;
-    const info = await stat(join(directory, name));
-    return { number: Number(name), etag: JSON.stringify(md5), size: info.size, lastModified: info.mtime };
-  }));
+  const parts = await Promise.all(
+    names.map(async (name) => {
+      // s3rver writes `<n>.md5` once the part's last byte is in: a part still arriving is not a part yet.
+      const md5 = await readFile(join(directory, `${name}.md5`), 'utf8').catch(() => undefined);
+      if (md5 === undefined) return undefined;
+      const info = await stat(join(directory, name));
+      return { number: Number(name), etag: JSON.stringify(md5), size: info.size, lastModified: info.mtime };
+    }),
+  );
   return parts.filter((part) => part !== undefined).sort((a, b) => a.number - b.number);
 }
 
@@ -184,7 +200,10 @@ async function listParts(ctx: KoaContext, bucket: string, key: string, uploadId:
       MaxParts: maxParts,
       IsTruncated: truncated,
       Part: page.map((part) => ({
-        PartNumber: part.number, LastModified: part.lastModified.toISOString(), ETag: part.etag, Size: part.size,
+        PartNumber: part.number,
+        LastModified: part.lastModified.toISOString(),
+        ETag: part.etag,
+        Size: part.size,
       })),
     },
   };
@@ -193,11 +212,14 @@ async function listParts(ctx: KoaContext, bucket: string, key: string, uploadId:
 async function completeMultipartUpload(ctx: KoaContext, bucket: string, key: string, uploadId: string, directory: string): Promise<void> {
   let xml = '';
   for await (const chunk of ctx.req) xml += chunk.toString();
-  const body = xmlParser.validate(xml) === true
-    ? (xmlParser.parse(xml, { tagValueProcessor: (text: string) => he.decode(text) }) as { CompleteMultipartUpload?: { Part?: unknown } }).CompleteMultipartUpload
-    : undefined;
+  const body =
+    xmlParser.validate(xml) === true
+      ? (xmlParser.parse(xml, { tagValueProcessor: (text: string) => he.decode(text) }) as { CompleteMultipartUpload?: { Part?: unknown } })
+          .CompleteMultipartUpload
+      : undefined;
   if (!body?.Part) throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
-  const requested = ([] as { PartNumber: number; ETag: string }[]).concat(body.Part as never)
+  const requested = ([] as { PartNumber: number; ETag: string }[])
+    .concat(body.Part as never)
     .map((part) => ({ number: Number(part.PartNumber), etag: String(part.ETag).replace(/"/g, '') }));
   const stored = new Map((await partsIn(directory)).map((part) => [part.number, part]));
   for (const [index, part] of requested.entries()) {
@@ -206,10 +228,19 @@ async function completeMultipartUpload(ctx: KoaContext, bucket: string, key: str
     }
     const have = stored.get(part.number);
     if (!have || have.etag.replace(/"/g, '') !== part.etag) {
-      throw new S3Error('InvalidPart', 'One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part\'s entity tag.', { UploadId: uploadId, PartNumber: part.number, ETag: part.etag });
+      throw new S3Error(
+        'InvalidPart',
+        "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+        { UploadId: uploadId, PartNumber: part.number, ETag: part.etag },
+      );
     }
     if (index < requested.length - 1 && have.size < MIN_PART_BYTES) {
-      throw new S3Error('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', { ProposedSize: have.size, MinSizeAllowed: MIN_PART_BYTES, PartNumber: part.number, ETag: part.etag });
+      throw new S3Error('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', {
+        ProposedSize: have.size,
+        MinSizeAllowed: MIN_PART_BYTES,
+        PartNumber: part.number,
+        ETag: part.etag,
+      });
     }
   }
   // s3rver assembles the parts into the object and removes the upload's directory.
@@ -227,10 +258,14 @@ async function listMultipartUploads(ctx: KoaContext, bucket: string): Promise<vo
   const uploadIdMarker = text('upload-id-marker');
   const maxUploads = Math.min(Number(ctx.query['max-uploads'] ?? 1000), 1000);
   const root = ctx.store.getResourcePath(bucket, undefined, 'uploads');
-  const uploads = (await Promise.all((await readdir(root).catch(() => [])).map(async (id) => {
-    const key = await readFile(join(root, id, 'key'), 'utf8').catch(() => undefined);
-    return key === undefined ? undefined : { key, uploadId: id, initiated: (await stat(join(root, id, 'key'))).mtime };
-  })))
+  const uploads = (
+    await Promise.all(
+      (await readdir(root).catch(() => [])).map(async (id) => {
+        const key = await readFile(join(root, id, 'key'), 'utf8').catch(() => undefined);
+        return key === undefined ? undefined : { key, uploadId: id, initiated: (await stat(join(root, id, 'key'))).mtime };
+      }),
+    )
+  )
     .filter((u): u is { key: string; uploadId: string; initiated: Date } => u !== undefined && u.key.startsWith(prefix))
     // S3's order: by key, then by when each upload of the same key began.
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.initiated.getTime() - b.initiated.getTime() || (a.uploadId < b.uploadId ? -1 : 1)));
@@ -255,7 +290,12 @@ async function listMultipartUploads(ctx: KoaContext, bucket: string): Promise<vo
       MaxUploads: maxUploads,
       IsTruncated: truncated,
       Upload: page.map((u) => ({
-        Key: u.key, UploadId: u.uploadId, Initiator: OWNER, Owner: OWNER, StorageClass: 'STANDARD', Initiated: u.initiated.toISOString(),
+        Key: u.key,
+        UploadId: u.uploadId,
+        Initiator: OWNER,
+        Owner: OWNER,
+        StorageClass: 'STANDARD',
+        Initiated: u.initiated.toISOString(),
       })),
     },
   };
@@ -275,10 +315,16 @@ export async function startS3Peer(): Promise<S3Peer> {
   middleware.splice(middleware.length - 1, 0, fullerS3());
   const { port } = await server.run();
   const env = {
-    STORAGE_DRIVER: 's3', S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_BUCKET: 'tipdesk-media', S3_REGION: 'us-east-1',
-    S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER', S3_FORCE_PATH_STYLE: 'true',
+    STORAGE_DRIVER: 's3',
+    S3_ENDPOINT: `http://127.0.0.1:${port}`,
+    S3_BUCKET: 'tipdesk-media',
+    S3_REGION: 'us-east-1',
+    S3_ACCESS_KEY_ID: 'S3RVER',
+    S3_SECRET_ACCESS_KEY: 'S3RVER',
+    S3_FORCE_PATH_STYLE: 'true',
   };
-  const client = () => createS3Client({ endpoint: env.S3_ENDPOINT, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true });
+  const client = () =>
+    createS3Client({ endpoint: env.S3_ENDPOINT, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true });
   const setup = client();
   await setup.send(new CreateBucketCommand({ Bucket: env.S3_BUCKET }));
   setup.destroy();

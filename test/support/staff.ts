@@ -41,8 +41,15 @@ export function sessionCookie(response: request.Response, name = 'tipdesk_staff'
 }
 
 /** Signs in over HTTP, exactly as the desk does. */
-export async function signIn(t: TestApp, email: string, password: string, totp?: string): Promise<Omit<SignedInStaff, 'user' | 'password'> & { user: StaffUserDto }> {
-  const response = await request(t.url).post('/api/auth/login').send({ email, password, ...(totp ? { totp } : {}) });
+export async function signIn(
+  t: TestApp,
+  email: string,
+  password: string,
+  totp?: string,
+): Promise<Omit<SignedInStaff, 'user' | 'password'> & { user: StaffUserDto }> {
+  const response = await request(t.url)
+    .post('/api/auth/login')
+    .send({ email, password, ...(totp ? { totp } : {}) });
   if (response.status !== 200) throw new Error(`Sign-in failed: ${response.status} ${JSON.stringify(response.body)}`);
   const cookie = sessionCookie(response);
   const csrfToken = response.body.csrfToken as string;

@@ -57,7 +57,8 @@ export class WhatsAppGraphPeer {
       res.writeHead(status, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    if (req.headers.authorization !== `Bearer ${this.accessToken}`) return json(401, { error: { message: 'Invalid OAuth access token', type: 'OAuthException', code: 190 } });
+    if (req.headers.authorization !== `Bearer ${this.accessToken}`)
+      return json(401, { error: { message: 'Invalid OAuth access token', type: 'OAuthException', code: 190 } });
 
     const send = /^\/v21\.0\/(\d+)\/messages$/.exec(path);
     if (send && req.method === 'POST') {
@@ -108,18 +109,22 @@ export const newWamid = () => `wamid.HBgM${Date.now().toString(36)}${(++deliveri
 export function webhookDelivery(from: string, messages: Record<string, unknown>[], options: { name?: string; value?: Record<string, unknown> } = {}) {
   return {
     object: 'whatsapp_business_account',
-    entry: [{
-      id: '102290129340398',
-      changes: [{
-        field: 'messages',
-        value: {
-          messaging_product: 'whatsapp',
-          metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
-          contacts: [{ profile: { name: options.name ?? 'Sam Reader' }, wa_id: from }],
-          messages: messages.map((m): Record<string, unknown> => ({ from, id: newWamid(), timestamp: String(Math.floor(Date.now() / 1000)), ...m })),
-          ...options.value,
-        },
-      }],
-    }],
+    entry: [
+      {
+        id: '102290129340398',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
+              contacts: [{ profile: { name: options.name ?? 'Sam Reader' }, wa_id: from }],
+              messages: messages.map((m): Record<string, unknown> => ({ from, id: newWamid(), timestamp: String(Math.floor(Date.now() / 1000)), ...m })),
+              ...options.value,
+            },
+          },
+        ],
+      },
+    ],
   };
 }

@@ -4,7 +4,15 @@ import { ConfigError, loadConfig } from '../../src/config/app-config.js';
 describe('loadConfig', () => {
   it('gives working defaults for a fresh clone', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ PORT: 3000, STORAGE_DRIVER: 'local', MAX_FILE_BYTES: 4 * 1024 ** 3, MAX_FILES_PER_TIP: 10, LOG_LEVEL: 'info', TRUST_PROXY: 'loopback', RATE_LIMIT_TIPS_PER_HOUR: 30 });
+    expect(config).toMatchObject({
+      PORT: 3000,
+      STORAGE_DRIVER: 'local',
+      MAX_FILE_BYTES: 4 * 1024 ** 3,
+      MAX_FILES_PER_TIP: 10,
+      LOG_LEVEL: 'info',
+      TRUST_PROXY: 'loopback',
+      RATE_LIMIT_TIPS_PER_HOUR: 30,
+    });
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.publicBaseUrl).toBe('http://localhost:3000');
     expect(config.dataDir).toMatch(/\.tipdesk$/);
@@ -40,7 +48,12 @@ describe('loadConfig', () => {
     expect(config.SMTP_URL).toBeUndefined();
     expect(config.MAIL_FROM).toBe('tipdesk <no-reply@localhost>');
     // docker-compose passes unset settings through as empty strings.
-    expect(loadConfig({ MAIL_FROM: '', SMTP_URL: '', PAYER_SORT_CODE: '', SEPA_DEBTOR_IBAN: '' })).toMatchObject({ MAIL_FROM: 'tipdesk <no-reply@localhost>', SMTP_URL: undefined, PAYER_SORT_CODE: undefined, SEPA_DEBTOR_IBAN: undefined });
+    expect(loadConfig({ MAIL_FROM: '', SMTP_URL: '', PAYER_SORT_CODE: '', SEPA_DEBTOR_IBAN: '' })).toMatchObject({
+      MAIL_FROM: 'tipdesk <no-reply@localhost>',
+      SMTP_URL: undefined,
+      PAYER_SORT_CODE: undefined,
+      SEPA_DEBTOR_IBAN: undefined,
+    });
     expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:2525' }).SMTP_URL).toBe('smtp://127.0.0.1:2525');
     expect(loadConfig({ SMTP_URL: 'smtps://user:pw@mail.example.com:465', MAIL_FROM: 'desk@example.com' }).MAIL_FROM).toBe('desk@example.com');
   });
@@ -85,12 +98,22 @@ describe('loadConfig', () => {
 
   it('gives the paying account from the environment (the paper settings page overrides it)', () => {
     const config = loadConfig({
-      PAYER_NAME: 'DAILY NEWS LTD', PAYER_SORT_CODE: '200000', PAYER_ACCOUNT_NUMBER: '55779911', BACS_SERVICE_USER_NUMBER: '123456',
-      SEPA_DEBTOR_NAME: 'Daily News Ltd', SEPA_DEBTOR_IBAN: 'GB33BUKB20201555555555', SEPA_DEBTOR_BIC: 'BUKBGB22',
+      PAYER_NAME: 'DAILY NEWS LTD',
+      PAYER_SORT_CODE: '200000',
+      PAYER_ACCOUNT_NUMBER: '55779911',
+      BACS_SERVICE_USER_NUMBER: '123456',
+      SEPA_DEBTOR_NAME: 'Daily News Ltd',
+      SEPA_DEBTOR_IBAN: 'GB33BUKB20201555555555',
+      SEPA_DEBTOR_BIC: 'BUKBGB22',
     });
     expect(config.payer).toEqual({
-      name: 'DAILY NEWS LTD', sortCode: '200000', accountNumber: '55779911', serviceUserNumber: '123456',
-      sepaDebtorName: 'Daily News Ltd', sepaDebtorIban: 'GB33BUKB20201555555555', sepaDebtorBic: 'BUKBGB22',
+      name: 'DAILY NEWS LTD',
+      sortCode: '200000',
+      accountNumber: '55779911',
+      serviceUserNumber: '123456',
+      sepaDebtorName: 'Daily News Ltd',
+      sepaDebtorIban: 'GB33BUKB20201555555555',
+      sepaDebtorBic: 'BUKBGB22',
     });
   });
 
@@ -105,15 +128,31 @@ describe('loadConfig', () => {
   });
 
   it('takes the paper defaults an automated deployment sets', () => {
-    const config = loadConfig({ PAPER_NAME: 'The Daily Bugle', DESK_TIME_ZONE: 'Europe/Dublin', DESK_DATE_STYLE: 'iso', PAPER_CONTACT_PHONE: '+44 20 7946 0000' });
-    expect([config.PAPER_NAME, config.DESK_TIME_ZONE, config.DESK_DATE_STYLE, config.PAPER_CONTACT_PHONE]).toEqual(['The Daily Bugle', 'Europe/Dublin', 'iso', '+44 20 7946 0000']);
+    const config = loadConfig({
+      PAPER_NAME: 'The Daily Bugle',
+      DESK_TIME_ZONE: 'Europe/Dublin',
+      DESK_DATE_STYLE: 'iso',
+      PAPER_CONTACT_PHONE: '+44 20 7946 0000',
+    });
+    expect([config.PAPER_NAME, config.DESK_TIME_ZONE, config.DESK_DATE_STYLE, config.PAPER_CONTACT_PHONE]).toEqual([
+      'The Daily Bugle',
+      'Europe/Dublin',
+      'iso',
+      '+44 20 7946 0000',
+    ]);
   });
 });
 
 describe('channel settings', () => {
   it('are off by default, with a 50 MB mail limit, the Graph API URL and a 24-hour WhatsApp window', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ INBOUND_EMAIL_TOKEN: undefined, INBOUND_SMTP_PORT: undefined, INBOUND_EMAIL_MAX_BYTES: 50 * 1024 * 1024, WHATSAPP_VERIFY_TOKEN: undefined, WHATSAPP_CONVERSATION_HOURS: 24 });
+    expect(config).toMatchObject({
+      INBOUND_EMAIL_TOKEN: undefined,
+      INBOUND_SMTP_PORT: undefined,
+      INBOUND_EMAIL_MAX_BYTES: 50 * 1024 * 1024,
+      WHATSAPP_VERIFY_TOKEN: undefined,
+      WHATSAPP_CONVERSATION_HOURS: 24,
+    });
     expect(config.WHATSAPP_GRAPH_URL).toBe('https://graph.facebook.com/v21.0');
     expect(config.inboundEmailAddresses).toEqual([]);
   });
@@ -122,7 +161,10 @@ describe('channel settings', () => {
     expect(() => loadConfig({ INBOUND_EMAIL_TOKEN: 'sekrit' })).not.toThrow(/sekrit/);
   });
   it('reads the inbound addresses as a lower-cased list', () => {
-    expect(loadConfig({ INBOUND_EMAIL_ADDRESSES: 'Tips@Paper.example, news@paper.example' }).inboundEmailAddresses).toEqual(['tips@paper.example', 'news@paper.example']);
+    expect(loadConfig({ INBOUND_EMAIL_ADDRESSES: 'Tips@Paper.example, news@paper.example' }).inboundEmailAddresses).toEqual([
+      'tips@paper.example',
+      'news@paper.example',
+    ]);
   });
   it.each([
     [{ INBOUND_EMAIL_TOKEN: 'short' }, 'INBOUND_EMAIL_TOKEN'],
@@ -146,12 +188,15 @@ describe('BANK_HOLIDAYS', () => {
   });
 });
 
-
 describe('virus scanning settings', () => {
   it('are off by default (no CLAMAV_HOST), with clamd port 3310, a 120 s silence limit and 2 GiB', () => {
     expect(loadConfig({})).toMatchObject({ CLAMAV_PORT: 3310, CLAMAV_TIMEOUT_SECONDS: 120, CLAMAV_MAX_BYTES: 2 * 1024 ** 3 });
     expect(loadConfig({}).CLAMAV_HOST).toBeUndefined();
-    expect(loadConfig({ CLAMAV_HOST: 'clamav', CLAMAV_PORT: '3311', CLAMAV_MAX_BYTES: '1048576' })).toMatchObject({ CLAMAV_HOST: 'clamav', CLAMAV_PORT: 3311, CLAMAV_MAX_BYTES: 1048576 });
+    expect(loadConfig({ CLAMAV_HOST: 'clamav', CLAMAV_PORT: '3311', CLAMAV_MAX_BYTES: '1048576' })).toMatchObject({
+      CLAMAV_HOST: 'clamav',
+      CLAMAV_PORT: 3311,
+      CLAMAV_MAX_BYTES: 1048576,
+    });
   });
   it.each([
     [{ CLAMAV_HOST: 'clam av' }, 'CLAMAV_HOST'],

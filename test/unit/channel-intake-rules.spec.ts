@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { FILES_ONLY_STORY, normaliseAddress, pendingBackoffSeconds, storyOf } from '../../src/channels/channel-intake.service.js';
 
-describe('a new channel tip\'s story', () => {
+describe("a new channel tip's story", () => {
   it.each([
     [{ subject: 'Crash on the A14', text: 'Two cars.' }, 'Crash on the A14\n\nTwo cars.'],
     [{ subject: '  ', text: ' Two cars. ' }, 'Two cars.'],
@@ -13,7 +13,7 @@ describe('a new channel tip\'s story', () => {
   });
 });
 
-describe('a sender\'s address, normalised before it is hashed', () => {
+describe("a sender's address, normalised before it is hashed", () => {
   it.each([
     ['email', ' Pat.Reader@Example.ORG ', 'pat.reader@example.org'],
     ['whatsapp', '+44 7700-900 (123)', '+447700900123'],

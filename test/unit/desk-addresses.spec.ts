@@ -45,8 +45,28 @@ describe('the queue address', () => {
   });
 
   it('turns the form into DeskService filters ("all" means no status filter) and back into the same address', () => {
-    const address = parseQueueAddress({ q: ' flood ', status: 'all', channel: 'whatsapp', assignee: 'me', hasMedia: 'true', tag: 'video', from: '2026-05-01', to: '2026-05-31', sort: 'oldest' });
-    expect(address.filters).toEqual({ q: 'flood', channel: 'whatsapp', assignee: 'me', hasMedia: 'true', tag: 'video', from: '2026-05-01', to: '2026-05-31', sort: 'oldest', limit: 25 });
+    const address = parseQueueAddress({
+      q: ' flood ',
+      status: 'all',
+      channel: 'whatsapp',
+      assignee: 'me',
+      hasMedia: 'true',
+      tag: 'video',
+      from: '2026-05-01',
+      to: '2026-05-31',
+      sort: 'oldest',
+    });
+    expect(address.filters).toEqual({
+      q: 'flood',
+      channel: 'whatsapp',
+      assignee: 'me',
+      hasMedia: 'true',
+      tag: 'video',
+      from: '2026-05-01',
+      to: '2026-05-31',
+      sort: 'oldest',
+      limit: 25,
+    });
     expect(parseQueueAddress(Object.fromEntries(new URL(queueHref(address.form), 'http://x').searchParams)).form).toEqual(address.form);
   });
 
@@ -98,11 +118,24 @@ describe('labels', () => {
   it('describes a history event with names, labels and what changed', () => {
     const names = new Map([['u1', 'Bea Baker']]);
     const line = historyLine(
-      { action: 'tip.claimed', actorType: 'staff', actorId: 'u2', actorName: 'Eddie', before: { status: 'new', assigneeId: null }, after: { status: 'in_review', assigneeId: 'u1' }, at: '2026-05-10T12:00:00Z' },
+      {
+        action: 'tip.claimed',
+        actorType: 'staff',
+        actorId: 'u2',
+        actorName: 'Eddie',
+        before: { status: 'new', assigneeId: null },
+        after: { status: 'in_review', assigneeId: 'u1' },
+        at: '2026-05-10T12:00:00Z',
+      },
       names,
     );
     expect(line).toMatchObject({ summary: 'Claimed', detail: 'New → In review; nobody → Bea Baker', actor: 'Eddie' });
-    expect(historyLine({ action: 'tip.created', actorType: 'contributor', actorId: null, actorName: null, before: null, after: { reference: 'TD-1' }, at: '' }, names)).toMatchObject({ summary: 'Tip received', detail: undefined, actor: 'The contributor' });
+    expect(
+      historyLine(
+        { action: 'tip.created', actorType: 'contributor', actorId: null, actorName: null, before: null, after: { reference: 'TD-1' }, at: '' },
+        names,
+      ),
+    ).toMatchObject({ summary: 'Tip received', detail: undefined, actor: 'The contributor' });
   });
 
   it('cuts a long audit change short', () => {

@@ -2,7 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import { AUDIT_ACTIONS, changeInWords, eventWords, payoutMoveLine } from '../../src/web/desk-labels.js';
 import { pageForRole, roleOpens } from '../../src/web/desk-views.js';
 
-const names = new Map([['s1', 'Priya Editor'], ['s2', 'Amir Accounts']]);
+const names = new Map([
+  ['s1', 'Priya Editor'],
+  ['s2', 'Amir Accounts'],
+]);
 const at = '2026-12-07T13:50:00Z';
 
 describe('event names in words (issue 11)', () => {
@@ -21,14 +24,44 @@ describe('event names in words (issue 11)', () => {
 
   it.each([
     [{ fromState: null, toState: 'offered', actorType: 'staff', actorId: 's1', reason: null }, 'Payment offered', '£250, exclusive licence', 'Priya Editor'],
-    [{ fromState: 'offered', toState: 'accepted', actorType: 'contributor', actorId: null, reason: 'licence terms confirmed' }, 'Offer accepted by the contributor', undefined, 'The contributor'],
+    [
+      { fromState: 'offered', toState: 'accepted', actorType: 'contributor', actorId: null, reason: 'licence terms confirmed' },
+      'Offer accepted by the contributor',
+      undefined,
+      'The contributor',
+    ],
     [{ fromState: 'accepted', toState: 'approved', actorType: 'staff', actorId: 's2', reason: null }, 'Payment approved', undefined, 'Amir Accounts'],
-    [{ fromState: 'approved', toState: 'batched', actorType: 'staff', actorId: 's2', reason: null, batchFormat: 'bacs-std18' }, 'Put in a payment batch for the bank', undefined, 'Amir Accounts'],
-    [{ fromState: 'approved', toState: 'batched', actorType: 'staff', actorId: 's2', reason: null, batchFormat: 'csv' }, 'Listed in a ledger export (for the accounts; no bank file)', undefined, 'Amir Accounts'],
-    [{ fromState: 'batched', toState: 'batched', actorType: 'staff', actorId: 's2', reason: 'batch TDB-1 sent to the bank' }, 'Batch sent to the bank', undefined, 'Amir Accounts'],
-    [{ fromState: 'batched', toState: 'paid', actorType: 'staff', actorId: 's2', reason: 'bank reference FP-1' }, 'Paid', 'bank reference FP-1', 'Amir Accounts'],
+    [
+      { fromState: 'approved', toState: 'batched', actorType: 'staff', actorId: 's2', reason: null, batchFormat: 'bacs-std18' },
+      'Put in a payment batch for the bank',
+      undefined,
+      'Amir Accounts',
+    ],
+    [
+      { fromState: 'approved', toState: 'batched', actorType: 'staff', actorId: 's2', reason: null, batchFormat: 'csv' },
+      'Listed in a ledger export (for the accounts; no bank file)',
+      undefined,
+      'Amir Accounts',
+    ],
+    [
+      { fromState: 'batched', toState: 'batched', actorType: 'staff', actorId: 's2', reason: 'batch TDB-1 sent to the bank' },
+      'Batch sent to the bank',
+      undefined,
+      'Amir Accounts',
+    ],
+    [
+      { fromState: 'batched', toState: 'paid', actorType: 'staff', actorId: 's2', reason: 'bank reference FP-1' },
+      'Paid',
+      'bank reference FP-1',
+      'Amir Accounts',
+    ],
     [{ fromState: 'batched', toState: 'failed', actorType: 'staff', actorId: 's2', reason: 'ARUCS 5' }, 'Payment failed', 'ARUCS 5', 'Amir Accounts'],
-    [{ fromState: 'offered', toState: 'cancelled', actorType: 'staff', actorId: 'gone', reason: 'Used another clip' }, 'Payment cancelled', 'Used another clip', 'a former colleague'],
+    [
+      { fromState: 'offered', toState: 'cancelled', actorType: 'staff', actorId: 'gone', reason: 'Used another clip' },
+      'Payment cancelled',
+      'Used another clip',
+      'a former colleague',
+    ],
   ] as const)('payout move %j is "%s"', (move, summary, detail, actor) => {
     expect(payoutMoveLine({ ...move, at }, names, { amount: '£250', licence: 'Exclusive' })).toEqual({ summary, detail, actor, at });
   });

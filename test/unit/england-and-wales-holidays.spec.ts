@@ -30,11 +30,11 @@ describe('computed England and Wales bank holidays', () => {
     expect(easterSunday(2285)).toEqual([3, 22]); // the earliest possible
   });
 
-  it.each([2019, 2021, 2024, 2025])('%i: exactly GOV.UK\'s list (substitute days included)', (year) => {
+  it.each([2019, 2021, 2024, 2025])("%i: exactly GOV.UK's list (substitute days included)", (year) => {
     expect(computedBankHolidays(year)).toEqual(GOV_UK[year]);
   });
 
-  it.each([2020, 2022, 2023])('%i: GOV.UK\'s list but for the proclaimed one-offs (why the table comes first)', (year) => {
+  it.each([2020, 2022, 2023])("%i: GOV.UK's list but for the proclaimed one-offs (why the table comes first)", (year) => {
     const expected = GOV_UK[year].filter((day) => !ONE_OFFS.added.includes(day));
     expected.push(...ONE_OFFS.moved.filter((day) => day.startsWith(String(year))));
     expect(computedBankHolidays(year).sort()).toEqual(expected.sort());

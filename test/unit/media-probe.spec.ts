@@ -61,7 +61,7 @@ describe('mediaFacts (the tip page lines)', () => {
     });
   });
 
-  it('an unreadable file\'s probe (only an error code) shows no facts', () => {
+  it("an unreadable file's probe (only an error code) shows no facts", () => {
     expect(mediaFacts({ error: 'MEDIA_UNREADABLE' })).toBeNull();
     expect(mediaFacts(null)).toBeNull();
   });

@@ -18,7 +18,7 @@ describe('composeNotification', () => {
     expect(mail.headers).toEqual({ 'Auto-Submitted': 'auto-generated' });
   });
 
-  it('never puts the contributor\'s address in the body', () => {
+  it("never puts the contributor's address in the body", () => {
     const mail = composeNotification('message', facts);
     expect(mail.text).not.toContain('pat@example.org');
     expect(mail.html).not.toContain('pat@example.org');

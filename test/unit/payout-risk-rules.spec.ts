@@ -6,9 +6,19 @@ import { PAYOUT_RISK_CODES } from '../../src/payouts/risks/risk-codes.js';
 const NOW = new Date('2026-12-07T12:00:00Z');
 const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3_600_000);
 const base: PayoutRiskFacts = {
-  amountMinor: 25_000, currency: 'GBP', secondApprovalMinor: 100_000, payeeMethod: 'uk_bank', payeeMasked: '****6819',
-  payeeVersion: 1, payeeGivenAt: hoursAgo(1), acceptedAt: hoursAgo(1), coolingHours: 24, now: NOW,
-  sharedWithTips: [], payeeFromStaffBrowser: false, offererHoldsSecretUnderWaiver: false,
+  amountMinor: 25_000,
+  currency: 'GBP',
+  secondApprovalMinor: 100_000,
+  payeeMethod: 'uk_bank',
+  payeeMasked: '****6819',
+  payeeVersion: 1,
+  payeeGivenAt: hoursAgo(1),
+  acceptedAt: hoursAgo(1),
+  coolingHours: 24,
+  now: NOW,
+  sharedWithTips: [],
+  payeeFromStaffBrowser: false,
+  offererHoldsSecretUnderWaiver: false,
 };
 const codes = (facts: Partial<PayoutRiskFacts>) => evaluateRisks({ ...base, ...facts }).map((r) => r.code);
 
@@ -23,7 +33,11 @@ describe('payout risk rules', () => {
     ['details typed in a staff browser', { payeeFromStaffBrowser: true }, ['PAYEE_FROM_STAFF_BROWSER']],
     ['first details given at acceptance (no change)', { payeeVersion: 1, payeeGivenAt: hoursAgo(1) }, []],
     ['details changed 2 hours ago', { payeeVersion: 2, payeeGivenAt: hoursAgo(2), acceptedAt: hoursAgo(30) }, ['PAYEE_CHANGED_RECENTLY']],
-    ['details changed 23 hours before acceptance, 3 days ago', { payeeVersion: 2, payeeGivenAt: hoursAgo(95), acceptedAt: hoursAgo(72) }, ['PAYEE_CHANGED_RECENTLY']],
+    [
+      'details changed 23 hours before acceptance, 3 days ago',
+      { payeeVersion: 2, payeeGivenAt: hoursAgo(95), acceptedAt: hoursAgo(72) },
+      ['PAYEE_CHANGED_RECENTLY'],
+    ],
     ['details changed 30 hours before acceptance and long ago', { payeeVersion: 2, payeeGivenAt: hoursAgo(200), acceptedAt: hoursAgo(170) }, []],
     ['one penny under the limit', { amountMinor: 99_999 }, []],
     ['exactly the limit', { amountMinor: 100_000 }, ['AMOUNT_OVER_LIMIT']],

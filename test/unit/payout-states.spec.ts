@@ -4,11 +4,20 @@ import { PAYOUT_STATES, type PayoutState } from '../../src/payouts/payouts.entit
 
 // DESIGN.md's payout machine, written out independently of the table under test.
 const LEGAL = new Set([
-  'offered→accepted', 'offered→declined', 'offered→cancelled',
-  'accepted→approved', 'accepted→held', 'accepted→cancelled',
-  'held→accepted', 'held→cancelled',
-  'approved→batched', 'approved→held', 'approved→cancelled',
-  'batched→paid', 'batched→failed', 'batched→approved',
+  'offered→accepted',
+  'offered→declined',
+  'offered→cancelled',
+  'accepted→approved',
+  'accepted→held',
+  'accepted→cancelled',
+  'held→accepted',
+  'held→cancelled',
+  'approved→batched',
+  'approved→held',
+  'approved→cancelled',
+  'batched→paid',
+  'batched→failed',
+  'batched→approved',
 ]);
 
 describe('payout states', () => {

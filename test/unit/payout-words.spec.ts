@@ -25,8 +25,12 @@ describe('money and payout states in the contributor’s words', () => {
   });
 
   it('an offer reads as the issue words it', () => {
-    expect(contributorStateText({ state: 'offered', amountMinor: 25_000, currency: 'GBP', licence: 'exclusive' })).toBe('We’d like to pay you £250 for exclusive use of your video');
-    expect(contributorStateText({ state: 'offered', amountMinor: 5_000, currency: 'EUR', licence: 'non_exclusive' }, 'story')).toBe('We’d like to pay you €50 for non-exclusive use of your story');
+    expect(contributorStateText({ state: 'offered', amountMinor: 25_000, currency: 'GBP', licence: 'exclusive' })).toBe(
+      'We’d like to pay you £250 for exclusive use of your video',
+    );
+    expect(contributorStateText({ state: 'offered', amountMinor: 5_000, currency: 'EUR', licence: 'non_exclusive' }, 'story')).toBe(
+      'We’d like to pay you €50 for non-exclusive use of your story',
+    );
   });
 
   it.each([

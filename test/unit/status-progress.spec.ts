@@ -5,7 +5,12 @@ import type { TipStatus } from '../../src/tips/tips.entities.js';
 /** The steps as one compact string: ✓ done, ▶ current, · to come, ✗ failed. */
 function path(status: TipStatus, payoutStates: string[]): string {
   const mark: Record<StepState, string> = { done: '✓', current: '▶', upcoming: '·', failed: '✗' };
-  return tipProgress(status, payoutStates.map((state) => ({ state }))).steps.map((s) => mark[s.state]).join('');
+  return tipProgress(
+    status,
+    payoutStates.map((state) => ({ state })),
+  )
+    .steps.map((s) => mark[s.state])
+    .join('');
 }
 
 describe('tipProgress: where the contributor is on received → … → paid', () => {
@@ -34,7 +39,12 @@ describe('tipProgress: where the contributor is on received → … → paid', (
 
   it('marks exactly one step as where the tip is now', () => {
     for (const payouts of [[], ['offered'], ['paid'], ['failed']]) {
-      expect(tipProgress('used', payouts.map((state) => ({ state }))).steps.filter((s) => s.current)).toHaveLength(1);
+      expect(
+        tipProgress(
+          'used',
+          payouts.map((state) => ({ state })),
+        ).steps.filter((s) => s.current),
+      ).toHaveLength(1);
     }
   });
 
@@ -46,6 +56,14 @@ describe('tipProgress: where the contributor is on received → … → paid', (
 
   it('without payouts the tip’s own status text is used; payouts of an unknown shape are ignored', () => {
     expect(tipProgress('new', []).text).toBeUndefined();
-    expect(tipProgress('in_review', [null, 42, { state: 7 }, { amount: 1 }]).steps.map((s) => s.state)).toEqual(['done', 'current', 'upcoming', 'upcoming', 'upcoming', 'upcoming', 'upcoming']);
+    expect(tipProgress('in_review', [null, 42, { state: 7 }, { amount: 1 }]).steps.map((s) => s.state)).toEqual([
+      'done',
+      'current',
+      'upcoming',
+      'upcoming',
+      'upcoming',
+      'upcoming',
+      'upcoming',
+    ]);
   });
 });

@@ -8,10 +8,18 @@ const ALLOWED: [TipStatus, TipStatus][] = [
   ['new', 'in_review'],
   ['in_review', 'verified'],
   ['verified', 'used'],
-  ['new', 'rejected'], ['new', 'spam'], ['new', 'archived'],
-  ['in_review', 'rejected'], ['in_review', 'spam'], ['in_review', 'archived'],
-  ['verified', 'rejected'], ['verified', 'spam'], ['verified', 'archived'],
-  ['rejected', 'in_review'], ['spam', 'in_review'], ['archived', 'in_review'],
+  ['new', 'rejected'],
+  ['new', 'spam'],
+  ['new', 'archived'],
+  ['in_review', 'rejected'],
+  ['in_review', 'spam'],
+  ['in_review', 'archived'],
+  ['verified', 'rejected'],
+  ['verified', 'spam'],
+  ['verified', 'archived'],
+  ['rejected', 'in_review'],
+  ['spam', 'in_review'],
+  ['archived', 'in_review'],
   ['used', 'archived'],
 ];
 const allowed = new Set(ALLOWED.map(([from, to]) => `${from}>${to}`));
@@ -58,8 +66,14 @@ describe('tip states', () => {
 
 describe('tags', () => {
   it.each([
-    [[' Flood ', 'FLOOD', 'Road  Closure'], ['flood', 'road closure']],
-    [['a', 'b', 'a'], ['a', 'b']],
+    [
+      [' Flood ', 'FLOOD', 'Road  Closure'],
+      ['flood', 'road closure'],
+    ],
+    [
+      ['a', 'b', 'a'],
+      ['a', 'b'],
+    ],
     [[], []],
   ])('normaliseTags(%j) is %j', (input, expected) => {
     expect(normaliseTags(input)).toEqual(expected);

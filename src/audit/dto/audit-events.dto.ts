@@ -7,56 +7,80 @@ export const AUDIT_PAGE_SIZE_DEFAULT = 50;
 export const AUDIT_PAGE_SIZE_MAX = 200;
 const LIMIT_RULE = `limit must be a whole number from 1 to ${AUDIT_PAGE_SIZE_MAX}`;
 
-const blankToUndefined = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? (value.trim() === '' ? undefined : value.trim()) : value;
+const blankToUndefined = ({ value }: { value: unknown }) => (typeof value === 'string' ? (value.trim() === '' ? undefined : value.trim()) : value);
 // Only plain digits become a number; anything else stays a string and fails @IsInt.
 const toInteger = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value);
 
 /** The admins' audit log filters (GET /api/audit-events). Every filter narrows. */
 export class AuditEventsQueryDto {
   @ApiPropertyOptional({ maxLength: 200, description: 'An action prefix (`payout.`), an entity or actor id, or part of a staff name or email' })
-  @Transform(blankToUndefined) @IsOptional() @IsString() @MaxLength(200, { message: 'q is longer than 200 characters' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200, { message: 'q is longer than 200 characters' })
   q?: string;
 
   @ApiPropertyOptional({ maxLength: 64, example: 'staff.signed_in', description: 'Exactly this action' })
-  @Transform(blankToUndefined) @IsOptional() @IsString() @MaxLength(64, { message: 'action is longer than 64 characters' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(64, { message: 'action is longer than 64 characters' })
   @Matches(/^[a-z0-9_.]+$/, { message: 'action is made of a-z, 0-9, _ and .' })
   action?: string;
 
   @ApiPropertyOptional({ enum: AUDIT_ACTOR_TYPES })
-  @Transform(blankToUndefined) @IsOptional() @IsIn(AUDIT_ACTOR_TYPES, { message: `actorType must be one of ${AUDIT_ACTOR_TYPES.join(', ')}` })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsIn(AUDIT_ACTOR_TYPES, { message: `actorType must be one of ${AUDIT_ACTOR_TYPES.join(', ')}` })
   actorType?: AuditActorType;
 
   @ApiPropertyOptional({ description: 'Events by this staff member (or contributor)' })
-  @Transform(blankToUndefined) @IsOptional() @IsUUID('all', { message: 'actorId must be an id' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsUUID('all', { message: 'actorId must be an id' })
   actorId?: string;
 
   @ApiPropertyOptional({ maxLength: 32, example: 'tip' })
-  @Transform(blankToUndefined) @IsOptional() @IsString() @MaxLength(32, { message: 'entityType is longer than 32 characters' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(32, { message: 'entityType is longer than 32 characters' })
   @Matches(/^[a-z_]+$/, { message: 'entityType is made of a-z and _' })
   entityType?: string;
 
   @ApiPropertyOptional({ description: 'Events about this tip, payout, staff member…' })
-  @Transform(blankToUndefined) @IsOptional() @IsUUID('all', { message: 'entityId must be an id' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsUUID('all', { message: 'entityId must be an id' })
   entityId?: string;
 
   @ApiPropertyOptional({ description: 'At or after (ISO 8601; a date alone is midnight UTC)', example: '2026-05-01' })
-  @Transform(blankToUndefined) @IsOptional() @MaxLength(40)
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @MaxLength(40)
   @IsISO8601({ strict: true }, { message: 'from must be a date, such as 2026-05-01 or 2026-05-01T09:00Z' })
   from?: string;
 
   @ApiPropertyOptional({ description: 'Before (ISO 8601); a date alone includes that whole day (UTC)', example: '2026-05-31' })
-  @Transform(blankToUndefined) @IsOptional() @MaxLength(40)
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @MaxLength(40)
   @IsISO8601({ strict: true }, { message: 'to must be a date, such as 2026-05-31 or 2026-05-31T18:00Z' })
   to?: string;
 
   @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page (same filters)' })
-  @Transform(blankToUndefined) @IsOptional() @IsString() @MaxLength(200, { message: 'cursor is not valid' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200, { message: 'cursor is not valid' })
   cursor?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: AUDIT_PAGE_SIZE_MAX, default: AUDIT_PAGE_SIZE_DEFAULT })
-  @Transform(toInteger) @IsOptional()
-  @IsInt({ message: LIMIT_RULE }) @Min(1, { message: LIMIT_RULE }) @Max(AUDIT_PAGE_SIZE_MAX, { message: LIMIT_RULE })
+  @Transform(toInteger)
+  @IsOptional()
+  @IsInt({ message: LIMIT_RULE })
+  @Min(1, { message: LIMIT_RULE })
+  @Max(AUDIT_PAGE_SIZE_MAX, { message: LIMIT_RULE })
   limit?: number;
 }
 

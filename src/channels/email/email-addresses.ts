@@ -74,7 +74,12 @@ export function plusAddress(inboundAddress: string, reference: string): string {
 export function normaliseSender(address: string | undefined, name?: string): { address: string; name?: string } | undefined {
   const lower = (address ?? '').trim().toLowerCase();
   if (!lower || lower.length > ADDRESS_MAX || lower.indexOf('@') > LOCAL_PART_MAX || !ADDRESS.test(lower)) return undefined;
-  const display = (name ?? '').replace(INVISIBLE, '').replace(/\s+/g, ' ').trim().replace(/^["']+|["']+$/g, '').trim();
+  const display = (name ?? '')
+    .replace(INVISIBLE, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^["']+|["']+$/g, '')
+    .trim();
   const clipped = Array.from(display).slice(0, NAME_MAX).join('');
   return clipped && clipped.toLowerCase() !== lower ? { address: lower, name: clipped } : { address: lower };
 }

@@ -41,7 +41,10 @@ export function composeChannelReply(message: OutboundMessage, config: Pick<AppCo
  * once; a mail's sender has no other way to sign in to the status page and accept an offer).
  * Marked Auto-Submitted so well-behaved auto-responders do not answer it.
  */
-export function composeEmailReceipt(tip: { to: string; reference: string; secret: string }, config: Pick<AppConfig, 'inboundEmailAddresses' | 'publicBaseUrl'>): OutgoingMail {
+export function composeEmailReceipt(
+  tip: { to: string; reference: string; secret: string },
+  config: Pick<AppConfig, 'inboundEmailAddresses' | 'publicBaseUrl'>,
+): OutgoingMail {
   const replyTo = config.inboundEmailAddresses[0];
   const text = [
     'Hello,',
@@ -92,7 +95,10 @@ export class EmailChannelSender implements ChannelSender {
       await this.mailer.send(composeChannelReply(message, this.config));
     } catch (error) {
       // The relay's error may quote the address: only its code is logged, and a plain error goes up.
-      this.logger.warn({ event: 'email.send_failed', tipId: message.tipId, code: (error as { code?: string }).code ?? 'ERROR' }, 'email to the reader not sent');
+      this.logger.warn(
+        { event: 'email.send_failed', tipId: message.tipId, code: (error as { code?: string }).code ?? 'ERROR' },
+        'email to the reader not sent',
+      );
       throw new EmailSendError();
     }
   }

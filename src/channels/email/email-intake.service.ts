@@ -46,8 +46,15 @@ export class EmailIntakeService implements BeforeApplicationShutdown {
     const result = await this.intake.receive(message);
     this.logger.info(
       {
-        event: 'email.received', via, tipId: result.tipId, reference: result.reference, createdTip: result.createdTip, duplicate: result.duplicate,
-        threaded: !result.createdTip && !result.duplicate, files: message.attachments.length, dropped: message.dropped.length,
+        event: 'email.received',
+        via,
+        tipId: result.tipId,
+        reference: result.reference,
+        createdTip: result.createdTip,
+        duplicate: result.duplicate,
+        threaded: !result.createdTip && !result.duplicate,
+        files: message.attachments.length,
+        dropped: message.dropped.length,
       },
       'inbound mail taken',
     );

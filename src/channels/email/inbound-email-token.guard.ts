@@ -6,7 +6,9 @@ import { DomainError } from '../../http/errors.js';
 
 export class InboundEmailTokenError extends DomainError {
   constructor() {
-    super(HttpStatus.UNAUTHORIZED, 'INBOUND_EMAIL_TOKEN_INVALID', 'This route needs the inbound mail token as "Authorization: Bearer <token>"', undefined, { 'WWW-Authenticate': 'Bearer' });
+    super(HttpStatus.UNAUTHORIZED, 'INBOUND_EMAIL_TOKEN_INVALID', 'This route needs the inbound mail token as "Authorization: Bearer <token>"', undefined, {
+      'WWW-Authenticate': 'Bearer',
+    });
   }
 }
 

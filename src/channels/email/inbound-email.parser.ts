@@ -212,7 +212,11 @@ export class InboundEmailParser {
 function isAutomated(headers: Map<string, HeaderValue>): boolean {
   const text = (name: string) => {
     const value = headers.get(name);
-    return typeof value === 'string' ? value.trim().toLowerCase() : value && typeof value === 'object' && 'value' in value ? String(value.value).toLowerCase() : '';
+    return typeof value === 'string'
+      ? value.trim().toLowerCase()
+      : value && typeof value === 'object' && 'value' in value
+        ? String(value.value).toLowerCase()
+        : '';
   };
   const autoSubmitted = text('auto-submitted');
   return (autoSubmitted !== '' && autoSubmitted !== 'no') || ['bulk', 'list', 'junk'].includes(text('precedence')) || headers.has('list-id');
@@ -251,7 +255,9 @@ function textOf(part: MessageText | undefined, htmlToText: typeof HtmlToText): s
       text = '';
     }
   }
-  return Array.from(clean(text.slice(0, 2 * STORY_MAX_LENGTH))).slice(0, STORY_MAX_LENGTH).join('');
+  return Array.from(clean(text.slice(0, 2 * STORY_MAX_LENGTH)))
+    .slice(0, STORY_MAX_LENGTH)
+    .join('');
 }
 
 /** The Date header, when there is a believable one (never in the future). */

@@ -15,7 +15,10 @@ const MAX_CLIENTS = 50;
 const MAX_RECIPIENTS = 20;
 
 class SmtpReply extends Error {
-  constructor(readonly responseCode: number, message: string) {
+  constructor(
+    readonly responseCode: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -59,7 +62,8 @@ export class SmtpListener implements OnApplicationBootstrap, OnModuleDestroy {
     const port = this.config.INBOUND_SMTP_PORT;
     if (port === undefined) return;
     const addresses = this.config.inboundEmailAddresses;
-    if (addresses.length === 0) this.logger.warn({ event: 'email.smtp_no_addresses' }, 'INBOUND_SMTP_PORT is set but INBOUND_EMAIL_ADDRESSES is not: every recipient will be refused');
+    if (addresses.length === 0)
+      this.logger.warn({ event: 'email.smtp_no_addresses' }, 'INBOUND_SMTP_PORT is set but INBOUND_EMAIL_ADDRESSES is not: every recipient will be refused');
     // Loaded only when the listener is on (most newsrooms use the webhook, or no email channel).
     const { SMTPServer } = await import('smtp-server');
     const server = new SMTPServer({

@@ -36,13 +36,21 @@ export class PhoneService {
       });
       // The editor is the actor: who took the call is in the tip's history.
       await this.audit.record(manager, {
-        actorType: 'staff', actorId: staff.id, action: 'tip.created', entityType: 'tip', entityId: tip.tipId,
+        actorType: 'staff',
+        actorId: staff.id,
+        action: 'tip.created',
+        entityType: 'tip',
+        entityId: tip.tipId,
         after: { reference: tip.reference, channel: 'phone', takenBy: staff.id, mediaCount: 0 },
       });
       // The secret is shown once, to this editor, to read to the caller: whoever has seen it could
       // sign in as the caller, so they may never offer or approve a payment on this tip.
       await this.audit.record(manager, {
-        actorType: 'staff', actorId: staff.id, action: 'tip.secret_shown', entityType: 'tip', entityId: tip.tipId,
+        actorType: 'staff',
+        actorId: staff.id,
+        action: 'tip.secret_shown',
+        entityType: 'tip',
+        entityId: tip.tipId,
         after: { reference: tip.reference, shownTo: staff.id, purpose: 'read to the caller' },
       });
       return { id: tip.tipId, reference: tip.reference, secret: tip.secret, statusUrl: statusPageUrl(this.config.publicBaseUrl, tip.reference) };
@@ -61,17 +69,31 @@ export class PhoneService {
         const [tip] = await manager.query<{ channel: string }[]>(`SELECT channel FROM tips WHERE id = $1 FOR UPDATE`, [tipId]);
         if (!tip) throw new NotFoundError('TIP_NOT_FOUND', 'There is no tip with that id.');
         if (tip.channel !== 'phone') {
-          throw new DomainError(HttpStatus.CONFLICT, 'TIP_NOT_PHONE', 'The desk adds files only to phone tips; other tips get their files from their contributor.');
+          throw new DomainError(
+            HttpStatus.CONFLICT,
+            'TIP_NOT_PHONE',
+            'The desk adds files only to phone tips; other tips get their files from their contributor.',
+          );
         }
         const max = this.config.MAX_FILES_PER_TIP;
         const left = max - (await this.media.countForTip(manager, tipId));
         if (files.length > left) {
-          throw new TooManyFilesError(max, left > 0 ? `A tip can have at most ${max} files: this one can take ${left} more, and you sent ${files.length}.` : `A tip can have at most ${max} files, and this one has them all.`);
+          throw new TooManyFilesError(
+            max,
+            left > 0
+              ? `A tip can have at most ${max} files: this one can take ${left} more, and you sent ${files.length}.`
+              : `A tip can have at most ${max} files, and this one has them all.`,
+          );
         }
         staged = await this.media.attachToTip(manager, tipId, files);
         const mediaIds = staged.map((s) => s.id);
         await this.audit.record(manager, {
-          actorType: 'staff', actorId: staff.id, action: 'tip.media_added', entityType: 'tip', entityId: tipId, after: { mediaIds, mediaCount: mediaIds.length },
+          actorType: 'staff',
+          actorId: staff.id,
+          action: 'tip.media_added',
+          entityType: 'tip',
+          entityId: tipId,
+          after: { mediaIds, mediaCount: mediaIds.length },
         });
         return { mediaIds, filesLeft: left - files.length };
       });

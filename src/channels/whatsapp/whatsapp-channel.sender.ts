@@ -32,7 +32,12 @@ export class WhatsAppChannelSender implements ChannelSender {
       // The number and the text stay out of the log and out of the error.
       this.logger.warn({ channel: 'whatsapp', tipId: message.tipId, reference: message.reference, code, graphCode }, 'WhatsApp message not sent');
       if (graphCode === OUTSIDE_CUSTOMER_SERVICE_WINDOW) {
-        throw new WhatsAppGraphError('WHATSAPP_WINDOW_CLOSED', 'WhatsApp accepts a free-form reply only within 24 hours of the reader\'s last message', (error as WhatsAppGraphError).status, graphCode);
+        throw new WhatsAppGraphError(
+          'WHATSAPP_WINDOW_CLOSED',
+          "WhatsApp accepts a free-form reply only within 24 hours of the reader's last message",
+          (error as WhatsAppGraphError).status,
+          graphCode,
+        );
       }
       throw error instanceof WhatsAppGraphError ? error : new WhatsAppGraphError(code, 'The WhatsApp message could not be sent');
     }

@@ -84,12 +84,20 @@ export class WhatsAppGraphClient {
       response = await fetch(url, { ...init, headers: { ...init.headers, Authorization: `Bearer ${token}` } });
     } catch (error) {
       const timedOut = (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError';
-      throw new WhatsAppGraphError(timedOut ? 'GRAPH_TIMEOUT' : 'GRAPH_UNREACHABLE', timedOut ? 'The Graph API did not answer in time' : 'The Graph API could not be reached');
+      throw new WhatsAppGraphError(
+        timedOut ? 'GRAPH_TIMEOUT' : 'GRAPH_UNREACHABLE',
+        timedOut ? 'The Graph API did not answer in time' : 'The Graph API could not be reached',
+      );
     }
     if (!response.ok) {
       const error = (await response.json().catch(() => undefined)) as { error?: { code?: unknown } } | undefined;
       const graphCode = typeof error?.error?.code === 'number' ? error.error.code : undefined;
-      throw new WhatsAppGraphError(`GRAPH_HTTP_${response.status}`, `The Graph API answered ${response.status}${graphCode ? ` (error ${graphCode})` : ''}`, response.status, graphCode);
+      throw new WhatsAppGraphError(
+        `GRAPH_HTTP_${response.status}`,
+        `The Graph API answered ${response.status}${graphCode ? ` (error ${graphCode})` : ''}`,
+        response.status,
+        graphCode,
+      );
     }
     return response;
   }

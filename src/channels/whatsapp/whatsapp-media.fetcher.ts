@@ -24,8 +24,16 @@ export type MediaFetchOutcome =
   | { outcome: 'failed'; code: string };
 
 const EXTENSIONS: Record<string, string> = {
-  'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'video/mp4': 'mp4', 'video/3gpp': '3gp',
-  'audio/ogg': 'ogg', 'audio/mpeg': 'mp3', 'audio/aac': 'aac', 'audio/amr': 'amr', 'audio/mp4': 'm4a',
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'video/mp4': 'mp4',
+  'video/3gpp': '3gp',
+  'audio/ogg': 'ogg',
+  'audio/mpeg': 'mp3',
+  'audio/aac': 'aac',
+  'audio/amr': 'amr',
+  'audio/mp4': 'm4a',
 };
 
 /** What to call a WhatsApp media item on the desk: a document's own name, else "whatsapp-video.mp4" and the like. */
@@ -66,7 +74,12 @@ export class WhatsAppMediaFetcher {
       if (info.fileSize !== undefined && info.fileSize > this.config.MAX_FILE_BYTES) return tooLarge;
       const signal = AbortSignal.timeout(timeoutMs);
       bytes = await this.graph.download(info.url, signal);
-      const file = await stageMedia(this.store, bytes, { originalName: filename, declaredType: media.declaredType ?? info.mimeType }, this.config.MAX_FILE_BYTES);
+      const file = await stageMedia(
+        this.store,
+        bytes,
+        { originalName: filename, declaredType: media.declaredType ?? info.mimeType },
+        this.config.MAX_FILE_BYTES,
+      );
       return { outcome: 'stored', file };
     } catch (error) {
       bytes?.destroy(); // stageMedia drains a refused file; a download need not be read to its end

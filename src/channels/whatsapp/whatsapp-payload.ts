@@ -43,8 +43,7 @@ const IGNORED_TYPES = new Set<string>(['reaction', 'system', 'request_welcome', 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const arrayOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-const stringOf = (value: unknown, max: number): string | undefined =>
-  typeof value === 'string' && value.length > 0 ? value.slice(0, max) : undefined;
+const stringOf = (value: unknown, max: number): string | undefined => (typeof value === 'string' && value.length > 0 ? value.slice(0, max) : undefined);
 
 /** The messages in one webhook delivery, in the order Meta sent them. Status updates and other fields yield nothing. */
 export function readWebhookMessages(payload: unknown): WhatsAppInboundMessage[] {

@@ -97,11 +97,21 @@ export class WhatsAppWebhookService implements BeforeApplicationShutdown {
         // A message the intake will never take is skipped (Meta's retries could not change it);
         // anything else (the database away) fails the delivery, and Meta sends it again.
         if (!(error instanceof ValidationFailedError)) throw error;
-        this.logger.warn({ channel: 'whatsapp', wamid: message.wamid, fields: Object.keys(error.fields ?? {}) }, 'WhatsApp message refused by the intake; skipped');
+        this.logger.warn(
+          { channel: 'whatsapp', wamid: message.wamid, fields: Object.keys(error.fields ?? {}) },
+          'WhatsApp message refused by the intake; skipped',
+        );
         continue;
       }
       this.logger.info(
-        { channel: 'whatsapp', wamid: message.wamid, tipId: result.tipId, reference: result.reference, createdTip: result.createdTip, duplicate: result.duplicate },
+        {
+          channel: 'whatsapp',
+          wamid: message.wamid,
+          tipId: result.tipId,
+          reference: result.reference,
+          createdTip: result.createdTip,
+          duplicate: result.duplicate,
+        },
         'WhatsApp message received',
       );
       if (result.createdTip && result.secret) this.sendReceipt(message.from, result);
@@ -128,7 +138,11 @@ export class WhatsAppWebhookService implements BeforeApplicationShutdown {
       .sendText(from.replace(/^\+/, ''), body)
       .then(
         () => this.logger.info({ channel: 'whatsapp', tipId: tip.tipId, reference: tip.reference }, 'WhatsApp receipt sent'),
-        (error) => this.logger.warn({ channel: 'whatsapp', tipId: tip.tipId, reference: tip.reference, code: error instanceof WhatsAppGraphError ? error.code : 'GRAPH_SEND_FAILED' }, 'WhatsApp receipt not sent'),
+        (error) =>
+          this.logger.warn(
+            { channel: 'whatsapp', tipId: tip.tipId, reference: tip.reference, code: error instanceof WhatsAppGraphError ? error.code : 'GRAPH_SEND_FAILED' },
+            'WhatsApp receipt not sent',
+          ),
       )
       .finally(() => this.receipts.delete(sending));
     this.receipts.add(sending);

@@ -8,19 +8,24 @@ import { TIP_STATUSES, type TipStatus } from '../../tips/tips.entities.js';
 
 export class ContributorSignInDto {
   @ApiProperty({ example: 'TD-7K3Q-9XRM', description: 'The reference on the receipt' })
-  @IsString() @MinLength(1, { message: 'Enter the reference from your receipt' }) @MaxLength(40)
+  @IsString()
+  @MinLength(1, { message: 'Enter the reference from your receipt' })
+  @MaxLength(40)
   reference: string;
 
   @ApiProperty({ description: 'The secret on the receipt' })
-  @IsString() @MinLength(1, { message: 'Enter the secret from your receipt' }) @MaxLength(100)
+  @IsString()
+  @MinLength(1, { message: 'Enter the secret from your receipt' })
+  @MaxLength(100)
   secret: string;
 }
 
 export class ContributorReplyDto {
-  @ApiProperty({ maxLength: MESSAGE_MAX_LENGTH, description: 'The contributor\'s reply; the desk reads it on the tip page' })
+  @ApiProperty({ maxLength: MESSAGE_MAX_LENGTH, description: "The contributor's reply; the desk reads it on the tip page" })
   // Forms send CRLF line breaks; stored as LF, so the length counts as the textarea's maxlength does.
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/\r\n?/g, '\n').trim() : value))
-  @IsString({ message: 'Write your reply' }) @MinLength(1, { message: 'Write your reply' })
+  @IsString({ message: 'Write your reply' })
+  @MinLength(1, { message: 'Write your reply' })
   @MaxLength(MESSAGE_MAX_LENGTH, { message: `A reply can be at most ${MESSAGE_MAX_LENGTH} characters` })
   body: string;
 }
@@ -48,11 +53,15 @@ export class ContributorTipDto {
  * are parts named `files`), so any other field is refused, and `files` sent as text is named.
  */
 export class AddMediaDto {
-  @IsOptional() @IsEmpty({ message: 'Send the files themselves in the "files" field (multipart/form-data)' })
+  @IsOptional()
+  @IsEmpty({ message: 'Send the files themselves in the "files" field (multipart/form-data)' })
   files?: never;
 
   @ApiPropertyOptional({ type: [String], description: 'Ids of finished tus uploads (/api/uploads) to add, as JSON' })
-  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsUUID('4', { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsUUID('4', { each: true })
   uploads?: string[];
 }
 

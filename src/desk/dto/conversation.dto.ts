@@ -9,14 +9,18 @@ const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? 
 
 export class CreateNoteDto {
   @ApiProperty({ maxLength: NOTE_MAX_LENGTH, description: 'Internal: the contributor never sees notes' })
-  @Transform(trimmed) @IsString({ message: 'Write a note' }) @MinLength(1, { message: 'Write a note' })
+  @Transform(trimmed)
+  @IsString({ message: 'Write a note' })
+  @MinLength(1, { message: 'Write a note' })
   @MaxLength(NOTE_MAX_LENGTH, { message: `A note can be at most ${NOTE_MAX_LENGTH} characters` })
   body: string;
 }
 
 export class CreateMessageDto {
   @ApiProperty({ maxLength: MESSAGE_MAX_LENGTH, description: 'Shown to the contributor on their status page' })
-  @Transform(trimmed) @IsString({ message: 'Write a message' }) @MinLength(1, { message: 'Write a message' })
+  @Transform(trimmed)
+  @IsString({ message: 'Write a message' })
+  @MinLength(1, { message: 'Write a message' })
   @MaxLength(MESSAGE_MAX_LENGTH, { message: `A message can be at most ${MESSAGE_MAX_LENGTH} characters` })
   body: string;
 }
@@ -25,7 +29,11 @@ export class NoteDto {
   @ApiProperty() id: string;
   @ApiProperty() tipId: string;
   @ApiProperty() body: string;
-  @ApiProperty({ type: StaffRefDto, nullable: true, description: 'The editor who wrote it; null for a note tipdesk wrote itself (e.g. a file a channel could not take)' })
+  @ApiProperty({
+    type: StaffRefDto,
+    nullable: true,
+    description: 'The editor who wrote it; null for a note tipdesk wrote itself (e.g. a file a channel could not take)',
+  })
   author: StaffRefDto | null;
   @ApiProperty() createdAt: string;
 }

@@ -37,10 +37,15 @@ export class TipMediaDto {
   @ApiProperty({ type: Object, nullable: true, description: 'Duration, size, codec, GPS… once probed' }) probe: Record<string, unknown> | null;
   @ApiProperty() hasThumbnail: boolean;
   @ApiProperty({ example: '/api/media/4f0c…/content' }) contentUrl: string;
-  @ApiProperty({ enum: MEDIA_SCAN_STATES, nullable: true, description: "The virus scan: null when no scanner is configured; 'infected' files are quarantined (not served)" })
+  @ApiProperty({
+    enum: MEDIA_SCAN_STATES,
+    nullable: true,
+    description: "The virus scan: null when no scanner is configured; 'infected' files are quarantined (not served)",
+  })
   scanState: MediaScanState | null;
   @ApiProperty({ type: String, nullable: true, description: 'What ClamAV found' }) scanSignature: string | null;
-  @ApiProperty({ type: String, nullable: true, description: "Why not scanned ('too large'), or the code of the scanner's last failure" }) scanNote: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "Why not scanned ('too large'), or the code of the scanner's last failure" }) scanNote:
+    string | null;
   @ApiProperty({ type: String, nullable: true }) scannedAt: string | null;
   @ApiProperty() createdAt: string;
 }

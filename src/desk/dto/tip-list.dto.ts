@@ -33,7 +33,11 @@ export class TipListItemDto {
   @ApiProperty({ type: TipPosterDto, nullable: true }) poster: TipPosterDto | null;
   @ApiProperty({ type: String, nullable: true }) duplicateOfId: string | null;
   @ApiProperty({ description: 'Send it back with a PATCH' }) version: number;
-  @ApiProperty({ enum: NEWS_KINDS, isArray: true, description: 'What happened since you last opened the tip (a reply, an accepted offer, a payment paid or failed)' })
+  @ApiProperty({
+    enum: NEWS_KINDS,
+    isArray: true,
+    description: 'What happened since you last opened the tip (a reply, an accepted offer, a payment paid or failed)',
+  })
   news: NewsKind[];
 }
 

@@ -6,6 +6,6 @@ export class ContributorMediaDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'IMG_0001.MP4', description: 'The name it was sent with, cleaned for display' }) filename: string;
   @ApiProperty({ description: 'Size in bytes' }) size: number;
-  @ApiProperty({ enum: MEDIA_KINDS, description: 'Judged from the file\'s first bytes' }) kind: MediaKind;
+  @ApiProperty({ enum: MEDIA_KINDS, description: "Judged from the file's first bytes" }) kind: MediaKind;
   @ApiProperty() addedAt: string;
 }

@@ -8,6 +8,7 @@ export class MediaIdParams {
 
 export class MediaContentQuery {
   @ApiPropertyOptional({ enum: ['1', '0'], description: '`1`: Content-Disposition attachment (save), instead of inline (play)' })
-  @IsOptional() @IsIn(['1', '0'], { message: 'download must be 1 or 0' })
+  @IsOptional()
+  @IsIn(['1', '0'], { message: 'download must be 1 or 0' })
   download?: '1' | '0';
 }

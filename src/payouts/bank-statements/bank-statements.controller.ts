@@ -1,6 +1,15 @@
 import { Controller, Get, Header, HttpCode, HttpStatus, Param, Post, Req } from '@nestjs/common';
 import {
-  ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiConsumes, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { AppConfig } from '../../config/app-config.js';
@@ -21,7 +30,10 @@ export class BankStatementsController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Import a camt.053 statement (001.02 or 001.08) as the XML body: matches become paid, returns failed, the rest is listed; one transaction, once per MsgId' })
+  @ApiOperation({
+    summary:
+      'Import a camt.053 statement (001.02 or 001.08) as the XML body: matches become paid, returns failed, the rest is listed; one transaction, once per MsgId',
+  })
   @ApiConsumes('application/xml', 'text/xml')
   @ApiBody({ schema: { type: 'string', description: 'The camt.053 Document' } })
   @ApiCreatedResponse({ type: StatementImportDto })
@@ -29,7 +41,8 @@ export class BankStatementsController {
   @ApiConflictResponse({ description: 'STATEMENT_ALREADY_IMPORTED (by MsgId or statement id): nothing changed' })
   @ApiPayloadTooLargeResponse({ description: 'STATEMENT_TOO_LARGE: over BANK_STATEMENT_MAX_BYTES' })
   import(@CurrentStaff() staff: StaffPrincipal, @Req() req: Request): Promise<StatementImportDto> {
-    if (!req.is(['application/xml', 'text/xml'])) throw new DomainError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'UNSUPPORTED_MEDIA_TYPE', 'Send the statement as application/xml.');
+    if (!req.is(['application/xml', 'text/xml']))
+      throw new DomainError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'UNSUPPORTED_MEDIA_TYPE', 'Send the statement as application/xml.');
     if (Number(req.headers['content-length'] ?? 0) > this.config.BANK_STATEMENT_MAX_BYTES) {
       throw new DomainError(HttpStatus.PAYLOAD_TOO_LARGE, 'STATEMENT_TOO_LARGE', `A statement may be at most ${this.config.BANK_STATEMENT_MAX_BYTES} bytes.`);
     }

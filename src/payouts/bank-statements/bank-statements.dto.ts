@@ -30,6 +30,9 @@ export class StatementImportDto {
   @ApiProperty() importedAt: string;
   @ApiProperty() lineCount: number;
   @ApiProperty({ type: Object, description: 'Lines per outcome', example: { paid: 2, failed: 1, mismatched: 1 } }) counts: Record<string, number>;
-  @ApiProperty({ type: [StatementLineDto], description: 'The lines not applied (unmatched, mismatched, conflicts…), the first 1,000; applied lines are in the payouts’ own history' })
+  @ApiProperty({
+    type: [StatementLineDto],
+    description: 'The lines not applied (unmatched, mismatched, conflicts…), the first 1,000; applied lines are in the payouts’ own history',
+  })
   unapplied: StatementLineDto[];
 }

@@ -35,8 +35,18 @@ export function minorUnitsOf(amount: string): number | null {
 }
 
 interface LineRow {
-  position: number; statement_id: string; payout_reference: string | null; payout_id: string | null; end_to_end_id: string | null; entry_reference: string | null;
-  direction: string; amount_text: string; currency: string; return_code: string | null; outcome: string; detail: string | null;
+  position: number;
+  statement_id: string;
+  payout_reference: string | null;
+  payout_id: string | null;
+  end_to_end_id: string | null;
+  entry_reference: string | null;
+  direction: string;
+  amount_text: string;
+  currency: string;
+  return_code: string | null;
+  outcome: string;
+  detail: string | null;
 }
 
 /**
@@ -55,7 +65,8 @@ export class BankStatementsService {
   ) {}
 
   async import(staff: StaffPrincipal, input: AsyncIterable<Buffer | string> | Readable): Promise<StatementImportDto> {
-    if (staff.role !== 'accounting' && staff.role !== 'admin') throw new DomainError(HttpStatus.FORBIDDEN, 'PAYOUT_ROLE_REFUSED', 'Only accounting or admin staff can import bank statements.');
+    if (staff.role !== 'accounting' && staff.role !== 'admin')
+      throw new DomainError(HttpStatus.FORBIDDEN, 'PAYOUT_ROLE_REFUSED', 'Only accounting or admin staff can import bank statements.');
     const id = await this.dataSource.transaction(async (manager) => {
       let importId: string | null = null;
       let msgId = '';
@@ -78,9 +89,18 @@ export class BankStatementsService {
             return row.id;
           });
         } else if (event.type === 'statement') {
-          if (!importId) throw new DomainError(HttpStatus.BAD_REQUEST, 'STATEMENT_INVALID', 'The statement has no message id before its first statement. Nothing was applied.');
+          if (!importId)
+            throw new DomainError(
+              HttpStatus.BAD_REQUEST,
+              'STATEMENT_INVALID',
+              'The statement has no message id before its first statement. Nothing was applied.',
+            );
           await this.uniquely(`Statement ${event.id}`, () =>
-            manager.query(`INSERT INTO bank_statements (import_id, statement_id, account) VALUES ($1, $2, $3)`, [importId, event.id.slice(0, 35), event.account.slice(0, 34)]),
+            manager.query(`INSERT INTO bank_statements (import_id, statement_id, account) VALUES ($1, $2, $3)`, [
+              importId,
+              event.id.slice(0, 35),
+              event.account.slice(0, 34),
+            ]),
           );
         } else {
           pending.push(event.line);
@@ -99,7 +119,11 @@ export class BankStatementsService {
         [importId, position],
       );
       await this.audit.record(manager, {
-        actorType: 'staff', actorId: staff.id, action: 'bank_statement.imported', entityType: 'bank_statement_import', entityId: importId,
+        actorType: 'staff',
+        actorId: staff.id,
+        action: 'bank_statement.imported',
+        entityType: 'bank_statement_import',
+        entityId: importId,
         after: { msgId, lines: position, counts },
       });
       return importId;
@@ -108,7 +132,18 @@ export class BankStatementsService {
   }
 
   async get(id: string): Promise<StatementImportDto> {
-    const [row] = await this.dataSource.query<{ id: string; msg_id: string; message_version: string; imported_by: string; imported_at: Date; line_count: number; counts: Record<string, number>; statement_ids: string[] }[]>(
+    const [row] = await this.dataSource.query<
+      {
+        id: string;
+        msg_id: string;
+        message_version: string;
+        imported_by: string;
+        imported_at: Date;
+        line_count: number;
+        counts: Record<string, number>;
+        statement_ids: string[];
+      }[]
+    >(
       `SELECT i.*, ARRAY(SELECT s.statement_id FROM bank_statements s WHERE s.import_id = i.id ORDER BY s.statement_id) AS statement_ids
          FROM bank_statement_imports i WHERE i.id = $1`,
       [id],
@@ -119,8 +154,15 @@ export class BankStatementsService {
       [id],
     );
     return {
-      id: row.id, msgId: row.msg_id, messageVersion: row.message_version, statementIds: row.statement_ids, importedBy: row.imported_by,
-      importedAt: row.imported_at.toISOString(), lineCount: row.line_count, counts: row.counts, unapplied: lines.map(lineDto),
+      id: row.id,
+      msgId: row.msg_id,
+      messageVersion: row.message_version,
+      statementIds: row.statement_ids,
+      importedBy: row.imported_by,
+      importedAt: row.imported_at.toISOString(),
+      lineCount: row.line_count,
+      counts: row.counts,
+      unapplied: lines.map(lineDto),
     };
   }
 
@@ -153,10 +195,22 @@ export class BankStatementsService {
        SELECT $1, u.* FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[], $9::text[],
                                   $10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[], $15::date[], $16::text[], $17::text[]) AS u`,
       [
-        importId, lines.map((_, i) => from + i + 1), column((l) => l.statementId.slice(0, 35)), column((l) => l.entryReference), column((l) => l.endToEndId),
-        column((l) => l.remittance), column((l) => l.direction), column((l) => l.reversal), column((l) => l.status),
-        column((l) => minorUnitsOf(l.amountText)), column((l) => l.amountText), column((l) => l.currency), column((l) => l.returnCode), column((l) => l.returnInfo),
-        column((l) => (l.bookingDate && /^\d{4}-\d{2}-\d{2}$/.test(l.bookingDate) ? l.bookingDate : null)), column(payoutReferenceOf),
+        importId,
+        lines.map((_, i) => from + i + 1),
+        column((l) => l.statementId.slice(0, 35)),
+        column((l) => l.entryReference),
+        column((l) => l.endToEndId),
+        column((l) => l.remittance),
+        column((l) => l.direction),
+        column((l) => l.reversal),
+        column((l) => l.status),
+        column((l) => minorUnitsOf(l.amountText)),
+        column((l) => l.amountText),
+        column((l) => l.currency),
+        column((l) => l.returnCode),
+        column((l) => l.returnInfo),
+        column((l) => (l.bookingDate && /^\d{4}-\d{2}-\d{2}$/.test(l.bookingDate) ? l.bookingDate : null)),
+        column(payoutReferenceOf),
         // A return's reason in words, ready to be the payout's failure reason.
         column((l) => (l.direction === 'CRDT' || l.reversal ? returnReasonText(l.returnCode, l.returnInfo).slice(0, 300) : null)),
       ],
@@ -240,7 +294,13 @@ export class BankStatementsService {
     );
     for (const batch of closed) {
       await this.audit.record(manager, {
-        actorType: 'staff', actorId: staff.id, action: 'payout_batch.closed', entityType: 'payout_batch', entityId: batch.id, before: { state: 'sent' }, after: { state: 'closed', by: 'bank statement' },
+        actorType: 'staff',
+        actorId: staff.id,
+        action: 'payout_batch.closed',
+        entityType: 'payout_batch',
+        entityId: batch.id,
+        before: { state: 'sent' },
+        after: { state: 'closed', by: 'bank statement' },
       });
     }
   }
@@ -248,8 +308,17 @@ export class BankStatementsService {
 
 function lineDto(row: LineRow): StatementLineDto {
   return {
-    position: row.position, statementId: row.statement_id, payoutReference: row.payout_reference, payoutId: row.payout_id, endToEndId: row.end_to_end_id,
-    entryReference: row.entry_reference, direction: row.direction, amount: row.amount_text, currency: row.currency, returnCode: row.return_code, outcome: row.outcome, detail: row.detail,
+    position: row.position,
+    statementId: row.statement_id,
+    payoutReference: row.payout_reference,
+    payoutId: row.payout_id,
+    endToEndId: row.end_to_end_id,
+    entryReference: row.entry_reference,
+    direction: row.direction,
+    amount: row.amount_text,
+    currency: row.currency,
+    returnCode: row.return_code,
+    outcome: row.outcome,
+    detail: row.detail,
   };
 }
-

@@ -32,9 +32,7 @@ export interface StatementLine {
 }
 
 export type StatementEvent =
-  | { type: 'message'; msgId: string; version: string }
-  | { type: 'statement'; id: string; account: string }
-  | { type: 'line'; line: StatementLine };
+  { type: 'message'; msgId: string; version: string } | { type: 'statement'; id: string; account: string } | { type: 'line'; line: StatementLine };
 
 interface Tx {
   amountText: string | null;
@@ -67,7 +65,18 @@ export async function* parseCamt053(input: AsyncIterable<Buffer | string> | Read
   let msgId: string | null = null;
   let version = '';
   let stmt: { id: string | null; account: string | null; announced: boolean } | null = null;
-  let entry: { amountText: string | null; currency: string | null; direction: string | null; reversal: boolean; status: string | null; reference: string | null; bookingDate: string | null; txs: Tx[]; returnCode: string | null; returnInfo: string | null } | null = null;
+  let entry: {
+    amountText: string | null;
+    currency: string | null;
+    direction: string | null;
+    reversal: boolean;
+    status: string | null;
+    reference: string | null;
+    bookingDate: string | null;
+    txs: Tx[];
+    returnCode: string | null;
+    returnInfo: string | null;
+  } | null = null;
   let tx: Tx | null = null;
 
   const fail = (error: Error) => {
@@ -80,21 +89,46 @@ export async function* parseCamt053(input: AsyncIterable<Buffer | string> | Read
     }
   };
 
-  parser.on('doctype', () => fail(new StatementRefusedError('STATEMENT_DOCTYPE_REFUSED', 'The statement declares a DOCTYPE: tipdesk never reads one (entities could reach files or swell without end). Nothing was applied.')));
-  parser.on('error', (error) => fail(new StatementRefusedError('STATEMENT_NOT_XML', `The statement is not well-formed XML: ${error.message.slice(0, 200)}. Nothing was applied.`)));
+  parser.on('doctype', () =>
+    fail(
+      new StatementRefusedError(
+        'STATEMENT_DOCTYPE_REFUSED',
+        'The statement declares a DOCTYPE: tipdesk never reads one (entities could reach files or swell without end). Nothing was applied.',
+      ),
+    ),
+  );
+  parser.on('error', (error) =>
+    fail(new StatementRefusedError('STATEMENT_NOT_XML', `The statement is not well-formed XML: ${error.message.slice(0, 200)}. Nothing was applied.`)),
+  );
   parser.on('opentag', (tag: SaxesTagNS) => {
     if (!rooted) {
       rooted = true;
       version = CAMT053_NAMESPACES[tag.uri] ?? '';
       if (tag.local !== 'Document' || !version) {
-        fail(new StatementRefusedError('STATEMENT_WRONG_NAMESPACE', `This is not a camt.053 statement (root <${tag.local}> in ${tag.uri ? `namespace ${tag.uri}` : 'no namespace'}): tipdesk reads camt.053.001.02 and camt.053.001.08. Nothing was applied.`));
+        fail(
+          new StatementRefusedError(
+            'STATEMENT_WRONG_NAMESPACE',
+            `This is not a camt.053 statement (root <${tag.local}> in ${tag.uri ? `namespace ${tag.uri}` : 'no namespace'}): tipdesk reads camt.053.001.02 and camt.053.001.08. Nothing was applied.`,
+          ),
+        );
       }
     }
     path.push(here);
     here = here ? `${here}/${tag.local}` : tag.local;
     text = '';
     if (here.endsWith('Stmt/Ntry')) {
-      entry = { amountText: null, currency: null, direction: null, reversal: false, status: null, reference: null, bookingDate: null, txs: [], returnCode: null, returnInfo: null };
+      entry = {
+        amountText: null,
+        currency: null,
+        direction: null,
+        reversal: false,
+        status: null,
+        reference: null,
+        bookingDate: null,
+        txs: [],
+        returnCode: null,
+        returnInfo: null,
+      };
     } else if (here.endsWith('Ntry/NtryDtls/TxDtls')) {
       tx = newTx();
     } else if (/BkToCstmrStmt\/Stmt$/.test(here)) {
@@ -172,7 +206,12 @@ export async function* parseCamt053(input: AsyncIterable<Buffer | string> | Read
     for await (const chunk of input) {
       const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
       bytes += buffer.length;
-      if (bytes > maxBytes) throw new StatementRefusedError('STATEMENT_TOO_LARGE', `A statement may be at most ${maxBytes} bytes. Nothing was applied.`, HttpStatus.PAYLOAD_TOO_LARGE);
+      if (bytes > maxBytes)
+        throw new StatementRefusedError(
+          'STATEMENT_TOO_LARGE',
+          `A statement may be at most ${maxBytes} bytes. Nothing was applied.`,
+          HttpStatus.PAYLOAD_TOO_LARGE,
+        );
       let decoded: string;
       try {
         decoded = decoder.decode(buffer, { stream: true });

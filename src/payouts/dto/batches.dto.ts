@@ -22,8 +22,12 @@ export class CreateBatchDto {
   @IsIn(EXPORT_FORMATS, { message: `format must be one of ${EXPORT_FORMATS.join(', ')}` })
   format: ExportFormat;
 
-  @ApiPropertyOptional({ enum: CURRENCIES, description: 'Defaults to the only currency the format carries, else the currency of the oldest approval that fits' })
-  @Transform(blankToUndefined) @IsOptional()
+  @ApiPropertyOptional({
+    enum: CURRENCIES,
+    description: 'Defaults to the only currency the format carries, else the currency of the oldest approval that fits',
+  })
+  @Transform(blankToUndefined)
+  @IsOptional()
   @IsIn(CURRENCIES, { message: `currency must be one of ${CURRENCIES.join(', ')}` })
   currency?: Currency;
 }
@@ -31,7 +35,10 @@ export class CreateBatchDto {
 /** An admin voids a downloaded batch the bank never received: why, and that explicit confirmation. */
 export class VoidUndeliveredDto {
   @ApiProperty({ maxLength: 500, description: 'Why the bank never received the file (kept in the audit log)' })
-  @Transform(blankToUndefined) @IsString({ message: 'Say why the bank did not receive the file (reason)' }) @MinLength(1) @MaxLength(500)
+  @Transform(blankToUndefined)
+  @IsString({ message: 'Say why the bank did not receive the file (reason)' })
+  @MinLength(1)
+  @MaxLength(500)
   reason: string;
 
   @ApiProperty({ enum: [true], description: 'The admin confirms the bank did not receive this file' })
@@ -41,17 +48,24 @@ export class VoidUndeliveredDto {
 
 export class ListBatchesQueryDto {
   @ApiPropertyOptional({ enum: BATCH_STATES })
-  @Transform(blankToUndefined) @IsOptional()
+  @Transform(blankToUndefined)
+  @IsOptional()
   @IsIn(BATCH_STATES, { message: `state must be one of ${BATCH_STATES.join(', ')}` })
   state?: BatchState;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @Transform(blankToUndefined) @IsOptional() @IsString() @MaxLength(200, { message: 'cursor is not valid' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200, { message: 'cursor is not valid' })
   cursor?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: BATCH_PAGE_SIZE_MAX, default: BATCH_PAGE_SIZE_DEFAULT })
-  @Transform(toInteger) @IsOptional()
-  @IsInt({ message: LIMIT_RULE }) @Min(1, { message: LIMIT_RULE }) @Max(BATCH_PAGE_SIZE_MAX, { message: LIMIT_RULE })
+  @Transform(toInteger)
+  @IsOptional()
+  @IsInt({ message: LIMIT_RULE })
+  @Min(1, { message: LIMIT_RULE })
+  @Max(BATCH_PAGE_SIZE_MAX, { message: LIMIT_RULE })
   limit?: number;
 }
 
@@ -71,7 +85,12 @@ export class BatchDto {
   @ApiProperty({ nullable: true, type: String, description: 'SHA-256 (hex) of the file; every download is these bytes' }) fileSha256: string | null;
   @ApiProperty({ description: 'The day the bank should pay (YYYY-MM-DD), a bank working day' }) processingDate: string;
   @ApiProperty() createdBy: string;
-  @ApiProperty({ type: String, nullable: true, description: 'When the file was first downloaded (then only an admin who did not download it can void the batch)' }) firstDownloadedAt: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'When the file was first downloaded (then only an admin who did not download it can void the batch)',
+  })
+  firstDownloadedAt: string | null;
   @ApiProperty({ type: String, nullable: true }) firstDownloadedBy: string | null;
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;

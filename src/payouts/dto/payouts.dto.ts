@@ -1,10 +1,35 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, Equals, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  Equals,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 import { LICENCES, type Licence } from '../../tips/tips.entities.js';
 import { ACCOUNT_NAME_MAX } from '../payee-details.js';
 import { PAYOUT_RISK_CODES, type PayoutRiskCode } from '../risks/risk-codes.js';
-import { AMOUNT_MINOR_MAX, BATCH_STATES, CURRENCIES, PAYEE_METHODS, PAYOUT_STATES, type BatchState, type Currency, type PayeeMethod, type PayoutState } from '../payouts.entities.js';
+import {
+  AMOUNT_MINOR_MAX,
+  BATCH_STATES,
+  CURRENCIES,
+  PAYEE_METHODS,
+  PAYOUT_STATES,
+  type BatchState,
+  type Currency,
+  type PayeeMethod,
+  type PayoutState,
+} from '../payouts.entities.js';
 
 export const PAYOUT_PAGE_SIZE_DEFAULT = 50;
 export const PAYOUT_PAGE_SIZE_MAX = 100;
@@ -31,7 +56,9 @@ export class LegalFlagsDto {
 
 export class OfferPayoutDto {
   @ApiProperty({ minimum: 1, maximum: AMOUNT_MINOR_MAX, example: 25000, description: 'Minor units: 25000 is £250.00' })
-  @IsInt({ message: AMOUNT_RULE }) @Min(1, { message: AMOUNT_RULE }) @Max(AMOUNT_MINOR_MAX, { message: AMOUNT_RULE })
+  @IsInt({ message: AMOUNT_RULE })
+  @Min(1, { message: AMOUNT_RULE })
+  @Max(AMOUNT_MINOR_MAX, { message: AMOUNT_RULE })
   amountMinor: number;
 
   @ApiProperty({ enum: CURRENCIES })
@@ -43,24 +70,37 @@ export class OfferPayoutDto {
   licence: Licence;
 
   @ApiPropertyOptional({ type: LegalFlagsDto, description: 'Either flag holds approval until an admin records legal sign-off' })
-  @IsOptional() @ValidateNested() @Type(() => LegalFlagsDto)
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => LegalFlagsDto)
   legalFlags?: LegalFlagsDto;
 }
 
 export class PayoutVersionDto {
   @ApiProperty({ description: 'The version you last saw; a newer one answers 409 PAYOUT_STALE_VERSION with the current payout' })
-  @IsInt({ message: VERSION_RULE }) @Min(1, { message: VERSION_RULE }) @Max(2_147_483_647, { message: VERSION_RULE })
+  @IsInt({ message: VERSION_RULE })
+  @Min(1, { message: VERSION_RULE })
+  @Max(2_147_483_647, { message: VERSION_RULE })
   version: number;
 
   @ApiPropertyOptional({ maxLength: 500 })
-  @Transform(blankToUndefined) @IsOptional() @IsString() @MaxLength(500)
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
   reason?: string;
 }
 
 /** Approve: the version seen, and every risk the approver has read and accepts (by code). */
 export class ApprovePayoutDto extends PayoutVersionDto {
-  @ApiPropertyOptional({ enum: PAYOUT_RISK_CODES, isArray: true, description: 'The codes of the payout’s risks the approver acknowledges; every open risk must be named' })
-  @IsOptional() @IsArray({ message: 'acknowledgeRisks must be a list of risk codes' }) @ArrayMaxSize(PAYOUT_RISK_CODES.length * 2)
+  @ApiPropertyOptional({
+    enum: PAYOUT_RISK_CODES,
+    isArray: true,
+    description: 'The codes of the payout’s risks the approver acknowledges; every open risk must be named',
+  })
+  @IsOptional()
+  @IsArray({ message: 'acknowledgeRisks must be a list of risk codes' })
+  @ArrayMaxSize(PAYOUT_RISK_CODES.length * 2)
   @IsIn(PAYOUT_RISK_CODES, { each: true, message: `acknowledgeRisks may name only ${PAYOUT_RISK_CODES.join(', ')}` })
   acknowledgeRisks?: PayoutRiskCode[];
 }
@@ -68,7 +108,9 @@ export class ApprovePayoutDto extends PayoutVersionDto {
 /** An admin clears one risk before approval, saying why. */
 export class ClearRiskDto {
   @ApiProperty({ description: 'The version you last saw' })
-  @IsInt({ message: VERSION_RULE }) @Min(1, { message: VERSION_RULE }) @Max(2_147_483_647, { message: VERSION_RULE })
+  @IsInt({ message: VERSION_RULE })
+  @Min(1, { message: VERSION_RULE })
+  @Max(2_147_483_647, { message: VERSION_RULE })
   version: number;
 
   @ApiProperty({ enum: PAYOUT_RISK_CODES })
@@ -76,7 +118,10 @@ export class ClearRiskDto {
   code: PayoutRiskCode;
 
   @ApiProperty({ maxLength: 500, description: 'Why the risk is no risk here (kept in the payout’s history)' })
-  @Transform(blankToUndefined) @IsString({ message: 'Say why the risk can be cleared (reason)' }) @MinLength(1) @MaxLength(500)
+  @Transform(blankToUndefined)
+  @IsString({ message: 'Say why the risk can be cleared (reason)' })
+  @MinLength(1)
+  @MaxLength(500)
   reason: string;
 }
 
@@ -87,28 +132,41 @@ export class ConflictWaiverDto {
   staffId: string;
 
   @ApiProperty({ maxLength: 500 })
-  @Transform(blankToUndefined) @IsString({ message: 'Say why (reason)' }) @MinLength(1) @MaxLength(500)
+  @Transform(blankToUndefined)
+  @IsString({ message: 'Say why (reason)' })
+  @MinLength(1)
+  @MaxLength(500)
   reason: string;
 }
 
 /** Hold, cancel and mark-failed say why (the payout's history and the contributor's questions need it). */
 export class PayoutReasonDto {
   @ApiProperty({ description: 'The version you last saw' })
-  @IsInt({ message: VERSION_RULE }) @Min(1, { message: VERSION_RULE }) @Max(2_147_483_647, { message: VERSION_RULE })
+  @IsInt({ message: VERSION_RULE })
+  @Min(1, { message: VERSION_RULE })
+  @Max(2_147_483_647, { message: VERSION_RULE })
   version: number;
 
   @ApiProperty({ maxLength: 500 })
-  @Transform(blankToUndefined) @IsString({ message: 'Say why (reason)' }) @MinLength(1) @MaxLength(500)
+  @Transform(blankToUndefined)
+  @IsString({ message: 'Say why (reason)' })
+  @MinLength(1)
+  @MaxLength(500)
   reason: string;
 }
 
 export class MarkPaidDto {
   @ApiProperty({ description: 'The version you last saw' })
-  @IsInt({ message: VERSION_RULE }) @Min(1, { message: VERSION_RULE }) @Max(2_147_483_647, { message: VERSION_RULE })
+  @IsInt({ message: VERSION_RULE })
+  @Min(1, { message: VERSION_RULE })
+  @Max(2_147_483_647, { message: VERSION_RULE })
   version: number;
 
   @ApiProperty({ maxLength: 100, description: 'The bank’s reference for the payment' })
-  @Transform(blankToUndefined) @IsString({ message: 'Enter the bank’s reference (reference)' }) @MinLength(1) @MaxLength(100)
+  @Transform(blankToUndefined)
+  @IsString({ message: 'Enter the bank’s reference (reference)' })
+  @MinLength(1)
+  @MaxLength(100)
   reference: string;
 }
 
@@ -116,15 +174,21 @@ export class MarkFailedDto extends PayoutReasonDto {}
 
 export class ListPayoutsQueryDto {
   @ApiPropertyOptional({ enum: PAYOUT_STATES })
-  @Transform(blankToUndefined) @IsOptional() @IsIn(PAYOUT_STATES, { message: `state must be one of ${PAYOUT_STATES.join(', ')}` })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsIn(PAYOUT_STATES, { message: `state must be one of ${PAYOUT_STATES.join(', ')}` })
   state?: PayoutState;
 
   @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
-  @Transform(blankToUndefined) @IsOptional() @IsString() @MaxLength(200, { message: 'cursor is not valid' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200, { message: 'cursor is not valid' })
   cursor?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: PAYOUT_PAGE_SIZE_MAX, default: PAYOUT_PAGE_SIZE_DEFAULT })
-  @Transform(toInteger) @IsOptional()
+  @Transform(toInteger)
+  @IsOptional()
   @IsInt({ message: `limit must be a whole number from 1 to ${PAYOUT_PAGE_SIZE_MAX}` })
   @Min(1, { message: `limit must be a whole number from 1 to ${PAYOUT_PAGE_SIZE_MAX}` })
   @Max(PAYOUT_PAGE_SIZE_MAX, { message: `limit must be a whole number from 1 to ${PAYOUT_PAGE_SIZE_MAX}` })
@@ -138,22 +202,38 @@ export class PayeeDetailsDto {
   method: PayeeMethod;
 
   @ApiProperty({ maxLength: ACCOUNT_NAME_MAX, description: 'Exactly as the bank (or PayPal) has it' })
-  @IsString({ message: 'Enter the account holder’s name' }) @MaxLength(ACCOUNT_NAME_MAX, { message: `The account holder’s name can be at most ${ACCOUNT_NAME_MAX} characters` })
+  @IsString({ message: 'Enter the account holder’s name' })
+  @MaxLength(ACCOUNT_NAME_MAX, { message: `The account holder’s name can be at most ${ACCOUNT_NAME_MAX} characters` })
   accountName: string;
 
-  @ApiPropertyOptional({ example: '12-34-56' }) @IsOptional() @IsString() @MaxLength(20, { message: 'Enter the 6-digit sort code, e.g. 12-34-56' })
+  @ApiPropertyOptional({ example: '12-34-56' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(20, { message: 'Enter the 6-digit sort code, e.g. 12-34-56' })
   sortCode?: string;
 
-  @ApiPropertyOptional({ example: '12345678' }) @IsOptional() @IsString() @MaxLength(20, { message: 'Enter the 8-digit account number' })
+  @ApiPropertyOptional({ example: '12345678' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(20, { message: 'Enter the 8-digit account number' })
   accountNumber?: string;
 
-  @ApiPropertyOptional({ example: 'GB82 WEST 1234 5698 7654 32' }) @IsOptional() @IsString() @MaxLength(50, { message: 'Enter a valid IBAN' })
+  @ApiPropertyOptional({ example: 'GB82 WEST 1234 5698 7654 32' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(50, { message: 'Enter a valid IBAN' })
   iban?: string;
 
-  @ApiPropertyOptional({ example: 'NWBKGB2L' }) @IsOptional() @IsString() @MaxLength(20, { message: 'Enter a valid BIC' })
+  @ApiPropertyOptional({ example: 'NWBKGB2L' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(20, { message: 'Enter a valid BIC' })
   bic?: string;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(254, { message: 'Enter the email address of your PayPal account' })
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(254, { message: 'Enter the email address of your PayPal account' })
   paypalEmail?: string;
 }
 
@@ -180,7 +260,8 @@ export class PayoutEventDto {
   @ApiProperty({ type: String, nullable: true }) fromState: PayoutState | null;
   @ApiProperty({ enum: PAYOUT_STATES }) toState: PayoutState;
   @ApiProperty({ type: String, nullable: true }) reason: string | null;
-  @ApiProperty({ type: Object, nullable: true, description: 'Risks acknowledged or cleared, who logged the tip or saw its secret, the staff-browser mark' }) detail: Record<string, unknown> | null;
+  @ApiProperty({ type: Object, nullable: true, description: 'Risks acknowledged or cleared, who logged the tip or saw its secret, the staff-browser mark' })
+  detail: Record<string, unknown> | null;
 }
 
 export class PayoutRiskClearingDto {
@@ -192,7 +273,8 @@ export class PayoutRiskDto {
   @ApiProperty({ enum: PAYOUT_RISK_CODES }) code: PayoutRiskCode;
   @ApiProperty({ description: 'A plain sentence for the approver' }) message: string;
   @ApiProperty({ description: 'Only an admin may acknowledge or clear it' }) adminOnly: boolean;
-  @ApiProperty({ type: PayoutRiskClearingDto, nullable: true, description: 'Cleared by an admin for the current payee details: no acknowledgement needed' }) cleared: PayoutRiskClearingDto | null;
+  @ApiProperty({ type: PayoutRiskClearingDto, nullable: true, description: 'Cleared by an admin for the current payee details: no acknowledgement needed' })
+  cleared: PayoutRiskClearingDto | null;
 }
 
 export class PayoutDto {
@@ -209,14 +291,16 @@ export class PayoutDto {
   @ApiProperty() offeredAt: string;
   @ApiProperty({ type: String, nullable: true }) approvedBy: string | null;
   @ApiProperty({ type: String, nullable: true }) approvedAt: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'Over PAYOUT_SECOND_APPROVAL_MINOR: the first of two approvers (still accepted)' }) firstApprovedBy: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Over PAYOUT_SECOND_APPROVAL_MINOR: the first of two approvers (still accepted)' })
+  firstApprovedBy: string | null;
   @ApiProperty({ type: String, nullable: true }) firstApprovedAt: string | null;
   @ApiProperty({ type: LegalFlagsDto }) legalFlags: LegalFlagsDto;
   @ApiProperty({ type: String, nullable: true }) legalSignedOffBy: string | null;
   @ApiProperty({ type: String, nullable: true }) legalSignedOffAt: string | null;
   @ApiProperty({ type: PayeeSummaryDto, nullable: true }) payee: PayeeSummaryDto | null;
   @ApiProperty({ type: String, nullable: true }) batchId: string | null;
-  @ApiProperty({ enum: BATCH_STATES, nullable: true, description: 'Its batch’s state: it can be settled (paid, failed) only once that is sent' }) batchState: BatchState | null;
+  @ApiProperty({ enum: BATCH_STATES, nullable: true, description: 'Its batch’s state: it can be settled (paid, failed) only once that is sent' })
+  batchState: BatchState | null;
   @ApiProperty({ type: String, nullable: true, description: 'Its batch’s format (`csv` is a ledger export, not a bank file)' }) batchFormat: string | null;
   @ApiProperty({ type: String, nullable: true }) paidReference: string | null;
   @ApiProperty({ type: String, nullable: true }) failureReason: string | null;
@@ -227,7 +311,8 @@ export class PayoutDto {
 }
 
 export class PayoutDetailDto extends PayoutDto {
-  @ApiProperty({ type: [PayoutRiskDto], description: 'Each risk with a stable code and a sentence; approving needs every one not cleared in acknowledgeRisks' }) risks: PayoutRiskDto[];
+  @ApiProperty({ type: [PayoutRiskDto], description: 'Each risk with a stable code and a sentence; approving needs every one not cleared in acknowledgeRisks' })
+  risks: PayoutRiskDto[];
   @ApiProperty({ type: [PayoutEventDto] }) events: PayoutEventDto[];
 }
 
@@ -241,7 +326,11 @@ export class PayoutTotalDto {
   @ApiProperty({ enum: PAYOUT_STATES }) state: PayoutState;
   @ApiProperty() count: number;
   @ApiProperty() totalMinor: number;
-  @ApiProperty({ type: Object, description: 'Open risks by code among these payouts (counted for those awaiting approval: accepted, held)', example: { PAYEE_SHARED: 1 } })
+  @ApiProperty({
+    type: Object,
+    description: 'Open risks by code among these payouts (counted for those awaiting approval: accepted, held)',
+    example: { PAYEE_SHARED: 1 },
+  })
   risks: Partial<Record<PayoutRiskCode, number>>;
 }
 

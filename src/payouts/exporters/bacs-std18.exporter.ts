@@ -46,7 +46,10 @@ export function bacsDate(date: Date): string {
 
 /** Six alphanumerics naming this submission, from the batch reference. */
 export function volumeSerial(batchReference: string): string {
-  return ukBankText(batchReference, 64).replace(/[^A-Z0-9]/g, '').slice(-6).padStart(6, '0');
+  return ukBankText(batchReference, 64)
+    .replace(/[^A-Z0-9]/g, '')
+    .slice(-6)
+    .padStart(6, '0');
 }
 
 interface Originator {

@@ -19,7 +19,9 @@ function squeeze(text: string): string {
  * transliterated, anything else dropped, cut to `width`. Never longer than `width`.
  */
 export function ukBankText(text: string, width: number): string {
-  const ascii = toAscii(text).toUpperCase().replace(/[^A-Z0-9 .\-/&]/g, '');
+  const ascii = toAscii(text)
+    .toUpperCase()
+    .replace(/[^A-Z0-9 .\-/&]/g, '');
   return squeeze(ascii).slice(0, width).trimEnd();
 }
 

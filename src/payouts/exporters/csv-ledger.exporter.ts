@@ -7,8 +7,22 @@ import type { BatchFile, ExportItem, Exporter } from './export-types.js';
 import { formatMinor } from './money.js';
 
 export const LEDGER_COLUMNS = [
-  'batch', 'created', 'processing date', 'payout reference', 'contributor', 'payee name', 'method', 'currency',
-  'amount', 'licence', 'tip reference', 'offered by', 'approved by', 'approved at', 'status', 'account',
+  'batch',
+  'created',
+  'processing date',
+  'payout reference',
+  'contributor',
+  'payee name',
+  'method',
+  'currency',
+  'amount',
+  'licence',
+  'tip reference',
+  'offered by',
+  'approved by',
+  'approved at',
+  'status',
+  'account',
 ] as const;
 
 /** The account as staff see it on /accounts (payee-details' maskAccount): last four only. */

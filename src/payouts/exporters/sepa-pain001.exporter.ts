@@ -23,7 +23,10 @@ function isoDateTime(date: Date): string {
 async function controlOf(file: BatchFile): Promise<{ count: number; totalMinor: number }> {
   if (file.control) return file.control;
   if (!Array.isArray(file.items)) {
-    throw new ExportError('EXPORT_NEEDS_CONTROL', 'A streamed sepa-pain001 batch must declare its count and total (BatchFile.control): the group header states them first');
+    throw new ExportError(
+      'EXPORT_NEEDS_CONTROL',
+      'A streamed sepa-pain001 batch must declare its count and total (BatchFile.control): the group header states them first',
+    );
   }
   return { count: file.items.length, totalMinor: file.items.reduce((sum, item) => sum + checkAmount(item), 0) };
 }

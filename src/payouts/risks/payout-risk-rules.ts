@@ -91,7 +91,10 @@ export const PAYOUT_RISK_RULES: readonly PayoutRiskRule[] = [
   },
 ];
 
-export const RISK_RULE: Readonly<Record<PayoutRiskCode, PayoutRiskRule>> = Object.fromEntries(PAYOUT_RISK_RULES.map((rule) => [rule.code, rule])) as Record<PayoutRiskCode, PayoutRiskRule>;
+export const RISK_RULE: Readonly<Record<PayoutRiskCode, PayoutRiskRule>> = Object.fromEntries(PAYOUT_RISK_RULES.map((rule) => [rule.code, rule])) as Record<
+  PayoutRiskCode,
+  PayoutRiskRule
+>;
 
 /** The risks a payout carries, as code and sentence. */
 export function evaluateRisks(facts: PayoutRiskFacts): { code: PayoutRiskCode; message: string }[] {

@@ -81,10 +81,9 @@ export class PayoutRisksService implements OnApplicationBootstrap {
         WHERE p.id = ANY($1::uuid[])`,
       [ids],
     );
-    const clearings = await manager.query<{ payout_id: string; actor_id: string; at: Date; detail: { clearedRisks: PayoutRiskCode[]; payeeDetailsId: string | null } }[]>(
-      `SELECT payout_id, actor_id, at, detail FROM payout_events WHERE payout_id = ANY($1::uuid[]) AND detail ? 'clearedRisks' ORDER BY at`,
-      [ids],
-    );
+    const clearings = await manager.query<
+      { payout_id: string; actor_id: string; at: Date; detail: { clearedRisks: PayoutRiskCode[]; payeeDetailsId: string | null } }[]
+    >(`SELECT payout_id, actor_id, at, detail FROM payout_events WHERE payout_id = ANY($1::uuid[]) AND detail ? 'clearedRisks' ORDER BY at`, [ids]);
     const now = new Date();
     for (const row of rows) {
       const risks = evaluateRisks({
@@ -106,7 +105,9 @@ export class PayoutRisksService implements OnApplicationBootstrap {
         row.id,
         risks.map((risk) => {
           // A clearing holds for the payee details it was made for: new details are a new question.
-          const clearing = clearings.find((c) => c.payout_id === row.id && c.detail.clearedRisks.includes(risk.code) && (c.detail.payeeDetailsId ?? null) === row.payee_details_id);
+          const clearing = clearings.find(
+            (c) => c.payout_id === row.id && c.detail.clearedRisks.includes(risk.code) && (c.detail.payeeDetailsId ?? null) === row.payee_details_id,
+          );
           return {
             ...risk,
             adminOnly: !RISK_RULE[risk.code].acknowledgedBy.includes('accounting'),

@@ -26,71 +26,106 @@ const payerRule = (field: keyof typeof PAYER_RULES, what: string) => ({
 
 export class SettingsVersionDto {
   @ApiProperty({ description: 'The settings version you read; a newer one answers 409 SETTINGS_STALE_VERSION' })
-  @Transform(toInteger) @IsInt({ message: VERSION_RULE }) @Min(1, { message: VERSION_RULE }) @Max(2_147_483_647, { message: VERSION_RULE })
+  @Transform(toInteger)
+  @IsInt({ message: VERSION_RULE })
+  @Min(1, { message: VERSION_RULE })
+  @Max(2_147_483_647, { message: VERSION_RULE })
   version: number;
 }
 
 /** The paper's public face and the desk's dates (saved at once, audited). Blank: not set here. */
 export class UpdatePaperSettingsDto extends SettingsVersionDto {
   @ApiPropertyOptional({ maxLength: 80, nullable: true })
-  @Transform(blankToNull) @IsOptional() @IsString() @MaxLength(80, { message: 'The paper’s name can be at most 80 characters' })
+  @Transform(blankToNull)
+  @IsOptional()
+  @IsString()
+  @MaxLength(80, { message: 'The paper’s name can be at most 80 characters' })
   @Matches(/^[^\p{Cc}]*$/u, { message: 'The paper’s name must be one line' })
   paperName: string | null;
 
   @ApiPropertyOptional({ nullable: true })
-  @Transform(blankToNull) @IsOptional() @MaxLength(254, { message: 'The email address is too long' }) @IsEmail({}, { message: 'Enter an email address, such as tips@paper.example' })
+  @Transform(blankToNull)
+  @IsOptional()
+  @MaxLength(254, { message: 'The email address is too long' })
+  @IsEmail({}, { message: 'Enter an email address, such as tips@paper.example' })
   contactEmail: string | null;
 
   @ApiPropertyOptional({ nullable: true })
-  @Transform(blankToNull) @IsOptional() @IsString() @Matches(PUBLIC_PHONE, { message: 'Enter a phone number: digits, spaces and + ( ) - only' })
+  @Transform(blankToNull)
+  @IsOptional()
+  @IsString()
+  @Matches(PUBLIC_PHONE, { message: 'Enter a phone number: digits, spaces and + ( ) - only' })
   contactPhone: string | null;
 
   @ApiPropertyOptional({ nullable: true })
-  @Transform(blankToNull) @IsOptional() @IsString() @Matches(PUBLIC_PHONE, { message: 'Enter the WhatsApp number: digits, spaces and + ( ) - only' })
+  @Transform(blankToNull)
+  @IsOptional()
+  @IsString()
+  @Matches(PUBLIC_PHONE, { message: 'Enter the WhatsApp number: digits, spaces and + ( ) - only' })
   contactWhatsapp: string | null;
 
   @ApiPropertyOptional({ maxLength: PRIVACY_NOTICE_MAX, nullable: true })
-  @Transform(blankToNull) @IsOptional() @IsString() @MaxLength(PRIVACY_NOTICE_MAX, { message: `The privacy notice can be at most ${PRIVACY_NOTICE_MAX} characters` })
+  @Transform(blankToNull)
+  @IsOptional()
+  @IsString()
+  @MaxLength(PRIVACY_NOTICE_MAX, { message: `The privacy notice can be at most ${PRIVACY_NOTICE_MAX} characters` })
   privacyNotice: string | null;
 
   @ApiPropertyOptional({ example: 'Europe/London', nullable: true })
-  @Transform(blankToNull) @IsOptional()
+  @Transform(blankToNull)
+  @IsOptional()
   @ValidateBy({ name: 'isTimeZone', validator: { validate: isTimeZone, defaultMessage: () => 'Choose a time zone from the list, such as Europe/London' } })
   timeZone: string | null;
 
   @ApiPropertyOptional({ enum: DATE_STYLES, nullable: true })
-  @Transform(blankToNull) @IsOptional() @IsIn(DATE_STYLES, { message: 'Choose one of the date styles' })
+  @Transform(blankToNull)
+  @IsOptional()
+  @IsIn(DATE_STYLES, { message: 'Choose one of the date styles' })
   dateStyle: DateStyle | null;
 }
 
 /** A proposed paying account: every field, blank for "the environment's default". Needs a second admin. */
 export class PayerChangeDto {
   @ApiPropertyOptional({ nullable: true, description: 'The payer name as Bacs has it (≤ 18 of A–Z 0–9 space . - / &)' })
-  @Transform(blankToNull) @IsOptional() @ValidateBy(payerRule('name', 'payer name'))
+  @Transform(blankToNull)
+  @IsOptional()
+  @ValidateBy(payerRule('name', 'payer name'))
   name: string | null;
 
   @ApiPropertyOptional({ nullable: true, example: '200000' })
-  @Transform(digitsOrCode) @IsOptional() @ValidateBy(payerRule('sortCode', 'sort code'))
+  @Transform(digitsOrCode)
+  @IsOptional()
+  @ValidateBy(payerRule('sortCode', 'sort code'))
   sortCode: string | null;
 
   @ApiPropertyOptional({ nullable: true, example: '55779911' })
-  @Transform(digitsOrCode) @IsOptional() @ValidateBy(payerRule('accountNumber', 'account number'))
+  @Transform(digitsOrCode)
+  @IsOptional()
+  @ValidateBy(payerRule('accountNumber', 'account number'))
   accountNumber: string | null;
 
   @ApiPropertyOptional({ nullable: true, example: '123456' })
-  @Transform(digitsOrCode) @IsOptional() @ValidateBy(payerRule('serviceUserNumber', 'Bacs service user number'))
+  @Transform(digitsOrCode)
+  @IsOptional()
+  @ValidateBy(payerRule('serviceUserNumber', 'Bacs service user number'))
   serviceUserNumber: string | null;
 
   @ApiPropertyOptional({ nullable: true })
-  @Transform(blankToNull) @IsOptional() @ValidateBy(payerRule('sepaDebtorName', 'SEPA debtor name'))
+  @Transform(blankToNull)
+  @IsOptional()
+  @ValidateBy(payerRule('sepaDebtorName', 'SEPA debtor name'))
   sepaDebtorName: string | null;
 
   @ApiPropertyOptional({ nullable: true })
-  @Transform(digitsOrCode) @IsOptional() @ValidateBy(payerRule('sepaDebtorIban', 'SEPA debtor IBAN'))
+  @Transform(digitsOrCode)
+  @IsOptional()
+  @ValidateBy(payerRule('sepaDebtorIban', 'SEPA debtor IBAN'))
   sepaDebtorIban: string | null;
 
   @ApiPropertyOptional({ nullable: true })
-  @Transform(digitsOrCode) @IsOptional() @ValidateBy(payerRule('sepaDebtorBic', 'SEPA debtor BIC'))
+  @Transform(digitsOrCode)
+  @IsOptional()
+  @ValidateBy(payerRule('sepaDebtorBic', 'SEPA debtor BIC'))
   sepaDebtorBic: string | null;
 }
 

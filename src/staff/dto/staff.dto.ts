@@ -10,15 +10,23 @@ const blankToUndefined = ({ value }: { value: unknown }) => (typeof value === 's
 
 export class LoginDto {
   @ApiProperty({ example: 'editor@example.org' })
-  @Transform(emailAddress) @IsString() @MaxLength(254) @MinLength(1, { message: 'Enter your email address' })
+  @Transform(emailAddress)
+  @IsString()
+  @MaxLength(254)
+  @MinLength(1, { message: 'Enter your email address' })
   email: string;
 
   @ApiProperty()
-  @IsString() @MaxLength(PASSWORD_MAX_LENGTH) @MinLength(1, { message: 'Enter your password' })
+  @IsString()
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  @MinLength(1, { message: 'Enter your password' })
   password: string;
 
   @ApiPropertyOptional({ description: 'The 6-digit code from the authenticator app, or a recovery code' })
-  @Transform(blankToUndefined) @IsOptional() @IsString() @MaxLength(20)
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(20)
   totp?: string;
 }
 
@@ -44,11 +52,16 @@ export class SessionDto {
 
 export class CreateStaffDto {
   @ApiProperty()
-  @Transform(emailAddress) @IsEmail({}, { message: 'Enter a valid email address' }) @MaxLength(254)
+  @Transform(emailAddress)
+  @IsEmail({}, { message: 'Enter a valid email address' })
+  @MaxLength(254)
   email: string;
 
   @ApiProperty()
-  @Transform(trimmed) @IsString() @MinLength(1, { message: 'Enter a name' }) @MaxLength(200)
+  @Transform(trimmed)
+  @IsString()
+  @MinLength(1, { message: 'Enter a name' })
+  @MaxLength(200)
   name: string;
 
   @ApiProperty({ enum: STAFF_ROLES })
@@ -56,51 +69,63 @@ export class CreateStaffDto {
   role: StaffRole;
 
   @ApiProperty({ description: 'At least 12 characters; the person should change it after signing in' })
-  @IsString() @MaxLength(PASSWORD_MAX_LENGTH)
+  @IsString()
+  @MaxLength(PASSWORD_MAX_LENGTH)
   password: string;
 }
 
 export class UpdateStaffDto {
   @ApiPropertyOptional()
-  @Transform(trimmed) @IsOptional() @IsString() @MinLength(1) @MaxLength(200)
+  @Transform(trimmed)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   name?: string;
 
   @ApiPropertyOptional({ enum: STAFF_ROLES })
-  @IsOptional() @IsIn(STAFF_ROLES, { message: `role must be one of ${STAFF_ROLES.join(', ')}` })
+  @IsOptional()
+  @IsIn(STAFF_ROLES, { message: `role must be one of ${STAFF_ROLES.join(', ')}` })
   role?: StaffRole;
 
   @ApiPropertyOptional({ description: 'Disabling signs the person out everywhere' })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   disabled?: boolean;
 }
 
 /** An admin sets a forgotten password for someone else (POST /api/staff/:id/password). */
 export class SetStaffPasswordDto {
   @ApiProperty({ description: 'At least 12 characters; the person should change it after signing in' })
-  @IsString() @MaxLength(PASSWORD_MAX_LENGTH)
+  @IsString()
+  @MaxLength(PASSWORD_MAX_LENGTH)
   password: string;
 }
 
 /** The first account, made from the one-time link in the log; it is always an admin. */
 export class SetupFirstAdminDto extends OmitType(CreateStaffDto, ['role'] as const) {
   @ApiProperty({ description: 'The token from the one-time setup link printed in the log' })
-  @IsString() @MaxLength(100)
+  @IsString()
+  @MaxLength(100)
   token: string;
 }
 
 export class ChangePasswordDto {
   @ApiProperty()
-  @IsString() @MaxLength(PASSWORD_MAX_LENGTH)
+  @IsString()
+  @MaxLength(PASSWORD_MAX_LENGTH)
   currentPassword: string;
 
   @ApiProperty()
-  @IsString() @MaxLength(PASSWORD_MAX_LENGTH)
+  @IsString()
+  @MaxLength(PASSWORD_MAX_LENGTH)
   newPassword: string;
 }
 
 export class TotpCodeDto {
   @ApiProperty({ description: 'The 6-digit code the authenticator app shows now' })
-  @IsString() @Matches(/^\s*\d{3}\s?\d{3}\s*$/, { message: 'Enter the 6-digit code from your authenticator app' })
+  @IsString()
+  @Matches(/^\s*\d{3}\s?\d{3}\s*$/, { message: 'Enter the 6-digit code from your authenticator app' })
   code: string;
 }
 

@@ -53,7 +53,7 @@ describe('referenceInPlusAddress', () => {
     ['tips@paper.example', 'no tag'],
     ['tips+hello@paper.example', 'a tag that is no reference'],
     ['other+TD-7K3Q-9XRM@paper.example', 'not one of our addresses'],
-    ['tips+TD-7K3Q-9XRM@evil.example', 'our local part at someone else\'s domain'],
+    ['tips+TD-7K3Q-9XRM@evil.example', "our local part at someone else's domain"],
   ])('%s → none (%s)', (address) => {
     expect(referenceInPlusAddress(address, INBOUND)).toBeUndefined();
   });

@@ -33,7 +33,11 @@ describe('InboundEmailParser', () => {
   });
 
   it('reads sender, subject, text, Message-ID and Date; stages the video under a temporary key', async () => {
-    const raw = await compose({ messageId: '<m1@example.org>', date: new Date('2026-01-02T03:04:05Z'), attachments: [{ filename: 'clip.mp4', content: sampleVideo() }] });
+    const raw = await compose({
+      messageId: '<m1@example.org>',
+      date: new Date('2026-01-02T03:04:05Z'),
+      attachments: [{ filename: 'clip.mp4', content: sampleVideo() }],
+    });
     const message = await parser().parse(Readable.from([raw]));
     expect(message).toMatchObject({
       channel: 'email',
@@ -48,7 +52,7 @@ describe('InboundEmailParser', () => {
     await store.delete(message.attachments[0].tempKey);
   });
 
-  it('the SMTP envelope\'s plus-address gives the thread reference', async () => {
+  it("the SMTP envelope's plus-address gives the thread reference", async () => {
     const message = await parser().parse(Readable.from([await compose({})]), { recipients: ['tips+td-7k3q-9xrm@paper.example'] });
     expect(message.threadReference).toBe('TD-7K3Q-9XRM');
   });
@@ -61,7 +65,12 @@ describe('InboundEmailParser', () => {
   });
 
   it('an attachment over MAX_FILE_BYTES is dropped with the reason, the rest kept', async () => {
-    const raw = await compose({ attachments: [{ filename: 'small.png', content: onePixelPng() }, { filename: 'big.mp4', content: Buffer.concat([sampleVideo(), Buffer.alloc(4096)]) }] });
+    const raw = await compose({
+      attachments: [
+        { filename: 'small.png', content: onePixelPng() },
+        { filename: 'big.mp4', content: Buffer.concat([sampleVideo(), Buffer.alloc(4096)]) },
+      ],
+    });
     const message = await parser({ MAX_FILE_BYTES: '8192' }).parse(Readable.from([raw]));
     expect(message.attachments.map((a) => a.displayFilename)).toEqual(['small.png']);
     expect(message.dropped).toEqual([{ filename: 'big.mp4', reason: 'larger than the limit of 8192 bytes' }]);
@@ -87,7 +96,12 @@ describe('InboundEmailParser', () => {
   });
 
   it('a message past INBOUND_EMAIL_MAX_BYTES throws EmailTooLargeError and leaves no file', async () => {
-    const raw = await compose({ attachments: [{ filename: 'a.mp4', content: sampleVideo() }, { filename: 'b.mp4', content: Buffer.concat([sampleVideo(), Buffer.alloc(20_000)]) }] });
+    const raw = await compose({
+      attachments: [
+        { filename: 'a.mp4', content: sampleVideo() },
+        { filename: 'b.mp4', content: Buffer.concat([sampleVideo(), Buffer.alloc(20_000)]) },
+      ],
+    });
     await expect(parser({ INBOUND_EMAIL_MAX_BYTES: '16384' }).parse(Readable.from([raw]))).rejects.toBeInstanceOf(EmailTooLargeError);
     expect(await files()).toEqual([]);
   });

@@ -39,13 +39,17 @@ describe('readWebhookMessages', () => {
   });
 
   it.each(['image', 'video', 'audio'] as const)('%s: the media id and declared type, the caption as text', (type) => {
-    const [message] = readWebhookMessages(delivery([{ ...base, type, [type]: { id: '1037543291543636', mime_type: `${type}/x`, sha256: 'abc', caption: 'look' } }]));
+    const [message] = readWebhookMessages(
+      delivery([{ ...base, type, [type]: { id: '1037543291543636', mime_type: `${type}/x`, sha256: 'abc', caption: 'look' } }]),
+    );
     expect(message.media).toEqual({ id: '1037543291543636', type, mimeType: `${type}/x`, filename: undefined });
     expect(message.text).toBe('look');
   });
 
   it("a document: the sender's file name", () => {
-    const [message] = readWebhookMessages(delivery([{ ...base, type: 'document', document: { id: '555', mime_type: 'application/pdf', filename: 'report.pdf' } }]));
+    const [message] = readWebhookMessages(
+      delivery([{ ...base, type: 'document', document: { id: '555', mime_type: 'application/pdf', filename: 'report.pdf' } }]),
+    );
     expect(message.media).toEqual({ id: '555', type: 'document', mimeType: 'application/pdf', filename: 'report.pdf' });
   });
 
@@ -75,8 +79,19 @@ describe('readWebhookMessages', () => {
   });
 
   it('several entries and messages: all, in order', () => {
-    const payload = delivery([{ ...base, id: 'wamid.1', type: 'text', text: { body: 'one' } }, { ...base, id: 'wamid.2', type: 'text', text: { body: 'two' } }]);
-    payload.entry.push({ ...payload.entry[0], changes: [{ ...payload.entry[0].changes[0], value: { ...payload.entry[0].changes[0].value, messages: [{ ...base, id: 'wamid.3', type: 'text', text: { body: 'three' } }] } }] });
+    const payload = delivery([
+      { ...base, id: 'wamid.1', type: 'text', text: { body: 'one' } },
+      { ...base, id: 'wamid.2', type: 'text', text: { body: 'two' } },
+    ]);
+    payload.entry.push({
+      ...payload.entry[0],
+      changes: [
+        {
+          ...payload.entry[0].changes[0],
+          value: { ...payload.entry[0].changes[0].value, messages: [{ ...base, id: 'wamid.3', type: 'text', text: { body: 'three' } }] },
+        },
+      ],
+    });
     expect(readWebhookMessages(payload).map((m) => m.wamid)).toEqual(['wamid.1', 'wamid.2', 'wamid.3']);
   });
 
@@ -85,7 +100,13 @@ describe('readWebhookMessages', () => {
     ['not an object', 'hello'],
     ['null', null],
     ['entry not an array', { object: 'whatsapp_business_account', entry: 'x' }],
-    ['another field', { object: 'whatsapp_business_account', entry: [{ changes: [{ field: 'account_update', value: { messages: [{ ...base, type: 'text', text: { body: 'x' } }] } }] }] }],
+    [
+      'another field',
+      {
+        object: 'whatsapp_business_account',
+        entry: [{ changes: [{ field: 'account_update', value: { messages: [{ ...base, type: 'text', text: { body: 'x' } }] } }] }],
+      },
+    ],
   ])('%s: nothing', (_name, payload) => {
     expect(readWebhookMessages(payload)).toEqual([]);
   });
@@ -108,7 +129,11 @@ describe('readWebhookMessages', () => {
 
 describe('mediaToFetch', () => {
   it('a video without a name: whatsapp-video.mp4', () => {
-    expect(mediaToFetch({ id: '1', type: 'video', mimeType: 'video/mp4' })).toEqual({ providerMediaId: '1', filename: 'whatsapp-video.mp4', declaredType: 'video/mp4' });
+    expect(mediaToFetch({ id: '1', type: 'video', mimeType: 'video/mp4' })).toEqual({
+      providerMediaId: '1',
+      filename: 'whatsapp-video.mp4',
+      declaredType: 'video/mp4',
+    });
   });
   it("a voice note: whatsapp-audio.ogg from 'audio/ogg; codecs=opus'", () => {
     expect(mediaToFetch({ id: '2', type: 'audio', mimeType: 'audio/ogg; codecs=opus' }).filename).toBe('whatsapp-audio.ogg');

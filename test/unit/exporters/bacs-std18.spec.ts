@@ -25,7 +25,20 @@ describe('bacs-std18 exporter', () => {
       expect(line).toHaveLength(100);
       expect(line).toMatch(/^[A-Z0-9 .\-/&]*$/);
     }
-    expect(lines(text).map((line) => line.slice(0, 4))).toEqual(['VOL1', 'HDR1', 'HDR2', 'UHL1', '4020', '4020', '4020', '4020', '2000', 'EOF1', 'EOF2', 'UTL1']);
+    expect(lines(text).map((line) => line.slice(0, 4))).toEqual([
+      'VOL1',
+      'HDR1',
+      'HDR2',
+      'UHL1',
+      '4020',
+      '4020',
+      '4020',
+      '4020',
+      '2000',
+      'EOF1',
+      'EOF2',
+      'UTL1',
+    ]);
   });
 
   it('balances: credits (99) equal the contra (17) and the UTL1 totals and counts', async () => {

@@ -52,4 +52,3 @@ describe('processingDateForNewBatch', () => {
     expect(processingDateForNewBatch(new Date('2027-12-31T09:00:00Z'), ENGLAND_AND_WALES).toISOString().slice(0, 10)).toBe('2028-01-04');
   });
 });
-

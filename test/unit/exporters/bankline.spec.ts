@@ -46,7 +46,9 @@ describe('bankline-csv exporter', () => {
   });
 
   it('refuses a stream that does not match the batch control totals', async () => {
-    await expect(collect(banklineExporter.write(batch([ukItem(1, 'A', 100)], 'GBP', { count: 1, totalMinor: 101 }), PAYER))).rejects.toThrow(/declared 1 payouts totalling 101/);
+    await expect(collect(banklineExporter.write(batch([ukItem(1, 'A', 100)], 'GBP', { count: 1, totalMinor: 101 }), PAYER))).rejects.toThrow(
+      /declared 1 payouts totalling 101/,
+    );
   });
 
   it('streams 100,000 payouts in bounded memory', async () => {

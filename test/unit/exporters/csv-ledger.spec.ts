@@ -93,7 +93,9 @@ describe('csv ledger exporter', () => {
   });
 
   it('quotes a value with a bare CR or LF, so a reader that ends rows at any line break keeps it in one cell', async () => {
-    const text = await collect(csvLedgerExporter.write(batch([ukItem(1, '\r=1+1', 100), ukItem(2, '\n=1+1', 200), ukItem(3, 'line one\nline two', 300)]), PAYER));
+    const text = await collect(
+      csvLedgerExporter.write(batch([ukItem(1, '\r=1+1', 100), ukItem(2, '\n=1+1', 200), ukItem(3, 'line one\nline two', 300)]), PAYER),
+    );
     expect(text).toContain(`,"'\r=1+1","'\r=1+1",`);
     expect(text).toContain(`,"'\n=1+1","'\n=1+1",`);
     expect(text).toContain(`,"line one\nline two","line one\nline two",`);
@@ -116,18 +118,15 @@ describe('csv ledger exporter', () => {
   });
 
   it('streams 100,000 payouts in bounded memory', async () => {
-    const { bytes, growth } = await heapGrowthWhileDraining(
-      csvLedgerExporter.write(batch(lazyItems(100_000, (n) => ukItem(n, `Payee ${n}`, n))), PAYER),
-    );
+    const { bytes, growth } = await heapGrowthWhileDraining(csvLedgerExporter.write(batch(lazyItems(100_000, (n) => ukItem(n, `Payee ${n}`, n))), PAYER));
     expect(bytes).toBeGreaterThan(100_000 * 100);
     expect(growth).toBeLessThan(16 * MB);
   });
 
   it('the memory measure catches an export that keeps what it wrote (so the bound above can fail)', async () => {
     const kept: (string | Buffer)[] = [];
-    const { growth } = await heapGrowthWhileDraining(
-      csvLedgerExporter.write(batch(lazyItems(100_000, (n) => ukItem(n, `Payee ${n}`, n))), PAYER),
-      (chunk) => kept.push(chunk),
+    const { growth } = await heapGrowthWhileDraining(csvLedgerExporter.write(batch(lazyItems(100_000, (n) => ukItem(n, `Payee ${n}`, n))), PAYER), (chunk) =>
+      kept.push(chunk),
     );
     expect(growth).toBeGreaterThan(16 * MB);
     expect(kept.length).toBeGreaterThan(0);

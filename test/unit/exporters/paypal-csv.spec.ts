@@ -26,7 +26,9 @@ describe('paypal-csv exporter', () => {
   it('refuses more than 5,000 rows, whether counted up front or while streaming', async () => {
     const many = Array.from({ length: PAYPAL_MAX_ROWS + 1 }, (_, n) => paypalItem(n, 'A', 100));
     await expect(collect(paypalCsvExporter.write(batch(many), PAYER))).rejects.toThrow(/at most 5000 payouts; this batch has 5001/);
-    await expect(collect(paypalCsvExporter.write(batch(lazyItems(PAYPAL_MAX_ROWS + 1, (n) => paypalItem(n, 'A', 100))), PAYER))).rejects.toThrow(/at most 5000/);
+    await expect(collect(paypalCsvExporter.write(batch(lazyItems(PAYPAL_MAX_ROWS + 1, (n) => paypalItem(n, 'A', 100))), PAYER))).rejects.toThrow(
+      /at most 5000/,
+    );
     expect((await collect(paypalCsvExporter.write(batch(many.slice(1)), PAYER))).split('\r\n')).toHaveLength(PAYPAL_MAX_ROWS + 1);
   });
 
@@ -40,6 +42,8 @@ describe('paypal-csv exporter', () => {
   it('streams its 5,000 rows in bounded memory; 100,000 lazily made payouts fail at row 5,001 without buffering', async () => {
     const { growth } = await heapGrowthWhileDraining(paypalCsvExporter.write(batch(lazyItems(PAYPAL_MAX_ROWS, (n) => paypalItem(n, 'A', n))), PAYER));
     expect(growth).toBeLessThan(16 * MB);
-    await expect(heapGrowthWhileDraining(paypalCsvExporter.write(batch(lazyItems(100_000, (n) => paypalItem(n, 'A', n))), PAYER))).rejects.toThrow(/at most 5000/);
+    await expect(heapGrowthWhileDraining(paypalCsvExporter.write(batch(lazyItems(100_000, (n) => paypalItem(n, 'A', n))), PAYER))).rejects.toThrow(
+      /at most 5000/,
+    );
   });
 });

@@ -62,8 +62,29 @@ describe('sepa-pain001 exporter', () => {
   it('refuses a GBP payout, and a streamed batch without declared totals', async () => {
     expect(sepaPain001Exporter.fits(ukItem(1, 'A', 1))).toBe(false);
     await expect(collect(sepaPain001Exporter.write(batch([ukItem(1, 'A', 1)], 'EUR'), PAYER))).rejects.toThrow(/cannot go in a sepa-pain001 file/);
-    await expect(collect(sepaPain001Exporter.write(batch(lazyItems(2, (n) => ibanItem(n, 'A', 1)), 'EUR'), PAYER))).rejects.toThrow(/must declare its count and total/);
-    await expect(collect(sepaPain001Exporter.write(batch(lazyItems(2, (n) => ibanItem(n, 'A', 1)), 'EUR', { count: 3, totalMinor: 3 }), PAYER))).rejects.toThrow(/declared 3 payouts/);
+    await expect(
+      collect(
+        sepaPain001Exporter.write(
+          batch(
+            lazyItems(2, (n) => ibanItem(n, 'A', 1)),
+            'EUR',
+          ),
+          PAYER,
+        ),
+      ),
+    ).rejects.toThrow(/must declare its count and total/);
+    await expect(
+      collect(
+        sepaPain001Exporter.write(
+          batch(
+            lazyItems(2, (n) => ibanItem(n, 'A', 1)),
+            'EUR',
+            { count: 3, totalMinor: 3 },
+          ),
+          PAYER,
+        ),
+      ),
+    ).rejects.toThrow(/declared 3 payouts/);
   });
 
   it('names the missing debtor setting', async () => {
@@ -77,7 +98,14 @@ describe('sepa-pain001 exporter', () => {
       const path = join(dir, 'big.xml');
       const fd = openSync(path, 'w');
       const { bytes, growth } = await heapGrowthWhileDraining(
-        sepaPain001Exporter.write(batch(lazyItems(count, (n) => ibanItem(n, `Payee ${n}`, 1)), 'EUR', { count, totalMinor: count }), PAYER),
+        sepaPain001Exporter.write(
+          batch(
+            lazyItems(count, (n) => ibanItem(n, `Payee ${n}`, 1)),
+            'EUR',
+            { count, totalMinor: count },
+          ),
+          PAYER,
+        ),
         (chunk) => writeSync(fd, typeof chunk === 'string' ? Buffer.from(chunk) : chunk),
       );
       closeSync(fd);
