@@ -13,6 +13,12 @@ import { fileURLToPath } from 'node:url';
  *   decorator per shape of a dynamic query); the test runs it against a real, empty database
  *   and records the statements it sends. `@GenerateSql()` with no cases calls it with none.
  */
+/** In a case's params, stands for the data source's own EntityManager (for methods that take the caller's transaction). */
+export const SQL_MANAGER = Symbol.for('tipdesk:sql-manager');
+/** Ids that fit a uuid column, for cases' params. */
+export const SQL_ID = '00000000-0000-4000-8000-000000000001';
+export const SQL_ID_2 = '00000000-0000-4000-8000-000000000002';
+
 export interface SqlCase {
   /** Shown above the statements; defaults to the method's name. */
   name?: string;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { GenerateSql, SQL_ID, SQL_ID_2, SqlRepository } from '../database/generate-sql.js';
 import { DataSource } from 'typeorm';
 import { NEWS_KINDS, NEWS_WINDOW_DAYS, type NewsCounts, type NewsKind } from './tip-news.js';
 
@@ -30,10 +31,12 @@ export const newsSql = (staff: string) => `
 
 /** The desk's record of who last looked at which tip, and the news since. */
 @Injectable()
+@SqlRepository(import.meta.url)
 export class TipNewsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** The editor opened the tip now: its news so far is seen. */
+  @GenerateSql({ params: [SQL_ID, SQL_ID_2] })
   async markSeen(staffId: string, tipId: string): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO desk_tip_views (staff_user_id, tip_id, seen_at) VALUES ($1, $2, now())
@@ -42,6 +45,7 @@ export class TipNewsRepository {
     );
   }
 
+  @GenerateSql({ params: [SQL_ID] })
   async counts(staffId: string): Promise<NewsCounts> {
     const rows = await this.dataSource.query<{ kind: NewsKind; tips: number }[]>(
       `SELECT kind, count(*)::int AS tips FROM (${newsSql('$1')}) news GROUP BY kind`,
@@ -53,6 +57,7 @@ export class TipNewsRepository {
   }
 
   /** Each of these tips' news kinds for the editor (tips without news are missing). */
+  @GenerateSql({ params: [SQL_ID, [SQL_ID_2]] })
   async forTips(staffId: string, tipIds: readonly string[]): Promise<Map<string, NewsKind[]>> {
     if (tipIds.length === 0) return new Map();
     const rows = await this.dataSource.query<{ tip_id: string; kind: NewsKind }[]>(

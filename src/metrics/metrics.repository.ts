@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { GenerateSql, SqlRepository } from '../database/generate-sql.js';
 import { DataSource } from 'typeorm';
 
 /**
@@ -7,14 +8,17 @@ import { DataSource } from 'typeorm';
  * each module's service would make the metrics module import the desk and payouts.
  */
 @Injectable()
+@SqlRepository(import.meta.url)
 export class MetricsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** The desk's queue: tips by status (the ix_tips_status_* indexes answer it without the table). */
+  @GenerateSql()
   tipsByStatus(): Promise<{ status: string; count: number }[]> {
     return this.dataSource.query(`SELECT status, count(*)::int AS count FROM tips GROUP BY status`);
   }
 
+  @GenerateSql()
   payoutsByState(): Promise<{ state: string; count: number }[]> {
     return this.dataSource.query(`SELECT state, count(*)::int AS count FROM payouts GROUP BY state`);
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { GenerateSql, SQL_ID, SQL_MANAGER, SqlRepository } from '../database/generate-sql.js';
 import type { PaperField, PayerField, LogoFile } from './paper-settings.js';
 import { PAPER_SETTINGS_ID, type PayerChangeState } from './settings.entities.js';
 
@@ -88,9 +89,11 @@ function toChange(row: Record<string, unknown>): PayerChangeRow {
 
 /** Every SQL statement of the settings module: the one paper_settings row and the payer changes. */
 @Injectable()
+@SqlRepository(import.meta.url)
 export class SettingsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  @GenerateSql({ params: [SQL_MANAGER] }, { name: 'read (locked)', params: [SQL_MANAGER, true] })
   async read(manager: EntityManager = this.dataSource.manager, lock = false): Promise<StoredSettings> {
     const select = () =>
       manager.query<SettingsRow[]>(
@@ -108,6 +111,7 @@ export class SettingsRepository {
     return toStored(row);
   }
 
+  @GenerateSql()
   async logo(): Promise<LogoFile | null> {
     const [row] = await this.dataSource.query<{ logo: Buffer | null; logo_type: string | null; logo_sha256: string | null }[]>(
       `SELECT logo, logo_type, logo_sha256 FROM paper_settings WHERE id = $1`,
@@ -117,12 +121,14 @@ export class SettingsRepository {
   }
 
   /** Compare-and-set of the paper's fields: false when `version` is no longer the row's. */
+  @GenerateSql({ params: [SQL_MANAGER, { paperName: 'The Daily Bugle', timeZone: 'Europe/London' }, 1, SQL_ID] })
   async updatePaper(manager: EntityManager, values: Partial<Record<PaperField, string | null>>, version: number, staffId: string): Promise<boolean> {
     const params: unknown[] = [PAPER_SETTINGS_ID, version, staffId];
     const set = Object.entries(values).map(([field, value]) => `${PAPER_COLUMNS[field as PaperField]} = $${params.push(value)}`);
     return this.compareAndSet(manager, set, params);
   }
 
+  @GenerateSql({ params: [SQL_MANAGER, null, 1, SQL_ID] })
   async setLogo(manager: EntityManager, logo: LogoFile | null, version: number, staffId: string): Promise<boolean> {
     return this.compareAndSet(
       manager,
@@ -132,23 +138,41 @@ export class SettingsRepository {
   }
 
   /** The approved paying account replaces the stored one (null: back to the environment's default). */
+  @GenerateSql({
+    params: [
+      SQL_MANAGER,
+      {
+        name: 'DAILY BUGLE LTD',
+        sortCode: '200000',
+        accountNumber: '55779911',
+        serviceUserNumber: '123456',
+        sepaDebtorName: null,
+        sepaDebtorIban: null,
+        sepaDebtorBic: null,
+      },
+      SQL_ID,
+    ],
+  })
   async applyPayer(manager: EntityManager, values: Record<PayerField, string | null>, staffId: string): Promise<void> {
     const params: unknown[] = [PAPER_SETTINGS_ID, staffId];
     const set = Object.entries(values).map(([field, value]) => `${PAYER_COLUMNS[field as PayerField]} = $${params.push(value)}`);
     await manager.query(`UPDATE paper_settings SET ${set.join(', ')}, version = version + 1, updated_by = $2, updated_at = now() WHERE id = $1`, params);
   }
 
+  @GenerateSql({ params: [SQL_MANAGER] })
   async pendingChange(manager: EntityManager = this.dataSource.manager): Promise<PayerChangeRow | undefined> {
     const [row] = await manager.query<Record<string, unknown>[]>(`${CHANGE_SELECT} WHERE c.state = 'pending'`);
     return row ? toChange(row) : undefined;
   }
 
+  @GenerateSql({ params: [SQL_MANAGER, SQL_ID] })
   async change(manager: EntityManager, id: string): Promise<PayerChangeRow | undefined> {
     const [row] = await manager.query<Record<string, unknown>[]>(`${CHANGE_SELECT} WHERE c.id = $1`, [id]);
     return row ? toChange(row) : undefined;
   }
 
   /** The latest decided changes, newest first (the settings page's record of who changed the account). */
+  @GenerateSql({ params: [10] })
   async recentChanges(limit: number): Promise<PayerChangeRow[]> {
     const rows = await this.dataSource.query<Record<string, unknown>[]>(
       `${CHANGE_SELECT} WHERE c.state <> 'pending' ORDER BY c.decided_at DESC, c.id LIMIT $1`,
@@ -158,6 +182,21 @@ export class SettingsRepository {
   }
 
   /** A new pending change, or undefined when one is already pending (uq_payer_changes_one_pending). */
+  @GenerateSql({
+    params: [
+      SQL_MANAGER,
+      {
+        name: 'DAILY BUGLE LTD',
+        sortCode: '200000',
+        accountNumber: '55779911',
+        serviceUserNumber: '123456',
+        sepaDebtorName: null,
+        sepaDebtorIban: null,
+        sepaDebtorBic: null,
+      },
+      SQL_ID,
+    ],
+  })
   async insertChange(manager: EntityManager, proposed: Record<PayerField, string | null>, staffId: string): Promise<string | undefined> {
     const [row] = await manager.query<{ id: string }[]>(
       `INSERT INTO payer_changes (proposed, state, proposed_by) VALUES ($1, 'pending', $2)
@@ -168,6 +207,7 @@ export class SettingsRepository {
   }
 
   /** pending → `to`, compare-and-set on the state: false when it was no longer pending. */
+  @GenerateSql({ params: [SQL_MANAGER, SQL_ID, 'approved', SQL_ID] })
   async decideChange(manager: EntityManager, id: string, to: Exclude<PayerChangeState, 'pending'>, staffId: string): Promise<boolean> {
     const [rows] = await manager.query<[{ id: string }[], number]>(
       `UPDATE payer_changes SET state = $2, decided_by = $3, decided_at = now() WHERE id = $1 AND state = 'pending' RETURNING id`,

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, mkdirSync, writeFileSync } from 
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger as TypeOrmLogger } from 'typeorm';
-import { sqlRepositories, type SqlRepositoryInfo } from '../../src/database/generate-sql.js';
+import { SQL_MANAGER, sqlRepositories, type SqlRepositoryInfo } from '../../src/database/generate-sql.js';
 import { startServiceApp, type ServiceApp } from '../support/service-app.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -55,7 +55,8 @@ async function render(info: SqlRepositoryInfo): Promise<string> {
       const statements: string[] = [];
       let outcome = '';
       try {
-        await captured.run(statements, () => repository[method](...(sqlCase.params ?? [])));
+        const params = (sqlCase.params ?? []).map((param) => (param === SQL_MANAGER ? s.dataSource.manager : param));
+        await captured.run(statements, () => repository[method](...params));
       } catch (error) {
         outcome = `\n-- (on an empty database: ${(error as { code?: string }).code ?? (error as Error).name})`;
       }
