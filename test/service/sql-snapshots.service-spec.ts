@@ -35,6 +35,7 @@ afterAll(() => s?.close());
 /** Removes the indentation a template literal carried in from the code around it. */
 function dedent(sql: string): string {
   const lines = sql
+    .replace(/^\s*\n/, '')
     .replace(/\s+$/, '')
     .split('\n')
     .map((line) => line.replace(/\s+$/, ''));

@@ -28,25 +28,22 @@ WHERE id = $1 AND version = $2 RETURNING id;
 UPDATE paper_settings SET payer_name = $3, payer_sort_code = $4, payer_account_number = $5, bacs_service_user_number = $6, sepa_debtor_name = $7, sepa_debtor_iban = $8, sepa_debtor_bic = $9, version = version + 1, updated_by = $2, updated_at = now() WHERE id = $1;
 
 -- SettingsRepository.pendingChange
-
 SELECT c.id, c.proposed, c.state, c.proposed_by, p.name AS proposed_by_name, c.proposed_at, c.decided_by, d.name AS decided_by_name, c.decided_at
-  FROM payer_changes c
-  LEFT JOIN staff_users p ON p.id = c.proposed_by
-  LEFT JOIN staff_users d ON d.id = c.decided_by WHERE c.state = 'pending';
+FROM payer_changes c
+LEFT JOIN staff_users p ON p.id = c.proposed_by
+LEFT JOIN staff_users d ON d.id = c.decided_by WHERE c.state = 'pending';
 
 -- SettingsRepository.change
-
 SELECT c.id, c.proposed, c.state, c.proposed_by, p.name AS proposed_by_name, c.proposed_at, c.decided_by, d.name AS decided_by_name, c.decided_at
-  FROM payer_changes c
-  LEFT JOIN staff_users p ON p.id = c.proposed_by
-  LEFT JOIN staff_users d ON d.id = c.decided_by WHERE c.id = $1;
+FROM payer_changes c
+LEFT JOIN staff_users p ON p.id = c.proposed_by
+LEFT JOIN staff_users d ON d.id = c.decided_by WHERE c.id = $1;
 
 -- SettingsRepository.recentChanges
-
 SELECT c.id, c.proposed, c.state, c.proposed_by, p.name AS proposed_by_name, c.proposed_at, c.decided_by, d.name AS decided_by_name, c.decided_at
-  FROM payer_changes c
-  LEFT JOIN staff_users p ON p.id = c.proposed_by
-  LEFT JOIN staff_users d ON d.id = c.decided_by WHERE c.state <> 'pending' ORDER BY c.decided_at DESC, c.id LIMIT $1;
+FROM payer_changes c
+LEFT JOIN staff_users p ON p.id = c.proposed_by
+LEFT JOIN staff_users d ON d.id = c.decided_by WHERE c.state <> 'pending' ORDER BY c.decided_at DESC, c.id LIMIT $1;
 
 -- SettingsRepository.insertChange
 -- (on an empty database: 23503)
