@@ -3,33 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import request from 'supertest';
 import { NotificationsService } from '../../src/notifications/notifications.service.js';
 import { freePort } from '../support/net.js';
 import { signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { postTip as postWebTip } from '../support/fixtures.js';
 import { eventually, startTestApp, type TestApp } from '../support/test-app.js';
 
-const consent = { consentTerms: true, consentOwnWork: true, consentOver18: true };
 const offer = { amountMinor: 25_000, currency: 'GBP', licence: 'exclusive', legalFlags: { witness: false, crime: false } };
 // Words no template could contain, so finding them in a mail means the editor's text leaked.
 const EDITOR_TEXT = 'Could you send the original file? Ask for Quimby-7731 at the desk.';
 
-interface Receipt {
-  reference: string;
-  secret: string;
-  tipId: string;
-}
-
-async function postTip(t: TestApp, fields: { email?: string } = {}): Promise<Receipt> {
-  const res = await request(t.url)
-    .post('/api/tips')
-    .send({ story: 'Flooding on the high street after the storm', name: 'Pat Reader', ...fields, ...consent })
-    .expect(201);
-  const {
-    rows: [{ id }],
-  } = await t.db.query(`SELECT id FROM tips WHERE reference = $1`, [res.body.reference]);
-  return { reference: res.body.reference, secret: res.body.secret, tipId: id };
-}
+/** A web tip from Pat Reader, with an email address when given. */
+const postTip = (t: TestApp, fields: { email?: string } = {}) => postWebTip(t, { name: 'Pat Reader', ...fields });
 
 /** Undoes quoted-printable soft breaks and escapes, so body text can be checked as written. */
 function decodeQuotedPrintable(text: string): string {
@@ -69,7 +54,7 @@ describe('contributor notifications: outbox directory (no SMTP_URL)', () => {
   it("an editor's message: one .eml to the contributor with the reference and status link, without the secret or the message text", async () => {
     const email = 'pat.reader+tips@example.org';
     const tip = await postTip(t, { email });
-    await editor.post(`/api/tips/${tip.tipId}/messages`).send({ body: EDITOR_TEXT }).expect(201);
+    await editor.post(`/api/tips/${tip.id}/messages`).send({ body: EDITOR_TEXT }).expect(201);
 
     // The mail goes out after the response: wait for it, then check nothing but the finished file is there.
     await eventually(async () => expect((await outboxFiles(t)).filter((f) => f.endsWith('.eml'))).toHaveLength(1));
@@ -93,7 +78,7 @@ describe('contributor notifications: outbox directory (no SMTP_URL)', () => {
     expect(more).toEqual([]);
     // Exactly these fields besides pino's own: no address, no subject.
     expect(Object.keys(sent).sort()).toEqual(['component', 'event', 'kind', 'level', 'msg', 'service', 'time', 'tipId', 'transport']);
-    expect(sent).toMatchObject({ tipId: tip.tipId, kind: 'message', transport: 'outbox' });
+    expect(sent).toMatchObject({ tipId: tip.id, kind: 'message', transport: 'outbox' });
     expect(t.logs.join('\n')).not.toContain(email);
     expect(t.logs.join('\n')).not.toContain('example.org');
   });
@@ -101,10 +86,10 @@ describe('contributor notifications: outbox directory (no SMTP_URL)', () => {
   it('a tip without an email address: no mail, and the message still stands', async () => {
     const before = await outboxFiles(t);
     const tip = await postTip(t);
-    await editor.post(`/api/tips/${tip.tipId}/messages`).send({ body: EDITOR_TEXT }).expect(201);
+    await editor.post(`/api/tips/${tip.id}/messages`).send({ body: EDITOR_TEXT }).expect(201);
     await t.app.get(NotificationsService).settled();
     expect(await outboxFiles(t)).toEqual(before);
-    const { rows } = await t.db.query(`SELECT direction FROM messages WHERE tip_id = $1`, [tip.tipId]);
+    const { rows } = await t.db.query(`SELECT direction FROM messages WHERE tip_id = $1`, [tip.id]);
     expect(rows).toEqual([{ direction: 'to_contributor' }]);
   });
 
@@ -112,7 +97,7 @@ describe('contributor notifications: outbox directory (no SMTP_URL)', () => {
     const email = 'offer.reader@example.org';
     const tip = await postTip(t, { email });
     const before = await outboxFiles(t);
-    await editor.post(`/api/tips/${tip.tipId}/payouts`).send(offer).expect(201);
+    await editor.post(`/api/tips/${tip.id}/payouts`).send(offer).expect(201);
     await t.app.get(NotificationsService).settled();
     const added = (await outboxFiles(t)).filter((f) => !before.includes(f));
     expect(added).toHaveLength(1);
@@ -166,15 +151,13 @@ describe('contributor notifications: a real SMTP peer', () => {
     expect(logEvents(t, 'notification.transport')).toEqual([expect.objectContaining({ transport: 'smtp' })]);
     const email = 'sam.smtp@example.org';
     const tip = await postTip(t, { email });
-    await editor.post(`/api/tips/${tip.tipId}/payouts`).send(offer).expect(201);
+    await editor.post(`/api/tips/${tip.id}/payouts`).send(offer).expect(201);
     await eventually(() => expect(received).toHaveLength(1));
     expect(received[0].to).toEqual([email]);
     expect(received[0].from).toBe('desk@newsroom.test');
     expect(header(received[0].raw, 'Subject')).toBe(`Your tip ${tip.reference}: an offer for your tip`);
     expect(decodeQuotedPrintable(received[0].raw)).not.toContain(tip.secret);
-    await eventually(() =>
-      expect(logEvents(t, 'notification.sent')).toEqual([expect.objectContaining({ tipId: tip.tipId, kind: 'offer', transport: 'smtp' })]),
-    );
+    await eventually(() => expect(logEvents(t, 'notification.sent')).toEqual([expect.objectContaining({ tipId: tip.id, kind: 'offer', transport: 'smtp' })]));
     expect(t.logs.join('\n')).not.toContain(email);
   });
 });
@@ -194,14 +177,14 @@ describe('contributor notifications: the SMTP relay is down', () => {
   it("the editor's message still answers 201 and is stored; the failure is logged without the address", async () => {
     const email = 'down.relay@example.org';
     const tip = await postTip(t, { email });
-    const res = await editor.post(`/api/tips/${tip.tipId}/messages`).send({ body: EDITOR_TEXT });
+    const res = await editor.post(`/api/tips/${tip.id}/messages`).send({ body: EDITOR_TEXT });
     expect(res.status).toBe(201);
-    const { rows } = await t.db.query(`SELECT id FROM messages WHERE tip_id = $1`, [tip.tipId]);
+    const { rows } = await t.db.query(`SELECT id FROM messages WHERE tip_id = $1`, [tip.id]);
     expect(rows).toEqual([{ id: res.body.id }]);
     await eventually(
       () =>
         expect(logEvents(t, 'notification.failed')).toEqual([
-          expect.objectContaining({ tipId: tip.tipId, kind: 'message', transport: 'smtp', code: expect.stringMatching(/^E(CONNECTION|SOCKET)$/) }),
+          expect.objectContaining({ tipId: tip.id, kind: 'message', transport: 'smtp', code: expect.stringMatching(/^E(CONNECTION|SOCKET)$/) }),
         ]),
       15_000,
     );
@@ -258,7 +241,7 @@ describe('contributor notifications: a relay outage delays mail and loses none (
   it('the relay refuses twice, then accepts: the contributor gets exactly one mail, and the failed tries are logged without the address', async () => {
     const email = 'outage.reader@example.org';
     const tip = await postTip(t, { email });
-    await editor.post(`/api/tips/${tip.tipId}/messages`).send({ body: EDITOR_TEXT }).expect(201);
+    await editor.post(`/api/tips/${tip.id}/messages`).send({ body: EDITOR_TEXT }).expect(201);
     await eventually(() => expect(refusals).toBeGreaterThanOrEqual(2), 20_000);
     expect(received).toEqual([]);
     accepting = true;
@@ -269,8 +252,8 @@ describe('contributor notifications: a relay outage delays mail and loses none (
     expect(received).toHaveLength(1);
     const failed = logEvents(t, 'notification.failed');
     expect(failed.length).toBeGreaterThanOrEqual(2);
-    expect(failed[0]).toMatchObject({ tipId: tip.tipId, kind: 'message', transport: 'smtp', responseCode: 421, attempt: 1, last: false });
-    expect(logEvents(t, 'notification.sent')).toEqual([expect.objectContaining({ tipId: tip.tipId, kind: 'message' })]);
+    expect(failed[0]).toMatchObject({ tipId: tip.id, kind: 'message', transport: 'smtp', responseCode: 421, attempt: 1, last: false });
+    expect(logEvents(t, 'notification.sent')).toEqual([expect.objectContaining({ tipId: tip.id, kind: 'message' })]);
     // The job holds ids only: neither the address nor the editor's words are in pg-boss's table.
     const { rows } = await t.db.query(`SELECT data::text AS data, output::text AS output FROM pgboss.job WHERE name = 'contributor-mail'`);
     expect(rows).toHaveLength(1);
@@ -299,14 +282,14 @@ describe('contributor notifications: a relay that never accepts ends in the dead
 
   it('after its retries: one dead letter (queue contributor-mail, the tip id, a connection error code), listed for admins', async () => {
     const tip = await postTip(t, { email: 'never.delivered@example.org' });
-    await editor.post(`/api/tips/${tip.tipId}/payouts`).send(offer).expect(201);
+    await editor.post(`/api/tips/${tip.id}/payouts`).send(offer).expect(201);
     const admin = await signedInStaff(t, 'admin');
     await eventually(async () => {
       const res = await admin.get('/api/jobs/dead-letters').expect(200);
       expect(res.body.items).toEqual([
         expect.objectContaining({
           queue: 'contributor-mail',
-          tipId: tip.tipId,
+          tipId: tip.id,
           mediaId: null,
           attempts: 2,
           errorCode: expect.stringMatching(/^E(CONNECTION|SOCKET)$/),
@@ -315,7 +298,7 @@ describe('contributor notifications: a relay that never accepts ends in the dead
     }, 30_000);
     const page = await admin.get('/desk/audit').expect(200);
     expect(page.text).toContain('contributor-mail');
-    expect(page.text).toContain(tip.tipId);
+    expect(page.text).toContain(tip.id);
     expect(logEvents(t, 'notification.failed').at(-1)).toMatchObject({ last: true });
   });
 });
