@@ -11,7 +11,7 @@ import { RISK_RULE } from './risks/payout-risk-rules.js';
 import type { PayoutRiskCode } from './risks/risk-codes.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import type { StaffRole } from '../staff/staff.entities.js';
-import { crockfordBase32 } from '../tips/reference-codes.js';
+import { crockfordBase32 } from '../text/crockford.js';
 import type { Licence } from '../tips/tips.entities.js';
 import {
   PAYOUT_PAGE_SIZE_DEFAULT,

@@ -12,6 +12,16 @@ import type { StaffRole } from './staff.entities.js';
  *   implies another).
  */
 export type Audience = 'public' | 'contributor' | StaffRole;
+
+/**
+ * Who works where, in one place: the guards' @Access lists, the services' role checks and the
+ * pages' navigation all read these, so a role added to accounts is added everywhere at once.
+ */
+export const DESK_ROLES = ['editor', 'admin'] as const satisfies readonly StaffRole[];
+export const ACCOUNTS_ROLES = ['accounting', 'admin'] as const satisfies readonly StaffRole[];
+export const ADMIN_ROLES = ['admin'] as const satisfies readonly StaffRole[];
+export const isDeskRole = (role: StaffRole): boolean => (DESK_ROLES as readonly StaffRole[]).includes(role);
+export const isAccountsRole = (role: StaffRole): boolean => (ACCOUNTS_ROLES as readonly StaffRole[]).includes(role);
 export const ACCESS_METADATA = 'tipdesk:access';
 export const Access = (...audience: [Audience, ...Audience[]]) => SetMetadata(ACCESS_METADATA, audience);
 

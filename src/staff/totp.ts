@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
-import { crockfordBase32, hashSecret } from '../tips/reference-codes.js';
+import { canonicalCrockford, crockfordBase32 } from '../text/crockford.js';
 
 // otpauth implements RFC 6238 (and the otpauth:// URI authenticator apps scan) with no
 // dependencies; qrcode draws that URI as an SVG, so enrolment needs no outside service.
@@ -64,4 +64,4 @@ export function looksLikeRecoveryCode(code: string): boolean {
 }
 
 /** Like the contributor's secret, a recovery code has enough entropy for a plain SHA-256. */
-export const hashRecoveryCode = (code: string): string => hashSecret(code.trim());
+export const hashRecoveryCode = (code: string): string => createHash('sha256').update(canonicalCrockford(code.trim())).digest('hex');

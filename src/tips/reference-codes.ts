@@ -1,23 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-
-// Crockford's base32: no I, L, O or U, so a code read out over the phone survives.
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-export function crockfordBase32(bytes: Buffer, length: number): string {
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5 && out.length < length) {
-      out += CROCKFORD[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (out.length < length) throw new Error('Not enough bytes for the requested length');
-  return out;
-}
+import { canonicalCrockford, crockfordBase32 } from '../text/crockford.js';
 
 /** `TD-XXXX-XXXX`: 40 random bits, unguessable enough for a label that is never the key. */
 export function generateReference(): string {
@@ -29,7 +11,7 @@ export const REFERENCE_PATTERN = /^TD-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4
 
 /** Accepts what a person types: any case, spaces, and the letters Crockford reads as digits. */
 export function normaliseReference(input: string): string {
-  const compact = input.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
+  const compact = canonicalCrockford(input);
   const code = compact.startsWith('TD') ? compact.slice(2) : compact;
   return `TD-${code.slice(0, 4)}-${code.slice(4)}`;
 }
@@ -43,8 +25,7 @@ export function generateSecret(): string {
 }
 
 export function hashSecret(secret: string): string {
-  const canonical = secret.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
-  return createHash('sha256').update(canonical).digest('hex');
+  return createHash('sha256').update(canonicalCrockford(secret)).digest('hex');
 }
 
 export function secretMatches(secret: string, storedHash: string): boolean {

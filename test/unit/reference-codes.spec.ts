@@ -1,13 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  crockfordBase32,
-  generateReference,
-  generateSecret,
-  hashSecret,
-  normaliseReference,
-  REFERENCE_PATTERN,
-  secretMatches,
-} from '../../src/tips/reference-codes.js';
+import { crockfordBase32 } from '../../src/text/crockford.js';
+import { generateReference, generateSecret, hashSecret, normaliseReference, REFERENCE_PATTERN, secretMatches } from '../../src/tips/reference-codes.js';
 
 describe('reference codes', () => {
   it('look like TD-XXXX-XXXX in Crockford base32 and do not repeat', () => {
