@@ -1,4 +1,4 @@
-import { Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module.js';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
@@ -16,10 +16,4 @@ import { StaffService } from './staff.service.js';
   providers: [AuthService, StaffService, SessionsService, SignInThrottleService, { provide: APP_GUARD, useClass: AccessGuard }],
   exports: [AuthService, StaffService, SessionsService, SignInThrottleService],
 })
-export class StaffModule implements OnApplicationBootstrap {
-  constructor(@Inject(AuthService) private readonly auth: AuthService) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.auth.offerFirstAdminSetup();
-  }
-}
+export class StaffModule {}
