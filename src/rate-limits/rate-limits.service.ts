@@ -2,7 +2,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { FieldCipher } from '../crypto/field-cipher.js';
 import { DomainError } from '../http/errors.js';
-import { addressGroup } from './address-group.js';
+import { addressGroup } from '../network/ip-addresses.js';
 import { RateLimitsRepository } from './rate-limits.repository.js';
 
 export interface RateLimitRule {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { addressGroup } from '../../src/rate-limits/address-group.js';
+import { addressAllowed, addressGroup, parseAddressList } from '../../src/network/ip-addresses.js';
 
 describe('addressGroup', () => {
   it.each([
@@ -26,5 +26,29 @@ describe('addressGroup', () => {
 
   it('garbage is cut to 100 characters (a proxy header cannot make a key of megabytes)', () => {
     expect(addressGroup('x'.repeat(5000), 64)).toHaveLength('other:'.length + 100);
+  });
+});
+
+describe('addressAllowed', () => {
+  const list = (text: string) => parseAddressList(text)!;
+  it.each([
+    ['127.0.0.1', '', true],
+    ['::1', '', true],
+    ['::ffff:127.0.0.1', '', true],
+    ['192.0.2.25', '', false],
+    ['192.0.2.25', '192.0.2.25', true],
+    ['::ffff:192.0.2.25', '192.0.2.25', true],
+    ['127.0.0.1', '192.0.2.25', false],
+    ['192.0.2.77', '192.0.2.0/24', true],
+    ['192.0.3.1', '192.0.2.0/24', false],
+    ['2001:db8:25::9', '2001:db8:25::/64', true],
+    ['2001:db8:26::9', '2001:db8:25::/64', false],
+    ['not-an-address', '0.0.0.0/0', false],
+  ])('%s against [%s]: %s', (address, allow, expected) => {
+    expect(addressAllowed(address, list(allow))).toBe(expected);
+  });
+
+  it('an entry that does not parse spoils the list', () => {
+    expect(parseAddressList('192.0.2.1, mx.paper.example')).toBeUndefined();
   });
 });
