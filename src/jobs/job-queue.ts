@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { LOGGER } from '../logging/logger.js';
+import { guardPgBossSettling } from './pg-boss-settle-guard.js';
 
 export const JOBS_SCHEMA = 'pgboss';
 // pg-boss's own pool: sends, fetches and its maintenance. Workers hold a connection only while
@@ -32,6 +33,7 @@ export class JobQueue implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     const url = (this.dataSource.options as { url?: string }).url;
     if (!url) throw new Error('JobQueue needs the database URL');
+    guardPgBossSettling(this.logger);
     const boss = new PgBoss({
       connectionString: url,
       schema: JOBS_SCHEMA,
