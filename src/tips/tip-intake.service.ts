@@ -13,6 +13,7 @@ import type { CreateTipDto } from './dto/create-tip.dto.js';
 import { IdempotencyRaceLost, IdempotencyService, type TipReceipt } from './idempotency.service.js';
 import { generateReference, generateSecret, hashSecret } from './reference-codes.js';
 import { TERMS_SHA256, TERMS_VERSION } from './terms.js';
+import { statusPageUrl } from './status-url.js';
 import type { TipChannel } from './tips.entities.js';
 import { Metrics } from '../metrics/metrics.js';
 
@@ -119,7 +120,7 @@ export class TipIntakeService {
               entityId: tipId,
               after: { reference, channel: input.channel, mediaCount: files.length },
             });
-            const receipt: TipReceipt = { reference, secret, statusUrl: `${this.config.publicBaseUrl}/status?reference=${reference}` };
+            const receipt: TipReceipt = { reference, secret, statusUrl: statusPageUrl(this.config.publicBaseUrl, reference) };
             if (idempotency) await this.idempotency.remember(manager, idempotency.keyHash, idempotency.requestSha256, tipId, receipt);
             await this.uploads.markAttached(manager, tipId, uploadIds);
             // Last: the blobs move to their final keys only when every row is in place.
