@@ -15,6 +15,7 @@ import { generateReference, generateSecret, hashSecret } from './reference-codes
 import { TERMS_SHA256, TERMS_VERSION } from './terms.js';
 import { statusPageUrl } from './status-url.js';
 import type { TipChannel } from './tips.entities.js';
+import { TipsRepository } from './tips.repository.js';
 import { Metrics } from '../metrics/metrics.js';
 
 export interface TipSubmission {
@@ -66,6 +67,7 @@ export class TipIntakeService {
     private readonly rateLimits: RateLimitsService,
     private readonly uploads: UploadsService,
     private readonly metrics: Metrics,
+    private readonly tips: TipsRepository,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ component: 'tip-intake' });
@@ -156,32 +158,22 @@ export class TipIntakeService {
     const secret = generateSecret();
     for (let attempt = 1; ; attempt++) {
       const reference = generateReference();
-      await manager.query('SAVEPOINT channel_tip');
       try {
-        const [row] = await manager.query<{ tip_id: string; contributor_id: string }[]>(
-          `WITH contributor AS (
-             INSERT INTO contributors (name, email_encrypted, phone_encrypted) VALUES ($1, $2, $3) RETURNING id
-           )
-           INSERT INTO tips (reference, secret_hash, channel, story, location, occurred_at, contributor_id)
-           SELECT $4, $5, $6, $7, $8, $9, id FROM contributor RETURNING id AS tip_id, contributor_id`,
-          [
-            input.name ?? null,
-            input.email ? this.cipher.encrypt(input.email) : null,
-            input.phone ? this.cipher.encrypt(input.phone) : null,
-            reference,
-            hashSecret(secret),
-            input.channel,
-            input.story,
-            input.location ?? null,
-            input.occurredAt ?? null,
-          ],
-        );
-        await manager.query('RELEASE SAVEPOINT channel_tip');
+        const { tipId, contributorId } = await this.tips.insertUnderSavepoint(manager, {
+          name: input.name ?? null,
+          emailEncrypted: input.email ? this.cipher.encrypt(input.email) : null,
+          phoneEncrypted: input.phone ? this.cipher.encrypt(input.phone) : null,
+          reference,
+          secretHash: hashSecret(secret),
+          channel: input.channel,
+          story: input.story,
+          location: input.location ?? null,
+          occurredAt: input.occurredAt ?? null,
+        });
         // Counted here, inside the caller's transaction: a rollback after this point is a rare crash.
         this.metrics.tipsCreated.inc({ channel: input.channel });
-        return { tipId: row.tip_id, contributorId: row.contributor_id, reference, secret };
+        return { tipId, contributorId, reference, secret };
       } catch (error) {
-        await manager.query('ROLLBACK TO SAVEPOINT channel_tip');
         // 40 random bits collide about once in a million tips: draw another reference.
         if (!isReferenceCollision(error) || attempt >= REFERENCE_ATTEMPTS) throw error;
       }
@@ -193,7 +185,7 @@ export class TipIntakeService {
     if (count > this.config.MAX_FILES_PER_TIP) throw new TooManyFilesError(this.config.MAX_FILES_PER_TIP);
   }
 
-  /** Contributor, tip and consent in one statement: one round trip instead of three. */
+  /** Contributor, tip and consent together. */
   private async insertTip(
     manager: EntityManager,
     input: TipSubmission,
@@ -202,39 +194,32 @@ export class TipIntakeService {
   ): Promise<{ tipId: string; contributorId: string; reference: string }> {
     const { tip } = input;
     const reference = generateReference();
-    const [row] = await manager.query<{ tip_id: string; contributor_id: string }[]>(
-      `WITH contributor AS (
-         INSERT INTO contributors (name, email_encrypted, phone_encrypted) VALUES ($1, $2, $3) RETURNING id
-       ), tip AS (
-         INSERT INTO tips (reference, secret_hash, channel, story, location, occurred_at, contributor_id)
-         SELECT $4, $5, $6, $7, $8, $9, id FROM contributor RETURNING id, contributor_id
-       ), consent AS (
-         INSERT INTO consents (tip_id, terms_version, terms_sha256, licence, own_work, over18, credit_name, anonymous, channel, accepted_at, ip_hash, user_agent)
-         SELECT id, $10, $11, $12, $13, $14, $15, $16, $6, now(), $17, $18 FROM tip
-       )
-       SELECT id AS tip_id, contributor_id FROM tip`,
-      [
-        tip.name ?? null,
-        tip.email ? this.cipher.encrypt(tip.email) : null,
-        tip.phone ? this.cipher.encrypt(tip.phone) : null,
+    const inserted = await this.tips.insertWithConsent(
+      manager,
+      {
+        name: tip.name ?? null,
+        emailEncrypted: tip.email ? this.cipher.encrypt(tip.email) : null,
+        phoneEncrypted: tip.phone ? this.cipher.encrypt(tip.phone) : null,
         reference,
-        hashSecret(secret),
-        input.channel,
-        tip.story,
-        tip.location ?? null,
-        tip.occurredAt ?? null,
-        TERMS_VERSION,
-        TERMS_SHA256,
-        tip.licence ?? 'non_exclusive',
-        tip.consentOwnWork,
-        tip.consentOver18,
-        tip.creditName ?? null,
-        tip.anonymous ?? false,
-        clientKey,
-        input.userAgent?.slice(0, 512) ?? null,
-      ],
+        secretHash: hashSecret(secret),
+        channel: input.channel,
+        story: tip.story,
+        location: tip.location ?? null,
+        occurredAt: tip.occurredAt ?? null,
+      },
+      {
+        termsVersion: TERMS_VERSION,
+        termsSha256: TERMS_SHA256,
+        licence: tip.licence ?? 'non_exclusive',
+        ownWork: tip.consentOwnWork,
+        over18: tip.consentOver18,
+        creditName: tip.creditName ?? null,
+        anonymous: tip.anonymous ?? false,
+        ipHash: clientKey,
+        userAgent: input.userAgent?.slice(0, 512) ?? null,
+      },
     );
-    return { tipId: row.tip_id, contributorId: row.contributor_id, reference };
+    return { ...inserted, reference };
   }
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { tipListQuery } from '../../src/desk/desk.service.js';
+import { tipListQuery } from '../../src/desk/tip-list.query.js';
 import type { ListTipsQueryDto } from '../../src/desk/dto/tip-query.dto.js';
 import { StaffService } from '../../src/staff/staff.service.js';
 import { sampleVideo } from '../support/media-samples.js';
