@@ -13,8 +13,11 @@ import { validateInput } from './http/validation.js';
 import { createLogger } from './logging/logger.js';
 import { fieldLines, openDatabase, UsageError } from './cli-shared.js';
 import { CreateStaffDto, SetStaffPasswordDto } from './staff/dto/staff.dto.js';
+import { SessionsRepository } from './staff/sessions.repository.js';
 import { SessionsService } from './staff/sessions.service.js';
+import { SignInThrottleRepository } from './staff/sign-in-throttle.repository.js';
 import { SignInThrottleService } from './staff/sign-in-throttle.service.js';
+import { StaffRepository } from './staff/staff.repository.js';
 import { StaffService } from './staff/staff.service.js';
 
 /** Reads the password: hidden typing on a terminal, else everything piped in (one trailing newline dropped). */
@@ -44,7 +47,13 @@ async function withStaffService(config: AppConfig, work: (staff: StaffService, d
     await runMigrations(database.url);
     await dataSource.initialize();
     await work(
-      new StaffService(dataSource, new AuditService(dataSource), new SessionsService(dataSource, config), new SignInThrottleService(dataSource, cipher)),
+      new StaffService(
+        dataSource,
+        new AuditService(dataSource),
+        new SessionsService(dataSource, config, new SessionsRepository(dataSource)),
+        new SignInThrottleService(dataSource, cipher, new SignInThrottleRepository(dataSource)),
+        new StaffRepository(dataSource),
+      ),
       dataSource,
     );
   } finally {
