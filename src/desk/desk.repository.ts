@@ -113,6 +113,16 @@ export class DeskRepository {
     return row;
   }
 
+  /** The conversation as the contributor sees it: no authors, no ids. */
+  @GenerateSql({ params: [SQL_ID] })
+  async conversationForContributor(tipId: string): Promise<{ direction: MessageDirection; body: string; createdAt: string }[]> {
+    const rows = await this.dataSource.query<{ direction: MessageDirection; body: string; created_at: Date }[]>(
+      `SELECT direction, body, created_at FROM messages WHERE tip_id = $1 ORDER BY created_at, id`,
+      [tipId],
+    );
+    return rows.map((m) => ({ direction: m.direction, body: m.body, createdAt: m.created_at.toISOString() }));
+  }
+
   @GenerateSql({ params: [SQL_MANAGER, SQL_ID] })
   async notes(manager: EntityManager, tipId: string): Promise<NoteDto[]> {
     // reads staff_users: owner is staff/ (the author's name)

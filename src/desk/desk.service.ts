@@ -8,6 +8,7 @@ import { StaffService } from '../staff/staff.service.js';
 import { normaliseReference, REFERENCE_PATTERN } from '../tips/reference-codes.js';
 import { TipsRepository, type TipWorkflowChanges, type TipWorkflowState } from '../tips/tips.repository.js';
 import { IllegalTransitionError, QueueEmptyError, StaleTipVersionError, TipNotFoundError, UnknownStatusError } from './desk.errors.js';
+import type { MessageDirection } from './desk.entities.js';
 import { DeskRepository, toMessage, toNote } from './desk.repository.js';
 import type { CreateMessageDto, CreateNoteDto, MessageDto, NoteDto } from './dto/conversation.dto.js';
 import type { TipDetailDto } from './dto/tip-detail.dto.js';
@@ -196,6 +197,11 @@ export class DeskService {
     const row = await this.desk.insertMessage(manager, tipId, 'from_contributor', null, body);
     if (!row) throw new TipNotFoundError();
     return toMessage({ ...row, author_name: null });
+  }
+
+  /** The tip's messages as its contributor reads them on the status page. */
+  async conversationForContributor(tipId: string): Promise<{ direction: MessageDirection; body: string; createdAt: string }[]> {
+    return this.desk.conversationForContributor(tipId);
   }
 
   /**

@@ -188,6 +188,32 @@ export class TipsRepository {
     return row?.id;
   }
 
+  /** The tip's id and secret hash, for the contributor's sign-in with reference and secret. */
+  @GenerateSql({ params: ['TD-7K3Q-9XRM'] })
+  async credentialsByReference(reference: string): Promise<{ id: string; secretHash: string } | undefined> {
+    const [row] = await this.dataSource.query<{ id: string; secret_hash: string }[]>(`SELECT id, secret_hash FROM tips WHERE reference = $1`, [reference]);
+    return row && { id: row.id, secretHash: row.secret_hash };
+  }
+
+  /** What the contributor's own status page shows of the tip itself. */
+  @GenerateSql({ params: [SQL_ID] })
+  async contributorView(id: string): Promise<{ reference: string; status: TipStatus; createdAt: Date } | undefined> {
+    const [row] = await this.dataSource.query<{ reference: string; status: TipStatus; created_at: Date }[]>(
+      `SELECT reference, status, created_at FROM tips WHERE id = $1`,
+      [id],
+    );
+    return row && { reference: row.reference, status: row.status, createdAt: row.created_at };
+  }
+
+  /** Row lock on the tip until the transaction ends (two posts of files queue up); undefined when there is no such tip. */
+  @GenerateSql({ params: [SQL_MANAGER, SQL_ID] })
+  async lockForUpdate(manager: EntityManager, id: string): Promise<{ status: TipStatus; contributorId: string } | undefined> {
+    const [row] = await manager.query<{ status: TipStatus; contributor_id: string }[]>(`SELECT status, contributor_id FROM tips WHERE id = $1 FOR UPDATE`, [
+      id,
+    ]);
+    return row && { status: row.status, contributorId: row.contributor_id };
+  }
+
   /** The oldest unclaimed new tip, now in review with `staffId`; concurrent callers each get a different one (SKIP LOCKED). */
   @GenerateSql({ params: [SQL_MANAGER, SQL_ID] })
   async claimOldestNew(manager: EntityManager, staffId: string): Promise<string | undefined> {

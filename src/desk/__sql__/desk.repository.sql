@@ -81,6 +81,9 @@ INSERT INTO messages (tip_id, direction, author_id, channel, body)
 SELECT id, $2, $3, channel, $4 FROM tips WHERE id = $1
 RETURNING id, tip_id, direction, channel, body, author_id, created_at;
 
+-- DeskRepository.conversationForContributor
+SELECT direction, body, created_at FROM messages WHERE tip_id = $1 ORDER BY created_at, id;
+
 -- DeskRepository.notes
 SELECT n.id, n.tip_id, n.body, n.author_id, s.name AS author_name, n.created_at
  FROM notes n LEFT JOIN staff_users s ON s.id = n.author_id

@@ -31,6 +31,15 @@ SELECT t.id, t.reference, c.name AS contributor_name FROM tips t JOIN contributo
 -- TipsRepository.idByReference
 SELECT id FROM tips WHERE reference = $1;
 
+-- TipsRepository.credentialsByReference
+SELECT id, secret_hash FROM tips WHERE reference = $1;
+
+-- TipsRepository.contributorView
+SELECT reference, status, created_at FROM tips WHERE id = $1;
+
+-- TipsRepository.lockForUpdate
+SELECT status, contributor_id FROM tips WHERE id = $1 FOR UPDATE;
+
 -- TipsRepository.claimOldestNew
 UPDATE tips SET assignee_id = $1, status = 'in_review', version = version + 1, updated_at = now()
 WHERE id = (SELECT id FROM tips WHERE status = 'new' AND assignee_id IS NULL
