@@ -143,3 +143,59 @@ describe('DeskService.update: who may be given a tip', () => {
     expect(await row(tipId)).toMatchObject({ assignee_id: null, version: 1 });
   });
 });
+
+describe('DeskService.update: duplicate links', () => {
+  const markDuplicate = (id: string, duplicateOfId: string | null, version = 1) => desk.update(editor, id, { duplicateOfId, version } as UpdateTipDto);
+
+  it('a chain is fine (A → B → C), and so are two tips repeating one original', async () => {
+    const [a, b, c, d] = [await seedTip(s), await seedTip(s), await seedTip(s), await seedTip(s)];
+    expect((await markDuplicate(a, b)).duplicateOfId).toBe(b);
+    expect((await markDuplicate(b, c)).duplicateOfId).toBe(c);
+    expect((await markDuplicate(d, c)).duplicateOfId).toBe(c);
+  });
+
+  it('two tips naming each other (A → B, then B → A): TIP_DUPLICATE_CYCLE (409), nothing changed', async () => {
+    const [a, b] = [await seedTip(s), await seedTip(s)];
+    await markDuplicate(a, b);
+    expect(await refusal(markDuplicate(b, a))).toMatchObject({ code: 'TIP_DUPLICATE_CYCLE', status: 409 });
+    expect(await row(b)).toMatchObject({ duplicate_of_id: null, version: 1 });
+  });
+
+  it('itself: DUPLICATE_OF_ITSELF (400), naming duplicateOfId', async () => {
+    const a = await seedTip(s);
+    expect(await refusal(markDuplicate(a, a))).toMatchObject({ code: 'DUPLICATE_OF_ITSELF', status: 400, fields: { duplicateOfId: expect.any(Array) } });
+  });
+
+  it('clearing the link is always allowed, even back from a chain', async () => {
+    const [a, b] = [await seedTip(s), await seedTip(s)];
+    await markDuplicate(a, b);
+    expect((await markDuplicate(a, null, 2)).duplicateOf).toBeNull();
+  });
+});
+
+describe('DeskService.claimNext: the claim rules', () => {
+  beforeEach(async () => {
+    await s.db.query('DELETE FROM tips');
+    await s.db.query('DELETE FROM contributors');
+  });
+
+  it('claims the oldest unclaimed new tip: in_review, assigned to the caller, version + 1, audited; the next caller gets the next one', async () => {
+    await seedTip(s, { status: 'in_review', createdAt: '2026-01-01T00:00:00Z' });
+    await seedTip(s, { status: 'new', assigneeId: colleague.id, createdAt: '2026-01-01T00:01:00Z' });
+    const oldest = await seedTip(s, { status: 'new', createdAt: '2026-01-01T00:02:00Z' });
+    const younger = await seedTip(s, { status: 'new', createdAt: '2026-01-01T00:03:00Z' });
+
+    const claimed = await desk.claimNext(editor);
+    expect(claimed).toMatchObject({ id: oldest, status: 'in_review', assignee: { id: editor.id, name: 'Esther Editor' }, version: 2 });
+    expect(claimed.history.map((e) => e.action)).toEqual(['tip.claimed']);
+    expect(await auditOf(oldest, 'tip.claimed')).toEqual([
+      { action: 'tip.claimed', actor_id: editor.id, before: { status: 'new', assigneeId: null }, after: { status: 'in_review', assigneeId: editor.id } },
+    ]);
+    expect(await desk.claimNext(colleague)).toMatchObject({ id: younger, assignee: { id: colleague.id } });
+  });
+
+  it('nothing new and unclaimed: QUEUE_EMPTY (404)', async () => {
+    await seedTip(s, { status: 'in_review' });
+    expect(await refusal(desk.claimNext(editor))).toMatchObject({ code: 'QUEUE_EMPTY', status: 404 });
+  });
+});
