@@ -15,7 +15,7 @@ import { generateReference, generateSecret, hashSecret } from './reference-codes
 import { TERMS_SHA256, TERMS_VERSION } from './terms.js';
 import { statusPageUrl } from './status-url.js';
 import type { TipChannel } from './tips.entities.js';
-import { TipsRepository } from './tips.repository.js';
+import { TipsRepository, type NewTipRow } from './tips.repository.js';
 import { Metrics } from '../metrics/metrics.js';
 
 export interface TipSubmission {
@@ -159,17 +159,7 @@ export class TipIntakeService {
     for (let attempt = 1; ; attempt++) {
       const reference = generateReference();
       try {
-        const { tipId, contributorId } = await this.tips.insertUnderSavepoint(manager, {
-          name: input.name ?? null,
-          emailEncrypted: input.email ? this.cipher.encrypt(input.email) : null,
-          phoneEncrypted: input.phone ? this.cipher.encrypt(input.phone) : null,
-          reference,
-          secretHash: hashSecret(secret),
-          channel: input.channel,
-          story: input.story,
-          location: input.location ?? null,
-          occurredAt: input.occurredAt ?? null,
-        });
+        const { tipId, contributorId } = await this.tips.insertUnderSavepoint(manager, this.tipRow(input, input.channel, reference, secret));
         // Counted here, inside the caller's transaction: a rollback after this point is a rare crash.
         this.metrics.tipsCreated.inc({ channel: input.channel });
         return { tipId, contributorId, reference, secret };
@@ -178,6 +168,21 @@ export class TipIntakeService {
         if (!isReferenceCollision(error) || attempt >= REFERENCE_ATTEMPTS) throw error;
       }
     }
+  }
+
+  /** The contributor's and the tip's row: contact details encrypted, only the secret's hash kept. */
+  private tipRow(fields: Omit<ChannelTipInput, 'channel'>, channel: TipChannel, reference: string, secret: string): NewTipRow {
+    return {
+      name: fields.name ?? null,
+      emailEncrypted: fields.email ? this.cipher.encrypt(fields.email) : null,
+      phoneEncrypted: fields.phone ? this.cipher.encrypt(fields.phone) : null,
+      reference,
+      secretHash: hashSecret(secret),
+      channel,
+      story: fields.story,
+      location: fields.location ?? null,
+      occurredAt: fields.occurredAt ?? null,
+    };
   }
 
   private checkAttachments(input: TipSubmission): void {
@@ -194,31 +199,17 @@ export class TipIntakeService {
   ): Promise<{ tipId: string; contributorId: string; reference: string }> {
     const { tip } = input;
     const reference = generateReference();
-    const inserted = await this.tips.insertWithConsent(
-      manager,
-      {
-        name: tip.name ?? null,
-        emailEncrypted: tip.email ? this.cipher.encrypt(tip.email) : null,
-        phoneEncrypted: tip.phone ? this.cipher.encrypt(tip.phone) : null,
-        reference,
-        secretHash: hashSecret(secret),
-        channel: input.channel,
-        story: tip.story,
-        location: tip.location ?? null,
-        occurredAt: tip.occurredAt ?? null,
-      },
-      {
-        termsVersion: TERMS_VERSION,
-        termsSha256: TERMS_SHA256,
-        licence: tip.licence ?? 'non_exclusive',
-        ownWork: tip.consentOwnWork,
-        over18: tip.consentOver18,
-        creditName: tip.creditName ?? null,
-        anonymous: tip.anonymous ?? false,
-        ipHash: clientKey,
-        userAgent: input.userAgent?.slice(0, 512) ?? null,
-      },
-    );
+    const inserted = await this.tips.insertWithConsent(manager, this.tipRow(tip, input.channel, reference, secret), {
+      termsVersion: TERMS_VERSION,
+      termsSha256: TERMS_SHA256,
+      licence: tip.licence ?? 'non_exclusive',
+      ownWork: tip.consentOwnWork,
+      over18: tip.consentOver18,
+      creditName: tip.creditName ?? null,
+      anonymous: tip.anonymous ?? false,
+      ipHash: clientKey,
+      userAgent: input.userAgent?.slice(0, 512) ?? null,
+    });
     return { ...inserted, reference };
   }
 }
