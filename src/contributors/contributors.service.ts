@@ -15,6 +15,7 @@ import { SignInThrottleService } from '../staff/sign-in-throttle.service.js';
 import { hashSecret, normaliseReference, secretMatches } from '../tips/reference-codes.js';
 import { UploadsService } from '../uploads/uploads.service.js';
 import type { TipStatus } from '../tips/tips.entities.js';
+import { TipsRepository } from '../tips/tips.repository.js';
 import type { AddedMediaDto, ContributorMessageDto, ContributorTipDto } from './dto/contributor.dto.js';
 
 // What a contributor reads: newsroom states in plain words, without the desk's internals.
@@ -48,6 +49,7 @@ export class ContributorsService {
     private readonly desk: DeskService,
     private readonly media: MediaService,
     private readonly uploads: UploadsService,
+    private readonly tips: TipsRepository,
   ) {}
 
   async signIn(reference: string, secret: string, clientAddress: string): Promise<NewSession & { reference: string }> {
@@ -63,8 +65,8 @@ export class ContributorsService {
     const normalised = normaliseReference(reference);
     const subject = this.throttle.subject('contributor', normalised);
     await this.throttle.assertNotLocked(subject);
-    const [tip] = await this.dataSource.query<{ id: string; secret_hash: string }[]>(`SELECT id, secret_hash FROM tips WHERE reference = $1`, [normalised]);
-    const matches = secretMatches(secret, tip?.secret_hash ?? this.decoyHash) && tip !== undefined;
+    const tip = await this.tips.credentialsByReference(normalised);
+    const matches = secretMatches(secret, tip?.secretHash ?? this.decoyHash) && tip !== undefined;
     if (!matches) {
       await this.throttle.recordFailure(subject);
       throw new DomainError(
@@ -82,23 +84,17 @@ export class ContributorsService {
   }
 
   async tip(tipId: string): Promise<ContributorTipDto> {
-    const [tip] = await this.dataSource.query<{ reference: string; status: TipStatus; created_at: Date }[]>(
-      `SELECT reference, status, created_at FROM tips WHERE id = $1`,
-      [tipId],
-    );
+    const tip = await this.tips.contributorView(tipId);
     if (!tip) throw new NotFoundError('TIP_NOT_FOUND', 'This tip no longer exists.');
-    const messages = await this.dataSource.query<{ direction: 'to_contributor' | 'from_contributor'; body: string; created_at: Date }[]>(
-      `SELECT direction, body, created_at FROM messages WHERE tip_id = $1 ORDER BY created_at, id`,
-      [tipId],
-    );
+    const messages = await this.desk.conversationForContributor(tipId);
     const media = await this.media.forContributor(tipId);
     const open = acceptsFiles(tip.status);
     return {
       reference: tip.reference,
       status: tip.status,
       statusText: STATUS_TEXT[tip.status],
-      receivedAt: tip.created_at.toISOString(),
-      messages: messages.map((m) => ({ direction: m.direction, body: m.body, createdAt: m.created_at.toISOString() })),
+      receivedAt: tip.createdAt.toISOString(),
+      messages,
       payouts: await this.payouts.forContributor(tipId),
       media,
       acceptsFiles: open,
@@ -120,9 +116,7 @@ export class ContributorsService {
       // Copied into the BlobStore before the tip's row is locked: a big copy must not hold the lock.
       files = [...formFiles, ...(await this.uploads.stage(uploadIds))];
       const added = await this.dataSource.transaction(async (manager) => {
-        const [tip] = await manager.query<{ status: TipStatus; contributor_id: string }[]>(`SELECT status, contributor_id FROM tips WHERE id = $1 FOR UPDATE`, [
-          tipId,
-        ]);
+        const tip = await this.tips.lockForUpdate(manager, tipId);
         if (!tip) throw new NotFoundError('TIP_NOT_FOUND', 'This tip no longer exists.');
         if (!acceptsFiles(tip.status)) {
           throw new ConflictError('TIP_CLOSED', 'We are no longer taking files for this tip. If you have something new, please send it as a new tip.');
@@ -142,7 +136,7 @@ export class ContributorsService {
         const mediaIds = staged.map((s) => s.id);
         await this.audit.record(manager, {
           actorType: 'contributor',
-          actorId: tip.contributor_id,
+          actorId: tip.contributorId,
           action: 'contributor.media_added',
           entityType: 'tip',
           entityId: tipId,

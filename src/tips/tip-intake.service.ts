@@ -13,7 +13,9 @@ import type { CreateTipDto } from './dto/create-tip.dto.js';
 import { IdempotencyRaceLost, IdempotencyService, type TipReceipt } from './idempotency.service.js';
 import { generateReference, generateSecret, hashSecret } from './reference-codes.js';
 import { TERMS_SHA256, TERMS_VERSION } from './terms.js';
+import { statusPageUrl } from './status-url.js';
 import type { TipChannel } from './tips.entities.js';
+import { TipsRepository, type NewTipRow } from './tips.repository.js';
 import { Metrics } from '../metrics/metrics.js';
 
 export interface TipSubmission {
@@ -65,6 +67,7 @@ export class TipIntakeService {
     private readonly rateLimits: RateLimitsService,
     private readonly uploads: UploadsService,
     private readonly metrics: Metrics,
+    private readonly tips: TipsRepository,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ component: 'tip-intake' });
@@ -119,7 +122,7 @@ export class TipIntakeService {
               entityId: tipId,
               after: { reference, channel: input.channel, mediaCount: files.length },
             });
-            const receipt: TipReceipt = { reference, secret, statusUrl: `${this.config.publicBaseUrl}/status?reference=${reference}` };
+            const receipt: TipReceipt = { reference, secret, statusUrl: statusPageUrl(this.config.publicBaseUrl, reference) };
             if (idempotency) await this.idempotency.remember(manager, idempotency.keyHash, idempotency.requestSha256, tipId, receipt);
             await this.uploads.markAttached(manager, tipId, uploadIds);
             // Last: the blobs move to their final keys only when every row is in place.
@@ -155,36 +158,31 @@ export class TipIntakeService {
     const secret = generateSecret();
     for (let attempt = 1; ; attempt++) {
       const reference = generateReference();
-      await manager.query('SAVEPOINT channel_tip');
       try {
-        const [row] = await manager.query<{ tip_id: string; contributor_id: string }[]>(
-          `WITH contributor AS (
-             INSERT INTO contributors (name, email_encrypted, phone_encrypted) VALUES ($1, $2, $3) RETURNING id
-           )
-           INSERT INTO tips (reference, secret_hash, channel, story, location, occurred_at, contributor_id)
-           SELECT $4, $5, $6, $7, $8, $9, id FROM contributor RETURNING id AS tip_id, contributor_id`,
-          [
-            input.name ?? null,
-            input.email ? this.cipher.encrypt(input.email) : null,
-            input.phone ? this.cipher.encrypt(input.phone) : null,
-            reference,
-            hashSecret(secret),
-            input.channel,
-            input.story,
-            input.location ?? null,
-            input.occurredAt ?? null,
-          ],
-        );
-        await manager.query('RELEASE SAVEPOINT channel_tip');
+        const { tipId, contributorId } = await this.tips.insertUnderSavepoint(manager, this.tipRow(input, input.channel, reference, secret));
         // Counted here, inside the caller's transaction: a rollback after this point is a rare crash.
         this.metrics.tipsCreated.inc({ channel: input.channel });
-        return { tipId: row.tip_id, contributorId: row.contributor_id, reference, secret };
+        return { tipId, contributorId, reference, secret };
       } catch (error) {
-        await manager.query('ROLLBACK TO SAVEPOINT channel_tip');
         // 40 random bits collide about once in a million tips: draw another reference.
         if (!isReferenceCollision(error) || attempt >= REFERENCE_ATTEMPTS) throw error;
       }
     }
+  }
+
+  /** The contributor's and the tip's row: contact details encrypted, only the secret's hash kept. */
+  private tipRow(fields: Omit<ChannelTipInput, 'channel'>, channel: TipChannel, reference: string, secret: string): NewTipRow {
+    return {
+      name: fields.name ?? null,
+      emailEncrypted: fields.email ? this.cipher.encrypt(fields.email) : null,
+      phoneEncrypted: fields.phone ? this.cipher.encrypt(fields.phone) : null,
+      reference,
+      secretHash: hashSecret(secret),
+      channel,
+      story: fields.story,
+      location: fields.location ?? null,
+      occurredAt: fields.occurredAt ?? null,
+    };
   }
 
   private checkAttachments(input: TipSubmission): void {
@@ -192,7 +190,7 @@ export class TipIntakeService {
     if (count > this.config.MAX_FILES_PER_TIP) throw new TooManyFilesError(this.config.MAX_FILES_PER_TIP);
   }
 
-  /** Contributor, tip and consent in one statement: one round trip instead of three. */
+  /** Contributor, tip and consent together. */
   private async insertTip(
     manager: EntityManager,
     input: TipSubmission,
@@ -201,39 +199,18 @@ export class TipIntakeService {
   ): Promise<{ tipId: string; contributorId: string; reference: string }> {
     const { tip } = input;
     const reference = generateReference();
-    const [row] = await manager.query<{ tip_id: string; contributor_id: string }[]>(
-      `WITH contributor AS (
-         INSERT INTO contributors (name, email_encrypted, phone_encrypted) VALUES ($1, $2, $3) RETURNING id
-       ), tip AS (
-         INSERT INTO tips (reference, secret_hash, channel, story, location, occurred_at, contributor_id)
-         SELECT $4, $5, $6, $7, $8, $9, id FROM contributor RETURNING id, contributor_id
-       ), consent AS (
-         INSERT INTO consents (tip_id, terms_version, terms_sha256, licence, own_work, over18, credit_name, anonymous, channel, accepted_at, ip_hash, user_agent)
-         SELECT id, $10, $11, $12, $13, $14, $15, $16, $6, now(), $17, $18 FROM tip
-       )
-       SELECT id AS tip_id, contributor_id FROM tip`,
-      [
-        tip.name ?? null,
-        tip.email ? this.cipher.encrypt(tip.email) : null,
-        tip.phone ? this.cipher.encrypt(tip.phone) : null,
-        reference,
-        hashSecret(secret),
-        input.channel,
-        tip.story,
-        tip.location ?? null,
-        tip.occurredAt ?? null,
-        TERMS_VERSION,
-        TERMS_SHA256,
-        tip.licence ?? 'non_exclusive',
-        tip.consentOwnWork,
-        tip.consentOver18,
-        tip.creditName ?? null,
-        tip.anonymous ?? false,
-        clientKey,
-        input.userAgent?.slice(0, 512) ?? null,
-      ],
-    );
-    return { tipId: row.tip_id, contributorId: row.contributor_id, reference };
+    const inserted = await this.tips.insertWithConsent(manager, this.tipRow(tip, input.channel, reference, secret), {
+      termsVersion: TERMS_VERSION,
+      termsSha256: TERMS_SHA256,
+      licence: tip.licence ?? 'non_exclusive',
+      ownWork: tip.consentOwnWork,
+      over18: tip.consentOver18,
+      creditName: tip.creditName ?? null,
+      anonymous: tip.anonymous ?? false,
+      ipHash: clientKey,
+      userAgent: input.userAgent?.slice(0, 512) ?? null,
+    });
+    return { ...inserted, reference };
   }
 }
 
