@@ -1,0 +1,166 @@
+import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import multer, { MulterError } from 'multer';
+import { DomainError, type FieldErrors } from '../../http/errors.js';
+import { validateInput } from '../../http/validation.js';
+import { PayerChangeDto, PayerChangeIdParams, SettingsVersionDto, UpdatePaperSettingsDto } from '../../settings/dto/settings.dto.js';
+import { LOGO_MAX_BYTES, PAPER_FIELDS, PAYER_FIELDS } from '../../settings/paper-settings.js';
+import { PaperSettingsService } from '../../settings/settings.service.js';
+import { Access, CsrfInMediaForm, CurrentStaffSession, type StaffCaller } from '../../staff/access.js';
+import { checkMediaFormCsrf } from '../../staff/access.guard.js';
+import { DeskNewsInterceptor } from '../shared/desk-news.interceptor.js';
+import { formText } from '../shared/form-input.js';
+import { noticeText } from '../shared/notices.js';
+import { DeskSettingsViews, type SettingsPageState } from './settings-views.js';
+
+/**
+ * A logo form: its `_csrf` field first, then one small file, read into memory (a logo is at most
+ * LOGO_MAX_BYTES; anything past four times that stops the read). Never used for media.
+ */
+const readLogoForm = multer({
+  storage: multer.memoryStorage(),
+  limits: { fileSize: LOGO_MAX_BYTES * 4, files: 1, fields: 5, fieldSize: 100, parts: 6, headerPairs: 20 },
+  fileFilter: (req, _file, accept) => {
+    try {
+      checkMediaFormCsrf(req as Request);
+      accept(null, true);
+    } catch (error) {
+      accept(error as Error);
+    }
+  },
+}).single('logo');
+
+/**
+ * Paper settings (/desk/admin/settings), for admins: the paper's name and logo, public contact
+ * details and privacy notice, the desk's time zone and date style (saved at once), and the
+ * paying account each bank format names (a change waits for a second admin).
+ */
+@ApiExcludeController()
+@Controller('desk/admin/settings')
+@Access('admin')
+@UseInterceptors(DeskNewsInterceptor)
+export class DeskSettingsController {
+  constructor(
+    private readonly views: DeskSettingsViews,
+    private readonly settings: PaperSettingsService,
+  ) {}
+
+  @Get()
+  async page(@CurrentStaffSession() caller: StaffCaller, @Query('notice') notice: unknown): Promise<string> {
+    return this.views.page(caller, await this.state({ notice: noticeText(notice) }));
+  }
+
+  @Post()
+  async savePaper(@CurrentStaffSession() caller: StaffCaller, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const values = Object.fromEntries([...PAPER_FIELDS, 'version'].map((name) => [name, formText(body, name)]));
+    const { value, errors } = await validateInput(UpdatePaperSettingsDto, values);
+    try {
+      if (errors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Some settings are not valid: nothing was saved.', errors);
+      await this.settings.updatePaper(caller.user, value);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return this.send(res, error.status, caller, { paperForm: { values, errors: error.fields, formError: error.fields ? undefined : error.message } });
+    }
+    res.redirect(HttpStatus.SEE_OTHER, '/desk/admin/settings?notice=settings-saved');
+  }
+
+  /** A new logo: sniffed as PNG, JPEG, GIF or WebP by its bytes, at most LOGO_MAX_BYTES; a refusal stores nothing and says why by the field. */
+  @Post('logo')
+  @CsrfInMediaForm()
+  async saveLogo(@CurrentStaffSession() caller: StaffCaller, @Req() req: Request, @Res() res: Response): Promise<void> {
+    try {
+      if (!req.is('multipart/form-data'))
+        throw new DomainError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'LOGO_NOT_AN_IMAGE', 'Send the logo as a file from the form.', {
+          logo: ['Choose an image file for the logo'],
+        });
+      await new Promise<void>((resolve, reject) => readLogoForm(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
+      checkMediaFormCsrf(req); // a form without a file still owes its token
+      const { value, errors } = await validateInput(SettingsVersionDto, { version: formText(req.body ?? {}, 'version') });
+      if (errors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Reload the page and try again.', errors);
+      await this.settings.setLogo(caller.user, req.file ? { bytes: req.file.buffer } : undefined, value.version);
+    } catch (error) {
+      const refusal = logoRefusal(error);
+      if (!refusal) throw error;
+      return this.send(res, refusal.status, caller, { logoError: refusal.message });
+    }
+    res.redirect(HttpStatus.SEE_OTHER, '/desk/admin/settings?notice=logo-saved#logo');
+  }
+
+  @Post('logo/remove')
+  async removeLogo(@CurrentStaffSession() caller: StaffCaller, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    try {
+      const { value, errors } = await validateInput(SettingsVersionDto, { version: formText(body, 'version') });
+      if (errors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Reload the page and try again.', errors);
+      await this.settings.removeLogo(caller.user, value.version);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return this.send(res, error.status, caller, { logoError: error.message });
+    }
+    res.redirect(HttpStatus.SEE_OTHER, '/desk/admin/settings?notice=logo-removed#logo');
+  }
+
+  /** Proposes a new paying account; it takes effect when another admin approves it. */
+  @Post('payer')
+  async proposePayer(@CurrentStaffSession() caller: StaffCaller, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const values = Object.fromEntries(PAYER_FIELDS.map((name) => [name, formText(body, name)]));
+    const { value, errors } = await validateInput(PayerChangeDto, values);
+    try {
+      if (errors)
+        throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Some of the paying account’s details are not valid: nothing was proposed.', errors);
+      await this.settings.proposePayer(caller.user, value);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return this.send(res, error.status, caller, { payerForm: { values, errors: error.fields, formError: error.fields ? undefined : error.message } });
+    }
+    res.redirect(HttpStatus.SEE_OTHER, '/desk/admin/settings?notice=payer-proposed#paying-account');
+  }
+
+  @Post('payer/:id/approve')
+  async approvePayer(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayerChangeIdParams, @Res() res: Response): Promise<void> {
+    try {
+      await this.settings.approvePayer(caller.user, id);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code === 'PAYER_CHANGE_NOT_FOUND') throw error;
+      return this.send(res, error.status, caller, { payerError: error.message });
+    }
+    res.redirect(HttpStatus.SEE_OTHER, '/desk/admin/settings?notice=payer-approved#paying-account');
+  }
+
+  /** Another admin rejects it; its proposer withdraws it. */
+  @Post('payer/:id/reject')
+  async rejectPayer(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: PayerChangeIdParams, @Res() res: Response): Promise<void> {
+    let outcome: 'rejected' | 'withdrawn';
+    try {
+      outcome = await this.settings.rejectPayer(caller.user, id);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code === 'PAYER_CHANGE_NOT_FOUND') throw error;
+      return this.send(res, error.status, caller, { payerError: error.message });
+    }
+    res.redirect(HttpStatus.SEE_OTHER, `/desk/admin/settings?notice=payer-${outcome}#paying-account`);
+  }
+
+  private async send(res: Response, status: number, caller: StaffCaller, extra: Partial<SettingsPageState>): Promise<void> {
+    res
+      .status(status)
+      .type('html')
+      .send(this.views.page(caller, await this.state(extra)));
+  }
+
+  private async state(extra: Partial<SettingsPageState>): Promise<SettingsPageState> {
+    const [paper, payer] = await Promise.all([this.settings.paperFields(), this.settings.payerView()]);
+    return { paper, payer, ...extra };
+  }
+}
+
+/** A logo the page refuses with its reason by the field (wrong type, too large, no file, a stale page), or undefined for anything else. */
+function logoRefusal(error: unknown): { status: number; message: string } | undefined {
+  if (error instanceof MulterError) {
+    return error.code === 'LIMIT_FILE_SIZE'
+      ? { status: HttpStatus.PAYLOAD_TOO_LARGE, message: `The logo can be at most ${LOGO_MAX_BYTES / 1024} KB.` }
+      : { status: HttpStatus.BAD_REQUEST, message: 'Send one image file as the logo.' };
+  }
+  if (!(error instanceof DomainError) || error.code === 'CSRF_TOKEN_INVALID') return undefined;
+  const fields: FieldErrors = error.fields ?? {};
+  return { status: error.status, message: Object.values(fields).flat().join('. ') || error.message };
+}
