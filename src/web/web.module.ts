@@ -13,7 +13,9 @@ import { PaperSettingsService } from '../settings/settings.service.js';
 import { StaffModule } from '../staff/staff.module.js';
 import { TipsModule } from '../tips/tips.module.js';
 import { AccountsPagesController } from './accounts/accounts-pages.controller.js';
+import { AccountsPageData } from './accounts/accounts-page-data.js';
 import { AccountsViews } from './accounts/accounts-views.js';
+import { BatchPagesController } from './accounts/batch-pages.controller.js';
 import { AdminPagesController } from './admin/admin-pages.controller.js';
 import { AdminViews } from './admin/admin-views.js';
 import { DeskSettingsController } from './admin/settings.controller.js';
@@ -76,6 +78,7 @@ class FreshPaperSettings implements NestMiddleware {
     AdminPagesController,
     DeskSettingsController,
     AccountsPagesController,
+    BatchPagesController,
   ],
   providers: [
     PageHelpers,
@@ -86,6 +89,7 @@ class FreshPaperSettings implements NestMiddleware {
     AdminViews,
     DeskSettingsViews,
     AccountsViews,
+    AccountsPageData,
     DeskNewsInterceptor,
     HtmlErrorPages,
     { provide: HTML_ERROR_RENDERER, useExisting: HtmlErrorPages },
