@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuditEventsQueryDto } from '../../audit/dto/audit-events.dto.js';
 import { AuditService } from '../../audit/audit.service.js';
-import { DomainError, ValidationFailedError } from '../../http/errors.js';
+import { DomainError } from '../../http/errors.js';
 import { JobsService } from '../../jobs/jobs.service.js';
 import { validateInput } from '../../http/validation.js';
 import { Access, CurrentStaffSession, type StaffCaller } from '../../staff/access.js';
@@ -12,6 +12,7 @@ import { StaffService } from '../../staff/staff.service.js';
 import { keysetPager, pageOrFirst, pagePosition, setPosition, withoutFields } from '../shared/keyset-pager.js';
 import { DeskNewsInterceptor } from '../shared/desk-news.interceptor.js';
 import { formText, queryText } from '../shared/form-input.js';
+import { answerForm, validForm } from '../shared/form-outcome.js';
 import { noticeText, type Notice } from '../shared/notices.js';
 import { AdminViews, type AuditPageState } from './admin-views.js';
 
@@ -74,28 +75,22 @@ export class AdminPagesController {
 
   @Post('staff')
   async addPerson(@CurrentStaffSession() caller: StaffCaller, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    const { value, errors } = await validateInput(CreateStaffDto, {
-      email: formText(body, 'email'),
-      name: formText(body, 'name'),
-      role: formText(body, 'role'),
-      password: formText(body, 'password'),
-    });
-    try {
-      if (errors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Some fields are missing or not valid', errors);
-      await this.staff.create(caller.user, value);
-      res.redirect(HttpStatus.SEE_OTHER, '/desk/staff?notice=staff-added');
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      const form = {
-        values: body,
-        errors: error.fields ?? (error.code === 'STAFF_EMAIL_TAKEN' ? { email: [error.message] } : undefined),
-        formError: error.fields ? undefined : error.message,
-      };
-      res
-        .status(error.status)
-        .type('html')
-        .send(this.views.staff(caller, { people: await this.staff.list(), form }));
-    }
+    const input = { email: formText(body, 'email'), name: formText(body, 'name'), role: formText(body, 'role'), password: formText(body, 'password') };
+    return answerForm(
+      res,
+      async () => {
+        await this.staff.create(caller.user, await validForm(CreateStaffDto, input));
+        return '/desk/staff?notice=staff-added';
+      },
+      async (error) => {
+        const form = {
+          values: body,
+          errors: error.fields ?? (error.code === 'STAFF_EMAIL_TAKEN' ? { email: [error.message] } : undefined),
+          formError: error.fields ? undefined : error.message,
+        };
+        return this.views.staff(caller, { people: await this.staff.list(), form });
+      },
+    );
   }
 
   @Post('staff/:id/role')
@@ -136,19 +131,18 @@ export class AdminPagesController {
     @Body() body: Record<string, unknown>,
     @Res() res: Response,
   ): Promise<void> {
-    const { value, errors } = await validateInput(SetStaffPasswordDto, { password: formText(body, 'password') });
-    try {
-      if (errors) throw new ValidationFailedError(errors);
-      await this.staff.setPassword(caller.user, id, value.password);
-      res.redirect(HttpStatus.SEE_OTHER, '/desk/staff?notice=password-set');
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      const passwordForm = { id, error: error.fields?.password?.join('. ') ?? error.message };
-      res
-        .status(error.status)
-        .type('html')
-        .send(this.views.staff(caller, { people: await this.staff.list(), passwordForm }));
-    }
+    return answerForm(
+      res,
+      async () => {
+        const { password } = await validForm(SetStaffPasswordDto, { password: formText(body, 'password') });
+        await this.staff.setPassword(caller.user, id, password);
+        return '/desk/staff?notice=password-set';
+      },
+      async (error) => {
+        const passwordForm = { id, error: error.fields?.password?.join('. ') ?? error.message };
+        return this.views.staff(caller, { people: await this.staff.list(), passwordForm });
+      },
+    );
   }
 
   private async update(caller: StaffCaller, id: string, changes: Record<string, unknown>, notice: Notice, res: Response): Promise<void> {
@@ -165,16 +159,14 @@ export class AdminPagesController {
   }
 
   /** A row's button: done → back to the list with a notice; refused → the list with the reason. */
-  private async act(caller: StaffCaller, action: () => Promise<unknown>, notice: Notice, res: Response): Promise<void> {
-    try {
-      await action();
-      res.redirect(HttpStatus.SEE_OTHER, `/desk/staff?notice=${notice}`);
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      res
-        .status(error.status)
-        .type('html')
-        .send(this.views.staff(caller, { people: await this.staff.list(), listError: error.message }));
-    }
+  private act(caller: StaffCaller, action: () => Promise<unknown>, notice: Notice, res: Response): Promise<void> {
+    return answerForm(
+      res,
+      async () => {
+        await action();
+        return `/desk/staff?notice=${notice}`;
+      },
+      async (error) => this.views.staff(caller, { people: await this.staff.list(), listError: error.message }),
+    );
   }
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpStatus, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { DomainError, type FieldErrors } from '../../http/errors.js';
+import { DomainError, ValidationFailedError, type FieldErrors } from '../../http/errors.js';
 import { validateInput } from '../../http/validation.js';
 import { Access, AllowPendingTotp, CurrentCaller, CurrentStaffSession, SkipCsrf, type Caller, type StaffCaller } from '../../staff/access.js';
 import { AuthService } from '../../staff/auth.service.js';
@@ -10,6 +10,7 @@ import { SESSION_COOKIES, SessionsService } from '../../staff/sessions.service.j
 import { totpEnrolment } from '../../staff/totp.js';
 import { DeskNewsInterceptor } from '../shared/desk-news.interceptor.js';
 import { formText } from '../shared/form-input.js';
+import { answerForm, sendPage } from '../shared/form-outcome.js';
 import { noticeText } from '../shared/notices.js';
 import { landingPage, localDeskPath, roleOpens } from '../shared/staff-paths.js';
 import { DeskViews, type AccountState } from './desk-views.js';
@@ -21,10 +22,6 @@ const TOTP_SECRET = /^[A-Z2-7]{16,64}$/;
 /** The page a sign-in leads to: the one asked for when the role works there, else the role's own start page. */
 function homeAfterSignIn(role: (typeof STAFF)[number], next: string | undefined): string {
   return next && roleOpens(role, next) ? next : landingPage(role);
-}
-
-function send(res: Response, status: number, html: string): void {
-  res.status(status).type('html').send(html);
 }
 
 /**
@@ -44,8 +41,8 @@ export class DeskAuthController {
   @Access('public')
   async setupForm(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
     const valid = typeof token === 'string' && (await this.auth.setupTokenValid(token));
-    if (!valid) return send(res, HttpStatus.GONE, this.views.setupInvalid('This setup link has expired or has already been used.'));
-    send(res, HttpStatus.OK, this.views.setup(token));
+    if (!valid) return sendPage(res, HttpStatus.GONE, this.views.setupInvalid('This setup link has expired or has already been used.'));
+    sendPage(res, HttpStatus.OK, this.views.setup(token));
   }
 
   /** No session exists yet, so no CSRF token: the guard checks the Origin instead. */
@@ -58,24 +55,27 @@ export class DeskAuthController {
     const { value, errors } = await validateInput(SetupFirstAdminDto, input);
     const mismatch: FieldErrors = input.password !== formText(body, 'passwordAgain') ? { passwordAgain: ['The two passwords are not the same'] } : {};
     if (errors || Object.keys(mismatch).length) {
-      return send(res, HttpStatus.BAD_REQUEST, this.views.setup(token, { values: body, errors: { ...errors, ...mismatch } }));
+      return sendPage(res, HttpStatus.BAD_REQUEST, this.views.setup(token, { values: body, errors: { ...errors, ...mismatch } }));
     }
-    try {
-      const signedIn = await this.auth.setupFirstAdmin(value);
-      this.sessions.setCookie(req, res, 'staff', signedIn.token);
-      res.redirect(HttpStatus.SEE_OTHER, '/desk/account?notice=welcome');
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      if (error.status === HttpStatus.GONE) return send(res, error.status, this.views.setupInvalid(error.message));
-      send(res, error.status, this.views.setup(token, { values: body, errors: error.fields, formError: error.fields ? undefined : error.message }));
-    }
+    return answerForm(
+      res,
+      async () => {
+        const signedIn = await this.auth.setupFirstAdmin(value);
+        this.sessions.setCookie(req, res, 'staff', signedIn.token);
+        return '/desk/account?notice=welcome';
+      },
+      (error) =>
+        error.status === HttpStatus.GONE
+          ? this.views.setupInvalid(error.message)
+          : this.views.setup(token, { values: body, errors: error.fields, formError: error.fields ? undefined : error.message }),
+    );
   }
 
   @Get('login')
   @Access('public')
   loginForm(@CurrentCaller() caller: Caller, @Query('next') next: unknown, @Query('notice') notice: unknown, @Res() res: Response): void {
     if (caller.kind === 'staff') return res.redirect(HttpStatus.SEE_OTHER, homeAfterSignIn(caller.user.role, localDeskPath(next)));
-    send(res, HttpStatus.OK, this.views.login({ next: localDeskPath(next) }, noticeText(notice)));
+    sendPage(res, HttpStatus.OK, this.views.login({ next: localDeskPath(next) }, noticeText(notice)));
   }
 
   /** Wrong email and wrong password get the same words; a locked account says how long to wait. */
@@ -90,35 +90,32 @@ export class DeskAuthController {
       password: formText(body, 'password'),
       totp: body.totp === undefined ? undefined : formText(body, 'totp'),
     });
-    if (errors) return send(res, HttpStatus.BAD_REQUEST, this.views.login({ next, values: body, errors, showTotp: hadTotp }));
-    try {
-      const signedIn = await this.auth.signIn(value, req.ip ?? 'unknown');
-      // Whatever session this browser had ends here: signing in never keeps an old id.
-      await this.sessions.revokeToken(req.cookies?.[SESSION_COOKIES.staff]);
-      this.sessions.setCookie(req, res, 'staff', signedIn.token);
-      // Each role lands on its own home: an accountant who opened /desk first is not shown "Not allowed".
-      const destination = this.auth.enrolmentRequired(signedIn.user) ? '/desk/account' : homeAfterSignIn(signedIn.user.role, next);
-      res.redirect(HttpStatus.SEE_OTHER, destination);
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      for (const [name, headerValue] of Object.entries(error.headers ?? {})) res.setHeader(name, headerValue);
-      const showTotp = hadTotp || error.code === 'TOTP_REQUIRED' || error.code === 'TOTP_INVALID';
-      // TOTP_REQUIRED is the next step, not a mistake: the message asks for the code, no field is marked wrong.
-      const errorsShown = error.code === 'TOTP_REQUIRED' ? undefined : error.code === 'TOTP_INVALID' ? { totp: [error.message] } : error.fields;
-      const nextStep = error.code === 'TOTP_REQUIRED';
-      send(
-        res,
-        error.status,
-        this.views.login({
+    if (errors) return sendPage(res, HttpStatus.BAD_REQUEST, this.views.login({ next, values: body, errors, showTotp: hadTotp }));
+    return answerForm(
+      res,
+      async () => {
+        const signedIn = await this.auth.signIn(value, req.ip ?? 'unknown');
+        // Whatever session this browser had ends here: signing in never keeps an old id.
+        await this.sessions.revokeToken(req.cookies?.[SESSION_COOKIES.staff]);
+        this.sessions.setCookie(req, res, 'staff', signedIn.token);
+        // Each role lands on its own home: an accountant who opened /desk first is not shown "Not allowed".
+        return this.auth.enrolmentRequired(signedIn.user) ? '/desk/account' : homeAfterSignIn(signedIn.user.role, next);
+      },
+      (error) => {
+        const showTotp = hadTotp || error.code === 'TOTP_REQUIRED' || error.code === 'TOTP_INVALID';
+        // TOTP_REQUIRED is the next step, not a mistake: the message asks for the code, no field is marked wrong.
+        const errorsShown = error.code === 'TOTP_REQUIRED' ? undefined : error.code === 'TOTP_INVALID' ? { totp: [error.message] } : error.fields;
+        const nextStep = error.code === 'TOTP_REQUIRED';
+        return this.views.login({
           next,
           values: body,
           showTotp,
           errors: errorsShown,
           formError: nextStep || error.code === 'TOTP_INVALID' ? undefined : error.message,
           formNote: nextStep ? error.message : undefined,
-        }),
-      );
-    }
+        });
+      },
+    );
   }
 
   @Post('logout')
@@ -146,17 +143,17 @@ export class DeskAuthController {
     const { value, errors } = await validateInput(ChangePasswordDto, input);
     const mismatch: FieldErrors =
       input.newPassword !== formText(body, 'newPasswordAgain') ? { newPasswordAgain: ['The two new passwords are not the same'] } : {};
-    let problem: FieldErrors | undefined = errors || Object.keys(mismatch).length ? { ...errors, ...mismatch } : undefined;
-    if (!problem) {
-      try {
+    return answerForm(
+      res,
+      async () => {
+        if (errors || Object.keys(mismatch).length) throw new ValidationFailedError({ ...errors, ...mismatch });
         await this.auth.changePassword(caller, value!.currentPassword, value!.newPassword);
-        return res.redirect(HttpStatus.SEE_OTHER, '/desk/account?notice=password-changed');
-      } catch (error) {
-        if (!(error instanceof DomainError) || !error.fields) throw error;
-        problem = error.fields;
-      }
-    }
-    send(res, HttpStatus.BAD_REQUEST, this.views.account(caller, await this.accountState(caller, { password: { errors: problem } })));
+        return '/desk/account?notice=password-changed';
+      },
+      async (error) => this.views.account(caller, await this.accountState(caller, { password: { errors: error.fields } })),
+      // Only a refused field (the current password, a weak new one) is this form's to show.
+      (error) => !error.fields,
+    );
   }
 
   /** A POST, not a GET: it makes a new secret (replacing any enrolment left unfinished). */
@@ -166,10 +163,10 @@ export class DeskAuthController {
   async startTwoFactor(@CurrentStaffSession() caller: StaffCaller, @Res() res: Response): Promise<void> {
     try {
       const enrolment = await this.auth.startTotpEnrolment(caller.user);
-      send(res, HttpStatus.OK, this.views.account(caller, await this.accountState(caller, { enrolment })));
+      sendPage(res, HttpStatus.OK, this.views.account(caller, await this.accountState(caller, { enrolment })));
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      send(res, error.status, this.views.account(caller, await this.accountState(caller, { totpError: error.message })));
+      sendPage(res, error.status, this.views.account(caller, await this.accountState(caller, { totpError: error.message })));
     }
   }
 
@@ -183,17 +180,17 @@ export class DeskAuthController {
     if (!codeErrors) {
       try {
         const { recoveryCodes } = await this.auth.confirmTotpEnrolment(caller.user, value!.code);
-        return send(res, HttpStatus.OK, this.views.account(caller, await this.accountState(caller, { recoveryCodes })));
+        return sendPage(res, HttpStatus.OK, this.views.account(caller, await this.accountState(caller, { recoveryCodes })));
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        if (!error.fields) return send(res, error.status, this.views.account(caller, await this.accountState(caller, { totpError: error.message })));
+        if (!error.fields) return sendPage(res, error.status, this.views.account(caller, await this.accountState(caller, { totpError: error.message })));
         codeErrors = error.fields;
       }
     }
     // Show the same QR code again (the pending secret is unchanged); a tampered secret only confuses its sender.
     const enrolment = TOTP_SECRET.test(secret) ? await totpEnrolment(secret, caller.user.email) : undefined;
     const state = enrolment ? { enrolment, codeErrors } : { totpError: 'That code is not right. Start again.' };
-    send(res, HttpStatus.BAD_REQUEST, this.views.account(caller, await this.accountState(caller, state)));
+    sendPage(res, HttpStatus.BAD_REQUEST, this.views.account(caller, await this.accountState(caller, state)));
   }
 
   private async accountState(caller: StaffCaller, extra: Partial<AccountState>): Promise<AccountState> {

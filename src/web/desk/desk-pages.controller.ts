@@ -22,6 +22,7 @@ import { pageOrFirst, withoutFields } from '../shared/keyset-pager.js';
 import { pagerLinks, parseQueueAddress } from './desk-addresses.js';
 import { DeskNewsInterceptor } from '../shared/desk-news.interceptor.js';
 import { formText, formVersion } from '../shared/form-input.js';
+import { answerForm, codes, sendPage, validForm } from '../shared/form-outcome.js';
 import { noticeText, type Notice } from '../shared/notices.js';
 import { DeskViews } from './desk-views.js';
 import type { TipPageState } from './tip-page-state.js';
@@ -109,15 +110,9 @@ export class DeskPagesController {
   async logCall(@CurrentStaffSession() caller: StaffCaller, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const fields = ['callerNumber', 'callerName', 'story', 'location', 'occurredAt'];
     const { value, errors } = await validateInput(CreatePhoneTipDto, Object.fromEntries(fields.map((name) => [name, formText(body, name)])));
-    if (errors) {
-      res
-        .status(HttpStatus.BAD_REQUEST)
-        .type('html')
-        .send(this.views.phone(caller, { errors, values: body }));
-      return;
-    }
+    if (errors) return sendPage(res, HttpStatus.BAD_REQUEST, this.views.phone(caller, { errors, values: body }));
     const logged = await this.phone.logCall(caller.user, value);
-    res.status(HttpStatus.CREATED).type('html').send(this.views.phone(caller, { logged }));
+    sendPage(res, HttpStatus.CREATED, this.views.phone(caller, { logged }));
   }
 
   /** "Add files the caller sent" on a phone tip; a refusal shows the tip again with the reason by the form. */
@@ -125,15 +120,15 @@ export class DeskPagesController {
   @CsrfInMediaForm()
   @UseInterceptors(MediaUploadInterceptor)
   async addFiles(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Req() req: Request, @Res() res: Response): Promise<void> {
-    try {
-      await this.phone.addFiles(caller.user, id, uploadedMedia(req));
-      res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=files-added#media`);
-    } catch (error) {
-      if (!(error instanceof DomainError) || error.code === 'TIP_NOT_FOUND') throw error;
-      return this.sendTip(res, error.status, caller, await this.desk.detail(caller.user, id), {
-        errors: { files: error.fields ? Object.values(error.fields).flat() : [error.message] },
-      });
-    }
+    return answerForm(
+      res,
+      async () => {
+        await this.phone.addFiles(caller.user, id, uploadedMedia(req));
+        return `/desk/tips/${id}?notice=files-added#media`;
+      },
+      async (error) => this.tipPage(caller, id, { errors: { files: error.fields ? Object.values(error.fields).flat() : [error.message] } }),
+      codes('TIP_NOT_FOUND'),
+    );
   }
 
   @Get('tips/:id')
@@ -176,14 +171,16 @@ export class DeskPagesController {
           ]),
         )
       : undefined;
-    if (problems) return this.sendTip(res, HttpStatus.BAD_REQUEST, caller, await this.desk.detail(caller.user, id), { offer: { values, errors: problems } });
-    try {
-      await this.payouts.offer(caller.user, id, value!);
-    } catch (error) {
-      if (!(error instanceof DomainError) || error.code === 'TIP_NOT_FOUND') throw error;
-      return this.sendTip(res, error.status, caller, await this.desk.detail(caller.user, id), { offer: { values, formError: error.message } });
-    }
-    res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=offer-made#payments`);
+    if (problems) return sendPage(res, HttpStatus.BAD_REQUEST, await this.tipPage(caller, id, { offer: { values, errors: problems } }));
+    return answerForm(
+      res,
+      async () => {
+        await this.payouts.offer(caller.user, id, value!);
+        return `/desk/tips/${id}?notice=offer-made#payments`;
+      },
+      async (error) => this.tipPage(caller, id, { offer: { values, formError: error.message } }),
+      codes('TIP_NOT_FOUND'),
+    );
   }
 
   /** Cancels an offer (an editor: only their own, until it is in a batch), with the reason, from the Payments panel. */
@@ -194,24 +191,28 @@ export class DeskPagesController {
     @Body() body: Record<string, unknown>,
     @Res() res: Response,
   ): Promise<void> {
-    try {
-      const { value, errors } = await validateInput(PayoutReasonDto, { version: formVersion(body), reason: formText(body, 'reason') });
-      if (errors)
-        throw new DomainError(
-          HttpStatus.BAD_REQUEST,
-          'VALIDATION_FAILED',
-          errors.reason ? 'Say why the offer is cancelled.' : 'Reload the page and try again.',
-          errors,
-        );
-      const payout = await this.payouts.get(payoutId);
-      if (payout.tipId !== id) throw new DomainError(HttpStatus.NOT_FOUND, 'PAYOUT_NOT_FOUND', 'There is no payout with that id on this tip.');
-      await this.payouts.cancel(caller.user, payoutId, value);
-    } catch (error) {
-      if (!(error instanceof DomainError) || error.code === 'TIP_NOT_FOUND' || error.code === 'PAYOUT_NOT_FOUND') throw error;
-      const message = error instanceof StalePayoutVersionError ? `${error.message} The panel shows it as it is now.` : error.message;
-      return this.sendTip(res, error.status, caller, await this.desk.detail(caller.user, id), { payoutProblem: { payoutId, message } });
-    }
-    res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=offer-cancelled#payments`);
+    return answerForm(
+      res,
+      async () => {
+        const { value, errors } = await validateInput(PayoutReasonDto, { version: formVersion(body), reason: formText(body, 'reason') });
+        if (errors)
+          throw new DomainError(
+            HttpStatus.BAD_REQUEST,
+            'VALIDATION_FAILED',
+            errors.reason ? 'Say why the offer is cancelled.' : 'Reload the page and try again.',
+            errors,
+          );
+        const payout = await this.payouts.get(payoutId);
+        if (payout.tipId !== id) throw new DomainError(HttpStatus.NOT_FOUND, 'PAYOUT_NOT_FOUND', 'There is no payout with that id on this tip.');
+        await this.payouts.cancel(caller.user, payoutId, value);
+        return `/desk/tips/${id}?notice=offer-cancelled#payments`;
+      },
+      async (error) => {
+        const message = error instanceof StalePayoutVersionError ? `${error.message} The panel shows it as it is now.` : error.message;
+        return this.tipPage(caller, id, { payoutProblem: { payoutId, message } });
+      },
+      codes('TIP_NOT_FOUND', 'PAYOUT_NOT_FOUND'),
+    );
   }
 
   /** An admin lets someone who logged the tip or saw its secret offer on it all the same (issue 12). */
@@ -223,18 +224,17 @@ export class DeskPagesController {
     @Body() body: Record<string, unknown>,
     @Res() res: Response,
   ): Promise<void> {
-    try {
-      const { value, errors } = await validateInput(ConflictWaiverDto, { staffId: formText(body, 'staffId'), reason: formText(body, 'reason') });
-      if (errors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', Object.values(errors).flat().join('. '));
-      await this.payouts.waiveConflict(caller.user, id, value!);
-      res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=waiver-granted#secret-holders`);
-    } catch (error) {
-      if (!(error instanceof DomainError) || error.code === 'TIP_NOT_FOUND') throw error;
-      return this.sendTip(res, error.status, caller, await this.desk.detail(caller.user, id), {
-        ...(await this.secretHolders(caller, id)),
-        waiverError: error.message,
-      });
-    }
+    return answerForm(
+      res,
+      async () => {
+        const { value, errors } = await validateInput(ConflictWaiverDto, { staffId: formText(body, 'staffId'), reason: formText(body, 'reason') });
+        if (errors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', Object.values(errors).flat().join('. '));
+        await this.payouts.waiveConflict(caller.user, id, value!);
+        return `/desk/tips/${id}?notice=waiver-granted#secret-holders`;
+      },
+      async (error) => this.tipPage(caller, id, { ...(await this.secretHolders(caller, id)), waiverError: error.message }),
+      codes('TIP_NOT_FOUND'),
+    );
   }
 
   @Post('tips/:id/status')
@@ -264,10 +264,8 @@ export class DeskPagesController {
     const reference = formText(body, 'duplicateOf').trim();
     const duplicateOfId = reference ? await this.desk.tipIdByReference(reference) : null;
     if (duplicateOfId === undefined) {
-      return this.sendTip(res, HttpStatus.BAD_REQUEST, caller, await this.desk.detail(caller.user, id), {
-        errors: { duplicateOf: [`There is no tip with the reference ${reference.slice(0, 20)}`] },
-        values: body,
-      });
+      const page = await this.tipPage(caller, id, { errors: { duplicateOf: [`There is no tip with the reference ${reference.slice(0, 20)}`] }, values: body });
+      return sendPage(res, HttpStatus.BAD_REQUEST, page);
     }
     const changes = {
       assigneeId: formText(body, 'assigneeId') || null,
@@ -291,10 +289,7 @@ export class DeskPagesController {
   ): Promise<void> {
     const { value, errors } = await validateInput(CreateNoteDto, { body: formText(body, 'body') });
     if (errors)
-      return this.sendTip(res, HttpStatus.BAD_REQUEST, caller, await this.desk.detail(caller.user, id), {
-        errors: formErrors(errors, 'note'),
-        values: { note: body.body },
-      });
+      return sendPage(res, HttpStatus.BAD_REQUEST, await this.tipPage(caller, id, { errors: formErrors(errors, 'note'), values: { note: body.body } }));
     await this.desk.addNote(caller.user, id, value);
     res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=note-added#notes`);
   }
@@ -308,10 +303,7 @@ export class DeskPagesController {
   ): Promise<void> {
     const { value, errors } = await validateInput(CreateMessageDto, { body: formText(body, 'body') });
     if (errors)
-      return this.sendTip(res, HttpStatus.BAD_REQUEST, caller, await this.desk.detail(caller.user, id), {
-        errors: formErrors(errors, 'message'),
-        values: { message: body.body },
-      });
+      return sendPage(res, HttpStatus.BAD_REQUEST, await this.tipPage(caller, id, { errors: formErrors(errors, 'message'), values: { message: body.body } }));
     await this.desk.sendMessage(caller.user, id, value);
     res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=message-sent#messages`);
   }
@@ -324,33 +316,30 @@ export class DeskPagesController {
     body: Record<string, unknown>,
     res: Response,
   ): Promise<void> {
-    const { value, errors } = await validateInput(UpdateTipDto, changes);
-    try {
-      if (errors) throw new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Some fields are missing or not valid', errors);
-      await this.desk.update(caller.user, id, value);
-      res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=${notice}`);
-    } catch (error) {
-      if (!(error instanceof DomainError) || error.code === 'TIP_NOT_FOUND') throw error;
-      if (error instanceof StaleTipVersionError) {
-        return this.sendTip(res, error.status, caller, error.details.current, { conflict: true });
-      }
-      const current = await this.desk.detail(caller.user, id);
-      const fields = error.fields ?? (error.code === 'TIP_DUPLICATE_CYCLE' ? { duplicateOfId: [error.message] } : undefined);
-      const form = 'status' in changes ? 'status' : 'triage';
-      await this.sendTip(res, error.status, caller, current, {
-        errors: form === 'triage' ? formErrors(fields, 'triage') : undefined,
-        // The status buttons have no fields of their own: their problem goes at the top of the page.
-        formError: form === 'triage' && fields ? undefined : fields ? Object.values(fields).flat().join('. ') : error.message,
-        values: form === 'triage' ? body : undefined,
-      });
-    }
+    return answerForm(
+      res,
+      async () => {
+        await this.desk.update(caller.user, id, await validForm(UpdateTipDto, changes));
+        return `/desk/tips/${id}?notice=${notice}`;
+      },
+      async (error) => {
+        if (error instanceof StaleTipVersionError) return this.views.tip(caller, await this.tipState(error.details.current, { conflict: true }));
+        const fields = error.fields ?? (error.code === 'TIP_DUPLICATE_CYCLE' ? { duplicateOfId: [error.message] } : undefined);
+        const form = 'status' in changes ? 'status' : 'triage';
+        return this.tipPage(caller, id, {
+          errors: form === 'triage' ? formErrors(fields, 'triage') : undefined,
+          // The status buttons have no fields of their own: their problem goes at the top of the page.
+          formError: form === 'triage' && fields ? undefined : fields ? Object.values(fields).flat().join('. ') : error.message,
+          values: form === 'triage' ? body : undefined,
+        });
+      },
+      codes('TIP_NOT_FOUND'),
+    );
   }
 
-  private async sendTip(res: Response, status: number, caller: StaffCaller, tip: TipPageState['tip'], extra: Partial<TipPageState>): Promise<void> {
-    res
-      .status(status)
-      .type('html')
-      .send(this.views.tip(caller, await this.tipState(tip, extra)));
+  /** The tip page as it is now, with a form's problem or what was typed. */
+  private async tipPage(caller: StaffCaller, id: string, extra: Partial<TipPageState>): Promise<string> {
+    return this.views.tip(caller, await this.tipState(await this.desk.detail(caller.user, id), extra));
   }
 
   /** For admins: who holds the tip's secret (the payouts module decides who may offer). */

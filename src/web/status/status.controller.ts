@@ -3,63 +3,18 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ContributorsService } from '../../contributors/contributors.service.js';
 import { ContributorReplyDto, ContributorSignInDto } from '../../contributors/dto/contributor.dto.js';
-import { DomainError, NotFoundError, type FieldErrors } from '../../http/errors.js';
+import { DomainError, NotFoundError } from '../../http/errors.js';
 import { validateInput } from '../../http/validation.js';
 import { MediaUploadInterceptor, uploadedMedia } from '../../media/media-upload.interceptor.js';
 import { AcceptPayoutDto, PayeeDetailsDto, PayoutIdParams } from '../../payouts/dto/payouts.dto.js';
-import { validatePayee } from '../../payouts/payee-details.js';
-import { PAYEE_METHODS, type PayeeMethod } from '../../payouts/payouts.entities.js';
 import { PayoutsService } from '../../payouts/payouts.service.js';
 import { Access, CsrfInMediaForm, CurrentCaller, CurrentContributor, SkipCsrf, StaffBrowser, type Caller, type ContributorCaller } from '../../staff/access.js';
 import { SESSION_COOKIES, SessionsService } from '../../staff/sessions.service.js';
+import { answerForm, sendPage } from '../shared/form-outcome.js';
 import { formText, queryText } from '../shared/form-input.js';
+import { allProblems, pageWords, payeeForm } from './payee-form.js';
 import { StatusFilesRefusedInterceptor } from './status-files-refused.interceptor.js';
 import { statusNotice, StatusViews, type OfferFormState, type StatusTipState } from './status-views.js';
-
-const PAYEE_FIELDS = ['sortCode', 'accountNumber', 'iban', 'bic', 'paypalEmail'] as const;
-const OFFER_TEXT_FIELDS = ['method', 'accountName', ...PAYEE_FIELDS] as const;
-/** The fields each way of being paid shows (the form shows only the chosen way's). */
-const METHOD_FIELDS: Record<PayeeMethod, readonly (typeof PAYEE_FIELDS)[number][]> = {
-  uk_bank: ['sortCode', 'accountNumber'],
-  iban: ['iban', 'bic'],
-  paypal: ['paypalEmail'],
-};
-
-/** The API's messages name fields for programmers; a person ticking a box needs plainer words. */
-function pageWords(errors: FieldErrors): FieldErrors {
-  const words: FieldErrors = { ...errors };
-  if (words.confirmLicence) words.confirmLicence = ['Tick the box to agree to the licence'];
-  if (words.method) words.method = ['Choose how we should pay you'];
-  return words;
-}
-
-const isPayeeMethod = (value: string): value is PayeeMethod => (PAYEE_METHODS as readonly string[]).includes(value);
-
-/**
- * A payee form's fields as typed (to show again) and as passed on. The form asks how to pay
- * first and shows only that way's fields, so only the chosen way's filled-in fields are passed
- * on: anything typed under another way (hidden once the choice changed) is not used.
- */
-function payeeForm(body: Record<string, unknown>) {
-  const values: Record<string, string> = Object.fromEntries(OFFER_TEXT_FIELDS.map((name) => [name, formText(body, name)]));
-  const shown = isPayeeMethod(values.method) ? METHOD_FIELDS[values.method] : [];
-  const payee = {
-    method: values.method,
-    accountName: values.accountName,
-    ...Object.fromEntries(shown.filter((name) => values[name].trim() !== '').map((name) => [name, values[name]])),
-  };
-  return { values, payee };
-}
-
-/** The DTO's problems and the payee checks' together, so a person fixes everything in one go. */
-function allProblems(payee: { method: string; accountName: string }, errors: FieldErrors): FieldErrors {
-  const payeeErrors = isPayeeMethod(payee.method) ? (validatePayee({ ...payee, method: payee.method }).fields ?? {}) : {};
-  return pageWords({ ...payeeErrors, ...errors });
-}
-
-function send(res: Response, status: number, html: string): void {
-  res.status(status).type('html').send(html);
-}
 
 /**
  * The contributor's status pages: sign in with the receipt's reference and secret, see where the
@@ -96,18 +51,18 @@ export class StatusController {
     const input = { reference: formText(body, 'reference'), secret: formText(body, 'secret') };
     const reference = input.reference.slice(0, 40);
     const { value, errors } = await validateInput(ContributorSignInDto, input);
-    if (errors) return send(res, HttpStatus.BAD_REQUEST, this.views.signIn({ reference, errors }));
-    try {
-      const signedIn = await this.contributors.signIn(value.reference, value.secret, req.ip ?? 'unknown');
-      // Whatever contributor session this browser had ends here: signing in never keeps an old id.
-      await this.sessions.revokeToken(req.cookies?.[SESSION_COOKIES.contributor]);
-      this.sessions.setCookie(req, res, 'contributor', signedIn.token);
-      res.redirect(HttpStatus.SEE_OTHER, '/status/tip');
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      for (const [name, headerValue] of Object.entries(error.headers ?? {})) res.setHeader(name, headerValue);
-      send(res, error.status, this.views.signIn({ reference, formError: error.message }));
-    }
+    if (errors) return sendPage(res, HttpStatus.BAD_REQUEST, this.views.signIn({ reference, errors }));
+    return answerForm(
+      res,
+      async () => {
+        const signedIn = await this.contributors.signIn(value.reference, value.secret, req.ip ?? 'unknown');
+        // Whatever contributor session this browser had ends here: signing in never keeps an old id.
+        await this.sessions.revokeToken(req.cookies?.[SESSION_COOKIES.contributor]);
+        this.sessions.setCookie(req, res, 'contributor', signedIn.token);
+        return '/status/tip';
+      },
+      (error) => this.views.signIn({ reference, formError: error.message }),
+    );
   }
 
   @Get('tip')
@@ -141,7 +96,7 @@ export class StatusController {
         replyError: errors.body?.join('. ') ?? 'Write your reply',
         replyValue: typed,
       });
-      return send(res, HttpStatus.BAD_REQUEST, page);
+      return sendPage(res, HttpStatus.BAD_REQUEST, page);
     }
     await this.contributors.reply(caller.tipId, value.body);
     res.redirect(HttpStatus.SEE_OTHER, '/status/tip?notice=reply-sent#messages');
@@ -171,17 +126,20 @@ export class StatusController {
     const input = { confirmLicence: confirmed, ...payee };
     const shown = { ...values, confirmLicence: confirmed ? 'true' : '' };
     const { value, errors } = await validateInput(AcceptPayoutDto, input);
-    if (errors) return this.offerAgain(res, caller, HttpStatus.BAD_REQUEST, { payoutId: id, values: shown, errors: allProblems(payee, errors) });
-    try {
-      await this.payouts.accept(caller.tipId, id, value, staffBrowser);
-    } catch (error) {
-      if (!(error instanceof DomainError) || error.status === HttpStatus.NOT_FOUND) throw error;
-      const state: OfferFormState = error.fields
-        ? { payoutId: id, values: shown, errors: pageWords(error.fields) }
-        : { payoutId: id, values: shown, formError: error.message };
-      return this.offerAgain(res, caller, error.status, state);
-    }
-    res.redirect(HttpStatus.SEE_OTHER, '/status/tip?notice=offer-accepted');
+    if (errors) return sendPage(res, HttpStatus.BAD_REQUEST, await this.offerPage(caller, { payoutId: id, values: shown, errors: allProblems(payee, errors) }));
+    return answerForm(
+      res,
+      async () => {
+        await this.payouts.accept(caller.tipId, id, value, staffBrowser);
+        return '/status/tip?notice=offer-accepted';
+      },
+      (error) =>
+        this.offerPage(
+          caller,
+          error.fields ? { payoutId: id, values: shown, errors: pageWords(error.fields) } : { payoutId: id, values: shown, formError: error.message },
+        ),
+      (error) => error.status === HttpStatus.NOT_FOUND,
+    );
   }
 
   /** "No thanks": asks first, on a page of its own (declining is final); works without JavaScript. */
@@ -193,19 +151,22 @@ export class StatusController {
     if (!payout) throw new NotFoundError('PAYOUT_NOT_FOUND', 'There is no payout with that id.');
     // An offer already answered or withdrawn: the tip page says where it stands.
     if (payout.state !== 'offered') return res.redirect(HttpStatus.SEE_OTHER, '/status/tip#payments');
-    send(res, HttpStatus.OK, this.views.declineConfirm(tip, payout, caller.session.csrfToken));
+    sendPage(res, HttpStatus.OK, this.views.declineConfirm(tip, payout, caller.session.csrfToken));
   }
 
   @Post('tip/payouts/:id/decline')
   @Access('contributor')
   async decline(@CurrentContributor() caller: ContributorCaller, @Param() { id }: PayoutIdParams, @Res() res: Response): Promise<void> {
-    try {
-      await this.payouts.decline(caller.tipId, id);
-    } catch (error) {
-      if (!(error instanceof DomainError) || error.status !== HttpStatus.CONFLICT) throw error;
-      return this.offerAgain(res, caller, error.status, { payoutId: id, formError: error.message });
-    }
-    res.redirect(HttpStatus.SEE_OTHER, '/status/tip?notice=offer-declined');
+    return answerForm(
+      res,
+      async () => {
+        await this.payouts.decline(caller.tipId, id);
+        return '/status/tip?notice=offer-declined';
+      },
+      (error) => this.offerPage(caller, { payoutId: id, formError: error.message }),
+      // Only an offer no longer open (withdrawn, already answered) is shown on the page.
+      (error) => error.status !== HttpStatus.CONFLICT,
+    );
   }
 
   /** New payout details (after a failed payment, or a changed account): used for every payment not yet sent. */
@@ -219,26 +180,28 @@ export class StatusController {
   ): Promise<void> {
     const { values, payee } = payeeForm(body);
     const { value, errors } = await validateInput(PayeeDetailsDto, payee);
-    if (errors) return this.tipAgain(res, caller, HttpStatus.BAD_REQUEST, { payee: { values, errors: allProblems(payee, errors) } });
-    try {
-      await this.payouts.changePayee(caller.tipId, value, staffBrowser);
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      const payeeState = error.fields ? { values, errors: pageWords(error.fields) } : { values, formError: error.message };
-      return this.tipAgain(res, caller, error.status, { payee: payeeState });
-    }
-    res.redirect(HttpStatus.SEE_OTHER, '/status/tip?notice=details-updated');
+    if (errors) return sendPage(res, HttpStatus.BAD_REQUEST, await this.tipPage(caller, { payee: { values, errors: allProblems(payee, errors) } }));
+    return answerForm(
+      res,
+      async () => {
+        await this.payouts.changePayee(caller.tipId, value, staffBrowser);
+        return '/status/tip?notice=details-updated';
+      },
+      (error) => this.tipPage(caller, { payee: error.fields ? { values, errors: pageWords(error.fields) } : { values, formError: error.message } }),
+    );
   }
 
-  private async tipAgain(res: Response, caller: ContributorCaller, status: number, state: Omit<StatusTipState, 'csrfToken'>): Promise<void> {
-    send(res, status, this.views.tip(await this.contributors.tip(caller.tipId), { csrfToken: caller.session.csrfToken, ...state }));
+  /** The tip page as it is now, with a form's problem. */
+  private async tipPage(caller: ContributorCaller, state: Omit<StatusTipState, 'csrfToken'>): Promise<string> {
+    return this.views.tip(await this.contributors.tip(caller.tipId), { csrfToken: caller.session.csrfToken, ...state });
   }
 
-  private async offerAgain(res: Response, caller: ContributorCaller, status: number, offer: OfferFormState): Promise<void> {
+  /** The tip page with an offer form's problem by that offer. */
+  private async offerPage(caller: ContributorCaller, offer: OfferFormState): Promise<string> {
     const tip = await this.contributors.tip(caller.tipId);
     // An offer withdrawn meanwhile is no longer on the page: say why at the top instead.
     const notice = offer.formError && !tip.payouts.some((p) => p.id === offer.payoutId && p.state === 'offered') ? offer.formError : undefined;
-    send(res, status, this.views.tip(tip, { csrfToken: caller.session.csrfToken, offer, notice }));
+    return this.views.tip(tip, { csrfToken: caller.session.csrfToken, offer, notice });
   }
 
   @Post('sign-out')
