@@ -9,18 +9,18 @@ import { ChangePasswordDto, LoginDto, SetupFirstAdminDto, TotpCodeDto } from '..
 import { SESSION_COOKIES, SessionsService } from '../../staff/sessions.service.js';
 import { totpEnrolment } from '../../staff/totp.js';
 import { DeskNewsInterceptor } from '../shared/desk-news.interceptor.js';
+import { STAFF_ROLES, type StaffRole } from '../../staff/staff.entities.js';
 import { formText } from '../shared/form-input.js';
 import { answerForm, sendPage } from '../shared/form-outcome.js';
 import { noticeText } from '../shared/notices.js';
 import { landingPage, localDeskPath, roleOpens } from '../shared/staff-paths.js';
 import { DeskViews, type AccountState } from './desk-views.js';
 
-const STAFF = ['admin', 'editor', 'accounting'] as const;
 /** A base32 TOTP secret as the enrolment page showed it (only redrawn, never trusted). */
 const TOTP_SECRET = /^[A-Z2-7]{16,64}$/;
 
 /** The page a sign-in leads to: the one asked for when the role works there, else the role's own start page. */
-function homeAfterSignIn(role: (typeof STAFF)[number], next: string | undefined): string {
+function homeAfterSignIn(role: StaffRole, next: string | undefined): string {
   return next && roleOpens(role, next) ? next : landingPage(role);
 }
 
@@ -119,7 +119,7 @@ export class DeskAuthController {
   }
 
   @Post('logout')
-  @Access(...STAFF)
+  @Access(...STAFF_ROLES)
   @AllowPendingTotp()
   async logout(@CurrentStaffSession() caller: StaffCaller, @Req() req: Request, @Res() res: Response): Promise<void> {
     await this.auth.signOut(caller);
@@ -128,7 +128,7 @@ export class DeskAuthController {
   }
 
   @Get('account')
-  @Access(...STAFF)
+  @Access(...STAFF_ROLES)
   @AllowPendingTotp()
   @UseInterceptors(DeskNewsInterceptor)
   async account(@CurrentStaffSession() caller: StaffCaller, @Query('notice') notice: unknown): Promise<string> {
@@ -136,7 +136,7 @@ export class DeskAuthController {
   }
 
   @Post('account/password')
-  @Access(...STAFF)
+  @Access(...STAFF_ROLES)
   @AllowPendingTotp()
   async changePassword(@CurrentStaffSession() caller: StaffCaller, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const input = { currentPassword: formText(body, 'currentPassword'), newPassword: formText(body, 'newPassword') };
@@ -158,7 +158,7 @@ export class DeskAuthController {
 
   /** A POST, not a GET: it makes a new secret (replacing any enrolment left unfinished). */
   @Post('account/2fa')
-  @Access(...STAFF)
+  @Access(...STAFF_ROLES)
   @AllowPendingTotp()
   async startTwoFactor(@CurrentStaffSession() caller: StaffCaller, @Res() res: Response): Promise<void> {
     try {
@@ -171,7 +171,7 @@ export class DeskAuthController {
   }
 
   @Post('account/2fa/confirm')
-  @Access(...STAFF)
+  @Access(...STAFF_ROLES)
   @AllowPendingTotp()
   async confirmTwoFactor(@CurrentStaffSession() caller: StaffCaller, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const secret = formText(body, 'secret');

@@ -1,7 +1,7 @@
 import type { TipDetailDto } from '../../desk/dto/tip-detail.dto.js';
 import { CURRENCIES } from '../../payouts/payouts.entities.js';
 import { formatMoney } from '../../payouts/payouts.service.js';
-import type { StaffCaller } from '../../staff/access.js';
+import { isAccountsRole, type StaffCaller } from '../../staff/access.js';
 import { fieldMessages } from '../shared/form-errors.js';
 import { LICENCE_LABELS, PAYOUT_STATE_WORDS, payoutMoveLine } from '../shared/labels.js';
 import type { OfferFormState, TipPageState } from './tip-page-state.js';
@@ -16,7 +16,7 @@ export function paymentsPanel(caller: StaffCaller, state: TipPageState) {
     const mayCancel = caller.user.role === 'admin' || (caller.user.role === 'editor' && p.offeredBy === caller.user.id);
     // A risk can name another contributor's tip (PAYEE_SHARED): its words are for accounting and admins only.
     const risks = (state.payoutRisks?.get(p.id) ?? []).filter((r) => !r.cleared);
-    const seesRisks = caller.user.role === 'accounting' || caller.user.role === 'admin';
+    const seesRisks = isAccountsRole(caller.user.role);
     return {
       id: p.id,
       version: p.version,

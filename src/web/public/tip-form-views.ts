@@ -6,6 +6,7 @@ import { PaperSettingsService } from '../../settings/settings.service.js';
 import { STORY_MAX_LENGTH } from '../../tips/dto/create-tip.dto.js';
 import type { TipReceipt } from '../../tips/idempotency.service.js';
 import { TERMS_TEXT, TERMS_VERSION } from '../../tips/terms.js';
+import { formatSizeLimit } from '../../text/format-bytes.js';
 import { compileView } from '../shared/handlebars.js';
 import { publicPage } from '../shared/public-layout.js';
 import { TUS_CLIENT_URL } from '../shared/static-assets.js';
@@ -41,11 +42,6 @@ export interface TipFormState {
    * and the page names each one to choose again.
    */
   droppedFiles?: string[];
-}
-
-function formatBytes(bytes: number): string {
-  const gib = bytes / 1024 ** 3;
-  return gib >= 1 ? `${Number.isInteger(gib) ? gib : gib.toFixed(1)} GB` : `${Math.round(bytes / 1024 ** 2)} MB`;
 }
 
 /** The public's pages: the tip form, its receipt and the privacy notice; no front-end build, works with JavaScript off. */
@@ -88,7 +84,7 @@ export class TipFormViews {
       formError: state.formError,
       exclusiveChosen: values.licence === 'exclusive',
       maxFiles: this.config.MAX_FILES_PER_TIP,
-      maxFileSize: formatBytes(this.config.MAX_FILE_BYTES),
+      maxFileSize: formatSizeLimit(this.config.MAX_FILE_BYTES),
       storyMax: STORY_MAX_LENGTH,
       termsVersion: TERMS_VERSION,
       termsText: TERMS_TEXT,

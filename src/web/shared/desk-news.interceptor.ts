@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import type { Observable } from 'rxjs';
 import { DeskService } from '../../desk/desk.service.js';
 import type { NewsCounts } from '../../desk/tip-news.js';
-import type { StaffCaller } from '../../staff/access.js';
+import { isDeskRole, type StaffCaller } from '../../staff/access.js';
 
 /** The nav's news counts of this request's editor (set by DeskNewsInterceptor, read by DeskViews.page). */
 export const deskNewsOf = new WeakMap<StaffCaller, NewsCounts>();
@@ -18,7 +18,7 @@ export class DeskNewsInterceptor implements NestInterceptor {
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const caller = context.switchToHttp().getRequest<Request>().caller;
-    if (caller?.kind === 'staff' && !caller.pendingTotp && (caller.user.role === 'editor' || caller.user.role === 'admin')) {
+    if (caller?.kind === 'staff' && !caller.pendingTotp && isDeskRole(caller.user.role)) {
       deskNewsOf.set(caller, await this.desk.newsCounts(caller.user));
     }
     return next.handle();

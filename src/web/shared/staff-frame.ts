@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { NEWS_KINDS, NEWS_LABELS } from '../../desk/tip-news.js';
 import type { ErrorBody } from '../../http/exception.filter.js';
 import { PaperSettingsService } from '../../settings/settings.service.js';
-import { ACCOUNTS_ROLES, ADMIN_ROLES, DESK_ROLES, type Caller } from '../../staff/access.js';
+import { ACCOUNTS_ROLES, ADMIN_ROLES, DESK_ROLES, isDeskRole, type Caller } from '../../staff/access.js';
 import { STAFF_ROLES, type StaffRole } from '../../staff/staff.entities.js';
 import { deskNewsOf } from './desk-news.interceptor.js';
 import { compileView } from './handlebars.js';
@@ -87,7 +87,7 @@ export class StaffFrame {
             : 'We could not do that';
     const staff = req.caller?.kind === 'staff' ? req.caller : undefined;
     const back = staff
-      ? { href: landingPage(staff.user.role), label: staff.user.role === 'accounting' ? 'Back to accounts' : 'Back to the desk' }
+      ? { href: landingPage(staff.user.role), label: isDeskRole(staff.user.role) ? 'Back to the desk' : 'Back to accounts' }
       : { href: '/desk/login', label: 'Sign in' };
     // A bad id in the address says which, not just that something was invalid.
     const message = body.fields ? Object.values(body.fields).flat().join('. ') : body.message;

@@ -11,8 +11,8 @@ import type { Licence } from '../../tips/tips.entities.js';
 import { MESSAGE_MAX_LENGTH } from '../../desk/desk.entities.js';
 import type { ErrorBody } from '../../http/exception.filter.js';
 import type { FieldErrors } from '../../http/errors.js';
+import { formatBytes } from '../../text/format-bytes.js';
 import { compileView } from '../shared/handlebars.js';
-import { formatBytes } from '../shared/labels.js';
 import { publicPage } from '../shared/public-layout.js';
 import { tipProgress } from './status-progress.js';
 
