@@ -287,11 +287,7 @@ export class DeskPagesController {
     @Body() body: Record<string, unknown>,
     @Res() res: Response,
   ): Promise<void> {
-    const { value, errors } = await validateInput(CreateNoteDto, { body: formText(body, 'body') });
-    if (errors)
-      return sendPage(res, HttpStatus.BAD_REQUEST, await this.tipPage(caller, id, { errors: formErrors(errors, 'note'), values: { note: body.body } }));
-    await this.desk.addNote(caller.user, id, value);
-    res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=note-added#notes`);
+    return this.write(caller, id, body, res, 'note', CreateNoteDto, (note) => this.desk.addNote(caller.user, id, note));
   }
 
   @Post('tips/:id/messages')
@@ -301,11 +297,24 @@ export class DeskPagesController {
     @Body() body: Record<string, unknown>,
     @Res() res: Response,
   ): Promise<void> {
-    const { value, errors } = await validateInput(CreateMessageDto, { body: formText(body, 'body') });
+    return this.write(caller, id, body, res, 'message', CreateMessageDto, (message) => this.desk.sendMessage(caller.user, id, message));
+  }
+
+  /** A note or a message to the contributor: written → 303 to it on the tip page; refused (empty, too long) → the tip page with what was typed. */
+  private async write<T extends object>(
+    caller: StaffCaller,
+    id: string,
+    body: Record<string, unknown>,
+    res: Response,
+    form: 'note' | 'message',
+    dto: new () => T,
+    save: (input: T) => Promise<unknown>,
+  ): Promise<void> {
+    const { value, errors } = await validateInput(dto, { body: formText(body, 'body') });
     if (errors)
-      return sendPage(res, HttpStatus.BAD_REQUEST, await this.tipPage(caller, id, { errors: formErrors(errors, 'message'), values: { message: body.body } }));
-    await this.desk.sendMessage(caller.user, id, value);
-    res.redirect(HttpStatus.SEE_OTHER, `/desk/tips/${id}?notice=message-sent#messages`);
+      return sendPage(res, HttpStatus.BAD_REQUEST, await this.tipPage(caller, id, { errors: formErrors(errors, form), values: { [form]: body.body } }));
+    await save(value);
+    res.redirect(HttpStatus.SEE_OTHER, form === 'note' ? `/desk/tips/${id}?notice=note-added#notes` : `/desk/tips/${id}?notice=message-sent#messages`);
   }
 
   private async update(
