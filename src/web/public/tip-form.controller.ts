@@ -10,6 +10,7 @@ import { CreateTipDto } from '../../tips/dto/create-tip.dto.js';
 import { TipRateLimitGuard } from '../../tips/tip-post.guards.js';
 import { TipIntakeService } from '../../tips/tip-intake.service.js';
 import { join } from 'node:path';
+import { sendPage } from '../shared/form-outcome.js';
 import { ASSETS_DIR } from '../shared/static-assets.js';
 import { TipFormViews } from './tip-form-views.js';
 
@@ -54,11 +55,7 @@ export class TipFormController {
     const droppedFiles = files.map((file) => file.displayFilename);
     if (errors) {
       await this.media.discard(files);
-      res
-        .status(HttpStatus.BAD_REQUEST)
-        .type('html')
-        .send(this.views.tipForm({ values: body, errors, droppedFiles }));
-      return;
+      return sendPage(res, HttpStatus.BAD_REQUEST, this.views.tipForm({ values: body, errors, droppedFiles }));
     }
     try {
       const { receipt } = await this.intake.submit({
@@ -69,13 +66,12 @@ export class TipFormController {
         userAgent: req.header('user-agent'),
         idempotencyKey: typeof idempotencyKey === 'string' && idempotencyKey ? idempotencyKey : undefined,
       });
-      res.status(HttpStatus.CREATED).type('html').send(this.views.tipReceived(receipt));
+      // Not a redirect: the receipt's secret must not travel in an address (a reload replays it by the idempotency key).
+      sendPage(res, HttpStatus.CREATED, this.views.tipReceived(receipt));
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      res
-        .status(error.status)
-        .type('html')
-        .send(this.views.tipForm({ values: body, errors: error.fields, formError: error.fields ? undefined : error.message, droppedFiles }));
+      const form = this.views.tipForm({ values: body, errors: error.fields, formError: error.fields ? undefined : error.message, droppedFiles });
+      sendPage(res, error.status, form);
     }
   }
 }

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { catchError, type Observable } from 'rxjs';
 import { ContributorsService } from '../../contributors/contributors.service.js';
 import { describeError } from '../../http/exception.filter.js';
+import { sendPage } from '../shared/form-outcome.js';
 import { StatusViews } from './status-views.js';
 
 // The contributor can fix these by choosing other files; anything else (no session, a bad CSRF
@@ -42,10 +43,7 @@ export class StatusFilesRefusedInterceptor implements NestInterceptor {
                 .flat()
                 .join('. ')
             : allOrNothing(refusal.message, refusal.statusCode);
-        res
-          .status(refusal.statusCode)
-          .type('html')
-          .send(this.views.tip(tip, { csrfToken: caller.session.csrfToken, filesError }));
+        sendPage(res, refusal.statusCode, this.views.tip(tip, { csrfToken: caller.session.csrfToken, filesError }));
         return undefined;
       }),
     );
