@@ -5,7 +5,8 @@ import { parseQueueAddress, queueHref } from '../../src/web/desk/desk-addresses.
 import { keysetPager } from '../../src/web/shared/keyset-pager.js';
 import { timeAgo } from '../../src/web/shared/dates.js';
 import { localDeskPath } from '../../src/web/shared/staff-paths.js';
-import { formatDuration, historyLine, auditChange } from '../../src/web/shared/labels.js';
+import { formatDuration } from '../../src/web/shared/labels.js';
+import { historyLine, auditChange } from '../../src/web/shared/event-words.js';
 import { formatBytes } from '../../src/text/format-bytes.js';
 
 describe('localDeskPath (the next= after sign-in)', () => {

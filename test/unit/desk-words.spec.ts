@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { AUDIT_ACTIONS, changeInWords, eventWords, payoutMoveLine } from '../../src/web/shared/labels.js';
+import { AUDIT_ACTIONS, changeInWords, eventWords, payoutMoveLine } from '../../src/web/shared/event-words.js';
 import { pageForRole, roleOpens } from '../../src/web/shared/staff-paths.js';
 
 const names = new Map([

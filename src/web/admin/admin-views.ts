@@ -7,7 +7,7 @@ import type { StaffUserDto } from '../../staff/dto/staff.dto.js';
 import { STAFF_ROLES, type StaffRole } from '../../staff/staff.entities.js';
 import { fieldMessages, formValues, PASSWORD_HINT, type FormState } from '../shared/form-errors.js';
 import { compileView } from '../shared/handlebars.js';
-import { AUDIT_ACTIONS, auditChange, changeInWords, eventWords } from '../shared/labels.js';
+import { AUDIT_ACTIONS, auditChange, changeInWords, eventWords } from '../shared/event-words.js';
 import { StaffFrame } from '../shared/staff-frame.js';
 
 const ROLE_LABELS: Record<StaffRole, string> = { admin: 'Admin', editor: 'Editor', accounting: 'Accounting' };

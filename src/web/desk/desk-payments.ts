@@ -3,7 +3,8 @@ import { CURRENCIES } from '../../payouts/payouts.entities.js';
 import { formatMoney } from '../../payouts/payouts.service.js';
 import { isAccountsRole, type StaffCaller } from '../../staff/access.js';
 import { fieldMessages } from '../shared/form-errors.js';
-import { LICENCE_LABELS, PAYOUT_STATE_WORDS, payoutMoveLine } from '../shared/labels.js';
+import { payoutMoveLine } from '../shared/event-words.js';
+import { LICENCE_LABELS, PAYOUT_STATE_WORDS } from '../shared/labels.js';
 import type { OfferFormState, TipPageState } from './tip-page-state.js';
 
 /** The Payments panel: each payout's state in words, who did what and when, and cancel where this person may. */
