@@ -1,4 +1,4 @@
-import { escapeHtml } from '../web/handlebars.js';
+import { escapeHtml } from '../web/shared/handlebars.js';
 import type { OutgoingMail } from './mailer.js';
 
 export type NotificationKind = 'message' | 'offer';
