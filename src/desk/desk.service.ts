@@ -21,7 +21,6 @@ import type { NewsCounts } from './tip-news.js';
 import { isTipStatus, transitionProblem } from './tip-states.js';
 
 // Kept for the pages and channels that took the errors from here; new code imports desk.errors.ts.
-export { IllegalTransitionError, StaleTipVersionError, TipNotFoundError, UnknownStatusError } from './desk.errors.js';
 
 const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
 
