@@ -4,6 +4,7 @@ import { DeskModule } from '../desk/desk.module.js';
 import { MediaModule } from '../media/media.module.js';
 import { TipsModule } from '../tips/tips.module.js';
 import { ChannelIntakeService } from './channel-intake.service.js';
+import { ChannelsRepository } from './channels.repository.js';
 import { PhoneController } from './phone/phone.controller.js';
 import { PhoneService } from './phone/phone.service.js';
 
@@ -15,7 +16,7 @@ import { PhoneService } from './phone/phone.service.js';
 @Module({
   imports: [AuditModule, DeskModule, MediaModule, TipsModule],
   controllers: [PhoneController],
-  providers: [ChannelIntakeService, PhoneService],
+  providers: [ChannelIntakeService, ChannelsRepository, PhoneService],
   exports: [ChannelIntakeService, PhoneService],
 })
 export class ChannelsModule {}

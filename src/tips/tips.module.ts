@@ -4,6 +4,7 @@ import { MediaModule } from '../media/media.module.js';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
 import { UploadsModule } from '../uploads/uploads.module.js';
 import { IdempotencyService } from './idempotency.service.js';
+import { TipLookupRepository } from './tip-lookup.repository.js';
 import { TipIntakeService } from './tip-intake.service.js';
 import { IdempotentReplayInterceptor, TipRateLimitGuard } from './tip-post.guards.js';
 import { TipsController } from './tips.controller.js';
@@ -11,8 +12,8 @@ import { TipsController } from './tips.controller.js';
 @Module({
   imports: [AuditModule, MediaModule, RateLimitsModule, UploadsModule],
   controllers: [TipsController],
-  providers: [TipIntakeService, IdempotencyService, TipRateLimitGuard, IdempotentReplayInterceptor],
+  providers: [TipIntakeService, IdempotencyService, TipLookupRepository, TipRateLimitGuard, IdempotentReplayInterceptor],
   // UploadsModule goes with intake: whoever takes tips (and the sweep) also handles uploads.
-  exports: [TipIntakeService, IdempotencyService, TipRateLimitGuard, IdempotentReplayInterceptor, UploadsModule],
+  exports: [TipIntakeService, IdempotencyService, TipLookupRepository, TipRateLimitGuard, IdempotentReplayInterceptor, UploadsModule],
 })
 export class TipsModule {}
