@@ -11,7 +11,7 @@ import { PhoneService } from './phone/phone.service.js';
 /**
  * The intake every channel goes through (ChannelIntakeService), and the desk's phone log. The
  * email and WhatsApp modules import this one and call receive(); replies go back out through
- * NotificationsService, which collects every CHANNEL_SENDERS provider.
+ * NotificationsService, with which the email and WhatsApp modules register their senders.
  */
 @Module({
   imports: [AuditModule, DeskModule, MediaModule, TipsModule],

@@ -7,7 +7,7 @@ import type { UploadedMedia } from '../../media/blob-storage-engine.js';
 import { MediaService, TooManyFilesError } from '../../media/media.service.js';
 import { withStagedMedia } from '../../media/staged-media.js';
 import type { StaffPrincipal } from '../../staff/access.js';
-import { statusPageUrl } from '../../notifications/notification-mail.js';
+import { statusPageUrl } from '../../text/status-url.js';
 import { TipIntakeService } from '../../tips/tip-intake.service.js';
 import { TipLookupRepository } from '../../tips/tip-lookup.repository.js';
 import type { AddedFilesDto, CreatePhoneTipDto, PhoneTipDto } from './dto/phone-tip.dto.js';
