@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { GenerateSql, SqlRepository } from '../database/generate-sql.js';
 
 /** pg-boss's schema in the app's database (its tables are pg-boss's; tipdesk only reads them). */
@@ -19,7 +19,10 @@ export interface DeadLetterRow {
   createdOn: Date;
 }
 
-/** Reads of pg-boss's job table: whether it exists, counts for the metrics and for settling, the dead letters. */
+/**
+ * Reads of pg-boss's job table (whether it exists, counts for the metrics and for settling, the
+ * dead letters), and the session advisory lock that keeps a background task to one process at a time.
+ */
 @Injectable()
 @SqlRepository(import.meta.url)
 export class JobsRepository {
@@ -77,5 +80,26 @@ export class JobsRepository {
       retryLimit: r.retry_limit,
       createdOn: r.created_on,
     }));
+  }
+
+  /**
+   * Runs `work` holding session advisory lock `key` (on a connection of its own, released
+   * after; `work` may use its manager); undefined, without running it, when another process holds the lock.
+   */
+  @GenerateSql({ params: [0x7465_7374, async () => 'done'] })
+  async withAdvisoryLock<T>(key: number, work: (manager: EntityManager) => Promise<T>): Promise<T | undefined> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [key])) as { locked: boolean }[];
+      if (!locked) return undefined;
+      try {
+        return await work(runner.manager);
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [key]);
+      }
+    } finally {
+      await runner.release();
+    }
   }
 }

@@ -12,3 +12,8 @@ SELECT count(*)::int AS pending FROM pgboss.job WHERE name = $1 AND state IN ('c
 -- JobsRepository.deadLetters
 SELECT id, name, data->>'mediaId' AS media_id, data->>'tipId' AS tip_id, output->>'code' AS code, output->>'queue' AS queue, retry_limit, created_on
 FROM pgboss.job WHERE name = ANY($1) ORDER BY created_on DESC, id LIMIT $2;
+
+-- JobsRepository.withAdvisoryLock
+SELECT pg_try_advisory_lock($1) AS locked;
+
+SELECT pg_advisory_unlock($1);
