@@ -16,6 +16,7 @@ import { JobsModule } from './jobs/jobs.module.js';
 import { MediaModule } from './media/media.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
+import { MetricsScrapeModule } from './operations/metrics-scrape.module.js';
 import { PayoutsModule } from './payouts/payouts.module.js';
 import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
 import { SettingsModule } from './settings/settings.module.js';
@@ -55,6 +56,7 @@ export class AppModule {
         WhatsAppChannelModule,
         JobsModule,
         HealthModule,
+        MetricsScrapeModule,
         WebModule,
       ],
       providers: [
