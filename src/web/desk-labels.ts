@@ -47,17 +47,8 @@ export function statusAction(from: TipStatus, to: TipStatus): { label: string; s
   }
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
-}
+// One home for byte sizes (text/format-bytes.ts); the desk's pages take it from here.
+export { formatBytes } from '../text/format-bytes.js';
 
 export function formatDuration(seconds: unknown): string | undefined {
   const total = typeof seconds === 'number' ? seconds : typeof seconds === 'string' ? Number(seconds) : NaN;

@@ -14,6 +14,7 @@ import { compileView } from './handlebars.js';
 import { publicPage } from './public-layout.js';
 import { TUS_CLIENT_URL } from './vendor-assets.js';
 import { isStatusPath, StatusViews } from './status-views.js';
+import { formatByteLimit } from '../text/format-bytes.js';
 
 export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 
@@ -48,11 +49,6 @@ export interface TipFormState {
    * and the page names each one to choose again.
    */
   droppedFiles?: string[];
-}
-
-function formatBytes(bytes: number): string {
-  const gib = bytes / 1024 ** 3;
-  return gib >= 1 ? `${Number.isInteger(gib) ? gib : gib.toFixed(1)} GB` : `${Math.round(bytes / 1024 ** 2)} MB`;
 }
 
 /** Server-rendered pages for the public: no front-end build, works with JavaScript off. */
@@ -97,7 +93,7 @@ export class WebViews implements HtmlErrorRenderer {
       formError: state.formError,
       exclusiveChosen: values.licence === 'exclusive',
       maxFiles: this.config.MAX_FILES_PER_TIP,
-      maxFileSize: formatBytes(this.config.MAX_FILE_BYTES),
+      maxFileSize: formatByteLimit(this.config.MAX_FILE_BYTES),
       storyMax: STORY_MAX_LENGTH,
       termsVersion: TERMS_VERSION,
       termsText: TERMS_TEXT,
