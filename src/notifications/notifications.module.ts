@@ -6,7 +6,7 @@ import { LOGGER } from '../logging/logger.js';
 import { TipsModule } from '../tips/tips.module.js';
 import { ChannelSenderRegistry } from './channel-senders.js';
 import { MAILER, type Mailer } from './mailer.js';
-import { NotificationsRepository } from './notifications.repository.js';
+import { MessageBodies } from './message-bodies.js';
 import { NotificationsService } from './notifications.service.js';
 import { OutboxMailer } from './outbox-mailer.js';
 import { SmtpMailer } from './smtp-mailer.js';
@@ -24,12 +24,12 @@ export function createMailer(config: AppConfig, logger: Logger): Mailer {
 /**
  * Global so the desk and payouts can notify without importing each other's modules; the email
  * channel sends its replies through the same MAILER and registers its sender (as WhatsApp does)
- * with ChannelSenderRegistry.
+ * with ChannelSenderRegistry; the desk provides the reader of its messages' text (MessageBodies).
  */
 @Global()
 @Module({
   imports: [TipsModule],
-  providers: [{ provide: MAILER, inject: [AppConfig, LOGGER], useFactory: createMailer }, NotificationsService, NotificationsRepository, ChannelSenderRegistry],
-  exports: [NotificationsService, MAILER, ChannelSenderRegistry],
+  providers: [{ provide: MAILER, inject: [AppConfig, LOGGER], useFactory: createMailer }, NotificationsService, MessageBodies, ChannelSenderRegistry],
+  exports: [NotificationsService, MAILER, ChannelSenderRegistry, MessageBodies],
 })
 export class NotificationsModule {}

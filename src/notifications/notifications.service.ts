@@ -10,7 +10,7 @@ import { ChannelSenderRegistry, type ReplyChannel } from './channel-senders.js';
 import { MAILER, type Mailer } from './mailer.js';
 import { channelNotice, composeNotification, type NotificationKind } from './notification-mail.js';
 import { NOTIFICATION_DEAD_LETTERS, NOTIFICATION_QUEUE, type NotificationJob } from './notification-jobs.js';
-import { NotificationsRepository } from './notifications.repository.js';
+import { MessageBodies } from './message-bodies.js';
 
 /** Where a tip's channel keeps the contributor's address for replies. */
 const ADDRESS_OF: Record<ReplyChannel, 'emailEncrypted' | 'phoneEncrypted'> = { email: 'emailEncrypted', whatsapp: 'phoneEncrypted' };
@@ -39,7 +39,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
   private readonly logger: Logger;
   constructor(
     @Inject(MAILER) private readonly mailer: Mailer,
-    private readonly repository: NotificationsRepository,
+    private readonly messages: MessageBodies,
     private readonly tips: TipLookupRepository,
     private readonly senders: ChannelSenderRegistry,
     private readonly cipher: FieldCipher,
@@ -181,7 +181,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
 
   // Read-only, when the notice goes out: the text stays in its table (and goes with an erasure), never in a job.
   private messageBody(tipId: string, messageId: string): Promise<string | undefined> {
-    return this.repository.messageBody(tipId, messageId);
+    return this.messages.read(tipId, messageId);
   }
 
   // Read-only: the tip's public reference, channel and contact addresses (through the tips module).
