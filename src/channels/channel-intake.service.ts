@@ -69,10 +69,10 @@ export class ChannelIntakeService {
   async receive(msg: InboundMessage): Promise<InboundResult> {
     try {
       // Files this message cannot keep (a retried delivery, too many) are removed with the rest of the intake's leftovers.
-      return await withStagedMedia(this.media, msg.attachments, (intake) =>
-        this.dataSource.transaction(async (manager) => {
-          checkMessage(msg);
-          const senderHash = this.senderHash(msg.channel, msg.sender.address);
+      return await withStagedMedia(this.media, msg.attachments, (intake) => {
+        checkMessage(msg);
+        const senderHash = this.senderHash(msg.channel, msg.sender.address);
+        return this.dataSource.transaction(async (manager) => {
           // One sender's messages on a channel queue up here, across processes: a retried
           // delivery waits for the first and then finds it; a conversation's next message
           // finds the tip the one before made.
@@ -168,8 +168,8 @@ export class ChannelIntakeService {
           // Last: the blobs move to their final keys only when every row is in place.
           await intake.attach(manager, tip.tipId, kept);
           return { tipId: tip.tipId, reference: tip.reference, createdTip: !thread, duplicate: false, ...(tip.secret ? { secret: tip.secret } : {}) };
-        }),
-      );
+        });
+      });
     } catch (error) {
       if (error instanceof DuplicateDelivery) {
         const original = await this.seen(this.dataSource.manager, msg);
