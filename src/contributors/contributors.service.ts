@@ -7,7 +7,8 @@ import { DeskService } from '../desk/desk.service.js';
 import { OPEN_STATUSES } from '../desk/tip-states.js';
 import { ConflictError, DomainError, NotFoundError, ValidationFailedError } from '../http/errors.js';
 import type { UploadedMedia } from '../media/blob-storage-engine.js';
-import { MediaService, TooManyFilesError, type StagedMedia } from '../media/media.service.js';
+import { MediaService, TooManyFilesError } from '../media/media.service.js';
+import { withStagedMedia } from '../media/staged-media.js';
 import { PayoutsService } from '../payouts/payouts.service.js';
 import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
 import { SessionsService, type NewSession } from '../staff/sessions.service.js';
@@ -109,12 +110,14 @@ export class ContributorsService {
    */
   /** Adds form files and/or finished tus uploads (`uploadIds`) to the tip: all of them or none. */
   async addMedia(tipId: string, formFiles: UploadedMedia[], uploadIds: string[] = []): Promise<AddedMediaDto> {
-    let staged: StagedMedia[] = [];
-    let files = formFiles;
-    try {
-      if (files.length === 0 && uploadIds.length === 0) throw new ValidationFailedError({ files: ['Choose at least one video, photo or audio file to add'] });
+    // The staged-media protocol (media/staged-media.ts): whatever fails, no blob of this post stays.
+    return withStagedMedia(this.media, formFiles, async (intake) => {
+      if (formFiles.length === 0 && uploadIds.length === 0)
+        throw new ValidationFailedError({ files: ['Choose at least one video, photo or audio file to add'] });
       // Copied into the BlobStore before the tip's row is locked: a big copy must not hold the lock.
-      files = [...formFiles, ...(await this.uploads.stage(uploadIds))];
+      const uploads = await this.uploads.stage(uploadIds);
+      intake.hold(uploads);
+      const files = [...formFiles, ...uploads];
       const added = await this.dataSource.transaction(async (manager) => {
         const tip = await this.tips.lockForUpdate(manager, tipId);
         if (!tip) throw new NotFoundError('TIP_NOT_FOUND', 'This tip no longer exists.');
@@ -132,7 +135,7 @@ export class ContributorsService {
           );
         }
         await this.uploads.markAttached(manager, tipId, uploadIds);
-        staged = await this.media.attachToTip(manager, tipId, files);
+        const staged = await intake.attach(manager, tipId, files);
         const mediaIds = staged.map((s) => s.id);
         await this.audit.record(manager, {
           actorType: 'contributor',
@@ -146,10 +149,7 @@ export class ContributorsService {
       });
       await this.uploads.releaseAttached(uploadIds);
       return added;
-    } catch (error) {
-      await this.media.discard(staged.length ? staged : files.map((f) => ({ tempKey: f.tempKey })));
-      throw error;
-    }
+    });
   }
 
   /** The contributor answers the desk: a message on the tip's channel, audited with it (never its text). */

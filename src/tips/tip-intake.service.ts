@@ -6,14 +6,15 @@ import { AppConfig } from '../config/app-config.js';
 import { FieldCipher } from '../crypto/field-cipher.js';
 import { LOGGER } from '../logging/logger.js';
 import type { UploadedMedia } from '../media/blob-storage-engine.js';
-import { MediaService, TooManyFilesError, type StagedMedia } from '../media/media.service.js';
+import { MediaService, TooManyFilesError } from '../media/media.service.js';
+import { withStagedMedia } from '../media/staged-media.js';
 import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
 import { UploadsService } from '../uploads/uploads.service.js';
 import type { CreateTipDto } from './dto/create-tip.dto.js';
 import { IdempotencyRaceLost, IdempotencyService, type TipReceipt } from './idempotency.service.js';
 import { generateReference, generateSecret, hashSecret } from './reference-codes.js';
 import { TERMS_SHA256, TERMS_VERSION } from './terms.js';
-import { statusPageUrl } from './status-url.js';
+import { statusPageUrl } from '../text/status-url.js';
 import type { TipChannel } from './tips.entities.js';
 import { TipsRepository, type NewTipRow } from './tips.repository.js';
 import { Metrics } from '../metrics/metrics.js';
@@ -85,62 +86,62 @@ export class TipIntakeService {
   }
 
   async submit(input: TipSubmission): Promise<TipIntakeResult> {
-    let staged: StagedMedia[] = [];
-    // The form's files, then finished tus uploads copied into the BlobStore (after the replay check).
-    let files: UploadedMedia[] = input.files;
     const uploadIds = input.tip.uploads ?? [];
     try {
-      this.checkAttachments(input);
-      const idempotency = input.idempotencyKey
-        ? {
-            keyHash: this.idempotency.keyHash(input.idempotencyKey),
-            requestSha256: this.idempotency.fingerprint(
-              input.tip,
-              input.files.map((f) => f.sha256),
-            ),
-          }
-        : undefined;
-      if (idempotency) {
-        const replay = await this.idempotency.findReplay(idempotency.keyHash, idempotency.requestSha256);
-        if (replay) {
-          await this.media.discard(input.files.map((f) => ({ tempKey: f.tempKey })));
-          return { receipt: replay, replayed: true };
+      // The staged-media protocol (media/staged-media.ts): whatever fails, no blob of this post stays.
+      return await withStagedMedia(this.media, input.files, async (intake) => {
+        this.checkAttachments(input);
+        const idempotency = input.idempotencyKey
+          ? {
+              keyHash: this.idempotency.keyHash(input.idempotencyKey),
+              requestSha256: this.idempotency.fingerprint(
+                input.tip,
+                input.files.map((f) => f.sha256),
+              ),
+            }
+          : undefined;
+        if (idempotency) {
+          const replay = await this.idempotency.findReplay(idempotency.keyHash, idempotency.requestSha256);
+          // The form's files of a replay are not kept (withStagedMedia removes what was not attached).
+          if (replay) return { receipt: replay, replayed: true };
         }
-      }
-      files = [...input.files, ...(await this.uploads.stage(uploadIds))];
-      const secret = generateSecret();
-      const clientKey = this.rateLimits.clientKey(input.clientAddress);
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const receipt = await this.dataSource.transaction(async (manager) => {
-            const { tipId, contributorId, reference } = await this.insertTip(manager, input, secret, clientKey);
-            await this.audit.record(manager, {
-              actorType: 'contributor',
-              actorId: contributorId,
-              action: 'tip.created',
-              entityType: 'tip',
-              entityId: tipId,
-              after: { reference, channel: input.channel, mediaCount: files.length },
+        // The form's files, then finished tus uploads copied into the BlobStore (after the replay check).
+        const uploads = await this.uploads.stage(uploadIds);
+        intake.hold(uploads);
+        const files: UploadedMedia[] = [...input.files, ...uploads];
+        const secret = generateSecret();
+        const clientKey = this.rateLimits.clientKey(input.clientAddress);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const receipt = await this.dataSource.transaction(async (manager) => {
+              const { tipId, contributorId, reference } = await this.insertTip(manager, input, secret, clientKey);
+              await this.audit.record(manager, {
+                actorType: 'contributor',
+                actorId: contributorId,
+                action: 'tip.created',
+                entityType: 'tip',
+                entityId: tipId,
+                after: { reference, channel: input.channel, mediaCount: files.length },
+              });
+              const receipt: TipReceipt = { reference, secret, statusUrl: statusPageUrl(this.config.publicBaseUrl, reference) };
+              if (idempotency) await this.idempotency.remember(manager, idempotency.keyHash, idempotency.requestSha256, tipId, receipt);
+              await this.uploads.markAttached(manager, tipId, uploadIds);
+              // Last: the blobs move to their final keys only when every row is in place.
+              await intake.attach(manager, tipId, files);
+              return receipt;
             });
-            const receipt: TipReceipt = { reference, secret, statusUrl: statusPageUrl(this.config.publicBaseUrl, reference) };
-            if (idempotency) await this.idempotency.remember(manager, idempotency.keyHash, idempotency.requestSha256, tipId, receipt);
-            await this.uploads.markAttached(manager, tipId, uploadIds);
-            // Last: the blobs move to their final keys only when every row is in place.
-            staged = await this.media.attachToTip(manager, tipId, files);
-            return receipt;
-          });
-          await this.uploads.releaseAttached(uploadIds);
-          this.metrics.tipsCreated.inc({ channel: input.channel });
-          // The public reference and counts only: never the story, a name or an address.
-          this.logger.info({ event: 'tip.created', reference: receipt.reference, channel: input.channel, mediaCount: files.length }, 'tip received');
-          return { receipt, replayed: false };
-        } catch (error) {
-          // 40 random bits collide about once in a million tips: draw another reference.
-          if (!isReferenceCollision(error) || attempt >= REFERENCE_ATTEMPTS) throw error;
+            await this.uploads.releaseAttached(uploadIds);
+            this.metrics.tipsCreated.inc({ channel: input.channel });
+            // The public reference and counts only: never the story, a name or an address.
+            this.logger.info({ event: 'tip.created', reference: receipt.reference, channel: input.channel, mediaCount: files.length }, 'tip received');
+            return { receipt, replayed: false };
+          } catch (error) {
+            // 40 random bits collide about once in a million tips: draw another reference.
+            if (!isReferenceCollision(error) || attempt >= REFERENCE_ATTEMPTS) throw error;
+          }
         }
-      }
+      });
     } catch (error) {
-      await this.media.discard(staged.length ? staged : files.map((f) => ({ tempKey: f.tempKey })));
       if (error instanceof IdempotencyRaceLost && input.idempotencyKey) {
         const replay = await this.idempotency.findReplay(this.idempotency.keyHash(input.idempotencyKey));
         if (replay) return { receipt: replay, replayed: true };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseIso6709, probeFromFfprobe } from '../../src/media/media-processing.service.js';
+import { parseIso6709, probeFromFfprobe } from '../../src/media/media-probe.js';
 import { mediaFacts } from '../../src/web/desk/media-facts.js';
 
 describe('parseIso6709 (the location tag phones write into videos)', () => {

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { PAYOUT_STATES } from '../payouts/payouts.entities.js';
 import { TIP_STATUSES } from '../tips/tips.entities.js';
-import { cachedReading, Metrics } from './metrics.js';
+import { cachedReading, Metrics } from '../metrics/metrics.js';
 import { MetricsRepository } from './metrics.repository.js';
 
 // Scrapers come every 15-60 s; a count over a million tips is not worth doing more often than this.

@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { AppConfig } from '../config/app-config.js';
 import { Access } from '../staff/access.js';
 import { mayReadMetrics } from './metrics-access.js';
-import { Metrics } from './metrics.js';
+import { Metrics } from '../metrics/metrics.js';
 
 /** Prometheus text at /metrics, for the operators' scraper (see README, Operations). */
 @ApiExcludeController()
