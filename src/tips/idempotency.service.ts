@@ -14,7 +14,8 @@ export interface TipReceipt {
 /** Raised inside the transaction when another request with the same key committed first. */
 export class IdempotencyRaceLost extends Error {}
 
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+// Long enough that a key is not guessed (a UUID is 36): a short key is someone else's to find.
+const KEY_PATTERN = /^[\x21-\x7e]{16,255}$/;
 
 /**
  * `Idempotency-Key`: a retried post (a phone that lost its connection before the answer came)
@@ -30,7 +31,10 @@ export class IdempotencyService {
 
   keyHash(key: string): string {
     if (!KEY_PATTERN.test(key)) {
-      throw new ValidationFailedError({ 'Idempotency-Key': ['Must be 1 to 255 visible ASCII characters'] }, 'The Idempotency-Key header is not valid');
+      throw new ValidationFailedError(
+        { 'Idempotency-Key': ['Must be 16 to 255 visible ASCII characters (a UUID will do)'] },
+        'The Idempotency-Key header is not valid',
+      );
     }
     return this.cipher.keyedHash('idempotency-key', key);
   }
@@ -42,11 +46,15 @@ export class IdempotencyService {
       .digest('hex');
   }
 
-  /** The earlier answer for this key, if any; refuses a different request under the same key. */
-  async findReplay(keyHash: string, requestSha256?: string): Promise<TipReceipt | undefined> {
+  /**
+   * The earlier answer for this key, only for the same request (its fields and files' SHA-256s):
+   * a different request under the same key is refused without a word of the first answer, which
+   * holds that contributor's secret.
+   */
+  async findReplay(keyHash: string, requestSha256: string): Promise<TipReceipt | undefined> {
     const row = await this.keys.find(keyHash);
     if (!row) return undefined;
-    if (requestSha256 && row.requestSha256 !== requestSha256) {
+    if (row.requestSha256 !== requestSha256) {
       throw new DomainError(
         HttpStatus.UNPROCESSABLE_ENTITY,
         'IDEMPOTENCY_KEY_REUSED',

@@ -80,9 +80,9 @@ export class TipIntakeService {
     await this.rateLimits.hit({ purpose: 'tips', limit: this.config.RATE_LIMIT_TIPS_PER_HOUR, windowSeconds: 3600 }, clientAddress);
   }
 
-  /** The first answer for a retried post, found before its body is read. */
-  async replayFor(idempotencyKey: string | undefined): Promise<TipReceipt | undefined> {
-    return idempotencyKey ? this.idempotency.findReplay(this.idempotency.keyHash(idempotencyKey)) : undefined;
+  /** Refuses a malformed Idempotency-Key before the body (perhaps gigabytes) is read. */
+  checkIdempotencyKey(idempotencyKey: string | undefined): void {
+    if (idempotencyKey !== undefined) this.idempotency.keyHash(idempotencyKey);
   }
 
   async submit(input: TipSubmission): Promise<TipIntakeResult> {
@@ -143,7 +143,13 @@ export class TipIntakeService {
       });
     } catch (error) {
       if (error instanceof IdempotencyRaceLost && input.idempotencyKey) {
-        const replay = await this.idempotency.findReplay(this.idempotency.keyHash(input.idempotencyKey));
+        const replay = await this.idempotency.findReplay(
+          this.idempotency.keyHash(input.idempotencyKey),
+          this.idempotency.fingerprint(
+            input.tip,
+            input.files.map((f) => f.sha256),
+          ),
+        );
         if (replay) return { receipt: replay, replayed: true };
       }
       throw error;

@@ -1,6 +1,5 @@
-import { Injectable, type CallHandler, type CanActivate, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { of, type Observable } from 'rxjs';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
 import { TipIntakeService } from './tip-intake.service.js';
 
 /** Counts the post against the client's hourly limit before a single byte of the body is read. */
@@ -16,20 +15,16 @@ export class TipRateLimitGuard implements CanActivate {
 }
 
 /**
- * A retry with a known Idempotency-Key gets the first answer at once, before its body (perhaps
- * gigabytes of video a phone is sending again) is read.
+ * A malformed Idempotency-Key is refused before the body is read. A known key is not answered
+ * here: only the whole request (fields and files' SHA-256s) can show it is the same one, so the
+ * replay is decided in TipIntakeService.submit once the body has been read.
  */
 @Injectable()
-export class IdempotentReplayInterceptor implements NestInterceptor {
+export class IdempotencyKeyCheck implements CanActivate {
   constructor(private readonly intake: TipIntakeService) {}
 
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    const req = context.switchToHttp().getRequest<Request>();
-    const replay = await this.intake.replayFor(req.header('idempotency-key'));
-    if (!replay) return next.handle();
-    const res = context.switchToHttp().getResponse<Response>();
-    res.setHeader('Idempotent-Replayed', 'true');
-    res.setHeader('Connection', 'close'); // the unread body is not worth draining
-    return of(replay);
+  canActivate(context: ExecutionContext): boolean {
+    this.intake.checkIdempotencyKey(context.switchToHttp().getRequest<Request>().header('idempotency-key'));
+    return true;
   }
 }

@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { MediaUploadInterceptor, uploadedMedia } from '../media/media-upload.interceptor.js';
 import { Access } from '../staff/access.js';
 import { CreateTipDto, TipReceiptDto } from './dto/create-tip.dto.js';
-import { IdempotentReplayInterceptor, TipRateLimitGuard } from './tip-post.guards.js';
+import { IdempotencyKeyCheck, TipRateLimitGuard } from './tip-post.guards.js';
 import { TipIntakeService } from './tip-intake.service.js';
 
 @ApiTags('public')
@@ -15,12 +15,17 @@ export class TipsController {
 
   @Post()
   @HttpCode(201)
-  @UseGuards(TipRateLimitGuard)
-  @UseInterceptors(IdempotentReplayInterceptor, MediaUploadInterceptor)
+  @UseGuards(TipRateLimitGuard, IdempotencyKeyCheck)
+  @UseInterceptors(MediaUploadInterceptor)
   @ApiOperation({ summary: 'Send a tip, as JSON or as multipart/form-data with files in `files`' })
   @ApiConsumes('application/json', 'multipart/form-data')
   @ApiBody({ type: CreateTipDto })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key returns the first answer' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'A retry of the same request (fields and files) with the same key returns the first answer; another request under a used key is 422 IDEMPOTENCY_KEY_REUSED. 16–255 visible ASCII characters',
+  })
   @ApiCreatedResponse({ type: TipReceiptDto })
   async create(
     @Body() tip: CreateTipDto,

@@ -7,15 +7,15 @@ import { IdempotencyRepository } from './idempotency.repository.js';
 import { IdempotencyService } from './idempotency.service.js';
 import { TipLookupRepository } from './tip-lookup.repository.js';
 import { TipIntakeService } from './tip-intake.service.js';
-import { IdempotentReplayInterceptor, TipRateLimitGuard } from './tip-post.guards.js';
+import { IdempotencyKeyCheck, TipRateLimitGuard } from './tip-post.guards.js';
 import { TipsController } from './tips.controller.js';
 import { TipsRepository } from './tips.repository.js';
 
 @Module({
   imports: [AuditModule, MediaModule, RateLimitsModule, UploadsModule],
   controllers: [TipsController],
-  providers: [TipIntakeService, TipsRepository, IdempotencyService, IdempotencyRepository, TipLookupRepository, TipRateLimitGuard, IdempotentReplayInterceptor],
+  providers: [TipIntakeService, TipsRepository, IdempotencyService, IdempotencyRepository, TipLookupRepository, TipRateLimitGuard, IdempotencyKeyCheck],
   // UploadsModule goes with intake: whoever takes tips (and the sweep) also handles uploads.
-  exports: [TipIntakeService, TipsRepository, IdempotencyService, TipLookupRepository, TipRateLimitGuard, IdempotentReplayInterceptor, UploadsModule],
+  exports: [TipIntakeService, TipsRepository, IdempotencyService, TipLookupRepository, TipRateLimitGuard, IdempotencyKeyCheck, UploadsModule],
 })
 export class TipsModule {}

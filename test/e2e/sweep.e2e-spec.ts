@@ -29,7 +29,7 @@ describe('the sweep of what crashes leave behind', () => {
   it('removes abandoned temporary blobs, committed blobs without a row, and expired keys and counters; keeps the rest', async () => {
     const posted = await request(t.url)
       .post('/api/tips')
-      .set('Idempotency-Key', 'fresh-key')
+      .set('Idempotency-Key', 'fresh-key-0123456789')
       .field('story', 'Kept with its video')
       .field('consentTerms', 'true')
       .field('consentOwnWork', 'true')
@@ -53,7 +53,7 @@ describe('the sweep of what crashes leave behind', () => {
     await t.db.query(`UPDATE tip_idempotency_keys SET created_at = now() - interval '2 days'`);
     await request(t.url)
       .post('/api/tips')
-      .set('Idempotency-Key', 'new-key')
+      .set('Idempotency-Key', 'new-key-0123456789')
       .send({ story: 'x', consentTerms: true, consentOwnWork: true, consentOver18: true })
       .expect(201);
     await t.db.query(`INSERT INTO rate_limit_windows (bucket, window_start, hits) VALUES ('tips:old', now() - interval '3 days', 5)`);
