@@ -289,6 +289,8 @@ export async function startTipdesk({ distDir, dataDir, databaseUrl, maxFileBytes
     MAX_FILE_BYTES: String(maxFileBytes),
     ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     NODE_ENV: 'production',
+    // The benches check free space themselves; the soak sets its own reserve.
+    STORAGE_MIN_FREE_BYTES: '0',
     ...extraEnv,
   };
   if (databaseUrl) env.DATABASE_URL = databaseUrl;

@@ -157,6 +157,13 @@ export class AppConfig {
   @Max(Number.MAX_SAFE_INTEGER)
   MAX_FILE_BYTES = 4 * GIB;
 
+  /** Free space kept on DATA_DIR's disk: below it new uploads get 507 (finishing ones continue). 0 turns the check off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  STORAGE_MIN_FREE_BYTES = 5 * GIB;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)

@@ -5,6 +5,7 @@ import { catchError, type Observable } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
 import { checkMediaFormCsrf } from '../staff/access.guard.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
+import { StorageReserve } from '../storage/storage-reserve.js';
 import { Metrics } from '../metrics/metrics.js';
 import { BlobStorageEngine, type UploadedMedia } from './blob-storage-engine.js';
 
@@ -30,6 +31,7 @@ export class MediaUploadInterceptor implements NestInterceptor {
     @Inject(BLOB_STORE) private readonly store: BlobStore,
     config: AppConfig,
     metrics: Metrics,
+    reserve: StorageReserve,
   ) {
     const maxFiles = config.MAX_FILES_PER_TIP;
     // highWaterMark/fileHwm are busboy options multer passes through (its types lag behind).
@@ -42,10 +44,11 @@ export class MediaUploadInterceptor implements NestInterceptor {
       fileFilter: (req, _file, accept) => {
         try {
           checkMediaFormCsrf(req); // before a single byte of the file is stored
-          accept(null, true);
         } catch (error) {
-          accept(error as Error);
+          return accept(error as Error);
         }
+        // A story without files still arrives when storage is low; a file does not.
+        reserve.assertRoomForNewUpload().then(() => accept(null, true), accept);
       },
     }).array('files', maxFiles);
   }

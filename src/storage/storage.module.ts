@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { AppConfig } from '../config/app-config.js';
 import { BLOB_STORE, type BlobStore } from './blob-store.js';
 import { LocalBlobStore } from './local-blob-store.js';
+import { StorageReserve } from './storage-reserve.js';
 
 export async function createBlobStore(config: AppConfig): Promise<BlobStore> {
   if (config.STORAGE_DRIVER === 's3') {
@@ -22,7 +23,7 @@ export async function createBlobStore(config: AppConfig): Promise<BlobStore> {
 
 @Global()
 @Module({
-  providers: [{ provide: BLOB_STORE, inject: [AppConfig], useFactory: createBlobStore }],
-  exports: [BLOB_STORE],
+  providers: [{ provide: BLOB_STORE, inject: [AppConfig], useFactory: createBlobStore }, StorageReserve],
+  exports: [BLOB_STORE, StorageReserve],
 })
 export class StorageModule {}

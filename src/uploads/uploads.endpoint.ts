@@ -10,6 +10,7 @@ import { DomainError } from '../http/errors.js';
 import { ROUTE_TEMPLATE } from '../http/request-context.js';
 import { LOGGER } from '../logging/logger.js';
 import { Metrics } from '../metrics/metrics.js';
+import { StorageReserve } from '../storage/storage-reserve.js';
 import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
 import { PostgresLocker } from './postgres-locker.js';
 import { RunningHashes } from './running-hashes.js';
@@ -61,6 +62,7 @@ export class UploadsEndpoint implements OnApplicationShutdown {
     dataSource: DataSource,
     hashes: RunningHashes,
     private readonly metrics: Metrics,
+    private readonly reserve: StorageReserve,
   ) {
     this.logger = logger.child({ component: 'tus' });
     const databaseUrl = (dataSource.options as { url?: string }).url;
@@ -180,6 +182,8 @@ export class UploadsEndpoint implements OnApplicationShutdown {
           { purpose: 'uploads', limit: this.config.UPLOADS_PER_HOUR, windowSeconds: 3600, tooMany: 'Too many uploads from your connection.' },
           req.ip ?? 'unknown',
         );
+        // A new upload only: PATCHes of uploads under way go on, so nobody loses a half-sent video.
+        await this.reserve.assertRoomForNewUpload();
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         res.status(error.status).set({ ...error.headers, 'Tus-Resumable': '1.0.0', 'Content-Type': 'application/json' });

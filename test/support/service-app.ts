@@ -33,7 +33,7 @@ export interface ServiceApp {
 export async function startServiceApp(env: Record<string, string> = {}): Promise<ServiceApp> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'tipdesk-service-data-'));
-  const config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: database.url, LOG_LEVEL: 'info', JOBS_ENABLED: 'false', ...env });
+  const config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: database.url, LOG_LEVEL: 'info', JOBS_ENABLED: 'false', STORAGE_MIN_FREE_BYTES: '0', ...env });
   const logs: string[] = [];
   const logger = createLogger(config.LOG_LEVEL, new Writable({ write: (chunk, _enc, done) => (logs.push(String(chunk)), done()) }));
   const module = await Test.createTestingModule({

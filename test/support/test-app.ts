@@ -43,9 +43,11 @@ async function walk(dir: string, root = dir): Promise<string[]> {
  * The real app (same setup as production) on its own database, data directory and port.
  * `imports` adds modules: a channel's own module, or a ChannelSender that records what it was asked to send.
  */
-export async function startTestApp(env: Record<string, string> = {}, options: { imports?: DynamicModule[] } = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
-  const dataDir = await mkdtemp(join(tmpdir(), 'tipdesk-test-data-'));
+export async function startTestApp(env: Record<string, string> = {}, options: { imports?: DynamicModule[]; shareWith?: TestApp } = {}): Promise<TestApp> {
+  // `shareWith`: a second app process on the first one's database and data directory (closing it leaves both).
+  const shared = options.shareWith;
+  const database = shared ? { url: shared.databaseUrl, drop: async () => undefined } : await createTestDatabase();
+  const dataDir = shared ? shared.dataDir : await mkdtemp(join(tmpdir(), 'tipdesk-test-data-'));
   const config = loadConfig({
     DATA_DIR: dataDir,
     DATABASE_URL: database.url,
@@ -55,11 +57,13 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     // Media processing adds posters (and their temporary blobs) in the background, at its own
     // pace: tests that count blobs or open files would race it. Tests of the jobs turn it on.
     JOBS_ENABLED: 'false',
+    // The suite must not depend on the machine's free disk; the reserve's own tests set it.
+    STORAGE_MIN_FREE_BYTES: '0',
     ...env,
   });
   const logs: string[] = [];
   const logger = createLogger(config.LOG_LEVEL, new Writable({ write: (chunk, _enc, done) => (logs.push(String(chunk)), done()) }));
-  const encryptionKey = keyFrom(randomBytes(32));
+  const encryptionKey = shared?.encryptionKey ?? keyFrom(randomBytes(32));
   const app = await createApp({ config, logger, encryptionKey, databaseUrl: database.url, imports: options.imports });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -81,7 +85,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
       await app.close();
       await db.end();
       await database.drop();
-      await rm(dataDir, { recursive: true, force: true });
+      if (!shared) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
