@@ -279,6 +279,13 @@ export class AppConfig {
   @Max(1_000_000)
   RATE_LIMIT_SIGN_INS_PER_15_MINUTES = 30;
 
+  /** Replies one contributor may send the desk from the status page (or the API) in an hour: a flood must not bury a tip page. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  CONTRIBUTOR_MESSAGES_PER_HOUR = 20;
+
   // The paying account's defaults: the paper settings page (/desk/admin/settings) overrides each
   // one, after a second admin approves. Read only when a bank format is exported (PaperSettingsService.payerFor).
   @Transform(emptyToUndefined)

@@ -154,6 +154,15 @@ export class ContributorsService {
 
   /** The contributor answers the desk: a message on the tip's channel, audited with it (never its text). */
   async reply(tipId: string, body: string): Promise<ContributorMessageDto> {
+    await this.rateLimits.hitFor(
+      {
+        purpose: 'contributor-messages',
+        limit: this.config.CONTRIBUTOR_MESSAGES_PER_HOUR,
+        windowSeconds: 3600,
+        tooMany: 'You have sent the desk a lot of messages in the last hour; they have them all.',
+      },
+      tipId,
+    );
     return this.dataSource.transaction(async (manager) => {
       const message = await this.desk.recordContributorMessage(tipId, body, manager);
       await this.audit.record(manager, {

@@ -32,9 +32,18 @@ export class RateLimitsService {
     return this.cipher.keyedHash(`client-address:${now.toISOString().slice(0, 10)}`, addressGroup(address, this.config.RATE_LIMIT_IPV6_PREFIX));
   }
 
-  /** Counts one hit; throws 429 with Retry-After once the window's limit is passed. */
+  /** Counts one hit from a client address (its group); throws 429 with Retry-After once the window's limit is passed. */
   async hit(rule: RateLimitRule, address: string): Promise<void> {
-    const bucket = `${rule.purpose}:${this.clientKey(address)}`;
+    await this.count(rule, this.clientKey(address));
+  }
+
+  /** The same for something that is not an address: a tip's contributor, a sender (the key is hashed too). */
+  async hitFor(rule: RateLimitRule, subject: string): Promise<void> {
+    await this.count(rule, this.cipher.keyedHash('rate-limit-subject', subject));
+  }
+
+  private async count(rule: RateLimitRule, key: string): Promise<void> {
+    const bucket = `${rule.purpose}:${key}`;
     const row = await this.windows.countHit(bucket, rule.windowSeconds);
     if (row.hits > rule.limit) {
       throw new DomainError(
