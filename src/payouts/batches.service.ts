@@ -26,7 +26,9 @@ import { BankCalendar, ENGLAND_AND_WALES } from './exporters/bank-working-days.j
 import { ExportError, type BatchFile, type ExportChunks, type ExportFormat, type ExportItem, type Exporter } from './exporters/export-types.js';
 import { EXPORTERS } from './exporters/exporters.js';
 import { PAYPAL_MAX_ROWS } from './exporters/paypal-csv.exporter.js';
-import { LEDGER_FORMAT, PayoutsService, type PayeeSnapshot } from './payouts.service.js';
+import type { PayeeSnapshot } from './payee-versions.js';
+import { LEDGER_FORMAT } from './payout-words.js';
+import { PayoutsService } from './payouts.service.js';
 import { CURRENCIES, PAYEE_METHODS, type BatchState, type Currency, type PayeeMethod } from './payouts.entities.js';
 
 /** The most payouts one file takes (PayPal's upload: 5,000). */

@@ -6,6 +6,14 @@ import { BankStatementsService } from './bank-statements/bank-statements.service
 import { BatchesController } from './batches.controller.js';
 import { BatchesService } from './batches.service.js';
 import { PayoutsController, TipPayoutsController } from './payouts.controller.js';
+import { ContributorPayoutsService } from './contributor-payouts.service.js';
+import { PayeeDetailsRepository } from './payee-details.repository.js';
+import { PayeeVersions } from './payee-versions.js';
+import { PayoutApprovalsService } from './payout-approvals.service.js';
+import { PayoutBatchingRepository } from './payout-batching.repository.js';
+import { PayoutMoves } from './payout-moves.js';
+import { PayoutsRepository } from './payouts.repository.js';
+import { PayoutWaiversRepository } from './payout-waivers.repository.js';
 import { PayoutsService } from './payouts.service.js';
 import { PayoutRisksService } from './risks/payout-risks.service.js';
 
@@ -13,7 +21,20 @@ import { PayoutRisksService } from './risks/payout-risks.service.js';
 @Module({
   imports: [AuditModule, SettingsModule],
   controllers: [TipPayoutsController, PayoutsController, BatchesController, BankStatementsController],
-  providers: [PayoutsService, BatchesService, PayoutRisksService, BankStatementsService],
+  providers: [
+    PayoutsService,
+    PayoutMoves,
+    PayoutApprovalsService,
+    ContributorPayoutsService,
+    PayeeVersions,
+    PayoutsRepository,
+    PayoutBatchingRepository,
+    PayoutWaiversRepository,
+    PayeeDetailsRepository,
+    BatchesService,
+    PayoutRisksService,
+    BankStatementsService,
+  ],
   exports: [PayoutsService, BatchesService, PayoutRisksService, BankStatementsService],
 })
 export class PayoutsModule {}
