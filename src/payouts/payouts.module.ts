@@ -4,6 +4,9 @@ import { SettingsModule } from '../settings/settings.module.js';
 import { BankStatementsController } from './bank-statements/bank-statements.controller.js';
 import { BankStatementsService } from './bank-statements/bank-statements.service.js';
 import { BatchesController } from './batches.controller.js';
+import { BatchItemsRepository } from './batch-items.repository.js';
+import { BatchSnapshots } from './batch-snapshots.js';
+import { BatchesRepository } from './batches.repository.js';
 import { BatchesService } from './batches.service.js';
 import { PayoutsController, TipPayoutsController } from './payouts.controller.js';
 import { ContributorPayoutsService } from './contributor-payouts.service.js';
@@ -32,6 +35,9 @@ import { PayoutRisksService } from './risks/payout-risks.service.js';
     PayoutWaiversRepository,
     PayeeDetailsRepository,
     BatchesService,
+    BatchSnapshots,
+    BatchesRepository,
+    BatchItemsRepository,
     PayoutRisksService,
     BankStatementsService,
   ],
