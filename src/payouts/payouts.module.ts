@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { SettingsModule } from '../settings/settings.module.js';
 import { BankStatementsController } from './bank-statements/bank-statements.controller.js';
+import { BankStatementsRepository } from './bank-statements/bank-statements.repository.js';
 import { BankStatementsService } from './bank-statements/bank-statements.service.js';
 import { BatchesController } from './batches.controller.js';
 import { BatchItemsRepository } from './batch-items.repository.js';
@@ -18,6 +19,7 @@ import { PayoutMoves } from './payout-moves.js';
 import { PayoutsRepository } from './payouts.repository.js';
 import { PayoutWaiversRepository } from './payout-waivers.repository.js';
 import { PayoutsService } from './payouts.service.js';
+import { PayoutRisksRepository } from './risks/payout-risks.repository.js';
 import { PayoutRisksService } from './risks/payout-risks.service.js';
 
 /** Offers, approvals, payee details and the payout state machine; PayoutsService serves batches and pages. */
@@ -39,7 +41,9 @@ import { PayoutRisksService } from './risks/payout-risks.service.js';
     BatchesRepository,
     BatchItemsRepository,
     PayoutRisksService,
+    PayoutRisksRepository,
     BankStatementsService,
+    BankStatementsRepository,
   ],
   exports: [PayoutsService, BatchesService, PayoutRisksService, BankStatementsService],
 })
