@@ -2,6 +2,7 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
+import { AuditRepository } from './audit/audit.repository.js';
 import { AuditService } from './audit/audit.service.js';
 import type { AppConfig } from './config/app-config.js';
 import { resolveEncryptionKey } from './crypto/encryption-key.js';
@@ -44,7 +45,12 @@ async function withStaffService(config: AppConfig, work: (staff: StaffService, d
     await runMigrations(database.url);
     await dataSource.initialize();
     await work(
-      new StaffService(dataSource, new AuditService(dataSource), new SessionsService(dataSource, config), new SignInThrottleService(dataSource, cipher)),
+      new StaffService(
+        dataSource,
+        new AuditService(new AuditRepository(dataSource)),
+        new SessionsService(dataSource, config),
+        new SignInThrottleService(dataSource, cipher),
+      ),
       dataSource,
     );
   } finally {
