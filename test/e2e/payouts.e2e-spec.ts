@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { PayoutsService } from '../../src/payouts/payouts.service.js';
 import type { PayoutState } from '../../src/payouts/payouts.entities.js';
 import type { StaffPrincipal } from '../../src/staff/access.js';
@@ -536,88 +536,6 @@ describe('payouts API', () => {
       const res = await accountant.post(`/api/payouts/${p.id}/reissue`).send({ version: p.version });
       expect(res.status).toBe(409);
       expect(res.body.code).toBe('PAYOUT_NOT_FAILED');
-    });
-  });
-
-  describe('for batches: batchApproved and voiding', () => {
-    it('batches approved payouts that fit (currency, method), oldest approval first, skipping rows another batch has locked', async () => {
-      const c = await contributorWithTip();
-      const a = await approved(c, { ...offer, currency: 'EUR' }, IBAN);
-      const b = await approved(c, { ...offer, currency: 'EUR', amountMinor: 7_000 }, IBAN);
-      const ours = { currency: 'EUR' as const, methods: ['iban' as const], payoutIds: [a.id, b.id] };
-      const newBatch = async (m: EntityManager) =>
-        (
-          await m.query(`INSERT INTO payout_batches (format, currency, created_by, count, total_minor) VALUES ('sepa-pain001', 'EUR', $1, 0, 0) RETURNING id`, [
-            accountant.user.id,
-          ])
-        )[0].id as string;
-      expect(
-        await dataSource.transaction(async (m) =>
-          service.batchApproved(m, principal(otherAccountant), await newBatch(m), { ...ours, methods: ['paypal'] }, 10),
-        ),
-      ).toEqual({ count: 0, totalMinor: 0 });
-      const runner = dataSource.createQueryRunner();
-      await runner.connect();
-      await runner.startTransaction();
-      try {
-        // Another batch under way holds a's row (issue 12: two batches take turns on the events'
-        // hash-chain head, so the other batch's own events would make this one wait; the row
-        // lock alone is what SKIP LOCKED is about).
-        await runner.manager.query(`SELECT id FROM payouts WHERE id = $1 FOR UPDATE`, [a.id]);
-        // a is locked by the open transaction: a second batch at the same time takes b only.
-        const secondBatch = await dataSource.transaction(async (m) => {
-          const id = await newBatch(m);
-          expect(await service.batchApproved(m, principal(otherAccountant), id, ours, 10)).toEqual({ count: 1, totalMinor: 7_000 });
-          return id;
-        });
-        const { rows } = await t.db.query(`SELECT id, state, batch_id, version FROM payouts WHERE id = ANY($1::uuid[]) ORDER BY amount_minor`, [[a.id, b.id]]);
-        expect(rows).toEqual([
-          { id: b.id, state: 'batched', batch_id: secondBatch, version: b.version + 1 },
-          { id: a.id, state: 'approved', batch_id: null, version: a.version },
-        ]);
-        const { rows: events } = await t.db.query(
-          `SELECT from_state, to_state, actor_id, role FROM payout_events WHERE payout_id = $1 AND to_state = 'batched'`,
-          [b.id],
-        );
-        expect(events).toEqual([{ from_state: 'approved', to_state: 'batched', actor_id: otherAccountant.user.id, role: 'accounting' }]);
-        const { rows: audits } = await t.db.query(`SELECT after FROM audit_events WHERE action = 'payout.batched' AND entity_id = $1`, [b.id]);
-        expect(audits).toEqual([{ after: { state: 'batched', batchId: secondBatch } }]);
-      } finally {
-        await runner.rollbackTransaction();
-        await runner.release();
-      }
-    });
-
-    it('an editor cannot batch payouts (403), whatever the page allows', async () => {
-      await expect(
-        dataSource.transaction((m) =>
-          service.batchApproved(m, principal(editor), '00000000-0000-4000-8000-000000000000', { currency: 'GBP', methods: ['uk_bank'] }, 1),
-        ),
-      ).rejects.toMatchObject({ status: 403, code: 'PAYOUT_ROLE_REFUSED' });
-    });
-
-    it('markPaid inside a caller’s transaction commits or rolls back with it', async () => {
-      const c = await contributorWithTip();
-      const p = await approved(c);
-      await batched([p.id]);
-      await expect(
-        dataSource.transaction(async (m) => {
-          await service.markPaid(principal(accountant), p.id, { version: p.version + 1, reference: 'ROLLED-BACK' }, m);
-          throw new Error('reconciliation failed later');
-        }),
-      ).rejects.toThrow('reconciliation failed later');
-      expect((await accountant.get(`/api/payouts/${p.id}`)).body).toMatchObject({ state: 'batched', paidReference: null });
-      const paid = await dataSource.transaction((m) => service.markPaid(principal(accountant), p.id, { version: p.version + 1, reference: 'FP-1' }, m));
-      expect(paid).toMatchObject({ state: 'paid', paidReference: 'FP-1' });
-    });
-
-    it('a voided batch returns its payouts to approved with no batch', async () => {
-      const c = await contributorWithTip();
-      const p = await approved(c);
-      const batchId = await batched([p.id]);
-      const returned = await dataSource.transaction((m) => service.returnFromVoidedBatch(m, principal(accountant), batchId));
-      expect(returned).toEqual([p.id]);
-      expect((await accountant.get(`/api/payouts/${p.id}`)).body).toMatchObject({ state: 'approved', batchId: null });
     });
   });
 

@@ -232,7 +232,7 @@ export async function serviceApprovedPayout(
   s: ServiceApp,
   editor: StaffPrincipal,
   accountant: StaffPrincipal,
-  options: { offer?: Partial<OfferPayoutDto>; payee?: object } = {},
+  options: { offer?: Partial<OfferPayoutDto>; payee?: object; tipId?: string } = {},
 ): Promise<ServicePayoutFixture> {
   const accepted = await serviceAcceptedPayout(s, editor, options);
   const payouts = s.get(PayoutsService);
