@@ -28,7 +28,7 @@ import { PAYPAL_MAX_ROWS } from './exporters/paypal-csv.exporter.js';
 import { LEDGER_FORMAT } from './payout-words.js';
 import { PayoutsService } from './payouts.service.js';
 import { CURRENCIES, type BatchState, type Currency } from './payouts.entities.js';
-import { parseReconcileCsv } from './reconcile-csv.js';
+import { parseReconcileCsv, refuseRowProblems } from './reconcile-csv.js';
 
 /** The most payouts one file takes (PayPal's upload: 5,000). */
 export const BATCH_MAX_PAYOUTS = 100_000;
@@ -267,14 +267,7 @@ export class BatchesService {
         else if (payout.state !== 'batched' && payout.state !== line.result) conflicts.push(`row ${line.row}: ${line.reference} is already ${payout.state}`);
         seen.set(line.reference, seen.get(line.reference) ?? line.row);
       }
-      if (Object.keys(fields).length > 0) {
-        throw new ValidationFailedError(
-          fields,
-          `Nothing was applied: ${Object.entries(fields)
-            .map(([row, texts]) => `${row}: ${texts.join('; ')}`)
-            .join('; ')}`,
-        );
-      }
+      refuseRowProblems(fields);
       if (conflicts.length > 0) throw new ConflictError('BATCH_RECONCILE_CONFLICT', `Nothing was applied: ${conflicts.join('; ')}`);
 
       const applied: BatchItemResultDto[] = [];

@@ -71,13 +71,17 @@ export async function parseReconcileCsv(csv: Readable): Promise<ReconcileLine[]>
     if (problems.length > 0) fields[`row ${row}`] = problems;
     else lines.push({ row, reference: normalised, result: outcome as 'paid' | 'failed', detail });
   }
-  if (Object.keys(fields).length > 0) {
-    throw new ValidationFailedError(
-      fields,
-      `Nothing was applied: ${Object.entries(fields)
-        .map(([row, texts]) => `${row}: ${texts.join('; ')}`)
-        .join('; ')}`,
-    );
-  }
+  refuseRowProblems(fields);
   return lines;
+}
+
+/** 400 naming every row's problems when there are any: a reconciliation applies all its rows or none. */
+export function refuseRowProblems(fields: FieldErrors): void {
+  if (Object.keys(fields).length === 0) return;
+  throw new ValidationFailedError(
+    fields,
+    `Nothing was applied: ${Object.entries(fields)
+      .map(([row, texts]) => `${row}: ${texts.join('; ')}`)
+      .join('; ')}`,
+  );
 }

@@ -75,6 +75,15 @@ export class OfferPayoutDto {
   legalFlags?: LegalFlagsDto;
 }
 
+/** The payout's version the request was made from (compare-and-set: a newer one answers 409). */
+export class SeenVersionDto {
+  @ApiProperty({ description: 'The version you last saw' })
+  @IsInt({ message: VERSION_RULE })
+  @Min(1, { message: VERSION_RULE })
+  @Max(2_147_483_647, { message: VERSION_RULE })
+  version: number;
+}
+
 export class PayoutVersionDto {
   @ApiProperty({ description: 'The version you last saw; a newer one answers 409 PAYOUT_STALE_VERSION with the current payout' })
   @IsInt({ message: VERSION_RULE })
@@ -105,13 +114,7 @@ export class ApprovePayoutDto extends PayoutVersionDto {
 }
 
 /** An admin clears one risk before approval, saying why. */
-export class ClearRiskDto {
-  @ApiProperty({ description: 'The version you last saw' })
-  @IsInt({ message: VERSION_RULE })
-  @Min(1, { message: VERSION_RULE })
-  @Max(2_147_483_647, { message: VERSION_RULE })
-  version: number;
-
+export class ClearRiskDto extends SeenVersionDto {
   @ApiProperty({ enum: PAYOUT_RISK_CODES })
   @IsIn(PAYOUT_RISK_CODES, { message: `code must be one of ${PAYOUT_RISK_CODES.join(', ')}` })
   code: PayoutRiskCode;
@@ -139,13 +142,7 @@ export class ConflictWaiverDto {
 }
 
 /** Hold, cancel and mark-failed say why (the payout's history and the contributor's questions need it). */
-export class PayoutReasonDto {
-  @ApiProperty({ description: 'The version you last saw' })
-  @IsInt({ message: VERSION_RULE })
-  @Min(1, { message: VERSION_RULE })
-  @Max(2_147_483_647, { message: VERSION_RULE })
-  version: number;
-
+export class PayoutReasonDto extends SeenVersionDto {
   @ApiProperty({ maxLength: 500 })
   @Transform(blankToUndefined)
   @IsString({ message: 'Say why (reason)' })
@@ -154,13 +151,7 @@ export class PayoutReasonDto {
   reason: string;
 }
 
-export class MarkPaidDto {
-  @ApiProperty({ description: 'The version you last saw' })
-  @IsInt({ message: VERSION_RULE })
-  @Min(1, { message: VERSION_RULE })
-  @Max(2_147_483_647, { message: VERSION_RULE })
-  version: number;
-
+export class MarkPaidDto extends SeenVersionDto {
   @ApiProperty({ maxLength: 100, description: 'The bank’s reference for the payment' })
   @Transform(blankToUndefined)
   @IsString({ message: 'Enter the bank’s reference (reference)' })
