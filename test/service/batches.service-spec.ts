@@ -151,3 +151,55 @@ describe('a batch’s lifecycle: locked → sent | voided, sent → closed', () 
     expect(await service.get(p.id)).toMatchObject({ state: 'approved', batchId: null });
   });
 });
+
+describe('settling a payout whose batch was never marked sent (moved from money-guards.e2e, which keeps mark-paid over HTTP)', () => {
+  let p: { id: string; version: number };
+  let batchId: string;
+  const eventCount = async (id: string) => Number((await s.db.query(`SELECT count(*) AS n FROM payout_events WHERE payout_id = $1`, [id])).rows[0].n);
+
+  beforeAll(async () => {
+    p = await serviceApprovedPayout(s, editor, accountant);
+    batchId = (await batches.create(accountant, { format: 'csv', currency: 'GBP' })).id;
+    // Downloaded, never marked sent: the file may or may not be at the bank.
+    (await batches.download(accountant, batchId)).body.destroy();
+  });
+
+  it('mark-failed on a payout in a locked (downloaded, not sent) batch: 409 BATCH_NOT_SENT, nothing changed', async () => {
+    const before = await service.get(p.id);
+    const events = await eventCount(p.id);
+    await expect(service.markFailed(accountant, p.id, { version: before.version, reason: 'AC04 account closed' })).rejects.toMatchObject({
+      status: 409,
+      code: 'BATCH_NOT_SENT',
+    });
+    expect(await service.get(p.id)).toMatchObject({ state: 'batched', version: before.version, batchId });
+    expect(await eventCount(p.id)).toBe(events);
+  });
+
+  it('reissue of a payout failed in a locked batch (old data, written past the guards): 409 BATCH_NOT_SENT, no new payout', async () => {
+    const other = await serviceApprovedPayout(s, editor, accountant, { offer: { ...GBP_OFFER, amountMinor: 1_999 } });
+    const locked = await batches.create(accountant, { format: 'csv', currency: 'GBP' });
+    // As a database superuser with the triggers off: the state old code could leave behind.
+    const client = await s.db.connect();
+    try {
+      await client.query(`SET session_replication_role = replica`);
+      await client.query(`UPDATE payouts SET state = 'failed', failure_reason = 'legacy', version = version + 1 WHERE id = $1`, [other.id]);
+    } finally {
+      await client.query(`SET session_replication_role = DEFAULT`);
+      client.release();
+    }
+    const before = await service.get(other.id);
+    await expect(service.reissue(accountant, other.id, { version: before.version })).rejects.toMatchObject({ status: 409, code: 'BATCH_NOT_SENT' });
+    expect((await s.db.query(`SELECT count(*)::int AS n FROM payouts WHERE replaces_payout_id = $1`, [other.id])).rows[0].n).toBe(0);
+    expect(locked.count).toBeGreaterThan(0);
+  });
+
+  it('the database refuses too: UPDATE … SET state = paid for a payout whose batch is locked fails', async () => {
+    await expect(s.db.query(`UPDATE payouts SET state = 'paid', paid_reference = 'X', version = version + 1 WHERE id = $1`, [p.id])).rejects.toMatchObject({
+      message: expect.stringContaining('BATCH_NOT_SENT'),
+    });
+    await expect(s.db.query(`UPDATE payouts SET state = 'failed', failure_reason = 'X', version = version + 1 WHERE id = $1`, [p.id])).rejects.toMatchObject({
+      message: expect.stringContaining('BATCH_NOT_SENT'),
+    });
+    expect((await service.get(p.id)).state).toBe('batched');
+  });
+});
