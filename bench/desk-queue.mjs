@@ -199,7 +199,7 @@ async function main() {
   const distDir = await snapshotDist();
   const { hashPassword } = await distImport(distDir, 'staff/passwords.js');
   // The desk's own SQL builder: the EXPLAINs and the raw-pg baseline run exactly what the service runs.
-  const { planTipList } = await distImport(distDir, 'desk/desk.service.js');
+  const { planTipList } = await distImport(distDir, 'desk/tip-list.query.js');
 
   const { databaseUrl, name } = await freshBenchDatabase(distDir, 'desk', { keep: KEEP_DATABASE });
   const db = new pg.Pool({ connectionString: databaseUrl, max: 1 });

@@ -47,7 +47,7 @@ const CPU_PROF_DIR = process.env.BENCH_CPU_PROF; // a directory: profile the app
 const APP_NODE_ARGS = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 // The two ways a client can send the file: everything in one PATCH (tus-js-client's default,
-// chunkSize Infinity), and the public form's 5 MiB chunks (src/web/public/tip-form.js CHUNK_SIZE).
+// chunkSize Infinity), and the public form's 5 MiB chunks (src/web/assets/tip-form.js CHUNK_SIZE).
 // BENCH_TUS_CLIENTS=whole or =chunks runs one of them alone (e.g. to profile it with BENCH_CPU_PROF).
 const CLIENTS = [
   { key: 'whole', label: 'one PATCH', chunkSize: Number.POSITIVE_INFINITY },

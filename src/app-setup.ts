@@ -12,8 +12,7 @@ import { requestContext, trustProxyValue } from './http/request-context.js';
 import { NestPinoLogger } from './logging/logger.js';
 import { Metrics } from './metrics/metrics.js';
 import { UploadsEndpoint } from './uploads/uploads.endpoint.js';
-import { vendorAssets } from './web/vendor-assets.js';
-import { PUBLIC_DIR } from './web/web-views.js';
+import { ASSETS_DIR, vendorAssets } from './web/shared/static-assets.js';
 
 const PAGE_CSP = {
   directives: {
@@ -66,7 +65,7 @@ export async function createApp(options: AppOptions): Promise<NestExpressApplica
   // 400 fields: accounting's bulk approval carries each payout's version and acknowledged risks (at most 25 payouts).
   app.useBodyParser('urlencoded', { limit: '256kb', extended: false, parameterLimit: 400 });
   app.use(vendorAssets());
-  app.useStaticAssets(PUBLIC_DIR, { prefix: '/assets/', maxAge: '1h', index: false });
+  app.useStaticAssets(ASSETS_DIR, { prefix: '/assets/', maxAge: '1h', index: false });
 
   const document = SwaggerModule.createDocument(
     app,

@@ -17,9 +17,11 @@ import { JobsModule } from './jobs/jobs.module.js';
 import { MediaModule } from './media/media.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
+import { MetricsScrapeModule } from './operations/metrics-scrape.module.js';
 import { PayoutsModule } from './payouts/payouts.module.js';
 import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
 import { SettingsModule } from './settings/settings.module.js';
+import { FirstAdminOffer } from './staff/first-admin-offer.js';
 import { StaffModule } from './staff/staff.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { TipsModule } from './tips/tips.module.js';
@@ -57,12 +59,10 @@ export class AppModule {
         WhatsAppChannelModule,
         JobsModule,
         HealthModule,
+        MetricsScrapeModule,
         WebModule,
       ],
-      providers: [
-        { provide: APP_PIPE, useFactory: createValidationPipe },
-        { provide: APP_FILTER, useClass: AllExceptionsFilter },
-      ],
+      providers: [{ provide: APP_PIPE, useFactory: createValidationPipe }, { provide: APP_FILTER, useClass: AllExceptionsFilter }, FirstAdminOffer],
     };
   }
 }

@@ -1,12 +1,15 @@
-// The staff commands of the CLI (loaded only for them: see cli.ts).
+// The staff commands of the CLI (loaded only for them: see cli.ts). They run on the application's own
+// wiring (StaffModule in a Nest application context), so a service's dependencies are never built by hand.
+import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { AuditRepository } from './audit/audit.repository.js';
-import { AuditService } from './audit/audit.service.js';
 import type { AppConfig } from './config/app-config.js';
+import { CoreModule } from './core.module.js';
 import { resolveEncryptionKey } from './crypto/encryption-key.js';
-import { FieldCipher } from './crypto/field-cipher.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { runMigrations } from './database/migrate.js';
 import { NotFoundError } from './http/errors.js';
@@ -14,8 +17,7 @@ import { validateInput } from './http/validation.js';
 import { createLogger } from './logging/logger.js';
 import { fieldLines, openDatabase, UsageError } from './cli-shared.js';
 import { CreateStaffDto, SetStaffPasswordDto } from './staff/dto/staff.dto.js';
-import { SessionsService } from './staff/sessions.service.js';
-import { SignInThrottleService } from './staff/sign-in-throttle.service.js';
+import { StaffModule } from './staff/staff.module.js';
 import { StaffService } from './staff/staff.service.js';
 
 /** Reads the password: hidden typing on a terminal, else everything piped in (one trailing newline dropped). */
@@ -25,36 +27,43 @@ async function readPassword(): Promise<string> {
     for await (const chunk of process.stdin) text += String(chunk);
     return text.replace(/\r?\n$/, '');
   }
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  // readline puts the terminal in raw mode (no echo by the terminal) and echoes what is typed to
+  // its output itself: give it an output that writes nothing. Prompt only once raw mode is on.
+  const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const rl = createInterface({ input: process.stdin, output: silent, terminal: true });
   process.stderr.write('Password (at least 12 characters): ');
-  // Swallow the echo of what is typed.
-  (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => undefined;
   const password = await new Promise<string>((resolve) => rl.question('', resolve));
   rl.close();
   process.stderr.write('\n');
   return password;
 }
 
+/** The part of the app the staff commands need: config, logger, cipher, the database and the staff module. */
+@Module({})
+class StaffCommandsModule {
+  static forRoot(options: Parameters<typeof CoreModule.forRoot>[0] & { databaseUrl: string }): DynamicModule {
+    return {
+      module: StaffCommandsModule,
+      imports: [CoreModule.forRoot(options), TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl, 2)), StaffModule],
+    };
+  }
+}
+
 /** Runs `work` with a StaffService on the app's database (migrated first), and closes everything after. */
 async function withStaffService(config: AppConfig, work: (staff: StaffService, dataSource: DataSource) => Promise<void>): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
-  const cipher = new FieldCipher(await resolveEncryptionKey(config, logger));
+  const encryptionKey = await resolveEncryptionKey(config, logger);
   const database = await openDatabase(config, logger);
-  const dataSource = new DataSource(dataSourceOptions(database.url));
+  let context: INestApplicationContext | undefined;
   try {
     await runMigrations(database.url);
-    await dataSource.initialize();
-    await work(
-      new StaffService(
-        dataSource,
-        new AuditService(new AuditRepository(dataSource)),
-        new SessionsService(dataSource, config),
-        new SignInThrottleService(dataSource, cipher),
-      ),
-      dataSource,
-    );
+    context = await NestFactory.createApplicationContext(StaffCommandsModule.forRoot({ config, logger, encryptionKey, databaseUrl: database.url }), {
+      logger: false,
+      abortOnError: false,
+    });
+    await work(context.get(StaffService), context.get(DataSource));
   } finally {
-    if (dataSource.isInitialized) await dataSource.destroy();
+    await context?.close();
     await database.own?.stop();
   }
 }

@@ -4,18 +4,19 @@ import { DeskModule } from '../desk/desk.module.js';
 import { MediaModule } from '../media/media.module.js';
 import { TipsModule } from '../tips/tips.module.js';
 import { ChannelIntakeService } from './channel-intake.service.js';
+import { ChannelsRepository } from './channels.repository.js';
 import { PhoneController } from './phone/phone.controller.js';
 import { PhoneService } from './phone/phone.service.js';
 
 /**
  * The intake every channel goes through (ChannelIntakeService), and the desk's phone log. The
  * email and WhatsApp modules import this one and call receive(); replies go back out through
- * NotificationsService, which collects every CHANNEL_SENDERS provider.
+ * NotificationsService, with which the email and WhatsApp modules register their senders.
  */
 @Module({
   imports: [AuditModule, DeskModule, MediaModule, TipsModule],
   controllers: [PhoneController],
-  providers: [ChannelIntakeService, PhoneService],
+  providers: [ChannelIntakeService, ChannelsRepository, PhoneService],
   exports: [ChannelIntakeService, PhoneService],
 })
 export class ChannelsModule {}

@@ -44,27 +44,3 @@ export interface InboundResult {
   /** A new tip only: the contributor's status-page secret, for the channel's receipt (stored only as a hash; never log it). */
   secret?: string;
 }
-
-/** An editor's message on its way back out through the tip's channel. */
-export interface OutboundMessage {
-  tipId: string;
-  reference: string;
-  /** The contributor's address on that channel (decrypted from the contributor record). */
-  to: string;
-  body: string;
-}
-
-/** A channel that can carry the desk's messages back to the reader (email, WhatsApp). */
-export interface ChannelSender {
-  readonly channel: InboundChannel;
-  /** Resolves once the provider accepted the message; rejects with an error that holds no personal data. */
-  send(message: OutboundMessage): Promise<void>;
-}
-
-/**
- * Nest injection token: every ChannelSender the app has, as an array. A channel module provides
- * its sender under it (`{ provide: CHANNEL_SENDERS, useExisting: EmailSender }`, one sender or an
- * array); NotificationsService collects them from every module at start-up and routes an
- * editor's message on an email/WhatsApp tip to the sender of that channel.
- */
-export const CHANNEL_SENDERS = Symbol('CHANNEL_SENDERS');

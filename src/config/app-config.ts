@@ -151,6 +151,13 @@ export class AppConfig extends ChannelsConfig {
   @Max(1_000_000)
   RATE_LIMIT_TIPS_PER_HOUR = 30;
 
+  /** Every limit counts an IPv6 client by this prefix: one connection is given a whole /64 (or a /56, /48). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(16)
+  @Max(128)
+  RATE_LIMIT_IPV6_PREFIX = 64;
+
   // A 4 GB video on mobile data takes far longer than Node's default 300 s request timeout.
   @Transform(toInt)
   @IsInt()

@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, ValidateBy } from 'class-validator';
+import { parseAddressList } from '../network/ip-addresses.js';
 import { emptyToUndefined, GIB, toBool, toInt } from './env-values.js';
 import { MoneyConfig } from './money-config.js';
 
@@ -25,9 +26,24 @@ export class ChannelsConfig extends MoneyConfig {
   @Max(65535)
   INBOUND_SMTP_PORT?: number;
 
+  /** Where the listener binds: this host only unless the paper's MX runs elsewhere (then also set INBOUND_SMTP_ALLOW). */
   @Transform(emptyToUndefined)
   @IsString()
-  INBOUND_SMTP_HOST = '0.0.0.0';
+  INBOUND_SMTP_HOST = '127.0.0.1';
+
+  /** Addresses and CIDRs (comma-separated) that may deliver to the listener: the paper's MX. Unset: loopback only. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  @ValidateBy({
+    name: 'isAddressList',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && parseAddressList(value) !== undefined,
+      defaultMessage: () => 'INBOUND_SMTP_ALLOW must be comma-separated IP addresses or CIDRs (192.0.2.25, 2001:db8::/64)',
+    },
+  })
+  INBOUND_SMTP_ALLOW?: string;
 
   /** Comma-separated recipient addresses the listener accepts (tips@paper.example); any other is refused at RCPT. */
   @Transform(emptyToUndefined)

@@ -7,7 +7,8 @@ import { DeskService } from '../desk/desk.service.js';
 import { OPEN_STATUSES } from '../desk/tip-states.js';
 import { ConflictError, DomainError, NotFoundError, ValidationFailedError } from '../http/errors.js';
 import type { UploadedMedia } from '../media/blob-storage-engine.js';
-import { MediaService, TooManyFilesError, type StagedMedia } from '../media/media.service.js';
+import { MediaService, TooManyFilesError } from '../media/media.service.js';
+import { withStagedMedia } from '../media/staged-media.js';
 import { PayoutsService } from '../payouts/payouts.service.js';
 import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
 import { SessionsService, type NewSession } from '../staff/sessions.service.js';
@@ -15,6 +16,7 @@ import { SignInThrottleService } from '../staff/sign-in-throttle.service.js';
 import { hashSecret, normaliseReference, secretMatches } from '../tips/reference-codes.js';
 import { UploadsService } from '../uploads/uploads.service.js';
 import type { TipStatus } from '../tips/tips.entities.js';
+import { TipsRepository } from '../tips/tips.repository.js';
 import type { AddedMediaDto, ContributorMessageDto, ContributorTipDto } from './dto/contributor.dto.js';
 
 // What a contributor reads: newsroom states in plain words, without the desk's internals.
@@ -48,6 +50,7 @@ export class ContributorsService {
     private readonly desk: DeskService,
     private readonly media: MediaService,
     private readonly uploads: UploadsService,
+    private readonly tips: TipsRepository,
   ) {}
 
   async signIn(reference: string, secret: string, clientAddress: string): Promise<NewSession & { reference: string }> {
@@ -63,8 +66,8 @@ export class ContributorsService {
     const normalised = normaliseReference(reference);
     const subject = this.throttle.subject('contributor', normalised);
     await this.throttle.assertNotLocked(subject);
-    const [tip] = await this.dataSource.query<{ id: string; secret_hash: string }[]>(`SELECT id, secret_hash FROM tips WHERE reference = $1`, [normalised]);
-    const matches = secretMatches(secret, tip?.secret_hash ?? this.decoyHash) && tip !== undefined;
+    const tip = await this.tips.credentialsByReference(normalised);
+    const matches = secretMatches(secret, tip?.secretHash ?? this.decoyHash) && tip !== undefined;
     if (!matches) {
       await this.throttle.recordFailure(subject);
       throw new DomainError(
@@ -82,23 +85,17 @@ export class ContributorsService {
   }
 
   async tip(tipId: string): Promise<ContributorTipDto> {
-    const [tip] = await this.dataSource.query<{ reference: string; status: TipStatus; created_at: Date }[]>(
-      `SELECT reference, status, created_at FROM tips WHERE id = $1`,
-      [tipId],
-    );
+    const tip = await this.tips.contributorView(tipId);
     if (!tip) throw new NotFoundError('TIP_NOT_FOUND', 'This tip no longer exists.');
-    const messages = await this.dataSource.query<{ direction: 'to_contributor' | 'from_contributor'; body: string; created_at: Date }[]>(
-      `SELECT direction, body, created_at FROM messages WHERE tip_id = $1 ORDER BY created_at, id`,
-      [tipId],
-    );
+    const messages = await this.desk.conversationForContributor(tipId);
     const media = await this.media.forContributor(tipId);
     const open = acceptsFiles(tip.status);
     return {
       reference: tip.reference,
       status: tip.status,
       statusText: STATUS_TEXT[tip.status],
-      receivedAt: tip.created_at.toISOString(),
-      messages: messages.map((m) => ({ direction: m.direction, body: m.body, createdAt: m.created_at.toISOString() })),
+      receivedAt: tip.createdAt.toISOString(),
+      messages,
       payouts: await this.payouts.forContributor(tipId),
       media,
       acceptsFiles: open,
@@ -113,16 +110,16 @@ export class ContributorsService {
    */
   /** Adds form files and/or finished tus uploads (`uploadIds`) to the tip: all of them or none. */
   async addMedia(tipId: string, formFiles: UploadedMedia[], uploadIds: string[] = []): Promise<AddedMediaDto> {
-    let staged: StagedMedia[] = [];
-    let files = formFiles;
-    try {
-      if (files.length === 0 && uploadIds.length === 0) throw new ValidationFailedError({ files: ['Choose at least one video, photo or audio file to add'] });
+    // The staged-media protocol (media/staged-media.ts): whatever fails, no blob of this post stays.
+    return withStagedMedia(this.media, formFiles, async (intake) => {
+      if (formFiles.length === 0 && uploadIds.length === 0)
+        throw new ValidationFailedError({ files: ['Choose at least one video, photo or audio file to add'] });
       // Copied into the BlobStore before the tip's row is locked: a big copy must not hold the lock.
-      files = [...formFiles, ...(await this.uploads.stage(uploadIds))];
+      const uploads = await this.uploads.stage(uploadIds);
+      intake.hold(uploads);
+      const files = [...formFiles, ...uploads];
       const added = await this.dataSource.transaction(async (manager) => {
-        const [tip] = await manager.query<{ status: TipStatus; contributor_id: string }[]>(`SELECT status, contributor_id FROM tips WHERE id = $1 FOR UPDATE`, [
-          tipId,
-        ]);
+        const tip = await this.tips.lockForUpdate(manager, tipId);
         if (!tip) throw new NotFoundError('TIP_NOT_FOUND', 'This tip no longer exists.');
         if (!acceptsFiles(tip.status)) {
           throw new ConflictError('TIP_CLOSED', 'We are no longer taking files for this tip. If you have something new, please send it as a new tip.');
@@ -138,11 +135,11 @@ export class ContributorsService {
           );
         }
         await this.uploads.markAttached(manager, tipId, uploadIds);
-        staged = await this.media.attachToTip(manager, tipId, files);
+        const staged = await intake.attach(manager, tipId, files);
         const mediaIds = staged.map((s) => s.id);
         await this.audit.record(manager, {
           actorType: 'contributor',
-          actorId: tip.contributor_id,
+          actorId: tip.contributorId,
           action: 'contributor.media_added',
           entityType: 'tip',
           entityId: tipId,
@@ -152,10 +149,7 @@ export class ContributorsService {
       });
       await this.uploads.releaseAttached(uploadIds);
       return added;
-    } catch (error) {
-      await this.media.discard(staged.length ? staged : files.map((f) => ({ tempKey: f.tempKey })));
-      throw error;
-    }
+    });
   }
 
   /** The contributor answers the desk: a message on the tip's channel, audited with it (never its text). */

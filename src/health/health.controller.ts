@@ -2,12 +2,12 @@ import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { LOGGER } from '../logging/logger.js';
 import { bankHolidayCoverage, type BankHolidayCoverage } from '../calendar/bank-holidays.js';
 import { Access } from '../staff/access.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
+import { HealthRepository } from './health.repository.js';
 
 type Check = 'up' | 'down';
 
@@ -29,7 +29,7 @@ export class HealthController {
   private ready?: { at: number; answer: Promise<Readiness> };
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly repository: HealthRepository,
     @Inject(BLOB_STORE) private readonly store: BlobStore,
     private readonly config: AppConfig,
     @Inject(LOGGER) logger: Logger,
@@ -65,10 +65,7 @@ export class HealthController {
   }
 
   private async check(): Promise<Readiness> {
-    const [database, storage] = await Promise.all([
-      this.probe('database', () => this.dataSource.query('SELECT 1')),
-      this.probe('storage', () => this.store.check()),
-    ]);
+    const [database, storage] = await Promise.all([this.probe('database', () => this.repository.ping()), this.probe('storage', () => this.store.check())]);
     const bankHolidays = bankHolidayCoverage(this.config.bankHolidays, new Date());
     if (bankHolidays.warning) this.logger.warn({ coveredUntil: bankHolidays.coveredUntil }, bankHolidays.warning);
     return {

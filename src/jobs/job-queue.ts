@@ -4,8 +4,9 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { LOGGER } from '../logging/logger.js';
+import { JOBS_SCHEMA, JobsRepository } from './jobs.repository.js';
+import { guardPgBossSettling } from './pg-boss-settle-guard.js';
 
-export const JOBS_SCHEMA = 'pgboss';
 // pg-boss's own pool: sends, fetches and its maintenance. Workers hold a connection only while
 // fetching or completing, never for the length of a job (see README, Connection budget).
 export const JOB_QUEUE_POOL_SIZE = 4;
@@ -20,9 +21,12 @@ export class JobQueue implements OnModuleInit, OnApplicationShutdown {
   private boss?: PgBoss;
   private stopping?: Promise<void>;
   private readonly logger: Logger;
+  /** Dead-letter queue → the queue whose failures it holds, as each module that sends jobs registers them. */
+  private readonly deadLetterQueues = new Map<string, string>();
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly repository: JobsRepository,
     private readonly config: AppConfig,
     @Inject(LOGGER) logger: Logger,
   ) {
@@ -32,6 +36,7 @@ export class JobQueue implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     const url = (this.dataSource.options as { url?: string }).url;
     if (!url) throw new Error('JobQueue needs the database URL');
+    guardPgBossSettling(this.logger);
     const boss = new PgBoss({
       connectionString: url,
       schema: JOBS_SCHEMA,
@@ -70,20 +75,37 @@ export class JobQueue implements OnModuleInit, OnApplicationShutdown {
     await this.stop();
   }
 
+  /**
+   * A module that sends jobs names its dead-letter queue here (and the queue whose failures it
+   * holds), so the admin page and the metrics list it without the jobs module importing that module.
+   */
+  registerDeadLetters(deadLetterQueue: string, queue: string): void {
+    this.deadLetterQueues.set(deadLetterQueue, queue);
+  }
+
+  /** Every registered dead-letter queue → the queue whose failures it holds. */
+  get deadLetters(): ReadonlyMap<string, string> {
+    return this.deadLetterQueues;
+  }
+
   /** Whether pg-boss's tables exist yet (a page may ask before any process started the queue). */
-  async installed(): Promise<boolean> {
-    const [{ installed }] = await this.dataSource.query(`SELECT to_regclass($1) IS NOT NULL AS installed`, [`${JOBS_SCHEMA}.job`]);
-    return installed;
+  installed(): Promise<boolean> {
+    return this.repository.installed();
   }
 
   /** Jobs by queue and state, for the metrics (one GROUP BY over pg-boss's table). */
   async counts(): Promise<{ name: string; state: string; count: number }[]> {
     if (!(await this.installed())) return [];
-    return this.dataSource.query(`SELECT name, state::text AS state, count(*)::int AS count FROM ${JOBS_SCHEMA}.job GROUP BY name, state`);
+    return this.repository.countsByQueueAndState();
+  }
+
+  /** Jobs of `queue` still waiting, waiting for a retry, or running. */
+  unsettledCount(queue: string): Promise<number> {
+    return this.repository.unsettledCount(queue);
   }
 }
 
 /** Global: the media jobs and the contributor notifications share the one queue. */
 @Global()
-@Module({ providers: [JobQueue], exports: [JobQueue] })
+@Module({ providers: [JobQueue, JobsRepository], exports: [JobQueue, JobsRepository] })
 export class JobQueueModule {}

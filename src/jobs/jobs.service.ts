@@ -1,7 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { LOGGER } from '../logging/logger.js';
 import { VirusScanError } from '../media/clamd-scanner.js';
@@ -9,16 +8,14 @@ import { MediaProcessingError, MediaProcessingService } from '../media/media-pro
 import { MediaScanService } from '../media/media-scan.service.js';
 import { MediaService } from '../media/media.service.js';
 import { cachedReading, Metrics } from '../metrics/metrics.js';
-import { NOTIFICATION_DEAD_LETTERS, NOTIFICATION_QUEUE } from '../notifications/notification-jobs.js';
-import { JOBS_SCHEMA, JobQueue } from './job-queue.js';
+import { JobQueue } from './job-queue.js';
+import { JobsRepository } from './jobs.repository.js';
 
 export const MEDIA_QUEUE = 'media-process';
 export const MEDIA_DEAD_LETTERS = 'media-dead-letters';
 // Virus scans (while CLAMAV_HOST is set): their own queue, so a slow clamd never holds up probing;
 // their failures go to the same dead letters, the output naming the queue.
 export const SCAN_QUEUE = 'media-scan';
-// Every dead-letter queue an admin should see (the media jobs' and the contributor mail's).
-const DEAD_LETTER_QUEUES = [MEDIA_DEAD_LETTERS, NOTIFICATION_DEAD_LETTERS];
 // Media still 'stored' this long after its commit lost its enqueue (a crash between COMMIT and
 // send): the sweep sends it again. The job id is the media id, so a second send is a no-op.
 const LOST_AFTER_MS = 2 * 60_000;
@@ -68,7 +65,7 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnAppl
 
   private readonly logger: Logger;
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly repository: JobsRepository,
     private readonly config: AppConfig,
     @Inject(LOGGER) logger: Logger,
     private readonly media: MediaService,
@@ -78,6 +75,8 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnAppl
     private readonly queue: JobQueue,
   ) {
     this.logger = logger.child({ component: 'jobs' });
+    // Every dead-letter queue an admin sees: the media jobs' here, the contributor mail's from notifications.
+    queue.registerDeadLetters(MEDIA_DEAD_LETTERS, MEDIA_QUEUE);
   }
 
   onModuleInit(): void {
@@ -91,7 +90,7 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnAppl
       ['queue'],
       async () => {
         const rows = await jobs();
-        return DEAD_LETTER_QUEUES.map((queue) => ({
+        return [...this.queue.deadLetters.keys()].map((queue) => ({
           labels: { queue },
           value: rows.filter((row) => row.name === queue).reduce((sum, row) => sum + row.count, 0),
         }));
@@ -237,28 +236,16 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnAppl
   /** Failed jobs (media and contributor mail), newest first (admins). */
   async deadLetters(limit = 200): Promise<DeadLetter[]> {
     if (!(await this.queue.installed())) return [];
-    const rows: {
-      id: string;
-      name: string;
-      media_id: string | null;
-      tip_id: string | null;
-      code: string | null;
-      queue: string | null;
-      retry_limit: number;
-      created_on: Date;
-    }[] = await this.dataSource.query(
-      `SELECT id, name, data->>'mediaId' AS media_id, data->>'tipId' AS tip_id, output->>'code' AS code, output->>'queue' AS queue, retry_limit, created_on
-         FROM ${JOBS_SCHEMA}.job WHERE name = ANY($1) ORDER BY created_on DESC, id LIMIT $2`,
-      [DEAD_LETTER_QUEUES, limit],
-    );
+    const rows = await this.repository.deadLetters([...this.queue.deadLetters.keys()], limit);
     return rows.map((r) => ({
       id: r.id,
-      queue: r.name === NOTIFICATION_DEAD_LETTERS ? NOTIFICATION_QUEUE : r.queue === SCAN_QUEUE ? SCAN_QUEUE : MEDIA_QUEUE,
-      mediaId: r.media_id,
-      tipId: r.tip_id,
+      // A media dead letter says which of the media queues failed it; another names its own queue.
+      queue: r.name === MEDIA_DEAD_LETTERS ? (r.queue === SCAN_QUEUE ? SCAN_QUEUE : MEDIA_QUEUE) : (this.queue.deadLetters.get(r.name) ?? r.name),
+      mediaId: r.mediaId,
+      tipId: r.tipId,
       errorCode: r.code ?? 'UNKNOWN',
-      attempts: r.retry_limit + 1,
-      failedAt: r.created_on.toISOString(),
+      attempts: r.retryLimit + 1,
+      failedAt: r.createdOn.toISOString(),
     }));
   }
 }

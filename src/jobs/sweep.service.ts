@@ -1,6 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { LOGGER } from '../logging/logger.js';
 import { MediaService } from '../media/media.service.js';
@@ -10,6 +9,7 @@ import { SignInThrottleService } from '../staff/sign-in-throttle.service.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import { IdempotencyService } from '../tips/idempotency.service.js';
 import { UploadsService } from '../uploads/uploads.service.js';
+import { JobsRepository } from './jobs.repository.js';
 
 // A committed blob with no row an hour after its commit was left by a crash between the move
 // and COMMIT. A temporary blob may belong to an upload still streaming for as long as a request
@@ -29,14 +29,14 @@ export interface SweepReport {
   uploads: number;
 }
 
-/** Removes what a crash or an abandoned request left behind: at start-up and on a timer. */
+/** Removes what a crash or an abandoned request left behind: at start-up and on a timer, one process at a time. */
 @Injectable()
 export class SweepService implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
 
   private readonly logger: Logger;
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly repository: JobsRepository,
     private readonly config: AppConfig,
     @Inject(BLOB_STORE) private readonly store: BlobStore,
     @Inject(LOGGER) logger: Logger,
@@ -63,29 +63,19 @@ export class SweepService implements OnApplicationBootstrap, OnApplicationShutdo
   async sweep(now = new Date()): Promise<SweepReport | undefined> {
     const orphanedBefore = new Date(now.getTime() - ORPHAN_AFTER_MS);
     const abandonedBefore = new Date(now.getTime() - this.config.UPLOAD_TIMEOUT_SECONDS * 1000 - TEMPORARY_GRACE_MS);
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [SWEEP_LOCK]);
-      if (!locked) return undefined;
-      try {
-        const report: SweepReport = {
-          temporaryBlobs: await this.store.sweepTemporary(abandonedBefore),
-          orphanedBlobs: await this.media.removeOrphanedBlobs(runner.manager, orphanedBefore),
-          idempotencyKeys: await this.idempotency.sweep(),
-          rateLimitWindows: await this.rateLimits.sweep(),
-          sessions: await this.sessions.sweep(),
-          signInThrottles: await this.signInThrottles.sweep(),
-          // Expired tus uploads (unfinished, or finished and never attached): bytes and rows.
-          uploads: await this.uploads.sweep(now),
-        };
-        this.logger.info(report, 'sweep done');
-        return report;
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [SWEEP_LOCK]);
-      }
-    } finally {
-      await runner.release();
-    }
+    return this.repository.withAdvisoryLock(SWEEP_LOCK, async (manager) => {
+      const report: SweepReport = {
+        temporaryBlobs: await this.store.sweepTemporary(abandonedBefore),
+        orphanedBlobs: await this.media.removeOrphanedBlobs(manager, orphanedBefore),
+        idempotencyKeys: await this.idempotency.sweep(),
+        rateLimitWindows: await this.rateLimits.sweep(),
+        sessions: await this.sessions.sweep(),
+        signInThrottles: await this.signInThrottles.sweep(),
+        // Expired tus uploads (unfinished, or finished and never attached): bytes and rows.
+        uploads: await this.uploads.sweep(now),
+      };
+      this.logger.info(report, 'sweep done');
+      return report;
+    });
   }
 }

@@ -5,12 +5,11 @@ import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { DomainError, NotFoundError } from '../http/errors.js';
 import { LOGGER } from '../logging/logger.js';
 import { BLOB_STORE, BlobNotFoundError, type BlobStore, type ByteRange } from '../storage/blob-store.js';
 import { formatEntityTag, ifRangeHolds, noneMatchHits, selectRange } from './byte-ranges.js';
-import { Media } from './media.entities.js';
+import { MediaRepository, type ServedMedia } from './media.repository.js';
 
 export type MediaVariant = 'content' | 'thumbnail';
 
@@ -106,7 +105,7 @@ export class RangeNotSatisfiableError extends DomainError {
 export class MediaContentService {
   private readonly logger: Logger;
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly repository: MediaRepository,
     @Inject(BLOB_STORE) private readonly store: BlobStore,
     @Inject(LOGGER) logger: Logger,
   ) {
@@ -135,7 +134,7 @@ export class MediaContentService {
   }
 
   private async answer(request: MediaRequest): Promise<MediaAnswer> {
-    const media = await this.dataSource.getRepository(Media).findOneBy({ id: request.mediaId });
+    const media = await this.repository.findForServing(request.mediaId);
     // An upload still in progress has no committed bytes to show yet.
     if (!media || media.state === 'uploading') throw new MediaNotFoundError();
     if (media.state === 'rejected') throw new MediaRejectedError();
@@ -164,7 +163,7 @@ export class MediaContentService {
     return { status, headers, body: await this.open(media, representation.key, range) };
   }
 
-  private async open(media: Media, key: string, range: ByteRange | undefined): Promise<Readable> {
+  private async open(media: ServedMedia, key: string, range: ByteRange | undefined): Promise<Readable> {
     try {
       return await this.store.read(key, range);
     } catch (error) {
@@ -175,7 +174,7 @@ export class MediaContentService {
     }
   }
 
-  private async thumbnailOf(media: Media): Promise<Representation> {
+  private async thumbnailOf(media: ServedMedia): Promise<Representation> {
     if (!media.thumbnailKey) throw new ThumbnailNotFoundError();
     const stat = await this.store.stat(media.thumbnailKey);
     if (!stat) throw new ThumbnailNotFoundError();
@@ -193,7 +192,7 @@ export class MediaContentService {
   }
 }
 
-function contentOf(media: Media): Representation {
+function contentOf(media: ServedMedia): Representation {
   return {
     key: media.storageKey,
     size: media.sizeBytes,

@@ -5,30 +5,15 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import type { MediaKind } from './media.entities.js';
+import { probeFromFfprobe, type FfprobeOutput, type MediaProbe } from './media-probe.js';
+import { MediaRepository } from './media.repository.js';
 
 const PROBE_TIMEOUT_MS = 60_000;
 const THUMBNAIL_TIMEOUT_MS = 120_000;
 const THUMBNAIL_WIDTH = 320;
-
-/** What processing learnt about a file: the media row's `probe` column. */
-export interface MediaProbe {
-  /** Seconds. */
-  duration?: number;
-  width?: number;
-  height?: number;
-  codec?: string;
-  audioCodec?: string;
-  /** When the device says it recorded the file (ISO 8601). */
-  capturedAt?: string;
-  gps?: { latitude: number; longitude: number };
-  camera?: string;
-  /** Why processing gave up (state 'unprobed'): a code, never the tool's output. */
-  error?: string;
-}
 
 /** A failure with a stable code: the job's output and the dead-letter list show the code, never a path or a name. */
 export class MediaProcessingError extends Error {
@@ -39,45 +24,6 @@ export class MediaProcessingError extends Error {
     super(message);
     this.name = 'MediaProcessingError';
   }
-}
-
-/** ISO 6709 as phones write it in a video's `location` tag: `+51.5074-000.1278/` (optionally with altitude). */
-export function parseIso6709(value: unknown): { latitude: number; longitude: number } | undefined {
-  if (typeof value !== 'string') return undefined;
-  const match = /^([+-]\d{1,2}(?:\.\d+)?)([+-]\d{1,3}(?:\.\d+)?)/.exec(value.trim());
-  if (!match) return undefined;
-  const latitude = Number(match[1]);
-  const longitude = Number(match[2]);
-  if (Math.abs(latitude) > 90 || Math.abs(longitude) > 180) return undefined;
-  return { latitude, longitude };
-}
-
-interface FfprobeOutput {
-  format?: { duration?: string; tags?: Record<string, string> };
-  streams?: { codec_type?: string; codec_name?: string; width?: number; height?: number; tags?: Record<string, string> }[];
-}
-
-/** The facts the desk shows, from ffprobe's JSON. */
-export function probeFromFfprobe(output: FfprobeOutput): MediaProbe {
-  const probe: MediaProbe = {};
-  const duration = Number(output.format?.duration);
-  if (Number.isFinite(duration) && duration > 0) probe.duration = Math.round(duration * 1000) / 1000;
-  const video = output.streams?.find((s) => s.codec_type === 'video');
-  const audio = output.streams?.find((s) => s.codec_type === 'audio');
-  if (video?.width && video.height) {
-    probe.width = video.width;
-    probe.height = video.height;
-  }
-  if (video?.codec_name) probe.codec = video.codec_name;
-  if (audio?.codec_name) probe.audioCodec = audio.codec_name;
-  const tags = Object.fromEntries(Object.entries(output.format?.tags ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-  const created = new Date(tags['com.apple.quicktime.creationdate'] ?? tags.creation_time ?? video?.tags?.creation_time ?? '');
-  if (!Number.isNaN(created.getTime())) probe.capturedAt = created.toISOString();
-  const gps = parseIso6709(tags['com.apple.quicktime.location.iso6709'] ?? tags.location ?? tags['location-eng']);
-  if (gps) probe.gps = gps;
-  const camera = [tags['com.apple.quicktime.make'], tags['com.apple.quicktime.model']].filter(Boolean).join(' ');
-  if (camera) probe.camera = camera.slice(0, 100);
-  return probe;
 }
 
 function run(binary: string, args: string[], timeoutMs: number): Promise<string> {
@@ -99,48 +45,37 @@ function run(binary: string, args: string[], timeoutMs: number): Promise<string>
 @Injectable()
 export class MediaProcessingService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly repository: MediaRepository,
     private readonly config: AppConfig,
     @Inject(BLOB_STORE) private readonly store: BlobStore,
   ) {}
 
   /** Media still waiting to be processed, committed before `before` (for the sweep that catches a lost enqueue). */
   async storedBefore(before: Date, limit = 500): Promise<string[]> {
-    const rows: { id: string }[] = await this.dataSource.query(`SELECT id FROM media WHERE state = 'stored' AND created_at < $1 ORDER BY created_at LIMIT $2`, [
-      before,
-      limit,
-    ]);
-    return rows.map((r) => r.id);
+    return this.repository.storedBefore(before, limit);
   }
 
   /** Probes one media file and stores its facts and thumbnail; throws MediaProcessingError when the file cannot be read. */
   async process(mediaId: string): Promise<'ready' | 'skipped'> {
-    const [media]: { id: string; kind: MediaKind; storage_key: string; state: string }[] = await this.dataSource.query(
-      `SELECT id, kind, storage_key, state FROM media WHERE id = $1`,
-      [mediaId],
-    );
+    const media = await this.repository.processTarget(mediaId);
     // Gone with its tip, rejected, or done by another process already.
     if (!media || media.state !== 'stored') return 'skipped';
     const dir = await mkdtemp(join(tmpdir(), 'tipdesk-media-'));
     try {
       // ffprobe and ffmpeg read the local blob where it is; from S3 it is copied down first.
-      let input = await this.store.localPath(media.storage_key);
+      let input = await this.store.localPath(media.storageKey);
       if (!input) {
         input = join(dir, 'input');
-        await pipeline(await this.store.read(media.storage_key), createWriteStream(input));
+        await pipeline(await this.store.read(media.storageKey), createWriteStream(input));
       }
       const probe = media.kind === 'image' ? await this.readPhoto(input) : await this.probe(input);
       const thumbnailKey = media.kind === 'audio' ? null : await this.thumbnail(media.id, media.kind, input, join(dir, 'poster.jpg'), probe);
-      const [, updated]: [unknown, number] = await this.dataSource.query(
-        `UPDATE media SET state = 'ready', probe = $2, thumbnail_key = coalesce($3, thumbnail_key) WHERE id = $1 AND state = 'stored'`,
-        [media.id, probe, thumbnailKey],
-      );
+      const updated = await this.repository.markReady(media.id, probe, thumbnailKey);
       // Rejected or deleted while we worked: its poster belongs to nothing (unless the row already names it).
-      if (updated === 0 && thumbnailKey) {
-        const [row]: { thumbnail_key: string | null }[] = await this.dataSource.query(`SELECT thumbnail_key FROM media WHERE id = $1`, [media.id]);
-        if (row?.thumbnail_key !== thumbnailKey) await this.store.delete(thumbnailKey);
+      if (!updated && thumbnailKey) {
+        if ((await this.repository.thumbnailKey(media.id)) !== thumbnailKey) await this.store.delete(thumbnailKey);
       }
-      return updated === 0 ? 'skipped' : 'ready';
+      return updated ? 'ready' : 'skipped';
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -148,10 +83,7 @@ export class MediaProcessingService {
 
   /** Processing gave up: the file stays (and is served); the desk says it could not be read. */
   async markUnprobed(mediaId: string, code: string): Promise<void> {
-    await this.dataSource.query(`UPDATE media SET state = 'unprobed', probe = jsonb_build_object('error', $2::text) WHERE id = $1 AND state = 'stored'`, [
-      mediaId,
-      code.slice(0, 50),
-    ]);
+    await this.repository.markUnprobed(mediaId, code.slice(0, 50));
   }
 
   private async probe(path: string): Promise<MediaProbe> {

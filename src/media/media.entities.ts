@@ -1,5 +1,4 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { Tip } from '../tips/tips.entities.js';
 
 // 'unprobed': processing gave up (the file could not be read); the file is kept and served.
 export const MEDIA_STATES = ['uploading', 'stored', 'processing', 'ready', 'unprobed', 'rejected'] as const;
@@ -30,9 +29,11 @@ export class Media {
   @Column({ type: 'uuid' })
   tipId: string;
 
-  @ManyToOne(() => Tip, { onDelete: 'CASCADE' })
+  // The relation is here for the foreign key only (nothing loads it). Named by string, so media/
+  // (which tips/ uses) does not import tips/.
+  @ManyToOne('Tip', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'tip_id', foreignKeyConstraintName: 'fk_media_tip_id' })
-  tip?: Tip;
+  tip?: object;
 
   @Index('uq_media_storage_key', { unique: true })
   @Column({ type: 'varchar', length: 200 })

@@ -7,6 +7,7 @@ import { MediaContentService } from './media-content.service.js';
 import { MediaProcessingService } from './media-processing.service.js';
 import { MediaScanService } from './media-scan.service.js';
 import { MediaUploadInterceptor } from './media-upload.interceptor.js';
+import { MediaRepository } from './media.repository.js';
 import { MediaService } from './media.service.js';
 
 @Module({
@@ -14,6 +15,7 @@ import { MediaService } from './media.service.js';
   controllers: [MediaContentController],
   providers: [
     MediaService,
+    MediaRepository,
     MediaContentService,
     MediaUploadInterceptor,
     MediaProcessingService,

@@ -6,7 +6,7 @@ import { DomainError } from '../http/errors.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import type { UploadedMedia } from './blob-storage-engine.js';
 import type { ContributorMediaDto } from './dto/contributor-media.dto.js';
-import { Media, type MediaKind } from './media.entities.js';
+import { MediaRepository } from './media.repository.js';
 
 /** More files than MAX_FILES_PER_TIP on one tip, whether sent with it or added later. */
 export class TooManyFilesError extends DomainError {
@@ -34,6 +34,7 @@ export class MediaService {
   constructor(
     @Inject(BLOB_STORE) private readonly store: BlobStore,
     private readonly dataSource: DataSource,
+    private readonly repository: MediaRepository,
     private readonly config: AppConfig,
   ) {
     // Every caller of attachToTip commits its own transaction; hearing of the commit here means
@@ -61,21 +62,13 @@ export class MediaService {
 
   /** How many files a tip has (call under the tip's row lock when the answer decides an insert). */
   async countForTip(manager: EntityManager, tipId: string): Promise<number> {
-    const [{ n }] = await manager.query<{ n: number }[]>('SELECT count(*)::int AS n FROM media WHERE tip_id = $1', [tipId]);
-    return n;
+    return this.repository.countForTip(manager, tipId);
   }
 
   /** A tip's files as its contributor sees them, oldest first (by name within one post); `ids` narrows it to some of them. */
   async forContributor(tipId: string, options: { manager?: EntityManager; ids?: string[] } = {}): Promise<ContributorMediaDto[]> {
-    const manager = options.manager ?? this.dataSource.manager;
     // An upload still under way is not theirs to see yet (nor the desk's).
-    const rows = await manager.query<{ id: string; display_filename: string; size_bytes: string; kind: MediaKind; created_at: Date }[]>(
-      `SELECT id, display_filename, size_bytes, kind, created_at FROM media
-        WHERE tip_id = $1 AND state <> 'uploading' AND ($2::uuid[] IS NULL OR id = ANY($2))
-        ORDER BY created_at, display_filename, id`,
-      [tipId, options.ids ?? null],
-    );
-    return rows.map((m) => ({ id: m.id, filename: m.display_filename, size: Number(m.size_bytes), kind: m.kind, addedAt: m.created_at.toISOString() }));
+    return this.repository.forContributor(options.manager ?? this.dataSource.manager, tipId, options.ids ?? null);
   }
 
   /**
@@ -88,25 +81,22 @@ export class MediaService {
       const id = randomUUID();
       return { id, tempKey: file.tempKey, storageKey: `media/${id}` };
     });
-    if (files.length > 0) {
-      await manager.insert(
-        Media,
-        files.map((file, i) => ({
-          id: staged[i].id,
-          tipId,
-          storageKey: staged[i].storageKey,
-          displayFilename: file.displayFilename,
-          declaredType: file.declaredType,
-          sniffedType: file.sniffedType,
-          kind: file.kind,
-          sizeBytes: file.size,
-          sha256: file.sha256,
-          state: 'stored' as const,
-          // Scanned after commit by the scan job; null when no scanner is configured.
-          scanState: this.config.CLAMAV_HOST ? ('pending' as const) : null,
-        })),
-      );
-    }
+    await this.repository.insertStored(
+      manager,
+      files.map((file, i) => ({
+        id: staged[i].id,
+        tipId,
+        storageKey: staged[i].storageKey,
+        displayFilename: file.displayFilename,
+        declaredType: file.declaredType,
+        sniffedType: file.sniffedType,
+        kind: file.kind,
+        sizeBytes: file.size,
+        sha256: file.sha256,
+        // Scanned after commit by the scan job; null when no scanner is configured.
+        scanState: this.config.CLAMAV_HOST ? 'pending' : null,
+      })),
+    );
     const runner = manager.queryRunner;
     if (runner?.isTransactionActive) {
       const pending = (runner.data[STORED_MEDIA] ??= []) as string[];
@@ -138,8 +128,7 @@ export class MediaService {
     let removed = 0;
     let batch: string[] = [];
     const flush = async () => {
-      const rows: { storage_key: string }[] = await manager.query('SELECT storage_key FROM media WHERE storage_key = ANY($1)', [batch]);
-      const known = new Set(rows.map((r) => r.storage_key));
+      const known = await this.repository.knownStorageKeys(manager, batch);
       for (const key of batch.filter((k) => !known.has(k))) {
         await this.store.delete(key);
         removed++;

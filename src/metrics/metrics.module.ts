@@ -1,14 +1,13 @@
 import { Global, Module } from '@nestjs/common';
-import { MetricsCollector } from './metrics.collector.js';
-import { MetricsController } from './metrics.controller.js';
-import { MetricsRepository } from './metrics.repository.js';
 import { Metrics } from './metrics.js';
 
-/** Global: whoever sees something worth counting (uploads, tips, jobs) asks for Metrics. */
+/**
+ * Global: whoever sees something worth counting (uploads, tips, jobs, http) asks for Metrics. The
+ * registry only: /metrics and the database gauges are operations/metrics-scrape.module.ts, above the modules.
+ */
 @Global()
 @Module({
-  controllers: [MetricsController],
-  providers: [Metrics, MetricsRepository, MetricsCollector],
+  providers: [Metrics],
   exports: [Metrics],
 })
 export class MetricsModule {}

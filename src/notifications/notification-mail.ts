@@ -1,4 +1,5 @@
-import { escapeHtml } from '../web/handlebars.js';
+import Handlebars from 'handlebars';
+import { statusPageUrl } from '../text/status-url.js';
 import type { OutgoingMail } from './mailer.js';
 
 export type NotificationKind = 'message' | 'offer';
@@ -8,10 +9,6 @@ export interface NotificationFacts {
   to: string;
   reference: string;
   publicBaseUrl: string;
-}
-
-export function statusPageUrl(publicBaseUrl: string, reference: string): string {
-  return `${publicBaseUrl}/status?reference=${encodeURIComponent(reference)}`;
 }
 
 const WORDING: Record<NotificationKind, { subject: string; line: string; action: string }> = {
@@ -32,6 +29,20 @@ export function channelNotice(kind: NotificationKind, reference: string, publicB
   const wording = WORDING[kind];
   return `${wording.line} ${reference}. ${wording.action}: ${statusPageUrl(publicBaseUrl, reference)}`;
 }
+
+// The mail's HTML, rendered by notifications' own Handlebars instance (which escapes every value).
+const NOTIFICATION_HTML = Handlebars.create().compile<{ line: string; reference: string; action: string; url: string }>(
+  [
+    '<!doctype html><html><body>',
+    '<p>Hello,</p>',
+    '<p>{{line}} <strong>{{reference}}</strong>.</p>',
+    '<p>{{action}}: <a href="{{url}}">{{url}}</a></p>',
+    '<p>Sign in there with your reference and the secret from your receipt. We never send your secret by email.</p>',
+    '<p>The news desk</p>',
+    '</body></html>',
+  ].join('\n'),
+  { strict: true },
+);
 
 /**
  * The email that tells a contributor to look at their status page. It never carries the
@@ -54,15 +65,7 @@ export function composeNotification(kind: NotificationKind, facts: NotificationF
     'The news desk',
     '',
   ].join('\n');
-  const html = [
-    '<!doctype html><html><body>',
-    '<p>Hello,</p>',
-    `<p>${escapeHtml(wording.line)} <strong>${escapeHtml(facts.reference)}</strong>.</p>`,
-    `<p>${escapeHtml(wording.action)}: <a href="${escapeHtml(url)}">${escapeHtml(url)}</a></p>`,
-    '<p>Sign in there with your reference and the secret from your receipt. We never send your secret by email.</p>',
-    '<p>The news desk</p>',
-    '</body></html>',
-  ].join('\n');
+  const html = NOTIFICATION_HTML({ line: wording.line, reference: facts.reference, action: wording.action, url });
   return {
     to: facts.to,
     subject: `Your tip ${facts.reference}: ${wording.subject}`,

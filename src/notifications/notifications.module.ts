@@ -3,7 +3,10 @@ import type { Logger } from 'pino';
 import { join } from 'node:path';
 import { AppConfig } from '../config/app-config.js';
 import { LOGGER } from '../logging/logger.js';
+import { TipsModule } from '../tips/tips.module.js';
+import { ChannelSenderRegistry } from './channel-senders.js';
 import { MAILER, type Mailer } from './mailer.js';
+import { MessageBodies } from './message-bodies.js';
 import { NotificationsService } from './notifications.service.js';
 import { OutboxMailer } from './outbox-mailer.js';
 import { SmtpMailer } from './smtp-mailer.js';
@@ -18,10 +21,15 @@ export function createMailer(config: AppConfig, logger: Logger): Mailer {
   return mailer;
 }
 
-/** Global so the desk and payouts can notify without importing each other's modules; the email channel sends its replies through the same MAILER. */
+/**
+ * Global so the desk and payouts can notify without importing each other's modules; the email
+ * channel sends its replies through the same MAILER and registers its sender (as WhatsApp does)
+ * with ChannelSenderRegistry; the desk provides the reader of its messages' text (MessageBodies).
+ */
 @Global()
 @Module({
-  providers: [{ provide: MAILER, inject: [AppConfig, LOGGER], useFactory: createMailer }, NotificationsService],
-  exports: [NotificationsService, MAILER],
+  imports: [TipsModule],
+  providers: [{ provide: MAILER, inject: [AppConfig, LOGGER], useFactory: createMailer }, NotificationsService, MessageBodies, ChannelSenderRegistry],
+  exports: [NotificationsService, MAILER, ChannelSenderRegistry, MessageBodies],
 })
 export class NotificationsModule {}

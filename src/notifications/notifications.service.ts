@@ -1,26 +1,19 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
-import { CHANNEL_SENDERS, type ChannelSender, type InboundChannel } from '../channels/inbound-message.js';
 import { FieldCipher } from '../crypto/field-cipher.js';
-import { JOBS_SCHEMA, JobQueue } from '../jobs/job-queue.js';
+import { JobQueue } from '../jobs/job-queue.js';
 import { LOGGER } from '../logging/logger.js';
+import { TipLookupRepository, type TipContact } from '../tips/tip-lookup.repository.js';
+import { ChannelSenderRegistry, type ReplyChannel } from './channel-senders.js';
 import { MAILER, type Mailer } from './mailer.js';
 import { channelNotice, composeNotification, type NotificationKind } from './notification-mail.js';
 import { NOTIFICATION_DEAD_LETTERS, NOTIFICATION_QUEUE, type NotificationJob } from './notification-jobs.js';
-
-interface TipContact {
-  reference: string;
-  channel: string;
-  email_encrypted: string | null;
-  phone_encrypted: string | null;
-}
+import { MessageBodies } from './message-bodies.js';
 
 /** Where a tip's channel keeps the contributor's address for replies. */
-const ADDRESS_OF: Record<InboundChannel, 'email_encrypted' | 'phone_encrypted'> = { email: 'email_encrypted', whatsapp: 'phone_encrypted' };
+const ADDRESS_OF: Record<ReplyChannel, 'emailEncrypted' | 'phoneEncrypted'> = { email: 'emailEncrypted', whatsapp: 'phoneEncrypted' };
 
 /** A delivery that failed this try: the job fails with it (and is retried), carrying only a code. */
 class DeliveryFailed extends Error {
@@ -41,37 +34,30 @@ class DeliveryFailed extends Error {
 @Injectable()
 export class NotificationsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly inFlight = new Set<Promise<void>>();
-  private senders = new Map<InboundChannel, ChannelSender>();
   private workerId?: string;
 
   private readonly logger: Logger;
   constructor(
     @Inject(MAILER) private readonly mailer: Mailer,
-    private readonly dataSource: DataSource,
+    private readonly messages: MessageBodies,
+    private readonly tips: TipLookupRepository,
+    private readonly senders: ChannelSenderRegistry,
     private readonly cipher: FieldCipher,
     private readonly config: AppConfig,
     @Inject(LOGGER) logger: Logger,
-    private readonly moduleRef: ModuleRef,
     private readonly queue: JobQueue,
   ) {
     this.logger = logger.child({ component: 'notifications' });
+    // The admin page lists the mail that failed for good beside the media jobs.
+    queue.registerDeadLetters(NOTIFICATION_DEAD_LETTERS, NOTIFICATION_QUEUE);
   }
 
   /**
-   * Every module that carries messages back out registers its sender under CHANNEL_SENDERS (a
-   * sender or an array of them); they are collected once everything is built, so the channels
-   * can depend on the desk without the desk depending on them. No sender: none configured.
+   * The queue and its worker. The channels that carry messages back out (email, WhatsApp) sit
+   * above this module and register their senders with ChannelSenderRegistry; a channel with no
+   * sender has none configured.
    */
   async onApplicationBootstrap(): Promise<void> {
-    let registered: (ChannelSender | ChannelSender[])[];
-    try {
-      registered = this.moduleRef.get<ChannelSender | ChannelSender[]>(CHANNEL_SENDERS, { strict: false, each: true });
-    } catch {
-      registered = [];
-    }
-    // In module order: a sender registered later for the same channel (a test's recording one) replaces the earlier.
-    for (const sender of registered.flat()) if (sender) this.senders.set(sender.channel, sender);
-
     const boss = this.queue.pgBoss;
     await boss.createQueue(NOTIFICATION_DEAD_LETTERS, { name: NOTIFICATION_DEAD_LETTERS, retentionDays: 30 });
     await boss.createQueue(NOTIFICATION_QUEUE, {
@@ -120,11 +106,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const [{ pending }] = await this.dataSource.query<{ pending: number }[]>(
-        `SELECT count(*)::int AS pending FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND state IN ('created', 'retry', 'active')`,
-        [NOTIFICATION_QUEUE],
-      );
-      if (pending === 0) return;
+      if ((await this.queue.unsettledCount(NOTIFICATION_QUEUE)) === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -177,8 +159,8 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     }
     // The tip (or the message) is gone meanwhile, erased: nothing to say, to no one.
     if (!contact) return;
-    const channel = contact.channel as InboundChannel;
-    const sender = Object.hasOwn(ADDRESS_OF, channel) ? this.senders.get(channel) : undefined;
+    const channel = contact.channel as ReplyChannel;
+    const sender = Object.hasOwn(ADDRESS_OF, channel) ? this.senders.senderFor(channel) : undefined;
     const address = sender ? contact[ADDRESS_OF[channel]] : null;
     const body = kind === 'message' ? messageBody : channelNotice(kind, contact.reference, this.config.publicBaseUrl);
     if (!sender || !address || body === undefined) {
@@ -198,26 +180,20 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
   }
 
   // Read-only, when the notice goes out: the text stays in its table (and goes with an erasure), never in a job.
-  private async messageBody(tipId: string, messageId: string): Promise<string | undefined> {
-    const [row] = await this.dataSource.query<{ body: string }[]>(`SELECT body FROM messages WHERE id = $1 AND tip_id = $2`, [messageId, tipId]);
-    return row?.body;
+  private messageBody(tipId: string, messageId: string): Promise<string | undefined> {
+    return this.messages.read(tipId, messageId);
   }
 
-  // Read-only: the tip's public reference, channel and contact addresses (tips module tables;
-  // read here rather than through DeskService, which calls this service).
-  private async contact(tipId: string): Promise<TipContact | undefined> {
-    const [row] = await this.dataSource.query<TipContact[]>(
-      `SELECT t.reference, t.channel, c.email_encrypted, c.phone_encrypted FROM tips t LEFT JOIN contributors c ON c.id = t.contributor_id WHERE t.id = $1`,
-      [tipId],
-    );
-    return row;
+  // Read-only: the tip's public reference, channel and contact addresses (through the tips module).
+  private contact(tipId: string): Promise<TipContact | undefined> {
+    return this.tips.contact(tipId);
   }
 
   private async deliver(kind: NotificationKind, tipId: string, row: TipContact, attempt: { attempt: number; last: boolean }): Promise<void> {
     const transport = this.mailer.transport;
-    if (!row.email_encrypted) return;
+    if (!row.emailEncrypted) return;
     try {
-      const to = this.cipher.decrypt(row.email_encrypted);
+      const to = this.cipher.decrypt(row.emailEncrypted);
       await this.mailer.send(composeNotification(kind, { to, reference: row.reference, publicBaseUrl: this.config.publicBaseUrl }));
       this.logger.info({ event: 'notification.sent', tipId, kind, transport }, 'notification sent');
     } catch (error) {

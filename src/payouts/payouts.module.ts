@@ -4,6 +4,7 @@ import { SettingsModule } from '../settings/settings.module.js';
 import { BankStatementsController } from './bank-statements/bank-statements.controller.js';
 import { BankStatementsRepository } from './bank-statements/bank-statements.repository.js';
 import { BankStatementsService } from './bank-statements/bank-statements.service.js';
+import { BatchPayoutsReadModel } from './batch-payouts.read-model.js';
 import { BatchesController } from './batches.controller.js';
 import { BatchItemsRepository } from './batch-items.repository.js';
 import { BatchSnapshots } from './batch-snapshots.js';
@@ -44,7 +45,8 @@ import { PayoutRisksService } from './risks/payout-risks.service.js';
     PayoutRisksRepository,
     BankStatementsService,
     BankStatementsRepository,
+    BatchPayoutsReadModel,
   ],
-  exports: [PayoutsService, BatchesService, PayoutRisksService, BankStatementsService],
+  exports: [PayoutsService, BatchesService, PayoutRisksService, BankStatementsService, BatchPayoutsReadModel],
 })
 export class PayoutsModule {}

@@ -1,6 +1,8 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
 import { FieldCipher } from '../crypto/field-cipher.js';
 import { DomainError } from '../http/errors.js';
+import { addressGroup } from '../network/ip-addresses.js';
 import { RateLimitsRepository } from './rate-limits.repository.js';
 
 export interface RateLimitRule {
@@ -14,18 +16,20 @@ export interface RateLimitRule {
 
 /**
  * Fixed-window counters in PostgreSQL, so a limit holds across every app process. Clients are
- * keyed by an HMAC of their address under a server key that changes daily: nothing stored can
- * be turned back into an address, or linked across days.
+ * keyed by an HMAC of their address group (IPv4 address, IPv6 /64: see address-group.ts) under a
+ * server key that changes daily: nothing stored can be turned back into an address, or linked
+ * across days.
  */
 @Injectable()
 export class RateLimitsService {
   constructor(
     private readonly windows: RateLimitsRepository,
     private readonly cipher: FieldCipher,
+    private readonly config: AppConfig,
   ) {}
 
   clientKey(address: string, now = new Date()): string {
-    return this.cipher.keyedHash(`client-address:${now.toISOString().slice(0, 10)}`, address);
+    return this.cipher.keyedHash(`client-address:${now.toISOString().slice(0, 10)}`, addressGroup(address, this.config.RATE_LIMIT_IPV6_PREFIX));
   }
 
   /** Counts one hit; throws 429 with Retry-After once the window's limit is passed. */

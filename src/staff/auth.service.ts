@@ -14,6 +14,7 @@ import { hashPassword, passwordMatches, passwordProblem } from './passwords.js';
 import { SessionsService, type NewSession } from './sessions.service.js';
 import { SignInThrottleService } from './sign-in-throttle.service.js';
 import { StaffUser } from './staff.entities.js';
+import { StaffRepository } from './staff.repository.js';
 import { StaffService } from './staff.service.js';
 import { hashRecoveryCode, looksLikeRecoveryCode, newRecoveryCodes, newTotpSecret, totpEnrolment, totpStep } from './totp.js';
 
@@ -48,6 +49,7 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly throttle: SignInThrottleService,
     private readonly staff: StaffService,
+    private readonly users: StaffRepository,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ component: 'auth' });
@@ -96,12 +98,7 @@ export class AuthService {
 
     await this.throttle.recordSuccess(subject);
     return this.dataSource.transaction(async (manager) => {
-      // An UPDATE … RETURNING answers [rows, affected count].
-      const [[signedIn]] = await manager.query<[{ last_sign_in_at: Date }[], number]>(
-        `UPDATE staff_users SET last_sign_in_at = now() WHERE id = $1 RETURNING last_sign_in_at`,
-        [user.id],
-      );
-      user.lastSignInAt = signedIn.last_sign_in_at;
+      user.lastSignInAt = (await this.users.stampSignIn(manager, user.id)) ?? null;
       const session = await this.sessions.create({ staffUserId: user.id }, manager);
       await this.audit.record(manager, { actorType: 'staff', actorId: user.id, action: 'staff.signed_in', entityType: 'staff_user', entityId: user.id });
       return { ...session, user: await this.staff.toDto(user) };
@@ -122,12 +119,7 @@ export class AuthService {
   /** A TOTP code for a step after the last one used, or an unused recovery code (spent here). */
   private async acceptSecondFactor(user: StaffUser, code: string): Promise<boolean> {
     if (looksLikeRecoveryCode(code)) {
-      const result = await this.dataSource.query(
-        `UPDATE staff_users SET recovery_code_hashes = array_remove(recovery_code_hashes, $2)
-          WHERE id = $1 AND $2 = ANY(recovery_code_hashes) RETURNING id`,
-        [user.id, hashRecoveryCode(code)],
-      );
-      const used = result[1] === 1;
+      const used = await this.users.spendRecoveryCode(user.id, hashRecoveryCode(code));
       if (used)
         await this.audit.record(this.dataSource.manager, {
           actorType: 'staff',
@@ -141,11 +133,7 @@ export class AuthService {
     const step = totpStep(this.cipher.decrypt(user.totpSecretEncrypted!), code);
     if (step === undefined) return false;
     // Compare-and-set on the last step: a code (or an older one) is accepted once, even by two processes at once.
-    const result = await this.dataSource.query(
-      `UPDATE staff_users SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2) RETURNING id`,
-      [user.id, step],
-    );
-    return result[1] === 1;
+    return this.users.advanceTotpStep(user.id, step);
   }
 
   async signOut(caller: StaffCaller): Promise<void> {
@@ -175,10 +163,7 @@ export class AuthService {
   async startTotpEnrolment(principal: StaffPrincipal): Promise<TotpEnrolmentDto> {
     if (principal.totpEnabled) throw new ConflictError('TOTP_ALREADY_ENABLED', 'Two-factor sign-in is already set up. An admin can reset it.');
     const secret = newTotpSecret();
-    await this.dataSource.query(`UPDATE staff_users SET totp_secret_encrypted = $2 WHERE id = $1 AND totp_enabled_at IS NULL`, [
-      principal.id,
-      this.cipher.encrypt(secret),
-    ]);
+    await this.users.startTotp(principal.id, this.cipher.encrypt(secret));
     return totpEnrolment(secret, principal.email);
   }
 
@@ -190,11 +175,7 @@ export class AuthService {
     if (step === undefined) throw new ValidationFailedError({ code: ['That code is not right. Check the time on your phone and try the next code.'] });
     const recoveryCodes = newRecoveryCodes();
     await this.dataSource.transaction(async (manager) => {
-      await manager.query(`UPDATE staff_users SET totp_enabled_at = now(), totp_last_step = $2, recovery_code_hashes = $3 WHERE id = $1`, [
-        user.id,
-        step,
-        recoveryCodes.map(hashRecoveryCode),
-      ]);
+      await this.users.enableTotp(manager, user.id, step, recoveryCodes.map(hashRecoveryCode));
       await this.audit.record(manager, { actorType: 'staff', actorId: user.id, action: 'staff.totp_enabled', entityType: 'staff_user', entityId: user.id });
     });
     return { recoveryCodes };
@@ -209,7 +190,7 @@ export class AuthService {
     if (problem) throw new ValidationFailedError({ newPassword: [problem] });
     const passwordHash = await hashPassword(newPassword);
     await this.dataSource.transaction(async (manager) => {
-      await manager.query(`UPDATE staff_users SET password_hash = $2 WHERE id = $1`, [user.id, passwordHash]);
+      await this.users.setPasswordHash(manager, user.id, passwordHash);
       // Anyone else signed in with the old password is signed out; this browser stays in.
       await this.sessions.revokeAllForStaff(user.id, manager, caller.session.tokenHash);
       await this.audit.record(manager, { actorType: 'staff', actorId: user.id, action: 'staff.password_changed', entityType: 'staff_user', entityId: user.id });
@@ -223,10 +204,7 @@ export class AuthService {
   async offerFirstAdminSetup(): Promise<string | undefined> {
     if ((await this.staff.count()) > 0) return undefined;
     const token = randomBytes(32).toString('base64url');
-    await this.dataSource.query(`INSERT INTO staff_setup_tokens (token_hash, expires_at) VALUES ($1, now() + make_interval(hours => $2))`, [
-      hashToken(token),
-      SETUP_LINK_HOURS,
-    ]);
+    await this.users.insertSetupToken(hashToken(token), SETUP_LINK_HOURS);
     const link = `${this.config.publicBaseUrl}/desk/setup?token=${token}`;
     this.logger.warn(`No staff accounts yet. Create the first admin within ${SETUP_LINK_HOURS} hours at: ${link}`);
     return link;
@@ -234,20 +212,18 @@ export class AuthService {
 
   async setupTokenValid(token: string): Promise<boolean> {
     if (typeof token !== 'string' || token.length > 100) return false;
-    const [row] = await this.dataSource.query(`SELECT 1 FROM staff_setup_tokens WHERE token_hash = $1 AND expires_at > now()`, [hashToken(token)]);
-    return Boolean(row) && (await this.staff.count()) === 0;
+    return (await this.users.setupTokenLive(hashToken(token))) && (await this.staff.count()) === 0;
   }
 
   async setupFirstAdmin(input: SetupFirstAdminDto): Promise<SignedIn> {
     return this.dataSource.transaction(async (manager) => {
       // One transaction at a time past this point: two people opening the link make one admin.
-      await manager.query(`LOCK TABLE staff_setup_tokens IN EXCLUSIVE MODE`);
-      const [valid] = await manager.query(`SELECT 1 FROM staff_setup_tokens WHERE token_hash = $1 AND expires_at > now()`, [hashToken(input.token)]);
-      const [{ n }] = await manager.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM staff_users`);
-      if (!valid || n > 0)
+      await this.users.lockSetupTokens(manager);
+      const valid = await this.users.setupTokenLive(hashToken(input.token), manager);
+      if (!valid || (await this.users.count(manager)) > 0)
         throw new DomainError(HttpStatus.GONE, 'SETUP_LINK_INVALID', 'This setup link has expired or has already been used. Ask an admin for an account.');
       const user = await this.staff.create('system', { ...input, role: 'admin' }, manager);
-      await manager.query(`DELETE FROM staff_setup_tokens`);
+      await this.users.deleteSetupTokens(manager);
       const session = await this.sessions.create({ staffUserId: user.id }, manager);
       await this.audit.record(manager, { actorType: 'staff', actorId: user.id, action: 'staff.signed_in', entityType: 'staff_user', entityId: user.id });
       return { ...session, user };

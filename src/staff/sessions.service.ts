@@ -4,7 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import type { Caller, SessionInfo } from './access.js';
-import type { SessionKind, StaffRole } from './staff.entities.js';
+import { SessionsRepository } from './sessions.repository.js';
+import type { SessionKind } from './staff.entities.js';
 
 export const SESSION_COOKIES: Record<SessionKind, string> = { staff: 'tipdesk_staff', contributor: 'tipdesk_contributor' };
 
@@ -13,21 +14,6 @@ export const SESSION_COOKIES: Record<SessionKind, string> = { staff: 'tipdesk_st
 const TOUCH_AFTER_SECONDS = 60;
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
-
-interface SessionRow {
-  token_hash: string;
-  kind: SessionKind;
-  csrf_token: string;
-  created_at: Date;
-  expires_at: Date;
-  tip_id: string | null;
-  staff_user_id: string | null;
-  email: string | null;
-  name: string | null;
-  role: StaffRole | null;
-  totp_enabled_at: Date | null;
-  stale: boolean;
-}
 
 export interface NewSession {
   token: string;
@@ -44,6 +30,7 @@ export class SessionsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly sessions: SessionsRepository,
   ) {}
 
   /** A fresh session (never a reused id: signing in always makes a new one). */
@@ -51,20 +38,15 @@ export class SessionsService {
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');
     const kind: SessionKind = 'staffUserId' in subject ? 'staff' : 'contributor';
-    const [row] = await manager.query<{ created_at: Date; expires_at: Date }[]>(
-      `INSERT INTO sessions (token_hash, kind, staff_user_id, tip_id, csrf_token, last_seen_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, now(), now() + make_interval(hours => $6))
-       RETURNING created_at, expires_at`,
-      [
-        hashToken(token),
-        kind,
-        'staffUserId' in subject ? subject.staffUserId : null,
-        'tipId' in subject ? subject.tipId : null,
-        csrfToken,
-        this.config.SESSION_ABSOLUTE_HOURS,
-      ],
-    );
-    return { token, csrfToken, session: { tokenHash: hashToken(token), csrfToken, createdAt: row.created_at, expiresAt: row.expires_at } };
+    const row = await this.sessions.insert(manager, {
+      tokenHash: hashToken(token),
+      kind,
+      staffUserId: 'staffUserId' in subject ? subject.staffUserId : null,
+      tipId: 'tipId' in subject ? subject.tipId : null,
+      csrfToken,
+      absoluteHours: this.config.SESSION_ABSOLUTE_HOURS,
+    });
+    return { token, csrfToken, session: { tokenHash: hashToken(token), csrfToken, createdAt: row.createdAt, expiresAt: row.expiresAt } };
   }
 
   /**
@@ -73,19 +55,9 @@ export class SessionsService {
    */
   async resolve(kind: SessionKind, token: string): Promise<Exclude<Caller, { kind: 'anonymous' }> | undefined> {
     if (!token || token.length > 100) return undefined;
-    const [row] = await this.dataSource.query<SessionRow[]>(
-      `SELECT s.token_hash, s.kind, s.csrf_token, s.created_at, s.expires_at, s.tip_id, s.staff_user_id,
-              u.email, u.name, u.role, u.totp_enabled_at,
-              s.last_seen_at < now() - make_interval(secs => $3) AS stale
-         FROM sessions s LEFT JOIN staff_users u ON u.id = s.staff_user_id
-        WHERE s.token_hash = $1 AND s.kind = $2
-          AND s.expires_at > now()
-          AND s.last_seen_at > now() - make_interval(mins => $4)
-          AND (s.kind = 'contributor' OR u.disabled_at IS NULL)`,
-      [hashToken(token), kind, TOUCH_AFTER_SECONDS, this.config.SESSION_IDLE_MINUTES],
-    );
+    const row = await this.sessions.findLive(hashToken(token), kind, TOUCH_AFTER_SECONDS, this.config.SESSION_IDLE_MINUTES);
     if (!row) return undefined;
-    if (row.stale) await this.dataSource.query(`UPDATE sessions SET last_seen_at = now() WHERE token_hash = $1`, [row.token_hash]);
+    if (row.stale) await this.sessions.touch(row.token_hash);
     const session: SessionInfo = { tokenHash: row.token_hash, csrfToken: row.csrf_token, createdAt: row.created_at, expiresAt: row.expires_at };
     if (row.kind === 'contributor') return { kind: 'contributor', tipId: row.tip_id!, session };
     const totpEnabled = row.totp_enabled_at !== null;
@@ -98,7 +70,7 @@ export class SessionsService {
   }
 
   async revoke(tokenHash: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM sessions WHERE token_hash = $1`, [tokenHash]);
+    await this.sessions.delete(tokenHash);
   }
 
   /** Ends a cookie's session, whatever it is (used before signing in, so an old session never lingers). */
@@ -108,15 +80,12 @@ export class SessionsService {
 
   /** Signs a staff member out everywhere (disabled, password or role changed), except maybe one session. */
   async revokeAllForStaff(staffUserId: string, manager: EntityManager = this.dataSource.manager, exceptTokenHash?: string): Promise<void> {
-    await manager.query(`DELETE FROM sessions WHERE staff_user_id = $1 AND token_hash IS DISTINCT FROM $2`, [staffUserId, exceptTokenHash ?? null]);
+    await this.sessions.deleteAllForStaff(manager, staffUserId, exceptTokenHash ?? null);
   }
 
   /** Forgets sessions that have ended. */
   async sweep(): Promise<number> {
-    const result = await this.dataSource.query(`DELETE FROM sessions WHERE expires_at < now() OR last_seen_at < now() - make_interval(mins => $1)`, [
-      this.config.SESSION_IDLE_MINUTES,
-    ]);
-    return result[1] ?? 0;
+    return this.sessions.deleteEnded(this.config.SESSION_IDLE_MINUTES);
   }
 
   cookieOptions(req: Request): CookieOptions {

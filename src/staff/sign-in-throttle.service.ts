@@ -2,6 +2,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { FieldCipher } from '../crypto/field-cipher.js';
 import { DomainError } from '../http/errors.js';
+import { SignInThrottleRepository } from './sign-in-throttle.repository.js';
 
 /** Consecutive failures before a subject is locked (DESIGN: at most 10). */
 export const SIGN_IN_FAILURES_BEFORE_LOCK = 10;
@@ -31,6 +32,7 @@ export class SignInThrottleService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly cipher: FieldCipher,
+    private readonly throttles: SignInThrottleRepository,
   ) {}
 
   subject(purpose: 'staff' | 'contributor', identifier: string): string {
@@ -39,39 +41,31 @@ export class SignInThrottleService {
 
   /** Throws SignInLockedError while the subject is locked. */
   async assertNotLocked(subject: string): Promise<void> {
-    const [row] = await this.dataSource.query<{ retry_after: number }[]>(
-      `SELECT extract(epoch FROM locked_until - now())::float AS retry_after
-         FROM sign_in_throttles WHERE subject = $1 AND locked_until > now()`,
-      [subject],
-    );
-    if (row) throw new SignInLockedError(row.retry_after);
+    const retryAfter = await this.throttles.lockedFor(subject);
+    if (retryAfter !== undefined) throw new SignInLockedError(retryAfter);
+  }
+
+  async isLocked(subject: string): Promise<boolean> {
+    return (await this.throttles.lockedFor(subject)) !== undefined;
   }
 
   /** Counts a failure; returns the lock it caused, in seconds (0 when not locked yet). */
   async recordFailure(subject: string): Promise<number> {
-    const [row] = await this.dataSource.query<{ failures: number }[]>(
-      `INSERT INTO sign_in_throttles AS t (subject, failures, last_failure_at) VALUES ($1, 1, now())
-       ON CONFLICT (subject) DO UPDATE SET failures = t.failures + 1, last_failure_at = now()
-       RETURNING failures`,
-      [subject],
-    );
-    const over = row.failures - SIGN_IN_FAILURES_BEFORE_LOCK;
+    const failures = await this.throttles.addFailure(subject);
+    const over = failures - SIGN_IN_FAILURES_BEFORE_LOCK;
     if (over < 0) return 0;
     const seconds = Math.min(LONGEST_LOCK_SECONDS, FIRST_LOCK_SECONDS * 2 ** Math.min(over, 16));
-    await this.dataSource.query(`UPDATE sign_in_throttles SET locked_until = now() + make_interval(secs => $2) WHERE subject = $1`, [subject, seconds]);
+    await this.throttles.lock(subject, seconds);
     return seconds;
   }
 
   /** Forgets the subject's failures and lifts its lock (a sign-in that worked, an unlock, a new password). */
   async recordSuccess(subject: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    await manager.query(`DELETE FROM sign_in_throttles WHERE subject = $1`, [subject]);
+    await this.throttles.delete(manager, subject);
   }
 
   /** Forgets failures nobody has added to for a day. */
   async sweep(): Promise<number> {
-    const result = await this.dataSource.query(
-      `DELETE FROM sign_in_throttles WHERE last_failure_at < now() - interval '1 day' AND (locked_until IS NULL OR locked_until < now())`,
-    );
-    return result[1] ?? 0;
+    return this.throttles.deleteQuiet();
   }
 }

@@ -11,7 +11,6 @@ import {
   UpdateDateColumn,
   type Relation,
 } from 'typeorm';
-import { Tip } from '../tips/tips.entities.js';
 
 export const STAFF_ROLES = ['admin', 'editor', 'accounting'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
@@ -96,9 +95,11 @@ export class Session {
   @Column({ type: 'uuid', nullable: true })
   tipId: string | null;
 
-  @ManyToOne(() => Tip, { onDelete: 'CASCADE' })
+  // The tip by its entity name, not its class: tips/ builds on staff/ (a tip's assignee is a
+  // StaffUser), so importing Tip here would make the two folders a cycle.
+  @ManyToOne('Tip', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'tip_id', foreignKeyConstraintName: 'fk_sessions_tip_id' })
-  tip?: Relation<Tip>;
+  tip?: Relation<{ id: string }>;
 
   /** Synchronizer token: every state-changing request must echo it (header or form field). */
   @Column({ type: 'varchar', length: 64 })

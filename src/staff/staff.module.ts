@@ -1,25 +1,31 @@
-import { Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module.js';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
 import { AccessGuard } from './access.guard.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
+import { SignInThrottleRepository } from './sign-in-throttle.repository.js';
 import { SignInThrottleService } from './sign-in-throttle.service.js';
 import { StaffController } from './staff.controller.js';
+import { StaffRepository } from './staff.repository.js';
 import { StaffService } from './staff.service.js';
 
 @Module({
   imports: [AuditModule, RateLimitsModule],
   controllers: [AuthController, StaffController],
-  providers: [AuthService, StaffService, SessionsService, SignInThrottleService, { provide: APP_GUARD, useClass: AccessGuard }],
+  providers: [
+    AuthService,
+    StaffService,
+    StaffRepository,
+    SessionsService,
+    SessionsRepository,
+    SignInThrottleService,
+    SignInThrottleRepository,
+    { provide: APP_GUARD, useClass: AccessGuard },
+  ],
   exports: [AuthService, StaffService, SessionsService, SignInThrottleService],
 })
-export class StaffModule implements OnApplicationBootstrap {
-  constructor(@Inject(AuthService) private readonly auth: AuthService) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.auth.offerFirstAdminSetup();
-  }
-}
+export class StaffModule {}

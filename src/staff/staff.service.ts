@@ -7,13 +7,20 @@ import type { CreateStaffDto, StaffUserDto, UpdateStaffDto } from './dto/staff.d
 import { hashPassword, passwordProblem } from './passwords.js';
 import { SessionsService } from './sessions.service.js';
 import { SignInThrottleService } from './sign-in-throttle.service.js';
-import { StaffUser } from './staff.entities.js';
+import type { StaffUser } from './staff.entities.js';
+import { StaffRepository, type StaffUserPatch } from './staff.repository.js';
 
 /** Who did it, for the audit trail: a signed-in staff member, or the system (CLI, first-run setup). */
 export type StaffActor = StaffPrincipal | 'system';
 
 const actorFields = (actor: StaffActor) =>
   actor === 'system' ? ({ actorType: 'system', actorId: null } as const) : ({ actorType: 'staff', actorId: actor.id } as const);
+
+export class StaffNotFoundError extends NotFoundError {
+  constructor() {
+    super('STAFF_NOT_FOUND', 'There is no staff member with that id.');
+  }
+}
 
 /** Staff accounts: who may sign in to the desk and the accounts pages, and as what. */
 @Injectable()
@@ -23,39 +30,39 @@ export class StaffService {
     private readonly audit: AuditService,
     private readonly sessions: SessionsService,
     private readonly throttle: SignInThrottleService,
+    private readonly users: StaffRepository,
   ) {}
 
   async count(): Promise<number> {
-    return this.dataSource.getRepository(StaffUser).count();
+    return this.users.count();
   }
 
   async findById(id: string): Promise<StaffUser> {
-    const user = await this.dataSource.getRepository(StaffUser).findOneBy({ id });
-    if (!user) throw new NotFoundError('STAFF_NOT_FOUND', 'There is no staff member with that id.');
+    const user = await this.users.findById(id);
+    if (!user) throw new StaffNotFoundError();
     return user;
   }
 
   async findByEmail(email: string): Promise<StaffUser | null> {
-    return this.dataSource.getRepository(StaffUser).findOneBy({ email: email.trim().toLowerCase() });
+    return this.users.findByEmail(email.trim().toLowerCase());
   }
 
   async list(): Promise<StaffUserDto[]> {
-    const users = await this.dataSource.getRepository(StaffUser).find({ order: { disabledAt: { direction: 'ASC', nulls: 'FIRST' }, name: 'ASC' } });
+    const users = await this.users.list();
     return Promise.all(users.map((user) => this.toDto(user)));
   }
 
   /** The other staff an editor can assign a tip to (active editors and admins). */
   async assignable(): Promise<Pick<StaffUserDto, 'id' | 'name' | 'role'>[]> {
-    return this.dataSource.query(`SELECT id, name, role FROM staff_users WHERE disabled_at IS NULL AND role IN ('editor', 'admin') ORDER BY name`);
+    return this.users.assignable();
   }
 
   async create(actor: StaffActor, input: CreateStaffDto, manager: EntityManager = this.dataSource.manager): Promise<StaffUserDto> {
     const problem = passwordProblem(input.password, input.email);
     if (problem) throw new ValidationFailedError({ password: [problem] });
     const passwordHash = await hashPassword(input.password);
-    const user = await manager
-      .getRepository(StaffUser)
-      .save({ email: input.email.trim().toLowerCase(), name: input.name.trim(), role: input.role, passwordHash })
+    const user = await this.users
+      .insert(manager, { email: input.email.trim().toLowerCase(), name: input.name.trim(), role: input.role, passwordHash })
       .catch((error: { code?: string }) => {
         if (error.code === '23505') throw new ConflictError('STAFF_EMAIL_TAKEN', 'There is already a staff account with that email address.');
         throw error;
@@ -67,31 +74,28 @@ export class StaffService {
       entityId: user.id,
       after: { email: user.email, role: user.role },
     });
-    return this.toDto(user as StaffUser);
+    return this.toDto(user);
   }
 
   async update(actor: StaffPrincipal, id: string, changes: UpdateStaffDto): Promise<StaffUserDto> {
     return this.dataSource.transaction(async (manager) => {
       // Row lock: two admins changing roles at once must not both remove "the other" last admin.
-      const [user] = await manager.query<{ id: string }[]>(`SELECT id FROM staff_users WHERE id = $1 FOR UPDATE`, [id]);
-      if (!user) throw new NotFoundError('STAFF_NOT_FOUND', 'There is no staff member with that id.');
-      const before = await manager.getRepository(StaffUser).findOneByOrFail({ id });
+      if (!(await this.users.lockForUpdate(manager, id))) throw new StaffNotFoundError();
+      const before = (await this.users.findById(id, manager))!;
       const losesAdmin = before.role === 'admin' && before.disabledAt === null && ((changes.role && changes.role !== 'admin') || changes.disabled === true);
       if (losesAdmin) {
-        const [{ n }] = await manager.query<{ n: number }[]>(
-          `SELECT count(*)::int AS n FROM (SELECT id FROM staff_users WHERE role = 'admin' AND disabled_at IS NULL FOR UPDATE) admins`,
-        );
-        if (n <= 1) throw new ConflictError('LAST_ADMIN', 'This is the last active admin: make someone else an admin first.');
+        if ((await this.users.countActiveAdminsForUpdate(manager)) <= 1)
+          throw new ConflictError('LAST_ADMIN', 'This is the last active admin: make someone else an admin first.');
       }
-      const patch: Partial<StaffUser> = {};
+      const patch: StaffUserPatch = {};
       if (changes.name !== undefined) patch.name = changes.name;
       if (changes.role !== undefined) patch.role = changes.role;
       if (changes.disabled !== undefined && changes.disabled !== (before.disabledAt !== null)) patch.disabledAt = changes.disabled ? new Date() : null;
       if (Object.keys(patch).length === 0) return this.toDto(before);
-      await manager.getRepository(StaffUser).update({ id }, patch);
+      await this.users.update(manager, id, patch);
       // A new role or a disabled account takes effect now, not when the old session times out.
       if (patch.role !== undefined || patch.disabledAt) await this.sessions.revokeAllForStaff(id, manager);
-      const after = await manager.getRepository(StaffUser).findOneByOrFail({ id });
+      const after = (await this.users.findById(id, manager))!;
       await this.audit.record(manager, {
         ...actorFields(actor),
         action: patch.disabledAt ? 'staff.disabled' : patch.disabledAt === null ? 'staff.enabled' : 'staff.updated',
@@ -107,14 +111,14 @@ export class StaffService {
   /** For a lost phone: the person signs in with their password alone and enrols again. */
   async resetTwoFactor(actor: StaffPrincipal, id: string): Promise<StaffUserDto> {
     return this.dataSource.transaction(async (manager) => {
-      const user = await manager.getRepository(StaffUser).findOneBy({ id });
-      if (!user) throw new NotFoundError('STAFF_NOT_FOUND', 'There is no staff member with that id.');
+      const user = await this.users.findById(id, manager);
+      if (!user) throw new StaffNotFoundError();
       if (!user.totpEnabledAt && !user.totpSecretEncrypted)
         throw new DomainError(HttpStatus.CONFLICT, 'TOTP_NOT_ENABLED', 'This person has not set up two-factor sign-in.');
-      await manager.getRepository(StaffUser).update({ id }, { totpSecretEncrypted: null, totpEnabledAt: null, totpLastStep: null, recoveryCodeHashes: [] });
+      await this.users.clearTotp(manager, id);
       await this.sessions.revokeAllForStaff(id, manager);
       await this.audit.record(manager, { ...actorFields(actor), action: 'staff.totp_reset', entityType: 'staff_user', entityId: id });
-      return this.toDto(await manager.getRepository(StaffUser).findOneByOrFail({ id }));
+      return this.toDto((await this.users.findById(id, manager))!);
     });
   }
 
@@ -144,7 +148,7 @@ export class StaffService {
     if (problem) throw new ValidationFailedError({ password: [problem] });
     const passwordHash = await hashPassword(password);
     await this.dataSource.transaction(async (manager) => {
-      await manager.query(`UPDATE staff_users SET password_hash = $2 WHERE id = $1`, [id, passwordHash]);
+      await this.users.setPasswordHash(manager, id, passwordHash);
       await this.sessions.revokeAllForStaff(id, manager);
       await this.throttle.recordSuccess(this.throttle.subject('staff', user.email), manager);
       await this.audit.record(manager, { ...actorFields(actor), action: 'staff.password_reset', entityType: 'staff_user', entityId: id });
@@ -154,9 +158,7 @@ export class StaffService {
   }
 
   async toDto(user: StaffUser): Promise<StaffUserDto> {
-    const [locked] = await this.dataSource.query(`SELECT 1 FROM sign_in_throttles WHERE subject = $1 AND locked_until > now()`, [
-      this.throttle.subject('staff', user.email),
-    ]);
+    const locked = await this.throttle.isLocked(this.throttle.subject('staff', user.email));
     return {
       id: user.id,
       email: user.email,
@@ -164,7 +166,7 @@ export class StaffService {
       role: user.role,
       totpEnabled: user.totpEnabledAt !== null,
       disabled: user.disabledAt !== null,
-      locked: Boolean(locked),
+      locked,
       lastSignInAt: user.lastSignInAt?.toISOString() ?? null,
       createdAt: user.createdAt.toISOString(),
     };

@@ -6,14 +6,17 @@ import { AppConfig } from '../config/app-config.js';
 import { FieldCipher } from '../crypto/field-cipher.js';
 import { LOGGER } from '../logging/logger.js';
 import type { UploadedMedia } from '../media/blob-storage-engine.js';
-import { MediaService, TooManyFilesError, type StagedMedia } from '../media/media.service.js';
+import { MediaService, TooManyFilesError } from '../media/media.service.js';
+import { withStagedMedia } from '../media/staged-media.js';
 import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
 import { UploadsService } from '../uploads/uploads.service.js';
 import type { CreateTipDto } from './dto/create-tip.dto.js';
 import { IdempotencyRaceLost, IdempotencyService, type TipReceipt } from './idempotency.service.js';
 import { generateReference, generateSecret, hashSecret } from './reference-codes.js';
 import { TERMS_SHA256, TERMS_VERSION } from './terms.js';
+import { statusPageUrl } from '../text/status-url.js';
 import type { TipChannel } from './tips.entities.js';
+import { TipsRepository, type NewTipRow } from './tips.repository.js';
 import { Metrics } from '../metrics/metrics.js';
 
 export interface TipSubmission {
@@ -65,6 +68,7 @@ export class TipIntakeService {
     private readonly rateLimits: RateLimitsService,
     private readonly uploads: UploadsService,
     private readonly metrics: Metrics,
+    private readonly tips: TipsRepository,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ component: 'tip-intake' });
@@ -82,62 +86,62 @@ export class TipIntakeService {
   }
 
   async submit(input: TipSubmission): Promise<TipIntakeResult> {
-    let staged: StagedMedia[] = [];
-    // The form's files, then finished tus uploads copied into the BlobStore (after the replay check).
-    let files: UploadedMedia[] = input.files;
     const uploadIds = input.tip.uploads ?? [];
     try {
-      this.checkAttachments(input);
-      const idempotency = input.idempotencyKey
-        ? {
-            keyHash: this.idempotency.keyHash(input.idempotencyKey),
-            requestSha256: this.idempotency.fingerprint(
-              input.tip,
-              input.files.map((f) => f.sha256),
-            ),
-          }
-        : undefined;
-      if (idempotency) {
-        const replay = await this.idempotency.findReplay(idempotency.keyHash, idempotency.requestSha256);
-        if (replay) {
-          await this.media.discard(input.files.map((f) => ({ tempKey: f.tempKey })));
-          return { receipt: replay, replayed: true };
+      // The staged-media protocol (media/staged-media.ts): whatever fails, no blob of this post stays.
+      return await withStagedMedia(this.media, input.files, async (intake) => {
+        this.checkAttachments(input);
+        const idempotency = input.idempotencyKey
+          ? {
+              keyHash: this.idempotency.keyHash(input.idempotencyKey),
+              requestSha256: this.idempotency.fingerprint(
+                input.tip,
+                input.files.map((f) => f.sha256),
+              ),
+            }
+          : undefined;
+        if (idempotency) {
+          const replay = await this.idempotency.findReplay(idempotency.keyHash, idempotency.requestSha256);
+          // The form's files of a replay are not kept (withStagedMedia removes what was not attached).
+          if (replay) return { receipt: replay, replayed: true };
         }
-      }
-      files = [...input.files, ...(await this.uploads.stage(uploadIds))];
-      const secret = generateSecret();
-      const clientKey = this.rateLimits.clientKey(input.clientAddress);
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const receipt = await this.dataSource.transaction(async (manager) => {
-            const { tipId, contributorId, reference } = await this.insertTip(manager, input, secret, clientKey);
-            await this.audit.record(manager, {
-              actorType: 'contributor',
-              actorId: contributorId,
-              action: 'tip.created',
-              entityType: 'tip',
-              entityId: tipId,
-              after: { reference, channel: input.channel, mediaCount: files.length },
+        // The form's files, then finished tus uploads copied into the BlobStore (after the replay check).
+        const uploads = await this.uploads.stage(uploadIds);
+        intake.hold(uploads);
+        const files: UploadedMedia[] = [...input.files, ...uploads];
+        const secret = generateSecret();
+        const clientKey = this.rateLimits.clientKey(input.clientAddress);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const receipt = await this.dataSource.transaction(async (manager) => {
+              const { tipId, contributorId, reference } = await this.insertTip(manager, input, secret, clientKey);
+              await this.audit.record(manager, {
+                actorType: 'contributor',
+                actorId: contributorId,
+                action: 'tip.created',
+                entityType: 'tip',
+                entityId: tipId,
+                after: { reference, channel: input.channel, mediaCount: files.length },
+              });
+              const receipt: TipReceipt = { reference, secret, statusUrl: statusPageUrl(this.config.publicBaseUrl, reference) };
+              if (idempotency) await this.idempotency.remember(manager, idempotency.keyHash, idempotency.requestSha256, tipId, receipt);
+              await this.uploads.markAttached(manager, tipId, uploadIds);
+              // Last: the blobs move to their final keys only when every row is in place.
+              await intake.attach(manager, tipId, files);
+              return receipt;
             });
-            const receipt: TipReceipt = { reference, secret, statusUrl: `${this.config.publicBaseUrl}/status?reference=${reference}` };
-            if (idempotency) await this.idempotency.remember(manager, idempotency.keyHash, idempotency.requestSha256, tipId, receipt);
-            await this.uploads.markAttached(manager, tipId, uploadIds);
-            // Last: the blobs move to their final keys only when every row is in place.
-            staged = await this.media.attachToTip(manager, tipId, files);
-            return receipt;
-          });
-          await this.uploads.releaseAttached(uploadIds);
-          this.metrics.tipsCreated.inc({ channel: input.channel });
-          // The public reference and counts only: never the story, a name or an address.
-          this.logger.info({ event: 'tip.created', reference: receipt.reference, channel: input.channel, mediaCount: files.length }, 'tip received');
-          return { receipt, replayed: false };
-        } catch (error) {
-          // 40 random bits collide about once in a million tips: draw another reference.
-          if (!isReferenceCollision(error) || attempt >= REFERENCE_ATTEMPTS) throw error;
+            await this.uploads.releaseAttached(uploadIds);
+            this.metrics.tipsCreated.inc({ channel: input.channel });
+            // The public reference and counts only: never the story, a name or an address.
+            this.logger.info({ event: 'tip.created', reference: receipt.reference, channel: input.channel, mediaCount: files.length }, 'tip received');
+            return { receipt, replayed: false };
+          } catch (error) {
+            // 40 random bits collide about once in a million tips: draw another reference.
+            if (!isReferenceCollision(error) || attempt >= REFERENCE_ATTEMPTS) throw error;
+          }
         }
-      }
+      });
     } catch (error) {
-      await this.media.discard(staged.length ? staged : files.map((f) => ({ tempKey: f.tempKey })));
       if (error instanceof IdempotencyRaceLost && input.idempotencyKey) {
         const replay = await this.idempotency.findReplay(this.idempotency.keyHash(input.idempotencyKey));
         if (replay) return { receipt: replay, replayed: true };
@@ -155,36 +159,31 @@ export class TipIntakeService {
     const secret = generateSecret();
     for (let attempt = 1; ; attempt++) {
       const reference = generateReference();
-      await manager.query('SAVEPOINT channel_tip');
       try {
-        const [row] = await manager.query<{ tip_id: string; contributor_id: string }[]>(
-          `WITH contributor AS (
-             INSERT INTO contributors (name, email_encrypted, phone_encrypted) VALUES ($1, $2, $3) RETURNING id
-           )
-           INSERT INTO tips (reference, secret_hash, channel, story, location, occurred_at, contributor_id)
-           SELECT $4, $5, $6, $7, $8, $9, id FROM contributor RETURNING id AS tip_id, contributor_id`,
-          [
-            input.name ?? null,
-            input.email ? this.cipher.encrypt(input.email) : null,
-            input.phone ? this.cipher.encrypt(input.phone) : null,
-            reference,
-            hashSecret(secret),
-            input.channel,
-            input.story,
-            input.location ?? null,
-            input.occurredAt ?? null,
-          ],
-        );
-        await manager.query('RELEASE SAVEPOINT channel_tip');
+        const { tipId, contributorId } = await this.tips.insertUnderSavepoint(manager, this.tipRow(input, input.channel, reference, secret));
         // Counted here, inside the caller's transaction: a rollback after this point is a rare crash.
         this.metrics.tipsCreated.inc({ channel: input.channel });
-        return { tipId: row.tip_id, contributorId: row.contributor_id, reference, secret };
+        return { tipId, contributorId, reference, secret };
       } catch (error) {
-        await manager.query('ROLLBACK TO SAVEPOINT channel_tip');
         // 40 random bits collide about once in a million tips: draw another reference.
         if (!isReferenceCollision(error) || attempt >= REFERENCE_ATTEMPTS) throw error;
       }
     }
+  }
+
+  /** The contributor's and the tip's row: contact details encrypted, only the secret's hash kept. */
+  private tipRow(fields: Omit<ChannelTipInput, 'channel'>, channel: TipChannel, reference: string, secret: string): NewTipRow {
+    return {
+      name: fields.name ?? null,
+      emailEncrypted: fields.email ? this.cipher.encrypt(fields.email) : null,
+      phoneEncrypted: fields.phone ? this.cipher.encrypt(fields.phone) : null,
+      reference,
+      secretHash: hashSecret(secret),
+      channel,
+      story: fields.story,
+      location: fields.location ?? null,
+      occurredAt: fields.occurredAt ?? null,
+    };
   }
 
   private checkAttachments(input: TipSubmission): void {
@@ -192,7 +191,7 @@ export class TipIntakeService {
     if (count > this.config.MAX_FILES_PER_TIP) throw new TooManyFilesError(this.config.MAX_FILES_PER_TIP);
   }
 
-  /** Contributor, tip and consent in one statement: one round trip instead of three. */
+  /** Contributor, tip and consent together. */
   private async insertTip(
     manager: EntityManager,
     input: TipSubmission,
@@ -201,39 +200,18 @@ export class TipIntakeService {
   ): Promise<{ tipId: string; contributorId: string; reference: string }> {
     const { tip } = input;
     const reference = generateReference();
-    const [row] = await manager.query<{ tip_id: string; contributor_id: string }[]>(
-      `WITH contributor AS (
-         INSERT INTO contributors (name, email_encrypted, phone_encrypted) VALUES ($1, $2, $3) RETURNING id
-       ), tip AS (
-         INSERT INTO tips (reference, secret_hash, channel, story, location, occurred_at, contributor_id)
-         SELECT $4, $5, $6, $7, $8, $9, id FROM contributor RETURNING id, contributor_id
-       ), consent AS (
-         INSERT INTO consents (tip_id, terms_version, terms_sha256, licence, own_work, over18, credit_name, anonymous, channel, accepted_at, ip_hash, user_agent)
-         SELECT id, $10, $11, $12, $13, $14, $15, $16, $6, now(), $17, $18 FROM tip
-       )
-       SELECT id AS tip_id, contributor_id FROM tip`,
-      [
-        tip.name ?? null,
-        tip.email ? this.cipher.encrypt(tip.email) : null,
-        tip.phone ? this.cipher.encrypt(tip.phone) : null,
-        reference,
-        hashSecret(secret),
-        input.channel,
-        tip.story,
-        tip.location ?? null,
-        tip.occurredAt ?? null,
-        TERMS_VERSION,
-        TERMS_SHA256,
-        tip.licence ?? 'non_exclusive',
-        tip.consentOwnWork,
-        tip.consentOver18,
-        tip.creditName ?? null,
-        tip.anonymous ?? false,
-        clientKey,
-        input.userAgent?.slice(0, 512) ?? null,
-      ],
-    );
-    return { tipId: row.tip_id, contributorId: row.contributor_id, reference };
+    const inserted = await this.tips.insertWithConsent(manager, this.tipRow(tip, input.channel, reference, secret), {
+      termsVersion: TERMS_VERSION,
+      termsSha256: TERMS_SHA256,
+      licence: tip.licence ?? 'non_exclusive',
+      ownWork: tip.consentOwnWork,
+      over18: tip.consentOver18,
+      creditName: tip.creditName ?? null,
+      anonymous: tip.anonymous ?? false,
+      ipHash: clientKey,
+      userAgent: input.userAgent?.slice(0, 512) ?? null,
+    });
+    return { ...inserted, reference };
   }
 }
 

@@ -3,16 +3,19 @@ import { AuditModule } from '../audit/audit.module.js';
 import { MediaModule } from '../media/media.module.js';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
 import { UploadsModule } from '../uploads/uploads.module.js';
+import { IdempotencyRepository } from './idempotency.repository.js';
 import { IdempotencyService } from './idempotency.service.js';
+import { TipLookupRepository } from './tip-lookup.repository.js';
 import { TipIntakeService } from './tip-intake.service.js';
 import { IdempotentReplayInterceptor, TipRateLimitGuard } from './tip-post.guards.js';
 import { TipsController } from './tips.controller.js';
+import { TipsRepository } from './tips.repository.js';
 
 @Module({
   imports: [AuditModule, MediaModule, RateLimitsModule, UploadsModule],
   controllers: [TipsController],
-  providers: [TipIntakeService, IdempotencyService, TipRateLimitGuard, IdempotentReplayInterceptor],
+  providers: [TipIntakeService, TipsRepository, IdempotencyService, IdempotencyRepository, TipLookupRepository, TipRateLimitGuard, IdempotentReplayInterceptor],
   // UploadsModule goes with intake: whoever takes tips (and the sweep) also handles uploads.
-  exports: [TipIntakeService, IdempotencyService, TipRateLimitGuard, IdempotentReplayInterceptor, UploadsModule],
+  exports: [TipIntakeService, TipsRepository, IdempotencyService, TipLookupRepository, TipRateLimitGuard, IdempotentReplayInterceptor, UploadsModule],
 })
 export class TipsModule {}

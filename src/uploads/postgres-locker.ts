@@ -26,6 +26,11 @@ export interface PostgresLockerOptions {
  * NOTIFYs the holder, which lets go after tus's drain delay (the in-flight PATCH stops and keeps
  * its bytes), exactly what @tus/server's MemoryLocker does inside one process. A process that
  * dies loses its connections and so its locks: a SIGKILL never leaves an upload stuck.
+ *
+ * Its statements stay here rather than in a repository: they are a lock protocol on connections
+ * of its own (session advisory locks, LISTEN/NOTIFY), not reads or writes of any table, and
+ * must run on the very connection that holds the lock, which a DataSource-based repository
+ * cannot promise.
  */
 export class PostgresLocker implements Locker {
   private readonly pool: pg.Pool;

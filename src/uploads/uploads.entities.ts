@@ -1,6 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { MEDIA_KINDS, type MediaKind } from '../media/media.entities.js';
-import { Tip } from '../tips/tips.entities.js';
 
 const bigintAsNumber = { to: (value: number) => value, from: (value: string | null) => (value === null ? null : Number(value)) };
 
@@ -54,9 +53,11 @@ export class ResumableUpload {
   @Column({ type: 'uuid', nullable: true })
   attachedTipId: string | null;
 
-  @ManyToOne(() => Tip, { onDelete: 'CASCADE' })
+  // The relation is here for the foreign key only (nothing loads it). Named by string, so uploads/
+  // (which tips/ uses) does not import tips/.
+  @ManyToOne('Tip', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'attached_tip_id', foreignKeyConstraintName: 'fk_uploads_attached_tip_id' })
-  attachedTip?: Tip;
+  attachedTip?: object;
 
   @Column({ type: 'timestamptz', nullable: true })
   attachedAt: Date | null;

@@ -4,6 +4,7 @@ import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
 import { RunningHashes } from './running-hashes.js';
 import { createTusStore, TUS_STORE } from './tus-store.js';
 import { UploadsEndpoint } from './uploads.endpoint.js';
+import { UploadsRepository } from './uploads.repository.js';
 import { UploadsService } from './uploads.service.js';
 
 @Module({
@@ -12,6 +13,7 @@ import { UploadsService } from './uploads.service.js';
     { provide: TUS_STORE, inject: [AppConfig], useFactory: createTusStore },
     { provide: RunningHashes, useValue: new RunningHashes() },
     UploadsService,
+    UploadsRepository,
     UploadsEndpoint,
   ],
   exports: [UploadsService, UploadsEndpoint],

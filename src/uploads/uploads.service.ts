@@ -2,7 +2,7 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../http/errors.js';
 import { LOGGER } from '../logging/logger.js';
@@ -12,6 +12,7 @@ import type { MediaKind } from '../media/media.entities.js';
 import { BLOB_STORE, BlobMeter, type BlobStore } from '../storage/blob-store.js';
 import { RunningHashes } from './running-hashes.js';
 import { TUS_STORE, type TusStore } from './tus-store.js';
+import { UploadsRepository } from './uploads.repository.js';
 
 // An attached upload's bytes were copied into the BlobStore; its row is kept this long so a
 // second attach of the same id is still answered as already used, then swept with any leftover.
@@ -41,15 +42,6 @@ export interface StagedUpload extends UploadedMedia {
   uploadId: string;
 }
 
-interface UploadRow {
-  id: string;
-  size_bytes: string;
-  sha256: string;
-  sniffed_type: string;
-  kind: MediaKind;
-  display_filename: string;
-}
-
 /**
  * The rules of resumable (tus) uploads: a row from creation, sniffing and hashing when the last
  * byte arrives, attaching to a tip (bytes copied into the BlobStore, row marked in the tip's
@@ -59,7 +51,7 @@ interface UploadRow {
 export class UploadsService {
   private readonly logger: Logger;
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly repository: UploadsRepository,
     private readonly config: AppConfig,
     @Inject(TUS_STORE) private readonly tus: TusStore,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
@@ -71,11 +63,13 @@ export class UploadsService {
 
   /** A new upload (before the tus store creates it): its row expires with the tus upload. */
   async recordCreated(id: string, sizeBytes: number, filename: string | null | undefined): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO uploads (id, size_bytes, display_filename, storage_location, expires_at)
-       VALUES ($1, $2, $3, $4, now() + make_interval(hours => $5))`,
-      [id, sizeBytes, sanitiseDisplayFilename(filename ?? undefined), this.tus.locationOf(id), this.config.UPLOAD_EXPIRY_HOURS],
-    );
+    await this.repository.insertCreated({
+      id,
+      sizeBytes,
+      displayFilename: sanitiseDisplayFilename(filename ?? undefined),
+      storageLocation: this.tus.locationOf(id),
+      expiryHours: this.config.UPLOAD_EXPIRY_HOURS,
+    });
   }
 
   /**
@@ -89,12 +83,9 @@ export class UploadsService {
     const { stream: sniffing, media } = await sniffMedia(source);
     if (!media) {
       sniffing.destroy();
-      // (TypeORM answers DELETE/UPDATE … RETURNING with [rows, count].)
-      const [[row]] = await this.dataSource.query<[{ display_filename: string }[], number]>('DELETE FROM uploads WHERE id = $1 RETURNING display_filename', [
-        id,
-      ]);
+      const filename = await this.repository.deleteReturningName(id);
       await this.tus.remove(id);
-      throw new UploadRejectedError(row?.display_filename ?? 'upload');
+      throw new UploadRejectedError(filename ?? 'upload');
     }
     let sha256 = hashedOnTheWay;
     if (sha256) {
@@ -104,19 +95,21 @@ export class UploadsService {
       await pipeline(sniffing, meter, new Writable({ write: (_chunk, _encoding, done) => done() }));
       ({ sha256, size } = meter.result());
     }
-    await this.dataSource.query(
-      `UPDATE uploads SET sha256 = $2, sniffed_type = $3, kind = $4, size_bytes = $5, finished_at = now(),
-              expires_at = now() + make_interval(hours => $6)
-        WHERE id = $1`,
-      [id, sha256, media.mime, media.kind, size, this.config.UPLOAD_EXPIRY_HOURS],
-    );
+    await this.repository.markFinished({
+      id,
+      sha256,
+      sniffedType: media.mime,
+      kind: media.kind,
+      sizeBytes: size,
+      expiryHours: this.config.UPLOAD_EXPIRY_HOURS,
+    });
     return { sha256, sniffedType: media.mime, kind: media.kind };
   }
 
   /** The client terminated an unfinished upload (tus DELETE): the store removed the bytes. */
   async forgetTerminated(id: string): Promise<void> {
     this.hashes.forget(id);
-    await this.dataSource.query('DELETE FROM uploads WHERE id = $1 AND finished_at IS NULL', [id]);
+    await this.repository.deleteUnfinished(id);
   }
 
   /**
@@ -128,11 +121,7 @@ export class UploadsService {
   async stage(ids: string[]): Promise<StagedUpload[]> {
     const wanted = [...new Set(ids)];
     if (wanted.length === 0) return [];
-    const rows = await this.dataSource.query<UploadRow[]>(
-      `SELECT id, size_bytes, sha256, sniffed_type, kind, display_filename FROM uploads
-        WHERE id = ANY($1::uuid[]) AND finished_at IS NOT NULL AND attached_tip_id IS NULL AND expires_at > now()`,
-      [wanted],
-    );
+    const rows = await this.repository.findAttachable(wanted);
     const found = new Set(rows.map((r) => r.id));
     const missing = wanted.filter((id) => !found.has(id));
     if (missing.length) throw new UploadNotFoundError(missing);
@@ -143,12 +132,12 @@ export class UploadsService {
         staged.push({
           ...blob,
           uploadId: row.id,
-          sniffedType: row.sniffed_type,
+          sniffedType: row.sniffedType,
           kind: row.kind,
-          displayFilename: row.display_filename,
+          displayFilename: row.displayFilename,
           declaredType: null,
         });
-        if (blob.sha256 !== row.sha256 || blob.size !== Number(row.size_bytes)) {
+        if (blob.sha256 !== row.sha256 || blob.size !== row.sizeBytes) {
           throw new Error(`Upload ${row.id} changed since it finished (SHA-256 or size differs)`);
         }
       }
@@ -166,14 +155,9 @@ export class UploadsService {
   async markAttached(manager: EntityManager, tipId: string, ids: string[]): Promise<void> {
     const wanted = [...new Set(ids)];
     if (wanted.length === 0) return;
-    const [rows] = await manager.query<[{ id: string }[], number]>(
-      `UPDATE uploads SET attached_tip_id = $1, attached_at = now()
-        WHERE id = ANY($2::uuid[]) AND finished_at IS NOT NULL AND attached_tip_id IS NULL AND expires_at > now()
-        RETURNING id`,
-      [tipId, wanted],
-    );
-    if (rows.length !== wanted.length) {
-      const done = new Set(rows.map((r) => r.id));
+    const marked = await this.repository.markAttached(manager, tipId, wanted);
+    if (marked.length !== wanted.length) {
+      const done = new Set(marked);
       throw new UploadNotFoundError(wanted.filter((id) => !done.has(id)));
     }
   }
@@ -196,14 +180,9 @@ export class UploadsService {
    * row the next sweep finishes).
    */
   async sweep(now = new Date()): Promise<number> {
-    const rows = await this.dataSource.query<{ id: string }[]>(
-      `SELECT id FROM uploads
-        WHERE (attached_tip_id IS NULL AND expires_at < $1) OR (attached_tip_id IS NOT NULL AND attached_at < $2)
-        ORDER BY expires_at LIMIT 1000`,
-      [now, new Date(now.getTime() - ATTACHED_ROW_KEPT_MS)],
-    );
+    const ids = await this.repository.sweepable(now, new Date(now.getTime() - ATTACHED_ROW_KEPT_MS));
     let removed = 0;
-    for (const { id } of rows) {
+    for (const id of ids) {
       try {
         await this.tus.remove(id);
       } catch (error) {
@@ -212,7 +191,7 @@ export class UploadsService {
         this.logger.warn({ err: error, uploadId: id }, 'could not remove an expired upload; the next sweep will try again');
         continue;
       }
-      await this.dataSource.query('DELETE FROM uploads WHERE id = $1', [id]);
+      await this.repository.delete(id);
       removed += 1;
     }
     return removed;

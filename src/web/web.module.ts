@@ -12,20 +12,26 @@ import { SettingsModule } from '../settings/settings.module.js';
 import { PaperSettingsService } from '../settings/settings.service.js';
 import { StaffModule } from '../staff/staff.module.js';
 import { TipsModule } from '../tips/tips.module.js';
-import { AccountsPagesController } from './accounts-pages.controller.js';
-import { AccountsViews } from './accounts-views.js';
-import { BankHolidaysNotice } from './bank-holidays-notice.js';
-import { DeskAdminController } from './desk-admin.controller.js';
-import { DeskAuthController } from './desk-auth.controller.js';
-import { DeskNewsInterceptor } from './desk-news.interceptor.js';
-import { DeskPagesController } from './desk-pages.controller.js';
-import { DeskSettingsController } from './desk-settings.controller.js';
-import { DeskSettingsViews } from './desk-settings-views.js';
-import { DeskViews, isDeskPath } from './desk-views.js';
-import { StatusController } from './status.controller.js';
-import { isStatusPath, StatusViews } from './status-views.js';
-import { WebController } from './web.controller.js';
-import { WebViews } from './web-views.js';
+import { AccountsPagesController } from './accounts/accounts-pages.controller.js';
+import { AccountsPageData } from './accounts/accounts-page-data.js';
+import { AccountsViews } from './accounts/accounts-views.js';
+import { BatchPagesController } from './accounts/batch-pages.controller.js';
+import { AdminPagesController } from './admin/admin-pages.controller.js';
+import { AdminViews } from './admin/admin-views.js';
+import { DeskSettingsController } from './admin/settings.controller.js';
+import { DeskSettingsViews } from './admin/settings-views.js';
+import { DeskAuthController } from './desk/desk-auth.controller.js';
+import { DeskPagesController } from './desk/desk-pages.controller.js';
+import { DeskViews } from './desk/desk-views.js';
+import { HtmlErrorPages } from './html-error-pages.js';
+import { PageHelpers } from './page-helpers.js';
+import { TipFormController } from './public/tip-form.controller.js';
+import { TipFormViews } from './public/tip-form-views.js';
+import { DeskNewsInterceptor } from './shared/desk-news.interceptor.js';
+import { StaffFrame } from './shared/staff-frame.js';
+import { isDeskPath } from './shared/staff-paths.js';
+import { StatusController } from './status/status.controller.js';
+import { isStatusPath, StatusViews } from './status/status-views.js';
 
 /**
  * Desk and status pages show a tip's details and carry CSRF tokens: no cache keeps any of them,
@@ -64,16 +70,29 @@ class FreshPaperSettings implements NestMiddleware {
 
 @Module({
   imports: [TipsModule, MediaModule, StaffModule, DeskModule, AuditModule, ContributorsModule, PayoutsModule, ChannelsModule, JobsModule, SettingsModule],
-  controllers: [WebController, StatusController, DeskAuthController, DeskPagesController, DeskAdminController, DeskSettingsController, AccountsPagesController],
+  controllers: [
+    TipFormController,
+    StatusController,
+    DeskAuthController,
+    DeskPagesController,
+    AdminPagesController,
+    DeskSettingsController,
+    AccountsPagesController,
+    BatchPagesController,
+  ],
   providers: [
-    WebViews,
+    PageHelpers,
+    StaffFrame,
+    TipFormViews,
+    StatusViews,
     DeskViews,
+    AdminViews,
     DeskSettingsViews,
     AccountsViews,
-    StatusViews,
+    AccountsPageData,
     DeskNewsInterceptor,
-    BankHolidaysNotice,
-    { provide: HTML_ERROR_RENDERER, useExisting: WebViews },
+    HtmlErrorPages,
+    { provide: HTML_ERROR_RENDERER, useExisting: HtmlErrorPages },
   ],
   exports: [HTML_ERROR_RENDERER],
 })

@@ -1,8 +1,8 @@
 // The contributor's /status pages in a real browser (Debian chromium via playwright-core) on a
 // phone-sized screen: sign in with the receipt, read the desk's message, reply, add a file, sign out.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser, Page } from 'playwright-core';
-import request from 'supertest';
+import type { Browser } from 'playwright-core';
+import { postTip, signInFromReceipt } from '../support/fixtures.js';
 import { FIXTURES_DIR } from '../support/media-samples.js';
 import { openRiskCodes } from '../support/payout-risks.js';
 import { signedInStaff, type SignedInStaff } from '../support/staff.js';
@@ -26,38 +26,16 @@ afterAll(async () => {
   await t?.close();
 });
 
-interface Receipt {
-  id: string;
-  reference: string;
-  secret: string;
-}
-
-/** A tip posted as the public API takes it; the receipt is what the contributor keeps. */
-async function postTip(story: string): Promise<Receipt> {
-  const res = await request(t.url).post('/api/tips').send({ story, consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201);
-  const { rows } = await t.db.query<{ id: string }>('SELECT id FROM tips WHERE reference = $1', [res.body.reference]);
-  return { id: rows[0].id, reference: res.body.reference, secret: res.body.secret };
-}
-
-/** Follows the receipt's link to /status, types the secret and signs in. */
-async function signInFromReceipt(page: Page, receipt: Receipt): Promise<void> {
-  const response = await page.goto(`${t.url}/status?reference=${receipt.reference}`);
-  expect(response?.status()).toBe(200);
-  expect(await page.getByLabel('Reference').inputValue()).toBe(receipt.reference);
-  await page.getByLabel('Secret').fill(receipt.secret);
-  await Promise.all([page.waitForURL((url) => url.pathname === '/status/tip'), page.getByRole('button', { name: 'Check my tip' }).click()]);
-}
-
 const XSS_MESSAGE = 'Is this yours? <script>window.__xss=1</script><img src=x onerror="window.__xss=2">';
 
 describe('the contributor’s status page', () => {
   it('signs in with the receipt, reads the editor’s messages (as text), replies, adds a video, and the desk sees the reply', async () => {
-    const receipt = await postTip('A lorry has shed its load on the ring road.');
+    const receipt = await postTip(t, { story: 'A lorry has shed its load on the ring road.' });
     await editor.post(`/api/tips/${receipt.id}/messages`).send({ body: 'Thanks for this!\nDid you film it yourself, and at what time?' }).expect(201);
     await editor.post(`/api/tips/${receipt.id}/messages`).send({ body: XSS_MESSAGE }).expect(201);
 
     const page = await pool.page(MOBILE);
-    await signInFromReceipt(page, receipt);
+    await signInFromReceipt(page, t, receipt);
     expect(await page.locator('h1').textContent()).toBe('Your tip');
     expect(await page.locator('#reference').textContent()).toBe(receipt.reference);
     expect(await page.locator('#status-text').textContent()).toContain('Received: an editor will look at it soon');
@@ -108,9 +86,9 @@ describe('the contributor’s status page', () => {
   });
 
   it('works with JavaScript off: sign in, reply, an empty reply is refused next to the field, sign out', async () => {
-    const receipt = await postTip('Burst water main outside the school.');
+    const receipt = await postTip(t, { story: 'Burst water main outside the school.' });
     const page = await pool.page({ ...MOBILE, javaScriptEnabled: false });
-    await signInFromReceipt(page, receipt);
+    await signInFromReceipt(page, t, receipt);
     expect(await page.locator('#no-messages').isVisible()).toBe(true);
 
     // Only spaces pass the browser's own `required` check; the server refuses them.
@@ -134,7 +112,7 @@ describe('the contributor’s status page', () => {
   });
 
   it('a wrong secret shows the same words as an unknown reference, keeps the reference, clears the secret', async () => {
-    const receipt = await postTip('Smoke over the industrial estate.');
+    const receipt = await postTip(t, { story: 'Smoke over the industrial estate.' });
     const page = await pool.page(MOBILE);
     await page.goto(`${t.url}/status`);
     await page.getByLabel('Reference').fill(receipt.reference);
@@ -156,10 +134,10 @@ describe('the contributor’s status page', () => {
   });
 
   it('accepts an offer on a phone with JavaScript off (a mistake named next to its field), and gives new details when the payment fails', async () => {
-    const receipt = await postTip('Video of the bridge collapse.');
+    const receipt = await postTip(t, { story: 'Video of the bridge collapse.' });
     const payout = (await editor.post(`/api/tips/${receipt.id}/payouts`).send({ amountMinor: 25_000, currency: 'GBP', licence: 'exclusive' }).expect(201)).body;
     const page = await pool.page({ ...MOBILE, javaScriptEnabled: false });
-    await signInFromReceipt(page, receipt);
+    await signInFromReceipt(page, t, receipt);
     expect(await page.locator('#offer1-text').textContent()).toBe('We’d like to pay you £250 for exclusive use of your story');
     expect(await page.locator('#steps li[aria-current="step"] .step-label').textContent()).toBe('Offer made');
     await expectNoHorizontalScroll(page);

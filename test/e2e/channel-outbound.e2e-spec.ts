@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Module } from '@nestjs/common';
+import { Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import request from 'supertest';
 import { ChannelIntakeService } from '../../src/channels/channel-intake.service.js';
-import { CHANNEL_SENDERS, type ChannelSender, type OutboundMessage } from '../../src/channels/inbound-message.js';
+import { ChannelSenderRegistry, type ChannelSender, type OutboundMessage } from '../../src/notifications/channel-senders.js';
 import { NotificationsService } from '../../src/notifications/notifications.service.js';
 import { signedInStaff, type SignedInStaff } from '../support/staff.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -24,8 +24,14 @@ class RecordingEmailSender implements ChannelSender {
 }
 const emailSender = new RecordingEmailSender();
 
-@Module({ providers: [{ provide: CHANNEL_SENDERS, useValue: [emailSender] }] })
-class RecordingSenderModule {}
+/** Registers after every module's init, so it replaces the email channel's own sender. */
+@Module({})
+class RecordingSenderModule implements OnApplicationBootstrap {
+  constructor(private readonly senders: ChannelSenderRegistry) {}
+  onApplicationBootstrap(): void {
+    this.senders.register(emailSender);
+  }
+}
 
 const EDITOR_TEXT = 'Could you send the original file? Ask for Quimby-7731 at the desk.';
 const outbox = async (t: TestApp) => (await readdir(join(t.dataDir, 'outbox')).catch(() => [] as string[])).filter((f) => f.endsWith('.eml'));

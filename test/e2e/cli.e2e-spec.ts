@@ -35,6 +35,7 @@ afterAll(async () => {
 
 describe('npm run cli -- staff:add', () => {
   it('creates an account whose password (read from stdin) signs in, and audits it', async () => {
+    const setupLinksBefore = await t.count('staff_setup_tokens');
     const result = await cli(
       ['staff:add', '--email', 'Desk.Chief@Paper.test', '--role', 'admin', '--name', 'Desk Chief'],
       'correct horse battery staple\n',
@@ -47,6 +48,30 @@ describe('npm run cli -- staff:add', () => {
     expect(session.user).toMatchObject({ role: 'admin', name: 'Desk Chief' });
     const { rows } = await t.db.query(`SELECT actor_type FROM audit_events WHERE action = 'staff.created' AND entity_id = $1`, [session.user.id]);
     expect(rows).toEqual([{ actor_type: 'system' }]);
+    // The CLI boots StaffModule but is not a server: it mints no first-admin link of its own.
+    expect(await t.count('staff_setup_tokens')).toBe(setupLinksBefore);
+  });
+
+  it('on a terminal the password is asked for and never echoed', async () => {
+    // util-linux `script` gives the CLI a real pseudo-terminal and copies everything shown on it to stdout.
+    const command = [process.execPath, CLI, 'staff:add', '--email', 'tty.user@paper.test', '--role', 'editor'].map((word) => `'${word}'`).join(' ');
+    const shown = await new Promise<{ code: number; stdout: string }>((resolve, reject) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        env: { PATH: process.env.PATH ?? '', TERM: 'dumb', ...env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        if (stdout.includes('Password (at least 12 characters): ') && !child.stdin.writableEnded) child.stdin.end('typed on a terminal 42\r');
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout }));
+    });
+    expect(shown.stdout).toContain('Created editor tty.user@paper.test');
+    expect(shown.stdout).not.toContain('typed on a terminal');
+    expect(shown.code).toBe(0);
+    await signIn(t, 'tty.user@paper.test', 'typed on a terminal 42');
   });
 
   it('a weak password: exit 64 with the reason, nobody created', async () => {

@@ -6,13 +6,13 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import request from 'supertest';
+import { contributorWithTip as contributorWithTipOf, type SignedInContributor } from '../support/fixtures.js';
 import { htmlPage, onePixelPng, sampleVideo, windowsExe } from '../support/media-samples.js';
-import { sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { signedInStaff, type SignedInStaff } from '../support/staff.js';
 import { eventually, startTestApp, type TestApp } from '../support/test-app.js';
 
 const MAX_FILES = 3;
 const MAX_FILE_BYTES = 200_000;
-const consent = { consentTerms: 'true', consentOwnWork: 'true', consentOver18: 'true' };
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 let t: TestApp;
@@ -26,23 +26,10 @@ afterAll(async () => {
   await t?.close();
 });
 
-interface Contributor {
-  tipId: string;
-  reference: string;
-  cookie: string;
-  csrfToken: string;
-}
+type Contributor = SignedInContributor;
 
 /** A tip sent with `videos` files, and its contributor signed in through the API. */
-async function contributorWithTip(videos = 1): Promise<Contributor> {
-  const post = request(t.url).post('/api/tips').field('story', 'Flood water in the underpass');
-  for (const [name, value] of Object.entries(consent)) post.field(name, value);
-  for (let i = 0; i < videos; i++) post.attach('files', sampleVideo(), { filename: `first-${i}.mp4` });
-  const receipt = (await post.expect(201)).body as { reference: string; secret: string };
-  const tipId = (await t.db.query<{ id: string }>('SELECT id FROM tips WHERE reference = $1', [receipt.reference])).rows[0].id;
-  const session = await request(t.url).post('/api/contributor/session').send({ reference: receipt.reference, secret: receipt.secret }).expect(200);
-  return { tipId, reference: receipt.reference, cookie: sessionCookie(session, 'tipdesk_contributor'), csrfToken: session.body.csrfToken };
-}
+const contributorWithTip = (videos = 1) => contributorWithTipOf(t, { story: 'Flood water in the underpass' }, { videos });
 
 type Upload = [bytes: Buffer, filename: string];
 const video = (filename = 'second-angle.mp4'): Upload => [sampleVideo(), filename];
@@ -89,7 +76,7 @@ describe('POST /api/contributor/media', () => {
       { id: expect.any(String), filename: 'still.png', size: photo.length, kind: 'image', addedAt: expect.any(String) },
     ]);
 
-    const rows = await mediaOf(me.tipId);
+    const rows = await mediaOf(me.id);
     expect(rows).toHaveLength(3);
     const added = rows.filter((row) => res.body.added.some((m: { id: string }) => m.id === row.id));
     expect(added.map((row) => [row.display_filename, row.kind])).toEqual(
@@ -106,18 +93,18 @@ describe('POST /api/contributor/media', () => {
     expect((await t.blobFiles()).filter((f) => f.startsWith('tmp/'))).toEqual([]);
 
     const tip = (await request(t.url).get('/api/contributor/tip').set('Cookie', me.cookie).expect(200)).body;
-    expect(tip.media.map((m: { filename: string }) => m.filename).sort()).toEqual(['first-0.mp4', 'second-angle.mp4', 'still.png']);
+    expect(tip.media.map((m: { filename: string }) => m.filename).sort()).toEqual(['IMG_2041.MP4', 'second-angle.mp4', 'still.png']);
     expect(tip).toMatchObject({ acceptsFiles: true, filesLeft: 0 });
 
-    const [contributorId] = (await t.db.query('SELECT contributor_id FROM tips WHERE id = $1', [me.tipId])).rows.map((r) => r.contributor_id);
-    const events = await auditOf(me.tipId);
+    const [contributorId] = (await t.db.query('SELECT contributor_id FROM tips WHERE id = $1', [me.id])).rows.map((r) => r.contributor_id);
+    const events = await auditOf(me.id);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ actor_type: 'contributor', actor_id: contributorId, after: { mediaCount: 2 } });
     expect(events[0].after.mediaIds.sort()).toEqual(added.map((row) => row.id).sort());
 
     // The desk sees the new files on the tip, and the history says who added them.
-    expect((await editor.get(`/api/tips/${me.tipId}`).expect(200)).body.media).toHaveLength(3);
-    expect((await editor.get(`/desk/tips/${me.tipId}`).expect(200)).text).toContain('Files added by the contributor');
+    expect((await editor.get(`/api/tips/${me.id}`).expect(200)).body.media).toHaveLength(3);
+    expect((await editor.get(`/desk/tips/${me.id}`).expect(200)).text).toContain('Files added by the contributor');
   });
 
   it.each([
@@ -130,7 +117,7 @@ describe('POST /api/contributor/media', () => {
     expect(res.status).toBe(415);
     expect(res.body).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', fields: { files: [expect.stringContaining('holiday.mp4')] } });
     await expectNothingNew(before);
-    expect(await auditOf(me.tipId)).toEqual([]);
+    expect(await auditOf(me.id)).toEqual([]);
   });
 
   it('more files than the tip has room for: 400 TOO_MANY_FILES, nothing stored', async () => {
@@ -147,7 +134,7 @@ describe('POST /api/contributor/media', () => {
     expect(flood.status).toBe(400);
     expect(flood.body.code).toBe('TOO_MANY_FILES');
     await expectNothingNew(before);
-    expect(await mediaOf(me.tipId)).toHaveLength(1);
+    expect(await mediaOf(me.id)).toHaveLength(1);
   });
 
   it('a full tip: 400 TOO_MANY_FILES for one more, and the tip says filesLeft 0', async () => {
@@ -164,7 +151,7 @@ describe('POST /api/contributor/media', () => {
     const me = await contributorWithTip(1);
     const results = await Promise.all([addMedia(me, [video('x1.mp4'), video('x2.mp4')]), addMedia(me, [video('y1.mp4'), video('y2.mp4')])]);
     expect(results.map((r) => r.status).sort()).toEqual([201, 400]);
-    expect(await mediaOf(me.tipId)).toHaveLength(MAX_FILES);
+    expect(await mediaOf(me.id)).toHaveLength(MAX_FILES);
     expect((await t.blobFiles()).filter((f) => f.startsWith('tmp/'))).toEqual([]);
   });
 
@@ -236,12 +223,12 @@ describe('POST /api/contributor/media', () => {
     // The token as the form's first field is what the /status page sends.
     const first = await post().field('_csrf', me.csrfToken).attach('files', sampleVideo(), { filename: 'clip.mp4' });
     expect(first.status).toBe(201);
-    expect(await mediaOf(me.tipId)).toHaveLength(1);
+    expect(await mediaOf(me.id)).toHaveLength(1);
   });
 
   it.each(['spam', 'rejected', 'archived'])('a tip marked %s: 409 TIP_CLOSED, nothing stored; reopened, files are taken again', async (status) => {
     const me = await contributorWithTip(1);
-    await setStatus(me.tipId, status);
+    await setStatus(me.id, status);
     const before = await snapshot();
     const res = await addMedia(me, [video()]);
     expect(res.status).toBe(409);
@@ -249,15 +236,15 @@ describe('POST /api/contributor/media', () => {
     await expectNothingNew(before);
     expect((await request(t.url).get('/api/contributor/tip').set('Cookie', me.cookie)).body).toMatchObject({ acceptsFiles: false, filesLeft: 0 });
 
-    await setStatus(me.tipId, 'in_review');
+    await setStatus(me.id, 'in_review');
     expect((await addMedia(me, [video()])).status).toBe(201);
   });
 
   it('a used tip is closed to new files too: 409', async () => {
     const me = await contributorWithTip(1);
-    for (const status of ['in_review', 'verified', 'used']) await setStatus(me.tipId, status);
+    for (const status of ['in_review', 'verified', 'used']) await setStatus(me.id, status);
     expect((await addMedia(me, [video()])).status).toBe(409);
-    expect(await mediaOf(me.tipId)).toHaveLength(1);
+    expect(await mediaOf(me.id)).toHaveLength(1);
   });
 });
 
@@ -284,7 +271,7 @@ describe('"Add more files" on /status/tip', () => {
     const { html, csrfToken } = await tipPage(me);
     expect(csrfToken).toBe(me.csrfToken);
     expect(html).toContain('<form method="post" action="/status/tip/files" enctype="multipart/form-data" id="files-form">');
-    expect(html).toMatch(/<li><span class="filename">first-0\.mp4<\/span> <span class="hint">Video, 5\.9 KB<\/span><\/li>/);
+    expect(html).toMatch(/<li><span class="filename">IMG_2041\.MP4<\/span> <span class="hint">Video, 5\.9 KB<\/span><\/li>/);
     expect(html).toContain('up to 2 more files, each up to 195 KB');
     expect(html).not.toContain('{{!--');
   });
@@ -299,8 +286,8 @@ describe('"Add more files" on /status/tip', () => {
     expect(after.text).toContain('2 files added. The newsroom can see them now.');
     expect(after.text).toContain('<span class="filename">from-the-bridge.mp4</span>');
     expect(after.text).toContain('<span class="filename">IMG_2001.PNG</span> <span class="hint">Photo, 70 B</span>');
-    expect(await mediaOf(me.tipId)).toHaveLength(2);
-    expect(await auditOf(me.tipId)).toHaveLength(1);
+    expect(await mediaOf(me.id)).toHaveLength(2);
+    expect(await auditOf(me.id)).toHaveLength(1);
     // The count in the address is only ever a number: anything else gets the plain sentence.
     const odd = await request(t.url).get('/status/tip?notice=files-added&files=<b>9</b>').set('Cookie', me.cookie).expect(200);
     expect(odd.text).toContain('Your files have been added.');
@@ -347,11 +334,11 @@ describe('"Add more files" on /status/tip', () => {
   it('a closed tip: no form on the page; a post anyway is 409 with the reason, nothing stored', async () => {
     const me = await contributorWithTip(1);
     const { csrfToken } = await tipPage(me);
-    await setStatus(me.tipId, 'rejected');
+    await setStatus(me.id, 'rejected');
     const closed = await tipPage(me);
     expect(closed.html).not.toContain('id="files-form"');
     expect(closed.html).toContain('We are no longer taking files for this tip.');
-    expect(closed.html).toContain('first-0.mp4');
+    expect(closed.html).toContain('IMG_2041.MP4');
     const before = await snapshot();
     const res = await submitForm(me, csrfToken, [video()]);
     expect(res.status).toBe(409);

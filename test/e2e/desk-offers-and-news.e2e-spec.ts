@@ -4,11 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { CSRF_HEADER } from '../../src/staff/access.guard.js';
-import { sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { contributorWithTip } from '../support/fixtures.js';
+import { signedInStaff, type SignedInStaff } from '../support/staff.js';
 import { openRiskCodes } from '../support/payout-risks.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
-const consent = { consentTerms: true, consentOwnWork: true, consentOver18: true };
 const UK = { confirmLicence: true, method: 'uk_bank', accountName: 'Jo Bloggs', sortCode: '60-16-13', accountNumber: '31926819' };
 const PAYER_ENV = { PAYER_SORT_CODE: '200000', PAYER_ACCOUNT_NUMBER: '55779911' };
 
@@ -27,23 +27,9 @@ afterAll(async () => {
   await t?.close();
 });
 
-interface Tip {
-  id: string;
-  reference: string;
-  contributor: { cookie: string; csrf: string };
-}
-
-async function postTip(story = 'A lorry has shed its load on the ring road', licence = 'exclusive'): Promise<Tip> {
-  const receipt = (
-    await request(t.url)
-      .post('/api/tips')
-      .send({ story, licence, ...consent })
-      .expect(201)
-  ).body;
-  const id = (await t.db.query('SELECT id FROM tips WHERE reference = $1', [receipt.reference])).rows[0].id as string;
-  const session = await request(t.url).post('/api/contributor/session').send({ reference: receipt.reference, secret: receipt.secret }).expect(200);
-  return { id, reference: receipt.reference, contributor: { cookie: sessionCookie(session, 'tipdesk_contributor'), csrf: session.body.csrfToken } };
-}
+/** A tip and its contributor, signed in; an exclusive licence unless said otherwise. */
+const postTip = (story = 'A lorry has shed its load on the ring road', licence: 'exclusive' | 'non_exclusive' = 'exclusive') =>
+  contributorWithTip(t, { story, licence });
 
 const form = (who: SignedInStaff, path: string, fields: Record<string, string | number>) =>
   request(t.url)
@@ -138,12 +124,7 @@ describe('“Make an offer” on the tip page', () => {
     const tip = await postTip();
     await form(editor, `/desk/tips/${tip.id}/payouts`, offerForm({ amount: '250' })).expect(303);
     const [offered] = await payoutsOf(tip.id);
-    await request(t.url)
-      .post(`/api/contributor/payouts/${offered.id}/accept`)
-      .set('Cookie', tip.contributor.cookie)
-      .set(CSRF_HEADER, tip.contributor.csrf)
-      .send(UK)
-      .expect(200);
+    await request(t.url).post(`/api/contributor/payouts/${offered.id}/accept`).set('Cookie', tip.cookie).set(CSRF_HEADER, tip.csrfToken).send(UK).expect(200);
     const version = async () => (await accountant.get(`/api/payouts/${offered.id}`).expect(200)).body.version as number;
     await accountant
       .post(`/api/payouts/${offered.id}/approve`)
@@ -216,8 +197,8 @@ describe('the queue marks news since an editor last looked', () => {
 
     await request(t.url)
       .post('/api/contributor/messages')
-      .set('Cookie', tip.contributor.cookie)
-      .set(CSRF_HEADER, tip.contributor.csrf)
+      .set('Cookie', tip.cookie)
+      .set(CSRF_HEADER, tip.csrfToken)
       .send({ body: 'It is still leaking.' })
       .expect(201);
     const queue = (await editor.get('/desk').expect(200)).text;
@@ -247,12 +228,7 @@ describe('the queue marks news since an editor last looked', () => {
       await form(editor, `/desk/tips/${tip.id}/payouts`, offerForm({ amount: '100' })).expect(303);
       const [p] = await payoutsOf(tip.id);
       ids[tip.reference] = p.id;
-      await request(t.url)
-        .post(`/api/contributor/payouts/${p.id}/accept`)
-        .set('Cookie', tip.contributor.cookie)
-        .set(CSRF_HEADER, tip.contributor.csrf)
-        .send(UK)
-        .expect(200);
+      await request(t.url).post(`/api/contributor/payouts/${p.id}/accept`).set('Cookie', tip.cookie).set(CSRF_HEADER, tip.csrfToken).send(UK).expect(200);
     }
     for (const tip of [paid, failed]) {
       await editor.get(`/desk/tips/${tip.id}`).expect(200); // seen the acceptance: only the payment's news is left

@@ -3,15 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { MESSAGE_MAX_LENGTH } from '../../src/desk/desk.entities.js';
+import { postTip, type Receipt } from '../support/fixtures.js';
 import { sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
 import { openRiskCodes } from '../support/payout-risks.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-
-interface Receipt {
-  id: string;
-  reference: string;
-  secret: string;
-}
 
 let t: TestApp;
 let editor: SignedInStaff;
@@ -23,12 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
-
-async function postTip(story = 'Flooding on the high street'): Promise<Receipt> {
-  const res = await request(t.url).post('/api/tips').send({ story, consentTerms: true, consentOwnWork: true, consentOver18: true }).expect(201);
-  const { rows } = await t.db.query<{ id: string }>('SELECT id FROM tips WHERE reference = $1', [res.body.reference]);
-  return { id: rows[0].id, reference: res.body.reference, secret: res.body.secret };
-}
 
 /** Posts the /status sign-in form as a browser without JavaScript does. */
 function signInForm(reference: string, secret: string) {
@@ -70,7 +59,7 @@ describe('signing in on /status', () => {
   });
 
   it('the right reference and secret: a contributor cookie and 303 to /status/tip, which shows the tip', async () => {
-    const receipt = await postTip();
+    const receipt = await postTip(t);
     const res = await signInForm(receipt.reference.toLowerCase(), receipt.secret);
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/status/tip');
@@ -86,7 +75,7 @@ describe('signing in on /status', () => {
   });
 
   it('wrong secret and unknown reference: the same page and the same 401', async () => {
-    const receipt = await postTip();
+    const receipt = await postTip(t);
     const wrong = await signInForm(receipt.reference, 'AAAA-BBBB-CCCC');
     const unknown = await signInForm('TD-0000-0000', receipt.secret);
     expect(wrong.status).toBe(401);
@@ -98,7 +87,7 @@ describe('signing in on /status', () => {
   });
 
   it('brute force: 10 wrong secrets, then the locked page (429 with Retry-After), even for the right secret', async () => {
-    const receipt = await postTip();
+    const receipt = await postTip(t);
     for (let i = 0; i < 10; i++) expect((await signInForm(receipt.reference, `WRONG-${i}`)).status).toBe(401);
     const locked = await signInForm(receipt.reference, receipt.secret);
     expect(locked.status).toBe(429);
@@ -119,7 +108,7 @@ describe('signing in on /status', () => {
   });
 
   it('a sign-in form posted from another site: 403', async () => {
-    const receipt = await postTip();
+    const receipt = await postTip(t);
     const res = await signInForm(receipt.reference, receipt.secret).set('Sec-Fetch-Site', 'cross-site');
     expect(res.status).toBe(403);
     expect(res.headers['set-cookie']).toBeUndefined();
@@ -206,8 +195,8 @@ describe('the tip page', () => {
   });
 
   it('shows only its own tip: the desk’s messages to it, escaped with line breaks kept, and none of another tip', async () => {
-    const mine = await postTip();
-    const other = await postTip('Another story');
+    const mine = await postTip(t);
+    const other = await postTip(t, { story: 'Another story' });
     await editor.post(`/api/tips/${mine.id}/messages`).send({ body: 'Did you film this yourself?\nAnd <b>when</b>?' }).expect(201);
     await editor.post(`/api/tips/${other.id}/messages`).send({ body: 'A message for somebody else' }).expect(201);
     const page = await signedInContributor(mine);
@@ -218,7 +207,7 @@ describe('the tip page', () => {
   });
 
   it('a reply through the form: 303 back with a notice; stored on the tip’s channel and audited without its text', async () => {
-    const receipt = await postTip();
+    const receipt = await postTip(t);
     const page = await signedInContributor(receipt);
     const res = await reply(page, { _csrf: page.csrfToken, body: '  I filmed it at 7pm.\n\nFrom my balcony.  ' });
     expect(res.status).toBe(303);
@@ -246,7 +235,7 @@ describe('the tip page', () => {
   });
 
   it('a reply without _csrf: 403 and nothing stored', async () => {
-    const receipt = await postTip();
+    const receipt = await postTip(t);
     const page = await signedInContributor(receipt);
     const res = await reply(page, { body: 'No token here' });
     expect(res.status).toBe(403);
@@ -256,7 +245,7 @@ describe('the tip page', () => {
   });
 
   it('a reply too long, empty or only spaces: 400 with the page and what was typed, nothing stored', async () => {
-    const receipt = await postTip();
+    const receipt = await postTip(t);
     const page = await signedInContributor(receipt);
     const long = 'x'.repeat(MESSAGE_MAX_LENGTH + 1);
     const tooLong = await reply(page, { _csrf: page.csrfToken, body: long });
@@ -273,7 +262,7 @@ describe('the tip page', () => {
   });
 
   it('signing out ends the session: the cookie no longer opens the tip page', async () => {
-    const receipt = await postTip();
+    const receipt = await postTip(t);
     const page = await signedInContributor(receipt);
     const res = await request(t.url).post('/status/sign-out').type('form').set('Cookie', page.cookie).send({ _csrf: page.csrfToken });
     expect(res.status).toBe(303);
@@ -284,7 +273,7 @@ describe('the tip page', () => {
   });
 
   it('signing out without _csrf: 403, still signed in', async () => {
-    const receipt = await postTip();
+    const receipt = await postTip(t);
     const page = await signedInContributor(receipt);
     expect((await request(t.url).post('/status/sign-out').type('form').set('Cookie', page.cookie).send({})).status).toBe(403);
     await request(t.url).get('/status/tip').set('Cookie', page.cookie).expect(200);
@@ -293,7 +282,7 @@ describe('the tip page', () => {
 
 describe('a contributor session elsewhere', () => {
   it('calling /api/tips or /desk: 401 AUTH_REQUIRED and the desk sign-in, as when signed out (the session is no staff sign-in)', async () => {
-    const page = await signedInContributor(await postTip());
+    const page = await signedInContributor(await postTip(t));
     const api = await request(t.url).get('/api/tips').set('Cookie', page.cookie);
     const anonymous = await request(t.url).get('/api/tips');
     expect(api.status).toBe(401);
@@ -315,7 +304,7 @@ describe('a contributor session elsewhere', () => {
   });
 
   it('POST /api/contributor/messages: 201 with the message; too long 400; without the CSRF header 403', async () => {
-    const receipt = await postTip();
+    const receipt = await postTip(t);
     const session = await request(t.url).post('/api/contributor/session').send({ reference: receipt.reference, secret: receipt.secret }).expect(200);
     const cookie = sessionCookie(session, 'tipdesk_contributor');
     const csrf = session.body.csrfToken as string;
@@ -358,7 +347,7 @@ describe('offers on the tip page', () => {
   };
 
   it('an offer shows in words with its licence, the accept form (asking how to pay first, no way chosen yet) and a link to decline, and moves the steps to "Offer made"', async () => {
-    const receipt = await postTip();
+    const receipt = await postTip(t);
     const payout = (await offer(receipt.id).expect(201)).body;
     const page = await signedInContributor(receipt);
     expect(page.html).toContain('We’d like to pay you £250 for exclusive use of your story');
@@ -372,7 +361,7 @@ describe('offers on the tip page', () => {
   });
 
   it('accept without the licence box ticked and with a bad sort code: 400 naming both, typed details kept, still offered', async () => {
-    const receipt = await postTip();
+    const receipt = await postTip(t);
     const payout = (await offer(receipt.id).expect(201)).body;
     const page = await signedInContributor(receipt);
     const res = await answer(page, payout.id, 'accept', { ...UK_BANK, confirmLicence: '', sortCode: '12-34' });
@@ -385,7 +374,7 @@ describe('offers on the tip page', () => {
 
   // Issue 11: the form shows only the chosen way's fields, so details left in another way's (hidden) fields are not used.
   it('details typed under a way not chosen are not used: PayPal chosen with stale bank details still hidden in the form is a PayPal payee (303)', async () => {
-    const receipt = await postTip();
+    const receipt = await postTip(t);
     const payout = (await offer(receipt.id).expect(201)).body;
     const page = await signedInContributor(receipt);
     const res = await answer(page, payout.id, 'accept', { ...UK_BANK, method: 'paypal', paypalEmail: 'jo@example.com' });
@@ -398,7 +387,7 @@ describe('offers on the tip page', () => {
   });
 
   it('accept with no way to pay chosen: 400 asking how we should pay, listed at the top (focus there), the address still /status/tip', async () => {
-    const receipt = await postTip();
+    const receipt = await postTip(t);
     const payout = (await offer(receipt.id).expect(201)).body;
     const page = await signedInContributor(receipt);
     const res = await answer(page, payout.id, 'accept', { confirmLicence: 'true', accountName: 'Jo Bloggs' });
@@ -410,7 +399,7 @@ describe('offers on the tip page', () => {
   });
 
   it('an offer form naming no offer (or not an id): 400, nothing changes', async () => {
-    const receipt = await postTip();
+    const receipt = await postTip(t);
     const payout = (await offer(receipt.id).expect(201)).body;
     const page = await signedInContributor(receipt);
     const res = await request(t.url)
@@ -424,7 +413,7 @@ describe('offers on the tip page', () => {
   });
 
   it('“No thanks” asks first on a page of its own (declining is final); going back leaves the offer open', async () => {
-    const receipt = await postTip();
+    const receipt = await postTip(t);
     const payout = (await offer(receipt.id).expect(201)).body;
     const page = await signedInContributor(receipt);
     const ask = await request(t.url).get(`/status/tip/payouts/${payout.id}/decline`).set('Cookie', page.cookie).expect(200);
@@ -436,7 +425,7 @@ describe('offers on the tip page', () => {
   });
 
   it('accept with UK bank details: 303 with a notice; the page shows the payment masked and the steps at "Accepted"', async () => {
-    const receipt = await postTip();
+    const receipt = await postTip(t);
     const payout = (await offer(receipt.id).expect(201)).body;
     const page = await signedInContributor(receipt);
     const res = await answer(page, payout.id, 'accept', UK_BANK);
@@ -457,7 +446,7 @@ describe('offers on the tip page', () => {
   });
 
   it('decline: 303 with a notice, the offer is declined and its forms are gone', async () => {
-    const receipt = await postTip();
+    const receipt = await postTip(t);
     const payout = (await offer(receipt.id).expect(201)).body;
     const page = await signedInContributor(receipt);
     const res = await answer(page, payout.id, 'decline');
@@ -470,8 +459,8 @@ describe('offers on the tip page', () => {
   });
 
   it('answering without _csrf: 403; answering another tip’s offer: 404; nothing changes', async () => {
-    const mine = await postTip();
-    const other = await postTip('Another story');
+    const mine = await postTip(t);
+    const other = await postTip(t, { story: 'Another story' });
     const myPayout = (await offer(mine.id).expect(201)).body;
     const theirs = (await offer(other.id).expect(201)).body;
     const page = await signedInContributor(mine);
@@ -488,7 +477,7 @@ describe('changing payment details on the tip page', () => {
   const UK_BANK = { confirmLicence: 'true', method: 'uk_bank', accountName: 'Jo Bloggs', sortCode: '12-34-56', accountNumber: '12345678' };
 
   async function acceptedOffer(): Promise<{ receipt: Receipt; page: ContributorPage; payoutId: string }> {
-    const receipt = await postTip();
+    const receipt = await postTip(t);
     const payout = (await editor.post(`/api/tips/${receipt.id}/payouts`).send({ amountMinor: 10_000, currency: 'GBP', licence: 'non_exclusive' }).expect(201))
       .body;
     const page = await signedInContributor(receipt);
@@ -557,7 +546,7 @@ describe('changing payment details on the tip page', () => {
   });
 
   it('before any offer is accepted there is no form, and a post says why (409)', async () => {
-    const page = await signedInContributor(await postTip());
+    const page = await signedInContributor(await postTip(t));
     expect(page.html).not.toContain('/status/tip/payee-details');
     const res = await change(page, { method: 'paypal', accountName: 'Jo Bloggs', paypalEmail: 'jo@example.com' });
     expect(res.status).toBe(409);

@@ -52,64 +52,8 @@ describe('POST /api/tips', () => {
       await expectNothingStored();
     });
 
-    it('story over 20,000 characters: 400', async () => {
-      const res = await request(t.url)
-        .post('/api/tips')
-        .send({ ...validTip, story: 'x'.repeat(20_001) });
-      expect(res.status).toBe(400);
-      expect(res.body.fields.story[0]).toMatch(/longer than 20000/);
-      await expectNothingStored();
-    });
-
-    it.each(['consentTerms', 'consentOwnWork', 'consentOver18'])('%s not true: 400', async (field) => {
-      for (const value of [false, 'maybe', undefined]) {
-        const res = await request(t.url)
-          .post('/api/tips')
-          .send({ ...validTip, [field]: value });
-        expect(res.status).toBe(400);
-        expect(Object.keys(res.body.fields)).toEqual([field]);
-      }
-      await expectNothingStored();
-    });
-
-    it('honeypot filled: 400, nothing stored', async () => {
-      const res = await request(t.url)
-        .post('/api/tips')
-        .send({ ...validTip, website: 'http://spam.example' });
-      expect(res.status).toBe(400);
-      expect(res.body.fields.website).toBeDefined();
-      await expectNothingStored();
-    });
-
-    it('malformed email: 400', async () => {
-      const res = await request(t.url)
-        .post('/api/tips')
-        .send({ ...validTip, email: 'not-an-email@' });
-      expect(res.status).toBe(400);
-      expect(res.body.fields.email).toEqual(['This does not look like an email address']);
-      await expectNothingStored();
-    });
-
-    it('occurredAt in the future or not a date: 400', async () => {
-      const future = new Date(Date.now() + 86_400_000).toISOString();
-      for (const occurredAt of [future, 'yesterday', '2026-13-45', '12345']) {
-        const res = await request(t.url)
-          .post('/api/tips')
-          .send({ ...validTip, occurredAt });
-        expect(res.status).toBe(400);
-        expect(res.body.fields.occurredAt).toBeDefined();
-      }
-      await expectNothingStored();
-    });
-
-    it('unknown field: 400 naming it', async () => {
-      const res = await request(t.url)
-        .post('/api/tips')
-        .send({ ...validTip, status: 'verified' });
-      expect(res.status).toBe(400);
-      expect(res.body.fields).toEqual({ status: ['This field is not allowed'] });
-      await expectNothingStored();
-    });
+    // The DTO's rule table (story length, consents, honeypot, email, occurredAt, unknown fields) runs
+    // without HTTP in test/service/tip-intake.service-spec.ts; this one case keeps the 400 answer covered.
 
     it('malformed JSON: 400 JSON error', async () => {
       const res = await request(t.url).post('/api/tips').set('Content-Type', 'application/json').send('{"story": ');

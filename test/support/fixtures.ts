@@ -98,7 +98,10 @@ export async function contributorWithTip(t: AppUnderTest, fields: TipFields = {}
 
 /** In a browser: follows the receipt's link to /status, types the secret and signs in, as the contributor does. */
 export async function signInFromReceipt(page: Page, t: { url: string }, receipt: { reference: string; secret: string }): Promise<void> {
-  await page.goto(`${t.url}/status?reference=${receipt.reference}`);
+  const response = await page.goto(`${t.url}/status?reference=${receipt.reference}`);
+  expect(response?.status()).toBe(200);
+  // The link fills in the reference; the contributor types only the secret.
+  expect(await page.getByLabel('Reference').inputValue()).toBe(receipt.reference);
   await page.getByLabel('Secret').fill(receipt.secret);
   await Promise.all([page.waitForURL((url) => url.pathname === '/status/tip'), page.getByRole('button', { name: 'Check my tip' }).click()]);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { FILES_ONLY_STORY, normaliseAddress, pendingBackoffSeconds, storyOf } from '../../src/channels/channel-intake.service.js';
+import { FILES_ONLY_STORY, normaliseAddress, pendingBackoffSeconds, storyOf } from '../../src/channels/channel-intake.rules.js';
 
 describe("a new channel tip's story", () => {
   it.each([

@@ -1,10 +1,13 @@
 // The desk pages' addresses: where sign-in may send someone back to, and how the queue's
 // filters and pages travel in the address bar.
 import { describe, expect, it } from '@jest/globals';
-import { keysetPager, parseQueueAddress, queueHref } from '../../src/web/desk-addresses.js';
-import { timeAgo } from '../../src/web/dates.js';
-import { localDeskPath } from '../../src/web/desk-views.js';
-import { formatBytes, formatDuration, historyLine, auditChange } from '../../src/web/desk-labels.js';
+import { parseQueueAddress, queueHref } from '../../src/web/desk/desk-addresses.js';
+import { keysetPager } from '../../src/web/shared/keyset-pager.js';
+import { timeAgo } from '../../src/web/shared/dates.js';
+import { localDeskPath } from '../../src/web/shared/staff-paths.js';
+import { formatDuration } from '../../src/web/shared/labels.js';
+import { historyLine, auditChange } from '../../src/web/shared/event-words.js';
+import { formatBytes } from '../../src/text/format-bytes.js';
 
 describe('localDeskPath (the next= after sign-in)', () => {
   it.each([

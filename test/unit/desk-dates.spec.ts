@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { formatDeskDate } from '../../src/settings/desk-dates.js';
-import { timeAgo } from '../../src/web/dates.js';
+import { timeAgo } from '../../src/web/shared/dates.js';
 
 const LONDON = { timeZone: 'Europe/London', dateStyle: 'day-month' } as const;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { AUDIT_ACTIONS, changeInWords, eventWords, payoutMoveLine } from '../../src/web/desk-labels.js';
-import { pageForRole, roleOpens } from '../../src/web/desk-views.js';
+import { AUDIT_ACTIONS, changeInWords, eventWords, payoutMoveLine } from '../../src/web/shared/event-words.js';
+import { pageForRole, roleOpens } from '../../src/web/shared/staff-paths.js';
 
 const names = new Map([
   ['s1', 'Priya Editor'],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseIso6709, probeFromFfprobe } from '../../src/media/media-processing.service.js';
-import { mediaFacts } from '../../src/web/desk-views.js';
+import { parseIso6709, probeFromFfprobe } from '../../src/media/media-probe.js';
+import { mediaFacts } from '../../src/web/desk/media-facts.js';
 
 describe('parseIso6709 (the location tag phones write into videos)', () => {
   it.each([

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { composeNotification, statusPageUrl } from '../../src/notifications/notification-mail.js';
+import { composeNotification } from '../../src/notifications/notification-mail.js';
+import { statusPageUrl } from '../../src/text/status-url.js';
 import { outboxTimestamp } from '../../src/notifications/outbox-mailer.js';
 
 const facts = { to: 'pat@example.org', reference: 'TD-7K3Q-9XRM', publicBaseUrl: 'https://tips.example.com' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { PAYMENT_FAILED_TEXT, tipProgress, type StepState } from '../../src/web/status-progress.js';
+import { PAYMENT_FAILED_TEXT, tipProgress, type StepState } from '../../src/web/status/status-progress.js';
 import type { TipStatus } from '../../src/tips/tips.entities.js';
 
 /** The steps as one compact string: ✓ done, ▶ current, · to come, ✗ failed. */

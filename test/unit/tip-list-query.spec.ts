@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { planTipList, SORT_MATCHES_BELOW, tipListQuery } from '../../src/desk/desk.service.js';
+import { planTipList, SORT_MATCHES_BELOW, tipListQuery } from '../../src/desk/tip-list.query.js';
 
 const staffId = '0f8fad5b-d9cb-469f-a165-70867728950e';
 /** A stand-in for the database that answers EXPLAIN with the given row estimate. */

@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import { AppConfig } from '../../config/app-config.js';
 import { LOGGER } from '../../logging/logger.js';
 import { MAILER, type Mailer, type OutgoingMail } from '../../notifications/mailer.js';
-import { statusPageUrl } from '../../notifications/notification-mail.js';
-import type { ChannelSender, OutboundMessage } from '../inbound-message.js';
+import { statusPageUrl } from '../../text/status-url.js';
+import type { ChannelSender, OutboundMessage } from '../../notifications/channel-senders.js';
 import { plusAddress } from './email-addresses.js';
 
 export class EmailSendError extends Error {

@@ -5,6 +5,7 @@ import type { SMTPServer, SMTPServerDataStream, SMTPServerSession } from 'smtp-s
 import { AppConfig } from '../../config/app-config.js';
 import { DomainError } from '../../http/errors.js';
 import { LOGGER } from '../../logging/logger.js';
+import { addressAllowed, parseAddressList } from '../../network/ip-addresses.js';
 import { StorageFullError } from '../../storage/blob-store.js';
 import { isInboundAddress } from './email-addresses.js';
 import { EmailIntakeService } from './email-intake.service.js';
@@ -36,8 +37,11 @@ export function smtpReplyFor(error: unknown): SmtpReply {
  * The inbound SMTP listener, on INBOUND_SMTP_PORT only when that is set. It speaks plain SMTP
  * with no STARTTLS and no AUTH: it is meant to sit behind the paper's MX (Postfix or a
  * provider), which does TLS, spam filtering and retries, and forwards the tips address here.
- * Recipients other than INBOUND_EMAIL_ADDRESSES (or their plus-forms) are refused at RCPT; a
- * message over INBOUND_EMAIL_MAX_BYTES at DATA (552). Each message takes the webhook's path.
+ * It binds 127.0.0.1 unless INBOUND_SMTP_HOST says otherwise, and takes connections only from
+ * INBOUND_SMTP_ALLOW (the MX; unset: loopback), refused at connect with 554: a direct connection
+ * would skip the MX's SPF/DKIM/DMARC checks. Recipients other than INBOUND_EMAIL_ADDRESSES (or
+ * their plus-forms) are refused at RCPT; a message over INBOUND_EMAIL_MAX_BYTES at DATA (552).
+ * Each message takes the webhook's path.
  */
 @Injectable()
 export class SmtpListener implements OnApplicationBootstrap, OnModuleDestroy {
@@ -54,8 +58,16 @@ export class SmtpListener implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** The port it listens on, when it does. */
   get port(): number | undefined {
-    const address = this.server?.server.address() as AddressInfo | null | undefined;
-    return address?.port;
+    return this.listening?.port;
+  }
+
+  /** The address it is bound to, when it listens. */
+  get host(): string | undefined {
+    return this.listening?.address;
+  }
+
+  private get listening(): AddressInfo | undefined {
+    return (this.server?.server.address() as AddressInfo | null | undefined) ?? undefined;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -64,6 +76,7 @@ export class SmtpListener implements OnApplicationBootstrap, OnModuleDestroy {
     const addresses = this.config.inboundEmailAddresses;
     if (addresses.length === 0)
       this.logger.warn({ event: 'email.smtp_no_addresses' }, 'INBOUND_SMTP_PORT is set but INBOUND_EMAIL_ADDRESSES is not: every recipient will be refused');
+    const allow = parseAddressList(this.config.INBOUND_SMTP_ALLOW ?? '');
     // Loaded only when the listener is on (most newsrooms use the webhook, or no email channel).
     const { SMTPServer } = await import('smtp-server');
     const server = new SMTPServer({
@@ -78,6 +91,11 @@ export class SmtpListener implements OnApplicationBootstrap, OnModuleDestroy {
       closeTimeout: 5_000,
       // smtp-server's own log names senders and recipients: ours below does not.
       logger: false,
+      onConnect: (session, callback) => {
+        if (addressAllowed(session.remoteAddress, allow)) return callback();
+        this.logger.warn({ event: 'email.smtp_client_refused' }, 'SMTP connection from an address outside INBOUND_SMTP_ALLOW refused');
+        callback(new SmtpReply(554, "5.7.1 This listener takes mail only from the paper's mail server"));
+      },
       onRcptTo: (address, _session, callback) => {
         if (isInboundAddress(address.address, this.config.inboundEmailAddresses)) return callback();
         this.logger.info({ event: 'email.recipient_refused' }, 'inbound mail for an address that is not ours refused at RCPT');

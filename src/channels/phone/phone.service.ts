@@ -4,10 +4,12 @@ import { AuditService } from '../../audit/audit.service.js';
 import { AppConfig } from '../../config/app-config.js';
 import { DomainError, NotFoundError, ValidationFailedError } from '../../http/errors.js';
 import type { UploadedMedia } from '../../media/blob-storage-engine.js';
-import { MediaService, TooManyFilesError, type StagedMedia } from '../../media/media.service.js';
+import { MediaService, TooManyFilesError } from '../../media/media.service.js';
+import { withStagedMedia } from '../../media/staged-media.js';
 import type { StaffPrincipal } from '../../staff/access.js';
-import { statusPageUrl } from '../../notifications/notification-mail.js';
+import { statusPageUrl } from '../../text/status-url.js';
 import { TipIntakeService } from '../../tips/tip-intake.service.js';
+import { TipLookupRepository } from '../../tips/tip-lookup.repository.js';
 import type { AddedFilesDto, CreatePhoneTipDto, PhoneTipDto } from './dto/phone-tip.dto.js';
 
 /**
@@ -20,6 +22,7 @@ export class PhoneService {
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly tips: TipIntakeService,
+    private readonly tipLookup: TipLookupRepository,
     private readonly media: MediaService,
     private readonly audit: AuditService,
   ) {}
@@ -62,11 +65,10 @@ export class PhoneService {
    * all or none, within MAX_FILES_PER_TIP, under the tip's row lock.
    */
   async addFiles(staff: StaffPrincipal, tipId: string, files: UploadedMedia[]): Promise<AddedFilesDto> {
-    let staged: StagedMedia[] = [];
-    try {
+    return withStagedMedia(this.media, files, async (intake) => {
       if (files.length === 0) throw new ValidationFailedError({ files: ['Choose at least one video, photo or audio file to add'] });
-      return await this.dataSource.transaction(async (manager) => {
-        const [tip] = await manager.query<{ channel: string }[]>(`SELECT channel FROM tips WHERE id = $1 FOR UPDATE`, [tipId]);
+      return this.dataSource.transaction(async (manager) => {
+        const tip = await this.tipLookup.findById(manager, tipId, { lock: true });
         if (!tip) throw new NotFoundError('TIP_NOT_FOUND', 'There is no tip with that id.');
         if (tip.channel !== 'phone') {
           throw new DomainError(
@@ -85,7 +87,7 @@ export class PhoneService {
               : `A tip can have at most ${max} files, and this one has them all.`,
           );
         }
-        staged = await this.media.attachToTip(manager, tipId, files);
+        const staged = await intake.attach(manager, tipId, files);
         const mediaIds = staged.map((s) => s.id);
         await this.audit.record(manager, {
           actorType: 'staff',
@@ -97,9 +99,6 @@ export class PhoneService {
         });
         return { mediaIds, filesLeft: left - files.length };
       });
-    } catch (error) {
-      await this.media.discard(staged.length ? staged : files.map((f) => ({ tempKey: f.tempKey })));
-      throw error;
-    }
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { LOGGER } from '../../logging/logger.js';
-import type { ChannelSender, OutboundMessage } from '../inbound-message.js';
+import type { ChannelSender, OutboundMessage } from '../../notifications/channel-senders.js';
 import { WhatsAppGraphClient, WhatsAppGraphError } from './whatsapp-graph.client.js';
 
 // Meta refuses free-form text once 24 hours passed since the reader's last message (a template is needed then).

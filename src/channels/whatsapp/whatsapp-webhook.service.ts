@@ -4,6 +4,7 @@ import { AppConfig } from '../../config/app-config.js';
 import { sameSecret } from '../../crypto/constant-time.js';
 import { DomainError, NotFoundError, ValidationFailedError } from '../../http/errors.js';
 import { LOGGER } from '../../logging/logger.js';
+import { statusPageUrl } from '../../text/status-url.js';
 import { ChannelIntakeService } from '../channel-intake.service.js';
 import type { InboundMessage, InboundResult } from '../inbound-message.js';
 import { WhatsAppGraphClient, WhatsAppGraphError } from './whatsapp-graph.client.js';
@@ -126,7 +127,7 @@ export class WhatsAppWebhookService implements BeforeApplicationShutdown {
    */
   private sendReceipt(from: string, tip: InboundResult): void {
     if (!this.config.WHATSAPP_ACCESS_TOKEN || !this.config.WHATSAPP_PHONE_NUMBER_ID) return;
-    const statusUrl = `${this.config.publicBaseUrl}/status?reference=${tip.reference}`;
+    const statusUrl = statusPageUrl(this.config.publicBaseUrl, tip.reference);
     const body = [
       'Thank you: your tip has reached our news desk.',
       `Reference: ${tip.reference}`,

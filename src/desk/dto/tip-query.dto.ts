@@ -1,6 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { KeysetPageQuery } from '../../http/keyset-page.js';
+import { blankToUndefined } from '../../http/transforms.js';
 import { TIP_CHANNELS, TIP_STATUSES, type TipChannel, type TipStatus } from '../../tips/tips.entities.js';
 import { TAG_PATTERN, TAG_RULE, TAGS_MAX, normaliseTags } from '../tags.js';
 import { NEWS_KINDS, type NewsKind } from '../tip-news.js';
@@ -26,17 +28,17 @@ const toTagList = (params: { value: unknown }) => {
   const list = toList(params);
   return Array.isArray(list) && list.every((v) => typeof v === 'string') ? normaliseTags(list) : list;
 };
-const blankToUndefined = ({ value }: { value: unknown }) => (typeof value === 'string' ? (value.trim() === '' ? undefined : value.trim()) : value);
 const lowerCase = (params: { value: unknown }) => {
   const value = blankToUndefined(params);
   return typeof value === 'string' ? value.toLowerCase() : value;
 };
-// Only plain digits become a number; anything else stays a string and fails @IsInt.
-const toInteger = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value);
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value);
 
-/** The desk's queue filters (GET /api/tips). Every filter narrows; repeated values of one filter widen. */
-export class ListTipsQueryDto {
+/**
+ * The desk's queue filters (GET /api/tips). Every filter narrows; repeated values of one filter widen.
+ * `cursor` and `limit` are the shared keyset page fields (the cursor is only good for the same filters and sort).
+ */
+export class ListTipsQueryDto extends KeysetPageQuery(PAGE_SIZE_MAX, PAGE_SIZE_DEFAULT) {
   @ApiPropertyOptional({ enum: TIP_STATUSES, isArray: true, description: 'Any of these statuses (repeat it or use a comma list)' })
   @Transform(toList)
   @IsOptional()
@@ -107,19 +109,4 @@ export class ListTipsQueryDto {
   @IsOptional()
   @IsIn(NEWS_KINDS, { message: `news must be one of ${NEWS_KINDS.join(', ')}` })
   news?: NewsKind;
-
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page (same filters and sort)' })
-  @Transform(blankToUndefined)
-  @IsOptional()
-  @IsString()
-  @MaxLength(200, { message: 'cursor is not valid' })
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: PAGE_SIZE_MAX, default: PAGE_SIZE_DEFAULT })
-  @Transform(toInteger)
-  @IsOptional()
-  @IsInt({ message: `limit must be a whole number from 1 to ${PAGE_SIZE_MAX}` })
-  @Min(1, { message: `limit must be a whole number from 1 to ${PAGE_SIZE_MAX}` })
-  @Max(PAGE_SIZE_MAX, { message: `limit must be a whole number from 1 to ${PAGE_SIZE_MAX}` })
-  limit?: number;
 }
