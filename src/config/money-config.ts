@@ -29,7 +29,7 @@ const payerRule = (field: keyof typeof PAYER_RULES) => ({
  */
 export class MoneyConfig {
   // The paying account's defaults: the paper settings page (/desk/admin/settings) overrides each
-  // one, after a second admin approves. Read only when a bank format is exported (PaperSettingsService.payerFor).
+  // one, after a second admin approves. Read only when a bank format is exported (PayerSettings.payerFor, payouts/exporters/payer-settings.ts).
   @Transform(emptyToUndefined)
   @IsOptional()
   @ValidateBy(payerRule('name'))

@@ -4,7 +4,6 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AppConfig, ConfigError } from '../config/app-config.js';
 import { ConflictError, DomainError, ValidationFailedError, type FieldErrors } from '../http/errors.js';
-import { PaperSettingsService } from '../settings/settings.service.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { BatchDownloadedError, BatchIllegalTransitionError, BatchNotFoundError, NothingToPayError } from './batch.errors.js';
 import { batchReference, fittingMethods, processingDateForNewBatch, processingDateOf, sha256Of, verified } from './batch-file.js';
@@ -24,6 +23,7 @@ import {
 import { BankCalendar } from './exporters/bank-working-days.js';
 import { ExportError, type BatchFile, type ExportItem, type Exporter } from './exporters/export-types.js';
 import { EXPORTERS } from './exporters/exporters.js';
+import { PayerSettings } from './exporters/payer-settings.js';
 import { PAYPAL_MAX_ROWS } from './exporters/paypal-csv.exporter.js';
 import { LEDGER_FORMAT } from './payout-words.js';
 import { PayoutsService } from './payouts.service.js';
@@ -59,7 +59,7 @@ export class BatchesService {
     private readonly audit: AuditService,
     private readonly items: BatchItemsRepository,
     private readonly config: AppConfig,
-    private readonly settings: PaperSettingsService,
+    private readonly payers: PayerSettings,
   ) {
     this.calendar = BankCalendar.withExtra(config.bankHolidays);
   }
@@ -87,7 +87,7 @@ export class BatchesService {
   async create(staff: StaffPrincipal, input: CreateBatchDto): Promise<BatchDto> {
     const exporter = EXPORTERS[input.format];
     // The paying account in effect now (paper settings over the environment), or 409 PAYER_NOT_CONFIGURED.
-    const payer = await this.settings.payerFor(input.format);
+    const payer = await this.payers.payerFor(input.format);
     const currencies = CURRENCIES.filter((currency) => fittingMethods(exporter, currency).length > 0);
     if (input.currency && !currencies.includes(input.currency)) {
       throw new ValidationFailedError(
@@ -138,7 +138,7 @@ export class BatchesService {
   async download(staff: StaffPrincipal, id: string): Promise<BatchDownload> {
     const found = await this.row(this.dataSource.manager, id);
     if (!found.file_sha256) throw new ConflictError('BATCH_FILE_MISSING', 'This batch has no file.');
-    const payer = found.payer_snapshot ?? (await this.settings.payerFor(found.format));
+    const payer = found.payer_snapshot ?? (await this.payers.payerFor(found.format));
     // Who holds a copy is recorded before a byte leaves, under the batch's row lock, so a void
     // either sees this download or happens first (and then there is no file to hand out).
     const batch = await this.dataSource.transaction(async (manager) => {

@@ -10,6 +10,7 @@ import { BatchItemsRepository } from './batch-items.repository.js';
 import { BatchSnapshots } from './batch-snapshots.js';
 import { BatchesRepository } from './batches.repository.js';
 import { BatchesService } from './batches.service.js';
+import { PayerSettings } from './exporters/payer-settings.js';
 import { PayoutsController, TipPayoutsController } from './payouts.controller.js';
 import { ContributorPayoutsService } from './contributor-payouts.service.js';
 import { PayeeDetailsRepository } from './payee-details.repository.js';
@@ -46,7 +47,8 @@ import { PayoutRisksService } from './risks/payout-risks.service.js';
     BankStatementsService,
     BankStatementsRepository,
     BatchPayoutsReadModel,
+    PayerSettings,
   ],
-  exports: [PayoutsService, BatchesService, PayoutRisksService, BankStatementsService, BatchPayoutsReadModel],
+  exports: [PayoutsService, BatchesService, PayoutRisksService, BankStatementsService, BatchPayoutsReadModel, PayerSettings],
 })
 export class PayoutsModule {}
