@@ -6,7 +6,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tipdesk/**', '.ci/**', 'bench/.work/**', 'src/web/assets/**', 'docs/**', 'src/**/__sql__/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tipdesk/**', '.ci/**', 'bench/.work/**', 'bench/.dist-*/**', 'src/web/assets/**', 'docs/**', 'src/**/__sql__/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditLogModule } from './audit-log/audit-log.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { EmailChannelModule } from './channels/email/email-channel.module.js';
 import { WhatsAppChannelModule } from './channels/whatsapp/whatsapp-channel.module.js';
@@ -44,6 +45,7 @@ export class AppModule {
         StorageModule,
         NotificationsModule,
         AuditModule,
+        AuditLogModule,
         RateLimitsModule,
         StaffModule,
         SettingsModule,

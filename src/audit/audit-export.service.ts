@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { DataSource } from 'typeorm';
 import { FieldCipher } from '../crypto/field-cipher.js';
 import { exportLine, exportSignedText, type ExportTrailer } from './audit-export.js';
-import { CHAIN_SELECT } from './event-chain.js';
+import { AuditRepository } from './audit.repository.js';
 
 const FETCH_ROWS = 5_000;
 
@@ -17,6 +17,7 @@ const FETCH_ROWS = 5_000;
 export class AuditExportService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly events: AuditRepository,
     private readonly cipher: FieldCipher,
   ) {}
 
@@ -26,22 +27,22 @@ export class AuditExportService {
     const db = runner.manager;
     try {
       await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await db.query(`DECLARE audit_export NO SCROLL CURSOR FOR ${CHAIN_SELECT.audit_events} ORDER BY e.seq`);
+      await this.events.openExport(db);
       let events = 0;
       let last = { seq: 0, hash: '' };
       for (;;) {
-        const rows = await db.query<Parameters<typeof exportLine>[0][]>(`FETCH ${FETCH_ROWS} FROM audit_export`);
+        const rows = await this.events.fetchExport<Parameters<typeof exportLine>[0]>(db, FETCH_ROWS);
         if (rows.length === 0) break;
         const text = rows.map(exportLine).join('');
         events += rows.length;
         last = { seq: Number(rows[rows.length - 1].seq), hash: rows[rows.length - 1].hash };
         if (!out.write(text)) await once(out, 'drain');
       }
-      const [head] = await db.query<{ seq: string; hash: string }[]>(`SELECT audit_seq::text AS seq, audit_hash AS hash FROM event_chain_head WHERE id = 1`);
+      const head = await this.events.auditHead(db);
       const trailer: Omit<ExportTrailer, 'signature'> = {
         chain: 'audit_events',
         events,
-        head: head ? { seq: Number(head.seq), hash: head.hash } : last,
+        head: head ?? last,
         exportedAt: new Date().toISOString(),
       };
       const signed: ExportTrailer = {

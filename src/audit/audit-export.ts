@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { FieldCipher } from '../crypto/field-cipher.js';
-import { auditCanonical, chainHash, GENESIS_HASH, pgJsonString, pgJsonText } from './event-chain.js';
+import { auditCanonical, chainHash, GENESIS_HASH, pgJsonString, pgJsonText, type AuditChainRow } from './event-chain.js';
 
 /** One audit event as a line of the export (NDJSON). */
 export interface ExportedEvent {
@@ -34,20 +34,7 @@ export function exportSignedText(t: Pick<ExportTrailer, 'events' | 'head' | 'exp
 }
 
 /** One event's line, built from the database's own text (the jsonb payloads verbatim). */
-export function exportLine(row: {
-  seq: string;
-  id: string;
-  at: string;
-  actor_type: string;
-  actor_id: string | null;
-  action: string;
-  entity_type: string;
-  entity_id: string;
-  before: string | null;
-  after: string | null;
-  prev_hash: string;
-  hash: string;
-}): string {
+export function exportLine(row: AuditChainRow): string {
   const str = (v: string | null) => (v === null ? 'null' : pgJsonString(v));
   return (
     `{"seq":${row.seq},"id":${str(row.id)},"at":${str(row.at)},"actorType":${str(row.actor_type)},"actorId":${str(row.actor_id)},"action":${str(row.action)},` +

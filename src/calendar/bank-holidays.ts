@@ -1,4 +1,4 @@
-import { ENGLAND_AND_WALES_BANK_HOLIDAYS } from '../payouts/exporters/bank-working-days.js';
+import { ENGLAND_AND_WALES_BANK_HOLIDAYS } from './england-and-wales.js';
 
 /** How far the published table (built in, plus BANK_HOLIDAYS) reaches, and whether that is soon. */
 export interface BankHolidayCoverage {

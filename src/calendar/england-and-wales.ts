@@ -56,3 +56,29 @@ export function computedBankHolidays(year: number): string[] {
   else days.push(iso(year, 12, 25), iso(year, 12, 26));
   return days;
 }
+
+/**
+ * England and Wales bank holidays, 2026–2027, as published by GOV.UK ("UK bank holidays",
+ * the england-and-wales division of gov.uk/bank-holidays.json), including the substitute days
+ * when Christmas or Boxing Day falls at a weekend. Bacs and Faster Payments settle on these
+ * days' calendar, so a processing day must avoid them. Later years come from BANK_HOLIDAYS
+ * (or are added here when GOV.UK publishes them): see BankCalendar.
+ */
+export const ENGLAND_AND_WALES_BANK_HOLIDAYS: ReadonlySet<string> = new Set([
+  '2026-01-01', // New Year's Day
+  '2026-04-03', // Good Friday
+  '2026-04-06', // Easter Monday
+  '2026-05-04', // Early May bank holiday
+  '2026-05-25', // Spring bank holiday
+  '2026-08-31', // Summer bank holiday
+  '2026-12-25', // Christmas Day
+  '2026-12-28', // Boxing Day (substitute day)
+  '2027-01-01', // New Year's Day
+  '2027-03-26', // Good Friday
+  '2027-03-29', // Easter Monday
+  '2027-05-03', // Early May bank holiday
+  '2027-05-31', // Spring bank holiday
+  '2027-08-30', // Summer bank holiday
+  '2027-12-27', // Christmas Day (substitute day)
+  '2027-12-28', // Boxing Day (substitute day)
+]);

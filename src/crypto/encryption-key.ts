@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { AppConfig } from '../config/app-config.js';
 
 export interface EncryptionKey {
   /** Short id stored beside every ciphertext, so keys can rotate. */
@@ -20,11 +19,17 @@ export function keyFrom(key: Buffer): EncryptionKey {
   return { id: createHash('sha256').update(key).digest('hex').slice(0, 8), key };
 }
 
+/** What the key is resolved from (AppConfig has both): crypto/ is a leaf and reads no config of its own. */
+export interface EncryptionKeySource {
+  ENCRYPTION_KEY?: string;
+  dataDir: string;
+}
+
 /**
  * ENCRYPTION_KEY from the environment, or the one generated into DATA_DIR on first run, so a
  * fresh clone works; production must set it (losing the file loses every encrypted field).
  */
-export async function resolveEncryptionKey(config: AppConfig, logger: Logger): Promise<EncryptionKey> {
+export async function resolveEncryptionKey(config: EncryptionKeySource, logger: Logger): Promise<EncryptionKey> {
   if (config.ENCRYPTION_KEY) return keyFrom(decodeKey(config.ENCRYPTION_KEY));
   const file = join(config.dataDir, 'encryption.key');
   try {

@@ -17,7 +17,8 @@ import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { DomainError } from '../http/errors.js';
 import { Access, CurrentStaff, type StaffPrincipal } from '../staff/access.js';
-import { BatchesService, RECONCILE_MAX_BYTES, ReconcileTooLargeError } from './batches.service.js';
+import { BatchesService } from './batches.service.js';
+import { RECONCILE_MAX_BYTES, ReconcileTooLargeError } from './reconcile-csv.js';
 import { BatchDto, BatchIdParams, BatchPageDto, CreateBatchDto, ListBatchesQueryDto, ReconcileResultDto, VoidUndeliveredDto } from './dto/batches.dto.js';
 
 const MOVES = 'BATCH_ILLEGAL_TRANSITION (`from`, `to`), BATCH_STALE_VERSION';

@@ -9,7 +9,6 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { TipIdParams } from '../desk/dto/update-tip.dto.js';
 import { Access, CurrentStaff, type StaffPrincipal } from '../staff/access.js';
 import {
   ApprovePayoutDto,
@@ -25,6 +24,7 @@ import {
   PayoutReasonDto,
   PayoutTotalDto,
   PayoutVersionDto,
+  TipIdParams,
 } from './dto/payouts.dto.js';
 import { PayoutsService } from './payouts.service.js';
 

@@ -1,23 +1,36 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn, type Relation } from 'typeorm';
 import { StaffUser } from '../staff/staff.entities.js';
 import { Contributor, LICENCES, Tip, type Licence } from '../tips/tips.entities.js';
+import { PayoutBatch } from './batches.entities.js';
+import {
+  AMOUNT_MINOR_MAX,
+  bigintNumber,
+  CURRENCIES,
+  inList,
+  PAYEE_METHODS,
+  PAYOUT_ACTOR_TYPES,
+  PAYOUT_STATES,
+  type Currency,
+  type PayeeMethod,
+  type PayoutActorType,
+  type PayoutState,
+} from './payout-values.js';
 
-export const PAYOUT_STATES = ['offered', 'accepted', 'declined', 'cancelled', 'held', 'approved', 'batched', 'paid', 'failed'] as const;
-export type PayoutState = (typeof PAYOUT_STATES)[number];
-export const CURRENCIES = ['GBP', 'EUR', 'USD'] as const;
-export type Currency = (typeof CURRENCIES)[number];
-export const PAYEE_METHODS = ['uk_bank', 'iban', 'paypal'] as const;
-export type PayeeMethod = (typeof PAYEE_METHODS)[number];
-export const BATCH_STATES = ['locked', 'sent', 'closed', 'voided'] as const;
-export type BatchState = (typeof BATCH_STATES)[number];
-export const PAYOUT_ACTOR_TYPES = ['staff', 'contributor', 'system'] as const;
-export type PayoutActorType = (typeof PAYOUT_ACTOR_TYPES)[number];
-
-/** £10,000,000.00 in minor units: more than any tip is ever worth, so a typo cannot reach the bank. */
-export const AMOUNT_MINOR_MAX = 1_000_000_000;
-
-const inList = (column: string, values: readonly string[]) => `${column} IN (${values.map((v) => `'${v}'`).join(', ')})`;
-const bigintNumber = { to: (v: number) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
+// What other modules have always imported from here; defined in the files named.
+export { PayoutBatch, PayoutBatchDownload } from './batches.entities.js';
+export {
+  AMOUNT_MINOR_MAX,
+  BATCH_STATES,
+  CURRENCIES,
+  PAYEE_METHODS,
+  PAYOUT_ACTOR_TYPES,
+  PAYOUT_STATES,
+  type BatchState,
+  type Currency,
+  type PayeeMethod,
+  type PayoutActorType,
+  type PayoutState,
+} from './payout-values.js';
 
 /** Who gets paid, and how. Never updated: a change is a new version; old versions stay for the payouts that used them. */
 @Entity('payee_details')
@@ -66,94 +79,6 @@ export class PayeeDetails {
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
-}
-
-/** One export file. Its items keep an encrypted snapshot of exactly what was written. */
-@Entity('payout_batches')
-@Check('ck_payout_batches_state', inList('state', BATCH_STATES))
-@Check('ck_payout_batches_currency', inList('currency', CURRENCIES))
-@Check('ck_payout_batches_count', 'count >= 0 AND total_minor >= 0')
-export class PayoutBatch {
-  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_payout_batches' })
-  id: string;
-
-  @Column({ type: 'varchar', length: 32 })
-  format: string;
-
-  @Column({ type: 'char', length: 3 })
-  currency: Currency;
-
-  @Column({ type: 'uuid' })
-  createdBy: string;
-
-  @ManyToOne(() => StaffUser, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'created_by', foreignKeyConstraintName: 'fk_payout_batches_created_by' })
-  creator?: Relation<StaffUser>;
-
-  @Column({ type: 'integer' })
-  count: number;
-
-  @Column({ type: 'bigint', transformer: bigintNumber })
-  totalMinor: number;
-
-  @Column({ type: 'char', length: 64, nullable: true })
-  fileSha256: string | null;
-
-  /**
-   * The paying account the file named when it was made (the paper's own account, not personal
-   * data), so a later change on the settings page never alters a batch's bytes. Null for
-   * batches made before it was kept: those use the account in effect.
-   */
-  @Column({ type: 'jsonb', nullable: true })
-  payerSnapshot: Record<string, string> | null;
-
-  @Column({ type: 'varchar', length: 16, default: 'locked' })
-  state: BatchState;
-
-  @Column({ type: 'integer', default: 1 })
-  version: number;
-
-  /** When its file first left tipdesk: from then on only an admin who did not download it may void it. */
-  @Column({ type: 'timestamptz', nullable: true })
-  firstDownloadedAt: Date | null;
-
-  @Column({ type: 'uuid', nullable: true })
-  firstDownloadedBy: string | null;
-
-  @ManyToOne(() => StaffUser, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'first_downloaded_by', foreignKeyConstraintName: 'fk_payout_batches_first_downloaded_by' })
-  firstDownloader?: Relation<StaffUser>;
-
-  @CreateDateColumn({ type: 'timestamptz' })
-  createdAt: Date;
-
-  @UpdateDateColumn({ type: 'timestamptz' })
-  updatedAt: Date;
-}
-
-/** Every download of a batch's file: who holds a copy that could reach the bank. */
-@Entity('payout_batch_downloads')
-@Index('ix_payout_batch_downloads_batch_id', ['batchId'])
-export class PayoutBatchDownload {
-  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_payout_batch_downloads' })
-  id: string;
-
-  @Column({ type: 'uuid' })
-  batchId: string;
-
-  @ManyToOne(() => PayoutBatch, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'batch_id', foreignKeyConstraintName: 'fk_payout_batch_downloads_batch_id' })
-  batch?: Relation<PayoutBatch>;
-
-  @Column({ type: 'uuid' })
-  downloadedBy: string;
-
-  @ManyToOne(() => StaffUser, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'downloaded_by', foreignKeyConstraintName: 'fk_payout_batch_downloads_downloaded_by' })
-  downloader?: Relation<StaffUser>;
-
-  @CreateDateColumn({ type: 'timestamptz' })
-  at: Date;
 }
 
 @Entity('payouts')

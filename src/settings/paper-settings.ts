@@ -1,5 +1,5 @@
 import type { DateStyle, Payer } from '../config/app-config.js';
-import type { ExportFormat } from '../payouts/exporters/export-types.js';
+import { PAYER_RULES } from '../config/payer-rules.js';
 import type { DeskDates } from './desk-dates.js';
 
 /** The paper's public face and the desk's dates: saved at once (audited). */
@@ -27,42 +27,13 @@ export const ENV_DEFAULT_OF: Record<PaperField | PayerField, string | undefined>
   privacyNotice: undefined,
   timeZone: 'DESK_TIME_ZONE',
   dateStyle: 'DESK_DATE_STYLE',
-  name: 'PAYER_NAME',
-  sortCode: 'PAYER_SORT_CODE',
-  accountNumber: 'PAYER_ACCOUNT_NUMBER',
-  serviceUserNumber: 'BACS_SERVICE_USER_NUMBER',
-  sepaDebtorName: 'SEPA_DEBTOR_NAME',
-  sepaDebtorIban: 'SEPA_DEBTOR_IBAN',
-  sepaDebtorBic: 'SEPA_DEBTOR_BIC',
+  ...(Object.fromEntries(PAYER_FIELDS.map((field) => [field, PAYER_RULES[field].env])) as Record<PayerField, string>),
 };
 
 /** Each paying-account field in an accountant's words. */
 export const PAYER_FIELD_LABELS: Record<PayerField, string> = {
+  ...(Object.fromEntries(PAYER_FIELDS.map((field) => [field, PAYER_RULES[field].label])) as Record<PayerField, string>),
   name: 'payer name (as Bacs has it)',
-  sortCode: 'sort code',
-  accountNumber: 'account number',
-  serviceUserNumber: 'Bacs service user number',
-  sepaDebtorName: 'SEPA debtor name',
-  sepaDebtorIban: 'SEPA debtor IBAN',
-  sepaDebtorBic: 'SEPA debtor BIC',
-};
-
-/** Which paying-account fields each export format cannot do without (the ledger and PayPal need none). */
-export const PAYER_FIELDS_BY_FORMAT: Record<ExportFormat, readonly PayerField[]> = {
-  csv: [],
-  'paypal-csv': [],
-  'bankline-csv': ['sortCode', 'accountNumber'],
-  'bacs-std18': ['name', 'sortCode', 'accountNumber', 'serviceUserNumber'],
-  'sepa-pain001': ['sepaDebtorName', 'sepaDebtorIban', 'sepaDebtorBic'],
-};
-
-/** The formats' names as accounting knows them. */
-export const FORMAT_NAMES: Record<ExportFormat, string> = {
-  csv: 'Ledger export (CSV, accounts masked, for your records)',
-  'bankline-csv': 'Bankline CSV (GBP Faster Payments)',
-  'bacs-std18': 'Bacs Standard 18 (GBP)',
-  'sepa-pain001': 'SEPA pain.001 (EUR)',
-  'paypal-csv': 'PayPal Payouts CSV',
 };
 
 export const LOGO_MAX_BYTES = 256 * 1024;

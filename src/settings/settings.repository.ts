@@ -67,6 +67,17 @@ function toStored(row: SettingsRow): StoredSettings {
   };
 }
 
+/** A paying account for the SQL snapshots' cases. */
+const SAMPLE_PAYER: Record<PayerField, string | null> = {
+  name: 'DAILY BUGLE LTD',
+  sortCode: '200000',
+  accountNumber: '55779911',
+  serviceUserNumber: '123456',
+  sepaDebtorName: null,
+  sepaDebtorIban: null,
+  sepaDebtorBic: null,
+};
+
 const CHANGE_SELECT = `
   SELECT c.id, c.proposed, c.state, c.proposed_by, p.name AS proposed_by_name, c.proposed_at, c.decided_by, d.name AS decided_by_name, c.decided_at
     FROM payer_changes c
@@ -139,19 +150,7 @@ export class SettingsRepository {
 
   /** The approved paying account replaces the stored one (null: back to the environment's default). */
   @GenerateSql({
-    params: [
-      SQL_MANAGER,
-      {
-        name: 'DAILY BUGLE LTD',
-        sortCode: '200000',
-        accountNumber: '55779911',
-        serviceUserNumber: '123456',
-        sepaDebtorName: null,
-        sepaDebtorIban: null,
-        sepaDebtorBic: null,
-      },
-      SQL_ID,
-    ],
+    params: [SQL_MANAGER, SAMPLE_PAYER, SQL_ID],
   })
   async applyPayer(manager: EntityManager, values: Record<PayerField, string | null>, staffId: string): Promise<void> {
     const params: unknown[] = [PAPER_SETTINGS_ID, staffId];
@@ -183,19 +182,7 @@ export class SettingsRepository {
 
   /** A new pending change, or undefined when one is already pending (uq_payer_changes_one_pending). */
   @GenerateSql({
-    params: [
-      SQL_MANAGER,
-      {
-        name: 'DAILY BUGLE LTD',
-        sortCode: '200000',
-        accountNumber: '55779911',
-        serviceUserNumber: '123456',
-        sepaDebtorName: null,
-        sepaDebtorIban: null,
-        sepaDebtorBic: null,
-      },
-      SQL_ID,
-    ],
+    params: [SQL_MANAGER, SAMPLE_PAYER, SQL_ID],
   })
   async insertChange(manager: EntityManager, proposed: Record<PayerField, string | null>, staffId: string): Promise<string | undefined> {
     const [row] = await manager.query<{ id: string }[]>(

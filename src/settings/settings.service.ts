@@ -5,20 +5,16 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AppConfig, DATE_STYLES, type DateStyle, type Payer } from '../config/app-config.js';
 import { ConflictError, DomainError, NotFoundError, ValidationFailedError } from '../http/errors.js';
-import type { ExportFormat } from '../payouts/exporters/export-types.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { DEFAULT_DESK_DATES, type DeskDates } from './desk-dates.js';
 import type { PayerChangeDto, UpdatePaperSettingsDto } from './dto/settings.dto.js';
 import {
   defaultPrivacyNotice,
   ENV_DEFAULT_OF,
-  FORMAT_NAMES,
   LOGO_MAX_BYTES,
   LOGO_TYPES,
   PAPER_FIELDS,
-  PAYER_FIELD_LABELS,
   PAYER_FIELDS,
-  PAYER_FIELDS_BY_FORMAT,
   type LogoFile,
   type PaperField,
   type PaperView,
@@ -30,21 +26,6 @@ import { PAPER_SETTINGS_ID } from './settings.entities.js';
 
 /** How long one process trusts its copy of the settings before reading them again (another process may have saved). */
 const FRESH_FOR_MS = 5_000;
-
-/** 409: a bank format asked for without the paying account it must name. No environment variable names: accountants read this. */
-export class PayerNotConfiguredError extends ConflictError {
-  override readonly details: { format: ExportFormat; missing: { field: PayerField; envDefault: string }[] };
-
-  constructor(format: ExportFormat, missing: readonly PayerField[]) {
-    const words = missing.map((field) => PAYER_FIELD_LABELS[field]);
-    const list = words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : words[0];
-    super(
-      'PAYER_NOT_CONFIGURED',
-      `A ${FORMAT_NAMES[format]} file needs the paying account’s ${list}, which are not set up yet: an admin sets them on the Paper settings page. No batch was made.`,
-    );
-    this.details = { format, missing: missing.map((field) => ({ field, envDefault: ENV_DEFAULT_OF[field]! })) };
-  }
-}
 
 export class StaleSettingsError extends ConflictError {
   constructor() {
@@ -65,19 +46,11 @@ export interface PayerView {
   recent: PayerChangeRow[];
 }
 
-/** A bank format and whether the paying account it needs is set up. */
-export interface FormatReadiness {
-  format: ExportFormat;
-  ready: boolean;
-  missing: PayerField[];
-}
-
 /**
  * The paper settings (/desk/admin/settings): the paper's name, logo, public contact details and
  * privacy notice, the desk's time zone and date style, and the paying account each bank file
  * names. Stored in one row, audited; each value not set there falls back to its environment
  * variable, then to tipdesk's default. A change to the paying account waits for a second admin.
- * This is the one place that says which payer a bank format uses.
  */
 @Injectable()
 export class PaperSettingsService implements OnModuleInit {
@@ -128,23 +101,6 @@ export class PaperSettingsService implements OnModuleInit {
   async effectivePayer(): Promise<Payer> {
     const stored = await this.repository.read();
     return Object.fromEntries(PAYER_FIELDS.map((field) => [field, stored.payer[field] ?? this.envDefault(field) ?? undefined])) as Payer;
-  }
-
-  /** The payer a format's file names, or 409 PAYER_NOT_CONFIGURED saying (in words) what is missing. */
-  async payerFor(format: ExportFormat): Promise<Payer> {
-    const payer = await this.effectivePayer();
-    const missing = PAYER_FIELDS_BY_FORMAT[format].filter((field) => !payer[field]);
-    if (missing.length > 0) throw new PayerNotConfiguredError(format, missing);
-    return payer;
-  }
-
-  /** For the batches page: which formats can be made now. */
-  async formatReadiness(formats: readonly ExportFormat[]): Promise<FormatReadiness[]> {
-    const payer = await this.effectivePayer();
-    return formats.map((format) => {
-      const missing = PAYER_FIELDS_BY_FORMAT[format].filter((field) => !payer[field]);
-      return { format, ready: missing.length === 0, missing };
-    });
   }
 
   // ---- changes -------------------------------------------------------------------------------

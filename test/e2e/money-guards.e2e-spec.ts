@@ -82,8 +82,9 @@ describe('money guards: nothing paid twice, nobody pays themselves', () => {
   const download = (batchId: string, by: SignedInStaff = accountant) => by.get(`/api/payout-batches/${batchId}/file`).buffer(true).expect(200);
   const payout = async (id: string) =>
     (await accountant.get(`/api/payouts/${id}`).expect(200)).body as { id: string; state: string; version: number; batchId: string | null };
-  const eventCount = async (id: string) => Number((await t.db.query(`SELECT count(*) AS n FROM payout_events WHERE payout_id = $1`, [id])).rows[0].n);
 
+  // The settlement rule table (mark-failed, reissue, the database's own refusal) is on the service
+  // tier (test/service/batches.service-spec.ts); here, the request for BATCH_NOT_SENT and the void.
   describe('settling a payout whose batch was never marked sent', () => {
     let p: { id: string; bankReference: string };
     let batch: Batch;
@@ -94,52 +95,12 @@ describe('money guards: nothing paid twice, nobody pays themselves', () => {
       await download(batch.id);
     });
 
-    it('mark-failed on a payout in a locked (downloaded, not sent) batch: 409 BATCH_NOT_SENT, nothing changed', async () => {
-      const before = await payout(p.id);
-      const events = await eventCount(p.id);
-      const res = await accountant.post(`/api/payouts/${p.id}/mark-failed`).send({ version: before.version, reason: 'AC04 account closed' });
-      expect(res.status).toBe(409);
-      expect(res.body.code).toBe('BATCH_NOT_SENT');
-      expect(await payout(p.id)).toMatchObject({ state: 'batched', version: before.version, batchId: batch.id });
-      expect(await eventCount(p.id)).toBe(events);
-    });
-
     it('mark-paid on a payout in a locked batch: 409 BATCH_NOT_SENT, nothing changed', async () => {
       const before = await payout(p.id);
       const res = await accountant.post(`/api/payouts/${p.id}/mark-paid`).send({ version: before.version, reference: 'FP-1' });
       expect(res.status).toBe(409);
       expect(res.body.code).toBe('BATCH_NOT_SENT');
       expect(await payout(p.id)).toMatchObject({ state: 'batched', version: before.version });
-    });
-
-    it('reissue of a payout failed in a locked batch (old data, written past the guards): 409 BATCH_NOT_SENT, no new payout', async () => {
-      const other = await approved({ ...GBP, amountMinor: 1_999 });
-      const locked = await createBatch();
-      // As a database superuser with the triggers off: the state old code could leave behind.
-      const client = await t.db.connect();
-      try {
-        await client.query(`SET session_replication_role = replica`);
-        await client.query(`UPDATE payouts SET state = 'failed', failure_reason = 'legacy', version = version + 1 WHERE id = $1`, [other.id]);
-      } finally {
-        await client.query(`SET session_replication_role = DEFAULT`);
-        client.release();
-      }
-      const before = await payout(other.id);
-      const res = await accountant.post(`/api/payouts/${other.id}/reissue`).send({ version: before.version });
-      expect(res.status).toBe(409);
-      expect(res.body.code).toBe('BATCH_NOT_SENT');
-      expect((await t.db.query(`SELECT count(*)::int AS n FROM payouts WHERE replaces_payout_id = $1`, [other.id])).rows[0].n).toBe(0);
-      expect(locked.count).toBeGreaterThan(0);
-    });
-
-    it('the database refuses too: UPDATE … SET state = paid for a payout whose batch is locked fails', async () => {
-      await expect(t.db.query(`UPDATE payouts SET state = 'paid', paid_reference = 'X', version = version + 1 WHERE id = $1`, [p.id])).rejects.toMatchObject({
-        message: expect.stringContaining('BATCH_NOT_SENT'),
-      });
-      await expect(t.db.query(`UPDATE payouts SET state = 'failed', failure_reason = 'X', version = version + 1 WHERE id = $1`, [p.id])).rejects.toMatchObject({
-        message: expect.stringContaining('BATCH_NOT_SENT'),
-      });
-      expect((await payout(p.id)).state).toBe('batched');
     });
 
     it('after the batch is voided (by an admin who did not download it), the payout is approved again: mark-paid, mark-failed and reissue are 409, nothing to settle', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'csv-parse/sync';
 import { createHash } from 'node:crypto';
 import request from 'supertest';
-import { generateBankReference } from '../../src/payouts/payouts.service.js';
+import { generateBankReference } from '../../src/payouts/payout-words.js';
 import { CSRF_HEADER } from '../../src/staff/access.guard.js';
 import { sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
 import { openRiskCodes } from '../support/payout-risks.js';

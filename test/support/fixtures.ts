@@ -3,11 +3,20 @@
 // (STYLE.md: shared fixtures, never a local copy). They go through the app's public HTTP API, as
 // the world would; a journey's own steps are done on the pages by the test itself.
 import { expect } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import request from 'supertest';
+import type { AcceptPayoutDto, OfferPayoutDto } from '../../src/payouts/dto/payouts.dto.js';
+import { PayoutsService } from '../../src/payouts/payouts.service.js';
+import type { StaffPrincipal } from '../../src/staff/access.js';
 import { CSRF_HEADER } from '../../src/staff/access.guard.js';
+import type { StaffRole } from '../../src/staff/staff.entities.js';
+import { StaffService } from '../../src/staff/staff.service.js';
+import type { CreateTipDto } from '../../src/tips/dto/create-tip.dto.js';
+import { TipIntakeService } from '../../src/tips/tip-intake.service.js';
 import { sampleVideo } from './media-samples.js';
 import { openRiskCodes } from './payout-risks.js';
+import type { ServiceApp } from './service-app.js';
 import { sessionCookie, type SignedInStaff } from './staff.js';
 
 /** Anything with the app's address and a pool on its database (TestApp, ServiceApp with a url). */
@@ -163,5 +172,74 @@ export async function approvedPayout(
       .send({ version: accepted.version, acknowledgeRisks: await openRiskCodes(accountant, accepted.id) })
       .expect(200)
   ).body;
+  return { ...accepted, version: approved.version };
+}
+
+// ---- the same world on the service tier (test/service/: no HTTP, services called directly) ------
+
+/** A staff member made the way the CLI makes one, as the services see them signed in. */
+export async function serviceStaff(s: ServiceApp, role: StaffRole, fields: { name?: string } = {}): Promise<StaffPrincipal> {
+  const suffix = randomBytes(4).toString('hex');
+  const user = await s.get(StaffService).create('system', {
+    email: `${role}-${suffix}@newsroom.test`,
+    name: fields.name ?? `${role[0].toUpperCase()}${role.slice(1)} ${suffix}`,
+    role,
+    password: `pw-${randomBytes(12).toString('base64url')}`,
+  });
+  return { id: user.id, email: user.email, name: user.name, role: user.role, totpEnabled: false };
+}
+
+/** A tip as the public form sends it (through TipIntakeService, as the route does): its id and receipt. */
+export async function serviceTip(s: ServiceApp, fields: TipFields = {}): Promise<Receipt> {
+  const { receipt } = await s.get(TipIntakeService).submit({
+    tip: { story: 'Flooding on the high street after the storm', ...fields, ...CONSENT } as CreateTipDto,
+    files: [],
+    channel: 'web',
+    clientAddress: '127.0.0.1',
+  });
+  const { rows } = await s.db.query<{ id: string }>('SELECT id FROM tips WHERE reference = $1', [receipt.reference]);
+  return { id: rows[0].id, reference: receipt.reference, secret: receipt.secret };
+}
+
+export interface ServicePayoutFixture {
+  id: string;
+  version: number;
+  tipId: string;
+}
+
+/** An offer made by `editor` through PayoutsService on a new tip (or `tipId`). */
+export async function serviceOfferedPayout(
+  s: ServiceApp,
+  editor: StaffPrincipal,
+  options: { offer?: Partial<OfferPayoutDto>; tipId?: string } = {},
+): Promise<ServicePayoutFixture> {
+  const tipId = options.tipId ?? (await serviceTip(s)).id;
+  const payout = await s.get(PayoutsService).offer(editor, tipId, { ...GBP_OFFER, ...options.offer } as OfferPayoutDto);
+  return { id: payout.id, version: payout.version, tipId };
+}
+
+/** An offer its contributor accepted, giving `payee` (an account of its own by default). */
+export async function serviceAcceptedPayout(
+  s: ServiceApp,
+  editor: StaffPrincipal,
+  options: { offer?: Partial<OfferPayoutDto>; payee?: object; tipId?: string } = {},
+): Promise<ServicePayoutFixture> {
+  const offered = await serviceOfferedPayout(s, editor, options);
+  const payouts = s.get(PayoutsService);
+  await payouts.accept(offered.tipId, offered.id, { confirmLicence: true, ...(options.payee ?? ukPayee()) } as AcceptPayoutDto);
+  return { ...offered, version: (await payouts.get(offered.id)).version };
+}
+
+/** Accepted, then approved by `accountant`, acknowledging whatever risks it carries. */
+export async function serviceApprovedPayout(
+  s: ServiceApp,
+  editor: StaffPrincipal,
+  accountant: StaffPrincipal,
+  options: { offer?: Partial<OfferPayoutDto>; payee?: object; tipId?: string } = {},
+): Promise<ServicePayoutFixture> {
+  const accepted = await serviceAcceptedPayout(s, editor, options);
+  const payouts = s.get(PayoutsService);
+  const risks = (await payouts.get(accepted.id)).risks.filter((r) => !r.cleared).map((r) => r.code);
+  const approved = await payouts.approve(accountant, accepted.id, { version: accepted.version, acknowledgeRisks: risks });
   return { ...accepted, version: approved.version };
 }

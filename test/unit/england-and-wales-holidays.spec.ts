@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { bankHolidayCoverage } from '../../src/calendar/bank-holidays.js';
-import { computedBankHolidays, easterSunday } from '../../src/calendar/england-and-wales.js';
-import { ENGLAND_AND_WALES_BANK_HOLIDAYS } from '../../src/payouts/exporters/bank-working-days.js';
+import { computedBankHolidays, easterSunday, ENGLAND_AND_WALES_BANK_HOLIDAYS } from '../../src/calendar/england-and-wales.js';
 
 // GOV.UK's published England and Wales bank holidays (gov.uk/bank-holidays.json, division england-and-wales).
 const GOV_UK: Record<number, string[]> = {

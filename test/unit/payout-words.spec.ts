@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { contributorStateText, formatMoney, generateBankReference } from '../../src/payouts/payouts.service.js';
+import { contributorStateText, formatMoney, generateBankReference } from '../../src/payouts/payout-words.js';
 
 describe('bank references', () => {
   it('are at most 18 characters of the banks’ safe set (A–Z 0–9 . - / & space), and differ', () => {

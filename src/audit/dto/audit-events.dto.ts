@@ -1,18 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { KeysetPageQuery } from '../../http/keyset-page.js';
+import { blankToUndefined } from '../../http/transforms.js';
 import { AUDIT_ACTOR_TYPES, type AuditActorType } from '../audit.entities.js';
 
 export const AUDIT_PAGE_SIZE_DEFAULT = 50;
 export const AUDIT_PAGE_SIZE_MAX = 200;
-const LIMIT_RULE = `limit must be a whole number from 1 to ${AUDIT_PAGE_SIZE_MAX}`;
-
-const blankToUndefined = ({ value }: { value: unknown }) => (typeof value === 'string' ? (value.trim() === '' ? undefined : value.trim()) : value);
-// Only plain digits become a number; anything else stays a string and fails @IsInt.
-const toInteger = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value);
 
 /** The admins' audit log filters (GET /api/audit-events). Every filter narrows. */
-export class AuditEventsQueryDto {
+export class AuditEventsQueryDto extends KeysetPageQuery(AUDIT_PAGE_SIZE_MAX, AUDIT_PAGE_SIZE_DEFAULT) {
   @ApiPropertyOptional({ maxLength: 200, description: 'An action prefix (`payout.`), an entity or actor id, or part of a staff name or email' })
   @Transform(blankToUndefined)
   @IsOptional()
@@ -67,21 +64,6 @@ export class AuditEventsQueryDto {
   @MaxLength(40)
   @IsISO8601({ strict: true }, { message: 'to must be a date, such as 2026-05-31 or 2026-05-31T18:00Z' })
   to?: string;
-
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page (same filters)' })
-  @Transform(blankToUndefined)
-  @IsOptional()
-  @IsString()
-  @MaxLength(200, { message: 'cursor is not valid' })
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: AUDIT_PAGE_SIZE_MAX, default: AUDIT_PAGE_SIZE_DEFAULT })
-  @Transform(toInteger)
-  @IsOptional()
-  @IsInt({ message: LIMIT_RULE })
-  @Min(1, { message: LIMIT_RULE })
-  @Max(AUDIT_PAGE_SIZE_MAX, { message: LIMIT_RULE })
-  limit?: number;
 }
 
 export class AuditEventDto {

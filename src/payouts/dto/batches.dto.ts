@@ -1,16 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { Equals, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Equals, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { KeysetPageQuery } from '../../http/keyset-page.js';
+import { blankToUndefined } from '../../http/transforms.js';
 import { EXPORT_FORMATS } from '../exporters/exporters.js';
 import type { ExportFormat } from '../exporters/export-types.js';
 import { BATCH_STATES, CURRENCIES, type BatchState, type Currency } from '../payouts.entities.js';
 
 export const BATCH_PAGE_SIZE_DEFAULT = 50;
 export const BATCH_PAGE_SIZE_MAX = 100;
-const LIMIT_RULE = `limit must be a whole number from 1 to ${BATCH_PAGE_SIZE_MAX}`;
-
-const blankToUndefined = ({ value }: { value: unknown }) => (typeof value === 'string' ? (value.trim() === '' ? undefined : value.trim()) : value);
-const toInteger = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value);
 
 export class BatchIdParams {
   @IsUUID('all', { message: 'Not a valid batch id' })
@@ -46,27 +44,12 @@ export class VoidUndeliveredDto {
   bankDidNotReceiveFile: true;
 }
 
-export class ListBatchesQueryDto {
+export class ListBatchesQueryDto extends KeysetPageQuery(BATCH_PAGE_SIZE_MAX, BATCH_PAGE_SIZE_DEFAULT) {
   @ApiPropertyOptional({ enum: BATCH_STATES })
   @Transform(blankToUndefined)
   @IsOptional()
   @IsIn(BATCH_STATES, { message: `state must be one of ${BATCH_STATES.join(', ')}` })
   state?: BatchState;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @Transform(blankToUndefined)
-  @IsOptional()
-  @IsString()
-  @MaxLength(200, { message: 'cursor is not valid' })
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: BATCH_PAGE_SIZE_MAX, default: BATCH_PAGE_SIZE_DEFAULT })
-  @Transform(toInteger)
-  @IsOptional()
-  @IsInt({ message: LIMIT_RULE })
-  @Min(1, { message: LIMIT_RULE })
-  @Max(BATCH_PAGE_SIZE_MAX, { message: LIMIT_RULE })
-  limit?: number;
 }
 
 export class BatchTotalDto {

@@ -16,6 +16,8 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { KeysetPageQuery } from '../../http/keyset-page.js';
+import { blankToUndefined } from '../../http/transforms.js';
 import { LICENCES, type Licence } from '../../tips/tips.entities.js';
 import { ACCOUNT_NAME_MAX } from '../payee-details.js';
 import { PAYOUT_RISK_CODES, type PayoutRiskCode } from '../risks/risk-codes.js';
@@ -35,9 +37,6 @@ export const PAYOUT_PAGE_SIZE_DEFAULT = 50;
 export const PAYOUT_PAGE_SIZE_MAX = 100;
 const AMOUNT_RULE = `amountMinor must be a whole number of minor units (pence, cents) from 1 to ${AMOUNT_MINOR_MAX}`;
 const VERSION_RULE = 'version must be the whole number from the payout you read';
-
-const blankToUndefined = ({ value }: { value: unknown }) => (typeof value === 'string' ? (value.trim() === '' ? undefined : value.trim()) : value);
-const toInteger = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value);
 
 export class PayoutIdParams {
   @IsUUID('all', { message: 'Not a valid payout id' })
@@ -76,6 +75,15 @@ export class OfferPayoutDto {
   legalFlags?: LegalFlagsDto;
 }
 
+/** The payout's version the request was made from (compare-and-set: a newer one answers 409). */
+export class SeenVersionDto {
+  @ApiProperty({ description: 'The version you last saw' })
+  @IsInt({ message: VERSION_RULE })
+  @Min(1, { message: VERSION_RULE })
+  @Max(2_147_483_647, { message: VERSION_RULE })
+  version: number;
+}
+
 export class PayoutVersionDto {
   @ApiProperty({ description: 'The version you last saw; a newer one answers 409 PAYOUT_STALE_VERSION with the current payout' })
   @IsInt({ message: VERSION_RULE })
@@ -106,13 +114,7 @@ export class ApprovePayoutDto extends PayoutVersionDto {
 }
 
 /** An admin clears one risk before approval, saying why. */
-export class ClearRiskDto {
-  @ApiProperty({ description: 'The version you last saw' })
-  @IsInt({ message: VERSION_RULE })
-  @Min(1, { message: VERSION_RULE })
-  @Max(2_147_483_647, { message: VERSION_RULE })
-  version: number;
-
+export class ClearRiskDto extends SeenVersionDto {
   @ApiProperty({ enum: PAYOUT_RISK_CODES })
   @IsIn(PAYOUT_RISK_CODES, { message: `code must be one of ${PAYOUT_RISK_CODES.join(', ')}` })
   code: PayoutRiskCode;
@@ -140,13 +142,7 @@ export class ConflictWaiverDto {
 }
 
 /** Hold, cancel and mark-failed say why (the payout's history and the contributor's questions need it). */
-export class PayoutReasonDto {
-  @ApiProperty({ description: 'The version you last saw' })
-  @IsInt({ message: VERSION_RULE })
-  @Min(1, { message: VERSION_RULE })
-  @Max(2_147_483_647, { message: VERSION_RULE })
-  version: number;
-
+export class PayoutReasonDto extends SeenVersionDto {
   @ApiProperty({ maxLength: 500 })
   @Transform(blankToUndefined)
   @IsString({ message: 'Say why (reason)' })
@@ -155,13 +151,7 @@ export class PayoutReasonDto {
   reason: string;
 }
 
-export class MarkPaidDto {
-  @ApiProperty({ description: 'The version you last saw' })
-  @IsInt({ message: VERSION_RULE })
-  @Min(1, { message: VERSION_RULE })
-  @Max(2_147_483_647, { message: VERSION_RULE })
-  version: number;
-
+export class MarkPaidDto extends SeenVersionDto {
   @ApiProperty({ maxLength: 100, description: 'The bank’s reference for the payment' })
   @Transform(blankToUndefined)
   @IsString({ message: 'Enter the bank’s reference (reference)' })
@@ -172,27 +162,18 @@ export class MarkPaidDto {
 
 export class MarkFailedDto extends PayoutReasonDto {}
 
-export class ListPayoutsQueryDto {
+/** The tip whose payouts a request is about (`/api/tips/:id/payouts`). */
+export class TipIdParams {
+  @IsUUID('all', { message: 'Not a valid tip id' })
+  id: string;
+}
+
+export class ListPayoutsQueryDto extends KeysetPageQuery(PAYOUT_PAGE_SIZE_MAX, PAYOUT_PAGE_SIZE_DEFAULT) {
   @ApiPropertyOptional({ enum: PAYOUT_STATES })
   @Transform(blankToUndefined)
   @IsOptional()
   @IsIn(PAYOUT_STATES, { message: `state must be one of ${PAYOUT_STATES.join(', ')}` })
   state?: PayoutState;
-
-  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
-  @Transform(blankToUndefined)
-  @IsOptional()
-  @IsString()
-  @MaxLength(200, { message: 'cursor is not valid' })
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: PAYOUT_PAGE_SIZE_MAX, default: PAYOUT_PAGE_SIZE_DEFAULT })
-  @Transform(toInteger)
-  @IsOptional()
-  @IsInt({ message: `limit must be a whole number from 1 to ${PAYOUT_PAGE_SIZE_MAX}` })
-  @Min(1, { message: `limit must be a whole number from 1 to ${PAYOUT_PAGE_SIZE_MAX}` })
-  @Max(PAYOUT_PAGE_SIZE_MAX, { message: `limit must be a whole number from 1 to ${PAYOUT_PAGE_SIZE_MAX}` })
-  limit?: number;
 }
 
 /** Where to pay: the payee details a contributor gives (validated further by validatePayee). */

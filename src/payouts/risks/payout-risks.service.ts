@@ -5,8 +5,8 @@ import { AppConfig } from '../../config/app-config.js';
 import { FieldCipher } from '../../crypto/field-cipher.js';
 import { LOGGER } from '../../logging/logger.js';
 import type { PayeeAccount } from '../payee-details.js';
-import type { Currency, PayeeMethod, PayoutState } from '../payouts.entities.js';
 import { PAYEE_ACCOUNT_HASH_PURPOSE, payeeAccountKey } from './payee-account-key.js';
+import { PayoutRisksRepository } from './payout-risks.repository.js';
 import { evaluateRisks, RISK_RULE } from './payout-risk-rules.js';
 import type { PayoutRiskCode } from './risk-codes.js';
 
@@ -18,22 +18,6 @@ export interface PayoutRisk {
   adminOnly: boolean;
   /** An admin cleared it for the payout's current payee details: it needs no acknowledgement. */
   cleared: { by: string; at: string } | null;
-}
-
-interface FactsRow {
-  id: string;
-  currency: Currency;
-  state: PayoutState;
-  amount_minor: string;
-  payee_details_id: string | null;
-  payee_method: PayeeMethod | null;
-  payee_masked: string | null;
-  payee_version: number | null;
-  payee_given_at: Date | null;
-  accepted_at: Date | null;
-  shared_with: string[];
-  payee_from_staff_browser: boolean;
-  offerer_waived: boolean;
 }
 
 const SHARED_SHOWN = 5;
@@ -48,6 +32,7 @@ const BACKFILL_PAGE = 500;
 export class PayoutRisksService implements OnApplicationBootstrap {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly repository: PayoutRisksRepository,
     private readonly config: AppConfig,
     private readonly cipher: FieldCipher,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -68,22 +53,9 @@ export class PayoutRisksService implements OnApplicationBootstrap {
     const result = new Map<string, PayoutRisk[]>();
     if (payoutIds.length === 0) return result;
     const ids = [...new Set(payoutIds)];
-    // tips belongs to the tips module: a read-only join for the references PAYEE_SHARED names.
-    const rows = await manager.query<FactsRow[]>(
-      `SELECT p.id, p.currency, p.state, p.amount_minor, p.payee_details_id, p.payee_from_staff_browser,
-              d.method AS payee_method, d.masked AS payee_masked, d.version AS payee_version, d.created_at AS payee_given_at,
-              (SELECT max(e.at) FROM payout_events e WHERE e.payout_id = p.id AND e.from_state = 'offered' AND e.to_state = 'accepted') AS accepted_at,
-              CASE WHEN d.account_hash IS NULL THEN '{}'::text[] ELSE ARRAY(
-                SELECT DISTINCT t.reference FROM payee_details d2 JOIN payouts p2 ON p2.payee_details_id = d2.id JOIN tips t ON t.id = p2.tip_id
-                 WHERE d2.account_hash = d.account_hash AND d2.contributor_id <> p.contributor_id ORDER BY t.reference LIMIT ${SHARED_SHOWN + 1}) END AS shared_with,
-              EXISTS (SELECT 1 FROM payout_conflict_waivers w WHERE w.tip_id = p.tip_id AND w.staff_id = p.offered_by) AS offerer_waived
-         FROM payouts p LEFT JOIN payee_details d ON d.id = p.payee_details_id
-        WHERE p.id = ANY($1::uuid[])`,
-      [ids],
-    );
-    const clearings = await manager.query<
-      { payout_id: string; actor_id: string; at: Date; detail: { clearedRisks: PayoutRiskCode[]; payeeDetailsId: string | null } }[]
-    >(`SELECT payout_id, actor_id, at, detail FROM payout_events WHERE payout_id = ANY($1::uuid[]) AND detail ? 'clearedRisks' ORDER BY at`, [ids]);
+    // tips belongs to the tips module: the repository's read-only join gives the references PAYEE_SHARED names.
+    const rows = await this.repository.facts(manager, ids, SHARED_SHOWN);
+    const clearings = await this.repository.clearings(manager, ids);
     const now = new Date();
     for (const row of rows) {
       const risks = evaluateRisks({
@@ -121,9 +93,7 @@ export class PayoutRisksService implements OnApplicationBootstrap {
 
   /** Open (not cleared) risks per currency and state, for the payouts still to approve (accepted, held). */
   async openCounts(): Promise<Map<string, Partial<Record<PayoutRiskCode, number>>>> {
-    const rows = await this.dataSource.query<{ id: string; currency: Currency; state: PayoutState }[]>(
-      `SELECT id, currency, state FROM payouts WHERE state IN ('accepted', 'held')`,
-    );
+    const rows = await this.repository.awaitingApproval();
     const counts = new Map<string, Partial<Record<PayoutRiskCode, number>>>();
     for (let i = 0; i < rows.length; i += 1000) {
       const page = rows.slice(i, i + 1000);
@@ -145,14 +115,12 @@ export class PayoutRisksService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     try {
       for (;;) {
-        const rows = await this.dataSource.query<{ id: string; details_encrypted: string }[]>(
-          `SELECT id, details_encrypted FROM payee_details WHERE account_hash IS NULL ORDER BY id LIMIT ${BACKFILL_PAGE}`,
-        );
+        const rows = await this.repository.unhashedPayees(BACKFILL_PAGE);
         if (rows.length === 0) return;
         const hashes = rows.map((row) => this.accountHash(JSON.parse(this.cipher.decrypt(row.details_encrypted)) as PayeeAccount));
-        await this.dataSource.query(
-          `UPDATE payee_details d SET account_hash = u.hash FROM unnest($1::uuid[], $2::text[]) AS u(id, hash) WHERE d.id = u.id AND d.account_hash IS NULL`,
-          [rows.map((r) => r.id), hashes],
+        await this.repository.setPayeeHashes(
+          rows.map((r) => r.id),
+          hashes,
         );
       }
     } catch (error) {

@@ -16,11 +16,12 @@ const digitsOrCode = ({ value }: { value: unknown }) => {
   return typeof trimmed === 'string' ? trimmed.replace(/[\s-]/g, '').toUpperCase() : trimmed;
 };
 
-const payerRule = (field: keyof typeof PAYER_RULES, what: string) => ({
+/** A proposed payer field checked by its rule (config/payer-rules.ts), named in an accountant's words. */
+const payerRule = (field: keyof typeof PAYER_RULES) => ({
   name: `payer:${field}`,
   validator: {
     validate: (value: unknown) => value === null || value === undefined || (typeof value === 'string' && PAYER_RULES[field].test(value)),
-    defaultMessage: () => `The ${what} must be ${PAYER_RULES[field].words}`,
+    defaultMessage: () => `The ${PAYER_RULES[field].label} must be ${PAYER_RULES[field].words}`,
   },
 });
 
@@ -89,43 +90,43 @@ export class PayerChangeDto {
   @ApiPropertyOptional({ nullable: true, description: 'The payer name as Bacs has it (≤ 18 of A–Z 0–9 space . - / &)' })
   @Transform(blankToNull)
   @IsOptional()
-  @ValidateBy(payerRule('name', 'payer name'))
+  @ValidateBy(payerRule('name'))
   name: string | null;
 
   @ApiPropertyOptional({ nullable: true, example: '200000' })
   @Transform(digitsOrCode)
   @IsOptional()
-  @ValidateBy(payerRule('sortCode', 'sort code'))
+  @ValidateBy(payerRule('sortCode'))
   sortCode: string | null;
 
   @ApiPropertyOptional({ nullable: true, example: '55779911' })
   @Transform(digitsOrCode)
   @IsOptional()
-  @ValidateBy(payerRule('accountNumber', 'account number'))
+  @ValidateBy(payerRule('accountNumber'))
   accountNumber: string | null;
 
   @ApiPropertyOptional({ nullable: true, example: '123456' })
   @Transform(digitsOrCode)
   @IsOptional()
-  @ValidateBy(payerRule('serviceUserNumber', 'Bacs service user number'))
+  @ValidateBy(payerRule('serviceUserNumber'))
   serviceUserNumber: string | null;
 
   @ApiPropertyOptional({ nullable: true })
   @Transform(blankToNull)
   @IsOptional()
-  @ValidateBy(payerRule('sepaDebtorName', 'SEPA debtor name'))
+  @ValidateBy(payerRule('sepaDebtorName'))
   sepaDebtorName: string | null;
 
   @ApiPropertyOptional({ nullable: true })
   @Transform(digitsOrCode)
   @IsOptional()
-  @ValidateBy(payerRule('sepaDebtorIban', 'SEPA debtor IBAN'))
+  @ValidateBy(payerRule('sepaDebtorIban'))
   sepaDebtorIban: string | null;
 
   @ApiPropertyOptional({ nullable: true })
   @Transform(digitsOrCode)
   @IsOptional()
-  @ValidateBy(payerRule('sepaDebtorBic', 'SEPA debtor BIC'))
+  @ValidateBy(payerRule('sepaDebtorBic'))
   sepaDebtorBic: string | null;
 }
 

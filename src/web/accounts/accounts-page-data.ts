@@ -7,9 +7,9 @@ import { BatchesService } from '../../payouts/batches.service.js';
 import { ListBatchesQueryDto } from '../../payouts/dto/batches.dto.js';
 import type { PayoutDto } from '../../payouts/dto/payouts.dto.js';
 import { EXPORT_FORMATS } from '../../payouts/exporters/exporters.js';
+import { PayerSettings } from '../../payouts/exporters/payer-settings.js';
 import { PayoutsService } from '../../payouts/payouts.service.js';
 import { PayoutRisksService } from '../../payouts/risks/payout-risks.service.js';
-import { PaperSettingsService } from '../../settings/settings.service.js';
 import { StaffService } from '../../staff/staff.service.js';
 import { ACCOUNTS_LIST_STATES, type PayoutRowContext } from './accounts-views.js';
 
@@ -24,7 +24,7 @@ export class AccountsPageData {
     private readonly batchPayouts: BatchPayoutsReadModel,
     private readonly desk: DeskService,
     private readonly staff: StaffService,
-    private readonly settings: PaperSettingsService,
+    private readonly payers: PayerSettings,
     private readonly risks: PayoutRisksService,
     private readonly statements: BankStatementsService,
   ) {}
@@ -55,7 +55,7 @@ export class AccountsPageData {
 
   async batchList() {
     const [page, names] = await Promise.all([this.batches.list((await validateInput(ListBatchesQueryDto, { limit: 100 })).value ?? {}), this.staffNames()]);
-    return { batches: page.items, staffNames: names, readiness: await this.settings.formatReadiness(EXPORT_FORMATS) };
+    return { batches: page.items, staffNames: names, readiness: await this.payers.formatReadiness(EXPORT_FORMATS) };
   }
 
   /** A batch and its payouts (those still in it, and those it paid or failed). */

@@ -4,8 +4,8 @@ import type { StatementImportDto } from '../../payouts/bank-statements/bank-stat
 import type { PayoutDetailDto, PayoutDto, PayoutTotalDto } from '../../payouts/dto/payouts.dto.js';
 import type { PayoutRisk } from '../../payouts/risks/payout-risks.service.js';
 import { EXPORT_FORMATS } from '../../payouts/exporters/exporters.js';
-import { FORMAT_NAMES, PAYER_FIELD_LABELS } from '../../settings/paper-settings.js';
-import type { FormatReadiness } from '../../settings/settings.service.js';
+import { FORMAT_NAMES, type FormatReadiness } from '../../payouts/exporters/payer-settings.js';
+import { PAYER_FIELD_LABELS } from '../../settings/paper-settings.js';
 import { formatMoney, LEDGER_FORMAT } from '../../payouts/payouts.service.js';
 import { CURRENCIES, type PayoutState } from '../../payouts/payouts.entities.js';
 import type { StaffCaller } from '../../staff/access.js';

@@ -1,16 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DATE_STYLES } from '../../config/app-config.js';
 import { EXPORT_FORMATS } from '../../payouts/exporters/exporters.js';
+import { FORMAT_NAMES, PAYER_FIELDS_BY_FORMAT } from '../../payouts/exporters/payer-settings.js';
 import { DATE_STYLE_LABELS } from '../../settings/desk-dates.js';
-import {
-  FORMAT_NAMES,
-  LOGO_MAX_BYTES,
-  PAYER_FIELD_LABELS,
-  PAYER_FIELDS,
-  PAYER_FIELDS_BY_FORMAT,
-  type PayerField,
-  type SettingShown,
-} from '../../settings/paper-settings.js';
+import { LOGO_MAX_BYTES, PAYER_FIELD_LABELS, PAYER_FIELDS, type PayerField, type SettingShown } from '../../settings/paper-settings.js';
 import type { PaperSettingsService, PayerView } from '../../settings/settings.service.js';
 import type { StaffCaller } from '../../staff/access.js';
 import { fieldMessages, type FormState } from '../shared/form-errors.js';

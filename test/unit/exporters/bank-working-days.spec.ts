@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { BankCalendar, ENGLAND_AND_WALES, ENGLAND_AND_WALES_BANK_HOLIDAYS } from '../../../src/payouts/exporters/bank-working-days.js';
-import { processingDateForNewBatch } from '../../../src/payouts/batches.service.js';
+import { ENGLAND_AND_WALES_BANK_HOLIDAYS } from '../../../src/calendar/england-and-wales.js';
+import { BankCalendar, ENGLAND_AND_WALES } from '../../../src/payouts/exporters/bank-working-days.js';
+import { processingDateForNewBatch } from '../../../src/payouts/batch-file.js';
 
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
 

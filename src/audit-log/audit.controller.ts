@@ -2,9 +2,9 @@ import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Access } from '../staff/access.js';
-import { AuditExportService } from './audit-export.service.js';
-import { AuditService } from './audit.service.js';
-import { AuditEventPageDto, AuditEventsQueryDto } from './dto/audit-events.dto.js';
+import { AuditExportService } from '../audit/audit-export.service.js';
+import { AuditService } from '../audit/audit.service.js';
+import { AuditEventPageDto, AuditEventsQueryDto } from '../audit/dto/audit-events.dto.js';
 
 @ApiTags('audit')
 @Controller('api/audit-events')

@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { GenerateSql, SQL_ID, SQL_MANAGER, SqlRepository } from '../database/generate-sql.js';
+import type { PayeeMethod } from './payouts.entities.js';
+
+/** One payee version as stored: the name and account encrypted, their masked forms in clear. */
+export interface PayeeDetailsRow {
+  id: string;
+  version: number;
+  method: PayeeMethod;
+  account_holder_name_encrypted: string;
+  details_encrypted: string;
+  masked: string;
+}
+
+/** A new payee version, already encrypted and masked by the caller. */
+export interface NewPayeeVersion {
+  contributorId: string;
+  method: PayeeMethod;
+  accountNameEncrypted: string;
+  accountNameMasked: string;
+  detailsEncrypted: string;
+  masked: string;
+  accountHash: string;
+}
+
+const PAYEE_LOCK = 0x70617965; // 'paye': serialises payee versions per contributor (with the contributor's hash)
+
+/** The payee_details table: versions of where a contributor is paid, never updated in place. */
+@Injectable()
+@SqlRepository(import.meta.url)
+export class PayeeDetailsRepository {
+  /** Serialises new versions of one contributor's payee details until the transaction ends. */
+  @GenerateSql({ params: [SQL_MANAGER, SQL_ID] })
+  async lockContributor(manager: EntityManager, contributorId: string): Promise<void> {
+    await manager.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [PAYEE_LOCK, contributorId]);
+  }
+
+  @GenerateSql({ params: [SQL_MANAGER, SQL_ID] })
+  async latest(manager: EntityManager, contributorId: string): Promise<PayeeDetailsRow | undefined> {
+    const [latest] = await manager.query<PayeeDetailsRow[]>(
+      `SELECT id, version, method, account_holder_name_encrypted, details_encrypted, masked FROM payee_details WHERE contributor_id = $1 ORDER BY version DESC LIMIT 1`,
+      [contributorId],
+    );
+    return latest;
+  }
+
+  /** The next version of the contributor's payee details. */
+  @GenerateSql({
+    params: [
+      SQL_MANAGER,
+      {
+        contributorId: SQL_ID,
+        method: 'uk_bank',
+        accountNameEncrypted: 'x',
+        accountNameMasked: 'J*',
+        detailsEncrypted: 'x',
+        masked: '••1234',
+        accountHash: 'h',
+      },
+    ],
+  })
+  async insertVersion(manager: EntityManager, payee: NewPayeeVersion): Promise<string> {
+    const [row] = await manager.query<{ id: string }[]>(
+      `INSERT INTO payee_details (contributor_id, version, method, account_holder_name_encrypted, account_holder_name_masked, details_encrypted, masked, account_hash)
+       SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6, $7 FROM payee_details WHERE contributor_id = $1
+       RETURNING id`,
+      [payee.contributorId, payee.method, payee.accountNameEncrypted, payee.accountNameMasked, payee.detailsEncrypted, payee.masked, payee.accountHash],
+    );
+    return row.id;
+  }
+
+  /** The payee version each payout will be paid to (payouts without one are left out). */
+  @GenerateSql({ params: [SQL_MANAGER, [SQL_ID]] })
+  async forPayouts(manager: EntityManager, payoutIds: readonly string[]): Promise<(PayeeDetailsRow & { payout_id: string })[]> {
+    return manager.query<(PayeeDetailsRow & { payout_id: string })[]>(
+      `SELECT p.id AS payout_id, d.id, d.version, d.method, d.account_holder_name_encrypted, d.details_encrypted, d.masked
+         FROM payouts p JOIN payee_details d ON d.id = p.payee_details_id WHERE p.id = ANY($1::uuid[])`,
+      [[...payoutIds]],
+    );
+  }
+}
