@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import { MulterError } from 'multer';
 import type { Logger } from 'pino';
 import { LOGGER } from '../logging/logger.js';
-import { BlobTooLargeError, StorageFullError } from '../storage/blob-store.js';
+import { BlobTooLargeError, StorageFullError, StorageReserveReachedError } from '../storage/blob-store.js';
 import { DomainError, type FieldErrors } from './errors.js';
 
 export interface ErrorBody {
@@ -48,6 +48,14 @@ export function describeError(exception: unknown): Omit<ErrorBody, 'error'> & { 
   }
   if (exception instanceof BlobTooLargeError) {
     return { statusCode: HttpStatus.PAYLOAD_TOO_LARGE, code: 'FILE_TOO_LARGE', message: exception.message };
+  }
+  if (exception instanceof StorageReserveReachedError) {
+    return {
+      statusCode: HttpStatus.INSUFFICIENT_STORAGE,
+      code: 'STORAGE_RESERVE_REACHED',
+      message:
+        'We cannot take new files right now because our storage is nearly full. Your story can still be sent without files; please try the files again later.',
+    };
   }
   if (exception instanceof StorageFullError) {
     return { statusCode: HttpStatus.INSUFFICIENT_STORAGE, code: 'STORAGE_FULL', message: 'We cannot store files right now. Please try again later.' };

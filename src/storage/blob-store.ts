@@ -73,6 +73,13 @@ export class StorageFullError extends Error {
   }
 }
 
+/** Free space is below STORAGE_MIN_FREE_BYTES: new uploads wait, uploads under way finish (storage-reserve.ts). */
+export class StorageReserveReachedError extends Error {
+  constructor() {
+    super('Free space is below the storage reserve');
+  }
+}
+
 export class BlobNotFoundError extends Error {
   constructor(readonly key: string) {
     super(`No blob under ${key}`);

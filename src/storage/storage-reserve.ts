@@ -1,20 +1,10 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { statfs } from 'node:fs/promises';
 import { AppConfig } from '../config/app-config.js';
-import { DomainError } from '../http/errors.js';
+import { StorageReserveReachedError } from './blob-store.js';
 
 /** Free space is read at most this often: a flood of posts must not turn into a flood of statfs calls. */
 const FREE_SPACE_TTL_MS = 2_000;
-
-export class StorageReserveError extends DomainError {
-  constructor() {
-    super(
-      HttpStatus.INSUFFICIENT_STORAGE,
-      'STORAGE_RESERVE_REACHED',
-      'We cannot take new files right now because our storage is nearly full. Your story can still be sent without files; please try the files again later.',
-    );
-  }
-}
 
 /**
  * Keeps STORAGE_MIN_FREE_BYTES free on the disk under DATA_DIR: below it a new upload (a tus
@@ -28,10 +18,10 @@ export class StorageReserve {
 
   constructor(private readonly config: AppConfig) {}
 
-  /** Throws StorageReserveError when a new upload would eat into the reserve. */
+  /** Throws StorageReserveReachedError (507 at the HTTP edge) when a new upload would eat into the reserve. */
   async assertRoomForNewUpload(): Promise<void> {
     if (this.config.STORAGE_DRIVER === 's3' || this.config.STORAGE_MIN_FREE_BYTES === 0) return;
-    if ((await this.freeBytes()) < this.config.STORAGE_MIN_FREE_BYTES) throw new StorageReserveError();
+    if ((await this.freeBytes()) < this.config.STORAGE_MIN_FREE_BYTES) throw new StorageReserveReachedError();
   }
 
   private async freeBytes(): Promise<number> {

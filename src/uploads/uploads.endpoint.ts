@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../http/errors.js';
+import { describeError } from '../http/exception.filter.js';
+import { StorageReserveReachedError } from '../storage/blob-store.js';
 import { ROUTE_TEMPLATE } from '../http/request-context.js';
 import { LOGGER } from '../logging/logger.js';
 import { Metrics } from '../metrics/metrics.js';
@@ -185,9 +187,10 @@ export class UploadsEndpoint implements OnApplicationShutdown {
         // A new upload only: PATCHes of uploads under way go on, so nobody loses a half-sent video.
         await this.reserve.assertRoomForNewUpload();
       } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        res.status(error.status).set({ ...error.headers, 'Tus-Resumable': '1.0.0', 'Content-Type': 'application/json' });
-        res.send(errorBody(error.status, error.code, error.message));
+        if (!(error instanceof DomainError) && !(error instanceof StorageReserveReachedError)) throw error;
+        const { statusCode, code, message, headers } = describeError(error);
+        res.status(statusCode).set({ ...headers, 'Tus-Resumable': '1.0.0', 'Content-Type': 'application/json' });
+        res.send(errorBody(statusCode, code, message));
         return;
       }
     }
