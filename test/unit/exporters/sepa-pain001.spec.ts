@@ -117,5 +117,6 @@ describe('sepa-pain001 exporter', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+    // Validating ~35 MB of XML in WebAssembly takes 20-40 s of one core; the suite's other files share the two.
+  }, 180_000);
 });
