@@ -30,7 +30,7 @@ import {
 } from './lib.mjs';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
-const DISK_MB = envInt('SOAK_DISK_MB', 1536);
+const DISK_MB = envInt('SOAK_DISK_MB', 3072);
 const WORKERS = envInt('SOAK_WORKERS', 6);
 const DURATION_MS = MINUTES * 60_000;
 const CONSENT = { consentTerms: true, consentOwnWork: true, consentOver18: true };
@@ -290,7 +290,7 @@ run(async () => {
   const multipartTip = async () => {
     const { body, type } = multipartBody(
       { story: `Soak video ${randomUUID()}`, consentTerms: 'true', consentOwnWork: 'true', consentOver18: 'true' },
-      { name: 'clip.mp4', bytes: video(MiB) },
+      { name: 'clip.mp4', bytes: video(256 * 1024) },
     );
     const res = await call(pick(), 'POST', '/api/tips', {
       endpoint: 'POST /api/tips (multipart)',
@@ -300,7 +300,7 @@ run(async () => {
     if (res.status === 201) acknowledged.push({ reference: res.json.reference, secret: res.json.secret });
   };
   const tusTip = async () => {
-    const bytes = video(8 * MiB);
+    const bytes = video(2 * MiB);
     const client = nextClientAddress();
     const created = await call(pick(), 'POST', '/api/uploads', {
       endpoint: 'POST /api/uploads',
@@ -327,7 +327,7 @@ run(async () => {
       });
       req.on('error', resolve);
       req.on('response', (res) => (res.resume(), resolve()));
-      req.write(bytes.subarray(0, 3 * MiB), () => setTimeout(() => req.destroy(), 50));
+      req.write(bytes.subarray(0, MiB), () => setTimeout(() => req.destroy(), 50));
     });
     for (let attempt = 0; attempt < 20; attempt++) {
       const head = await call(pick(), 'HEAD', path, { endpoint: 'HEAD /api/uploads/:id', headers: { ...TUS, 'X-Forwarded-For': client } });
@@ -380,6 +380,7 @@ run(async () => {
     if (!receipt) return;
     const session = await call(pick(), 'POST', '/api/contributor/session', {
       endpoint: 'POST /api/contributor/session',
+      headers: { 'X-Forwarded-For': nextClientAddress() },
       body: { reference: receipt.reference, secret: receipt.secret },
     });
     if (session.status !== 200) return;
@@ -482,7 +483,7 @@ run(async () => {
     for (let i = 0; i < 300; i++) {
       const res = await call(pick(), 'POST', '/api/tips', {
         endpoint: 'POST /api/tips (ipv6 flood)',
-        headers: { 'X-Forwarded-For': `2001:db8:f100:d:${(i * 7919) % 65536}:${i}::1` },
+        headers: { 'X-Forwarded-For': `2001:db8:f100:d:${((i * 7919) % 65536).toString(16)}:${i.toString(16)}::1` },
         body: { story: 'flood', ...CONSENT },
       });
       if (res.status === 201) acknowledged.push({ reference: res.json.reference, secret: res.json.secret });
