@@ -132,6 +132,13 @@ export class MediaRepository {
     );
   }
 
+  /** Which of these poster keys a row names (the orphan sweep removes the others). */
+  @GenerateSql({ params: [SQL_MANAGER, [`thumbnails/${SQL_ID}.jpg`]] })
+  async knownThumbnailKeys(manager: EntityManager, keys: string[]): Promise<Set<string>> {
+    const rows = await manager.query<{ thumbnail_key: string }[]>('SELECT thumbnail_key FROM media WHERE thumbnail_key = ANY($1)', [keys]);
+    return new Set(rows.map((r) => r.thumbnail_key));
+  }
+
   /** Which of these storage keys a row names (the orphan sweep removes the others). */
   @GenerateSql({ params: [SQL_MANAGER, [`media/${SQL_ID}`]] })
   async knownStorageKeys(manager: EntityManager, keys: string[]): Promise<Set<string>> {

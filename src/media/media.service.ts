@@ -123,24 +123,34 @@ export class MediaService {
     await Promise.allSettled(staged.flatMap((s) => [s.tempKey, s.storageKey].filter((k): k is string => !!k).map((k) => this.store.delete(k))));
   }
 
-  /** Committed media keys with no row, older than `olderThan`: left by a crash between commit and COMMIT. */
+  /**
+   * Committed blobs no row names, older than `olderThan`: media left by a crash between commit
+   * and COMMIT, and posters whose row update failed after they were written (the soak found them
+   * when PostgreSQL restarted mid-processing).
+   */
   async removeOrphanedBlobs(manager: EntityManager, olderThan: Date): Promise<number> {
     let removed = 0;
-    let batch: string[] = [];
-    const flush = async () => {
-      const known = await this.repository.knownStorageKeys(manager, batch);
-      for (const key of batch.filter((k) => !known.has(k))) {
-        await this.store.delete(key);
-        removed++;
+    const sweeps = [
+      { prefix: 'media/', known: (keys: string[]) => this.repository.knownStorageKeys(manager, keys) },
+      { prefix: 'thumbnails/', known: (keys: string[]) => this.repository.knownThumbnailKeys(manager, keys) },
+    ];
+    for (const { prefix, known } of sweeps) {
+      let batch: string[] = [];
+      const flush = async () => {
+        const named = await known(batch);
+        for (const key of batch.filter((k) => !named.has(k))) {
+          await this.store.delete(key);
+          removed++;
+        }
+        batch = [];
+      };
+      for await (const { key, modifiedAt } of this.store.list(prefix)) {
+        if (modifiedAt >= olderThan) continue;
+        batch.push(key);
+        if (batch.length >= 500) await flush();
       }
-      batch = [];
-    };
-    for await (const { key, modifiedAt } of this.store.list('media/')) {
-      if (modifiedAt >= olderThan) continue;
-      batch.push(key);
-      if (batch.length >= 500) await flush();
+      if (batch.length) await flush();
     }
-    if (batch.length) await flush();
     return removed;
   }
 }

@@ -45,6 +45,11 @@ describe('the sweep of what crashes leave behind', () => {
     const uploading = `tmp/${randomUUID()}`;
     const orphan = `media/${randomUUID()}`;
     const justCommitted = `media/${randomUUID()}`;
+    // A poster whose row update never happened (processing failed after writing it), and one just written.
+    const orphanPoster = `thumbnails/${randomUUID()}.jpg`;
+    const posterBeingWritten = `thumbnails/${randomUUID()}.jpg`;
+    await blob(orphanPoster, hoursAgo(2));
+    await blob(posterBeingWritten, new Date());
     await blob(abandoned, hoursAgo(1));
     await blob(uploading, new Date());
     await blob(orphan, hoursAgo(2));
@@ -77,11 +82,11 @@ describe('the sweep of what crashes leave behind', () => {
     const report = await t.app.get(SweepService).sweep();
 
     // Sessions past their absolute or idle limit go; throttles go after a quiet day unless still locked.
-    expect(report).toEqual({ temporaryBlobs: 1, orphanedBlobs: 1, idempotencyKeys: 1, rateLimitWindows: 1, sessions: 2, signInThrottles: 1, uploads: 0 });
+    expect(report).toEqual({ temporaryBlobs: 1, orphanedBlobs: 2, idempotencyKeys: 1, rateLimitWindows: 1, sessions: 2, signInThrottles: 1, uploads: 0 });
     expect((await t.db.query(`SELECT left(token_hash, 1) AS t FROM sessions`)).rows).toEqual([{ t: 'c' }]);
     expect((await t.db.query(`SELECT left(subject, 1) AS s FROM sign_in_throttles ORDER BY 1`)).rows).toEqual([{ s: 'b' }, { s: 'c' }]);
     const files = await t.blobFiles();
-    expect(files.sort()).toEqual([media.storage_key, justCommitted, uploading].sort());
+    expect(files.sort()).toEqual([media.storage_key, justCommitted, uploading, posterBeingWritten].sort());
     expect(await t.count('tip_idempotency_keys')).toBe(1);
     expect((await t.db.query(`SELECT bucket FROM rate_limit_windows WHERE bucket = 'tips:old'`)).rows).toEqual([]);
     expect(posted.body.reference).toMatch(/^TD-/);

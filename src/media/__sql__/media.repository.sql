@@ -20,6 +20,9 @@ SELECT f.id, f.tip_id, f.storage_key, f.display_filename, f.declared_type, f.sni
   FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::varchar[], $8::bigint[], $9::varchar[], $10::varchar[])
        AS f(id, tip_id, storage_key, display_filename, declared_type, sniffed_type, kind, size_bytes, sha256, scan_state);
 
+-- MediaRepository.knownThumbnailKeys
+SELECT thumbnail_key FROM media WHERE thumbnail_key = ANY($1);
+
 -- MediaRepository.knownStorageKeys
 SELECT storage_key FROM media WHERE storage_key = ANY($1);
 
