@@ -50,3 +50,12 @@ export function addressAllowed(remoteAddress: string | undefined, allow: Address
   if (!allow || allow.length === 0) return address.range() === 'loopback';
   return allow.some(([network, bits]) => network.kind() === address.kind() && address.match(network, bits));
 }
+
+/**
+ * True for a loopback or private-network address (RFC 1918, RFC 4193 unique-local; IPv4-mapped
+ * IPv6 included). Link-local is left out: it is not a network anyone plans a scraper on.
+ */
+export function isPrivateAddress(address: string | undefined): boolean {
+  if (!address || !ipaddr.isValid(address)) return false;
+  return ['loopback', 'private', 'uniqueLocal'].includes(ipaddr.process(address).range());
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { addressAllowed, addressGroup, parseAddressList } from '../../src/network/ip-addresses.js';
+import { addressAllowed, addressGroup, isPrivateAddress, parseAddressList } from '../../src/network/ip-addresses.js';
 
 describe('addressGroup', () => {
   it.each([
@@ -50,5 +50,25 @@ describe('addressAllowed', () => {
 
   it('an entry that does not parse spoils the list', () => {
     expect(parseAddressList('192.0.2.1, mx.paper.example')).toBeUndefined();
+  });
+});
+
+describe('isPrivateAddress (who may read /metrics without a token)', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['::1', true],
+    ['::ffff:10.1.2.3', true],
+    ['10.1.2.3', true],
+    ['172.16.0.9', true],
+    ['172.32.0.1', false],
+    ['192.168.1.1', true],
+    ['fd12:3456::1', true],
+    ['fe80::1', false],
+    ['203.0.113.7', false],
+    ['2001:db8::1', false],
+    ['not-an-address', false],
+    [undefined, false],
+  ])('%s: %s', (address, expected) => {
+    expect(isPrivateAddress(address)).toBe(expected);
   });
 });
