@@ -11,7 +11,7 @@ import { withStagedMedia } from '../media/staged-media.js';
 import { STORY_MAX_LENGTH } from '../tips/dto/create-tip.dto.js';
 import { normaliseReference, REFERENCE_PATTERN } from '../tips/reference-codes.js';
 import { TipIntakeService } from '../tips/tip-intake.service.js';
-import { TipLookupRepository } from '../tips/tip-lookup.repository.js';
+import { TipsRepository } from '../tips/tips.repository.js';
 import {
   BACKOFF_BASE_SECONDS,
   BACKOFF_MAX_SECONDS,
@@ -52,7 +52,7 @@ export class ChannelIntakeService {
     private readonly config: AppConfig,
     private readonly cipher: FieldCipher,
     private readonly tips: TipIntakeService,
-    private readonly tipLookup: TipLookupRepository,
+    private readonly tipRecords: TipsRepository,
     private readonly media: MediaService,
     private readonly desk: DeskService,
     private readonly audit: AuditService,
@@ -198,7 +198,7 @@ export class ChannelIntakeService {
       this.dataSource.transaction(async (manager) => {
         const pending = await this.repository.takePending(manager, pendingId);
         if (!pending) return false;
-        await this.tipLookup.findById(manager, pending.tipId, { lock: true });
+        await this.tipRecords.refById(manager, pending.tipId, { lock: true });
         if ((await this.filesOn(manager, pending.tipId)) >= this.config.MAX_FILES_PER_TIP) {
           await this.desk.addSystemNote(
             manager,
@@ -257,7 +257,7 @@ export class ChannelIntakeService {
   /** The tip and reference this message already made, if a provider delivered it before. */
   private async seen(manager: EntityManager, msg: InboundMessage): Promise<{ tipId: string; reference: string } | undefined> {
     const tipId = await this.repository.tipOfMessage(manager, msg.channel, msg.providerMessageId);
-    const tip = tipId ? await this.tipLookup.findById(manager, tipId) : undefined;
+    const tip = tipId ? await this.tipRecords.refById(manager, tipId) : undefined;
     return tip ? { tipId: tip.id, reference: tip.reference } : undefined;
   }
 
@@ -270,7 +270,7 @@ export class ChannelIntakeService {
     let foundId: string | undefined;
     const reference = msg.threadReference ? normaliseReference(msg.threadReference.slice(0, 30)) : undefined;
     if (reference && REFERENCE_PATTERN.test(reference)) {
-      const named = await this.tipLookup.findByReference(manager, reference);
+      const named = await this.tipRecords.refByReference(manager, reference);
       if (named && (await this.repository.senderWroteTo(manager, named.id, senderHash))) foundId = named.id;
     }
     if (!foundId && msg.channel === 'whatsapp') {
@@ -278,7 +278,7 @@ export class ChannelIntakeService {
     }
     if (!foundId) return undefined;
     // Files are counted against the limit under this lock (as the contributor's own uploads are).
-    const tip = await this.tipLookup.findById(manager, foundId, { lock: true });
+    const tip = await this.tipRecords.refById(manager, foundId, { lock: true });
     return tip ? { tipId: tip.id, reference: tip.reference } : undefined;
   }
 

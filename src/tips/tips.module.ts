@@ -5,7 +5,6 @@ import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
 import { UploadsModule } from '../uploads/uploads.module.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import { IdempotencyService } from './idempotency.service.js';
-import { TipLookupRepository } from './tip-lookup.repository.js';
 import { TipIntakeService } from './tip-intake.service.js';
 import { IdempotencyKeyCheck, TipRateLimitGuard } from './tip-post.guards.js';
 import { TipsController } from './tips.controller.js';
@@ -14,8 +13,8 @@ import { TipsRepository } from './tips.repository.js';
 @Module({
   imports: [AuditModule, MediaModule, RateLimitsModule, UploadsModule],
   controllers: [TipsController],
-  providers: [TipIntakeService, TipsRepository, IdempotencyService, IdempotencyRepository, TipLookupRepository, TipRateLimitGuard, IdempotencyKeyCheck],
+  providers: [TipIntakeService, TipsRepository, IdempotencyService, IdempotencyRepository, TipRateLimitGuard, IdempotencyKeyCheck],
   // UploadsModule goes with intake: whoever takes tips (and the sweep) also handles uploads.
-  exports: [TipIntakeService, TipsRepository, IdempotencyService, TipLookupRepository, TipRateLimitGuard, IdempotencyKeyCheck, UploadsModule],
+  exports: [TipIntakeService, TipsRepository, IdempotencyService, TipRateLimitGuard, IdempotencyKeyCheck, UploadsModule],
 })
 export class TipsModule {}

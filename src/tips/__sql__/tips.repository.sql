@@ -68,3 +68,15 @@ WITH RECURSIVE chain(id) AS (
   SELECT t.duplicate_of_id FROM tips t JOIN chain ON t.id = chain.id WHERE t.duplicate_of_id IS NOT NULL
 )
 SELECT EXISTS (SELECT 1 FROM chain WHERE id = $1) AS cycle;
+
+-- TipsRepository.refById
+SELECT id, reference, channel FROM tips WHERE id = $1;
+
+-- TipsRepository.refById (locking the row)
+SELECT id, reference, channel FROM tips WHERE id = $1 FOR UPDATE;
+
+-- TipsRepository.refByReference
+SELECT id, reference, channel FROM tips WHERE reference = $1;
+
+-- TipsRepository.contact
+SELECT t.reference, t.channel, c.email_encrypted, c.phone_encrypted FROM tips t LEFT JOIN contributors c ON c.id = t.contributor_id WHERE t.id = $1;
