@@ -1,6 +1,6 @@
 // Shared by the desk's browser tests: posting tips the way the public does, signing in through
-// the page, and screenshots. Each spec file still starts its own app and browser.
-import { expect } from '@jest/globals';
+// the page, and screenshots. Each spec file starts its own app and browser (appAndBrowserPerFile).
+import { afterAll, afterEach, beforeAll, expect } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,33 @@ export async function startAppAndBrowser(env: Record<string, string> = {}): Prom
   if (app.status === 'fulfilled') await app.value.close();
   if (chromium.status === 'fulfilled') await chromium.value.close();
   throw app.status === 'rejected' ? app.reason : (chromium as PromiseRejectedResult).reason;
+}
+
+export interface AppAndBrowser {
+  /** The file's app, set once its `beforeAll` has run. */
+  t: TestApp;
+  browser: Browser;
+  /** Browser contexts opened by a test, closed after each test. */
+  pool: ReturnType<typeof contextPool>;
+}
+
+/**
+ * The set-up every browser spec file shares: its own app (on its own database) and chromium,
+ * started before the file's tests (after `env` is worked out), pages closed after each test, and
+ * both stopped after the last one. Declare it before the file's own `beforeAll` hooks: they run
+ * in order, so those see `suite.t`.
+ */
+export function appAndBrowserPerFile(env: Record<string, string> | (() => Promise<Record<string, string>>) = {}): AppAndBrowser {
+  const suite = { pool: contextPool(() => suite.browser) } as AppAndBrowser;
+  beforeAll(async () => {
+    Object.assign(suite, await startAppAndBrowser(typeof env === 'function' ? await env() : env));
+  });
+  afterEach(() => suite.pool.closeAll());
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.t?.close();
+  });
+  return suite;
 }
 
 export function screenshotsDir(): string {
