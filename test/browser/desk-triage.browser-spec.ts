@@ -44,7 +44,7 @@ beforeAll(async () => {
       location: 'High Street, Anytown',
       occurredAt: '2026-05-01T08:00:00Z',
     },
-    { video: true },
+    { videos: 1 },
   );
   whatsappTip = await postTip(suite.t, { story: 'Swans blocking the bypass again, traffic backed up to the roundabout.' });
   await suite.t.db.query(`UPDATE tips SET channel = 'whatsapp' WHERE id = $1`, [whatsappTip.id]);
@@ -278,7 +278,7 @@ describe('claiming and triaging', () => {
   });
 
   it('warns on both tips when the same file (by SHA-256) came with another tip', async () => {
-    const copy = await postTip(suite.t, { story: 'The oranges clip again, sent by a friend of Sam.' }, { video: true });
+    const copy = await postTip(suite.t, { story: 'The oranges clip again, sent by a friend of Sam.' }, { videos: 1 });
     const page = await signedIn('eddie');
     await page.goto(`${suite.t.url}/desk/tips/${videoTip.id}`);
     const hints = page.locator('#duplicate-hints');
