@@ -10,7 +10,8 @@
 const CONTENT_KEYS = new Set(['query', 'parameters', 'driverError', 'detail', 'where', 'hint', 'internalQuery', 'body', 'rawBody', 'params', 'raw']);
 
 /** Words after which PostgreSQL quotes a name (kept); any other quoted text in its message is a value (dropped). */
-const IDENTIFIER_WORDS = /(?:constraint|relation|column|table|type|encoding|index|schema|function|operator|sequence|database|role|enum|domain|extension|trigger|view)\s*$/i;
+const IDENTIFIER_WORDS =
+  /(?:constraint|relation|column|table|type|encoding|index|schema|function|operator|sequence|database|role|enum|domain|extension|trigger|view)\s*$/i;
 
 const MAX_DEPTH = 4;
 
