@@ -1,11 +1,13 @@
 // Issue 14, "no address kept": rate-limit buckets are HMACs under a random pepper per window, kept
 // in PostgreSQL only while the window is open, so once it closes nothing stored matches an address.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { FieldCipher } from '../../src/crypto/field-cipher.js';
 import { addressGroup } from '../../src/network/ip-addresses.js';
 import { pepperedKey } from '../../src/rate-limits/rate-limit-keys.js';
 import { RateLimitsService } from '../../src/rate-limits/rate-limits.service.js';
+import { startAppProcess, type AppProcess } from '../support/app-process.js';
 import { CONSENT } from '../support/fixtures.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -119,21 +121,31 @@ describe('rate-limit keys: a random pepper per window', () => {
 
 describe('rate limits across two app processes sharing a database', () => {
   let a: TestApp;
-  let b: TestApp;
+  let b: AppProcess;
   beforeAll(async () => {
     a = await startTestApp({ RATE_LIMIT_TIPS_PER_HOUR: '3' });
-    b = await startTestApp({ RATE_LIMIT_TIPS_PER_HOUR: '3' }, { shareWith: a });
+    // `node dist/main.js` on the same database, with an ENCRYPTION_KEY of its own: the pepper,
+    // not a server key, is what the two processes share.
+    b = await startAppProcess({
+      DATABASE_URL: a.databaseUrl,
+      DATA_DIR: a.dataDir,
+      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      RATE_LIMIT_TIPS_PER_HOUR: '3',
+      JOBS_ENABLED: 'false',
+    });
   });
   afterAll(async () => {
-    await b.close();
+    b.kill('SIGTERM');
+    await b.exited;
     await a.close();
   });
 
   it('hits on either process count in one window under one pepper: the fourth post is refused by both', async () => {
+    const fromB = () => request(b.url).post('/api/tips').set('X-Forwarded-For', IPV4).send(tip);
     await postFrom(a, IPV4).expect(201);
-    await postFrom(b, IPV4).expect(201);
+    await fromB().expect(201);
     await postFrom(a, IPV4).expect(201);
-    expect((await postFrom(b, IPV4).expect(429)).body.code).toBe('RATE_LIMITED');
+    expect((await fromB().expect(429)).body.code).toBe('RATE_LIMITED');
     await postFrom(a, IPV4).expect(429);
     expect(await a.count('rate_limit_peppers')).toBe(1);
     const { rows } = await a.db.query<{ hits: number }>('SELECT hits FROM rate_limit_windows');
