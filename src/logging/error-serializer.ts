@@ -56,10 +56,12 @@ export function serializeError(value: unknown, depth = 0): unknown {
   }
   for (const [key, field] of Object.entries(value)) {
     if (CONTENT_KEYS.has(key) || key === 'message' || key === 'stack' || key === 'cause') continue;
+    // `type` is the class (pino's convention); an error's own `type` (body-parser's 'entity.parse.failed') goes in `kind`.
+    const name = key === 'type' ? 'kind' : key;
     if (isErrorLike(field)) {
-      if (depth < MAX_DEPTH) out[key] = serializeError(field, depth + 1);
+      if (depth < MAX_DEPTH) out[name] = serializeError(field, depth + 1);
     } else if (field === null || ['string', 'number', 'boolean'].includes(typeof field)) {
-      out[key] = typeof field === 'string' && database ? withoutQuotedValues(field) : field;
+      out[name] = typeof field === 'string' && database ? withoutQuotedValues(field) : field;
     }
     // Objects and arrays (a request, a row, a config) are left out: they are where content hides.
   }
