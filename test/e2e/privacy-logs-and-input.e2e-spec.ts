@@ -1,6 +1,7 @@
 // Issue 14, "no content in logs" and "no control characters": a database error logs what went
 // wrong but none of the tip it was storing, and no text field takes NUL or another C0 control.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createTransport } from 'nodemailer';
 import request from 'supertest';
 import { CONSENT, contributorWithTip, postTip, type SignedInContributor } from '../support/fixtures.js';
 import { signedInStaff, type SignedInStaff } from '../support/staff.js';
@@ -206,5 +207,41 @@ describe('control characters in text fields: 400 naming the field, nothing store
       .expect(400);
     expect(res.body.fields).toHaveProperty('story');
     expect(await counts()).toEqual(before);
+  });
+});
+
+describe('control characters from a channel that cannot answer 400 (email)', () => {
+  const TOKEN = 'inbound-mail-token-0123456789abcdef';
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ INBOUND_EMAIL_TOKEN: TOKEN, INBOUND_EMAIL_ADDRESSES: 'tips@paper.example' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('a mail whose text, subject and sender name carry NUL, BEL and ESC: the tip is stored with them taken out', async () => {
+    const composer = createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+    const info = await composer.sendMail({
+      from: '"Pat\u001b Reader" <pat@example.org>',
+      to: 'tips@paper.example',
+      subject: 'Flood\u0007 on the quay',
+      text: 'The river\u0000 came over the wall.\r\nSecond line\tend.',
+      messageId: '<control-characters@example.org>',
+    });
+    const res = await request(t.url)
+      .post('/api/channels/email/inbound')
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .set('Content-Type', 'message/rfc822')
+      .send(info.message as Buffer)
+      .expect(201);
+    const { rows } = await t.db.query(`SELECT t.story, c.name FROM tips t JOIN contributors c ON c.id = t.contributor_id WHERE t.reference = $1`, [
+      res.body.reference,
+    ]);
+    expect(rows[0].story).toContain('Flood on the quay');
+    expect(rows[0].story).toContain('The river came over the wall.');
+    expect(rows[0].story).toContain('Second line\tend.');
+    expect(rows[0].name).toBe('Pat Reader');
+    expect(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/.test(`${rows[0].story}${rows[0].name}`)).toBe(false);
   });
 });
