@@ -9,7 +9,7 @@ import { pepperedKey } from '../../src/rate-limits/rate-limit-keys.js';
 import { RateLimitsService } from '../../src/rate-limits/rate-limits.service.js';
 import { startAppProcess, type AppProcess } from '../support/app-process.js';
 import { CONSENT } from '../support/fixtures.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { eventually, startTestApp, type TestApp } from '../support/test-app.js';
 
 const tip = { story: 'The pier lights went out at midnight', ...CONSENT };
 const IPV4 = '203.0.113.77';
@@ -116,6 +116,31 @@ describe('rate-limit keys: a random pepper per window', () => {
     expect(await t.count('rate_limit_windows')).toBe(0);
     const everything = await everyRowAsText(t);
     for (const candidate of await candidateKeys(t, IPV6)) expect(everything).not.toContain(candidate);
+  });
+});
+
+describe('a window closing on its own', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('with no later hit and no sweep, the pepper and the counters of a 2-second window are deleted by the timer just after it ends', async () => {
+    const limits = t.app.get(RateLimitsService);
+    const rule = { purpose: 'closing-test', limit: 10, windowSeconds: 2 };
+    await limits.hit(rule, IPV4);
+    await limits.hit(rule, IPV4);
+    const { rows } = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM rate_limit_peppers WHERE window_seconds = 2`);
+    expect(rows[0].n).toBe(1);
+    expect((await t.db.query(`SELECT hits FROM rate_limit_windows WHERE bucket LIKE 'closing-test:%'`)).rows).toEqual([{ hits: 2 }]);
+    // The window ends within 2 s; the timer runs 2 s after that (the margin for clock skew).
+    await eventually(async () => {
+      expect((await t.db.query(`SELECT 1 FROM rate_limit_peppers WHERE window_seconds = 2`)).rows).toEqual([]);
+      expect((await t.db.query(`SELECT 1 FROM rate_limit_windows WHERE bucket LIKE 'closing-test:%'`)).rows).toEqual([]);
+    }, 8000);
   });
 });
 
