@@ -1,40 +1,29 @@
 // Issue 14 in a real browser: an editor meets a file the virus scan has not cleared (no player,
 // a confirmation, then the download), and the public form refuses a control character inline.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
-import type { Browser } from 'playwright-core';
 import { sampleVideo } from '../support/media-samples.js';
 import { freePort } from '../support/net.js';
 import { createStaff } from '../support/staff.js';
-import type { TestApp } from '../support/test-app.js';
-import { contextPool, DESKTOP, postTip, screenshot, signInThroughPage, startAppAndBrowser, type PostedTip } from './desk-support.js';
+import { appAndBrowserPerFile, DESKTOP, postTip, screenshot, signInThroughPage, type PostedTip } from './desk-support.js';
 
-let t: TestApp;
-let browser: Browser;
-const pool = contextPool(() => browser);
+// A scanner is configured but no job runs, so the file stays 'pending' as it does while clamd is busy.
+const suite = appAndBrowserPerFile(async () => ({ CLAMAV_HOST: '127.0.0.1', CLAMAV_PORT: String(await freePort()) }));
+const { pool } = suite;
 let editor: { email: string; password: string };
 let videoTip: PostedTip;
 
 beforeAll(async () => {
-  // A scanner is configured but no job runs, so the file stays 'pending' as it does while clamd is busy.
-  ({ t, browser } = await startAppAndBrowser({ CLAMAV_HOST: '127.0.0.1', CLAMAV_PORT: String(await freePort()) }));
-  const { user, password } = await createStaff(t, 'editor', { name: 'Vera Viewer' });
+  const { user, password } = await createStaff(suite.t, 'editor', { name: 'Vera Viewer' });
   editor = { email: user.email, password };
-  videoTip = await postTip(t, { story: 'The quarry wall collapsed this morning, I filmed it from the lane.' }, { video: true });
-});
-
-afterEach(() => pool.closeAll());
-
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
+  videoTip = await postTip(suite.t, { story: 'The quarry wall collapsed this morning, I filmed it from the lane.' }, { video: true });
 });
 
 describe('scan before view', () => {
   it('an editor sees "Waiting for the virus scan", no video plays, confirms on the next page and downloads the file', async () => {
     const page = await pool.page({ ...DESKTOP, acceptDownloads: true });
-    await signInThroughPage(page, t, editor.email, editor.password);
-    await page.goto(`${t.url}/desk/tips/${videoTip.id}`);
+    await signInThroughPage(page, suite.t, editor.email, editor.password);
+    await page.goto(`${suite.t.url}/desk/tips/${videoTip.id}`);
     const figure = page.locator('figure.media-item');
     await expect(figure.textContent()).resolves.toContain('Waiting for the virus scan');
     expect(await page.locator('video, audio, figure.media-item img').count()).toBe(0);
@@ -60,8 +49,8 @@ describe('scan before view', () => {
 describe('control characters on the public form', () => {
   it('a NUL in the story and an escape character in the name: inline errors naming both fields, what was typed is kept, nothing stored', async () => {
     const page = await pool.page(DESKTOP);
-    await page.goto(`${t.url}/`);
-    const tipsBefore = await t.count('tips');
+    await page.goto(`${suite.t.url}/`);
+    const tipsBefore = await suite.t.count('tips');
     const story = 'Smoke over the bypass\u0000 since noon';
     await page.getByLabel('Your story').fill(story);
     await page.getByLabel('Your name').fill('Robin\u001b Hood');
@@ -79,7 +68,7 @@ describe('control characters on the public form', () => {
     expect(await page.locator('#story').getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByLabel('Your story').inputValue()).toContain('Smoke over the bypass');
     expect(await page.getByLabel('Your name').inputValue()).toContain('Robin');
-    expect(await t.count('tips')).toBe(tipsBefore);
+    expect(await suite.t.count('tips')).toBe(tipsBefore);
     await screenshot(page, 'form-control-character');
   });
 });
