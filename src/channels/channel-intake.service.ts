@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config.js';
 import { FieldCipher } from '../crypto/field-cipher.js';
 import { DeskService } from '../desk/desk.service.js';
 import type { UploadedMedia } from '../media/blob-storage-engine.js';
+import { withoutControlCharacters } from '../http/control-characters.js';
 import { sanitiseDisplayFilename } from '../media/media-files.js';
 import { MediaService } from '../media/media.service.js';
 import { withStagedMedia } from '../media/staged-media.js';
@@ -66,7 +67,15 @@ export class ChannelIntakeService {
     return this.cipher.keyedHash('channel-sender', normaliseAddress(channel, address));
   }
 
-  async receive(msg: InboundMessage): Promise<InboundResult> {
+  async receive(received: InboundMessage): Promise<InboundResult> {
+    // A channel cannot answer 400 as the web form does: control characters (NUL, …) are taken out instead.
+    const clean = <T>(text: T): T => (typeof text === 'string' ? (withoutControlCharacters(text) as T) : text);
+    const msg: InboundMessage = {
+      ...received,
+      text: clean(received.text),
+      subject: clean(received.subject),
+      sender: received.sender && { ...received.sender, name: clean(received.sender.name) },
+    };
     try {
       // Files this message cannot keep (a retried delivery, too many) are removed with the rest of the intake's leftovers.
       return await withStagedMedia(this.media, msg.attachments, (intake) => {

@@ -25,8 +25,6 @@ export interface NewConsentRow {
   over18: boolean;
   creditName: string | null;
   anonymous: boolean;
-  /** The rate limiter's keyed hash of the client address. */
-  ipHash: string;
   userAgent: string | null;
 }
 
@@ -106,7 +104,6 @@ const SNAPSHOT_CONSENT: NewConsentRow = {
   over18: true,
   creditName: null,
   anonymous: false,
-  ipHash: 'x',
   userAgent: null,
 };
 
@@ -135,8 +132,8 @@ export class TipsRepository {
          INSERT INTO tips (reference, secret_hash, channel, story, location, occurred_at, contributor_id)
          SELECT $4, $5, $6, $7, $8, $9, id FROM contributor RETURNING id, contributor_id
        ), consent AS (
-         INSERT INTO consents (tip_id, terms_version, terms_sha256, licence, own_work, over18, credit_name, anonymous, channel, accepted_at, ip_hash, user_agent)
-         SELECT id, $10, $11, $12, $13, $14, $15, $16, $6, now(), $17, $18 FROM tip
+         INSERT INTO consents (tip_id, terms_version, terms_sha256, licence, own_work, over18, credit_name, anonymous, channel, accepted_at, user_agent)
+         SELECT id, $10, $11, $12, $13, $14, $15, $16, $6, now(), $17 FROM tip
        )
        SELECT id AS tip_id, contributor_id FROM tip`,
       [
@@ -148,7 +145,6 @@ export class TipsRepository {
         consent.over18,
         consent.creditName,
         consent.anonymous,
-        consent.ipHash,
         consent.userAgent,
       ],
     );

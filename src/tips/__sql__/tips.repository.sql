@@ -8,8 +8,8 @@ WITH contributor AS (
   INSERT INTO tips (reference, secret_hash, channel, story, location, occurred_at, contributor_id)
   SELECT $4, $5, $6, $7, $8, $9, id FROM contributor RETURNING id, contributor_id
 ), consent AS (
-  INSERT INTO consents (tip_id, terms_version, terms_sha256, licence, own_work, over18, credit_name, anonymous, channel, accepted_at, ip_hash, user_agent)
-  SELECT id, $10, $11, $12, $13, $14, $15, $16, $6, now(), $17, $18 FROM tip
+  INSERT INTO consents (tip_id, terms_version, terms_sha256, licence, own_work, over18, credit_name, anonymous, channel, accepted_at, user_agent)
+  SELECT id, $10, $11, $12, $13, $14, $15, $16, $6, now(), $17 FROM tip
 )
 SELECT id AS tip_id, contributor_id FROM tip;
 
