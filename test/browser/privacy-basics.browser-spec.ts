@@ -16,7 +16,7 @@ let videoTip: PostedTip;
 beforeAll(async () => {
   const { user, password } = await createStaff(suite.t, 'editor', { name: 'Vera Viewer' });
   editor = { email: user.email, password };
-  videoTip = await postTip(suite.t, { story: 'The quarry wall collapsed this morning, I filmed it from the lane.' }, { video: true });
+  videoTip = await postTip(suite.t, { story: 'The quarry wall collapsed this morning, I filmed it from the lane.' }, { videos: 1 });
 });
 
 describe('scan before view', () => {
