@@ -155,6 +155,34 @@ export class ChannelsConfig extends MoneyConfig {
   @MaxLength(500)
   FFMPEG_PATH = 'ffmpeg';
 
+  /** The longest one ffprobe or ffmpeg run may take before it is killed (SIGKILL) and the file counts as unreadable. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  MEDIA_TOOL_TIMEOUT_SECONDS = 60;
+
+  /** Threads one ffprobe or ffmpeg run may use (`-threads`): the jobs share the machine with the web requests. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  MEDIA_TOOL_THREADS = 2;
+
+  /** Address space one ffprobe or ffmpeg run may map (`prlimit --as`; without prlimit, ffmpeg's `-max_alloc` per allocation). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(512 * 1024 * 1024)
+  @Max(64 * GIB)
+  MEDIA_TOOL_MEMORY_BYTES = GIB;
+
+  /** Photos and videos with more pixels a frame than this are stored and served but never decoded (a decompression bomb). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000_000)
+  @Max(1_000_000_000)
+  MEDIA_MAX_PIXELS = 120_000_000;
+
   // ---- virus scanning (issue 5): clamd's INSTREAM over TCP; off while CLAMAV_HOST is unset ----
 
   /** clamd's host name or address. Unset: media is not scanned (and no scan job is sent). */
