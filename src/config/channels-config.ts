@@ -53,6 +53,25 @@ export class ChannelsConfig extends MoneyConfig {
   @Matches(/^\s*[^\s,@]+@[^\s,@]+(\s*,\s*[^\s,@]+@[^\s,@]+)*\s*$/, { message: 'INBOUND_EMAIL_ADDRESSES must be comma-separated email addresses' })
   INBOUND_EMAIL_ADDRESSES?: string;
 
+  /**
+   * The authserv-id the paper's own MX writes in Authentication-Results (`mx.paper.example`).
+   * Set: only its topmost header is believed, and a sender it did not verify (DMARC) never joins
+   * an existing tip. Unset: every Authentication-Results header is ignored (they can be forged).
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, { message: 'INBOUND_AUTHSERV_ID must be a host name, as the MX writes it in Authentication-Results' })
+  INBOUND_AUTHSERV_ID?: string;
+
+  /** Mails one sender address may send in an hour (SMTP and webhook); the rest are refused (450 over SMTP, so the MX retries later; 429 on the webhook). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  INBOUND_EMAILS_PER_SENDER_PER_HOUR = 20;
+
   /** Largest inbound message, attachments included (SMTP SIZE and the webhook's body limit). */
   @Transform(toInt)
   @IsInt()
