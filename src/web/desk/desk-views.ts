@@ -253,6 +253,8 @@ export class DeskViews {
       filesLeft: state.maxFiles - tip.media.length,
       notes: tip.notes,
       messages: tip.messages.map((m) => ({ ...m, channelLabel: CHANNEL_LABELS[m.channel] })),
+      olderMessagesHref: tip.olderMessagesCursor ? `/desk/tips/${tip.id}?messagesBefore=${encodeURIComponent(tip.olderMessagesCursor)}#messages` : undefined,
+      newestMessagesHref: state.messagesBefore ? `/desk/tips/${tip.id}#messages` : undefined,
       history,
       payments,
       offer,
