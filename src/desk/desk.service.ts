@@ -59,9 +59,16 @@ export class DeskService {
     return this.tipDetail.detail(id, manager);
   }
 
-  /** The detail as the desk's tip page shows it: the newest TIP_PAGE_MESSAGES messages before `messagesBefore` (a cursor the page gave out). */
-  async pageDetail(_staff: StaffPrincipal, id: string, messagesBefore?: string): Promise<TipDetailDto> {
-    return this.tipDetail.detail(id, this.dataSource.manager, { pageSize: TIP_PAGE_MESSAGES, before: messagesBefore });
+  /**
+   * The detail as the desk's tip page shows it: the newest TIP_PAGE_MESSAGES messages before
+   * `messagesBefore` and history events before `historyBefore` (cursors the page gave out).
+   */
+  async pageDetail(_staff: StaffPrincipal, id: string, cursors: { messagesBefore?: string; historyBefore?: string } = {}): Promise<TipDetailDto> {
+    return this.tipDetail.detail(id, this.dataSource.manager, {
+      pageSize: TIP_PAGE_MESSAGES,
+      before: cursors.messagesBefore,
+      historyBefore: cursors.historyBefore,
+    });
   }
 
   /** How many tips have each kind of news for this editor since they last opened them (the nav's counts). */

@@ -89,10 +89,11 @@ const iso = (value: Date | string) => new Date(value).toISOString();
 /** Everything of a tip's detail but the tip itself and its history. */
 export type TipDetailParts = Pick<TipDetailDto, 'consents' | 'media' | 'duplicateHints' | 'notes' | 'messages' | 'olderMessagesCursor' | 'pendingMedia'>;
 
-/** Which page of the conversation the detail shows: the newest `pageSize` messages before `before` (a cursor). */
+/** Which page of the conversation and of the history the detail shows: the newest `pageSize` of each before its cursor. */
 export interface ConversationPage {
   pageSize: number;
   before?: string;
+  historyBefore?: string;
 }
 
 @Injectable()
@@ -122,7 +123,9 @@ export class TipDetailReadModel {
     );
     if (!tip) throw new TipNotFoundError();
     const parts = await this.parts(id, manager, conversation);
-    const history = await this.audit.forEntity('tip', id);
+    // The desk's page shows a page of the history too; the API all of it.
+    const historyPage = conversation ? await this.audit.forEntityPage('tip', id, conversation.pageSize, conversation.historyBefore) : undefined;
+    const history = historyPage ? [...historyPage.items].reverse() : await this.audit.forEntity('tip', id);
     return {
       id: tip.id,
       reference: tip.reference,
@@ -151,6 +154,7 @@ export class TipDetailReadModel {
       messages: parts.messages,
       ...(parts.olderMessagesCursor !== undefined ? { olderMessagesCursor: parts.olderMessagesCursor } : {}),
       history,
+      ...(historyPage ? { olderHistoryCursor: historyPage.nextCursor } : {}),
       version: tip.version,
       createdAt: iso(tip.created_at),
       updatedAt: iso(tip.updated_at),

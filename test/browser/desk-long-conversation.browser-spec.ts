@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser } from 'playwright-core';
 import { TIP_PAGE_MESSAGES } from '../../src/desk/desk.service.js';
+import { contributorWithTip } from '../support/fixtures.js';
 import { createStaff } from '../support/staff.js';
 import type { TestApp } from '../support/test-app.js';
 import { contextPool, postTip, signInThroughPage, startAppAndBrowser, type PostedTip } from './desk-support.js';
@@ -15,9 +16,11 @@ let browser: Browser;
 const pool = contextPool(() => browser);
 let editor: { email: string; password: string };
 let tip: PostedTip;
+let chatty: { id: string };
+const REPLIES = 60;
 
 beforeAll(async () => {
-  ({ t, browser } = await startAppAndBrowser());
+  ({ t, browser } = await startAppAndBrowser({ CONTRIBUTOR_MESSAGES_PER_HOUR: '1000' }));
   const { user, password } = await createStaff(t, 'editor', { name: 'Eddie Editor' });
   editor = { email: user.email, password };
   tip = await postTip(t, { story: 'The council is selling the park.' });
@@ -28,7 +31,15 @@ beforeAll(async () => {
        FROM generate_series(1, ${TOTAL}) g`,
     [tip.id],
   );
-}, 60_000);
+  // A contributor who replies 60 times through the API: 60 messages and 60 history events.
+  const contributor = await contributorWithTip(t, { story: 'The pier is closing.' });
+  for (let i = 1; i <= REPLIES; i++)
+    await contributor
+      .post('/api/contributor/messages')
+      .send({ body: `Chatty reply ${i}.` })
+      .expect(201);
+  chatty = (await t.db.query(`SELECT id FROM tips WHERE reference = $1`, [contributor.reference])).rows[0];
+}, 120_000);
 
 afterEach(() => pool.closeAll());
 afterAll(async () => {
@@ -69,6 +80,24 @@ describe("the desk's tip page with a long conversation", () => {
     await page.getByRole('link', { name: 'Newest messages' }).click();
     await page.waitForURL((url) => !url.search.includes('messagesBefore'));
     expect((await thread.allTextContents()).at(-1)?.trim()).toBe(`Reply number ${TOTAL}.`);
+  }, 60_000);
+
+  it('the history pages the same way: the newest events first, "Earlier history" for the rest, each event once', async () => {
+    const page = await pool.page();
+    await signInThroughPage(page, t, editor.email, editor.password);
+    await page.goto(`${t.url}/desk/tips/${chatty.id}`);
+    const events = page.locator('#history ol.history > li');
+    const total = Number((await t.db.query(`SELECT count(*) AS n FROM audit_events WHERE entity_type = 'tip' AND entity_id = $1`, [chatty.id])).rows[0].n);
+    expect(total).toBeGreaterThan(REPLIES);
+    expect(await events.count()).toBe(TIP_PAGE_MESSAGES);
+    await Promise.all([page.waitForURL(/historyBefore=/), page.getByRole('link', { name: 'Earlier history' }).click()]);
+    expect(await events.count()).toBe(total - TIP_PAGE_MESSAGES);
+    await expect(page.getByRole('link', { name: 'Earlier history' }).count()).resolves.toBe(0);
+    // The oldest event of all (the tip arriving) is on the last page.
+    await expect(page.locator('#history').textContent()).resolves.toMatch(/Tip (received|created|arrived)/i);
+    await page.getByRole('link', { name: 'Latest history' }).click();
+    await page.waitForURL((url) => !url.search.includes('historyBefore'));
+    expect(await events.count()).toBe(TIP_PAGE_MESSAGES);
   }, 60_000);
 
   it('a forged page link (messagesBefore=garbage) → 400 in words on the desk page, not 500', async () => {

@@ -104,6 +104,12 @@ export class TipDetailDto {
   })
   olderMessagesCursor?: string | null;
   @ApiProperty({ type: [AuditEventDto], description: 'Every audit event of this tip, oldest first' }) history: AuditEventDto[];
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'Only when one page of the history was asked for: where the older events start (null: none older)',
+  })
+  olderHistoryCursor?: string | null;
   @ApiProperty({ description: 'Send it back with a PATCH' }) version: number;
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;

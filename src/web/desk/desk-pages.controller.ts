@@ -138,13 +138,16 @@ export class DeskPagesController {
     @Param() { id }: TipIdParams,
     @Query('notice') notice: unknown,
     @Query('messagesBefore') messagesBefore: unknown,
+    @Query('historyBefore') historyBefore: unknown,
   ): Promise<string> {
     const before = typeof messagesBefore === 'string' && messagesBefore ? messagesBefore : undefined;
+    const historyFrom = typeof historyBefore === 'string' && historyBefore ? historyBefore : undefined;
     const page = this.views.tip(
       caller,
-      await this.tipState(await this.desk.pageDetail(caller.user, id, before), {
+      await this.tipState(await this.desk.pageDetail(caller.user, id, { messagesBefore: before, historyBefore: historyFrom }), {
         notice: noticeText(notice),
         messagesBefore: before,
+        historyBefore: historyFrom,
         ...(await this.secretHolders(caller, id)),
       }),
     );
