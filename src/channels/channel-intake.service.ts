@@ -30,6 +30,9 @@ import {
 import { ChannelsRepository, type PendingMedia } from './channels.repository.js';
 import type { InboundChannel, InboundMessage, InboundResult } from './inbound-message.js';
 
+/** A mail or WhatsApp message that joins a thread keeps at most this much text (a new tip's story may be longer). */
+export const THREAD_MESSAGE_MAX_LENGTH = 10_000;
+
 /** What the desk reads on a tip whose mail the paper's MX did not vouch for. */
 export const UNVERIFIED_SENDER_NOTE =
   "Sender not verified: the paper's mail server could not confirm (DMARC) that this mail comes from the address it shows. It may be forged, so it was not added to an earlier tip from that address.";
@@ -134,7 +137,7 @@ export class ChannelIntakeService {
 
           // A new tip's first text is its story; later texts are the thread.
           const text = msg.text.trim();
-          const message = thread && text ? await this.desk.recordContributorMessage(tip.tipId, clip(text, STORY_MAX_LENGTH), manager) : undefined;
+          const message = thread && text ? await this.desk.recordContributorMessage(tip.tipId, clip(text, THREAD_MESSAGE_MAX_LENGTH), manager) : undefined;
           const channelMessageId = await this.repository.insertMessage(manager, {
             channel: msg.channel,
             providerMessageId: msg.providerMessageId,
@@ -166,7 +169,13 @@ export class ChannelIntakeService {
             ...[...overflow.map((f) => f.displayFilename), ...pendingOverflow.map((p) => displayName(p.filename ?? p.providerMediaId))].map(
               (name) => `"${name}" was not kept: a tip can have at most ${this.config.MAX_FILES_PER_TIP} files`,
             ),
-            ...((thread ? text : storyOf(msg)).length > STORY_MAX_LENGTH ? [`The text was cut at ${STORY_MAX_LENGTH} characters.`] : []),
+            ...(thread
+              ? text.length > THREAD_MESSAGE_MAX_LENGTH
+                ? [`The text was cut at ${THREAD_MESSAGE_MAX_LENGTH} characters.`]
+                : []
+              : storyOf(msg).length > STORY_MAX_LENGTH
+                ? [`The text was cut at ${STORY_MAX_LENGTH} characters.`]
+                : []),
             ...(msg.senderVerified === false ? [UNVERIFIED_SENDER_NOTE] : []),
           ];
           if (lines.length) {

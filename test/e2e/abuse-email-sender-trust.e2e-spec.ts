@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTransport } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import request from 'supertest';
-import { UNVERIFIED_SENDER_NOTE } from '../../src/channels/channel-intake.service.js';
+import { THREAD_MESSAGE_MAX_LENGTH, UNVERIFIED_SENDER_NOTE } from '../../src/channels/channel-intake.service.js';
 import { sampleVideo } from '../support/media-samples.js';
 import { freePort } from '../support/net.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -131,6 +131,15 @@ describe('email sender trust (INBOUND_AUTHSERV_ID, per-sender dedupe and limit)'
       ]),
     ).expect(201);
     expect(unaligned.body.createdTip).toBe(true);
+  });
+
+  it('a 12,000-character reply joining a thread keeps its first 10,000 characters, with a note that it was cut', async () => {
+    const reference = await contributorTip('jo@example.org');
+    const long = 'word '.repeat(2400);
+    await post(await mail({ from: 'jo@example.org', messageId: unique('long'), subject: `Re: [${reference}]`, text: long }, [pass('example.org')])).expect(201);
+    const [body] = await threadTexts(reference);
+    expect(body).toHaveLength(THREAD_MESSAGE_MAX_LENGTH);
+    expect(await notes(reference)).toEqual([expect.stringContaining(`The text was cut at ${THREAD_MESSAGE_MAX_LENGTH} characters.`)]);
   });
 
   it("someone else's mail sent first with a contributor's Message-ID does not suppress the genuine one: both stored", async () => {
