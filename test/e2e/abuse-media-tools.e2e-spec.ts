@@ -171,3 +171,55 @@ describe('media tools on hostile files (real ffprobe/ffmpeg, pg-boss)', () => {
     expect(done.thumbnail_key).toBe(`thumbnails/${media.id}.jpg`);
   }, 60_000);
 });
+
+describe('a file that keeps the tool busy past MEDIA_TOOL_TIMEOUT_SECONDS', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // No pixel ceiling and room to decode: only the timeout stands between the worker and a
+    // gigabyte-sized decode (what any file that makes ffprobe loop or crawl meets).
+    t = await startTestApp({
+      JOBS_ENABLED: 'true',
+      JOBS_POLL_SECONDS: '1',
+      MEDIA_JOB_RETRY_LIMIT: '0',
+      MEDIA_TOOL_TIMEOUT_SECONDS: '1',
+      MEDIA_MAX_PIXELS: '1000000000',
+      MEDIA_TOOL_MEMORY_BYTES: String(4 * 1024 ** 3),
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('ffprobe decoding a 16,000 × 16,000 PNG is killed after 1 s: unprobed MEDIA_TIMEOUT, and the next file is processed', async () => {
+    const res = await request(t.url)
+      .post('/api/tips')
+      .field('story', 'A panorama')
+      .field('consentTerms', 'true')
+      .field('consentOwnWork', 'true')
+      .field('consentOver18', 'true')
+      .attach('files', await pngBomb(16_000, 16_000), { filename: 'panorama.png', contentType: 'image/png' });
+    expect(res.status).toBe(201);
+    const started = Date.now();
+    const id = (await t.db.query(`SELECT m.id FROM media m JOIN tips ON tips.id = m.tip_id WHERE tips.reference = $1`, [res.body.reference])).rows[0].id;
+    let row!: { state: string; probe: unknown };
+    await eventually(async () => {
+      row = (await t.db.query(`SELECT state, probe FROM media WHERE id = $1`, [id])).rows[0];
+      expect(['ready', 'unprobed']).toContain(row.state);
+    }, 20_000);
+    expect(row).toEqual({ state: 'unprobed', probe: { error: 'MEDIA_TIMEOUT' } });
+    expect(Date.now() - started).toBeLessThan(10_000);
+
+    const next = await request(t.url)
+      .post('/api/tips')
+      .field('story', 'A clip')
+      .field('consentTerms', 'true')
+      .field('consentOwnWork', 'true')
+      .field('consentOver18', 'true')
+      .attach('files', sampleVideo(), { filename: 'clip.mp4', contentType: 'video/mp4' })
+      .expect(201);
+    await eventually(async () => {
+      const { rows } = await t.db.query(`SELECT m.state FROM media m JOIN tips ON tips.id = m.tip_id WHERE tips.reference = $1`, [next.body.reference]);
+      expect(rows[0].state).toBe('ready');
+    }, 20_000);
+  }, 60_000);
+});
