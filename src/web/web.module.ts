@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { HTML_ERROR_RENDERER } from '../http/exception.filter.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { ChannelsModule } from '../channels/channels.module.js';
+import { PrivacyModule } from '../privacy/privacy.module.js';
 import { ContributorsModule } from '../contributors/contributors.module.js';
 import { DeskModule } from '../desk/desk.module.js';
 import { JobsModule } from '../jobs/jobs.module.js';
@@ -69,7 +70,19 @@ class FreshPaperSettings implements NestMiddleware {
 }
 
 @Module({
-  imports: [TipsModule, MediaModule, StaffModule, DeskModule, AuditModule, ContributorsModule, PayoutsModule, ChannelsModule, JobsModule, SettingsModule],
+  imports: [
+    TipsModule,
+    MediaModule,
+    StaffModule,
+    DeskModule,
+    AuditModule,
+    ContributorsModule,
+    PayoutsModule,
+    ChannelsModule,
+    JobsModule,
+    SettingsModule,
+    PrivacyModule,
+  ],
   controllers: [
     TipFormController,
     StatusController,
