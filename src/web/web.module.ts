@@ -23,6 +23,9 @@ import { DeskSettingsController } from './admin/settings.controller.js';
 import { DeskSettingsViews } from './admin/settings-views.js';
 import { DeskAuthController } from './desk/desk-auth.controller.js';
 import { DeskPagesController } from './desk/desk-pages.controller.js';
+import { PrivacyPagesController } from './desk/privacy-pages.controller.js';
+import { PrivacyViews } from './desk/privacy-views.js';
+import { ErasurePagesController } from './admin/erasure-pages.controller.js';
 import { DeskViews } from './desk/desk-views.js';
 import { HtmlErrorPages } from './html-error-pages.js';
 import { PageHelpers } from './page-helpers.js';
@@ -92,6 +95,8 @@ class FreshPaperSettings implements NestMiddleware {
     DeskSettingsController,
     AccountsPagesController,
     BatchPagesController,
+    PrivacyPagesController,
+    ErasurePagesController,
   ],
   providers: [
     PageHelpers,
@@ -99,6 +104,7 @@ class FreshPaperSettings implements NestMiddleware {
     TipFormViews,
     StatusViews,
     DeskViews,
+    PrivacyViews,
     AdminViews,
     DeskSettingsViews,
     AccountsViews,

@@ -68,3 +68,18 @@ WITH RECURSIVE chain(id) AS (
   SELECT t.duplicate_of_id FROM tips t JOIN chain ON t.id = chain.id WHERE t.duplicate_of_id IS NOT NULL
 )
 SELECT EXISTS (SELECT 1 FROM chain WHERE id = $1) AS cycle;
+
+-- TipsRepository.lockForErasure
+SELECT reference, status, channel, contributor_id, created_at FROM tips WHERE id = $1 FOR UPDATE;
+
+-- TipsRepository.erase
+SELECT c.name IS NOT NULL AS name, c.email_encrypted IS NOT NULL AS email, c.phone_encrypted IS NOT NULL AS phone
+FROM tips t JOIN contributors c ON c.id = t.contributor_id WHERE t.id = $1;
+
+UPDATE contributors SET name = NULL, email_encrypted = NULL, phone_encrypted = NULL WHERE id = (SELECT contributor_id FROM tips WHERE id = $1);
+
+UPDATE tips SET story = '', location = NULL, occurred_at = NULL, tags = '{}', duplicate_of_id = NULL, status = 'erased', version = version + 1, updated_at = now() WHERE id = $1;
+
+UPDATE consents SET credit_name = NULL, user_agent = NULL WHERE tip_id = $1;
+
+DELETE FROM tip_idempotency_keys WHERE tip_id = $1;
