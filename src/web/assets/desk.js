@@ -24,9 +24,7 @@
     toastBox.textContent = message;
     toastBox.hidden = false;
     clearTimeout(toast.timer);
-    toast.timer = setTimeout(function () {
-      toastBox.hidden = true;
-    }, 3500);
+    toast.timer = setTimeout(function () { toastBox.hidden = true; }, 3500);
   }
 
   // --- the help overlay -------------------------------------------------------------------
@@ -46,9 +44,7 @@
   }
   Array.prototype.forEach.call(document.querySelectorAll('[data-help]'), function (button) {
     button.hidden = false;
-    button.addEventListener('click', function () {
-      showHelp(true);
-    });
+    button.addEventListener('click', function () { showHelp(true); });
   });
   if (help) {
     help.addEventListener('click', function (event) {
@@ -79,9 +75,7 @@
       var saved = JSON.parse(sessionStorage.getItem(QUEUE_KEY) || 'null');
       if (!saved || !Array.isArray(saved.hrefs)) return null;
       // Only our own addresses are ever followed from storage.
-      saved.hrefs = saved.hrefs.filter(function (href) {
-        return /^\/desk\/tips\/[0-9a-f-]{36}$/.test(href);
-      });
+      saved.hrefs = saved.hrefs.filter(function (href) { return /^\/desk\/tips\/[0-9a-f-]{36}$/.test(href); });
       if (typeof saved.url !== 'string' || !/^\/desk(\?|$)/.test(saved.url)) saved.url = '/desk';
       return saved;
     } catch (e) {
@@ -110,14 +104,10 @@
   }
 
   if (page === 'queue') {
-    var hrefs = rows.map(function (row) {
-      return row.getAttribute('data-href');
-    });
+    var hrefs = rows.map(function (row) { return row.getAttribute('data-href'); });
     try {
       sessionStorage.setItem(QUEUE_KEY, JSON.stringify({ url: location.pathname + location.search, hrefs: hrefs }));
-    } catch (e) {
-      /* private mode: the shortcuts still work on this page */
-    }
+    } catch (e) { /* private mode: the shortcuts still work on this page */ }
     rows.forEach(function (row, index) {
       row.addEventListener('click', function (event) {
         if (event.target.closest('a')) sessionStorage.setItem(QUEUE_KEY + '.last', row.getAttribute('data-href'));
@@ -198,10 +188,7 @@
     if (page === 'queue') {
       if (key === 'j') select(selected + 1);
       else if (key === 'k') select(selected < 0 ? 0 : selected - 1);
-      else if (
-        key === 'o' ||
-        (key === 'Enter' && selected >= 0 && (document.activeElement === document.body || rows[selected].contains(document.activeElement)))
-      ) {
+      else if (key === 'o' || (key === 'Enter' && selected >= 0 && (document.activeElement === document.body || rows[selected].contains(document.activeElement)))) {
         if (!openSelected()) return;
       } else if (key === 'n') press('n');
       else return;

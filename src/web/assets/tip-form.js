@@ -86,9 +86,7 @@
     var freshInput = fresh && fresh.querySelector('#files');
     if (!fresh || !main || !freshInput || !filesField || filesField.parentNode === null) return false;
     // What the server says about the files (an upload it no longer has, say) goes by our own field.
-    Array.prototype.forEach.call(filesField.querySelectorAll('.error, #files-again'), function (old) {
-      old.remove();
-    });
+    Array.prototype.forEach.call(filesField.querySelectorAll('.error, #files-again'), function (old) { old.remove(); });
     var freshError = freshInput.closest('.field').querySelector('.error');
     if (freshError) filesField.insertBefore(document.importNode(freshError, true), input);
     filesField.classList.toggle('has-error', !!freshError);
@@ -177,9 +175,7 @@
   }
 
   function liveItems() {
-    return items.filter(function (i) {
-      return i.state !== 'removed';
-    });
+    return items.filter(function (i) { return i.state !== 'removed'; });
   }
 
   function setState(item, state, message) {
@@ -201,9 +197,7 @@
 
   /** Shows the first open "resume?" question next to the Send button too (and hides it when there is none). */
   function placeSendPrompt() {
-    var asking = liveItems().filter(function (i) {
-      return i.state === 'asking';
-    })[0];
+    var asking = liveItems().filter(function (i) { return i.state === 'asking'; })[0];
     var b = button();
     if (b && sendPrompt.parentNode !== b.parentNode) b.parentNode.insertBefore(sendPrompt, b);
     sendPrompt.hidden = !asking;
@@ -213,21 +207,13 @@
     sendRestart.textContent = 'Upload it from the start';
     sendPrompt.item = asking;
   }
-  sendResume.addEventListener('click', function () {
-    if (sendPrompt.item) resumePrevious(sendPrompt.item);
-  });
-  sendRestart.addEventListener('click', function () {
-    if (sendPrompt.item) restart(sendPrompt.item);
-  });
+  sendResume.addEventListener('click', function () { if (sendPrompt.item) resumePrevious(sendPrompt.item); });
+  sendRestart.addEventListener('click', function () { if (sendPrompt.item) restart(sendPrompt.item); });
 
   function finished() {
     var current = liveItems();
-    var failed = current.filter(function (i) {
-      return i.state === 'failed';
-    });
-    var waiting = current.filter(function (i) {
-      return i.state !== 'done';
-    });
+    var failed = current.filter(function (i) { return i.state === 'failed'; });
+    var waiting = current.filter(function (i) { return i.state !== 'done'; });
     if (failed.length) return 'failed';
     return waiting.length ? 'waiting' : 'done';
   }
@@ -244,11 +230,7 @@
     } else if (state === 'done') {
       sendWhenDone = false;
       sendTip();
-    } else if (
-      liveItems().some(function (i) {
-        return i.state === 'asking';
-      })
-    ) {
+    } else if (liveItems().some(function (i) { return i.state === 'asking'; })) {
       busy(false);
       say('Before we can send your tip, say whether to resume your upload (next to the Send button).');
     }
@@ -290,29 +272,21 @@
   /** Forgets the upload's stored URL, so choosing the same file again starts anew. */
   function forget(item) {
     var storage = item.upload.options.urlStorage;
-    Promise.resolve(item.upload.options.fingerprint(item.file, item.upload.options))
-      .then(function (fingerprint) {
-        return storage.findUploadsByFingerprint(fingerprint).then(function (found) {
-          found.forEach(function (u) {
-            storage.removeUpload(u.urlStorageKey);
-          });
-        });
-      })
-      .catch(function () {});
+    Promise.resolve(item.upload.options.fingerprint(item.file, item.upload.options)).then(function (fingerprint) {
+      return storage.findUploadsByFingerprint(fingerprint).then(function (found) {
+        found.forEach(function (u) { storage.removeUpload(u.urlStorageKey); });
+      });
+    }).catch(function () {});
   }
 
   /** Where the server has a previous upload of this file (its offset), to say how much is already there. */
   function serverOffset(previous) {
     if (!window.fetch || !previous.uploadUrl) return Promise.resolve(null);
-    return fetch(previous.uploadUrl, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } })
-      .then(function (r) {
-        if (!r.ok) return null;
-        var offset = Number(r.headers.get('Upload-Offset'));
-        return isNaN(offset) ? null : offset;
-      })
-      .catch(function () {
-        return null;
-      });
+    return fetch(previous.uploadUrl, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } }).then(function (r) {
+      if (!r.ok) return null;
+      var offset = Number(r.headers.get('Upload-Offset'));
+      return isNaN(offset) ? null : offset;
+    }).catch(function () { return null; });
   }
 
   function add(file) {
@@ -360,9 +334,7 @@
       metadata: { filename: file.name, filetype: file.type || 'application/octet-stream' },
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: false, // kept until the tip is sent: a reload before that reuses the finished upload
-      onProgress: function (sent, total) {
-        if (item.state !== 'removed') progress(item, sent, total);
-      },
+      onProgress: function (sent, total) { if (item.state !== 'removed') progress(item, sent, total); },
       onSuccess: function () {
         if (item.state === 'removed') return;
         item.id = uploadId(item.upload.url);
@@ -390,43 +362,32 @@
         say('Upload of ' + file.name + ' resumed.');
       }
     });
-    item.removeButton.addEventListener('click', function () {
-      remove(item);
-    });
-    yes.addEventListener('click', function () {
-      resumePrevious(item);
-    });
-    no.addEventListener('click', function () {
-      restart(item);
-    });
+    item.removeButton.addEventListener('click', function () { remove(item); });
+    yes.addEventListener('click', function () { resumePrevious(item); });
+    no.addEventListener('click', function () { restart(item); });
 
     items.push(item);
     setState(item, 'new', 'Getting ready…');
-    item.upload.findPreviousUploads().then(
-      function (previous) {
+    item.upload.findPreviousUploads().then(function (previous) {
+      if (item.state !== 'new') return;
+      if (!previous.length) return start(item);
+      item.previous = previous[0];
+      return serverOffset(item.previous).then(function (offset) {
         if (item.state !== 'new') return;
-        if (!previous.length) return start(item);
-        item.previous = previous[0];
-        return serverOffset(item.previous).then(function (offset) {
-          if (item.state !== 'new') return;
-          if (offset !== null && offset >= file.size) {
-            // All of it is already with us: nothing to ask, it just finishes.
-            item.upload.resumeFromPreviousUpload(item.previous);
-            start(item);
-            return;
-          }
-          if (offset !== null) progress(item, offset, file.size);
-          var already = offset ? ' ' + item.percent.textContent.replace(/ \(.*/, '') + ' of it is already with us.' : '';
-          setState(item, 'asking', 'Resume your upload of ' + file.name + '?' + already);
-          say('Resume your upload of ' + file.name + '?');
-          yes.focus();
-          if (sendWhenDone) check();
-        });
-      },
-      function () {
-        start(item);
-      },
-    );
+        if (offset !== null && offset >= file.size) {
+          // All of it is already with us: nothing to ask, it just finishes.
+          item.upload.resumeFromPreviousUpload(item.previous);
+          start(item);
+          return;
+        }
+        if (offset !== null) progress(item, offset, file.size);
+        var already = offset ? ' ' + item.percent.textContent.replace(/ \(.*/, '') + ' of it is already with us.' : '';
+        setState(item, 'asking', 'Resume your upload of ' + file.name + '?' + already);
+        say('Resume your upload of ' + file.name + '?');
+        yes.focus();
+        if (sendWhenDone) check();
+      });
+    }, function () { start(item); });
   }
 
   input.addEventListener('change', function () {
@@ -439,18 +400,14 @@
 
   // Back from a tunnel: carry on with any upload that gave up while offline.
   window.addEventListener('online', function () {
-    liveItems().forEach(function (item) {
-      if (item.state === 'stopped') start(item);
-    });
+    liveItems().forEach(function (item) { if (item.state === 'stopped') start(item); });
   });
 
   function sendTip() {
     var data = new FormData(form);
     data.delete('files');
     var sent = liveItems();
-    sent.forEach(function (item) {
-      data.append('uploads', item.id);
-    });
+    sent.forEach(function (item) { data.append('uploads', item.id); });
     send(data, function (status) {
       if (status !== 201) return;
       // The uploads now belong to the tip: forget them, so choosing the same file again starts anew.
@@ -465,9 +422,7 @@
     if (state === 'done') return sendTip();
     sendWhenDone = true;
     if (state === 'failed') return check();
-    var asking = liveItems().filter(function (i) {
-      return i.state === 'asking';
-    })[0];
+    var asking = liveItems().filter(function (i) { return i.state === 'asking'; })[0];
     if (asking) {
       placeSendPrompt();
       sendResume.focus();
@@ -475,9 +430,7 @@
     }
     busy(true, 'Waiting for your files…');
     say('Your tip will be sent as soon as your files are uploaded.');
-    liveItems().forEach(function (item) {
-      if (item.state === 'paused' || item.state === 'stopped') start(item);
-    });
+    liveItems().forEach(function (item) { if (item.state === 'paused' || item.state === 'stopped') start(item); });
   }
 
   function bind() {
