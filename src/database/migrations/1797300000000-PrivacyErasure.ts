@@ -6,6 +6,23 @@ export class PrivacyErasure1797300000000 implements MigrationInterface {
   name = 'PrivacyErasure1797300000000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
+    // Hand-written: payee details stay append-only, except for what an erasure strips (see the function).
+    await queryRunner.query(`
+          CREATE OR REPLACE FUNCTION payee_details_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN
+            IF OLD.account_hash IS NULL AND NEW.account_hash IS NOT NULL
+               AND (to_jsonb(OLD) - 'account_hash') = (to_jsonb(NEW) - 'account_hash') THEN
+              RETURN NEW;
+            END IF;
+            -- Erasure (privacy/): a version a kept payment record names loses its encrypted name and
+            -- account and its keyed hash; its masked forms and everything else stay as they were.
+            IF NEW.account_holder_name_encrypted = '' AND NEW.details_encrypted = '' AND NEW.account_hash IS NULL
+               AND (to_jsonb(OLD) - 'account_holder_name_encrypted' - 'details_encrypted' - 'account_hash')
+                 = (to_jsonb(NEW) - 'account_holder_name_encrypted' - 'details_encrypted' - 'account_hash') THEN
+              RETURN NEW;
+            END IF;
+            RAISE EXCEPTION 'payee_details is append-only (UPDATE refused)' USING ERRCODE = 'insufficient_privilege';
+          END $$`);
     await queryRunner.query(`ALTER TABLE "tips" DROP CONSTRAINT "ck_tips_status"`);
     await queryRunner.query(
       `ALTER TABLE "tips" ADD CONSTRAINT "ck_tips_status" CHECK (status IN ('new', 'in_review', 'verified', 'used', 'rejected', 'spam', 'archived', 'erased'))`,
@@ -42,6 +59,15 @@ export class PrivacyErasure1797300000000 implements MigrationInterface {
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
+          CREATE OR REPLACE FUNCTION payee_details_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN
+            IF OLD.account_hash IS NULL AND NEW.account_hash IS NOT NULL
+               AND (to_jsonb(OLD) - 'account_hash') = (to_jsonb(NEW) - 'account_hash') THEN
+              RETURN NEW;
+            END IF;
+            RAISE EXCEPTION 'payee_details is append-only (UPDATE refused)' USING ERRCODE = 'insufficient_privilege';
+          END $$`);
     await queryRunner.query(`ALTER TABLE "erasure_certificates" DROP CONSTRAINT "fk_erasure_certificates_erased_by"`);
     await queryRunner.query(`ALTER TABLE "erasure_certificates" DROP CONSTRAINT "fk_erasure_certificates_tip_id"`);
     await queryRunner.query(`ALTER TABLE "erasure_requests" DROP CONSTRAINT "fk_erasure_requests_decided_by"`);
