@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { GenerateSql, SQL_ID, SQL_MANAGER, SqlRepository } from '../database/generate-sql.js';
 import type { PayoutState } from './payout-values.js';
 import type { PayeeMethod } from './payouts.entities.js';
@@ -42,6 +42,8 @@ const PAYEE_LOCK = 0x70617965; // 'paye': serialises payee versions per contribu
 @Injectable()
 @SqlRepository(import.meta.url)
 export class PayeeDetailsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
   /** Serialises new versions of one contributor's payee details until the transaction ends. */
   @GenerateSql({ params: [SQL_MANAGER, SQL_ID] })
   async lockContributor(manager: EntityManager, contributorId: string): Promise<void> {
@@ -116,5 +118,18 @@ export class PayeeDetailsRepository {
       [contributorId],
     );
     return { deleted, masked };
+  }
+  /** Retention: each tip's last payout move and whether its contributor still has readable payee details. */
+  @GenerateSql({ params: [[SQL_ID]] })
+  async retentionFacts(tipIds: readonly string[]): Promise<Map<string, { lastPayoutAt: Date | null; holdsPayeeDetails: boolean }>> {
+    if (tipIds.length === 0) return new Map();
+    const rows = await this.dataSource.query<{ tip_id: string; last_payout_at: Date | null; holds_payee_details: boolean }[]>(
+      `SELECT t.id AS tip_id,
+              (SELECT max(p.updated_at) FROM payouts p WHERE p.tip_id = t.id) AS last_payout_at,
+              EXISTS (SELECT 1 FROM payee_details d WHERE d.contributor_id = t.contributor_id AND d.details_encrypted <> '') AS holds_payee_details
+         FROM tips t WHERE t.id = ANY($1::uuid[])`,
+      [[...tipIds]],
+    );
+    return new Map(rows.map((r) => [r.tip_id, { lastPayoutAt: r.last_payout_at, holdsPayeeDetails: r.holds_payee_details }]));
   }
 }

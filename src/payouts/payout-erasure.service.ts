@@ -51,4 +51,9 @@ export class PayoutErasureService {
     }));
     return { kept, payeeVersionsDeleted: deleted, payeeVersionsMasked: masked };
   }
+
+  /** Retention: per tip, its last payout move and whether readable payee details remain. */
+  async retentionFacts(tipIds: readonly string[]): Promise<Map<string, { lastPayoutAt: Date | null; holdsPayeeDetails: boolean }>> {
+    return this.payees.retentionFacts(tipIds);
+  }
 }

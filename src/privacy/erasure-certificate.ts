@@ -25,7 +25,8 @@ export interface ErasureStatement {
   version: 1;
   tip: { id: string; reference: string; channel: string; receivedAt: string };
   erasedAt: string;
-  erasedBy: { id: string; name: string };
+  /** id null: retention erased it under one of its rules. */
+  erasedBy: { id: string | null; name: string };
   reason: string;
   requestedByContributor: boolean;
   erased: {
@@ -94,7 +95,7 @@ export async function certificatePdf(certificate: SignedCertificate): Promise<Bu
         `Reference: ${s.tip.reference}`,
         `Received: ${s.tip.receivedAt} (by ${s.tip.channel})`,
         `Erased: ${s.erasedAt}`,
-        `Erased by: ${s.erasedBy.name} (staff id ${s.erasedBy.id})`,
+        s.erasedBy.id ? `Erased by: ${s.erasedBy.name} (staff id ${s.erasedBy.id})` : `Erased by: ${s.erasedBy.name}`,
         s.requestedByContributor ? 'At the request of the person who sent the tip.' : 'On the newsroom’s own decision.',
         `Reason given: ${s.reason}`,
       ],

@@ -78,8 +78,9 @@ export class ErasureCertificate {
   @JoinColumn({ name: 'tip_id', foreignKeyConstraintName: 'fk_erasure_certificates_tip_id' })
   tip?: object;
 
-  @Column({ type: 'uuid' })
-  erasedBy: string;
+  /** Null when retention erased it (no staff member). */
+  @Column({ type: 'uuid', nullable: true })
+  erasedBy: string | null;
 
   @ManyToOne('StaffUser', { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'erased_by', foreignKeyConstraintName: 'fk_erasure_certificates_erased_by' })

@@ -138,7 +138,7 @@ export class PrivacyRepository {
     manager: EntityManager,
     id: string,
     state: Exclude<ErasureRequestState, 'pending'>,
-    staffId: string,
+    staffId: string | null,
     reason: string | null,
   ): Promise<boolean> {
     const [rows] = await manager.query<[unknown[], number]>(
@@ -151,7 +151,7 @@ export class PrivacyRepository {
   @GenerateSql({ params: [SQL_MANAGER, { tipId: SQL_ID, erasedBy: SQL_ID_2, erasedAt: new Date('2026-01-02T03:04:05Z'), statement: '{}', signature: 'x' }] })
   async insertCertificate(
     manager: EntityManager,
-    certificate: { tipId: string; erasedBy: string; erasedAt: Date; statement: string; signature: string },
+    certificate: { tipId: string; erasedBy: string | null; erasedAt: Date; statement: string; signature: string },
   ): Promise<void> {
     await manager.query(`INSERT INTO erasure_certificates (tip_id, erased_by, erased_at, statement, signature) VALUES ($1, $2, $3, $4, $5)`, [
       certificate.tipId,
@@ -160,6 +160,14 @@ export class PrivacyRepository {
       certificate.statement,
       certificate.signature,
     ]);
+  }
+
+  /** Of these tips, the ones on legal hold. */
+  @GenerateSql({ params: [[SQL_ID, SQL_ID_2]] })
+  async heldAmong(tipIds: readonly string[]): Promise<Set<string>> {
+    if (tipIds.length === 0) return new Set();
+    const rows = await this.dataSource.query<{ tip_id: string }[]>(`SELECT tip_id FROM legal_holds WHERE tip_id = ANY($1::uuid[])`, [[...tipIds]]);
+    return new Set(rows.map((r) => r.tip_id));
   }
 
   @GenerateSql({ params: [SQL_ID] })

@@ -8,7 +8,7 @@ import { TipNotFoundError } from '../desk/desk.errors.js';
 import { DeskService } from '../desk/desk.service.js';
 import { LOGGER } from '../logging/logger.js';
 import { MediaService } from '../media/media.service.js';
-import { PayoutErasureService, type KeptPayout } from '../payouts/payout-erasure.service.js';
+import { PayoutErasureService, PayoutInFlightError, type KeptPayout } from '../payouts/payout-erasure.service.js';
 import type { StaffPrincipal } from '../staff/access.js';
 import { TipsRepository } from '../tips/tips.repository.js';
 import { certificateJson, certificatePdf, signStatement, type ErasureStatement, type KeptRecord, type SignedCertificate } from './erasure-certificate.js';
@@ -24,6 +24,10 @@ import {
 import { PrivacyRepository, type ErasureRequestRow, type LegalHoldRow } from './privacy.repository.js';
 
 export type { ErasureRequestRow, LegalHoldRow } from './privacy.repository.js';
+
+/** Who erases: a staff member, or retention applying one of its rules (no person). */
+export type Eraser = StaffPrincipal | { retentionRule: string };
+const isStaff = (eraser: Eraser): eraser is StaffPrincipal => 'id' in eraser;
 
 /** What an erasure reports back (and the audit event records): counts and ids, never content. */
 export interface ErasureSummary {
@@ -180,7 +184,9 @@ export class PrivacyService {
 
   // ---- erasure --------------------------------------------------------------------------------
 
-  async erase(staff: StaffPrincipal, tipId: string, reason: string): Promise<ErasureSummary> {
+  async erase(eraser: Eraser, tipId: string, reason: string): Promise<ErasureSummary> {
+    const staffId = isStaff(eraser) ? eraser.id : null;
+    const actor = isStaff(eraser) ? ({ actorType: 'staff', actorId: eraser.id } as const) : ({ actorType: 'system', actorId: null } as const);
     const { summary, files } = await this.dataSource.transaction(async (manager) => {
       const tip = await this.tips.lockForErasure(manager, tipId);
       if (!tip) throw new TipNotFoundError();
@@ -194,7 +200,7 @@ export class PrivacyService {
       const tipParts = await this.tips.erase(manager, tipId);
       const request = await this.repository.requestOfTip(manager, tipId);
       const requested = request?.state === 'pending';
-      if (request && requested) await this.repository.decideRequest(manager, request.id, 'carried_out', staff.id, null);
+      if (request && requested) await this.repository.decideRequest(manager, request.id, 'carried_out', staffId, null);
 
       const erasedAt = new Date();
       const statement: ErasureStatement = {
@@ -202,7 +208,7 @@ export class PrivacyService {
         version: 1,
         tip: { id: tipId, reference: tip.reference, channel: tip.channel, receivedAt: tip.createdAt.toISOString() },
         erasedAt: erasedAt.toISOString(),
-        erasedBy: { id: staff.id, name: staff.name },
+        erasedBy: isStaff(eraser) ? { id: eraser.id, name: eraser.name } : { id: null, name: `tipdesk retention (rule: ${eraser.retentionRule})` },
         reason,
         requestedByContributor: requested,
         erased: {
@@ -221,15 +227,15 @@ export class PrivacyService {
         signingKeyId: this.signingKey.id,
       };
       const signed = signStatement(this.signingKey, statement);
-      await this.repository.insertCertificate(manager, { tipId, erasedBy: staff.id, erasedAt, statement: signed.text, signature: signed.signature });
+      await this.repository.insertCertificate(manager, { tipId, erasedBy: staffId, erasedAt, statement: signed.text, signature: signed.signature });
       await this.audit.record(manager, {
-        actorType: 'staff',
-        actorId: staff.id,
+        ...actor,
         action: 'tip.erased',
         entityType: 'tip',
         entityId: tipId,
         after: {
           requestId: requested ? request.id : null,
+          retentionRule: isStaff(eraser) ? null : eraser.retentionRule,
           mediaIds: files.map((f) => f.id),
           payoutIdsKept: payouts.kept.map((p) => p.id),
           counts: {
@@ -258,6 +264,35 @@ export class PrivacyService {
     const blobs = await this.media.deleteBlobs(files);
     if (blobs.failed) this.logger.warn({ tipId, failed: blobs.failed }, 'erasure: some blob deletes failed; the orphan sweep will remove them');
     return { ...summary, blobDeletesPending: blobs.failed };
+  }
+
+  /**
+   * Retention of a used tip: the contributor's name and contact details and the payee details go
+   * (masked where a payment record names them); the story stays. False when the tip is held or a
+   * payment is under way (it waits for the next run).
+   */
+  async purgeContactDetails(tipId: string, rule: string): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const tip = await this.tips.lockForErasure(manager, tipId);
+      if (!tip || tip.status === 'erased' || (await this.repository.hold(manager, tipId))) return false;
+      let payouts: Awaited<ReturnType<PayoutErasureService['eraseForTip']>>;
+      try {
+        payouts = await this.payouts.eraseForTip(manager, tipId, tip.contributorId);
+      } catch (error) {
+        if (error instanceof PayoutInFlightError) return false;
+        throw error;
+      }
+      await this.tips.eraseContactDetails(manager, tipId);
+      await this.audit.record(manager, {
+        actorType: 'system',
+        actorId: null,
+        action: 'tip.contact_details_purged',
+        entityType: 'tip',
+        entityId: tipId,
+        after: { retentionRule: rule, payeeDetailsDeleted: payouts.payeeVersionsDeleted, payeeDetailsMasked: payouts.payeeVersionsMasked },
+      });
+      return true;
+    });
   }
 
   // ---- certificates -----------------------------------------------------------------------------

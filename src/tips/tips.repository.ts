@@ -323,4 +323,38 @@ export class TipsRepository {
     const contactFields = contributor ? (['name', 'email', 'phone'] as const).filter((field) => contributor[field]) : [];
     return { contactFields, consents, idempotencyKeys };
   }
+  /** Retention's view of the tips in the statuses a rule is about (privacy/retention-rules.ts). */
+  @GenerateSql({ params: [['spam', 'rejected', 'archived', 'used'], 1000] })
+  async retentionCandidates(
+    statuses: readonly TipStatus[],
+    limit: number,
+  ): Promise<{ tipId: string; reference: string; status: TipStatus; updatedAt: Date; contributorId: string; holdsContactDetails: boolean }[]> {
+    const rows = await this.dataSource.query<
+      { id: string; reference: string; status: TipStatus; updated_at: Date; contributor_id: string; holds_contact_details: boolean }[]
+    >(
+      `SELECT t.id, t.reference, t.status, t.updated_at, t.contributor_id,
+              (c.name IS NOT NULL OR c.email_encrypted IS NOT NULL OR c.phone_encrypted IS NOT NULL) AS holds_contact_details
+         FROM tips t JOIN contributors c ON c.id = t.contributor_id
+        WHERE t.status = ANY($1::text[]) ORDER BY t.updated_at, t.id LIMIT $2`,
+      [[...statuses], limit],
+    );
+    return rows.map((r) => ({
+      tipId: r.id,
+      reference: r.reference,
+      status: r.status,
+      updatedAt: r.updated_at,
+      contributorId: r.contributor_id,
+      holdsContactDetails: r.holds_contact_details,
+    }));
+  }
+
+  /** Retention of a used tip: the contributor's name and contact details and the consent's credit name go; the story stays. */
+  @GenerateSql({ params: [SQL_MANAGER, SQL_ID] })
+  async eraseContactDetails(manager: EntityManager, id: string): Promise<void> {
+    await manager.query(
+      `UPDATE contributors SET name = NULL, email_encrypted = NULL, phone_encrypted = NULL WHERE id = (SELECT contributor_id FROM tips WHERE id = $1)`,
+      [id],
+    );
+    await manager.query(`UPDATE consents SET credit_name = NULL, user_agent = NULL WHERE tip_id = $1`, [id]);
+  }
 }

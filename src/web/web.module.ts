@@ -26,6 +26,7 @@ import { DeskPagesController } from './desk/desk-pages.controller.js';
 import { PrivacyPagesController } from './desk/privacy-pages.controller.js';
 import { PrivacyViews } from './desk/privacy-views.js';
 import { ErasurePagesController } from './admin/erasure-pages.controller.js';
+import { RetentionPagesController } from './admin/retention-pages.controller.js';
 import { DeskViews } from './desk/desk-views.js';
 import { HtmlErrorPages } from './html-error-pages.js';
 import { PageHelpers } from './page-helpers.js';
@@ -97,6 +98,7 @@ class FreshPaperSettings implements NestMiddleware {
     BatchPagesController,
     PrivacyPagesController,
     ErasurePagesController,
+    RetentionPagesController,
   ],
   providers: [
     PageHelpers,

@@ -142,6 +142,8 @@ const ACCESS: Record<string, Audience[]> = {
   'GET /desk/admin/erasure': ['admin'],
   'POST /desk/admin/erasure/:id/carry-out': ['admin'],
   'POST /desk/admin/erasure/:id/decline': ['admin'],
+  'GET /desk/admin/retention': ['admin'],
+  'POST /desk/admin/retention/run': ['admin'],
   'GET /desk/phone': ['editor', 'admin'],
   'POST /desk/phone': ['editor', 'admin'],
   'GET /desk/staff': ['admin'],

@@ -36,7 +36,7 @@ export class PrivacyErasure1797300000000 implements MigrationInterface {
     await queryRunner.query(`CREATE UNIQUE INDEX "uq_erasure_requests_tip_id" ON "erasure_requests" ("tip_id") `);
     await queryRunner.query(`CREATE INDEX "ix_erasure_requests_state_requested_at" ON "erasure_requests" ("state", "requested_at") `);
     await queryRunner.query(
-      `CREATE TABLE "erasure_certificates" ("tip_id" uuid NOT NULL, "erased_by" uuid NOT NULL, "erased_at" TIMESTAMP WITH TIME ZONE NOT NULL, "statement" text NOT NULL, "signature" character varying(100) NOT NULL, CONSTRAINT "pk_erasure_certificates" PRIMARY KEY ("tip_id"))`,
+      `CREATE TABLE "erasure_certificates" ("tip_id" uuid NOT NULL, "erased_by" uuid, "erased_at" TIMESTAMP WITH TIME ZONE NOT NULL, "statement" text NOT NULL, "signature" character varying(100) NOT NULL, CONSTRAINT "pk_erasure_certificates" PRIMARY KEY ("tip_id"))`,
     );
     await queryRunner.query(
       `ALTER TABLE "legal_holds" ADD CONSTRAINT "fk_legal_holds_tip_id" FOREIGN KEY ("tip_id") REFERENCES "tips"("id") ON DELETE CASCADE ON UPDATE NO ACTION`,

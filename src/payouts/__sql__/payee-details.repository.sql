@@ -24,3 +24,9 @@ FROM payouts p LEFT JOIN payee_details d ON d.id = p.payee_details_id WHERE p.ti
 DELETE FROM payee_details d WHERE d.contributor_id = $1 AND NOT EXISTS (SELECT 1 FROM payouts p WHERE p.payee_details_id = d.id);
 
 UPDATE payee_details SET account_holder_name_encrypted = '', details_encrypted = '', account_hash = NULL WHERE contributor_id = $1;
+
+-- PayeeDetailsRepository.retentionFacts
+SELECT t.id AS tip_id,
+     (SELECT max(p.updated_at) FROM payouts p WHERE p.tip_id = t.id) AS last_payout_at,
+     EXISTS (SELECT 1 FROM payee_details d WHERE d.contributor_id = t.contributor_id AND d.details_encrypted <> '') AS holds_payee_details
+FROM tips t WHERE t.id = ANY($1::uuid[]);

@@ -34,5 +34,8 @@ UPDATE erasure_requests SET state = $2, decided_by = $3, decided_at = now(), dec
 -- (on an empty database: 23503)
 INSERT INTO erasure_certificates (tip_id, erased_by, erased_at, statement, signature) VALUES ($1, $2, $3, $4, $5);
 
+-- PrivacyRepository.heldAmong
+SELECT tip_id FROM legal_holds WHERE tip_id = ANY($1::uuid[]);
+
 -- PrivacyRepository.certificate
 SELECT tip_id, erased_at, statement, signature FROM erasure_certificates WHERE tip_id = $1;
