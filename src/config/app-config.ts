@@ -235,6 +235,13 @@ export class AppConfig extends ChannelsConfig {
   @Max(100)
   RETENTION_PAYMENT_RECORD_YEARS = 6;
 
+  // How often each process offers the retention job to the queue (one runs at a time across processes).
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(7 * 24 * 60)
+  RETENTION_INTERVAL_MINUTES = 60;
+
   // Staff sign-in: everyone must enrol a TOTP second factor before they can use the desk.
   @Transform(toBool)
   @IsBoolean()

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { RetentionJob } from '../../src/privacy/retention.job.js';
 import { RetentionService } from '../../src/privacy/retention.service.js';
 import { approvedPayout, contributorWithTip, type SignedInContributor } from '../support/fixtures.js';
 import { signedInStaff, type SignedInStaff } from '../support/staff.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { eventually, startTestApp, type TestApp } from '../support/test-app.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -108,5 +109,34 @@ describe('retention by status, with the clock moved forward', () => {
     const run = await admin.post('/desk/admin/retention/run').type('form').send({ _csrf: admin.csrfToken }).expect(201);
     expect(run.text).toContain('Purged 1 tip(s)');
     expect(await statusOf(old.id)).toBe('erased');
+  });
+});
+
+describe('the scheduled retention job (pg-boss, two app processes)', () => {
+  let setup: TestApp;
+  let t: TestApp;
+  let second: TestApp;
+
+  afterAll(async () => {
+    await second?.close();
+    await t?.close();
+    await setup?.close();
+  });
+
+  it('purges what is due once, whichever process runs it; a second offer in the same interval is dropped', async () => {
+    const env = { JOBS_ENABLED: 'true', JOBS_POLL_SECONDS: '1' };
+    // The world first (jobs off), then two processes with the job on.
+    setup = await startTestApp();
+    const editor = await signedInStaff(setup, 'editor');
+    const old = await contributorWithTip(setup);
+    const { version } = (await editor.get(`/api/tips/${old.id}`).expect(200)).body;
+    await editor.patch(`/api/tips/${old.id}`).send({ status: 'spam', version }).expect(200);
+    await setup.db.query(`UPDATE tips SET updated_at = now() - interval '40 days' WHERE id = $1`, [old.id]);
+    t = await startTestApp(env, { shareWith: setup });
+    second = await startTestApp(env, { shareWith: setup });
+    await eventually(async () => expect((await t.db.query('SELECT status FROM tips WHERE id = $1', [old.id])).rows[0].status).toBe('erased'), 20_000);
+    const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM audit_events WHERE entity_id = $1 AND action = 'tip.erased'`, [old.id]);
+    expect(rows[0].n).toBe(1);
+    expect(await t.app.get(RetentionJob).offer()).toBeNull();
   });
 });
