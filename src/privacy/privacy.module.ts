@@ -9,13 +9,14 @@ import { PrivacyController } from './privacy.controller.js';
 import { PrivacyRepository } from './privacy.repository.js';
 import { PrivacyService } from './privacy.service.js';
 import { RetentionJob } from './retention.job.js';
+import { RetentionReporter } from './retention-report.js';
 import { RetentionService } from './retention.service.js';
 
 /** Legal hold, erasure and erasure certificates (issue 14). It sits on top: it reaches into every module that holds a tip's data, each through its own service. */
 @Module({
   imports: [AuditModule, ChannelsModule, DeskModule, MediaModule, PayoutsModule, TipsModule],
   controllers: [PrivacyController],
-  providers: [PrivacyService, PrivacyRepository, RetentionService, RetentionJob],
+  providers: [PrivacyService, PrivacyRepository, RetentionReporter, RetentionService, RetentionJob],
   exports: [PrivacyService, RetentionService],
 })
 export class PrivacyModule {}

@@ -1,20 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
-import { PayoutErasureService } from '../payouts/payout-erasure.service.js';
-import { TipsRepository } from '../tips/tips.repository.js';
-import { PrivacyRepository } from './privacy.repository.js';
 import { PrivacyService } from './privacy.service.js';
-import { dueRule, RETENTION_RULES, type RetentionCandidate, type RetentionRuleName, type RetentionSettings } from './retention-rules.js';
+import { RetentionReporter, type RetentionReport } from './retention-report.js';
+import { dueRule, type RetentionRuleName } from './retention-rules.js';
 
-// Tips looked at per run; what is left waits for the next run.
-const BATCH = 1000;
-
-export interface RetentionReport {
-  at: string;
-  rules: { name: RetentionRuleName; description: string; action: 'erase' | 'contact_details'; count: number; tips: { tipId: string; reference: string }[] }[];
-  /** Tips a rule would take but a legal hold keeps. */
-  held: { tipId: string; reference: string }[];
-}
+export type { RetentionReport } from './retention-report.js';
 
 export interface RetentionRun {
   purged: { tipId: string; reference: string; rule: RetentionRuleName }[];
@@ -26,52 +15,20 @@ export interface RetentionRun {
 @Injectable()
 export class RetentionService {
   constructor(
-    private readonly config: AppConfig,
-    private readonly tips: TipsRepository,
-    private readonly payouts: PayoutErasureService,
-    private readonly holds: PrivacyRepository,
+    private readonly reporter: RetentionReporter,
     private readonly privacy: PrivacyService,
   ) {}
 
-  settings(): RetentionSettings {
-    return {
-      spamDays: this.config.RETENTION_SPAM_DAYS,
-      rejectedDays: this.config.RETENTION_REJECTED_DAYS,
-      archivedDays: this.config.RETENTION_ARCHIVED_DAYS,
-      paymentRecordYears: this.config.RETENTION_PAYMENT_RECORD_YEARS,
-    };
-  }
-
   /** What would go now and under which rule (nothing is changed). */
   async report(now: Date = new Date()): Promise<RetentionReport> {
-    const settings = this.settings();
-    const candidates = await this.candidates();
-    const rules = RETENTION_RULES.map((rule) => ({
-      name: rule.name,
-      description: rule.describe(settings),
-      action: rule.action,
-      count: 0,
-      tips: [] as { tipId: string; reference: string }[],
-    }));
-    const held: { tipId: string; reference: string }[] = [];
-    for (const tip of candidates) {
-      const rule = dueRule(tip, now, settings);
-      if (rule) {
-        const entry = rules.find((r) => r.name === rule.name)!;
-        entry.count++;
-        entry.tips.push({ tipId: tip.tipId, reference: tip.reference });
-      } else if (tip.onLegalHold && dueRule({ ...tip, onLegalHold: false }, now, settings)) {
-        held.push({ tipId: tip.tipId, reference: tip.reference });
-      }
-    }
-    return { at: now.toISOString(), rules, held };
+    return this.reporter.report(now);
   }
 
   /** Purges what is due now: each tip in its own transaction, each purge an audit event (ids and counts only). */
   async purge(now: Date = new Date()): Promise<RetentionRun> {
-    const settings = this.settings();
+    const settings = this.reporter.settings();
     const run: RetentionRun = { purged: [], skipped: [] };
-    for (const tip of await this.candidates()) {
+    for (const tip of await this.reporter.candidates()) {
       const rule = dueRule(tip, now, settings);
       if (!rule) continue;
       const item = { tipId: tip.tipId, reference: tip.reference, rule: rule.name };
@@ -90,20 +47,5 @@ export class RetentionService {
       }
     }
     return run;
-  }
-
-  private async candidates(): Promise<RetentionCandidate[]> {
-    const rows = await this.tips.retentionCandidates(['spam', 'rejected', 'archived', 'used'], BATCH);
-    const ids = rows.map((r) => r.tipId);
-    const [held, facts] = await Promise.all([this.holds.heldAmong(ids), this.payouts.retentionFacts(ids)]);
-    return rows.map((r) => ({
-      tipId: r.tipId,
-      reference: r.reference,
-      status: r.status,
-      updatedAt: r.updatedAt,
-      lastPayoutAt: facts.get(r.tipId)?.lastPayoutAt ?? null,
-      holdsContactDetails: r.holdsContactDetails || Boolean(facts.get(r.tipId)?.holdsPayeeDetails),
-      onLegalHold: held.has(r.tipId),
-    }));
   }
 }

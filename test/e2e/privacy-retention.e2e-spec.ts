@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RetentionJob } from '../../src/privacy/retention.job.js';
 import { RetentionService } from '../../src/privacy/retention.service.js';
+import { runCli } from '../support/erasure.js';
 import { approvedPayout, contributorWithTip, type SignedInContributor } from '../support/fixtures.js';
 import { signedInStaff, type SignedInStaff } from '../support/staff.js';
 import { eventually, startTestApp, type TestApp } from '../support/test-app.js';
@@ -60,6 +61,12 @@ describe('retention by status, with the clock moved forward', () => {
     expect(report31.rules.find((r) => r.name === 'spam')!.tips.map((x) => x.tipId)).toEqual([spam.id]);
     expect(report31.held.map((x) => x.tipId)).toEqual([heldSpam.id]);
     expect(await statusOf(spam.id)).toBe('spam'); // a report changes nothing
+    const cli = await runCli(t, ['retention:report', '--at', new Date(now + 31 * DAY).toISOString()]);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toContain('Spam: erased 30 days after it was marked spam: 1 due');
+    expect(cli.stdout).toContain(`  ${spam.reference} (${spam.id})`);
+    expect(cli.stdout).toContain(`Kept by a legal hold: 1\n  ${heldSpam.reference}`);
+    expect(await statusOf(spam.id)).toBe('spam');
 
     expect((await retention.purge(new Date(now + 31 * DAY))).purged.map((p) => p.tipId)).toEqual([spam.id]);
     expect(await statusOf(spam.id)).toBe('erased');
