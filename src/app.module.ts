@@ -19,6 +19,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { MetricsScrapeModule } from './operations/metrics-scrape.module.js';
 import { PayoutsModule } from './payouts/payouts.module.js';
+import { PrivacyModule } from './privacy/privacy.module.js';
 import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
 import { SettingsModule } from './settings/settings.module.js';
 import { FirstAdminOffer } from './staff/first-admin-offer.js';
@@ -55,6 +56,7 @@ export class AppModule {
         TipsModule,
         DeskModule,
         PayoutsModule,
+        PrivacyModule,
         EmailChannelModule,
         WhatsAppChannelModule,
         JobsModule,

@@ -16,6 +16,13 @@ export async function usage(): Promise<string> {
   npm run cli -- audit:verify-export FILE
       Checks an export from GET /api/audit-events/export without the database: every event's hash,
       the links between them and the signed head (needs the same ENCRYPTION_KEY).
+  npm run cli -- certificate:verify FILE
+      Checks an erasure certificate (the PDF from GET /api/tips/:id/erasure-certificate, or its
+      ?format=json twin) against this server's signing key (derived from ENCRYPTION_KEY): exit 0
+      with "signature valid", or 1 saying why it is not.
+  npm run cli -- retention:report [--at DATE]
+      What the retention rules would remove now (or at DATE), rule by rule, and what a legal hold
+      keeps: a dry run, nothing is removed.
   npm run cli -- staff:password --email EMAIL
       Sets a new password for someone who forgot theirs (also when no admin can sign in), signs
       them out everywhere and lifts any sign-in lock. The password is read from standard input,

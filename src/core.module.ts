@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AppConfig } from './config/app-config.js';
+import { CERTIFICATE_SIGNING_KEY, certificateSigningKey } from './crypto/certificate-key.js';
 import type { EncryptionKey } from './crypto/encryption-key.js';
 import { FieldCipher } from './crypto/field-cipher.js';
 import { LOGGER } from './logging/logger.js';
@@ -25,8 +26,10 @@ export class CoreModule {
         { provide: AppConfig, useValue: config },
         { provide: LOGGER, useValue: logger },
         { provide: FieldCipher, useValue: new FieldCipher(encryptionKey) },
+        // Erasure certificates are signed with a key derived from the encryption key (crypto/certificate-key.ts).
+        { provide: CERTIFICATE_SIGNING_KEY, useValue: certificateSigningKey(encryptionKey) },
       ],
-      exports: [AppConfig, LOGGER, FieldCipher],
+      exports: [AppConfig, LOGGER, FieldCipher, CERTIFICATE_SIGNING_KEY],
     };
   }
 }

@@ -225,6 +225,11 @@ export class ChannelIntakeService {
     }
   }
 
+  /** Erasure (privacy/): the tip's sender hashes and its files still to fetch, in the caller's transaction. */
+  async forgetTip(manager: EntityManager, tipId: string): Promise<{ senderHashes: number; pendingMedia: number }> {
+    return this.repository.forgetTip(manager, tipId);
+  }
+
   /**
    * Files a channel could not fetch yet whose next try is due, oldest first. Each is leased for
    * ten minutes, so a second process asking at the same time gets others; the caller answers

@@ -177,4 +177,11 @@ export class ChannelsRepository {
     );
     return row ? { tipId: row.tip_id, attempts: row.attempts, filename: row.filename, retrying: row.next_attempt_at !== null } : undefined;
   }
+  /** Erasure: the tip's delivered-message records (each with its sender's keyed hash) and files still to fetch. */
+  @GenerateSql({ params: [SQL_MANAGER, SQL_ID] })
+  async forgetTip(manager: EntityManager, tipId: string): Promise<{ senderHashes: number; pendingMedia: number }> {
+    const [, senderHashes] = await manager.query<[unknown[], number]>(`DELETE FROM channel_messages WHERE tip_id = $1`, [tipId]);
+    const [, pendingMedia] = await manager.query<[unknown[], number]>(`DELETE FROM channel_pending_media WHERE tip_id = $1`, [tipId]);
+    return { senderHashes, pendingMedia };
+  }
 }

@@ -210,6 +210,38 @@ export class AppConfig extends ChannelsConfig {
   @Max(24 * 60)
   SWEEP_INTERVAL_MINUTES = 15;
 
+  // Retention by status (privacy/retention-rules.ts): days after a tip's last change, years after its last payout.
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(36500)
+  RETENTION_SPAM_DAYS = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(36500)
+  RETENTION_REJECTED_DAYS = 180;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(36500)
+  RETENTION_ARCHIVED_DAYS = 365;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  RETENTION_PAYMENT_RECORD_YEARS = 6;
+
+  // How often each process offers the retention job to the queue (one runs at a time across processes).
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(7 * 24 * 60)
+  RETENTION_INTERVAL_MINUTES = 60;
+
   // Staff sign-in: everyone must enrol a TOTP second factor before they can use the desk.
   @Transform(toBool)
   @IsBoolean()

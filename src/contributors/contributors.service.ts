@@ -28,6 +28,7 @@ const STATUS_TEXT: Record<TipStatus, string> = {
   rejected: 'Reviewed: we will not be using it this time',
   spam: 'Reviewed: we will not be using it this time',
   archived: 'Closed',
+  erased: 'Erased: your story, your details and your files have been deleted',
 };
 
 /** Files are welcome while the desk is still working on the tip; after that nobody would look at them. */

@@ -4,6 +4,7 @@ import { DeskTipView, Message, Note } from '../desk/desk.entities.js';
 import { BankStatement, BankStatementImport, BankStatementLine } from '../payouts/bank-statements/bank-statements.entities.js';
 import { Media } from '../media/media.entities.js';
 import { PayeeDetails, Payout, PayoutBatch, PayoutBatchDownload, PayoutBatchItem, PayoutConflictWaiver, PayoutEvent } from '../payouts/payouts.entities.js';
+import { ErasureCertificate, ErasureRequest, LegalHold } from '../privacy/privacy.entities.js';
 import { RateLimitPepper, RateLimitWindow } from '../rate-limits/rate-limits.entities.js';
 import { PaperSettings, PayerChange } from '../settings/settings.entities.js';
 import { Session, SignInThrottle, StaffSetupToken, StaffUser } from '../staff/staff.entities.js';
@@ -43,4 +44,7 @@ export const ENTITIES = [
   DeskTipView,
   PaperSettings,
   PayerChange,
+  LegalHold,
+  ErasureRequest,
+  ErasureCertificate,
 ];

@@ -181,4 +181,14 @@ export class DeskRepository {
     );
     return rows.map(toMessage);
   }
+  /**
+   * Erasure's part in desk/: the tip's messages go (both directions: an editor's question quotes
+   * what it asks about) and every note's text is replaced, since a note may quote the contributor.
+   */
+  @GenerateSql({ params: [SQL_MANAGER, SQL_ID] })
+  async eraseConversation(manager: EntityManager, tipId: string): Promise<{ messages: number; notes: number }> {
+    const [, messages] = await manager.query<[unknown[], number]>(`DELETE FROM messages WHERE tip_id = $1`, [tipId]);
+    const [, notes] = await manager.query<[unknown[], number]>(`UPDATE notes SET body = '(removed when the tip was erased)' WHERE tip_id = $1`, [tipId]);
+    return { messages, notes };
+  }
 }

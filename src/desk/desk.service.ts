@@ -226,6 +226,11 @@ export class DeskService {
     return toNote(await this.desk.insertSystemNote(manager, tipId, body));
   }
 
+  /** Erasure (privacy/): the tip's messages and the text of its notes, in the caller's transaction. */
+  async eraseConversation(manager: EntityManager, tipId: string): Promise<{ messages: number; notes: number }> {
+    return this.desk.eraseConversation(manager, tipId);
+  }
+
   /** Tips go to active editors and admins only. */
   private async checkAssignable(staffId: string): Promise<void> {
     const person = await this.staff.findById(staffId);

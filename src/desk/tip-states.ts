@@ -16,6 +16,8 @@ export const TIP_TRANSITIONS: Readonly<Record<TipStatus, readonly TipStatus[]>> 
   rejected: ['in_review'],
   spam: ['in_review'],
   archived: ['in_review'],
+  // Erased is final and reached only through privacy/'s erasure, never by a status change.
+  erased: [],
 };
 
 export const isTipStatus = (value: unknown): value is TipStatus => (TIP_STATUSES as readonly unknown[]).includes(value);

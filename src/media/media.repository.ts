@@ -22,6 +22,16 @@ export interface ServedMedia {
 }
 
 /** A stored file's row as intake writes it (state 'stored'). */
+/** A file an erasure removed: its row is gone, its blobs go after COMMIT. */
+export interface ErasedMedia {
+  id: string;
+  kind: MediaKind;
+  storageKey: string;
+  thumbnailKey: string | null;
+  sha256: string;
+  sizeBytes: number;
+}
+
 export interface NewMedia {
   id: string;
   tipId: string;
@@ -255,5 +265,15 @@ export class MediaRepository {
       id,
       code,
     ]);
+  }
+  /** Erasure: the tip's media rows go, and what they named is returned for the certificate and the blob deletes after COMMIT. */
+  @GenerateSql({ params: [SQL_MANAGER, SQL_ID] })
+  async deleteForTip(manager: EntityManager, tipId: string): Promise<ErasedMedia[]> {
+    const [rows] = await manager.query<
+      [{ id: string; kind: MediaKind; storage_key: string; thumbnail_key: string | null; sha256: string; size_bytes: string }[], number]
+    >(`DELETE FROM media WHERE tip_id = $1 RETURNING id, kind, storage_key, thumbnail_key, sha256, size_bytes`, [tipId]);
+    return rows
+      .map((r) => ({ id: r.id, kind: r.kind, storageKey: r.storage_key, thumbnailKey: r.thumbnail_key, sha256: r.sha256, sizeBytes: Number(r.size_bytes) }))
+      .sort((a, b) => a.id.localeCompare(b.id));
   }
 }

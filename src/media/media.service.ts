@@ -6,7 +6,7 @@ import { DomainError } from '../http/errors.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import type { UploadedMedia } from './blob-storage-engine.js';
 import type { ContributorMediaDto } from './dto/contributor-media.dto.js';
-import { MediaRepository } from './media.repository.js';
+import { MediaRepository, type ErasedMedia } from './media.repository.js';
 
 /** More files than MAX_FILES_PER_TIP on one tip, whether sent with it or added later. */
 export class TooManyFilesError extends DomainError {
@@ -121,6 +121,22 @@ export class MediaService {
   /** Removes every blob of a failed intake, whether it got as far as its final key or not. */
   async discard(staged: { tempKey: string; storageKey?: string }[]): Promise<void> {
     await Promise.allSettled(staged.flatMap((s) => [s.tempKey, s.storageKey].filter((k): k is string => !!k).map((k) => this.store.delete(k))));
+  }
+
+  /** Erasure: the tip's media rows, in the caller's transaction; call deleteBlobs() with the answer after COMMIT. */
+  async eraseForTip(manager: EntityManager, tipId: string): Promise<ErasedMedia[]> {
+    return this.repository.deleteForTip(manager, tipId);
+  }
+
+  /**
+   * Deletes an erased tip's files and posters. Best effort: a delete that fails leaves a blob no
+   * row names, which the orphan sweep (removeOrphanedBlobs) removes on its next run.
+   */
+  async deleteBlobs(files: readonly ErasedMedia[]): Promise<{ deleted: number; failed: number }> {
+    const keys = files.flatMap((f) => [f.storageKey, f.thumbnailKey].filter((k): k is string => !!k));
+    const results = await Promise.allSettled(keys.map((key) => this.store.delete(key)));
+    const failed = results.filter((r) => r.status === 'rejected').length;
+    return { deleted: keys.length - failed, failed };
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { GenerateSql, SQL_ID, SQL_MANAGER, SqlRepository } from '../database/generate-sql.js';
+import type { PayoutState } from './payout-values.js';
 import type { PayeeMethod } from './payouts.entities.js';
 
 /** One payee version as stored: the name and account encrypted, their masked forms in clear. */
@@ -11,6 +12,17 @@ export interface PayeeDetailsRow {
   account_holder_name_encrypted: string;
   details_encrypted: string;
   masked: string;
+}
+
+/** A payout of a tip being erased, as its payment record keeps it. */
+export interface ErasurePayoutRow {
+  id: string;
+  state: PayoutState;
+  amount_minor: string;
+  currency: string;
+  bank_reference: string;
+  masked: string | null;
+  account_holder_name_masked: string | null;
 }
 
 /** A new payee version, already encrypted and masked by the caller. */
@@ -28,8 +40,12 @@ const PAYEE_LOCK = 0x70617965; // 'paye': serialises payee versions per contribu
 
 /** The payee_details table: versions of where a contributor is paid, never updated in place. */
 @Injectable()
-@SqlRepository(import.meta.url)
+@SqlRepository(import.meta.url, {
+  reads: { tips: "retention: each tip's contributor, to find the payee details and last payout of many tips in one statement" },
+})
 export class PayeeDetailsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
   /** Serialises new versions of one contributor's payee details until the transaction ends. */
   @GenerateSql({ params: [SQL_MANAGER, SQL_ID] })
   async lockContributor(manager: EntityManager, contributorId: string): Promise<void> {
@@ -78,5 +94,44 @@ export class PayeeDetailsRepository {
          FROM payouts p JOIN payee_details d ON d.id = p.payee_details_id WHERE p.id = ANY($1::uuid[])`,
       [[...payoutIds]],
     );
+  }
+  /** Erasure: the tip's payouts with the payee each was made to (masked form only). */
+  @GenerateSql({ params: [SQL_MANAGER, SQL_ID] })
+  async payoutsOfTip(manager: EntityManager, tipId: string): Promise<ErasurePayoutRow[]> {
+    return manager.query<ErasurePayoutRow[]>(
+      `SELECT p.id, p.state, p.amount_minor::text AS amount_minor, p.currency, p.bank_reference, d.masked, d.account_holder_name_masked
+         FROM payouts p LEFT JOIN payee_details d ON d.id = p.payee_details_id WHERE p.tip_id = $1 ORDER BY p.created_at, p.id`,
+      [tipId],
+    );
+  }
+
+  /**
+   * Erasure: payee versions no payout names are deleted; the ones a kept payout names lose their
+   * encrypted name and account and their account hash, keeping the masked forms.
+   */
+  @GenerateSql({ params: [SQL_MANAGER, SQL_ID] })
+  async eraseForContributor(manager: EntityManager, contributorId: string): Promise<{ deleted: number; masked: number }> {
+    const [, deleted] = await manager.query<[unknown[], number]>(
+      `DELETE FROM payee_details d WHERE d.contributor_id = $1 AND NOT EXISTS (SELECT 1 FROM payouts p WHERE p.payee_details_id = d.id)`,
+      [contributorId],
+    );
+    const [, masked] = await manager.query<[unknown[], number]>(
+      `UPDATE payee_details SET account_holder_name_encrypted = '', details_encrypted = '', account_hash = NULL WHERE contributor_id = $1`,
+      [contributorId],
+    );
+    return { deleted, masked };
+  }
+  /** Retention: each tip's last payout move and whether its contributor still has readable payee details. */
+  @GenerateSql({ params: [[SQL_ID]] })
+  async retentionFacts(tipIds: readonly string[]): Promise<Map<string, { lastPayoutAt: Date | null; holdsPayeeDetails: boolean }>> {
+    if (tipIds.length === 0) return new Map();
+    const rows = await this.dataSource.query<{ tip_id: string; last_payout_at: Date | null; holds_payee_details: boolean }[]>(
+      `SELECT t.id AS tip_id,
+              (SELECT max(p.updated_at) FROM payouts p WHERE p.tip_id = t.id) AS last_payout_at,
+              EXISTS (SELECT 1 FROM payee_details d WHERE d.contributor_id = t.contributor_id AND d.details_encrypted <> '') AS holds_payee_details
+         FROM tips t WHERE t.id = ANY($1::uuid[])`,
+      [[...tipIds]],
+    );
+    return new Map(rows.map((r) => [r.tip_id, { lastPayoutAt: r.last_payout_at, holdsPayeeDetails: r.holds_payee_details }]));
   }
 }

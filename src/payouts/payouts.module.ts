@@ -14,6 +14,7 @@ import { PayerSettings } from './exporters/payer-settings.js';
 import { PayoutsController, TipPayoutsController } from './payouts.controller.js';
 import { ContributorPayoutsService } from './contributor-payouts.service.js';
 import { PayeeDetailsRepository } from './payee-details.repository.js';
+import { PayoutErasureService } from './payout-erasure.service.js';
 import { PayeeVersions } from './payee-versions.js';
 import { PayoutApprovalsService } from './payout-approvals.service.js';
 import { PayoutBatchingRepository } from './payout-batching.repository.js';
@@ -38,6 +39,7 @@ import { PayoutRisksService } from './risks/payout-risks.service.js';
     PayoutBatchingRepository,
     PayoutWaiversRepository,
     PayeeDetailsRepository,
+    PayoutErasureService,
     BatchesService,
     BatchSnapshots,
     BatchesRepository,
@@ -49,6 +51,6 @@ import { PayoutRisksService } from './risks/payout-risks.service.js';
     BatchPayoutsReadModel,
     PayerSettings,
   ],
-  exports: [PayoutsService, BatchesService, PayoutRisksService, BankStatementsService, BatchPayoutsReadModel, PayerSettings],
+  exports: [PayoutsService, PayoutErasureService, BatchesService, PayoutRisksService, BankStatementsService, BatchPayoutsReadModel, PayerSettings],
 })
 export class PayoutsModule {}

@@ -15,7 +15,8 @@ import { StaffUser } from '../staff/staff.entities.js';
 
 export const TIP_CHANNELS = ['web', 'email', 'whatsapp', 'phone', 'api'] as const;
 export type TipChannel = (typeof TIP_CHANNELS)[number];
-export const TIP_STATUSES = ['new', 'in_review', 'verified', 'used', 'rejected', 'spam', 'archived'] as const;
+// 'erased': what is left after an erasure (privacy/): a tombstone with the reference, dates and counts.
+export const TIP_STATUSES = ['new', 'in_review', 'verified', 'used', 'rejected', 'spam', 'archived', 'erased'] as const;
 export type TipStatus = (typeof TIP_STATUSES)[number];
 export const LICENCES = ['exclusive', 'non_exclusive'] as const;
 export type Licence = (typeof LICENCES)[number];

@@ -322,4 +322,78 @@ export class TipsRepository {
     );
     return row ? { reference: row.reference, channel: row.channel, emailEncrypted: row.email_encrypted, phoneEncrypted: row.phone_encrypted } : undefined;
   }
+
+  /** The tip an erasure is about to change, locked until the transaction ends; undefined when there is no such tip. */
+  @GenerateSql({ params: [SQL_MANAGER, SQL_ID] })
+  async lockForErasure(
+    manager: EntityManager,
+    id: string,
+  ): Promise<{ reference: string; status: TipStatus; channel: TipChannel; contributorId: string; createdAt: Date } | undefined> {
+    const [row] = await manager.query<{ reference: string; status: TipStatus; channel: TipChannel; contributor_id: string; created_at: Date }[]>(
+      `SELECT reference, status, channel, contributor_id, created_at FROM tips WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    return row && { reference: row.reference, status: row.status, channel: row.channel, contributorId: row.contributor_id, createdAt: row.created_at };
+  }
+
+  /**
+   * Erasure's part in tips/: the story, location, date and tags go, the tip becomes an `erased`
+   * tombstone (reference, dates, secret hash so its contributor can still sign in for the
+   * certificate); the contributor's name and contact details, the consent's credit name and user
+   * agent, and the idempotency receipts go too. Which fields held something is returned.
+   */
+  @GenerateSql({ params: [SQL_MANAGER, SQL_ID] })
+  async erase(manager: EntityManager, id: string): Promise<{ contactFields: string[]; consents: number; idempotencyKeys: number }> {
+    const [contributor] = await manager.query<{ name: boolean; email: boolean; phone: boolean }[]>(
+      `SELECT c.name IS NOT NULL AS name, c.email_encrypted IS NOT NULL AS email, c.phone_encrypted IS NOT NULL AS phone
+         FROM tips t JOIN contributors c ON c.id = t.contributor_id WHERE t.id = $1`,
+      [id],
+    );
+    await manager.query(
+      `UPDATE contributors SET name = NULL, email_encrypted = NULL, phone_encrypted = NULL WHERE id = (SELECT contributor_id FROM tips WHERE id = $1)`,
+      [id],
+    );
+    await manager.query(
+      `UPDATE tips SET story = '', location = NULL, occurred_at = NULL, tags = '{}', duplicate_of_id = NULL, status = 'erased', version = version + 1, updated_at = now() WHERE id = $1`,
+      [id],
+    );
+    const [, consents] = await manager.query<[unknown[], number]>(`UPDATE consents SET credit_name = NULL, user_agent = NULL WHERE tip_id = $1`, [id]);
+    const [, idempotencyKeys] = await manager.query<[unknown[], number]>(`DELETE FROM tip_idempotency_keys WHERE tip_id = $1`, [id]);
+    const contactFields = contributor ? (['name', 'email', 'phone'] as const).filter((field) => contributor[field]) : [];
+    return { contactFields, consents, idempotencyKeys };
+  }
+  /** Retention's view of the tips in the statuses a rule is about (privacy/retention-rules.ts). */
+  @GenerateSql({ params: [['spam', 'rejected', 'archived', 'used'], 1000] })
+  async retentionCandidates(
+    statuses: readonly TipStatus[],
+    limit: number,
+  ): Promise<{ tipId: string; reference: string; status: TipStatus; updatedAt: Date; contributorId: string; holdsContactDetails: boolean }[]> {
+    const rows = await this.dataSource.query<
+      { id: string; reference: string; status: TipStatus; updated_at: Date; contributor_id: string; holds_contact_details: boolean }[]
+    >(
+      `SELECT t.id, t.reference, t.status, t.updated_at, t.contributor_id,
+              (c.name IS NOT NULL OR c.email_encrypted IS NOT NULL OR c.phone_encrypted IS NOT NULL) AS holds_contact_details
+         FROM tips t JOIN contributors c ON c.id = t.contributor_id
+        WHERE t.status = ANY($1::text[]) ORDER BY t.updated_at, t.id LIMIT $2`,
+      [[...statuses], limit],
+    );
+    return rows.map((r) => ({
+      tipId: r.id,
+      reference: r.reference,
+      status: r.status,
+      updatedAt: r.updated_at,
+      contributorId: r.contributor_id,
+      holdsContactDetails: r.holds_contact_details,
+    }));
+  }
+
+  /** Retention of a used tip: the contributor's name and contact details and the consent's credit name go; the story stays. */
+  @GenerateSql({ params: [SQL_MANAGER, SQL_ID] })
+  async eraseContactDetails(manager: EntityManager, id: string): Promise<void> {
+    await manager.query(
+      `UPDATE contributors SET name = NULL, email_encrypted = NULL, phone_encrypted = NULL WHERE id = (SELECT contributor_id FROM tips WHERE id = $1)`,
+      [id],
+    );
+    await manager.query(`UPDATE consents SET credit_name = NULL, user_agent = NULL WHERE tip_id = $1`, [id]);
+  }
 }

@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { HTML_ERROR_RENDERER } from '../http/exception.filter.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { ChannelsModule } from '../channels/channels.module.js';
+import { PrivacyModule } from '../privacy/privacy.module.js';
 import { ContributorsModule } from '../contributors/contributors.module.js';
 import { DeskModule } from '../desk/desk.module.js';
 import { JobsModule } from '../jobs/jobs.module.js';
@@ -22,6 +23,10 @@ import { DeskSettingsController } from './admin/settings.controller.js';
 import { DeskSettingsViews } from './admin/settings-views.js';
 import { DeskAuthController } from './desk/desk-auth.controller.js';
 import { DeskPagesController } from './desk/desk-pages.controller.js';
+import { PrivacyPagesController } from './desk/privacy-pages.controller.js';
+import { PrivacyViews } from './desk/privacy-views.js';
+import { ErasurePagesController } from './admin/erasure-pages.controller.js';
+import { RetentionPagesController } from './admin/retention-pages.controller.js';
 import { DeskViews } from './desk/desk-views.js';
 import { HtmlErrorPages } from './html-error-pages.js';
 import { PageHelpers } from './page-helpers.js';
@@ -69,7 +74,19 @@ class FreshPaperSettings implements NestMiddleware {
 }
 
 @Module({
-  imports: [TipsModule, MediaModule, StaffModule, DeskModule, AuditModule, ContributorsModule, PayoutsModule, ChannelsModule, JobsModule, SettingsModule],
+  imports: [
+    TipsModule,
+    MediaModule,
+    StaffModule,
+    DeskModule,
+    AuditModule,
+    ContributorsModule,
+    PayoutsModule,
+    ChannelsModule,
+    JobsModule,
+    SettingsModule,
+    PrivacyModule,
+  ],
   controllers: [
     TipFormController,
     StatusController,
@@ -79,6 +96,9 @@ class FreshPaperSettings implements NestMiddleware {
     DeskSettingsController,
     AccountsPagesController,
     BatchPagesController,
+    PrivacyPagesController,
+    ErasurePagesController,
+    RetentionPagesController,
   ],
   providers: [
     PageHelpers,
@@ -86,6 +106,7 @@ class FreshPaperSettings implements NestMiddleware {
     TipFormViews,
     StatusViews,
     DeskViews,
+    PrivacyViews,
     AdminViews,
     DeskSettingsViews,
     AccountsViews,

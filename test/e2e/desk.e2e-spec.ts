@@ -560,11 +560,11 @@ describe('desk API', () => {
         error: 'Conflict',
         code: 'TIP_UNKNOWN_STATUS',
         message:
-          'There is no status "published": a tip\'s statuses are new, in_review, verified, used, rejected, spam, archived. From new it may go to in_review, rejected, spam, archived.',
+          'There is no status "published": a tip\'s statuses are new, in_review, verified, used, rejected, spam, archived, erased. From new it may go to in_review, rejected, spam, archived.',
         from: 'new',
         to: 'published',
         allowed: ['in_review', 'rejected', 'spam', 'archived'],
-        statuses: ['new', 'in_review', 'verified', 'used', 'rejected', 'spam', 'archived'],
+        statuses: ['new', 'in_review', 'verified', 'used', 'rejected', 'spam', 'archived', 'erased'],
       });
       expect(await row()).toMatchObject({ status: 'new', priority: 0, tags: [], version: 1 });
       expect(await auditOf(tipId, 'tip.status_changed')).toEqual([]);

@@ -48,3 +48,8 @@ UPDATE channel_pending_media
                              ELSE now() + make_interval(secs => least($5::float8, $4::float8 * power(2, attempts))) END
 WHERE id = $1 AND next_attempt_at IS NOT NULL
 RETURNING tip_id, attempts, filename, next_attempt_at;
+
+-- ChannelsRepository.forgetTip
+DELETE FROM channel_messages WHERE tip_id = $1;
+
+DELETE FROM channel_pending_media WHERE tip_id = $1;

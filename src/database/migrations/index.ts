@@ -14,6 +14,7 @@ import { PayoutRisks1797100000100 } from './1797100000100-PayoutRisks.js';
 import { EventHashChain1797100000200 } from './1797100000200-EventHashChain.js';
 import { BankStatements1797100000300 } from './1797100000300-BankStatements.js';
 import { NoAddressKept1797200000000 } from './1797200000000-NoAddressKept.js';
+import { PrivacyErasure1797300000000 } from './1797300000000-PrivacyErasure.js';
 import { ChannelMessagesPerSender1797600000000 } from './1797600000000-ChannelMessagesPerSender.js';
 
 // Every migration, in order. Add each generated one here (see README "Migrations"): TypeORM's
@@ -35,5 +36,6 @@ export const MIGRATIONS = [
   EventHashChain1797100000200,
   BankStatements1797100000300,
   NoAddressKept1797200000000,
+  PrivacyErasure1797300000000,
   ChannelMessagesPerSender1797600000000,
 ];

@@ -107,3 +107,8 @@ LIMIT $4;
 SELECT m.id, m.tip_id, m.direction, m.channel, m.body, m.author_id, s.name AS author_name, m.created_at
  FROM messages m LEFT JOIN staff_users s ON s.id = m.author_id
 WHERE m.tip_id = $1 ORDER BY m.created_at, m.id;
+
+-- DeskRepository.eraseConversation
+DELETE FROM messages WHERE tip_id = $1;
+
+UPDATE notes SET body = '(removed when the tip was erased)' WHERE tip_id = $1;

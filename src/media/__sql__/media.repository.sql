@@ -60,3 +60,6 @@ SELECT thumbnail_key FROM media WHERE id = $1;
 
 -- MediaRepository.markUnprobed
 UPDATE media SET state = 'unprobed', probe = jsonb_build_object('error', $2::text) WHERE id = $1 AND state = 'stored';
+
+-- MediaRepository.deleteForTip
+DELETE FROM media WHERE tip_id = $1 RETURNING id, kind, storage_key, thumbnail_key, sha256, size_bytes;

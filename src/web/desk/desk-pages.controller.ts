@@ -18,6 +18,7 @@ import { ConflictWaiverDto, OfferPayoutDto, PayoutReasonDto } from '../../payout
 import { amountMinorFromText } from '../../payouts/money-input.js';
 import { PayoutsService, StalePayoutVersionError } from '../../payouts/payouts.service.js';
 import { PayoutRisksService } from '../../payouts/risks/payout-risks.service.js';
+import { PrivacyService } from '../../privacy/privacy.service.js';
 import { Access, CsrfInMediaForm, CurrentStaffSession, type StaffCaller } from '../../staff/access.js';
 import { StaffService } from '../../staff/staff.service.js';
 import { pageOrFirst, withoutFields } from '../shared/keyset-pager.js';
@@ -74,6 +75,7 @@ export class DeskPagesController {
     private readonly payouts: PayoutsService,
     private readonly risks: PayoutRisksService,
     private readonly config: AppConfig,
+    private readonly privacy: PrivacyService,
   ) {}
 
   @Get()
@@ -389,11 +391,12 @@ export class DeskPagesController {
   }
 
   private async tipState(tip: TipPageState['tip'], extra: Partial<TipPageState>): Promise<TipPageState> {
-    const [assignable, everyone, payouts, payoutEvents] = await Promise.all([
+    const [assignable, everyone, payouts, payoutEvents, privacy] = await Promise.all([
       this.staff.assignable(),
       this.staff.list(),
       this.payouts.forTip(tip.id),
       this.payouts.eventsForTip(tip.id),
+      this.privacy.tipPrivacy(tip.id),
     ]);
     const payoutRisks = await this.risks.forPayouts(payouts.map((p) => p.id));
     // Everyone's names (accounting's too: they approve and pay), for the history and the Payments panel.
@@ -405,6 +408,7 @@ export class DeskPagesController {
       payouts,
       payoutEvents,
       payoutRisks,
+      privacy: { tipId: tip.id, erased: tip.status === 'erased', ...privacy },
       ...extra,
     };
   }

@@ -10,7 +10,7 @@ import type { StaffUserDto, TotpEnrolmentDto } from '../../staff/dto/staff.dto.j
 import { STORY_MAX_LENGTH } from '../../tips/dto/create-tip.dto.js';
 import { formatBytes } from '../../text/format-bytes.js';
 import { fieldMessages, formValues, PASSWORD_HINT, type FormState } from '../shared/form-errors.js';
-import { compileView } from '../shared/handlebars.js';
+import { compileView, safeHtml } from '../shared/handlebars.js';
 import { historyLine } from '../shared/event-words.js';
 import { CHANNEL_LABELS, formatDuration, LICENCE_LABELS, PRIORITY_LABELS, STATUS_LABELS, statusAction } from '../shared/labels.js';
 import { StaffFrame } from '../shared/staff-frame.js';
@@ -18,6 +18,7 @@ import { landingPage } from '../shared/staff-paths.js';
 import { FILTER_CHOICES, type QueueFilterForm } from './desk-addresses.js';
 import { offerForm, paymentsPanel } from './desk-payments.js';
 import { mediaFacts } from './media-facts.js';
+import { PrivacyViews } from './privacy-views.js';
 import type { StaffRef, TipPageState } from './tip-page-state.js';
 
 const templates = {
@@ -72,7 +73,10 @@ const NO_CONSENT_REASONS: Partial<Record<TipDetailDto['channel'], string>> = {
 /** The desk's server-rendered pages: sign-in and setup, a person's account, the editors' queue, tip and phone pages. */
 @Injectable()
 export class DeskViews {
-  constructor(private readonly frame: StaffFrame) {}
+  constructor(
+    private readonly frame: StaffFrame,
+    private readonly privacyViews: PrivacyViews,
+  ) {}
 
   setup(token: string, state: FormState = {}): string {
     const { fields, list } = fieldMessages(state.errors, ['name', 'email', 'password', 'passwordAgain']);
@@ -226,6 +230,8 @@ export class DeskViews {
         ? state.secretHolders.map((h) => ({ ...h, name: state.staffNames.get(h.staffId) ?? 'a former colleague', me: h.staffId === caller.user.id }))
         : undefined,
       waiverError: state.waiverError,
+      // Legal hold and erasure (privacy/): rendered by PrivacyViews from escaped values.
+      privacyPanel: state.privacy && !readOnly ? safeHtml(this.privacyViews.panel(caller, state.privacy)) : undefined,
       conflict: state.conflict,
       formError: state.formError,
       errors: errors.fields,

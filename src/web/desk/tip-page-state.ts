@@ -2,6 +2,7 @@ import type { TipDetailDto } from '../../desk/dto/tip-detail.dto.js';
 import type { FieldErrors } from '../../http/errors.js';
 import type { PayoutDto, TipPayoutEventDto } from '../../payouts/dto/payouts.dto.js';
 import type { PayoutRisk } from '../../payouts/risks/payout-risks.service.js';
+import type { TipPrivacyState } from './privacy-views.js';
 
 /** What the tip page is drawn from (the desk's, and accounting's read-only view of it). */
 
@@ -49,4 +50,6 @@ export interface TipPageState {
   /** Admins only: who holds this tip's secret (they may not offer on it), and the waiver form. */
   secretHolders?: { staffId: string; waived: boolean }[];
   waiverError?: string;
+  /** Legal hold, the contributor's erasure request and (once erased) the certificate. */
+  privacy?: TipPrivacyState;
 }

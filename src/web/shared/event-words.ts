@@ -64,6 +64,12 @@ export const EVENT_WORDS: Record<string, string> = {
   'settings.payer_change_approved': 'Change to the paying account approved',
   'settings.payer_change_rejected': 'Change to the paying account rejected',
   'settings.payer_change_withdrawn': 'Change to the paying account withdrawn',
+  'tip.legal_hold_placed': 'Put on legal hold',
+  'tip.legal_hold_lifted': 'Legal hold lifted',
+  'tip.erasure_requested': 'The contributor asked for the tip to be deleted',
+  'tip.erasure_declined': 'Deletion request declined',
+  'tip.erased': 'Tip erased',
+  'tip.contact_details_purged': 'Contact and payee details removed (retention)',
 };
 
 /** An event's name in words; an unknown code becomes a sentence of its own words rather than a code. */

@@ -10,6 +10,7 @@ export const STATUS_LABELS: Record<TipStatus, string> = {
   rejected: 'Rejected',
   spam: 'Spam',
   archived: 'Archived',
+  erased: 'Erased',
 };
 
 export const CHANNEL_LABELS: Record<TipChannel, string> = { web: 'Web form', email: 'Email', whatsapp: 'WhatsApp', phone: 'Phone', api: 'API' };

@@ -30,6 +30,10 @@ export const NOTICES = {
   'payer-proposed': 'Change to the paying account proposed. It takes effect when another admin approves it.',
   'payer-approved': 'Change to the paying account approved: bank files use it from now on.',
   'payer-rejected': 'Change to the paying account rejected: nothing changed.',
+  'legal-hold-placed': 'The tip is on legal hold: nothing on it can be erased until the hold is lifted.',
+  'legal-hold-lifted': 'The legal hold is lifted.',
+  'tip-erased': 'The tip is erased. Its certificate is ready to download below.',
+  'erasure-declined': 'The request is declined; the contributor sees why on their status page.',
   'payer-withdrawn': 'Your change to the paying account was withdrawn: nothing changed.',
 } as const satisfies Record<string, string>;
 export type Notice = keyof typeof NOTICES;

@@ -11,7 +11,7 @@ import { landingPage } from './staff-paths.js';
 
 const templates = { layout: compileView(import.meta.url, 'staff-layout'), error: compileView(import.meta.url, 'staff-error') };
 
-type Section = 'queue' | 'phone' | 'accounts' | 'staff' | 'audit' | 'settings' | 'account';
+type Section = 'queue' | 'phone' | 'accounts' | 'staff' | 'audit' | 'settings' | 'erasure' | 'account';
 
 export interface Frame {
   title: string;
@@ -33,6 +33,7 @@ const NAV: { href: string; label: string; section: Section; roles: readonly Staf
   { href: '/desk/staff', label: 'Staff', section: 'staff', roles: ADMIN_ROLES },
   { href: '/desk/audit', label: 'Audit log', section: 'audit', roles: ADMIN_ROLES },
   { href: '/desk/admin/settings', label: 'Settings', section: 'settings', roles: ADMIN_ROLES },
+  { href: '/desk/admin/erasure', label: 'Erasure requests', section: 'erasure', roles: ADMIN_ROLES },
   { href: '/desk/account', label: 'Account', section: 'account', roles: STAFF_ROLES },
 ];
 

@@ -23,7 +23,7 @@ export const PAYMENT_FAILED_TEXT = 'Payment failed – please update your detail
 // The step each live payout state stands at (declined and cancelled offers are no longer on the path).
 const PAYOUT_STEP: Record<string, number> = { offered: 2, accepted: 3, held: 3, approved: 4, batched: 5, paid: 6 };
 const FAILED_STEP = 5;
-const CLOSED: ReadonlySet<TipStatus> = new Set(['rejected', 'spam', 'archived']);
+const CLOSED: ReadonlySet<TipStatus> = new Set(['rejected', 'spam', 'archived', 'erased']);
 
 export type StepState = 'done' | 'current' | 'upcoming' | 'failed';
 

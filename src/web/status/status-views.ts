@@ -31,6 +31,7 @@ const STATUS_NOTICES = {
   'offer-declined': 'You have declined the offer.',
   'details-updated': 'Your payment details have been saved. We will use them for any payment not yet sent.',
   'files-added': 'Your files have been added. The newsroom can see them now.',
+  'erasure-requested': 'We have your request. An editor in charge of privacy will delete your tip and your details, and you can download the certificate here.',
 } as const satisfies Record<string, string>;
 
 /** The notice a redirect asked for; "files-added" says how many when `files` is a plain count. */
@@ -119,6 +120,13 @@ export interface StatusTipState {
   payee?: PayeeFormState;
   /** The "Add more files" form was refused for this reason. */
   filesError?: string;
+  /** "Delete my tip and my details": the request so far, and whether the certificate is ready. */
+  erasure?: StatusErasureState;
+}
+
+export interface StatusErasureState {
+  request?: { state: 'pending' | 'carried_out' | 'declined'; requestedAt: Date; declineReason: string | null };
+  error?: string;
 }
 
 const KIND_TEXT: Record<MediaKind, string> = { video: 'Video', image: 'Photo', audio: 'Audio' };
@@ -198,6 +206,14 @@ export class StatusViews {
         max: this.config.MAX_FILES_PER_TIP,
         maxFileSize: formatBytes(this.config.MAX_FILE_BYTES),
         error: state.filesError,
+      },
+      erasure: state.erasure && {
+        ...state.erasure,
+        pending: state.erasure.request?.state === 'pending',
+        done: state.erasure.request?.state === 'carried_out',
+        declined: state.erasure.request?.state === 'declined',
+        askable: tip.status !== 'erased' && state.erasure.request?.state !== 'pending' && state.erasure.request?.state !== 'carried_out',
+        requestedWhen: state.erasure.request ? this.when(state.erasure.request.requestedAt.toISOString()) : undefined,
       },
     });
     return this.page(`Your tip ${tip.reference}`, body, ['/assets/status.js']);

@@ -8,6 +8,8 @@ import { validateInput } from '../../http/validation.js';
 import { MediaUploadInterceptor, uploadedMedia } from '../../media/media-upload.interceptor.js';
 import { AcceptPayoutDto, PayeeDetailsDto, PayoutIdParams } from '../../payouts/dto/payouts.dto.js';
 import { PayoutsService } from '../../payouts/payouts.service.js';
+import { ErasureNotConfirmedError } from '../../privacy/privacy.errors.js';
+import { PrivacyService } from '../../privacy/privacy.service.js';
 import { Access, CsrfInMediaForm, CurrentCaller, CurrentContributor, SkipCsrf, StaffBrowser, type Caller, type ContributorCaller } from '../../staff/access.js';
 import { SESSION_COOKIES, SessionsService } from '../../staff/sessions.service.js';
 import { answerForm, sendPage } from '../shared/form-outcome.js';
@@ -30,6 +32,7 @@ export class StatusController {
     private readonly contributors: ContributorsService,
     private readonly sessions: SessionsService,
     private readonly payouts: PayoutsService,
+    private readonly privacy: PrivacyService,
   ) {}
 
   /** The receipt page links here with `?reference=`. */
@@ -68,7 +71,30 @@ export class StatusController {
   @Get('tip')
   @Access('contributor')
   async tip(@CurrentContributor() caller: ContributorCaller, @Query('notice') notice: unknown, @Query('files') files: unknown): Promise<string> {
-    return this.views.tip(await this.contributors.tip(caller.tipId), { csrfToken: caller.session.csrfToken, notice: statusNotice(notice, files) });
+    return this.views.tip(await this.contributors.tip(caller.tipId), {
+      csrfToken: caller.session.csrfToken,
+      notice: statusNotice(notice, files),
+      erasure: { request: await this.privacy.requestOfTip(caller.tipId) },
+    });
+  }
+
+  /** "Delete my tip and my details": the request goes to the admins (/desk/admin/erasure); the certificate appears here once it is carried out. */
+  @Post('tip/erasure-request')
+  @Access('contributor')
+  async requestErasure(@CurrentContributor() caller: ContributorCaller, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    await answerForm(
+      res,
+      async () => {
+        if (formText(body, 'confirm') !== 'yes') throw new ErasureNotConfirmedError();
+        await this.privacy.requestErasure(caller.tipId);
+        return '/status/tip?notice=erasure-requested#erasure';
+      },
+      async (error) =>
+        this.views.tip(await this.contributors.tip(caller.tipId), {
+          csrfToken: caller.session.csrfToken,
+          erasure: { request: await this.privacy.requestOfTip(caller.tipId), error: error.message },
+        }),
+    );
   }
 
   /**
