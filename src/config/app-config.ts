@@ -179,6 +179,16 @@ export class AppConfig extends ChannelsConfig {
   @Max(1_000_000)
   UPLOADS_PER_HOUR = 60;
 
+  /**
+   * Bytes a client address group (IPv4 address, IPv6 /64) may upload in a UTC day, form files and
+   * tus creations (their Upload-Length) together; over it: 429 UPLOAD_QUOTA_REACHED.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
+  UPLOAD_BYTES_PER_DAY = 20 * GIB;
+
   // An unfinished tus upload expires this long after it began; a finished one not attached to a
   // tip this long after it finished. The sweep then deletes its bytes and row.
   @Transform(toInt)
@@ -209,6 +219,50 @@ export class AppConfig extends ChannelsConfig {
   @Min(1)
   @Max(24 * 60)
   SWEEP_INTERVAL_MINUTES = 15;
+
+  /**
+   * Proof of work (ALTCHA): a tip post or a tus creation from an address group past this many tip
+   * posts in the hour (tus creations: this many times MAX_FILES_PER_TIP) must carry a solved
+   * challenge. 0 asks it of every post, as does POW_ALWAYS.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  POW_AFTER_TIPS_PER_HOUR = 5;
+
+  @Transform(toBool)
+  @IsBoolean()
+  POW_ALWAYS = false;
+
+  /** Signs the challenges (HMAC); every app process needs the same one. Unset: derived from ENCRYPTION_KEY. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'POW_HMAC_KEY must be at least 32 characters' })
+  @MaxLength(500)
+  POW_HMAC_KEY?: string;
+
+  /** PBKDF2 iterations per guess: with POW_COUNTER_MAX, how long a browser works (a few seconds by default). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  POW_COST = 5_000;
+
+  /** The solution is a counter drawn between half of this and this. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(10_000_000)
+  POW_COUNTER_MAX = 10_000;
+
+  /** A challenge must be solved and used within this long; each solution is accepted once. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(24 * 3600)
+  POW_CHALLENGE_SECONDS = 600;
 
   // Staff sign-in: everyone must enrol a TOTP second factor before they can use the desk.
   @Transform(toBool)

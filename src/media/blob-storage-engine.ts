@@ -2,7 +2,7 @@ import { HttpStatus } from '@nestjs/common';
 import type { Request } from 'express';
 import { fileTypeStream } from 'file-type';
 import type { StorageEngine } from 'multer';
-import type { Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import { DomainError } from '../http/errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { mediaKindOf, sanitiseDisplayFilename } from './media-files.js';
@@ -54,10 +54,12 @@ export class BlobStorageEngine implements StorageEngine {
     private readonly maxBytes: number,
     /** Told the size of each file stored (the upload metrics). */
     private readonly onStored: (bytes: number) => void = () => undefined,
+    /** A pass-through each file's bytes go through first (the client's daily upload quota), if any. */
+    private readonly meterFor: (req: Request) => Transform | undefined = () => undefined,
   ) {}
 
-  _handleFile(_req: Request, file: Express.Multer.File, callback: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
-    this.store_(file).then(
+  _handleFile(req: Request, file: Express.Multer.File, callback: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
+    this.store_(req, file).then(
       (stored) => {
         this.onStored(stored.size);
         callback(null, stored as unknown as Partial<Express.Multer.File>);
@@ -71,8 +73,11 @@ export class BlobStorageEngine implements StorageEngine {
     this.store.delete(tempKey).then(() => callback(null), callback);
   }
 
-  private store_(file: Express.Multer.File): Promise<UploadedMedia> {
-    return stageMedia(this.store, file.stream as Readable, { originalName: file.originalname, declaredType: file.mimetype }, this.maxBytes);
+  private store_(req: Request, file: Express.Multer.File): Promise<UploadedMedia> {
+    const source = file.stream as Readable;
+    const meter = this.meterFor(req);
+    if (meter) meter.once('error', () => source.unpipe(meter).resume()); // the rest of the part drains; multer ends the request
+    return stageMedia(this.store, meter ? source.pipe(meter) : source, { originalName: file.originalname, declaredType: file.mimetype }, this.maxBytes);
   }
 }
 
