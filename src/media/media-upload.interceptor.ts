@@ -15,6 +15,13 @@ import { BlobStorageEngine, type UploadedMedia } from './blob-storage-engine.js'
 const STREAM_BUFFER_BYTES = 256 * 1024;
 const FORM_LIMITS = { fields: 40, fieldNameSize: 100, fieldSize: 100_000, headerPairs: 20 };
 
+declare module 'express' {
+  interface Request {
+    /** Set by a guard that will refuse this post once its fields are read: its files are skipped, never stored. */
+    filesRefused?: boolean;
+  }
+}
+
 /** The files a multipart post stored under temporary keys (none for a JSON post). */
 export const uploadedMedia = (req: Request): UploadedMedia[] => (req.files ?? []) as unknown as UploadedMedia[];
 
@@ -50,6 +57,7 @@ export class MediaUploadInterceptor implements NestInterceptor {
       limits: { ...FORM_LIMITS, fileSize: config.MAX_FILE_BYTES, files: maxFiles, parts: FORM_LIMITS.fields + maxFiles },
       defParamCharset: 'utf8', // browsers send non-ASCII filenames as raw UTF-8
       fileFilter: (req, _file, accept) => {
+        if ((req as Request).filesRefused) return accept(null, false);
         try {
           checkMediaFormCsrf(req); // before a single byte of the file is stored
         } catch (error) {

@@ -81,9 +81,13 @@ export class TipIntakeService {
    * Counts a post against the client's hourly limit and, past the proof-of-work threshold (or with
    * POW_ALWAYS), accepts its proof (once): all before any bytes of the body are read.
    */
-  async admit(clientAddress: string, proof: string | undefined): Promise<void> {
+  async admit(clientAddress: string, proof: string | undefined, options: { missingProofLater?: boolean } = {}): Promise<{ proofMissing: boolean }> {
     const posts = await this.rateLimits.hit({ purpose: 'tips', limit: this.config.RATE_LIMIT_TIPS_PER_HOUR, windowSeconds: 3600 }, clientAddress);
-    if (this.pow.requiredForTip(posts)) await this.pow.accept(proof);
+    if (!this.pow.requiredForTip(posts)) return { proofMissing: false };
+    // The page's own form refuses it once the fields are read, so the refusal can show them again.
+    if (!proof && options.missingProofLater) return { proofMissing: true };
+    await this.pow.accept(proof);
+    return { proofMissing: false };
   }
 
   /** Refuses a malformed Idempotency-Key before the body (perhaps gigabytes) is read. */

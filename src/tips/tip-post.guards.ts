@@ -19,6 +19,33 @@ export class TipRateLimitGuard implements CanActivate {
   }
 }
 
+declare module 'express' {
+  interface Request {
+    /** A form post that owed a proof of work and sent none: TipFormController refuses it once its fields are read. */
+    tipProofMissing?: boolean;
+  }
+}
+
+/**
+ * The same for the page's form (POST /). A post that owes a proof of work and carries none (a
+ * browser without JavaScript) is refused only after its fields are read, so the page can show
+ * them again with the reason; its files are skipped unread, never stored.
+ */
+@Injectable()
+export class TipFormRateLimitGuard implements CanActivate {
+  constructor(private readonly intake: TipIntakeService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<Request>();
+    const { proofMissing } = await this.intake.admit(req.ip ?? 'unknown', req.header(POW_HEADER), { missingProofLater: true });
+    if (proofMissing) {
+      req.tipProofMissing = true;
+      req.filesRefused = true;
+    }
+    return true;
+  }
+}
+
 /**
  * A malformed Idempotency-Key is refused before the body is read. A known key is not answered
  * here: only the whole request (fields and files' SHA-256s) can show it is the same one, so the
