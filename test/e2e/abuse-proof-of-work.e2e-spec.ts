@@ -202,6 +202,27 @@ describe('proof of work (ALTCHA) past POW_AFTER_TIPS_PER_HOUR', () => {
     expect(res.text).toContain('Written without JavaScript');
     expect(await t.count('tips')).toBe(tips);
   });
+
+  it('the form without JavaScript past the threshold, multipart with a video: 403 with the story kept, the video never stored', async () => {
+    const client = '198.51.100.20';
+    await pastThreshold(client);
+    const [tips, blobs] = [await t.count('tips'), (await t.blobFiles()).length];
+    const res = await request(t.url)
+      .post('/')
+      .set('X-Forwarded-For', client)
+      .set('Accept', 'text/html')
+      .field('story', 'Written before the video')
+      .field('consentTerms', 'true')
+      .attach('files', sampleVideo(), { filename: 'clip.mp4', contentType: 'video/mp4' })
+      .field('consentOwnWork', 'true')
+      .field('consentOver18', 'true');
+    expect(res.status).toBe(403);
+    expect(res.text).toContain('id="pow-explanation"');
+    expect(res.text).toContain('Written before the video');
+    expect(res.text).toContain('data-pow="required"'); // with JavaScript on, the next Send solves it
+    expect(await t.count('tips')).toBe(tips);
+    expect((await t.blobFiles()).length).toBe(blobs);
+  });
 });
 
 describe('POW_ALWAYS=true', () => {
