@@ -13,7 +13,8 @@ export class PowController {
   @Get('challenge')
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
-    summary: 'A signed ALTCHA challenge (PBKDF2/SHA-256). Its solution goes in the X-Altcha header of POST /api/tips or a tus creation when they ask for one (403 POW_REQUIRED)',
+    summary:
+      'A signed ALTCHA challenge (PBKDF2/SHA-256). Its solution goes in the X-Altcha header of POST /api/tips or a tus creation when they ask for one (403 POW_REQUIRED)',
   })
   @ApiOkResponse({ description: '`{parameters, signature}` as altcha-lib creates it; expires after POW_CHALLENGE_SECONDS' })
   challenge(): Promise<Challenge> {

@@ -10,9 +10,11 @@ export type PowRefusal = 'POW_REQUIRED' | 'POW_INVALID' | 'POW_EXPIRED' | 'POW_R
 const MESSAGES: Record<PowRefusal, string> = {
   POW_REQUIRED:
     'Many tips have come from your connection this hour, so this one needs a proof of work: fetch a challenge from GET /api/pow/challenge, solve it (the ALTCHA widget does), and send the solution in the X-Altcha header. In a browser, the form does this by itself with JavaScript on; without JavaScript, please try again in an hour.',
-  POW_INVALID: 'The proof of work (X-Altcha) does not solve a challenge from this server. Please fetch a new challenge from GET /api/pow/challenge and solve it.',
+  POW_INVALID:
+    'The proof of work (X-Altcha) does not solve a challenge from this server. Please fetch a new challenge from GET /api/pow/challenge and solve it.',
   POW_EXPIRED: 'The proof of work (X-Altcha) solves a challenge that has expired. Please fetch a new challenge from GET /api/pow/challenge and solve it.',
-  POW_REPLAYED: 'This proof of work (X-Altcha) has already been used: each solution is good for one post. Please fetch a new challenge from GET /api/pow/challenge.',
+  POW_REPLAYED:
+    'This proof of work (X-Altcha) has already been used: each solution is good for one post. Please fetch a new challenge from GET /api/pow/challenge.',
 };
 
 export class PowRefusedError extends DomainError {

@@ -89,7 +89,10 @@ describe('proof of work on the tip form', () => {
     expect(await response.request().headerValue('x-altcha')).toEqual(expect.any(String));
     const reference = (await page.locator('#reference').textContent())?.trim() ?? '';
     expect(reference).toMatch(REFERENCE);
-    const stored = await always.db.query('SELECT t.story, count(m.id)::int AS media FROM tips t LEFT JOIN media m ON m.tip_id = t.id WHERE t.reference = $1 GROUP BY t.story', [reference]);
+    const stored = await always.db.query(
+      'SELECT t.story, count(m.id)::int AS media FROM tips t LEFT JOIN media m ON m.tip_id = t.id WHERE t.reference = $1 GROUP BY t.story',
+      [reference],
+    );
     expect(stored.rows).toEqual([{ story: 'A tip sent through the proof of work', media: 1 }]);
     expect(await always.count('tips')).toBe(tips + 1);
     // Two solutions used (the upload's and the post's), each once.

@@ -97,7 +97,10 @@ export class TipFormViews {
       nowLocal: new Date().toISOString().slice(0, 16),
       idempotencyKey: typeof state.values?.idempotencyKey === 'string' ? state.values.idempotencyKey : randomUUID(),
     });
-    return this.page(errorList.length || state.formError || state.powRefused ? 'Please check your tip' : 'Send us your story', body, [TUS_CLIENT_URL, '/assets/tip-form.js']);
+    return this.page(errorList.length || state.formError || state.powRefused ? 'Please check your tip' : 'Send us your story', body, [
+      TUS_CLIENT_URL,
+      '/assets/tip-form.js',
+    ]);
   }
 
   tipReceived(receipt: TipReceipt): string {
