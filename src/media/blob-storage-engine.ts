@@ -2,7 +2,7 @@ import { HttpStatus } from '@nestjs/common';
 import type { Request } from 'express';
 import { fileTypeStream } from 'file-type';
 import type { StorageEngine } from 'multer';
-import type { Readable, Transform } from 'node:stream';
+import { pipeline, type Readable, type Transform } from 'node:stream';
 import { DomainError } from '../http/errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { mediaKindOf, sanitiseDisplayFilename } from './media-files.js';
@@ -76,8 +76,10 @@ export class BlobStorageEngine implements StorageEngine {
   private store_(req: Request, file: Express.Multer.File): Promise<UploadedMedia> {
     const source = file.stream as Readable;
     const meter = this.meterFor(req);
-    if (meter) meter.once('error', () => source.unpipe(meter).resume()); // the rest of the part drains; multer ends the request
-    return stageMedia(this.store, meter ? source.pipe(meter) : source, { originalName: file.originalname, declaredType: file.mimetype }, this.maxBytes);
+    // pipeline, not pipe: a client that goes away mid-file must fail the write (and so remove its
+    // temporary blob), and a refusal by the meter must end the part (multer then drains the request).
+    const metered = meter ? pipeline(source, meter, () => undefined) : source;
+    return stageMedia(this.store, metered, { originalName: file.originalname, declaredType: file.mimetype }, this.maxBytes);
   }
 }
 
