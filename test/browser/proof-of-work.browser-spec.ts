@@ -2,40 +2,23 @@
 // challenge by itself (the widget loaded from the app's own assets, its sums in a worker) and the
 // tip arrives; with JavaScript off, past the threshold, the page says why it needs JavaScript or a
 // later retry, and keeps what was written.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser.js';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { BrowserContextOptions, Page } from 'playwright-core';
 import { FIXTURES_DIR } from '../support/media-samples.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { appAndBrowserPerFile, DESKTOP } from './desk-support.js';
 
 const REFERENCE = /^TD-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
 // Cheap challenges (a real paper keeps the defaults: a few seconds of work).
 const EASY = { POW_COST: '50', POW_COUNTER_MAX: '400' };
 
-let always: TestApp;
+// The file's app asks every post for a proof (POW_ALWAYS); a second one only past one tip an hour.
+const suite = appAndBrowserPerFile({ ...EASY, POW_ALWAYS: 'true' });
 let threshold: TestApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
 beforeAll(async () => {
-  const [a, b, chromium] = await Promise.allSettled([
-    startTestApp({ ...EASY, POW_ALWAYS: 'true' }),
-    startTestApp({ ...EASY, POW_AFTER_TIPS_PER_HOUR: '1' }),
-    launchBrowser(),
-  ]);
-  if (a.status === 'fulfilled') always = a.value;
-  if (b.status === 'fulfilled') threshold = b.value;
-  if (chromium.status === 'fulfilled') browser = chromium.value;
-  for (const result of [a, b, chromium]) if (result.status === 'rejected') throw result.reason;
+  threshold = await startTestApp({ ...EASY, POW_AFTER_TIPS_PER_HOUR: '1' });
 });
-
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-});
-
 afterAll(async () => {
-  await browser?.close();
-  await always?.close();
   await threshold?.close();
 });
 
@@ -47,10 +30,9 @@ interface Watched {
   requests: string[];
 }
 
-async function openForm(app: TestApp, options: BrowserContextOptions = {}): Promise<Watched> {
-  const context = await browser.newContext(options);
-  contexts.push(context);
-  const page = await context.newPage();
+async function openForm(app: TestApp, options: BrowserContextOptions = DESKTOP): Promise<Watched> {
+  const page = await suite.pool.page(options);
+  const context = page.context();
   const watched: Watched = { page, cspViolations: [], requests: [] };
   page.on('console', (message) => {
     if (/Content Security Policy|Content-Security-Policy/i.test(message.text())) watched.cspViolations.push(message.text());
@@ -78,8 +60,8 @@ async function submit(page: Page) {
 
 describe('proof of work on the tip form', () => {
   it('POW_ALWAYS, JavaScript on: a story and a video go through with the challenge solved by the page itself; the tip arrives', async () => {
-    const { page, cspViolations, requests } = await openForm(always);
-    const tips = await always.count('tips');
+    const { page, cspViolations, requests } = await openForm(suite.t);
+    const tips = await suite.t.count('tips');
     await fillForm(page, 'A tip sent through the proof of work');
     // The video goes up resumably: its tus creation carries a solution too.
     await page.setInputFiles('#files', `${FIXTURES_DIR}sample.mp4`);
@@ -89,16 +71,16 @@ describe('proof of work on the tip form', () => {
     expect(await response.request().headerValue('x-altcha')).toEqual(expect.any(String));
     const reference = (await page.locator('#reference').textContent())?.trim() ?? '';
     expect(reference).toMatch(REFERENCE);
-    const stored = await always.db.query(
+    const stored = await suite.t.db.query(
       'SELECT t.story, count(m.id)::int AS media FROM tips t LEFT JOIN media m ON m.tip_id = t.id WHERE t.reference = $1 GROUP BY t.story',
       [reference],
     );
     expect(stored.rows).toEqual([{ story: 'A tip sent through the proof of work', media: 1 }]);
-    expect(await always.count('tips')).toBe(tips + 1);
+    expect(await suite.t.count('tips')).toBe(tips + 1);
     // Two solutions used (the upload's and the post's), each once.
-    expect(await always.count('pow_solutions')).toBeGreaterThanOrEqual(2);
+    expect(await suite.t.count('pow_solutions')).toBeGreaterThanOrEqual(2);
     // Everything from the app itself: the widget, its stylesheet, its worker, the challenges.
-    const origin = new URL(always.url).origin;
+    const origin = new URL(suite.t.url).origin;
     expect(requests.filter((url) => !url.startsWith(origin) && !url.startsWith('data:'))).toEqual([]);
     expect(requests.some((url) => /\/assets\/vendor\/altcha-[\d.]+\/pbkdf2\.js$/.test(url))).toBe(true);
     expect(requests.some((url) => url.endsWith('/api/pow/challenge'))).toBe(true);
@@ -106,7 +88,7 @@ describe('proof of work on the tip form', () => {
   });
 
   it('POW_ALWAYS, JavaScript on: a story without files is solved and posted by the page too', async () => {
-    const { page, cspViolations } = await openForm(always);
+    const { page, cspViolations } = await openForm(suite.t);
     await fillForm(page, 'Words only, with the proof of work');
     const response = await submit(page);
     expect(response.status()).toBe(201);
@@ -116,11 +98,11 @@ describe('proof of work on the tip form', () => {
 
   it('JavaScript off, past the threshold: the form comes back explaining why it needs JavaScript or a later retry, with the story kept and no tip stored', async () => {
     // The first tip of the hour needs nothing, even without JavaScript.
-    const first = await openForm(threshold, { javaScriptEnabled: false });
+    const first = await openForm(threshold, { ...DESKTOP, javaScriptEnabled: false });
     await fillForm(first.page, 'The first tip of the hour');
     expect((await submit(first.page)).status()).toBe(201);
 
-    const { page } = await openForm(threshold, { javaScriptEnabled: false });
+    const { page } = await openForm(threshold, { ...DESKTOP, javaScriptEnabled: false });
     const tips = await threshold.count('tips');
     await fillForm(page, 'A second tip, without JavaScript');
     expect((await submit(page)).status()).toBe(403);

@@ -1,40 +1,19 @@
 // Issue 15: the daily upload quota (UPLOAD_BYTES_PER_DAY) as the public meets it on the form:
 // with JavaScript on, the refused upload says why beside the file and the first one still goes
 // through; with JavaScript off, the form comes back with the reason inline.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser.js';
+import { describe, expect, it } from '@jest/globals';
+import type { BrowserContextOptions, Page } from 'playwright-core';
 import { FIXTURES_DIR, sampleVideo } from '../support/media-samples.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { appAndBrowserPerFile, DESKTOP } from './desk-support.js';
 
 const SAMPLE_VIDEO = `${FIXTURES_DIR}sample.mp4`; // 6,042 bytes: one fits in the day's 10,000, two do not
 const REFERENCE = /^TD-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
 
-let t: TestApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+const suite = appAndBrowserPerFile({ UPLOAD_BYTES_PER_DAY: '10000' });
 
-beforeAll(async () => {
-  const [app, chromium] = await Promise.allSettled([startTestApp({ UPLOAD_BYTES_PER_DAY: '10000' }), launchBrowser()]);
-  if (app.status === 'fulfilled') t = app.value;
-  if (chromium.status === 'fulfilled') browser = chromium.value;
-  for (const result of [app, chromium]) if (result.status === 'rejected') throw result.reason;
-});
-
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
-
-async function openForm(options: BrowserContextOptions = {}): Promise<Page> {
-  const context = await browser.newContext(options);
-  contexts.push(context);
-  const page = await context.newPage();
-  expect((await page.goto(`${t.url}/`))?.status()).toBe(200);
+async function openForm(options: BrowserContextOptions = DESKTOP): Promise<Page> {
+  const page = await suite.pool.page(options);
+  expect((await page.goto(`${suite.t.url}/`))?.status()).toBe(200);
   return page;
 }
 
@@ -54,7 +33,7 @@ describe('the daily upload quota on the tip form', () => {
     await page.getByText('Uploaded.', { exact: true }).waitFor();
     await page.setInputFiles('#files', { name: 'second.mp4', mimeType: 'video/mp4', buffer: sampleVideo() });
     await page.getByText('as much as we can take in one day').waitFor();
-    expect(await t.count('uploads')).toBe(1);
+    expect(await suite.t.count('uploads')).toBe(1);
     // The refused file is taken off the list, and the tip goes with the one that arrived.
     await page.getByRole('button', { name: 'Remove second.mp4' }).click();
     const [response] = await Promise.all([
@@ -66,8 +45,8 @@ describe('the daily upload quota on the tip form', () => {
   });
 
   it('JavaScript off: a video past the day brings the form back with the reason inline, the story kept, nothing stored', async () => {
-    const page = await openForm({ javaScriptEnabled: false });
-    const [tips, blobs] = [await t.count('tips'), (await t.blobFiles()).length];
+    const page = await openForm({ ...DESKTOP, javaScriptEnabled: false });
+    const [tips, blobs] = [await suite.t.count('tips'), (await suite.t.blobFiles()).length];
     await fillForm(page, 'A video after the day is used up');
     await page.setInputFiles('#files', SAMPLE_VIDEO);
     const [response] = await Promise.all([
@@ -77,7 +56,7 @@ describe('the daily upload quota on the tip form', () => {
     expect(response.status()).toBe(429);
     expect(await page.locator('#form-error').textContent()).toContain('as much as we can take in one day');
     expect(await page.getByLabel('Your story').inputValue()).toBe('A video after the day is used up');
-    expect(await t.count('tips')).toBe(tips);
-    expect((await t.blobFiles()).length).toBe(blobs);
+    expect(await suite.t.count('tips')).toBe(tips);
+    expect((await suite.t.blobFiles()).length).toBe(blobs);
   });
 });
