@@ -64,7 +64,7 @@ export class RateLimitsRepository {
   async addWithinLimit(bucket: string, windowStart: Date, amount: number, limit: number): Promise<number | undefined> {
     const rows = await this.dataSource.query<{ hits: string }[]>(
       `INSERT INTO rate_limit_windows AS w (bucket, window_start, hits)
-       SELECT $1, $2, $3::bigint
+       SELECT $1, $2::timestamptz, $3::bigint
        WHERE $3::bigint <= $4::bigint
        ON CONFLICT (bucket, window_start) DO UPDATE SET hits = w.hits + excluded.hits
        WHERE w.hits + excluded.hits <= $4::bigint
