@@ -80,9 +80,8 @@ describe('rate-limit keys: a random pepper per window', () => {
     expect(peppers.map((p) => p.window_seconds)).toEqual([900, 3600]);
     for (const p of peppers) expect(p.pepper).toHaveLength(32);
     const hour = peppers.find((p) => p.window_seconds === 3600)!.pepper;
-    const { rows: buckets } = await t.db.query<{ bucket: string; hits: number }>(
-      'SELECT bucket, hits::int AS hits FROM rate_limit_windows' /* bigint since the byte quota */,
-    );
+    // hits is bigint (it also counts a day's upload bytes): read as int.
+    const { rows: buckets } = await t.db.query<{ bucket: string; hits: number }>('SELECT bucket, hits::int AS hits FROM rate_limit_windows');
     const group = (address: string) => addressGroup(address, t.config.RATE_LIMIT_IPV6_PREFIX);
     expect(buckets).toEqual(
       expect.arrayContaining([
