@@ -206,6 +206,8 @@ run(async () => {
   const appEnv = {
     ENCRYPTION_KEY: encryptionKey,
     RATE_LIMIT_TIPS_PER_HOUR: '30',
+    // The load generator solves no proof-of-work challenges: its clients meet the hourly limit, not a 403.
+    POW_AFTER_TIPS_PER_HOUR: '30',
     RATE_LIMIT_SIGN_INS_PER_15_MINUTES: '1000',
     MAX_FILE_BYTES: String(256 * MiB),
     // The small disk's reserve: the full-disk phase must meet 507s for new uploads, not ENOSPC.

@@ -20,6 +20,7 @@ import { NotificationsModule } from './notifications/notifications.module.js';
 import { MetricsScrapeModule } from './operations/metrics-scrape.module.js';
 import { PayoutsModule } from './payouts/payouts.module.js';
 import { PrivacyModule } from './privacy/privacy.module.js';
+import { PowModule } from './pow/pow.module.js';
 import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
 import { SettingsModule } from './settings/settings.module.js';
 import { FirstAdminOffer } from './staff/first-admin-offer.js';
@@ -48,6 +49,7 @@ export class AppModule {
         AuditModule,
         AuditLogModule,
         RateLimitsModule,
+        PowModule,
         StaffModule,
         SettingsModule,
         ContributorsModule,

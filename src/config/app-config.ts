@@ -17,7 +17,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { isAbsolute, resolve } from 'node:path';
-import { ChannelsConfig } from './channels-config.js';
+import { PrivacyAndAbuseConfig } from './privacy-and-abuse-config.js';
 import {
   DATE_STYLES,
   emptyToUndefined,
@@ -41,7 +41,7 @@ export type { Payer } from './money-config.js';
  * Every setting tipdesk reads from the environment, validated once at boot.
  * Nothing else in the code base reads process.env: ask for AppConfig instead.
  */
-export class AppConfig extends ChannelsConfig {
+export class AppConfig extends PrivacyAndAbuseConfig {
   @Transform(toInt)
   @IsInt()
   @Min(0)
@@ -179,6 +179,16 @@ export class AppConfig extends ChannelsConfig {
   @Max(1_000_000)
   UPLOADS_PER_HOUR = 60;
 
+  /**
+   * Bytes a client address group (IPv4 address, IPv6 /64) may upload in a UTC day, form files and
+   * tus creations (their Upload-Length) together; over it: 429 UPLOAD_QUOTA_REACHED.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
+  UPLOAD_BYTES_PER_DAY = 20 * GIB;
+
   // An unfinished tus upload expires this long after it began; a finished one not attached to a
   // tip this long after it finished. The sweep then deletes its bytes and row.
   @Transform(toInt)
@@ -209,38 +219,6 @@ export class AppConfig extends ChannelsConfig {
   @Min(1)
   @Max(24 * 60)
   SWEEP_INTERVAL_MINUTES = 15;
-
-  // Retention by status (privacy/retention-rules.ts): days after a tip's last change, years after its last payout.
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(36500)
-  RETENTION_SPAM_DAYS = 30;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(36500)
-  RETENTION_REJECTED_DAYS = 180;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(36500)
-  RETENTION_ARCHIVED_DAYS = 365;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  RETENTION_PAYMENT_RECORD_YEARS = 6;
-
-  // How often each process offers the retention job to the queue (one runs at a time across processes).
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(7 * 24 * 60)
-  RETENTION_INTERVAL_MINUTES = 60;
 
   // Staff sign-in: everyone must enrol a TOTP second factor before they can use the desk.
   @Transform(toBool)

@@ -6,6 +6,7 @@ import { Media } from '../media/media.entities.js';
 import { PayeeDetails, Payout, PayoutBatch, PayoutBatchDownload, PayoutBatchItem, PayoutConflictWaiver, PayoutEvent } from '../payouts/payouts.entities.js';
 import { ErasureCertificate, ErasureRequest, LegalHold } from '../privacy/privacy.entities.js';
 import { RateLimitPepper, RateLimitWindow } from '../rate-limits/rate-limits.entities.js';
+import { PowSolution } from '../pow/pow.entities.js';
 import { PaperSettings, PayerChange } from '../settings/settings.entities.js';
 import { Session, SignInThrottle, StaffSetupToken, StaffUser } from '../staff/staff.entities.js';
 import { Consent, Contributor, Tip, TipIdempotencyKey } from '../tips/tips.entities.js';
@@ -22,6 +23,7 @@ export const ENTITIES = [
   EventChainHead,
   RateLimitWindow,
   RateLimitPepper,
+  PowSolution,
   StaffUser,
   Session,
   SignInThrottle,

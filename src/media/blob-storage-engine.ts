@@ -2,7 +2,7 @@ import { HttpStatus } from '@nestjs/common';
 import type { Request } from 'express';
 import { fileTypeStream } from 'file-type';
 import type { StorageEngine } from 'multer';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable, type Transform } from 'node:stream';
 import { DomainError } from '../http/errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { mediaKindOf, sanitiseDisplayFilename } from './media-files.js';
@@ -54,10 +54,12 @@ export class BlobStorageEngine implements StorageEngine {
     private readonly maxBytes: number,
     /** Told the size of each file stored (the upload metrics). */
     private readonly onStored: (bytes: number) => void = () => undefined,
+    /** A pass-through each file's bytes go through first (the client's daily upload quota), if any. */
+    private readonly meterFor: (req: Request) => Transform | undefined = () => undefined,
   ) {}
 
-  _handleFile(_req: Request, file: Express.Multer.File, callback: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
-    this.store_(file).then(
+  _handleFile(req: Request, file: Express.Multer.File, callback: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
+    this.store_(req, file).then(
       (stored) => {
         this.onStored(stored.size);
         callback(null, stored as unknown as Partial<Express.Multer.File>);
@@ -71,8 +73,13 @@ export class BlobStorageEngine implements StorageEngine {
     this.store.delete(tempKey).then(() => callback(null), callback);
   }
 
-  private store_(file: Express.Multer.File): Promise<UploadedMedia> {
-    return stageMedia(this.store, file.stream as Readable, { originalName: file.originalname, declaredType: file.mimetype }, this.maxBytes);
+  private store_(req: Request, file: Express.Multer.File): Promise<UploadedMedia> {
+    const source = file.stream as Readable;
+    const meter = this.meterFor(req);
+    // pipeline, not pipe: a client that goes away mid-file must fail the write (and so remove its
+    // temporary blob), and a refusal by the meter must end the part (multer then drains the request).
+    const metered = meter ? pipeline(source, meter, () => undefined) : source;
+    return stageMedia(this.store, metered, { originalName: file.originalname, declaredType: file.mimetype }, this.maxBytes);
   }
 }
 

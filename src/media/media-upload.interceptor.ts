@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 import { checkMediaFormCsrf } from '../staff/access.guard.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import { StorageReserve } from '../storage/storage-reserve.js';
+import { UploadQuota } from '../rate-limits/upload-quota.js';
 import { Metrics } from '../metrics/metrics.js';
 import { BlobStorageEngine, type UploadedMedia } from './blob-storage-engine.js';
 
@@ -13,6 +14,13 @@ import { BlobStorageEngine, type UploadedMedia } from './blob-storage-engine.js'
 // Bigger buffers than busboy's 16 KiB mean fewer hops per GiB (see bench/upload.mjs).
 const STREAM_BUFFER_BYTES = 256 * 1024;
 const FORM_LIMITS = { fields: 40, fieldNameSize: 100, fieldSize: 100_000, headerPairs: 20 };
+
+declare module 'express' {
+  interface Request {
+    /** Set by a guard that will refuse this post once its fields are read: its files are skipped, never stored. */
+    filesRefused?: boolean;
+  }
+}
 
 /** The files a multipart post stored under temporary keys (none for a JSON post). */
 export const uploadedMedia = (req: Request): UploadedMedia[] => (req.files ?? []) as unknown as UploadedMedia[];
@@ -32,16 +40,24 @@ export class MediaUploadInterceptor implements NestInterceptor {
     config: AppConfig,
     metrics: Metrics,
     reserve: StorageReserve,
+    quota: UploadQuota,
   ) {
     const maxFiles = config.MAX_FILES_PER_TIP;
     // highWaterMark/fileHwm are busboy options multer passes through (its types lag behind).
     const streamOptions = { highWaterMark: STREAM_BUFFER_BYTES, fileHwm: STREAM_BUFFER_BYTES } as multer.Options;
     this.readMultipart = multer({
       ...streamOptions,
-      storage: new BlobStorageEngine(store, config.MAX_FILE_BYTES, (bytes) => metrics.uploadBytes.inc({ path: 'multipart' }, bytes)),
+      storage: new BlobStorageEngine(
+        store,
+        config.MAX_FILE_BYTES,
+        (bytes) => metrics.uploadBytes.inc({ path: 'multipart' }, bytes),
+        // The public's files count against their address group's day; the desk's (a phone tip's video) do not.
+        (req) => (req.caller?.kind === 'staff' ? undefined : quota.meter(req.ip ?? 'unknown')),
+      ),
       limits: { ...FORM_LIMITS, fileSize: config.MAX_FILE_BYTES, files: maxFiles, parts: FORM_LIMITS.fields + maxFiles },
       defParamCharset: 'utf8', // browsers send non-ASCII filenames as raw UTF-8
       fileFilter: (req, _file, accept) => {
+        if ((req as Request).filesRefused) return accept(null, false);
         try {
           checkMediaFormCsrf(req); // before a single byte of the file is stored
         } catch (error) {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { AppConfig } from '../config/app-config.js';
+import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
 import { ClamdScanner, VIRUS_SCANNER } from './clamd-scanner.js';
 import { MediaContentController } from './media-content.controller.js';
 import { MediaContentService } from './media-content.service.js';
@@ -11,7 +12,7 @@ import { MediaRepository } from './media.repository.js';
 import { MediaService } from './media.service.js';
 
 @Module({
-  imports: [AuditModule],
+  imports: [AuditModule, RateLimitsModule],
   controllers: [MediaContentController],
   providers: [
     MediaService,
@@ -28,6 +29,7 @@ import { MediaService } from './media.service.js';
       inject: [AppConfig],
     },
   ],
-  exports: [MediaService, MediaUploadInterceptor, MediaProcessingService, MediaScanService],
+  // RateLimitsModule too: MediaUploadInterceptor is built in each module whose controllers use it.
+  exports: [MediaService, MediaUploadInterceptor, MediaProcessingService, MediaScanService, RateLimitsModule],
 })
 export class MediaModule {}

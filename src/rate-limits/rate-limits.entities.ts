@@ -10,7 +10,8 @@ export class RateLimitWindow {
   @PrimaryColumn({ type: 'timestamptz', primaryKeyConstraintName: 'pk_rate_limit_windows' })
   windowStart: Date;
 
-  @Column({ type: 'integer' })
+  /** Hits, or bytes for a byte quota (UPLOAD_BYTES_PER_DAY): a day's uploads pass 2^31. */
+  @Column({ type: 'bigint', transformer: { to: (value: number) => value, from: (value: string) => Number(value) } })
   hits: number;
 }
 

@@ -52,7 +52,26 @@ export class RateLimitsRepository {
        RETURNING hits, ceil(extract(epoch FROM w.window_start + make_interval(secs => $3) - now()))::int AS retry_after`,
       [bucket, windowStart, windowSeconds],
     );
-    return { hits: row.hits, retryAfter: row.retry_after };
+    return { hits: Number(row.hits), retryAfter: row.retry_after };
+  }
+
+  /**
+   * Adds `amount` to the total of the window that starts at `windowStart` unless that would pass
+   * `limit` (then nothing is added and the answer is undefined): a refused upload does not use up
+   * what is left.
+   */
+  @GenerateSql({ params: ['upload-bytes:example-key', new Date('2026-01-01T00:00:00Z'), 1024, 4096] })
+  async addWithinLimit(bucket: string, windowStart: Date, amount: number, limit: number): Promise<number | undefined> {
+    const rows = await this.dataSource.query<{ hits: string }[]>(
+      `INSERT INTO rate_limit_windows AS w (bucket, window_start, hits)
+       SELECT $1, $2::timestamptz, $3::bigint
+       WHERE $3::bigint <= $4::bigint
+       ON CONFLICT (bucket, window_start) DO UPDATE SET hits = w.hits + excluded.hits
+       WHERE w.hits + excluded.hits <= $4::bigint
+       RETURNING hits`,
+      [bucket, windowStart, amount, limit],
+    );
+    return rows.length ? Number(rows[0].hits) : undefined;
   }
 
   /** Deletes the peppers of windows that have closed; returns how many. */

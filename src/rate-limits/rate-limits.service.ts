@@ -41,10 +41,13 @@ export class RateLimitsService implements OnApplicationShutdown {
     this.logger = logger.child({ component: 'rate-limits' });
   }
 
-  /** Counts one hit from a client address (its group); throws 429 with Retry-After once the window's limit is passed. */
-  async hit(rule: RateLimitRule, address: string): Promise<void> {
+  /**
+   * Counts one hit from a client address (its group); throws 429 with Retry-After once the
+   * window's limit is passed. Returns the hits in the window so far, this one included.
+   */
+  async hit(rule: RateLimitRule, address: string): Promise<number> {
     const window = await this.pepper(rule.windowSeconds);
-    await this.count(rule, window, pepperedKey(window.pepper, 'client-address', addressGroup(address, this.config.RATE_LIMIT_IPV6_PREFIX)));
+    return this.count(rule, window, this.addressKey(window, address));
   }
 
   /** The same for something that is not an address: a tip's contributor, a sender (the key is peppered too). */
@@ -75,7 +78,7 @@ export class RateLimitsService implements OnApplicationShutdown {
     this.closing.set(id, timer);
   }
 
-  private async count(rule: RateLimitRule, window: WindowPepper, key: string): Promise<void> {
+  private async count(rule: RateLimitRule, window: WindowPepper, key: string): Promise<number> {
     const row = await this.windows.countHit(`${rule.purpose}:${key}`, window.windowStart, rule.windowSeconds);
     if (row.hits > rule.limit) {
       throw new DomainError(
@@ -86,6 +89,21 @@ export class RateLimitsService implements OnApplicationShutdown {
         { 'Retry-After': String(Math.max(1, row.retryAfter)) },
       );
     }
+    return row.hits;
+  }
+
+  /**
+   * Adds `amount` (bytes, say) to the client's window unless that passes `rule.limit`; false (and
+   * nothing added) when it would.
+   */
+  async addWithinLimit(rule: Omit<RateLimitRule, 'tooMany'>, address: string, amount: number): Promise<{ added: boolean; windowEnd: Date }> {
+    const window = await this.pepper(rule.windowSeconds);
+    const total = await this.windows.addWithinLimit(`${rule.purpose}:${this.addressKey(window, address)}`, window.windowStart, amount, rule.limit);
+    return { added: total !== undefined, windowEnd: window.windowEnd };
+  }
+
+  private addressKey(window: WindowPepper, address: string): string {
+    return pepperedKey(window.pepper, 'client-address', addressGroup(address, this.config.RATE_LIMIT_IPV6_PREFIX));
   }
 
   /** Deletes the peppers of closed windows, then their counters; returns how many counters went. */

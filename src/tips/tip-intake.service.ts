@@ -8,6 +8,7 @@ import { LOGGER } from '../logging/logger.js';
 import type { UploadedMedia } from '../media/blob-storage-engine.js';
 import { MediaService, TooManyFilesError } from '../media/media.service.js';
 import { withStagedMedia } from '../media/staged-media.js';
+import { PowService } from '../pow/pow.service.js';
 import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
 import { UploadsService } from '../uploads/uploads.service.js';
 import type { CreateTipDto } from './dto/create-tip.dto.js';
@@ -66,6 +67,7 @@ export class TipIntakeService {
     private readonly audit: AuditService,
     private readonly idempotency: IdempotencyService,
     private readonly rateLimits: RateLimitsService,
+    private readonly pow: PowService,
     private readonly uploads: UploadsService,
     private readonly metrics: Metrics,
     private readonly tips: TipsRepository,
@@ -75,9 +77,17 @@ export class TipIntakeService {
   }
   private readonly logger: Logger;
 
-  /** Counts a post against the client's hourly limit (before any bytes are read). */
-  async admit(clientAddress: string): Promise<void> {
-    await this.rateLimits.hit({ purpose: 'tips', limit: this.config.RATE_LIMIT_TIPS_PER_HOUR, windowSeconds: 3600 }, clientAddress);
+  /**
+   * Counts a post against the client's hourly limit and, past the proof-of-work threshold (or with
+   * POW_ALWAYS), accepts its proof (once): all before any bytes of the body are read.
+   */
+  async admit(clientAddress: string, proof: string | undefined, options: { missingProofLater?: boolean } = {}): Promise<{ proofMissing: boolean }> {
+    const posts = await this.rateLimits.hit({ purpose: 'tips', limit: this.config.RATE_LIMIT_TIPS_PER_HOUR, windowSeconds: 3600 }, clientAddress);
+    if (!this.pow.requiredForTip(posts)) return { proofMissing: false };
+    // The page's own form refuses it once the fields are read, so the refusal can show them again.
+    if (!proof && options.missingProofLater) return { proofMissing: true };
+    await this.pow.accept(proof);
+    return { proofMissing: false };
   }
 
   /** Refuses a malformed Idempotency-Key before the body (perhaps gigabytes) is read. */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { MediaModule } from '../media/media.module.js';
+import { PowModule } from '../pow/pow.module.js';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
 import { UploadsModule } from '../uploads/uploads.module.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
@@ -11,7 +12,7 @@ import { TipsController } from './tips.controller.js';
 import { TipsRepository } from './tips.repository.js';
 
 @Module({
-  imports: [AuditModule, MediaModule, RateLimitsModule, UploadsModule],
+  imports: [AuditModule, MediaModule, PowModule, RateLimitsModule, UploadsModule],
   controllers: [TipsController],
   providers: [TipIntakeService, TipsRepository, IdempotencyService, IdempotencyRepository, TipRateLimitGuard, IdempotencyKeyCheck],
   // UploadsModule goes with intake: whoever takes tips (and the sweep) also handles uploads.

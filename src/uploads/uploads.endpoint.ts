@@ -14,6 +14,9 @@ import { LOGGER } from '../logging/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { StorageReserve } from '../storage/storage-reserve.js';
 import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
+import { UploadQuota } from '../rate-limits/upload-quota.js';
+import { POW_HEADER } from '../pow/pow.errors.js';
+import { PowService } from '../pow/pow.service.js';
 import { PostgresLocker } from './postgres-locker.js';
 import { RunningHashes } from './running-hashes.js';
 import { TUS_STORE, type TusStore } from './tus-store.js';
@@ -65,6 +68,8 @@ export class UploadsEndpoint implements OnApplicationShutdown {
     hashes: RunningHashes,
     private readonly metrics: Metrics,
     private readonly reserve: StorageReserve,
+    private readonly quota: UploadQuota,
+    private readonly pow: PowService,
   ) {
     this.logger = logger.child({ component: 'tus' });
     const databaseUrl = (dataSource.options as { url?: string }).url;
@@ -180,12 +185,18 @@ export class UploadsEndpoint implements OnApplicationShutdown {
     if (req.method === 'POST') {
       // Each new upload counts against the client's hourly limit; its chunks (PATCH) do not.
       try {
-        await this.rateLimits.hit(
+        const creations = await this.rateLimits.hit(
           { purpose: 'uploads', limit: this.config.UPLOADS_PER_HOUR, windowSeconds: 3600, tooMany: 'Too many uploads from your connection.' },
           req.ip ?? 'unknown',
         );
+        // Past the soft threshold a creation carries a proof of work, as a tip post does.
+        if (this.pow.requiredForUpload(creations)) await this.pow.accept(req.header(POW_HEADER));
         // A new upload only: PATCHes of uploads under way go on, so nobody loses a half-sent video.
         await this.reserve.assertRoomForNewUpload();
+        // The whole declared length counts against the client's day at creation (no
+        // creation-defer-length here), so the chunks that follow need no counting.
+        const length = this.declaredLength(req);
+        if (length !== undefined) await this.quota.charge(req.ip ?? 'unknown', length);
       } catch (error) {
         if (!(error instanceof DomainError) && !(error instanceof StorageReserveReachedError)) throw error;
         const { statusCode, code, message, headers } = describeError(error);
@@ -197,6 +208,14 @@ export class UploadsEndpoint implements OnApplicationShutdown {
     res.setHeader('Cache-Control', 'no-store');
     answerErrorsAsJson(res);
     await this.server.handle(req, res);
+  }
+
+  /** Upload-Length when tus will accept it; anything else tus refuses itself (400, 413), uncounted. */
+  private declaredLength(req: Request): number | undefined {
+    const header = req.header('upload-length');
+    if (!header || !/^\d{1,16}$/.test(header)) return undefined;
+    const length = Number(header);
+    return length <= this.config.MAX_FILE_BYTES ? length : undefined;
   }
 
   private toJsonError(error: Error | { status_code: number; body: string }): { status_code: number; body: string } {

@@ -33,6 +33,7 @@ export class HtmlErrorPages implements HtmlErrorRenderer {
         errors: body.fields,
         formError: body.fields ? undefined : body.message,
         droppedFiles: sent,
+        powRefused: body.code === 'POW_REQUIRED',
       });
     }
     return this.tipForm.error(body.statusCode, body.message);

@@ -36,6 +36,8 @@ const ACCESS: Record<string, Audience[]> = {
   'POST /status/tip/payee-details': ['contributor'],
   'POST /status/tip/files': ['contributor'],
   'POST /api/tips': ['public'],
+  // Proof of work: a challenge is for anyone (it is what lets a busy connection post at all).
+  'GET /api/pow/challenge': ['public'],
   // Meta's webhook: open to the network, but a delivery counts only with a valid X-Hub-Signature-256.
   'GET /api/channels/whatsapp/webhook': ['public'],
   'POST /api/channels/whatsapp/webhook': ['public'],

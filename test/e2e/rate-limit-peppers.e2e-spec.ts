@@ -80,7 +80,8 @@ describe('rate-limit keys: a random pepper per window', () => {
     expect(peppers.map((p) => p.window_seconds)).toEqual([900, 3600]);
     for (const p of peppers) expect(p.pepper).toHaveLength(32);
     const hour = peppers.find((p) => p.window_seconds === 3600)!.pepper;
-    const { rows: buckets } = await t.db.query<{ bucket: string; hits: number }>('SELECT bucket, hits FROM rate_limit_windows');
+    // hits is bigint (it also counts a day's upload bytes): read as int.
+    const { rows: buckets } = await t.db.query<{ bucket: string; hits: number }>('SELECT bucket, hits::int AS hits FROM rate_limit_windows');
     const group = (address: string) => addressGroup(address, t.config.RATE_LIMIT_IPV6_PREFIX);
     expect(buckets).toEqual(
       expect.arrayContaining([
@@ -135,7 +136,7 @@ describe('a window closing on its own', () => {
     await limits.hit(rule, IPV4);
     const { rows } = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM rate_limit_peppers WHERE window_seconds = 2`);
     expect(rows[0].n).toBe(1);
-    expect((await t.db.query(`SELECT hits FROM rate_limit_windows WHERE bucket LIKE 'closing-test:%'`)).rows).toEqual([{ hits: 2 }]);
+    expect((await t.db.query(`SELECT hits::int AS hits FROM rate_limit_windows WHERE bucket LIKE 'closing-test:%'`)).rows).toEqual([{ hits: 2 }]);
     // The window ends within 2 s; the timer runs 2 s after that (the margin for clock skew).
     await eventually(async () => {
       expect((await t.db.query(`SELECT 1 FROM rate_limit_peppers WHERE window_seconds = 2`)).rows).toEqual([]);
@@ -173,7 +174,7 @@ describe('rate limits across two app processes sharing a database', () => {
     expect((await fromB().expect(429)).body.code).toBe('RATE_LIMITED');
     await postFrom(a, IPV4).expect(429);
     expect(await a.count('rate_limit_peppers')).toBe(1);
-    const { rows } = await a.db.query<{ hits: number }>('SELECT hits FROM rate_limit_windows');
+    const { rows } = await a.db.query<{ hits: number }>('SELECT hits::int AS hits FROM rate_limit_windows');
     expect(rows).toEqual([{ hits: 5 }]);
   });
 });

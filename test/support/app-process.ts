@@ -26,7 +26,15 @@ export async function startAppProcess(env: Record<string, string>, port?: number
   if (!existsSync(MAIN)) throw new Error(`${MAIN} does not exist: run \`nest build\` first (npm test does), or set TIPDESK_TEST_MAIN`);
   const listenPort = port ?? (await freePort());
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', HOST: '127.0.0.1', STORAGE_MIN_FREE_BYTES: '0', ...env, PORT: String(listenPort) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      STORAGE_MIN_FREE_BYTES: '0',
+      POW_AFTER_TIPS_PER_HOUR: '100000',
+      ...env,
+      PORT: String(listenPort),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -54,6 +54,8 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     LOG_LEVEL: 'info',
     RATE_LIMIT_TIPS_PER_HOUR: '100000',
     RATE_LIMIT_SIGN_INS_PER_15_MINUTES: '100000',
+    // Tests post many tips from one address: proof of work only where a test asks for it.
+    POW_AFTER_TIPS_PER_HOUR: '100000',
     // Media processing adds posters (and their temporary blobs) in the background, at its own
     // pace: tests that count blobs or open files would race it. Tests of the jobs turn it on.
     JOBS_ENABLED: 'false',

@@ -12,6 +12,14 @@ VALUES ($1, $2, 1)
 ON CONFLICT (bucket, window_start) DO UPDATE SET hits = w.hits + 1
 RETURNING hits, ceil(extract(epoch FROM w.window_start + make_interval(secs => $3) - now()))::int AS retry_after;
 
+-- RateLimitsRepository.addWithinLimit
+INSERT INTO rate_limit_windows AS w (bucket, window_start, hits)
+SELECT $1, $2::timestamptz, $3::bigint
+WHERE $3::bigint <= $4::bigint
+ON CONFLICT (bucket, window_start) DO UPDATE SET hits = w.hits + excluded.hits
+WHERE w.hits + excluded.hits <= $4::bigint
+RETURNING hits;
+
 -- RateLimitsRepository.deleteClosedPeppers
 DELETE FROM rate_limit_peppers WHERE window_start + make_interval(secs => window_seconds) <= now();
 

@@ -37,11 +37,70 @@
     document.close();
   }
 
+  // Proof of work (ALTCHA). Past a soft threshold of tips from one connection (or always, when the
+  // paper sets POW_ALWAYS) a post and a new upload must carry a solved challenge. The widget is
+  // loaded only then, from the app's own assets, and does a few seconds of sums in a worker.
+  var pow = { needed: false, loading: null };
+
+  function loadAltcha() {
+    if (pow.loading) return pow.loading;
+    pow.loading = new Promise(function (resolve, reject) {
+      var style = document.createElement('link');
+      style.rel = 'stylesheet';
+      style.href = form.getAttribute('data-pow-style');
+      document.head.appendChild(style);
+      var script = document.createElement('script');
+      script.src = form.getAttribute('data-pow-script');
+      script.onload = function () {
+        // The "external" build brings no workers of its own (they would be blob: URLs the CSP refuses).
+        var workerUrl = form.getAttribute('data-pow-worker');
+        ['PBKDF2/SHA-256', 'PBKDF2/SHA-384', 'PBKDF2/SHA-512'].forEach(function (name) {
+          window.$altcha.algorithms.set(name, function () { return new Worker(workerUrl); });
+        });
+        resolve();
+      };
+      script.onerror = function () {
+        pow.loading = null;
+        reject(new Error('not loaded'));
+      };
+      document.head.appendChild(script);
+    });
+    return pow.loading;
+  }
+
+  /** A fresh solution (each is accepted once), or null when none is asked for. */
+  function proof() {
+    if (!pow.needed) return Promise.resolve(null);
+    return loadAltcha().then(function () {
+      var widget = document.getElementById('pow-widget');
+      if (!widget) {
+        // Outside the form: its hidden field must not travel with the tip's fields.
+        widget = document.createElement('altcha-widget');
+        widget.id = 'pow-widget';
+        widget.setAttribute('challenge', form.getAttribute('data-pow-challenge'));
+        form.parentNode.insertBefore(widget, form.nextSibling);
+      }
+      return customElements.whenDefined('altcha-widget').then(function () { return widget.verify(); });
+    }).then(function (result) {
+      if (!result || !result.payload) throw new Error('not solved');
+      return result.payload;
+    });
+  }
+
   /** Posts the form by XHR; the answer is the receipt, or the form again with its mistakes. */
   function send(data, onDone) {
+    busy(true, pow.needed ? 'Checking…' : 'Sending…');
+    proof().then(function (solution) { post(data, onDone, solution); }, function () {
+      busy(false);
+      say('We could not check your browser just now. Please press Send again.');
+    });
+  }
+
+  function post(data, onDone, solution) {
     var xhr = new XMLHttpRequest();
     xhr.open('POST', form.action);
     xhr.setRequestHeader('Accept', 'text/html');
+    if (solution) xhr.setRequestHeader('X-Altcha', solution);
     xhr.upload.onprogress = function (e) {
       if (!e.lengthComputable || resumable) return;
       var percent = Math.floor((e.loaded / e.total) * 100);
@@ -49,6 +108,11 @@
       text.textContent = percent + '%';
     };
     xhr.onload = function () {
+      // Asked for a proof of work this page did not know it needed: solve it and post again, once.
+      if (xhr.status === 403 && !solution && xhr.responseText.indexOf('id="pow-explanation"') !== -1) {
+        pow.needed = true;
+        return send(data, onDone);
+      }
       if (onDone) onDone(xhr.status);
       if (xhr.status === 201 || !resumable || !fitIn(xhr.responseText)) replacePage(xhr.responseText);
     };
@@ -59,6 +123,11 @@
     busy(true, 'Sending…');
     xhr.send(data);
   }
+
+  function powFromPage() {
+    if (form.getAttribute('data-pow') === 'required') pow.needed = true;
+  }
+  powFromPage();
 
   if (!resumable) {
     // Old browsers: one XHR post with the files in it and one progress bar.
@@ -163,7 +232,11 @@
     var status = response ? response.getStatus() : 0;
     if (status === 415) return 'This is not a video, photo or audio file, so we cannot take it.';
     if (status === 413) return 'This file is too large: each file can be up to ' + input.getAttribute('data-max-file-size') + '.';
+    var code = '';
+    try { code = JSON.parse(response.getBody()).code; } catch (e) { /* not our JSON */ }
+    if (code === 'UPLOAD_QUOTA_REACHED') return 'Your connection has sent as much as we can take in one day. Please try again tomorrow.';
     if (status === 429) return 'Too many uploads from your connection just now. Please wait a while, then press Resume.';
+    if (status === 403) return 'We could not check your browser for this upload. Please press Resume to try again.';
     if (status === 404 || status === 410) return 'This upload has expired. Please remove it and choose the file again.';
     if (status >= 400 && status < 500) return 'We could not take this file (error ' + status + ').';
     return 'The connection dropped and the upload has stopped. Press Resume to carry on from where it stopped.';
@@ -335,6 +408,22 @@
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: false, // kept until the tip is sent: a reload before that reuses the finished upload
       onProgress: function (sent, total) { if (item.state !== 'removed') progress(item, sent, total); },
+      // A new upload past the proof-of-work threshold carries a solution, as the tip post does.
+      onBeforeRequest: function (req) {
+        if (req.getMethod() !== 'POST' || !pow.needed) return;
+        return proof().then(function (solution) { req.setHeader('X-Altcha', solution); });
+      },
+      onShouldRetry: function (error, attempt, options) {
+        var status = error && error.originalResponse ? error.originalResponse.getStatus() : 0;
+        var creating = error && error.originalRequest && error.originalRequest.getMethod() === 'POST';
+        if (status === 403 && creating && !pow.needed) {
+          pow.needed = true; // the server asks for a proof of work now: the retry brings one
+          return true;
+        }
+        // tus-js-client's own rule otherwise: no retry of a refusal, except a conflict or a lock.
+        var refused = status >= 400 && status < 500 && status !== 409 && status !== 423;
+        return !refused && navigator.onLine !== false && attempt < options.retryDelays.length;
+      },
       onSuccess: function () {
         if (item.state === 'removed') return;
         item.id = uploadId(item.upload.url);
@@ -347,7 +436,7 @@
         var response = error && error.originalResponse;
         var status = response ? response.getStatus() : 0;
         // A network failure after all retries can carry on later; a refusal cannot.
-        setState(item, status >= 400 && status !== 429 && status !== 423 ? 'failed' : 'stopped', explain(error));
+        setState(item, status >= 400 && status !== 429 && status !== 423 && status !== 403 ? 'failed' : 'stopped', explain(error));
         check();
       },
     });
@@ -416,7 +505,12 @@
   }
 
   function onSubmit(event) {
-    if (!liveItems().length) return; // no files: let the browser post it
+    if (!liveItems().length) {
+      if (!pow.needed) return; // no files: let the browser post it
+      // A browser's own post cannot carry the proof of work's header: post it here.
+      event.preventDefault();
+      return sendTip();
+    }
     event.preventDefault();
     var state = finished();
     if (state === 'done') return sendTip();
@@ -435,6 +529,7 @@
 
   function bind() {
     form.addEventListener('submit', onSubmit);
+    powFromPage();
   }
   bind();
   placeSendPrompt();

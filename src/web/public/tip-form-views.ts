@@ -9,7 +9,7 @@ import { TERMS_TEXT, TERMS_VERSION } from '../../tips/terms.js';
 import { formatSizeLimit } from '../../text/format-bytes.js';
 import { compileView } from '../shared/handlebars.js';
 import { publicPage } from '../shared/public-layout.js';
-import { TUS_CLIENT_URL } from '../shared/static-assets.js';
+import { ALTCHA_ASSETS, TUS_CLIENT_URL } from '../shared/static-assets.js';
 
 const templates = {
   tipForm: compileView(import.meta.url, 'tip-form'),
@@ -42,6 +42,8 @@ export interface TipFormState {
    * and the page names each one to choose again.
    */
   droppedFiles?: string[];
+  /** The post was refused for want of a proof of work (403 POW_REQUIRED): explain it. */
+  powRefused?: boolean;
 }
 
 /** The public's pages: the tip form, its receipt and the privacy notice; no front-end build, works with JavaScript off. */
@@ -81,7 +83,11 @@ export class TipFormViews {
       hasFieldErrors: errorList.length > 0,
       // Without JavaScript the browser cannot keep a chosen file across a refused post: say which to choose again.
       droppedFiles: state.droppedFiles ?? [],
-      formError: state.formError,
+      formError: state.powRefused ? undefined : state.formError,
+      powRefused: state.powRefused ?? false,
+      // POW_ALWAYS: every post needs a proof, so the page says so before anyone writes a word.
+      powAlways: this.config.POW_ALWAYS,
+      pow: ALTCHA_ASSETS,
       exclusiveChosen: values.licence === 'exclusive',
       maxFiles: this.config.MAX_FILES_PER_TIP,
       maxFileSize: formatSizeLimit(this.config.MAX_FILE_BYTES),
@@ -91,7 +97,10 @@ export class TipFormViews {
       nowLocal: new Date().toISOString().slice(0, 16),
       idempotencyKey: typeof state.values?.idempotencyKey === 'string' ? state.values.idempotencyKey : randomUUID(),
     });
-    return this.page(errorList.length || state.formError ? 'Please check your tip' : 'Send us your story', body, [TUS_CLIENT_URL, '/assets/tip-form.js']);
+    return this.page(errorList.length || state.formError || state.powRefused ? 'Please check your tip' : 'Send us your story', body, [
+      TUS_CLIENT_URL,
+      '/assets/tip-form.js',
+    ]);
   }
 
   tipReceived(receipt: TipReceipt): string {

@@ -7,7 +7,7 @@ import { MediaUploadInterceptor, uploadedMedia } from '../../media/media-upload.
 import { MediaService } from '../../media/media.service.js';
 import { Access } from '../../staff/access.js';
 import { CreateTipDto } from '../../tips/dto/create-tip.dto.js';
-import { TipRateLimitGuard } from '../../tips/tip-post.guards.js';
+import { TipFormRateLimitGuard } from '../../tips/tip-post.guards.js';
 import { TipIntakeService } from '../../tips/tip-intake.service.js';
 import { join } from 'node:path';
 import { sendPage } from '../shared/form-outcome.js';
@@ -44,11 +44,16 @@ export class TipFormController {
 
   /** The form without JavaScript: the same intake as the API, answered with pages. */
   @Post('/')
-  @UseGuards(TipRateLimitGuard)
+  @UseGuards(TipFormRateLimitGuard)
   @UseInterceptors(MediaUploadInterceptor)
   async submit(@Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
     res.setHeader('Cache-Control', 'no-store');
     const files = uploadedMedia(req);
+    if (req.tipProofMissing) {
+      // A proof of work was due and none came (JavaScript off): the form again, with the reason.
+      await this.media.discard(files);
+      return sendPage(res, HttpStatus.FORBIDDEN, this.views.tipForm({ values: body, powRefused: true }));
+    }
     // The form's own retry key travels as a hidden field (a browser cannot set headers).
     const { idempotencyKey, ...fields } = body;
     const { value: tip, errors } = await validateInput(CreateTipDto, fields);
