@@ -19,7 +19,7 @@ export class AccessExportController {
   })
   @ApiProduces('application/zip')
   @ApiOkResponse({ description: 'The ZIP (README.txt, tip.json, contact.json, consents.json, messages.json, payouts.json, files.json, files/…)' })
-  @ApiUnauthorizedResponse({ description: 'No contributor session (a staff session is not one)' })
+  @ApiUnauthorizedResponse({ description: 'AUTH_REQUIRED: no contributor session (a staff session gets 403 FORBIDDEN)' })
   async download(@CurrentContributor() caller: ContributorCaller, @Res() res: Response): Promise<void> {
     const { filename, zip } = await this.exports.download(caller.tipId);
     res.status(200);
