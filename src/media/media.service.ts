@@ -62,9 +62,16 @@ export class MediaService {
   }
 
   /** A tip's files for its contributor's access export: their facts, and how to stream each one's bytes. */
-  async forAccessExport(tipId: string): Promise<(Omit<MediaForExport, 'storageKey'> & { open(): Promise<Readable> })[]> {
+  async forAccessExport(tipId: string): Promise<(Omit<MediaForExport, 'storageKey'> & { inStorage: boolean; open(): Promise<Readable> })[]> {
     const files = await this.repository.forAccessExport(tipId);
-    return files.map(({ storageKey, ...file }) => ({ ...file, open: () => this.store.read(storageKey) }));
+    return Promise.all(
+      files.map(async ({ storageKey, ...file }) => ({
+        ...file,
+        // Asked before the ZIP starts: a blob that is not there is said so in the list, not found half way.
+        inStorage: (await this.store.stat(storageKey)) !== null,
+        open: () => this.store.read(storageKey),
+      })),
+    );
   }
 
   /** How many files a tip has (call under the tip's row lock when the answer decides an insert). */

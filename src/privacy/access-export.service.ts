@@ -26,6 +26,10 @@ const README = `This ZIP holds everything tipdesk keeps about your tip:
 Nothing here is shared with anyone by downloading it. Keep it safe: it holds your contact details.
 `;
 
+function notIncludedBecause(file: { state: string; inStorage: boolean }): string {
+  return file.state === 'rejected' ? 'We refused this file when it arrived, so we did not keep it as yours to view.' : 'This file is no longer in our storage.';
+}
+
 /**
  * The right of access: everything tipdesk holds about one tip, as one ZIP streamed to its
  * contributor. Each module's data comes through that module's own service; the export is an
@@ -58,6 +62,8 @@ export class AccessExportService {
         after: { mediaIds: files.map((f) => f.id), payoutIds: payouts.map((p) => p.id), messageCount: messages.length, consentCount: record.consents.length },
       }),
     );
+    const missing = files.filter((f) => !f.inStorage).map((f) => f.id);
+    if (missing.length) this.logger.warn({ tipId, mediaIds: missing }, 'access export: files missing from storage are listed but not included');
     this.logger.info({ tipId, files: files.length }, 'contributor access export started');
     const zip = await zipStream({
       documents: [
@@ -68,9 +74,10 @@ export class AccessExportService {
         ['payouts.json', payouts],
         [
           'files.json',
-          files.map(({ open: _open, ...file }, index) => ({
+          files.map(({ open: _open, inStorage: _inStorage, ...file }, index) => ({
             ...file,
-            pathInZip: includedInZip(file) ? zipNameOf(index, file.filename) : null,
+            pathInZip: includedInZip(files[index]) ? zipNameOf(index, file.filename) : null,
+            ...(includedInZip(files[index]) ? {} : { notIncluded: notIncludedBecause(files[index]) }),
           })),
         ],
       ],

@@ -9,6 +9,8 @@ export interface ExportFile {
   sha256: string;
   state: string;
   addedAt: string;
+  /** False when storage no longer has the bytes (listed, not zipped). */
+  inStorage: boolean;
   open(): Promise<Readable>;
 }
 
@@ -32,9 +34,12 @@ export function zipNameOf(index: number, filename: string): string {
   return `files/${String(index + 1).padStart(2, '0')}-${safe}`;
 }
 
-/** A rejected file (not a video, image or audio after all) is listed but its bytes are not sent back. */
-export function includedInZip(file: Pick<ExportFile, 'state'>): boolean {
-  return file.state !== 'rejected';
+/**
+ * A rejected file (not a video, image or audio after all) is listed but its bytes are not sent
+ * back; nor, of course, are bytes storage no longer has.
+ */
+export function includedInZip(file: Pick<ExportFile, 'state' | 'inStorage'>): boolean {
+  return file.state !== 'rejected' && file.inStorage;
 }
 
 /**

@@ -2,11 +2,14 @@
 // about the signed-in contributor's tip as one ZIP; nobody else's session reaches it.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CSRF_HEADER } from '../../src/staff/access.guard.js';
 import { TERMS_SHA256, TERMS_TEXT, TERMS_VERSION } from '../../src/tips/terms.js';
 import { acceptedPayout, contributorWithTip, type SignedInContributor } from '../support/fixtures.js';
 import { sampleVideo } from '../support/media-samples.js';
 import { signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { startS3Peer, type S3Peer } from '../support/s3-peer.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { jsonEntry, unzipEntries } from '../support/zip.js';
 
@@ -22,8 +25,8 @@ afterAll(() => t?.close());
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /** The export as a browser downloads it: a GET with the cookie (or none). */
-async function download(cookie?: string): Promise<{ status: number; headers: Headers; body: Buffer }> {
-  const res = await fetch(`${t.url}/api/contributor/export`, { headers: cookie ? { cookie } : {} });
+async function download(cookie?: string, app: { url: string } = t): Promise<{ status: number; headers: Headers; body: Buffer }> {
+  const res = await fetch(`${app.url}/api/contributor/export`, { headers: cookie ? { cookie } : {} });
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
 }
 
@@ -136,5 +139,48 @@ describe('GET /api/contributor/export', () => {
     const signedOut = await download(leaving.cookie);
     expect(signedOut.status).toBe(401);
     expect(await exports()).toBe(before);
+  });
+});
+
+describe('a file whose blob has gone from storage', () => {
+  it('is listed in files.json as not included, the rest of the ZIP is whole, and the log names the file’s id', async () => {
+    const contributor = await contributorWithTip(t, {}, { videos: 2 });
+    const { rows } = await t.db.query<{ id: string; storage_key: string }>('SELECT id, storage_key FROM media WHERE tip_id = $1 ORDER BY display_filename', [
+      contributor.id,
+    ]);
+    await rm(join(t.dataDir, 'blobs', rows[0].storage_key));
+    const res = await download(contributor.cookie);
+    expect(res.status).toBe(200);
+    const entries = await unzipEntries(res.body);
+    expect([...entries.keys()].filter((name) => name.startsWith('files/'))).toEqual(['files/02-IMG_2042.MP4']);
+    expect(jsonEntry(entries, 'files.json')).toEqual([
+      expect.objectContaining({ id: rows[0].id, pathInZip: null, notIncluded: 'This file is no longer in our storage.' }),
+      expect.objectContaining({ id: rows[1].id, pathInZip: 'files/02-IMG_2042.MP4' }),
+    ]);
+    expect(t.logs.some((line) => line.includes('files missing from storage') && line.includes(rows[0].id))).toBe(true);
+  });
+});
+
+describe('with STORAGE_DRIVER=s3 (against s3rver)', () => {
+  let peer: S3Peer;
+  let s3app: TestApp;
+
+  beforeAll(async () => {
+    peer = await startS3Peer();
+    s3app = await startTestApp(peer.env);
+  });
+  afterAll(async () => {
+    await s3app?.close();
+    await peer?.close();
+  });
+
+  it('streams the files from the bucket into the ZIP byte for byte', async () => {
+    const contributor = await contributorWithTip(s3app, { story: 'Filmed from the ferry' }, { videos: 2 });
+    const res = await download(contributor.cookie, s3app);
+    expect(res.status).toBe(200);
+    const entries = await unzipEntries(res.body);
+    expect(jsonEntry(entries, 'tip.json')).toMatchObject({ story: 'Filmed from the ferry' });
+    expect(entries.get('files/01-IMG_2041.MP4')!.equals(sampleVideo())).toBe(true);
+    expect(entries.get('files/02-IMG_2042.MP4')!.equals(sampleVideo())).toBe(true);
   });
 });
