@@ -25,7 +25,6 @@ export interface AccessExportContents {
 /** A file's name inside the ZIP: its number (names may repeat) and its display name without anything a path could use. */
 export function zipNameOf(index: number, filename: string): string {
   // Control characters, path separators and a leading dot are what an unzip tool would act on.
-  // eslint-disable-next-line no-control-regex
   const safe =
     filename
       .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, '_')
