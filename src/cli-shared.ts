@@ -16,6 +16,9 @@ export async function usage(): Promise<string> {
   npm run cli -- audit:verify-export FILE
       Checks an export from GET /api/audit-events/export without the database: every event's hash,
       the links between them and the signed head (needs the same ENCRYPTION_KEY).
+  npm run cli -- keys:rotate [--batch-size N]
+      Re-encrypts every encrypted field under ENCRYPTION_KEY, N rows a statement (default 500),
+      reading old values with ENCRYPTION_KEY_PREVIOUS. Safe to interrupt: run it again to finish.
   npm run cli -- staff:password --email EMAIL
       Sets a new password for someone who forgot theirs (also when no admin can sign in), signs
       them out everywhere and lifts any sign-in lock. The password is read from standard input,

@@ -18,6 +18,7 @@ async function main(argv: string[]): Promise<number> {
     // Each command loads only what it needs (audit:verify must walk a million events in little memory).
     if (command === 'audit:verify') return await (await import('./cli-audit.js')).verifyAudit(args, config);
     if (command === 'audit:verify-export') return await (await import('./cli-audit.js')).verifyAuditExport(args, config);
+    if (command === 'keys:rotate') return await (await import('./cli-keys.js')).rotateKeys(args, config);
     if (command === 'staff:add') await (await import('./cli-staff.js')).addStaff(args, config);
     else if (command === 'staff:password') await (await import('./cli-staff.js')).setStaffPassword(args, config);
     else throw new UsageError(command ? `Unknown command: ${command}` : 'No command given');

@@ -7,6 +7,7 @@ import { IdempotencyRepository } from './idempotency.repository.js';
 import { IdempotencyService } from './idempotency.service.js';
 import { TipAccessRepository } from './tip-access.repository.js';
 import { TipAccessService } from './tip-access.service.js';
+import { TipCiphertextsRepository } from './tip-ciphertexts.repository.js';
 import { TipLookupRepository } from './tip-lookup.repository.js';
 import { TipIntakeService } from './tip-intake.service.js';
 import { IdempotencyKeyCheck, TipRateLimitGuard } from './tip-post.guards.js';
@@ -20,6 +21,7 @@ import { TipsRepository } from './tips.repository.js';
     TipIntakeService,
     TipAccessService,
     TipAccessRepository,
+    TipCiphertextsRepository,
     TipsRepository,
     IdempotencyService,
     IdempotencyRepository,
