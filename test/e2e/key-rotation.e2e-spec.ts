@@ -38,7 +38,7 @@ let accountant: SignedInStaff;
 const plaintexts = new Map<string, string>();
 const IDEMPOTENCY_KEY = 'retry-after-rotation-0001';
 let idempotentReceipt: { reference: string; secret: string };
-let tipIds: string[] = [];
+const tipIds: string[] = [];
 
 function cli(args: string[], env: Record<string, string>, killAfterLines?: number): Promise<{ code: number | string; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
