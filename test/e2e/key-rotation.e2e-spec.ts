@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import { keyFrom, type EncryptionKey } from '../../src/crypto/encryption-key.js';
@@ -164,6 +166,26 @@ describe('npm run cli -- keys:rotate', () => {
     } finally {
       await after.close();
     }
+  });
+
+  it('an audit export signed under the old key still verifies with the old key in ENCRYPTION_KEY_PREVIOUS (and not without it)', async () => {
+    const admin = await signedInStaff(before, 'admin');
+    const exported = await admin
+      .get('/api/audit-events/export')
+      .buffer(true)
+      .parse((res, done) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        res.on('end', () => done(null, text));
+      });
+    expect(exported.status).toBe(200);
+    const file = join(before.dataDir, 'audit-export.ndjson');
+    await writeFile(file, exported.body as string);
+    const withPrevious = await cli(['audit:verify-export', file], env());
+    expect(withPrevious.stdout).toMatch(/events, chain intact, signature valid/);
+    expect(withPrevious.code).toBe(0);
+    const newOnly = await cli(['audit:verify-export', file], { ...env(), ENCRYPTION_KEY_PREVIOUS: '' });
+    expect(newOnly.code).toBe(1);
   });
 
   it('payee details stay append-only outside a rotation: a plain UPDATE is refused', async () => {
