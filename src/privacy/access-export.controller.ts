@@ -1,5 +1,5 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { Access, CurrentContributor, type ContributorCaller } from '../staff/access.js';
@@ -19,6 +19,7 @@ export class AccessExportController {
   })
   @ApiProduces('application/zip')
   @ApiOkResponse({ description: 'The ZIP (README.txt, tip.json, contact.json, consents.json, messages.json, payouts.json, files.json, files/…)' })
+  @ApiResponse({ status: 429, description: 'RATE_LIMITED: more than 10 downloads of this tip in an hour (see Retry-After)' })
   @ApiUnauthorizedResponse({ description: 'AUTH_REQUIRED: no contributor session (a staff session gets 403 FORBIDDEN)' })
   async download(@CurrentContributor() caller: ContributorCaller, @Res() res: Response): Promise<void> {
     const { filename, zip } = await this.exports.download(caller.tipId);

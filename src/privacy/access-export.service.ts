@@ -7,6 +7,7 @@ import { LOGGER } from '../logging/logger.js';
 import { DeskService } from '../desk/desk.service.js';
 import { MediaService } from '../media/media.service.js';
 import { PayoutsService } from '../payouts/payouts.service.js';
+import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
 import { TipAccessService } from '../tips/tip-access.service.js';
 import { includedInZip, zipNameOf, zipStream } from './access-export.js';
 
@@ -15,6 +16,12 @@ export interface AccessExportDownload {
   filename: string;
   zip: Readable;
 }
+
+/**
+ * A download can be gigabytes of video: enough for a contributor who lost one half way, not a
+ * way to keep the server's disk and network busy with one session.
+ */
+export const EXPORTS_PER_HOUR = 10;
 
 const README = `This ZIP holds everything tipdesk keeps about your tip:
 - tip.json: your story as you sent it, where and when it happened, and where it stands now.
@@ -44,10 +51,20 @@ export class AccessExportService {
     private readonly desk: DeskService,
     private readonly payouts: PayoutsService,
     private readonly media: MediaService,
+    private readonly rateLimits: RateLimitsService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async download(tipId: string): Promise<AccessExportDownload> {
+    await this.rateLimits.hitFor(
+      {
+        purpose: 'contributor-export',
+        limit: EXPORTS_PER_HOUR,
+        windowSeconds: 3600,
+        tooMany: `You have downloaded your data ${EXPORTS_PER_HOUR} times in the last hour. Please try again later.`,
+      },
+      tipId,
+    );
     const record = await this.tips.record(tipId);
     const messages = await this.desk.conversationForContributor(tipId);
     const payouts = await this.payouts.forContributor(tipId);

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CSRF_HEADER } from '../../src/staff/access.guard.js';
+import { EXPORTS_PER_HOUR } from '../../src/privacy/access-export.service.js';
 import { TERMS_SHA256, TERMS_TEXT, TERMS_VERSION } from '../../src/tips/terms.js';
 import { acceptedPayout, contributorWithTip, type SignedInContributor } from '../support/fixtures.js';
 import { sampleVideo } from '../support/media-samples.js';
@@ -139,6 +140,23 @@ describe('GET /api/contributor/export', () => {
     const signedOut = await download(leaving.cookie);
     expect(signedOut.status).toBe(401);
     expect(await exports()).toBe(before);
+  });
+});
+
+describe('downloading again and again', () => {
+  it(`is limited to ${EXPORTS_PER_HOUR} an hour per tip: then 429 RATE_LIMITED with Retry-After, no audit event, and other tips are unaffected`, async () => {
+    const contributor = await contributorWithTip(t);
+    for (let i = 0; i < EXPORTS_PER_HOUR; i++) expect((await download(contributor.cookie)).status).toBe(200);
+    const audited = async () =>
+      (await t.db.query(`SELECT 1 FROM audit_events WHERE action = 'contributor.data_exported' AND entity_id = $1`, [contributor.id])).rows.length;
+    expect(await audited()).toBe(EXPORTS_PER_HOUR);
+    const refused = await download(contributor.cookie);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(JSON.parse(refused.body.toString())).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED' });
+    expect(await audited()).toBe(EXPORTS_PER_HOUR);
+    const other = await contributorWithTip(t);
+    expect((await download(other.cookie)).status).toBe(200);
   });
 });
 
