@@ -69,7 +69,9 @@ function toDto(row: AuditEventRow): AuditEventDto {
 
 /** The audit_events table and the chains' head row (event_chain_head): appends, reads, the log's search and the export's cursor. */
 @Injectable()
-@SqlRepository(import.meta.url)
+@SqlRepository(import.meta.url, {
+  reads: { staff_users: 'staff names beside ids, in the same statement (staff_users is small and its names are public to staff)' },
+})
 export class AuditRepository {
   constructor(private readonly dataSource: DataSource) {}
 

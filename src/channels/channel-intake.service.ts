@@ -5,13 +5,14 @@ import { AppConfig } from '../config/app-config.js';
 import { FieldCipher } from '../crypto/field-cipher.js';
 import { DeskService } from '../desk/desk.service.js';
 import type { UploadedMedia } from '../media/blob-storage-engine.js';
+import { withoutControlCharacters } from '../http/control-characters.js';
 import { sanitiseDisplayFilename } from '../media/media-files.js';
 import { MediaService } from '../media/media.service.js';
 import { withStagedMedia } from '../media/staged-media.js';
 import { STORY_MAX_LENGTH } from '../tips/dto/create-tip.dto.js';
 import { normaliseReference, REFERENCE_PATTERN } from '../tips/reference-codes.js';
 import { TipIntakeService } from '../tips/tip-intake.service.js';
-import { TipLookupRepository } from '../tips/tip-lookup.repository.js';
+import { TipsRepository } from '../tips/tips.repository.js';
 import {
   BACKOFF_BASE_SECONDS,
   BACKOFF_MAX_SECONDS,
@@ -52,7 +53,7 @@ export class ChannelIntakeService {
     private readonly config: AppConfig,
     private readonly cipher: FieldCipher,
     private readonly tips: TipIntakeService,
-    private readonly tipLookup: TipLookupRepository,
+    private readonly tipRecords: TipsRepository,
     private readonly media: MediaService,
     private readonly desk: DeskService,
     private readonly audit: AuditService,
@@ -66,7 +67,15 @@ export class ChannelIntakeService {
     return this.cipher.keyedHash('channel-sender', normaliseAddress(channel, address));
   }
 
-  async receive(msg: InboundMessage): Promise<InboundResult> {
+  async receive(received: InboundMessage): Promise<InboundResult> {
+    // A channel cannot answer 400 as the web form does: control characters (NUL, …) are taken out instead.
+    const clean = <T>(text: T): T => (typeof text === 'string' ? (withoutControlCharacters(text) as T) : text);
+    const msg: InboundMessage = {
+      ...received,
+      text: clean(received.text),
+      subject: clean(received.subject),
+      sender: received.sender && { ...received.sender, name: clean(received.sender.name) },
+    };
     try {
       // Files this message cannot keep (a retried delivery, too many) are removed with the rest of the intake's leftovers.
       return await withStagedMedia(this.media, msg.attachments, (intake) => {
@@ -198,7 +207,7 @@ export class ChannelIntakeService {
       this.dataSource.transaction(async (manager) => {
         const pending = await this.repository.takePending(manager, pendingId);
         if (!pending) return false;
-        await this.tipLookup.findById(manager, pending.tipId, { lock: true });
+        await this.tipRecords.refById(manager, pending.tipId, { lock: true });
         if ((await this.filesOn(manager, pending.tipId)) >= this.config.MAX_FILES_PER_TIP) {
           await this.desk.addSystemNote(
             manager,
@@ -257,7 +266,7 @@ export class ChannelIntakeService {
   /** The tip and reference this message already made, if a provider delivered it before. */
   private async seen(manager: EntityManager, msg: InboundMessage): Promise<{ tipId: string; reference: string } | undefined> {
     const tipId = await this.repository.tipOfMessage(manager, msg.channel, msg.providerMessageId);
-    const tip = tipId ? await this.tipLookup.findById(manager, tipId) : undefined;
+    const tip = tipId ? await this.tipRecords.refById(manager, tipId) : undefined;
     return tip ? { tipId: tip.id, reference: tip.reference } : undefined;
   }
 
@@ -270,7 +279,7 @@ export class ChannelIntakeService {
     let foundId: string | undefined;
     const reference = msg.threadReference ? normaliseReference(msg.threadReference.slice(0, 30)) : undefined;
     if (reference && REFERENCE_PATTERN.test(reference)) {
-      const named = await this.tipLookup.findByReference(manager, reference);
+      const named = await this.tipRecords.refByReference(manager, reference);
       if (named && (await this.repository.senderWroteTo(manager, named.id, senderHash))) foundId = named.id;
     }
     if (!foundId && msg.channel === 'whatsapp') {
@@ -278,7 +287,7 @@ export class ChannelIntakeService {
     }
     if (!foundId) return undefined;
     // Files are counted against the limit under this lock (as the contributor's own uploads are).
-    const tip = await this.tipLookup.findById(manager, foundId, { lock: true });
+    const tip = await this.tipRecords.refById(manager, foundId, { lock: true });
     return tip ? { tipId: tip.id, reference: tip.reference } : undefined;
   }
 

@@ -4,7 +4,7 @@ import { DeskTipView, Message, Note } from '../desk/desk.entities.js';
 import { BankStatement, BankStatementImport, BankStatementLine } from '../payouts/bank-statements/bank-statements.entities.js';
 import { Media } from '../media/media.entities.js';
 import { PayeeDetails, Payout, PayoutBatch, PayoutBatchDownload, PayoutBatchItem, PayoutConflictWaiver, PayoutEvent } from '../payouts/payouts.entities.js';
-import { RateLimitWindow } from '../rate-limits/rate-limits.entities.js';
+import { RateLimitPepper, RateLimitWindow } from '../rate-limits/rate-limits.entities.js';
 import { PaperSettings, PayerChange } from '../settings/settings.entities.js';
 import { Session, SignInThrottle, StaffSetupToken, StaffUser } from '../staff/staff.entities.js';
 import { Consent, Contributor, Tip, TipIdempotencyKey } from '../tips/tips.entities.js';
@@ -20,6 +20,7 @@ export const ENTITIES = [
   AuditEvent,
   EventChainHead,
   RateLimitWindow,
+  RateLimitPepper,
   StaffUser,
   Session,
   SignInThrottle,

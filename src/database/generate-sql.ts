@@ -12,6 +12,10 @@ import { fileURLToPath } from 'node:url';
  * - `@GenerateSql({ name?, params })` on a method gives the arguments to call it with (one
  *   decorator per shape of a dynamic query); the test runs it against a real, empty database
  *   and records the statements it sends. `@GenerateSql()` with no cases calls it with none.
+ * - A repository touches its own module's tables. Any table of another module it reads or writes
+ *   is declared with the reason (`@SqlRepository(import.meta.url, { reads: { tips: 'why' } })`);
+ *   the same test fails on an undeclared one and on a declaration no statement needs, so every
+ *   crossing of a module's tables is in one place and reviewed (src/database/README.md).
  */
 /** In a case's params, stands for the data source's own EntityManager (for methods that take the caller's transaction). */
 export const SQL_MANAGER = Symbol.for('tipdesk:sql-manager');
@@ -30,10 +34,17 @@ interface SqlMethod {
   cases: SqlCase[];
 }
 
+/** Another module's tables a repository's statements touch, each with the reason: table name → why. */
+export interface ForeignTables {
+  reads?: Readonly<Record<string, string>>;
+  writes?: Readonly<Record<string, string>>;
+}
+
 export interface SqlRepositoryInfo {
   type: abstract new (...args: never[]) => object;
   snapshotPath: string;
   methods: SqlMethod[];
+  foreign: ForeignTables;
 }
 
 const METHODS = Symbol('tipdesk:generate-sql');
@@ -47,7 +58,7 @@ export function GenerateSql(...cases: SqlCase[]): MethodDecorator {
   };
 }
 
-export function SqlRepository(moduleUrl: string): ClassDecorator {
+export function SqlRepository(moduleUrl: string, foreign: ForeignTables = {}): ClassDecorator {
   return (type) => {
     const file = fileURLToPath(moduleUrl);
     const constructor = type as unknown as abstract new (...args: never[]) => object;
@@ -55,6 +66,7 @@ export function SqlRepository(moduleUrl: string): ClassDecorator {
       type: constructor,
       snapshotPath: join(dirname(file), '__sql__', `${basename(file).replace(/\.[cm]?[jt]s$/, '')}.sql`),
       methods: (Reflect.getOwnMetadata(METHODS, type.prototype) as SqlMethod[] | undefined) ?? [],
+      foreign,
     });
   };
 }

@@ -90,7 +90,16 @@ const iso = (value: Date | string) => new Date(value).toISOString();
 export type TipDetailParts = Pick<TipDetailDto, 'consents' | 'media' | 'duplicateHints' | 'notes' | 'messages' | 'pendingMedia'>;
 
 @Injectable()
-@SqlRepository(import.meta.url)
+@SqlRepository(import.meta.url, {
+  reads: {
+    tips: "the tip page's duplicate hints compare the tip with others",
+    contributors: "the contributor's name on the tip page",
+    consents: 'the consent record shown on the tip page',
+    media: "the tip's files, with their scan and probe state",
+    channel_pending_media: 'files a channel is still fetching for the tip',
+    staff_users: 'staff names beside ids, in the same statement (staff_users is small and its names are public to staff)',
+  },
+})
 export class TipDetailReadModel {
   constructor(
     private readonly dataSource: DataSource,

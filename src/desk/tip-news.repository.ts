@@ -31,7 +31,13 @@ export const newsSql = (staff: string) => `
 
 /** The desk's record of who last looked at which tip, and the news since. */
 @Injectable()
-@SqlRepository(import.meta.url)
+@SqlRepository(import.meta.url, {
+  reads: {
+    payouts: "queue news ('Offer accepted', 'Paid') is read from the payouts' states for each tip, in the queue's own statement",
+    payout_events: 'when each payout moved, for the news mark',
+    staff_users: 'staff names beside ids, in the same statement (staff_users is small and its names are public to staff)',
+  },
+})
 export class TipNewsRepository {
   constructor(private readonly dataSource: DataSource) {}
 

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from '../config/app-config.js';
+import { serializeError } from './error-serializer.js';
 import { requestScope } from './request-scope.js';
 
 // Anything that could carry a secret or a contributor's personal data is censored wherever it
@@ -47,6 +48,8 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
       base: { service: 'tipdesk' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      // An error logs what went wrong, never the query values or body it was handling.
+      serializers: { err: serializeError, error: serializeError },
       formatters: { level: (label) => ({ level: label }) },
       // Any line written while a request is handled names it, so a service's lines can be tied to its access line.
       // (a new object each time: pino merges the line's own fields into what the mixin returns)
@@ -67,7 +70,9 @@ export class NestPinoLogger implements LoggerService {
     this.logger.info({ context }, String(message));
   }
   error(message: unknown, trace?: string, context?: string) {
-    this.logger.error({ context, trace }, String(message));
+    // Nest hands over the error itself when it catches one outside the filter: serialise it, never its own words.
+    if (message instanceof Error) this.logger.error({ context, err: message }, 'error');
+    else this.logger.error({ context, trace }, String(message));
   }
   warn(message: unknown, context?: string) {
     this.logger.warn({ context }, String(message));

@@ -19,6 +19,11 @@ const MediaResponses = () =>
     ApiResponse({ status: 206, description: 'The requested range, with Content-Range' }),
     ApiResponse({ status: 304, description: 'Not modified' }),
     ApiResponse({ status: 404, description: 'MEDIA_NOT_FOUND, THUMBNAIL_NOT_FOUND' }),
+    ApiResponse({
+      status: 409,
+      description:
+        "MEDIA_SCAN_PENDING, MEDIA_SCAN_FAILED: the virus scan has not cleared the file; only `?download=1&unscanned=1` (after the desk's confirmation) gets it",
+    }),
     ApiResponse({ status: 410, description: 'MEDIA_REJECTED: the file was rejected and is not served' }),
     ApiResponse({ status: 423, description: 'MEDIA_QUARANTINED: ClamAV found something in the file; it is kept but not served' }),
     ApiResponse({ status: 416, description: 'RANGE_NOT_SATISFIABLE, with `Content-Range: bytes */size`' }),
@@ -54,6 +59,7 @@ function mediaRequest(req: Request, mediaId: string, variant: MediaVariant, quer
     variant,
     headOnly: req.method === 'HEAD',
     download: query.download === '1',
+    unscanned: query.unscanned === '1',
     range: req.header('range'),
     ifRange: req.header('if-range'),
     ifNoneMatch: req.header('if-none-match'),

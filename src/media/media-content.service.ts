@@ -20,6 +20,8 @@ export interface MediaRequest {
   headOnly: boolean;
   /** `?download=1`: Content-Disposition attachment instead of inline. */
   download: boolean;
+  /** `?unscanned=1` (with download): the editor confirmed they want a file the virus scan has not cleared. */
+  unscanned: boolean;
   range?: string;
   ifRange?: string;
   ifNoneMatch?: string;
@@ -77,6 +79,21 @@ export class MediaRejectedError extends DomainError {
 export class MediaQuarantinedError extends DomainError {
   constructor(signature: string | null) {
     super(HttpStatus.LOCKED, 'MEDIA_QUARANTINED', `This file is quarantined: ClamAV found ${signature ?? 'a threat'}. It is kept but not served.`);
+  }
+}
+
+/**
+ * The virus scan has not cleared the file yet (waiting, or its last try failed): not handed to a
+ * player or shown inline. A download the editor confirmed (`?download=1&unscanned=1`, the desk's
+ * confirmation page) is the one way to it.
+ */
+export class MediaNotScannedError extends DomainError {
+  constructor(failed: boolean) {
+    super(
+      HttpStatus.CONFLICT,
+      failed ? 'MEDIA_SCAN_FAILED' : 'MEDIA_SCAN_PENDING',
+      `${failed ? 'The virus scan of this file failed (it will be tried again)' : 'This file is waiting for the virus scan'}: it is not shown until the scan clears it. It can be downloaded with download=1&unscanned=1 after confirming on the desk.`,
+    );
   }
 }
 
@@ -139,6 +156,10 @@ export class MediaContentService {
     if (!media || media.state === 'uploading') throw new MediaNotFoundError();
     if (media.state === 'rejected') throw new MediaRejectedError();
     if (media.scanState === 'infected') throw new MediaQuarantinedError(media.scanSignature);
+    // A still is our own rendering (a JPEG), not the sender's bytes: it is shown while the scan runs.
+    if (request.variant === 'content' && media.scanState === 'pending' && !(request.download && request.unscanned)) {
+      throw new MediaNotScannedError(media.scanNote !== null);
+    }
     const representation = request.variant === 'content' ? contentOf(media) : await this.thumbnailOf(media);
 
     const headers: Record<string, string> = { ...MEDIA_RESPONSE_HEADERS, ETag: representation.etag };

@@ -17,6 +17,8 @@ export interface ServedMedia {
   thumbnailKey: string | null;
   scanState: MediaScanState | null;
   scanSignature: string | null;
+  /** Why the last scan failed (the row stays 'pending'), or why a file was not scanned. */
+  scanNote: string | null;
 }
 
 /** A file as the access export lists and streams it. */
@@ -58,6 +60,7 @@ interface ServedMediaRow {
   thumbnail_key: string | null;
   scan_state: MediaScanState | null;
   scan_signature: string | null;
+  scan_note: string | null;
 }
 
 const toServedMedia = (r: ServedMediaRow): ServedMedia => ({
@@ -71,6 +74,7 @@ const toServedMedia = (r: ServedMediaRow): ServedMedia => ({
   thumbnailKey: r.thumbnail_key,
   scanState: r.scan_state,
   scanSignature: r.scan_signature,
+  scanNote: r.scan_note,
 });
 
 const SAMPLE_DATE = new Date('2026-01-01T00:00:00Z');
@@ -196,7 +200,7 @@ export class MediaRepository {
   @GenerateSql({ params: [SQL_ID] })
   async findForServing(id: string): Promise<ServedMedia | undefined> {
     const [row] = await this.dataSource.query<ServedMediaRow[]>(
-      `SELECT id, storage_key, display_filename, sniffed_type, size_bytes, sha256, state, thumbnail_key, scan_state, scan_signature
+      `SELECT id, storage_key, display_filename, sniffed_type, size_bytes, sha256, state, thumbnail_key, scan_state, scan_signature, scan_note
          FROM media WHERE id = $1`,
       [id],
     );

@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config.js';
 import { FieldCipher } from '../crypto/field-cipher.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { LOGGER } from '../logging/logger.js';
-import { TipLookupRepository, type TipContact } from '../tips/tip-lookup.repository.js';
+import { TipsRepository, type TipContact } from '../tips/tips.repository.js';
 import { ChannelSenderRegistry, type ReplyChannel } from './channel-senders.js';
 import { MAILER, type Mailer } from './mailer.js';
 import { channelNotice, composeNotification, type NotificationKind } from './notification-mail.js';
@@ -40,7 +40,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
   constructor(
     @Inject(MAILER) private readonly mailer: Mailer,
     private readonly messages: MessageBodies,
-    private readonly tips: TipLookupRepository,
+    private readonly tips: TipsRepository,
     private readonly senders: ChannelSenderRegistry,
     private readonly cipher: FieldCipher,
     private readonly config: AppConfig,

@@ -26,7 +26,13 @@ export interface StoredItemRow {
 
 /** The payout_batch_items table: each payout of a batch exactly as its file carries it (encrypted), in file order. */
 @Injectable()
-@SqlRepository(import.meta.url)
+@SqlRepository(import.meta.url, {
+  reads: {
+    tips: "each batch line's tip reference, snapshotted with the payout when the batch is made (100,000 lines in one statement)",
+    contributors: "the contributor's name on the ledger line, snapshotted with the payout",
+    staff_users: 'staff names beside ids, in the same statement (staff_users is small and its names are public to staff)',
+  },
+})
 export class BatchItemsRepository {
   constructor(private readonly dataSource: DataSource) {}
 

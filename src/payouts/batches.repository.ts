@@ -60,7 +60,12 @@ export function toBatchDto(row: BatchRow, calendar: BankCalendar): BatchDto {
 
 /** The payout_batches and payout_batch_downloads tables, and the batch's view of its payouts (the snapshots: batch-items.repository.ts). */
 @Injectable()
-@SqlRepository(import.meta.url)
+@SqlRepository(import.meta.url, {
+  reads: { staff_users: 'staff names beside ids, in the same statement (staff_users is small and its names are public to staff)' },
+  writes: {
+    event_chain_head: "a batch marked sent appends its payouts' events to the payout chain in one statement; the head is locked by AuditService.lockChainHead",
+  },
+})
 export class BatchesRepository {
   constructor(private readonly dataSource: DataSource) {}
 

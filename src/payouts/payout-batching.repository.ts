@@ -16,7 +16,12 @@ export interface BatchActor {
  * chains' head (AuditService.lockChainHead) for its transaction.
  */
 @Injectable()
-@SqlRepository(import.meta.url)
+@SqlRepository(import.meta.url, {
+  writes: {
+    audit_events: 'a batch of 100,000 payouts (or a 50,000-line statement) writes its audit events, chained in SQL, in the statement that moves them',
+    event_chain_head: 'the same statement advances both chains; the head is locked by AuditService.lockChainHead',
+  },
+})
 export class PayoutBatchingRepository {
   /**
    * approved → batched: up to `limit` approved payouts in `fits.currency` whose payee method is

@@ -134,7 +134,13 @@ function toEventDto(e: EventRow): PayoutEventDto {
 
 /** The payouts and payout_events tables: every statement on them but the set-based batch moves (payout-batching.repository.ts). */
 @Injectable()
-@SqlRepository(import.meta.url)
+@SqlRepository(import.meta.url, {
+  reads: {
+    tips: "an offer's tip: its status, contributor and who logged it",
+    media: 'whether the tip has a video (the licence wording of an offer)',
+  },
+  writes: { event_chain_head: 'each payout event is chained as it is appended, in one statement' },
+})
 export class PayoutsRepository {
   constructor(private readonly dataSource: DataSource) {}
 

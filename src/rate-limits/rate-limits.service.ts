@@ -1,9 +1,12 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
 import { AppConfig } from '../config/app-config.js';
-import { FieldCipher } from '../crypto/field-cipher.js';
 import { DomainError } from '../http/errors.js';
+import { LOGGER } from '../logging/logger.js';
 import { addressGroup } from '../network/ip-addresses.js';
-import { RateLimitsRepository } from './rate-limits.repository.js';
+import { pepperedKey } from './rate-limit-keys.js';
+import { RateLimitsRepository, type WindowPepper } from './rate-limits.repository.js';
 
 export interface RateLimitRule {
   /** What is being limited, e.g. `tips`. */
@@ -14,37 +17,66 @@ export interface RateLimitRule {
   tooMany?: string;
 }
 
+/** How long after a window's end its closing runs, so a process clock a little ahead of the database's does not run it early. */
+const CLOSE_MARGIN_MS = 2000;
+
 /**
  * Fixed-window counters in PostgreSQL, so a limit holds across every app process. Clients are
- * keyed by an HMAC of their address group (IPv4 address, IPv6 /64: see address-group.ts) under a
- * server key that changes daily: nothing stored can be turned back into an address, or linked
- * across days.
+ * keyed by an HMAC of their address group (IPv4 address, IPv6 /64: network/ip-addresses.ts)
+ * under a random pepper of the window, made in the database by the window's first hit and
+ * deleted when the window closes (by a timer in each process that saw the window, by the next
+ * window's first hit, and by the sweep): once it is gone, nothing stored can be matched to an
+ * address, even by someone holding the database and every server key.
  */
 @Injectable()
-export class RateLimitsService {
+export class RateLimitsService implements OnApplicationShutdown {
+  private readonly closing = new Map<string, NodeJS.Timeout>();
+  private readonly logger: Logger;
+
   constructor(
     private readonly windows: RateLimitsRepository,
-    private readonly cipher: FieldCipher,
     private readonly config: AppConfig,
-  ) {}
-
-  clientKey(address: string, now = new Date()): string {
-    return this.cipher.keyedHash(`client-address:${now.toISOString().slice(0, 10)}`, addressGroup(address, this.config.RATE_LIMIT_IPV6_PREFIX));
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'rate-limits' });
   }
 
   /** Counts one hit from a client address (its group); throws 429 with Retry-After once the window's limit is passed. */
   async hit(rule: RateLimitRule, address: string): Promise<void> {
-    await this.count(rule, this.clientKey(address));
+    const window = await this.pepper(rule.windowSeconds);
+    await this.count(rule, window, pepperedKey(window.pepper, 'client-address', addressGroup(address, this.config.RATE_LIMIT_IPV6_PREFIX)));
   }
 
-  /** The same for something that is not an address: a tip's contributor, a sender (the key is hashed too). */
+  /** The same for something that is not an address: a tip's contributor, a sender (the key is peppered too). */
   async hitFor(rule: RateLimitRule, subject: string): Promise<void> {
-    await this.count(rule, this.cipher.keyedHash('rate-limit-subject', subject));
+    const window = await this.pepper(rule.windowSeconds);
+    await this.count(rule, window, pepperedKey(window.pepper, 'subject', subject));
   }
 
-  private async count(rule: RateLimitRule, key: string): Promise<void> {
-    const bucket = `${rule.purpose}:${key}`;
-    const row = await this.windows.countHit(bucket, rule.windowSeconds);
+  private async pepper(windowSeconds: number): Promise<WindowPepper> {
+    const window = await this.windows.currentPepper(windowSeconds, randomBytes(32));
+    // A window's first hit closes the windows before it at once, whatever the timers did.
+    if (window.created) await this.closeEndedWindows();
+    this.closeWhenEnded(windowSeconds, window);
+    return window;
+  }
+
+  private closeWhenEnded(windowSeconds: number, window: WindowPepper): void {
+    const id = `${windowSeconds}:${window.windowStart.toISOString()}`;
+    if (this.closing.has(id)) return;
+    const timer = setTimeout(
+      () => {
+        this.closing.delete(id);
+        this.closeEndedWindows().catch((error: unknown) => this.logger.error({ err: error }, 'closing rate-limit windows failed'));
+      },
+      Math.max(0, window.windowEnd.getTime() - Date.now()) + CLOSE_MARGIN_MS,
+    );
+    timer.unref();
+    this.closing.set(id, timer);
+  }
+
+  private async count(rule: RateLimitRule, window: WindowPepper, key: string): Promise<void> {
+    const row = await this.windows.countHit(`${rule.purpose}:${key}`, window.windowStart, rule.windowSeconds);
     if (row.hits > rule.limit) {
       throw new DomainError(
         HttpStatus.TOO_MANY_REQUESTS,
@@ -56,8 +88,19 @@ export class RateLimitsService {
     }
   }
 
-  /** Forgets windows that have ended. */
+  /** Deletes the peppers of closed windows, then their counters; returns how many counters went. */
+  async closeEndedWindows(): Promise<number> {
+    await this.windows.deleteClosedPeppers();
+    return this.windows.deleteClosedWindows();
+  }
+
+  /** The sweep's share: whatever closed while no timer was running (a process that stopped). */
   async sweep(): Promise<number> {
-    return this.windows.deleteEndedWindows();
+    return this.closeEndedWindows();
+  }
+
+  onApplicationShutdown(): void {
+    for (const timer of this.closing.values()) clearTimeout(timer);
+    this.closing.clear();
   }
 }

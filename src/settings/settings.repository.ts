@@ -100,7 +100,9 @@ function toChange(row: Record<string, unknown>): PayerChangeRow {
 
 /** Every SQL statement of the settings module: the one paper_settings row and the payer changes. */
 @Injectable()
-@SqlRepository(import.meta.url)
+@SqlRepository(import.meta.url, {
+  reads: { staff_users: 'staff names beside ids, in the same statement (staff_users is small and its names are public to staff)' },
+})
 export class SettingsRepository {
   constructor(private readonly dataSource: DataSource) {}
 

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { FieldCipher } from '../crypto/field-cipher.js';
 import { NotFoundError } from '../http/errors.js';
-import { TipAccessRepository } from './tip-access.repository.js';
 import { TERMS_SHA256, TERMS_TEXT, TERMS_VERSION } from './terms.js';
 import type { Licence, TipChannel, TipStatus } from './tips.entities.js';
+import { TipsRepository } from './tips.repository.js';
 
 /** What tips/ holds about one tip, readable: the story, the contributor's contact details, the consents with the terms' text. */
 export interface TipAccessRecord {
@@ -38,14 +38,14 @@ export interface TipAccessRecord {
 @Injectable()
 export class TipAccessService {
   constructor(
-    private readonly repository: TipAccessRepository,
+    private readonly repository: TipsRepository,
     private readonly cipher: FieldCipher,
   ) {}
 
   async record(tipId: string): Promise<TipAccessRecord> {
-    const row = await this.repository.tip(tipId);
+    const row = await this.repository.accessRecord(tipId);
     if (!row) throw new NotFoundError('TIP_NOT_FOUND', 'This tip no longer exists.');
-    const consents = await this.repository.consents(tipId);
+    const consents = await this.repository.consentsForAccess(tipId);
     const open = (value: string | null) => (value === null ? null : this.cipher.decrypt(value));
     return {
       tip: {

@@ -110,11 +110,10 @@ export class TipIntakeService {
         intake.hold(uploads);
         const files: UploadedMedia[] = [...input.files, ...uploads];
         const secret = generateSecret();
-        const clientKey = this.rateLimits.clientKey(input.clientAddress);
         for (let attempt = 1; ; attempt++) {
           try {
             const receipt = await this.dataSource.transaction(async (manager) => {
-              const { tipId, contributorId, reference } = await this.insertTip(manager, input, secret, clientKey);
+              const { tipId, contributorId, reference } = await this.insertTip(manager, input, secret);
               await this.audit.record(manager, {
                 actorType: 'contributor',
                 actorId: contributorId,
@@ -198,12 +197,7 @@ export class TipIntakeService {
   }
 
   /** Contributor, tip and consent together. */
-  private async insertTip(
-    manager: EntityManager,
-    input: TipSubmission,
-    secret: string,
-    clientKey: string,
-  ): Promise<{ tipId: string; contributorId: string; reference: string }> {
+  private async insertTip(manager: EntityManager, input: TipSubmission, secret: string): Promise<{ tipId: string; contributorId: string; reference: string }> {
     const { tip } = input;
     const reference = generateReference();
     const inserted = await this.tips.insertWithConsent(manager, this.tipRow(tip, input.channel, reference, secret), {
@@ -214,7 +208,6 @@ export class TipIntakeService {
       over18: tip.consentOver18,
       creditName: tip.creditName ?? null,
       anonymous: tip.anonymous ?? false,
-      ipHash: clientKey,
       userAgent: input.userAgent?.slice(0, 512) ?? null,
     });
     return { ...inserted, reference };

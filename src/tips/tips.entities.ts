@@ -178,10 +178,6 @@ export class Consent {
   @Column({ type: 'timestamptz' })
   acceptedAt: Date;
 
-  /** Keyed hash of the client address (never the address itself). */
-  @Column({ type: 'char', length: 64, nullable: true })
-  ipHash: string | null;
-
   @Column({ type: 'varchar', length: 512, nullable: true })
   userAgent: string | null;
 }

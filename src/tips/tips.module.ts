@@ -5,10 +5,8 @@ import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
 import { UploadsModule } from '../uploads/uploads.module.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import { IdempotencyService } from './idempotency.service.js';
-import { TipAccessRepository } from './tip-access.repository.js';
 import { TipAccessService } from './tip-access.service.js';
 import { TipCiphertextsRepository } from './tip-ciphertexts.repository.js';
-import { TipLookupRepository } from './tip-lookup.repository.js';
 import { TipIntakeService } from './tip-intake.service.js';
 import { IdempotencyKeyCheck, TipRateLimitGuard } from './tip-post.guards.js';
 import { TipsController } from './tips.controller.js';
@@ -20,16 +18,14 @@ import { TipsRepository } from './tips.repository.js';
   providers: [
     TipIntakeService,
     TipAccessService,
-    TipAccessRepository,
     TipCiphertextsRepository,
     TipsRepository,
     IdempotencyService,
     IdempotencyRepository,
-    TipLookupRepository,
     TipRateLimitGuard,
     IdempotencyKeyCheck,
   ],
   // UploadsModule goes with intake: whoever takes tips (and the sweep) also handles uploads.
-  exports: [TipIntakeService, TipAccessService, TipsRepository, IdempotencyService, TipLookupRepository, TipRateLimitGuard, IdempotencyKeyCheck, UploadsModule],
+  exports: [TipIntakeService, TipAccessService, TipsRepository, IdempotencyService, TipRateLimitGuard, IdempotencyKeyCheck, UploadsModule],
 })
 export class TipsModule {}

@@ -25,9 +25,22 @@ export interface NewConsentRow {
   over18: boolean;
   creditName: string | null;
   anonymous: boolean;
-  /** The rate limiter's keyed hash of the client address. */
-  ipHash: string;
   userAgent: string | null;
+}
+
+/** A tip as the modules that add to it (channels, the phone line) need it: which tip, and how it came. */
+export interface TipRef {
+  id: string;
+  reference: string;
+  channel: TipChannel;
+}
+
+/** Where a notice about a tip goes: its public reference, channel and the contributor's (encrypted) addresses. */
+export interface TipContact {
+  reference: string;
+  channel: TipChannel;
+  emailEncrypted: string | null;
+  phoneEncrypted: string | null;
 }
 
 export interface InsertedTip {
@@ -91,7 +104,6 @@ const SNAPSHOT_CONSENT: NewConsentRow = {
   over18: true,
   creditName: null,
   anonymous: false,
-  ipHash: 'x',
   userAgent: null,
 };
 
@@ -99,6 +111,34 @@ const SNAPSHOT_CONSENT: NewConsentRow = {
 async function updateReturning<T>(manager: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
   const [rows] = await manager.query<[T[], number]>(sql, params);
   return rows;
+}
+
+/** The tip and its contributor as stored (contact details still encrypted). */
+export interface TipAccessRow {
+  reference: string;
+  channel: TipChannel;
+  status: TipStatus;
+  story: string;
+  location: string | null;
+  occurredAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  contributorName: string | null;
+  emailEncrypted: string | null;
+  phoneEncrypted: string | null;
+}
+
+export interface ConsentAccessRow {
+  termsVersion: string;
+  termsSha256: string;
+  licence: Licence;
+  ownWork: boolean;
+  over18: boolean;
+  creditName: string | null;
+  anonymous: boolean;
+  channel: TipChannel;
+  acceptedAt: Date;
+  userAgent: string | null;
 }
 
 /**
@@ -120,8 +160,8 @@ export class TipsRepository {
          INSERT INTO tips (reference, secret_hash, channel, story, location, occurred_at, contributor_id)
          SELECT $4, $5, $6, $7, $8, $9, id FROM contributor RETURNING id, contributor_id
        ), consent AS (
-         INSERT INTO consents (tip_id, terms_version, terms_sha256, licence, own_work, over18, credit_name, anonymous, channel, accepted_at, ip_hash, user_agent)
-         SELECT id, $10, $11, $12, $13, $14, $15, $16, $6, now(), $17, $18 FROM tip
+         INSERT INTO consents (tip_id, terms_version, terms_sha256, licence, own_work, over18, credit_name, anonymous, channel, accepted_at, user_agent)
+         SELECT id, $10, $11, $12, $13, $14, $15, $16, $6, now(), $17 FROM tip
        )
        SELECT id AS tip_id, contributor_id FROM tip`,
       [
@@ -133,7 +173,6 @@ export class TipsRepository {
         consent.over18,
         consent.creditName,
         consent.anonymous,
-        consent.ipHash,
         consent.userAgent,
       ],
     );
@@ -283,5 +322,110 @@ export class TipsRepository {
       [targetId, fromId],
     );
     return cycle;
+  }
+
+  // Read by the modules that add to a tip (channels, the phone line) and by notifications: by id or
+  // reference in the caller's transaction, optionally locking the row so that files counted
+  // against MAX_FILES_PER_TIP are counted under the tip's lock.
+
+  @GenerateSql({ name: 'refById', params: [SQL_MANAGER, SQL_ID] }, { name: 'refById (locking the row)', params: [SQL_MANAGER, SQL_ID, { lock: true }] })
+  async refById(manager: EntityManager, id: string, options: { lock?: boolean } = {}): Promise<TipRef | undefined> {
+    const [row] = await manager.query<TipRef[]>(`SELECT id, reference, channel FROM tips WHERE id = $1${options.lock ? ' FOR UPDATE' : ''}`, [id]);
+    return row;
+  }
+
+  /** `reference` as stored (normalised by the caller). */
+  @GenerateSql({ params: [SQL_MANAGER, 'TD-7K3Q-9XRM'] })
+  async refByReference(manager: EntityManager, reference: string): Promise<TipRef | undefined> {
+    const [row] = await manager.query<TipRef[]>(`SELECT id, reference, channel FROM tips WHERE reference = $1`, [reference]);
+    return row;
+  }
+
+  /** Read-only, when a notice goes out (notifications): undefined once the tip is gone. */
+  @GenerateSql({ params: [SQL_ID] })
+  async contact(tipId: string, manager: EntityManager = this.dataSource.manager): Promise<TipContact | undefined> {
+    const [row] = await manager.query<{ reference: string; channel: TipChannel; email_encrypted: string | null; phone_encrypted: string | null }[]>(
+      `SELECT t.reference, t.channel, c.email_encrypted, c.phone_encrypted FROM tips t LEFT JOIN contributors c ON c.id = t.contributor_id WHERE t.id = $1`,
+      [tipId],
+    );
+    return row ? { reference: row.reference, channel: row.channel, emailEncrypted: row.email_encrypted, phoneEncrypted: row.phone_encrypted } : undefined;
+  }
+
+  // The contributor's right of access (privacy/'s export, through TipAccessService): the tip, its
+  // contributor and its consents as stored.
+
+  @GenerateSql({ params: [SQL_ID] })
+  async accessRecord(tipId: string): Promise<TipAccessRow | undefined> {
+    const [row] = await this.dataSource.query<
+      {
+        reference: string;
+        channel: TipChannel;
+        status: TipStatus;
+        story: string;
+        location: string | null;
+        occurred_at: Date | null;
+        created_at: Date;
+        updated_at: Date;
+        name: string | null;
+        email_encrypted: string | null;
+        phone_encrypted: string | null;
+      }[]
+    >(
+      `SELECT t.reference, t.channel, t.status, t.story, t.location, t.occurred_at, t.created_at, t.updated_at,
+              c.name, c.email_encrypted, c.phone_encrypted
+         FROM tips t JOIN contributors c ON c.id = t.contributor_id
+        WHERE t.id = $1`,
+      [tipId],
+    );
+    return (
+      row && {
+        reference: row.reference,
+        channel: row.channel,
+        status: row.status,
+        story: row.story,
+        location: row.location,
+        occurredAt: row.occurred_at,
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+        contributorName: row.name,
+        emailEncrypted: row.email_encrypted,
+        phoneEncrypted: row.phone_encrypted,
+      }
+    );
+  }
+
+  /** Every consent of the tip, oldest first (a change is a new row). No address-derived value. */
+  @GenerateSql({ params: [SQL_ID] })
+  async consentsForAccess(tipId: string): Promise<ConsentAccessRow[]> {
+    const rows = await this.dataSource.query<
+      {
+        terms_version: string;
+        terms_sha256: string;
+        licence: Licence;
+        own_work: boolean;
+        over18: boolean;
+        credit_name: string | null;
+        anonymous: boolean;
+        channel: TipChannel;
+        accepted_at: Date;
+        user_agent: string | null;
+      }[]
+    >(
+      `SELECT terms_version, terms_sha256, licence, own_work, over18, credit_name, anonymous, channel, accepted_at, user_agent
+         FROM consents WHERE tip_id = $1 ORDER BY accepted_at, id`,
+      [tipId],
+    );
+    return rows.map((r) => ({
+      termsVersion: r.terms_version,
+      termsSha256: r.terms_sha256,
+      licence: r.licence,
+      ownWork: r.own_work,
+      over18: r.over18,
+      creditName: r.credit_name,
+      anonymous: r.anonymous,
+      channel: r.channel,
+      acceptedAt: r.accepted_at,
+      userAgent: r.user_agent,
+    }));
   }
 }

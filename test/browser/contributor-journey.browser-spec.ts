@@ -3,40 +3,29 @@
 // its progress stay; off: the page names the files to choose again); a resume question that sits
 // by the file and by the Send button; a chosen file removed; small files' sizes in KB; the privacy
 // notice; a favicon; and declining an offer, which asks first.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import request from 'supertest';
 import { FIXTURES_DIR, onePixelPng, sampleVideo } from '../support/media-samples.js';
 import { signedInStaff } from '../support/staff.js';
-import type { TestApp } from '../support/test-app.js';
-import { contextPool, docScreenshots, expectNoHorizontalScroll, PHONE, startAppAndBrowser } from './desk-support.js';
+import { docScreenshots, expectNoHorizontalScroll, PHONE, appAndBrowserPerFile } from './desk-support.js';
 
-let t: TestApp;
-let browser: Browser;
-const pool = contextPool(() => browser);
 const filesDir = mkdtempSync(join(tmpdir(), 'tipdesk-contributor-journey-'));
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-beforeAll(async () => {
-  ({ t, browser } = await startAppAndBrowser({
-    PAPER_NAME: 'The Daily Bugle',
-    PAPER_CONTACT_EMAIL: 'tips@bugle.example',
-    PAPER_CONTACT_PHONE: '020 7946 0000',
-    PAPER_CONTACT_WHATSAPP: '+44 7700 900123',
-  }));
+const suite = appAndBrowserPerFile({
+  PAPER_NAME: 'The Daily Bugle',
+  PAPER_CONTACT_EMAIL: 'tips@bugle.example',
+  PAPER_CONTACT_PHONE: '020 7946 0000',
+  PAPER_CONTACT_WHATSAPP: '+44 7700 900123',
 });
+const { pool } = suite;
 
-afterEach(() => pool.closeAll());
-
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-  rmSync(filesDir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(filesDir, { recursive: true, force: true }));
 
 function tempFile(name: string, bytes: Buffer): string {
   const path = join(filesDir, name);
@@ -62,7 +51,7 @@ describe('a contributor on a phone', () => {
     page.on('request', (r) => {
       if (new URL(r.url()).pathname.startsWith('/api/uploads') && r.method() === 'POST') uploads.push(r.url());
     });
-    expect((await page.goto(`${t.url}/`))?.status()).toBe(200);
+    expect((await page.goto(`${suite.t.url}/`))?.status()).toBe(200);
     expect(await page.locator('#paper-name').textContent()).toBe('The Daily Bugle');
     expect(await page.locator('#contacts').innerText()).toMatch(/Email: tips@bugle\.example[\s\S]*Phone: 020 7946 0000[\s\S]*WhatsApp: \+44 7700 900123/);
     expect(await page.locator('footer').innerText()).not.toContain('see the footer of any story');
@@ -111,24 +100,24 @@ describe('a contributor on a phone', () => {
     expect(uploads).toHaveLength(2); // the video and the photo, each once: nothing was chosen or sent again
     const {
       rows: [tip],
-    } = await t.db.query('SELECT id FROM tips WHERE reference = $1', [reference]);
-    const media = (await t.db.query('SELECT sha256, display_filename FROM media WHERE tip_id = $1', [tip.id])).rows;
+    } = await suite.t.db.query('SELECT id FROM tips WHERE reference = $1', [reference]);
+    const media = (await suite.t.db.query('SELECT sha256, display_filename FROM media WHERE tip_id = $1', [tip.id])).rows;
     expect(media).toEqual([{ sha256: sha256(video), display_filename: 'IMG_2041.MP4' }]);
   });
 
   it('with JavaScript off, a mistake says plainly which files must be chosen again (and keeps none)', async () => {
     const page = await pool.page({ ...PHONE, javaScriptEnabled: false });
-    await page.goto(`${t.url}/`);
+    await page.goto(`${suite.t.url}/`);
     await page.getByLabel('Your story').fill('Smoke over the retail park.');
     await page.setInputFiles('#files', [join(FIXTURES_DIR, 'sample.mp4')]);
-    const tipsBefore = await t.count('tips');
-    const mediaBlobs = async () => (await t.blobFiles()).filter((f) => f.startsWith('media/') || f.startsWith('tmp/'));
+    const tipsBefore = await suite.t.count('tips');
+    const mediaBlobs = async () => (await suite.t.blobFiles()).filter((f) => f.startsWith('media/') || f.startsWith('tmp/'));
     const blobsBefore = await mediaBlobs();
     await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Send my tip' }).click()]);
     await page.locator('#files-again').waitFor();
     expect(await page.locator('#files-again').innerText()).toMatch(/Please choose this file again[\s\S]*sample\.mp4/);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('error-summary');
-    expect(await t.count('tips')).toBe(tipsBefore);
+    expect(await suite.t.count('tips')).toBe(tipsBefore);
     expect(await mediaBlobs()).toEqual(blobsBefore);
   });
 
@@ -136,7 +125,7 @@ describe('a contributor on a phone', () => {
     const big = Buffer.concat([sampleVideo(), randomBytes(6 * 1024 * 1024)]);
     const path = tempFile('tunnel-clip.mp4', big);
     const CHUNK = 1024 * 1024;
-    const context = await browser.newContext(PHONE);
+    const context = await suite.browser.newContext(PHONE);
     await context.addInitScript((chunk) => ((window as unknown as { tipdeskUploadChunkSize: number }).tipdeskUploadChunkSize = chunk), CHUNK);
     try {
       // A tunnel: two chunks get through, the third never comes back, the tab is closed.
@@ -148,13 +137,13 @@ describe('a contributor on a phone', () => {
           await route.fulfill({ response: await route.fetch() });
         });
       });
-      await first.goto(`${t.url}/`);
+      await first.goto(`${suite.t.url}/`);
       await first.setInputFiles('#files', path);
       await hung;
       await first.close();
 
       const page = await context.newPage();
-      await page.goto(`${t.url}/`);
+      await page.goto(`${suite.t.url}/`);
       await page.getByLabel('Your story').fill('Flooding in the tunnel, filmed from the train.');
       await page.getByLabel('I accept the terms').check();
       await page.getByLabel('I filmed or photographed this myself').check();
@@ -183,33 +172,33 @@ describe('a contributor on a phone', () => {
 
   it('the privacy notice, the "Check a tip you sent" link and the favicon', async () => {
     const page = await pool.page(PHONE);
-    await page.goto(`${t.url}/`);
+    await page.goto(`${suite.t.url}/`);
     await Promise.all([page.waitForURL((url) => url.pathname === '/privacy'), page.getByRole('link', { name: /Privacy notice/ }).click()]);
     expect(await page.locator('h1').textContent()).toBe('Privacy notice');
     expect(await page.locator('#privacy-text').innerText()).toContain('The Daily Bugle uses what you send');
     await docScreenshots(page, 'public-privacy');
     await Promise.all([page.waitForURL((url) => url.pathname === '/status'), page.getByRole('link', { name: 'Check a tip you sent' }).first().click()]);
     await docScreenshots(page, 'status-sign-in');
-    const icon = await fetch(`${t.url}/favicon.ico`);
+    const icon = await fetch(`${suite.t.url}/favicon.ico`);
     expect(icon.status).toBe(200);
     expect(icon.headers.get('content-type')).toBe('image/x-icon');
     expect(await page.locator('link[rel="icon"]').getAttribute('href')).toBe('/favicon.ico');
   });
 
   it('declining an offer asks to confirm on a page of its own (JavaScript off); “No” keeps it, “Yes” declines', async () => {
-    const editor = await signedInStaff(t, 'editor');
+    const editor = await signedInStaff(suite.t, 'editor');
     const receipt = (
-      await request(t.url)
+      await request(suite.t.url)
         .post('/api/tips')
         .send({ story: 'A fox in the newsroom.', consentTerms: true, consentOwnWork: true, consentOver18: true })
         .expect(201)
     ).body;
     const {
       rows: [tip],
-    } = await t.db.query('SELECT id FROM tips WHERE reference = $1', [receipt.reference]);
+    } = await suite.t.db.query('SELECT id FROM tips WHERE reference = $1', [receipt.reference]);
     const offer = (await editor.post(`/api/tips/${tip.id}/payouts`).send({ amountMinor: 5_000, currency: 'GBP', licence: 'non_exclusive' }).expect(201)).body;
     const page = await pool.page({ ...PHONE, javaScriptEnabled: false });
-    await page.goto(`${t.url}/status?reference=${receipt.reference}`);
+    await page.goto(`${suite.t.url}/status?reference=${receipt.reference}`);
     await page.getByLabel('Secret').fill(receipt.secret);
     await Promise.all([page.waitForURL((url) => url.pathname === '/status/tip'), page.getByRole('button', { name: 'Check my tip' }).click()]);
     await Promise.all([page.waitForURL((url) => url.pathname.endsWith('/decline')), page.getByRole('link', { name: 'No thanks, decline this offer' }).click()]);
@@ -217,13 +206,13 @@ describe('a contributor on a phone', () => {
     expect(await page.locator('#decline-confirm').innerText()).toContain('Declining is final');
     await docScreenshots(page, 'status-decline-confirm');
     await Promise.all([page.waitForURL((url) => url.pathname === '/status/tip'), page.getByRole('link', { name: 'No, go back to the offer' }).click()]);
-    expect((await t.db.query('SELECT state FROM payouts WHERE id = $1', [offer.id])).rows[0].state).toBe('offered');
+    expect((await suite.t.db.query('SELECT state FROM payouts WHERE id = $1', [offer.id])).rows[0].state).toBe('offered');
     await Promise.all([page.waitForURL((url) => url.pathname.endsWith('/decline')), page.getByRole('link', { name: 'No thanks, decline this offer' }).click()]);
     await Promise.all([
       page.waitForURL((url) => url.searchParams.get('notice') === 'offer-declined'),
       page.getByRole('button', { name: 'Yes, decline the offer' }).click(),
     ]);
-    expect((await t.db.query('SELECT state FROM payouts WHERE id = $1', [offer.id])).rows[0].state).toBe('declined');
+    expect((await suite.t.db.query('SELECT state FROM payouts WHERE id = $1', [offer.id])).rows[0].state).toBe('declined');
     expect(await page.locator('#payments').innerText()).toContain('You declined this offer');
   });
 });

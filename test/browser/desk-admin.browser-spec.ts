@@ -1,36 +1,27 @@
 // The admins' pages in a real browser: staff accounts (add, role, disable/enable, reset the
 // second factor, unlock, set a forgotten password) and the searchable audit log.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import type { Page } from 'playwright-core';
 import { AuthService } from '../../src/staff/auth.service.js';
 import { SignInThrottleService, SIGN_IN_FAILURES_BEFORE_LOCK } from '../../src/staff/sign-in-throttle.service.js';
 import { totpCode } from '../../src/staff/totp.js';
 import { createStaff } from '../support/staff.js';
-import type { TestApp } from '../support/test-app.js';
-import { contextPool, DESKTOP, expectNoHorizontalScroll, MOBILE, screenshot, signInThroughPage, startAppAndBrowser } from './desk-support.js';
+import { DESKTOP, expectNoHorizontalScroll, MOBILE, screenshot, signInThroughPage, appAndBrowserPerFile } from './desk-support.js';
 
-let t: TestApp;
-let browser: Browser;
-const pool = contextPool(() => browser);
 let admin: { email: string; password: string; id: string };
 
+const suite = appAndBrowserPerFile();
+const { pool } = suite;
+
 beforeAll(async () => {
-  ({ t, browser } = await startAppAndBrowser());
-  const { user, password } = await createStaff(t, 'admin', { name: 'Ada Admin' });
+  const { user, password } = await createStaff(suite.t, 'admin', { name: 'Ada Admin' });
   admin = { email: user.email, password, id: user.id };
-});
-
-afterEach(() => pool.closeAll());
-
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
 });
 
 async function asAdmin(options = DESKTOP): Promise<Page> {
   const page = await pool.page(options);
-  await signInThroughPage(page, t, admin.email, admin.password);
-  await page.goto(`${t.url}/desk/staff`);
+  await signInThroughPage(page, suite.t, admin.email, admin.password);
+  await page.goto(`${suite.t.url}/desk/staff`);
   return page;
 }
 
@@ -41,9 +32,9 @@ async function rowAction(page: Page, email: string, name: RegExp | string): Prom
   await Promise.all([page.waitForLoadState('load'), page.waitForURL(/\/desk\/staff/), row(page, email).getByRole('button', { name }).click()]);
 }
 
-/** The person's browser has been signed out, and signing in again with `password` is refused. */
+/** The person's suite.browser has been signed out, and signing in again with `password` is refused. */
 async function expectSignedOutAndRefused(page: Page, email: string, password: string): Promise<void> {
-  await page.goto(`${t.url}/desk/account`);
+  await page.goto(`${suite.t.url}/desk/account`);
   expect(new URL(page.url()).pathname).toBe('/desk/login');
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password').fill(password);
@@ -78,14 +69,14 @@ describe('the staff page', () => {
     await expect(page.locator('#new-email-error').textContent()).resolves.toContain('already a staff account');
 
     const nina = await pool.page();
-    await signInThroughPage(nina, t, 'nina@newsroom.test', 'a first secret for the newcomer');
+    await signInThroughPage(nina, suite.t, 'nina@newsroom.test', 'a first secret for the newcomer');
     expect(new URL(nina.url()).pathname).toBe('/desk');
   });
 
   it('changes a role, and disabling signs the person out and keeps them out until enabled again', async () => {
-    const { user, password } = await createStaff(t, 'editor', { name: 'Dan Disabled' });
+    const { user, password } = await createStaff(suite.t, 'editor', { name: 'Dan Disabled' });
     const dan = await pool.page();
-    await signInThroughPage(dan, t, user.email, password);
+    await signInThroughPage(dan, suite.t, user.email, password);
 
     const page = await asAdmin();
     await row(page, user.email).locator('select').selectOption('accounting');
@@ -102,17 +93,17 @@ describe('the staff page', () => {
 
     await rowAction(page, user.email, `Enable ${user.name}`);
     expect(await row(page, user.email).locator('td[data-label="Account"] .state.on').textContent()).toBe('Active');
-    await signInThroughPage(dan, t, user.email, password);
+    await signInThroughPage(dan, suite.t, user.email, password);
     expect(new URL(dan.url()).pathname).toBe('/accounts'); // accounting lands on the accounts page
   });
 
   it('resets a lost second factor and lifts a sign-in lock', async () => {
-    const { user, password } = await createStaff(t, 'editor', { name: 'Lou Locked' });
-    const auth = t.app.get(AuthService);
+    const { user, password } = await createStaff(suite.t, 'editor', { name: 'Lou Locked' });
+    const auth = suite.t.app.get(AuthService);
     const principal = { id: user.id, email: user.email, name: user.name, role: user.role, totpEnabled: false };
     const { secret } = await auth.startTotpEnrolment(principal);
     await auth.confirmTotpEnrolment(principal, totpCode(secret));
-    const throttle = t.app.get(SignInThrottleService);
+    const throttle = suite.t.app.get(SignInThrottleService);
     for (let i = 0; i < SIGN_IN_FAILURES_BEFORE_LOCK; i++) await throttle.recordFailure(throttle.subject('staff', user.email));
 
     const page = await asAdmin();
@@ -134,14 +125,14 @@ describe('the staff page', () => {
 
     // With the lock lifted and no second factor, the password alone signs in again.
     const lou = await pool.page();
-    await signInThroughPage(lou, t, user.email, password);
+    await signInThroughPage(lou, suite.t, user.email, password);
     expect(new URL(lou.url()).pathname).toBe('/desk');
   });
 
   it('sets a new password for someone who forgot theirs: a weak one is refused next to the field; then their session ends and the new one signs in', async () => {
-    const { user, password } = await createStaff(t, 'editor', { name: 'Fay Forgetful' });
+    const { user, password } = await createStaff(suite.t, 'editor', { name: 'Fay Forgetful' });
     const fay = await pool.page();
-    await signInThroughPage(fay, t, user.email, password);
+    await signInThroughPage(fay, suite.t, user.email, password);
 
     const page = await asAdmin();
     // An admin's own row sends them to the Account page, which asks for the current password.
@@ -161,7 +152,7 @@ describe('the staff page', () => {
     expect(await page.locator('#notice').textContent()).toContain('The new password is set');
 
     await expectSignedOutAndRefused(fay, user.email, password);
-    await signInThroughPage(fay, t, user.email, 'a new secret for fay');
+    await signInThroughPage(fay, suite.t, user.email, 'a new secret for fay');
     expect(new URL(fay.url()).pathname).toBe('/desk');
   });
 
@@ -173,7 +164,7 @@ describe('the staff page', () => {
   });
 
   it('shows a staff name full of HTML as text', async () => {
-    await createStaff(t, 'editor', { name: '<img src=x onerror="window.__xss=3">Eve', email: 'eve@newsroom.test' });
+    await createStaff(suite.t, 'editor', { name: '<img src=x onerror="window.__xss=3">Eve', email: 'eve@newsroom.test' });
     const page = await asAdmin({ ...DESKTOP, bypassCSP: true });
     await page.waitForLoadState('load');
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
@@ -191,7 +182,7 @@ describe('the staff page', () => {
 describe('the audit log page', () => {
   it('lists events newest first, searches them, narrows to one thing, and pages through', async () => {
     // Enough events for a second page (50 to a page).
-    for (let i = 0; i < 40; i++) await createStaff(t, 'editor', { name: `Bulk Person ${i}` });
+    for (let i = 0; i < 40; i++) await createStaff(suite.t, 'editor', { name: `Bulk Person ${i}` });
     const page = await asAdmin();
     await page.getByRole('link', { name: 'Audit log' }).click();
     expect(new URL(page.url()).pathname).toBe('/desk/audit');
@@ -225,24 +216,24 @@ describe('the audit log page', () => {
     expect(await actions()).toContain('staff.created');
 
     // A bad filter is named and left out.
-    await page.goto(`${t.url}/desk/audit?from=last+week&action=staff.created`);
+    await page.goto(`${suite.t.url}/desk/audit?from=last+week&action=staff.created`);
     expect(await page.locator('#filter-errors').textContent()).toContain('from must be a date');
     expect(new Set(await actions())).toEqual(new Set(['staff.created']));
   });
 
   it('is for admins only', async () => {
-    const { user, password } = await createStaff(t, 'editor');
+    const { user, password } = await createStaff(suite.t, 'editor');
     const page = await pool.page();
-    await signInThroughPage(page, t, user.email, password);
+    await signInThroughPage(page, suite.t, user.email, password);
     // Issue 11: an editor is led to their own start page, not shown "Not allowed".
-    await page.goto(`${t.url}/desk/audit`);
+    await page.goto(`${suite.t.url}/desk/audit`);
     expect(new URL(page.url()).pathname).toBe('/desk');
     expect(await page.locator('#audit-table').count()).toBe(0);
   });
 
   it('fits a phone', async () => {
     const page = await asAdmin(MOBILE);
-    await page.goto(`${t.url}/desk/audit`);
+    await page.goto(`${suite.t.url}/desk/audit`);
     await expectNoHorizontalScroll(page);
     await screenshot(page, 'desk-audit-mobile', { fullPage: false });
   });

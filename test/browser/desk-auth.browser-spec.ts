@@ -1,36 +1,24 @@
 // Getting into the desk in a real browser: the first admin's one-time link, signing in with and
 // without a second factor, enrolling an authenticator, wrong passwords, and being sent to sign
 // in (and back) when signed out.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from '@jest/globals';
+import type { Page } from 'playwright-core';
 import { totpCode } from '../../src/staff/totp.js';
 import { createStaff } from '../support/staff.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { contextPool, expectNoHorizontalScroll, MOBILE, screenshot, signInThroughPage, startAppAndBrowser } from './desk-support.js';
+import { startTestApp } from '../support/test-app.js';
+import { expectNoHorizontalScroll, MOBILE, screenshot, signInThroughPage, appAndBrowserPerFile } from './desk-support.js';
 
-let t: TestApp;
-let browser: Browser;
-const pool = contextPool(() => browser);
-
-beforeAll(async () => {
-  ({ t, browser } = await startAppAndBrowser());
-});
-
-afterEach(() => pool.closeAll());
-
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+const suite = appAndBrowserPerFile();
+const { pool } = suite;
 
 const ADMIN = { name: 'Ada Admin', email: 'ada@newsroom.test', password: 'correct horse battery staple' };
 
 /** The one-time link the app logged at start-up (no staff yet), pointed at the test server. */
 function setupLinkFromLog(): string {
-  const line = t.logs.find((l) => l.includes('/desk/setup?token='));
+  const line = suite.t.logs.find((l) => l.includes('/desk/setup?token='));
   expect(line).toBeDefined();
   const token = /\/desk\/setup\?token=([A-Za-z0-9_-]+)/.exec(line!)![1];
-  return `${t.url}/desk/setup?token=${token}`;
+  return `${suite.t.url}/desk/setup?token=${token}`;
 }
 
 async function signedInAs(page: Page): Promise<string> {
@@ -79,23 +67,23 @@ describe('the first admin', () => {
 
 describe('signing in', () => {
   it('without two-factor sign-in: email and password lead to the queue', async () => {
-    const { user, password } = await createStaff(t, 'editor', { name: 'Eddie Editor' });
+    const { user, password } = await createStaff(suite.t, 'editor', { name: 'Eddie Editor' });
     const page = await pool.page();
-    await signInThroughPage(page, t, user.email, password);
+    await signInThroughPage(page, suite.t, user.email, password);
     expect(new URL(page.url()).pathname).toBe('/desk');
     expect(await signedInAs(page)).toBe('Eddie Editor editor');
     // Editors see the queue and their account, not the admin pages.
     expect(await page.getByRole('navigation', { name: 'Desk' }).getByRole('link').allTextContents()).toEqual(['Queue', 'Log a phone tip', 'Account']);
     // Issue 11: an admin page leads an editor back to their own start page with a notice, not to "Not allowed".
-    expect((await page.goto(`${t.url}/desk/staff`))?.status()).toBe(200);
+    expect((await page.goto(`${suite.t.url}/desk/staff`))?.status()).toBe(200);
     expect(new URL(page.url()).pathname).toBe('/desk');
     expect(await page.locator('#notice').textContent()).toContain('not part of your role’s work');
   });
 
   it('an accountant who opens /desk first signs in and lands on /accounts, never on “Not allowed”', async () => {
-    const { user, password } = await createStaff(t, 'accounting', { name: 'Amir Accounts' });
+    const { user, password } = await createStaff(suite.t, 'accounting', { name: 'Amir Accounts' });
     const page = await pool.page();
-    await page.goto(`${t.url}/desk`);
+    await page.goto(`${suite.t.url}/desk`);
     expect(new URL(page.url()).pathname).toBe('/desk/login');
     await page.getByLabel('Email address').fill(user.email);
     await page.getByLabel('Password').fill(password);
@@ -103,14 +91,14 @@ describe('signing in', () => {
     expect(new URL(page.url()).pathname).toBe('/accounts');
     expect(await page.locator('h1').textContent()).toBe('Accounts');
     // Signed in, /desk again leads to /accounts too.
-    await page.goto(`${t.url}/desk`);
+    await page.goto(`${suite.t.url}/desk`);
     expect(new URL(page.url()).pathname).toBe('/accounts');
   });
 
   it('a wrong password says so without saying whether the account exists', async () => {
-    const { user } = await createStaff(t, 'editor');
+    const { user } = await createStaff(suite.t, 'editor');
     const page = await pool.page();
-    await page.goto(`${t.url}/desk/login`);
+    await page.goto(`${suite.t.url}/desk/login`);
     await page.getByLabel('Email address').fill(user.email);
     await page.getByLabel('Password').fill('not my password at all');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -129,9 +117,9 @@ describe('signing in', () => {
   });
 
   it('a signed-out visit to a desk page goes to sign in, and back to that page afterwards', async () => {
-    const { user, password } = await createStaff(t, 'editor');
+    const { user, password } = await createStaff(suite.t, 'editor');
     const page = await pool.page();
-    await page.goto(`${t.url}/desk?status=all&sort=oldest`);
+    await page.goto(`${suite.t.url}/desk?status=all&sort=oldest`);
     expect(new URL(page.url()).pathname).toBe('/desk/login');
     expect(new URL(page.url()).searchParams.get('next')).toBe('/desk?status=all&sort=oldest');
     await page.getByLabel('Email address').fill(user.email);
@@ -142,21 +130,21 @@ describe('signing in', () => {
   });
 
   it('signing out ends the session: the desk asks to sign in again', async () => {
-    const { user, password } = await createStaff(t, 'editor');
+    const { user, password } = await createStaff(suite.t, 'editor');
     const page = await pool.page();
-    await signInThroughPage(page, t, user.email, password);
+    await signInThroughPage(page, suite.t, user.email, password);
     await Promise.all([page.waitForURL(/\/desk\/login/), page.getByRole('button', { name: 'Sign out' }).click()]);
     expect(await page.locator('#notice').textContent()).toBe('You have signed out.');
-    await page.goto(`${t.url}/desk`);
+    await page.goto(`${suite.t.url}/desk`);
     expect(new URL(page.url()).pathname).toBe('/desk/login');
   });
 });
 
 describe('two-factor sign-in', () => {
   it('enrols with the QR code and a code, shows the recovery codes once, then sign-in asks for a code', async () => {
-    const { user, password } = await createStaff(t, 'editor', { name: 'Tess Totp' });
+    const { user, password } = await createStaff(suite.t, 'editor', { name: 'Tess Totp' });
     const page = await pool.page();
-    await signInThroughPage(page, t, user.email, password);
+    await signInThroughPage(page, suite.t, user.email, password);
     await page.getByRole('link', { name: 'Account' }).click();
     expect(await page.locator('#totp-off').isVisible()).toBe(true);
     await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
@@ -183,7 +171,7 @@ describe('two-factor sign-in', () => {
     expect(await page.locator('#totp-on').textContent()).toContain('now on');
     await screenshot(page, 'desk-account-recovery-codes');
     // Shown once: the account page no longer has them.
-    await page.goto(`${t.url}/desk/account`);
+    await page.goto(`${suite.t.url}/desk/account`);
     expect(await page.locator('#recovery-codes').count()).toBe(0);
     expect(await page.locator('#totp-on').textContent()).toContain('Two-factor sign-in is on');
 
@@ -225,7 +213,7 @@ describe('two-factor sign-in', () => {
 describe('on a phone', () => {
   it('the sign-in page fits a 390px screen', async () => {
     const page = await pool.page(MOBILE);
-    await page.goto(`${t.url}/desk/login`);
+    await page.goto(`${suite.t.url}/desk/login`);
     await expectNoHorizontalScroll(page);
     await screenshot(page, 'desk-login-mobile');
   });

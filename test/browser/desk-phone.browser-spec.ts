@@ -1,35 +1,28 @@
 // The desk's phone line in a real browser: an editor logs a call from the nav, reads the
 // reference and secret to the caller, finds the tip in the queue as a phone tip, and adds the
 // video the caller sent afterwards.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import type { Page } from 'playwright-core';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sampleVideo } from '../support/media-samples.js';
 import { createStaff } from '../support/staff.js';
-import type { TestApp } from '../support/test-app.js';
-import { contextPool, DESKTOP, MOBILE, expectNoHorizontalScroll, screenshot, signInThroughPage, startAppAndBrowser } from './desk-support.js';
+import { DESKTOP, MOBILE, expectNoHorizontalScroll, screenshot, signInThroughPage, appAndBrowserPerFile } from './desk-support.js';
 
-let t: TestApp;
-let browser: Browser;
-const pool = contextPool(() => browser);
 let editor: { email: string; password: string; id: string };
 
+const suite = appAndBrowserPerFile();
+const { pool } = suite;
+
 beforeAll(async () => {
-  ({ t, browser } = await startAppAndBrowser());
-  const { user, password } = await createStaff(t, 'editor', { name: 'Pia Phones' });
+  const { user, password } = await createStaff(suite.t, 'editor', { name: 'Pia Phones' });
   editor = { email: user.email, password, id: user.id };
-});
-afterEach(() => pool.closeAll());
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
 });
 
 async function signedIn(options = DESKTOP): Promise<Page> {
   const page = await pool.page(options);
-  await signInThroughPage(page, t, editor.email, editor.password);
+  await signInThroughPage(page, suite.t, editor.email, editor.password);
   return page;
 }
 
@@ -45,7 +38,7 @@ describe('log a phone tip', () => {
     await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Log the call' }).click()]);
     expect(await page.locator('#callerNumber-error').textContent()).toMatch(/6 to 15 digits/);
     expect(await page.getByLabel('What they told you').inputValue()).toBe('Burst water main flooding Station Road');
-    expect(await t.count('tips')).toBe(0);
+    expect(await suite.t.count('tips')).toBe(0);
 
     await page.getByLabel("Caller's number").fill('+44 7700 900 321');
     await page.getByLabel("Caller's name (optional)").fill('Robin Ringer');
@@ -75,7 +68,7 @@ describe('log a phone tip', () => {
 
   it('fits a phone screen', async () => {
     const page = await signedIn(MOBILE);
-    await page.goto(`${t.url}/desk/phone`);
+    await page.goto(`${suite.t.url}/desk/phone`);
     await expectNoHorizontalScroll(page);
   });
 });

@@ -1,13 +1,11 @@
-// Shared by the desk's browser tests: posting tips the way the public does, signing in through
-// the page, and screenshots. Each spec file still starts its own app and browser.
-import { expect } from '@jest/globals';
+// Shared by the desk's browser tests: the app and browser per file, signing in through
+// the page, and screenshots. Each spec file starts its own app and browser (appAndBrowserPerFile).
+import { afterAll, afterEach, beforeAll, expect } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import request from 'supertest';
 import { launchBrowser } from '../support/browser.js';
-import { sampleVideo } from '../support/media-samples.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 export const SCREENSHOTS_DIR = fileURLToPath(new URL('./.screenshots/', import.meta.url));
@@ -28,6 +26,33 @@ export async function startAppAndBrowser(env: Record<string, string> = {}): Prom
   if (app.status === 'fulfilled') await app.value.close();
   if (chromium.status === 'fulfilled') await chromium.value.close();
   throw app.status === 'rejected' ? app.reason : (chromium as PromiseRejectedResult).reason;
+}
+
+export interface AppAndBrowser {
+  /** The file's app, set once its `beforeAll` has run. */
+  t: TestApp;
+  browser: Browser;
+  /** Browser contexts opened by a test, closed after each test. */
+  pool: ReturnType<typeof contextPool>;
+}
+
+/**
+ * The set-up every browser spec file shares: its own app (on its own database) and chromium,
+ * started before the file's tests (after `env` is worked out), pages closed after each test, and
+ * both stopped after the last one. Declare it before the file's own `beforeAll` hooks: they run
+ * in order, so those see `suite.t`.
+ */
+export function appAndBrowserPerFile(env: Record<string, string> | (() => Promise<Record<string, string>>) = {}): AppAndBrowser {
+  const suite = { pool: contextPool(() => suite.browser) } as AppAndBrowser;
+  beforeAll(async () => {
+    Object.assign(suite, await startAppAndBrowser(typeof env === 'function' ? await env() : env));
+  });
+  afterEach(() => suite.pool.closeAll());
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.t?.close();
+  });
+  return suite;
 }
 
 export function screenshotsDir(): string {
@@ -60,28 +85,8 @@ export async function docScreenshots(page: Page, name: string): Promise<void> {
   if (before) await page.setViewportSize(before);
 }
 
-export interface PostedTip {
-  id: string;
-  reference: string;
-}
-
-/** A tip sent through the public API (multipart, as the form does), with the sample video when asked. */
-export async function postTip(
-  t: TestApp,
-  fields: { story: string; name?: string; email?: string; phone?: string; location?: string; occurredAt?: string },
-  options: { video?: boolean } = {},
-): Promise<PostedTip> {
-  const req = request(t.url).post('/api/tips');
-  for (const [name, value] of Object.entries({ ...fields, consentTerms: 'true', consentOwnWork: 'true', consentOver18: 'true' })) {
-    if (value !== undefined) req.field(name, value);
-  }
-  if (options.video) req.attach('files', sampleVideo(), { filename: 'IMG_2041.MP4', contentType: 'video/mp4' });
-  const res = await req;
-  expect(res.status).toBe(201);
-  const reference = res.body.reference as string;
-  const { rows } = await t.db.query<{ id: string }>('SELECT id FROM tips WHERE reference = $1', [reference]);
-  return { id: rows[0].id, reference };
-}
+// Tips are posted with the shared fixture (test/support/fixtures.ts), re-exported for the browser specs.
+export { postTip, type Receipt as PostedTip } from '../support/fixtures.js';
 
 /** Signs in through /desk/login like a person; returns once the page after sign-in has loaded. */
 export async function signInThroughPage(page: Page, t: TestApp, email: string, password: string): Promise<void> {

@@ -1,12 +1,10 @@
 // An editor's day on the desk in a real browser: the queue with its filters, search and pages,
 // "Next tip", watching the contributor's video, the keyboard shortcuts, triage, notes, messages,
 // two editors on one tip, and a story full of HTML shown as text.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import type { Page } from 'playwright-core';
 import { createStaff } from '../support/staff.js';
-import type { TestApp } from '../support/test-app.js';
 import {
-  contextPool,
   DESKTOP,
   expectNoHorizontalScroll,
   MOBILE,
@@ -14,13 +12,9 @@ import {
   type PostedTip,
   screenshot,
   signInThroughPage,
-  startAppAndBrowser,
+  appAndBrowserPerFile,
   XSS_STORY,
 } from './desk-support.js';
-
-let t: TestApp;
-let browser: Browser;
-const pool = contextPool(() => browser);
 
 const editors: Record<'eddie' | 'bea', { email: string; password: string; id: string }> = {} as never;
 let videoTip: PostedTip;
@@ -28,19 +22,20 @@ let xssTip: PostedTip;
 let whatsappTip: PostedTip;
 const plainTips: PostedTip[] = [];
 
-beforeAll(async () => {
-  ({ t, browser } = await startAppAndBrowser());
+const suite = appAndBrowserPerFile();
+const { pool } = suite;
 
+beforeAll(async () => {
   for (const [key, name] of [
     ['eddie', 'Eddie Editor'],
     ['bea', 'Bea Baker'],
   ] as const) {
-    const { user, password } = await createStaff(t, 'editor', { name });
+    const { user, password } = await createStaff(suite.t, 'editor', { name });
     editors[key] = { email: user.email, password, id: user.id };
   }
   // The oldest tip has the video, so "Next tip" (oldest unclaimed first) opens it.
   videoTip = await postTip(
-    t,
+    suite.t,
     {
       story: 'A lorry shed its load of oranges on the High Street at 8am.\n\nI filmed the whole thing from the bus stop.',
       name: 'Sam Reader',
@@ -49,24 +44,17 @@ beforeAll(async () => {
       location: 'High Street, Anytown',
       occurredAt: '2026-05-01T08:00:00Z',
     },
-    { video: true },
+    { videos: 1 },
   );
-  whatsappTip = await postTip(t, { story: 'Swans blocking the bypass again, traffic backed up to the roundabout.' });
-  await t.db.query(`UPDATE tips SET channel = 'whatsapp' WHERE id = $1`, [whatsappTip.id]);
-  for (let i = 1; i <= 26; i++) plainTips.push(await postTip(t, { story: `Routine council notice number ${i}: bins collected late on Elm Road.` }));
-  xssTip = await postTip(t, { story: XSS_STORY, name: '<b>Mallory</b>', location: '<i>nowhere</i>' });
-});
-
-afterEach(() => pool.closeAll());
-
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
+  whatsappTip = await postTip(suite.t, { story: 'Swans blocking the bypass again, traffic backed up to the roundabout.' });
+  await suite.t.db.query(`UPDATE tips SET channel = 'whatsapp' WHERE id = $1`, [whatsappTip.id]);
+  for (let i = 1; i <= 26; i++) plainTips.push(await postTip(suite.t, { story: `Routine council notice number ${i}: bins collected late on Elm Road.` }));
+  xssTip = await postTip(suite.t, { story: XSS_STORY, name: '<b>Mallory</b>', location: '<i>nowhere</i>' });
 });
 
 async function signedIn(who: keyof typeof editors, options = DESKTOP): Promise<Page> {
   const page = await pool.page(options);
-  await signInThroughPage(page, t, editors[who].email, editors[who].password);
+  await signInThroughPage(page, suite.t, editors[who].email, editors[who].password);
   return page;
 }
 
@@ -74,7 +62,7 @@ const rowRefs = (page: Page) => page.locator('[data-tip-row] a.ref').allTextCont
 const statusOf = async (page: Page) => ((await page.locator('#tip-status').textContent()) ?? '').trim();
 const dbTip = async (id: string) =>
   (
-    await t.db.query<{ status: string; assignee_id: string | null; priority: number; tags: string[]; duplicate_of_id: string | null; version: number }>(
+    await suite.t.db.query<{ status: string; assignee_id: string | null; priority: number; tags: string[]; duplicate_of_id: string | null; version: number }>(
       'SELECT status, assignee_id, priority, tags, duplicate_of_id, version FROM tips WHERE id = $1',
       [id],
     )
@@ -123,36 +111,36 @@ describe('the queue', () => {
     expect(await rowRefs(page)).toEqual([videoTip.reference]);
     expect(await page.getByLabel('Search').inputValue()).toBe('oranges');
 
-    await page.goto(`${t.url}/desk`);
+    await page.goto(`${suite.t.url}/desk`);
     await filter(page, async (p) => void (await p.getByLabel('Channel').selectOption('whatsapp')));
     expect(await rowRefs(page)).toEqual([whatsappTip.reference]);
 
-    await page.goto(`${t.url}/desk`);
+    await page.goto(`${suite.t.url}/desk`);
     await filter(page, async (p) => void (await p.getByLabel('Media').selectOption('true')));
     expect(await rowRefs(page)).toEqual([videoTip.reference]);
 
-    await page.goto(`${t.url}/desk`);
+    await page.goto(`${suite.t.url}/desk`);
     await filter(page, async (p) => void (await p.getByLabel('Order').selectOption('oldest')));
     expect((await rowRefs(page))[0]).toBe(videoTip.reference);
 
-    await page.goto(`${t.url}/desk`);
+    await page.goto(`${suite.t.url}/desk`);
     await filter(page, async (p) => {
       await p.getByLabel('Assignee').selectOption('me');
     });
     expect(await page.locator('#queue-empty').textContent()).toContain('No tips match');
 
     const today = new Date().toISOString().slice(0, 10);
-    await page.goto(`${t.url}/desk`);
+    await page.goto(`${suite.t.url}/desk`);
     await filter(page, async (p) => {
       await p.getByLabel('Received from').fill('2020-01-01');
       await p.getByLabel('to', { exact: true }).fill('2020-01-31');
     });
     expect(await page.locator('#queue-empty').count()).toBe(1);
-    await page.goto(`${t.url}/desk?from=${today}&q=swans`);
+    await page.goto(`${suite.t.url}/desk?from=${today}&q=swans`);
     expect(await rowRefs(page)).toEqual([whatsappTip.reference]);
 
     // A bad filter is named and dropped; the rest still applies.
-    await page.goto(`${t.url}/desk?from=yesterday&q=swans`);
+    await page.goto(`${suite.t.url}/desk?from=yesterday&q=swans`);
     expect(await page.locator('#filter-errors').textContent()).toContain('from must be a date');
     expect(await rowRefs(page)).toEqual([whatsappTip.reference]);
     await screenshot(page, 'desk-queue-filter-error');
@@ -246,7 +234,7 @@ describe('claiming and triaging', () => {
 
   it('v verifies, r rejects and s marks spam (and nothing happens while typing a note)', async () => {
     const page = await signedIn('eddie');
-    await page.goto(`${t.url}/desk/tips/${videoTip.id}`);
+    await page.goto(`${suite.t.url}/desk/tips/${videoTip.id}`);
     // Typing "v" into the note box types a v.
     await page.getByLabel('Add a note for colleagues').fill('');
     await page.getByLabel('Add a note for colleagues').press('v');
@@ -259,7 +247,7 @@ describe('claiming and triaging', () => {
     expect(await dbTip(videoTip.id)).toMatchObject({ status: 'verified' });
     expect(await page.locator('#history').textContent()).toContain('In review → Verified');
 
-    await page.goto(`${t.url}/desk/tips/${plainTips[5].id}`);
+    await page.goto(`${suite.t.url}/desk/tips/${plainTips[5].id}`);
     // From "new", verify is not a legal move: no button, and the shortcut says so.
     expect(await page.locator('button[data-shortcut="v"]').count()).toBe(0);
     await page.keyboard.press('v');
@@ -269,7 +257,7 @@ describe('claiming and triaging', () => {
     // Only the legal moves are offered: a rejected tip can only be reopened.
     expect(await page.locator('#status-buttons .status-action').allTextContents()).toEqual(['Reopen']);
 
-    await page.goto(`${t.url}/desk/tips/${plainTips[6].id}`);
+    await page.goto(`${suite.t.url}/desk/tips/${plainTips[6].id}`);
     await Promise.all([page.waitForURL(/notice=status-changed/), page.keyboard.press('s')]);
     expect(await statusOf(page)).toBe('Spam');
     expect(await dbTip(plainTips[6].id)).toMatchObject({ status: 'spam' });
@@ -277,7 +265,7 @@ describe('claiming and triaging', () => {
 
   it('c claims the open tip, n claims the next one', async () => {
     const page = await signedIn('bea');
-    await page.goto(`${t.url}/desk/tips/${plainTips[7].id}`);
+    await page.goto(`${suite.t.url}/desk/tips/${plainTips[7].id}`);
     await Promise.all([page.waitForURL(/notice=claimed/), page.keyboard.press('c')]);
     expect(await page.locator('#tip-assignee').textContent()).toBe('Bea Baker');
     expect(await dbTip(plainTips[7].id)).toMatchObject({ assignee_id: editors.bea.id });
@@ -290,9 +278,9 @@ describe('claiming and triaging', () => {
   });
 
   it('warns on both tips when the same file (by SHA-256) came with another tip', async () => {
-    const copy = await postTip(t, { story: 'The oranges clip again, sent by a friend of Sam.' }, { video: true });
+    const copy = await postTip(suite.t, { story: 'The oranges clip again, sent by a friend of Sam.' }, { videos: 1 });
     const page = await signedIn('eddie');
-    await page.goto(`${t.url}/desk/tips/${videoTip.id}`);
+    await page.goto(`${suite.t.url}/desk/tips/${videoTip.id}`);
     const hints = page.locator('#duplicate-hints');
     expect(await hints.textContent()).toContain(copy.reference);
     expect(await hints.textContent()).toContain('1 file in common');
@@ -302,7 +290,7 @@ describe('claiming and triaging', () => {
 
   it('the triage form assigns, sets priority and tags, and links a duplicate by its reference', async () => {
     const page = await signedIn('eddie');
-    await page.goto(`${t.url}/desk/tips/${plainTips[9].id}`);
+    await page.goto(`${suite.t.url}/desk/tips/${plainTips[9].id}`);
     await page.getByLabel('Assigned to').selectOption({ label: 'Bea Baker' });
     await page.getByLabel('Priority').selectOption('2');
     await page.getByLabel('Tags').fill('Bins, council ,  Elm Road');
@@ -329,14 +317,14 @@ describe('claiming and triaging', () => {
     expect(history).toContain('Tags changed');
 
     // The queue finds it by tag.
-    await page.goto(`${t.url}/desk?tag=elm+road`);
+    await page.goto(`${suite.t.url}/desk?tag=elm+road`);
     expect(await rowRefs(page)).toEqual([plainTips[9].reference]);
     expect(await page.locator('[data-tip-row] .tag').allTextContents()).toEqual(['bins', 'council', 'elm road']);
   });
 
   it('adds a note and sends a message to the contributor', async () => {
     const page = await signedIn('eddie');
-    await page.goto(`${t.url}/desk/tips/${videoTip.id}`);
+    await page.goto(`${suite.t.url}/desk/tips/${videoTip.id}`);
     await page.getByLabel('Add a note for colleagues').fill('Called Sam: footage is original.\nCheck the bus timetable.');
     await Promise.all([page.waitForURL(/notice=note-added/), page.getByRole('button', { name: 'Add note' }).click()]);
     expect(await page.locator('#notes .thread .body').allTextContents()).toEqual(['Called Sam: footage is original.\nCheck the bus timetable.']);
@@ -360,8 +348,8 @@ describe('claiming and triaging', () => {
   it('when someone else changed the tip first, the change is refused and the tip is shown as it is now', async () => {
     const mine = await signedIn('eddie');
     const theirs = await signedIn('bea');
-    await mine.goto(`${t.url}/desk/tips/${plainTips[10].id}`);
-    await theirs.goto(`${t.url}/desk/tips/${plainTips[10].id}`);
+    await mine.goto(`${suite.t.url}/desk/tips/${plainTips[10].id}`);
+    await theirs.goto(`${suite.t.url}/desk/tips/${plainTips[10].id}`);
     await Promise.all([theirs.waitForURL(/notice=status-changed/), theirs.getByRole('button', { name: 'Start review' }).click()]);
 
     await mine.getByRole('button', { name: /Spam/ }).click();
@@ -379,10 +367,10 @@ describe('claiming and triaging', () => {
 describe('pages that cannot be shown', () => {
   it('a tip id that is not a uuid is a 400 page; an unknown one a 404 page', async () => {
     const page = await signedIn('eddie');
-    let response = await page.goto(`${t.url}/desk/tips/not-a-uuid`);
+    let response = await page.goto(`${suite.t.url}/desk/tips/not-a-uuid`);
     expect(response?.status()).toBe(400);
     expect(await page.locator('#error-message').textContent()).toContain('Not a valid tip id');
-    response = await page.goto(`${t.url}/desk/tips/00000000-0000-4000-8000-000000000000`);
+    response = await page.goto(`${suite.t.url}/desk/tips/00000000-0000-4000-8000-000000000000`);
     expect(response?.status()).toBe(404);
     expect(await page.locator('h1').textContent()).toBe('Not found');
     expect(await page.locator('#signed-in-as').count()).toBe(1); // still inside the desk's frame
@@ -393,12 +381,12 @@ describe('what contributors write is text', () => {
   // The CSP is bypassed so that a template that failed to escape would really run the script.
   it('a story, name and place full of HTML are shown as typed on the queue and the tip page', async () => {
     const page = await signedIn('eddie', { ...DESKTOP, bypassCSP: true });
-    await page.goto(`${t.url}/desk?q=script`);
+    await page.goto(`${suite.t.url}/desk?q=script`);
     await page.waitForLoadState('load');
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(await page.locator('main img, main script, main b, main i').count()).toBe(0);
 
-    await page.goto(`${t.url}/desk/tips/${xssTip.id}`);
+    await page.goto(`${suite.t.url}/desk/tips/${xssTip.id}`);
     await page.waitForLoadState('load');
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(await page.locator('#story').textContent()).toBe(XSS_STORY);
@@ -412,7 +400,7 @@ describe('what contributors write is text', () => {
 describe('the tip page on a phone', () => {
   it('stacks into one column with the video fitting the screen', async () => {
     const page = await signedIn('eddie', MOBILE);
-    await page.goto(`${t.url}/desk/tips/${videoTip.id}`);
+    await page.goto(`${suite.t.url}/desk/tips/${videoTip.id}`);
     await expectNoHorizontalScroll(page);
     const width = await page.locator('video').evaluate((el) => el.getBoundingClientRect().width);
     expect(width).toBeLessThanOrEqual(390);
@@ -438,14 +426,14 @@ describe('without JavaScript', () => {
     await page.getByLabel('Add a note for colleagues').fill('Rejected without JavaScript.');
     await Promise.all([page.waitForURL(/notice=note-added/), page.getByRole('button', { name: 'Add note' }).click()]);
     expect(await page.locator('#notes .thread .body').allTextContents()).toEqual(['Rejected without JavaScript.']);
-    const { rows } = await t.db.query('SELECT status FROM tips WHERE reference = $1', [claimed]);
+    const { rows } = await suite.t.db.query('SELECT status FROM tips WHERE reference = $1', [claimed]);
     expect(rows[0].status).toBe('rejected');
   });
 });
 
 describe('an empty queue', () => {
   it('"Next tip" with nothing new to claim goes back to the queue with a notice', async () => {
-    await t.db.query(`UPDATE tips SET status = 'archived' WHERE status = 'new'`);
+    await suite.t.db.query(`UPDATE tips SET status = 'archived' WHERE status = 'new'`);
     const page = await signedIn('eddie');
     await Promise.all([page.waitForURL(/notice=queue-empty/), page.getByRole('button', { name: /Next tip/ }).click()]);
     expect(await page.locator('#notice').textContent()).toBe('No new tips are waiting to be claimed. Check back soon.');

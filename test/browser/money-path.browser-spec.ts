@@ -7,30 +7,17 @@
 // on the settings page, marks it sent and the payout paid; the contributor sees "Paid" with the
 // amount, date, method and statement reference; the editor sees "Paid" on the queue and the tip.
 // Only the world before the journey is set up directly: the staff accounts and the tip itself.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import request from 'supertest';
 import { FIXTURES_DIR } from '../support/media-samples.js';
 import { createStaff } from '../support/staff.js';
-import type { TestApp } from '../support/test-app.js';
-import { contextPool, DESK_1280, docScreenshots, expectNoHorizontalScroll, PHONE, signInThroughPage, startAppAndBrowser } from './desk-support.js';
+import { DESK_1280, docScreenshots, expectNoHorizontalScroll, PHONE, signInThroughPage, appAndBrowserPerFile } from './desk-support.js';
 
-let t: TestApp;
-let browser: Browser;
-const pool = contextPool(() => browser);
-
-beforeAll(async () => {
-  // No payer in the environment: the paying account is set up on the settings page.
-  ({ t, browser } = await startAppAndBrowser());
-});
-
-afterEach(() => pool.closeAll());
-
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+// No payer in the environment: the paying account is set up on the settings page.
+const suite = appAndBrowserPerFile();
+const { pool } = suite;
 
 /** Clicks and waits for the page it leads to. */
 async function go(page: Page, click: () => Promise<void>, landing: (url: URL) => boolean): Promise<void> {
@@ -41,13 +28,13 @@ const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id
 
 describe('every journey through the pages, start to finish', () => {
   it('settings → triage and offer → accept (after a mistake) → news → approve → Bacs file → paid → “Paid” for the contributor and the editor', async () => {
-    const ada = await createStaff(t, 'admin', { name: 'Ada Admin' });
-    const bea = await createStaff(t, 'admin', { name: 'Bea Second' });
-    const priya = await createStaff(t, 'editor', { name: 'Priya Editor' });
-    const amir = await createStaff(t, 'accounting', { name: 'Amir Accounts' });
+    const ada = await createStaff(suite.t, 'admin', { name: 'Ada Admin' });
+    const bea = await createStaff(suite.t, 'admin', { name: 'Bea Second' });
+    const priya = await createStaff(suite.t, 'editor', { name: 'Priya Editor' });
+    const amir = await createStaff(suite.t, 'accounting', { name: 'Amir Accounts' });
     // The tip, as the public API takes it: the contributor keeps the receipt.
     const tip = (
-      await request(t.url)
+      await request(suite.t.url)
         .post('/api/tips')
         .send({
           story: 'Video of the bridge collapse on the A38, filmed from the lay-by.',
@@ -63,7 +50,7 @@ describe('every journey through the pages, start to finish', () => {
 
     // ---- An admin sets up the paper, its logo and a paying account; a second admin approves the account.
     const admin = await pool.page(DESK_1280);
-    await signInThroughPage(admin, t, ada.user.email, ada.password);
+    await signInThroughPage(admin, suite.t, ada.user.email, ada.password);
     await go(
       admin,
       () => admin.getByRole('link', { name: 'Settings' }).click(),
@@ -100,8 +87,8 @@ describe('every journey through the pages, start to finish', () => {
     await docScreenshots(admin, 'settings-change-waiting');
 
     const second = await pool.page(DESK_1280);
-    await signInThroughPage(second, t, bea.user.email, bea.password);
-    await second.goto(`${t.url}/desk/admin/settings`);
+    await signInThroughPage(second, suite.t, bea.user.email, bea.password);
+    await second.goto(`${suite.t.url}/desk/admin/settings`);
     expect(await second.locator('tr[data-field="sortCode"]').innerText()).toContain('200000');
     await go(
       second,
@@ -113,9 +100,9 @@ describe('every journey through the pages, start to finish', () => {
 
     // ---- An editor signs in, triages the tip and makes the offer on the tip page.
     const desk = await pool.page(DESK_1280);
-    await desk.goto(`${t.url}/desk/login`);
+    await desk.goto(`${suite.t.url}/desk/login`);
     await docScreenshots(desk, 'desk-sign-in');
-    await signInThroughPage(desk, t, priya.user.email, priya.password);
+    await signInThroughPage(desk, suite.t, priya.user.email, priya.password);
     expect(new URL(desk.url()).pathname).toBe('/desk');
     await docScreenshots(desk, 'desk-queue');
     await go(
@@ -166,7 +153,7 @@ describe('every journey through the pages, start to finish', () => {
 
     // ---- The contributor, on a phone: the paper's page, "Check a tip you sent", the message, a reply and the offer.
     const phone = await pool.page(PHONE);
-    await phone.goto(`${t.url}/`);
+    await phone.goto(`${suite.t.url}/`);
     expect(await phone.locator('#paper-name').textContent()).toBe('The Daily Bugle');
     await go(
       phone,
@@ -218,7 +205,7 @@ describe('every journey through the pages, start to finish', () => {
     expect(await phone.locator('#steps li[aria-current="step"] .step-label').textContent()).toBe('Accepted');
 
     // ---- The editor's queue says what happened since she last looked.
-    await desk.goto(`${t.url}/desk`);
+    await desk.goto(`${suite.t.url}/desk`);
     const row = desk.locator('#queue li', { has: desk.getByRole('link', { name: tip.reference }) });
     expect(await row.locator('[data-news]').allTextContents()).toEqual(['Replied', 'Offer accepted']);
     expect(await desk.locator('#news-nav').innerText()).toMatch(/Replied\s*1[\s\S]*Offer accepted\s*1/);
@@ -239,12 +226,12 @@ describe('every journey through the pages, start to finish', () => {
       (url) => url.pathname === `/desk/tips/${tipId}`,
     );
     expect(await card.locator('.payout-state').textContent()).toBe('Accepted: waiting for accounts to approve');
-    await desk.goto(`${t.url}/desk`);
+    await desk.goto(`${suite.t.url}/desk`);
     expect(await row.locator('[data-news]').count()).toBe(0);
 
     // ---- Accounting: opens /desk first (a bookmark), signs in and lands on /accounts.
     const accounts = await pool.page(DESK_1280);
-    await accounts.goto(`${t.url}/desk`);
+    await accounts.goto(`${suite.t.url}/desk`);
     expect(new URL(accounts.url()).pathname).toBe('/desk/login');
     await accounts.getByLabel('Email address').fill(amir.user.email);
     await accounts.getByLabel('Password').fill(amir.password);
@@ -340,7 +327,7 @@ describe('every journey through the pages, start to finish', () => {
     await docScreenshots(phone, 'status-paid');
 
     // ---- The editor: "Paid" on the queue, and every move on the tip in words.
-    await desk.goto(`${t.url}/desk`);
+    await desk.goto(`${suite.t.url}/desk`);
     expect(await row.locator('[data-news]').allTextContents()).toEqual(['Paid']);
     await go(
       desk,
@@ -360,18 +347,18 @@ describe('every journey through the pages, start to finish', () => {
     await docScreenshots(desk, 'desk-tip-paid');
 
     // ---- The admins' audit log: words up front, the codes in each event's details.
-    await admin.goto(`${t.url}/desk/audit`);
+    await admin.goto(`${suite.t.url}/desk/audit`);
     const firstRow = admin.locator('#audit-table tbody tr').first();
     expect(await firstRow.locator('td.what').textContent()).not.toMatch(/[._]/);
     expect(await admin.locator('#audit-table td.change').allInnerTexts()).not.toContainEqual(expect.stringMatching(/^\{/));
     await docScreenshots(admin, 'desk-audit');
 
     // The remaining desk pages, for the README's pictures.
-    await admin.goto(`${t.url}/desk/staff`);
+    await admin.goto(`${suite.t.url}/desk/staff`);
     await docScreenshots(admin, 'desk-staff');
-    await admin.goto(`${t.url}/desk/account`);
+    await admin.goto(`${suite.t.url}/desk/account`);
     await docScreenshots(admin, 'desk-account');
-    await desk.goto(`${t.url}/desk/phone`);
+    await desk.goto(`${suite.t.url}/desk/phone`);
     expect(await desk.locator('h1').textContent()).toBe('Log a phone tip');
     await docScreenshots(desk, 'desk-phone');
   });

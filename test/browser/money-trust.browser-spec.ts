@@ -7,35 +7,26 @@
 // World set up before the journey (allowed by the brief): staff accounts, the tips posted through
 // the public API and the earlier contributor's accepted payout; the editor makes this tip's offer
 // on the desk tip page.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import request from 'supertest';
 import { CSRF_HEADER } from '../../src/staff/access.guard.js';
 import { camt053Text } from '../support/camt053.js';
 import { createStaff, sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
-import type { TestApp } from '../support/test-app.js';
-import { contextPool, DESKTOP, expectNoHorizontalScroll, MOBILE, postTip, screenshot, signInThroughPage, startAppAndBrowser } from './desk-support.js';
+import { DESKTOP, expectNoHorizontalScroll, MOBILE, postTip, screenshot, signInThroughPage, appAndBrowserPerFile } from './desk-support.js';
 
 const PAYER_ENV = { PAYER_NAME: 'TIPDESK NEWS', PAYER_SORT_CODE: '200000', PAYER_ACCOUNT_NUMBER: '55779911', BACS_SERVICE_USER_NUMBER: '123456' };
 const SHARED_ACCOUNT = { sortCode: '60-16-13', accountNumber: '31926819' };
 
-let t: TestApp;
-let browser: Browser;
 let offerer: SignedInStaff;
-const pool = contextPool(() => browser);
+
+const suite = appAndBrowserPerFile(PAYER_ENV);
+const { pool } = suite;
 
 beforeAll(async () => {
-  ({ t, browser } = await startAppAndBrowser(PAYER_ENV));
-  offerer = await signedInStaff(t, 'editor', { name: 'Olu Offers' });
-});
-
-afterEach(() => pool.closeAll());
-
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
+  offerer = await signedInStaff(suite.t, 'editor', { name: 'Olu Offers' });
 });
 
 async function submit(page: Page, button: ReturnType<Page['getByRole']>, landing: (url: URL) => boolean): Promise<void> {
@@ -45,41 +36,41 @@ async function submit(page: Page, button: ReturnType<Page['getByRole']>, landing
 describe('money you can trust', () => {
   it('editor, contributor and accountant: a shared payee acknowledged, a batch sent, the bank statement imported, the contributor paid', async () => {
     // ---- the world before the journey ------------------------------------------------------
-    const earlier = await request(t.url)
+    const earlier = await request(suite.t.url)
       .post('/api/tips')
       .send({ story: 'Earlier tip: the flooded car park', consentTerms: true, consentOwnWork: true, consentOver18: true })
       .expect(201);
-    const earlierTip = (await t.db.query<{ id: string }>('SELECT id FROM tips WHERE reference = $1', [earlier.body.reference])).rows[0].id;
+    const earlierTip = (await suite.t.db.query<{ id: string }>('SELECT id FROM tips WHERE reference = $1', [earlier.body.reference])).rows[0].id;
     const earlierOffer = (
       await offerer.post(`/api/tips/${earlierTip}/payouts`).send({ amountMinor: 5_000, currency: 'GBP', licence: 'non_exclusive' }).expect(201)
     ).body;
-    const earlierSession = await request(t.url)
+    const earlierSession = await request(suite.t.url)
       .post('/api/contributor/session')
       .send({ reference: earlier.body.reference, secret: earlier.body.secret })
       .expect(200);
-    await request(t.url)
+    await request(suite.t.url)
       .post(`/api/contributor/payouts/${earlierOffer.id}/accept`)
       .set('Cookie', sessionCookie(earlierSession, 'tipdesk_contributor'))
       .set(CSRF_HEADER, earlierSession.body.csrfToken)
       .send({ confirmLicence: true, method: 'uk_bank', accountName: 'Kim Other', ...SHARED_ACCOUNT })
       .expect(200);
 
-    const receipt = await request(t.url)
+    const receipt = await request(suite.t.url)
       .post('/api/tips')
       .send({ story: 'Video of the bridge collapse on the A38.', name: 'Jo Bloggs', consentTerms: true, consentOwnWork: true, consentOver18: true })
       .expect(201);
     const tip = {
-      id: (await t.db.query<{ id: string }>('SELECT id FROM tips WHERE reference = $1', [receipt.body.reference])).rows[0].id,
+      id: (await suite.t.db.query<{ id: string }>('SELECT id FROM tips WHERE reference = $1', [receipt.body.reference])).rows[0].id,
       reference: receipt.body.reference as string,
     };
-    const editorAccount = await createStaff(t, 'editor', { name: 'Priya Editor' });
-    const accountantAccount = await createStaff(t, 'accounting', { name: 'Amir Accounts' });
-    expect(await postTip(t, { story: 'An unrelated tip in the queue' })).toBeDefined();
+    const editorAccount = await createStaff(suite.t, 'editor', { name: 'Priya Editor' });
+    const accountantAccount = await createStaff(suite.t, 'accounting', { name: 'Amir Accounts' });
+    expect(await postTip(suite.t, { story: 'An unrelated tip in the queue' })).toBeDefined();
 
     // ---- the editor tells the contributor, from the tip page ---------------------------------
     const editorPage = await pool.page(DESKTOP);
-    await signInThroughPage(editorPage, t, editorAccount.user.email, editorAccount.password);
-    await editorPage.goto(`${t.url}/desk/tips/${tip.id}`);
+    await signInThroughPage(editorPage, suite.t, editorAccount.user.email, editorAccount.password);
+    await editorPage.goto(`${suite.t.url}/desk/tips/${tip.id}`);
     await editorPage.getByLabel('Exclusive: only we may use it').check();
     await editorPage.getByLabel('Amount').fill('250');
     await editorPage.getByLabel('Currency').selectOption('GBP');
@@ -92,7 +83,7 @@ describe('money you can trust', () => {
 
     // ---- the contributor accepts, giving an account another contributor is paid to ------------
     const phone = await pool.page({ ...MOBILE, javaScriptEnabled: false });
-    await phone.goto(`${t.url}/status?reference=${tip.reference}`);
+    await phone.goto(`${suite.t.url}/status?reference=${tip.reference}`);
     await phone.getByLabel('Secret').fill(receipt.body.secret);
     await submit(phone, phone.getByRole('button', { name: 'Check my tip' }), (url) => url.pathname === '/status/tip');
     expect(await phone.locator('#messages .message .body').first().innerText()).toContain('We have offered £250');
@@ -105,7 +96,7 @@ describe('money you can trust', () => {
 
     // ---- the accountant: the risk on the row, the confirmation, the refusal, the approval ------
     const desk = await pool.page(DESKTOP);
-    await signInThroughPage(desk, t, accountantAccount.user.email, accountantAccount.password);
+    await signInThroughPage(desk, suite.t, accountantAccount.user.email, accountantAccount.password);
     expect(new URL(desk.url()).pathname).toBe('/accounts');
     const row = desk.locator(`#payout-${offer.id}`);
     expect(await row.locator('.risk-code').allInnerTexts()).toEqual(['PAYEE_SHARED']);
@@ -124,8 +115,8 @@ describe('money you can trust', () => {
     await submit(desk, desk.getByRole('button', { name: 'Approve', exact: true }), (url) => url.searchParams.get('notice') === 'approved');
     expect(await desk.locator(`#payout-${offer.id}`).getAttribute('data-state')).toBe('approved');
     const small = await pool.page(MOBILE);
-    await signInThroughPage(small, t, accountantAccount.user.email, accountantAccount.password);
-    await small.goto(`${t.url}/accounts/payouts/${earlierOffer.id}/approve`);
+    await signInThroughPage(small, suite.t, accountantAccount.user.email, accountantAccount.password);
+    await small.goto(`${suite.t.url}/accounts/payouts/${earlierOffer.id}/approve`);
     await expectNoHorizontalScroll(small);
     await screenshot(small, 'approve-confirmation-mobile');
 
@@ -143,12 +134,12 @@ describe('money you can trust', () => {
     await submit(desk, desk.getByRole('button', { name: 'Mark sent to the bank' }), (url) => url.searchParams.get('notice') === 'batch-sent');
 
     // ---- the bank's statement, uploaded on /accounts ----------------------------------------
-    const statementFile = join(t.dataDir, 'camt053-from-the-bank.xml');
+    const statementFile = join(suite.t.dataDir, 'camt053-from-the-bank.xml');
     await writeFile(
       statementFile,
       camt053Text({ msgId: 'BANK-STMT-0001', entries: [{ endToEndId: offer.bankReference, amount: '250.00', bankReference: 'FPS-20261208-77' }] }),
     );
-    await desk.goto(`${t.url}/accounts`);
+    await desk.goto(`${suite.t.url}/accounts`);
     await desk.getByLabel('Statement file (camt.053)').setInputFiles(statementFile);
     await submit(desk, desk.getByRole('button', { name: 'Import the statement' }), (url) => url.pathname.startsWith('/accounts/statements/'));
     expect(await desk.locator('#notice').innerText()).toContain('The bank statement is imported');

@@ -1,50 +1,39 @@
 // What operations problems look like to the people on the desk: a contributor mail the relay never
 // took, on the admin's audit page; the bank-holiday table running out, on the accounts page.
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import type { Browser } from 'playwright-core';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { freePort } from '../support/net.js';
 import { createStaff, signedInStaff } from '../support/staff.js';
-import { eventually, type TestApp } from '../support/test-app.js';
-import { contextPool, DESKTOP, postTip, screenshot, signInThroughPage, startAppAndBrowser } from './desk-support.js';
+import { eventually } from '../support/test-app.js';
+import { DESKTOP, postTip, screenshot, signInThroughPage, appAndBrowserPerFile } from './desk-support.js';
 
-let t: TestApp;
-let browser: Browser;
-const pool = contextPool(() => browser);
-
-beforeAll(async () => {
-  // A relay nobody listens on, one retry a second later: the mail is dead-lettered within seconds.
-  ({ t, browser } = await startAppAndBrowser({
-    SMTP_URL: `smtp://127.0.0.1:${await freePort()}`,
-    NOTIFICATION_RETRY_LIMIT: '1',
-    NOTIFICATION_RETRY_DELAY_SECONDS: '1',
-    JOBS_POLL_SECONDS: '1',
-  }));
-});
+// A relay nobody listens on, one retry a second later: the mail is dead-lettered within seconds.
+const suite = appAndBrowserPerFile(async () => ({
+  SMTP_URL: `smtp://127.0.0.1:${await freePort()}`,
+  NOTIFICATION_RETRY_LIMIT: '1',
+  NOTIFICATION_RETRY_DELAY_SECONDS: '1',
+  JOBS_POLL_SECONDS: '1',
+}));
+const { pool } = suite;
 
 afterEach(async () => {
   jest.useRealTimers();
   await pool.closeAll();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
-
 describe('operations, as the desk sees them', () => {
   it('an admin finds the contributor mail the relay never took under "Background jobs that failed" on the audit page', async () => {
     // Before the journey: a tip with an address, and an editor's message to it that cannot be mailed.
-    const tip = await postTip(t, { story: 'Bus shelter smashed on the high street', email: 'unreachable.reader@example.org' });
-    const editor = await signedInStaff(t, 'editor');
+    const tip = await postTip(suite.t, { story: 'Bus shelter smashed on the high street', email: 'unreachable.reader@example.org' });
+    const editor = await signedInStaff(suite.t, 'editor');
     await editor.post(`/api/tips/${tip.id}/messages`).send({ body: 'Could you send the original video?' }).expect(201);
     await eventually(async () => {
-      const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'contributor-mail-dead-letters'`);
+      const { rows } = await suite.t.db.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'contributor-mail-dead-letters'`);
       expect(rows[0].n).toBe(1);
     }, 30_000);
 
-    const { user, password } = await createStaff(t, 'admin', { name: 'Ada Admin' });
+    const { user, password } = await createStaff(suite.t, 'admin', { name: 'Ada Admin' });
     const page = await pool.page(DESKTOP);
-    await signInThroughPage(page, t, user.email, password);
+    await signInThroughPage(page, suite.t, user.email, password);
     await page.getByRole('link', { name: 'Audit log' }).click();
     const letter = page.locator('#dead-letters-table tbody tr');
     await expect(letter.count()).resolves.toBe(1);
@@ -57,10 +46,10 @@ describe('operations, as the desk sees them', () => {
   });
 
   it('accounting sees on /accounts, from 60 days before, that the bank-holiday table ends and what to do', async () => {
-    const { user, password } = await createStaff(t, 'accounting', { name: 'Abe Accounts' });
+    const { user, password } = await createStaff(suite.t, 'accounting', { name: 'Abe Accounts' });
     const page = await pool.page(DESKTOP);
     // Today (December 2026) the table reaches a year ahead: no notice.
-    await signInThroughPage(page, t, user.email, password);
+    await signInThroughPage(page, suite.t, user.email, password);
     expect(new URL(page.url()).pathname).toBe('/accounts');
     await expect(page.locator('#bank-holidays-notice').count()).resolves.toBe(0);
 

@@ -1,41 +1,31 @@
 // The contributor's /status pages in a real browser (Debian chromium via playwright-core) on a
 // phone-sized screen: sign in with the receipt, read the desk's message, reply, add a file, sign out.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser } from 'playwright-core';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { postTip, signInFromReceipt } from '../support/fixtures.js';
 import { FIXTURES_DIR } from '../support/media-samples.js';
 import { openRiskCodes } from '../support/payout-risks.js';
 import { signedInStaff, type SignedInStaff } from '../support/staff.js';
-import type { TestApp } from '../support/test-app.js';
-import { contextPool, expectNoHorizontalScroll, MOBILE, screenshot, startAppAndBrowser } from './desk-support.js';
+import { expectNoHorizontalScroll, MOBILE, screenshot, appAndBrowserPerFile } from './desk-support.js';
 
-let t: TestApp;
-let browser: Browser;
 let editor: SignedInStaff;
-const pool = contextPool(() => browser);
+
+const suite = appAndBrowserPerFile();
+const { pool } = suite;
 
 beforeAll(async () => {
-  ({ t, browser } = await startAppAndBrowser());
-  editor = await signedInStaff(t, 'editor', { name: 'Priya Editor' });
-});
-
-afterEach(() => pool.closeAll());
-
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
+  editor = await signedInStaff(suite.t, 'editor', { name: 'Priya Editor' });
 });
 
 const XSS_MESSAGE = 'Is this yours? <script>window.__xss=1</script><img src=x onerror="window.__xss=2">';
 
 describe('the contributor’s status page', () => {
   it('signs in with the receipt, reads the editor’s messages (as text), replies, adds a video, and the desk sees the reply', async () => {
-    const receipt = await postTip(t, { story: 'A lorry has shed its load on the ring road.' });
+    const receipt = await postTip(suite.t, { story: 'A lorry has shed its load on the ring road.' });
     await editor.post(`/api/tips/${receipt.id}/messages`).send({ body: 'Thanks for this!\nDid you film it yourself, and at what time?' }).expect(201);
     await editor.post(`/api/tips/${receipt.id}/messages`).send({ body: XSS_MESSAGE }).expect(201);
 
     const page = await pool.page(MOBILE);
-    await signInFromReceipt(page, t, receipt);
+    await signInFromReceipt(page, suite.t, receipt);
     expect(await page.locator('h1').textContent()).toBe('Your tip');
     expect(await page.locator('#reference').textContent()).toBe(receipt.reference);
     expect(await page.locator('#status-text').textContent()).toContain('Received: an editor will look at it soon');
@@ -71,7 +61,7 @@ describe('the contributor’s status page', () => {
     await Promise.all([page.waitForURL((url) => url.searchParams.get('notice') === 'files-added'), page.getByRole('button', { name: 'Add files' }).click()]);
     expect(await page.locator('#notice').textContent()).toBe('1 file added. The newsroom can see it now.');
     expect(await page.locator('#file-list li').allTextContents()).toEqual(['sample.mp4 Video, 5.9 KB']);
-    const { rows: media } = await t.db.query('SELECT display_filename, kind FROM media WHERE tip_id = $1', [receipt.id]);
+    const { rows: media } = await suite.t.db.query('SELECT display_filename, kind FROM media WHERE tip_id = $1', [receipt.id]);
     expect(media).toEqual([{ display_filename: 'sample.mp4', kind: 'video' }]);
     await expectNoHorizontalScroll(page);
     await screenshot(page, 'status-tip-mobile');
@@ -86,9 +76,9 @@ describe('the contributor’s status page', () => {
   });
 
   it('works with JavaScript off: sign in, reply, an empty reply is refused next to the field, sign out', async () => {
-    const receipt = await postTip(t, { story: 'Burst water main outside the school.' });
+    const receipt = await postTip(suite.t, { story: 'Burst water main outside the school.' });
     const page = await pool.page({ ...MOBILE, javaScriptEnabled: false });
-    await signInFromReceipt(page, t, receipt);
+    await signInFromReceipt(page, suite.t, receipt);
     expect(await page.locator('#no-messages').isVisible()).toBe(true);
 
     // Only spaces pass the browser's own `required` check; the server refuses them.
@@ -107,14 +97,14 @@ describe('the contributor’s status page', () => {
 
     await Promise.all([page.waitForURL((url) => url.pathname === '/status'), page.getByRole('button', { name: 'Sign out' }).click()]);
     expect(await page.locator('#notice').textContent()).toContain('You have signed out.');
-    await page.goto(`${t.url}/status/tip`);
+    await page.goto(`${suite.t.url}/status/tip`);
     expect(new URL(page.url()).pathname).toBe('/status');
   });
 
   it('a wrong secret shows the same words as an unknown reference, keeps the reference, clears the secret', async () => {
-    const receipt = await postTip(t, { story: 'Smoke over the industrial estate.' });
+    const receipt = await postTip(suite.t, { story: 'Smoke over the industrial estate.' });
     const page = await pool.page(MOBILE);
-    await page.goto(`${t.url}/status`);
+    await page.goto(`${suite.t.url}/status`);
     await page.getByLabel('Reference').fill(receipt.reference);
     await page.getByLabel('Secret').fill('WRONG-SECRET');
     await page.getByRole('button', { name: 'Check my tip' }).click();
@@ -134,10 +124,10 @@ describe('the contributor’s status page', () => {
   });
 
   it('accepts an offer on a phone with JavaScript off (a mistake named next to its field), and gives new details when the payment fails', async () => {
-    const receipt = await postTip(t, { story: 'Video of the bridge collapse.' });
+    const receipt = await postTip(suite.t, { story: 'Video of the bridge collapse.' });
     const payout = (await editor.post(`/api/tips/${receipt.id}/payouts`).send({ amountMinor: 25_000, currency: 'GBP', licence: 'exclusive' }).expect(201)).body;
     const page = await pool.page({ ...MOBILE, javaScriptEnabled: false });
-    await signInFromReceipt(page, t, receipt);
+    await signInFromReceipt(page, suite.t, receipt);
     expect(await page.locator('#offer1-text').textContent()).toBe('We’d like to pay you £250 for exclusive use of your story');
     expect(await page.locator('#steps li[aria-current="step"] .step-label').textContent()).toBe('Offer made');
     await expectNoHorizontalScroll(page);
@@ -167,12 +157,12 @@ describe('the contributor’s status page', () => {
     expect(await page.locator('#steps li[aria-current="step"] .step-label').textContent()).toBe('Accepted');
     expect(await page.locator('#payments li').textContent()).toContain('****5678');
     expect(await page.locator('form.accept-form').count()).toBe(0);
-    const { rows } = await t.db.query('SELECT state FROM payouts WHERE id = $1', [payout.id]);
+    const { rows } = await suite.t.db.query('SELECT state FROM payouts WHERE id = $1', [payout.id]);
     expect(rows[0].state).toBe('accepted');
     await screenshot(page, 'status-accepted-mobile');
 
     // Accounting approves and batches it; the bank returns it: the page asks for new details.
-    const accountant = await signedInStaff(t, 'accounting');
+    const accountant = await signedInStaff(suite.t, 'accounting');
     const version = async () => ((await accountant.get(`/api/payouts/${payout.id}`).expect(200)).body as { version: number }).version;
     await accountant
       .post(`/api/payouts/${payout.id}/approve`)
@@ -180,7 +170,7 @@ describe('the contributor’s status page', () => {
       .expect(200);
     const batch = (await accountant.post('/api/payout-batches').send({ format: 'csv' }).expect(201)).body as { id: string };
     // A ledger export changes nothing the contributor is told (issue 11): still "Payment approved".
-    await page.goto(`${t.url}/status/tip`);
+    await page.goto(`${suite.t.url}/status/tip`);
     expect(await page.locator('#steps li[aria-current="step"] .step-label').textContent()).toBe('Payment approved');
     // Settling waits for the batch to be marked sent (issue 12).
     await accountant.post(`/api/payout-batches/${batch.id}/sent`).expect(200);
@@ -188,7 +178,7 @@ describe('the contributor’s status page', () => {
       .post(`/api/payouts/${payout.id}/mark-failed`)
       .send({ version: await version(), reason: 'ARUCS 5: no account' })
       .expect(200);
-    await page.goto(`${t.url}/status/tip`);
+    await page.goto(`${suite.t.url}/status/tip`);
     expect(await page.locator('#status-text').textContent()).toContain('Payment failed – please update your details.');
     expect(await page.locator('#steps li.failed .step-label').textContent()).toBe('Payment scheduled');
     expect(await page.locator('#payee details').getAttribute('open')).not.toBeNull();

@@ -124,6 +124,8 @@ const ACCESS: Record<string, Audience[]> = {
   'POST /desk/tips/:id/notes': ['editor', 'admin'],
   'POST /desk/tips/:id/messages': ['editor', 'admin'],
   'POST /desk/tips/:id/files': ['editor', 'admin'],
+  // The confirmation before downloading a file the virus scan has not cleared.
+  'GET /desk/tips/:id/media/:mediaId/download': ['editor', 'admin'],
   'POST /desk/tips/:id/payouts': ['editor', 'admin'],
   'POST /desk/tips/:id/payouts/:payoutId/cancel': ['editor', 'admin'],
   'POST /desk/tips/:id/payout-waivers': ['admin'],

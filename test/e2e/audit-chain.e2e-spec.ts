@@ -3,34 +3,20 @@
 // database. Tampering is done as the database superuser with the append-only triggers off
 // (session_replication_role = replica), as an attacker with the database's keys could.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import { pgJsonText } from '../../src/audit/event-chain.js';
 import { verifyChains } from '../../src/audit/chain-verifier.js';
 import { CSRF_HEADER } from '../../src/staff/access.guard.js';
+import { runCli } from '../support/cli-process.js';
 import { openRiskCodes } from '../support/payout-risks.js';
 import { sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
-const CLI = process.env.TIPDESK_TEST_CLI || fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const consent = { consentTerms: true, consentOwnWork: true, consentOver18: true };
 const PAYER_ENV = { PAYER_NAME: 'TIPDESK NEWS', PAYER_SORT_CODE: '200000', PAYER_ACCOUNT_NUMBER: '55779911', BACS_SERVICE_USER_NUMBER: '123456' };
-
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 describe('the audit and payout-event hash chains', () => {
   let t: TestApp;
@@ -94,7 +80,7 @@ describe('the audit and payout-event hash chains', () => {
   const total = async () => (await t.count('audit_events')) + (await t.count('payout_events'));
 
   it('audit:verify on an intact log: exit 0, “N events, chain intact”', async () => {
-    const result = await cli(['audit:verify'], env);
+    const result = await runCli(['audit:verify'], env);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`${await total()} events, chain intact`);
@@ -105,21 +91,21 @@ describe('the audit and payout-event hash chains', () => {
     const [victim] = (await t.db.query(`SELECT id, seq::text AS seq, after FROM audit_events WHERE action = 'payout.approved' ORDER BY seq LIMIT 1`)).rows;
     await asSuperuser((q) => q(`UPDATE audit_events SET after = jsonb_set(after, '{state}', '"paid"') WHERE id = $1`, [victim.id]));
     try {
-      const result = await cli(['audit:verify'], env);
+      const result = await runCli(['audit:verify'], env);
       expect(result.code).toBe(1);
       expect(result.stdout).toContain(`audit_events: chain broken at event ${victim.seq} (${victim.id})`);
       expect(result.stdout).toContain('do not match its hash');
     } finally {
       await asSuperuser((q) => q(`UPDATE audit_events SET after = $2 WHERE id = $1`, [victim.id, JSON.stringify(victim.after)]));
     }
-    expect((await cli(['audit:verify'], env)).code).toBe(0);
+    expect((await runCli(['audit:verify'], env)).code).toBe(0);
   });
 
   it('one payout event’s reason altered: names that payout event', async () => {
     const [victim] = (await t.db.query(`SELECT id, seq::text AS seq, reason FROM payout_events WHERE reason IS NOT NULL ORDER BY seq LIMIT 1`)).rows;
     await asSuperuser((q) => q(`UPDATE payout_events SET reason = 'nothing to see' WHERE id = $1`, [victim.id]));
     try {
-      const result = await cli(['audit:verify'], env);
+      const result = await runCli(['audit:verify'], env);
       expect(result.code).toBe(1);
       expect(result.stdout).toContain(`payout_events: chain broken at event ${victim.seq} (${victim.id})`);
     } finally {
@@ -130,13 +116,13 @@ describe('the audit and payout-event hash chains', () => {
   it('one event deleted: names the event where the gap is', async () => {
     const [{ victim }] = (await asSuperuser((q) => q(`DELETE FROM audit_events e WHERE seq = 5 RETURNING to_jsonb(e.*) AS victim`))).rows;
     try {
-      const result = await cli(['audit:verify'], env);
+      const result = await runCli(['audit:verify'], env);
       expect(result.code).toBe(1);
       expect(result.stdout).toMatch(/audit_events: chain broken at event 6 \([0-9a-f-]{36}\): event 5 is missing/);
     } finally {
       await asSuperuser((q) => q(`INSERT INTO audit_events SELECT * FROM jsonb_populate_record(NULL::audit_events, $1::jsonb)`, [JSON.stringify(victim)]));
     }
-    expect((await cli(['audit:verify'], env)).code).toBe(0);
+    expect((await runCli(['audit:verify'], env)).code).toBe(0);
   });
 
   it('two events reordered (their places swapped): names the first of them', async () => {
@@ -149,13 +135,13 @@ describe('the audit and payout-event hash chains', () => {
       });
     await swap(rows[0].id as string, rows[1].id as string);
     try {
-      const result = await cli(['audit:verify'], env);
+      const result = await runCli(['audit:verify'], env);
       expect(result.code).toBe(1);
       expect(result.stdout).toContain(`audit_events: chain broken at event 3 (${rows[1].id})`);
     } finally {
       await swap(rows[1].id as string, rows[0].id as string);
     }
-    expect((await cli(['audit:verify'], env)).code).toBe(0);
+    expect((await runCli(['audit:verify'], env)).code).toBe(0);
   });
 
   it('the newest events cut off (and the head left alone): names the head', async () => {
@@ -163,7 +149,7 @@ describe('the audit and payout-event hash chains', () => {
       await asSuperuser((q) => q(`DELETE FROM payout_events e WHERE seq = (SELECT max(seq) FROM payout_events) RETURNING to_jsonb(e.*) AS victim`))
     ).rows;
     try {
-      const result = await cli(['audit:verify'], env);
+      const result = await runCli(['audit:verify'], env);
       expect(result.code).toBe(1);
       expect(result.stdout).toContain('events were removed from the end');
     } finally {
@@ -198,7 +184,7 @@ describe('the audit and payout-event hash chains', () => {
               SELECT id, now(), 'system', 'bench.tick', 'test', id, jsonb_build_object('n', seq - (SELECT audit_seq FROM head)), seq, prev, hash FROM linked),
       last AS (SELECT * FROM linked ORDER BY seq DESC LIMIT 1)
       UPDATE event_chain_head h SET audit_seq = last.seq, audit_hash = last.hash, audit_prev_hash = last.prev FROM last WHERE h.id = 1`);
-    const result = await cli(['audit:verify'], env);
+    const result = await runCli(['audit:verify'], env);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/audit_events: 1\d{5} events, chain intact/);
   }, 180_000);
@@ -241,7 +227,7 @@ describe('the audit and payout-event hash chains', () => {
     });
 
     it('audit:verify-export checks the file without the database: exit 0', async () => {
-      const result = await cli(['audit:verify-export', file], { DATA_DIR: t.dataDir, ENCRYPTION_KEY: env.ENCRYPTION_KEY, LOG_LEVEL: 'warn' });
+      const result = await runCli(['audit:verify-export', file], { DATA_DIR: t.dataDir, ENCRYPTION_KEY: env.ENCRYPTION_KEY, LOG_LEVEL: 'warn' });
       expect(result.stderr).toBe('');
       expect(result.stdout).toMatch(/events, chain intact, signature valid/);
       expect(result.code).toBe(0);
@@ -254,7 +240,7 @@ describe('the audit and payout-event hash chains', () => {
       lines[1] = JSON.stringify(event);
       const edited = `${file}.edited`;
       await writeFile(edited, `${lines.join('\n')}\n`);
-      const result = await cli(['audit:verify-export', edited], { DATA_DIR: t.dataDir, ENCRYPTION_KEY: env.ENCRYPTION_KEY, LOG_LEVEL: 'warn' });
+      const result = await runCli(['audit:verify-export', edited], { DATA_DIR: t.dataDir, ENCRYPTION_KEY: env.ENCRYPTION_KEY, LOG_LEVEL: 'warn' });
       expect(result.code).toBe(1);
       expect(result.stdout).toContain(`event 2 (${event.id}) does not match its hash`);
     });
@@ -263,11 +249,11 @@ describe('the audit and payout-event hash chains', () => {
       const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
       const cut = `${file}.cut`;
       await writeFile(cut, `${lines.slice(0, -1).join('\n')}\n`);
-      expect((await cli(['audit:verify-export', cut], { DATA_DIR: t.dataDir, ENCRYPTION_KEY: env.ENCRYPTION_KEY, LOG_LEVEL: 'warn' })).stdout).toContain(
+      expect((await runCli(['audit:verify-export', cut], { DATA_DIR: t.dataDir, ENCRYPTION_KEY: env.ENCRYPTION_KEY, LOG_LEVEL: 'warn' })).stdout).toContain(
         'the export was cut off',
       );
       const otherKey = Buffer.alloc(32, 7).toString('base64');
-      const result = await cli(['audit:verify-export', file], { DATA_DIR: t.dataDir, ENCRYPTION_KEY: otherKey, LOG_LEVEL: 'warn' });
+      const result = await runCli(['audit:verify-export', file], { DATA_DIR: t.dataDir, ENCRYPTION_KEY: otherKey, LOG_LEVEL: 'warn' });
       expect(result.code).toBe(1);
       expect(result.stdout).toContain('which this ENCRYPTION_KEY is not');
     });

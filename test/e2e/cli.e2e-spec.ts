@@ -1,27 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import request from 'supertest';
-import { fileURLToPath } from 'node:url';
 import { derivedHashKey } from '../../src/crypto/encryption-key.js';
+import { CLI, runCli } from '../support/cli-process.js';
 import { createStaff, signIn } from '../support/staff.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-
-// The compiled CLI, exactly as `npm run cli` runs it (`npm test` builds dist/ first).
-// TIPDESK_TEST_CLI points at another build of it (one compiled elsewhere, leaving dist/ alone).
-const CLI = process.env.TIPDESK_TEST_CLI || fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-
-function cli(args: string[], stdin: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
 
 let t: TestApp;
 let env: Record<string, string>;
@@ -44,10 +27,10 @@ afterAll(async () => {
 describe('npm run cli -- staff:add', () => {
   it('creates an account whose password (read from stdin) signs in, and audits it', async () => {
     const setupLinksBefore = await t.count('staff_setup_tokens');
-    const result = await cli(
+    const result = await runCli(
       ['staff:add', '--email', 'Desk.Chief@Paper.test', '--role', 'admin', '--name', 'Desk Chief'],
-      'correct horse battery staple\n',
       env,
+      'correct horse battery staple\n',
     );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -84,23 +67,23 @@ describe('npm run cli -- staff:add', () => {
 
   it('a weak password: exit 64 with the reason, nobody created', async () => {
     const before = await t.count('staff_users');
-    const result = await cli(['staff:add', '--email', 'weak@paper.test', '--role', 'editor'], 'short\n', env);
+    const result = await runCli(['staff:add', '--email', 'weak@paper.test', '--role', 'editor'], env, 'short\n');
     expect(result.code).toBe(64);
     expect(result.stderr).toMatch(/password: Use at least 12 characters/);
     expect(await t.count('staff_users')).toBe(before);
   });
 
   it('an unknown role or a missing option: exit 64 with usage', async () => {
-    const badRole = await cli(['staff:add', '--email', 'x@paper.test', '--role', 'boss'], 'a long enough passphrase', env);
+    const badRole = await runCli(['staff:add', '--email', 'x@paper.test', '--role', 'boss'], env, 'a long enough passphrase');
     expect(badRole.code).toBe(64);
     expect(badRole.stderr).toMatch(/role must be one of admin, editor, accounting/);
-    const missing = await cli(['staff:add', '--role', 'editor'], '', env);
+    const missing = await runCli(['staff:add', '--role', 'editor'], env, '');
     expect(missing.code).toBe(64);
     expect(missing.stderr).toMatch(/Usage:/);
   });
 
   it('an email that is taken: exit 64, no second account', async () => {
-    const result = await cli(['staff:add', '--email', 'desk.chief@paper.test', '--role', 'editor'], 'another long passphrase', env);
+    const result = await runCli(['staff:add', '--email', 'desk.chief@paper.test', '--role', 'editor'], env, 'another long passphrase');
     expect(result.code).toBe(64);
     expect(result.stderr).toMatch(/already a staff account/);
   });
@@ -116,7 +99,7 @@ describe('npm run cli -- staff:password', () => {
         .send({ email: user.email, password: `guess number ${i}` })
         .expect(401);
 
-    const result = await cli(['staff:password', '--email', 'Only.Admin@Paper.test'], 'a way back in for the admin\n', env);
+    const result = await runCli(['staff:password', '--email', 'Only.Admin@Paper.test'], env, 'a way back in for the admin\n');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^New password set for admin only\.admin@paper\.test \(/);
@@ -132,7 +115,7 @@ describe('npm run cli -- staff:password', () => {
 
   it('a weak password: exit 64 with the reason, the password unchanged', async () => {
     const { user, password } = await createStaff(t, 'editor');
-    const result = await cli(['staff:password', '--email', user.email], 'short\n', env);
+    const result = await runCli(['staff:password', '--email', user.email], env, 'short\n');
     expect(result.code).toBe(64);
     expect(result.stderr).toMatch(/password: Use at least 12 characters/);
     await signIn(t, user.email, password);
@@ -140,7 +123,7 @@ describe('npm run cli -- staff:password', () => {
 
   it('an unknown email: exit 64 saying there is no such account, nothing audited', async () => {
     const audited = await t.count('audit_events');
-    const result = await cli(['staff:password', '--email', 'nobody@paper.test'], 'a long enough passphrase', env);
+    const result = await runCli(['staff:password', '--email', 'nobody@paper.test'], env, 'a long enough passphrase');
     expect(result.code).toBe(64);
     expect(result.stderr).toMatch(/There is no staff account with the email address nobody@paper\.test/);
     expect(result.stdout).toBe('');
@@ -148,7 +131,7 @@ describe('npm run cli -- staff:password', () => {
   });
 
   it('no --email: exit 64 with usage that lists staff:password', async () => {
-    const result = await cli(['staff:password'], '', env);
+    const result = await runCli(['staff:password'], env, '');
     expect(result.code).toBe(64);
     expect(result.stderr).toMatch(/staff:password needs --email/);
     expect(result.stderr).toMatch(/npm run cli -- staff:password --email EMAIL/);

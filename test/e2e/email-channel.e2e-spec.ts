@@ -49,6 +49,35 @@ function post(t: TestApp, raw: Buffer | string, token = TOKEN) {
   return request(t.url).post(INBOUND).set('Authorization', `Bearer ${token}`).set('Content-Type', 'message/rfc822').send(Buffer.from(raw));
 }
 
+/** A mail whose second video part is cut off, with no closing boundary: what a broken client sends. */
+function mailWithCutVideo(to: string, messageId: string): string {
+  const video = sampleVideo().toString('base64').replace(/.{76}/g, '$&\r\n');
+  return [
+    'From: pat@example.org',
+    `To: ${to}`,
+    'Subject: cut',
+    `Message-ID: ${messageId}`,
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="b1"',
+    '',
+    '--b1',
+    'Content-Type: text/plain',
+    '',
+    'Here it is',
+    '--b1',
+    'Content-Type: video/mp4; name=a.mp4',
+    'Content-Disposition: attachment; filename=a.mp4',
+    'Content-Transfer-Encoding: base64',
+    '',
+    video,
+    '--b1',
+    'Content-Type: video/mp4; name=b.mp4',
+    'Content-Transfer-Encoding: base64',
+    '',
+    video.slice(0, 200),
+  ].join('\r\n');
+}
+
 describe('email channel: SMTP listener, webhook and replies (real SMTP client, real PostgreSQL, real files)', () => {
   let t: TestApp;
   let smtpPort: number;
@@ -194,32 +223,8 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
 
     it('a malformed MIME message (its video part cut off, no closing boundary): 554 with the reason at DATA; no tip, no media, no blob', async () => {
       const before = await stored();
-      const video = sampleVideo().toString('base64').replace(/.{76}/g, '$&\r\n');
       // nodemailer sends these bytes as they are (`raw`), as a broken mail client would.
-      const raw = [
-        'From: pat@example.org',
-        `To: ${TIPS}`,
-        'Subject: cut',
-        `Message-ID: ${unique('smtp-cut')}`,
-        'MIME-Version: 1.0',
-        'Content-Type: multipart/mixed; boundary="b1"',
-        '',
-        '--b1',
-        'Content-Type: text/plain',
-        '',
-        'Here it is',
-        '--b1',
-        'Content-Type: video/mp4; name=a.mp4',
-        'Content-Disposition: attachment; filename=a.mp4',
-        'Content-Transfer-Encoding: base64',
-        '',
-        video,
-        '--b1',
-        'Content-Type: video/mp4; name=b.mp4',
-        'Content-Transfer-Encoding: base64',
-        '',
-        video.slice(0, 200),
-      ].join('\r\n');
+      const raw = mailWithCutVideo(TIPS, unique('smtp-cut'));
       const error = await refusal(smtp().sendMail({ envelope: { from: 'pat@example.org', to: [TIPS] }, raw }));
       expect(error.responseCode).toBe(554);
       expect(error.command).toBe('DATA');
@@ -421,31 +426,7 @@ describe('email channel: SMTP listener, webhook and replies (real SMTP client, r
       const tipsBefore = await t.count('tips');
       const mediaBefore = await t.count('media');
       const blobsBefore = await t.blobFiles();
-      const video = sampleVideo().toString('base64').replace(/.{76}/g, '$&\r\n');
-      const raw = [
-        'From: pat@example.org',
-        'To: tips@paper.example',
-        'Subject: cut',
-        `Message-ID: ${unique('cut')}`,
-        'MIME-Version: 1.0',
-        'Content-Type: multipart/mixed; boundary="b1"',
-        '',
-        '--b1',
-        'Content-Type: text/plain',
-        '',
-        'Here it is',
-        '--b1',
-        'Content-Type: video/mp4; name=a.mp4',
-        'Content-Disposition: attachment; filename=a.mp4',
-        'Content-Transfer-Encoding: base64',
-        '',
-        video,
-        '--b1',
-        'Content-Type: video/mp4; name=b.mp4',
-        'Content-Transfer-Encoding: base64',
-        '',
-        video.slice(0, 200),
-      ].join('\r\n');
+      const raw = mailWithCutVideo('tips@paper.example', unique('cut'));
       const res = await post(t, raw);
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ code: 'EMAIL_MALFORMED', message: expect.stringContaining('cut off') });

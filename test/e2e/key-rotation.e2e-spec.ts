@@ -7,15 +7,13 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import { keyFrom, type EncryptionKey } from '../../src/crypto/encryption-key.js';
 import { FieldCipher } from '../../src/crypto/field-cipher.js';
+import { CLI, runCli } from '../support/cli-process.js';
 import { approvedPayout, CONSENT, postTip } from '../support/fixtures.js';
 import { signedInStaff, type SignedInStaff } from '../support/staff.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-
-const CLI = process.env.TIPDESK_TEST_CLI || fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 /** Every encrypted column, with its table's key, as keys:rotate knows them. */
 const COLUMNS = [
@@ -42,22 +40,22 @@ const IDEMPOTENCY_KEY = 'retry-after-rotation-0001';
 let idempotentReceipt: { reference: string; secret: string };
 const tipIds: string[] = [];
 
-function cli(args: string[], env: Record<string, string>, killAfterLines?: number): Promise<{ code: number | string; stdout: string; stderr: string }> {
+const cli = (args: string[], env: Record<string, string>) => runCli(args, { LOG_LEVEL: 'warn', ...env });
+
+/** keys:rotate killed outright after `batches` batches, as a crash or Ctrl-C would interrupt it. */
+function interruptedRotation(env: Record<string, string>, batches: number): Promise<{ signal: string | null; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [CLI, 'keys:rotate', '--batch-size', '2'], {
       env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
-    let stderr = '';
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
-      // An interruption half way: killed outright after some batches, as a crash or Ctrl-C would.
-      if (killAfterLines !== undefined && (stdout.match(/ re-encrypted\n/g) ?? []).length >= killAfterLines) child.kill('SIGKILL');
+      if ((stdout.match(/ re-encrypted\n/g) ?? []).length >= batches) child.kill('SIGKILL');
     });
-    child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? signal ?? -1, stdout, stderr }));
+    child.on('close', (_code, signal) => resolve({ signal, stdout }));
   });
 }
 
@@ -110,8 +108,8 @@ describe('npm run cli -- keys:rotate', () => {
   });
 
   it('interrupted half way: some fields under the new key, the rest under the old, and an app with ENCRYPTION_KEY_PREVIOUS reads them all', async () => {
-    const killed = await cli(['keys:rotate', '--batch-size', '2'], env(), 4);
-    expect(killed.code).toBe('SIGKILL');
+    const killed = await interruptedRotation(env(), 4);
+    expect(killed.signal).toBe('SIGKILL');
     const values = await allValues();
     const rotated = values.filter((v) => underKey(v.value, newKey)).length;
     expect(rotated).toBeGreaterThanOrEqual(7); // four batches of two (the last of the emails holds one)

@@ -4,11 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { CSRF_HEADER } from '../../src/staff/access.guard.js';
+import { contributorWithTip } from '../support/fixtures.js';
 import { sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
 import { openRiskCodes } from '../support/payout-risks.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
-const consent = { consentTerms: true, consentOwnWork: true, consentOver18: true };
 const GBP = { amountMinor: 25_000, currency: 'GBP', licence: 'exclusive' };
 const UK = { confirmLicence: true, method: 'uk_bank', accountName: 'Morag Payee', sortCode: '60-16-13', accountNumber: '31926819' };
 const PAYER_ENV = { PAYER_NAME: 'TIPDESK NEWS', PAYER_SORT_CODE: '200000', PAYER_ACCOUNT_NUMBER: '55779911', BACS_SERVICE_USER_NUMBER: '123456' };
@@ -49,20 +49,9 @@ describe('money guards: nothing paid twice, nobody pays themselves', () => {
     return { post: (path: string) => request(t.url).post(path).set('Cookie', cookie).set(CSRF_HEADER, signIn.body.csrfToken) };
   }
 
-  async function contributorWithTip() {
-    const receipt = (
-      await request(t.url)
-        .post('/api/tips')
-        .send({ story: 'A burst water main on the high street', ...consent })
-        .expect(201)
-    ).body;
-    const tipId = (await t.db.query(`SELECT id FROM tips WHERE reference = $1`, [receipt.reference])).rows[0].id as string;
-    return { tipId, ...(await contributorSession(receipt.reference, receipt.secret)) };
-  }
-
   async function approved(offer: object = GBP) {
-    const c = await contributorWithTip();
-    const offered = (await editor.post(`/api/tips/${c.tipId}/payouts`).send(offer).expect(201)).body;
+    const c = await contributorWithTip(t);
+    const offered = (await editor.post(`/api/tips/${c.id}/payouts`).send(offer).expect(201)).body;
     await c.post(`/api/contributor/payouts/${offered.id}/accept`).send(UK).expect(200);
     const { version } = (await accountant.get(`/api/payouts/${offered.id}`).expect(200)).body;
     return (

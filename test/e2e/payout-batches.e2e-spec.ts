@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'csv-parse/sync';
 import { createHash } from 'node:crypto';
-import request from 'supertest';
+import type request from 'supertest';
 import { generateBankReference } from '../../src/payouts/payout-words.js';
-import { CSRF_HEADER } from '../../src/staff/access.guard.js';
-import { sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { contributorWithTip } from '../support/fixtures.js';
+import { signedInStaff, type SignedInStaff } from '../support/staff.js';
 import { openRiskCodes } from '../support/payout-risks.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
-const consent = { consentTerms: true, consentOwnWork: true, consentOver18: true };
 const GBP = { amountMinor: 25_000, currency: 'GBP', licence: 'exclusive' };
 const EUR = { amountMinor: 40_050, currency: 'EUR', licence: 'non_exclusive' };
 const UK = { confirmLicence: true, method: 'uk_bank', accountName: 'Zoë Ørsted-Łukasz', sortCode: '60-16-13', accountNumber: '31926819' };
@@ -65,24 +64,10 @@ describe('payout batches API', () => {
     await t.close();
   });
 
-  /** A tip through the public API, its contributor signed in with the receipt. */
-  async function contributorWithTip() {
-    const receipt = (
-      await request(t.url)
-        .post('/api/tips')
-        .send({ story: 'Flooded underpass on the ring road', name: 'Casey Contributor', ...consent })
-        .expect(201)
-    ).body;
-    const signIn = await request(t.url).post('/api/contributor/session').send({ reference: receipt.reference, secret: receipt.secret }).expect(200);
-    const cookie = sessionCookie(signIn, 'tipdesk_contributor');
-    const tipId = (await t.db.query(`SELECT id FROM tips WHERE reference = $1`, [receipt.reference])).rows[0].id as string;
-    return { tipId, post: (path: string) => request(t.url).post(path).set('Cookie', cookie).set(CSRF_HEADER, signIn.body.csrfToken) };
-  }
-
   /** offered by an editor → accepted by the contributor with `payee` → approved by accounting. */
   async function approved(offer: object = GBP, payee: object = UK) {
-    const c = await contributorWithTip();
-    const offered = (await editor.post(`/api/tips/${c.tipId}/payouts`).send(offer).expect(201)).body;
+    const c = await contributorWithTip(t, { name: 'Casey Contributor' });
+    const offered = (await editor.post(`/api/tips/${c.id}/payouts`).send(offer).expect(201)).body;
     await c.post(`/api/contributor/payouts/${offered.id}/accept`).send(payee).expect(200);
     const { version } = (await accountant.get(`/api/payouts/${offered.id}`).expect(200)).body;
     const res = await accountant
@@ -176,7 +161,7 @@ describe('payout batches API', () => {
 
       // The contributor gives new details (a new payee version) and the payout is even pointed at them:
       // the batch's file still comes from its snapshot.
-      const again = (await editor.post(`/api/tips/${p.contributor.tipId}/payouts`).send(GBP).expect(201)).body;
+      const again = (await editor.post(`/api/tips/${p.contributor.id}/payouts`).send(GBP).expect(201)).body;
       await p.contributor.post(`/api/contributor/payouts/${again.id}/accept`).send(UK_LATER).expect(200);
       const newer = (await t.db.query(`SELECT payee_details_id FROM payouts WHERE id = $1`, [again.id])).rows[0].payee_details_id;
       await t.db.query(`UPDATE payouts SET payee_details_id = $2 WHERE id = $1`, [p.id, newer]);

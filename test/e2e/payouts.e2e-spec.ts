@@ -1,27 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { PayoutsService } from '../../src/payouts/payouts.service.js';
 import type { PayoutState } from '../../src/payouts/payouts.entities.js';
 import type { StaffPrincipal } from '../../src/staff/access.js';
-import { CSRF_HEADER } from '../../src/staff/access.guard.js';
-import { sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { contributorWithTip, type SignedInContributor as Contributor } from '../support/fixtures.js';
+import { signedInStaff, type SignedInStaff } from '../support/staff.js';
 import { openRiskCodes } from '../support/payout-risks.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
-const consent = { consentTerms: true, consentOwnWork: true, consentOver18: true };
 const offer = { amountMinor: 25_000, currency: 'GBP', licence: 'exclusive' };
 // Distinctive values, so the plaintext scan cannot match them by chance.
 const UK = { confirmLicence: true, method: 'uk_bank', accountName: 'Quentin Payee-Holder', sortCode: '60-16-13', accountNumber: '31926819' };
 const IBAN = { confirmLicence: true, method: 'iban', accountName: 'Ingrid Ibanholder', iban: 'DE89 3704 0044 0532 0130 00', bic: 'COBADEFFXXX' };
-
-interface Contributor {
-  reference: string;
-  secret: string;
-  tipId: string;
-  get(path: string): request.Test;
-  post(path: string): request.Test;
-}
 
 describe('payouts API', () => {
   let t: TestApp;
@@ -50,29 +40,15 @@ describe('payouts API', () => {
 
   const principal = (s: SignedInStaff): StaffPrincipal => ({ id: s.user.id, email: s.user.email, name: s.user.name, role: s.user.role, totpEnabled: false });
 
-  /** A tip sent through the public API, and its contributor signed in with the receipt. */
-  async function contributorWithTip(): Promise<Contributor> {
-    const receipt = (
-      await request(t.url)
-        .post('/api/tips')
-        .send({ story: 'A lorry shed its load of oranges on the bypass', ...consent })
-        .expect(201)
-    ).body;
-    secrets.push(receipt.secret);
-    const signIn = await request(t.url).post('/api/contributor/session').send({ reference: receipt.reference, secret: receipt.secret }).expect(200);
-    const cookie = sessionCookie(signIn, 'tipdesk_contributor');
-    const tipId = (await t.db.query(`SELECT id FROM tips WHERE reference = $1`, [receipt.reference])).rows[0].id;
-    return {
-      reference: receipt.reference,
-      secret: receipt.secret,
-      tipId,
-      get: (path) => request(t.url).get(path).set('Cookie', cookie),
-      post: (path) => request(t.url).post(path).set('Cookie', cookie).set(CSRF_HEADER, signIn.body.csrfToken),
-    };
+  /** A tip sent through the public API, its contributor signed in; its secret is kept for the check that no log holds one. */
+  async function newContributor(): Promise<Contributor> {
+    const c = await contributorWithTip(t);
+    secrets.push(c.secret);
+    return c;
   }
 
   async function offered(c: Contributor, body: object = offer, by: SignedInStaff = editor) {
-    const res = await by.post(`/api/tips/${c.tipId}/payouts`).send(body);
+    const res = await by.post(`/api/tips/${c.id}/payouts`).send(body);
     expect(res.status).toBe(201);
     return res.body as { id: string; version: number; state: PayoutState };
   }
@@ -125,14 +101,14 @@ describe('payouts API', () => {
     let version: number;
 
     beforeAll(async () => {
-      c = await contributorWithTip();
+      c = await newContributor();
     });
 
     it('an editor offers £250: 201, offered, with a bank-safe reference', async () => {
-      const res = await editor.post(`/api/tips/${c.tipId}/payouts`).send({ ...offer, legalFlags: { witness: false, crime: false } });
+      const res = await editor.post(`/api/tips/${c.id}/payouts`).send({ ...offer, legalFlags: { witness: false, crime: false } });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({
-        tipId: c.tipId,
+        tipId: c.id,
         amountMinor: 25_000,
         currency: 'GBP',
         licence: 'exclusive',
@@ -228,7 +204,7 @@ describe('payouts API', () => {
     });
 
     it('the editor sees the tip’s payouts; accounting lists and totals them', async () => {
-      const forTip = await editor.get(`/api/tips/${c.tipId}/payouts`).expect(200);
+      const forTip = await editor.get(`/api/tips/${c.id}/payouts`).expect(200);
       expect(forTip.body.map((p: { id: string }) => p.id)).toEqual([payoutId]);
       const list = await accountant.get('/api/payouts?state=paid').expect(200);
       expect(list.body.items.map((p: { id: string }) => p.id)).toContain(payoutId);
@@ -240,10 +216,10 @@ describe('payouts API', () => {
   describe('offers: bad amounts and currencies (400 naming the field)', () => {
     let c: Contributor;
     beforeAll(async () => {
-      c = await contributorWithTip();
+      c = await newContributor();
     });
     const bad = async (body: object, field: string) => {
-      const res = await editor.post(`/api/tips/${c.tipId}/payouts`).send({ ...offer, ...body });
+      const res = await editor.post(`/api/tips/${c.id}/payouts`).send({ ...offer, ...body });
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
       expect(Object.keys(res.body.fields)).toEqual([field]);
@@ -266,7 +242,7 @@ describe('payouts API', () => {
         t.db.query(
           `INSERT INTO payouts (tip_id, contributor_id, amount_minor, currency, licence, bank_reference, offered_by, offered_at)
          SELECT id, contributor_id, 0, 'GBP', 'exclusive', 'TIPDESK ZERO0000', $2, now() FROM tips WHERE id = $1`,
-          [c.tipId, editor.user.id],
+          [c.id, editor.user.id],
         ),
       ).rejects.toThrow(/ck_payouts_amount_minor/);
     });
@@ -276,7 +252,7 @@ describe('payouts API', () => {
     let c: Contributor;
     let payoutId: string;
     beforeAll(async () => {
-      c = await contributorWithTip();
+      c = await newContributor();
       payoutId = (await offered(c)).id;
     });
     const bad = async (body: object, field: string) => {
@@ -311,7 +287,7 @@ describe('payouts API', () => {
 
   describe('refusals', () => {
     it('accepting a cancelled offer: 409', async () => {
-      const c = await contributorWithTip();
+      const c = await newContributor();
       const p = await offered(c);
       await editor.post(`/api/payouts/${p.id}/cancel`).send({ version: p.version, reason: 'Story spiked' }).expect(200);
       const res = await c.post(`/api/contributor/payouts/${p.id}/accept`).send(UK);
@@ -321,17 +297,17 @@ describe('payouts API', () => {
     });
 
     it('accepting a declined offer: 409', async () => {
-      const c = await contributorWithTip();
+      const c = await newContributor();
       const p = await offered(c);
       await c.post(`/api/contributor/payouts/${p.id}/decline`).send({}).expect(200);
       const res = await c.post(`/api/contributor/payouts/${p.id}/accept`).send(UK);
       expect(res.status).toBe(409);
       expect(res.body).toMatchObject({ code: 'PAYOUT_ILLEGAL_TRANSITION', from: 'declined' });
-      expect(await t.count("payee_details WHERE contributor_id = (SELECT contributor_id FROM tips WHERE id = '" + c.tipId + "')")).toBe(0);
+      expect(await t.count("payee_details WHERE contributor_id = (SELECT contributor_id FROM tips WHERE id = '" + c.id + "')")).toBe(0);
     });
 
     it('approving your own offer: 403 PAYOUT_OWN_OFFER (admin offered, admin approves)', async () => {
-      const c = await contributorWithTip();
+      const c = await newContributor();
       const p = await offered(c, offer, admin);
       await c.post(`/api/contributor/payouts/${p.id}/accept`).send(UK).expect(200);
       const res = await admin.post(`/api/payouts/${p.id}/approve`).send({ version: 2, acknowledgeRisks: await openRiskCodes(admin, p.id) });
@@ -340,7 +316,7 @@ describe('payouts API', () => {
     });
 
     it('approving twice: 409', async () => {
-      const c = await contributorWithTip();
+      const c = await newContributor();
       const p = await approved(c);
       const again = await otherAccountant.post(`/api/payouts/${p.id}/approve`).send({ version: p.version, acknowledgeRisks: await openRiskCodes(admin, p.id) });
       expect(again.status).toBe(409);
@@ -354,7 +330,7 @@ describe('payouts API', () => {
     });
 
     it('approving a payout flagged under clause 15 without sign-off: 409; after an admin signs off: 200', async () => {
-      const c = await contributorWithTip();
+      const c = await newContributor();
       const p = await accepted(c, { ...offer, legalFlags: { witness: true, crime: false } });
       const refused = await accountant.post(`/api/payouts/${p.id}/approve`).send({ version: p.version, acknowledgeRisks: await openRiskCodes(admin, p.id) });
       expect(refused.status).toBe(409);
@@ -369,7 +345,7 @@ describe('payouts API', () => {
     });
 
     it('an editor cancelling another editor’s offer: 403 PAYOUT_NOT_YOUR_OFFER', async () => {
-      const c = await contributorWithTip();
+      const c = await newContributor();
       const p = await offered(c);
       const res = await otherEditor.post(`/api/payouts/${p.id}/cancel`).send({ version: p.version, reason: 'Not mine' });
       expect(res.status).toBe(403);
@@ -377,7 +353,7 @@ describe('payouts API', () => {
     });
 
     it('cancelling a batched payout: 409', async () => {
-      const c = await contributorWithTip();
+      const c = await newContributor();
       const p = await approved(c);
       await batched([p.id]);
       const res = await accountant.post(`/api/payouts/${p.id}/cancel`).send({ version: p.version + 1, reason: 'Too late' });
@@ -386,8 +362,8 @@ describe('payouts API', () => {
     });
 
     it('a contributor session reaching another tip’s payout: 404', async () => {
-      const mine = await contributorWithTip();
-      const theirs = await contributorWithTip();
+      const mine = await newContributor();
+      const theirs = await newContributor();
       const p = await offered(theirs);
       const accept = await mine.post(`/api/contributor/payouts/${p.id}/accept`).send(UK);
       expect(accept.status).toBe(404);
@@ -397,14 +373,14 @@ describe('payouts API', () => {
     });
 
     it('a contributor session calling staff payout routes: 401 AUTH_REQUIRED (no staff sign-in), nothing changed', async () => {
-      const c = await contributorWithTip();
+      const c = await newContributor();
       const p = await offered(c);
       const payoutsBefore = await t.count('payouts');
       for (const res of [
         await c.get('/api/payouts'),
         await c.get(`/api/payouts/${p.id}`),
         await c.post(`/api/payouts/${p.id}/approve`).send({ version: 1, acknowledgeRisks: await openRiskCodes(admin, p.id) }),
-        await c.post(`/api/tips/${c.tipId}/payouts`).send(offer),
+        await c.post(`/api/tips/${c.id}/payouts`).send(offer),
       ]) {
         expect(res.status).toBe(401);
         expect(res.body.code).toBe('AUTH_REQUIRED');
@@ -416,7 +392,7 @@ describe('payouts API', () => {
 
   describe('payee changes, holds, failures and reissue', () => {
     it('new payee details put an approved payout using the old ones on hold', async () => {
-      const c = await contributorWithTip();
+      const c = await newContributor();
       const first = await approved(c);
       const second = await offered(c, { ...offer, amountMinor: 5_000 });
       await c
@@ -431,7 +407,7 @@ describe('payouts API', () => {
     });
 
     it('the same payee details again make no new version and hold nothing', async () => {
-      const c = await contributorWithTip();
+      const c = await newContributor();
       const first = await approved(c);
       const second = await offered(c, { ...offer, amountMinor: 5_000 });
       await c
@@ -443,7 +419,7 @@ describe('payouts API', () => {
     });
 
     it('hold needs a reason: 400 reason', async () => {
-      const c = await contributorWithTip();
+      const c = await newContributor();
       const p = await accepted(c);
       const res = await accountant.post(`/api/payouts/${p.id}/hold`).send({ version: p.version });
       expect(res.status).toBe(400);
@@ -451,7 +427,7 @@ describe('payouts API', () => {
     });
 
     it('a failed payout is reissued as a new accepted payout pointing to it, approved again by someone else', async () => {
-      const c = await contributorWithTip();
+      const c = await newContributor();
       const p = await approved(c);
       await batched([p.id]);
       const failed = await accountant
@@ -481,7 +457,7 @@ describe('payouts API', () => {
     });
 
     it('after a failed payment the contributor updates their details: the reissue pays the new account', async () => {
-      const c = await contributorWithTip();
+      const c = await newContributor();
       const p = await approved(c);
       await batched([p.id]);
       const failed = await accountant
@@ -498,7 +474,7 @@ describe('payouts API', () => {
     });
 
     it('changing payee details before accepting any offer: 409 PAYOUT_NO_PAYEE_YET', async () => {
-      const c = await contributorWithTip();
+      const c = await newContributor();
       await offered(c);
       const res = await c
         .post('/api/contributor/payouts/payee-details')
@@ -508,7 +484,7 @@ describe('payouts API', () => {
     });
 
     it('changing payee details to a bad sort code: 400 sortCode', async () => {
-      const c = await contributorWithTip();
+      const c = await newContributor();
       await accepted(c);
       const res = await c
         .post('/api/contributor/payouts/payee-details')
@@ -518,7 +494,7 @@ describe('payouts API', () => {
     });
 
     it('two accountants approving the same version at once: one 200, one 409', async () => {
-      const c = await contributorWithTip();
+      const c = await newContributor();
       const p = await accepted(c);
       const results = await Promise.all(
         [accountant, otherAccountant].map(async (who) =>
@@ -531,7 +507,7 @@ describe('payouts API', () => {
     });
 
     it('reissuing a payout that has not failed: 409 PAYOUT_NOT_FAILED', async () => {
-      const c = await contributorWithTip();
+      const c = await newContributor();
       const p = await approved(c);
       const res = await accountant.post(`/api/payouts/${p.id}/reissue`).send({ version: p.version });
       expect(res.status).toBe(409);

@@ -4,13 +4,10 @@
 // speak the newsroom's words (no event codes, JSON or SHA-256 up front; one date style).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { CSRF_HEADER } from '../../src/staff/access.guard.js';
-import { sampleVideo } from '../support/media-samples.js';
-import { sessionCookie, signedInStaff, type SignedInStaff } from '../support/staff.js';
-import { openRiskCodes } from '../support/payout-risks.js';
+import { approvedPayout, contributorWithTip } from '../support/fixtures.js';
+import { signedInStaff, type SignedInStaff } from '../support/staff.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
-const consent = { consentTerms: 'true', consentOwnWork: 'true', consentOver18: 'true' };
 const UK = { confirmLicence: true, method: 'uk_bank', accountName: 'Jo Bloggs', sortCode: '60-16-13', accountNumber: '31926819' };
 
 let t: TestApp;
@@ -29,29 +26,10 @@ afterAll(async () => {
 });
 
 /** A tip with a video, an offer the contributor accepted and accounting approved. */
-async function approvedPayout() {
-  const post = request(t.url)
-    .post('/api/tips')
-    .field('story', 'Flood on the high street')
-    .attach('files', sampleVideo(), { filename: 'IMG_1.MP4', contentType: 'video/mp4' });
-  for (const [name, value] of Object.entries(consent)) post.field(name, value);
-  const receipt = (await post.expect(201)).body;
-  const tipId = (await t.db.query('SELECT id FROM tips WHERE reference = $1', [receipt.reference])).rows[0].id as string;
-  const session = await request(t.url).post('/api/contributor/session').send({ reference: receipt.reference, secret: receipt.secret }).expect(200);
-  const contributor = { cookie: sessionCookie(session, 'tipdesk_contributor'), csrf: session.body.csrfToken as string };
-  const offered = (await editor.post(`/api/tips/${tipId}/payouts`).send({ amountMinor: 25_000, currency: 'GBP', licence: 'exclusive' }).expect(201)).body;
-  await request(t.url)
-    .post(`/api/contributor/payouts/${offered.id}/accept`)
-    .set('Cookie', contributor.cookie)
-    .set(CSRF_HEADER, contributor.csrf)
-    .send(UK)
-    .expect(200);
-  const version = (await accountant.get(`/api/payouts/${offered.id}`).expect(200)).body.version;
-  await accountant
-    .post(`/api/payouts/${offered.id}/approve`)
-    .send({ version, acknowledgeRisks: await openRiskCodes(accountant, offered.id) })
-    .expect(200);
-  return { tipId, payoutId: offered.id as string, contributor };
+async function videoTipPaidFor() {
+  const contributor = await contributorWithTip(t, { story: 'Flood on the high street' }, { videos: 1 });
+  const payout = await approvedPayout(t, editor, accountant, { contributor, payee: UK });
+  return { tipId: contributor.id, payoutId: payout.id, contributor };
 }
 
 const form = (who: SignedInStaff, path: string, fields: Record<string, string>) =>
@@ -63,7 +41,7 @@ const form = (who: SignedInStaff, path: string, fields: Record<string, string>) 
 
 describe('the ledger export is a record, not a bank file', () => {
   it('made and marked recorded from the pages: worded as a ledger, no bank date, and the contributor is told nothing new', async () => {
-    const { payoutId, contributor } = await approvedPayout();
+    const { payoutId, contributor } = await videoTipPaidFor();
     const before = (await request(t.url).get('/api/contributor/tip').set('Cookie', contributor.cookie).expect(200)).body.payouts[0];
     expect(before).toMatchObject({ state: 'approved', stateText: 'Payment approved' });
 
@@ -110,7 +88,7 @@ describe('the ledger export is a record, not a bank file', () => {
 
 describe('editorial screens in the newsroom’s words', () => {
   it('the tip page: history in words, no SHA-256 up front, every date as "7 Dec 2026, 13:50" in the desk’s time zone', async () => {
-    const { tipId } = await approvedPayout();
+    const { tipId } = await videoTipPaidFor();
     const page = (await editor.get(`/desk/tips/${tipId}`).expect(200)).text;
     const history = page.slice(page.indexOf('id="history"'));
     expect(history).toContain('The contributor opened their status page');
@@ -127,7 +105,7 @@ describe('editorial screens in the newsroom’s words', () => {
   });
 
   it('a date style chosen on the settings page is the style of every desk page', async () => {
-    const { tipId } = await approvedPayout();
+    const { tipId } = await videoTipPaidFor();
     const version = (await t.db.query('SELECT version FROM paper_settings')).rows[0].version;
     await form(admin, '/desk/admin/settings', {
       paperName: '',

@@ -233,7 +233,8 @@ describe('POST /api/tips', () => {
       } = await t.db.query('SELECT * FROM consents WHERE tip_id = $1', [tip.id]);
       expect(consentRow).toMatchObject({ licence: 'exclusive', own_work: true, over18: true, terms_version: '2026-11-v1' });
       expect(consentRow.terms_sha256).toMatch(/^[0-9a-f]{64}$/);
-      expect(consentRow.ip_hash).toMatch(/^[0-9a-f]{64}$/);
+      // No value derived from the client address is kept with the consent (issue 14).
+      expect(consentRow).not.toHaveProperty('ip_hash');
       const {
         rows: [contributor],
       } = await t.db.query('SELECT * FROM contributors WHERE id = $1', [tip.contributor_id]);

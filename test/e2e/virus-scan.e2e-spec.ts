@@ -204,7 +204,7 @@ describe('virus scanning with clamd down', () => {
     await t?.close();
   });
 
-  it('→ tried 3 times with backoff, then dead-lettered; the row stays pending (with the reason) and the file is intact and served', async () => {
+  it('→ tried 3 times with backoff, then dead-lettered; the row stays pending (with the reason), the file is intact, not served inline (409 MEDIA_SCAN_FAILED) but downloadable once confirmed', async () => {
     const bytes = sampleVideo();
     const media = await postFile(t, bytes, 'unscanned.mp4');
     let items: { mediaId: string; errorCode: string; attempts: number; queue: string }[] = [];
@@ -218,10 +218,13 @@ describe('virus scanning with clamd down', () => {
     const row = await scanRow(t, media.id);
     expect(row).toMatchObject({ scan_state: 'pending', scan_note: 'CLAMD_UNREACHABLE', scanned_at: null, scan_signature: null });
     expect(await readFile(join(t.dataDir, 'blobs', `media/${media.id}`))).toEqual(bytes);
-    const content = await binary(editor.get(`/api/media/${media.id}/content`)).expect(200);
+    expect((await editor.get(`/api/media/${media.id}/content`).expect(409)).body.code).toBe('MEDIA_SCAN_FAILED');
+    const content = await binary(editor.get(`/api/media/${media.id}/content?download=1&unscanned=1`)).expect(200);
+    expect(content.headers['content-disposition']).toMatch(/^attachment/);
     expect(Buffer.compare(content.body as Buffer, bytes)).toBe(0);
     const page = await request(t.url).get(`/desk/tips/${media.tip_id}`).set('Cookie', editor.cookie).expect(200);
-    expect(page.text).toContain('Virus scan pending (the scanner failed: CLAMD_UNREACHABLE; it will be tried again)');
+    expect(page.text).toContain('The virus scan failed (CLAMD_UNREACHABLE; it will be tried again)');
+    expect(page.text).not.toContain('<video');
     // And on the admins' audit page, named as a scan.
     const audit = await request(t.url).get('/desk/audit').set('Cookie', admin.cookie).expect(200);
     const section = audit.text.slice(audit.text.indexOf('id="dead-letters-table"'));
@@ -257,5 +260,77 @@ describe('virus scanning off (no CLAMAV_HOST)', () => {
     await binary(editor.get(`/api/media/${media.id}/content`)).expect(200);
     const page = await request(t.url).get(`/desk/tips/${media.tip_id}`).set('Cookie', editor.cookie).expect(200);
     expect(page.text).not.toMatch(/Virus scan|Quarantined/);
+  });
+});
+
+describe('scan before view: a file still waiting for its scan (issue 14)', () => {
+  let t: TestApp;
+  let editor: SignedInStaff;
+  let accounting: SignedInStaff;
+  let media: ScanRow;
+  const bytes = sampleVideo();
+
+  beforeAll(async () => {
+    // A scanner is configured but no job runs: the file stays 'pending', as it does while clamd is busy.
+    t = await startTestApp({ CLAMAV_HOST: '127.0.0.1', CLAMAV_PORT: String(await freePort()) });
+    editor = await signedInStaff(t, 'editor');
+    accounting = await signedInStaff(t, 'accounting');
+    media = await postFile(t, bytes, 'waiting.mp4');
+    expect((await scanRow(t, media.id)).scan_state).toBe('pending');
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("inline content (a player's request, a Range request, a HEAD) → 409 MEDIA_SCAN_PENDING JSON, no bytes", async () => {
+    for (const req of [
+      editor.get(`/api/media/${media.id}/content`),
+      editor.get(`/api/media/${media.id}/content`).set('Range', 'bytes=0-99'),
+      editor.get(`/api/media/${media.id}/content?download=1`),
+      editor.get(`/api/media/${media.id}/content?unscanned=1`),
+    ]) {
+      const res = await req.expect(409);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.body).toMatchObject({ statusCode: 409, code: 'MEDIA_SCAN_PENDING', message: expect.stringMatching(/waiting for the virus scan/) });
+    }
+    await request(t.url).head(`/api/media/${media.id}/content`).set('Cookie', editor.cookie).expect(409);
+  });
+
+  it('the confirmed download (download=1&unscanned=1) → the bytes as an attachment, never inline; unscanned=2 → 400', async () => {
+    const res = await binary(editor.get(`/api/media/${media.id}/content?download=1&unscanned=1`)).expect(200);
+    expect(res.headers['content-disposition']).toMatch(/^attachment/);
+    expect(Buffer.compare(res.body as Buffer, bytes)).toBe(0);
+    expect((await editor.get(`/api/media/${media.id}/content?download=1&unscanned=2`).expect(400)).body.fields).toHaveProperty('unscanned');
+    // Accounting has no use for footage, scanned or not.
+    await accounting.get(`/api/media/${media.id}/content?download=1&unscanned=1`).expect(403);
+  });
+
+  it('the tip page says "Waiting for the virus scan", has no player, and links to the confirmation page, which links to the confirmed download', async () => {
+    const page = await request(t.url).get(`/desk/tips/${media.tip_id}`).set('Cookie', editor.cookie).expect(200);
+    const figure = page.text.slice(
+      page.text.indexOf(`data-media-id="${media.id}"`),
+      page.text.indexOf('</figure>', page.text.indexOf(`data-media-id="${media.id}"`)),
+    );
+    expect(figure).toContain('Waiting for the virus scan');
+    expect(figure).not.toMatch(/<video|<img|<audio/);
+    expect(figure).not.toContain(`/api/media/${media.id}/content`);
+    expect(figure).toContain(`/desk/tips/${media.tip_id}/media/${media.id}/download`);
+    const confirm = await request(t.url).get(`/desk/tips/${media.tip_id}/media/${media.id}/download`).set('Cookie', editor.cookie).expect(200);
+    expect(confirm.text).toContain('This file is waiting for the virus scan.');
+    // (Handlebars escapes `=` and `&` in the address.)
+    expect(confirm.text).toContain(`href="/api/media/${media.id}/content?download&#x3D;1&amp;unscanned&#x3D;1" download`);
+  });
+
+  it('the confirmation page for a media id that is not on the tip → 404', async () => {
+    const other = await postFile(t, sampleVideo(), 'other.mp4');
+    await request(t.url).get(`/desk/tips/${media.tip_id}/media/${other.id}/download`).set('Cookie', editor.cookie).expect(404);
+  });
+
+  it('once the scan clears it, the file plays again: inline content 200', async () => {
+    await t.db.query(`UPDATE media SET scan_state = 'clean', scanned_at = now() WHERE id = $1`, [media.id]);
+    await binary(editor.get(`/api/media/${media.id}/content`)).expect(200);
+    const page = await request(t.url).get(`/desk/tips/${media.tip_id}`).set('Cookie', editor.cookie).expect(200);
+    expect(page.text).toContain(`<video controls preload="metadata" playsinline src="/api/media/${media.id}/content"`);
   });
 });

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger as TypeOrmLogger } from 'typeorm';
 import { SQL_MANAGER, sqlRepositories, type SqlRepositoryInfo } from '../../src/database/generate-sql.js';
 import { startServiceApp, type ServiceApp } from '../support/service-app.js';
+import { tableOwners, tablesUsed } from '../support/table-owners.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const UPDATE = process.env.UPDATE_SQL_SNAPSHOTS === '1';
@@ -48,9 +49,11 @@ function dedent(sql: string): string {
   return body.endsWith(';') ? body : `${body};`;
 }
 
-async function render(info: SqlRepositoryInfo): Promise<string> {
+/** A repository's snapshot text, and every statement it sent. */
+async function render(info: SqlRepositoryInfo): Promise<{ text: string; sent: string[] }> {
   const repository = s.get(info.type) as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const parts = [`-- ${info.type.name}: every statement it sends, as rendered by test/service/sql-snapshots.service-spec.ts (npm run sql:update)`];
+  const sent: string[] = [];
   for (const { method, cases } of info.methods) {
     for (const sqlCase of cases) {
       const statements: string[] = [];
@@ -62,9 +65,10 @@ async function render(info: SqlRepositoryInfo): Promise<string> {
         outcome = `\n-- (on an empty database: ${(error as { code?: string }).code ?? (error as Error).name})`;
       }
       parts.push(`\n-- ${info.type.name}.${sqlCase.name ?? method}${outcome}\n${statements.map(dedent).join('\n\n')}`);
+      sent.push(...statements);
     }
   }
-  return `${parts.join('\n')}\n`;
+  return { text: `${parts.join('\n')}\n`, sent };
 }
 
 function repositoryFiles(dir = join(ROOT, 'src')): string[] {
@@ -98,7 +102,7 @@ describe('SQL snapshots', () => {
   it('every repository statement matches its committed snapshot', async () => {
     const stale: string[] = [];
     for (const info of sqlRepositories()) {
-      const text = await render(info);
+      const { text } = await render(info);
       const path = info.snapshotPath;
       if (UPDATE) {
         mkdirSync(dirname(path), { recursive: true });
@@ -108,5 +112,50 @@ describe('SQL snapshots', () => {
       }
     }
     expect(stale).toEqual([]);
+  });
+
+  it("each repository touches only its module's tables, or declares another module's with the reason", async () => {
+    const owners = tableOwners(join(ROOT, 'src'));
+    const findings: string[] = [];
+    for (const info of sqlRepositories()) {
+      const module = relative(join(ROOT, 'src'), info.snapshotPath).split('/')[0];
+      const { sent } = await render(info);
+      const used: { reads: Set<string>; writes: Set<string> } = { reads: new Set(), writes: new Set() };
+      for (const statement of sent) {
+        const use = tablesUsed(statement, owners);
+        use.reads.forEach((table) => used.reads.add(table));
+        use.writes.forEach((table) => used.writes.add(table));
+      }
+      for (const table of used.writes) used.reads.delete(table);
+      for (const kind of ['reads', 'writes'] as const) {
+        const declared = info.foreign[kind] ?? {};
+        const foreign = [...used[kind]].filter((table) => owners.get(table) !== module);
+        for (const table of foreign) {
+          if (!declared[table]) findings.push(`${info.type.name} ${kind} ${table} (owned by ${owners.get(table)}/) without declaring it`);
+        }
+        for (const table of Object.keys(declared)) {
+          if (!owners.has(table)) findings.push(`${info.type.name} declares ${kind} of ${table}, which no entity declares`);
+          else if (owners.get(table) === module) findings.push(`${info.type.name} declares ${kind} of its own module's table ${table}`);
+          else if (!used[kind].has(table)) findings.push(`${info.type.name} declares ${kind} of ${table}, which none of its statements does`);
+        }
+      }
+    }
+    expect(findings).toEqual([]);
+  });
+
+  it('the table check sees reads and writes, and ignores CTEs, aliases and strings', () => {
+    const known = new Map([
+      ['tips', 'tips'],
+      ['media', 'media'],
+      ['notes', 'desk'],
+    ]);
+    const use = tablesUsed(
+      `WITH page AS (SELECT * FROM tips t WHERE t.story <> 'FROM notes') INSERT INTO notes (body) SELECT p.id FROM page p JOIN media m ON m.tip_id = p.id`,
+      known,
+    );
+    expect([...use.reads].sort()).toEqual(['media', 'tips']);
+    expect([...use.writes]).toEqual(['notes']);
+    expect([...tablesUsed(`UPDATE tips SET status = 'spam' FROM media WHERE media.tip_id = tips.id`, known).writes]).toEqual(['tips']);
+    expect([...tablesUsed(`DELETE FROM media WHERE id = $1`, known).writes]).toEqual(['media']);
   });
 });

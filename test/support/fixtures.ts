@@ -163,7 +163,7 @@ export async function approvedPayout(
   t: AppUnderTest,
   editor: SignedInStaff,
   accountant: SignedInStaff,
-  options: { offer?: object; payee?: object } = {},
+  options: { offer?: object; payee?: object; contributor?: SignedInContributor } = {},
 ): Promise<PayoutFixture> {
   const accepted = await acceptedPayout(t, editor, options);
   const approved = (

@@ -9,7 +9,7 @@ import { withStagedMedia } from '../../media/staged-media.js';
 import type { StaffPrincipal } from '../../staff/access.js';
 import { statusPageUrl } from '../../text/status-url.js';
 import { TipIntakeService } from '../../tips/tip-intake.service.js';
-import { TipLookupRepository } from '../../tips/tip-lookup.repository.js';
+import { TipsRepository } from '../../tips/tips.repository.js';
 import type { AddedFilesDto, CreatePhoneTipDto, PhoneTipDto } from './dto/phone-tip.dto.js';
 
 /**
@@ -22,7 +22,7 @@ export class PhoneService {
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly tips: TipIntakeService,
-    private readonly tipLookup: TipLookupRepository,
+    private readonly tipRecords: TipsRepository,
     private readonly media: MediaService,
     private readonly audit: AuditService,
   ) {}
@@ -68,7 +68,7 @@ export class PhoneService {
     return withStagedMedia(this.media, files, async (intake) => {
       if (files.length === 0) throw new ValidationFailedError({ files: ['Choose at least one video, photo or audio file to add'] });
       return this.dataSource.transaction(async (manager) => {
-        const tip = await this.tipLookup.findById(manager, tipId, { lock: true });
+        const tip = await this.tipRecords.refById(manager, tipId, { lock: true });
         if (!tip) throw new NotFoundError('TIP_NOT_FOUND', 'There is no tip with that id.');
         if (tip.channel !== 'phone') {
           throw new DomainError(

@@ -13,6 +13,7 @@ import { SettlementGuards1797100000000 } from './1797100000000-SettlementGuards.
 import { PayoutRisks1797100000100 } from './1797100000100-PayoutRisks.js';
 import { EventHashChain1797100000200 } from './1797100000200-EventHashChain.js';
 import { BankStatements1797100000300 } from './1797100000300-BankStatements.js';
+import { NoAddressKept1797200000000 } from './1797200000000-NoAddressKept.js';
 import { KeyRotationPayeeDetails1797400000000 } from './1797400000000-KeyRotationPayeeDetails.js';
 
 // Every migration, in order. Add each generated one here (see README "Migrations"): TypeORM's
@@ -33,5 +34,6 @@ export const MIGRATIONS = [
   PayoutRisks1797100000100,
   EventHashChain1797100000200,
   BankStatements1797100000300,
+  NoAddressKept1797200000000,
   KeyRotationPayeeDetails1797400000000,
 ];

@@ -32,7 +32,7 @@ SELECT thumbnail_key FROM media WHERE thumbnail_key = ANY($1);
 SELECT storage_key FROM media WHERE storage_key = ANY($1);
 
 -- MediaRepository.findForServing
-SELECT id, storage_key, display_filename, sniffed_type, size_bytes, sha256, state, thumbnail_key, scan_state, scan_signature
+SELECT id, storage_key, display_filename, sniffed_type, size_bytes, sha256, state, thumbnail_key, scan_state, scan_signature, scan_note
 FROM media WHERE id = $1;
 
 -- MediaRepository.pendingScanBefore

@@ -31,7 +31,7 @@ export interface ClearingRow {
 
 /** The facts the risk rules read, from the payouts, payee_details, payout_events and payout_conflict_waivers tables. */
 @Injectable()
-@SqlRepository(import.meta.url)
+@SqlRepository(import.meta.url, { reads: { tips: 'who logged the tip and who saw its secret, for the conflict-of-interest rule' } })
 export class PayoutRisksRepository {
   constructor(private readonly dataSource: DataSource) {}
 

@@ -8,8 +8,8 @@ WITH contributor AS (
   INSERT INTO tips (reference, secret_hash, channel, story, location, occurred_at, contributor_id)
   SELECT $4, $5, $6, $7, $8, $9, id FROM contributor RETURNING id, contributor_id
 ), consent AS (
-  INSERT INTO consents (tip_id, terms_version, terms_sha256, licence, own_work, over18, credit_name, anonymous, channel, accepted_at, ip_hash, user_agent)
-  SELECT id, $10, $11, $12, $13, $14, $15, $16, $6, now(), $17, $18 FROM tip
+  INSERT INTO consents (tip_id, terms_version, terms_sha256, licence, own_work, over18, credit_name, anonymous, channel, accepted_at, user_agent)
+  SELECT id, $10, $11, $12, $13, $14, $15, $16, $6, now(), $17 FROM tip
 )
 SELECT id AS tip_id, contributor_id FROM tip;
 
@@ -68,3 +68,25 @@ WITH RECURSIVE chain(id) AS (
   SELECT t.duplicate_of_id FROM tips t JOIN chain ON t.id = chain.id WHERE t.duplicate_of_id IS NOT NULL
 )
 SELECT EXISTS (SELECT 1 FROM chain WHERE id = $1) AS cycle;
+
+-- TipsRepository.refById
+SELECT id, reference, channel FROM tips WHERE id = $1;
+
+-- TipsRepository.refById (locking the row)
+SELECT id, reference, channel FROM tips WHERE id = $1 FOR UPDATE;
+
+-- TipsRepository.refByReference
+SELECT id, reference, channel FROM tips WHERE reference = $1;
+
+-- TipsRepository.contact
+SELECT t.reference, t.channel, c.email_encrypted, c.phone_encrypted FROM tips t LEFT JOIN contributors c ON c.id = t.contributor_id WHERE t.id = $1;
+
+-- TipsRepository.accessRecord
+SELECT t.reference, t.channel, t.status, t.story, t.location, t.occurred_at, t.created_at, t.updated_at,
+      c.name, c.email_encrypted, c.phone_encrypted
+ FROM tips t JOIN contributors c ON c.id = t.contributor_id
+WHERE t.id = $1;
+
+-- TipsRepository.consentsForAccess
+SELECT terms_version, terms_sha256, licence, own_work, over18, credit_name, anonymous, channel, accepted_at, user_agent
+FROM consents WHERE tip_id = $1 ORDER BY accepted_at, id;

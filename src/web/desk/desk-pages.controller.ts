@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import { CreatePhoneTipDto } from '../../channels/phone/dto/phone-tip.dto.js';
 import { PhoneService } from '../../channels/phone/phone.service.js';
 import { AppConfig } from '../../config/app-config.js';
+import { MediaNotFoundError } from '../../media/media-content.service.js';
 import { MediaUploadInterceptor, uploadedMedia } from '../../media/media-upload.interceptor.js';
 import { StaleTipVersionError } from '../../desk/desk.errors.js';
 import { DeskService } from '../../desk/desk.service.js';
@@ -37,6 +38,14 @@ class TipPayoutParams {
 
   @IsUUID('all', { message: 'Not a valid payout id' })
   payoutId: string;
+}
+
+class TipMediaParams {
+  @IsUUID('all', { message: 'Not a valid tip id' })
+  id: string;
+
+  @IsUUID('all', { message: 'Not a valid media id' })
+  mediaId: string;
 }
 
 // The offer form's fields as the API names them (amountMinor comes from the amount typed).
@@ -130,6 +139,15 @@ export class DeskPagesController {
       async (error) => this.tipPage(caller, id, { errors: { files: error.fields ? Object.values(error.fields).flat() : [error.message] } }),
       codes('TIP_NOT_FOUND'),
     );
+  }
+
+  /** The confirmation step before a file the virus scan has not cleared can be downloaded (the player never gets it). */
+  @Get('tips/:id/media/:mediaId/download')
+  async confirmMediaDownload(@CurrentStaffSession() caller: StaffCaller, @Param() { id, mediaId }: TipMediaParams): Promise<string> {
+    const tip = await this.desk.detail(caller.user, id);
+    const media = tip.media.find((m) => m.id === mediaId);
+    if (!media) throw new MediaNotFoundError();
+    return this.views.mediaDownload(caller, tip, media);
   }
 
   @Get('tips/:id')

@@ -28,7 +28,11 @@ const templates = {
   queue: compileView(import.meta.url, 'queue'),
   tip: compileView(import.meta.url, 'tip'),
   phone: compileView(import.meta.url, 'phone'),
+  mediaDownload: compileView(import.meta.url, 'media-download'),
 };
+
+/** A file the virus scan has not cleared (waiting, or its last try failed): no player, a download only after confirming. */
+export const awaitingScan = (media: Pick<TipDetailDto['media'][number], 'scanState'>) => media.scanState === 'pending';
 
 export interface LoginState extends FormState {
   next?: string;
@@ -228,8 +232,12 @@ export class DeskViews {
         ...m,
         // A quarantined file is never handed to the browser: no player, no poster, no download (nor to accounting's read-only view).
         quarantined: m.scanState === 'infected',
-        playable: !readOnly && m.state !== 'rejected' && m.state !== 'uploading' && m.scanState !== 'infected',
-        scanPending: m.scanState === 'pending',
+        playable: !readOnly && m.state !== 'rejected' && m.state !== 'uploading' && m.scanState !== 'infected' && !awaitingScan(m),
+        // Waiting for the scan, or its last try failed (the row stays 'pending' with the failure's code).
+        scanWaiting: awaitingScan(m) && !m.scanNote,
+        scanFailed: awaitingScan(m) && !!m.scanNote,
+        confirmDownloadUrl:
+          !readOnly && awaitingScan(m) && m.state !== 'rejected' && m.state !== 'uploading' ? `/desk/tips/${tip.id}/media/${m.id}/download` : null,
         scanClean: m.scanState === 'clean',
         notScanned: m.scanState === 'not_scanned',
         isVideo: m.kind === 'video',
@@ -275,6 +283,18 @@ export class DeskViews {
       { title, page: readOnly ? 'accounts-tip' : 'tip', section: readOnly ? 'accounts' : 'queue', notice: state.notice, wide: true },
       body,
     );
+  }
+
+  /** The step before downloading a file the virus scan has not cleared: what the risk is, and the download itself. */
+  mediaDownload(caller: StaffCaller, tip: TipDetailDto, media: TipDetailDto['media'][number]): string {
+    const body = templates.mediaDownload({
+      tip,
+      media: { ...media, size: formatBytes(media.sizeBytes) },
+      waiting: awaitingScan(media) && !media.scanNote,
+      failed: awaitingScan(media) && !!media.scanNote,
+      downloadUrl: `${media.contentUrl}?download=1${awaitingScan(media) ? '&unscanned=1' : ''}`,
+    });
+    return this.frame.page(caller, { title: 'Download a file the virus scan has not cleared', page: 'media-download', section: 'queue' }, body);
   }
 
   /** "Log a phone tip": the form (again, with its errors), or the logged call's reference and one-time secret. */

@@ -1,5 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { expect } from '@jest/globals';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -99,39 +97,56 @@ export async function* lazyItems(count: number, make: (n: number) => ExportItem)
   for (let n = 1; n <= count; n += 1) yield make(n);
 }
 
+/** How many of the source's payouts an exporter had pulled when each half of its output appeared. */
+export interface Progress {
+  bytes: number;
+  /** Payouts pulled from the source when the first half of the bytes had been written. */
+  pulledAtHalf: number;
+  pulled: number;
+}
+
 /**
- * Drains an export, keeping only a running byte count (and handing each chunk to `sink`, if
- * given, which must not keep it), and returns the peak heap growth seen while doing it.
+ * Drains an export of `count` lazily made payouts (handing each chunk to `sink`, if given) and
+ * says how far into the source the exporter was when half its bytes were out: one that streams
+ * has pulled about half the payouts by then; one that gathers the batch before writing has pulled
+ * them all before its first byte. Counting pulls proves streaming at any size, so the tests use
+ * 10,000 payouts; what an export keeps on the heap at 100,000 is measured by `npm run
+ * bench:exporters` (bench/exporters.mjs).
  */
-/**
- * What draining `chunks` keeps alive: the heap is measured after a full collection every 5,000
- * chunks, so garbage V8 has not collected yet does not count (it would make the figure depend on
- * when the collector runs), and an exporter that holds the batch shows up as growth.
- */
-export async function heapGrowthWhileDraining(chunks: ExportChunks, sink?: (chunk: string | Buffer) => void): Promise<{ bytes: number; growth: number }> {
-  const gc = collector();
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  let peak = before;
-  let bytes = 0;
-  let seen = 0;
-  const sample = () => {
-    gc();
-    peak = Math.max(peak, process.memoryUsage().heapUsed);
-  };
-  for await (const chunk of chunks) {
-    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-    sink?.(chunk);
-    if (++seen % 5000 === 0) sample();
+export async function progressWhileDraining(
+  count: number,
+  make: (n: number) => ExportItem,
+  write: (items: AsyncGenerator<ExportItem>) => ExportChunks,
+  sink?: (chunk: string | Buffer) => void,
+): Promise<Progress> {
+  let pulled = 0;
+  async function* source(): AsyncGenerator<ExportItem> {
+    for (let n = 1; n <= count; n += 1) {
+      pulled += 1;
+      yield make(n);
+    }
   }
-  sample();
-  return { bytes, growth: peak - before };
+  const marks: [bytes: number, pulled: number][] = [];
+  let bytes = 0;
+  for await (const chunk of write(source())) {
+    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    marks.push([bytes, pulled]);
+    sink?.(chunk);
+  }
+  const half = marks.find(([written]) => written >= bytes / 2);
+  return { bytes, pulledAtHalf: half ? half[1] : pulled, pulled };
 }
 
-/** V8's full collection, without starting Jest's workers with --expose-gc. */
-function collector(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
+/** An exporter's output, gathered whole before any of it is passed on: what streaming is not. */
+export async function* gatheredFirst(chunks: ExportChunks): ExportChunks {
+  const all: (string | Buffer)[] = [];
+  for await (const chunk of chunks) all.push(chunk);
+  yield* all;
 }
 
-export const MB = 1024 * 1024;
+/** Streaming, in numbers: about half the payouts were pulled when half the bytes were out. */
+export function expectStreamed(progress: Progress, count: number): void {
+  expect(progress.pulled).toBe(count);
+  expect(progress.pulledAtHalf).toBeGreaterThan(count * 0.3);
+  expect(progress.pulledAtHalf).toBeLessThan(count * 0.7);
+}
