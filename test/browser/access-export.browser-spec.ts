@@ -1,44 +1,36 @@
 // The right of access in a real browser (issue 14): the contributor signs in on /status with their
 // receipt, clicks "Download everything you hold about me", and the ZIP Chromium saves holds their
 // tip, contact details, consent with the terms text, the desk's messages and their file.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
-import type { Browser } from 'playwright-core';
 import { TERMS_TEXT } from '../../src/tips/terms.js';
 import { postTip, signInFromReceipt } from '../support/fixtures.js';
 import { sampleVideo } from '../support/media-samples.js';
 import { signedInStaff, type SignedInStaff } from '../support/staff.js';
-import type { TestApp } from '../support/test-app.js';
 import { jsonEntry, unzipEntries } from '../support/zip.js';
-import { contextPool, expectNoHorizontalScroll, MOBILE, screenshot, startAppAndBrowser } from './desk-support.js';
+import { appAndBrowserPerFile, expectNoHorizontalScroll, MOBILE, screenshot } from './desk-support.js';
 
-let t: TestApp;
-let browser: Browser;
 let editor: SignedInStaff;
-const pool = contextPool(() => browser);
+
+const suite = appAndBrowserPerFile();
+const { pool } = suite;
 
 beforeAll(async () => {
-  ({ t, browser } = await startAppAndBrowser());
-  editor = await signedInStaff(t, 'editor', { name: 'Priya Editor' });
-});
-afterEach(() => pool.closeAll());
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
+  editor = await signedInStaff(suite.t, 'editor', { name: 'Priya Editor' });
 });
 
 describe('the contributor downloads everything tipdesk holds about their tip', () => {
   it('from /status: one click, and the saved ZIP holds the story, contact details, consent, messages and the file', async () => {
     const story = 'A burst water main is flooding Station Road.';
     const receipt = await postTip(
-      t,
+      suite.t,
       { story, name: 'Robin Reader', email: 'robin@example.test', phone: '+447700900456', location: 'Station Road' },
       { videos: 1 },
     );
     await editor.post(`/api/tips/${receipt.id}/messages`).send({ body: 'Thank you: is the road still closed?' }).expect(201);
 
     const page = await pool.page(MOBILE);
-    await signInFromReceipt(page, t, receipt);
+    await signInFromReceipt(page, suite.t, receipt);
     const link = page.getByRole('link', { name: 'Download everything you hold about me' });
     expect(await link.isVisible()).toBe(true);
     expect(await page.locator('#your-data-hint').textContent()).toContain('One ZIP file with everything we hold about this tip');
@@ -60,7 +52,7 @@ describe('the contributor downloads everything tipdesk holds about their tip', (
 
     // The page is still theirs: the download did not navigate away.
     expect(new URL(page.url()).pathname).toBe('/status/tip');
-    const { rows } = await t.db.query(`SELECT 1 FROM audit_events WHERE action = 'contributor.data_exported' AND entity_id = $1`, [receipt.id]);
+    const { rows } = await suite.t.db.query(`SELECT 1 FROM audit_events WHERE action = 'contributor.data_exported' AND entity_id = $1`, [receipt.id]);
     expect(rows).toHaveLength(1);
   });
 });
