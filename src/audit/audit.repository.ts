@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { GenerateSql, SQL_ID, SQL_MANAGER, SqlRepository } from '../database/generate-sql.js';
-import { afterCursor, cursorColumn, keysetPage } from '../http/keyset-page.js';
+import { afterCursor, cursorColumn, keysetPage, type KeysetPage } from '../http/keyset-page.js';
 import type { AuditActorType } from './audit.entities.js';
 import type { AuditEventDto, AuditEventPageDto, AuditEventsQueryDto } from './dto/audit-events.dto.js';
 import { CHAIN_SELECT } from './event-chain.js';
@@ -138,6 +138,25 @@ export class AuditRepository {
       [entityType, entityId],
     );
     return rows.map(toDto);
+  }
+
+  /** The history of one thing, newest first, a keyset page at a time on (at, id) before `cursor` (a long-lived tip's page). */
+  @GenerateSql(
+    { name: 'forEntityPage (newest)', params: ['tip', SQL_ID, 50, undefined] },
+    { name: 'forEntityPage (older)', params: ['tip', SQL_ID, 50, 'MjAyNi0xMi0wN1QxMjowMDowMC4wMDAwMDBaLzAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAwMQ'] },
+  )
+  async forEntityPage(entityType: string, entityId: string, limit: number, cursor?: string): Promise<KeysetPage<AuditEventDto>> {
+    const params: unknown[] = [entityType, entityId];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const before = cursor ? `AND ${afterCursor(cursor, { at: 'e.at', id: 'e.id' }, param)}` : '';
+    const rows: AuditEventRow[] = await this.dataSource.query(
+      `SELECT ${EVENT_COLUMNS} FROM ${EVENTS_WITH_ACTORS}
+        WHERE e.entity_type = $1 AND e.entity_id = $2 ${before}
+        ORDER BY e.at DESC, e.id DESC
+        LIMIT ${param(limit + 1)}`,
+      params,
+    );
+    return keysetPage(rows, limit, toDto);
   }
 
   /**

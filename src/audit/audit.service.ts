@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { KeysetPage } from '../http/keyset-page.js';
 import { AuditRepository, type AuditRecord } from './audit.repository.js';
 import { AUDIT_PAGE_SIZE_DEFAULT, type AuditEventDto, type AuditEventPageDto, type AuditEventsQueryDto } from './dto/audit-events.dto.js';
 
@@ -45,6 +46,12 @@ export class AuditService {
   async forEntity(entityType: string, entityId: string): Promise<AuditEventDto[]> {
     if (!UUID.test(entityId)) return [];
     return this.events.forEntity(entityType, entityId);
+  }
+
+  /** The same, newest first, `limit` events before `before` (a cursor of the page after). */
+  async forEntityPage(entityType: string, entityId: string, limit: number, before?: string): Promise<KeysetPage<AuditEventDto>> {
+    if (!UUID.test(entityId)) return { items: [], nextCursor: null };
+    return this.events.forEntityPage(entityType, entityId, limit, before);
   }
 
   /**

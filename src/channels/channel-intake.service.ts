@@ -7,6 +7,7 @@ import { DeskService } from '../desk/desk.service.js';
 import type { UploadedMedia } from '../media/blob-storage-engine.js';
 import { withoutControlCharacters } from '../http/control-characters.js';
 import { sanitiseDisplayFilename } from '../media/media-files.js';
+import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
 import { MediaService } from '../media/media.service.js';
 import { withStagedMedia } from '../media/staged-media.js';
 import { STORY_MAX_LENGTH } from '../tips/dto/create-tip.dto.js';
@@ -29,6 +30,13 @@ import {
 } from './channel-intake.rules.js';
 import { ChannelsRepository, type PendingMedia } from './channels.repository.js';
 import type { InboundChannel, InboundMessage, InboundResult } from './inbound-message.js';
+
+/** A mail or WhatsApp message that joins a thread keeps at most this much text (a new tip's story may be longer). */
+export const THREAD_MESSAGE_MAX_LENGTH = 10_000;
+
+/** What the desk reads on a tip whose mail the paper's MX did not vouch for. */
+export const UNVERIFIED_SENDER_NOTE =
+  "Sender not verified: the paper's mail server could not confirm (DMARC) that this mail comes from the address it shows. It may be forged, so it was not added to an earlier tip from that address.";
 
 // A claimed retry is not handed out again for this long, so two processes never fetch the same file.
 const PENDING_LEASE_SECONDS = 10 * 60;
@@ -57,6 +65,7 @@ export class ChannelIntakeService {
     private readonly media: MediaService,
     private readonly desk: DeskService,
     private readonly audit: AuditService,
+    private readonly rateLimits: RateLimitsService,
   ) {}
 
   /**
@@ -65,6 +74,15 @@ export class ChannelIntakeService {
    */
   senderHash(channel: InboundChannel, address: string): string {
     return this.cipher.keyedHash('channel-sender', normaliseAddress(channel, address));
+  }
+
+  /**
+   * A sender the paper's MX did not verify is kept apart from the verified one of the same
+   * address: its messages never thread into their tips, nor count as their retries.
+   */
+  private senderKey(msg: InboundMessage): string {
+    if (msg.senderVerified === false) return this.cipher.keyedHash('channel-sender-unverified', normaliseAddress(msg.channel, msg.sender.address));
+    return this.senderHash(msg.channel, msg.sender.address);
   }
 
   async receive(received: InboundMessage): Promise<InboundResult> {
@@ -78,18 +96,30 @@ export class ChannelIntakeService {
     };
     try {
       // Files this message cannot keep (a retried delivery, too many) are removed with the rest of the intake's leftovers.
-      return await withStagedMedia(this.media, msg.attachments, (intake) => {
+      return await withStagedMedia(this.media, msg.attachments, async (intake) => {
         checkMessage(msg);
-        const senderHash = this.senderHash(msg.channel, msg.sender.address);
+        // A flood from one address (forged or not) is refused before anything is stored.
+        if (msg.channel === 'email') {
+          await this.rateLimits.hitFor(
+            {
+              purpose: 'email-sender',
+              limit: this.config.INBOUND_EMAILS_PER_SENDER_PER_HOUR,
+              windowSeconds: 3600,
+              tooMany: 'Too many mails from this sender in the last hour.',
+            },
+            normaliseAddress(msg.channel, msg.sender.address),
+          );
+        }
+        const senderHash = this.senderKey(msg);
         return this.dataSource.transaction(async (manager) => {
           // One sender's messages on a channel queue up here, across processes: a retried
           // delivery waits for the first and then finds it; a conversation's next message
           // finds the tip the one before made.
           await this.repository.lockSender(manager, senderHash);
-          const original = await this.seen(manager, msg);
+          const original = await this.seen(manager, msg, senderHash);
           if (original) return { ...original, createdTip: false, duplicate: true };
 
-          const thread = await this.findThread(manager, msg, senderHash);
+          const thread = msg.senderVerified === false ? undefined : await this.findThread(manager, msg, senderHash);
           const story = clip(storyOf(msg), STORY_MAX_LENGTH);
           let tip: { tipId: string; reference: string; secret?: string };
           if (thread) {
@@ -116,7 +146,7 @@ export class ChannelIntakeService {
 
           // A new tip's first text is its story; later texts are the thread.
           const text = msg.text.trim();
-          const message = thread && text ? await this.desk.recordContributorMessage(tip.tipId, clip(text, STORY_MAX_LENGTH), manager) : undefined;
+          const message = thread && text ? await this.desk.recordContributorMessage(tip.tipId, clip(text, THREAD_MESSAGE_MAX_LENGTH), manager) : undefined;
           const channelMessageId = await this.repository.insertMessage(manager, {
             channel: msg.channel,
             providerMessageId: msg.providerMessageId,
@@ -148,7 +178,14 @@ export class ChannelIntakeService {
             ...[...overflow.map((f) => f.displayFilename), ...pendingOverflow.map((p) => displayName(p.filename ?? p.providerMediaId))].map(
               (name) => `"${name}" was not kept: a tip can have at most ${this.config.MAX_FILES_PER_TIP} files`,
             ),
-            ...((thread ? text : storyOf(msg)).length > STORY_MAX_LENGTH ? [`The text was cut at ${STORY_MAX_LENGTH} characters.`] : []),
+            ...(thread
+              ? text.length > THREAD_MESSAGE_MAX_LENGTH
+                ? [`The text was cut at ${THREAD_MESSAGE_MAX_LENGTH} characters.`]
+                : []
+              : storyOf(msg).length > STORY_MAX_LENGTH
+                ? [`The text was cut at ${STORY_MAX_LENGTH} characters.`]
+                : []),
+            ...(msg.senderVerified === false ? [UNVERIFIED_SENDER_NOTE] : []),
           ];
           if (lines.length) {
             await this.desk.addSystemNote(
@@ -181,7 +218,7 @@ export class ChannelIntakeService {
       });
     } catch (error) {
       if (error instanceof DuplicateDelivery) {
-        const original = await this.seen(this.dataSource.manager, msg);
+        const original = await this.seen(this.dataSource.manager, msg, this.senderKey(msg));
         if (original) return { ...original, createdTip: false, duplicate: true };
       }
       throw error;
@@ -264,8 +301,8 @@ export class ChannelIntakeService {
   }
 
   /** The tip and reference this message already made, if a provider delivered it before. */
-  private async seen(manager: EntityManager, msg: InboundMessage): Promise<{ tipId: string; reference: string } | undefined> {
-    const tipId = await this.repository.tipOfMessage(manager, msg.channel, msg.providerMessageId);
+  private async seen(manager: EntityManager, msg: InboundMessage, senderHash: string): Promise<{ tipId: string; reference: string } | undefined> {
+    const tipId = await this.repository.tipOfMessage(manager, msg.channel, senderHash, msg.providerMessageId);
     const tip = tipId ? await this.tipRecords.refById(manager, tipId) : undefined;
     return tip ? { tipId: tip.id, reference: tip.reference } : undefined;
   }

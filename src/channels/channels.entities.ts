@@ -11,7 +11,9 @@ const channelCheck = (table: string) => [`ck_${table}_channel`, `channel IN (${I
  */
 @Entity('channel_messages')
 @Check(...channelCheck('channel_messages'))
-@Index('uq_channel_messages_channel_provider_message_id', ['channel', 'providerMessageId'], { unique: true })
+// A message id is the sender's to choose: the same id from another sender is another message
+// (a forged mail carrying a contributor's Message-ID must not suppress theirs).
+@Index('uq_channel_messages_channel_sender_hash_provider_message_id', ['channel', 'senderHash', 'providerMessageId'], { unique: true })
 // The WhatsApp window: this sender's latest message on this channel.
 @Index('ix_channel_messages_channel_sender_hash_received_at', ['channel', 'senderHash', 'receivedAt'])
 // "Has this sender written to this tip before?"

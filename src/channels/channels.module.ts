@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { DeskModule } from '../desk/desk.module.js';
 import { MediaModule } from '../media/media.module.js';
+import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
 import { TipsModule } from '../tips/tips.module.js';
 import { ChannelIntakeService } from './channel-intake.service.js';
 import { ChannelsRepository } from './channels.repository.js';
@@ -14,7 +15,7 @@ import { PhoneService } from './phone/phone.service.js';
  * NotificationsService, with which the email and WhatsApp modules register their senders.
  */
 @Module({
-  imports: [AuditModule, DeskModule, MediaModule, TipsModule],
+  imports: [AuditModule, DeskModule, MediaModule, RateLimitsModule, TipsModule],
   controllers: [PhoneController],
   providers: [ChannelIntakeService, ChannelsRepository, PhoneService],
   exports: [ChannelIntakeService, PhoneService],

@@ -68,13 +68,13 @@ export class ChannelsRepository {
     await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`tipdesk channel sender ${senderHash}`]);
   }
 
-  /** The tip a provider's message already went to, if it was delivered before. */
-  @GenerateSql({ params: [SQL_MANAGER, 'email', '<message@example.com>'] })
-  async tipOfMessage(manager: EntityManager, channel: InboundChannel, providerMessageId: string): Promise<string | undefined> {
-    const [row] = await manager.query<{ tip_id: string }[]>(`SELECT tip_id FROM channel_messages WHERE channel = $1 AND provider_message_id = $2`, [
-      channel,
-      providerMessageId,
-    ]);
+  /** The tip this sender's message already went to, if it was delivered before. */
+  @GenerateSql({ params: [SQL_MANAGER, 'email', SAMPLE_SENDER, '<message@example.com>'] })
+  async tipOfMessage(manager: EntityManager, channel: InboundChannel, senderHash: string, providerMessageId: string): Promise<string | undefined> {
+    const [row] = await manager.query<{ tip_id: string }[]>(
+      `SELECT tip_id FROM channel_messages WHERE channel = $1 AND sender_hash = $2 AND provider_message_id = $3`,
+      [channel, senderHash, providerMessageId],
+    );
     return row?.tip_id;
   }
 
@@ -88,7 +88,7 @@ export class ChannelsRepository {
   ): Promise<string | undefined> {
     const [row] = await manager.query<{ id: string }[]>(
       `INSERT INTO channel_messages (channel, provider_message_id, sender_hash, tip_id, message_id)
-       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (channel, provider_message_id) DO NOTHING RETURNING id`,
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (channel, sender_hash, provider_message_id) DO NOTHING RETURNING id`,
       [message.channel, message.providerMessageId, message.senderHash, message.tipId, message.messageId],
     );
     return row?.id;

@@ -30,6 +30,12 @@ export interface InboundMessage {
   pendingMedia?: { providerMediaId: string; filename?: string; declaredType?: string }[];
   /** When the provider says it was sent (defaults to now). */
   sentAt?: Date;
+  /**
+   * Email only, when INBOUND_AUTHSERV_ID is set: whether the paper's MX verified the From address
+   * (DMARC). False: the message never joins an existing tip and the desk is told. Undefined: the
+   * channel cannot say (WhatsApp, or no authserv-id configured).
+   */
+  senderVerified?: boolean;
   /** Sent by a machine (an auto-reply, a mailing list): answered with nothing automatic, so two robots never ping-pong. */
   automated?: boolean;
 }

@@ -53,6 +53,25 @@ export class ChannelsConfig extends MoneyConfig {
   @Matches(/^\s*[^\s,@]+@[^\s,@]+(\s*,\s*[^\s,@]+@[^\s,@]+)*\s*$/, { message: 'INBOUND_EMAIL_ADDRESSES must be comma-separated email addresses' })
   INBOUND_EMAIL_ADDRESSES?: string;
 
+  /**
+   * The authserv-id the paper's own MX writes in Authentication-Results (`mx.paper.example`).
+   * Set: only its topmost header is believed, and a sender it did not verify (DMARC) never joins
+   * an existing tip. Unset: every Authentication-Results header is ignored (they can be forged).
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, { message: 'INBOUND_AUTHSERV_ID must be a host name, as the MX writes it in Authentication-Results' })
+  INBOUND_AUTHSERV_ID?: string;
+
+  /** Mails one sender address may send in an hour (SMTP and webhook); the rest are refused (450 over SMTP, so the MX retries later; 429 on the webhook). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  INBOUND_EMAILS_PER_SENDER_PER_HOUR = 20;
+
   /** Largest inbound message, attachments included (SMTP SIZE and the webhook's body limit). */
   @Transform(toInt)
   @IsInt()
@@ -154,6 +173,34 @@ export class ChannelsConfig extends MoneyConfig {
   @IsString()
   @MaxLength(500)
   FFMPEG_PATH = 'ffmpeg';
+
+  /** The longest one ffprobe or ffmpeg run may take before it is killed (SIGKILL) and the file counts as unreadable. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  MEDIA_TOOL_TIMEOUT_SECONDS = 60;
+
+  /** Threads one ffprobe or ffmpeg run may use (`-threads`): the jobs share the machine with the web requests. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  MEDIA_TOOL_THREADS = 2;
+
+  /** Address space one ffprobe or ffmpeg run may map (`prlimit --as`; without prlimit, ffmpeg's `-max_alloc` per allocation). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(512 * 1024 * 1024)
+  @Max(64 * GIB)
+  MEDIA_TOOL_MEMORY_BYTES = GIB;
+
+  /** Photos and videos with more pixels a frame than this are stored and served but never decoded (a decompression bomb). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000_000)
+  @Max(1_000_000_000)
+  MEDIA_MAX_PIXELS = 120_000_000;
 
   // ---- virus scanning (issue 5): clamd's INSTREAM over TCP; off while CLAMAV_HOST is unset ----
 

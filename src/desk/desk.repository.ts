@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { GenerateSql, SQL_ID, SQL_ID_2, SQL_MANAGER, SqlRepository } from '../database/generate-sql.js';
-import { keysetPage, type KeysetPage } from '../http/keyset-page.js';
+import { afterCursor, cursorColumn, keysetPage, type KeysetPage } from '../http/keyset-page.js';
 import type { TipChannel } from '../tips/tips.entities.js';
 import { NOTE_MAX_LENGTH, type MessageDirection } from './desk.entities.js';
 import type { MessageDto, NoteDto } from './dto/conversation.dto.js';
@@ -140,6 +140,34 @@ export class DeskRepository {
       [tipId],
     );
     return rows.map(toNote);
+  }
+
+  /**
+   * One page of a tip's conversation, newest first, before `cursor` (a `nextCursor` of the page
+   * after it): `items` oldest first as the page shows them, `nextCursor` the older page's.
+   */
+  @GenerateSql(
+    { name: 'messagePage (newest)', params: [SQL_MANAGER, SQL_ID, 50, undefined] },
+    {
+      name: 'messagePage (older)',
+      params: [SQL_MANAGER, SQL_ID, 50, 'MjAyNi0xMi0wN1QxMjowMDowMC4wMDAwMDBaLzAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAwMQ'],
+    },
+  )
+  async messagePage(manager: EntityManager, tipId: string, limit: number, cursor?: string): Promise<KeysetPage<MessageDto>> {
+    const params: unknown[] = [tipId];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const before = cursor ? `AND ${afterCursor(cursor, { at: 'm.created_at', id: 'm.id' }, param)}` : '';
+    // reads staff_users: owner is staff/ (the author's name)
+    const rows = await manager.query<(MessageRow & { cursor_at: string })[]>(
+      `SELECT m.id, m.tip_id, m.direction, m.channel, m.body, m.author_id, s.name AS author_name, m.created_at, ${cursorColumn('m.created_at')}
+         FROM messages m LEFT JOIN staff_users s ON s.id = m.author_id
+        WHERE m.tip_id = $1 ${before}
+        ORDER BY m.created_at DESC, m.id DESC
+        LIMIT ${param(limit + 1)}`,
+      params,
+    );
+    const page = keysetPage(rows, limit, toMessage);
+    return { items: page.items.reverse(), nextCursor: page.nextCursor };
   }
 
   @GenerateSql({ params: [SQL_MANAGER, SQL_ID] })

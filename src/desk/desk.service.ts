@@ -30,6 +30,9 @@ const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].so
  * transaction. Methods take the signed-in staff member first, for the API and the web pages alike.
  * The queue's SQL is planned in tip-list.query.ts, the tip in full is tip-detail.read-model.ts.
  */
+/** Messages on one page of the desk's tip page; older ones are a link away ("Older messages"). */
+export const TIP_PAGE_MESSAGES = 50;
+
 @Injectable()
 export class DeskService {
   constructor(
@@ -54,6 +57,18 @@ export class DeskService {
 
   async detail(_staff: StaffPrincipal, id: string, manager: EntityManager = this.dataSource.manager): Promise<TipDetailDto> {
     return this.tipDetail.detail(id, manager);
+  }
+
+  /**
+   * The detail as the desk's tip page shows it: the newest TIP_PAGE_MESSAGES messages before
+   * `messagesBefore` and history events before `historyBefore` (cursors the page gave out).
+   */
+  async pageDetail(_staff: StaffPrincipal, id: string, cursors: { messagesBefore?: string; historyBefore?: string } = {}): Promise<TipDetailDto> {
+    return this.tipDetail.detail(id, this.dataSource.manager, {
+      pageSize: TIP_PAGE_MESSAGES,
+      before: cursors.messagesBefore,
+      historyBefore: cursors.historyBefore,
+    });
   }
 
   /** How many tips have each kind of news for this editor since they last opened them (the nav's counts). */

@@ -87,7 +87,14 @@ interface PendingMediaRow {
 const iso = (value: Date | string) => new Date(value).toISOString();
 
 /** Everything of a tip's detail but the tip itself and its history. */
-export type TipDetailParts = Pick<TipDetailDto, 'consents' | 'media' | 'duplicateHints' | 'notes' | 'messages' | 'pendingMedia'>;
+export type TipDetailParts = Pick<TipDetailDto, 'consents' | 'media' | 'duplicateHints' | 'notes' | 'messages' | 'olderMessagesCursor' | 'pendingMedia'>;
+
+/** Which page of the conversation and of the history the detail shows: the newest `pageSize` of each before its cursor. */
+export interface ConversationPage {
+  pageSize: number;
+  before?: string;
+  historyBefore?: string;
+}
 
 @Injectable()
 @SqlRepository(import.meta.url, {
@@ -110,7 +117,7 @@ export class TipDetailReadModel {
 
   /** The tip in full; in `manager`'s transaction when given (a stale-version answer shows the tip as that transaction sees it). */
   @GenerateSql({ params: [SQL_ID, SQL_MANAGER] })
-  async detail(id: string, manager: EntityManager = this.dataSource.manager): Promise<TipDetailDto> {
+  async detail(id: string, manager: EntityManager = this.dataSource.manager, conversation?: ConversationPage): Promise<TipDetailDto> {
     // reads contributors (owner is tips/) and staff_users (owner is staff/) for the names and contact details
     const [tip] = await manager.query<TipRow[]>(
       `SELECT t.id, t.reference, t.status, t.channel, t.story, t.location, t.occurred_at, t.priority, t.tags, t.version,
@@ -124,8 +131,10 @@ export class TipDetailReadModel {
       [id],
     );
     if (!tip) throw new TipNotFoundError();
-    const parts = await this.parts(id, manager);
-    const history = await this.audit.forEntity('tip', id);
+    const parts = await this.parts(id, manager, conversation);
+    // The desk's page shows a page of the history too; the API all of it.
+    const historyPage = conversation ? await this.audit.forEntityPage('tip', id, conversation.pageSize, conversation.historyBefore) : undefined;
+    const history = historyPage ? [...historyPage.items].reverse() : await this.audit.forEntity('tip', id);
     return {
       id: tip.id,
       reference: tip.reference,
@@ -152,7 +161,9 @@ export class TipDetailReadModel {
       pendingMedia: parts.pendingMedia,
       notes: parts.notes,
       messages: parts.messages,
+      ...(parts.olderMessagesCursor !== undefined ? { olderMessagesCursor: parts.olderMessagesCursor } : {}),
       history,
+      ...(historyPage ? { olderHistoryCursor: historyPage.nextCursor } : {}),
       version: tip.version,
       createdAt: iso(tip.created_at),
       updatedAt: iso(tip.updated_at),
@@ -160,8 +171,11 @@ export class TipDetailReadModel {
   }
 
   /** The lists of a tip's detail, in the order the detail has always read them. */
-  @GenerateSql({ params: [SQL_ID, SQL_MANAGER] })
-  async parts(id: string, manager: EntityManager = this.dataSource.manager): Promise<TipDetailParts> {
+  @GenerateSql(
+    { name: 'parts', params: [SQL_ID, SQL_MANAGER] },
+    { name: 'parts (a page of the conversation)', params: [SQL_ID, SQL_MANAGER, { pageSize: 50 }] },
+  )
+  async parts(id: string, manager: EntityManager = this.dataSource.manager, conversation?: ConversationPage): Promise<TipDetailParts> {
     const consents = await manager.query<ConsentRow[]>(
       `SELECT id, terms_version, terms_sha256, licence, own_work, over18, credit_name, anonymous, channel, accepted_at
          FROM consents WHERE tip_id = $1 ORDER BY accepted_at, id`,
@@ -187,7 +201,9 @@ export class TipDetailReadModel {
       [id],
     );
     const notes = await this.desk.notes(manager, id);
-    const messages = await this.desk.messages(manager, id);
+    // A page of a long conversation (the desk's tip page), or all of it (the API).
+    const page = conversation ? await this.desk.messagePage(manager, id, conversation.pageSize, conversation.before) : undefined;
+    const messages = page ? page.items : await this.desk.messages(manager, id);
     // reads channel_pending_media: owner is channels/ (read-only, because channels build on the desk, not the other way round)
     const pendingMedia = await manager.query<PendingMediaRow[]>(
       `SELECT id, channel, filename, attempts, next_attempt_at, last_error_code, created_at
@@ -200,6 +216,7 @@ export class TipDetailReadModel {
       duplicateHints: duplicateHints.map((h): DuplicateHintDto => ({ id: h.id, reference: h.reference, status: h.status, sharedFiles: h.shared_files })),
       notes,
       messages,
+      ...(page ? { olderMessagesCursor: page.nextCursor } : {}),
       pendingMedia: pendingMedia.map(toPendingMedia),
     };
   }

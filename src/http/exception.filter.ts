@@ -6,7 +6,11 @@ import { MulterError } from 'multer';
 import type { Logger } from 'pino';
 import { LOGGER } from '../logging/logger.js';
 import { BlobTooLargeError, StorageFullError, StorageReserveReachedError } from '../storage/blob-store.js';
+import { isDatabaseUnavailable } from './database-errors.js';
 import { DomainError, type FieldErrors } from './errors.js';
+
+/** What a client is told to wait while PostgreSQL cannot be reached (a restart takes seconds; a failover tens). */
+export const DATABASE_RETRY_AFTER_SECONDS = 30;
 
 export interface ErrorBody {
   statusCode: number;
@@ -59,6 +63,14 @@ export function describeError(exception: unknown): Omit<ErrorBody, 'error'> & { 
   }
   if (exception instanceof StorageFullError) {
     return { statusCode: HttpStatus.INSUFFICIENT_STORAGE, code: 'STORAGE_FULL', message: 'We cannot store files right now. Please try again later.' };
+  }
+  if (isDatabaseUnavailable(exception)) {
+    return {
+      statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+      code: 'DATABASE_UNAVAILABLE',
+      message: 'We cannot reach our database for a moment, so nothing was saved. Please try again in a minute.',
+      headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
+    };
   }
   // Nest wraps body-parser's errors in an HttpException; their `type` says what went wrong.
   const bodyError = String(((exception as { cause?: { type?: unknown } })?.cause ?? (exception as { type?: unknown }))?.type ?? '');

@@ -11,14 +11,12 @@ import type { MediaKind } from './media.entities.js';
 import { probeFromFfprobe, type FfprobeOutput, type MediaProbe } from './media-probe.js';
 import { MediaRepository } from './media.repository.js';
 
-const PROBE_TIMEOUT_MS = 60_000;
-const THUMBNAIL_TIMEOUT_MS = 120_000;
 const THUMBNAIL_WIDTH = 320;
 
 /** A failure with a stable code: the job's output and the dead-letter list show the code, never a path or a name. */
 export class MediaProcessingError extends Error {
   constructor(
-    readonly code: 'MEDIA_UNREADABLE' | 'THUMBNAIL_FAILED' | 'TOOL_MISSING',
+    readonly code: 'MEDIA_UNREADABLE' | 'MEDIA_TIMEOUT' | 'MEDIA_TOO_LARGE' | 'THUMBNAIL_FAILED' | 'TOOL_MISSING',
     message: string,
   ) {
     super(message);
@@ -26,16 +24,11 @@ export class MediaProcessingError extends Error {
   }
 }
 
-function run(binary: string, args: string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(binary, args, { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (error, stdout) => {
-      if (!error) return resolve(stdout);
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        return reject(new MediaProcessingError('TOOL_MISSING', `${binary} is not installed (apt-get install -y ffmpeg)`));
-      }
-      reject(error);
-    });
-  });
+/** Whether `prlimit` (util-linux) runs here: asked once a process. */
+let prlimitPresent: Promise<boolean> | undefined;
+function hasPrlimit(): Promise<boolean> {
+  prlimitPresent ??= new Promise((resolve) => execFile('prlimit', ['--version'], { timeout: 5000 }, (error) => resolve(!error)));
+  return prlimitPresent;
 }
 
 /**
@@ -56,7 +49,7 @@ export class MediaProcessingService {
   }
 
   /** Probes one media file and stores its facts and thumbnail; throws MediaProcessingError when the file cannot be read. */
-  async process(mediaId: string): Promise<'ready' | 'skipped'> {
+  async process(mediaId: string): Promise<'ready' | 'skipped' | 'unprobed'> {
     const media = await this.repository.processTarget(mediaId);
     // Gone with its tip, rejected, or done by another process already.
     if (!media || media.state !== 'stored') return 'skipped';
@@ -68,7 +61,16 @@ export class MediaProcessingService {
         input = join(dir, 'input');
         await pipeline(await this.store.read(media.storageKey), createWriteStream(input));
       }
-      const probe = media.kind === 'image' ? await this.readPhoto(input) : await this.probe(input);
+      let probe: MediaProbe;
+      try {
+        probe = media.kind === 'image' ? await this.readPhoto(input) : await this.probe(input);
+        this.checkPixels(probe);
+      } catch (error) {
+        // The same file is as large on every try: no retry, the desk is told at once.
+        if (!(error instanceof MediaProcessingError) || error.code !== 'MEDIA_TOO_LARGE') throw error;
+        await this.markUnprobed(media.id, error.code);
+        return 'unprobed';
+      }
       const thumbnailKey = media.kind === 'audio' ? null : await this.thumbnail(media.id, media.kind, input, join(dir, 'poster.jpg'), probe);
       const updated = await this.repository.markReady(media.id, probe, thumbnailKey);
       // Rejected or deleted while we worked: its poster belongs to nothing (unless the row already names it).
@@ -81,6 +83,43 @@ export class MediaProcessingService {
     }
   }
 
+  /**
+   * Runs ffprobe or ffmpeg on an untrusted file, bounded: local files only (`-protocol_whitelist
+   * file,pipe`, so a playlist inside a file cannot fetch a URL), `-threads`, a memory ceiling
+   * (`prlimit --as`, else `-max_alloc`), and a timeout after which the tool is killed.
+   */
+  private async run(binary: string, args: string[]): Promise<string> {
+    const c = this.config;
+    const threads = String(c.MEDIA_TOOL_THREADS);
+    const bounded = ['-protocol_whitelist', 'file,pipe', '-threads', threads, ...args];
+    const prlimit = await hasPrlimit();
+    const [command, commandArgs] = prlimit
+      ? ['prlimit', [`--as=${c.MEDIA_TOOL_MEMORY_BYTES}`, binary, ...bounded]]
+      : [binary, ['-max_alloc', String(c.MEDIA_TOOL_MEMORY_BYTES), ...bounded]];
+    return new Promise((resolve, reject) => {
+      execFile(
+        command,
+        commandArgs,
+        { timeout: c.MEDIA_TOOL_TIMEOUT_SECONDS * 1000, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          if (!error) return resolve(stdout);
+          // prlimit reports a binary it could not start with exit code 127 and says so on stderr.
+          const missing = (error as NodeJS.ErrnoException).code === 'ENOENT' || (prlimit && /failed to execute/.test(stderr));
+          if (missing) return reject(new MediaProcessingError('TOOL_MISSING', `${binary} is not installed (apt-get install -y ffmpeg)`));
+          if (error.killed) return reject(new MediaProcessingError('MEDIA_TIMEOUT', `${binary} ran longer than ${c.MEDIA_TOOL_TIMEOUT_SECONDS} s`));
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** A frame larger than MEDIA_MAX_PIXELS is never decoded (a small file can claim 16,000 × 16,000 pixels). */
+  private checkPixels(probe: MediaProbe): void {
+    if (probe.width && probe.height && probe.width * probe.height > this.config.MEDIA_MAX_PIXELS) {
+      throw new MediaProcessingError('MEDIA_TOO_LARGE', 'the frame has more pixels than MEDIA_MAX_PIXELS');
+    }
+  }
+
   /** Processing gave up: the file stays (and is served); the desk says it could not be read. */
   async markUnprobed(mediaId: string, code: string): Promise<void> {
     await this.repository.markUnprobed(mediaId, code.slice(0, 50));
@@ -89,7 +128,7 @@ export class MediaProcessingService {
   private async probe(path: string): Promise<MediaProbe> {
     let stdout: string;
     try {
-      stdout = await run(this.config.FFPROBE_PATH, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path], PROBE_TIMEOUT_MS);
+      stdout = await this.run(this.config.FFPROBE_PATH, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path]);
     } catch (error) {
       if (error instanceof MediaProcessingError) throw error;
       throw new MediaProcessingError('MEDIA_UNREADABLE', 'ffprobe could not read the file');
@@ -103,9 +142,19 @@ export class MediaProcessingService {
 
   private async readPhoto(path: string): Promise<MediaProbe> {
     const probe: MediaProbe = {};
+    // The header's own size (EXIF can say anything), for the pixel ceiling; a photo ffprobe cannot
+    // read (HEIC on older builds) is still a photo, only without a poster.
+    const frame = await this.probe(path).catch((error: unknown) => {
+      if (error instanceof MediaProcessingError && error.code !== 'MEDIA_UNREADABLE') throw error;
+      return undefined;
+    });
     // A photo without EXIF (or with a broken block) is still a photo: what EXIF lacks stays unknown.
     // Loaded with the first photo (most media are videos).
     const { default: exifr } = await import('exifr');
+    if (frame?.width && frame.height) {
+      probe.width = frame.width;
+      probe.height = frame.height;
+    }
     const exif = await exifr.parse(path, { tiff: true, exif: true, gps: true, xmp: false, icc: false, iptc: false }).catch(() => undefined);
     if (!exif) return probe;
     const taken = exif.DateTimeOriginal ?? exif.CreateDate ?? exif.ModifyDate;
@@ -116,7 +165,7 @@ export class MediaProcessingService {
       .map((v: string) => v.trim())
       .join(' ');
     if (camera) probe.camera = camera.slice(0, 100);
-    if (Number.isInteger(exif.ExifImageWidth) && Number.isInteger(exif.ExifImageHeight)) {
+    if (!probe.width && Number.isInteger(exif.ExifImageWidth) && Number.isInteger(exif.ExifImageHeight)) {
       probe.width = exif.ExifImageWidth;
       probe.height = exif.ExifImageHeight;
     }
@@ -128,28 +177,26 @@ export class MediaProcessingService {
     // One second in (a phone video's first frame is often black), or the first frame of a short clip.
     const at = kind === 'video' && (probe.duration ?? 0) > 2 ? ['-ss', '1'] : [];
     try {
-      await run(
-        this.config.FFMPEG_PATH,
-        [
-          '-v',
-          'error',
-          '-nostdin',
-          '-y',
-          ...at,
-          '-i',
-          input,
-          '-frames:v',
-          '1',
-          '-vf',
-          `scale='min(${THUMBNAIL_WIDTH},iw)':-2`,
-          '-q:v',
-          '5',
-          '-f',
-          'image2',
-          output,
-        ],
-        THUMBNAIL_TIMEOUT_MS,
-      );
+      await this.run(this.config.FFMPEG_PATH, [
+        '-v',
+        'error',
+        '-nostdin',
+        '-y',
+        '-filter_threads',
+        String(this.config.MEDIA_TOOL_THREADS),
+        ...at,
+        '-i',
+        input,
+        '-frames:v',
+        '1',
+        '-vf',
+        `scale='min(${THUMBNAIL_WIDTH},iw)':-2`,
+        '-q:v',
+        '5',
+        '-f',
+        'image2',
+        output,
+      ]);
       if (!(await stat(output)).size) throw new Error('empty poster');
     } catch (error) {
       if (kind === 'image') return null;

@@ -25,6 +25,22 @@ e.action, e.entity_type, e.entity_id, e.before, e.after FROM audit_events e LEFT
       WHERE e.entity_type = $1 AND e.entity_id = $2
       ORDER BY e.at, e.seq;
 
+-- AuditRepository.forEntityPage (newest)
+SELECT
+e.id, e.at, to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at, e.actor_type, e.actor_id, s.name AS actor_name,
+e.action, e.entity_type, e.entity_id, e.before, e.after FROM audit_events e LEFT JOIN staff_users s ON e.actor_type = 'staff' AND s.id = e.actor_id
+      WHERE e.entity_type = $1 AND e.entity_id = $2
+      ORDER BY e.at DESC, e.id DESC
+      LIMIT $3;
+
+-- AuditRepository.forEntityPage (older)
+SELECT
+e.id, e.at, to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at, e.actor_type, e.actor_id, s.name AS actor_name,
+e.action, e.entity_type, e.entity_id, e.before, e.after FROM audit_events e LEFT JOIN staff_users s ON e.actor_type = 'staff' AND s.id = e.actor_id
+      WHERE e.entity_type = $1 AND e.entity_id = $2 AND (e.at, e.id) < ($3::timestamptz, $4::uuid)
+      ORDER BY e.at DESC, e.id DESC
+      LIMIT $5;
+
 -- AuditRepository.search
 SELECT
 e.id, e.at, to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at, e.actor_type, e.actor_id, s.name AS actor_name,

@@ -4,12 +4,12 @@
 SELECT pg_advisory_xact_lock(hashtextextended($1, 0));
 
 -- ChannelsRepository.tipOfMessage
-SELECT tip_id FROM channel_messages WHERE channel = $1 AND provider_message_id = $2;
+SELECT tip_id FROM channel_messages WHERE channel = $1 AND sender_hash = $2 AND provider_message_id = $3;
 
 -- ChannelsRepository.insertMessage
 -- (on an empty database: 23503)
 INSERT INTO channel_messages (channel, provider_message_id, sender_hash, tip_id, message_id)
-VALUES ($1, $2, $3, $4, $5) ON CONFLICT (channel, provider_message_id) DO NOTHING RETURNING id;
+VALUES ($1, $2, $3, $4, $5) ON CONFLICT (channel, sender_hash, provider_message_id) DO NOTHING RETURNING id;
 
 -- ChannelsRepository.senderWroteTo
 SELECT 1 FROM channel_messages WHERE tip_id = $1 AND sender_hash = $2 LIMIT 1;

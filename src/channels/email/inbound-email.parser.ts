@@ -13,6 +13,7 @@ import { sanitiseDisplayFilename } from '../../media/media-files.js';
 import { BLOB_STORE, BlobTooLargeError, type BlobStore } from '../../storage/blob-store.js';
 import { STORY_MAX_LENGTH } from '../../tips/dto/create-tip.dto.js';
 import type { InboundMessage } from '../inbound-message.js';
+import { senderVerified } from './authentication-results.js';
 import { normaliseSender, providerMessageIdOf, threadReferenceOf } from './email-addresses.js';
 
 export class EmailMalformedError extends DomainError {
@@ -204,8 +205,16 @@ export class InboundEmailParser {
       dropped: parts.dropped,
       sentAt: sentAtOf(headers.get('date')),
       automated: isAutomated(headers),
+      ...(this.config.INBOUND_AUTHSERV_ID
+        ? { senderVerified: senderVerified(headerValues(headers.get('authentication-results')), this.config.INBOUND_AUTHSERV_ID, sender.address) }
+        : {}),
     };
   }
+}
+
+/** A header's values in the order they appear (mailparser gives one as a string, several as a list). */
+function headerValues(value: HeaderValue | undefined): string[] {
+  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
 }
 
 /** RFC 3834 Auto-Submitted (anything but "no"), or bulk/list/junk precedence, or a list's own headers. */

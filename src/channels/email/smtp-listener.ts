@@ -29,6 +29,8 @@ export function smtpReplyFor(error: unknown): SmtpReply {
   if (error instanceof EmailTooLargeError) return new SmtpReply(552, `5.3.4 Message too big (the limit is ${error.maxBytes} bytes)`);
   if (error instanceof EmailMalformedError) return new SmtpReply(554, `5.6.0 ${error.message}`);
   if (error instanceof StorageFullError) return new SmtpReply(452, '4.3.1 Insufficient storage, try again later');
+  // One sender over INBOUND_EMAILS_PER_SENDER_PER_HOUR: the MX keeps the mail and tries later.
+  if (error instanceof DomainError && error.code === 'RATE_LIMITED') return new SmtpReply(450, '4.7.1 Too many mails from this sender, try again later');
   if (error instanceof DomainError && error.status < 500) return new SmtpReply(554, `5.6.0 ${error.message}`);
   return new SmtpReply(451, '4.3.0 Temporary failure, try again later');
 }

@@ -15,6 +15,7 @@ import { EventHashChain1797100000200 } from './1797100000200-EventHashChain.js';
 import { BankStatements1797100000300 } from './1797100000300-BankStatements.js';
 import { NoAddressKept1797200000000 } from './1797200000000-NoAddressKept.js';
 import { KeyRotationPayeeDetails1797400000000 } from './1797400000000-KeyRotationPayeeDetails.js';
+import { ChannelMessagesPerSender1797600000000 } from './1797600000000-ChannelMessagesPerSender.js';
 
 // Every migration, in order. Add each generated one here (see README "Migrations"): TypeORM's
 // glob loading breaks under Jest's ESM mode.
@@ -36,4 +37,5 @@ export const MIGRATIONS = [
   BankStatements1797100000300,
   NoAddressKept1797200000000,
   KeyRotationPayeeDetails1797400000000,
+  ChannelMessagesPerSender1797600000000,
 ];

@@ -89,6 +89,20 @@ SELECT n.id, n.tip_id, n.body, n.author_id, s.name AS author_name, n.created_at
  FROM notes n LEFT JOIN staff_users s ON s.id = n.author_id
 WHERE n.tip_id = $1 ORDER BY n.created_at, n.id;
 
+-- DeskRepository.messagePage (newest)
+SELECT m.id, m.tip_id, m.direction, m.channel, m.body, m.author_id, s.name AS author_name, m.created_at, to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
+ FROM messages m LEFT JOIN staff_users s ON s.id = m.author_id
+WHERE m.tip_id = $1
+ORDER BY m.created_at DESC, m.id DESC
+LIMIT $2;
+
+-- DeskRepository.messagePage (older)
+SELECT m.id, m.tip_id, m.direction, m.channel, m.body, m.author_id, s.name AS author_name, m.created_at, to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
+ FROM messages m LEFT JOIN staff_users s ON s.id = m.author_id
+WHERE m.tip_id = $1 AND (m.created_at, m.id) < ($2::timestamptz, $3::uuid)
+ORDER BY m.created_at DESC, m.id DESC
+LIMIT $4;
+
 -- DeskRepository.messages
 SELECT m.id, m.tip_id, m.direction, m.channel, m.body, m.author_id, s.name AS author_name, m.created_at
  FROM messages m LEFT JOIN staff_users s ON s.id = m.author_id

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { AuditEventDto } from '../../audit/dto/audit-events.dto.js';
 import { MEDIA_KINDS, MEDIA_SCAN_STATES, MEDIA_STATES, type MediaKind, type MediaScanState, type MediaState } from '../../media/media.entities.js';
 import { LICENCES, TIP_CHANNELS, TIP_STATUSES, type Licence, type TipChannel, type TipStatus } from '../../tips/tips.entities.js';
@@ -97,7 +97,19 @@ export class TipDetailDto {
   @ApiProperty({ type: [TipPendingMediaDto], description: 'Files a channel could not fetch yet' }) pendingMedia: TipPendingMediaDto[];
   @ApiProperty({ type: [NoteDto] }) notes: NoteDto[];
   @ApiProperty({ type: [MessageDto] }) messages: MessageDto[];
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'Only when one page of the conversation was asked for: where the older messages start (null: none older)',
+  })
+  olderMessagesCursor?: string | null;
   @ApiProperty({ type: [AuditEventDto], description: 'Every audit event of this tip, oldest first' }) history: AuditEventDto[];
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'Only when one page of the history was asked for: where the older events start (null: none older)',
+  })
+  olderHistoryCursor?: string | null;
   @ApiProperty({ description: 'Send it back with a PATCH' }) version: number;
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;

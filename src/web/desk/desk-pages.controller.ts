@@ -151,10 +151,23 @@ export class DeskPagesController {
   }
 
   @Get('tips/:id')
-  async tip(@CurrentStaffSession() caller: StaffCaller, @Param() { id }: TipIdParams, @Query('notice') notice: unknown): Promise<string> {
+  async tip(
+    @CurrentStaffSession() caller: StaffCaller,
+    @Param() { id }: TipIdParams,
+    @Query('notice') notice: unknown,
+    @Query('messagesBefore') messagesBefore: unknown,
+    @Query('historyBefore') historyBefore: unknown,
+  ): Promise<string> {
+    const before = typeof messagesBefore === 'string' && messagesBefore ? messagesBefore : undefined;
+    const historyFrom = typeof historyBefore === 'string' && historyBefore ? historyBefore : undefined;
     const page = this.views.tip(
       caller,
-      await this.tipState(await this.desk.detail(caller.user, id), { notice: noticeText(notice), ...(await this.secretHolders(caller, id)) }),
+      await this.tipState(await this.desk.pageDetail(caller.user, id, { messagesBefore: before, historyBefore: historyFrom }), {
+        notice: noticeText(notice),
+        messagesBefore: before,
+        historyBefore: historyFrom,
+        ...(await this.secretHolders(caller, id)),
+      }),
     );
     // Opened: what happened on this tip so far is no longer news to this editor (the queue's marks).
     await this.desk.markSeen(caller.user, id);
@@ -367,7 +380,7 @@ export class DeskPagesController {
 
   /** The tip page as it is now, with a form's problem or what was typed. */
   private async tipPage(caller: StaffCaller, id: string, extra: Partial<TipPageState>): Promise<string> {
-    return this.views.tip(caller, await this.tipState(await this.desk.detail(caller.user, id), extra));
+    return this.views.tip(caller, await this.tipState(await this.desk.pageDetail(caller.user, id), extra));
   }
 
   /** For admins: who holds the tip's secret (the payouts module decides who may offer). */

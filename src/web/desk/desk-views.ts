@@ -198,10 +198,15 @@ export class DeskViews {
     const assignable = tip.assignee && !state.assignable.some((p) => p.id === tip.assignee!.id) ? [...state.assignable, tip.assignee] : state.assignable;
     const offer = offerForm(tip, state.offer);
     const payments = paymentsPanel(caller, state);
-    // The tip's own events and its payouts' moves, in words, newest first.
+    // The tip's own events and its payouts' moves, in words, newest first. A page of a long
+    // history shows the moves that fall between its oldest and newest event.
+    const from = tip.olderHistoryCursor ? tip.history[0]?.at : undefined;
+    const to = state.historyBefore ? tip.history.at(-1)?.at : undefined;
     const history = [
       ...tip.history.map((event) => historyLine(event, state.staffNames)),
-      ...payments.flatMap((p) => p.moves.map((move) => ({ ...move, summary: `${move.summary} (${p.amount})` }))),
+      ...payments
+        .flatMap((p) => p.moves.map((move) => ({ ...move, summary: `${move.summary} (${p.amount})` })))
+        .filter((move) => (!from || move.at >= from) && (!to || move.at <= to)),
     ].sort((x, y) => y.at.localeCompare(x.at));
     const body = templates.tip({
       csrfToken: caller.session.csrfToken,
@@ -261,6 +266,10 @@ export class DeskViews {
       filesLeft: state.maxFiles - tip.media.length,
       notes: tip.notes,
       messages: tip.messages.map((m) => ({ ...m, channelLabel: CHANNEL_LABELS[m.channel] })),
+      olderMessagesHref: tip.olderMessagesCursor ? `/desk/tips/${tip.id}?messagesBefore=${encodeURIComponent(tip.olderMessagesCursor)}#messages` : undefined,
+      newestMessagesHref: state.messagesBefore ? `/desk/tips/${tip.id}#messages` : undefined,
+      olderHistoryHref: tip.olderHistoryCursor ? `/desk/tips/${tip.id}?historyBefore=${encodeURIComponent(tip.olderHistoryCursor)}#history` : undefined,
+      newestHistoryHref: state.historyBefore ? `/desk/tips/${tip.id}#history` : undefined,
       history,
       payments,
       offer,

@@ -19,6 +19,10 @@ export interface OfferFormState {
 
 export interface TipPageState {
   tip: TipDetailDto;
+  /** Showing an older page of the conversation (the cursor it was opened with). */
+  messagesBefore?: string;
+  /** Showing an older page of the history. */
+  historyBefore?: string;
   /** The tip's payouts and every move of them (the Payments panel and the history). */
   payouts: PayoutDto[];
   payoutEvents: TipPayoutEventDto[];
