@@ -1,7 +1,7 @@
 // tipdesk's layer rules, checked by `npm run lint:deps` (part of `npm test`). See src/README.md
 // for the module map these rules keep true.
 /** Entry points that wire everything together may import any module. */
-const WIRING = '^src/(main|app\\.module|app-setup|cli|cli-staff|cli-shared|cli-audit|cli-certificate|cli-retention|core\\.module)\\.ts$';
+const WIRING = '^src/(main|app\\.module|app-setup|cli|cli-staff|cli-shared|cli-audit|cli-certificate|cli-retention|cli-keys|core\\.module)\\.ts$';
 /**
  * The database's wiring: the list of every entity (entities.ts), the DataSource options and
  * CLI data source built from it, the migrations and their runner, and the boot-time connection

@@ -6,6 +6,7 @@ import { AuditModule } from './audit/audit.module.js';
 import { EmailChannelModule } from './channels/email/email-channel.module.js';
 import { WhatsAppChannelModule } from './channels/whatsapp/whatsapp-channel.module.js';
 import { ContributorsModule } from './contributors/contributors.module.js';
+import { AccessExportModule } from './privacy/access-export.module.js';
 import { CoreModule, type CoreOptions } from './core.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { DeskModule } from './desk/desk.module.js';
@@ -53,6 +54,7 @@ export class AppModule {
         StaffModule,
         SettingsModule,
         ContributorsModule,
+        AccessExportModule,
         MediaModule,
         UploadsModule,
         TipsModule,

@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { verifyExport } from './audit/audit-export.js';
 import { verifyChains } from './audit/chain-verifier.js';
 import type { AppConfig } from './config/app-config.js';
-import { resolveEncryptionKey } from './crypto/encryption-key.js';
+import { previousKeys, resolveEncryptionKey } from './crypto/encryption-key.js';
 import { FieldCipher } from './crypto/field-cipher.js';
 import { createLogger } from './logging/logger.js';
 import { openDatabase, UsageError } from './cli-shared.js';
@@ -38,7 +38,9 @@ export async function verifyAuditExport(args: string[], config: AppConfig): Prom
   const [file, ...rest] = args;
   if (!file || rest.length > 0) throw new UsageError('audit:verify-export needs the export file');
   const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
-  const cipher = new FieldCipher(await resolveEncryptionKey(config, logger));
+  // Every encryption key it holds (no hash key: a check writes nothing): an export signed before a
+  // rotation still verifies while its key is in ENCRYPTION_KEY_PREVIOUS.
+  const cipher = new FieldCipher(await resolveEncryptionKey(config, logger), previousKeys(config));
   const result = await verifyExport(createReadStream(file), cipher);
   if (!result.ok) {
     process.stdout.write(`${file}: not intact after ${result.events} events: ${result.problem}.\n`);

@@ -23,6 +23,9 @@ export async function usage(): Promise<string> {
   npm run cli -- retention:report [--at DATE]
       What the retention rules would remove now (or at DATE), rule by rule, and what a legal hold
       keeps: a dry run, nothing is removed.
+  npm run cli -- keys:rotate [--batch-size N]
+      Re-encrypts every encrypted field under ENCRYPTION_KEY, N rows a statement (default 500),
+      reading old values with ENCRYPTION_KEY_PREVIOUS. Safe to interrupt: run it again to finish.
   npm run cli -- staff:password --email EMAIL
       Sets a new password for someone who forgot theirs (also when no admin can sign in), signs
       them out everywhere and lifts any sign-in lock. The password is read from standard input,

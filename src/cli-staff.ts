@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from './config/app-config.js';
 import { CoreModule } from './core.module.js';
-import { resolveEncryptionKey } from './crypto/encryption-key.js';
+import { resolveKeyRing } from './crypto/encryption-key.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { runMigrations } from './database/migrate.js';
 import { NotFoundError } from './http/errors.js';
@@ -52,15 +52,25 @@ class StaffCommandsModule {
 /** Runs `work` with a StaffService on the app's database (migrated first), and closes everything after. */
 async function withStaffService(config: AppConfig, work: (staff: StaffService, dataSource: DataSource) => Promise<void>): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
-  const encryptionKey = await resolveEncryptionKey(config, logger);
+  const keys = await resolveKeyRing(config, logger);
   const database = await openDatabase(config, logger);
   let context: INestApplicationContext | undefined;
   try {
     await runMigrations(database.url);
-    context = await NestFactory.createApplicationContext(StaffCommandsModule.forRoot({ config, logger, encryptionKey, databaseUrl: database.url }), {
-      logger: false,
-      abortOnError: false,
-    });
+    context = await NestFactory.createApplicationContext(
+      StaffCommandsModule.forRoot({
+        config,
+        logger,
+        encryptionKey: keys.current,
+        previousKeys: keys.previous,
+        hashKey: keys.hashKey,
+        databaseUrl: database.url,
+      }),
+      {
+        logger: false,
+        abortOnError: false,
+      },
+    );
     await work(context.get(StaffService), context.get(DataSource));
   } finally {
     await context?.close();

@@ -20,6 +20,7 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'audit:verify-export') return await (await import('./cli-audit.js')).verifyAuditExport(args, config);
     if (command === 'certificate:verify') return await (await import('./cli-certificate.js')).verifyCertificate(args, config);
     if (command === 'retention:report') return await (await import('./cli-retention.js')).retentionReport(args, config);
+    if (command === 'keys:rotate') return await (await import('./cli-keys.js')).rotateKeys(args, config);
     if (command === 'staff:add') await (await import('./cli-staff.js')).addStaff(args, config);
     else if (command === 'staff:password') await (await import('./cli-staff.js')).setStaffPassword(args, config);
     else throw new UsageError(command ? `Unknown command: ${command}` : 'No command given');

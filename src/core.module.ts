@@ -10,6 +10,10 @@ export interface CoreOptions {
   config: AppConfig;
   logger: Logger;
   encryptionKey: EncryptionKey;
+  /** ENCRYPTION_KEY_PREVIOUS: read, never written with. */
+  previousKeys?: EncryptionKey[];
+  /** HASH_KEY (resolveKeyRing); unset, keyed hashes use a key derived from `encryptionKey`. */
+  hashKey?: Buffer;
   /** More modules for the app, given from outside: tests add a channel's module or a recording peer (a ChannelSender) this way. */
   imports?: DynamicModule[];
 }
@@ -18,14 +22,14 @@ export interface CoreOptions {
 @Global()
 @Module({})
 export class CoreModule {
-  static forRoot({ config, logger, encryptionKey, imports }: CoreOptions): DynamicModule {
+  static forRoot({ config, logger, encryptionKey, previousKeys, hashKey, imports }: CoreOptions): DynamicModule {
     return {
       module: CoreModule,
       imports: imports ?? [],
       providers: [
         { provide: AppConfig, useValue: config },
         { provide: LOGGER, useValue: logger },
-        { provide: FieldCipher, useValue: new FieldCipher(encryptionKey) },
+        { provide: FieldCipher, useValue: new FieldCipher(encryptionKey, previousKeys, hashKey) },
         // Erasure certificates are signed with a key derived from the encryption key (crypto/certificate-key.ts).
         { provide: CERTIFICATE_SIGNING_KEY, useValue: certificateSigningKey(encryptionKey) },
       ],

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app-setup.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
 import { connectionBudget } from './database/connection-budget.js';
-import { resolveEncryptionKey } from './crypto/encryption-key.js';
+import { resolveKeyRing } from './crypto/encryption-key.js';
 import { startEmbeddedPostgres, type RunningDatabase } from './database/embedded-postgres.js';
 import { runMigrations } from './database/migrate.js';
 import { createLogger } from './logging/logger.js';
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     process.exit(78); // EX_CONFIG
   }
   const logger = createLogger(config.LOG_LEVEL);
-  const encryptionKey = await resolveEncryptionKey(config, logger);
+  const keys = await resolveKeyRing(config, logger);
 
   let database: RunningDatabase | undefined;
   if (!config.DATABASE_URL) {
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const applied = await runMigrations(databaseUrl);
   if (applied.length) logger.info({ migrations: applied }, 'database migrations applied');
 
-  const app = await createApp({ config, logger, encryptionKey, databaseUrl });
+  const app = await createApp({ config, logger, encryptionKey: keys.current, previousKeys: keys.previous, hashKey: keys.hashKey, databaseUrl });
   await app.listen(config.PORT, config.HOST);
   logger.info(
     { url: config.publicBaseUrl, storage: config.STORAGE_DRIVER, postgresConnections: connectionBudget(config) },

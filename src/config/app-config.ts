@@ -134,6 +134,22 @@ export class AppConfig extends PrivacyAndAbuseConfig {
   })
   ENCRYPTION_KEY?: string;
 
+  /** Older encryption keys, comma-separated: still read, never written with (README "Rotating the encryption key"). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^\s*([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})\s*(,\s*([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})\s*)*$/, {
+    message: 'ENCRYPTION_KEY_PREVIOUS must be keys like ENCRYPTION_KEY (32 bytes as base64 or hex), separated by commas',
+  })
+  ENCRYPTION_KEY_PREVIOUS?: string;
+
+  /** The key of keyed hashes that must outlive a rotation of ENCRYPTION_KEY (payee accounts, channel senders). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/, {
+    message: 'HASH_KEY must be 32 bytes, written as base64 (44 characters) or hex (64 characters)',
+  })
+  HASH_KEY?: string;
+
   @Transform(emptyToUndefined)
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';

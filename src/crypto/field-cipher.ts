@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import type { EncryptionKey } from './encryption-key.js';
+import { derivedHashKey, type EncryptionKey } from './encryption-key.js';
 
 const VERSION = 'v1';
 
@@ -11,13 +11,34 @@ export class FieldCipher {
   private readonly keys = new Map<string, Buffer>();
   private readonly hashKey: Buffer;
 
+  /**
+   * `previous`: older keys (ENCRYPTION_KEY_PREVIOUS), read but never written with. `hashKey`:
+   * HASH_KEY, so keyed hashes survive a rotation; without it, derived from the current key (as
+   * before HASH_KEY existed: tests, and the value DATA_DIR/hash.key pins for old deployments).
+   */
   constructor(
     private readonly current: EncryptionKey,
     previous: EncryptionKey[] = [],
+    hashKey?: Buffer,
   ) {
-    for (const k of [current, ...previous]) this.keys.set(k.id, k.key);
+    for (const k of [...previous, current]) this.keys.set(k.id, k.key);
     // A separate key for keyed hashes, so the encryption key itself is never used twice.
-    this.hashKey = Buffer.from(hkdfSync('sha256', current.key, Buffer.alloc(0), 'tipdesk keyed hash', 32));
+    this.hashKey = hashKey ?? derivedHashKey(current.key);
+  }
+
+  /** True when `text` was written under the current key (keys:rotate leaves it alone). */
+  isCurrent(text: string): boolean {
+    return text.startsWith(this.currentPrefix);
+  }
+
+  /** What every ciphertext under the current key begins with. */
+  get currentPrefix(): string {
+    return `${VERSION}:${this.current.id}:`;
+  }
+
+  /** The same plaintext under the current key (never encrypted twice: it is decrypted first). */
+  reencrypt(text: string): string {
+    return this.encrypt(this.decrypt(text));
   }
 
   encrypt(plain: string): string {

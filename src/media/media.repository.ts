@@ -21,6 +21,19 @@ export interface ServedMedia {
   scanNote: string | null;
 }
 
+/** A file as the access export lists and streams it. */
+export interface MediaForExport {
+  id: string;
+  filename: string;
+  type: string;
+  kind: MediaKind;
+  size: number;
+  sha256: string;
+  state: MediaState;
+  storageKey: string;
+  addedAt: string;
+}
+
 /** A stored file's row as intake writes it (state 'stored'). */
 /** A file an erasure removed: its row is gone, its blobs go after COMMIT. */
 export interface ErasedMedia {
@@ -102,6 +115,40 @@ export class MediaRepository {
       [tipId, ids],
     );
     return rows.map((m) => ({ id: m.id, filename: m.display_filename, size: Number(m.size_bytes), kind: m.kind, addedAt: m.created_at.toISOString() }));
+  }
+
+  /** A tip's files with where their bytes are, for the contributor's access export (privacy/). */
+  @GenerateSql({ params: [SQL_ID] })
+  async forAccessExport(tipId: string): Promise<MediaForExport[]> {
+    const rows = await this.dataSource.query<
+      {
+        id: string;
+        display_filename: string;
+        sniffed_type: string;
+        kind: MediaKind;
+        size_bytes: string;
+        sha256: string;
+        state: MediaState;
+        storage_key: string;
+        created_at: Date;
+      }[]
+    >(
+      `SELECT id, display_filename, sniffed_type, kind, size_bytes, sha256, state, storage_key, created_at FROM media
+        WHERE tip_id = $1 AND state <> 'uploading'
+        ORDER BY created_at, display_filename, id`,
+      [tipId],
+    );
+    return rows.map((m) => ({
+      id: m.id,
+      filename: m.display_filename,
+      type: m.sniffed_type,
+      kind: m.kind,
+      size: Number(m.size_bytes),
+      sha256: m.sha256,
+      state: m.state,
+      storageKey: m.storage_key,
+      addedAt: m.created_at.toISOString(),
+    }));
   }
 
   /** Rows for stored files, in the caller's transaction. */

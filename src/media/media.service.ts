@@ -1,12 +1,13 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { DataSource, type EntityManager, type EntitySubscriberInterface, type QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../http/errors.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import type { UploadedMedia } from './blob-storage-engine.js';
 import type { ContributorMediaDto } from './dto/contributor-media.dto.js';
-import { MediaRepository, type ErasedMedia } from './media.repository.js';
+import { MediaRepository, type ErasedMedia, type MediaForExport } from './media.repository.js';
 
 /** More files than MAX_FILES_PER_TIP on one tip, whether sent with it or added later. */
 export class TooManyFilesError extends DomainError {
@@ -58,6 +59,19 @@ export class MediaService {
   private announceStored(ids: string[]): void {
     if (ids.length === 0) return;
     for (const listener of this.storedListeners) listener(ids);
+  }
+
+  /** A tip's files for its contributor's access export: their facts, and how to stream each one's bytes. */
+  async forAccessExport(tipId: string): Promise<(Omit<MediaForExport, 'storageKey'> & { inStorage: boolean; open(): Promise<Readable> })[]> {
+    const files = await this.repository.forAccessExport(tipId);
+    return Promise.all(
+      files.map(async ({ storageKey, ...file }) => ({
+        ...file,
+        // Asked before the ZIP starts: a blob that is not there is said so in the list, not found half way.
+        inStorage: (await this.store.stat(storageKey)) !== null,
+        open: () => this.store.read(storageKey),
+      })),
+    );
   }
 
   /** How many files a tip has (call under the tip's row lock when the answer decides an insert). */

@@ -1,3 +1,4 @@
+import { PayoutCiphertextsRepository } from './payout-ciphertexts.repository.js';
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { SettingsModule } from '../settings/settings.module.js';
@@ -31,6 +32,7 @@ import { PayoutRisksService } from './risks/payout-risks.service.js';
   controllers: [TipPayoutsController, PayoutsController, BatchesController, BankStatementsController],
   providers: [
     PayoutsService,
+    PayoutCiphertextsRepository,
     PayoutMoves,
     PayoutApprovalsService,
     ContributorPayoutsService,

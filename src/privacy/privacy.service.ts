@@ -10,7 +10,7 @@ import { LOGGER } from '../logging/logger.js';
 import { MediaService } from '../media/media.service.js';
 import { PayoutErasureService, PayoutInFlightError, type KeptPayout } from '../payouts/payout-erasure.service.js';
 import type { StaffPrincipal } from '../staff/access.js';
-import { TipsRepository } from '../tips/tips.repository.js';
+import { TipPrivacyRepository } from '../tips/tip-privacy.repository.js';
 import { certificateJson, certificatePdf, signStatement, type ErasureStatement, type KeptRecord, type SignedCertificate } from './erasure-certificate.js';
 import {
   CertificateNotFoundError,
@@ -84,7 +84,7 @@ export class PrivacyService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly repository: PrivacyRepository,
-    private readonly tips: TipsRepository,
+    private readonly tips: TipPrivacyRepository,
     private readonly desk: DeskService,
     private readonly media: MediaService,
     private readonly channels: ChannelIntakeService,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { PayoutErasureService } from '../payouts/payout-erasure.service.js';
-import { TipsRepository } from '../tips/tips.repository.js';
+import { TipPrivacyRepository } from '../tips/tip-privacy.repository.js';
 import { PrivacyRepository } from './privacy.repository.js';
 import { dueRule, RETENTION_RULES, type RetentionCandidate, type RetentionRuleName, type RetentionSettings } from './retention-rules.js';
 
@@ -23,7 +23,7 @@ export interface RetentionReport {
 export class RetentionReporter {
   constructor(
     private readonly config: AppConfig,
-    private readonly tips: TipsRepository,
+    private readonly tips: TipPrivacyRepository,
     private readonly payouts: PayoutErasureService,
     private readonly holds: PrivacyRepository,
   ) {}

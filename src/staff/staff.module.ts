@@ -4,6 +4,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
 import { AccessGuard } from './access.guard.js';
 import { AuthController } from './auth.controller.js';
+import { StaffCiphertextsRepository } from './staff-ciphertexts.repository.js';
 import { AuthService } from './auth.service.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
@@ -20,6 +21,7 @@ import { StaffService } from './staff.service.js';
     AuthService,
     StaffService,
     StaffRepository,
+    StaffCiphertextsRepository,
     SessionsService,
     SessionsRepository,
     SignInThrottleService,

@@ -64,6 +64,7 @@ const ACCESS: Record<string, Audience[]> = {
   'GET /api/contributor/tip': ['contributor'],
   'POST /api/contributor/messages': ['contributor'],
   'POST /api/contributor/media': ['contributor'],
+  'GET /api/contributor/export': ['contributor'],
 
   'GET /api/tips': ['editor', 'admin'],
   'GET /api/tips/:id': ['editor', 'admin'],

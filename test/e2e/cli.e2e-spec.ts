@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import request from 'supertest';
+import { derivedHashKey } from '../../src/crypto/encryption-key.js';
 import { CLI, runCli } from '../support/cli-process.js';
 import { createStaff, signIn } from '../support/staff.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -10,7 +11,14 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   t = await startTestApp();
-  env = { DATABASE_URL: t.databaseUrl, DATA_DIR: t.dataDir, ENCRYPTION_KEY: t.encryptionKey.key.toString('base64'), LOG_LEVEL: 'warn' };
+  env = {
+    DATABASE_URL: t.databaseUrl,
+    DATA_DIR: t.dataDir,
+    ENCRYPTION_KEY: t.encryptionKey.key.toString('base64'),
+    // The test app hashes under the key derived from its encryption key (it has no HASH_KEY); the CLI must too (sign-in locks it lifts).
+    HASH_KEY: derivedHashKey(t.encryptionKey.key).toString('base64'),
+    LOG_LEVEL: 'warn',
+  };
 });
 afterAll(async () => {
   await t.close();

@@ -43,7 +43,10 @@ async function walk(dir: string, root = dir): Promise<string[]> {
  * The real app (same setup as production) on its own database, data directory and port.
  * `imports` adds modules: a channel's own module, or a ChannelSender that records what it was asked to send.
  */
-export async function startTestApp(env: Record<string, string> = {}, options: { imports?: DynamicModule[]; shareWith?: TestApp } = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { imports?: DynamicModule[]; shareWith?: TestApp; keys?: { current: EncryptionKey; previous?: EncryptionKey[]; hashKey?: Buffer } } = {},
+): Promise<TestApp> {
   // `shareWith`: a second app process on the first one's database and data directory (closing it leaves both).
   const shared = options.shareWith;
   const database = shared ? { url: shared.databaseUrl, drop: async () => undefined } : await createTestDatabase();
@@ -65,8 +68,17 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
   });
   const logs: string[] = [];
   const logger = createLogger(config.LOG_LEVEL, new Writable({ write: (chunk, _enc, done) => (logs.push(String(chunk)), done()) }));
-  const encryptionKey = shared?.encryptionKey ?? keyFrom(randomBytes(32));
-  const app = await createApp({ config, logger, encryptionKey, databaseUrl: database.url, imports: options.imports });
+  // `keys`: the key ring as a deployment would hold it (key rotation's tests); else one random key.
+  const encryptionKey = options.keys?.current ?? shared?.encryptionKey ?? keyFrom(randomBytes(32));
+  const app = await createApp({
+    config,
+    logger,
+    encryptionKey,
+    previousKeys: options.keys?.previous,
+    hashKey: options.keys?.hashKey,
+    databaseUrl: database.url,
+    imports: options.imports,
+  });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const db = new pg.Pool({ connectionString: database.url, max: 2 });

@@ -15,6 +15,7 @@ import { EventHashChain1797100000200 } from './1797100000200-EventHashChain.js';
 import { BankStatements1797100000300 } from './1797100000300-BankStatements.js';
 import { NoAddressKept1797200000000 } from './1797200000000-NoAddressKept.js';
 import { PrivacyErasure1797300000000 } from './1797300000000-PrivacyErasure.js';
+import { KeyRotationPayeeDetails1797400000000 } from './1797400000000-KeyRotationPayeeDetails.js';
 import { RateLimitWindowBytes1797500000000 } from './1797500000000-RateLimitWindowBytes.js';
 import { PowSolutions1797500000100 } from './1797500000100-PowSolutions.js';
 import { ChannelMessagesPerSender1797600000000 } from './1797600000000-ChannelMessagesPerSender.js';
@@ -39,6 +40,7 @@ export const MIGRATIONS = [
   BankStatements1797100000300,
   NoAddressKept1797200000000,
   PrivacyErasure1797300000000,
+  KeyRotationPayeeDetails1797400000000,
   RateLimitWindowBytes1797500000000,
   PowSolutions1797500000100,
   ChannelMessagesPerSender1797600000000,

@@ -13,6 +13,11 @@ SELECT id, display_filename, size_bytes, kind, created_at FROM media
 WHERE tip_id = $1 AND state <> 'uploading' AND ($2::uuid[] IS NULL OR id = ANY($2))
 ORDER BY created_at, display_filename, id;
 
+-- MediaRepository.forAccessExport
+SELECT id, display_filename, sniffed_type, kind, size_bytes, sha256, state, storage_key, created_at FROM media
+WHERE tip_id = $1 AND state <> 'uploading'
+ORDER BY created_at, display_filename, id;
+
 -- MediaRepository.insertStored
 -- (on an empty database: 23503)
 INSERT INTO media (id, tip_id, storage_key, display_filename, declared_type, sniffed_type, kind, size_bytes, sha256, state, scan_state)
