@@ -82,7 +82,7 @@ export class DeskRepository {
   @GenerateSql({ params: [SQL_MANAGER, SQL_ID, SQL_ID_2, 'A note'] })
   async insertNote(manager: EntityManager, tipId: string, authorId: string, body: string): Promise<Omit<NoteRow, 'author_name'> | undefined> {
     const [row] = await manager.query<Omit<NoteRow, 'author_name'>[]>(
-      `INSERT INTO notes (tip_id, author_id, body) SELECT id, $2, $3 FROM tips WHERE id = $1
+      `INSERT INTO notes (tip_id, author_id, body) SELECT id, $2, $3 FROM tips WHERE id = $1 AND status <> 'erased'
        RETURNING id, tip_id, body, author_id, created_at`,
       [tipId, authorId, body],
     );
@@ -99,7 +99,7 @@ export class DeskRepository {
     return { ...row, author_name: null };
   }
 
-  /** A message on the tip's own channel; undefined when there is no such tip. `authorId` is null for the contributor's. */
+  /** A message on the tip's own channel; undefined when there is no such tip or it is erased. `authorId` is null for the contributor's. */
   @GenerateSql(
     { name: 'insertMessage (to the contributor)', params: [SQL_MANAGER, SQL_ID, 'to_contributor', SQL_ID_2, 'A message'] },
     { name: 'insertMessage (from the contributor)', params: [SQL_MANAGER, SQL_ID, 'from_contributor', null, 'A reply'] },
@@ -113,7 +113,7 @@ export class DeskRepository {
   ): Promise<Omit<MessageRow, 'author_name'> | undefined> {
     const [row] = await manager.query<Omit<MessageRow, 'author_name'>[]>(
       `INSERT INTO messages (tip_id, direction, author_id, channel, body)
-       SELECT id, $2, $3, channel, $4 FROM tips WHERE id = $1
+       SELECT id, $2, $3, channel, $4 FROM tips WHERE id = $1 AND status <> 'erased'
        RETURNING id, tip_id, direction, channel, body, author_id, created_at`,
       [tipId, direction, authorId, body],
     );

@@ -6,6 +6,7 @@ import { NotificationsService } from '../notifications/notifications.service.js'
 import type { StaffPrincipal } from '../staff/access.js';
 import { StaffService } from '../staff/staff.service.js';
 import { normaliseReference, REFERENCE_PATTERN } from '../tips/reference-codes.js';
+import { TipErasedError } from '../tips/tip.errors.js';
 import { TipsRepository, type TipWorkflowChanges, type TipWorkflowState } from '../tips/tips.repository.js';
 import { IllegalTransitionError, QueueEmptyError, StaleTipVersionError, TipNotFoundError, UnknownStatusError } from './desk.errors.js';
 import type { MessageDirection } from './desk.entities.js';
@@ -168,7 +169,7 @@ export class DeskService {
   async addNote(staff: StaffPrincipal, tipId: string, input: CreateNoteDto): Promise<NoteDto> {
     return this.dataSource.transaction(async (manager) => {
       const row = await this.desk.insertNote(manager, tipId, staff.id, input.body);
-      if (!row) throw new TipNotFoundError();
+      if (!row) throw await this.notWritable(manager, tipId);
       // The note's text stays out of the audit trail (and so out of every log).
       await this.audit.record(manager, {
         actorType: 'staff',
@@ -186,7 +187,7 @@ export class DeskService {
   async sendMessage(staff: StaffPrincipal, tipId: string, input: CreateMessageDto): Promise<MessageDto> {
     const message = await this.dataSource.transaction(async (manager) => {
       const row = await this.desk.insertMessage(manager, tipId, 'to_contributor', staff.id, input.body);
-      if (!row) throw new TipNotFoundError();
+      if (!row) throw await this.notWritable(manager, tipId);
       await this.audit.record(manager, {
         actorType: 'staff',
         actorId: staff.id,
@@ -209,8 +210,13 @@ export class DeskService {
    */
   async recordContributorMessage(tipId: string, body: string, manager: EntityManager = this.dataSource.manager): Promise<MessageDto> {
     const row = await this.desk.insertMessage(manager, tipId, 'from_contributor', null, body);
-    if (!row) throw new TipNotFoundError();
+    if (!row) throw await this.notWritable(manager, tipId);
     return toMessage({ ...row, author_name: null });
+  }
+
+  /** Why a note or message was not written: the tip is gone (404), or erased, a tombstone (409 TIP_ERASED). */
+  private async notWritable(manager: EntityManager, tipId: string): Promise<Error> {
+    return (await this.tips.exists(manager, tipId)) ? new TipErasedError() : new TipNotFoundError();
   }
 
   /** The tip's messages as its contributor reads them on the status page. */

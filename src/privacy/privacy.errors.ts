@@ -7,11 +7,8 @@ export class TipOnLegalHoldError extends ConflictError {
   }
 }
 
-export class TipErasedError extends ConflictError {
-  constructor() {
-    super('TIP_ERASED', 'This tip has already been erased.');
-  }
-}
+// Owned by tips/ (the desk refuses notes and messages on an erased tip with it too).
+export { TipErasedError } from '../tips/tip.errors.js';
 
 export class LegalHoldExistsError extends ConflictError {
   constructor() {

@@ -110,6 +110,7 @@ describe('erasure, legal hold and the erasure certificate (local storage)', () =
     });
     expect(statement.erased.files.map((f: { sha256: string }) => f.sha256).sort()).toEqual([...rich.sha256s].sort());
     expect(statement.erased).toMatchObject({ posters: 2, messages: 2, noteTexts: 1, contactDetails: ['name', 'email', 'phone'] });
+    expect(statement.erased.posterDigests.map((p: { sha256: string }) => p.sha256).sort()).toEqual([...rich.posterSha256s].sort());
     expect(statement.kept.map((k: { what: string }) => k.what).join(' ')).toContain('tombstone');
 
     const pdf = await binary(admin.get(`/api/tips/${tipId}/erasure-certificate`)).expect(200);
@@ -164,6 +165,28 @@ describe('erasure, legal hold and the erasure certificate (local storage)', () =
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('TIP_ERASED');
     expect(await tipState(t, c.id)).toEqual(before);
+  });
+
+  it('an erased tip is a tombstone: a note, a message or a contributor reply is 409 TIP_ERASED and stores nothing; /status has no reply form', async () => {
+    const c = await contributorWithTip(t);
+    await admin.post(`/api/tips/${c.id}/erase`).send({ reason: 'Right to erasure' }).expect(200);
+    const counts = async () => [await t.count(`notes WHERE tip_id = '${c.id}'`), await t.count(`messages WHERE tip_id = '${c.id}'`)];
+    const before = await counts();
+    for (const res of [
+      await editor.post(`/api/tips/${c.id}/notes`).send({ body: 'Any news?' }),
+      await editor.post(`/api/tips/${c.id}/messages`).send({ body: 'Are you still there?' }),
+      await c.post('/api/contributor/messages').send({ body: 'One more thing' }),
+    ]) {
+      expect([res.status, res.body.code]).toEqual([409, 'TIP_ERASED']);
+    }
+    expect(await counts()).toEqual(before);
+    const page = (await c.get('/status/tip').expect(200)).text;
+    expect(page).toContain('id="replies-closed"');
+    expect(page).not.toContain('id="reply-form"');
+    expect(page).not.toContain('id="download-data"');
+    // A tip that never existed is still 404, not 409.
+    const missing = await editor.post('/api/tips/00000000-0000-4000-8000-000000000099/notes').send({ body: 'Hello' });
+    expect([missing.status, missing.body.code]).toEqual([404, 'TIP_NOT_FOUND']);
   });
 
   it('only admins erase (editor 403), a reason is required (400), an unknown tip is 404, and no certificate before erasure (404)', async () => {

@@ -64,7 +64,7 @@ SELECT page.*, to_char(page.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI
  ORDER BY page.created_at ASC, page.id ASC;
 
 -- DeskRepository.insertNote
-INSERT INTO notes (tip_id, author_id, body) SELECT id, $2, $3 FROM tips WHERE id = $1
+INSERT INTO notes (tip_id, author_id, body) SELECT id, $2, $3 FROM tips WHERE id = $1 AND status <> 'erased'
 RETURNING id, tip_id, body, author_id, created_at;
 
 -- DeskRepository.insertSystemNote
@@ -73,12 +73,12 @@ INSERT INTO notes (tip_id, author_id, body) VALUES ($1, NULL, $2) RETURNING id, 
 
 -- DeskRepository.insertMessage (to the contributor)
 INSERT INTO messages (tip_id, direction, author_id, channel, body)
-SELECT id, $2, $3, channel, $4 FROM tips WHERE id = $1
+SELECT id, $2, $3, channel, $4 FROM tips WHERE id = $1 AND status <> 'erased'
 RETURNING id, tip_id, direction, channel, body, author_id, created_at;
 
 -- DeskRepository.insertMessage (from the contributor)
 INSERT INTO messages (tip_id, direction, author_id, channel, body)
-SELECT id, $2, $3, channel, $4 FROM tips WHERE id = $1
+SELECT id, $2, $3, channel, $4 FROM tips WHERE id = $1 AND status <> 'erased'
 RETURNING id, tip_id, direction, channel, body, author_id, created_at;
 
 -- DeskRepository.conversationForContributor

@@ -207,6 +207,8 @@ export class StatusViews {
         maxFileSize: formatBytes(this.config.MAX_FILE_BYTES),
         error: state.filesError,
       },
+      // An erased tip is a tombstone: no replies, no export of what is gone; the certificate stays.
+      erased: tip.status === 'erased',
       erasure: state.erasure && {
         ...state.erasure,
         pending: state.erasure.request?.state === 'pending',
