@@ -1,5 +1,5 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { DataSource, type EntityManager, type EntitySubscriberInterface, type QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
@@ -140,6 +140,26 @@ export class MediaService {
   /** Erasure: the tip's media rows, in the caller's transaction; call deleteBlobs() with the answer after COMMIT. */
   async eraseForTip(manager: EntityManager, tipId: string): Promise<ErasedMedia[]> {
     return this.repository.deleteForTip(manager, tipId);
+  }
+
+  /**
+   * The SHA-256 of each erased file's poster, read before the blobs go (posters are small JPEGs
+   * made by media processing, whose digest no row keeps): what an erasure certificate lists.
+   * A poster that cannot be read any more is listed with a null digest.
+   */
+  async posterDigests(files: readonly ErasedMedia[]): Promise<{ mediaId: string; sha256: string | null }[]> {
+    const digests: { mediaId: string; sha256: string | null }[] = [];
+    for (const file of files) {
+      if (!file.thumbnailKey) continue;
+      try {
+        const hash = createHash('sha256');
+        for await (const chunk of await this.store.read(file.thumbnailKey)) hash.update(chunk as Buffer);
+        digests.push({ mediaId: file.id, sha256: hash.digest('hex') });
+      } catch {
+        digests.push({ mediaId: file.id, sha256: null });
+      }
+    }
+    return digests;
   }
 
   /**

@@ -36,6 +36,8 @@ export interface ErasureStatement {
     noteTexts: number;
     files: ErasedFile[];
     posters: number;
+    /** Each poster's SHA-256 (null: it could not be read when the tip was erased). Absent in certificates made before it was listed. */
+    posterDigests?: { mediaId: string; sha256: string | null }[];
     payeeDetailsDeleted: number;
     payeeDetailsMasked: number;
     senderHashes: number;
@@ -115,7 +117,12 @@ export async function certificatePdf(certificate: SignedCertificate): Promise<Bu
     },
     {
       heading: 'SHA-256 of each erased file',
-      lines: e.files.length ? e.files.map((f) => `${f.kind} ${f.id} (${sizeText(f.sizeBytes)}): ${f.sha256}`) : ['No files.'],
+      lines: e.files.length
+        ? [
+            ...e.files.map((f) => `${f.kind} ${f.id} (${sizeText(f.sizeBytes)}): ${f.sha256}`),
+            ...(e.posterDigests ?? []).map((p) => `poster of ${p.mediaId}: ${p.sha256 ?? 'could not be read when erased'}`),
+          ]
+        : ['No files.'],
     },
     { heading: 'What was kept, and why', lines: s.kept.flatMap((k) => [`${k.what}`, `   Why: ${k.why}`]) },
     {

@@ -195,6 +195,7 @@ export class PrivacyService {
       // First the refusal that changes nothing (a payment under way), then the erasing.
       const payouts = await this.payouts.eraseForTip(manager, tipId, tip.contributorId);
       const files = await this.media.eraseForTip(manager, tipId);
+      const posterDigests = await this.media.posterDigests(files);
       const conversation = await this.desk.eraseConversation(manager, tipId);
       const channel = await this.channels.forgetTip(manager, tipId);
       const tipParts = await this.tips.erase(manager, tipId);
@@ -218,6 +219,7 @@ export class PrivacyService {
           noteTexts: conversation.notes,
           files: files.map((f) => ({ id: f.id, kind: f.kind, sizeBytes: f.sizeBytes, sha256: f.sha256 })),
           posters: files.filter((f) => f.thumbnailKey).length,
+          posterDigests,
           payeeDetailsDeleted: payouts.payeeVersionsDeleted,
           payeeDetailsMasked: payouts.payeeVersionsMasked,
           senderHashes: channel.senderHashes,

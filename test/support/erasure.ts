@@ -1,11 +1,10 @@
 // The world an erasure test starts from: a tip that holds something of its contributor in every
 // place tipdesk keeps it, and the checks that none of it is left anywhere.
 import { expect } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { BLOB_STORE, type BlobStore } from '../../src/storage/blob-store.js';
+import { runCli as runCliProcess, type CliResult } from './cli-process.js';
 import { contributorWithTip, type SignedInContributor } from './fixtures.js';
 import type { SignedInStaff } from './staff.js';
 import type { TestApp } from './test-app.js';
@@ -27,6 +26,7 @@ export interface RichTip {
   /** Each media row's storage key and poster key (every file got a poster). */
   blobKeys: string[];
   sha256s: string[];
+  posterSha256s: string[];
 }
 
 /**
@@ -62,14 +62,17 @@ export async function richTip(t: TestApp, editor: SignedInStaff, options: { vide
     [contributor.id],
   );
   const blobKeys: string[] = [];
+  const posterSha256s: string[] = [];
   for (const media of rows) {
-    const poster = await store.writeTemporary(Readable.from([Buffer.from([0xff, 0xd8, 0xff, 0xe0, ...randomBytes(64)])]));
+    const posterBytes = Buffer.from([0xff, 0xd8, 0xff, 0xe0, ...randomBytes(64)]);
+    posterSha256s.push(createHash('sha256').update(posterBytes).digest('hex'));
+    const poster = await store.writeTemporary(Readable.from([posterBytes]));
     const posterKey = `thumbnails/${media.id}.jpg`;
     await store.commit(poster.tempKey, posterKey);
     await t.db.query('UPDATE media SET thumbnail_key = $2 WHERE id = $1', [media.id, posterKey]);
     blobKeys.push(media.storage_key, posterKey);
   }
-  return { contributor, texts, blobKeys, sha256s: rows.map((r) => r.sha256) };
+  return { contributor, texts, blobKeys, sha256s: rows.map((r) => r.sha256), posterSha256s };
 }
 
 /** Every row of every table in the database, each cast to text. */
@@ -96,25 +99,13 @@ export async function whereTextsRemain(t: TestApp, texts: PersonalTexts): Promis
   return hits;
 }
 
-const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-
 /** `npm run cli -- ARGS` against the test app's data directory and key. */
-export function runCli(t: TestApp, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    PATH: process.env.PATH ?? '',
+export function runCli(t: TestApp, args: string[]): Promise<CliResult> {
+  return runCliProcess(args, {
     DATABASE_URL: t.databaseUrl,
     DATA_DIR: t.dataDir,
     ENCRYPTION_KEY: t.encryptionKey.key.toString('base64'),
     LOG_LEVEL: 'warn',
-  };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += String(d)));
-    child.stderr.on('data', (d: Buffer) => (stderr += String(d)));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
 
