@@ -16,7 +16,7 @@ import { PayeeDetailsRepository } from './payouts/payee-details.repository.js';
 import { PayoutErasureService } from './payouts/payout-erasure.service.js';
 import { PrivacyRepository } from './privacy/privacy.repository.js';
 import { RetentionReporter } from './privacy/retention-report.js';
-import { TipsRepository } from './tips/tips.repository.js';
+import { TipPrivacyRepository } from './tips/tip-privacy.repository.js';
 
 @Module({})
 class RetentionReportModule {
@@ -24,7 +24,7 @@ class RetentionReportModule {
     return {
       module: RetentionReportModule,
       imports: [CoreModule.forRoot(options), TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl, 2))],
-      providers: [TipsRepository, PayeeDetailsRepository, PayoutErasureService, PrivacyRepository, RetentionReporter],
+      providers: [TipPrivacyRepository, PayeeDetailsRepository, PayoutErasureService, PrivacyRepository, RetentionReporter],
     };
   }
 }

@@ -51,6 +51,7 @@ describe('the first admin', () => {
       'Staff',
       'Audit log',
       'Settings',
+      'Erasure requests',
       'Account',
     ]);
     await screenshot(page, 'desk-account-first-admin');

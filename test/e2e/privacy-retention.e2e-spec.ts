@@ -62,6 +62,7 @@ describe('retention by status, with the clock moved forward', () => {
     expect(report31.held.map((x) => x.tipId)).toEqual([heldSpam.id]);
     expect(await statusOf(spam.id)).toBe('spam'); // a report changes nothing
     const cli = await runCli(t, ['retention:report', '--at', new Date(now + 31 * DAY).toISOString()]);
+    expect(cli.stderr).toBe('');
     expect(cli.code).toBe(0);
     expect(cli.stdout).toContain('Spam: erased 30 days after it was marked spam: 1 due');
     expect(cli.stdout).toContain(`  ${spam.reference} (${spam.id})`);

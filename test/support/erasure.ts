@@ -3,6 +3,7 @@
 import { expect } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { derivedHashKey } from '../../src/crypto/encryption-key.js';
 import { BLOB_STORE, type BlobStore } from '../../src/storage/blob-store.js';
 import { runCli as runCliProcess, type CliResult } from './cli-process.js';
 import { contributorWithTip, type SignedInContributor } from './fixtures.js';
@@ -105,6 +106,8 @@ export function runCli(t: TestApp, args: string[]): Promise<CliResult> {
     DATABASE_URL: t.databaseUrl,
     DATA_DIR: t.dataDir,
     ENCRYPTION_KEY: t.encryptionKey.key.toString('base64'),
+    // The test app hashes under the key derived from its encryption key; the CLI must too (it would pin DATA_DIR/hash.key and say so).
+    HASH_KEY: derivedHashKey(t.encryptionKey.key).toString('base64'),
     LOG_LEVEL: 'warn',
   });
 }
