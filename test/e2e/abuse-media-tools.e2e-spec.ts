@@ -8,10 +8,10 @@ import { unlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDeflate, crc32 } from 'node:zlib';
-import request from 'supertest';
 import { JobsService } from '../../src/jobs/jobs.service.js';
 import { BLOB_STORE, type BlobStore } from '../../src/storage/blob-store.js';
 import { sampleVideo } from '../support/media-samples.js';
+import { postTip } from '../support/fixtures.js';
 import { eventually, startTestApp, type TestApp } from '../support/test-app.js';
 
 interface MediaRow {
@@ -78,15 +78,8 @@ describe('media tools on hostile files (real ffprobe/ffmpeg, pg-boss)', () => {
   });
 
   async function postFile(bytes: Buffer, filename: string, contentType: string): Promise<MediaRow> {
-    const res = await request(t.url)
-      .post('/api/tips')
-      .field('story', 'Filmed it on my phone')
-      .field('consentTerms', 'true')
-      .field('consentOwnWork', 'true')
-      .field('consentOver18', 'true')
-      .attach('files', bytes, { filename, contentType });
-    expect(res.status).toBe(201);
-    return row((await t.db.query(`SELECT m.id FROM media m JOIN tips ON tips.id = m.tip_id WHERE tips.reference = $1`, [res.body.reference])).rows[0].id);
+    const tip = await postTip(t, { story: 'Filmed it on my phone' }, { files: [{ bytes, filename, contentType }] });
+    return row((await t.db.query(`SELECT id FROM media WHERE tip_id = $1`, [tip.id])).rows[0].id);
   }
 
   const row = async (id: string): Promise<MediaRow> =>
@@ -191,16 +184,13 @@ describe('a file that keeps the tool busy past MEDIA_TOOL_TIMEOUT_SECONDS', () =
   });
 
   it('ffprobe decoding a 16,000 × 16,000 PNG is killed after 1 s: unprobed MEDIA_TIMEOUT, and the next file is processed', async () => {
-    const res = await request(t.url)
-      .post('/api/tips')
-      .field('story', 'A panorama')
-      .field('consentTerms', 'true')
-      .field('consentOwnWork', 'true')
-      .field('consentOver18', 'true')
-      .attach('files', await pngBomb(16_000, 16_000), { filename: 'panorama.png', contentType: 'image/png' });
-    expect(res.status).toBe(201);
+    const panorama = await postTip(
+      t,
+      { story: 'A panorama' },
+      { files: [{ bytes: await pngBomb(16_000, 16_000), filename: 'panorama.png', contentType: 'image/png' }] },
+    );
     const started = Date.now();
-    const id = (await t.db.query(`SELECT m.id FROM media m JOIN tips ON tips.id = m.tip_id WHERE tips.reference = $1`, [res.body.reference])).rows[0].id;
+    const id = (await t.db.query(`SELECT id FROM media WHERE tip_id = $1`, [panorama.id])).rows[0].id;
     let row!: { state: string; probe: unknown };
     await eventually(async () => {
       row = (await t.db.query(`SELECT state, probe FROM media WHERE id = $1`, [id])).rows[0];
@@ -209,16 +199,9 @@ describe('a file that keeps the tool busy past MEDIA_TOOL_TIMEOUT_SECONDS', () =
     expect(row).toEqual({ state: 'unprobed', probe: { error: 'MEDIA_TIMEOUT' } });
     expect(Date.now() - started).toBeLessThan(10_000);
 
-    const next = await request(t.url)
-      .post('/api/tips')
-      .field('story', 'A clip')
-      .field('consentTerms', 'true')
-      .field('consentOwnWork', 'true')
-      .field('consentOver18', 'true')
-      .attach('files', sampleVideo(), { filename: 'clip.mp4', contentType: 'video/mp4' })
-      .expect(201);
+    const next = await postTip(t, { story: 'A clip' }, { files: [{ bytes: sampleVideo(), filename: 'clip.mp4', contentType: 'video/mp4' }] });
     await eventually(async () => {
-      const { rows } = await t.db.query(`SELECT m.state FROM media m JOIN tips ON tips.id = m.tip_id WHERE tips.reference = $1`, [next.body.reference]);
+      const { rows } = await t.db.query(`SELECT state FROM media WHERE tip_id = $1`, [next.id]);
       expect(rows[0].state).toBe('ready');
     }, 20_000);
   }, 60_000);

@@ -9,6 +9,7 @@ import { JobsService } from '../../src/jobs/jobs.service.js';
 import { binary } from '../support/binary.js';
 import { withExif } from '../support/exif-jpeg.js';
 import { signedInStaff, type SignedInStaff } from '../support/staff.js';
+import { postTip } from '../support/fixtures.js';
 import { eventually, startTestApp, type TestApp } from '../support/test-app.js';
 
 /** Real ffmpeg, never skipped: CI installs Debian's package. */
@@ -49,18 +50,8 @@ describe('media processing jobs (pg-boss, real ffmpeg, real PostgreSQL)', () => 
   });
 
   async function postFile(bytes: Buffer, filename: string, contentType: string): Promise<MediaRow> {
-    const res = await request(t.url)
-      .post('/api/tips')
-      .field('story', 'Filmed it on my phone')
-      .field('consentTerms', 'true')
-      .field('consentOwnWork', 'true')
-      .field('consentOver18', 'true')
-      .attach('files', bytes, { filename, contentType });
-    expect(res.status).toBe(201);
-    const {
-      rows: [media],
-    } = await t.db.query(`SELECT m.id, m.tip_id FROM media m JOIN tips ON tips.id = m.tip_id WHERE tips.reference = $1`, [res.body.reference]);
-    return media;
+    const tip = await postTip(t, { story: 'Filmed it on my phone' }, { files: [{ bytes, filename, contentType }] });
+    return (await t.db.query(`SELECT id, tip_id FROM media WHERE tip_id = $1`, [tip.id])).rows[0];
   }
 
   async function settled(id: string, timeoutMs = 20_000): Promise<MediaRow> {

@@ -53,15 +53,20 @@ export async function tipIdOf(t: AppUnderTest, reference: string): Promise<strin
 
 /**
  * A tip sent through the public API: JSON, or multipart with `videos` copies of the sample video
- * (as the form sends files). Fails the test unless it is 201.
+ * and the given `files` (as the form sends files). Fails the test unless it is 201.
  */
-export async function postTip(t: AppUnderTest, fields: TipFields = {}, options: { videos?: number } = {}): Promise<Receipt> {
+export async function postTip(
+  t: AppUnderTest,
+  fields: TipFields = {},
+  options: { videos?: number; files?: { bytes: Buffer; filename: string; contentType: string }[] } = {},
+): Promise<Receipt> {
   const all: Record<string, unknown> = { story: 'Flooding on the high street after the storm', ...fields, ...CONSENT };
   let res: request.Response;
-  if (options.videos) {
+  if (options.videos || options.files?.length) {
     const req = request(t.url).post('/api/tips');
     for (const [name, value] of Object.entries(all)) if (value !== undefined) req.field(name, String(value));
-    for (let i = 0; i < options.videos; i++) req.attach('files', sampleVideo(), { filename: `IMG_20${41 + i}.MP4`, contentType: 'video/mp4' });
+    for (let i = 0; i < (options.videos ?? 0); i++) req.attach('files', sampleVideo(), { filename: `IMG_20${41 + i}.MP4`, contentType: 'video/mp4' });
+    for (const file of options.files ?? []) req.attach('files', file.bytes, { filename: file.filename, contentType: file.contentType });
     res = await req;
   } else {
     res = await request(t.url).post('/api/tips').send(all);
