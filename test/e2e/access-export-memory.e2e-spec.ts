@@ -114,6 +114,9 @@ describe('the access export of a tip with 3 files of 200 MB', () => {
     expect(result.tail.readUInt16LE(end + 10)).toBe(10);
     const growth = peak - baseline;
     console.log(`access export of 3 × 200 MB: RSS ${Math.round(baseline / MB)} MB before, peak ${Math.round(peak / MB)} MB (+${Math.round(growth / MB)} MB)`);
-    expect(growth).toBeLessThan(64 * MB);
+    // Garbage read buffers wait for V8's next collection, so RSS rises by a fixed amount and stays there:
+    // +34 MB on Node 20 and +72–77 MB on Node 24 on this machine, the same with 3 × 50 MB or 3 × 800 MB
+    // files. An export that held even one file in memory would add 200 MB.
+    expect(growth).toBeLessThan(128 * MB);
   });
 });
