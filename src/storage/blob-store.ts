@@ -1,5 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Sha256Thread } from './sha256-thread.js';
 
 /** A blob written under a temporary key: durable, but invisible until committed. */
 export interface TemporaryBlob {
@@ -136,8 +137,10 @@ export function assertValidRange(range: ByteRange): void {
  * (No `size`/`length` property on purpose: lib-storage would read it as the body's length.)
  */
 export class BlobMeter extends Transform {
-  private readonly hash = createHash('sha256');
+  // On the hashing thread: the event loop only copies the bytes (storage/sha256-thread.ts).
+  private readonly hash = Sha256Thread.shared().hash();
   private bytesSeen = 0;
+  private sha256: string | undefined;
 
   constructor(private readonly maxBytes = Number.POSITIVE_INFINITY) {
     super();
@@ -149,12 +152,26 @@ export class BlobMeter extends Transform {
       callback(new BlobTooLargeError(this.maxBytes));
       return;
     }
-    this.hash.update(chunk);
-    callback(null, chunk);
+    const roomForMore = this.hash.update(chunk);
+    if (roomForMore) roomForMore.then(() => callback(null, chunk), callback);
+    else callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.hash.digest().then((hex) => {
+      this.sha256 = hex;
+      callback();
+    }, callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.sha256 === undefined) this.hash.forget();
+    callback(error);
   }
 
   /** Call once, after the stream has finished. */
   result(): { size: number; sha256: string } {
-    return { size: this.bytesSeen, sha256: this.hash.digest('hex') };
+    if (this.sha256 === undefined) throw new Error('BlobMeter.result() before the stream finished');
+    return { size: this.bytesSeen, sha256: this.sha256 };
   }
 }
