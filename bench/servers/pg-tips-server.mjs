@@ -4,8 +4,11 @@
 // SHA-256 secret hash), on a pg.Pool of POOL_MAX connections. No framework, no validation library.
 //
 // As in tipdesk: the rate-limit upsert is its own statement (autocommit, before the body is used),
-// then one transaction: contributor+tip+consent in one statement, audit_events.
-import { randomBytes } from 'node:crypto';
+// keyed by an HMAC of the address under the window's pepper (read from the database once per
+// window, as tipdesk's RateLimitsService keeps it); then one transaction: contributor+tip+consent
+// in one statement, the audit event appended to the hash chain (the head row's update and the
+// insert in one statement, as AuditRepository.append sends it).
+import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,6 +27,8 @@ const distModule = (...path) => import(pathToFileURL(join(process.env.DIST_DIR, 
 const { generateReference: newReference, generateSecret: newSecret, hashSecret } = await distModule('tips', 'reference-codes.js');
 const { FieldCipher } = await distModule('crypto', 'field-cipher.js');
 const { keyFrom } = await distModule('crypto', 'encryption-key.js');
+const { pepperedKey } = await distModule('rate-limits', 'rate-limit-keys.js');
+const { addressGroup } = await distModule('network', 'ip-addresses.js');
 
 const cipher = new FieldCipher(keyFrom(process.env.ENCRYPTION_KEY ? Buffer.from(process.env.ENCRYPTION_KEY, 'hex') : randomBytes(32)));
 const publicBaseUrl = `http://localhost:${port}`;
@@ -31,7 +36,22 @@ const publicBaseUrl = `http://localhost:${port}`;
 const pool = new pg.Pool({ connectionString: databaseUrl, max: poolMax, application_name: 'bench-baseline' });
 
 const encrypt = (plain) => cipher.encrypt(plain);
-const clientKey = (address) => cipher.keyedHash(`client-address:${new Date().toISOString().slice(0, 10)}`, address);
+
+let hourPepper;
+async function pepperOfThisHour() {
+  if (hourPepper && Date.now() < hourPepper.windowEnd.getTime() - 2000) return hourPepper;
+  const [row] = (
+    await pool.query(
+      `INSERT INTO rate_limit_peppers AS p (window_seconds, window_start, pepper)
+       VALUES ($1::int, to_timestamp(floor(extract(epoch FROM now()) / $1::int) * $1::int), $2)
+       ON CONFLICT (window_seconds, window_start) DO UPDATE SET pepper = p.pepper
+       RETURNING window_start, window_start + make_interval(secs => $1::int) AS window_end, pepper`,
+      [3600, randomBytes(32)],
+    )
+  ).rows;
+  hourPepper = { windowStart: row.window_start, windowEnd: row.window_end, pepper: row.pepper };
+  return hourPepper;
+}
 
 const send = (res, status, body) => {
   const text = JSON.stringify(body);
@@ -41,14 +61,15 @@ const send = (res, status, body) => {
 
 async function createTip(req, tip) {
   const address = req.socket.remoteAddress ?? 'unknown';
-  const bucket = `tips:${clientKey(address)}`;
+  const window = await pepperOfThisHour();
+  const bucket = `tips:${pepperedKey(window.pepper, 'client-address', addressGroup(address, 64))}`;
   const [limit] = (
     await pool.query(
       `INSERT INTO rate_limit_windows AS w (bucket, window_start, hits)
-       VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
+       VALUES ($1, $2, 1)
        ON CONFLICT (bucket, window_start) DO UPDATE SET hits = w.hits + 1
-       RETURNING hits, ceil(extract(epoch FROM w.window_start + make_interval(secs => $2) - now()))::int AS retry_after`,
-      [bucket, 3600],
+       RETURNING hits, ceil(extract(epoch FROM w.window_start + make_interval(secs => $3) - now()))::int AS retry_after`,
+      [bucket, window.windowStart, 3600],
     )
   ).rows;
   if (limit.hits > 1_000_000) return [429, { statusCode: 429, error: 'Too Many Requests', message: 'rate limited' }];
@@ -69,8 +90,8 @@ async function createTip(req, tip) {
          INSERT INTO tips (reference, secret_hash, channel, story, location, occurred_at, contributor_id)
          SELECT $4, $5, $6, $7, $8, $9, id FROM contributor RETURNING id, contributor_id
        ), consent AS (
-         INSERT INTO consents (tip_id, terms_version, terms_sha256, licence, own_work, over18, credit_name, anonymous, channel, accepted_at, ip_hash, user_agent)
-         SELECT id, $10, $11, $12, $13, $14, $15, $16, $6, now(), $17, $18 FROM tip
+         INSERT INTO consents (tip_id, terms_version, terms_sha256, licence, own_work, over18, credit_name, anonymous, channel, accepted_at, user_agent)
+         SELECT id, $10, $11, $12, $13, $14, $15, $16, $6, now(), $17 FROM tip
        )
        SELECT id AS tip_id, contributor_id FROM tip`,
       [
@@ -90,16 +111,21 @@ async function createTip(req, tip) {
         true,
         tip.creditName ?? null,
         tip.anonymous ?? false,
-        clientKey(address),
         req.headers['user-agent']?.slice(0, 512) ?? null,
       ],
     );
     tipId = inserted.rows[0].tip_id;
     const contributorId = inserted.rows[0].contributor_id;
     await client.query(
-      `INSERT INTO audit_events (actor_type, actor_id, action, entity_type, entity_id, before, after)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      ['contributor', contributorId, 'tip.created', 'tip', tipId, null, JSON.stringify({ reference, channel: 'api', mediaCount: 0 })],
+      `WITH head AS (
+         UPDATE event_chain_head SET audit_seq = audit_seq + 1, audit_prev_hash = audit_hash,
+                audit_hash = tipdesk_chain_hash(audit_hash, audit_event_canonical(audit_seq + 1, $1::uuid, now(), $2::text, $3::uuid, $4::text, $5::text, $6::uuid, $7::jsonb, $8::jsonb))
+          WHERE id = 1
+         RETURNING audit_seq, audit_prev_hash, audit_hash)
+       INSERT INTO audit_events (id, at, actor_type, actor_id, action, entity_type, entity_id, before, after, seq, prev_hash, hash)
+       SELECT $1::uuid, now(), $2::text, $3::uuid, $4::text, $5::text, $6::uuid, $7::jsonb, $8::jsonb, audit_seq, audit_prev_hash, audit_hash FROM head
+       RETURNING seq`,
+      [randomUUID(), 'contributor', contributorId, 'tip.created', 'tip', tipId, null, JSON.stringify({ reference, channel: 'api', mediaCount: 0 })],
     );
     await client.query('COMMIT');
   } catch (error) {

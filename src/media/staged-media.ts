@@ -24,7 +24,7 @@ export class MediaIntake {
     for (const file of files) this.temporary.set(file.tempKey, file);
   }
 
-  /** Inserts the files' rows in the caller's transaction and moves their blobs to final keys (MediaService.attachToTip): call it last. */
+  /** Inserts the files' rows in the caller's transaction and moves their blobs to final keys (MediaService.attachToTip): call it after every other row of the intake (only its audit event may follow). */
   async attach(manager: EntityManager, tipId: string, files: UploadedMedia[]): Promise<StagedMedia[]> {
     const staged = await this.media.attachToTip(manager, tipId, files);
     this.attached.push(...staged);

@@ -31,6 +31,9 @@ const CLOSE_MARGIN_MS = 2000;
 @Injectable()
 export class RateLimitsService implements OnApplicationShutdown {
   private readonly closing = new Map<string, NodeJS.Timeout>();
+  // Each window's pepper, kept until shortly before the window ends: a pepper never changes once
+  // made, and asking for it upserted one hot row per request, which serialised every tip post.
+  private readonly peppers = new Map<number, WindowPepper>();
   private readonly logger: Logger;
 
   constructor(
@@ -57,10 +60,14 @@ export class RateLimitsService implements OnApplicationShutdown {
   }
 
   private async pepper(windowSeconds: number): Promise<WindowPepper> {
+    const known = this.peppers.get(windowSeconds);
+    // Near the end, ask the database: its clock, not this process's, says which window it is.
+    if (known && Date.now() < known.windowEnd.getTime() - CLOSE_MARGIN_MS) return known;
     const window = await this.windows.currentPepper(windowSeconds, randomBytes(32));
     // A window's first hit closes the windows before it at once, whatever the timers did.
     if (window.created) await this.closeEndedWindows();
     this.closeWhenEnded(windowSeconds, window);
+    this.peppers.set(windowSeconds, { ...window, created: false });
     return window;
   }
 
@@ -70,6 +77,8 @@ export class RateLimitsService implements OnApplicationShutdown {
     const timer = setTimeout(
       () => {
         this.closing.delete(id);
+        // Once the window is over its pepper is forgotten here too, as in the database.
+        if (this.peppers.get(windowSeconds)?.windowStart.getTime() === window.windowStart.getTime()) this.peppers.delete(windowSeconds);
         this.closeEndedWindows().catch((error: unknown) => this.logger.error({ err: error }, 'closing rate-limit windows failed'));
       },
       Math.max(0, window.windowEnd.getTime() - Date.now()) + CLOSE_MARGIN_MS,
@@ -106,6 +115,11 @@ export class RateLimitsService implements OnApplicationShutdown {
     return pepperedKey(window.pepper, 'client-address', addressGroup(address, this.config.RATE_LIMIT_IPV6_PREFIX));
   }
 
+  /** Forgets the peppers this process holds, as the end of their windows does (tests move the database's windows back in time). */
+  forgetPeppers(): void {
+    this.peppers.clear();
+  }
+
   /** Deletes the peppers of closed windows, then their counters; returns how many counters went. */
   async closeEndedWindows(): Promise<number> {
     await this.windows.deleteClosedPeppers();
@@ -120,5 +134,6 @@ export class RateLimitsService implements OnApplicationShutdown {
   onApplicationShutdown(): void {
     for (const timer of this.closing.values()) clearTimeout(timer);
     this.closing.clear();
+    this.forgetPeppers();
   }
 }

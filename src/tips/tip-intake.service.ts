@@ -124,6 +124,13 @@ export class TipIntakeService {
           try {
             const receipt = await this.dataSource.transaction(async (manager) => {
               const { tipId, contributorId, reference } = await this.insertTip(manager, input, secret);
+              const receipt: TipReceipt = { reference, secret, statusUrl: statusPageUrl(this.config.publicBaseUrl, reference) };
+              if (idempotency) await this.idempotency.remember(manager, idempotency.keyHash, idempotency.requestSha256, tipId, receipt);
+              await this.uploads.markAttached(manager, tipId, uploadIds);
+              // The blobs move to their final keys only when every row is in place.
+              await intake.attach(manager, tipId, files);
+              // Last, just before COMMIT: the audit chain's head stays locked from here to the end of
+              // the transaction and every tip post waits for it, so nothing slow (renames, fsyncs) may follow.
               await this.audit.record(manager, {
                 actorType: 'contributor',
                 actorId: contributorId,
@@ -132,11 +139,6 @@ export class TipIntakeService {
                 entityId: tipId,
                 after: { reference, channel: input.channel, mediaCount: files.length },
               });
-              const receipt: TipReceipt = { reference, secret, statusUrl: statusPageUrl(this.config.publicBaseUrl, reference) };
-              if (idempotency) await this.idempotency.remember(manager, idempotency.keyHash, idempotency.requestSha256, tipId, receipt);
-              await this.uploads.markAttached(manager, tipId, uploadIds);
-              // Last: the blobs move to their final keys only when every row is in place.
-              await intake.attach(manager, tipId, files);
               return receipt;
             });
             await this.uploads.releaseAttached(uploadIds);
