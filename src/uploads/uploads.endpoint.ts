@@ -77,7 +77,6 @@ export class UploadsEndpoint implements OnApplicationShutdown {
     // Locks in PostgreSQL, not in this process's memory: a resume may land on any app process.
     this.locker = new PostgresLocker({
       databaseUrl,
-      maxConnections: config.UPLOAD_LOCK_CONNECTIONS,
       acquireLockTimeoutMs: 30_000,
       logger,
     });
