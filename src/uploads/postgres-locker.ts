@@ -201,19 +201,20 @@ class PostgresLock implements Lock {
     }
   }
 
-  async unlock(): Promise<void> {
+  unlock(): Promise<void> {
     if (!this.locked) throw new Error('Releasing an unlocked lock!');
     this.locked = false;
     // Forgotten first, then given back: the next request of this process for the upload queues its
     // try-lock behind this unlock on the same connection, so the two never overlap.
     const session = this.locker.forget(this.id);
-    if (!session) return; // its session is gone, and the lock went with it
-    try {
-      await run(session, `SELECT pg_advisory_unlock(${LOCK_KEY_SQL})`, [this.id]);
-    } catch {
+    if (!session) return Promise.resolve(); // its session is gone, and the lock went with it
+    // Not awaited: tus answers the chunk only after unlock() settles, and the client need not wait
+    // a round trip for it. Another process asking meanwhile just retries (RETRY_MS).
+    run(session, `SELECT pg_advisory_unlock(${LOCK_KEY_SQL})`, [this.id]).catch(() => {
       // A session that cannot unlock is broken: dropping it drops its locks (its 'end' stops their requests).
-      await session.client.end().catch(() => undefined);
-    }
+      session.client.end().catch(() => undefined);
+    });
+    return Promise.resolve();
   }
 }
 
