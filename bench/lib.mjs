@@ -288,6 +288,8 @@ export async function startTipdesk({ distDir, dataDir, databaseUrl, maxFileBytes
     RATE_LIMIT_TIPS_PER_HOUR: '1000000',
     // The benches' clients solve no proof-of-work challenges.
     POW_AFTER_TIPS_PER_HOUR: '1000000',
+    // Every bench client is one loopback address: its 8 concurrent uploads are the load, not a flood.
+    UPLOADS_CONCURRENT_PER_CLIENT: '1000',
     MAX_FILE_BYTES: String(maxFileBytes),
     ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     NODE_ENV: 'production',

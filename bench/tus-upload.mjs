@@ -2,12 +2,13 @@
 // tus-js-client (Node), against the raw Node pipe-to-file server receiving the same file in one
 // POST; then the app's peak RSS under 8 concurrent tus uploads. Runs the COMPILED app (dist/, or
 // BENCH_DIST) in its own process, like the other benches. See bench/README.md.
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { runInNewContext } from 'node:vm';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { DefaultHttpStack, Upload } from 'tus-js-client';
@@ -46,14 +47,23 @@ const RSS_TARGET_MB = 200;
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF; // a directory: profile the app child with --cpu-prof
 const APP_NODE_ARGS = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-// The two ways a client can send the file: everything in one PATCH (tus-js-client's default,
-// chunkSize Infinity), and the public form's 5 MiB chunks (src/web/assets/tip-form.js CHUNK_SIZE).
-// BENCH_TUS_CLIENTS=whole or =chunks runs one of them alone (e.g. to profile it with BENCH_CPU_PROF).
+// The public form's chunk-size policy, the very browser script (src/web/assets/upload-chunks.js).
+const chunkPolicies = (() => {
+  const window = {};
+  runInNewContext(readFileSync(new URL('../src/web/assets/upload-chunks.js', import.meta.url), 'utf8'), { window });
+  return window.tipdeskChunkPolicy;
+})();
+
+// The ways a client can send the file: everything in one PATCH (tus-js-client's default, chunkSize
+// Infinity), the way the public form sends it (tip-form.js: adaptive chunks, 5 MiB growing to 50
+// MiB), and fixed 5 MiB chunks (what the form sent before issue 17). BENCH_TUS_CLIENTS=whole,
+// =form or =chunks runs one of them alone (e.g. to profile it with BENCH_CPU_PROF).
 const CLIENTS = [
   { key: 'whole', label: 'one PATCH', chunkSize: Number.POSITIVE_INFINITY },
+  { key: 'form', label: "the form's adaptive chunks", adaptive: true },
   { key: 'chunks', label: '5 MiB chunks', chunkSize: 5 * MiB },
-].filter((c) => (process.env.BENCH_TUS_CLIENTS ?? 'whole,chunks').split(',').includes(c.key));
-if (CLIENTS.length === 0) throw new Error('BENCH_TUS_CLIENTS must name whole, chunks or both (comma-separated)');
+].filter((c) => (process.env.BENCH_TUS_CLIENTS ?? 'whole,form,chunks').split(',').includes(c.key));
+if (CLIENTS.length === 0) throw new Error('BENCH_TUS_CLIENTS must name whole, form and/or chunks (comma-separated)');
 
 /** POSTs the file as the whole body of one request (createReadStream piped into http.request). */
 function postFile(url, file, size) {
@@ -98,14 +108,23 @@ class TimingHttpStack extends DefaultHttpStack {
  * One tus upload with tus-js-client: creation (POST) and PATCHes until the last one's answer,
  * which comes after the app's finish work (sniff + SHA-256). No retries: a failure is an error.
  */
-function tusUpload(endpoint, file, chunkSize) {
+function tusUpload(endpoint, file, client) {
   return new Promise((resolve, reject) => {
     const httpStack = new TimingHttpStack();
+    // The form's policy: the next chunk's size from how long this one took (tip-form.js does the same).
+    const policy = client.adaptive ? chunkPolicies.create() : undefined;
+    let chunkStartedAt = 0;
     const upload = new Upload(createReadStream(file), {
       endpoint,
-      chunkSize,
+      chunkSize: policy ? policy.size() : client.chunkSize,
       httpStack,
       retryDelays: null,
+      onBeforeRequest: (req) => {
+        if (req.getMethod() === 'PATCH') chunkStartedAt = performance.now();
+      },
+      onChunkComplete: (chunkSize) => {
+        if (policy) upload.options.chunkSize = policy.succeeded(chunkSize, performance.now() - chunkStartedAt);
+      },
       metadata: { filename: 'flood.mp4', filetype: 'video/mp4' },
       onError: reject,
       onSuccess: () => {
@@ -193,7 +212,7 @@ async function main() {
   await writeSampleVideoFile(warm, 16 * MiB);
   if ((await postFile(raw.url, warm, 16 * MiB)).status !== 201) throw new Error('warm-up upload to the raw pipe server failed');
   for (const client of CLIENTS) {
-    const w = await tusUpload(endpoint, warm, client.chunkSize);
+    const w = await tusUpload(endpoint, warm, client);
     await rm(join(uploadsDir, w.id), { force: true });
     await rm(join(uploadsDir, `${w.id}.json`), { force: true });
   }
@@ -202,10 +221,10 @@ async function main() {
   await removeFilesUnder(rawDir);
 
   // ---- sequential rounds ----
-  const times = { raw: [], whole: [], chunks: [] };
-  const cpu = { raw: [], whole: [], chunks: [] };
-  const tails = { whole: [], chunks: [] };
-  const requests = { whole: 0, chunks: 0 };
+  const times = { raw: [], whole: [], form: [], chunks: [] };
+  const cpu = { raw: [], whole: [], form: [], chunks: [] };
+  const tails = { whole: [], form: [], chunks: [] };
+  const requests = { whole: 0, form: 0, chunks: 0 };
   // The app's finish work replayed in this process on the first client's stored file (see below).
   const finishWork = [];
   const steps = [
@@ -220,7 +239,7 @@ async function main() {
     },
     ...CLIENTS.map((client) => async () => {
       const before = cpuSeconds(app.pid);
-      const r = await tusUpload(endpoint, file, client.chunkSize);
+      const r = await tusUpload(endpoint, file, client);
       const serverCpu = cpuSeconds(app.pid) - before;
       times[client.key].push(r.seconds);
       cpu[client.key].push(serverCpu);
@@ -262,7 +281,7 @@ async function main() {
     const reset = resetPeakRss(app.pid);
     const sampler = sampleRss(app.pid, 100);
     const started = performance.now();
-    const results = await Promise.all(Array.from({ length: CONCURRENCY }, () => tusUpload(endpoint, file, client.chunkSize)));
+    const results = await Promise.all(Array.from({ length: CONCURRENCY }, () => tusUpload(endpoint, file, client)));
     const seconds = (performance.now() - started) / 1000;
     const peak = sampler.stop();
     const offsets = await Promise.all(results.map((r) => serverOffset(r.url)));
@@ -292,6 +311,11 @@ async function main() {
           `tus ${c.label} ${median(times[c.key]).toFixed(2)} s (${mbps(SIZE, median(times[c.key]))} MB/s, ratio ${(median(times[c.key]) / rawT).toFixed(2)})`,
       ).join(' | '),
     `  target (best-configured client: ${best.c.label}): ratio ${ratio.toFixed(2)} (target ≤ ${RATIO_TARGET}) ${ratio <= RATIO_TARGET ? 'met' : 'MISSED'}`,
+    ...(times.form.length
+      ? [
+          `  the way the public form sends it (issue 17): ratio ${(median(times.form) / rawT).toFixed(2)} (target ≤ ${RATIO_TARGET}) ${median(times.form) / rawT <= RATIO_TARGET ? 'met' : 'MISSED'}`,
+        ]
+      : []),
     `  runs: raw ${runs(times.raw)} s | ` + CLIENTS.map((c) => `${c.label} ${runs(times[c.key])} s (${requests[c.key]} requests each)`).join(' | '),
     `  server CPU per upload (median, user+system): raw pipe ${median(cpu.raw).toFixed(2)} s | ` +
       CLIENTS.map((c) => `tus ${c.label} ${median(cpu[c.key]).toFixed(2)} s`).join(' | '),

@@ -213,9 +213,8 @@ export class AppConfig extends PrivacyAndAbuseConfig {
   @Max(30 * 24)
   UPLOAD_EXPIRY_HOURS = 24;
 
-  // Each tus request in flight holds one PostgreSQL connection for its upload's lock (shared by
-  // all app processes, so a resume can land on any of them); this caps them per process (a
-  // request past it waits for one). See README, Connection budget.
+  // No longer used: every tus upload lock of a process lives on one session (uploads/postgres-locker.ts).
+  // Still accepted so that deployments which set it keep starting.
   @Transform(toInt)
   @IsInt()
   @Min(2)

@@ -3,7 +3,7 @@ import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength 
 import { ChannelsConfig } from './channels-config.js';
 import { emptyToUndefined, toBool, toInt } from './env-values.js';
 
-/** Retention by status (issue 14) and the proof of work asked of busy clients (issue 15): a base class of AppConfig. */
+/** Retention by status (issue 14), the proof of work asked of busy clients and the tus request limits (issue 15): a base class of AppConfig. */
 export class PrivacyAndAbuseConfig extends ChannelsConfig {
   // Retention by status (privacy/retention-rules.ts): days after a tip's last change, years after its last payout.
   @Transform(toInt)
@@ -73,6 +73,32 @@ export class PrivacyAndAbuseConfig extends ChannelsConfig {
   @Min(2)
   @Max(10_000_000)
   POW_COUNTER_MAX = 10_000;
+
+  /**
+   * tus requests (creations, chunks, offsets, terminations) one address group may have in flight at
+   * once in one app process; the next gets 429 TOO_MANY_UPLOADS_AT_ONCE with Retry-After.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  UPLOADS_CONCURRENT_PER_CLIENT = 4;
+
+  /**
+   * A tus PATCH whose body brings fewer bytes than this per second over UPLOAD_MIN_BYTES_WINDOW_SECONDS
+   * is cut (its connection closed); what arrived is kept and the upload resumes from it. 0: never cut.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000)
+  UPLOAD_MIN_BYTES_PER_SECOND = 1024;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  UPLOAD_MIN_BYTES_WINDOW_SECONDS = 60;
 
   /** A challenge must be solved and used within this long; each solution is accepted once. */
   @Transform(toInt)

@@ -9,16 +9,16 @@ import { JOB_QUEUE_POOL_SIZE } from '../jobs/job-queue.js';
 export interface ConnectionBudget {
   /** TypeORM's pool: requests, services, the sweep. */
   app: number;
-  /** tus upload locks: one per upload request in flight, plus the LISTEN connection for release requests. */
+  /** tus upload locks: one session per process holds them all and LISTENs for release requests (uploads/postgres-locker.ts). */
   uploadLocks: number;
   /** pg-boss: sends, fetches, completions and its maintenance (never held for a job's length). */
   jobs: number;
   total: number;
 }
 
-export function connectionBudget(config: Pick<AppConfig, 'DATABASE_POOL_SIZE' | 'UPLOAD_LOCK_CONNECTIONS'>): ConnectionBudget {
+export function connectionBudget(config: Pick<AppConfig, 'DATABASE_POOL_SIZE'>): ConnectionBudget {
   const app = config.DATABASE_POOL_SIZE;
-  const uploadLocks = config.UPLOAD_LOCK_CONNECTIONS + 1;
+  const uploadLocks = 1;
   const jobs = JOB_QUEUE_POOL_SIZE;
   return { app, uploadLocks, jobs, total: app + uploadLocks + jobs };
 }

@@ -2,6 +2,7 @@ import { ERRORS, type DataStore, type Upload } from '@tus/utils';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { AppConfig } from '../config/app-config.js';
+import { CachedUploadInfo } from './cached-upload-info.js';
 
 /** The tus data store, with what tipdesk needs beyond the DataStore interface. */
 export interface TusStore {
@@ -134,10 +135,25 @@ export async function createTusStore(config: AppConfig): Promise<TusStore> {
       remove: (id) => store.remove(id).catch(ignoreMissing),
     };
   }
-  const { FileStore } = await import('@tus/file-store');
+  const { FileStore, FileConfigstore } = await import('@tus/file-store');
+  const info = new CachedUploadInfo(new FileConfigstore(uploadsDirectory(config)));
+
+  /** FileStore with its upload info cached (cached-upload-info.ts). */
+  class TipdeskFileStore extends FileStore {
+    /** An upload another process removed while its info was cached here is not found, as it would be without the cache. */
+    override async getUpload(id: string): Promise<Upload> {
+      try {
+        return await super.getUpload(id);
+      } catch (error) {
+        if (error === ERRORS.FILE_NO_LONGER_EXISTS && info.forget(id)) return super.getUpload(id);
+        throw error;
+      }
+    }
+  }
+
   // FileStore refuses any id whose path leaves this directory (isPathInsideDirectory), and the
   // ids are ours anyway: random UUIDs from the server's namingFunction.
-  const store = new FileStore({ directory: uploadsDirectory(config), expirationPeriodInMilliseconds });
+  const store = new TipdeskFileStore({ directory: uploadsDirectory(config), configstore: info, expirationPeriodInMilliseconds });
   store.extensions = EXTENSIONS;
   return {
     datastore: store,
@@ -146,7 +162,7 @@ export async function createTusStore(config: AppConfig): Promise<TusStore> {
     remove: async (id) => {
       await store.remove(id).catch(ignoreMissing);
       // remove() leaves the info file behind when the data file was already gone.
-      await store.configstore.delete(id).catch(() => undefined);
+      await info.delete(id).catch(() => undefined);
     },
   };
 }

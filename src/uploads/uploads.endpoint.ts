@@ -15,10 +15,12 @@ import { Metrics } from '../metrics/metrics.js';
 import { StorageReserve } from '../storage/storage-reserve.js';
 import { RateLimitsService } from '../rate-limits/rate-limits.service.js';
 import { UploadQuota } from '../rate-limits/upload-quota.js';
+import { addressGroup } from '../network/ip-addresses.js';
 import { POW_HEADER } from '../pow/pow.errors.js';
 import { PowService } from '../pow/pow.service.js';
 import { PostgresLocker } from './postgres-locker.js';
 import { RunningHashes } from './running-hashes.js';
+import { RequestsInFlight, watchBodyPace } from './upload-request-limits.js';
 import { TUS_STORE, type TusStore } from './tus-store.js';
 import { UploadsService } from './uploads.service.js';
 
@@ -56,6 +58,7 @@ export class UploadsEndpoint implements OnApplicationShutdown {
   private draining = false;
   private inFlight = 0;
   private idle?: () => void;
+  private readonly inFlightByClient: RequestsInFlight;
 
   private readonly logger: Logger;
   constructor(
@@ -72,12 +75,12 @@ export class UploadsEndpoint implements OnApplicationShutdown {
     private readonly pow: PowService,
   ) {
     this.logger = logger.child({ component: 'tus' });
+    this.inFlightByClient = new RequestsInFlight(config.UPLOADS_CONCURRENT_PER_CLIENT);
     const databaseUrl = (dataSource.options as { url?: string }).url;
     if (!databaseUrl) throw new Error('UploadsEndpoint needs the database URL');
     // Locks in PostgreSQL, not in this process's memory: a resume may land on any app process.
     this.locker = new PostgresLocker({
       databaseUrl,
-      maxConnections: config.UPLOAD_LOCK_CONNECTIONS,
       acquireLockTimeoutMs: 30_000,
       logger,
     });
@@ -170,15 +173,58 @@ export class UploadsEndpoint implements OnApplicationShutdown {
       res.send(errorBody(HttpStatus.SERVICE_UNAVAILABLE, 'SHUTTING_DOWN', 'This server is restarting; your upload will carry on in a moment.'));
       return;
     }
+    // A client's requests in flight are capped (issue 15): one address group cannot tie up a
+    // process's sockets and locks. OPTIONS is a preflight with no upload behind it.
+    const group = addressGroup(req.ip ?? 'unknown', this.config.RATE_LIMIT_IPV6_PREFIX);
+    const counted = req.method !== 'OPTIONS';
+    if (counted && !this.inFlightByClient.enter(group)) {
+      res.status(HttpStatus.TOO_MANY_REQUESTS).set({ 'Tus-Resumable': '1.0.0', 'Content-Type': 'application/json', 'Retry-After': '5' });
+      res.send(
+        errorBody(
+          HttpStatus.TOO_MANY_REQUESTS,
+          'TOO_MANY_UPLOADS_AT_ONCE',
+          `Your connection already has ${this.config.UPLOADS_CONCURRENT_PER_CLIENT} upload requests under way; this one can go once one of them is done.`,
+        ),
+      );
+      return;
+    }
+    // The count leaves with the response, or with the connection if the client goes first.
+    let left = !counted;
+    const leave = () => {
+      if (left) return;
+      left = true;
+      this.inFlightByClient.leave(group);
+    };
+    res.once('close', leave);
     this.inFlight++;
     const carriesBytes = req.method === 'PATCH';
+    const stopWatching = carriesBytes ? this.cutWhenSlow(req) : () => undefined;
     if (carriesBytes) this.metrics.tusInFlight.inc();
     try {
       await this.handleTus(req, res);
     } finally {
+      stopWatching();
+      leave();
       if (carriesBytes) this.metrics.tusInFlight.dec();
       if (--this.inFlight === 0) this.idle?.();
     }
+  }
+
+  /**
+   * A PATCH body slower than UPLOAD_MIN_BYTES_PER_SECOND over a window is cut: its connection is
+   * closed, tus keeps what was written (the stored offset, which HEAD answers) and the client resumes.
+   */
+  private cutWhenSlow(req: Request): () => void {
+    const options = { minBytesPerSecond: this.config.UPLOAD_MIN_BYTES_PER_SECOND, windowSeconds: this.config.UPLOAD_MIN_BYTES_WINDOW_SECONDS };
+    const stop = watchBodyPace(req, options, (received) => {
+      this.logger.info({ event: 'upload.slow_body_cut', receivedInWindow: received, ...options }, 'a tus PATCH too slow for the minimum rate was cut');
+      req.socket.destroy();
+    });
+    req.socket.once('close', stop);
+    return () => {
+      stop();
+      req.socket.off('close', stop);
+    };
   }
 
   private async handleTus(req: Request, res: Response): Promise<void> {

@@ -487,6 +487,43 @@ describe('resumable uploads in the public form (tus-js-client, JavaScript on)', 
     await toggle.waitFor({ state: 'hidden', timeout: 10_000 });
   });
 
+  it('four files chosen at once: at most three go up at a time, the fourth waits its turn, then all four go with the tip', async () => {
+    const CHUNK = 256 * 1024;
+    const context = await browser.newContext();
+    contexts.push(context);
+    await context.addInitScript((chunk) => ((window as unknown as { tipdeskUploadChunkSize: number }).tipdeskUploadChunkSize = chunk), CHUNK);
+    const page = await context.newPage();
+    let inFlight = 0;
+    let most = 0;
+    // A slow line, so the uploads overlap.
+    await page.route('**/api/uploads**', async (route) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      if (route.request().method() === 'PATCH') await new Promise((resolve) => setTimeout(resolve, 150));
+      await route.continue().catch(() => undefined);
+      inFlight--;
+    });
+    expect((await page.goto(`${t.url}/`))?.status()).toBe(200);
+    const clips = [1, 2, 3, 4].map((n) => ({ name: `clip-${n}.mp4`, bytes: Buffer.concat([sampleVideo(), randomBytes(CHUNK * 3)]) }));
+    await fillForm(page, { story: 'Four clips of the same flood from the bridge.', consents: true });
+    await page.setInputFiles(
+      '#files',
+      clips.map((c) => tempFile(c.name, c.bytes)),
+    );
+    await page.locator('#upload-list li[data-state="queued"]').first().waitFor();
+    await expect(page.locator('#upload-list li[data-state="queued"] .upload-message').first().textContent()).resolves.toBe(
+      'Waiting for the other files to go up…',
+    );
+    for (const clip of clips) await uploaded(page, clip.name);
+    expect(most).toBeLessThanOrEqual(3);
+
+    expect(await submit(page)).toBe(201);
+    const reference = (await page.locator('#reference').textContent())?.trim() ?? '';
+    const { tip } = await storedTip(reference);
+    const media = (await t.db.query('SELECT sha256 FROM media WHERE tip_id = $1 ORDER BY sha256', [tip.id])).rows;
+    expect(media).toEqual(clips.map((c) => ({ sha256: sha256(c.bytes) })).sort((a, b) => a.sha256.localeCompare(b.sha256)));
+  });
+
   it('serves tus-js-client from the app with long caching, under the same strict CSP', async () => {
     const page = await openForm();
     const src = await page.locator('script[src*="tus-js-client"]').getAttribute('src');

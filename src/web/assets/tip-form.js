@@ -16,9 +16,25 @@
   var text = box.querySelector('.progress-text');
   var tus = window.tus;
   var resumable = !!(tus && tus.isSupported && input && window.DOMParser);
-  // window.tipdeskUploadChunkSize lets the browser tests use small chunks; pages never set it.
-  var CHUNK_SIZE = Number(window.tipdeskUploadChunkSize) || 5 * 1024 * 1024;
+  // Each upload's chunk size adapts to its line (upload-chunks.js). window.tipdeskUploadChunkSize
+  // pins it for the browser tests (small chunks); pages never set it.
+  var FIXED_CHUNK_SIZE = Number(window.tipdeskUploadChunkSize) || 0;
   var RETRY_DELAYS = [0, 1000, 3000, 5000, 10000, 20000];
+  // Files going up at once: under the server's UPLOADS_CONCURRENT_PER_CLIENT (4) requests in
+  // flight per connection, with room for a resume's HEAD. The others wait their turn.
+  var MAX_ACTIVE_UPLOADS = 3;
+
+  function chunkPolicy() {
+    var policies = window.tipdeskChunkPolicy;
+    var fixed = FIXED_CHUNK_SIZE || (policies ? 0 : 5 * 1024 * 1024);
+    if (!fixed) return policies.create();
+    if (policies) return policies.create({ start: fixed, min: fixed, max: fixed });
+    return { size: function () { return fixed; }, succeeded: function () { return fixed; }, failed: function () { return fixed; } };
+  }
+
+  function errorCode(response) {
+    try { return JSON.parse(response.getBody()).code || ''; } catch (e) { return ''; }
+  }
 
   function button() {
     return form.querySelector('button[type=submit]');
@@ -232,8 +248,7 @@
     var status = response ? response.getStatus() : 0;
     if (status === 415) return 'This is not a video, photo or audio file, so we cannot take it.';
     if (status === 413) return 'This file is too large: each file can be up to ' + input.getAttribute('data-max-file-size') + '.';
-    var code = '';
-    try { code = JSON.parse(response.getBody()).code; } catch (e) { /* not our JSON */ }
+    var code = errorCode(response);
     if (code === 'UPLOAD_QUOTA_REACHED') return 'Your connection has sent as much as we can take in one day. Please try again tomorrow.';
     if (status === 429) return 'Too many uploads from your connection just now. Please wait a while, then press Resume.';
     if (status === 403) return 'We could not check your browser for this upload. Please press Resume to try again.';
@@ -252,6 +267,7 @@
   }
 
   function setState(item, state, message) {
+    var was = item.state;
     item.state = state;
     item.row.setAttribute('data-state', state);
     item.status.textContent = message;
@@ -260,6 +276,12 @@
     item.offer.hidden = state !== 'asking';
     item.row.classList.toggle('has-error', state === 'failed' || state === 'stopped');
     placeSendPrompt();
+    // A file that stopped going up makes room for one waiting its turn (after this callback returns).
+    if (was === 'uploading' && state !== 'uploading') setTimeout(startWaiting, 0);
+  }
+
+  function startWaiting() {
+    liveItems().forEach(function (i) { if (i.state === 'queued') start(i); });
   }
 
   function progress(item, sent, total) {
@@ -310,6 +332,8 @@
   }
 
   function start(item) {
+    var active = liveItems().filter(function (i) { return i !== item && i.state === 'uploading'; }).length;
+    if (active >= MAX_ACTIVE_UPLOADS) return setState(item, 'queued', 'Waiting for the other files to go up…');
     setState(item, 'uploading', 'Uploading…');
     item.upload.start();
   }
@@ -337,6 +361,7 @@
     forget(item);
     item.row.remove();
     placeSendPrompt();
+    setTimeout(startWaiting, 0);
     say(item.file.name + ' removed.');
     if (sendWhenDone) check();
     else if (finished() === 'done' && liveItems().length) check();
@@ -400,9 +425,10 @@
     item.row.appendChild(item.offer);
     list.appendChild(item.row);
 
+    item.chunks = chunkPolicy();
     item.upload = new tus.Upload(file, {
       endpoint: '/api/uploads',
-      chunkSize: CHUNK_SIZE,
+      chunkSize: item.chunks.size(),
       retryDelays: RETRY_DELAYS,
       metadata: { filename: file.name, filetype: file.type || 'application/octet-stream' },
       storeFingerprintForResuming: true,
@@ -410,11 +436,18 @@
       onProgress: function (sent, total) { if (item.state !== 'removed') progress(item, sent, total); },
       // A new upload past the proof-of-work threshold carries a solution, as the tip post does.
       onBeforeRequest: function (req) {
+        if (req.getMethod() === 'PATCH') item.chunkStartedAt = Date.now();
         if (req.getMethod() !== 'POST' || !pow.needed) return;
         return proof().then(function (solution) { req.setHeader('X-Altcha', solution); });
       },
+      // The next chunk's size follows how fast this one went (upload-chunks.js).
+      onChunkComplete: function (chunkSize) {
+        item.upload.options.chunkSize = item.chunks.succeeded(chunkSize, Date.now() - (item.chunkStartedAt || Date.now()));
+      },
       onShouldRetry: function (error, attempt, options) {
         var status = error && error.originalResponse ? error.originalResponse.getStatus() : 0;
+        // This connection has its share of requests under way (several tabs, say): wait and retry.
+        if (status === 429 && errorCode(error.originalResponse) === 'TOO_MANY_UPLOADS_AT_ONCE') return attempt < options.retryDelays.length;
         var creating = error && error.originalRequest && error.originalRequest.getMethod() === 'POST';
         if (status === 403 && creating && !pow.needed) {
           pow.needed = true; // the server asks for a proof of work now: the retry brings one
@@ -422,7 +455,10 @@
         }
         // tus-js-client's own rule otherwise: no retry of a refusal, except a conflict or a lock.
         var refused = status >= 400 && status < 500 && status !== 409 && status !== 423;
-        return !refused && navigator.onLine !== false && attempt < options.retryDelays.length;
+        var retry = !refused && navigator.onLine !== false && attempt < options.retryDelays.length;
+        // A cut or a server error: the next request is shorter, so it can finish between two tunnels.
+        if (retry && (status === 0 || status >= 500)) item.upload.options.chunkSize = item.chunks.failed();
+        return retry;
       },
       onSuccess: function () {
         if (item.state === 'removed') return;
@@ -442,8 +478,8 @@
     });
 
     item.toggle.addEventListener('click', function () {
-      if (item.state === 'uploading') {
-        item.upload.abort(); // keeps what the server has; start() carries on from there
+      if (item.state === 'uploading' || item.state === 'queued') {
+        if (item.state === 'uploading') item.upload.abort(); // keeps what the server has; start() carries on from there
         setState(item, 'paused', 'Paused.');
         say('Upload of ' + file.name + ' paused.');
       } else if (item.state === 'paused' || item.state === 'stopped') {

@@ -99,6 +99,7 @@ export class TipFormViews {
     });
     return this.page(errorList.length || state.formError || state.powRefused ? 'Please check your tip' : 'Send us your story', body, [
       TUS_CLIENT_URL,
+      '/assets/upload-chunks.js',
       '/assets/tip-form.js',
     ]);
   }
