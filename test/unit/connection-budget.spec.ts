@@ -8,8 +8,8 @@ import { connectionBudget } from '../../src/database/connection-budget.js';
 const USABLE_CONNECTIONS = 100 - 3;
 
 describe('PostgreSQL connection budget', () => {
-  it('one process with the defaults: 10 (app) + 13 (12 upload locks and their LISTEN) + 4 (pg-boss) = 27', () => {
-    expect(connectionBudget(loadConfig({}))).toEqual({ app: 10, uploadLocks: 13, jobs: 4, total: 27 });
+  it('one process with the defaults: 10 (app) + 13 (12 upload locks and their LISTEN) + 4 (pg-boss) + 1 (session notifications) = 28', () => {
+    expect(connectionBudget(loadConfig({}))).toEqual({ app: 10, uploadLocks: 13, jobs: 4, notifications: 1, total: 28 });
   });
 
   it('the docker-compose topology (both app processes and a CLI run) uses at most two thirds of max_connections, and a third process starting (a rolling restart) still fits', async () => {
