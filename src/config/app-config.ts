@@ -254,6 +254,14 @@ export class AppConfig extends PrivacyAndAbuseConfig {
   @Max(30 * 24)
   SESSION_ABSOLUTE_HOURS = 12;
 
+  // How long a process may answer a session cookie from memory instead of PostgreSQL. A sign-out,
+  // a disabled account or a role change reaches every process at once through NOTIFY; 0 turns it off.
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60)
+  SESSION_CACHE_SECONDS = 5;
+
   // Sign-in attempts from one client address in 15 minutes, across all accounts.
   @Transform(toInt)
   @IsInt()

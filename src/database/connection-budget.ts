@@ -13,6 +13,8 @@ export interface ConnectionBudget {
   uploadLocks: number;
   /** pg-boss: sends, fetches, completions and its maintenance (never held for a job's length). */
   jobs: number;
+  /** The LISTEN connection for session changes (database-notifications.ts). */
+  notifications: number;
   total: number;
 }
 
@@ -20,5 +22,6 @@ export function connectionBudget(config: Pick<AppConfig, 'DATABASE_POOL_SIZE'>):
   const app = config.DATABASE_POOL_SIZE;
   const uploadLocks = 1;
   const jobs = JOB_QUEUE_POOL_SIZE;
-  return { app, uploadLocks, jobs, total: app + uploadLocks + jobs };
+  const notifications = 1;
+  return { app, uploadLocks, jobs, notifications, total: app + uploadLocks + jobs + notifications };
 }

@@ -86,6 +86,8 @@ export class AccessGuard implements CanActivate {
   }
 
   private async callerOf(req: Request, audience: Audience[]): Promise<{ caller: Caller; expired: boolean }> {
+    // A request that changes something reads its session from PostgreSQL, never the cache.
+    const fresh = !SAFE_METHODS.has(req.method);
     const cookies = (req.cookies ?? {}) as Record<string, string | undefined>;
     const staffToken = cookies[SESSION_COOKIES.staff];
     const contributorToken = cookies[SESSION_COOKIES.contributor];
@@ -94,12 +96,12 @@ export class AccessGuard implements CanActivate {
     for (const kind of order) {
       const token = kind === 'staff' ? staffToken : contributorToken;
       if (!token) continue;
-      const caller = await this.sessions.resolve(kind, token);
+      const caller = await this.sessions.resolve(kind, token, { fresh });
       if (!caller) continue;
       // A contributor acting in a browser that holds a staff cookie too: whatever they enter is
       // marked (an editor could be giving their own bank details as "the caller").
       if (caller.kind === 'contributor' && staffToken) {
-        const staff = await this.sessions.resolve('staff', staffToken);
+        const staff = await this.sessions.resolve('staff', staffToken, { fresh });
         req.staffBrowser = { staffId: staff?.kind === 'staff' ? staff.user.id : null };
       }
       return { caller, expired: false };

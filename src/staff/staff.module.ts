@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module.js';
+import { DatabaseNotificationsModule } from '../database/database-notifications.module.js';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
 import { AccessGuard } from './access.guard.js';
 import { AuthController } from './auth.controller.js';
@@ -15,7 +16,7 @@ import { StaffRepository } from './staff.repository.js';
 import { StaffService } from './staff.service.js';
 
 @Module({
-  imports: [AuditModule, RateLimitsModule],
+  imports: [AuditModule, RateLimitsModule, DatabaseNotificationsModule],
   controllers: [AuthController, StaffController],
   providers: [
     AuthService,

@@ -8,8 +8,8 @@ import { connectionBudget } from '../../src/database/connection-budget.js';
 const USABLE_CONNECTIONS = 100 - 3;
 
 describe('PostgreSQL connection budget', () => {
-  it('one process with the defaults: 10 (app) + 1 (the upload-lock session, which also LISTENs) + 4 (pg-boss) = 15', () => {
-    expect(connectionBudget(loadConfig({}))).toEqual({ app: 10, uploadLocks: 1, jobs: 4, total: 15 });
+  it('one process with the defaults: 10 (app) + 1 (the upload-lock session, which also LISTENs) + 4 (pg-boss) + 1 (session notifications) = 16', () => {
+    expect(connectionBudget(loadConfig({}))).toEqual({ app: 10, uploadLocks: 1, jobs: 4, notifications: 1, total: 16 });
   });
 
   it('the docker-compose topology (both app processes and a CLI run) uses at most two thirds of max_connections, and a third process starting (a rolling restart) still fits', async () => {

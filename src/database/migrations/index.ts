@@ -19,6 +19,7 @@ import { KeyRotationPayeeDetails1797400000000 } from './1797400000000-KeyRotatio
 import { RateLimitWindowBytes1797500000000 } from './1797500000000-RateLimitWindowBytes.js';
 import { PowSolutions1797500000100 } from './1797500000100-PowSolutions.js';
 import { ChannelMessagesPerSender1797600000000 } from './1797600000000-ChannelMessagesPerSender.js';
+import { SessionChangeNotifications1797700000000 } from './1797700000000-SessionChangeNotifications.js';
 
 // Every migration, in order. Add each generated one here (see README "Migrations"): TypeORM's
 // glob loading breaks under Jest's ESM mode.
@@ -44,4 +45,5 @@ export const MIGRATIONS = [
   RateLimitWindowBytes1797500000000,
   PowSolutions1797500000100,
   ChannelMessagesPerSender1797600000000,
+  SessionChangeNotifications1797700000000,
 ];
