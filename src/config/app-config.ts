@@ -213,14 +213,6 @@ export class AppConfig extends PrivacyAndAbuseConfig {
   @Max(30 * 24)
   UPLOAD_EXPIRY_HOURS = 24;
 
-  // No longer used: every tus upload lock of a process lives on one session (uploads/postgres-locker.ts).
-  // Still accepted so that deployments which set it keep starting.
-  @Transform(toInt)
-  @IsInt()
-  @Min(2)
-  @Max(500)
-  UPLOAD_LOCK_CONNECTIONS = 12;
-
   // On SIGTERM, requests in flight (a long upload chunk, say) get this long to finish; unfinished
   // uploads are then stopped with their bytes kept, and resume on the next process.
   @Transform(toInt)
