@@ -68,8 +68,12 @@ const HEAVY_IMPORTS = [
   'helmet',
   'pino',
   'prom-client',
-  'csv-stringify',
   'csv-parse',
+  'saxes',
+  // pdf-lib and yazl load with their first use (a certificate, an access export); altcha-lib with the app.
+  'pdf-lib',
+  'yazl',
+  'altcha-lib',
   'ibantools',
 ];
 

@@ -61,7 +61,7 @@ async function* writeBankline(file: BatchFile, payer: Payer): AsyncGenerator<str
       total += item.amountMinor;
     }
   }
-  yield* csvLines(records(), { record_delimiter: 'windows' });
+  yield* csvLines(records());
   checkControl(file, count, total);
 }
 

@@ -1,7 +1,7 @@
-import { stringify } from 'csv-stringify/sync';
 import type { Payer } from '../../config/app-config.js';
 import { neutraliseCell } from './csv-cell.js';
 import { maskAccount } from '../payee-details.js';
+import { csvRecord } from './csv-record.js';
 import { checkAmount, checkControl, csvLines, eachItem, requireField } from './export-items.js';
 import type { BatchFile, ExportItem, Exporter } from './export-types.js';
 import { formatMinor } from './money.js';
@@ -61,13 +61,13 @@ function ledgerRow(file: BatchFile, item: ExportItem): string[] {
   ];
 }
 
-// RFC 4180: CRLF after every record, fields quoted only when they need it. csv-stringify quotes
-// a field holding the whole CRLF but not a bare CR or LF, which LibreOffice and Excel take as the
-// end of the row: the text after it would start a row of its own, where `=1+1` is a live formula.
-const CSV_OPTIONS = { record_delimiter: 'windows', eof: true, quoted_match: /[\r\n]/ } as const;
+// RFC 4180: CRLF after every record, fields quoted only when they need it. A field holding the
+// whole CRLF is quoted anyway, but a bare CR or LF must be too: LibreOffice and Excel take it as
+// the end of the row, and the text after it would start a row of its own, where `=1+1` is a live formula.
+const QUOTE_ALSO = /[\r\n]/;
 
 async function* writeLedger(file: BatchFile, _payer: Payer): AsyncGenerator<string> {
-  yield stringify([[...LEDGER_COLUMNS]], CSV_OPTIONS);
+  yield csvRecord(LEDGER_COLUMNS, QUOTE_ALSO);
   let count = 0;
   let total = 0;
   async function* rows(): AsyncGenerator<string[]> {
@@ -77,7 +77,7 @@ async function* writeLedger(file: BatchFile, _payer: Payer): AsyncGenerator<stri
       total += item.amountMinor;
     }
   }
-  yield* csvLines(rows(), CSV_OPTIONS);
+  yield* csvLines(rows(), QUOTE_ALSO);
   checkControl(file, count, total);
 }
 

@@ -1,4 +1,4 @@
-import { stringify, type Options } from 'csv-stringify/sync';
+import { csvRecord } from './csv-record.js';
 import { ExportError, type BatchFile, type ExportItem } from './export-types.js';
 
 /** Yields a batch's items one at a time, whether they came as an array or a stream. */
@@ -6,20 +6,23 @@ export async function* eachItem(file: BatchFile): AsyncGenerator<ExportItem> {
   yield* file.items;
 }
 
-// One csv-stringify call per record spends more on reading its options than on the record.
-const RECORDS_PER_CALL = 256;
+/** Characters of CSV text gathered before they are handed on (an exporter makes one record at a time). */
+const CSV_TEXT_CHARS = 16 * 1024;
 
-/** CSV text of the records, a few hundred records per string: streamed, never the whole file. */
-export async function* csvLines(records: AsyncIterable<string[]>, options: Options): AsyncGenerator<string> {
-  let pending: string[][] = [];
+/**
+ * CSV text of the records, about CSV_TEXT_CHARS at a time: streamed, never the whole file, and
+ * only text is held (not the records), so a record's strings die young.
+ */
+export async function* csvLines(records: AsyncIterable<readonly string[]>, quoteAlso?: RegExp): AsyncGenerator<string> {
+  let text = '';
   for await (const record of records) {
-    pending.push(record);
-    if (pending.length === RECORDS_PER_CALL) {
-      yield stringify(pending, options);
-      pending = [];
+    text += csvRecord(record, quoteAlso);
+    if (text.length >= CSV_TEXT_CHARS) {
+      yield text;
+      text = '';
     }
   }
-  if (pending.length > 0) yield stringify(pending, options);
+  if (text.length > 0) yield text;
 }
 
 /** Refuses amounts that are not positive integer minor units. */

@@ -51,7 +51,7 @@ async function* writePaypal(file: BatchFile, _payer: Payer): AsyncGenerator<stri
       total += item.amountMinor;
     }
   }
-  yield* csvLines(rows(), { record_delimiter: 'windows' });
+  yield* csvLines(rows());
   checkControl(file, count, total);
 }
 

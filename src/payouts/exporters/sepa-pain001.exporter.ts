@@ -1,5 +1,5 @@
 import { isValidIBAN, isValidBIC } from 'ibantools';
-import { XMLBuilder } from 'fast-xml-parser';
+import type { XMLBuilder } from 'fast-xml-parser';
 import type { Payer } from '../../config/app-config.js';
 import { sepaText } from './bank-text.js';
 import { checkAmount, checkControl, eachItem, requireField } from './export-items.js';
@@ -9,7 +9,15 @@ import { payerField } from './payer-fields.js';
 
 const PAIN_001_001_03 = 'urn:iso:std:iso:20022:tech:xsd:pain.001.001.03';
 const TRANSACTIONS_GO_HERE = 'TIPDESK-TRANSACTIONS-GO-HERE';
-const XML = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, indentBy: '  ', processEntities: true });
+let builder: Promise<XMLBuilder> | undefined;
+
+/** fast-xml-parser (4.5 MB resident) loads with the first SEPA file, not at start: most processes never write one. */
+function xmlBuilder(): Promise<XMLBuilder> {
+  builder ??= import('fast-xml-parser').then(
+    ({ XMLBuilder }) => new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, indentBy: '  ', processEntities: true }),
+  );
+  return builder;
+}
 
 export function fitsSepa(item: ExportItem): boolean {
   return item.payee.method === 'iban' && item.currency === 'EUR';
@@ -48,6 +56,7 @@ async function* writeSepa(file: BatchFile, payer: Payer): AsyncGenerator<string>
   if (control.count === 0) throw new ExportError('EXPORT_EMPTY', 'A SEPA file needs at least one payout');
   const messageId = sepaText(file.batchReference, 35);
   const ctrlSum = formatMinor(control.totalMinor, 'EUR');
+  const XML = await xmlBuilder();
 
   const document = XML.build({
     '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
