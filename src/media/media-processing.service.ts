@@ -5,7 +5,9 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import type { Logger } from 'pino';
 import { AppConfig } from '../config/app-config.js';
+import { LOGGER } from '../logging/logger.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import type { MediaKind } from './media.entities.js';
 import { probeFromFfprobe, type FfprobeOutput, type MediaProbe } from './media-probe.js';
@@ -37,11 +39,16 @@ function hasPrlimit(): Promise<boolean> {
  */
 @Injectable()
 export class MediaProcessingService {
+  private readonly logger: Logger;
+
   constructor(
     private readonly repository: MediaRepository,
     private readonly config: AppConfig,
     @Inject(BLOB_STORE) private readonly store: BlobStore,
-  ) {}
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'media-processing' });
+  }
 
   /** Media still waiting to be processed, committed before `before` (for the sweep that catches a lost enqueue). */
   async storedBefore(before: Date, limit = 500): Promise<string[]> {
@@ -72,7 +79,15 @@ export class MediaProcessingService {
         return 'unprobed';
       }
       const thumbnailKey = media.kind === 'audio' ? null : await this.thumbnail(media.id, media.kind, input, join(dir, 'poster.jpg'), probe);
-      const updated = await this.repository.markReady(media.id, probe, thumbnailKey);
+      let updated: boolean;
+      try {
+        updated = await this.repository.markReady(media.id, probe, thumbnailKey);
+      } catch (error) {
+        // The database went away between the poster and its row (the soak's restart left posters no
+        // row named): the poster goes unless the row names it after all; the job is retried anyway.
+        if (thumbnailKey) await this.deletePosterUnlessNamed(media.id, thumbnailKey);
+        throw error;
+      }
       // Rejected or deleted while we worked: its poster belongs to nothing (unless the row already names it).
       if (!updated && thumbnailKey) {
         if ((await this.repository.thumbnailKey(media.id)) !== thumbnailKey) await this.store.delete(thumbnailKey);
@@ -170,6 +185,24 @@ export class MediaProcessingService {
       probe.height = exif.ExifImageHeight;
     }
     return probe;
+  }
+
+  /**
+   * Asks the row a few times over about ten seconds (a restarting database is back within that),
+   * since a failed UPDATE may still have committed; a poster that stays unnamed is the orphan
+   * sweep's if the database never answers.
+   */
+  private async deletePosterUnlessNamed(mediaId: string, key: string): Promise<void> {
+    for (const delayMs of [0, 250, 500, 1000, 2000, 3000, 4000]) {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      try {
+        if ((await this.repository.thumbnailKey(mediaId)) !== key) await this.store.delete(key);
+        return;
+      } catch {
+        // Still unreachable: try again.
+      }
+    }
+    this.logger.warn({ mediaId }, 'a poster whose row could not be updated is left for the orphan sweep');
   }
 
   /** A small JPEG poster under `thumbnails/<id>.jpg`; a photo without one is still ready. */

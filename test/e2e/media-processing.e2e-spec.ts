@@ -159,6 +159,26 @@ describe('media processing jobs (pg-boss, real ffmpeg, real PostgreSQL)', () => 
     expect(section).toContain('MEDIA_UNREADABLE');
   }, 60_000);
 
+  it('a poster whose row cannot be updated (the database failing at that moment) is deleted, not left as an orphan', async () => {
+    // Every attempt to record a poster fails, as during the soak's PostgreSQL restart.
+    await t.db.query(`CREATE FUNCTION refuse_poster() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'database going away'; END $$`);
+    await t.db.query(`CREATE TRIGGER refuse_poster BEFORE UPDATE ON media FOR EACH ROW WHEN (NEW.thumbnail_key IS NOT NULL) EXECUTE FUNCTION refuse_poster()`);
+    try {
+      const path = join(dir, 'unlucky.mp4');
+      ffmpeg(['-f', 'lavfi', '-i', 'testsrc=duration=1:size=160x120:rate=10', '-pix_fmt', 'yuv420p', path]);
+      const media = await postFile(await readFile(path), 'unlucky.mp4', 'video/mp4');
+      await eventually(async () => {
+        const attempts = t.logs.filter((line) => line.includes('media processing failed') && line.includes(media.id));
+        expect(attempts).toHaveLength(3);
+      }, 40_000);
+      expect((await t.db.query(`SELECT thumbnail_key FROM media WHERE id = $1`, [media.id])).rows).toEqual([{ thumbnail_key: null }]);
+      expect(await t.blobFiles()).not.toContain(`thumbnails/${media.id}.jpg`);
+    } finally {
+      await t.db.query(`DROP TRIGGER refuse_poster ON media`);
+      await t.db.query(`DROP FUNCTION refuse_poster()`);
+    }
+  }, 60_000);
+
   it('GET /api/jobs/dead-letters → 403 for an editor', async () => {
     await editor.get('/api/jobs/dead-letters').expect(403);
   });
