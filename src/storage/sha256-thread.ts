@@ -52,6 +52,7 @@ class HashOnThread implements OffThreadHash {
   private waitingForBuffer: { resolve: () => void; reject: (error: Error) => void } | undefined;
   private digested: { resolve: (hex: string) => void; reject: (error: Error) => void } | undefined;
   private failure: Error | undefined;
+  private reachedThread = false;
   bytesInFlight = 0;
 
   constructor(
@@ -82,12 +83,14 @@ class HashOnThread implements OffThreadHash {
     if (this.failure) throw this.failure;
     if (this.batch && this.filled > 0) this.send();
     const hex = new Promise<string>((resolve, reject) => (this.digested = { resolve, reject }));
+    this.reachedThread = true;
     this.thread.post({ op: 'digest', id: this.id });
     return hex;
   }
 
   forget(): void {
-    this.thread.post({ op: 'forget', id: this.id });
+    // A stream refused before its first batch never reached the thread: no need to start it now.
+    if (this.reachedThread) this.thread.post({ op: 'forget', id: this.id });
     this.thread.release(this.id);
   }
 
@@ -113,6 +116,7 @@ class HashOnThread implements OffThreadHash {
   }
 
   private send(): void {
+    this.reachedThread = true;
     const buffer = this.batch!.buffer as ArrayBuffer;
     this.thread.post({ op: 'update', id: this.id, buffer, length: this.filled }, [buffer]);
     this.batch = undefined;
